@@ -1,10 +1,27 @@
 //! The `#[differentiable]` attribute: a small compiler from a Rust function to its reverse-mode
-//! gradient. Use it through the `backprop` crate.
+//! gradient. Use it through the `backprop` crate, which documents the calling convention.
+//!
+//! The pipeline reads off [`expand::differentiable`]: parse (`lower`), check and analyse
+//! (`analyze`), simplify (`simplify`, while building), reverse (`reverse`, with every
+//! derivative rule in `rules`), emit (`emit`), and on error a `fallback`.
+
+mod analyze;
+mod attr;
+mod doc;
+mod emit;
+mod errors;
+mod expand;
+mod fallback;
+mod ir;
+mod lower;
+mod reverse;
+mod rules;
+mod simplify;
 
 use proc_macro::TokenStream;
 
 /// Generates `NAME_grad` and `NAME_vjp` next to the function. See the `backprop` crate.
 #[proc_macro_attribute]
-pub fn differentiable(_attr: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::differentiable(attr.into(), item.into()).into()
 }

@@ -1,0 +1,302 @@
+//! Step 2, check and analyse: which overwritten values must be kept (and where), which branch
+//! decisions must be recorded, which loops therefore need bounds known at compile time, and
+//! which values are active (depend on an active input and reach the output).
+
+use std::collections::HashSet;
+
+use crate::errors::Errors;
+use crate::ir::*;
+
+pub struct Activity {
+    pub values: Vec<bool>,
+    pub vars: Vec<bool>,
+    pub params: Vec<bool>,
+    /// Values used in a block other than the one defining them: their adjoint is a `let mut`.
+    pub used_in_nested_block: Vec<bool>,
+}
+
+/// Decides how each overwritten value is kept and which branch decisions are recorded.
+pub fn plan_saves(func: &mut Function, errors: &mut Errors) {
+    let mut body = std::mem::take(&mut func.body);
+    let mut reported = HashSet::new();
+    plan_block(func, &mut body, &mut reported, errors, &mut 0);
+    func.body = body;
+}
+
+/// Returns whether the block writes to a stack buffer.
+fn plan_block(
+    func: &mut Function,
+    block: &mut Block,
+    reported: &mut HashSet<RegionId>,
+    errors: &mut Errors,
+    locals: &mut usize,
+) -> bool {
+    let mut buffered = false;
+    for stmt in &mut block.stmts {
+        match stmt {
+            Stmt::Assign {
+                place,
+                op,
+                save,
+                regions,
+                span,
+                ..
+            } => {
+                let Base::Var(var) = place.base else { continue };
+                let v = &func.vars[var];
+                let between = &regions[v.depth.min(regions.len())..];
+                *save = if v.if_result {
+                    Save::None
+                } else if between.is_empty() {
+                    *locals += 1;
+                    Save::Local(*locals - 1)
+                } else if *op != AssignOp::Set
+                    && !func.regions[between[0]].non_accumulating.contains(&var)
+                {
+                    Save::None
+                } else {
+                    let loops: Vec<RegionId> = regions
+                        .iter()
+                        .copied()
+                        .filter(|r| func.regions[*r].loop_info.is_some())
+                        .collect();
+                    check_static_bounds(func, &loops, &v.name.clone(), *span, reported, errors);
+                    func.buffers.push(Buffer {
+                        is_bool: false,
+                        loops,
+                    });
+                    buffered = true;
+                    Save::Buffer(func.buffers.len() - 1)
+                };
+            }
+            Stmt::For { body, .. } => buffered |= plan_block(func, body, reported, errors, locals),
+            Stmt::If {
+                region,
+                then,
+                els,
+                record,
+                ..
+            } => {
+                let inner = plan_block(func, then, reported, errors, locals)
+                    | plan_block(func, els, reported, errors, locals);
+                let depth = func.regions[*region].depth;
+                if inner && depth > 0 {
+                    let loops = enclosing_loops(func, *region);
+                    func.buffers.push(Buffer {
+                        is_bool: true,
+                        loops,
+                    });
+                    *record = Some(func.buffers.len() - 1);
+                }
+                buffered |= inner;
+            }
+            Stmt::Let(_) | Stmt::Decl { .. } => {}
+        }
+    }
+    buffered
+}
+
+/// The loops enclosing a region, outermost first (found through the region depths recorded by
+/// the statements that write inside it).
+fn enclosing_loops(func: &Function, region: RegionId) -> Vec<RegionId> {
+    let mut found = None;
+    find_stack(&func.body, region, &mut Vec::new(), &mut found);
+    found
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| func.regions[*r].loop_info.is_some())
+        .collect()
+}
+
+fn find_stack(
+    block: &Block,
+    target: RegionId,
+    stack: &mut Vec<RegionId>,
+    found: &mut Option<Vec<RegionId>>,
+) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::For { region, body, .. } => {
+                stack.push(*region);
+                find_stack(body, target, stack, found);
+                stack.pop();
+            }
+            Stmt::If {
+                region, then, els, ..
+            } => {
+                if *region == target {
+                    *found = Some(stack.clone());
+                    return;
+                }
+                stack.push(*region);
+                find_stack(then, target, stack, found);
+                find_stack(els, target, stack, found);
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Values kept on the stack need a buffer whose size is known at compile time.
+fn check_static_bounds(
+    func: &Function,
+    loops: &[RegionId],
+    var: &str,
+    _span: proc_macro2::Span,
+    reported: &mut HashSet<RegionId>,
+    errors: &mut Errors,
+) {
+    for &r in loops {
+        let Some((_, hi, inclusive, span)) = &func.regions[r].loop_info else {
+            continue;
+        };
+        let problem = if !is_static(func, hi) {
+            Some("its bound must be known at compile time (a literal, a `const` or a const generic parameter)")
+        } else if *inclusive && mentions_const_generic(hi) {
+            Some("an inclusive range `..=` over a const generic needs a buffer of `N + 1`, which Rust cannot size: write `0..N`")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            if reported.insert(r) {
+                errors.push(syn::Error::new(
+                    *span,
+                    format!(
+                        "this loop overwrites `{var}`, whose old values the reverse sweep keeps in a stack buffer, so {problem}"
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn is_static(func: &Function, e: &IntExpr) -> bool {
+    match e {
+        IntExpr::Lit(_) => true,
+        IntExpr::Var(_) => false,
+        IntExpr::Named(n) => !func.params.iter().any(|p| &p.name == n),
+        IntExpr::Bin(_, a, b) => is_static(func, a) && is_static(func, b),
+        IntExpr::Cast(a, _) => is_static(func, a),
+    }
+}
+
+fn mentions_const_generic(e: &IntExpr) -> bool {
+    match e {
+        IntExpr::Named(n) => n
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()),
+        IntExpr::Bin(_, a, b) => mentions_const_generic(a) || mentions_const_generic(b),
+        IntExpr::Cast(a, _) => mentions_const_generic(a),
+        _ => false,
+    }
+}
+
+/// The flow of values between values, variables and parameters, as edges `from -> to`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Node {
+    Value(ValueId),
+    Var(VarId),
+    Param(ParamId),
+}
+
+fn collect_edges(
+    func: &Function,
+    block: &Block,
+    edges: &mut Vec<(Node, Node)>,
+    nested: &mut Vec<bool>,
+) {
+    let use_in = |v: ValueId, nested: &mut Vec<bool>| {
+        if func.values[v].block != block.id {
+            nested[v] = true;
+        }
+    };
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Let(v) => {
+                let op = &func.values[*v].op;
+                for a in op.operands() {
+                    edges.push((Node::Value(a), Node::Value(*v)));
+                    use_in(a, nested);
+                }
+                match op {
+                    Op::Read(place, _) => edges.push((base_node(place.base), Node::Value(*v))),
+                    Op::Param(p) => edges.push((Node::Param(*p), Node::Value(*v))),
+                    _ => {}
+                }
+            }
+            Stmt::Decl { var, init } => {
+                let values: Vec<ValueId> = match init {
+                    VarInit::Scalar(v) | VarInit::Repeat(v, _) => vec![*v],
+                    VarInit::List(items) => items.iter().map(|(_, v)| *v).collect(),
+                    VarInit::Uninit => vec![],
+                };
+                for v in values {
+                    edges.push((Node::Value(v), Node::Var(*var)));
+                    use_in(v, nested);
+                }
+            }
+            Stmt::Assign { place, value, .. } => {
+                edges.push((Node::Value(*value), base_node(place.base)));
+                use_in(*value, nested);
+            }
+            Stmt::For { body, .. } => collect_edges(func, body, edges, nested),
+            Stmt::If { then, els, .. } => {
+                collect_edges(func, then, edges, nested);
+                collect_edges(func, els, edges, nested);
+            }
+        }
+    }
+}
+
+fn base_node(base: Base) -> Node {
+    match base {
+        Base::Var(v) => Node::Var(v),
+        Base::Param(p) => Node::Param(p),
+    }
+}
+
+/// Activity analysis, flow-insensitive (so possibly a little conservative, never wrong).
+pub fn activity(func: &Function, wrt: &[bool]) -> Activity {
+    let mut edges = Vec::new();
+    let mut nested = vec![false; func.values.len()];
+    collect_edges(func, &func.body, &mut edges, &mut nested);
+    if let Some(r) = func.ret {
+        if func.values[r].block != 0 {
+            nested[r] = true;
+        }
+    }
+    let mut varied: HashSet<Node> = (0..func.params.len())
+        .filter(|&p| wrt[p])
+        .map(Node::Param)
+        .collect();
+    propagate(&mut varied, &edges, false);
+    let mut useful: HashSet<Node> = func.ret.map(Node::Value).into_iter().collect();
+    propagate(&mut useful, &edges, true);
+    let active = |n: Node| varied.contains(&n) && useful.contains(&n);
+    Activity {
+        values: (0..func.values.len())
+            .map(|v| active(Node::Value(v)))
+            .collect(),
+        vars: (0..func.vars.len()).map(|v| active(Node::Var(v))).collect(),
+        params: (0..func.params.len())
+            .map(|p| active(Node::Param(p)))
+            .collect(),
+        used_in_nested_block: nested,
+    }
+}
+
+fn propagate(set: &mut HashSet<Node>, edges: &[(Node, Node)], backwards: bool) {
+    loop {
+        let before = set.len();
+        for &(from, to) in edges {
+            let (src, dst) = if backwards { (to, from) } else { (from, to) };
+            if set.contains(&src) {
+                set.insert(dst);
+            }
+        }
+        if set.len() == before {
+            return;
+        }
+    }
+}

@@ -1,0 +1,566 @@
+//! Step 4, emit: IR to Rust tokens. Forward code (the original computation, plus the saves the
+//! reverse sweep needs) and the rendering shared with the reverse sweep.
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use std::collections::HashSet;
+
+use crate::analyze::Activity;
+use crate::ir::*;
+use crate::rules::{AExpr, Cond};
+
+/// Allocates readable names that never collide with the user's.
+pub struct Names {
+    taken: HashSet<String>,
+}
+
+impl Names {
+    pub fn new(reserved: HashSet<String>) -> Self {
+        Names { taken: reserved }
+    }
+
+    /// `base`, or `base_2`, `base_3`, ... whichever is free.
+    pub fn fresh(&mut self, base: &str) -> Ident {
+        let base = base.trim_start_matches("r#");
+        let mut name = base.to_string();
+        let mut k = 2;
+        while self.taken.contains(&name) || is_keyword(&name) {
+            name = format!("{base}_{k}");
+            k += 1;
+        }
+        self.taken.insert(name.clone());
+        format_ident!("{}", name)
+    }
+}
+
+fn is_keyword(s: &str) -> bool {
+    matches!(
+        s,
+        "self"
+            | "Self"
+            | "type"
+            | "fn"
+            | "let"
+            | "mut"
+            | "ref"
+            | "in"
+            | "for"
+            | "if"
+            | "else"
+            | "loop"
+            | "match"
+    )
+}
+
+/// How a forward block is emitted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The first execution: writes the stack buffers and branch records.
+    Original,
+    /// Re-execution inside the reverse sweep of `region`: buffers are already written, and
+    /// accumulations into variables declared outside `region` are skipped (nothing reads them).
+    Recompute(RegionId),
+}
+
+/// Everything code generation knows about one generated function.
+pub struct Gen<'a> {
+    pub f: &'a Function,
+    pub act: &'a Activity,
+    pub rt: TokenStream,
+    pub names: Names,
+    pub value_names: Vec<Ident>,
+    pub var_names: Vec<Ident>,
+    pub int_names: Vec<Ident>,
+    pub var_adj: Vec<Ident>,
+    pub buffer_names: Vec<Ident>,
+    pub local_saves: Vec<Ident>,
+    /// The shadow (gradient) of each reference or array parameter, if active.
+    pub shadows: Vec<Option<Ident>>,
+}
+
+impl<'a> Gen<'a> {
+    pub fn new(
+        f: &'a Function,
+        act: &'a Activity,
+        rt: TokenStream,
+        reserved: HashSet<String>,
+        wrt: &[bool],
+    ) -> Self {
+        let mut names = Names::new(reserved);
+        for p in &f.params {
+            names.taken.insert(p.name.clone());
+        }
+        let value_names = f
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match (&v.op, &v.name) {
+                (Op::Param(p), _) => format_ident!("{}", f.params[*p].name),
+                (_, Some(n)) => names.fresh(n),
+                _ => names.fresh(&format!("t{i}")),
+            })
+            .collect();
+        let var_names = f
+            .vars
+            .iter()
+            .map(|v| names.fresh(&v.name))
+            .collect::<Vec<_>>();
+        let int_names = f.int_vars.iter().map(|n| names.fresh(n)).collect();
+        let var_adj = var_names
+            .iter()
+            .map(|n| names.fresh(&format!("d_{n}")))
+            .collect();
+        let buffer_names = f
+            .buffers
+            .iter()
+            .enumerate()
+            .map(|(k, b)| {
+                names.fresh(&if b.is_bool {
+                    format!("took_branch_{k}")
+                } else {
+                    format!("saved_{k}")
+                })
+            })
+            .collect();
+        let shadows = f
+            .params
+            .iter()
+            .enumerate()
+            .map(|(p, param)| match param.kind {
+                ParamKind::Array | ParamKind::Ref | ParamKind::RefSelf if wrt[p] => {
+                    Some(format_ident!("d_{}", param.name))
+                }
+                _ => None,
+            })
+            .collect();
+        Gen {
+            f,
+            act,
+            rt,
+            names,
+            value_names,
+            var_names,
+            int_names,
+            var_adj,
+            buffer_names,
+            local_saves: Vec::new(),
+            shadows,
+        }
+    }
+
+    // ---- rendering ------------------------------------------------------------------------
+
+    pub fn f32_lit(x: f32) -> TokenStream {
+        if x.is_nan() {
+            quote!(f32::NAN)
+        } else if x.is_infinite() {
+            if x > 0.0 {
+                quote!(f32::INFINITY)
+            } else {
+                quote!(f32::NEG_INFINITY)
+            }
+        } else {
+            let lit = Literal::f32_unsuffixed(x.abs());
+            if x.is_sign_negative() {
+                quote!((-#lit))
+            } else {
+                quote!(#lit)
+            }
+        }
+    }
+
+    /// A value as an operand: a literal, or the name its `let` bound.
+    pub fn value(&self, v: ValueId) -> TokenStream {
+        match &self.f.values[v].op {
+            Op::Const(bits) => Self::f32_lit(f32::from_bits(*bits)),
+            Op::BoolConst(b) => quote!(#b),
+            _ => {
+                let name = &self.value_names[v];
+                quote!(#name)
+            }
+        }
+    }
+
+    pub fn int(&self, e: &IntExpr) -> TokenStream {
+        match e {
+            IntExpr::Lit(n) => {
+                let lit = Literal::u128_unsuffixed(*n);
+                quote!(#lit)
+            }
+            IntExpr::Var(i) => {
+                let name = &self.int_names[*i];
+                quote!(#name)
+            }
+            IntExpr::Named(n) => n.parse().unwrap_or_else(|_| quote!(#n)),
+            IntExpr::Bin(op, a, b) => {
+                let (a, b) = (self.int(a), self.int(b));
+                match op {
+                    IntBinOp::Add => quote!((#a + #b)),
+                    IntBinOp::Sub => quote!((#a - #b)),
+                    IntBinOp::Mul => quote!((#a * #b)),
+                    IntBinOp::Div => quote!((#a / #b)),
+                    IntBinOp::Rem => quote!((#a % #b)),
+                }
+            }
+            IntExpr::Cast(a, ty) => {
+                let a = self.int(a);
+                let ty: TokenStream = ty.parse().unwrap_or_default();
+                quote!((#a as #ty))
+            }
+        }
+    }
+
+    fn path(&self, path: &[Seg]) -> TokenStream {
+        path.iter()
+            .map(|s| match s {
+                Seg::Field(name) => {
+                    let name = format_ident!("{}", name);
+                    quote!(.#name)
+                }
+                Seg::Index(i) => {
+                    let i = self.int(i);
+                    quote!([#i])
+                }
+            })
+            .collect()
+    }
+
+    /// A place in the forward computation.
+    pub fn place(&self, place: &Place) -> TokenStream {
+        let path = self.path(&place.path);
+        match place.base {
+            Base::Var(v) => {
+                let name = &self.var_names[v];
+                quote!(#name #path)
+            }
+            Base::Param(p) => {
+                let name = param_ident(&self.f.params[p].name);
+                quote!(#name #path)
+            }
+        }
+    }
+
+    /// The adjoint of a place, if it has one.
+    pub fn shadow(&self, place: &Place) -> Option<TokenStream> {
+        let path = self.path(&place.path);
+        match place.base {
+            Base::Var(v) if self.act.vars[v] => {
+                let name = &self.var_adj[v];
+                Some(quote!(#name #path))
+            }
+            Base::Param(p) if self.act.params[p] => {
+                let name = self.shadows[p].as_ref()?;
+                Some(quote!(#name #path))
+            }
+            _ => None,
+        }
+    }
+
+    fn math(&self, f: MathFn, args: Vec<TokenStream>) -> TokenStream {
+        let rt = &self.rt;
+        let name = format_ident!("{}", f.name());
+        quote!(#rt::math::#name(#(#args),*))
+    }
+
+    /// The right-hand side of a value's `let`.
+    pub fn op(&self, v: ValueId) -> TokenStream {
+        let span = self.f.spans[v];
+        let a = |x: &ValueId| self.value(*x);
+        let body = match &self.f.values[v].op {
+            Op::Const(_) | Op::BoolConst(_) | Op::Param(_) => self.value(v),
+            Op::FromInt(i) => {
+                let i = self.int(i);
+                quote!((#i) as f32)
+            }
+            Op::Extern(s) => s.parse().unwrap_or_default(),
+            Op::Read(place, _) => self.place(place),
+            Op::Neg(x) => {
+                let x = a(x);
+                quote!(-#x)
+            }
+            Op::Bin(op, x, y) => {
+                let (x, y) = (a(x), a(y));
+                match op {
+                    BinOp::Add => quote!(#x + #y),
+                    BinOp::Sub => quote!(#x - #y),
+                    BinOp::Mul => quote!(#x * #y),
+                    BinOp::Div => quote!(#x / #y),
+                }
+            }
+            Op::Math(f, args) => self.math(*f, args.iter().map(a).collect()),
+            Op::Powi(x, n) => {
+                let rt = &self.rt;
+                let (x, n) = (a(x), self.int(n));
+                quote!(#rt::math::powi(#x, (#n) as i32))
+            }
+            Op::Cmp(op, x, y) => cmp_tokens(*op, a(x), a(y)),
+            Op::IntCmp(op, x, y) => cmp_tokens(*op, self.int(x), self.int(y)),
+            Op::Not(x) => {
+                let x = a(x);
+                quote!(!#x)
+            }
+            Op::And(x, y) => {
+                let (x, y) = (a(x), a(y));
+                quote!(#x && #y)
+            }
+            Op::Or(x, y) => {
+                let (x, y) = (a(x), a(y));
+                quote!(#x || #y)
+            }
+        };
+        quote_spanned!(span=> #body)
+    }
+
+    pub fn aexpr(&self, e: &AExpr) -> TokenStream {
+        match e {
+            AExpr::Lit(x) => Self::f32_lit(*x),
+            AExpr::Val(v) => self.value(*v),
+            AExpr::Adj(name) => name.parse().unwrap_or_default(),
+            AExpr::Int(i) => {
+                let i = self.int(i);
+                quote!(((#i) as f32))
+            }
+            AExpr::Neg(x) => {
+                let x = self.aexpr(x);
+                quote!((-#x))
+            }
+            AExpr::Bin(op, x, y) => {
+                let (x, y) = (self.aexpr(x), self.aexpr(y));
+                match op {
+                    BinOp::Add => quote!((#x + #y)),
+                    BinOp::Sub => quote!((#x - #y)),
+                    BinOp::Mul => quote!((#x * #y)),
+                    BinOp::Div => quote!((#x / #y)),
+                }
+            }
+            AExpr::Math(f, args) => self.math(*f, args.iter().map(|x| self.aexpr(x)).collect()),
+            AExpr::Powi(x, n) => {
+                let rt = &self.rt;
+                let (x, n) = (self.aexpr(x), self.int(n));
+                quote!(#rt::math::powi(#x, (#n) as i32))
+            }
+            AExpr::Select(c, x, y) => {
+                let (c, x, y) = (self.cond(c), self.aexpr(x), self.aexpr(y));
+                quote!((if #c { #x } else { #y }))
+            }
+        }
+    }
+
+    fn cond(&self, c: &Cond) -> TokenStream {
+        match c {
+            Cond::Cmp(op, x, y) => cmp_tokens(*op, self.aexpr(x), self.aexpr(y)),
+            Cond::And(x, y) => {
+                let (x, y) = (self.cond(x), self.cond(y));
+                quote!(#x && #y)
+            }
+            Cond::IntIsZero(i) => {
+                let i = self.int(i);
+                quote!((#i) == 0)
+            }
+        }
+    }
+
+    // ---- forward --------------------------------------------------------------------------
+
+    /// Indexes a buffer by the loop variables of its loops.
+    pub fn buffer_slot(&self, k: usize) -> TokenStream {
+        let name = &self.buffer_names[k];
+        let idx = self.f.buffers[k].loops.iter().map(|r| {
+            let (var, ..) = self.f.regions[*r]
+                .loop_info
+                .as_ref()
+                .expect("a loop region");
+            let i = &self.int_names[*var];
+            quote!([#i])
+        });
+        quote!(#name #(#idx)*)
+    }
+
+    /// Declarations of every stack buffer, at the top of the function.
+    pub fn buffer_decls(&self) -> TokenStream {
+        let mut out = TokenStream::new();
+        for (k, b) in self.f.buffers.iter().enumerate() {
+            let name = &self.buffer_names[k];
+            let (mut ty, mut init) = if b.is_bool {
+                (quote!(bool), quote!(false))
+            } else {
+                (quote!(f32), quote!(0.0f32))
+            };
+            for r in b.loops.iter().rev() {
+                let (_, hi, inclusive, _) = self.f.regions[*r]
+                    .loop_info
+                    .as_ref()
+                    .expect("a loop region");
+                let hi = self.int(hi);
+                let len = if *inclusive {
+                    quote!({ #hi + 1 })
+                } else {
+                    quote!({ #hi })
+                };
+                ty = quote!([#ty; #len]);
+                init = quote!([#init; #len]);
+            }
+            out.extend(quote!(let mut #name: #ty = #init;));
+        }
+        out
+    }
+
+    pub fn range(&self, lo: &IntExpr, hi: &IntExpr, inclusive: bool, rev: bool) -> TokenStream {
+        let (lo, hi) = (self.int(lo), self.int(hi));
+        let range = if inclusive {
+            quote!((#lo..=#hi))
+        } else {
+            quote!((#lo..#hi))
+        };
+        if rev {
+            quote!(#range.rev())
+        } else {
+            range
+        }
+    }
+
+    /// The forward code of a block.
+    pub fn forward(&mut self, block: &Block, mode: Mode) -> TokenStream {
+        let mut out = TokenStream::new();
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::Let(v) => {
+                    if let Op::Param(_) = self.f.values[*v].op {
+                        continue;
+                    }
+                    let name = &self.value_names[*v];
+                    let ty = match self.f.values[*v].ty {
+                        Ty::F32 => quote!(f32),
+                        Ty::Bool => quote!(bool),
+                    };
+                    let rhs = self.op(*v);
+                    out.extend(quote!(let #name: #ty = #rhs;));
+                }
+                Stmt::Decl { var, init } => {
+                    let name = &self.var_names[*var];
+                    let decl = match init {
+                        VarInit::Scalar(v) => {
+                            let v = self.value(*v);
+                            quote!(let mut #name: f32 = #v;)
+                        }
+                        VarInit::Uninit => quote!(let mut #name: f32 = 0.0;),
+                        VarInit::Repeat(v, dims) => {
+                            let ty = &self.f.vars[*var].array.as_ref().expect("an array").0;
+                            let mut e = self.value(*v);
+                            for d in dims.iter().rev() {
+                                let d = self.int(d);
+                                e = quote!([#e; #d]);
+                            }
+                            quote!(let mut #name: #ty = #e;)
+                        }
+                        VarInit::List(items) => {
+                            let ty = &self.f.vars[*var].array.as_ref().expect("an array").0;
+                            let rt = &self.rt;
+                            let sets = items.iter().map(|(idx, v)| {
+                                let v = self.value(*v);
+                                let idx = idx.iter().map(|i| Literal::usize_unsuffixed(*i));
+                                quote!(#name #([#idx])* = #v;)
+                            });
+                            quote!(let mut #name: #ty = #rt::Zero::zero(); #(#sets)*)
+                        }
+                    };
+                    out.extend(decl);
+                }
+                Stmt::Assign {
+                    place,
+                    value,
+                    op,
+                    save,
+                    ..
+                } => {
+                    let Base::Var(var) = place.base else { continue };
+                    if let Mode::Recompute(r) = mode {
+                        let declared_outside = self.f.vars[var].depth <= self.f.regions[r].depth;
+                        if *save == Save::None && *op != AssignOp::Set && declared_outside {
+                            continue;
+                        }
+                    }
+                    let target = self.place(place);
+                    match save {
+                        Save::Local(k) => {
+                            let name = self.local_save(*k);
+                            out.extend(quote!(let #name: f32 = #target;));
+                        }
+                        Save::Buffer(k) if mode == Mode::Original => {
+                            let slot = self.buffer_slot(*k);
+                            out.extend(quote!(#slot = #target;));
+                        }
+                        _ => {}
+                    }
+                    let v = self.value(*value);
+                    out.extend(match op {
+                        AssignOp::Set => quote!(#target = #v;),
+                        AssignOp::Add => quote!(#target += #v;),
+                        AssignOp::Sub => quote!(#target -= #v;),
+                    });
+                }
+                Stmt::For {
+                    var,
+                    lo,
+                    hi,
+                    inclusive,
+                    rev,
+                    body,
+                    ..
+                } => {
+                    let i = self.int_names[*var].clone();
+                    let range = self.range(lo, hi, *inclusive, *rev);
+                    let body = self.forward(body, mode);
+                    out.extend(quote!(for #i in #range { #body }));
+                }
+                Stmt::If {
+                    cond,
+                    then,
+                    els,
+                    record,
+                    ..
+                } => {
+                    let c = self.value(*cond);
+                    if let (Some(k), Mode::Original) = (record, mode) {
+                        let slot = self.buffer_slot(*k);
+                        out.extend(quote!(#slot = #c;));
+                    }
+                    let then = self.forward(then, mode);
+                    let els = self.forward(els, mode);
+                    out.extend(quote!(if #c { #then } else { #els }));
+                }
+            }
+        }
+        out
+    }
+
+    /// The name of local save `k` (allocated on first use, the same in forward and reverse).
+    pub fn local_save(&mut self, k: usize) -> Ident {
+        while self.local_saves.len() <= k {
+            let n = self.local_saves.len();
+            let name = self.names.fresh(&format!("old_{n}"));
+            self.local_saves.push(name);
+        }
+        self.local_saves[k].clone()
+    }
+}
+
+pub fn param_ident(name: &str) -> TokenStream {
+    if name == "self" {
+        quote!(self)
+    } else {
+        let id = Ident::new(name, Span::call_site());
+        quote!(#id)
+    }
+}
+
+fn cmp_tokens(op: CmpOp, x: TokenStream, y: TokenStream) -> TokenStream {
+    match op {
+        CmpOp::Lt => quote!(#x < #y),
+        CmpOp::Le => quote!(#x <= #y),
+        CmpOp::Gt => quote!(#x > #y),
+        CmpOp::Ge => quote!(#x >= #y),
+        CmpOp::Eq => quote!(#x == #y),
+        CmpOp::Ne => quote!(#x != #y),
+    }
+}

@@ -1,0 +1,492 @@
+//! The intermediate representation: hash-consed values in structured blocks.
+//!
+//! Every `f32` or `bool` intermediate is a [`Value`] defined by one [`Stmt::Let`]; values are
+//! immutable, so identical operations on identical operands are the same value (CSE for free).
+//! State that changes (`let mut` scalars written in loops or branches, local arrays) lives in
+//! [`Var`]s written by [`Stmt::Assign`]. Loops and branches are structured [`Region`]s.
+
+use proc_macro2::Span;
+use std::collections::HashMap;
+
+use crate::simplify;
+
+pub type ValueId = usize;
+pub type VarId = usize;
+pub type ParamId = usize;
+pub type IntVarId = usize;
+pub type RegionId = usize;
+
+/// The type of a value.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Ty {
+    F32,
+    Bool,
+}
+
+/// Binary arithmetic on `f32`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// Comparisons (on `f32` or integers).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+/// The `f32` methods the macro knows, with their number of `f32` arguments (self included).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum MathFn {
+    Exp,
+    Exp2,
+    Ln,
+    Log2,
+    Log10,
+    Sqrt,
+    Cbrt,
+    Powf,
+    Sin,
+    Cos,
+    Tan,
+    Tanh,
+    Sinh,
+    Cosh,
+    Asin,
+    Acos,
+    Atan,
+    Atan2,
+    Abs,
+    Max,
+    Min,
+    Clamp,
+    Recip,
+    Hypot,
+    MulAdd,
+    ExpM1,
+    Ln1p,
+    Floor,
+    Ceil,
+    Round,
+    Signum,
+}
+
+impl MathFn {
+    /// Every method with its Rust name and arity (self included).
+    pub const ALL: &'static [(MathFn, &'static str, usize)] = &[
+        (MathFn::Exp, "exp", 1),
+        (MathFn::Exp2, "exp2", 1),
+        (MathFn::Ln, "ln", 1),
+        (MathFn::Log2, "log2", 1),
+        (MathFn::Log10, "log10", 1),
+        (MathFn::Sqrt, "sqrt", 1),
+        (MathFn::Cbrt, "cbrt", 1),
+        (MathFn::Powf, "powf", 2),
+        (MathFn::Sin, "sin", 1),
+        (MathFn::Cos, "cos", 1),
+        (MathFn::Tan, "tan", 1),
+        (MathFn::Tanh, "tanh", 1),
+        (MathFn::Sinh, "sinh", 1),
+        (MathFn::Cosh, "cosh", 1),
+        (MathFn::Asin, "asin", 1),
+        (MathFn::Acos, "acos", 1),
+        (MathFn::Atan, "atan", 1),
+        (MathFn::Atan2, "atan2", 2),
+        (MathFn::Abs, "abs", 1),
+        (MathFn::Max, "max", 2),
+        (MathFn::Min, "min", 2),
+        (MathFn::Clamp, "clamp", 3),
+        (MathFn::Recip, "recip", 1),
+        (MathFn::Hypot, "hypot", 2),
+        (MathFn::MulAdd, "mul_add", 3),
+        (MathFn::ExpM1, "exp_m1", 1),
+        (MathFn::Ln1p, "ln_1p", 1),
+        (MathFn::Floor, "floor", 1),
+        (MathFn::Ceil, "ceil", 1),
+        (MathFn::Round, "round", 1),
+        (MathFn::Signum, "signum", 1),
+    ];
+
+    pub fn from_name(name: &str) -> Option<(MathFn, usize)> {
+        Self::ALL
+            .iter()
+            .find(|(_, n, _)| *n == name)
+            .map(|&(f, _, a)| (f, a))
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(f, _, _)| *f == self)
+            .map(|(_, n, _)| *n)
+            .unwrap_or("?")
+    }
+}
+
+/// An integer expression: loop indices, integer parameters, consts and arithmetic on them.
+/// Never differentiated; emitted as written (with the macro's names for loop variables).
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum IntExpr {
+    Lit(u128),
+    /// A loop variable or integer `let`.
+    Var(IntVarId),
+    /// A const, const generic or integer parameter, emitted verbatim.
+    Named(String),
+    Bin(IntBinOp, Box<IntExpr>, Box<IntExpr>),
+    /// `expr as ty` between integer types.
+    Cast(Box<IntExpr>, String),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum IntBinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+/// Where a read or write goes: a local, an array element, a field of a reference parameter.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Place {
+    pub base: Base,
+    pub path: Vec<Seg>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Base {
+    /// A local `let mut` scalar or array.
+    Var(VarId),
+    /// An array or reference parameter (read-only).
+    Param(ParamId),
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum Seg {
+    Field(String),
+    Index(IntExpr),
+}
+
+/// The operation defining a value. Hash-consed: structurally equal ops are one value.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum Op {
+    /// An `f32` literal, by its bits.
+    Const(u32),
+    BoolConst(bool),
+    /// A by-value `f32` or `bool` parameter.
+    Param(ParamId),
+    /// `int as f32`: a constant as far as derivatives go.
+    FromInt(IntExpr),
+    /// A named `f32` constant (`PI`, `SCALE`), emitted as written.
+    Extern(String),
+    /// The current value of a place. `version` counts the writes to its variable so far, so two
+    /// reads are one value only when nothing was written in between.
+    Read(Place, u32),
+    Neg(ValueId),
+    Bin(BinOp, ValueId, ValueId),
+    Math(MathFn, Vec<ValueId>),
+    Powi(ValueId, IntExpr),
+    Cmp(CmpOp, ValueId, ValueId),
+    IntCmp(CmpOp, IntExpr, IntExpr),
+    Not(ValueId),
+    And(ValueId, ValueId),
+    Or(ValueId, ValueId),
+}
+
+impl Op {
+    /// The values this op reads.
+    pub fn operands(&self) -> Vec<ValueId> {
+        match self {
+            Op::Neg(a) | Op::Not(a) | Op::Powi(a, _) => vec![*a],
+            Op::Bin(_, a, b) | Op::Cmp(_, a, b) | Op::And(a, b) | Op::Or(a, b) => vec![*a, *b],
+            Op::Math(_, args) => args.clone(),
+            Op::Const(_)
+            | Op::BoolConst(_)
+            | Op::Param(_)
+            | Op::FromInt(_)
+            | Op::Extern(_)
+            | Op::Read(..)
+            | Op::IntCmp(..) => vec![],
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Value {
+    pub op: Op,
+    pub ty: Ty,
+    /// The user's name when a `let` binds exactly this value.
+    pub name: Option<String>,
+    pub block: usize,
+}
+
+/// A mutable local: a `let mut` scalar or a local array.
+#[derive(Clone, Debug)]
+pub struct Var {
+    pub name: String,
+    /// `None` for a scalar; the array type's tokens (`[[f32; N]; M]`) and its rank otherwise.
+    pub array: Option<(proc_macro2::TokenStream, usize)>,
+    /// Depth of the region stack where it was declared.
+    pub depth: usize,
+    /// Written exactly once per execution of the `if` it is the result of.
+    pub if_result: bool,
+    pub span: Span,
+}
+
+/// How an element of a local array starts.
+#[derive(Clone, Debug)]
+pub enum VarInit {
+    Scalar(ValueId),
+    /// `[v; N]` (nested): every element is `v`.
+    Repeat(ValueId, Vec<IntExpr>),
+    /// `[a, b, ...]` (nested): each element by its index path.
+    List(Vec<(Vec<usize>, ValueId)>),
+    /// An `if` result, assigned in each branch.
+    Uninit,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AssignOp {
+    Set,
+    Add,
+    Sub,
+}
+
+/// How an overwritten value is kept for the reverse sweep.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Save {
+    /// Nothing to keep: an accumulator, or the write-once result of an `if`.
+    None,
+    /// A local `let`, in the block that declared the variable.
+    Local(usize),
+    /// Stack buffer `k`, indexed by every enclosing loop.
+    Buffer(usize),
+}
+
+#[derive(Clone, Debug)]
+pub enum Stmt {
+    Let(ValueId),
+    Decl {
+        var: VarId,
+        init: VarInit,
+    },
+    Assign {
+        place: Place,
+        value: ValueId,
+        op: AssignOp,
+        save: Save,
+        /// Regions enclosing this write (outermost first).
+        regions: Vec<RegionId>,
+        span: Span,
+    },
+    For {
+        region: RegionId,
+        var: IntVarId,
+        lo: IntExpr,
+        hi: IntExpr,
+        inclusive: bool,
+        rev: bool,
+        body: Block,
+    },
+    If {
+        region: RegionId,
+        cond: ValueId,
+        then: Block,
+        els: Block,
+        /// Stack buffer recording the branch taken, when an enclosing region must undo it.
+        record: Option<usize>,
+    },
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Block {
+    pub id: usize,
+    pub stmts: Vec<Stmt>,
+}
+
+/// A loop or branch, with what the analyses need to know about it.
+#[derive(Clone, Debug)]
+pub struct Region {
+    pub depth: usize,
+    /// Variables this region reads or writes other than by pure accumulation (`v += e` with `e`
+    /// independent of `v`).
+    pub non_accumulating: std::collections::HashSet<VarId>,
+    /// For loops: the loop variable and its buffer length (the upper bound, `+ 1` if inclusive).
+    pub loop_info: Option<(IntVarId, IntExpr, bool, Span)>,
+}
+
+#[derive(Clone, Debug)]
+pub enum ParamKind {
+    /// `x: f32`.
+    Scalar,
+    /// `x: [f32; N]` (any nesting), by value.
+    Array,
+    /// `x: &T`: an array or a struct, with a shadow.
+    Ref,
+    /// `self` by reference.
+    RefSelf,
+    /// Integers, bools and other constants.
+    Constant,
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: String,
+    pub kind: ParamKind,
+    pub ty: proc_macro2::TokenStream,
+    pub is_bool: bool,
+    pub span: Span,
+}
+
+/// A whole function.
+#[derive(Clone, Debug, Default)]
+pub struct Function {
+    pub values: Vec<Value>,
+    pub spans: Vec<Span>,
+    pub vars: Vec<Var>,
+    pub params: Vec<Param>,
+    pub int_vars: Vec<String>,
+    pub regions: Vec<Region>,
+    pub body: Block,
+    pub ret: Option<ValueId>,
+    /// Number of save buffers / decision records, with their element type and loop nest.
+    pub buffers: Vec<Buffer>,
+    pub block_count: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Buffer {
+    pub is_bool: bool,
+    /// The enclosing loops, outermost first.
+    pub loops: Vec<RegionId>,
+}
+
+/// Builds values with hash-consing and simplification, block by block.
+pub struct Builder {
+    pub func: Function,
+    memo: Vec<HashMap<Op, ValueId>>,
+    consts: HashMap<Op, ValueId>,
+    blocks: Vec<usize>,
+    pub versions: HashMap<VarId, u32>,
+}
+
+impl Builder {
+    pub fn new() -> Self {
+        Builder {
+            func: Function {
+                block_count: 1,
+                ..Function::default()
+            },
+            memo: vec![HashMap::new()],
+            consts: HashMap::new(),
+            blocks: vec![0],
+            versions: HashMap::new(),
+        }
+    }
+
+    pub fn current_block(&self) -> usize {
+        *self.blocks.last().expect("a block is open")
+    }
+
+    /// Opens a nested block (loop body or branch). Values of enclosing blocks stay visible,
+    /// but nothing is shared with them: a body runs many times.
+    pub fn open_block(&mut self) -> usize {
+        let id = self.func.block_count;
+        self.func.block_count += 1;
+        self.memo.push(HashMap::new());
+        self.blocks.push(id);
+        id
+    }
+
+    pub fn close_block(&mut self) {
+        self.memo.pop();
+        self.blocks.pop();
+    }
+
+    /// The value of `op`: an existing equal one, a simplification, or a new one (in which case
+    /// the caller's block gets a `Let`, returned as `Some`).
+    pub fn value(&mut self, op: Op, span: Span) -> (ValueId, Option<Stmt>) {
+        let op = match simplify::simplify(&self.func, &op) {
+            Some(simplify::Simplified::Existing(v)) => return (v, None),
+            Some(simplify::Simplified::Const(c)) => Op::Const(c.to_bits()),
+            None => op,
+        };
+        // Literals are emitted where they are used: no `let`, shared by every block.
+        if let Op::Const(_) | Op::BoolConst(_) = op {
+            if let Some(&v) = self.consts.get(&op) {
+                return (v, None);
+            }
+            let id = self.push(op.clone(), span);
+            self.consts.insert(op, id);
+            return (id, None);
+        }
+        if let Some(&v) = self.memo.last().and_then(|m| m.get(&op)) {
+            return (v, None);
+        }
+        let id = self.push(op.clone(), span);
+        if let Some(m) = self.memo.last_mut() {
+            m.insert(op, id);
+        }
+        (id, Some(Stmt::Let(id)))
+    }
+
+    fn push(&mut self, op: Op, span: Span) -> ValueId {
+        let ty = match &op {
+            Op::BoolConst(_)
+            | Op::Cmp(..)
+            | Op::IntCmp(..)
+            | Op::Not(_)
+            | Op::And(..)
+            | Op::Or(..) => Ty::Bool,
+            Op::Param(p) if self.func.params[*p].is_bool => Ty::Bool,
+            _ => Ty::F32,
+        };
+        let id = self.func.values.len();
+        let block = self.current_block();
+        self.func.values.push(Value {
+            op: op.clone(),
+            ty,
+            name: None,
+            block,
+        });
+        self.func.spans.push(span);
+        id
+    }
+
+    pub fn op(&self, v: ValueId) -> &Op {
+        &self.func.values[v].op
+    }
+
+    pub fn version(&self, var: VarId) -> u32 {
+        self.versions.get(&var).copied().unwrap_or(0)
+    }
+
+    pub fn bump_version(&mut self, var: VarId) {
+        *self.versions.entry(var).or_insert(0) += 1;
+    }
+}
+
+impl Function {
+    pub fn const_value(&self, v: ValueId) -> Option<f32> {
+        match self.values[v].op {
+            Op::Const(bits) => Some(f32::from_bits(bits)),
+            _ => None,
+        }
+    }
+
+    /// Whether a block (or anything nested in it) contains a loop or branch.
+    pub fn has_regions(block: &Block) -> bool {
+        block
+            .stmts
+            .iter()
+            .any(|s| matches!(s, Stmt::For { .. } | Stmt::If { .. }))
+    }
+}

@@ -1,0 +1,323 @@
+//! Step 3, reverse: the adjoint program, walking the IR backwards.
+//!
+//! Straight-line code: each value's adjoint is the sum of its uses' contributions, bound once
+//! (`let d_a = ...`) after the last use in reverse order; no zero-initialised accumulators.
+//! Values used inside a nested loop or branch accumulate into a `let mut` instead.
+//!
+//! Loops and branches (Tapenade-style): the reverse of a region first undoes its writes to
+//! outer state (from the stack buffers), then re-runs its forward code, which recomputes every
+//! loop-local value instead of storing it, then runs its own reverse. Overwritten values come
+//! back from where [`crate::analyze::plan_saves`] put them.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use std::collections::HashMap;
+
+use crate::emit::{Gen, Mode};
+use crate::ir::*;
+use crate::rules::{self, AExpr};
+
+/// The adjoint of a value while its block is being reversed.
+enum Slot {
+    /// Contributions so far, summed where the value is defined.
+    Parts(Vec<AExpr>),
+    /// A `let mut` accumulator.
+    Mutable(proc_macro2::Ident),
+}
+
+pub struct Reverse<'g, 'a> {
+    pub g: &'g mut Gen<'a>,
+    slots: HashMap<ValueId, Slot>,
+    /// The final adjoint of each by-value scalar parameter, once known.
+    pub param_adjoints: HashMap<ParamId, TokenStream>,
+    counter: usize,
+}
+
+impl<'g, 'a> Reverse<'g, 'a> {
+    pub fn new(g: &'g mut Gen<'a>) -> Self {
+        Reverse {
+            g,
+            slots: HashMap::new(),
+            param_adjoints: HashMap::new(),
+            counter: 0,
+        }
+    }
+
+    fn active(&self, v: ValueId) -> bool {
+        self.g.act.values[v]
+    }
+
+    /// Declarations that must precede the reverse of `block`: accumulators for values used in
+    /// nested blocks, and adjoints of the variables it declares.
+    pub fn open(&mut self, block: &Block) -> TokenStream {
+        let mut out = TokenStream::new();
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::Let(v) if self.active(*v) => {
+                    let slot = if self.g.act.used_in_nested_block[*v] {
+                        let name = self.g.names.fresh(&format!("d_{}", self.g.value_names[*v]));
+                        out.extend(quote!(let mut #name: f32 = 0.0;));
+                        Slot::Mutable(name)
+                    } else {
+                        Slot::Parts(Vec::new())
+                    };
+                    self.slots.insert(*v, slot);
+                }
+                Stmt::Decl { var, .. } if self.g.act.vars[*var] => {
+                    let name = &self.g.var_adj[*var];
+                    let rt = &self.g.rt;
+                    out.extend(match &self.g.f.vars[*var].array {
+                        Some((ty, _)) => quote!(let mut #name: #ty = #rt::Zero::zero();),
+                        None => quote!(let mut #name: f32 = 0.0;),
+                    });
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Adds `c` to the adjoint of `v`.
+    pub fn contribute(&mut self, v: ValueId, c: AExpr, out: &mut TokenStream) {
+        if !self.active(v) {
+            return;
+        }
+        match self.slots.get_mut(&v) {
+            Some(Slot::Parts(parts)) => parts.push(c),
+            Some(Slot::Mutable(name)) => {
+                let name = name.clone();
+                let c = self.g.aexpr(&c);
+                out.extend(quote!(#name += #c;));
+            }
+            None => {}
+        }
+    }
+
+    /// Binds the current value of a changing adjoint so it can be summed later.
+    fn materialize(&mut self, e: TokenStream, out: &mut TokenStream) -> AExpr {
+        self.counter += 1;
+        let name = self.g.names.fresh(&format!("g{}", self.counter));
+        out.extend(quote!(let #name: f32 = #e;));
+        AExpr::Adj(name.to_string())
+    }
+
+    /// The adjoint of `v` once all its uses are reversed, or `None` if it is zero.
+    fn finish(&mut self, v: ValueId, out: &mut TokenStream) -> Option<AExpr> {
+        match self.slots.remove(&v)? {
+            Slot::Mutable(name) => Some(AExpr::Adj(name.to_string())),
+            Slot::Parts(parts) => {
+                let sum = parts.into_iter().reduce(rules::add)?;
+                let is_param = matches!(self.g.f.values[v].op, Op::Param(_));
+                if !is_param && matches!(sum, AExpr::Lit(_) | AExpr::Adj(_) | AExpr::Val(_)) {
+                    return Some(sum);
+                }
+                let name = self.g.names.fresh(&format!("d_{}", self.g.value_names[v]));
+                let e = self.g.aexpr(&sum);
+                out.extend(quote!(let #name: f32 = #e;));
+                Some(AExpr::Adj(name.to_string()))
+            }
+        }
+    }
+
+    /// The reverse of a block whose forward values are in scope.
+    pub fn block(&mut self, block: &Block) -> TokenStream {
+        let mut out = TokenStream::new();
+        for stmt in block.stmts.iter().rev() {
+            self.stmt(stmt, &mut out);
+        }
+        out
+    }
+
+    fn stmt(&mut self, stmt: &Stmt, out: &mut TokenStream) {
+        match stmt {
+            Stmt::Let(v) => {
+                let v = *v;
+                let Some(d) = self.finish(v, out) else { return };
+                let op = self.g.f.values[v].op.clone();
+                if let Op::Param(p) = op {
+                    let d = self.g.aexpr(&d);
+                    self.param_adjoints.insert(p, d);
+                    return;
+                }
+                if let Op::Read(place, _) = &op {
+                    if let Some(shadow) = self.g.shadow(place) {
+                        let d = self.g.aexpr(&d);
+                        out.extend(quote!(#shadow += #d;));
+                    }
+                    return;
+                }
+                for (u, c) in rules::contributions(&op, v, d) {
+                    self.contribute(u, c, out);
+                }
+            }
+            Stmt::Decl { var, init } => {
+                if !self.g.act.vars[*var] {
+                    return;
+                }
+                let adj = self.g.var_adj[*var].clone();
+                let rt = self.g.rt.clone();
+                match init {
+                    VarInit::Scalar(v) => self.contribute(*v, AExpr::Adj(adj.to_string()), out),
+                    VarInit::Repeat(v, _) => {
+                        let e = self.materialize(quote!(#rt::sum_all(&#adj)), out);
+                        self.contribute(*v, e, out);
+                    }
+                    VarInit::List(items) => {
+                        for (idx, v) in items {
+                            let idx = idx
+                                .iter()
+                                .map(|i| proc_macro2::Literal::usize_unsuffixed(*i));
+                            let e = self.materialize(quote!(#adj #([#idx])*), out);
+                            self.contribute(*v, e, out);
+                        }
+                    }
+                    VarInit::Uninit => {}
+                }
+            }
+            Stmt::Assign {
+                place,
+                value,
+                op,
+                save,
+                ..
+            } => {
+                if let Some(shadow) = self.g.shadow(place) {
+                    if self.active(*value) {
+                        let c = self.materialize(shadow.clone(), out);
+                        let c = if *op == AssignOp::Sub {
+                            rules::neg(c)
+                        } else {
+                            c
+                        };
+                        self.contribute(*value, c, out);
+                    }
+                    if *op == AssignOp::Set {
+                        out.extend(quote!(#shadow = 0.0;));
+                    }
+                }
+                self.restore(place, *save, out);
+            }
+            Stmt::For {
+                region,
+                var,
+                lo,
+                hi,
+                inclusive,
+                rev,
+                body,
+            } => {
+                if !self.region_matters(body) {
+                    return;
+                }
+                let i = self.g.int_names[*var].clone();
+                let range = self.g.range(lo, hi, *inclusive, !*rev);
+                let inner = self.region_body(*region, body);
+                out.extend(quote!(for #i in #range { #inner }));
+            }
+            Stmt::If {
+                region,
+                cond,
+                then,
+                els,
+                ..
+            } => {
+                if !self.region_matters(then) && !self.region_matters(els) {
+                    return;
+                }
+                let c = self.g.value(*cond);
+                let then = self.region_body(*region, then);
+                let els = self.region_body(*region, els);
+                out.extend(quote!(if #c { #then } else { #els }));
+            }
+        }
+    }
+
+    fn restore(&mut self, place: &Place, save: Save, out: &mut TokenStream) {
+        let target = self.g.place(place);
+        match save {
+            Save::Local(k) => {
+                let name = self.g.local_save(k);
+                out.extend(quote!(#target = #name;));
+            }
+            Save::Buffer(k) => {
+                let slot = self.g.buffer_slot(k);
+                out.extend(quote!(#target = #slot;));
+            }
+            Save::None => {}
+        }
+    }
+
+    /// Whether the reverse of a region has anything to do: adjoints or restores.
+    fn region_matters(&self, block: &Block) -> bool {
+        block.stmts.iter().any(|s| match s {
+            Stmt::Let(v) => self.active(*v),
+            Stmt::Decl { var, .. } => self.g.act.vars[*var],
+            Stmt::Assign { place, save, .. } => {
+                *save != Save::None || matches!(place.base, Base::Var(v) if self.g.act.vars[v])
+            }
+            Stmt::For { body, .. } => self.region_matters(body),
+            Stmt::If { then, els, .. } => self.region_matters(then) || self.region_matters(els),
+        })
+    }
+
+    /// One execution of a region's body in reverse: undo, recompute, reverse.
+    fn region_body(&mut self, region: RegionId, body: &Block) -> TokenStream {
+        let undo = self.undo(region, body);
+        let recompute = self.g.forward(body, Mode::Recompute(region));
+        let open = self.open(body);
+        let reverse = self.block(body);
+        quote!(#undo #recompute #open #reverse)
+    }
+
+    /// Restores the outer state a block wrote (variables declared outside `region`), newest
+    /// write first, so that the block can be recomputed.
+    fn undo(&mut self, region: RegionId, block: &Block) -> TokenStream {
+        let depth = self.g.f.regions[region].depth;
+        let mut out = TokenStream::new();
+        for stmt in block.stmts.iter().rev() {
+            match stmt {
+                Stmt::Assign {
+                    place,
+                    save: Save::Buffer(k),
+                    ..
+                } => {
+                    if let Base::Var(var) = place.base {
+                        if self.g.f.vars[var].depth <= depth {
+                            self.restore(place, Save::Buffer(*k), &mut out);
+                        }
+                    }
+                }
+                Stmt::For {
+                    var,
+                    lo,
+                    hi,
+                    inclusive,
+                    rev,
+                    body,
+                    ..
+                } => {
+                    let inner = self.undo(region, body);
+                    if !inner.is_empty() {
+                        let i = self.g.int_names[*var].clone();
+                        let range = self.g.range(lo, hi, *inclusive, !*rev);
+                        out.extend(quote!(for #i in #range { #inner }));
+                    }
+                }
+                Stmt::If {
+                    then, els, record, ..
+                } => {
+                    let then = self.undo(region, then);
+                    let els = self.undo(region, els);
+                    if let Some(k) = record {
+                        if !then.is_empty() || !els.is_empty() {
+                            let took = self.g.buffer_slot(*k);
+                            out.extend(quote!(if #took { #then } else { #els }));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,303 @@
+//! Every derivative rule, in one exhaustive `match`.
+//!
+//! For a value `y = op(x1, x2, ...)` with adjoint `d` (the derivative of the output by `y`), a
+//! rule gives each `f32` operand's contribution `d * dy/dxi`. Rules reuse the forward value `y`
+//! where it saves work (exp, tanh, sqrt, division). At kinks they follow PyTorch: `relu'(0) = 0`,
+//! `abs'(0) = 0`, `max`/`min` ties split the gradient evenly, `clamp` passes it at the bounds.
+
+use crate::ir::{BinOp, CmpOp, IntExpr, MathFn, Op, ValueId};
+
+/// An adjoint expression: straight-line `f32` code over forward values and named adjoints.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AExpr {
+    Lit(f32),
+    /// A forward value.
+    Val(ValueId),
+    /// A named adjoint (a `let` or a `let mut` of the reverse sweep).
+    Adj(String),
+    /// An integer as `f32`.
+    Int(IntExpr),
+    Neg(Box<AExpr>),
+    Bin(BinOp, Box<AExpr>, Box<AExpr>),
+    Math(MathFn, Vec<AExpr>),
+    Powi(Box<AExpr>, IntExpr),
+    /// `if cond { a } else { b }`.
+    Select(Box<Cond>, Box<AExpr>, Box<AExpr>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cond {
+    Cmp(CmpOp, AExpr, AExpr),
+    And(Box<Cond>, Box<Cond>),
+    IntIsZero(IntExpr),
+}
+
+pub fn lit(x: f32) -> AExpr {
+    AExpr::Lit(x)
+}
+
+pub fn val(v: ValueId) -> AExpr {
+    AExpr::Val(v)
+}
+
+pub fn neg(a: AExpr) -> AExpr {
+    match a {
+        AExpr::Neg(inner) => *inner,
+        AExpr::Lit(x) => AExpr::Lit(-x),
+        a => AExpr::Neg(Box::new(a)),
+    }
+}
+
+pub fn add(a: AExpr, b: AExpr) -> AExpr {
+    match b {
+        AExpr::Neg(b) => AExpr::Bin(BinOp::Sub, Box::new(a), b),
+        b => AExpr::Bin(BinOp::Add, Box::new(a), Box::new(b)),
+    }
+}
+
+pub fn sub(a: AExpr, b: AExpr) -> AExpr {
+    AExpr::Bin(BinOp::Sub, Box::new(a), Box::new(b))
+}
+
+/// `a * b`, dropping exact factors of one and folding signs outward.
+pub fn mul(a: AExpr, b: AExpr) -> AExpr {
+    match (a, b) {
+        (AExpr::Lit(x), b) if x == 1.0 => b,
+        (a, AExpr::Lit(y)) if y == 1.0 => a,
+        (AExpr::Lit(x), b) if x == -1.0 => neg(b),
+        (a, AExpr::Lit(y)) if y == -1.0 => neg(a),
+        (AExpr::Neg(a), b) => neg(mul(*a, b)),
+        (a, AExpr::Neg(b)) => neg(mul(a, *b)),
+        (a, b) => AExpr::Bin(BinOp::Mul, Box::new(a), Box::new(b)),
+    }
+}
+
+pub fn div(a: AExpr, b: AExpr) -> AExpr {
+    match (a, b) {
+        (a, AExpr::Lit(y)) if y == 1.0 => a,
+        (AExpr::Neg(a), b) => neg(div(*a, b)),
+        (a, b) => AExpr::Bin(BinOp::Div, Box::new(a), Box::new(b)),
+    }
+}
+
+fn math(f: MathFn, args: Vec<AExpr>) -> AExpr {
+    AExpr::Math(f, args)
+}
+
+fn select(c: Cond, a: AExpr, b: AExpr) -> AExpr {
+    AExpr::Select(Box::new(c), Box::new(a), Box::new(b))
+}
+
+fn cmp(op: CmpOp, a: AExpr, b: AExpr) -> Cond {
+    Cond::Cmp(op, a, b)
+}
+
+/// `d * 2 * a` written so that `2.0 * a` reads first, as a person would write it.
+fn twice(a: AExpr, d: AExpr) -> AExpr {
+    mul(mul(lit(2.0), a), d)
+}
+
+/// The contributions of `y = op(...)` to its `f32` operands, given `y`'s adjoint `d`.
+/// An operand may appear more than once (`x.max(x)`); the caller sums its contributions.
+pub fn contributions(op: &Op, y: ValueId, d: AExpr) -> Vec<(ValueId, AExpr)> {
+    use MathFn as M;
+    let y = val(y);
+    match op {
+        // Constants, parameters and reads have no operands; reads are handled as places.
+        Op::Const(_)
+        | Op::BoolConst(_)
+        | Op::Param(_)
+        | Op::FromInt(_)
+        | Op::Extern(_)
+        | Op::Read(..)
+        | Op::Cmp(..)
+        | Op::IntCmp(..)
+        | Op::Not(_)
+        | Op::And(..)
+        | Op::Or(..) => vec![],
+        // d(-a) = -da
+        Op::Neg(a) => vec![(*a, neg(d))],
+        Op::Bin(bin, a, b) => {
+            let (a, b) = (*a, *b);
+            match bin {
+                // d(a + b) = da + db
+                BinOp::Add => vec![(a, d.clone()), (b, d)],
+                // d(a - b) = da - db
+                BinOp::Sub => vec![(a, d.clone()), (b, neg(d))],
+                // d(a * a) = 2a da
+                BinOp::Mul if a == b => vec![(a, twice(val(a), d))],
+                // d(a * b) = b da + a db
+                BinOp::Mul => vec![(a, mul(d.clone(), val(b))), (b, mul(d, val(a)))],
+                // d(a / b) = da / b - (a / b) db / b
+                BinOp::Div => vec![
+                    (a, div(d.clone(), val(b))),
+                    (b, neg(div(mul(d, y), val(b)))),
+                ],
+            }
+        }
+        // d(x^n) = n x^(n-1) dx, and 0 for n = 0 (PyTorch: no NaN at x = 0).
+        Op::Powi(x, n) => match n {
+            IntExpr::Lit(0) => vec![],
+            IntExpr::Lit(1) => vec![(*x, d)],
+            IntExpr::Lit(2) => vec![(*x, twice(val(*x), d))],
+            n => {
+                let n_minus_1 = IntExpr::Bin(
+                    crate::ir::IntBinOp::Sub,
+                    Box::new(n.clone()),
+                    Box::new(IntExpr::Lit(1)),
+                );
+                let g = mul(
+                    mul(
+                        AExpr::Int(n.clone()),
+                        AExpr::Powi(Box::new(val(*x)), n_minus_1),
+                    ),
+                    d,
+                );
+                let g = match n {
+                    IntExpr::Lit(_) => g,
+                    n => select(Cond::IntIsZero(n.clone()), lit(0.0), g),
+                };
+                vec![(*x, g)]
+            }
+        },
+        Op::Math(f, args) => {
+            let x = args.first().copied().map(val).unwrap_or(lit(0.0));
+            let a0 = args.first().copied().unwrap_or(0);
+            let one = |g: AExpr| vec![(a0, g)];
+            match f {
+                // d e^x = e^x dx
+                M::Exp => one(mul(d, y)),
+                // d 2^x = 2^x ln 2 dx
+                M::Exp2 => one(mul(mul(d, y), lit(std::f32::consts::LN_2))),
+                // d ln x = dx / x
+                M::Ln => one(div(d, x)),
+                // d log2 x = dx / (x ln 2)
+                M::Log2 => one(div(d, mul(x, lit(std::f32::consts::LN_2)))),
+                // d log10 x = dx / (x ln 10)
+                M::Log10 => one(div(d, mul(x, lit(std::f32::consts::LN_10)))),
+                // d sqrt x = dx / (2 sqrt x)
+                M::Sqrt => one(div(d, mul(lit(2.0), y))),
+                // d cbrt x = dx / (3 cbrt(x)^2)
+                M::Cbrt => one(div(d, mul(mul(lit(3.0), y.clone()), y))),
+                // d x^e = e x^(e-1) dx + x^e ln x de  (PyTorch: 0 where e = 0, resp. x = 0 and e >= 0)
+                M::Powf => {
+                    let (xv, e) = (args[0], args[1]);
+                    let dx = select(
+                        cmp(CmpOp::Eq, val(e), lit(0.0)),
+                        lit(0.0),
+                        mul(
+                            mul(val(e), math(M::Powf, vec![val(xv), sub(val(e), lit(1.0))])),
+                            d.clone(),
+                        ),
+                    );
+                    let de = select(
+                        Cond::And(
+                            Box::new(cmp(CmpOp::Eq, val(xv), lit(0.0))),
+                            Box::new(cmp(CmpOp::Ge, val(e), lit(0.0))),
+                        ),
+                        lit(0.0),
+                        mul(mul(y, math(M::Ln, vec![val(xv)])), d),
+                    );
+                    vec![(xv, dx), (e, de)]
+                }
+                // d sin x = cos x dx
+                M::Sin => one(mul(math(M::Cos, vec![x]), d)),
+                // d cos x = -sin x dx
+                M::Cos => one(neg(mul(math(M::Sin, vec![x]), d))),
+                // d tan x = (1 + tan^2 x) dx
+                M::Tan => one(mul(add(lit(1.0), mul(y.clone(), y)), d)),
+                // d tanh x = (1 - tanh^2 x) dx
+                M::Tanh => one(mul(sub(lit(1.0), mul(y.clone(), y)), d)),
+                // d sinh x = cosh x dx
+                M::Sinh => one(mul(math(M::Cosh, vec![x]), d)),
+                // d cosh x = sinh x dx
+                M::Cosh => one(mul(math(M::Sinh, vec![x]), d)),
+                // d asin x = dx / sqrt(1 - x^2)
+                M::Asin => one(div(
+                    d,
+                    math(M::Sqrt, vec![sub(lit(1.0), mul(x.clone(), x))]),
+                )),
+                // d acos x = -dx / sqrt(1 - x^2)
+                M::Acos => one(neg(div(
+                    d,
+                    math(M::Sqrt, vec![sub(lit(1.0), mul(x.clone(), x))]),
+                ))),
+                // d atan x = dx / (1 + x^2)
+                M::Atan => one(div(d, add(lit(1.0), mul(x.clone(), x)))),
+                // d atan2(a, b) = (b da - a db) / (a^2 + b^2)
+                M::Atan2 => {
+                    let (a, b) = (args[0], args[1]);
+                    let r2 = add(mul(val(a), val(a)), mul(val(b), val(b)));
+                    vec![
+                        (a, div(mul(d.clone(), val(b)), r2.clone())),
+                        (b, neg(div(mul(d, val(a)), r2))),
+                    ]
+                }
+                // d |x| = sgn(x) dx, with sgn(0) = 0 (PyTorch)
+                M::Abs => one(select(
+                    cmp(CmpOp::Gt, x.clone(), lit(0.0)),
+                    d.clone(),
+                    select(cmp(CmpOp::Lt, x, lit(0.0)), neg(d), lit(0.0)),
+                )),
+                // d max(a, b): all to the larger, half each on a tie (PyTorch)
+                M::Max | M::Min => {
+                    let (a, b) = (args[0], args[1]);
+                    let wins = if *f == M::Max { CmpOp::Gt } else { CmpOp::Lt };
+                    let share = |p: ValueId, q: ValueId| {
+                        select(
+                            cmp(wins, val(p), val(q)),
+                            d.clone(),
+                            select(
+                                cmp(CmpOp::Eq, val(p), val(q)),
+                                mul(lit(0.5), d.clone()),
+                                lit(0.0),
+                            ),
+                        )
+                    };
+                    vec![(a, share(a, b)), (b, share(b, a))]
+                }
+                // d clamp(x, lo, hi) = dx inside [lo, hi], else d lo below and d hi above
+                M::Clamp => {
+                    let (xv, lo, hi) = (args[0], args[1], args[2]);
+                    let inside = Cond::And(
+                        Box::new(cmp(CmpOp::Ge, val(xv), val(lo))),
+                        Box::new(cmp(CmpOp::Le, val(xv), val(hi))),
+                    );
+                    vec![
+                        (xv, select(inside, d.clone(), lit(0.0))),
+                        (
+                            lo,
+                            select(cmp(CmpOp::Lt, val(xv), val(lo)), d.clone(), lit(0.0)),
+                        ),
+                        (hi, select(cmp(CmpOp::Gt, val(xv), val(hi)), d, lit(0.0))),
+                    ]
+                }
+                // d (1/x) = -dx / x^2 = -(1/x)^2 dx
+                M::Recip => one(neg(mul(mul(y.clone(), y), d))),
+                // d hypot(a, b) = (a da + b db) / hypot(a, b)
+                M::Hypot => {
+                    let (a, b) = (args[0], args[1]);
+                    vec![
+                        (a, div(mul(d.clone(), val(a)), y.clone())),
+                        (b, div(mul(d, val(b)), y)),
+                    ]
+                }
+                // d (x * a + b) = a dx + x da + db
+                M::MulAdd => {
+                    let (xv, a, b) = (args[0], args[1], args[2]);
+                    vec![
+                        (xv, mul(d.clone(), val(a))),
+                        (a, mul(d.clone(), val(xv))),
+                        (b, d),
+                    ]
+                }
+                // d (e^x - 1) = e^x dx = (y + 1) dx
+                M::ExpM1 => one(mul(add(y, lit(1.0)), d)),
+                // d ln(1 + x) = dx / (1 + x)
+                M::Ln1p => one(div(d, add(lit(1.0), x))),
+                // Piecewise constant: zero gradient everywhere (PyTorch too).
+                M::Floor | M::Ceil | M::Round | M::Signum => vec![],
+            }
+        }
+    }
+}
