@@ -53,7 +53,7 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                         }
                         if seen.is_empty() {
                             errors.push(syn::Error::new_spanned(
-                                &list,
+                                list,
                                 "`wrt()` is empty: name at least one parameter",
                             ));
                         }
@@ -90,8 +90,13 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
     args
 }
 
-/// The path of the runtime crate, as generated code must name it.
+/// The path of the runtime's hidden module, as generated code must name it.
 pub fn runtime_path(args: &Args) -> TokenStream {
+    let krate = runtime_crate(args);
+    quote::quote!(#krate::__private)
+}
+
+fn runtime_crate(args: &Args) -> TokenStream {
     use proc_macro_crate::{crate_name, FoundCrate};
     if let Some(p) = &args.krate {
         return quote::quote!(#p);

@@ -1,6 +1,6 @@
 //! The driver: parse -> check/analyse -> reverse -> emit, or the fallback on error.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use std::collections::HashSet;
 
@@ -37,7 +37,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     let grad = generate(&func, &ir, &wrt, &rt, Flavor::Grad);
     let all: Vec<bool> = ir.params.iter().map(|p| is_float(&p.kind)).collect();
     let vjp = generate(&func, &ir, &all, &rt, Flavor::Vjp);
-    quote!(#func #grad #vjp)
+    quote!(#[allow(dead_code, clippy::needless_range_loop)] #func #grad #vjp)
 }
 
 pub fn is_float(kind: &ParamKind) -> bool {
@@ -131,7 +131,10 @@ fn reserved_names(func: &syn::ItemFn, ir: &Function) -> HashSet<String> {
     loop_bounds(&ir.body, &mut names);
     names.extend(["value", "d_out"].map(String::from));
     for p in &ir.params {
-        names.insert(format!("d_{}", p.name));
+        // Shadows and array gradients take these names; scalar gradients are plain locals.
+        if !matches!(p.kind, ParamKind::Scalar) {
+            names.insert(format!("d_{}", p.name));
+        }
     }
     names
 }
@@ -228,6 +231,8 @@ fn generate(
     rev.contribute(ret, seed, &mut seeding);
     let reverse = rev.block(&ir.body);
     let param_adjoints = std::mem::take(&mut rev.param_adjoints);
+    let param_exprs = std::mem::take(&mut rev.param_exprs);
+    let defs = std::mem::take(&mut rev.defs);
 
     let grads = returned.iter().map(|&p| match ir.params[p].kind {
         ParamKind::Array => {
@@ -253,11 +258,19 @@ fn generate(
     let name = format_ident!("{}_{}", func.sig.ident, suffix);
     let generics = &func.sig.generics;
     let where_clause = &func.sig.generics.where_clause;
-    let docs = doc::describe(func, ir, &act, wrt, flavor);
-    let span = Span::call_site();
-    let _ = span;
+    let docs = doc::describe(
+        func,
+        ir,
+        wrt,
+        flavor,
+        &doc::Derivatives {
+            params: &param_exprs,
+            defs: &defs,
+        },
+    );
+    let docs = docs.lines().map(|l| quote!(#[doc = #l]));
     quote! {
-        #[doc = #docs]
+        #(#docs)*
         #[inline]
         #[allow(unused, unused_mut, unused_parens, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
         #vis fn #name #generics (#(#inputs),*) -> #output #where_clause {

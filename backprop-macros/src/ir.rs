@@ -238,7 +238,6 @@ pub struct Var {
     pub depth: usize,
     /// Written exactly once per execution of the `if` it is the result of.
     pub if_result: bool,
-    pub span: Span,
 }
 
 /// How an element of a local array starts.
@@ -343,7 +342,6 @@ pub struct Param {
     pub kind: ParamKind,
     pub ty: proc_macro2::TokenStream,
     pub is_bool: bool,
-    pub span: Span,
 }
 
 /// A whole function.
@@ -461,10 +459,6 @@ impl Builder {
         id
     }
 
-    pub fn op(&self, v: ValueId) -> &Op {
-        &self.func.values[v].op
-    }
-
     pub fn version(&self, var: VarId) -> u32 {
         self.versions.get(&var).copied().unwrap_or(0)
     }
@@ -480,13 +474,5 @@ impl Function {
             Op::Const(bits) => Some(f32::from_bits(bits)),
             _ => None,
         }
-    }
-
-    /// Whether a block (or anything nested in it) contains a loop or branch.
-    pub fn has_regions(block: &Block) -> bool {
-        block
-            .stmts
-            .iter()
-            .any(|s| matches!(s, Stmt::For { .. } | Stmt::If { .. }))
     }
 }

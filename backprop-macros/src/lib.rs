@@ -25,3 +25,6 @@ use proc_macro::TokenStream;
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::differentiable(attr.into(), item.into()).into()
 }
+
+#[cfg(test)]
+mod snapshot_tests;

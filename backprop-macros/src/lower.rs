@@ -42,8 +42,6 @@ pub struct Lower<'a> {
     scopes: Vec<HashMap<String, Binding>>,
     stmts: Vec<Vec<Stmt>>,
     region_stack: Vec<RegionId>,
-    /// Const generic parameters of the function.
-    pub const_generics: Vec<String>,
 }
 
 /// Lowers a function's parameters and body.
@@ -54,12 +52,6 @@ pub fn lower(item: &syn::ItemFn, errors: &mut Errors) -> Function {
         scopes: vec![HashMap::new()],
         stmts: vec![Vec::new()],
         region_stack: Vec::new(),
-        const_generics: item
-            .sig
-            .generics
-            .const_params()
-            .map(|c| c.ident.to_string())
-            .collect(),
     };
     l.params(&item.sig);
     l.return_type(&item.sig.output);
@@ -138,13 +130,7 @@ impl Lower<'_> {
                         );
                         continue;
                     }
-                    self.add_param(
-                        "self".into(),
-                        ParamKind::RefSelf,
-                        quote!(Self),
-                        false,
-                        r.span(),
-                    );
+                    self.add_param("self".into(), ParamKind::RefSelf, quote!(Self), false);
                 }
                 FnArg::Typed(pt) => {
                     let Pat::Ident(pi) = &*pt.pat else {
@@ -186,7 +172,7 @@ impl Lower<'_> {
                     );
                     return;
                 }
-                let id = self.add_param(name.clone(), ParamKind::Ref, tokens, false, span);
+                let id = self.add_param(name.clone(), ParamKind::Ref, tokens, false);
                 self.bind(name, Binding::Place(Place { base: Base::Param(id), path: vec![] }));
             }
             Type::Array(_) => {
@@ -194,23 +180,23 @@ impl Lower<'_> {
                     self.err(ty, "arrays in differentiable functions hold `f32`: `[f32; N]`, `[[f32; N]; M]`");
                     return;
                 }
-                let id = self.add_param(name.clone(), ParamKind::Array, tokens, false, span);
+                let id = self.add_param(name.clone(), ParamKind::Array, tokens, false);
                 self.bind(name, Binding::Place(Place { base: Base::Param(id), path: vec![] }));
             }
             Type::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
                 let ident = p.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
                 if ident == "f32" {
-                    let id = self.add_param(name.clone(), ParamKind::Scalar, tokens, false, span);
+                    let id = self.add_param(name.clone(), ParamKind::Scalar, tokens, false);
                     let v = self.value(Op::Param(id), span);
                     self.b.func.values[v].name = Some(name.clone());
                     self.bind(name, Binding::Value(v));
                 } else if ident == "bool" {
-                    let id = self.add_param(name.clone(), ParamKind::Constant, tokens, true, span);
+                    let id = self.add_param(name.clone(), ParamKind::Constant, tokens, true);
                     let v = self.value(Op::Param(id), span);
                     self.b.func.values[v].name = Some(name.clone());
                     self.bind(name, Binding::Value(v));
                 } else if INT_TYPES.contains(&ident.as_str()) {
-                    self.add_param(name.clone(), ParamKind::Constant, tokens, false, span);
+                    self.add_param(name.clone(), ParamKind::Constant, tokens, false);
                     self.bind(name.clone(), Binding::Int(IntExpr::Named(name)));
                 } else if ident == "f64" {
                     self.err(ty, "only `f32` is differentiable for now: use `f32`");
@@ -236,14 +222,12 @@ impl Lower<'_> {
         kind: ParamKind,
         ty: TokenStream,
         is_bool: bool,
-        span: Span,
     ) -> ParamId {
         self.b.func.params.push(Param {
             name,
             kind,
             ty,
             is_bool,
-            span,
         });
         self.b.func.params.len() - 1
     }
@@ -276,10 +260,10 @@ impl Lower<'_> {
                         .expr
                         .as_ref()
                         .and_then(|e| self.expr(e))
-                        .and_then(|l| self.to_f32(l, r.span()));
+                        .and_then(|l| self.scalar(l, r.span()));
                 }
                 SynStmt::Expr(e, None) if last => {
-                    ret = self.expr(e).and_then(|l| self.to_f32(l, e.span()));
+                    ret = self.expr(e).and_then(|l| self.scalar(l, e.span()));
                 }
                 _ => self.stmt(stmt),
             }
@@ -334,7 +318,7 @@ impl Lower<'_> {
         let expr = &*init.expr;
         if let Some(array) = self.array_init(expr, ty) {
             let (init, tokens, rank) = array;
-            let var = self.new_var(name.clone(), Some((tokens, rank)), false, pi.ident.span());
+            let var = self.new_var(name.clone(), Some((tokens, rank)), false);
             self.emit(Stmt::Decl { var, init });
             self.bind(name, Binding::Var(var));
             return;
@@ -353,8 +337,8 @@ impl Lower<'_> {
                     "mutable `bool`s are not supported: use an immutable `let`",
                 ),
                 other => {
-                    if let Some(v) = self.to_f32(other, expr.span()) {
-                        let var = self.new_var(name.clone(), None, false, pi.ident.span());
+                    if let Some(v) = self.scalar(other, expr.span()) {
+                        let var = self.new_var(name.clone(), None, false);
                         self.emit(Stmt::Decl {
                             var,
                             init: VarInit::Scalar(v),
@@ -376,7 +360,7 @@ impl Lower<'_> {
             Lowered::I(i) => self.bind(name, Binding::Int(i)),
             Lowered::P(place, span) => {
                 if let Base::Var(_) = place.base {
-                    if let Some(v) = self.to_f32(Lowered::P(place, span), span) {
+                    if let Some(v) = self.scalar(Lowered::P(place, span), span) {
                         self.b.func.values[v].name.get_or_insert(name.clone());
                         self.bind(name, Binding::Value(v));
                     }
@@ -396,7 +380,6 @@ impl Lower<'_> {
         name: String,
         array: Option<(TokenStream, usize)>,
         if_result: bool,
-        span: Span,
     ) -> VarId {
         let depth = self.region_stack.len();
         self.b.func.vars.push(Var {
@@ -404,7 +387,6 @@ impl Lower<'_> {
             array,
             depth,
             if_result,
-            span,
         });
         self.b.func.vars.len() - 1
     }
@@ -423,12 +405,12 @@ impl Lower<'_> {
                 while let Expr::Repeat(r) = e {
                     let len = self
                         .expr(&r.len)
-                        .and_then(|l| self.to_int(l, r.len.span()))?;
+                        .and_then(|l| self.integer(l, r.len.span()))?;
                     dims.push(len);
                     len_tokens.push(r.len.to_token_stream());
                     e = &r.expr;
                 }
-                let elem = self.expr(e).and_then(|l| self.to_f32(l, e.span()))?;
+                let elem = self.expr(e).and_then(|l| self.scalar(l, e.span()))?;
                 let tokens = ty.map(|t| t.to_token_stream()).unwrap_or_else(|| {
                     len_tokens
                         .iter()
@@ -478,7 +460,7 @@ impl Lower<'_> {
                 Some(())
             }
             e => {
-                let v = self.expr(e).and_then(|l| self.to_f32(l, e.span()))?;
+                let v = self.expr(e).and_then(|l| self.scalar(l, e.span()))?;
                 out.push((at.clone(), v));
                 Some(())
             }
@@ -543,7 +525,7 @@ impl Lower<'_> {
             );
             return;
         }
-        let Some(rhs) = self.expr(right).and_then(|l| self.to_f32(l, right.span())) else {
+        let Some(rhs) = self.expr(right).and_then(|l| self.scalar(l, right.span())) else {
             return;
         };
         let (op, value) = match compound {
@@ -612,7 +594,7 @@ impl Lower<'_> {
         for (i, s) in block.stmts.iter().enumerate() {
             match (s, result) {
                 (SynStmt::Expr(e, None), Some(var)) if i + 1 == n => {
-                    if let Some(v) = self.expr(e).and_then(|l| self.to_f32(l, e.span())) {
+                    if let Some(v) = self.expr(e).and_then(|l| self.scalar(l, e.span())) {
                         self.b.bump_version(var);
                         self.emit(Stmt::Assign {
                             place: Place {
@@ -673,8 +655,8 @@ impl Lower<'_> {
             self.err(r, "a loop range needs both bounds: `a..b`");
             return;
         };
-        let lo = self.expr(start).and_then(|l| self.to_int(l, start.span()));
-        let hi = self.expr(end).and_then(|l| self.to_int(l, end.span()));
+        let lo = self.expr(start).and_then(|l| self.integer(l, start.span()));
+        let hi = self.expr(end).and_then(|l| self.integer(l, end.span()));
         let (Some(lo), Some(hi)) = (lo, hi) else {
             return;
         };
@@ -701,7 +683,7 @@ impl Lower<'_> {
     fn if_chain(&mut self, i: &syn::ExprIf, result: Option<VarId>) {
         let Some(cond) = self
             .expr(&i.cond)
-            .and_then(|l| self.to_bool(l, i.cond.span()))
+            .and_then(|l| self.boolean(l, i.cond.span()))
         else {
             return;
         };
@@ -764,11 +746,11 @@ impl Lower<'_> {
                         Box::new(i),
                     ))),
                     (UnOp::Neg(_), other) => {
-                        let v = self.to_f32(other, u.expr.span())?;
+                        let v = self.scalar(other, u.expr.span())?;
                         Some(Lowered::F(self.value(Op::Neg(v), span)))
                     }
                     (UnOp::Not(_), other) => {
-                        let v = self.to_bool(other, u.expr.span())?;
+                        let v = self.boolean(other, u.expr.span())?;
                         Some(Lowered::B(self.value(Op::Not(v), span)))
                     }
                     (UnOp::Deref(_), _) => {
@@ -806,12 +788,7 @@ impl Lower<'_> {
                 out
             }
             Expr::If(i) => {
-                let var = self.new_var(
-                    format!("if_{}", self.b.func.vars.len()),
-                    None,
-                    true,
-                    i.if_token.span,
-                );
+                let var = self.new_var(format!("if_{}", self.b.func.vars.len()), None, true);
                 self.emit(Stmt::Decl {
                     var,
                     init: VarInit::Uninit,
@@ -932,8 +909,8 @@ impl Lower<'_> {
         let rhs = self.expr(&b.right)?;
         match &b.op {
             S::And(_) | S::Or(_) => {
-                let l = self.to_bool(lhs, b.left.span())?;
-                let r = self.to_bool(rhs, b.right.span())?;
+                let l = self.boolean(lhs, b.left.span())?;
+                let r = self.boolean(rhs, b.right.span())?;
                 let op = if matches!(b.op, S::And(_)) {
                     Op::And(l, r)
                 } else {
@@ -951,12 +928,12 @@ impl Lower<'_> {
                     _ => CmpOp::Ne,
                 };
                 if is_int(&lhs) && is_int(&rhs) {
-                    let l = self.to_int(lhs, b.left.span())?;
-                    let r = self.to_int(rhs, b.right.span())?;
+                    let l = self.integer(lhs, b.left.span())?;
+                    let r = self.integer(rhs, b.right.span())?;
                     return Some(Lowered::B(self.value(Op::IntCmp(cmp, l, r), span)));
                 }
-                let l = self.to_f32(lhs, b.left.span())?;
-                let r = self.to_f32(rhs, b.right.span())?;
+                let l = self.scalar(lhs, b.left.span())?;
+                let r = self.scalar(rhs, b.right.span())?;
                 Some(Lowered::B(self.value(Op::Cmp(cmp, l, r), span)))
             }
             S::Add(_) | S::Sub(_) | S::Mul(_) | S::Div(_) | S::Rem(_) => {
@@ -968,8 +945,8 @@ impl Lower<'_> {
                         S::Div(_) => IntBinOp::Div,
                         _ => IntBinOp::Rem,
                     };
-                    let l = self.to_int(lhs, b.left.span())?;
-                    let r = self.to_int(rhs, b.right.span())?;
+                    let l = self.integer(lhs, b.left.span())?;
+                    let r = self.integer(rhs, b.right.span())?;
                     return Some(Lowered::I(IntExpr::Bin(op, Box::new(l), Box::new(r))));
                 }
                 let op = match b.op {
@@ -985,8 +962,8 @@ impl Lower<'_> {
                         return None;
                     }
                 };
-                let l = self.to_f32(lhs, b.left.span())?;
-                let r = self.to_f32(rhs, b.right.span())?;
+                let l = self.scalar(lhs, b.left.span())?;
+                let r = self.scalar(rhs, b.right.span())?;
                 Some(Lowered::F(self.value(Op::Bin(op, l, r), span)))
             }
             _ => {
@@ -1005,7 +982,7 @@ impl Lower<'_> {
         if target == "f32" {
             return match inner {
                 Lowered::I(i) => Some(Lowered::F(self.value(Op::FromInt(i), c.span()))),
-                other => Some(Lowered::F(self.to_f32(other, c.expr.span())?)),
+                other => Some(Lowered::F(self.scalar(other, c.expr.span())?)),
             };
         }
         if INT_TYPES.contains(&target.as_str()) {
@@ -1077,10 +1054,10 @@ impl Lower<'_> {
             }
             let base = self
                 .expr(args[0])
-                .and_then(|l| self.to_f32(l, args[0].span()));
+                .and_then(|l| self.scalar(l, args[0].span()));
             let exp = self
                 .expr(args[1])
-                .and_then(|l| self.to_int(l, args[1].span()));
+                .and_then(|l| self.integer(l, args[1].span()));
             return Some(Lowered::F(self.value(Op::Powi(base?, exp?), span)));
         }
         let Some((f, arity)) = MathFn::from_name(name) else {
@@ -1103,7 +1080,7 @@ impl Lower<'_> {
         }
         let mut vals = Vec::new();
         for a in args {
-            let v = self.expr(a).and_then(|l| self.to_f32(l, a.span()));
+            let v = self.expr(a).and_then(|l| self.scalar(l, a.span()));
             vals.push(v);
         }
         let vals: Option<Vec<ValueId>> = vals.into_iter().collect();
@@ -1128,7 +1105,7 @@ impl Lower<'_> {
                 let mut place = self.place_of(&ix.expr)?;
                 let i = self
                     .expr(&ix.index)
-                    .and_then(|l| self.to_int(l, ix.index.span()))?;
+                    .and_then(|l| self.integer(l, ix.index.span()))?;
                 place.path.push(Seg::Index(i));
                 Some(place)
             }
@@ -1170,7 +1147,7 @@ impl Lower<'_> {
         self.value(Op::Read(place, version), span)
     }
 
-    fn to_f32(&mut self, l: Lowered, span: Span) -> Option<ValueId> {
+    fn scalar(&mut self, l: Lowered, span: Span) -> Option<ValueId> {
         match l {
             Lowered::F(v) => Some(v),
             Lowered::P(place, pspan) => {
@@ -1202,7 +1179,7 @@ impl Lower<'_> {
         }
     }
 
-    fn to_bool(&mut self, l: Lowered, span: Span) -> Option<ValueId> {
+    fn boolean(&mut self, l: Lowered, span: Span) -> Option<ValueId> {
         match l {
             Lowered::B(v) => Some(v),
             _ => {
@@ -1212,7 +1189,7 @@ impl Lower<'_> {
         }
     }
 
-    fn to_int(&mut self, l: Lowered, span: Span) -> Option<IntExpr> {
+    fn integer(&mut self, l: Lowered, span: Span) -> Option<IntExpr> {
         match l {
             Lowered::I(i) => Some(i),
             Lowered::Named(n, _) => Some(IntExpr::Named(n)),

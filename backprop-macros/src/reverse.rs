@@ -30,6 +30,9 @@ pub struct Reverse<'g, 'a> {
     slots: HashMap<ValueId, Slot>,
     /// The final adjoint of each by-value scalar parameter, once known.
     pub param_adjoints: HashMap<ParamId, TokenStream>,
+    /// The same, as expressions, and the expression behind each adjoint `let` (for the docs).
+    pub param_exprs: HashMap<ParamId, AExpr>,
+    pub defs: HashMap<String, AExpr>,
     counter: usize,
 }
 
@@ -39,6 +42,8 @@ impl<'g, 'a> Reverse<'g, 'a> {
             g,
             slots: HashMap::new(),
             param_adjoints: HashMap::new(),
+            param_exprs: HashMap::new(),
+            defs: HashMap::new(),
             counter: 0,
         }
     }
@@ -114,6 +119,7 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 let name = self.g.names.fresh(&format!("d_{}", self.g.value_names[v]));
                 let e = self.g.aexpr(&sum);
                 out.extend(quote!(let #name: f32 = #e;));
+                self.defs.insert(name.to_string(), sum);
                 Some(AExpr::Adj(name.to_string()))
             }
         }
@@ -135,6 +141,7 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 let Some(d) = self.finish(v, out) else { return };
                 let op = self.g.f.values[v].op.clone();
                 if let Op::Param(p) = op {
+                    self.param_exprs.insert(p, d.clone());
                     let d = self.g.aexpr(&d);
                     self.param_adjoints.insert(p, d);
                     return;

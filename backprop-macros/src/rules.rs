@@ -62,10 +62,10 @@ pub fn sub(a: AExpr, b: AExpr) -> AExpr {
 /// `a * b`, dropping exact factors of one and folding signs outward.
 pub fn mul(a: AExpr, b: AExpr) -> AExpr {
     match (a, b) {
-        (AExpr::Lit(x), b) if x == 1.0 => b,
-        (a, AExpr::Lit(y)) if y == 1.0 => a,
-        (AExpr::Lit(x), b) if x == -1.0 => neg(b),
-        (a, AExpr::Lit(y)) if y == -1.0 => neg(a),
+        (AExpr::Lit(1.0), b) => b,
+        (a, AExpr::Lit(1.0)) => a,
+        (AExpr::Lit(-1.0), b) => neg(b),
+        (a, AExpr::Lit(-1.0)) => neg(a),
         (AExpr::Neg(a), b) => neg(mul(*a, b)),
         (a, AExpr::Neg(b)) => neg(mul(a, *b)),
         (a, b) => AExpr::Bin(BinOp::Mul, Box::new(a), Box::new(b)),
@@ -74,7 +74,7 @@ pub fn mul(a: AExpr, b: AExpr) -> AExpr {
 
 pub fn div(a: AExpr, b: AExpr) -> AExpr {
     match (a, b) {
-        (a, AExpr::Lit(y)) if y == 1.0 => a,
+        (a, AExpr::Lit(1.0)) => a,
         (AExpr::Neg(a), b) => neg(div(*a, b)),
         (a, b) => AExpr::Bin(BinOp::Div, Box::new(a), Box::new(b)),
     }

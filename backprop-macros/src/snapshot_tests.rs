@@ -1,0 +1,61 @@
+//! Snapshot tests: the formatted expansion of known functions, compared with committed files
+//! (`tests/expand/*.expanded.rs`). Refresh with `BACKPROP_BLESS=1 cargo test -p backprop-macros`
+//! and review the diff.
+
+use std::path::PathBuf;
+
+fn check(name: &str, attr: &str, item: &str) {
+    let attr: proc_macro2::TokenStream = attr.parse().expect("attribute tokens");
+    let item: proc_macro2::TokenStream = item.parse().expect("item tokens");
+    let out = crate::expand::differentiable(attr, item);
+    let file: syn::File = syn::parse2(out).expect("the expansion parses as a file");
+    let text = prettyplease::unparse(&file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/expand")
+        .join(format!("{name}.expanded.rs"));
+    if std::env::var_os("BACKPROP_BLESS").is_some() {
+        std::fs::write(&path, &text).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        expected == text,
+        "expansion of `{name}` changed; run with BACKPROP_BLESS=1 and review the diff.\n--- new ---\n{text}"
+    );
+}
+
+#[test]
+fn tutorial_loss() {
+    check(
+        "loss",
+        "wrt(w)",
+        "fn loss(w: f32, x: f32, y: f32) -> f32 { let y_hat = x * w; (y_hat - y) * (y_hat - y) }",
+    );
+}
+
+#[test]
+fn shared_subexpression() {
+    check(
+        "shared",
+        "",
+        "fn f(x: f32, y: f32) -> f32 { let a = x * y; a.sin() + a * a }",
+    );
+}
+
+#[test]
+fn tanh_recurrence() {
+    check(
+        "recurrence",
+        "",
+        "fn r(w: f32, x: &[f32; 6]) -> f32 { let mut h = 0.0; for i in 0..6 { h = (w * h + x[i]).tanh(); } h * h }",
+    );
+}
+
+#[test]
+fn branch_expression() {
+    check(
+        "branch",
+        "",
+        "pub fn leaky(x: f32, slope: f32) -> f32 { let y = if x > 0.0 { x } else { slope * x }; y * 2.0 }",
+    );
+}
