@@ -222,6 +222,11 @@ fn collect_edges(
                 match op {
                     Op::Read(place, _) => edges.push((base_node(place.base), Node::Value(*v))),
                     Op::Param(p) => edges.push((Node::Param(*p), Node::Value(*v))),
+                    Op::Call(call) => {
+                        for place in call.places() {
+                            edges.push((base_node(place.base), Node::Value(*v)));
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -230,6 +235,18 @@ fn collect_edges(
                     VarInit::Scalar(v) | VarInit::Repeat(v, _) => vec![*v],
                     VarInit::List(items) => items.iter().map(|(_, v)| *v).collect(),
                     VarInit::Uninit => vec![],
+                    VarInit::Call(call) => {
+                        for place in call.places() {
+                            edges.push((base_node(place.base), Node::Var(*var)));
+                        }
+                        call.args
+                            .iter()
+                            .filter_map(|a| match a {
+                                CallArg::Scalar(v) => Some(*v),
+                                _ => None,
+                            })
+                            .collect()
+                    }
                 };
                 for v in values {
                     edges.push((Node::Value(v), Node::Var(*var)));
@@ -266,12 +283,13 @@ pub fn activity(func: &Function, wrt: &[bool]) -> Activity {
             nested[r] = true;
         }
     }
+    let mut useful: HashSet<Node> = func.ret.map(Node::Value).into_iter().collect();
+    useful.extend(func.ret_var.map(Node::Var));
     let mut varied: HashSet<Node> = (0..func.params.len())
         .filter(|&p| wrt[p])
         .map(Node::Param)
         .collect();
     propagate(&mut varied, &edges, false);
-    let mut useful: HashSet<Node> = func.ret.map(Node::Value).into_iter().collect();
     propagate(&mut useful, &edges, true);
     let active = |n: Node| varied.contains(&n) && useful.contains(&n);
     Activity {

@@ -307,6 +307,7 @@ impl<'a> Gen<'a> {
                 let (x, y) = (a(x), a(y));
                 quote!(#x || #y)
             }
+            Op::Call(call) => self.call(call),
         };
         quote_spanned!(span=> #body)
     }
@@ -360,6 +361,46 @@ impl<'a> Gen<'a> {
         }
     }
 
+    /// `: TYPE` for a local array whose type is known, nothing when the compiler infers it.
+    pub fn array_type(&self, var: VarId) -> TokenStream {
+        match self.f.vars[var].array.as_ref().and_then(|a| a.ty.as_ref()) {
+            Some(ty) => quote!(: #ty),
+            None => TokenStream::new(),
+        }
+    }
+
+    /// A forward call.
+    pub fn call(&self, call: &Call) -> TokenStream {
+        let path: TokenStream = call.path.parse().unwrap_or_default();
+        let args = call.args.iter().map(|a| self.call_arg(a));
+        match &call.receiver {
+            Some((recv, _)) => {
+                let recv = self.place(recv);
+                quote!(#recv.#path(#(#args),*))
+            }
+            None => quote!(#path(#(#args),*)),
+        }
+    }
+
+    pub fn call_arg(&self, arg: &CallArg) -> TokenStream {
+        match arg {
+            CallArg::Scalar(v) | CallArg::Bool(v) => self.value(*v),
+            CallArg::Ref(p, _) => {
+                let is_reference = p.path.is_empty()
+                    && matches!(p.base, Base::Param(i)
+                        if matches!(self.f.params[i].kind, ParamKind::Ref | ParamKind::RefSelf));
+                let p = self.place(p);
+                if is_reference {
+                    p
+                } else {
+                    quote!(&#p)
+                }
+            }
+            CallArg::ArrayValue(p, _) => self.place(p),
+            CallArg::Int(i) => self.int(i),
+        }
+    }
+
     // ---- forward --------------------------------------------------------------------------
 
     /// Indexes a buffer by the loop variables of its loops.
@@ -391,11 +432,11 @@ impl<'a> Gen<'a> {
                     .loop_info
                     .as_ref()
                     .expect("a loop region");
-                let hi = self.int(hi);
-                let len = if *inclusive {
-                    quote!({ #hi + 1 })
-                } else {
-                    quote!({ #hi })
+                let hi_tokens = self.int(hi);
+                let len = match (inclusive, hi) {
+                    (true, _) => quote!({ #hi_tokens + 1 }),
+                    (false, IntExpr::Bin(..)) => quote!({ #hi_tokens }),
+                    (false, _) => hi_tokens,
                 };
                 ty = quote!([#ty; #len]);
                 init = quote!([#init; #len]);
@@ -407,15 +448,11 @@ impl<'a> Gen<'a> {
 
     pub fn range(&self, lo: &IntExpr, hi: &IntExpr, inclusive: bool, rev: bool) -> TokenStream {
         let (lo, hi) = (self.int(lo), self.int(hi));
-        let range = if inclusive {
-            quote!((#lo..=#hi))
-        } else {
-            quote!((#lo..#hi))
-        };
-        if rev {
-            quote!(#range.rev())
-        } else {
-            range
+        match (inclusive, rev) {
+            (false, false) => quote!(#lo..#hi),
+            (true, false) => quote!(#lo..=#hi),
+            (false, true) => quote!((#lo..#hi).rev()),
+            (true, true) => quote!((#lo..=#hi).rev()),
         }
     }
 
@@ -444,24 +481,29 @@ impl<'a> Gen<'a> {
                             quote!(let mut #name: f32 = #v;)
                         }
                         VarInit::Uninit => quote!(let mut #name: f32 = 0.0;),
+                        VarInit::Call(call) => {
+                            let ty = self.array_type(*var);
+                            let call = self.call(call);
+                            quote!(let mut #name #ty = #call;)
+                        }
                         VarInit::Repeat(v, dims) => {
-                            let ty = &self.f.vars[*var].array.as_ref().expect("an array").0;
+                            let ty = self.array_type(*var);
                             let mut e = self.value(*v);
                             for d in dims.iter().rev() {
                                 let d = self.int(d);
                                 e = quote!([#e; #d]);
                             }
-                            quote!(let mut #name: #ty = #e;)
+                            quote!(let mut #name #ty = #e;)
                         }
                         VarInit::List(items) => {
-                            let ty = &self.f.vars[*var].array.as_ref().expect("an array").0;
+                            let ty = self.array_type(*var);
                             let rt = &self.rt;
                             let sets = items.iter().map(|(idx, v)| {
                                 let v = self.value(*v);
                                 let idx = idx.iter().map(|i| Literal::usize_unsuffixed(*i));
                                 quote!(#name #([#idx])* = #v;)
                             });
-                            quote!(let mut #name: #ty = #rt::Zero::zero(); #(#sets)*)
+                            quote!(let mut #name #ty = #rt::Zero::zero(); #(#sets)*)
                         }
                     };
                     out.extend(decl);

@@ -34,7 +34,12 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     if let Some(errs) = errors.into_compile_errors() {
         return fallback::expand(&func, &ir, &wrt, errs);
     }
-    let grad = generate(&func, &ir, &wrt, &rt, Flavor::Grad);
+    // A function returning an array has no gradient, only a vector-Jacobian product.
+    let grad = if ir.ret_array.is_none() {
+        generate(&func, &ir, &wrt, &rt, Flavor::Grad)
+    } else {
+        TokenStream::new()
+    };
     let all: Vec<bool> = ir.params.iter().map(|p| is_float(&p.kind)).collect();
     let vjp = generate(&func, &ir, &all, &rt, Flavor::Vjp);
     quote!(#[allow(dead_code, clippy::needless_range_loop)] #func #grad #vjp)
@@ -150,7 +155,8 @@ pub struct Layout {
 pub fn layout(func: &syn::ItemFn, ir: &Function, wrt: &[bool], flavor: Flavor) -> Layout {
     let mut inputs = Vec::new();
     let mut returned = Vec::new();
-    let mut out_types = vec![quote!(f32)];
+    let value_type = ir.ret_array.clone().unwrap_or_else(|| quote!(f32));
+    let mut out_types = vec![value_type.clone()];
     let typed: Vec<&syn::FnArg> = func.sig.inputs.iter().collect();
     for (i, param) in ir.params.iter().enumerate() {
         let Some(arg) = typed.get(i) else { break };
@@ -179,10 +185,13 @@ pub fn layout(func: &syn::ItemFn, ir: &Function, wrt: &[bool], flavor: Flavor) -
         }
     }
     if flavor == Flavor::Vjp {
-        inputs.push(quote!(d_out: f32));
+        inputs.push(match &ir.ret_array {
+            Some(ty) => quote!(d_out: &#ty),
+            None => quote!(d_out: f32),
+        });
     }
     let output = if out_types.len() == 1 {
-        quote!(f32)
+        value_type
     } else {
         quote!((#(#out_types),*))
     };
@@ -218,17 +227,33 @@ fn generate(
         }
     }
     let forward = g.forward(&ir.body, emit::Mode::Original);
-    let ret = ir.ret.expect("checked: the function returns a value");
-    let value = g.value(ret);
+    let (value, value_type) = match (ir.ret, ir.ret_var) {
+        (Some(ret), _) => (g.value(ret), quote!(f32)),
+        (None, Some(var)) => {
+            let name = &g.var_names[var];
+            let ty = ir.ret_array.clone().unwrap_or_default();
+            (quote!(#name), ty)
+        }
+        (None, None) => unreachable!("checked: the function returns a value"),
+    };
 
     let mut rev = reverse::Reverse::new(&mut g);
     let open = rev.open(&ir.body);
-    let seed = match flavor {
-        Flavor::Grad => crate::rules::lit(1.0),
-        Flavor::Vjp => crate::rules::AExpr::Adj("d_out".into()),
-    };
     let mut seeding = TokenStream::new();
-    rev.contribute(ret, seed, &mut seeding);
+    match (ir.ret, ir.ret_var) {
+        (Some(ret), _) => {
+            let seed = match flavor {
+                Flavor::Grad => crate::rules::lit(1.0),
+                Flavor::Vjp => crate::rules::AExpr::Adj("d_out".into()),
+            };
+            rev.contribute(ret, seed, &mut seeding);
+        }
+        (None, Some(var)) if act.vars[var] => {
+            let adj = &rev.g.var_adj[var];
+            seeding.extend(quote!(#rt::add_assign(&mut #adj, d_out);));
+        }
+        _ => {}
+    }
     let reverse = rev.block(&ir.body);
     let param_adjoints = std::mem::take(&mut rev.param_adjoints);
     let param_exprs = std::mem::take(&mut rev.param_exprs);
@@ -277,7 +302,7 @@ fn generate(
             #buffers
             #array_grads
             #forward
-            let value: f32 = #value;
+            let value: #value_type = #value;
             #open
             #seeding
             #reverse

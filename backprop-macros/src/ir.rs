@@ -199,6 +199,8 @@ pub enum Op {
     Not(ValueId),
     And(ValueId, ValueId),
     Or(ValueId, ValueId),
+    /// A call returning `f32`.
+    Call(Box<Call>),
 }
 
 impl Op {
@@ -208,6 +210,14 @@ impl Op {
             Op::Neg(a) | Op::Not(a) | Op::Powi(a, _) => vec![*a],
             Op::Bin(_, a, b) | Op::Cmp(_, a, b) | Op::And(a, b) | Op::Or(a, b) => vec![*a, *b],
             Op::Math(_, args) => args.clone(),
+            Op::Call(call) => call
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    CallArg::Scalar(v) | CallArg::Bool(v) => Some(*v),
+                    _ => None,
+                })
+                .collect(),
             Op::Const(_)
             | Op::BoolConst(_)
             | Op::Param(_)
@@ -232,12 +242,53 @@ pub struct Value {
 #[derive(Clone, Debug)]
 pub struct Var {
     pub name: String,
-    /// `None` for a scalar; the array type's tokens (`[[f32; N]; M]`) and its rank otherwise.
-    pub array: Option<(proc_macro2::TokenStream, usize)>,
+    /// `None` for a scalar.
+    pub array: Option<ArrayInfo>,
     /// Depth of the region stack where it was declared.
     pub depth: usize,
     /// Written exactly once per execution of the `if` it is the result of.
     pub if_result: bool,
+}
+
+/// What the macro knows of a local array: its type and rank, unless it comes from a call and
+/// the compiler infers them.
+#[derive(Clone, Debug)]
+pub struct ArrayInfo {
+    pub ty: Option<proc_macro2::TokenStream>,
+    pub rank: Option<usize>,
+}
+
+/// A call to a differentiable function or method, differentiated through its `_vjp`.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Call {
+    /// The function's path (`layer`, `ops::dot`, `dot::<3>`), as written.
+    pub path: String,
+    /// For a method call: the receiver, a place (`self.l1`), with its version.
+    pub receiver: Option<(Place, u32)>,
+    pub args: Vec<CallArg>,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum CallArg {
+    /// An `f32` by value: its gradient comes back in the result tuple.
+    Scalar(ValueId),
+    /// `&place`: its shadow follows it.
+    Ref(Place, u32),
+    /// An array by value: its gradient comes back in the result tuple.
+    ArrayValue(Place, u32),
+    Int(IntExpr),
+    Bool(ValueId),
+}
+
+impl Call {
+    /// Every place the call reads (receiver included).
+    pub fn places(&self) -> Vec<&Place> {
+        let args = self.args.iter().filter_map(|a| match a {
+            CallArg::Ref(p, _) | CallArg::ArrayValue(p, _) => Some(p),
+            _ => None,
+        });
+        self.receiver.iter().map(|(p, _)| p).chain(args).collect()
+    }
 }
 
 /// How an element of a local array starts.
@@ -250,6 +301,8 @@ pub enum VarInit {
     List(Vec<(Vec<usize>, ValueId)>),
     /// An `if` result, assigned in each branch.
     Uninit,
+    /// The array a call returns.
+    Call(Call),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -355,6 +408,9 @@ pub struct Function {
     pub regions: Vec<Region>,
     pub body: Block,
     pub ret: Option<ValueId>,
+    /// For a function returning an array: its type, and the local array it ends with.
+    pub ret_array: Option<proc_macro2::TokenStream>,
+    pub ret_var: Option<VarId>,
     /// Number of save buffers / decision records, with their element type and loop nest.
     pub buffers: Vec<Buffer>,
     pub block_count: usize,

@@ -4,7 +4,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use syn::spanned::Spanned;
 use syn::{BinOp as SynBinOp, Expr, FnArg, Pat, ReturnType, Stmt as SynStmt, Type, UnOp};
 
@@ -34,6 +34,8 @@ enum Lowered {
     P(Place, Span),
     /// A path the function does not bind: a const, a const generic, an `f32` constant.
     Named(String, Span),
+    /// A call, whose result is an `f32` or an array depending on where it goes.
+    Call(Box<Call>, Span),
 }
 
 pub struct Lower<'a> {
@@ -42,6 +44,8 @@ pub struct Lower<'a> {
     scopes: Vec<HashMap<String, Binding>>,
     stmts: Vec<Vec<Stmt>>,
     region_stack: Vec<RegionId>,
+    /// Names the body indexes (`h[i]`) or borrows (`&h`): a call bound to one returns an array.
+    array_names: HashSet<String>,
 }
 
 /// Lowers a function's parameters and body.
@@ -52,6 +56,7 @@ pub fn lower(item: &syn::ItemFn, errors: &mut Errors) -> Function {
         scopes: vec![HashMap::new()],
         stmts: vec![Vec::new()],
         region_stack: Vec::new(),
+        array_names: array_names(&item.block),
     };
     l.params(&item.sig);
     l.return_type(&item.sig.output);
@@ -130,7 +135,12 @@ impl Lower<'_> {
                         );
                         continue;
                     }
-                    self.add_param("self".into(), ParamKind::RefSelf, quote!(Self), false);
+                    let id = self.add_param("self".into(), ParamKind::RefSelf, quote!(Self), false);
+                    let place = Place {
+                        base: Base::Param(id),
+                        path: vec![],
+                    };
+                    self.bind("self".into(), Binding::Place(place));
                 }
                 FnArg::Typed(pt) => {
                     let Pat::Ident(pi) = &*pt.pat else {
@@ -235,9 +245,12 @@ impl Lower<'_> {
     fn return_type(&mut self, output: &ReturnType) {
         match output {
             ReturnType::Type(_, ty) if is_f32(ty) => {}
+            ReturnType::Type(_, ty) if is_f32_array(ty) => {
+                self.b.func.ret_array = Some(ty.to_token_stream());
+            }
             ReturnType::Type(_, ty) => self.err(
                 ty,
-                "a differentiable function returns `f32` (its value is what the gradient is of)",
+                "a differentiable function returns `f32` or an `f32` array (`[f32; N]`)",
             ),
             ReturnType::Default => self.errors.push(syn::Error::new(
                 Span::call_site(),
@@ -254,19 +267,20 @@ impl Lower<'_> {
         let mut ret = None;
         for (i, stmt) in block.stmts.iter().enumerate() {
             let last = i + 1 == n;
-            match stmt {
-                SynStmt::Expr(Expr::Return(r), _) if last => {
-                    ret = r
-                        .expr
-                        .as_ref()
-                        .and_then(|e| self.expr(e))
-                        .and_then(|l| self.scalar(l, r.span()));
+            let tail = match stmt {
+                SynStmt::Expr(Expr::Return(r), _) if last => r.expr.as_deref(),
+                SynStmt::Expr(e, None) if last => Some(e),
+                _ => {
+                    self.stmt(stmt);
+                    None
                 }
-                SynStmt::Expr(e, None) if last => {
-                    ret = self.expr(e).and_then(|l| self.scalar(l, e.span()));
-                }
-                _ => self.stmt(stmt),
+            };
+            let Some(e) = tail else { continue };
+            if self.b.func.ret_array.is_some() {
+                self.b.func.ret_var = self.array_tail(e);
+                return None;
             }
+            ret = self.expr(e).and_then(|l| self.scalar(l, e.span()));
         }
         if ret.is_none() && !self.errors.has_errors() {
             let span = block
@@ -280,6 +294,44 @@ impl Lower<'_> {
             );
         }
         ret
+    }
+
+    /// The local array a function returning an array ends with.
+    fn array_tail(&mut self, e: &Expr) -> Option<VarId> {
+        let ty = self.b.func.ret_array.clone();
+        if let Some((init, tokens, rank)) = self.array_init(e, None) {
+            let var = self.new_var(
+                "out".into(),
+                Some(ArrayInfo {
+                    ty: Some(tokens),
+                    rank: Some(rank),
+                }),
+                false,
+            );
+            self.emit(Stmt::Decl { var, init });
+            return Some(var);
+        }
+        match self.expr(e)? {
+            Lowered::P(
+                Place {
+                    base: Base::Var(var),
+                    path,
+                },
+                _,
+            ) if path.is_empty() => Some(var),
+            Lowered::Call(call, _) => {
+                let var = self.new_var("out".into(), Some(ArrayInfo { ty, rank: None }), false);
+                self.emit(Stmt::Decl {
+                    var,
+                    init: VarInit::Call(*call),
+                });
+                Some(var)
+            }
+            _ => {
+                self.err(e, "a function returning an array must end with a local array (or a call returning one)");
+                None
+            }
+        }
     }
 
     fn stmt(&mut self, stmt: &SynStmt) {
@@ -318,13 +370,37 @@ impl Lower<'_> {
         let expr = &*init.expr;
         if let Some(array) = self.array_init(expr, ty) {
             let (init, tokens, rank) = array;
-            let var = self.new_var(name.clone(), Some((tokens, rank)), false);
+            let info = ArrayInfo {
+                ty: Some(tokens),
+                rank: Some(rank),
+            };
+            let var = self.new_var(name.clone(), Some(info), false);
             self.emit(Stmt::Decl { var, init });
             self.bind(name, Binding::Var(var));
             return;
         }
         let Some(lowered) = self.expr(expr) else {
             return;
+        };
+        let array_annotation = ty.filter(|t| is_f32_array(t)).map(|t| t.to_token_stream());
+        let lowered = match lowered {
+            Lowered::Call(call, span)
+                if array_annotation.is_some() || self.array_names.contains(&name) =>
+            {
+                let info = ArrayInfo {
+                    ty: array_annotation,
+                    rank: None,
+                };
+                let var = self.new_var(name.clone(), Some(info), false);
+                self.emit(Stmt::Decl {
+                    var,
+                    init: VarInit::Call(*call),
+                });
+                self.bind(name, Binding::Var(var));
+                let _ = span;
+                return;
+            }
+            other => other,
         };
         if pi.mutability.is_some() {
             match lowered {
@@ -372,15 +448,15 @@ impl Lower<'_> {
                 let v = self.value(Op::Extern(n), span);
                 self.bind(name, Binding::Value(v));
             }
+            Lowered::Call(call, span) => {
+                let v = self.value(Op::Call(call), span);
+                self.b.func.values[v].name.get_or_insert(name.clone());
+                self.bind(name, Binding::Value(v));
+            }
         }
     }
 
-    fn new_var(
-        &mut self,
-        name: String,
-        array: Option<(TokenStream, usize)>,
-        if_result: bool,
-    ) -> VarId {
+    fn new_var(&mut self, name: String, array: Option<ArrayInfo>, if_result: bool) -> VarId {
         let depth = self.region_stack.len();
         self.b.func.vars.push(Var {
             name,
@@ -512,13 +588,16 @@ impl Lower<'_> {
             );
             return;
         };
-        let rank = self.b.func.vars[var].array.as_ref().map_or(0, |a| a.1);
+        let rank = self.b.func.vars[var]
+            .array
+            .as_ref()
+            .map_or(Some(0), |a| a.rank);
         let indices = place
             .path
             .iter()
             .filter(|s| matches!(s, Seg::Index(_)))
             .count();
-        if indices != rank {
+        if rank.is_some_and(|rank| indices != rank) {
             self.err(
                 left,
                 "assign to one element at a time: index the array down to an `f32`",
@@ -1004,6 +1083,23 @@ impl Lower<'_> {
 
     fn method(&mut self, m: &syn::ExprMethodCall) -> Option<Lowered> {
         let name = m.method.to_string();
+        if MathFn::from_name(&name).is_none() && name != "powi" {
+            if let Some(place) = self.receiver_place(&m.receiver) {
+                let version = self.place_version(&place);
+                let mut path = m.method.to_token_stream();
+                if let Some(t) = &m.turbofish {
+                    path.extend(t.to_token_stream());
+                }
+                let args = self.call_args(m.args.iter())?;
+                let path = path.to_string().replace(' ', "");
+                let call = Call {
+                    path,
+                    receiver: Some((place, version)),
+                    args,
+                };
+                return Some(Lowered::Call(Box::new(call), m.span()));
+            }
+        }
         if let Some(turbofish) = &m.turbofish {
             self.err(turbofish, "generic arguments are not supported here");
         }
@@ -1023,14 +1119,16 @@ impl Lower<'_> {
                 let args: Vec<&Expr> = c.args.iter().collect();
                 return self.math_call(&segs[1], &args, p.span(), c);
             }
-            self.err(
-                &c.func,
-                format_args!(
-                    "cannot differentiate through a call to `{}`: calls to other functions are not supported yet; inline the computation",
-                    p.path.to_token_stream().to_string().replace(' ', "")
-                ),
-            );
-            return None;
+            let path = p.path.to_token_stream().to_string().replace(' ', "");
+            let args = self.call_args(c.args.iter())?;
+            return Some(Lowered::Call(
+                Box::new(Call {
+                    path,
+                    receiver: None,
+                    args,
+                }),
+                c.span(),
+            ));
         }
         self.err(
             &c.func,
@@ -1085,6 +1183,115 @@ impl Lower<'_> {
         }
         let vals: Option<Vec<ValueId>> = vals.into_iter().collect();
         Some(Lowered::F(self.value(Op::Math(f, vals?), span)))
+    }
+
+    /// The receiver of a method call, when it is a parameter struct (or a field of one).
+    fn receiver_place(&mut self, e: &Expr) -> Option<Place> {
+        match e {
+            Expr::Path(p) => match p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
+                Some(Binding::Place(place)) => Some(place),
+                _ if p.path.is_ident("self") => self.lookup("self").and_then(|b| match b {
+                    Binding::Place(place) => Some(place),
+                    _ => None,
+                }),
+                _ => None,
+            },
+            Expr::Field(_) => {
+                let place = self.place_of(e)?;
+                matches!(place.base, Base::Param(_)).then_some(place)
+            }
+            Expr::Paren(p) => self.receiver_place(&p.expr),
+            _ => None,
+        }
+    }
+
+    fn place_version(&mut self, place: &Place) -> u32 {
+        match place.base {
+            Base::Var(var) => {
+                self.mention(var);
+                self.b.version(var)
+            }
+            Base::Param(_) => 0,
+        }
+    }
+
+    /// The arguments of a differentiable call, each by how its gradient travels.
+    fn call_args<'e>(&mut self, args: impl Iterator<Item = &'e Expr>) -> Option<Vec<CallArg>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for a in args {
+            match self.call_arg(a) {
+                Some(arg) => out.push(arg),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn call_arg(&mut self, a: &Expr) -> Option<CallArg> {
+        if let Expr::Reference(r) = a {
+            if let Some(m) = &r.mutability {
+                self.err(m, "differentiable calls take `&` arguments, not `&mut`: return the result instead");
+                return None;
+            }
+            return match self.expr(&r.expr)? {
+                Lowered::P(place, _) => {
+                    let version = self.place_version(&place);
+                    Some(CallArg::Ref(place, version))
+                }
+                Lowered::Call(call, _) => {
+                    let info = ArrayInfo {
+                        ty: None,
+                        rank: None,
+                    };
+                    let var = self.new_var(
+                        format!("call_{}", self.b.func.vars.len()),
+                        Some(info),
+                        false,
+                    );
+                    self.emit(Stmt::Decl {
+                        var,
+                        init: VarInit::Call(*call),
+                    });
+                    Some(CallArg::Ref(
+                        Place {
+                            base: Base::Var(var),
+                            path: vec![],
+                        },
+                        0,
+                    ))
+                }
+                _ => {
+                    self.err(
+                        r,
+                        "borrow an array, a parameter struct or a call's result here",
+                    );
+                    None
+                }
+            };
+        }
+        match self.expr(a)? {
+            Lowered::F(v) => Some(CallArg::Scalar(v)),
+            Lowered::B(v) => Some(CallArg::Bool(v)),
+            Lowered::I(i) => Some(CallArg::Int(i)),
+            Lowered::Named(n, _) => Some(CallArg::Int(IntExpr::Named(n))),
+            Lowered::P(place, _) if self.is_reference(&place) => Some(CallArg::Ref(place, 0)),
+            Lowered::P(place, span) => match self.place_rank(&place) {
+                Some(rank)
+                    if rank
+                        > place
+                            .path
+                            .iter()
+                            .filter(|s| matches!(s, Seg::Index(_)))
+                            .count() =>
+                {
+                    let version = self.place_version(&place);
+                    Some(CallArg::ArrayValue(place, version))
+                }
+                _ => Some(CallArg::Scalar(self.read(place, span))),
+            },
+            Lowered::Call(call, span) => Some(CallArg::Scalar(self.value(Op::Call(call), span))),
+        }
     }
 
     /// The place an index or field expression denotes.
@@ -1168,6 +1375,7 @@ impl Lower<'_> {
                 Some(self.read(place, pspan))
             }
             Lowered::Named(n, s) => Some(self.value(Op::Extern(n), s)),
+            Lowered::Call(call, s) => Some(self.value(Op::Call(call), s)),
             Lowered::I(_) => {
                 self.err_at(span, "this is an integer: convert it with `as f32`");
                 None
@@ -1200,10 +1408,20 @@ impl Lower<'_> {
         }
     }
 
+    /// Whether a place is a reference parameter itself (passed on as it is, without `&`).
+    fn is_reference(&self, place: &Place) -> bool {
+        place.path.is_empty()
+            && matches!(place.base, Base::Param(p)
+                if matches!(self.b.func.params[p].kind, ParamKind::Ref | ParamKind::RefSelf))
+    }
+
     /// The array rank of a place's root, when the macro knows it.
     fn place_rank(&self, place: &Place) -> Option<usize> {
         match place.base {
-            Base::Var(var) => Some(self.b.func.vars[var].array.as_ref().map_or(0, |a| a.1)),
+            Base::Var(var) => self.b.func.vars[var]
+                .array
+                .as_ref()
+                .map_or(Some(0), |a| a.rank),
             Base::Param(p) => {
                 let param = &self.b.func.params[p];
                 if place.path.iter().any(|s| matches!(s, Seg::Field(_))) {
@@ -1254,6 +1472,32 @@ fn strip_parens(e: &Expr) -> &Expr {
         Expr::Group(g) => strip_parens(&g.expr),
         e => e,
     }
+}
+
+/// Names the body indexes (`h[i]`) or borrows (`&h`).
+fn array_names(block: &syn::Block) -> HashSet<String> {
+    struct Collect(HashSet<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Collect {
+        fn visit_expr_index(&mut self, e: &'ast syn::ExprIndex) {
+            if let Expr::Path(p) = &*e.expr {
+                if let Some(i) = p.path.get_ident() {
+                    self.0.insert(i.to_string());
+                }
+            }
+            syn::visit::visit_expr_index(self, e);
+        }
+        fn visit_expr_reference(&mut self, e: &'ast syn::ExprReference) {
+            if let Expr::Path(p) = &*e.expr {
+                if let Some(i) = p.path.get_ident() {
+                    self.0.insert(i.to_string());
+                }
+            }
+            syn::visit::visit_expr_reference(self, e);
+        }
+    }
+    let mut c = Collect(HashSet::new());
+    syn::visit::Visit::visit_block(&mut c, block);
+    c.0
 }
 
 pub fn is_f32(ty: &Type) -> bool {

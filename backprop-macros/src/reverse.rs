@@ -25,6 +25,15 @@ enum Slot {
     Mutable(proc_macro2::Ident),
 }
 
+/// `path_vjp` for a call's `path` (`ops::dot::<3>` becomes `ops::dot_vjp::<3>`).
+fn vjp_path(path: &str) -> TokenStream {
+    let (head, generics) = match path.find("::<") {
+        Some(i) => (&path[..i], &path[i..]),
+        None => (path, ""),
+    };
+    format!("{head}_vjp{generics}").parse().unwrap_or_default()
+}
+
 pub struct Reverse<'g, 'a> {
     pub g: &'g mut Gen<'a>,
     slots: HashMap<ValueId, Slot>,
@@ -71,8 +80,12 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 Stmt::Decl { var, .. } if self.g.act.vars[*var] => {
                     let name = &self.g.var_adj[*var];
                     let rt = &self.g.rt;
+                    let value = &self.g.var_names[*var];
                     out.extend(match &self.g.f.vars[*var].array {
-                        Some((ty, _)) => quote!(let mut #name: #ty = #rt::Zero::zero();),
+                        Some(a) => match &a.ty {
+                            Some(ty) => quote!(let mut #name: #ty = #rt::Zero::zero();),
+                            None => quote!(let mut #name = #rt::zero_like(&#value);),
+                        },
                         None => quote!(let mut #name: f32 = 0.0;),
                     });
                 }
@@ -146,6 +159,11 @@ impl<'g, 'a> Reverse<'g, 'a> {
                     self.param_adjoints.insert(p, d);
                     return;
                 }
+                if let Op::Call(call) = &op {
+                    let d = self.g.aexpr(&d);
+                    self.call(call, d, out);
+                    return;
+                }
                 if let Op::Read(place, _) = &op {
                     if let Some(shadow) = self.g.shadow(place) {
                         let d = self.g.aexpr(&d);
@@ -165,12 +183,13 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 let rt = self.g.rt.clone();
                 match init {
                     VarInit::Scalar(v) => self.contribute(*v, AExpr::Adj(adj.to_string()), out),
+                    VarInit::Repeat(v, _) if !self.active(*v) => {}
                     VarInit::Repeat(v, _) => {
                         let e = self.materialize(quote!(#rt::sum_all(&#adj)), out);
                         self.contribute(*v, e, out);
                     }
                     VarInit::List(items) => {
-                        for (idx, v) in items {
+                        for (idx, v) in items.iter().filter(|(_, v)| self.g.act.values[*v]) {
                             let idx = idx
                                 .iter()
                                 .map(|i| proc_macro2::Literal::usize_unsuffixed(*i));
@@ -179,6 +198,10 @@ impl<'g, 'a> Reverse<'g, 'a> {
                         }
                     }
                     VarInit::Uninit => {}
+                    VarInit::Call(call) => {
+                        let d_out = quote!(&#adj);
+                        self.call(call, d_out, out);
+                    }
                 }
             }
             Stmt::Assign {
@@ -236,6 +259,98 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 let els = self.region_body(*region, els);
                 out.extend(quote!(if #c { #then } else { #els }));
             }
+        }
+    }
+
+    /// The reverse of a call: its `_vjp` with the cotangent `d_out`; shadows of `&` arguments
+    /// receive their gradients directly, by-value ones come back in the result tuple.
+    fn call(&mut self, call: &Call, d_out: TokenStream, out: &mut TokenStream) {
+        let rt = self.g.rt.clone();
+        let mut args = Vec::new();
+        let mut returned = Vec::new();
+        // A shadow may be borrowed mutably once per call: a place passed twice (`dot(x, x)`)
+        // gets a scratch gradient, added into its shadow after the call.
+        let mut borrowed = Vec::new();
+        let mut scratch = TokenStream::new();
+        let mut merge = TokenStream::new();
+        let mut shadow_once = |this: &mut Self, place: &Place, value: TokenStream| {
+            if this.g.shadow(place).is_some() && borrowed.contains(&place.base) {
+                this.counter += 1;
+                let tmp = this.g.names.fresh(&format!("scratch{}", this.counter));
+                let shadow = this.shadow_arg(place);
+                let rt = &this.g.rt;
+                scratch.extend(quote!(let mut #tmp = #rt::zero_like(#value);));
+                merge.extend(quote!(#rt::add_assign(#shadow, &#tmp);));
+                return quote!(&mut #tmp);
+            }
+            borrowed.push(place.base);
+            this.shadow_arg(place)
+        };
+        let receiver = match &call.receiver {
+            Some((recv, _)) => {
+                let value = self.g.place(recv);
+                let shadow = shadow_once(self, recv, quote!(&#value));
+                Some((value, shadow))
+            }
+            None => None,
+        };
+        for arg in &call.args {
+            let value = self.g.call_arg(arg);
+            args.push(value.clone());
+            match arg {
+                CallArg::Ref(place, _) => args.push(shadow_once(self, place, value)),
+                CallArg::Scalar(_) | CallArg::ArrayValue(..) => returned.push(arg),
+                CallArg::Int(_) | CallArg::Bool(_) => {}
+            }
+        }
+        args.push(d_out);
+        let vjp = vjp_path(&call.path);
+        let invocation = match receiver {
+            Some((recv, shadow)) => quote!(#recv.#vjp(#shadow, #(#args),*)),
+            None => quote!(#vjp(#(#args),*)),
+        };
+        out.extend(scratch);
+        let invocation = if merge.is_empty() {
+            invocation
+        } else {
+            quote!({ let result = #invocation; #merge result })
+        };
+        if returned.is_empty() {
+            out.extend(quote!(#invocation;));
+            return;
+        }
+        self.counter += 1;
+        let names: Vec<proc_macro2::Ident> = (0..returned.len())
+            .map(|k| self.g.names.fresh(&format!("g{}_{k}", self.counter)))
+            .collect();
+        out.extend(quote!(let (_, #(#names),*) = #invocation;));
+        for (arg, name) in returned.into_iter().zip(names) {
+            match arg {
+                CallArg::Scalar(v) => self.contribute(*v, AExpr::Adj(name.to_string()), out),
+                CallArg::ArrayValue(place, _) => {
+                    if let Some(shadow) = self.g.shadow(place) {
+                        out.extend(quote!(#rt::add_assign(&mut #shadow, &#name);));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// `&mut` the shadow of a place, or of a scratch zero when the place is not active.
+    fn shadow_arg(&self, place: &Place) -> TokenStream {
+        let rt = &self.g.rt;
+        match self.g.shadow(place) {
+            Some(shadow) => {
+                let is_ref_param = matches!(place.base, Base::Param(p)
+                    if matches!(self.g.f.params[p].kind, ParamKind::Ref | ParamKind::RefSelf));
+                if is_ref_param && place.path.is_empty() {
+                    quote!(&mut *#shadow)
+                } else {
+                    quote!(&mut #shadow)
+                }
+            }
+            None => quote!(&mut #rt::Zero::zero()),
         }
     }
 

@@ -115,6 +115,8 @@ pub fn contributions(op: &Op, y: ValueId, d: AExpr) -> Vec<(ValueId, AExpr)> {
         | Op::Not(_)
         | Op::And(..)
         | Op::Or(..) => vec![],
+        // Calls are differentiated through the callee's `_vjp` (see `reverse.rs`).
+        Op::Call(_) => vec![],
         // d(-a) = -da
         Op::Neg(a) => vec![(*a, neg(d))],
         Op::Bin(bin, a, b) => {

@@ -59,3 +59,21 @@ fn branch_expression() {
         "pub fn leaky(x: f32, slope: f32) -> f32 { let y = if x > 0.0 { x } else { slope * x }; y * 2.0 }",
     );
 }
+
+#[test]
+fn array_result_with_calls() {
+    check(
+        "layer",
+        "",
+        "fn layer(w: &[[f32; 3]; 2], x: &[f32; 3]) -> [f32; 2] { let mut out = [0.0; 2]; for j in 0..2 { out[j] = dot3(&w[j], x).tanh(); } out }",
+    );
+}
+
+#[test]
+fn calls_into_arrays_and_scalars() {
+    check(
+        "model",
+        "",
+        "fn model(w: &[[f32; 3]; 2], x: &[f32; 3], k: f32) -> f32 { let h = layer(w, x); square(h[0] * k) + square(h[1]) + dot3(x, x) * square(k) }",
+    );
+}

@@ -26,6 +26,20 @@ pub mod __private {
     pub use crate::math;
     pub use crate::tensor::{Tensor, Zero};
 
+    /// A zero of the same type as `t` (the adjoint of a local the compiler typed).
+    #[inline(always)]
+    pub fn zero_like<T: Zero>(_: &T) -> T {
+        T::zero()
+    }
+
+    /// `acc += g`, element by element (a by-value array's gradient into its shadow).
+    #[inline(always)]
+    pub fn add_assign<T: Tensor>(acc: &mut T, g: &T) {
+        for (a, b) in acc.flat_mut().iter_mut().zip(g.flat()) {
+            *a += b;
+        }
+    }
+
     /// The sum of every element of a tensor (the adjoint of a repeat expression `[x; N]`).
     #[inline(always)]
     pub fn sum_all<T: Tensor>(t: &T) -> f32 {

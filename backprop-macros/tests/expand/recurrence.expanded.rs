@@ -22,9 +22,9 @@ fn r(w: f32, x: &[f32; 6]) -> f32 {
     clippy::nursery
 )]
 fn r_grad(w: f32, x: &[f32; 6], d_x: &mut [f32; 6]) -> (f32, f32) {
-    let mut saved_0: [f32; { 6 }] = [0.0f32; { 6 }];
+    let mut saved_0: [f32; 6] = [0.0f32; 6];
     let mut h: f32 = 0.0;
-    for i in (0..6) {
+    for i in 0..6 {
         let t2: f32 = h;
         let t3: f32 = w * t2;
         let t4: f32 = x[i];
@@ -75,9 +75,9 @@ fn r_grad(w: f32, x: &[f32; 6], d_x: &mut [f32; 6]) -> (f32, f32) {
     clippy::nursery
 )]
 fn r_vjp(w: f32, x: &[f32; 6], d_x: &mut [f32; 6], d_out: f32) -> (f32, f32) {
-    let mut saved_0: [f32; { 6 }] = [0.0f32; { 6 }];
+    let mut saved_0: [f32; 6] = [0.0f32; 6];
     let mut h: f32 = 0.0;
-    for i in (0..6) {
+    for i in 0..6 {
         let t2: f32 = h;
         let t3: f32 = w * t2;
         let t4: f32 = x[i];
