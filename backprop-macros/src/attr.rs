@@ -13,6 +13,9 @@ pub struct Args {
     pub wrt: Option<Vec<(String, Span)>>,
     /// The runtime crate's path, overriding the lookup in `Cargo.toml`.
     pub krate: Option<syn::Path>,
+    /// Anomaly detection: generated functions return `Err(NonFinite)` at the first
+    /// non-finite adjoint.
+    pub check_finite: bool,
 }
 
 pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
@@ -81,9 +84,15 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                     )),
                 }
             }
+            Meta::Path(p) if p.is_ident("check_finite") => {
+                if args.check_finite {
+                    errors.push(syn::Error::new_spanned(p, "`check_finite` given twice"));
+                }
+                args.check_finite = true;
+            }
             other => errors.push(syn::Error::new_spanned(
                 other,
-                "unknown argument: expected `wrt(a, b, ...)` or `crate = \"path\"`",
+                "unknown argument: expected `wrt(a, b, ...)`, `check_finite` or `crate = \"path\"`",
             )),
         }
     }

@@ -91,6 +91,12 @@ pub fn describe(
     out
 }
 
+/// How a value reads in the user's terms: its `let` name, or its expression.
+pub fn label(ir: &Function, v: ValueId) -> String {
+    let empty = HashMap::new();
+    Printer { ir, defs: &empty }.value(v, 0)
+}
+
 fn has_regions(block: &Block) -> bool {
     block
         .stmts

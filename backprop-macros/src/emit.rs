@@ -76,6 +76,8 @@ pub struct Gen<'a> {
     pub local_saves: Vec<Ident>,
     /// The shadow (gradient) of each reference or array parameter, if active.
     pub shadows: Vec<Option<Ident>>,
+    /// With `check_finite`: the function's name, for the error naming a non-finite adjoint.
+    pub check_finite: Option<String>,
 }
 
 impl<'a> Gen<'a> {
@@ -145,6 +147,7 @@ impl<'a> Gen<'a> {
             buffer_names,
             local_saves: Vec::new(),
             shadows,
+            check_finite: None,
         }
     }
 

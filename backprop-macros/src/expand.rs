@@ -32,16 +32,16 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     analyze::plan_saves(&mut ir, &mut errors);
     let wrt = check_wrt(&ir, &args, &mut errors);
     if let Some(errs) = errors.into_compile_errors() {
-        return fallback::expand(&func, &ir, &wrt, errs);
+        return fallback::expand(&func, &ir, &wrt, args.check_finite, &rt, errs);
     }
     // A function returning an array has no gradient, only a vector-Jacobian product.
     let grad = if ir.ret_array.is_none() {
-        generate(&func, &ir, &wrt, &rt, Flavor::Grad)
+        generate(&func, &ir, &wrt, &rt, Flavor::Grad, args.check_finite)
     } else {
         TokenStream::new()
     };
     let all: Vec<bool> = ir.params.iter().map(|p| is_float(&p.kind)).collect();
-    let vjp = generate(&func, &ir, &all, &rt, Flavor::Vjp);
+    let vjp = generate(&func, &ir, &all, &rt, Flavor::Vjp, args.check_finite);
     quote!(#[allow(dead_code, clippy::needless_range_loop)] #func #grad #vjp)
 }
 
@@ -152,7 +152,13 @@ pub struct Layout {
     pub returned: Vec<usize>,
 }
 
-pub fn layout(func: &syn::ItemFn, ir: &Function, wrt: &[bool], flavor: Flavor) -> Layout {
+pub fn layout(
+    func: &syn::ItemFn,
+    ir: &Function,
+    wrt: &[bool],
+    flavor: Flavor,
+    checked: Option<&TokenStream>,
+) -> Layout {
     let mut inputs = Vec::new();
     let mut returned = Vec::new();
     let value_type = ir.ret_array.clone().unwrap_or_else(|| quote!(f32));
@@ -195,6 +201,10 @@ pub fn layout(func: &syn::ItemFn, ir: &Function, wrt: &[bool], flavor: Flavor) -
     } else {
         quote!((#(#out_types),*))
     };
+    let output = match checked {
+        Some(rt) => quote!(::core::result::Result<#output, #rt::NonFinite>),
+        None => output,
+    };
     Layout {
         inputs,
         output,
@@ -208,14 +218,18 @@ fn generate(
     wrt: &[bool],
     rt: &TokenStream,
     flavor: Flavor,
+    check_finite: bool,
 ) -> TokenStream {
     let act = analyze::activity(ir, wrt);
     let mut g = emit::Gen::new(ir, &act, rt.clone(), reserved_names(func, ir), wrt);
+    if check_finite {
+        g.check_finite = Some(func.sig.ident.to_string());
+    }
     let Layout {
         inputs,
         output,
         returned,
-    } = layout(func, ir, wrt, flavor);
+    } = layout(func, ir, wrt, flavor, check_finite.then_some(rt));
 
     let buffers = g.buffer_decls();
     let mut array_grads = TokenStream::new();
@@ -273,6 +287,11 @@ fn generate(
         quote!(value)
     } else {
         quote!((value, #(#grads),*))
+    };
+    let result = if check_finite {
+        quote!(::core::result::Result::Ok(#result))
+    } else {
+        result
     };
 
     let vis = &func.vis;

@@ -7,14 +7,21 @@ use quote::{format_ident, quote};
 use crate::expand::{is_float, layout, Flavor};
 use crate::ir::Function;
 
-pub fn expand(func: &syn::ItemFn, ir: &Function, wrt: &[bool], errors: TokenStream) -> TokenStream {
+pub fn expand(
+    func: &syn::ItemFn,
+    ir: &Function,
+    wrt: &[bool],
+    check_finite: bool,
+    rt: &TokenStream,
+    errors: TokenStream,
+) -> TokenStream {
     let all: Vec<bool> = ir.params.iter().map(|p| is_float(&p.kind)).collect();
     let complete = ir.params.len() == func.sig.inputs.len();
     let stubs = [(Flavor::Grad, wrt), (Flavor::Vjp, all.as_slice())].map(|(flavor, wrt)| {
         if !complete || wrt.len() != ir.params.len() {
             return TokenStream::new();
         }
-        let l = layout(func, ir, wrt, flavor);
+        let l = layout(func, ir, wrt, flavor, check_finite.then_some(rt));
         let (inputs, output) = (l.inputs, l.output);
         let suffix = if flavor == Flavor::Grad {
             "grad"

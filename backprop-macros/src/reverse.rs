@@ -34,6 +34,16 @@ fn vjp_path(path: &str) -> TokenStream {
     format!("{head}_vjp{generics}").parse().unwrap_or_default()
 }
 
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut t| {
+            t.set_span(span);
+            t
+        })
+        .collect()
+}
+
 pub struct Reverse<'g, 'a> {
     pub g: &'g mut Gen<'a>,
     slots: HashMap<ValueId, Slot>,
@@ -121,21 +131,33 @@ impl<'g, 'a> Reverse<'g, 'a> {
 
     /// The adjoint of `v` once all its uses are reversed, or `None` if it is zero.
     fn finish(&mut self, v: ValueId, out: &mut TokenStream) -> Option<AExpr> {
-        match self.slots.remove(&v)? {
-            Slot::Mutable(name) => Some(AExpr::Adj(name.to_string())),
+        let name = match self.slots.remove(&v)? {
+            Slot::Mutable(name) => name,
             Slot::Parts(parts) => {
                 let sum = parts.into_iter().reduce(rules::add)?;
                 let is_param = matches!(self.g.f.values[v].op, Op::Param(_));
-                if !is_param && matches!(sum, AExpr::Lit(_) | AExpr::Adj(_) | AExpr::Val(_)) {
+                let simple = matches!(sum, AExpr::Lit(_) | AExpr::Adj(_) | AExpr::Val(_));
+                if !is_param && simple && self.g.check_finite.is_none() {
                     return Some(sum);
                 }
                 let name = self.g.names.fresh(&format!("d_{}", self.g.value_names[v]));
                 let e = self.g.aexpr(&sum);
                 out.extend(quote!(let #name: f32 = #e;));
                 self.defs.insert(name.to_string(), sum);
-                Some(AExpr::Adj(name.to_string()))
+                name
             }
+        };
+        if let Some(function) = &self.g.check_finite {
+            // Anomaly detection: the first non-finite adjoint, named by its source variable.
+            let rt = &self.g.rt;
+            let variable = crate::doc::label(self.g.f, v);
+            out.extend(quote! {
+                if !#name.is_finite() {
+                    return ::core::result::Result::Err(#rt::NonFinite { function: #function, variable: #variable, value: #name });
+                }
+            });
         }
+        Some(AExpr::Adj(name.to_string()))
     }
 
     /// The reverse of a block whose forward values are in scope.
@@ -161,7 +183,7 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 }
                 if let Op::Call(call) = &op {
                     let d = self.g.aexpr(&d);
-                    self.call(call, d, out);
+                    self.call(call, d, self.g.f.spans[v], out);
                     return;
                 }
                 if let Op::Read(place, _) = &op {
@@ -200,7 +222,7 @@ impl<'g, 'a> Reverse<'g, 'a> {
                     VarInit::Uninit => {}
                     VarInit::Call(call) => {
                         let d_out = quote!(&#adj);
-                        self.call(call, d_out, out);
+                        self.call(call, d_out, proc_macro2::Span::call_site(), out);
                     }
                 }
             }
@@ -264,7 +286,13 @@ impl<'g, 'a> Reverse<'g, 'a> {
 
     /// The reverse of a call: its `_vjp` with the cotangent `d_out`; shadows of `&` arguments
     /// receive their gradients directly, by-value ones come back in the result tuple.
-    fn call(&mut self, call: &Call, d_out: TokenStream, out: &mut TokenStream) {
+    fn call(
+        &mut self,
+        call: &Call,
+        d_out: TokenStream,
+        span: proc_macro2::Span,
+        out: &mut TokenStream,
+    ) {
         let rt = self.g.rt.clone();
         let mut args = Vec::new();
         let mut returned = Vec::new();
@@ -304,7 +332,8 @@ impl<'g, 'a> Reverse<'g, 'a> {
             }
         }
         args.push(d_out);
-        let vjp = vjp_path(&call.path);
+        // Spanned at the user's call: a callee without `_vjp` is reported there.
+        let vjp = respan(vjp_path(&call.path), span);
         let invocation = match receiver {
             Some((recv, shadow)) => quote!(#recv.#vjp(#shadow, #(#args),*)),
             None => quote!(#vjp(#(#args),*)),
