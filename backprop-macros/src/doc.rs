@@ -254,6 +254,10 @@ fn int(e: &IntExpr) -> String {
         IntExpr::Lit(n) => n.to_string(),
         IntExpr::Var(i) => format!("i{i}"),
         IntExpr::Named(n) => n.clone(),
+        IntExpr::Index(n, idx) => {
+            let idx: Vec<String> = idx.iter().map(|i| format!("[{}]", int(i))).collect();
+            format!("{n}{}", idx.concat())
+        }
         IntExpr::Bin(op, a, b) => {
             let sym = match op {
                 crate::ir::IntBinOp::Add => "+",

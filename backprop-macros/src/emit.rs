@@ -205,6 +205,11 @@ impl<'a> Gen<'a> {
                     IntBinOp::Rem => quote!((#a % #b)),
                 }
             }
+            IntExpr::Index(name, idx) => {
+                let name = format_ident!("{}", name);
+                let idx = idx.iter().map(|i| self.int(i));
+                quote!(#name #([#idx])*)
+            }
             IntExpr::Cast(a, ty) => {
                 let a = self.int(a);
                 let ty: TokenStream = ty.parse().unwrap_or_default();

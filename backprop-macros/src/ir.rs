@@ -143,6 +143,8 @@ pub enum IntExpr {
     Bin(IntBinOp, Box<IntExpr>, Box<IntExpr>),
     /// `expr as ty` between integer types.
     Cast(Box<IntExpr>, String),
+    /// An element of an integer-array parameter (`labels[b]`).
+    Index(String, Vec<IntExpr>),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]

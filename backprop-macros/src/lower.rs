@@ -22,6 +22,8 @@ enum Binding {
     Var(VarId),
     Int(IntExpr),
     Place(Place),
+    /// An array of integers (class labels, indices): a constant.
+    IntArray(String),
 }
 
 /// An expression after lowering.
@@ -182,8 +184,17 @@ impl Lower<'_> {
                     );
                     return;
                 }
+                if is_int_array(&r.elem) {
+                    self.add_param(name.clone(), ParamKind::Constant, tokens, false);
+                    self.bind(name.clone(), Binding::IntArray(name));
+                    return;
+                }
                 let id = self.add_param(name.clone(), ParamKind::Ref, tokens, false);
                 self.bind(name, Binding::Place(Place { base: Base::Param(id), path: vec![] }));
+            }
+            Type::Array(_) if is_int_array(ty) => {
+                self.add_param(name.clone(), ParamKind::Constant, tokens, false);
+                self.bind(name.clone(), Binding::IntArray(name));
             }
             Type::Array(_) => {
                 if !is_f32_array(ty) {
@@ -844,6 +855,20 @@ impl Lower<'_> {
             }
             Expr::Binary(b) => self.binary(b),
             Expr::Cast(c) => self.cast(c),
+            Expr::Index(ix) if self.int_array_root(&ix.expr).is_some() => {
+                let mut e: &Expr = &ix.expr;
+                let mut indices = vec![&ix.index];
+                while let Expr::Index(inner) = e {
+                    indices.push(&inner.index);
+                    e = &inner.expr;
+                }
+                let name = self.int_array_root(&ix.expr)?;
+                let mut out = Vec::new();
+                for i in indices.into_iter().rev() {
+                    out.push(self.expr(i).and_then(|l| self.integer(l, i.span()))?);
+                }
+                Some(Lowered::I(IntExpr::Index(name, out)))
+            }
             Expr::Index(_) | Expr::Field(_) => {
                 let place = self.place_of(e)?;
                 Some(Lowered::P(place, span))
@@ -961,6 +986,13 @@ impl Lower<'_> {
                 )),
                 Some(Binding::Int(i)) => Some(Lowered::I(i)),
                 Some(Binding::Place(place)) => Some(Lowered::P(place, span)),
+                Some(Binding::IntArray(_)) => {
+                    self.err(
+                        p,
+                        "an integer array is a constant: index it down to an integer",
+                    );
+                    None
+                }
                 None => Some(Lowered::Named(name, span)),
             };
         }
@@ -1183,6 +1215,19 @@ impl Lower<'_> {
         }
         let vals: Option<Vec<ValueId>> = vals.into_iter().collect();
         Some(Lowered::F(self.value(Op::Math(f, vals?), span)))
+    }
+
+    /// The integer-array parameter an index expression starts from, if any.
+    fn int_array_root(&self, e: &Expr) -> Option<String> {
+        match e {
+            Expr::Index(ix) => self.int_array_root(&ix.expr),
+            Expr::Paren(p) => self.int_array_root(&p.expr),
+            Expr::Path(p) => match self.lookup(&p.path.get_ident()?.to_string()) {
+                Some(Binding::IntArray(name)) => Some(name),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// The receiver of a method call, when it is a parameter struct (or a field of one).
@@ -1498,6 +1543,20 @@ fn array_names(block: &syn::Block) -> HashSet<String> {
     let mut c = Collect(HashSet::new());
     syn::visit::Visit::visit_block(&mut c, block);
     c.0
+}
+
+/// `[usize; N]` and other arrays of integers (nested too).
+fn is_int_array(ty: &Type) -> bool {
+    match ty {
+        Type::Array(a) => match &*a.elem {
+            Type::Path(p) => p
+                .path
+                .get_ident()
+                .is_some_and(|i| INT_TYPES.contains(&i.to_string().as_str())),
+            inner => is_int_array(inner),
+        },
+        _ => false,
+    }
 }
 
 pub fn is_f32(ty: &Type) -> bool {

@@ -8,6 +8,7 @@ extern crate self as backprop_runtime;
 
 pub mod anomaly;
 pub mod math;
+pub mod nn;
 pub mod params;
 pub mod tensor;
 

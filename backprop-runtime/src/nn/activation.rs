@@ -1,0 +1,80 @@
+//! Activation layers: `nn.ReLU`, `nn.Sigmoid`, `nn.Tanh` as parameter-free structs, so that a
+//! model reads like its PyTorch definition. Each forward is elementwise over `[f32; N]`.
+
+use crate::differentiable;
+// Method syntax for `exp`/`tanh` without `std` (with `std`, `f32`'s own methods win).
+#[allow(unused_imports)]
+use crate::Float;
+
+macro_rules! activation {
+    ($(#[$doc:meta])* $name:ident, |$x:ident| $body:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct $name;
+
+        impl $name {
+            /// Applies the activation to every element.
+            #[differentiable]
+            pub fn forward<const N: usize>(&self, x: &[f32; N]) -> [f32; N] {
+                let mut y = [0.0; N];
+                for i in 0..N {
+                    let $x = x[i];
+                    y[i] = $body;
+                }
+                y
+            }
+        }
+
+        impl crate::Zero for $name {
+            fn zero() -> Self {
+                $name
+            }
+            fn set_zero(&mut self) {}
+        }
+    };
+}
+
+activation!(
+    /// `max(x, 0)`, with gradient 0 at 0 (PyTorch's convention).
+    ReLU,
+    |v| if v > 0.0 { v } else { 0.0 }
+);
+activation!(
+    /// `1 / (1 + e^-x)`, computed without overflow for large `|x|`.
+    Sigmoid,
+    |v| if v >= 0.0 { 1.0 / (1.0 + (-v).exp()) } else { v.exp() / (1.0 + v.exp()) }
+);
+activation!(
+    /// `tanh(x)`.
+    Tanh,
+    |v| v.tanh()
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relu_gradient_is_zero_at_zero() {
+        let mut dx = [0.0; 3];
+        let y = ReLU.forward_vjp(&mut ReLU, &[-1.0, 0.0, 2.0], &mut dx, &[1.0, 1.0, 1.0]);
+        assert_eq!(y, [0.0, 0.0, 2.0]);
+        assert_eq!(dx, [0.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn sigmoid_is_stable_and_has_the_textbook_gradient() {
+        let x = [-100.0, -1.0, 0.0, 3.0, 100.0];
+        let mut dx = [0.0; 5];
+        let y = Sigmoid.forward_vjp(&mut Sigmoid, &x, &mut dx, &[1.0; 5]);
+        for i in 0..5 {
+            let s = 1.0 / (1.0 + (-x[i] as f64).exp());
+            assert!((y[i] as f64 - s).abs() < 1e-7, "{i}");
+            assert!(
+                (dx[i] as f64 - s * (1.0 - s)).abs() < 1e-7,
+                "{i}: {}",
+                dx[i]
+            );
+        }
+    }
+}

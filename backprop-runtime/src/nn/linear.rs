@@ -1,0 +1,103 @@
+//! `Linear<IN, OUT>`: `y = W x + b`, PyTorch's `nn.Linear` (weight shape `[OUT, IN]`).
+
+use crate::differentiable;
+use rand::Rng;
+
+/// A fully connected layer, `y = weight · x + bias`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Linear<const IN: usize, const OUT: usize> {
+    /// `[OUT][IN]`, as PyTorch stores it.
+    pub weight: [[f32; IN]; OUT],
+    /// `[OUT]`.
+    pub bias: [f32; OUT],
+}
+
+impl<const IN: usize, const OUT: usize> Linear<IN, OUT> {
+    /// PyTorch's default initialisation: weight and bias uniform in `±1/sqrt(IN)`
+    /// (`kaiming_uniform_(a = sqrt(5))` works out to that bound).
+    pub fn new<R: Rng + ?Sized>(rng: &mut R) -> Self {
+        let bound = 1.0 / crate::math::sqrt(IN as f32);
+        let mut layer = Linear {
+            weight: [[0.0; IN]; OUT],
+            bias: [0.0; OUT],
+        };
+        for row in layer.weight.iter_mut() {
+            for w in row.iter_mut() {
+                *w = rng.random_range(-bound..=bound);
+            }
+        }
+        for b in layer.bias.iter_mut() {
+            *b = rng.random_range(-bound..=bound);
+        }
+        layer
+    }
+
+    /// A layer with the given parameters.
+    pub const fn from_parts(weight: [[f32; IN]; OUT], bias: [f32; OUT]) -> Self {
+        Linear { weight, bias }
+    }
+
+    /// `weight · x + bias`.
+    #[differentiable]
+    pub fn forward(&self, x: &[f32; IN]) -> [f32; OUT] {
+        let mut y = [0.0; OUT];
+        for j in 0..OUT {
+            let mut s = self.bias[j];
+            for i in 0..IN {
+                s += self.weight[j][i] * x[i];
+            }
+            y[j] = s;
+        }
+        y
+    }
+}
+
+impl<const IN: usize, const OUT: usize> crate::Zero for Linear<IN, OUT> {
+    fn zero() -> Self {
+        Linear {
+            weight: [[0.0; IN]; OUT],
+            bias: [0.0; OUT],
+        }
+    }
+    fn set_zero(&mut self) {
+        *self = Self::zero();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn initialisation_is_bounded_by_one_over_sqrt_fan_in() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+        let l = Linear::<16, 8>::new(&mut rng);
+        let all = l.weight.iter().flatten().chain(l.bias.iter());
+        assert!(all.clone().all(|w| w.abs() <= 0.25));
+        // Not degenerate: the values spread over the interval.
+        let max = all.fold(0.0f32, |m, w| m.max(w.abs()));
+        assert!(max > 0.2, "{max}");
+    }
+
+    #[test]
+    fn forward_and_its_vjp() {
+        let l = Linear::from_parts([[1.0, 2.0], [3.0, -1.0], [0.5, 0.0]], [0.1, 0.2, 0.3]);
+        let x = [2.0, -1.0];
+        let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-6);
+        assert!(
+            close(&l.forward(&x), &[0.1, 7.2, 1.3]),
+            "{:?}",
+            l.forward(&x)
+        );
+        let mut dl = <Linear<2, 3> as crate::Zero>::zero();
+        let mut dx = [0.0; 2];
+        let d_out = [1.0, -2.0, 0.5];
+        let y = l.forward_vjp(&mut dl, &x, &mut dx, &d_out);
+        assert_eq!(y, l.forward(&x));
+        // dW = d_out x^T, db = d_out, dx = W^T d_out.
+        assert_eq!(dl.weight, [[2.0, -1.0], [-4.0, 2.0], [1.0, -0.5]]);
+        assert_eq!(dl.bias, d_out);
+        assert_eq!(dx, [1.0 - 6.0 + 0.25, 2.0 + 2.0]);
+    }
+}
