@@ -3,8 +3,17 @@
 
 use proc_macro::TokenStream;
 
+mod derive_parameters;
+
 /// Generates `NAME_grad` and `NAME_vjp` next to the function. See the `backprop` crate.
 #[proc_macro_attribute]
 pub fn differentiable(_attr: TokenStream, item: TokenStream) -> TokenStream {
     item
+}
+
+/// Makes a struct of tensors a parameter tree: `impl Zero` and `impl Parameters`, with
+/// PyTorch-style dotted names (`layer1.weight`). See the `backprop` crate.
+#[proc_macro_derive(Parameters, attributes(parameters))]
+pub fn derive_parameters(item: TokenStream) -> TokenStream {
+    derive_parameters::expand(syn::parse_macro_input!(item as syn::DeriveInput)).into()
 }

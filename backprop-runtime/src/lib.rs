@@ -11,6 +11,7 @@ pub mod params;
 pub mod tensor;
 
 pub use backprop_macros::differentiable;
+pub use backprop_macros::Parameters;
 pub use math::Float;
 pub use params::Parameters;
 pub use tensor::{Shape, Tensor, Zero};
@@ -25,6 +26,9 @@ pub mod prelude {
 pub mod __private {
     pub use crate::math;
     pub use crate::tensor::{Tensor, Zero};
+    // For #[derive(Parameters)].
+    pub use crate::params::Parameters;
+    pub use crate::tensor::Shape;
 
     /// The sum of every element of a tensor (the adjoint of a repeat expression `[x; N]`).
     #[inline(always)]
