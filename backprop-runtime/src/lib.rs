@@ -6,6 +6,8 @@
 // Generated code names this crate by absolute path; this makes that path work inside it too.
 extern crate self as backprop_runtime;
 
+#[cfg(feature = "std")]
+pub mod io;
 pub mod math;
 pub mod params;
 pub mod tensor;
