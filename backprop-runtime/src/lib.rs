@@ -7,6 +7,8 @@
 extern crate self as backprop_runtime;
 
 #[cfg(feature = "std")]
+pub mod gradcheck;
+#[cfg(feature = "std")]
 pub mod io;
 pub mod math;
 pub mod params;
