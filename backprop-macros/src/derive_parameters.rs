@@ -321,6 +321,8 @@ fn emit(model: &Model) -> TokenStream {
 
     quote! {
         #[automatically_derived]
+        // The field bounds added to the where-clause may repeat the user's own.
+        #[allow(clippy::trait_duplication_in_bounds, clippy::type_repetition_in_bounds)]
         impl #impl_generics #zero for #ident #ty_generics #zero_where {
             #[inline]
             fn zero() -> Self {
@@ -333,6 +335,7 @@ fn emit(model: &Model) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(clippy::trait_duplication_in_bounds, clippy::type_repetition_in_bounds)]
         impl #impl_generics #params for #ident #ty_generics #params_where {
             const TENSORS: usize = 0 #(+ #of::TENSORS)*;
 

@@ -11,8 +11,10 @@ pub fn differentiable(_attr: TokenStream, item: TokenStream) -> TokenStream {
     item
 }
 
-/// Makes a struct of tensors a parameter tree: `impl Zero` and `impl Parameters`, with
-/// PyTorch-style dotted names (`layer1.weight`). See the `backprop` crate.
+/// Makes a struct of tensors a parameter tree: `impl Zero` and `impl Parameters`, tensors
+/// numbered in field order, nested structs flattened, names as PyTorch's `state_dict` keys
+/// (`layer1.weight`). `#[parameters(rename = "0")]` renames a field (`nn.Sequential`'s numbered
+/// children); `#[parameters(crate = "path")]` on the struct names the runtime crate.
 #[proc_macro_derive(Parameters, attributes(parameters))]
 pub fn derive_parameters(item: TokenStream) -> TokenStream {
     derive_parameters::expand(syn::parse_macro_input!(item as syn::DeriveInput)).into()
