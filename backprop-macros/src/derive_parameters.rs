@@ -269,21 +269,20 @@ fn emit(model: &Model) -> TokenStream {
     };
     let zero_of = as_trait(&zero);
     let of = as_trait(&params);
-    let names = fields.iter().map(|f| &f.name);
-
-    // Tensor `k` lives in the first field whose count exceeds what is left of `k`.
-    let dispatch = |call: TokenStream| -> TokenStream {
+    // Tensor `k` lives in the first field whose count exceeds what is left of `k`; `arm(i)`
+    // is what field `i` does with the rest of `k`.
+    let dispatch = |arm: &dyn Fn(usize) -> TokenStream| -> TokenStream {
         if fields.is_empty() {
             return quote! {
                 let _ = __bp_k;
                 ::core::panic!("tensor index out of range")
             };
         }
-        let arms = of.iter().zip(&members).map(|(of, member)| {
-            let call = call_with(&call, of, member);
+        let arms = of.iter().enumerate().map(|(i, of)| {
+            let arm = arm(i);
             quote! {
                 if __bp_k < #of::TENSORS {
-                    return #call;
+                    #arm
                 }
                 __bp_k -= #of::TENSORS;
             }
@@ -294,30 +293,29 @@ fn emit(model: &Model) -> TokenStream {
             ::core::panic!("tensor index out of range")
         }
     };
-    let tensor = dispatch(quote!(tensor(&self.MEMBER, __bp_k)));
-    let tensor_mut = dispatch(quote!(tensor_mut(&mut self.MEMBER, __bp_k)));
-    let shape = dispatch(quote!(shape(__bp_k)));
-    let write_name = if fields.is_empty() {
-        dispatch(TokenStream::new())
-    } else {
-        let arms = of.iter().zip(names).map(|(of, name)| {
-            quote! {
-                if __bp_k < #of::TENSORS {
-                    __bp_out.write_str(#name)?;
-                    if !#of::IS_TENSOR {
-                        __bp_out.write_str(".")?;
-                    }
-                    return #of::write_name(__bp_k, __bp_out);
-                }
-                __bp_k -= #of::TENSORS;
-            }
-        });
+    let tensor = dispatch(&|i| {
+        let (of, member) = (&of[i], members[i]);
+        quote!(return #of::tensor(&self.#member, __bp_k);)
+    });
+    let tensor_mut = dispatch(&|i| {
+        let (of, member) = (&of[i], members[i]);
+        quote!(return #of::tensor_mut(&mut self.#member, __bp_k);)
+    });
+    let shape = dispatch(&|i| {
+        let of = &of[i];
+        quote!(return #of::shape(__bp_k);)
+    });
+    // A nested struct's names follow a dot; a bare tensor's is the field name itself.
+    let write_name = dispatch(&|i| {
+        let (of, name) = (&of[i], &fields[i].name);
         quote! {
-            let mut __bp_k = __bp_k;
-            #(#arms)*
-            ::core::panic!("tensor index out of range")
+            __bp_out.write_str(#name)?;
+            if !#of::IS_TENSOR {
+                __bp_out.write_str(".")?;
+            }
+            return #of::write_name(__bp_k, __bp_out);
         }
-    };
+    });
 
     quote! {
         #[automatically_derived]
@@ -356,27 +354,6 @@ fn emit(model: &Model) -> TokenStream {
             }
         }
     }
-}
-
-/// `<T as Parameters>::NAME(args)` from a template `NAME(args)` whose `MEMBER` is the field.
-fn call_with(template: &TokenStream, of: &TokenStream, member: &Ident) -> TokenStream {
-    fn replace(tokens: TokenStream, member: &Ident) -> TokenStream {
-        tokens
-            .into_iter()
-            .map(|tt| match tt {
-                TokenTree::Ident(i) if i == "MEMBER" => TokenTree::Ident(member.clone()),
-                TokenTree::Group(g) => {
-                    let mut group =
-                        proc_macro2::Group::new(g.delimiter(), replace(g.stream(), member));
-                    group.set_span(g.span());
-                    TokenTree::Group(group)
-                }
-                other => other,
-            })
-            .collect()
-    }
-    let call = replace(template.clone(), member);
-    quote!(#of::#call)
 }
 
 /// The struct's where-clause plus `FieldType: Bound` for each field type that mentions a
