@@ -146,3 +146,18 @@ struct Overridden {
 fn the_crate_path_can_be_overridden() {
     assert_eq!(names::<Overridden>(), ["w"]);
 }
+
+/// The prelude brings the derive along with the trait.
+mod through_the_prelude {
+    use backprop::prelude::*;
+
+    #[derive(Parameters)]
+    pub struct Bias {
+        pub bias: [f32; 2],
+    }
+}
+
+#[test]
+fn the_prelude_has_the_derive() {
+    assert_eq!(names::<through_the_prelude::Bias>(), ["bias"]);
+}
