@@ -1,27 +1,13 @@
 //! A model built from runtime layers, its loss differentiated through every layer's `_vjp`.
 use backprop::nn::{Linear, ReLU};
-use backprop::{differentiable, Zero};
+use backprop::{differentiable, Parameters, Zero};
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Parameters)]
 struct Model0 {
     layer1: Linear<3, 3>,
     layer2: Linear<3, 2>,
     layer3: Linear<2, 3>,
     relu: ReLU,
-}
-
-impl Zero for Model0 {
-    fn zero() -> Self {
-        Model0 {
-            layer1: Zero::zero(),
-            layer2: Zero::zero(),
-            layer3: Zero::zero(),
-            relu: ReLU,
-        }
-    }
-    fn set_zero(&mut self) {
-        *self = Self::zero();
-    }
 }
 
 impl Model0 {
@@ -106,4 +92,16 @@ fn gradient_through_layers_matches_finite_differences() {
         }
     }
     assert_eq!(checked, 21);
+    let names: Vec<String> = (0..Model0::TENSORS).map(Model0::name).collect();
+    assert_eq!(
+        names,
+        [
+            "layer1.weight",
+            "layer1.bias",
+            "layer2.weight",
+            "layer2.bias",
+            "layer3.weight",
+            "layer3.bias"
+        ]
+    );
 }

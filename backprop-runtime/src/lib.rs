@@ -7,6 +7,10 @@
 extern crate self as backprop_runtime;
 
 pub mod anomaly;
+#[cfg(feature = "std")]
+pub mod gradcheck;
+#[cfg(feature = "std")]
+pub mod io;
 pub mod math;
 pub mod nn;
 pub mod params;
@@ -14,6 +18,7 @@ pub mod tensor;
 
 pub use anomaly::NonFinite;
 pub use backprop_macros::differentiable;
+pub use backprop_macros::Parameters;
 pub use math::Float;
 pub use params::Parameters;
 pub use tensor::{Shape, Tensor, Zero};
@@ -29,6 +34,9 @@ pub mod __private {
     pub use crate::anomaly::NonFinite;
     pub use crate::math;
     pub use crate::tensor::{Tensor, Zero};
+    // For #[derive(Parameters)].
+    pub use crate::params::Parameters;
+    pub use crate::tensor::Shape;
 
     /// A zero of the same type as `t` (the adjoint of a local the compiler typed).
     #[inline(always)]

@@ -31,6 +31,23 @@ macro_rules! activation {
             }
             fn set_zero(&mut self) {}
         }
+
+        /// No parameters: a model may hold the layer as a field and still derive `Parameters`.
+        impl crate::Parameters for $name {
+            const TENSORS: usize = 0;
+            fn tensor(&self, k: usize) -> &[f32] {
+                panic!("{} has no tensor {k}", stringify!($name))
+            }
+            fn tensor_mut(&mut self, k: usize) -> &mut [f32] {
+                panic!("{} has no tensor {k}", stringify!($name))
+            }
+            fn shape(k: usize) -> crate::Shape {
+                panic!("{} has no tensor {k}", stringify!($name))
+            }
+            fn write_name(k: usize, _: &mut dyn core::fmt::Write) -> core::fmt::Result {
+                panic!("{} has no tensor {k}", stringify!($name))
+            }
+        }
     };
 }
 

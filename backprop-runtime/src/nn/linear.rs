@@ -1,10 +1,11 @@
 //! `Linear<IN, OUT>`: `y = W x + b`, PyTorch's `nn.Linear` (weight shape `[OUT, IN]`).
 
-use crate::differentiable;
+use crate::{differentiable, Parameters};
 use rand::Rng;
 
-/// A fully connected layer, `y = weight · x + bias`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// A fully connected layer, `y = weight · x + bias`; its tensors are named `weight` and `bias`
+/// as in PyTorch's `state_dict`.
+#[derive(Clone, Copy, Debug, PartialEq, Parameters)]
 pub struct Linear<const IN: usize, const OUT: usize> {
     /// `[OUT][IN]`, as PyTorch stores it.
     pub weight: [[f32; IN]; OUT],
@@ -49,18 +50,6 @@ impl<const IN: usize, const OUT: usize> Linear<IN, OUT> {
             y[j] = s;
         }
         y
-    }
-}
-
-impl<const IN: usize, const OUT: usize> crate::Zero for Linear<IN, OUT> {
-    fn zero() -> Self {
-        Linear {
-            weight: [[0.0; IN]; OUT],
-            bias: [0.0; OUT],
-        }
-    }
-    fn set_zero(&mut self) {
-        *self = Self::zero();
     }
 }
 

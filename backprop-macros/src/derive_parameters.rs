@@ -1,0 +1,414 @@
+//! `#[derive(Parameters)]`: a struct of tensors becomes a parameter tree.
+//!
+//! The pipeline reads off [`expand`]: parse the struct and its attributes into [`Model`]
+//! (collecting every mistake), then emit `impl Zero` and `impl Parameters`. On error the
+//! errors are emitted together with stub impls, so the user sees the mistake and not a cascade
+//! of "`Mlp: Parameters` is not satisfied".
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, Generics, Ident, LitStr, Path, Type, WherePredicate};
+
+/// Expands `#[derive(Parameters)]` on `input`.
+pub fn expand(input: DeriveInput) -> TokenStream {
+    let mut errors = Errors::default();
+    let model = Model::parse(&input, &mut errors);
+    match errors.finish() {
+        Ok(()) => emit(&model),
+        Err(err) => {
+            let mut out = err.to_compile_error();
+            out.extend(emit_stub(&model));
+            out
+        }
+    }
+}
+
+/// The parsed struct: what the emitted impls need.
+struct Model<'a> {
+    ident: &'a Ident,
+    generics: &'a Generics,
+    /// The runtime crate, by absolute path (`::backprop` or `::backprop_runtime`).
+    krate: Path,
+    fields: Vec<Field<'a>>,
+}
+
+struct Field<'a> {
+    member: &'a Ident,
+    ty: &'a Type,
+    /// The name segment of this field in the dotted tensor names.
+    name: String,
+}
+
+/// Mistakes found so far; all of them are reported at once.
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, err: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(err),
+            None => self.0 = Some(err),
+        }
+    }
+
+    fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+impl<'a> Model<'a> {
+    fn parse(input: &'a DeriveInput, errors: &mut Errors) -> Self {
+        let krate = parse_struct_attrs(input, errors).unwrap_or_else(runtime_crate);
+        let fields = match &input.data {
+            Data::Struct(data) => match &data.fields {
+                Fields::Named(named) => named
+                    .named
+                    .iter()
+                    .filter_map(|f| Field::parse(f, errors))
+                    .collect(),
+                Fields::Unnamed(unnamed) => {
+                    errors.push(syn::Error::new_spanned(
+                        unnamed,
+                        "#[derive(Parameters)] needs named fields: their names become the tensor \
+                         names (`struct Mlp { layer1: Linear<3, 4>, layer2: Linear<4, 2> }`); for \
+                         PyTorch's numbered names write `#[parameters(rename = \"0\")]` on a field",
+                    ));
+                    Vec::new()
+                }
+                Fields::Unit => {
+                    errors.push(syn::Error::new_spanned(
+                        &input.ident,
+                        "#[derive(Parameters)] needs a struct with named fields holding tensors; \
+                         a unit struct has none",
+                    ));
+                    Vec::new()
+                }
+            },
+            Data::Enum(data) => {
+                errors.push(syn::Error::new(
+                    data.enum_token.span,
+                    "#[derive(Parameters)] needs a struct with named fields; an enum has no fixed \
+                     set of tensors",
+                ));
+                Vec::new()
+            }
+            Data::Union(data) => {
+                errors.push(syn::Error::new(
+                    data.union_token.span,
+                    "#[derive(Parameters)] needs a struct with named fields, not a union",
+                ));
+                Vec::new()
+            }
+        };
+        check_unique_names(&fields, errors);
+        Model {
+            ident: &input.ident,
+            generics: &input.generics,
+            krate,
+            fields,
+        }
+    }
+}
+
+impl<'a> Field<'a> {
+    fn parse(field: &'a syn::Field, errors: &mut Errors) -> Option<Self> {
+        let member = field.ident.as_ref()?;
+        let mut rename: Option<LitStr> = None;
+        for attr in field
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("parameters"))
+        {
+            let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    if rename.is_some() {
+                        return Err(meta.error("duplicate `rename`: give a field one name"));
+                    }
+                    validate_name(&lit)?;
+                    rename = Some(lit);
+                    Ok(())
+                } else if meta.path.is_ident("crate") {
+                    Err(meta.error("`crate` goes on the struct, not on a field"))
+                } else {
+                    Err(meta.error(format!(
+                        "unknown field attribute `{}`; expected `rename = \"name\"`",
+                        meta.path.to_token_stream()
+                    )))
+                }
+            });
+            if let Err(err) = parsed {
+                errors.push(err);
+            }
+        }
+        let name = rename.map_or_else(|| member.unraw().to_string(), |lit| lit.value());
+        Some(Field {
+            member,
+            ty: &field.ty,
+            name,
+        })
+    }
+}
+
+/// `#[parameters(crate = "path")]` on the struct; `None` when absent or wrong.
+fn parse_struct_attrs(input: &DeriveInput, errors: &mut Errors) -> Option<Path> {
+    let mut krate: Option<Path> = None;
+    for attr in input
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("parameters"))
+    {
+        let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("crate") {
+                let lit: LitStr = meta.value()?.parse()?;
+                if krate.is_some() {
+                    return Err(meta.error("duplicate `crate`"));
+                }
+                krate = Some(lit.parse().map_err(|_| {
+                    syn::Error::new_spanned(
+                        &lit,
+                        "expected a path to the runtime crate, like `crate = \"::backprop\"`",
+                    )
+                })?);
+                Ok(())
+            } else if meta.path.is_ident("rename") {
+                Err(meta.error("`rename` goes on a field, not on the struct"))
+            } else {
+                Err(meta.error(format!(
+                    "unknown struct attribute `{}`; expected `crate = \"path\"`",
+                    meta.path.to_token_stream()
+                )))
+            }
+        });
+        if let Err(err) = parsed {
+            errors.push(err);
+        }
+    }
+    krate
+}
+
+/// A name segment must be non-empty and dot-free, or the dotted names would be ambiguous.
+fn validate_name(lit: &LitStr) -> syn::Result<()> {
+    let name = lit.value();
+    if name.is_empty() {
+        Err(syn::Error::new_spanned(
+            lit,
+            "a tensor name cannot be empty",
+        ))
+    } else if name.contains('.') {
+        Err(syn::Error::new_spanned(
+            lit,
+            "a tensor name cannot contain `.`: dots separate the levels of nested structs",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Two fields of one name would give two tensors one key in a parameter file.
+fn check_unique_names(fields: &[Field], errors: &mut Errors) {
+    for (i, field) in fields.iter().enumerate() {
+        if fields[..i].iter().any(|earlier| earlier.name == field.name) {
+            errors.push(syn::Error::new_spanned(
+                field.member,
+                format!(
+                    "duplicate tensor name `{}`: rename one of the fields",
+                    field.name
+                ),
+            ));
+        }
+    }
+}
+
+/// The runtime crate as the user's `Cargo.toml` names it: the facade `backprop` if it is a
+/// dependency (or the crate being built), else `backprop-runtime`. Both crates declare
+/// `extern crate self as ...`, so the absolute path works inside them too.
+fn runtime_crate() -> Path {
+    use proc_macro_crate::{crate_name, FoundCrate};
+    for (package, lib) in [
+        ("backprop", "backprop"),
+        ("backprop-runtime", "backprop_runtime"),
+    ] {
+        let name = match crate_name(package) {
+            Ok(FoundCrate::Itself) => lib.to_owned(),
+            Ok(FoundCrate::Name(renamed)) => renamed,
+            Err(_) => continue,
+        };
+        let ident = Ident::new(&name, Span::call_site());
+        return syn::parse_quote!(::#ident);
+    }
+    syn::parse_quote!(::backprop)
+}
+
+/// `impl Zero` and `impl Parameters` for a parsed struct.
+fn emit(model: &Model) -> TokenStream {
+    let Model {
+        ident,
+        krate,
+        fields,
+        ..
+    } = model;
+    let zero = quote!(#krate::__private::Zero);
+    let params = quote!(#krate::__private::Parameters);
+    let (impl_generics, ty_generics, _) = model.generics.split_for_impl();
+    let zero_where = where_clause(model, &zero);
+    let params_where = where_clause(model, &params);
+
+    let members: Vec<_> = fields.iter().map(|f| f.member).collect();
+    // Spanned at the field's type, so a field that is no tensor is reported where it is written.
+    let as_trait = |tr: &TokenStream| -> Vec<TokenStream> {
+        fields
+            .iter()
+            .map(|f| {
+                let ty = f.ty;
+                quote_spanned!(ty.span()=> <#ty as #tr>)
+            })
+            .collect()
+    };
+    let zero_of = as_trait(&zero);
+    let of = as_trait(&params);
+    // Tensor `k` lives in the first field whose count exceeds what is left of `k`; `arm(i)`
+    // is what field `i` does with the rest of `k`.
+    let dispatch = |arm: &dyn Fn(usize) -> TokenStream| -> TokenStream {
+        if fields.is_empty() {
+            return quote! {
+                let _ = __bp_k;
+                ::core::panic!("tensor index out of range")
+            };
+        }
+        let arms = of.iter().enumerate().map(|(i, of)| {
+            let arm = arm(i);
+            quote! {
+                if __bp_k < #of::TENSORS {
+                    #arm
+                }
+                __bp_k -= #of::TENSORS;
+            }
+        });
+        quote! {
+            let mut __bp_k = __bp_k;
+            #(#arms)*
+            ::core::panic!("tensor index out of range")
+        }
+    };
+    let tensor = dispatch(&|i| {
+        let (of, member) = (&of[i], members[i]);
+        quote!(return #of::tensor(&self.#member, __bp_k);)
+    });
+    let tensor_mut = dispatch(&|i| {
+        let (of, member) = (&of[i], members[i]);
+        quote!(return #of::tensor_mut(&mut self.#member, __bp_k);)
+    });
+    let shape = dispatch(&|i| {
+        let of = &of[i];
+        quote!(return #of::shape(__bp_k);)
+    });
+    // A nested struct's names follow a dot; a bare tensor's is the field name itself.
+    let write_name = dispatch(&|i| {
+        let (of, name) = (&of[i], &fields[i].name);
+        quote! {
+            __bp_out.write_str(#name)?;
+            if !#of::IS_TENSOR {
+                __bp_out.write_str(".")?;
+            }
+            return #of::write_name(__bp_k, __bp_out);
+        }
+    });
+
+    quote! {
+        #[automatically_derived]
+        // The field bounds added to the where-clause may repeat the user's own.
+        #[allow(clippy::trait_duplication_in_bounds, clippy::type_repetition_in_bounds)]
+        impl #impl_generics #zero for #ident #ty_generics #zero_where {
+            #[inline]
+            fn zero() -> Self {
+                Self { #(#members: #zero_of::zero(),)* }
+            }
+            #[inline]
+            fn set_zero(&mut self) {
+                #(#zero_of::set_zero(&mut self.#members);)*
+            }
+        }
+
+        #[automatically_derived]
+        #[allow(clippy::trait_duplication_in_bounds, clippy::type_repetition_in_bounds)]
+        impl #impl_generics #params for #ident #ty_generics #params_where {
+            const TENSORS: usize = 0 #(+ #of::TENSORS)*;
+
+            fn tensor(&self, __bp_k: usize) -> &[f32] {
+                #tensor
+            }
+            fn tensor_mut(&mut self, __bp_k: usize) -> &mut [f32] {
+                #tensor_mut
+            }
+            fn shape(__bp_k: usize) -> #krate::__private::Shape {
+                #shape
+            }
+            fn write_name(
+                __bp_k: usize,
+                __bp_out: &mut dyn ::core::fmt::Write,
+            ) -> ::core::fmt::Result {
+                #write_name
+            }
+        }
+    }
+}
+
+/// The struct's where-clause plus `FieldType: Bound` for each field type that mentions a
+/// generic parameter (concrete field types are checked where they are used).
+fn where_clause(model: &Model, bound: &TokenStream) -> TokenStream {
+    let generics = model.generics;
+    let params: Vec<Ident> = generics
+        .type_params()
+        .map(|p| p.ident.clone())
+        .chain(generics.const_params().map(|p| p.ident.clone()))
+        .collect();
+    let mut predicates: Vec<WherePredicate> = generics
+        .where_clause
+        .iter()
+        .flat_map(|w| w.predicates.iter().cloned())
+        .collect();
+    for field in &model.fields {
+        if mentions(field.ty.to_token_stream(), &params) {
+            let ty = field.ty;
+            predicates.push(syn::parse_quote_spanned!(ty.span()=> #ty: #bound));
+        }
+    }
+    if predicates.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(where #(#predicates),*)
+    }
+}
+
+fn mentions(tokens: TokenStream, params: &[Ident]) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(i) => params.contains(&i),
+        TokenTree::Group(g) => mentions(g.stream(), params),
+        _ => false,
+    })
+}
+
+/// Stub impls emitted next to errors; their bodies are never run because the crate does not
+/// compile.
+fn emit_stub(model: &Model) -> TokenStream {
+    let Model { ident, krate, .. } = model;
+    let (impl_generics, ty_generics, where_clause) = model.generics.split_for_impl();
+    quote! {
+        impl #impl_generics #krate::__private::Zero for #ident #ty_generics #where_clause {
+            fn zero() -> Self { ::core::unreachable!() }
+            fn set_zero(&mut self) {}
+        }
+        impl #impl_generics #krate::__private::Parameters for #ident #ty_generics #where_clause {
+            const TENSORS: usize = 0;
+            fn tensor(&self, _: usize) -> &[f32] { ::core::unreachable!() }
+            fn tensor_mut(&mut self, _: usize) -> &mut [f32] { ::core::unreachable!() }
+            fn shape(_: usize) -> #krate::__private::Shape { ::core::unreachable!() }
+            fn write_name(_: usize, _: &mut dyn ::core::fmt::Write) -> ::core::fmt::Result {
+                ::core::unreachable!()
+            }
+        }
+    }
+}

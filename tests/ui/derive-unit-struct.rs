@@ -1,0 +1,6 @@
+use backprop::Parameters;
+
+#[derive(Parameters)]
+struct Identity;
+
+fn main() {}
