@@ -1,7 +1,7 @@
 //! The `#[differentiable]` attribute: a small compiler from a Rust function to its reverse-mode
 //! gradient. Use it through the `backprop` crate, which documents the calling convention.
 //!
-//! The pipeline reads off [`expand::differentiable`]: parse (`lower`), check and analyse
+//! The pipeline reads off `expand::differentiable`: parse (`lower`), check and analyse
 //! (`analyze`), simplify (`simplify`, while building), reverse (`reverse`, with every
 //! derivative rule in `rules`), emit (`emit`), and on error a `fallback`.
 
