@@ -1,13 +1,11 @@
-//! # backprop
-//!
-//! Compile-time reverse-mode automatic differentiation for Rust. Put `#[differentiable]` on a
-//! function over `f32` scalars and fixed-size `f32` arrays; the macro generates `NAME_grad`
-//! (value and gradient, fused, no tape, no heap) and `NAME_vjp` (the composition contract).
-//!
-//! See the README for the calling convention and `docs/guide.md` for the supported subset.
+#![doc = include_str!("../README.md")]
 #![cfg_attr(not(feature = "std"), no_std)]
 
 // Generated code inside this package's own tests and examples names `::backprop`.
 extern crate self as backprop;
 
 pub use backprop_runtime::*;
+
+/// The guide: every supported construct, the conventions, and every compile error with its fix.
+#[doc = include_str!("../docs/guide.md")]
+pub mod guide {}

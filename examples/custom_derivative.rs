@@ -1,0 +1,42 @@
+//! A custom derivative: any function with a hand-written `_vjp` is differentiable.
+//!
+//! `round_ste` rounds in the forward pass and lets the gradient straight through in the
+//! backward pass (the straight-through estimator of quantisation-aware training). Its `_vjp`
+//! follows the documented layout: the inputs, then `d_out`; it returns the value and the
+//! gradients of the by-value float inputs.
+
+use backprop::differentiable;
+
+/// Rounds to the nearest integer.
+fn round_ste(x: f32) -> f32 {
+    x.round()
+}
+
+/// The custom derivative of `round_ste`: as if it were the identity.
+fn round_ste_vjp(x: f32, d_out: f32) -> (f32, f32) {
+    (x.round(), d_out)
+}
+
+/// A closed-form derivative: `softplus(x) = ln(1 + e^x)`, `softplus'(x) = sigmoid(x)`, written
+/// once by hand instead of being derived through `ln` and `exp` (and stable for large `x`).
+fn softplus(x: f32) -> f32 {
+    x.max(0.0) + (-x.abs()).exp().ln_1p()
+}
+
+fn softplus_vjp(x: f32, d_out: f32) -> (f32, f32) {
+    let sigmoid = 1.0 / (1.0 + (-x).exp());
+    (softplus(x), d_out * sigmoid)
+}
+
+#[differentiable]
+fn quantized_loss(w: f32) -> f32 {
+    let q = round_ste(w * 4.0);
+    (q - 3.0) * (q - 3.0) + softplus(w)
+}
+
+fn main() {
+    for w in [0.1f32, 0.6, 1.0] {
+        let (loss, dw) = quantized_loss_grad(w);
+        println!("w = {w:.1}: loss = {loss:.4}, d loss / d w = {dw:.4}");
+    }
+}
