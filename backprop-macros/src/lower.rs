@@ -1093,6 +1093,10 @@ impl Lower<'_> {
         if target == "f32" {
             return match inner {
                 Lowered::I(i) => Some(Lowered::F(self.value(Op::FromInt(i), c.span()))),
+                // A const or const generic: `N as f32` (also right for an `f32` const).
+                Lowered::Named(n, _) => Some(Lowered::F(
+                    self.value(Op::FromInt(IntExpr::Named(n)), c.span()),
+                )),
                 other => Some(Lowered::F(self.scalar(other, c.expr.span())?)),
             };
         }

@@ -11,6 +11,7 @@ pub mod anomaly;
 pub mod gradcheck;
 #[cfg(feature = "std")]
 pub mod io;
+pub mod loss;
 pub mod math;
 pub mod nn;
 pub mod params;
