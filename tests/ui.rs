@@ -1,9 +1,13 @@
-//! Compile-fail tests: each mistake gives one clear error pointing at the offending token.
-//! Refresh the `.stderr` snapshots with `TRYBUILD=overwrite cargo test --test ui` and review
-//! the diff; the pinned toolchain keeps them stable.
+//! Compile-time behaviour of the macros, as trybuild snapshots.
+//!
+//! `tests/ui/*.rs`: one small program per construct the macros reject, each with the exact
+//! diagnostics (`.stderr`) a user sees. `tests/ui-pass/*.rs`: programs that must compile and run
+//! (each checks its own results), among them reproducers of macro bugs fixed since.
+//! Regenerate the snapshots with `TRYBUILD=overwrite cargo test --test ui`, then read them.
 
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
-    t.compile_fail("tests/ui/derive-*.rs");
+    t.compile_fail("tests/ui/*.rs");
+    t.pass("tests/ui-pass/*.rs");
 }

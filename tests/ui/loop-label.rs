@@ -1,0 +1,15 @@
+use backprop::differentiable;
+
+#[differentiable]
+fn f(x: &[f32; 3]) -> f32 {
+    let mut s = 0.0;
+    'rows: for i in 0..3 {
+        s += x[i];
+    }
+    s
+}
+
+fn main() {
+    let mut dx = [0.0; 3];
+    let _value: f32 = f_grad(&[1.0, 2.0, 3.0], &mut dx);
+}

@@ -1,0 +1,12 @@
+use backprop::differentiable;
+
+#[differentiable]
+fn f(x: f32) -> f32 {
+    let y = x * x;
+    println!("y = {y}");
+    y
+}
+
+fn main() {
+    let (_value, _dx) = f_grad(2.0);
+}

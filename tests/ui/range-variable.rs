@@ -1,0 +1,16 @@
+use backprop::differentiable;
+
+#[differentiable]
+fn f(x: &[f32; 3]) -> f32 {
+    let rows = 0..3;
+    let mut s = 0.0;
+    for i in rows {
+        s += x[i] * x[i];
+    }
+    s
+}
+
+fn main() {
+    let mut dx = [0.0; 3];
+    let _value: f32 = f_grad(&[1.0, 2.0, 3.0], &mut dx);
+}

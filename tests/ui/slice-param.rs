@@ -1,0 +1,11 @@
+use backprop::differentiable;
+
+#[differentiable]
+fn f(x: &[f32]) -> f32 {
+    x[0] * x[1]
+}
+
+fn main() {
+    let mut dx = [0.0; 2];
+    let _value: f32 = f_grad(&[1.0, 2.0], &mut dx);
+}

@@ -1,0 +1,10 @@
+use backprop::differentiable;
+
+#[differentiable]
+fn f(x: f32) -> f32 {
+    x.to_degrees() * 2.0
+}
+
+fn main() {
+    let (_value, _dx) = f_grad(2.0);
+}
