@@ -243,6 +243,9 @@ impl<'a> Gen<'a> {
             }
             Base::Param(p) => {
                 let name = param_ident(&self.f.params[p].name);
+                if self.f.params[p].scalar_ref {
+                    return quote!((*#name));
+                }
                 quote!(#name #path)
             }
         }
@@ -258,6 +261,9 @@ impl<'a> Gen<'a> {
             }
             Base::Param(p) if self.act.params[p] => {
                 let name = self.shadows[p].as_ref()?;
+                if self.f.params[p].scalar_ref {
+                    return Some(quote!((*#name)));
+                }
                 Some(quote!(#name #path))
             }
             _ => None,
@@ -397,12 +403,11 @@ impl<'a> Gen<'a> {
                 let is_reference = p.path.is_empty()
                     && matches!(p.base, Base::Param(i)
                         if matches!(self.f.params[i].kind, ParamKind::Ref | ParamKind::RefSelf));
-                let p = self.place(p);
-                if is_reference {
-                    p
-                } else {
-                    quote!(&#p)
+                if let (true, Base::Param(i)) = (is_reference, p.base) {
+                    return param_ident(&self.f.params[i].name);
                 }
+                let p = self.place(p);
+                quote!(&#p)
             }
             CallArg::ArrayValue(p, _) => self.place(p),
             CallArg::Int(i) => self.int(i),

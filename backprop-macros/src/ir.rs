@@ -397,6 +397,8 @@ pub struct Param {
     pub kind: ParamKind,
     pub ty: proc_macro2::TokenStream,
     pub is_bool: bool,
+    /// `x: &f32`: read as `*x`, its shadow written as `*d_x`.
+    pub scalar_ref: bool,
 }
 
 /// A whole function.

@@ -244,11 +244,14 @@ impl Lower<'_> {
         ty: TokenStream,
         is_bool: bool,
     ) -> ParamId {
+        let scalar_ref =
+            matches!(syn::parse2::<Type>(ty.clone()), Ok(Type::Reference(r)) if is_f32(&r.elem));
         self.b.func.params.push(Param {
             name,
             kind,
             ty,
             is_bool,
+            scalar_ref,
         });
         self.b.func.params.len() - 1
     }
@@ -1038,7 +1041,7 @@ impl Lower<'_> {
                     S::Eq(_) => CmpOp::Eq,
                     _ => CmpOp::Ne,
                 };
-                if is_int(&lhs) && is_int(&rhs) {
+                if is_int(&lhs, &rhs) && is_int(&rhs, &lhs) {
                     let l = self.integer(lhs, b.left.span())?;
                     let r = self.integer(rhs, b.right.span())?;
                     return Some(Lowered::B(self.value(Op::IntCmp(cmp, l, r), span)));
@@ -1048,7 +1051,7 @@ impl Lower<'_> {
                 Some(Lowered::B(self.value(Op::Cmp(cmp, l, r), span)))
             }
             S::Add(_) | S::Sub(_) | S::Mul(_) | S::Div(_) | S::Rem(_) => {
-                if is_int(&lhs) && is_int(&rhs) {
+                if is_int(&lhs, &rhs) && is_int(&rhs, &lhs) {
                     let op = match b.op {
                         S::Add(_) => IntBinOp::Add,
                         S::Sub(_) => IntBinOp::Sub,
@@ -1511,8 +1514,13 @@ fn compound_op(op: &SynBinOp) -> Option<SynBinOp> {
     }
 }
 
-fn is_int(l: &Lowered) -> bool {
-    matches!(l, Lowered::I(_))
+/// Integer arithmetic: integers, or a named constant (`N`) beside one, or two named constants.
+fn is_int(l: &Lowered, other: &Lowered) -> bool {
+    match (l, other) {
+        (Lowered::I(_), _) => true,
+        (Lowered::Named(..), Lowered::I(_) | Lowered::Named(..)) => true,
+        _ => false,
+    }
 }
 
 fn strip_parens(e: &Expr) -> &Expr {
@@ -1588,9 +1596,5 @@ fn array_rank_of(tokens: &TokenStream) -> Option<usize> {
         rank += 1;
         t = &a.elem;
     }
-    if rank > 0 && is_f32(t) {
-        Some(rank)
-    } else {
-        None
-    }
+    is_f32(t).then_some(rank)
 }
