@@ -1516,11 +1516,10 @@ fn compound_op(op: &SynBinOp) -> Option<SynBinOp> {
 
 /// Integer arithmetic: integers, or a named constant (`N`) beside one, or two named constants.
 fn is_int(l: &Lowered, other: &Lowered) -> bool {
-    match (l, other) {
-        (Lowered::I(_), _) => true,
-        (Lowered::Named(..), Lowered::I(_) | Lowered::Named(..)) => true,
-        _ => false,
-    }
+    matches!(
+        (l, other),
+        (Lowered::I(_), _) | (Lowered::Named(..), Lowered::I(_) | Lowered::Named(..))
+    )
 }
 
 fn strip_parens(e: &Expr) -> &Expr {
