@@ -154,9 +154,9 @@ fn update(c: &AdagradConfig, t: u64, p: &mut [f32], grad: &[f32], sum: &mut [f32
     for ((p, &grad), s) in p.iter_mut().zip(grad).zip(sum) {
         let mut g = if c.maximize { -grad } else { grad };
         if c.weight_decay != 0.0 {
-            g += weight_decay * *p;
+            g = math::mul_add(weight_decay, *p, g);
         }
-        *s += g * g;
+        *s = math::mul_add(g, g, *s);
         *p += neg_clr * g / (math::sqrt(*s) + eps);
     }
 }

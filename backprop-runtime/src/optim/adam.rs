@@ -228,11 +228,11 @@ fn update(
             if decoupled {
                 *p *= decay;
             } else {
-                g += weight_decay * *p;
+                g = math::mul_add(weight_decay, *p, g);
             }
         }
         *m = super::lerp(*m, g, w1);
-        *v = *v * beta2_f + w2 * g * g;
+        *v = math::mul_add(w2 * g, g, *v * beta2_f);
         let second = if c.amsgrad {
             *vmax = maximum(*vmax, *v);
             *vmax
@@ -240,7 +240,7 @@ fn update(
             *v
         };
         let denom = math::sqrt(second) / bias_correction2_sqrt + eps;
-        *p += neg_step_size * *m / denom;
+        *p += neg_step_size * *m / denom; // addcdiv: no fused multiply-add
     }
 }
 

@@ -176,18 +176,18 @@ fn update(
     for ((p, &grad), ((v, mean), b)) in p.iter_mut().zip(grad).zip(state) {
         let mut g = if c.maximize { -grad } else { grad };
         if c.weight_decay != 0.0 {
-            g += weight_decay * *p;
+            g = math::mul_add(weight_decay, *p, g);
         }
-        *v = *v * alpha + w * g * g;
+        *v = math::mul_add(w * g, g, *v * alpha);
         let avg = if c.centered {
             *mean = super::lerp(*mean, g, w);
-            math::sqrt(*v + -*mean * *mean)
+            math::sqrt(math::mul_add(-*mean, *mean, *v))
         } else {
             math::sqrt(*v)
         } + eps;
         if c.momentum > 0.0 {
             *b = *b * momentum + g / avg;
-            *p += neg_lr * *b;
+            *p = math::mul_add(neg_lr, *b, *p);
         } else {
             *p += neg_lr * g / avg;
         }

@@ -4,6 +4,7 @@
 use super::error::{non_negative, OptimError};
 use super::group::{Groups, OptimConfig, ParamGroup, Select};
 use super::Optimizer;
+use crate::math;
 use crate::params::Parameters;
 
 /// The hyperparameters of [`Sgd`]; the defaults are PyTorch's.
@@ -152,14 +153,22 @@ fn update(c: &SgdConfig, first: bool, p: &mut [f32], grad: &[f32], buf: &mut [f3
     for ((p, &grad), b) in p.iter_mut().zip(grad).zip(buf) {
         let mut g = if c.maximize { -grad } else { grad };
         if c.weight_decay != 0.0 {
-            g += weight_decay * *p;
+            g = math::mul_add(weight_decay, *p, g);
         }
         if c.momentum != 0.0 {
             // PyTorch starts the buffer at the first gradient itself, undampened.
-            *b = if first { g } else { *b * momentum + keep * g };
-            g = if c.nesterov { g + momentum * *b } else { *b };
+            *b = if first {
+                g
+            } else {
+                math::mul_add(keep, g, *b * momentum)
+            };
+            g = if c.nesterov {
+                math::mul_add(momentum, *b, g)
+            } else {
+                *b
+            };
         }
-        *p += neg_lr * g;
+        *p = math::mul_add(neg_lr, g, *p);
     }
 }
 
