@@ -15,7 +15,8 @@ pub struct AdagradConfig {
     pub lr_decay: f64,
     /// L2 penalty added to the gradient (default `0`).
     pub weight_decay: f64,
-    /// Starting value of the sum of squared gradients (default `0`).
+    /// Starting value of the sum of squared gradients (default `0`). Each group uses its own;
+    /// PyTorch takes the value given to its constructor for every group.
     pub initial_accumulator_value: f64,
     /// Added to the denominator for stability (default `1e-10`).
     pub eps: f64,
