@@ -55,7 +55,44 @@ def select(names, selection, taken):
     return [n for n in names if n.startswith(selection["prefix"])]
 
 
-def run(optimizer, groups, params0, grads, scheduler=None):
+# The buffers backprop keeps for every tensor, by optimizer; PyTorch keeps some only when an
+# option needs them (they stay zero otherwise, so zeros stand in for them).
+BUFFERS = {
+    "SGD": ["momentum_buffer"],
+    "Adam": ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"],
+    "AdamW": ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"],
+    "RMSprop": ["square_avg", "grad_avg", "momentum_buffer"],
+    "Adagrad": ["sum"],
+}
+
+
+def export_state(optimizer, opt, params, steps):
+    """opt.state_dict() in the layout of backprop's StateDict (tensors by index)."""
+    index = {id(p): k for k, p in enumerate(params.values())}
+    names = list(params)
+    state = []
+    for group in opt.param_groups:
+        for p in group["params"]:
+            s = opt.state[p]
+            assert "step" not in s or int(s["step"]) == steps
+            buffers = {
+                b: flat(s[b]) if s.get(b) is not None else [0.0] * p.numel()
+                for b in BUFFERS[optimizer]
+            }
+            state.append({"tensor": index[id(p)], "name": names[index[id(p)]], "buffers": buffers})
+    state.sort(key=lambda s: s["tensor"])
+    groups = [
+        {
+            "lr": g["lr"],
+            "initial_lr": g.get("initial_lr"),
+            "params": sorted(index[id(p)] for p in g["params"]),
+        }
+        for g in opt.param_groups
+    ]
+    return {"optimizer": optimizer, "step": steps, "param_groups": groups, "state": state}
+
+
+def run(optimizer, groups, params0, grads, scheduler=None, save_at=None):
     params = {n: p.clone().requires_grad_(True) for n, p in params0.items()}
     names = list(params)
     explicit = set()
@@ -77,8 +114,10 @@ def run(optimizer, groups, params0, grads, scheduler=None):
     else:
         opt = getattr(torch.optim, optimizer)(torch_groups, foreach=False)
     sched = make_scheduler(opt, scheduler) if scheduler else None
-    trajectory, lrs = [], []
-    for g in grads:
+    trajectory, lrs, saved = [], [], None
+    for t, g in enumerate(grads):
+        if t == save_at:
+            saved = export_state(optimizer, opt, params, t)
         opt.zero_grad()
         for n, p in params.items():
             p.grad = g[n].clone()
@@ -87,7 +126,7 @@ def run(optimizer, groups, params0, grads, scheduler=None):
         if sched:
             sched.step()
             lrs.append([group["lr"] for group in opt.param_groups])
-    return trajectory, lrs
+    return trajectory, lrs, saved
 
 
 def make_scheduler(opt, s):
@@ -211,6 +250,24 @@ def cases():
             "scheduler": {"kind": "CosineAnnealingLR", "T_max": 5, "eta_min": 0.002},
         }
     )
+    # Resuming from PyTorch's own state after 6 steps (the parameters then are those of step 6).
+    for optimizer, config in [
+        ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.05}),
+        ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.3}),
+        ("Adam", {"lr": 0.05, "amsgrad": True, "weight_decay": 0.1}),
+        ("Adam", {"lr": 0.05}),
+        ("AdamW", {"lr": 0.05, "betas": [0.5, 0.8]}),
+        ("RMSprop", {"lr": 0.01, "momentum": 0.5, "centered": True}),
+        ("Adagrad", {"lr": 0.1, "lr_decay": 0.2, "initial_accumulator_value": 0.5}),
+    ]:
+        out.append(
+            {
+                "name": "resumed from torch state: " + label(optimizer, config),
+                "optimizer": optimizer,
+                "groups": [{"select": "all", "config": config}],
+                "resume_at": 6,
+            }
+        )
     return out
 
 
@@ -219,11 +276,18 @@ def main():
     params0, grads = make_data()
     all_cases = cases()
     for case in all_cases:
-        case["params"], lrs = run(
-            case["optimizer"], case["groups"], params0, grads, case.get("scheduler")
+        case["params"], lrs, saved = run(
+            case["optimizer"],
+            case["groups"],
+            params0,
+            grads,
+            case.get("scheduler"),
+            case.get("resume_at"),
         )
         if lrs:
             case["lrs"] = lrs
+        if saved:
+            case["state"] = saved
     data = {
         "torch": torch.__version__,
         "shapes": {n: list(s) for n, s in SHAPES.items()},

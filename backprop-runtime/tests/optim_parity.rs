@@ -1,11 +1,12 @@
 //! Replays `tests/fixtures/optim.json` (made by `scripts/optim_fixtures.py` with `torch.optim`):
 //! every optimizer over every option combination, parameter groups and schedulers, on the same
-//! parameters and gradients, must follow PyTorch's trajectory step by step.
+//! parameters and gradients, must follow PyTorch's trajectory step by step; and resumed from
+//! PyTorch's own `state_dict()` halfway, must finish as PyTorch does.
 
 use backprop_runtime::optim::{
     Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, CosineAnnealingLr, ExponentialLr,
-    LinearLr, LrScheduler, MultiStepLr, Optimizer, ParamGroup, RmsProp, RmsPropConfig, Select, Sgd,
-    SgdConfig, StepLr,
+    GroupState, LinearLr, LrScheduler, MultiStepLr, Optimizer, ParamGroup, RmsProp, RmsPropConfig,
+    Select, Sgd, SgdConfig, StateDict, StepLr, TensorState,
 };
 use backprop_runtime::{Parameters, Shape, Tensor, Zero};
 use serde_json::Value;
@@ -178,6 +179,51 @@ fn groups<C, const G: usize>(case: &Value, config: fn(&Value) -> C) -> [ParamGro
     })
 }
 
+/// A `StateDict` from PyTorch's `optimizer.state_dict()`, laid out as the script writes it.
+fn state_dict(v: &Value) -> StateDict {
+    let floats = |v: &Value| -> Vec<f32> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect()
+    };
+    StateDict {
+        optimizer: v["optimizer"].as_str().unwrap().to_string(),
+        step: v["step"].as_u64().unwrap(),
+        param_groups: v["param_groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| GroupState {
+                lr: g["lr"].as_f64().unwrap(),
+                initial_lr: g["initial_lr"].as_f64(),
+                params: g["params"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|k| k.as_u64().unwrap() as usize)
+                    .collect(),
+            })
+            .collect(),
+        state: v["state"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| TensorState {
+                tensor: s["tensor"].as_u64().unwrap() as usize,
+                name: s["name"].as_str().unwrap().to_string(),
+                buffers: s["buffers"]
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(name, values)| (name.clone(), floats(values)))
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
 /// The schedulers, as one type the replay can hold.
 enum Schedule {
     Step(StepLr),
@@ -262,10 +308,27 @@ fn replay<O: Optimizer<Params = Net>>(
 ) {
     let name = case["name"].as_str().unwrap();
     let mut schedule = case.get("scheduler").map(|s| Schedule::new(&mut opt, s));
-    let mut params = net(&data["params0"]);
-    let mut grads = Net::zero();
     let expected = case["params"].as_array().unwrap();
-    for (t, g) in data["grads"].as_array().unwrap().iter().enumerate() {
+    // Resumed cases start from PyTorch's own optimizer state and parameters after `resume_at`
+    // steps.
+    let resume_at = case
+        .get("resume_at")
+        .map_or(0, |r| r.as_u64().unwrap() as usize);
+    let mut params = if resume_at == 0 {
+        net(&data["params0"])
+    } else {
+        opt.load_state_dict(&state_dict(&case["state"])).unwrap();
+        assert_eq!(opt.steps(), resume_at as u64);
+        net(&expected[resume_at - 1])
+    };
+    let mut grads = Net::zero();
+    for (t, g) in data["grads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .skip(resume_at)
+    {
         // As in a training loop: zero, then accumulate (a missed zero_grad would show).
         opt.zero_grad(&mut grads);
         let g = net(g);
