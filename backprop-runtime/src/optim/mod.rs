@@ -3,7 +3,7 @@
 //!
 //! An optimizer works on any [`Parameters`] tree `P` (a model struct, or a bare `f32` or array):
 //! the parameters and their gradients have the same type, and so does every state buffer the
-//! optimizer keeps (Adam's moments are two more `P`s). Nothing is allocated, so optimizers run on
+//! optimizer keeps (Adam's moments are three more `P`s). Nothing is allocated, so optimizers run on
 //! `no_std` targets; only [`StateDict`] (a dynamic, named copy of the state) needs `std`.
 //!
 //! ```
@@ -20,6 +20,41 @@
 //!     opt.step(&mut w, &g);
 //! }
 //! assert!(w[0].abs() < 1.0 && w[1].abs() < 2.0);
+//! # Ok::<(), backprop_runtime::optim::OptimError>(())
+//! ```
+//!
+//! # Parameter groups, schedules and saved state
+//!
+//! Groups pick tensors by their dotted names (or indices) and give them their own settings; a
+//! scheduler then moves each group's learning rate, and [`Optimizer::state_dict`] saves
+//! everything needed to resume. (`Net` stands for any model; here a bare tensor named `""`, so
+//! the prefix `""` picks it.)
+//!
+//! ```
+//! use backprop_runtime::optim::{
+//!     Adam, AdamConfig, CosineAnnealingLr, LrScheduler, Optimizer, ParamGroup, Select,
+//! };
+//! type Net = [[f32; 3]; 2];
+//!
+//! let fast = AdamConfig { lr: 1e-2, ..Default::default() };
+//! let mut opt = Adam::<Net, 2>::with_groups([
+//!     ParamGroup::new(Select::Prefix(""), fast),
+//!     ParamGroup::new(Select::Rest, AdamConfig { lr: 1e-3, ..fast }),
+//! ]);
+//! // Every tensor is in the first group, so the second selects none: a typed error.
+//! assert!(opt.is_err());
+//!
+//! let mut opt = Adam::<Net>::new(fast)?;
+//! let mut schedule = CosineAnnealingLr::new(&mut opt, 10, 0.0)?;
+//! let (mut w, g) = ([[1.0f32; 3]; 2], [[0.5f32; 3]; 2]);
+//! for _epoch in 0..3 {
+//!     opt.step(&mut w, &g);
+//!     schedule.step(&mut opt)?;
+//! }
+//! let saved = opt.state_dict();
+//! let mut resumed = Adam::<Net>::new(fast)?;
+//! resumed.load_state_dict(&saved)?;
+//! assert_eq!((resumed.steps(), resumed.lr(0)), (3, opt.lr(0)));
 //! # Ok::<(), backprop_runtime::optim::OptimError>(())
 //! ```
 //!
