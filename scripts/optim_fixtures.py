@@ -132,6 +132,10 @@ def run(optimizer, groups, params0, grads, scheduler=None, save_at=None):
 def make_scheduler(opt, s):
     s = dict(s)
     kind = s.pop("kind")
+    if kind == "LambdaLR":
+        # A Python expression in `epoch`; the Rust test writes the same function.
+        expression = s.pop("lr_lambda")
+        s["lr_lambda"] = lambda epoch: eval(expression, {"epoch": epoch})
     return getattr(torch.optim.lr_scheduler, kind)(opt, **s)
 
 
@@ -237,6 +241,7 @@ def cases():
         {"kind": "CosineAnnealingLR", "T_max": 3},
         {"kind": "LinearLR", "start_factor": 0.25, "end_factor": 1.0, "total_iters": 6},
         {"kind": "LinearLR", "start_factor": 1.0, "end_factor": 0.1, "total_iters": 4},
+        {"kind": "LambdaLR", "lr_lambda": "0.9 ** epoch / (1 + epoch % 3)"},
     ]:
         out.append({"name": f"SGD + {sched}", "optimizer": "SGD", "groups": sgd, "scheduler": sched})
     out.append(

@@ -5,8 +5,8 @@
 
 use backprop_runtime::optim::{
     Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, CosineAnnealingLr, ExponentialLr,
-    GroupState, LinearLr, LrScheduler, MultiStepLr, Optimizer, ParamGroup, RmsProp, RmsPropConfig,
-    Select, Sgd, SgdConfig, StateDict, StepLr, TensorState,
+    GroupState, LambdaLr, LinearLr, LrScheduler, MultiStepLr, Optimizer, ParamGroup, RmsProp,
+    RmsPropConfig, Select, Sgd, SgdConfig, StateDict, StepLr, TensorState,
 };
 use backprop_runtime::{Parameters, Shape, Tensor, Zero};
 use serde_json::Value;
@@ -231,6 +231,12 @@ enum Schedule {
     Exponential(ExponentialLr),
     Cosine(CosineAnnealingLr),
     Linear(LinearLr),
+    Lambda(LambdaLr<fn(u64) -> f64>),
+}
+
+/// The fixture's `LambdaLR` function, `0.9 ** epoch / (1 + epoch % 3)` in Python.
+fn lambda(epoch: u64) -> f64 {
+    0.9f64.powf(epoch as f64) / (1 + epoch % 3) as f64
 }
 
 impl Schedule {
@@ -267,6 +273,10 @@ impl Schedule {
                 )
                 .unwrap(),
             ),
+            "LambdaLR" => {
+                assert_eq!(s["lr_lambda"], "0.9 ** epoch / (1 + epoch % 3)");
+                Schedule::Lambda(LambdaLr::new(opt, lambda as fn(u64) -> f64).unwrap())
+            }
             other => panic!("unknown scheduler {other}"),
         }
     }
@@ -278,6 +288,7 @@ impl Schedule {
             Schedule::Exponential(s) => s.step(opt),
             Schedule::Cosine(s) => s.step(opt),
             Schedule::Linear(s) => s.step(opt),
+            Schedule::Lambda(s) => s.step(opt),
         }
         .unwrap()
     }

@@ -76,6 +76,38 @@ fn positive(name: &'static str, value: f64) -> Result<(), OptimError> {
     }
 }
 
+/// Sets the learning rate to `initial_lr * lambda(epoch)` (`LambdaLR`, one function for all
+/// groups): any schedule, written as a closure.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LambdaLr<F> {
+    lambda: F,
+    last_epoch: u64,
+}
+
+impl<F: Fn(u64) -> f64> LambdaLr<F> {
+    /// Attaches the schedule to `opt`, setting the rates of epoch 0.
+    pub fn new<O: Optimizer + ?Sized>(opt: &mut O, lambda: F) -> Result<Self, OptimError> {
+        attach(opt)?;
+        let factor = lambda(0);
+        update(opt, |_, base| base * factor)?;
+        Ok(LambdaLr {
+            lambda,
+            last_epoch: 0,
+        })
+    }
+}
+
+impl<F: Fn(u64) -> f64> LrScheduler for LambdaLr<F> {
+    fn step<O: Optimizer + ?Sized>(&mut self, opt: &mut O) -> Result<(), OptimError> {
+        self.last_epoch += 1;
+        let factor = (self.lambda)(self.last_epoch);
+        update(opt, |_, base| base * factor)
+    }
+    fn last_epoch(&self) -> u64 {
+        self.last_epoch
+    }
+}
+
 /// Multiplies the learning rate by `gamma` every `step_size` epochs (`StepLR`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepLr {
@@ -382,6 +414,20 @@ mod tests {
         // A second scheduler keeps the first one's initial_lr.
         let _ = StepLr::new(&mut opt, 3, 0.1).unwrap();
         assert_eq!(opt.initial_lr(0), Some(0.2));
+    }
+
+    #[test]
+    fn lambda_scales_the_initial_rate() {
+        let mut opt = sgd(0.5);
+        let s = LambdaLr::new(&mut opt, |epoch| 1.0 / (epoch + 1) as f64).unwrap();
+        let got = rates(&mut opt, s, 4);
+        assert_eq!(got[..4], [0.5, 0.25, 0.5 / 3.0, 0.125]);
+        // A negative rate is refused by the optimizer, and the error reaches the caller.
+        let mut opt = sgd(0.5);
+        let mut s = LambdaLr::new(&mut opt, |epoch| 1.0 - epoch as f64).unwrap();
+        assert_eq!(s.step(&mut opt), Ok(()));
+        assert!(s.step(&mut opt).is_err());
+        assert_eq!(opt.lr(0), Some(0.0));
     }
 
     #[test]

@@ -85,7 +85,7 @@ pub use adamw::{AdamW, AdamWConfig};
 pub use error::OptimError;
 pub use group::{OptimConfig, ParamGroup, Select};
 pub use lr_scheduler::{
-    CosineAnnealingLr, ExponentialLr, LinearLr, LrScheduler, MultiStepLr, StepLr,
+    CosineAnnealingLr, ExponentialLr, LambdaLr, LinearLr, LrScheduler, MultiStepLr, StepLr,
 };
 pub use rmsprop::{RmsProp, RmsPropConfig};
 pub use sgd::{Sgd, SgdConfig};
