@@ -7,6 +7,11 @@ use crate::params::Parameters;
 /// Everything an optimizer has learnt: its step count, each group's learning rate and the
 /// buffers of each tensor (PyTorch's `state` and `param_groups`). Plain data, to be stored in
 /// whatever format the application uses.
+///
+/// Unlike PyTorch's, it holds no hyperparameter but the learning rates (the ones schedulers
+/// change): build the optimizer with the same configuration, then load. Buffers are named as in
+/// PyTorch; each optimizer saves all of its buffers for every grouped tensor, also those an
+/// option leaves at zero (`max_exp_avg_sq` without AMSGrad), where PyTorch saves none.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StateDict {
     /// The optimizer's PyTorch class name (`"SGD"`, `"Adam"`, ...).
