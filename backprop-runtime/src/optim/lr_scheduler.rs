@@ -1,0 +1,443 @@
+//! Learning-rate schedules of `torch.optim.lr_scheduler`, computed the way PyTorch computes
+//! them: each epoch's rate is derived from the current one (so schedulers can be chained), in
+//! `f64`.
+//!
+//! A scheduler is attached to an optimizer when it is built: like PyTorch's, it records each
+//! group's `initial_lr` (if no scheduler has yet) and sets the rate of epoch 0. Call
+//! [`step`](LrScheduler::step) once per epoch, after the epoch's optimizer steps.
+//!
+//! ```
+//! use backprop_runtime::optim::{LrScheduler, Optimizer, Sgd, SgdConfig, StepLr};
+//!
+//! let mut opt = Sgd::<[f32; 4]>::new(SgdConfig { lr: 0.1, ..Default::default() })?;
+//! let mut schedule = StepLr::new(&mut opt, 2, 0.5)?;
+//! let mut lrs = Vec::new();
+//! for _epoch in 0..5 {
+//!     lrs.push(opt.lr(0).unwrap());
+//!     // ... the epoch's optimizer steps ...
+//!     schedule.step(&mut opt)?;
+//! }
+//! assert_eq!(lrs, [0.1, 0.1, 0.05, 0.05, 0.025]);
+//! # Ok::<(), backprop_runtime::optim::OptimError>(())
+//! ```
+
+use super::error::{non_negative, OptimError};
+use super::{f64m, Optimizer};
+use core::f64::consts::PI;
+
+/// A learning-rate schedule over epochs.
+pub trait LrScheduler {
+    /// Ends an epoch: advances [`last_epoch`](LrScheduler::last_epoch) and sets the learning
+    /// rate of every group of `opt` for the next one.
+    fn step<O: Optimizer + ?Sized>(&mut self, opt: &mut O) -> Result<(), OptimError>;
+
+    /// The epoch whose learning rates are set (0 right after the scheduler is built).
+    fn last_epoch(&self) -> u64;
+}
+
+/// Records `initial_lr` where no scheduler has, as PyTorch's `group.setdefault("initial_lr")`.
+fn attach<O: Optimizer + ?Sized>(opt: &mut O) -> Result<(), OptimError> {
+    let groups = opt.num_groups();
+    for g in 0..groups {
+        if opt.initial_lr(g).is_none() {
+            let lr = opt
+                .lr(g)
+                .ok_or(OptimError::NoSuchGroup { group: g, groups })?;
+            opt.set_initial_lr(g, lr)?;
+        }
+    }
+    Ok(())
+}
+
+/// Sets each group's rate to `next(lr, initial_lr)`.
+fn update<O: Optimizer + ?Sized>(
+    opt: &mut O,
+    next: impl Fn(f64, f64) -> f64,
+) -> Result<(), OptimError> {
+    let groups = opt.num_groups();
+    for g in 0..groups {
+        let missing = OptimError::NoSuchGroup { group: g, groups };
+        let lr = opt.lr(g).ok_or(missing.clone())?;
+        let base = opt.initial_lr(g).ok_or(missing)?;
+        opt.set_lr(g, next(lr, base))?;
+    }
+    Ok(())
+}
+
+fn positive(name: &'static str, value: f64) -> Result<(), OptimError> {
+    if value > 0.0 {
+        Ok(())
+    } else {
+        Err(OptimError::InvalidHyperparameter {
+            name,
+            value,
+            allowed: "> 0",
+        })
+    }
+}
+
+/// Sets the learning rate to `initial_lr * lambda(epoch)` (`LambdaLR`, one function for all
+/// groups): any schedule, written as a closure.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LambdaLr<F> {
+    lambda: F,
+    last_epoch: u64,
+}
+
+impl<F: Fn(u64) -> f64> LambdaLr<F> {
+    /// Attaches the schedule to `opt`, setting the rates of epoch 0.
+    pub fn new<O: Optimizer + ?Sized>(opt: &mut O, lambda: F) -> Result<Self, OptimError> {
+        attach(opt)?;
+        let factor = lambda(0);
+        update(opt, |_, base| base * factor)?;
+        Ok(LambdaLr {
+            lambda,
+            last_epoch: 0,
+        })
+    }
+}
+
+impl<F: Fn(u64) -> f64> LrScheduler for LambdaLr<F> {
+    fn step<O: Optimizer + ?Sized>(&mut self, opt: &mut O) -> Result<(), OptimError> {
+        self.last_epoch += 1;
+        let factor = (self.lambda)(self.last_epoch);
+        update(opt, |_, base| base * factor)
+    }
+    fn last_epoch(&self) -> u64 {
+        self.last_epoch
+    }
+}
+
+/// Multiplies the learning rate by `gamma` every `step_size` epochs (`StepLR`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepLr {
+    step_size: u64,
+    gamma: f64,
+    last_epoch: u64,
+}
+
+impl StepLr {
+    /// Attaches the schedule to `opt`.
+    pub fn new<O: Optimizer + ?Sized>(
+        opt: &mut O,
+        step_size: u64,
+        gamma: f64,
+    ) -> Result<Self, OptimError> {
+        positive("step_size", step_size as f64)?;
+        non_negative("gamma", gamma)?;
+        attach(opt)?;
+        Ok(StepLr {
+            step_size,
+            gamma,
+            last_epoch: 0,
+        })
+    }
+}
+
+impl LrScheduler for StepLr {
+    fn step<O: Optimizer + ?Sized>(&mut self, opt: &mut O) -> Result<(), OptimError> {
+        self.last_epoch += 1;
+        if self.last_epoch.is_multiple_of(self.step_size) {
+            update(opt, |lr, _| lr * self.gamma)?;
+        }
+        Ok(())
+    }
+    fn last_epoch(&self) -> u64 {
+        self.last_epoch
+    }
+}
+
+/// Multiplies the learning rate by `gamma` at each epoch listed in `milestones` (`MultiStepLR`;
+/// an epoch listed `n` times multiplies by `gamma^n`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MultiStepLr {
+    milestones: &'static [u64],
+    gamma: f64,
+    last_epoch: u64,
+}
+
+impl MultiStepLr {
+    /// Attaches the schedule to `opt`.
+    pub fn new<O: Optimizer + ?Sized>(
+        opt: &mut O,
+        milestones: &'static [u64],
+        gamma: f64,
+    ) -> Result<Self, OptimError> {
+        non_negative("gamma", gamma)?;
+        attach(opt)?;
+        let this = MultiStepLr {
+            milestones,
+            gamma,
+            last_epoch: 0,
+        };
+        this.apply(opt)?;
+        Ok(this)
+    }
+
+    fn apply<O: Optimizer + ?Sized>(&self, opt: &mut O) -> Result<(), OptimError> {
+        let n = self
+            .milestones
+            .iter()
+            .filter(|&&m| m == self.last_epoch)
+            .count();
+        if n > 0 {
+            let factor = f64m::powf(self.gamma, n as f64);
+            update(opt, |lr, _| lr * factor)?;
+        }
+        Ok(())
+    }
+}
+
+impl LrScheduler for MultiStepLr {
+    fn step<O: Optimizer + ?Sized>(&mut self, opt: &mut O) -> Result<(), OptimError> {
+        self.last_epoch += 1;
+        self.apply(opt)
+    }
+    fn last_epoch(&self) -> u64 {
+        self.last_epoch
+    }
+}
+
+/// Multiplies the learning rate by `gamma` every epoch (`ExponentialLR`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ExponentialLr {
+    gamma: f64,
+    last_epoch: u64,
+}
+
+impl ExponentialLr {
+    /// Attaches the schedule to `opt`.
+    pub fn new<O: Optimizer + ?Sized>(opt: &mut O, gamma: f64) -> Result<Self, OptimError> {
+        non_negative("gamma", gamma)?;
+        attach(opt)?;
+        Ok(ExponentialLr {
+            gamma,
+            last_epoch: 0,
+        })
+    }
+}
+
+impl LrScheduler for ExponentialLr {
+    fn step<O: Optimizer + ?Sized>(&mut self, opt: &mut O) -> Result<(), OptimError> {
+        self.last_epoch += 1;
+        update(opt, |lr, _| lr * self.gamma)
+    }
+    fn last_epoch(&self) -> u64 {
+        self.last_epoch
+    }
+}
+
+/// Cosine annealing from the initial rate down to `eta_min` over `t_max` epochs, then back up
+/// over the next `t_max`, and so on (`CosineAnnealingLR`, without restarts):
+/// `eta_min + (initial_lr - eta_min) * (1 + cos(pi * epoch / t_max)) / 2`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CosineAnnealingLr {
+    t_max: u64,
+    eta_min: f64,
+    last_epoch: u64,
+}
+
+impl CosineAnnealingLr {
+    /// Attaches the schedule to `opt`.
+    pub fn new<O: Optimizer + ?Sized>(
+        opt: &mut O,
+        t_max: u64,
+        eta_min: f64,
+    ) -> Result<Self, OptimError> {
+        positive("T_max", t_max as f64)?;
+        non_negative("eta_min", eta_min)?;
+        attach(opt)?;
+        Ok(CosineAnnealingLr {
+            t_max,
+            eta_min,
+            last_epoch: 0,
+        })
+    }
+}
+
+impl LrScheduler for CosineAnnealingLr {
+    fn step<O: Optimizer + ?Sized>(&mut self, opt: &mut O) -> Result<(), OptimError> {
+        self.last_epoch += 1;
+        let (epoch, t_max, eta_min) = (self.last_epoch as f64, self.t_max as f64, self.eta_min);
+        // PyTorch's recursive form; at the bottom of each cycle the ratio below would be 0/0,
+        // so there it adds the first step of the climb instead.
+        let bottom = (self.last_epoch as i128 - 1 - self.t_max as i128)
+            .rem_euclid(2 * self.t_max as i128)
+            == 0;
+        if bottom {
+            update(opt, |lr, base| {
+                lr + (base - eta_min) * (1.0 - f64m::cos(PI / t_max)) / 2.0
+            })
+        } else {
+            let ratio = (1.0 + f64m::cos(PI * epoch / t_max))
+                / (1.0 + f64m::cos(PI * (epoch - 1.0) / t_max));
+            update(opt, |lr, _| ratio * (lr - eta_min) + eta_min)
+        }
+    }
+    fn last_epoch(&self) -> u64 {
+        self.last_epoch
+    }
+}
+
+/// Scales the learning rate linearly from `start_factor` to `end_factor` times the initial one
+/// over `total_iters` epochs, then keeps it (`LinearLR`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LinearLr {
+    start_factor: f64,
+    end_factor: f64,
+    total_iters: u64,
+    last_epoch: u64,
+}
+
+impl LinearLr {
+    /// Attaches the schedule to `opt`, multiplying its rates by `start_factor` at once.
+    /// PyTorch's defaults are `1/3`, `1.0` and `5`.
+    pub fn new<O: Optimizer + ?Sized>(
+        opt: &mut O,
+        start_factor: f64,
+        end_factor: f64,
+        total_iters: u64,
+    ) -> Result<Self, OptimError> {
+        if !(start_factor > 0.0 && start_factor <= 1.0) {
+            let allowed = "in (0, 1]";
+            return Err(OptimError::InvalidHyperparameter {
+                name: "start_factor",
+                value: start_factor,
+                allowed,
+            });
+        }
+        if !(0.0..=1.0).contains(&end_factor) {
+            let allowed = "in [0, 1]";
+            return Err(OptimError::InvalidHyperparameter {
+                name: "end_factor",
+                value: end_factor,
+                allowed,
+            });
+        }
+        attach(opt)?;
+        update(opt, |lr, _| lr * start_factor)?;
+        Ok(LinearLr {
+            start_factor,
+            end_factor,
+            total_iters,
+            last_epoch: 0,
+        })
+    }
+}
+
+impl LrScheduler for LinearLr {
+    fn step<O: Optimizer + ?Sized>(&mut self, opt: &mut O) -> Result<(), OptimError> {
+        self.last_epoch += 1;
+        if self.last_epoch > self.total_iters {
+            return Ok(());
+        }
+        let (start, end) = (self.start_factor, self.end_factor);
+        let factor = 1.0
+            + (end - start)
+                / (self.total_iters as f64 * start + (self.last_epoch - 1) as f64 * (end - start));
+        update(opt, |lr, _| lr * factor)
+    }
+    fn last_epoch(&self) -> u64 {
+        self.last_epoch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optim::{Sgd, SgdConfig};
+
+    fn sgd(lr: f64) -> Sgd<f32> {
+        Sgd::new(SgdConfig {
+            lr,
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    fn rates<S: LrScheduler>(opt: &mut Sgd<f32>, mut s: S, epochs: usize) -> [f64; 24] {
+        let mut out = [0.0; 24];
+        for slot in out.iter_mut().take(epochs) {
+            *slot = opt.lr(0).unwrap();
+            s.step(opt).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn cosine_follows_its_closed_form_through_two_cycles() {
+        let mut opt = sgd(0.1);
+        let s = CosineAnnealingLr::new(&mut opt, 5, 0.01).unwrap();
+        let got = rates(&mut opt, s, 24);
+        for (epoch, lr) in got.iter().enumerate() {
+            let closed = 0.01 + 0.09 * (1.0 + (PI * epoch as f64 / 5.0).cos()) / 2.0;
+            assert!(
+                (lr - closed).abs() < 1e-12,
+                "epoch {epoch}: {lr} vs {closed}"
+            );
+        }
+    }
+
+    #[test]
+    fn linear_reaches_the_end_factor_and_stays() {
+        let mut opt = sgd(0.3);
+        let s = LinearLr::new(&mut opt, 0.5, 1.0, 4).unwrap();
+        let got = rates(&mut opt, s, 7);
+        for (epoch, expected) in [0.15, 0.1875, 0.225, 0.2625, 0.3, 0.3, 0.3]
+            .iter()
+            .enumerate()
+        {
+            assert!(
+                (got[epoch] - expected).abs() < 1e-15,
+                "{epoch}: {}",
+                got[epoch]
+            );
+        }
+    }
+
+    #[test]
+    fn multistep_counts_repeated_milestones() {
+        let mut opt = sgd(1.0);
+        let s = MultiStepLr::new(&mut opt, &[2, 4, 4], 0.5).unwrap();
+        let got = rates(&mut opt, s, 6);
+        assert_eq!(got[..6], [1.0, 1.0, 0.5, 0.5, 0.125, 0.125]);
+    }
+
+    #[test]
+    fn schedules_start_from_the_rate_when_first_attached() {
+        let mut opt = sgd(0.1);
+        opt.set_lr(0, 0.2).unwrap();
+        let mut s = ExponentialLr::new(&mut opt, 0.5).unwrap();
+        assert_eq!(opt.initial_lr(0), Some(0.2));
+        s.step(&mut opt).unwrap();
+        assert_eq!(opt.lr(0), Some(0.1));
+        // A second scheduler keeps the first one's initial_lr.
+        let _ = StepLr::new(&mut opt, 3, 0.1).unwrap();
+        assert_eq!(opt.initial_lr(0), Some(0.2));
+    }
+
+    #[test]
+    fn lambda_scales_the_initial_rate() {
+        let mut opt = sgd(0.5);
+        let s = LambdaLr::new(&mut opt, |epoch| 1.0 / (epoch + 1) as f64).unwrap();
+        let got = rates(&mut opt, s, 4);
+        assert_eq!(got[..4], [0.5, 0.25, 0.5 / 3.0, 0.125]);
+        // A negative rate is refused by the optimizer, and the error reaches the caller.
+        let mut opt = sgd(0.5);
+        let mut s = LambdaLr::new(&mut opt, |epoch| 1.0 - epoch as f64).unwrap();
+        assert_eq!(s.step(&mut opt), Ok(()));
+        assert!(s.step(&mut opt).is_err());
+        assert_eq!(opt.lr(0), Some(0.0));
+    }
+
+    #[test]
+    fn bad_settings_are_typed_errors() {
+        let mut opt = sgd(0.1);
+        assert!(StepLr::new(&mut opt, 0, 0.1).is_err());
+        assert!(ExponentialLr::new(&mut opt, -0.5).is_err());
+        assert!(CosineAnnealingLr::new(&mut opt, 0, 0.0).is_err());
+        assert!(LinearLr::new(&mut opt, 0.0, 1.0, 5).is_err());
+        assert!(LinearLr::new(&mut opt, 0.5, 1.5, 5).is_err());
+        assert!(MultiStepLr::new(&mut opt, &[1], f64::NAN).is_err());
+    }
+}

@@ -1,0 +1,263 @@
+//! RMSprop, plain or centered, with momentum and weight decay (`torch.optim.RMSprop`).
+
+use super::error::{non_negative, OptimError};
+use super::group::{Groups, OptimConfig, ParamGroup, Select};
+use super::Optimizer;
+use crate::math;
+use crate::params::Parameters;
+
+/// The hyperparameters of [`RmsProp`]; the defaults are PyTorch's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RmsPropConfig {
+    /// Learning rate (default `1e-2`).
+    pub lr: f64,
+    /// Smoothing constant of the squared-gradient average (default `0.99`).
+    pub alpha: f64,
+    /// Added to the denominator for stability (default `1e-8`).
+    pub eps: f64,
+    /// L2 penalty added to the gradient (default `0`).
+    pub weight_decay: f64,
+    /// Momentum factor (default `0`).
+    pub momentum: f64,
+    /// Normalise by the estimated variance (subtract the squared mean gradient).
+    pub centered: bool,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+}
+
+impl Default for RmsPropConfig {
+    fn default() -> Self {
+        RmsPropConfig {
+            lr: 1e-2,
+            alpha: 0.99,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            momentum: 0.0,
+            centered: false,
+            maximize: false,
+        }
+    }
+}
+
+impl OptimConfig for RmsPropConfig {
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+    fn validate(&self) -> Result<(), OptimError> {
+        non_negative("lr", self.lr)?;
+        non_negative("eps", self.eps)?;
+        non_negative("momentum", self.momentum)?;
+        non_negative("weight_decay", self.weight_decay)?;
+        non_negative("alpha", self.alpha)
+    }
+}
+
+/// RMSprop, PyTorch's algorithm:
+///
+/// ```text
+/// g = ±grad + weight_decay * p
+/// v = alpha * v + (1 - alpha) * g²
+/// a = sqrt(v) + eps,  or  a = sqrt(v - ḡ²) + eps with ḡ = lerp(ḡ, g, 1 - alpha) (centered)
+/// b = momentum * b + g / a;  p = p - lr * b      (momentum > 0, b starting at zero)
+/// p = p - lr * g / a                             (otherwise)
+/// ```
+///
+/// The squared average, gradient average and momentum buffer are three more `P`s.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RmsProp<P, const G: usize = 1> {
+    groups: Groups<RmsPropConfig, G>,
+    square_avg: P,
+    grad_avg: P,
+    momentum_buffer: P,
+    steps: u64,
+}
+
+impl<P: Parameters> RmsProp<P> {
+    /// RMSprop over every tensor of the parameters.
+    pub fn new(config: RmsPropConfig) -> Result<Self, OptimError> {
+        Self::with_groups([ParamGroup::new(Select::All, config)])
+    }
+}
+
+impl<P: Parameters, const G: usize> RmsProp<P, G> {
+    /// RMSprop with a configuration per parameter group.
+    pub fn with_groups(groups: [ParamGroup<RmsPropConfig>; G]) -> Result<Self, OptimError> {
+        Ok(RmsProp {
+            groups: Groups::new::<P>(groups)?,
+            square_avg: P::zero(),
+            grad_avg: P::zero(),
+            momentum_buffer: P::zero(),
+            steps: 0,
+        })
+    }
+
+    /// The hyperparameters of `group`.
+    pub fn config(&self, group: usize) -> Option<&RmsPropConfig> {
+        (group < G).then(|| self.groups.config(group))
+    }
+}
+
+impl<P: Parameters, const G: usize> Optimizer for RmsProp<P, G> {
+    type Params = P;
+
+    fn step(&mut self, params: &mut P, grads: &P) {
+        for k in 0..P::TENSORS {
+            if let Some(g) = self.groups.group_of::<P>(k) {
+                update(
+                    self.groups.config(g),
+                    params.tensor_mut(k),
+                    grads.tensor(k),
+                    [
+                        self.square_avg.tensor_mut(k),
+                        self.grad_avg.tensor_mut(k),
+                        self.momentum_buffer.tensor_mut(k),
+                    ],
+                );
+            }
+        }
+        self.steps += 1;
+    }
+
+    fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    super::group_methods!();
+
+    #[cfg(feature = "std")]
+    fn state_dict(&self) -> super::StateDict {
+        super::state_dict::save::<P, _, G>(
+            "RMSprop",
+            self.steps,
+            &self.groups,
+            &[
+                ("square_avg", &self.square_avg),
+                ("grad_avg", &self.grad_avg),
+                ("momentum_buffer", &self.momentum_buffer),
+            ],
+        )
+    }
+
+    #[cfg(feature = "std")]
+    fn load_state_dict(&mut self, state: &super::StateDict) -> Result<(), OptimError> {
+        super::state_dict::load::<P, _, G>(
+            state,
+            "RMSprop",
+            &mut self.steps,
+            &mut self.groups,
+            &mut [
+                ("square_avg", &mut self.square_avg),
+                ("grad_avg", &mut self.grad_avg),
+                ("momentum_buffer", &mut self.momentum_buffer),
+            ],
+        )
+    }
+}
+
+/// One tensor's update, in the order of PyTorch's `_single_tensor_rmsprop`.
+fn update(
+    c: &RmsPropConfig,
+    p: &mut [f32],
+    grad: &[f32],
+    [square_avg, grad_avg, buf]: [&mut [f32]; 3],
+) {
+    let weight_decay = c.weight_decay as f32;
+    let (alpha, w) = (c.alpha as f32, (1.0 - c.alpha) as f32);
+    let eps = c.eps as f32;
+    let momentum = c.momentum as f32;
+    let neg_lr = -c.lr as f32;
+    let state = square_avg
+        .iter_mut()
+        .zip(grad_avg.iter_mut())
+        .zip(buf.iter_mut());
+    for ((p, &grad), ((v, mean), b)) in p.iter_mut().zip(grad).zip(state) {
+        let mut g = if c.maximize { -grad } else { grad };
+        if c.weight_decay != 0.0 {
+            g = math::mul_add(weight_decay, *p, g);
+        }
+        *v = math::mul_add(w * g, g, *v * alpha);
+        let avg = if c.centered {
+            *mean = super::lerp(*mean, g, w);
+            math::sqrt(math::mul_add(-*mean, *mean, *v))
+        } else {
+            math::sqrt(*v)
+        } + eps;
+        if c.momentum > 0.0 {
+            *b = *b * momentum + g / avg;
+            *p = math::mul_add(neg_lr, *b, *p);
+        } else {
+            *p += neg_lr * g / avg;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_step_divides_by_the_rms() {
+        // v = (1 - alpha) g², so the step is lr * g / (sqrt(1 - alpha) |g| + eps).
+        let config = RmsPropConfig {
+            lr: 0.01,
+            alpha: 0.75,
+            eps: 0.0,
+            ..Default::default()
+        };
+        let mut opt = RmsProp::new(config).unwrap();
+        let mut p = [0.0f32, 0.0];
+        opt.step(&mut p, &[4.0, -0.5]);
+        assert_eq!(p, [-0.02, 0.02]);
+    }
+
+    #[test]
+    fn centered_first_step_divides_by_the_deviation() {
+        // v - ḡ² = (1 - a) g² - (1 - a)² g² = a (1 - a) g², with a = 0.75: sqrt(3/16) |g|.
+        let config = RmsPropConfig {
+            lr: 0.01,
+            alpha: 0.75,
+            eps: 0.0,
+            centered: true,
+            ..Default::default()
+        };
+        let mut opt = RmsProp::new(config).unwrap();
+        let mut p = 0.0f32;
+        opt.step(&mut p, &2.0);
+        let expected = -0.01 / (3.0f64 / 16.0).sqrt();
+        assert!((p as f64 - expected).abs() < 1e-7, "{p} vs {expected}");
+    }
+
+    #[test]
+    fn invalid_settings_are_refused_like_pytorch() {
+        for c in [
+            RmsPropConfig {
+                lr: -1.0,
+                ..Default::default()
+            },
+            RmsPropConfig {
+                alpha: -0.5,
+                ..Default::default()
+            },
+            RmsPropConfig {
+                eps: -1e-8,
+                ..Default::default()
+            },
+            RmsPropConfig {
+                momentum: -0.1,
+                ..Default::default()
+            },
+            RmsPropConfig {
+                weight_decay: -0.1,
+                ..Default::default()
+            },
+        ] {
+            assert!(matches!(
+                RmsProp::<f32>::new(c),
+                Err(OptimError::InvalidHyperparameter { .. })
+            ));
+        }
+    }
+}
