@@ -138,6 +138,73 @@ fn find_stack(
     }
 }
 
+/// Stores expensive values computed inside loops (transcendental functions, calls) on the
+/// forward sweep, so that the reverse sweep reads them back instead of recomputing them:
+/// Tapenade's store-or-recompute trade-off, decided per operation. Cheap arithmetic is still
+/// recomputed. Only loops whose bounds are known at compile time can size the buffer.
+pub fn plan_stores(func: &mut Function) {
+    let body = std::mem::take(&mut func.body);
+    store_block(func, &body, &mut Vec::new());
+    func.body = body;
+}
+
+fn store_block(func: &mut Function, block: &Block, loops: &mut Vec<RegionId>) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Let(v) if !loops.is_empty() && is_expensive(&func.values[*v].op) => {
+                if loops.iter().all(|r| static_loop(func, *r)) {
+                    func.buffers.push(Buffer {
+                        is_bool: false,
+                        loops: loops.clone(),
+                    });
+                    func.stored.insert(*v, func.buffers.len() - 1);
+                }
+            }
+            Stmt::For { region, body, .. } => {
+                loops.push(*region);
+                store_block(func, body, loops);
+                loops.pop();
+            }
+            Stmt::If { then, els, .. } => {
+                store_block(func, then, loops);
+                store_block(func, els, loops);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_expensive(op: &Op) -> bool {
+    use MathFn as M;
+    match op {
+        Op::Call(_) => true,
+        Op::Math(f, _) => !matches!(
+            f,
+            M::Sqrt
+                | M::Abs
+                | M::Max
+                | M::Min
+                | M::Clamp
+                | M::Recip
+                | M::MulAdd
+                | M::Floor
+                | M::Ceil
+                | M::Round
+                | M::Signum
+        ),
+        _ => false,
+    }
+}
+
+fn static_loop(func: &Function, r: RegionId) -> bool {
+    match &func.regions[r].loop_info {
+        Some((_, hi, inclusive, _)) => {
+            is_static(func, hi) && !(*inclusive && mentions_const_generic(hi))
+        }
+        None => true,
+    }
+}
+
 /// Values kept on the stack need a buffer whose size is known at compile time.
 fn check_static_bounds(
     func: &Function,

@@ -483,8 +483,21 @@ impl<'a> Gen<'a> {
                         Ty::F32 => quote!(f32),
                         Ty::Bool => quote!(bool),
                     };
-                    let rhs = self.op(*v);
-                    out.extend(quote!(let #name: #ty = #rhs;));
+                    match (self.f.stored.get(v), mode) {
+                        (Some(&k), Mode::Original) => {
+                            let rhs = self.op(*v);
+                            let slot = self.buffer_slot(k);
+                            out.extend(quote!(let #name: #ty = #rhs; #slot = #name;));
+                        }
+                        (Some(&k), Mode::Recompute(_)) => {
+                            let slot = self.buffer_slot(k);
+                            out.extend(quote!(let #name: #ty = #slot;));
+                        }
+                        (None, _) => {
+                            let rhs = self.op(*v);
+                            out.extend(quote!(let #name: #ty = #rhs;));
+                        }
+                    }
                 }
                 Stmt::Decl { var, init } => {
                     let name = &self.var_names[*var];

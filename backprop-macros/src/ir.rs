@@ -415,6 +415,8 @@ pub struct Function {
     /// For a function returning an array: its type, and the local array it ends with.
     pub ret_array: Option<proc_macro2::TokenStream>,
     pub ret_var: Option<VarId>,
+    /// Values stored on the forward sweep (in buffer `k`) instead of recomputed in reverse.
+    pub stored: HashMap<ValueId, usize>,
     /// Number of save buffers / decision records, with their element type and loop nest.
     pub buffers: Vec<Buffer>,
     pub block_count: usize,

@@ -23,6 +23,7 @@ fn r(w: f32, x: &[f32; 6]) -> f32 {
 )]
 fn r_grad(w: f32, x: &[f32; 6], d_x: &mut [f32; 6]) -> (f32, f32) {
     let mut saved_0: [f32; 6] = [0.0f32; 6];
+    let mut saved_1: [f32; 6] = [0.0f32; 6];
     let mut h: f32 = 0.0;
     for i in 0..6 {
         let t2: f32 = h;
@@ -30,6 +31,7 @@ fn r_grad(w: f32, x: &[f32; 6], d_x: &mut [f32; 6]) -> (f32, f32) {
         let t4: f32 = x[i];
         let t5: f32 = t3 + t4;
         let t6: f32 = ::backprop::__private::math::tanh(t5);
+        saved_1[i] = t6;
         saved_0[i] = h;
         h = t6;
     }
@@ -46,7 +48,7 @@ fn r_grad(w: f32, x: &[f32; 6], d_x: &mut [f32; 6]) -> (f32, f32) {
         let t3: f32 = w * t2;
         let t4: f32 = x[i];
         let t5: f32 = t3 + t4;
-        let t6: f32 = ::backprop::__private::math::tanh(t5);
+        let t6: f32 = saved_1[i];
         h = t6;
         let g1: f32 = d_h;
         d_h = 0.0;
@@ -76,6 +78,7 @@ fn r_grad(w: f32, x: &[f32; 6], d_x: &mut [f32; 6]) -> (f32, f32) {
 )]
 fn r_vjp(w: f32, x: &[f32; 6], d_x: &mut [f32; 6], d_out: f32) -> (f32, f32) {
     let mut saved_0: [f32; 6] = [0.0f32; 6];
+    let mut saved_1: [f32; 6] = [0.0f32; 6];
     let mut h: f32 = 0.0;
     for i in 0..6 {
         let t2: f32 = h;
@@ -83,6 +86,7 @@ fn r_vjp(w: f32, x: &[f32; 6], d_x: &mut [f32; 6], d_out: f32) -> (f32, f32) {
         let t4: f32 = x[i];
         let t5: f32 = t3 + t4;
         let t6: f32 = ::backprop::__private::math::tanh(t5);
+        saved_1[i] = t6;
         saved_0[i] = h;
         h = t6;
     }
@@ -99,7 +103,7 @@ fn r_vjp(w: f32, x: &[f32; 6], d_x: &mut [f32; 6], d_out: f32) -> (f32, f32) {
         let t3: f32 = w * t2;
         let t4: f32 = x[i];
         let t5: f32 = t3 + t4;
-        let t6: f32 = ::backprop::__private::math::tanh(t5);
+        let t6: f32 = saved_1[i];
         h = t6;
         let g1: f32 = d_h;
         d_h = 0.0;
