@@ -25,7 +25,9 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
         Err(e) => {
             errors.push(syn::Error::new(
                 e.span(),
-                "expected `wrt(a, b, ...)` and/or `crate = \"path\"`",
+                format!(
+                    "{e}: the arguments are a comma-separated list of `wrt(a, b, ...)`, `check_finite` and `crate = \"path\"`"
+                ),
             ));
             return args;
         }
@@ -84,6 +86,14 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                     )),
                 }
             }
+            Meta::NameValue(nv) if nv.path.is_ident("wrt") => errors.push(syn::Error::new_spanned(
+                nv,
+                "`wrt` takes a list of parameter names: `wrt(w)` or `wrt(w, b)`",
+            )),
+            Meta::Path(p) if p.is_ident("wrt") => errors.push(syn::Error::new_spanned(
+                p,
+                "`wrt` takes a list of parameter names: `wrt(w)` or `wrt(w, b)`",
+            )),
             Meta::Path(p) if p.is_ident("check_finite") => {
                 if args.check_finite {
                     errors.push(syn::Error::new_spanned(p, "`check_finite` given twice"));

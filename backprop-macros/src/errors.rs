@@ -12,6 +12,10 @@ impl Errors {
         self.errors.push(e);
     }
 
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
     }

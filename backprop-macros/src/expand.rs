@@ -47,7 +47,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 pub fn is_float(kind: &ParamKind) -> bool {
-    !matches!(kind, ParamKind::Constant)
+    !matches!(kind, ParamKind::Constant | ParamKind::Rejected)
 }
 
 /// The active parameters of `_grad`: those named in `wrt`, or every float parameter.
@@ -65,14 +65,36 @@ fn check_wrt(ir: &Function, args: &attr::Args, errors: &mut Errors) -> Vec<bool>
             )),
             None => {
                 let known: Vec<&str> = ir.params.iter().filter(|p| is_float(&p.kind)).map(|p| p.name.as_str()).collect();
+                let hint = known
+                    .iter()
+                    .min_by_key(|k| edit_distance(k, name))
+                    .filter(|k| edit_distance(k, name) <= 2)
+                    .map(|k| format!("; did you mean `{k}`?"))
+                    .unwrap_or_default();
                 errors.push(syn::Error::new(
                     *span,
-                    format!("`wrt` names `{name}`, which is not a parameter of this function (its float parameters: {})", known.join(", ")),
+                    format!("`wrt` names `{name}`, which is not a parameter of this function (its float parameters: {}){hint}", known.join(", ")),
                 ))
             }
         }
     }
     wrt
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// The names generated code must not take: everything the user's code refers to verbatim.
@@ -192,7 +214,7 @@ pub fn layout(
                 returned.push(i);
                 out_types.push(param.ty.clone());
             }
-            ParamKind::Constant => {}
+            ParamKind::Constant | ParamKind::Rejected => {}
         }
     }
     if flavor == Flavor::Vjp {

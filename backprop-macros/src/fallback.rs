@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::expand::{is_float, layout, Flavor};
-use crate::ir::Function;
+use crate::ir::{Function, ParamKind};
 
 pub fn expand(
     func: &syn::ItemFn,
@@ -16,7 +16,13 @@ pub fn expand(
     errors: TokenStream,
 ) -> TokenStream {
     let all: Vec<bool> = ir.params.iter().map(|p| is_float(&p.kind)).collect();
-    let complete = ir.params.len() == func.sig.inputs.len();
+    // A rejected parameter leaves the layout unknown: no stubs then (rustc does not report a
+    // missing function after a `compile_error!` anyway).
+    let complete = ir.params.len() == func.sig.inputs.len()
+        && !ir
+            .params
+            .iter()
+            .any(|p| matches!(p.kind, ParamKind::Rejected));
     let stubs = [(Flavor::Grad, wrt), (Flavor::Vjp, all.as_slice())].map(|(flavor, wrt)| {
         if !complete || wrt.len() != ir.params.len() {
             return TokenStream::new();

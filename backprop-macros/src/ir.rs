@@ -389,6 +389,8 @@ pub enum ParamKind {
     RefSelf,
     /// Integers, bools and other constants.
     Constant,
+    /// A parameter whose type was rejected (its error is reported).
+    Rejected,
 }
 
 #[derive(Clone, Debug)]

@@ -24,6 +24,8 @@ enum Binding {
     Place(Place),
     /// An array of integers (class labels, indices): a constant.
     IntArray(String),
+    /// A name whose declaration was rejected: its uses report nothing more.
+    Poisoned,
 }
 
 /// An expression after lowering.
@@ -61,7 +63,7 @@ pub fn lower(item: &syn::ItemFn, errors: &mut Errors) -> Function {
         array_names: array_names(&item.block),
     };
     l.params(&item.sig);
-    l.return_type(&item.sig.output);
+    l.return_type(&item.sig);
     let ret = l.body(&item.block);
     let mut func = l.b.func;
     func.body = Block {
@@ -124,18 +126,42 @@ impl Lower<'_> {
             self.err(tok, "variadic functions cannot be differentiable");
         }
         for arg in &sig.inputs {
+            let before = self.b.func.params.len();
+            self.param(arg);
+            if self.b.func.params.len() == before {
+                // Rejected (the error is out): keep it as a constant so that the stubs keep
+                // the signature, and silence every later use of the name.
+                let name = match arg {
+                    FnArg::Receiver(_) => "self".to_string(),
+                    FnArg::Typed(pt) => match &*pt.pat {
+                        Pat::Ident(pi) => pi.ident.to_string(),
+                        _ => "_".to_string(),
+                    },
+                };
+                let ty = match arg {
+                    FnArg::Receiver(r) => r.ty.to_token_stream(),
+                    FnArg::Typed(pt) => pt.ty.to_token_stream(),
+                };
+                self.add_param(name.clone(), ParamKind::Rejected, ty, false);
+                self.bind(name, Binding::Poisoned);
+            }
+        }
+    }
+
+    fn param(&mut self, arg: &FnArg) {
+        {
             match arg {
                 FnArg::Receiver(r) => {
                     if r.reference.is_none() {
                         self.err(r, "`self` by value is not supported: take `&self`");
-                        continue;
+                        return;
                     }
                     if r.mutability.is_some() {
                         self.err(
                             r,
                             "`&mut self` is not supported: differentiable methods take `&self`",
                         );
-                        continue;
+                        return;
                     }
                     let id = self.add_param("self".into(), ParamKind::RefSelf, quote!(Self), false);
                     let place = Place {
@@ -150,7 +176,7 @@ impl Lower<'_> {
                             &pt.pat,
                             "patterns in parameters are not supported: use a plain name",
                         );
-                        continue;
+                        return;
                     };
                     if let Some(m) = &pi.mutability {
                         self.err(
@@ -256,8 +282,8 @@ impl Lower<'_> {
         self.b.func.params.len() - 1
     }
 
-    fn return_type(&mut self, output: &ReturnType) {
-        match output {
+    fn return_type(&mut self, sig: &syn::Signature) {
+        match &sig.output {
             ReturnType::Type(_, ty) if is_f32(ty) => {}
             ReturnType::Type(_, ty) if is_f32_array(ty) => {
                 self.b.func.ret_array = Some(ty.to_token_stream());
@@ -267,7 +293,7 @@ impl Lower<'_> {
                 "a differentiable function returns `f32` or an `f32` array (`[f32; N]`)",
             ),
             ReturnType::Default => self.errors.push(syn::Error::new(
-                Span::call_site(),
+                sig.paren_token.span.close(),
                 "a differentiable function must return `f32`: add `-> f32`",
             )),
         }
@@ -361,6 +387,18 @@ impl Lower<'_> {
     }
 
     fn local(&mut self, local: &syn::Local) {
+        let before = self.errors.len();
+        let bound = self.local_binding(local);
+        if !bound && self.errors.len() > before {
+            // Rejected: later uses of the name report nothing more.
+            if let Some(name) = pattern_name(&local.pat) {
+                self.bind(name, Binding::Poisoned);
+            }
+        }
+    }
+
+    /// Lowers a `let`; returns whether it bound its name.
+    fn local_binding(&mut self, local: &syn::Local) -> bool {
         let (pat, ty) = match &local.pat {
             Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
             p => (p, None),
@@ -370,16 +408,16 @@ impl Lower<'_> {
                 pat,
                 "only `let name = ...` and `let mut name = ...` are supported here",
             );
-            return;
+            return false;
         };
         let name = pi.ident.to_string();
         let Some(init) = &local.init else {
             self.err(local, "a `let` needs a value here: `let x = ...;`");
-            return;
+            return false;
         };
         if let Some(diverge) = &init.diverge {
             self.err(&diverge.1, "`let ... else` is not supported");
-            return;
+            return false;
         }
         let expr = &*init.expr;
         if let Some(array) = self.array_init(expr, ty) {
@@ -391,10 +429,10 @@ impl Lower<'_> {
             let var = self.new_var(name.clone(), Some(info), false);
             self.emit(Stmt::Decl { var, init });
             self.bind(name, Binding::Var(var));
-            return;
+            return true;
         }
         let Some(lowered) = self.expr(expr) else {
-            return;
+            return false;
         };
         let array_annotation = ty.filter(|t| is_f32_array(t)).map(|t| t.to_token_stream());
         let lowered = match lowered {
@@ -412,7 +450,7 @@ impl Lower<'_> {
                 });
                 self.bind(name, Binding::Var(var));
                 let _ = span;
-                return;
+                return true;
             }
             other => other,
         };
@@ -434,10 +472,11 @@ impl Lower<'_> {
                             init: VarInit::Scalar(v),
                         });
                         self.bind(name, Binding::Var(var));
+                        return true;
                     }
                 }
             }
-            return;
+            return false;
         }
         match lowered {
             Lowered::F(v) | Lowered::B(v) => {
@@ -468,6 +507,7 @@ impl Lower<'_> {
                 self.bind(name, Binding::Value(v));
             }
         }
+        true
     }
 
     fn new_var(&mut self, name: String, array: Option<ArrayInfo>, if_result: bool) -> VarId {
@@ -847,7 +887,10 @@ impl Lower<'_> {
                         Some(Lowered::B(self.value(Op::Not(v), span)))
                     }
                     (UnOp::Deref(_), _) => {
-                        self.err(u, "dereferencing is not supported: read the place directly");
+                        self.err(
+                            u,
+                            "dereferencing is not supported: references are read through directly (`x[i]`, `m.w`), and `f32`s are passed by value",
+                        );
                         None
                     }
                     _ => {
@@ -940,9 +983,25 @@ impl Lower<'_> {
             Expr::Let(_) => "`if let` / `while let` are not supported",
             Expr::Try(_) => "`?` is not supported in differentiable code",
             Expr::Assign(_) => "an assignment is not a value here: put it in its own statement",
+            Expr::Return(_) => "`return` is only supported as the last statement: restructure with `if`/`else` expressions",
+            Expr::Array(_) | Expr::Repeat(_) => "an array literal is only supported as the value of a `let` (`let mut h = [0.0; N];`) or as what a function returning an array ends with",
             _ => "this expression is not supported in a differentiable function",
         };
-        self.err(e, msg);
+        // Point at the keyword, not the whole (multi-line) construct.
+        let tokens: TokenStream = match e {
+            Expr::While(w) => w.while_token.to_token_stream(),
+            Expr::Loop(l) => l.loop_token.to_token_stream(),
+            Expr::Match(m) => m.match_token.to_token_stream(),
+            Expr::Unsafe(u) => u.unsafe_token.to_token_stream(),
+            Expr::Closure(c) => c
+                .or1_token
+                .to_token_stream()
+                .into_iter()
+                .chain(c.or2_token.to_token_stream())
+                .collect(),
+            e => e.to_token_stream(),
+        };
+        self.err(tokens, msg);
     }
 
     fn literal(&mut self, lit: &syn::Lit) -> Option<Lowered> {
@@ -989,6 +1048,7 @@ impl Lower<'_> {
                 )),
                 Some(Binding::Int(i)) => Some(Lowered::I(i)),
                 Some(Binding::Place(place)) => Some(Lowered::P(place, span)),
+                Some(Binding::Poisoned) => None,
                 Some(Binding::IntArray(_)) => {
                     self.err(
                         p,
@@ -1070,8 +1130,8 @@ impl Lower<'_> {
                     S::Div(_) => BinOp::Div,
                     _ => {
                         self.err(
-                            b,
-                            "`%` on `f32` is not differentiable: use `floor` explicitly",
+                            b.op,
+                            "`%` on `f32` is not differentiable: write `a - b * (a / b).floor()`",
                         );
                         return None;
                     }
@@ -1082,7 +1142,7 @@ impl Lower<'_> {
             }
             _ => {
                 self.err(
-                    b,
+                    b.op,
                     "bitwise operators are not supported in differentiable code",
                 );
                 None
@@ -1122,6 +1182,16 @@ impl Lower<'_> {
 
     fn method(&mut self, m: &syn::ExprMethodCall) -> Option<Lowered> {
         let name = m.method.to_string();
+        if let Expr::Path(p) = &*m.receiver {
+            let ident = p
+                .path
+                .get_ident()
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            if let Some(Binding::Poisoned) = self.lookup(&ident) {
+                return None;
+            }
+        }
         if MathFn::from_name(&name).is_none() && name != "powi" {
             if let Some(place) = self.receiver_place(&m.receiver) {
                 let version = self.place_version(&place);
@@ -1387,7 +1457,7 @@ impl Lower<'_> {
             other => {
                 self.err(
                     other,
-                    "only arrays, parameter fields and locals can be indexed here",
+                    "only a local `let mut`, an array element or a field of a parameter can be used here",
                 );
                 None
             }
@@ -1554,6 +1624,15 @@ fn array_names(block: &syn::Block) -> HashSet<String> {
     let mut c = Collect(HashSet::new());
     syn::visit::Visit::visit_block(&mut c, block);
     c.0
+}
+
+/// The name a `let` pattern binds, if it is a plain name.
+fn pattern_name(pat: &Pat) -> Option<String> {
+    match pat {
+        Pat::Ident(pi) => Some(pi.ident.to_string()),
+        Pat::Type(pt) => pattern_name(&pt.pat),
+        _ => None,
+    }
 }
 
 /// `[usize; N]` and other arrays of integers (nested too).
