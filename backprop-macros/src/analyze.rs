@@ -151,14 +151,16 @@ pub fn plan_stores(func: &mut Function) {
 fn store_block(func: &mut Function, block: &Block, loops: &mut Vec<RegionId>) {
     for stmt in &block.stmts {
         match stmt {
-            Stmt::Let(v) if !loops.is_empty() && is_expensive(&func.values[*v].op) => {
-                if loops.iter().all(|r| static_loop(func, *r)) {
-                    func.buffers.push(Buffer {
-                        is_bool: false,
-                        loops: loops.clone(),
-                    });
-                    func.stored.insert(*v, func.buffers.len() - 1);
-                }
+            Stmt::Let(v)
+                if !loops.is_empty()
+                    && is_expensive(&func.values[*v].op)
+                    && loops.iter().all(|r| static_loop(func, *r)) =>
+            {
+                func.buffers.push(Buffer {
+                    is_bool: false,
+                    loops: loops.clone(),
+                });
+                func.stored.insert(*v, func.buffers.len() - 1);
             }
             Stmt::For { region, body, .. } => {
                 loops.push(*region);
