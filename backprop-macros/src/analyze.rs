@@ -60,10 +60,12 @@ fn plan_block(
                         .copied()
                         .filter(|r| func.regions[*r].loop_info.is_some())
                         .collect();
-                    check_static_bounds(func, &loops, &v.name.clone(), *span, reported, errors);
+                    let name = v.name.clone();
+                    check_static_bounds(func, &loops, &name, *span, reported, errors);
                     func.buffers.push(Buffer {
                         is_bool: false,
                         loops,
+                        label: format!("saved_{name}"),
                     });
                     buffered = true;
                     Save::Buffer(func.buffers.len() - 1)
@@ -85,6 +87,7 @@ fn plan_block(
                     func.buffers.push(Buffer {
                         is_bool: true,
                         loops,
+                        label: "took_branch".into(),
                     });
                     *record = Some(func.buffers.len() - 1);
                 }
@@ -156,9 +159,14 @@ fn store_block(func: &mut Function, block: &Block, loops: &mut Vec<RegionId>) {
                     && is_expensive(&func.values[*v].op)
                     && loops.iter().all(|r| static_loop(func, *r)) =>
             {
+                let label = match &func.values[*v].name {
+                    Some(name) => format!("stored_{name}"),
+                    None => format!("stored_t{v}"),
+                };
                 func.buffers.push(Buffer {
                     is_bool: false,
                     loops: loops.clone(),
+                    label,
                 });
                 func.stored.insert(*v, func.buffers.len() - 1);
             }

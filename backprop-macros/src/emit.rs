@@ -116,13 +116,7 @@ impl<'a> Gen<'a> {
             .buffers
             .iter()
             .enumerate()
-            .map(|(k, b)| {
-                names.fresh(&if b.is_bool {
-                    format!("took_branch_{k}")
-                } else {
-                    format!("saved_{k}")
-                })
-            })
+            .map(|(_, b)| names.fresh(&b.label))
             .collect();
         let shadows = f
             .params

@@ -429,6 +429,8 @@ pub struct Buffer {
     pub is_bool: bool,
     /// The enclosing loops, outermost first.
     pub loops: Vec<RegionId>,
+    /// What it holds, for its name in the generated code.
+    pub label: String,
 }
 
 /// Builds values with hash-consing and simplification, block by block.

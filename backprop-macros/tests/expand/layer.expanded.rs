@@ -28,29 +28,29 @@ fn layer_vjp(
     d_x: &mut [f32; 3],
     d_out: &[f32; 2],
 ) -> [f32; 2] {
-    let mut saved_0: [f32; 2] = [0.0f32; 2];
-    let mut saved_1: [f32; 2] = [0.0f32; 2];
-    let mut saved_2: [f32; 2] = [0.0f32; 2];
+    let mut saved_out: [f32; 2] = [0.0f32; 2];
+    let mut stored_t1: [f32; 2] = [0.0f32; 2];
+    let mut stored_t2: [f32; 2] = [0.0f32; 2];
     let mut out: [f32; 2] = [0.0; 2];
     for j in 0..2 {
         let t1: f32 = dot3(&w[j], x);
-        saved_1[j] = t1;
+        stored_t1[j] = t1;
         let t2: f32 = ::backprop::__private::math::tanh(t1);
-        saved_2[j] = t2;
-        saved_0[j] = out[j];
+        stored_t2[j] = t2;
+        saved_out[j] = out[j];
         out[j] = t2;
     }
     let value: [f32; 2] = out;
     let mut d_out_2: [f32; 2] = ::backprop::__private::Zero::zero();
     ::backprop::__private::add_assign(&mut d_out_2, d_out);
     for j in (0..2).rev() {
-        out[j] = saved_0[j];
-        let t1: f32 = saved_1[j];
-        let t2: f32 = saved_2[j];
+        out[j] = saved_out[j];
+        let t1: f32 = stored_t1[j];
+        let t2: f32 = stored_t2[j];
         out[j] = t2;
         let g1: f32 = d_out_2[j];
         d_out_2[j] = 0.0;
-        out[j] = saved_0[j];
+        out[j] = saved_out[j];
         let d_t1: f32 = ((1.0 - (t2 * t2)) * g1);
         dot3_vjp(&w[j], &mut d_w[j], x, &mut *d_x, d_t1);
     }

@@ -22,8 +22,8 @@ fn r(w: f32, x: &[f32; 6]) -> f32 {
     clippy::nursery
 )]
 fn r_grad(w: f32, x: &[f32; 6], d_x: &mut [f32; 6]) -> (f32, f32) {
-    let mut saved_0: [f32; 6] = [0.0f32; 6];
-    let mut saved_1: [f32; 6] = [0.0f32; 6];
+    let mut saved_h: [f32; 6] = [0.0f32; 6];
+    let mut stored_t6: [f32; 6] = [0.0f32; 6];
     let mut h: f32 = 0.0;
     for i in 0..6 {
         let t2: f32 = h;
@@ -31,8 +31,8 @@ fn r_grad(w: f32, x: &[f32; 6], d_x: &mut [f32; 6]) -> (f32, f32) {
         let t4: f32 = x[i];
         let t5: f32 = t3 + t4;
         let t6: f32 = ::backprop::__private::math::tanh(t5);
-        saved_1[i] = t6;
-        saved_0[i] = h;
+        stored_t6[i] = t6;
+        saved_h[i] = h;
         h = t6;
     }
     let t7: f32 = h;
@@ -43,16 +43,16 @@ fn r_grad(w: f32, x: &[f32; 6], d_x: &mut [f32; 6]) -> (f32, f32) {
     let d_t7: f32 = (2.0 * t7);
     d_h += d_t7;
     for i in (0..6).rev() {
-        h = saved_0[i];
+        h = saved_h[i];
         let t2: f32 = h;
         let t3: f32 = w * t2;
         let t4: f32 = x[i];
         let t5: f32 = t3 + t4;
-        let t6: f32 = saved_1[i];
+        let t6: f32 = stored_t6[i];
         h = t6;
         let g1: f32 = d_h;
         d_h = 0.0;
-        h = saved_0[i];
+        h = saved_h[i];
         let d_t5: f32 = ((1.0 - (t6 * t6)) * g1);
         d_x[i] += d_t5;
         d_w += (d_t5 * t2);
@@ -77,8 +77,8 @@ fn r_grad(w: f32, x: &[f32; 6], d_x: &mut [f32; 6]) -> (f32, f32) {
     clippy::nursery
 )]
 fn r_vjp(w: f32, x: &[f32; 6], d_x: &mut [f32; 6], d_out: f32) -> (f32, f32) {
-    let mut saved_0: [f32; 6] = [0.0f32; 6];
-    let mut saved_1: [f32; 6] = [0.0f32; 6];
+    let mut saved_h: [f32; 6] = [0.0f32; 6];
+    let mut stored_t6: [f32; 6] = [0.0f32; 6];
     let mut h: f32 = 0.0;
     for i in 0..6 {
         let t2: f32 = h;
@@ -86,8 +86,8 @@ fn r_vjp(w: f32, x: &[f32; 6], d_x: &mut [f32; 6], d_out: f32) -> (f32, f32) {
         let t4: f32 = x[i];
         let t5: f32 = t3 + t4;
         let t6: f32 = ::backprop::__private::math::tanh(t5);
-        saved_1[i] = t6;
-        saved_0[i] = h;
+        stored_t6[i] = t6;
+        saved_h[i] = h;
         h = t6;
     }
     let t7: f32 = h;
@@ -98,16 +98,16 @@ fn r_vjp(w: f32, x: &[f32; 6], d_x: &mut [f32; 6], d_out: f32) -> (f32, f32) {
     let d_t7: f32 = ((2.0 * t7) * d_out);
     d_h += d_t7;
     for i in (0..6).rev() {
-        h = saved_0[i];
+        h = saved_h[i];
         let t2: f32 = h;
         let t3: f32 = w * t2;
         let t4: f32 = x[i];
         let t5: f32 = t3 + t4;
-        let t6: f32 = saved_1[i];
+        let t6: f32 = stored_t6[i];
         h = t6;
         let g1: f32 = d_h;
         d_h = 0.0;
-        h = saved_0[i];
+        h = saved_h[i];
         let d_t5: f32 = ((1.0 - (t6 * t6)) * g1);
         d_x[i] += d_t5;
         d_w += (d_t5 * t2);
