@@ -115,8 +115,7 @@ impl<'a> Gen<'a> {
         let buffer_names = f
             .buffers
             .iter()
-            .enumerate()
-            .map(|(_, b)| names.fresh(&b.label))
+                        .map(|(_, b)| names.fresh(&b.label))
             .collect();
         let shadows = f
             .params
