@@ -115,7 +115,7 @@ impl<'a> Gen<'a> {
         let buffer_names = f
             .buffers
             .iter()
-                        .map(|(_, b)| names.fresh(&b.label))
+                        .map(|b| names.fresh(&b.label))
             .collect();
         let shadows = f
             .params
