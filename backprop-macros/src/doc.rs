@@ -219,6 +219,7 @@ impl Printer<'_> {
                 format!("{} {sym} {}", self.aexpr(a, 1), self.aexpr(b, 1))
             }
             Cond::And(a, b) => format!("{} and {}", self.cond(a), self.cond(b)),
+            Cond::Or(a, b) => format!("({} or {})", self.cond(a), self.cond(b)),
             Cond::IntIsZero(i) => format!("{} == 0", int(i)),
         }
     }

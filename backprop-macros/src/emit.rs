@@ -2,7 +2,7 @@
 //! reverse sweep needs) and the rendering shared with the reverse sweep.
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use std::collections::HashSet;
 
 use crate::analyze::Activity;
@@ -97,7 +97,10 @@ impl<'a> Gen<'a> {
             .iter()
             .enumerate()
             .map(|(i, v)| match (&v.op, &v.name) {
-                (Op::Param(p), _) => format_ident!("{}", f.params[*p].name),
+                (Op::Param(p), _) => f.params[*p]
+                    .ident
+                    .clone()
+                    .unwrap_or_else(|| format_ident!("{}", f.params[*p].name)),
                 (_, Some(n)) => names.fresh(n),
                 _ => names.fresh(&format!("t{i}")),
             })
@@ -112,11 +115,7 @@ impl<'a> Gen<'a> {
             .iter()
             .map(|n| names.fresh(&format!("d_{n}")))
             .collect();
-        let buffer_names = f
-            .buffers
-            .iter()
-                        .map(|b| names.fresh(&b.label))
-            .collect();
+        let buffer_names = f.buffers.iter().map(|b| names.fresh(&b.label)).collect();
         let shadows = f
             .params
             .iter()
@@ -187,7 +186,10 @@ impl<'a> Gen<'a> {
                 let name = &self.int_names[*i];
                 quote!(#name)
             }
-            IntExpr::Named(n) => n.parse().unwrap_or_else(|_| quote!(#n)),
+            IntExpr::Named(n) => match self.f.params.iter().position(|p| &p.name == n) {
+                Some(p) => self.param(p),
+                None => n.parse().unwrap_or_else(|_| quote!(#n)),
+            },
             IntExpr::Bin(op, a, b) => {
                 let (a, b) = (self.int(a), self.int(b));
                 match op {
@@ -199,7 +201,10 @@ impl<'a> Gen<'a> {
                 }
             }
             IntExpr::Index(name, idx) => {
-                let name = format_ident!("{}", name);
+                let name = match self.f.params.iter().position(|p| &p.name == name) {
+                    Some(p) => self.param(p),
+                    None => format_ident!("{}", name).to_token_stream(),
+                };
                 let idx = idx.iter().map(|i| self.int(i));
                 quote!(#name #([#idx])*)
             }
@@ -226,6 +231,14 @@ impl<'a> Gen<'a> {
             .collect()
     }
 
+    /// A parameter, by the user's own identifier.
+    pub fn param(&self, p: ParamId) -> TokenStream {
+        match &self.f.params[p].ident {
+            Some(ident) => ident.to_token_stream(),
+            None => param_ident(&self.f.params[p].name),
+        }
+    }
+
     /// A place in the forward computation.
     pub fn place(&self, place: &Place) -> TokenStream {
         let path = self.path(&place.path);
@@ -235,7 +248,7 @@ impl<'a> Gen<'a> {
                 quote!(#name #path)
             }
             Base::Param(p) => {
-                let name = param_ident(&self.f.params[p].name);
+                let name = self.param(p);
                 if self.f.params[p].scalar_ref {
                     return quote!((*#name));
                 }
@@ -361,6 +374,10 @@ impl<'a> Gen<'a> {
                 let (x, y) = (self.cond(x), self.cond(y));
                 quote!(#x && #y)
             }
+            Cond::Or(x, y) => {
+                let (x, y) = (self.cond(x), self.cond(y));
+                quote!((#x || #y))
+            }
             Cond::IntIsZero(i) => {
                 let i = self.int(i);
                 quote!((#i) == 0)
@@ -397,7 +414,7 @@ impl<'a> Gen<'a> {
                     && matches!(p.base, Base::Param(i)
                         if matches!(self.f.params[i].kind, ParamKind::Ref | ParamKind::RefSelf));
                 if let (true, Base::Param(i)) = (is_reference, p.base) {
-                    return param_ident(&self.f.params[i].name);
+                    return self.param(i);
                 }
                 let p = self.place(p);
                 quote!(&#p)

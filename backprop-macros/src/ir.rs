@@ -401,6 +401,8 @@ pub struct Param {
     pub is_bool: bool,
     /// `x: &f32`: read as `*x`, its shadow written as `*d_x`.
     pub scalar_ref: bool,
+    /// The user's identifier, with its span: inside `macro_rules!` only it names the parameter.
+    pub ident: Option<proc_macro2::Ident>,
 }
 
 /// A whole function.

@@ -50,6 +50,8 @@ pub struct Lower<'a> {
     region_stack: Vec<RegionId>,
     /// Names the body indexes (`h[i]`) or borrows (`&h`): a call bound to one returns an array.
     array_names: HashSet<String>,
+    /// The identifier of the parameter being lowered.
+    param_ident: Option<syn::Ident>,
 }
 
 /// Lowers a function's parameters and body.
@@ -61,6 +63,7 @@ pub fn lower(item: &syn::ItemFn, errors: &mut Errors) -> Function {
         stmts: vec![Vec::new()],
         region_stack: Vec::new(),
         array_names: array_names(&item.block),
+        param_ident: None,
     };
     l.params(&item.sig);
     l.return_type(&item.sig);
@@ -185,7 +188,9 @@ impl Lower<'_> {
                         );
                     }
                     let name = pi.ident.to_string();
+                    self.param_ident = Some(pi.ident.clone());
                     self.typed_param(name, &pt.ty);
+                    self.param_ident = None;
                 }
             }
         }
@@ -272,12 +277,14 @@ impl Lower<'_> {
     ) -> ParamId {
         let scalar_ref =
             matches!(syn::parse2::<Type>(ty.clone()), Ok(Type::Reference(r)) if is_f32(&r.elem));
+        let ident = self.param_ident.clone();
         self.b.func.params.push(Param {
             name,
             kind,
             ty,
             is_bool,
             scalar_ref,
+            ident,
         });
         self.b.func.params.len() - 1
     }

@@ -193,7 +193,14 @@ impl<'g, 'a> Reverse<'g, 'a> {
                     }
                     return;
                 }
-                for (u, c) in rules::contributions(&op, v, d) {
+                let f = self.g.f;
+                let is_constant = |u: ValueId| {
+                    matches!(
+                        f.values[u].op,
+                        Op::Const(_) | Op::Extern(_) | Op::FromInt(_)
+                    )
+                };
+                for (u, c) in rules::contributions(&op, v, d, is_constant) {
                     self.contribute(u, c, out);
                 }
             }

@@ -29,6 +29,7 @@ pub enum AExpr {
 pub enum Cond {
     Cmp(CmpOp, AExpr, AExpr),
     And(Box<Cond>, Box<Cond>),
+    Or(Box<Cond>, Box<Cond>),
     IntIsZero(IntExpr),
 }
 
@@ -99,7 +100,14 @@ fn twice(a: AExpr, d: AExpr) -> AExpr {
 
 /// The contributions of `y = op(...)` to its `f32` operands, given `y`'s adjoint `d`.
 /// An operand may appear more than once (`x.max(x)`); the caller sums its contributions.
-pub fn contributions(op: &Op, y: ValueId, d: AExpr) -> Vec<(ValueId, AExpr)> {
+/// `is_constant(v)`: whether an operand is a literal or named constant, where PyTorch's rule
+/// differs for scalar arguments (`clamp`).
+pub fn contributions(
+    op: &Op,
+    y: ValueId,
+    d: AExpr,
+    is_constant: impl Fn(ValueId) -> bool,
+) -> Vec<(ValueId, AExpr)> {
     use MathFn as M;
     let y = val(y);
     match op {
@@ -227,12 +235,24 @@ pub fn contributions(op: &Op, y: ValueId, d: AExpr) -> Vec<(ValueId, AExpr)> {
                 // d atan x = dx / (1 + x^2)
                 M::Atan => one(div(d, add(lit(1.0), mul(x.clone(), x)))),
                 // d atan2(a, b) = (b da - a db) / (a^2 + b^2)
+                // (PyTorch: 0 at the origin, where the formula is 0 / 0.)
                 M::Atan2 => {
                     let (a, b) = (args[0], args[1]);
                     let r2 = add(mul(val(a), val(a)), mul(val(b), val(b)));
+                    let at_origin = || cmp(CmpOp::Eq, r2.clone(), lit(0.0));
                     vec![
-                        (a, div(mul(d.clone(), val(b)), r2.clone())),
-                        (b, neg(div(mul(d, val(a)), r2))),
+                        (
+                            a,
+                            select(
+                                at_origin(),
+                                lit(0.0),
+                                div(mul(d.clone(), val(b)), r2.clone()),
+                            ),
+                        ),
+                        (
+                            b,
+                            select(at_origin(), lit(0.0), neg(div(mul(d, val(a)), r2.clone()))),
+                        ),
                     ]
                 }
                 // d |x| = sgn(x) dx, with sgn(0) = 0 (PyTorch)
@@ -242,12 +262,15 @@ pub fn contributions(op: &Op, y: ValueId, d: AExpr) -> Vec<(ValueId, AExpr)> {
                     select(cmp(CmpOp::Lt, x, lit(0.0)), neg(d), lit(0.0)),
                 )),
                 // d max(a, b): all to the larger, half each on a tie (PyTorch)
+                // (Rust's max/min return the other argument when one is NaN: it gets the
+                // gradient, like torch.fmax/fmin.)
                 M::Max | M::Min => {
                     let (a, b) = (args[0], args[1]);
                     let wins = if *f == M::Max { CmpOp::Gt } else { CmpOp::Lt };
                     let share = |p: ValueId, q: ValueId| {
+                        let q_is_nan = cmp(CmpOp::Ne, val(q), val(q));
                         select(
-                            cmp(wins, val(p), val(q)),
+                            Cond::Or(Box::new(cmp(wins, val(p), val(q))), Box::new(q_is_nan)),
                             d.clone(),
                             select(
                                 cmp(CmpOp::Eq, val(p), val(q)),
@@ -258,21 +281,46 @@ pub fn contributions(op: &Op, y: ValueId, d: AExpr) -> Vec<(ValueId, AExpr)> {
                     };
                     vec![(a, share(a, b)), (b, share(b, a))]
                 }
-                // d clamp(x, lo, hi) = dx inside [lo, hi], else d lo below and d hi above
+                // d clamp(x, lo, hi) = dx strictly inside (lo, hi), d lo below, d hi above. On a
+                // bound PyTorch splits the gradient evenly between x and a bound that is a
+                // variable (like a max/min tie) and gives none to x at a constant bound.
                 M::Clamp => {
                     let (xv, lo, hi) = (args[0], args[1], args[2]);
+                    let tie = |b: ValueId| {
+                        let share = if is_constant(b) {
+                            lit(0.0)
+                        } else {
+                            mul(lit(0.5), d.clone())
+                        };
+                        (cmp(CmpOp::Eq, val(xv), val(b)), share)
+                    };
                     let inside = Cond::And(
-                        Box::new(cmp(CmpOp::Ge, val(xv), val(lo))),
-                        Box::new(cmp(CmpOp::Le, val(xv), val(hi))),
+                        Box::new(cmp(CmpOp::Gt, val(xv), val(lo))),
+                        Box::new(cmp(CmpOp::Lt, val(xv), val(hi))),
                     );
-                    vec![
-                        (xv, select(inside, d.clone(), lit(0.0))),
-                        (
-                            lo,
-                            select(cmp(CmpOp::Lt, val(xv), val(lo)), d.clone(), lit(0.0)),
+                    let (at_lo, lo_share) = tie(lo);
+                    let (at_hi, hi_share) = tie(hi);
+                    let half = mul(lit(0.5), d.clone());
+                    let dx = select(
+                        inside,
+                        d.clone(),
+                        select(
+                            at_lo.clone(),
+                            lo_share.clone(),
+                            select(at_hi.clone(), hi_share, lit(0.0)),
                         ),
-                        (hi, select(cmp(CmpOp::Gt, val(xv), val(hi)), d, lit(0.0))),
-                    ]
+                    );
+                    let dlo = select(
+                        cmp(CmpOp::Lt, val(xv), val(lo)),
+                        d.clone(),
+                        select(at_lo, half.clone(), lit(0.0)),
+                    );
+                    let dhi = select(
+                        cmp(CmpOp::Gt, val(xv), val(hi)),
+                        d,
+                        select(at_hi, half, lit(0.0)),
+                    );
+                    vec![(xv, dx), (lo, dlo), (hi, dhi)]
                 }
                 // d (1/x) = -dx / x^2 = -(1/x)^2 dx
                 M::Recip => one(neg(mul(mul(y.clone(), y), d))),
