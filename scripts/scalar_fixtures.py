@@ -131,6 +131,10 @@ DISAGREEMENTS = {
     ),
     # atan2 at the origin: torch defines the gradient as 0 there.
     "atan2_origin": case(torch.atan2, [], kinks=pairs((0.0, 0.0))),
+    # Rust's max/min ignore a NaN argument, like torch.fmax/fmin (not torch.maximum/minimum,
+    # which propagate it); the other argument, whose value is returned, gets the gradient.
+    "max_nan": case(torch.fmax, [], kinks=pairs((math.nan, 1.0), (1.0, math.nan))),
+    "min_nan": case(torch.fmin, [], kinks=pairs((math.nan, 1.0), (1.0, math.nan))),
 }
 
 
@@ -292,7 +296,7 @@ def evaluate(c, point, smooth):
     grad = [xs[i].grad.item() if xs[i].grad is not None else 0.0 for i in wrt]
     return {
         # float(np.float32(v)) is exactly the f32 the Rust side parses
-        "x": [float(np.float32(v)) for v in point],
+        "x": [number(float(np.float32(v))) for v in point],
         "value": number(y.item()),
         "grad": [number(g) for g in grad],
         "wrt": list(wrt),

@@ -148,7 +148,7 @@ fn derivative_of_x_cubed_at_1_is_3() {
 
 /// Kinks where the macro and PyTorch (the version in the fixtures) disagree.
 #[test]
-#[ignore = "macro bug: clamp at a bound and atan2 at the origin differ from PyTorch"]
+#[ignore = "macro bug: clamp at a bound, atan2 at the origin, max/min with a NaN differ from PyTorch"]
 fn kinks_where_pytorch_disagrees() {
     check(
         "disagreements",
@@ -161,6 +161,8 @@ fn kinks_where_pytorch_disagrees() {
                 clamp_const::exact,
             ),
             Case::new("atan2_origin", atan2, atan2_grad, atan2::exact),
+            Case::new("max_nan", max, max_grad, max::exact),
+            Case::new("min_nan", min, min_grad, min::exact),
         ],
     );
 }
