@@ -312,6 +312,29 @@ def group(cases):
     }
 
 
+def dumps(fixtures):
+    """JSON with one point a line, so that a regenerated file diffs point by point."""
+
+    def joined(items, indent):
+        return (",\n").join(indent + item for item in items)
+
+    def group_text(cases):
+        return joined(
+            (
+                f"{json.dumps(name)}: [\n{joined(map(json.dumps, points), '   ')}\n  ]"
+                for name, points in cases.items()
+            ),
+            "  ",
+        )
+
+    items = [f'"torch": {json.dumps(fixtures["torch"])}'] + [
+        f"{json.dumps(g)}: {{\n{group_text(cases)}\n }}"
+        for g, cases in fixtures.items()
+        if g != "torch"
+    ]
+    return "{\n" + joined(items, " ") + "\n}\n"
+
+
 def main():
     fixtures = {
         "torch": torch.__version__,
@@ -320,7 +343,7 @@ def main():
         "disagreements": group(DISAGREEMENTS),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(fixtures, indent=1) + "\n")
+    OUT.write_text(dumps(fixtures))
     print(f"wrote {OUT}")
 
 

@@ -184,6 +184,15 @@ twin! {
     }
 }
 
+fn constants_case(name: &'static str, flip: bool, n: i32) -> Case {
+    Case::new(
+        name,
+        move |x| constants(x, flip, n),
+        move |x| constants_grad(x, flip, n),
+        move |x| constants::exact(x, flip, n),
+    )
+}
+
 fn constructs() -> Vec<Case> {
     vec![
         case!(lets, lets_grad),
@@ -196,30 +205,10 @@ fn constructs() -> Vec<Case> {
         case!(relu_like, relu_like_grad),
         case!(piecewise, piecewise_grad),
         case!(conditions, conditions_grad),
-        Case::new(
-            "constants_flip_3",
-            |x| constants(x, true, 3),
-            |x| constants_grad(x, true, 3),
-            |x| constants::exact(x, true, 3),
-        ),
-        Case::new(
-            "constants_3",
-            |x| constants(x, false, 3),
-            |x| constants_grad(x, false, 3),
-            |x| constants::exact(x, false, 3),
-        ),
-        Case::new(
-            "constants_0",
-            |x| constants(x, false, 0),
-            |x| constants_grad(x, false, 0),
-            |x| constants::exact(x, false, 0),
-        ),
-        Case::new(
-            "constants_m2",
-            |x| constants(x, false, -2),
-            |x| constants_grad(x, false, -2),
-            |x| constants::exact(x, false, -2),
-        ),
+        constants_case("constants_flip_3", true, 3),
+        constants_case("constants_3", false, 3),
+        constants_case("constants_0", false, 0),
+        constants_case("constants_m2", false, -2),
         case!(literals, literals_grad),
         case!(returns, returns_grad),
         // `wrt(w)`: the type says it, `_grad` returns the value and one gradient only.
