@@ -1,5 +1,5 @@
 //! Shared by the scalar gradient tests: each `#[differentiable]` function's f64 twin, one view of
-//! functions of one to three scalars, the PyTorch fixtures and the checks against them.
+//! functions of one to four scalars, the PyTorch fixtures and the checks against them.
 #![allow(dead_code)] // each test binary uses its own part
 
 use std::collections::BTreeSet;
