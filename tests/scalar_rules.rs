@@ -146,10 +146,10 @@ fn derivative_of_x_cubed_at_1_is_3() {
     assert_eq!(cube_grad(2.0), (cube(2.0), 12.0));
 }
 
-/// Kinks where the macro and PyTorch (the version in the fixtures) disagree.
+/// Kinks where PyTorch has its own conventions: clamp on its bounds, atan2 at the origin,
+/// max/min with a NaN argument.
 #[test]
-#[ignore = "macro bug: clamp at a bound, atan2 at the origin, max/min with a NaN differ from PyTorch"]
-fn kinks_where_pytorch_disagrees() {
+fn kinks_at_bounds_origins_and_nans_follow_pytorch() {
     check(
         "disagreements",
         &[

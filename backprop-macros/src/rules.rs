@@ -317,10 +317,21 @@ pub fn contributions(
                     );
                     let dhi = select(
                         cmp(CmpOp::Gt, val(xv), val(hi)),
-                        d,
+                        d.clone(),
                         select(at_hi, half, lit(0.0)),
                     );
-                    vec![(xv, dx), (lo, dlo), (hi, dhi)]
+                    // lo == hi == x: PyTorch gives everything to x.
+                    let degenerate = || {
+                        Cond::And(
+                            Box::new(cmp(CmpOp::Eq, val(xv), val(lo))),
+                            Box::new(cmp(CmpOp::Eq, val(xv), val(hi))),
+                        )
+                    };
+                    vec![
+                        (xv, select(degenerate(), d.clone(), dx)),
+                        (lo, select(degenerate(), lit(0.0), dlo)),
+                        (hi, select(degenerate(), lit(0.0), dhi)),
+                    ]
                 }
                 // d (1/x) = -dx / x^2 = -(1/x)^2 dx
                 M::Recip => one(neg(mul(mul(y.clone(), y), d))),
