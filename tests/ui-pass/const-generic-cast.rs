@@ -1,4 +1,4 @@
-// `N as f32` for a const generic `N` is lowered without its cast (`let t1: f32 = N;`),
+// Regression test (a fixed bug): `N as f32` for a const generic `N` is lowered without its cast (`let t1: f32 = N;`),
 // so the generated `_grad` does not compile.
 use backprop::differentiable;
 

@@ -1,4 +1,4 @@
-// `#[differentiable]` written in a `macro_rules!` body, on a function that comes from the
+// Regression test (a fixed bug): `#[differentiable]` written in a `macro_rules!` body, on a function that comes from the
 // invocation: the generated code names the parameters with call-site spans, which macro
 // hygiene hides from the parameters themselves ("cannot find value `x` in this scope").
 use backprop::differentiable;
