@@ -7,6 +7,7 @@
 extern crate self as backprop_runtime;
 
 pub mod math;
+pub mod ops;
 pub mod params;
 pub mod tensor;
 

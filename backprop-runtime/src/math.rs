@@ -2,7 +2,7 @@
 //!
 //! With the `std` feature these are `f32`'s own methods; without it they are `libm`'s, so the
 //! same generated gradient compiles on `#![no_std]` targets. Users of a `no_std` build get the
-//! method syntax (`x.sin()`) from [`Float`](crate::Float).
+//! method syntax (`x.sin()`) from [`Float`].
 
 macro_rules! unary {
     ($($name:ident => $libm:ident),* $(,)?) => {$(

@@ -13,7 +13,10 @@ pub struct Shape {
 
 impl Shape {
     /// The shape of a scalar.
-    pub const SCALAR: Shape = Shape { dims: [0; MAX_RANK], rank: 0 };
+    pub const SCALAR: Shape = Shape {
+        dims: [0; MAX_RANK],
+        rank: 0,
+    };
 
     /// The dimensions, outermost first.
     pub fn dims(&self) -> &[usize] {
@@ -40,7 +43,10 @@ impl Shape {
             dims[i + 1] = self.dims[i];
             i += 1;
         }
-        Shape { dims, rank: self.rank + 1 }
+        Shape {
+            dims,
+            rank: self.rank + 1,
+        }
     }
 }
 
