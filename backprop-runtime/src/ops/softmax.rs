@@ -18,43 +18,45 @@ fn shift<const N: usize>(x: &[f32; N]) -> f32 {
     }
 }
 
-/// `exp(x - m)` for the shift `m`, and `ln` of their sum plus `m`: `log_sum_exp(x)`.
+/// The exponentials `exp(x - m)` for the shift `m`, and `m` and `ln(sum(exp(x - m)))`, whose
+/// sum is `log_sum_exp(x)`. Kept apart so `log_softmax = (x - m) - ln_sum` never rounds
+/// through the large `log_sum_exp` (at `x ~ 1000`, one f32 ulp of it is `6e-5`).
 #[inline]
-fn shifted_exp<const N: usize>(x: &[f32; N]) -> ([f32; N], f32) {
+fn shifted_exp<const N: usize>(x: &[f32; N]) -> ([f32; N], f32, f32) {
     let m = shift(x);
     let e = x.map(|v| math::exp(v - m));
-    let lse = m + math::ln(e.iter().sum::<f32>());
-    (e, lse)
+    (e, m, math::ln(e.iter().sum::<f32>()))
 }
 
 /// `ln(sum_i exp(x_i))`, computed without overflow (`-inf` for an empty row).
 #[inline]
 pub fn log_sum_exp<const N: usize>(x: &[f32; N]) -> f32 {
-    shifted_exp(x).1
+    let (_, m, ln_sum) = shifted_exp(x);
+    m + ln_sum
 }
 
 /// [`log_sum_exp`] and its vjp: `d_x += softmax(x) * d_out`.
 #[inline]
 pub fn log_sum_exp_vjp<const N: usize>(x: &[f32; N], d_x: &mut [f32; N], d_out: f32) -> f32 {
-    let (s, lse) = softmax_and_lse(x);
+    let (s, m, ln_sum) = softmax_and_shift(x);
     for (d, s) in d_x.iter_mut().zip(s) {
         *d += s * d_out;
     }
-    lse
+    m + ln_sum
 }
 
-/// `softmax(x)` and `log_sum_exp(x)` from one pass of exponentials.
+/// `softmax(x)` and the shift and log-sum of [`shifted_exp`], from one pass of exponentials.
 #[inline]
-fn softmax_and_lse<const N: usize>(x: &[f32; N]) -> ([f32; N], f32) {
-    let (e, lse) = shifted_exp(x);
+fn softmax_and_shift<const N: usize>(x: &[f32; N]) -> ([f32; N], f32, f32) {
+    let (e, m, ln_sum) = shifted_exp(x);
     let total: f32 = e.iter().sum();
-    (e.map(|e| e / total), lse)
+    (e.map(|e| e / total), m, ln_sum)
 }
 
 /// `exp(x_i) / sum_j exp(x_j)`.
 #[inline]
 pub fn softmax<const N: usize>(x: &[f32; N]) -> [f32; N] {
-    softmax_and_lse(x).0
+    softmax_and_shift(x).0
 }
 
 /// [`softmax`] and its vjp: `d_x += s * (d_out - <s, d_out>)` with `s = softmax(x)`.
@@ -71,8 +73,8 @@ pub fn softmax_vjp<const N: usize>(x: &[f32; N], d_x: &mut [f32; N], d_out: &[f3
 /// `x_i - log_sum_exp(x)`: log-probabilities from logits.
 #[inline]
 pub fn log_softmax<const N: usize>(x: &[f32; N]) -> [f32; N] {
-    let lse = log_sum_exp(x);
-    x.map(|v| v - lse)
+    let (_, m, ln_sum) = shifted_exp(x);
+    x.map(|v| (v - m) - ln_sum)
 }
 
 /// [`log_softmax`] and its vjp: `d_x += d_out - softmax(x) * sum(d_out)`.
@@ -84,12 +86,12 @@ pub fn log_softmax_vjp<const N: usize>(
     d_x: &mut [f32; N],
     d_out: &[f32; N],
 ) -> [f32; N] {
-    let (s, lse) = softmax_and_lse(x);
+    let (s, m, ln_sum) = softmax_and_shift(x);
     let total: f32 = d_out.iter().sum();
     for ((d, s), u) in d_x.iter_mut().zip(s).zip(d_out) {
         *d += u - s * total;
     }
-    x.map(|v| v - lse)
+    x.map(|v| (v - m) - ln_sum)
 }
 
 #[cfg(test)]
