@@ -107,6 +107,17 @@ fn activation<T: Tensor>(
     c.assert_grad("x", &d_x);
 }
 
+fn unary<T: Tensor>(c: &Case, op: &str) {
+    match op {
+        "relu" => activation::<T>(c, ops::relu_vjp, scalar::relu_vjp),
+        "sigmoid" => activation::<T>(c, ops::sigmoid_vjp, scalar::sigmoid_vjp),
+        "tanh" => activation::<T>(c, ops::tanh_vjp, scalar::tanh_vjp),
+        "softplus" => activation::<T>(c, ops::softplus_vjp, scalar::softplus_vjp),
+        "gelu" => activation::<T>(c, ops::gelu_vjp, scalar::gelu_vjp),
+        _ => unreachable!(),
+    }
+}
+
 fn leaky_relu<T: Tensor>(c: &Case) {
     let (x, slope, d_out): (T, f32, T) = (c.input("x"), c.scalar("slope"), c.d_out());
     let mut d_x = T::zero();
@@ -260,21 +271,10 @@ fn replay(c: &Case) {
         ("leaky_relu", _) if batch => leaky_relu::<Batch>(c),
         ("leaky_relu", _) => leaky_relu::<V>(c),
         ("relu" | "sigmoid" | "tanh" | "softplus" | "gelu", _) => {
-            let (vjp_v, vjp_b, scalar_vjp): (
-                fn(&V, &mut V, &V) -> V,
-                fn(&Batch, &mut Batch, &Batch) -> Batch,
-                fn(f32, f32) -> (f32, f32),
-            ) = match op {
-                "relu" => (ops::relu_vjp, ops::relu_vjp, scalar::relu_vjp),
-                "sigmoid" => (ops::sigmoid_vjp, ops::sigmoid_vjp, scalar::sigmoid_vjp),
-                "tanh" => (ops::tanh_vjp, ops::tanh_vjp, scalar::tanh_vjp),
-                "softplus" => (ops::softplus_vjp, ops::softplus_vjp, scalar::softplus_vjp),
-                _ => (ops::gelu_vjp, ops::gelu_vjp, scalar::gelu_vjp),
-            };
             if batch {
-                activation::<Batch>(c, vjp_b, scalar_vjp);
+                unary::<Batch>(c, op);
             } else {
-                activation::<V>(c, vjp_v, scalar_vjp);
+                unary::<V>(c, op);
             }
         }
         ("log_sum_exp" | "softmax" | "log_softmax" | "cross_entropy", _) => {
