@@ -26,6 +26,15 @@
 //! assert_eq!((y, d_x, d_slope), ([2.0, -0.3], [1.0, 0.1], -3.0));
 //! ```
 //!
+//! | family | primitives | shapes |
+//! | --- | --- | --- |
+//! | [`linalg`] | [`dot`], [`matvec`], [`linear`] | `[f32; N]`, weights `[[f32; IN]; OUT]` |
+//! | | [`matmul`], [`linear_batch`] (+ `_into`, `_backward`) | batches `[[f32; K]; M]`, GEMM |
+//! | [`reduce`] | [`sum`], [`mean`] | any tensor -> `f32` |
+//! | [`elementwise`] | [`add`], [`sub`], [`mul`], [`scale`] | any tensor |
+//! | [`activation`] | [`relu`], [`leaky_relu`], [`sigmoid`], [`tanh`], [`softplus`], [`gelu`] | any tensor, and `f32` in [`scalar`] |
+//! | [`softmax`](mod@softmax) | [`log_sum_exp`], [`softmax()`], [`log_softmax`] | one row `[f32; N]` |
+//!
 //! Element-wise primitives and reductions are generic over [`Tensor`], so they
 //! take `[f32; N]` and batches `[[f32; N]; B]` alike; the softmax family works on one `[f32; N]`
 //! row. Scalar forms of the activations (`f32` by value) live in [`scalar`]. Everything is
