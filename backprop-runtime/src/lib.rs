@@ -14,6 +14,7 @@ pub mod io;
 pub mod loss;
 pub mod math;
 pub mod nn;
+pub mod ops;
 pub mod optim;
 pub mod params;
 pub mod tensor;

@@ -94,50 +94,90 @@ pub fn signum(x: f32) -> f32 {
 pub trait Float: Sized {
     /// `e^self`
     fn exp(self) -> Self;
+    /// `2^self`
+    fn exp2(self) -> Self;
     /// natural logarithm
     fn ln(self) -> Self;
+    /// base-2 logarithm
+    fn log2(self) -> Self;
+    /// base-10 logarithm
+    fn log10(self) -> Self;
     /// square root
     fn sqrt(self) -> Self;
-    /// hyperbolic tangent
-    fn tanh(self) -> Self;
+    /// cube root
+    fn cbrt(self) -> Self;
     /// sine
     fn sin(self) -> Self;
     /// cosine
     fn cos(self) -> Self;
+    /// tangent
+    fn tan(self) -> Self;
+    /// hyperbolic tangent
+    fn tanh(self) -> Self;
+    /// hyperbolic sine
+    fn sinh(self) -> Self;
+    /// hyperbolic cosine
+    fn cosh(self) -> Self;
+    /// arcsine
+    fn asin(self) -> Self;
+    /// arccosine
+    fn acos(self) -> Self;
+    /// arctangent
+    fn atan(self) -> Self;
+    /// `e^self - 1`, accurate near 0
+    fn exp_m1(self) -> Self;
+    /// `ln(1 + self)`, accurate near 0
+    fn ln_1p(self) -> Self;
+    /// largest integer not above
+    fn floor(self) -> Self;
+    /// smallest integer not below
+    fn ceil(self) -> Self;
+    /// nearest integer, ties away from zero
+    fn round(self) -> Self;
     /// `self^n`
     fn powi(self, n: i32) -> Self;
     /// `self^y`
     fn powf(self, y: Self) -> Self;
-    /// absolute value
-    fn abs(self) -> Self;
+    /// four-quadrant arctangent of `self / x`
+    fn atan2(self, x: Self) -> Self;
+    /// `sqrt(self^2 + y^2)`
+    fn hypot(self, y: Self) -> Self;
+    /// `self * a + b` with one rounding
+    fn mul_add(self, a: Self, b: Self) -> Self;
+}
+
+macro_rules! float_methods {
+    ($($name:ident),*) => {$(
+        #[inline(always)]
+        fn $name(self) -> Self {
+            $name(self)
+        }
+    )*};
 }
 
 impl Float for f32 {
-    fn exp(self) -> Self {
-        exp(self)
-    }
-    fn ln(self) -> Self {
-        ln(self)
-    }
-    fn sqrt(self) -> Self {
-        sqrt(self)
-    }
-    fn tanh(self) -> Self {
-        tanh(self)
-    }
-    fn sin(self) -> Self {
-        sin(self)
-    }
-    fn cos(self) -> Self {
-        cos(self)
-    }
+    float_methods!(
+        exp, exp2, ln, log2, log10, sqrt, cbrt, sin, cos, tan, tanh, sinh, cosh, asin, acos, atan,
+        exp_m1, ln_1p, floor, ceil, round
+    );
+    #[inline(always)]
     fn powi(self, n: i32) -> Self {
         powi(self, n)
     }
+    #[inline(always)]
     fn powf(self, y: Self) -> Self {
         powf(self, y)
     }
-    fn abs(self) -> Self {
-        abs(self)
+    #[inline(always)]
+    fn atan2(self, x: Self) -> Self {
+        atan2(self, x)
+    }
+    #[inline(always)]
+    fn hypot(self, y: Self) -> Self {
+        hypot(self, y)
+    }
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        mul_add(self, a, b)
     }
 }

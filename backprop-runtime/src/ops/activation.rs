@@ -1,0 +1,277 @@
+//! Activations, element-wise on any tensor (`[f32; N]`, a batch `[[f32; N]; B]`, ...), with
+//! their scalar forms in [`scalar`].
+//!
+//! Each derivative is written once, in [`scalar`], and the tensor forms map it over the
+//! elements. Derivatives reuse the forward value where the maths allows (sigmoid, tanh).
+
+use super::map;
+use crate::tensor::Tensor;
+
+/// Scalar forms: `f(x: f32, ...) -> f32` and `f_vjp(x, ..., d_out) -> (f32, d_x, ...)`.
+pub mod scalar {
+    use crate::math;
+    use core::f32::consts::{FRAC_1_SQRT_2, PI};
+
+    /// `max(x, 0)` (NaN stays NaN, as in PyTorch).
+    #[inline]
+    pub fn relu(x: f32) -> f32 {
+        if x <= 0.0 {
+            0.0
+        } else {
+            x
+        }
+    }
+
+    /// [`relu`] and its derivative times `d_out`; `relu'(0) = 0`, as in PyTorch.
+    #[inline]
+    pub fn relu_vjp(x: f32, d_out: f32) -> (f32, f32) {
+        (relu(x), if x <= 0.0 { 0.0 } else { d_out })
+    }
+
+    /// `x` for `x > 0`, else `slope * x` (PyTorch's `negative_slope`).
+    #[inline]
+    pub fn leaky_relu(x: f32, slope: f32) -> f32 {
+        if x > 0.0 {
+            x
+        } else {
+            slope * x
+        }
+    }
+
+    /// [`leaky_relu`] and the gradients of `x` and `slope`; at `x = 0` the slope side is taken,
+    /// as in PyTorch.
+    #[inline]
+    pub fn leaky_relu_vjp(x: f32, slope: f32, d_out: f32) -> (f32, f32, f32) {
+        if x > 0.0 {
+            (x, d_out, 0.0)
+        } else {
+            (slope * x, slope * d_out, x * d_out)
+        }
+    }
+
+    /// `1 / (1 + e^-x)`, never exponentiating a positive number, so it cannot overflow.
+    #[inline]
+    pub fn sigmoid(x: f32) -> f32 {
+        if x >= 0.0 {
+            1.0 / (1.0 + math::exp(-x))
+        } else {
+            let e = math::exp(x);
+            e / (1.0 + e)
+        }
+    }
+
+    /// [`sigmoid`] and its derivative `s (1 - s)` times `d_out`.
+    #[inline]
+    pub fn sigmoid_vjp(x: f32, d_out: f32) -> (f32, f32) {
+        let s = sigmoid(x);
+        (s, s * (1.0 - s) * d_out)
+    }
+
+    /// The hyperbolic tangent.
+    #[inline]
+    pub fn tanh(x: f32) -> f32 {
+        math::tanh(x)
+    }
+
+    /// [`tanh`] and its derivative `1 - t^2` times `d_out`.
+    #[inline]
+    pub fn tanh_vjp(x: f32, d_out: f32) -> (f32, f32) {
+        let t = tanh(x);
+        (t, (1.0 - t * t) * d_out)
+    }
+
+    /// `ln(1 + e^x)`, as `max(x, 0) + ln(1 + e^-|x|)` so large `|x|` neither overflows nor
+    /// loses the small term.
+    #[inline]
+    pub fn softplus(x: f32) -> f32 {
+        relu(x) + math::ln_1p(math::exp(-math::abs(x)))
+    }
+
+    /// [`softplus`] and its derivative `sigmoid(x)` times `d_out`.
+    #[inline]
+    pub fn softplus_vjp(x: f32, d_out: f32) -> (f32, f32) {
+        (softplus(x), sigmoid(x) * d_out)
+    }
+
+    /// The standard normal CDF `Phi(x) = erfc(-x / sqrt 2) / 2` (`erfc` keeps the left tail
+    /// accurate where `1 + erf` would cancel).
+    #[inline]
+    fn normal_cdf(x: f32) -> f32 {
+        0.5 * libm::erfcf(-x * FRAC_1_SQRT_2)
+    }
+
+    /// GELU in PyTorch's default (exact, erf) form: `x Phi(x)`.
+    #[inline]
+    pub fn gelu(x: f32) -> f32 {
+        x * normal_cdf(x)
+    }
+
+    /// [`gelu`] and its derivative `Phi(x) + x phi(x)` times `d_out`.
+    #[inline]
+    pub fn gelu_vjp(x: f32, d_out: f32) -> (f32, f32) {
+        let cdf = normal_cdf(x);
+        let pdf = math::exp(-0.5 * x * x) / math::sqrt(2.0 * PI);
+        (x * cdf, (cdf + x * pdf) * d_out)
+    }
+}
+
+/// `d_x[i] += g(x[i], d_out[i])` for every element, where `g` is a scalar vjp's gradient.
+#[inline]
+fn accumulate<T: Tensor>(x: &T, d_x: &mut T, d_out: &T, g: impl Fn(f32, f32) -> f32) {
+    for ((d, x), u) in d_x.flat_mut().iter_mut().zip(x.flat()).zip(d_out.flat()) {
+        *d += g(*x, *u);
+    }
+}
+
+macro_rules! unary_activation {
+    ($($name:ident, $vjp:ident, $doc:literal;)*) => {$(
+        #[doc = concat!($doc, ", element-wise (see [`scalar::", stringify!($name), "`]).")]
+        #[inline]
+        pub fn $name<T: Tensor>(x: &T) -> T {
+            map(x, scalar::$name)
+        }
+
+        #[doc = concat!("[`", stringify!($name), "`] and its vjp.")]
+        #[inline]
+        pub fn $vjp<T: Tensor>(x: &T, d_x: &mut T, d_out: &T) -> T {
+            accumulate(x, d_x, d_out, |x, u| scalar::$vjp(x, u).1);
+            $name(x)
+        }
+    )*};
+}
+
+unary_activation! {
+    relu, relu_vjp, "`max(x, 0)`";
+    sigmoid, sigmoid_vjp, "`1 / (1 + e^-x)`";
+    tanh, tanh_vjp, "The hyperbolic tangent";
+    softplus, softplus_vjp, "`ln(1 + e^x)`";
+    gelu, gelu_vjp, "GELU, `x Phi(x)` (PyTorch's default erf form)";
+}
+
+/// `x` where `x > 0`, else `slope * x`, element-wise (see [`scalar::leaky_relu`]).
+#[inline]
+pub fn leaky_relu<T: Tensor>(x: &T, slope: f32) -> T {
+    map(x, |x| scalar::leaky_relu(x, slope))
+}
+
+/// [`leaky_relu`] and its vjp; returns the value and the gradient of `slope`.
+#[inline]
+pub fn leaky_relu_vjp<T: Tensor>(x: &T, d_x: &mut T, slope: f32, d_out: &T) -> (T, f32) {
+    let mut y = *x;
+    let mut d_slope = 0.0;
+    for ((y, d), u) in y
+        .flat_mut()
+        .iter_mut()
+        .zip(d_x.flat_mut())
+        .zip(d_out.flat())
+    {
+        let (value, dx, ds) = scalar::leaky_relu_vjp(*y, slope, *u);
+        *y = value;
+        *d += dx;
+        d_slope += ds;
+    }
+    (y, d_slope)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::check::{check_vjp, rand};
+    use crate::tensor::Zero;
+
+    type V = [f32; 12];
+
+    /// Random inputs in `[-3, 3)` kept `step` away from the kinks at 0.
+    fn inputs(step: f32) -> V {
+        let mut x: V = rand(5);
+        for v in &mut x {
+            *v *= 3.0;
+            if v.abs() < 2.0 * step {
+                *v += 4.0 * step;
+            }
+        }
+        x
+    }
+
+    #[test]
+    fn kinks_follow_pytorch() {
+        assert_eq!(scalar::relu_vjp(0.0, 1.0), (0.0, 0.0));
+        assert_eq!(scalar::leaky_relu_vjp(0.0, 0.1, 1.0), (0.0, 0.1, 0.0));
+        assert!(scalar::relu(f32::NAN).is_nan());
+    }
+
+    #[test]
+    fn values_by_hand() {
+        assert_eq!(relu(&[-1.0, 0.0, 2.0]), [0.0, 0.0, 2.0]);
+        assert_eq!(leaky_relu(&[-1.0, 2.0], 0.25), [-0.25, 2.0]);
+        assert_eq!(sigmoid(&[0.0]), [0.5]);
+        assert_eq!(softplus(&[0.0]), [core::f32::consts::LN_2]);
+        assert_eq!(gelu(&[0.0, 1e30, -1e30]), [0.0, 1e30, -0.0]);
+        // Phi(1) = 0.8413447460685429...
+        assert!((scalar::gelu(1.0) - 0.841_344_7).abs() < 1e-6);
+    }
+
+    #[test]
+    fn extreme_inputs_stay_finite() {
+        for x in [-1000.0, -100.0, 100.0, 1000.0] {
+            for (y, d) in [
+                scalar::sigmoid_vjp(x, 1.0),
+                scalar::tanh_vjp(x, 1.0),
+                scalar::softplus_vjp(x, 1.0),
+                scalar::gelu_vjp(x, 1.0),
+            ] {
+                assert!(
+                    y.is_finite() && d.is_finite(),
+                    "f({x}) = {y}, f'({x}) = {d}"
+                );
+            }
+        }
+        assert_eq!(scalar::softplus(100.0), 100.0);
+        assert_eq!(scalar::sigmoid(-100.0), libm::expf(-100.0));
+    }
+
+    #[test]
+    fn vjps_match_finite_differences() {
+        let h = 1e-2;
+        let x = inputs(h);
+        type F = fn(&V) -> V;
+        type Vjp = fn(&V, &mut V, &V) -> V;
+        let ops: [(F, Vjp); 5] = [
+            (relu, relu_vjp),
+            (sigmoid, sigmoid_vjp),
+            (tanh, tanh_vjp),
+            (softplus, softplus_vjp),
+            (gelu, gelu_vjp),
+        ];
+        for (f, f_vjp) in ops {
+            check_vjp(f, f_vjp, &x, h);
+        }
+    }
+
+    #[test]
+    fn leaky_relu_vjp_matches_finite_differences() {
+        let h = 1e-2;
+        let (x, slope) = (inputs(h), 0.2);
+        check_vjp(
+            |x| leaky_relu(x, slope),
+            |x, d, u| leaky_relu_vjp(x, d, slope, u).0,
+            &x,
+            h,
+        );
+        let d_slope = |s: &f32, d_s: &mut f32, u: &V| {
+            let (y, g) = leaky_relu_vjp(&x, &mut V::zero(), *s, u);
+            *d_s += g;
+            y
+        };
+        check_vjp(|s: &f32| leaky_relu(&x, *s), d_slope, &slope, h);
+    }
+
+    #[test]
+    fn batches_are_element_wise() {
+        let x: [[f32; 3]; 2] = [[-1.0, 0.5, 2.0], [3.0, -0.5, 0.0]];
+        let mut d_x = [[0.0; 3]; 2];
+        let y = relu_vjp(&x, &mut d_x, &[[1.0; 3]; 2]);
+        assert_eq!(y, [[0.0, 0.5, 2.0], [3.0, 0.0, 0.0]]);
+        assert_eq!(d_x, [[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]]);
+    }
+}

@@ -1,0 +1,98 @@
+//! Differentiable primitives, each a plain function `f` with a hand-written `f_vjp`.
+//!
+//! The `_vjp` functions follow the calling convention of `#[differentiable]` (and of Rust's
+//! `#[autodiff_reverse]`), so differentiable code that calls `f(...)` differentiates through
+//! `f_vjp(...)` without knowing how it is written:
+//!
+//! - arrays are taken by reference and followed directly by their shadow `d_name: &mut T`, into
+//!   which the gradient is **added** (`+=`, never overwritten: the caller zeroes it);
+//! - scalars (`f32`) are taken by value and their gradients are returned after the value, in
+//!   parameter order; with no scalar input, `f_vjp` returns just the value;
+//! - the output's cotangent `d_out` comes last: `f32` for a scalar output, `&Out` for an array.
+//!
+//! ```
+//! use backprop_runtime::ops::{dot, dot_vjp, leaky_relu_vjp};
+//!
+//! let (a, b) = ([1.0, 2.0], [3.0, 4.0]);
+//! let (mut d_a, mut d_b) = ([0.0; 2], [0.0; 2]);
+//! assert_eq!(dot(&a, &b), 11.0);
+//! assert_eq!(dot_vjp(&a, &mut d_a, &b, &mut d_b, 1.0), 11.0);
+//! assert_eq!((d_a, d_b), (b, a));
+//!
+//! // A scalar input's gradient is returned after the value.
+//! let x = [2.0, -3.0];
+//! let mut d_x = [0.0; 2];
+//! let (y, d_slope) = leaky_relu_vjp(&x, &mut d_x, 0.1, &[1.0, 1.0]);
+//! assert_eq!((y, d_x, d_slope), ([2.0, -0.3], [1.0, 0.1], -3.0));
+//! ```
+//!
+//! | family | primitives | shapes |
+//! | --- | --- | --- |
+//! | [`linalg`] | [`dot`], [`matvec`], [`linear`] | `[f32; N]`, weights `[[f32; IN]; OUT]` |
+//! | | [`matmul`], [`linear_batch`] (+ `_into`, `_backward`) | batches `[[f32; K]; M]`, GEMM |
+//! | [`reduce`] | [`sum`], [`mean`] | any tensor -> `f32` |
+//! | [`elementwise`] | [`add`], [`sub`], [`mul`], [`scale`] | any tensor |
+//! | [`activation`] | [`relu`], [`leaky_relu`], [`sigmoid`], [`tanh`], [`softplus`], [`gelu`] | any tensor, and `f32` in [`scalar`] |
+//! | [`softmax`](mod@softmax) | [`log_sum_exp`], [`softmax()`], [`log_softmax`] | one row `[f32; N]` |
+//!
+//! Element-wise primitives and reductions are generic over [`Tensor`], so they
+//! take `[f32; N]` and batches `[[f32; N]; B]` alike; the softmax family works on one `[f32; N]`
+//! row. Scalar forms of the activations (`f32` by value) live in [`scalar`]. Everything is
+//! numerically stable at large magnitudes (see each function), and kinks follow PyTorch
+//! (`relu'(0) = 0`).
+//!
+//! [`Tensor`]: crate::Tensor
+
+pub mod activation;
+pub mod elementwise;
+mod gemm;
+pub mod linalg;
+pub mod reduce;
+pub mod softmax;
+
+pub use activation::{
+    gelu, gelu_vjp, leaky_relu, leaky_relu_vjp, relu, relu_vjp, sigmoid, sigmoid_vjp, softplus,
+    softplus_vjp, tanh, tanh_vjp,
+};
+pub use elementwise::{add, add_vjp, mul, mul_vjp, scale, scale_vjp, sub, sub_vjp};
+#[cfg(feature = "std")]
+pub use linalg::zeroed_box;
+pub use linalg::{
+    dot, dot_vjp, linear, linear_batch, linear_batch_backward, linear_batch_into, linear_batch_vjp,
+    linear_vjp, matmul, matmul_backward, matmul_into, matmul_vjp, matvec, matvec_vjp,
+};
+pub use reduce::{mean, mean_vjp, sum, sum_vjp};
+pub use softmax::{
+    log_softmax, log_softmax_vjp, log_sum_exp, log_sum_exp_vjp, softmax, softmax_vjp,
+};
+
+/// Scalar (`f32` by value) forms of the activations: `sigmoid(x: f32) -> f32` and
+/// `sigmoid_vjp(x, d_out) -> (f32, f32)`, and so on.
+pub mod scalar {
+    pub use super::activation::scalar::*;
+}
+
+use crate::tensor::Tensor;
+
+/// `f` applied to every element of `x`.
+#[inline]
+fn map<T: Tensor>(x: &T, f: impl Fn(f32) -> f32) -> T {
+    let mut y = *x;
+    for v in y.flat_mut() {
+        *v = f(*v);
+    }
+    y
+}
+
+/// `f` applied to every pair of elements of `a` and `b`.
+#[inline]
+fn zip_map<T: Tensor>(a: &T, b: &T, f: impl Fn(f32, f32) -> f32) -> T {
+    let mut y = *a;
+    for (v, w) in y.flat_mut().iter_mut().zip(b.flat()) {
+        *v = f(*v, *w);
+    }
+    y
+}
+
+#[cfg(test)]
+mod check;

@@ -1,0 +1,55 @@
+//! Reductions of a whole tensor to a scalar: `sum`, `mean`.
+
+use crate::tensor::Tensor;
+
+/// The sum of every element of `x`.
+#[inline]
+pub fn sum<T: Tensor>(x: &T) -> f32 {
+    x.flat().iter().sum()
+}
+
+/// [`sum`] and its vjp: every element of `d_x` gets `d_out`.
+#[inline]
+pub fn sum_vjp<T: Tensor>(x: &T, d_x: &mut T, d_out: f32) -> f32 {
+    for d in d_x.flat_mut() {
+        *d += d_out;
+    }
+    sum(x)
+}
+
+/// The mean of every element of `x` (NaN for an empty tensor, as in PyTorch).
+#[inline]
+pub fn mean<T: Tensor>(x: &T) -> f32 {
+    sum(x) / T::LEN as f32
+}
+
+/// [`mean`] and its vjp: every element of `d_x` gets `d_out / len`.
+#[inline]
+pub fn mean_vjp<T: Tensor>(x: &T, d_x: &mut T, d_out: f32) -> f32 {
+    let g = d_out / T::LEN as f32;
+    for d in d_x.flat_mut() {
+        *d += g;
+    }
+    mean(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::check::{check_vjp, rand};
+
+    #[test]
+    fn values_by_hand() {
+        let x = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+        assert_eq!(sum(&x), 21.0);
+        assert_eq!(mean(&x), 3.5);
+        assert!(mean(&[0.0f32; 0]).is_nan());
+    }
+
+    #[test]
+    fn vjps_match_finite_differences() {
+        let x: [[f32; 3]; 4] = rand(1);
+        check_vjp(sum, |x, d_x, u: &f32| sum_vjp(x, d_x, *u), &x, 1e-2);
+        check_vjp(mean, |x, d_x, u: &f32| mean_vjp(x, d_x, *u), &x, 1e-2);
+    }
+}
