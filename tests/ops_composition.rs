@@ -14,7 +14,7 @@ fn loss(w: &[[f32; 4]; 3], b: &[f32; 3], x: &[[f32; 4]; 5], slope: f32) -> f32 {
         + ops::mean(&m)
         + ops::scalar::softplus(slope)
         + ops::log_sum_exp(&g[2])
-        + ops::dot(&ops::tanh(&b), &ops::softmax(&ops::scale(b, slope)))
+        + ops::dot(&ops::tanh(b), &ops::softmax(&ops::scale(b, slope)))
 }
 
 #[test]
