@@ -2,26 +2,18 @@
 //! model reads like its PyTorch definition. Each forward is elementwise over `[f32; N]`.
 
 use crate::differentiable;
-// Method syntax for `exp`/`tanh` without `std` (with `std`, `f32`'s own methods win).
-#[allow(unused_imports)]
-use crate::Float;
 
 macro_rules! activation {
-    ($(#[$doc:meta])* $name:ident, |$x:ident| $body:expr) => {
+    ($(#[$doc:meta])* $name:ident, $op:ident) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
         pub struct $name;
 
         impl $name {
-            /// Applies the activation to every element.
+            /// Applies the activation to every element (on the primitive with a hand-written vjp).
             #[differentiable]
             pub fn forward<const N: usize>(&self, x: &[f32; N]) -> [f32; N] {
-                let mut y = [0.0; N];
-                for i in 0..N {
-                    let $x = x[i];
-                    y[i] = $body;
-                }
-                y
+                crate::ops::$op(x)
             }
         }
 
@@ -54,17 +46,17 @@ macro_rules! activation {
 activation!(
     /// `max(x, 0)`, with gradient 0 at 0 (PyTorch's convention).
     ReLU,
-    |v| if v > 0.0 { v } else { 0.0 }
+    relu
 );
 activation!(
     /// `1 / (1 + e^-x)`, computed without overflow for large `|x|`.
     Sigmoid,
-    |v| if v >= 0.0 { 1.0 / (1.0 + (-v).exp()) } else { v.exp() / (1.0 + v.exp()) }
+    sigmoid
 );
 activation!(
     /// `tanh(x)`.
     Tanh,
-    |v| v.tanh()
+    tanh
 );
 
 #[cfg(test)]
