@@ -1,0 +1,239 @@
+//! Small loop programs, written the way a user would write them.
+
+use backprop::differentiable;
+
+/// `sum_o (W x)_o^2`
+#[differentiable]
+pub fn matvec_sq(w: &[[f32; 3]; 4], x: &[f32; 3]) -> f32 {
+    let mut s = 0.0;
+    for o in 0..4 {
+        let mut z = 0.0;
+        for i in 0..3 {
+            z += w[o][i] * x[i];
+        }
+        s += z * z;
+    }
+    s
+}
+
+/// `sum_o tanh((W x)_o)`
+#[differentiable]
+pub fn matvec_tanh_sum(w: &[[f32; 3]; 4], x: &[f32; 3]) -> f32 {
+    let mut s = 0.0;
+    for o in 0..4 {
+        let mut z = 0.0;
+        for i in 0..3 {
+            z += w[o][i] * x[i];
+        }
+        s += z.tanh();
+    }
+    s
+}
+
+/// Horner's rule, `c[0]` the leading coefficient.
+#[differentiable]
+pub fn horner(c: &[f32; 6], x: f32) -> f32 {
+    let mut acc = 0.0;
+    for i in 0..6 {
+        acc = acc * x + c[i];
+    }
+    acc
+}
+
+/// Horner's rule walking the coefficients backwards, `c[0]` the constant term.
+#[differentiable]
+pub fn horner_rev(c: &[f32; 6], x: f32) -> f32 {
+    let mut acc = 0.0;
+    for i in (0..6).rev() {
+        acc = acc * x + c[i];
+    }
+    acc
+}
+
+/// Eight steps of a scalar tanh recurrence.
+#[differentiable]
+pub fn tanh_rnn(w: f32, x: &[f32; 8]) -> f32 {
+    let mut h = 0.0;
+    for i in 0..8 {
+        h = (w * h + x[i]).tanh();
+    }
+    h * h
+}
+
+/// A running maximum written with `if`, and a Huber-like piecewise function of each element.
+#[differentiable]
+pub fn branchy(x: &[f32; 6]) -> f32 {
+    let mut m = x[0];
+    let mut s = 0.0;
+    for i in 0..6 {
+        if i > 0 && x[i] > m {
+            m = x[i];
+        }
+        let xi = x[i];
+        if xi < -1.0 {
+            s = s - xi - 0.5;
+        } else if xi < 1.0 {
+            s += 0.5 * xi * xi;
+        } else {
+            s += xi - 0.5;
+        }
+    }
+    m * m + s
+}
+
+/// [`branchy`] with the running maximum written as `m = m.max(x[i])`.
+#[differentiable]
+pub fn branchy_fmax(x: &[f32; 6]) -> f32 {
+    let mut m = x[0];
+    let mut s = 0.0;
+    for i in 0..6 {
+        m = m.max(x[i]);
+        let xi = x[i];
+        if xi < -1.0 {
+            s = s - xi - 0.5;
+        } else if xi < 1.0 {
+            s += 0.5 * xi * xi;
+        } else {
+            s += xi - 0.5;
+        }
+    }
+    m * m + s
+}
+
+/// Outer state overwritten by a different formula in each branch.
+#[differentiable]
+pub fn branch_state(x: &[f32; 6], a0: f32) -> f32 {
+    let mut a = a0;
+    for i in 0..6 {
+        if x[i] > 0.0 {
+            a = a * x[i] + 1.0;
+        } else {
+            a = (a * a + x[i]).sin();
+        }
+    }
+    a
+}
+
+/// `sum (A B)^2` with three nested loops.
+#[differentiable]
+pub fn nested_matmul_sq(a: &[[f32; 3]; 2], b: &[[f32; 4]; 3]) -> f32 {
+    let mut s = 0.0;
+    for i in 0..2 {
+        for j in 0..4 {
+            let mut z = 0.0;
+            for k in 0..3 {
+                z += a[i][k] * b[k][j];
+            }
+            s += z * z;
+        }
+    }
+    s
+}
+
+/// A scalar overwritten inside a nested loop (twelve saved values).
+#[differentiable]
+pub fn nested_state(a: &[[f32; 4]; 3], h0: f32) -> f32 {
+    let mut h = h0;
+    for i in 0..3 {
+        for j in 0..4 {
+            h = (h * a[i][j]).sin() + 1.0;
+        }
+    }
+    h
+}
+
+/// `a..=b` with an index offset.
+#[differentiable]
+pub fn inclusive_chain(x: &[f32; 5]) -> f32 {
+    let mut s = 0.0;
+    for i in 1..=4 {
+        s += x[i] * x[i - 1];
+    }
+    s
+}
+
+/// A local array written in one loop and read in two more: a softmax-weighted sum.
+#[differentiable]
+pub fn two_pass(x: &[f32; 5], y: &[f32; 5]) -> f32 {
+    let mut e = [0.0; 5];
+    for i in 0..5 {
+        e[i] = x[i].exp();
+    }
+    let mut s = 0.0;
+    for i in 0..5 {
+        s += e[i];
+    }
+    let mut out = 0.0;
+    for i in 0..5 {
+        out += e[i] / s * y[i];
+    }
+    out
+}
+
+/// Prefix products kept in a local array, each reading the previous one.
+#[differentiable]
+pub fn cumprod_sum(x: &[f32; 5]) -> f32 {
+    let mut p = [0.0; 5];
+    p[0] = x[0];
+    for i in 1..5 {
+        p[i] = p[i - 1] * x[i];
+    }
+    let mut s = 0.0;
+    for i in 0..5 {
+        s += p[i];
+    }
+    s
+}
+
+/// A parameter struct with a differentiable method.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Quad {
+    /// Quadratic coefficients.
+    pub a: [f32; 3],
+    /// Linear coefficient, shared.
+    pub b: f32,
+}
+
+impl backprop::Zero for Quad {
+    fn zero() -> Self {
+        Quad {
+            a: [0.0; 3],
+            b: 0.0,
+        }
+    }
+    fn set_zero(&mut self) {
+        *self = Self::zero();
+    }
+}
+
+impl Quad {
+    /// `sum_i a_i x_i^2 + b x_i`
+    #[differentiable]
+    pub fn eval(&self, x: &[f32; 3]) -> f32 {
+        let mut s = 0.0;
+        for i in 0..3 {
+            s += self.a[i] * x[i] * x[i] + self.b * x[i];
+        }
+        s
+    }
+}
+
+/// An array by value: its gradient is returned.
+#[differentiable]
+pub fn by_value(x: [f32; 4]) -> f32 {
+    let mut s = 0.0;
+    for i in 0..4 {
+        s += x[i] * x[i] * x[i];
+    }
+    s + x[0] * x[3]
+}
+
+/// A const-generic size, also used as a number.
+#[differentiable]
+pub fn mean_sq<const N: usize>(x: &[f32; N]) -> f32 {
+    let mut s = 0.0;
+    for i in 0..N {
+        s += x[i] * x[i];
+    }
+    s / N as f32
+}

@@ -1,0 +1,191 @@
+//! Generated gradients allocate nothing: this test binary's global allocator counts the
+//! allocations made on the current thread, and every `_grad` of the loop tests runs under it.
+
+mod loop_common;
+
+use backprop::Zero;
+use loop_common::gmm::*;
+use loop_common::mlp::*;
+use loop_common::small::*;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+
+struct Counting;
+
+thread_local! {
+    // per thread, so the test harness's own threads do not disturb the count
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded to `System`; the counter neither allocates nor panics.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// How many allocations `f` makes on this thread.
+fn allocations(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    // the check below could fail: a Vec is counted
+    assert!(allocations(|| drop(black_box(vec![1.0f32; 16]))) >= 1);
+}
+
+#[test]
+fn small_loop_gradients_allocate_nothing() {
+    let w = black_box([
+        [0.3f32, -0.2, 0.5],
+        [0.1, 0.4, -0.6],
+        [0.7, 0.2, 0.1],
+        [-0.3, 0.9, 0.2],
+    ]);
+    let x3 = black_box([0.5f32, -1.0, 0.25]);
+    let x5 = black_box([0.3f32, -1.1, 0.7, 1.9, -0.5]);
+    let x6 = black_box([0.9f32, -1.7, 0.3, 2.2, -0.4, 1.3]);
+    let x8 = black_box([0.5f32, -0.3, 0.8, 0.1, -0.6, 0.4, 0.2, -0.1]);
+    let a23 = black_box([[0.1f32, 0.2, 0.3], [0.4, 0.5, 0.6]]);
+    let b34 = black_box([[0.1f32; 4]; 3]);
+    let a34 = black_box([
+        [0.2f32, -0.4, 0.6, 0.1],
+        [0.3, 0.5, -0.2, 0.7],
+        [0.9, -0.1, 0.4, 0.2],
+    ]);
+    let n = allocations(|| {
+        let (mut dw, mut dx3) = (<[[f32; 3]; 4]>::zero(), [0.0f32; 3]);
+        black_box(matvec_sq_grad(&w, &mut dw, &x3, &mut dx3));
+        black_box(matvec_tanh_sum_grad(&w, &mut dw, &x3, &mut dx3));
+        let mut d6 = [0.0f32; 6];
+        black_box(horner_grad(&x6, &mut d6, 0.8));
+        black_box(horner_rev_grad(&x6, &mut d6, 0.8));
+        black_box(branchy_grad(&x6, &mut d6));
+        black_box(branchy_fmax_grad(&x6, &mut d6));
+        black_box(branch_state_grad(&x6, &mut d6, 0.3));
+        let mut d8 = [0.0f32; 8];
+        black_box(tanh_rnn_grad(0.9, &x8, &mut d8));
+        black_box(tanh_rnn_vjp(0.9, &x8, &mut d8, 1.0));
+        let (mut da, mut db) = (<[[f32; 3]; 2]>::zero(), <[[f32; 4]; 3]>::zero());
+        black_box(nested_matmul_sq_grad(&a23, &mut da, &b34, &mut db));
+        let mut d34 = <[[f32; 4]; 3]>::zero();
+        black_box(nested_state_grad(&a34, &mut d34, 0.4));
+        let (mut d5, mut e5) = ([0.0f32; 5], [0.0f32; 5]);
+        black_box(inclusive_chain_grad(&x5, &mut d5));
+        black_box(two_pass_grad(&x5, &mut d5, &x5, &mut e5));
+        black_box(cumprod_sum_grad(&x5, &mut d5));
+        black_box(mean_sq_grad(&x5, &mut d5));
+        let q = black_box(Quad {
+            a: [0.5, -1.0, 2.0],
+            b: 0.7,
+        });
+        let mut dq = Quad::zero();
+        black_box(q.eval_grad(&mut dq, &x3, &mut dx3));
+        black_box(by_value_grad([0.4, -1.2, 0.8, 1.5]));
+    });
+    assert_eq!(n, 0, "the small loop gradients allocated {n} times");
+}
+
+#[test]
+fn mlp_gradients_allocate_nothing() {
+    let layer = |s: f32| Linear {
+        weight: [
+            [0.1 * s, -0.2, 0.3],
+            [0.4, 0.5 * s, -0.6],
+            [0.7, -0.8, 0.9 * s],
+        ],
+        bias: [0.1, -0.1, 0.2],
+    };
+    let l1 = layer(1.0);
+    let m = black_box(Model0 {
+        l1,
+        l2: Linear {
+            weight: [l1.weight[0], l1.weight[1]],
+            bias: [0.1, 0.2],
+        },
+        l3: Linear {
+            weight: [[0.3, -0.1], [0.2, 0.5], [-0.4, 0.6]],
+            bias: [0.0, 0.1, -0.1],
+        },
+    });
+    let x = black_box([[1.0f32, 2.0, 1.5], [3.0, 4.0, 2.3], [5.0, 6.0, 1.2]]);
+    let targets = black_box([0usize, 2, 1]);
+    let w1 = black_box([[0.1f32, 0.3, 0.5], [0.2, 0.4, 0.6]]);
+    let w2 = black_box([[0.2f32, 0.4], [0.3, 0.1]]);
+    let n = allocations(|| {
+        let mut g = Model0::zero();
+        black_box(model0_loss_grad(&m, &mut g, &x, &targets));
+        black_box(model0_loss_fmax_grad(&m, &mut g, &x, &targets));
+        let mut dx = [[0.0f32; 3]; 3];
+        black_box(model0_loss_fmax_vjp(&m, &mut g, &x, &mut dx, &targets, 1.0));
+        let (mut dw1, mut db1, mut dw2, mut db2) = (Zero::zero(), [0.0; 2], Zero::zero(), [0.0; 2]);
+        black_box(sigmoid_mlp_grad(
+            &w1,
+            &mut dw1,
+            &[0.1, 0.2],
+            &mut db1,
+            &w2,
+            &mut dw2,
+            &[0.0; 2],
+            &mut db2,
+            &[0.2, 0.1, 0.3],
+            &[0.7, 0.3],
+        ));
+    });
+    assert_eq!(n, 0, "the MLP gradients allocated {n} times");
+}
+
+#[test]
+fn gmm_gradients_allocate_nothing() {
+    let alphas = black_box([0.1f32, -0.3, 0.5, 0.2, -0.1]);
+    let means2 = black_box([[0.1f32, 0.2]; 5]);
+    let icf2 = black_box([[0.1f32, -0.2, 0.3]; 5]);
+    let x2 = black_box([[0.5f32, -0.5]; 4]);
+    let means10 = black_box([[0.1f32; 10]; 5]);
+    let icf10 = black_box([[0.05f32; 55]; 5]);
+    let x10 = black_box([[0.3f32; 10]; 4]);
+    let n = allocations(|| {
+        let (mut da, mut dm, mut di) = ([0.0f32; 5], [[0.0f32; 2]; 5], [[0.0f32; 3]; 5]);
+        black_box(gmm_objective_grad(
+            &alphas, &mut da, &means2, &mut dm, &icf2, &mut di, &x2, 1.0, 2.0, 0.0,
+        ));
+        let (mut dm, mut di) = ([[0.0f32; 10]; 5], [[0.0f32; 55]; 5]);
+        black_box(gmm_objective_grad(
+            &alphas, &mut da, &means10, &mut dm, &icf10, &mut di, &x10, 1.0, 2.0, 0.0,
+        ));
+        black_box(gmm_objective_vjp(
+            &alphas,
+            &mut da,
+            &means10,
+            &mut dm,
+            &icf10,
+            &mut di,
+            &x10,
+            &mut [[0.0; 10]; 4],
+            1.0,
+            2.0,
+            0.0,
+            1.0,
+        ));
+    });
+    assert_eq!(n, 0, "the GMM gradients allocated {n} times");
+}
