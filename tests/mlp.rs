@@ -2,25 +2,23 @@
 
 mod loop_common;
 
-use backprop::{Tensor, Zero};
+use backprop::{Parameters, Tensor, Zero};
 use loop_common::mlp::*;
 use loop_common::*;
 
-/// Compares a Model0 gradient with PyTorch's, tensor by tensor.
+/// Compares a Model0 gradient with PyTorch's, tensor by tensor, matched by their
+/// `#[derive(Parameters)]` names (`l1.weight`, ...), which are PyTorch's `state_dict` keys.
 #[track_caller]
 fn assert_model0_torch(value: f32, g: &Model0) {
     let f = &fixtures()["model0"];
     assert_close("loss", &[value], &[scalar(&f["value"])], 1e-5, 1e-6);
-    let tensors: [(&str, &[f32]); 6] = [
-        ("l1.weight", g.l1.weight.flat()),
-        ("l1.bias", &g.l1.bias),
-        ("l2.weight", g.l2.weight.flat()),
-        ("l2.bias", &g.l2.bias),
-        ("l3.weight", g.l3.weight.flat()),
-        ("l3.bias", &g.l3.bias),
-    ];
-    for (name, got) in tensors {
-        assert_close(name, got, &flat(&f["grads"][name]), 1e-4, 1e-6);
+    assert_eq!(
+        Model0::TENSORS,
+        f["grads"].as_object().expect("grads").len()
+    );
+    for k in 0..Model0::TENSORS {
+        let name = Model0::name(k);
+        assert_close(&name, g.tensor(k), &flat(&f["grads"][&name]), 1e-4, 1e-6);
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod loop_common;
 
+use backprop::nn::Linear;
 use backprop::Zero;
 use loop_common::gmm::*;
 use loop_common::mlp::*;

@@ -1,31 +1,12 @@
 //! Multilayer perceptrons written as loops: the tutorial's `Model0` with cross-entropy, and a
 //! small sigmoid network with MSE.
 
-use backprop::differentiable;
+use backprop::nn::Linear;
+use backprop::{differentiable, Parameters};
 
-/// A dense layer, PyTorch's layout: `weight[out][in]`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Linear<const IN: usize, const OUT: usize> {
-    /// `[OUT, IN]`
-    pub weight: [[f32; IN]; OUT],
-    /// `[OUT]`
-    pub bias: [f32; OUT],
-}
-
-impl<const IN: usize, const OUT: usize> backprop::Zero for Linear<IN, OUT> {
-    fn zero() -> Self {
-        Linear {
-            weight: [[0.0; IN]; OUT],
-            bias: [0.0; OUT],
-        }
-    }
-    fn set_zero(&mut self) {
-        *self = Self::zero();
-    }
-}
-
-/// The tutorial's `Model0`: Linear(3,3)-ReLU-Linear(3,2)-ReLU-Linear(2,3).
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// The tutorial's `Model0`: Linear(3,3)-ReLU-Linear(3,2)-ReLU-Linear(2,3). Its tensors are named
+/// `l1.weight`, `l1.bias`, ... as in the PyTorch model the fixture comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Parameters)]
 pub struct Model0 {
     /// First layer.
     pub l1: Linear<3, 3>,
@@ -33,19 +14,6 @@ pub struct Model0 {
     pub l2: Linear<3, 2>,
     /// Output layer (logits).
     pub l3: Linear<2, 3>,
-}
-
-impl backprop::Zero for Model0 {
-    fn zero() -> Self {
-        Model0 {
-            l1: Linear::zero(),
-            l2: Linear::zero(),
-            l3: Linear::zero(),
-        }
-    }
-    fn set_zero(&mut self) {
-        *self = Self::zero();
-    }
 }
 
 /// Mean cross-entropy of `Model0` over a batch of three with target classes `targets`

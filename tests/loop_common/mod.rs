@@ -6,9 +6,10 @@ pub mod gmm;
 pub mod mlp;
 pub mod small;
 
+use backprop::nn::Linear;
 use backprop::Tensor;
 use gmm::gmm_constant;
-use mlp::{Linear, Model0};
+use mlp::Model0;
 use serde_json::Value;
 use std::sync::OnceLock;
 

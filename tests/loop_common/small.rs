@@ -1,6 +1,6 @@
 //! Small loop programs, written the way a user would write them.
 
-use backprop::differentiable;
+use backprop::{differentiable, Parameters};
 
 /// `sum_o (W x)_o^2`
 #[differentiable]
@@ -186,24 +186,12 @@ pub fn cumprod_sum(x: &[f32; 5]) -> f32 {
 }
 
 /// A parameter struct with a differentiable method.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Parameters)]
 pub struct Quad {
     /// Quadratic coefficients.
     pub a: [f32; 3],
     /// Linear coefficient, shared.
     pub b: f32,
-}
-
-impl backprop::Zero for Quad {
-    fn zero() -> Self {
-        Quad {
-            a: [0.0; 3],
-            b: 0.0,
-        }
-    }
-    fn set_zero(&mut self) {
-        *self = Self::zero();
-    }
 }
 
 impl Quad {
