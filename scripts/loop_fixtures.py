@@ -146,6 +146,35 @@ def sumsq5(x):
     return (x * x).sum() / x.shape[0]
 
 
+def ring_rnn(w, x):
+    h = [torch.zeros(()), torch.zeros(())]
+    for i in range(6):
+        h[i % 2] = torch.tanh(h[(i + 1) % 2] * w + x[i])
+    return h[0] + 2.0 * h[1]
+
+
+def masked_square(x):
+    y = torch.where(x > 0.0, x * x, x)
+    return (y * torch.arange(1, 6, dtype=torch.float32)).sum()
+
+
+def rev_offset(x):
+    s = torch.ones(())
+    for i in reversed(range(1, 5)):
+        s = s * x[i] + torch.sin(x[i - 1])
+    return s
+
+
+def pair_energy(x):
+    e = torch.zeros(())
+    n = x.shape[0]
+    for i in range(n - 1):
+        for j in range(i + 1, n):
+            d = x[i] - x[j]
+            e = e + 1.0 / (1.0 + d * d)
+    return e
+
+
 def small_cases(gen):
     w43 = rand(4, 3, gen=gen)
     x3 = rand(3, gen=gen)
@@ -166,6 +195,10 @@ def small_cases(gen):
         "quad_method": case(quad_method, a=[0.5, -1.0, 2.0], b=0.7, x=[0.3, -0.6, 1.4]),
         "by_value": case(by_value, x=[0.4, -1.2, 0.8, 1.5]),
         "sumsq5": case(sumsq5, x=[0.1, 0.2, -0.3, 0.4, -0.5]),
+        "ring_rnn": case(ring_rnn, w=0.7, x=[0.5, -0.3, 0.8, 0.1, -0.6, 0.4]),
+        "masked_square": case(masked_square, x=[0.5, -0.3, 1.2, -0.8, 0.7]),
+        "rev_offset": case(rev_offset, x=[0.3, -1.1, 0.7, 1.9, -0.5]),
+        "pair_energy": case(pair_energy, x=[0.3, -1.1, 0.7, 1.9, -0.5, 0.2]),
     }
 
 

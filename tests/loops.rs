@@ -234,3 +234,45 @@ impl<T: backprop::Tensor> FlatRef for T {
         self.flat()
     }
 }
+
+#[test]
+fn ring_buffer_elements_overwritten() {
+    let case = small_case("ring_rnn");
+    let w = scalar(&case["inputs"]["w"]);
+    let x: [f32; 6] = tensor(&case["inputs"]["x"]);
+    let mut dx = [0.0; 6];
+    let (v, dw) = ring_rnn_grad(w, &x, &mut dx);
+    assert_torch(case, v, &[("w", &[dw]), ("x", &dx)]);
+    assert_fd("d_w", &[dw], &w, |&w| ring_rnn(w, &x));
+    assert_fd("d_x", &dx, &x, |x| ring_rnn(w, x));
+}
+
+#[test]
+fn if_without_else_writing_an_element() {
+    let case = small_case("masked_square");
+    let x: [f32; 5] = tensor(&case["inputs"]["x"]);
+    let mut dx = [0.0; 5];
+    let v = masked_square_grad(&x, &mut dx);
+    assert_torch(case, v, &[("x", &dx)]);
+    assert_fd("d_x", &dx, &x, masked_square);
+}
+
+#[test]
+fn reversed_range_with_offset() {
+    let case = small_case("rev_offset");
+    let x: [f32; 5] = tensor(&case["inputs"]["x"]);
+    let mut dx = [0.0; 5];
+    let v = rev_offset_grad(&x, &mut dx);
+    assert_torch(case, v, &[("x", &dx)]);
+    assert_fd("d_x", &dx, &x, rev_offset);
+}
+
+#[test]
+fn const_generic_pairs_loop() {
+    let case = small_case("pair_energy");
+    let x: [f32; 6] = tensor(&case["inputs"]["x"]);
+    let mut dx = [0.0; 6];
+    let v = pair_energy_grad(&x, &mut dx);
+    assert_torch(case, v, &[("x", &dx)]);
+    assert_fd("d_x", &dx, &x, pair_energy);
+}

@@ -102,6 +102,10 @@ fn small_loop_gradients_allocate_nothing() {
         let mut dq = Quad::zero();
         black_box(q.eval_grad(&mut dq, &x3, &mut dx3));
         black_box(by_value_grad([0.4, -1.2, 0.8, 1.5]));
+        black_box(ring_rnn_grad(0.7, &x6, &mut d6));
+        black_box(masked_square_grad(&x5, &mut d5));
+        black_box(rev_offset_grad(&x5, &mut d5));
+        black_box(pair_energy_grad(&x6, &mut d6));
     });
     assert_eq!(n, 0, "the small loop gradients allocated {n} times");
 }

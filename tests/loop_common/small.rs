@@ -225,3 +225,53 @@ pub fn mean_sq<const N: usize>(x: &[f32; N]) -> f32 {
     }
     s / N as f32
 }
+
+/// A two-slot ring buffer: each element is overwritten three times (`i % 2` indices).
+#[differentiable]
+pub fn ring_rnn(w: f32, x: &[f32; 6]) -> f32 {
+    let mut h = [0.0; 2];
+    for i in 0..6 {
+        h[i % 2] = (h[(i + 1) % 2] * w + x[i]).tanh();
+    }
+    h[0] + 2.0 * h[1]
+}
+
+/// An `if` without `else` inside a loop, writing an element of a local array.
+#[differentiable]
+pub fn masked_square(x: &[f32; 5]) -> f32 {
+    let mut y = [0.0; 5];
+    for i in 0..5 {
+        y[i] = x[i];
+        if x[i] > 0.0 {
+            y[i] = x[i] * x[i];
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..5 {
+        s += y[i] * (i as f32 + 1.0);
+    }
+    s
+}
+
+/// A reversed range not starting at zero, with a recurrence.
+#[differentiable]
+pub fn rev_offset(x: &[f32; 5]) -> f32 {
+    let mut s = 1.0;
+    for i in (1..5).rev() {
+        s = s * x[i] + x[i - 1].sin();
+    }
+    s
+}
+
+/// A const-generic bound `N - 1` and a nested loop over the pairs `i < j`.
+#[differentiable]
+pub fn pair_energy<const N: usize>(x: &[f32; N]) -> f32 {
+    let mut e = 0.0;
+    for i in 0..N - 1 {
+        for j in (i + 1)..N {
+            let d = x[i] - x[j];
+            e += 1.0 / (1.0 + d * d);
+        }
+    }
+    e
+}
