@@ -27,4 +27,6 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod snapshot_tests;
