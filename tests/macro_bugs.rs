@@ -26,6 +26,33 @@ fn loop_read_then_overwritten_later() {
     assert_eq!((d0, d1, d2), (2.0, 1.0, 1.5), "got {:?}", (d0, d1, d2));
 }
 
+/// A branch inside a loop: one arm updates `s` by a constant (`s -= 0.25`), the other overwrites
+/// it (`s = s * 0.5`), and `s *= x2` follows. Found with seed 7 (program p1325).
+#[differentiable]
+fn branch_arms_update_and_overwrite_in_a_loop(x0: f32, x1: f32, x2: f32) -> f32 {
+    let mut s = x0;
+    for i in 1..4 {
+        if (i as f32) * x1 < x0 {
+            s -= 0.25;
+        } else {
+            s = s * 0.5;
+        }
+        s *= x2;
+    }
+    s
+}
+
+#[test]
+#[ignore = "macro bug: a loop whose branch arms update and overwrite the same variable gets a wrong gradient"]
+fn loop_branch_update_and_overwrite() {
+    // At (0.7, 0.5, 0.4) the arms run then, else, else: f = (x0 - 0.25) * 0.25 * x2^3, so
+    // df/dx2 = 0.75 * (x0 - 0.25) * x2^2 = 0.054 and df/dx0 = 0.25 * x2^3 = 0.016.
+    let (v, d0, d1, d2) = branch_arms_update_and_overwrite_in_a_loop_grad(0.7, 0.5, 0.4);
+    assert!((v - 0.45 * 0.25 * 0.064).abs() < 1e-6, "{v}");
+    assert!((d0 - 0.016).abs() < 1e-6 && d1 == 0.0, "{d0} {d1}");
+    assert!((d2 - 0.054).abs() < 1e-5, "df/dx2 = {d2}, expected 0.054");
+}
+
 #[test]
 #[ignore = "macro bug: an unread result of an array-returning call does not compile"]
 fn unused_array_call_compiles() {
