@@ -29,6 +29,7 @@ fn loop_read_then_overwritten_later() {
 /// A branch inside a loop: one arm updates `s` by a constant (`s -= 0.25`), the other overwrites
 /// it (`s = s * 0.5`), and `s *= x2` follows. Found with seed 7 (program p1325).
 #[differentiable]
+#[allow(clippy::assign_op_pattern)] // The overwrite is the point: `s *= 0.5` is an update.
 fn branch_arms_update_and_overwrite_in_a_loop(x0: f32, x1: f32, x2: f32) -> f32 {
     let mut s = x0;
     for i in 1..4 {
