@@ -66,6 +66,11 @@ fn main() {
         )
         .unwrap();
     }
+    writeln!(
+        index,
+        "/// The generator's seed and program count.\npub const SEED: u64 = {seed};\n/// How many programs.\npub const COUNT: usize = {count};\n"
+    )
+    .unwrap();
     index += "/// Every generated program, chunk by chunk.\npub const CHUNKS: &[&[Program]] = &[\n";
     for c in 0..chunks {
         writeln!(index, "    chunk_{c:03}::PROGRAMS,").unwrap();

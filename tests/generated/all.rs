@@ -36,6 +36,11 @@ mod chunk_005 {
     include!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/generated/programs_005.rs"));
 }
 
+/// The generator's seed and program count.
+pub const SEED: u64 = 1;
+/// How many programs.
+pub const COUNT: usize = 600;
+
 /// Every generated program, chunk by chunk.
 pub const CHUNKS: &[&[Program]] = &[
     chunk_000::PROGRAMS,
