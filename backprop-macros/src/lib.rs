@@ -29,6 +29,8 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod snapshot_tests;
 /// Makes a struct of tensors a parameter tree: `impl Zero` and `impl Parameters`, tensors
 /// numbered in field order, nested structs flattened, names as PyTorch's `state_dict` keys
