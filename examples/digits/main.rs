@@ -44,24 +44,30 @@ fn main() -> Result<(), Box<dyn Error>> {
         test_set.len()
     );
 
+    println!("per epoch: loss and accuracy on the training set / on the test set");
     let bar = ProgressBar::new(CONFIG.epochs as u64).with_style(ProgressStyle::with_template(
-        "{bar:30} epoch {pos:>2}/{len} {msg}",
+        "{bar:20} {pos:>2}/{len}  {msg}",
     )?);
     let mut history = Vec::new();
     let start = Instant::now();
     let trained = model::train(&train_set, &test_set, CONFIG, |report| {
-        bar.set_message(format!(
-            "loss {:.4} (test {:.4})  accuracy {:.2}% (test {:.2}%)",
+        let line = format!(
+            "loss {:.4} / {:.4}  accuracy {:.2}% / {:.2}%",
             report.train.loss,
             report.test.loss,
             100.0 * report.train.accuracy,
             100.0 * report.test.accuracy,
-        ));
+        );
+        // Every fifth epoch stays on screen above the bar.
+        if report.epoch % 5 == 0 {
+            bar.println(format!("epoch {:>2}  {line}", report.epoch));
+        }
+        bar.set_message(line);
         bar.inc(1);
         history.push(*report);
     })?;
     let elapsed = start.elapsed();
-    bar.finish();
+    bar.finish_and_clear();
 
     let last = history.last().ok_or("no epochs were run")?;
     println!(
