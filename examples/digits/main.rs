@@ -5,7 +5,7 @@
 //! `[0, 1]`. The network is a struct of `backprop::nn` layers with a `#[differentiable]` forward
 //! pass, and the mean cross-entropy of a mini-batch is a `#[differentiable]` loop over samples:
 //! `batch_loss_grad` is the whole backward pass, generated at compile time. Adam with a cosine
-//! learning-rate schedule trains it for 30 epochs (about half a second in release mode), then:
+//! learning-rate schedule trains it for 30 epochs (under a second in release mode), then:
 //!
 //! - the loss and accuracy curves go to `target/digits-curves.png`;
 //! - the trained weights go to `target/digits-mlp.safetensors` (PyTorch's names: `fc1.weight`,

@@ -21,7 +21,21 @@ const GRID: RGBColor = RGBColor(225, 225, 225);
 
 /// Writes the curves of `history` to `path`.
 pub fn curves(history: &[EpochReport], path: &Path) -> Result<(), Box<dyn Error>> {
-    let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
+    let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    draw(history, &mut rgb)?;
+    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut encoder = png::Encoder::new(file, WIDTH, HEIGHT);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(&rgb)?;
+    writer.finish()?;
+    Ok(())
+}
+
+/// Draws the curves into an RGB buffer of `WIDTH * HEIGHT` pixels.
+fn draw(history: &[EpochReport], rgb: &mut [u8]) -> Result<(), Box<dyn Error>> {
+    let root = BitMapBackend::with_buffer(rgb, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let (left, right) = root.split_horizontally(WIDTH / 2);
     let epochs = history.len().max(1) as f32;
