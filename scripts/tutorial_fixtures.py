@@ -5,7 +5,8 @@ Runs the four tutorials of examples/ the way PyTorch's tutorials write them:
 - simple_network: a 10-20-1 ReLU net, MSE, SGD (lr 0.01), one step on a batch of 5 samples;
 - train_regression: a 10-5-1 ReLU net, MSE, SGD (lr 0.01), 1000 full-batch epochs over 100
   samples (targets are a noisy linear function of the inputs); also run in float64 from the
-  same starting point, to show how far float32 rounding alone moves the trajectory;
+  same starting point, to show how far float32 rounding alone moves the trajectory, and in
+  float32 with the gradient summed sample by sample (the example's summation order);
 - manual_update: Model0 (3-3-2-3 ReLU) with mean cross-entropy: the gradients, a hand-written
   SGD step (lr 0.1), two hand-written momentum steps (gamma 0.9, v = gamma v + lr g,
   p = p - v), then 100 iterations of torch.optim.SGD (lr 0.01, momentum 0.9);
@@ -118,6 +119,27 @@ def train(model, x, y, epochs, lr):
     return losses
 
 
+def train_sample_by_sample(model, x, y, epochs, lr):
+    """The same full-batch SGD, with the gradient summed one sample at a time, in order.
+
+    This is the summation order of examples/train_regression.rs (PyTorch's batched run sums
+    in blocks); it shows how much of the difference between the two is summation order alone.
+    """
+    losses = []
+    for _epoch in range(epochs):
+        model.zero_grad()
+        total = 0.0
+        for b in range(len(x)):
+            loss = ((model(x[b]) - y[b]) ** 2).sum() / len(x)
+            loss.backward()  # accumulates into .grad, sample after sample
+            total += loss.item()
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(p.grad, alpha=-lr)
+        losses.append(total)
+    return losses
+
+
 def train_regression():
     torch.manual_seed(1)
     x = torch.randn(100, 10)
@@ -130,6 +152,10 @@ def train_regression():
     model64.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
     losses64 = train(model64, x.double(), y.double(), 1000, 0.01)
 
+    model_seq = RegressionNet()
+    model_seq.load_state_dict(model.state_dict())
+    losses_seq = train_sample_by_sample(model_seq, x, y, 1000, 0.01)
+
     losses = train(model, x, y, 1000, 0.01)
     return {
         "x": floats(x),
@@ -141,6 +167,8 @@ def train_regression():
         "final": params(model),
         "losses_float64": losses64,
         "final_float64": params(model64),
+        "losses_sample_by_sample": losses_seq,
+        "final_sample_by_sample": params(model_seq),
     }
 
 
