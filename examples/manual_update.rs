@@ -154,7 +154,10 @@ fn main() {
 
     let mut model = Model0::initial();
     sgd_by_hand(&mut model, &grads, 0.1);
-    print_matrix("layer1.weight after p -= 0.1 * p.grad", &model.layer1.weight);
+    print_matrix(
+        "layer1.weight after p -= 0.1 * p.grad",
+        &model.layer1.weight,
+    );
 
     let mut model = Model0::initial();
     let mut velocity = Model0::zero();
@@ -164,7 +167,10 @@ fn main() {
         println!("momentum step {step}: loss {l:.7}");
     }
     print_matrix("velocity of layer1.weight", &velocity.layer1.weight);
-    print_matrix("layer1.weight after two momentum steps", &model.layer1.weight);
+    print_matrix(
+        "layer1.weight after two momentum steps",
+        &model.layer1.weight,
+    );
 
     let mut model = Model0::initial();
     train(&mut model, 100, |i, l| {

@@ -80,6 +80,8 @@ pub fn gradients(net: &Net) -> (f32, Net) {
 }
 
 /// The same gradients by the chain rule, written out by hand (for the printout).
+// Index loops, so that the code reads like the subscripts of the derivation.
+#[allow(clippy::needless_range_loop)]
 pub fn gradients_by_hand(net: &Net) -> Net {
     let h = net.hidden(&X);
     let out = net.forward(&X);

@@ -7,9 +7,7 @@ mod manual_update;
 mod tutorial_fixture;
 
 use backprop::Zero;
-use manual_update::{
-    data, loss_and_gradient, momentum_by_hand, sgd_by_hand, train, Model0, X, Y,
-};
+use manual_update::{data, loss_and_gradient, momentum_by_hand, sgd_by_hand, train, Model0, X, Y};
 use tutorial_fixture::*;
 
 /// A few steps on values of order one: only the order of a few float32 roundings differs
@@ -29,7 +27,10 @@ fn the_example_uses_the_fixture_data_and_weights() {
         .collect();
     assert_eq!(Y.as_slice(), y);
     assert_eq!(Model0::initial(), parameters::<Model0>(&f["initial"]));
-    assert_eq!(data::LAYER1_WEIGHT, matrix::<3, 3>(&f["initial"]["layer1.weight"]));
+    assert_eq!(
+        data::LAYER1_WEIGHT,
+        matrix::<3, 3>(&f["initial"]["layer1.weight"])
+    );
 }
 
 #[test]

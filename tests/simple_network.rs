@@ -50,7 +50,13 @@ fn one_sgd_step_matches_pytorch() {
     assert_close("loss", &[l], &[float(&f["loss"])], RTOL, ATOL);
     assert_parameters_close("after the step,", &model, &f["after"], RTOL, ATOL);
     let after = loss(&model, &x, &y);
-    assert_close("loss after", &[after], &[float(&f["loss_after"])], RTOL, ATOL);
+    assert_close(
+        "loss after",
+        &[after],
+        &[float(&f["loss_after"])],
+        RTOL,
+        ATOL,
+    );
     // The step went downhill.
     assert!(after < l);
 }

@@ -49,7 +49,10 @@ fn the_example_embeds_the_fixture_data_and_weights() {
 fn the_loss_trajectory_matches_pytorch() {
     let f = fixture("train_regression");
     let mut model = parameters::<RegressionNet>(&f["initial"]);
-    let (x, y) = (matrix::<SAMPLES, 10>(&f["x"]), matrix::<SAMPLES, 1>(&f["y"]));
+    let (x, y) = (
+        matrix::<SAMPLES, 10>(&f["x"]),
+        matrix::<SAMPLES, 1>(&f["y"]),
+    );
     let mut losses = Vec::new();
     train(&mut model, &x, &y, EPOCHS, 0.01, |epoch, l| {
         assert_eq!(epoch, losses.len());

@@ -1,13 +1,13 @@
 //! `examples/two_layer_sigmoid.rs` against PyTorch's autograd on the same network
 //! (`scripts/tutorial_fixtures.py` wrote `tests/fixtures/tutorials.json`).
 
+mod tutorial_fixture;
 #[allow(dead_code)]
 #[path = "../examples/two_layer_sigmoid.rs"]
 mod two_layer_sigmoid;
-mod tutorial_fixture;
 
-use two_layer_sigmoid::{gradients, gradients_by_hand, Net, X, Y};
 use tutorial_fixture::*;
+use two_layer_sigmoid::{gradients, gradients_by_hand, Net, X, Y};
 
 /// A handful of float32 operations per value; the gradients are as small as 1e-4, so the
 /// tolerance is relative, with an absolute floor far below them.
@@ -41,5 +41,11 @@ fn activations_loss_and_every_gradient_match_pytorch() {
 fn the_chain_rule_by_hand_matches_pytorch_too() {
     let f = fixture("two_layer_sigmoid");
     let by_hand = gradients_by_hand(&Net::tutorial());
-    assert_parameters_close("hand-derived gradient of", &by_hand, &f["grads"], RTOL, ATOL);
+    assert_parameters_close(
+        "hand-derived gradient of",
+        &by_hand,
+        &f["grads"],
+        RTOL,
+        ATOL,
+    );
 }
