@@ -131,6 +131,8 @@ def main():
         fixture = json.load(f)
     default_threads = torch.get_num_threads()
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, default threads {default_threads}")
+    # Other jobs on the machine distort the timings, the multi-threaded ones most.
+    print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     print()
     print("| step | threads | median | fastest |")
     print("|---|---:|---:|---:|")
