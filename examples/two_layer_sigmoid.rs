@@ -114,8 +114,18 @@ fn main() {
     let by_hand = gradients_by_hand(&net);
     println!("loss = {l}");
     for k in 0..Net::TENSORS {
-        println!("d loss / d {}:", Net::name(k));
-        println!("  generated: {:?}", grads.tensor(k));
-        println!("  by hand:   {:?}", by_hand.tensor(k));
+        // Row by row: a weight is [out][in], a bias one row.
+        let width = *Net::shape(k)
+            .dims()
+            .last()
+            .expect("a tensor has a dimension");
+        let (generated, derived) = (grads.tensor(k), by_hand.tensor(k));
+        println!(
+            "d loss / d {} (generated | chain rule by hand):",
+            Net::name(k)
+        );
+        for (g, h) in generated.chunks(width).zip(derived.chunks(width)) {
+            println!("  {g:>14.9?} | {h:>14.9?}");
+        }
     }
 }
