@@ -1,6 +1,6 @@
 //! Gradients of a batch: every sample's gradient added into one accumulator, sequentially
 //! ([`batch_gradient`], `no_std`, no allocation) or on rayon's thread pool
-//! ([`par_batch_gradient`], feature `rayon`).
+//! (`par_batch_gradient`, feature `rayon`).
 //!
 //! Both take a per-sample closure `|model, grad, sample| -> loss` that **adds** the sample's
 //! gradient into `grad` and returns its loss; a generated `_grad` function does exactly that:
@@ -35,7 +35,7 @@
 //!
 //! # Parallel
 //!
-//! [`par_batch_gradient`] splits the batch over rayon's workers. Each worker adds its samples'
+//! `par_batch_gradient` splits the batch over rayon's workers. Each worker adds its samples'
 //! gradients into a zeroed accumulator of its own, and the accumulators are then added
 //! pairwise (a tree reduction). The additions happen in another order than the sequential
 //! loop's, so the two results agree to float rounding, not bit for bit.
