@@ -227,53 +227,46 @@ mod tests {
     }
 
     /// The mean loss and gradient by the textbook formulas, in f64: with `e = w·x + b - y`,
-    /// `d/dw = 2 e x`, `d/db = 2 e`.
-    fn closed_form(m: &Linear<3, 1>, batch: &[Sample]) -> (f64, [f64; 3], f64) {
-        let (mut loss, mut dw, mut db) = (0.0, [0.0; 3], 0.0);
+    /// `d/dw = 2 e x` and `d/db = 2 e`. The gradient is laid out as the model's tensors,
+    /// weight then bias.
+    fn closed_form(m: &Linear<3, 1>, batch: &[Sample]) -> (f64, [f64; 4]) {
+        let (mut loss, mut grad) = (0.0, [0.0; 4]);
         for s in batch {
-            let mut e = m.bias[0] as f64 - s.y as f64;
-            for i in 0..3 {
-                e += m.weight[0][i] as f64 * s.x[i] as f64;
-            }
+            let x = s.x.map(f64::from);
+            let w = m.weight[0].map(f64::from);
+            let e = w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + m.bias[0] as f64 - s.y as f64;
             loss += e * e;
-            for i in 0..3 {
-                dw[i] += 2.0 * e * s.x[i] as f64;
+            for (g, input) in grad.iter_mut().zip([x[0], x[1], x[2], 1.0]) {
+                *g += 2.0 * e * input;
             }
-            db += 2.0 * e;
         }
         let n = batch.len() as f64;
-        (loss / n, dw.map(|d| d / n), db / n)
+        (loss / n, grad.map(|g| g / n))
     }
 
-    fn assert_close(a: f32, b: f64, what: &str) {
-        assert!(
-            (a as f64 - b).abs() <= 1e-5 * (1.0 + b.abs()),
-            "{what}: {a} vs {b}"
-        );
+    /// Asserts that `(loss, grad)` is `scale` times the closed form over `batch`.
+    fn assert_matches(loss: f32, grad: &Linear<3, 1>, batch: &[Sample], scale: f64) {
+        let close = |a: f32, b: f64| (a as f64 - b).abs() <= 1e-5 * (1.0 + b.abs());
+        let (l, g) = closed_form(&model(), batch);
+        assert!(close(loss, scale * l), "loss: {loss} vs {}", scale * l);
+        let ours = grad.weight[0].iter().chain(&grad.bias);
+        for (k, (a, b)) in ours.zip(g).enumerate() {
+            assert!(close(*a, scale * b), "component {k}: {a} vs {}", scale * b);
+        }
     }
 
     #[test]
     fn mean_is_the_textbook_gradient() {
         let batch = samples(50);
         let (loss, grad) = batch_gradient(&model(), &batch, Reduction::Mean, per_sample).unwrap();
-        let (l, dw, db) = closed_form(&model(), &batch);
-        assert_close(loss, l, "loss");
-        for i in 0..3 {
-            assert_close(grad.weight[0][i], dw[i], "weight");
-        }
-        assert_close(grad.bias[0], db, "bias");
+        assert_matches(loss, &grad, &batch, 1.0);
     }
 
     #[test]
     fn sum_is_n_times_the_mean() {
         let batch = samples(40);
         let (loss, grad) = batch_gradient(&model(), &batch, Reduction::Sum, per_sample).unwrap();
-        let (l, dw, db) = closed_form(&model(), &batch);
-        assert_close(loss, 40.0 * l, "loss");
-        for i in 0..3 {
-            assert_close(grad.weight[0][i], 40.0 * dw[i], "weight");
-        }
-        assert_close(grad.bias[0], 40.0 * db, "bias");
+        assert_matches(loss, &grad, &batch, 40.0);
     }
 
     #[test]
@@ -332,12 +325,7 @@ mod tests {
             let (loss, grad) = on_threads(3, || {
                 par_batch_gradient(&model(), &batch, Reduction::Mean, per_sample).unwrap()
             });
-            let (l, dw, db) = closed_form(&model(), &batch);
-            assert_close(loss, l, "loss");
-            for i in 0..3 {
-                assert_close(grad.weight[0][i], dw[i], "weight");
-            }
-            assert_close(grad.bias[0], db, "bias");
+            assert_matches(loss, &grad, &batch, 1.0);
         }
 
         #[test]
