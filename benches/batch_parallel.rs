@@ -73,10 +73,7 @@ fn bench(c: &mut Criterion) {
     };
     let (one, two) = (pool(1), pool(2));
 
-    let mut group = c.benchmark_group(format!(
-        "mlp_{IN}_{HIDDEN}_{CLASSES}_batch_{BATCH} ({} parameters)",
-        Mlp::numel()
-    ));
+    let mut group = c.benchmark_group(format!("mlp_{IN}_{HIDDEN}_{CLASSES}_batch_{BATCH}"));
     group.throughput(Throughput::Elements(BATCH as u64));
     group.bench_function("sequential", |b| {
         b.iter(|| batch_gradient(&model, black_box(&samples), Reduction::Mean, per_sample))

@@ -35,9 +35,10 @@
 //!
 //! # Parallel
 //!
-//! `par_batch_gradient` splits the batch over rayon's workers. Each worker adds its samples'
-//! gradients into a zeroed accumulator of its own, and the accumulators are then added
-//! pairwise (a tree reduction). The additions happen in another order than the sequential
+//! `par_batch_gradient` splits the batch over rayon's workers. Each piece a worker takes adds
+//! its samples' gradients into a zeroed accumulator of its own (about one piece per thread,
+//! more when idle threads steal work), and the accumulators are then added pairwise (a tree
+//! reduction). The additions happen in another order than the sequential
 //! loop's, so the two results agree to float rounding, not bit for bit.
 
 use crate::params::Parameters;
@@ -106,6 +107,9 @@ where
 /// added in a tree. Runs on the current rayon pool: wrap the call in
 /// `ThreadPool::install` to choose the number of threads. Agrees with [`batch_gradient`] to
 /// float rounding (the sums are associated differently).
+///
+/// Each accumulator is a `P` on the heap, but `P::zero()` is built on the worker's stack first:
+/// a model of several megabytes needs a pool with a larger `stack_size`.
 ///
 /// # Errors
 ///
