@@ -6,8 +6,9 @@
 #![no_std]
 #![no_main]
 
+use backprop::batch::{batch_gradient, Reduction};
 use backprop::nn::{Linear, Tanh};
-use backprop::{differentiable, Parameters, Zero};
+use backprop::{differentiable, Parameters};
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use panic_semihosting as _;
@@ -28,28 +29,32 @@ impl Xor {
     }
 }
 
-/// The four XOR cases and their targets.
-const INPUTS: [[f32; 2]; 4] = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
-const TARGETS: [f32; 4] = [0.0, 1.0, 1.0, 0.0];
+/// The four XOR cases: inputs and target.
+const DATA: [([f32; 2], f32); 4] = [
+    ([0.0, 0.0], 0.0),
+    ([0.0, 1.0], 1.0),
+    ([1.0, 0.0], 1.0),
+    ([1.0, 1.0], 0.0),
+];
 
-/// Mean squared error over the whole data set (full-batch gradient descent).
+/// The squared error of one case.
 #[differentiable(wrt(model))]
-fn loss(model: &Xor, x: &[[f32; 2]; 4], y: &[f32; 4]) -> f32 {
-    let mut total = 0.0;
-    for b in 0..4 {
-        let out = model.forward(&x[b]);
-        let e = out[0] - y[b];
-        total += e * e;
-    }
-    total / 4.0
+fn squared_error(model: &Xor, x: &[f32; 2], y: f32) -> f32 {
+    let out = model.forward(x);
+    let e = out[0] - y;
+    e * e
 }
 
-/// The generated gradient behind a call that is never inlined, so that its code has a symbol
-/// of its own to measure (`docs/embedded.md`).
+/// The mean squared error over the data set and its gradient (full-batch gradient descent),
+/// summed case by case without an allocator. Never inlined, so that the gradient's code has
+/// a symbol of its own to measure (`docs/embedded.md`).
 #[inline(never)]
 #[no_mangle]
-fn xor_loss_grad(model: &Xor, grad: &mut Xor) -> f32 {
-    loss_grad(model, grad, &INPUTS, &TARGETS)
+fn xor_loss_grad(model: &Xor) -> (f32, Xor) {
+    batch_gradient(model, &DATA, Reduction::Mean, |m, grad, (x, y)| {
+        squared_error_grad(m, grad, x, *y)
+    })
+    .expect("the data set is not empty")
 }
 
 /// Plain SGD, `w -= lr * g`, over every tensor of the parameter tree.
@@ -78,18 +83,20 @@ fn main() -> ! {
         tanh: Tanh,
         out: Linear::from_parts([[0.36, -0.42, 0.18, -0.27]], [0.07]),
     };
-    let mut grad = Xor::zero();
     hprintln!("training a 2-4-1 net on XOR: {} parameters", Xor::numel());
-    let mut current = 0.0;
+    let mut current = f32::NAN;
+    // EPOCHS steps; the last pass only measures the loss of the trained model.
     for epoch in 0..=EPOCHS {
-        grad.set_zero();
-        current = xor_loss_grad(&model, &mut grad);
+        let grad;
+        (current, grad) = xor_loss_grad(&model);
         if epoch % 200 == 0 {
             hprintln!("epoch {}: loss {}", epoch, current);
         }
-        sgd_step(&mut model, &grad, LEARNING_RATE);
+        if epoch < EPOCHS {
+            sgd_step(&mut model, &grad, LEARNING_RATE);
+        }
     }
-    for (x, y) in INPUTS.iter().zip(TARGETS) {
+    for (x, y) in &DATA {
         let [prediction] = model.forward(x);
         hprintln!("xor({}, {}) = {} (target {})", x[0], x[1], prediction, y);
     }
