@@ -38,8 +38,8 @@
 //! `par_batch_gradient` splits the batch over rayon's workers. Each piece a worker takes adds
 //! its samples' gradients into a zeroed accumulator of its own (about one piece per thread,
 //! more when idle threads steal work), and the accumulators are then added pairwise (a tree
-//! reduction). The additions happen in another order than the sequential
-//! loop's, so the two results agree to float rounding, not bit for bit.
+//! reduction). The additions happen in another order than the sequential loop's, so the two
+//! results agree to float rounding, not bit for bit.
 
 use crate::params::Parameters;
 use core::fmt;
