@@ -7,6 +7,7 @@
 extern crate self as backprop_runtime;
 
 pub mod anomaly;
+pub mod batch;
 #[cfg(feature = "std")]
 pub mod gradcheck;
 #[cfg(feature = "std")]

@@ -1,0 +1,347 @@
+//! Gradients of a batch: every sample's gradient added into one accumulator, sequentially
+//! ([`batch_gradient`], `no_std`, no allocation) or on rayon's thread pool
+//! (`par_batch_gradient`, feature `rayon`).
+//!
+//! Both take a per-sample closure `|model, grad, sample| -> loss` that **adds** the sample's
+//! gradient into `grad` and returns its loss; a generated `_grad` function does exactly that:
+//!
+//! ```
+//! use backprop_runtime::batch::{batch_gradient, Reduction};
+//! use backprop_runtime::differentiable;
+//!
+//! /// Squared error of a line `w x + b` (the model is `[w, b]`).
+//! #[differentiable(wrt(m))]
+//! fn sq_err(m: &[f32; 2], x: f32, y: f32) -> f32 {
+//!     let e = m[0] * x + m[1] - y;
+//!     e * e
+//! }
+//!
+//! let samples = [(1.0, 3.0), (2.0, 5.0)];
+//! let model = [0.0, 0.0];
+//! let (loss, grad) = batch_gradient(&model, &samples, Reduction::Mean, |m, g, &(x, y)| {
+//!     sq_err_grad(m, g, x, y)
+//! })?;
+//! // Mean of 3² and 5²; d/dw = mean of 2·e·x = (-6 - 20) / 2, d/db = mean of 2·e = (-6 - 10) / 2.
+//! assert_eq!((loss, grad), (17.0, [-13.0, -8.0]));
+//! # Ok::<(), backprop_runtime::batch::BatchError>(())
+//! ```
+//!
+//! # Mean or sum
+//!
+//! [`Reduction::Mean`] (PyTorch's default `reduction="mean"`) returns the average loss and the
+//! gradient of the average: a learning rate then means the same at any batch size.
+//! [`Reduction::Sum`] returns the sum of the losses and of the gradients (`n` times the mean).
+//! An empty batch has no mean ([`BatchError::Empty`]); its sum is zero.
+//!
+//! # Parallel
+//!
+//! `par_batch_gradient` splits the batch over rayon's workers. Each piece a worker takes adds
+//! its samples' gradients into a zeroed accumulator of its own (about one piece per thread,
+//! more when idle threads steal work), and the accumulators are then added pairwise (a tree
+//! reduction). The additions happen in another order than the sequential loop's, so the two
+//! results agree to float rounding, not bit for bit.
+
+use crate::params::Parameters;
+use core::fmt;
+
+/// How per-sample losses and gradients are combined, as PyTorch's `reduction` argument.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Reduction {
+    /// The average over the batch: the loss `(1/n) Σ lossᵢ` and its gradient.
+    #[default]
+    Mean,
+    /// The sum over the batch: the loss `Σ lossᵢ` and its gradient.
+    Sum,
+}
+
+/// Why a batch gradient could not be computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BatchError {
+    /// [`Reduction::Mean`] of a batch with no sample.
+    Empty,
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BatchError::Empty => f.write_str("the mean over an empty batch is undefined"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for BatchError {}
+
+/// The loss and gradient of `model` over `samples`, one sample at a time.
+///
+/// `per_sample(model, grad, sample)` must add the sample's gradient into `grad` and return its
+/// loss (a generated `NAME_grad` does both). The gradient accumulator is zeroed here; the
+/// result is combined as `reduction` says (see the [module docs](self)). Needs neither `std`
+/// nor an allocator.
+///
+/// # Errors
+///
+/// [`BatchError::Empty`] for [`Reduction::Mean`] of an empty batch.
+pub fn batch_gradient<P, S, F>(
+    model: &P,
+    samples: &[S],
+    reduction: Reduction,
+    mut per_sample: F,
+) -> Result<(f32, P), BatchError>
+where
+    P: Parameters,
+    F: FnMut(&P, &mut P, &S) -> f32,
+{
+    check(samples.len(), reduction)?;
+    let mut grad = P::zero();
+    let mut loss = 0.0;
+    for sample in samples {
+        loss += per_sample(model, &mut grad, sample);
+    }
+    Ok(reduce(loss, grad, samples.len(), reduction))
+}
+
+/// [`batch_gradient`] with the samples spread over rayon's thread pool (feature `rayon`).
+///
+/// Each worker accumulates into a zeroed gradient of its own; the partial gradients are then
+/// added in a tree. Runs on the current rayon pool: wrap the call in
+/// `ThreadPool::install` to choose the number of threads. Agrees with [`batch_gradient`] to
+/// float rounding (the sums are associated differently).
+///
+/// Each accumulator is a `P` on the heap, but `P::zero()` is built on the worker's stack first:
+/// a model of several megabytes needs a pool with a larger `stack_size`.
+///
+/// # Errors
+///
+/// [`BatchError::Empty`] for [`Reduction::Mean`] of an empty batch.
+#[cfg(feature = "rayon")]
+pub fn par_batch_gradient<P, S, F>(
+    model: &P,
+    samples: &[S],
+    reduction: Reduction,
+    per_sample: F,
+) -> Result<(f32, P), BatchError>
+where
+    P: Parameters + Send + Sync,
+    S: Sync,
+    F: Fn(&P, &mut P, &S) -> f32 + Sync,
+{
+    use rayon::prelude::*;
+
+    /// One worker's running sums, boxed so that folding a sample moves a pointer rather than
+    /// the whole gradient.
+    struct Partial<P> {
+        loss: f32,
+        grad: P,
+    }
+    let zeroed = || {
+        Box::new(Partial {
+            loss: 0.0,
+            grad: P::zero(),
+        })
+    };
+
+    check(samples.len(), reduction)?;
+    let total = samples
+        .par_iter()
+        .fold(zeroed, |mut acc, sample| {
+            acc.loss += per_sample(model, &mut acc.grad, sample);
+            acc
+        })
+        .reduce(zeroed, |mut a, b| {
+            a.loss += b.loss;
+            add_into(&mut a.grad, &b.grad);
+            a
+        });
+    let Partial { loss, grad } = *total;
+    Ok(reduce(loss, grad, samples.len(), reduction))
+}
+
+fn check(len: usize, reduction: Reduction) -> Result<(), BatchError> {
+    if len == 0 && reduction == Reduction::Mean {
+        return Err(BatchError::Empty);
+    }
+    Ok(())
+}
+
+/// Applies the reduction to the summed loss and gradient of `len` samples.
+fn reduce<P: Parameters>(loss: f32, mut grad: P, len: usize, reduction: Reduction) -> (f32, P) {
+    match reduction {
+        Reduction::Sum => (loss, grad),
+        Reduction::Mean => {
+            let scale = 1.0 / len as f32;
+            for k in 0..P::TENSORS {
+                for g in grad.tensor_mut(k) {
+                    *g *= scale;
+                }
+            }
+            (loss * scale, grad)
+        }
+    }
+}
+
+/// `acc += g`, tensor by tensor.
+#[cfg(feature = "rayon")]
+fn add_into<P: Parameters>(acc: &mut P, g: &P) {
+    for k in 0..P::TENSORS {
+        for (a, b) in acc.tensor_mut(k).iter_mut().zip(g.tensor(k)) {
+            *a += b;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::Linear;
+    use crate::{differentiable, Zero};
+
+    /// `(w · x + b - y)²` for a linear model with three inputs and one output.
+    #[differentiable(wrt(model))]
+    fn squared_error(model: &Linear<3, 1>, x: &[f32; 3], y: f32) -> f32 {
+        let out = model.forward(x);
+        let e = out[0] - y;
+        e * e
+    }
+
+    struct Sample {
+        x: [f32; 3],
+        y: f32,
+    }
+
+    fn samples(n: usize) -> Vec<Sample> {
+        // Deterministic, varied inputs without a random number generator.
+        (0..n)
+            .map(|i| {
+                let t = i as f32;
+                Sample {
+                    x: [(0.37 * t).sin(), (0.11 * t).cos(), 0.01 * t - 1.0],
+                    y: (0.05 * t).sin() * 2.0,
+                }
+            })
+            .collect()
+    }
+
+    fn model() -> Linear<3, 1> {
+        Linear::from_parts([[0.5, -0.25, 0.75]], [0.1])
+    }
+
+    fn per_sample(m: &Linear<3, 1>, g: &mut Linear<3, 1>, s: &Sample) -> f32 {
+        squared_error_grad(m, g, &s.x, s.y)
+    }
+
+    /// The mean loss and gradient by the textbook formulas, in f64: with `e = w·x + b - y`,
+    /// `d/dw = 2 e x` and `d/db = 2 e`. The gradient is laid out as the model's tensors,
+    /// weight then bias.
+    fn closed_form(m: &Linear<3, 1>, batch: &[Sample]) -> (f64, [f64; 4]) {
+        let (mut loss, mut grad) = (0.0, [0.0; 4]);
+        for s in batch {
+            let x = s.x.map(f64::from);
+            let w = m.weight[0].map(f64::from);
+            let e = w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + m.bias[0] as f64 - s.y as f64;
+            loss += e * e;
+            for (g, input) in grad.iter_mut().zip([x[0], x[1], x[2], 1.0]) {
+                *g += 2.0 * e * input;
+            }
+        }
+        let n = batch.len() as f64;
+        (loss / n, grad.map(|g| g / n))
+    }
+
+    /// Asserts that `(loss, grad)` is `scale` times the closed form over `batch`.
+    fn assert_matches(loss: f32, grad: &Linear<3, 1>, batch: &[Sample], scale: f64) {
+        let close = |a: f32, b: f64| (a as f64 - b).abs() <= 1e-5 * (1.0 + b.abs());
+        let (l, g) = closed_form(&model(), batch);
+        assert!(close(loss, scale * l), "loss: {loss} vs {}", scale * l);
+        let ours = grad.weight[0].iter().chain(&grad.bias);
+        for (k, (a, b)) in ours.zip(g).enumerate() {
+            assert!(close(*a, scale * b), "component {k}: {a} vs {}", scale * b);
+        }
+    }
+
+    #[test]
+    fn mean_is_the_textbook_gradient() {
+        let batch = samples(50);
+        let (loss, grad) = batch_gradient(&model(), &batch, Reduction::Mean, per_sample).unwrap();
+        assert_matches(loss, &grad, &batch, 1.0);
+    }
+
+    #[test]
+    fn sum_is_n_times_the_mean() {
+        let batch = samples(40);
+        let (loss, grad) = batch_gradient(&model(), &batch, Reduction::Sum, per_sample).unwrap();
+        assert_matches(loss, &grad, &batch, 40.0);
+    }
+
+    #[test]
+    fn an_empty_batch_has_a_sum_but_no_mean() {
+        let none: &[Sample] = &[];
+        assert_eq!(
+            batch_gradient(&model(), none, Reduction::Mean, per_sample),
+            Err(BatchError::Empty)
+        );
+        let (loss, grad) = batch_gradient(&model(), none, Reduction::Sum, per_sample).unwrap();
+        assert_eq!((loss, grad), (0.0, Linear::zero()));
+        assert_eq!(
+            BatchError::Empty.to_string(),
+            "the mean over an empty batch is undefined"
+        );
+    }
+
+    #[cfg(feature = "rayon")]
+    mod parallel {
+        use super::*;
+
+        /// Runs `f` on a pool of `threads` workers, whatever the machine's core count.
+        fn on_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(f)
+        }
+
+        #[test]
+        fn parallel_equals_sequential() {
+            let batch = samples(1000);
+            for reduction in [Reduction::Mean, Reduction::Sum] {
+                let (seq_loss, seq) =
+                    batch_gradient(&model(), &batch, reduction, per_sample).unwrap();
+                for threads in [1, 2, 4, 7] {
+                    let (loss, grad) = on_threads(threads, || {
+                        par_batch_gradient(&model(), &batch, reduction, per_sample).unwrap()
+                    });
+                    // Reassociated f32 sums of 1000 terms: a few ulps of the total each.
+                    let close = |a: f32, b: f32| (a - b).abs() <= 1e-5 * (1.0 + b.abs());
+                    assert!(close(loss, seq_loss), "{threads}: {loss} vs {seq_loss}");
+                    for k in 0..2 {
+                        for (a, b) in grad.tensor(k).iter().zip(seq.tensor(k)) {
+                            assert!(close(*a, *b), "{reduction:?} {threads}: {a} vs {b}");
+                        }
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn parallel_mean_is_the_textbook_gradient() {
+            let batch = samples(333);
+            let (loss, grad) = on_threads(3, || {
+                par_batch_gradient(&model(), &batch, Reduction::Mean, per_sample).unwrap()
+            });
+            assert_matches(loss, &grad, &batch, 1.0);
+        }
+
+        #[test]
+        fn parallel_empty_batch() {
+            let none: &[Sample] = &[];
+            assert_eq!(
+                par_batch_gradient(&model(), none, Reduction::Mean, per_sample),
+                Err(BatchError::Empty)
+            );
+            let (loss, grad) =
+                par_batch_gradient(&model(), none, Reduction::Sum, per_sample).unwrap();
+            assert_eq!((loss, grad), (0.0, Linear::zero()));
+        }
+    }
+}
