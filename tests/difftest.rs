@@ -6,8 +6,7 @@
 //! A longer run with other programs:
 //! `cargo run -p backprop-difftest -- --seed 7 --count 5000 && cargo test --release --test difftest`
 //! (and `cargo run -p backprop-difftest` to restore the committed set). `DIFFTEST_POINTS=20`
-//! tries more points per program; `DIFFTEST_ALL=1` includes the committed programs that expose
-//! known macro bugs (`KNOWN_BUGS`).
+//! tries more points per program.
 use backprop::differentiable;
 
 /// One generated program, through its flat harness.
@@ -261,11 +260,6 @@ fn check(p: &Program, seed: u64, points: usize, tally: &mut Tally) {
     tally.programs += 1;
 }
 
-/// Programs of the committed set (seed 1) that expose a known macro bug, with the minimal
-/// reproducer in `tests/macro_bugs.rs`. They are checked by the ignored test below, so the
-/// main test guards everything else; drop a name once its bug is fixed.
-const KNOWN_BUGS: &[&str] = &["p118", "p200", "p440"];
-
 fn points_per_program() -> usize {
     std::env::var("DIFFTEST_POINTS")
         .ok()
@@ -273,36 +267,20 @@ fn points_per_program() -> usize {
         .unwrap_or(3)
 }
 
-fn run_all(select: impl Fn(&str) -> bool) -> Tally {
+fn run_all() -> Tally {
     let points = points_per_program();
     let mut tally = Tally::default();
     for (c, chunk) in CHUNKS.iter().enumerate() {
         for (i, p) in chunk.iter().enumerate() {
-            if select(p.name) {
-                check(p, (c * 1000 + i) as u64, points, &mut tally);
-            }
+            check(p, (c * 1000 + i) as u64, points, &mut tally);
         }
     }
     tally
 }
 
 #[test]
-#[ignore = "macro bug: loop variables overwritten after being read (see tests/macro_bugs.rs)"]
-fn known_mismatches() {
-    let tally = run_all(|name| KNOWN_BUGS.contains(&name));
-    assert!(
-        tally.failures.is_empty(),
-        "{} mismatches:\n{}",
-        tally.failures.len(),
-        tally.failures.join("\n")
-    );
-}
-
-#[test]
 fn generated_gradients_match_central_differences() {
-    // Another seed makes other programs: then every program counts.
-    let committed = SEED == 1 && COUNT == 600 && std::env::var("DIFFTEST_ALL").is_err();
-    let tally = run_all(|name| !(committed && KNOWN_BUGS.contains(&name)));
+    let tally = run_all();
     println!(
         "difftest: {} programs, {} points compared, {} points skipped near a branch",
         tally.programs, tally.points, tally.skipped

@@ -78,7 +78,6 @@ fn tanh_recurrence_eight_steps() {
 }
 
 #[test]
-#[ignore = "macro bug: `if` in a loop records one branch decision for all iterations (tests/macro_bugs.rs)"]
 fn running_max_with_if_and_piecewise_branches() {
     let case = small_case("branchy");
     let x: [f32; 6] = tensor(&case["inputs"]["x"]);

@@ -22,9 +22,9 @@ fn assert_model0_torch(value: f32, g: &Model0) {
     }
 }
 
-// The macro replays branch decisions inside loops wrongly (tests/macro_bugs.rs), but a
-// log-sum-exp's gradient does not depend on which element the shift `mx` came from (its
-// contributions cancel), so this one is right anyway.
+// The running maximum with `if` records one branch decision per iteration; a log-sum-exp's
+// gradient does not depend on which element the shift `mx` came from (its contributions cancel),
+// so this also checks that the shift's adjoint cancels.
 #[test]
 fn model0_cross_entropy_running_max_with_if() {
     let (m, x, targets) = model0_inputs();

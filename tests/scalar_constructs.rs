@@ -165,7 +165,7 @@ twin! {
     }
 }
 
-// A const generic as a loop bound (as the only use in a cast, see tests/macro_bugs.rs).
+// A const generic as a loop bound (its only use, in the range).
 twin! {
     #[differentiable]
     fn repeated<const N: usize>(x: f32) -> f32 {

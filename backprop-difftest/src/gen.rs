@@ -791,7 +791,7 @@ impl Gen {
             }
             15 => {
                 // An array-returning differentiable helper, its result read at once (an unread
-                // one is a known macro bug: tests/macro_bugs/unused_array_call.rs).
+                // one is covered by tests/regressions/unused_array_call.rs).
                 let muts = env.mutable_scalars();
                 if muts.is_empty() {
                     return self.stmt(env, depth, out);

@@ -18,126 +18,110 @@ pub struct Activity {
 /// Decides how each overwritten value is kept and which branch decisions are recorded.
 pub fn plan_saves(func: &mut Function, errors: &mut Errors) {
     let mut body = std::mem::take(&mut func.body);
-    let mut reported = HashSet::new();
-    plan_block(func, &mut body, &mut reported, errors, &mut 0);
+    let mut planner = SavePlanner {
+        reported: HashSet::new(),
+        errors,
+        locals: 0,
+        loops: Vec::new(),
+    };
+    planner.plan_block(func, &mut body);
     func.body = body;
 }
 
-/// Returns whether the block writes to a stack buffer.
-fn plan_block(
-    func: &mut Function,
-    block: &mut Block,
-    reported: &mut HashSet<RegionId>,
-    errors: &mut Errors,
-    locals: &mut usize,
-) -> bool {
-    let mut buffered = false;
-    for stmt in &mut block.stmts {
-        match stmt {
-            Stmt::Assign {
-                place,
-                op,
-                save,
-                regions,
-                span,
-                ..
-            } => {
-                let Base::Var(var) = place.base else { continue };
-                let v = &func.vars[var];
-                let between = &regions[v.depth.min(regions.len())..];
-                *save = if v.if_result {
-                    Save::None
-                } else if between.is_empty() {
-                    *locals += 1;
-                    Save::Local(*locals - 1)
-                } else if *op != AssignOp::Set
-                    && !func.regions[between[0]].non_accumulating.contains(&var)
-                {
-                    Save::None
-                } else {
-                    let loops: Vec<RegionId> = regions
-                        .iter()
-                        .copied()
-                        .filter(|r| func.regions[*r].loop_info.is_some())
-                        .collect();
-                    let name = v.name.clone();
-                    check_static_bounds(func, &loops, &name, *span, reported, errors);
-                    func.buffers.push(Buffer {
-                        is_bool: false,
-                        loops,
-                        label: format!("saved_{name}"),
-                    });
-                    buffered = true;
-                    Save::Buffer(func.buffers.len() - 1)
-                };
-            }
-            Stmt::For { body, .. } => buffered |= plan_block(func, body, reported, errors, locals),
-            Stmt::If {
-                region,
-                then,
-                els,
-                record,
-                ..
-            } => {
-                let inner = plan_block(func, then, reported, errors, locals)
-                    | plan_block(func, els, reported, errors, locals);
-                let depth = func.regions[*region].depth;
-                if inner && depth > 0 {
-                    let loops = enclosing_loops(func, *region);
-                    func.buffers.push(Buffer {
-                        is_bool: true,
-                        loops,
-                        label: "took_branch".into(),
-                    });
-                    *record = Some(func.buffers.len() - 1);
-                }
-                buffered |= inner;
-            }
-            Stmt::Let(_) | Stmt::Decl { .. } => {}
-        }
-    }
-    buffered
+struct SavePlanner<'e> {
+    /// Loops already reported as needing a static bound.
+    reported: HashSet<RegionId>,
+    errors: &'e mut Errors,
+    /// Local saves allocated so far.
+    locals: usize,
+    /// The loops enclosing the statement being planned, outermost first.
+    loops: Vec<RegionId>,
 }
 
-/// The loops enclosing a region, outermost first (found through the region depths recorded by
-/// the statements that write inside it).
-fn enclosing_loops(func: &Function, region: RegionId) -> Vec<RegionId> {
-    let mut found = None;
-    find_stack(&func.body, region, &mut Vec::new(), &mut found);
-    found
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| func.regions[*r].loop_info.is_some())
-        .collect()
-}
-
-fn find_stack(
-    block: &Block,
-    target: RegionId,
-    stack: &mut Vec<RegionId>,
-    found: &mut Option<Vec<RegionId>>,
-) {
-    for stmt in &block.stmts {
-        match stmt {
-            Stmt::For { region, body, .. } => {
-                stack.push(*region);
-                find_stack(body, target, stack, found);
-                stack.pop();
-            }
-            Stmt::If {
-                region, then, els, ..
-            } => {
-                if *region == target {
-                    *found = Some(stack.clone());
-                    return;
+impl SavePlanner<'_> {
+    /// Returns whether the block writes to a stack buffer.
+    fn plan_block(&mut self, func: &mut Function, block: &mut Block) -> bool {
+        let mut buffered = false;
+        for stmt in &mut block.stmts {
+            match stmt {
+                Stmt::Assign {
+                    place,
+                    op,
+                    save,
+                    regions,
+                    span,
+                    ..
+                } => {
+                    let Base::Var(var) = place.base else { continue };
+                    let v = &func.vars[var];
+                    let between = &regions[v.depth.min(regions.len())..];
+                    *save = if v.if_result {
+                        Save::None
+                    } else if between.is_empty() {
+                        self.locals += 1;
+                        Save::Local(self.locals - 1)
+                    } else if *op != AssignOp::Set
+                        && !func.regions[between[0]].non_accumulating.contains(&var)
+                    {
+                        let region = &mut func.regions[between[0]];
+                        if !region.entry_saves.iter().any(|(v, _)| *v == var) {
+                            region.entry_saves.push((var, self.locals));
+                            self.locals += 1;
+                        }
+                        Save::None
+                    } else {
+                        let loops: Vec<RegionId> = regions
+                            .iter()
+                            .copied()
+                            .filter(|r| func.regions[*r].loop_info.is_some())
+                            .collect();
+                        let name = v.name.clone();
+                        check_static_bounds(
+                            func,
+                            &loops,
+                            &name,
+                            *span,
+                            &mut self.reported,
+                            self.errors,
+                        );
+                        func.buffers.push(Buffer {
+                            is_bool: false,
+                            loops,
+                            label: format!("saved_{name}"),
+                        });
+                        buffered = true;
+                        Save::Buffer(func.buffers.len() - 1)
+                    };
                 }
-                stack.push(*region);
-                find_stack(then, target, stack, found);
-                find_stack(els, target, stack, found);
-                stack.pop();
+                Stmt::For { region, body, .. } => {
+                    self.loops.push(*region);
+                    buffered |= self.plan_block(func, body);
+                    self.loops.pop();
+                }
+                Stmt::If {
+                    region,
+                    then,
+                    els,
+                    record,
+                    ..
+                } => {
+                    let inner = self.plan_block(func, then) | self.plan_block(func, els);
+                    let depth = func.regions[*region].depth;
+                    if inner && depth > 0 {
+                        // One decision per iteration of every enclosing loop.
+                        func.buffers.push(Buffer {
+                            is_bool: true,
+                            loops: self.loops.clone(),
+                            label: "took_branch".into(),
+                        });
+                        *record = Some(func.buffers.len() - 1);
+                    }
+                    buffered |= inner;
+                }
+                Stmt::Let(_) | Stmt::Decl { .. } => {}
             }
-            _ => {}
         }
+        buffered
     }
 }
 

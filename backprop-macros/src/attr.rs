@@ -20,11 +20,17 @@ pub struct Args {
 
 pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
     let mut args = Args::default();
+    // syn reports "unexpected end of input" at the call site: point at the last token instead.
+    let last = tokens.clone().into_iter().last().map(|t| t.span());
     let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
         Ok(m) => m,
         Err(e) => {
+            let span = match last {
+                Some(last) if e.to_string().starts_with("unexpected end of input") => last,
+                _ => e.span(),
+            };
             errors.push(syn::Error::new(
-                e.span(),
+                span,
                 format!(
                     "{e}: the arguments are a comma-separated list of `wrt(a, b, ...)`, `check_finite` and `crate = \"path\"`"
                 ),

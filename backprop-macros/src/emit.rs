@@ -578,26 +578,28 @@ impl<'a> Gen<'a> {
                     });
                 }
                 Stmt::For {
+                    region,
                     var,
                     lo,
                     hi,
                     inclusive,
                     rev,
                     body,
-                    ..
                 } => {
+                    out.extend(self.entry_saves(*region));
                     let i = self.int_names[*var].clone();
                     let range = self.range(lo, hi, *inclusive, *rev);
                     let body = self.forward(body, mode);
                     out.extend(quote!(for #i in #range { #body }));
                 }
                 Stmt::If {
+                    region,
                     cond,
                     then,
                     els,
                     record,
-                    ..
                 } => {
+                    out.extend(self.entry_saves(*region));
                     let c = self.value(*cond);
                     if let (Some(k), Mode::Original) = (record, mode) {
                         let slot = self.buffer_slot(*k);
@@ -608,6 +610,28 @@ impl<'a> Gen<'a> {
                     out.extend(quote!(if #c { #then } else { #els }));
                 }
             }
+        }
+        out
+    }
+
+    /// Keeps the variables a region only accumulates into as they are on entry.
+    fn entry_saves(&mut self, region: RegionId) -> TokenStream {
+        let mut out = TokenStream::new();
+        for &(var, k) in &self.f.regions[region].entry_saves {
+            let name = self.local_save(k);
+            let value = &self.var_names[var];
+            out.extend(quote!(let #name = #value;));
+        }
+        out
+    }
+
+    /// Puts back what [`Self::entry_saves`] kept, once the region is reversed.
+    pub fn entry_restores(&mut self, region: RegionId) -> TokenStream {
+        let mut out = TokenStream::new();
+        for &(var, k) in &self.f.regions[region].entry_saves {
+            let name = self.local_save(k);
+            let value = &self.var_names[var];
+            out.extend(quote!(#value = #name;));
         }
         out
     }

@@ -373,6 +373,10 @@ pub struct Region {
     /// Variables this region reads or writes other than by pure accumulation (`v += e` with `e`
     /// independent of `v`).
     pub non_accumulating: std::collections::HashSet<VarId>,
+    /// Variables this region only accumulates into, with the local save that keeps their value
+    /// on entry: the reverse sweep does not undo accumulations, so it restores these after the
+    /// region for the recomputation of earlier code that reads them.
+    pub entry_saves: Vec<(VarId, usize)>,
     /// For loops: the loop variable and its buffer length (the upper bound, `+ 1` if inclusive).
     pub loop_info: Option<(IntVarId, IntExpr, bool, Span)>,
 }

@@ -50,6 +50,9 @@ pub struct Lower<'a> {
     region_stack: Vec<RegionId>,
     /// Names the body indexes (`h[i]`) or borrows (`&h`): a call bound to one returns an array.
     array_names: HashSet<String>,
+    /// Names the body reads anywhere: a call bound to a name never read keeps the type rustc
+    /// infers (it may return an array nothing indexes).
+    read_names: HashSet<String>,
     /// The identifier of the parameter being lowered.
     param_ident: Option<syn::Ident>,
 }
@@ -63,6 +66,7 @@ pub fn lower(item: &syn::ItemFn, errors: &mut Errors) -> Function {
         stmts: vec![Vec::new()],
         region_stack: Vec::new(),
         array_names: array_names(&item.block),
+        read_names: read_names(&item.block),
         param_ident: None,
     };
     l.params(&item.sig);
@@ -383,6 +387,8 @@ impl Lower<'_> {
 
     fn stmt(&mut self, stmt: &SynStmt) {
         match stmt {
+            // A stray `;` (syn keeps it as an empty verbatim expression).
+            SynStmt::Expr(Expr::Verbatim(tokens), _) if tokens.is_empty() => {}
             SynStmt::Local(local) => self.local(local),
             SynStmt::Expr(e, _) => self.expr_stmt(e),
             SynStmt::Item(item) => self.err(item, "items inside a differentiable function are not supported: move them outside"),
@@ -444,7 +450,9 @@ impl Lower<'_> {
         let array_annotation = ty.filter(|t| is_f32_array(t)).map(|t| t.to_token_stream());
         let lowered = match lowered {
             Lowered::Call(call, span)
-                if array_annotation.is_some() || self.array_names.contains(&name) =>
+                if array_annotation.is_some()
+                    || self.array_names.contains(&name)
+                    || (ty.is_none() && !self.read_names.contains(&name)) =>
             {
                 let info = ArrayInfo {
                     ty: array_annotation,
@@ -718,6 +726,7 @@ impl Lower<'_> {
         self.b.func.regions.push(Region {
             depth,
             non_accumulating: Default::default(),
+            entry_saves: Vec::new(),
             loop_info,
         });
         let id = self.b.func.regions.len() - 1;
@@ -1626,6 +1635,21 @@ fn array_names(block: &syn::Block) -> HashSet<String> {
                 }
             }
             syn::visit::visit_expr_reference(self, e);
+        }
+    }
+    let mut c = Collect(HashSet::new());
+    syn::visit::Visit::visit_block(&mut c, block);
+    c.0
+}
+
+/// Every single-identifier path the body reads.
+fn read_names(block: &syn::Block) -> HashSet<String> {
+    struct Collect(HashSet<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Collect {
+        fn visit_expr_path(&mut self, e: &'ast syn::ExprPath) {
+            if let Some(i) = e.path.get_ident() {
+                self.0.insert(i.to_string());
+            }
         }
     }
     let mut c = Collect(HashSet::new());

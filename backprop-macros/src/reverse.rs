@@ -265,13 +265,13 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 rev,
                 body,
             } => {
-                if !self.region_matters(body) {
-                    return;
+                if self.region_matters(body) {
+                    let i = self.g.int_names[*var].clone();
+                    let range = self.g.range(lo, hi, *inclusive, !*rev);
+                    let inner = self.region_body(*region, body);
+                    out.extend(quote!(for #i in #range { #inner }));
                 }
-                let i = self.g.int_names[*var].clone();
-                let range = self.g.range(lo, hi, *inclusive, !*rev);
-                let inner = self.region_body(*region, body);
-                out.extend(quote!(for #i in #range { #inner }));
+                out.extend(self.g.entry_restores(*region));
             }
             Stmt::If {
                 region,
@@ -280,13 +280,13 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 els,
                 ..
             } => {
-                if !self.region_matters(then) && !self.region_matters(els) {
-                    return;
+                if self.region_matters(then) || self.region_matters(els) {
+                    let c = self.g.value(*cond);
+                    let then = self.region_body(*region, then);
+                    let els = self.region_body(*region, els);
+                    out.extend(quote!(if #c { #then } else { #els }));
                 }
-                let c = self.g.value(*cond);
-                let then = self.region_body(*region, then);
-                let els = self.region_body(*region, els);
-                out.extend(quote!(if #c { #then } else { #els }));
+                out.extend(self.g.entry_restores(*region));
             }
         }
     }

@@ -77,3 +77,20 @@ fn calls_into_arrays_and_scalars() {
         "fn model(w: &[[f32; 3]; 2], x: &[f32; 3], k: f32) -> f32 { let h = layer(w, x); square(h[0] * k) + square(h[1]) + dot3(x, x) * square(k) }",
     );
 }
+
+/// Prints the expansion of the function in the file `BACKPROP_SHOW` names, for working on the
+/// macro without cargo-expand:
+/// `BACKPROP_SHOW=f.rs cargo test -p backprop-macros show -- --ignored --nocapture`.
+#[test]
+#[ignore = "a tool: prints an expansion"]
+fn show() {
+    let path =
+        std::env::var("BACKPROP_SHOW").expect("BACKPROP_SHOW names a file with one function");
+    let item: proc_macro2::TokenStream = std::fs::read_to_string(path)
+        .expect("read BACKPROP_SHOW")
+        .parse()
+        .expect("item tokens");
+    let out = crate::expand::differentiable(proc_macro2::TokenStream::new(), item);
+    let file: syn::File = syn::parse2(out).expect("the expansion parses as a file");
+    println!("{}", prettyplease::unparse(&file));
+}

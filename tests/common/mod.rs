@@ -11,8 +11,8 @@ use serde_json::Value;
 /// of `f64` inside that module), the reference for finite differences.
 ///
 /// The attribute is taken as two token trees (`#` and `[...]`) and passed on untouched: written
-/// inside this macro instead, the generated code could not see the parameters (see the
-/// `macro_rules` hygiene reproducer in `tests/macro_bugs`).
+/// inside this macro instead, the generated code could not see the parameters (`macro_rules`
+/// hygiene gives the attribute's tokens another syntax context).
 macro_rules! twin {
     ($hash:tt $attr:tt $vis:vis fn $name:ident $($rest:tt)*) => {
         $hash $attr

@@ -1,5 +1,6 @@
-//! Minimal reproducers of macro bugs found while writing the loop tests and by the differential
-//! test (`tests/difftest.rs`). The expected numbers are worked out by hand.
+//! Regression tests: minimal reproducers of macro bugs found while writing the loop tests and by
+//! the differential test (`tests/difftest.rs`), all fixed. The expected numbers are worked out
+//! by hand.
 
 use backprop::differentiable;
 
@@ -16,15 +17,12 @@ fn running_max(x: &[f32; 3]) -> f32 {
 }
 
 #[test]
-#[ignore = "macro bug: `if` in a loop records one branch decision for all iterations, so the reverse sweep restores the wrong values"]
 fn branch_decisions_inside_loops() {
     let mut dx = [0.0; 3];
     assert_eq!(running_max_grad(&[1.0, 3.0, 2.0], &mut dx), 3.0);
-    // The generated sweep gives [1, 0, 0]. `took_branch` is one `bool` overwritten by every
-    // iteration (it needs one entry per iteration, like the saved values), so the restore of
-    // `m` is skipped when the last iteration did not branch; the reverse body then re-evaluates
-    // `x[i] > m` against the unrestored `m` (3 > 3 is false) instead of replaying the recorded
-    // decision, and the adjoint of `m` flows to `x[0]`.
+    // The bug gave [1, 0, 0]: `took_branch` was one `bool` overwritten by every iteration
+    // (now one entry per iteration, like the saved values), so the restore of `m` was skipped
+    // when the last iteration did not branch.
     assert_eq!(dx, [0.0, 1.0, 0.0]);
 }
 
@@ -44,7 +42,6 @@ fn read_then_overwritten_in_a_later_loop(x0: f32, x1: f32, x2: f32) -> f32 {
 }
 
 #[test]
-#[ignore = "macro bug: a loop's reverse sweep reads a variable's final value, not the value it read"]
 fn loop_read_then_overwritten_later() {
     // f = x2 + x1 + x0 * x2, so df/dx0 = x2 (the value `s` had in the first loop).
     let (v, d0, d1, d2) = read_then_overwritten_in_a_later_loop_grad(0.5, -1.5, 2.0);
@@ -70,7 +67,6 @@ fn branch_arms_update_and_overwrite_in_a_loop(x0: f32, x1: f32, x2: f32) -> f32 
 }
 
 #[test]
-#[ignore = "macro bug: a loop whose branch arms update and overwrite the same variable gets a wrong gradient"]
 fn loop_branch_update_and_overwrite() {
     // At (0.7, 0.5, 0.4) the arms run then, else, else: f = (x0 - 0.25) * 0.25 * x2^3, so
     // df/dx2 = 0.75 * (x0 - 0.25) * x2^2 = 0.054 and df/dx0 = 0.25 * x2^3 = 0.016.
@@ -81,7 +77,6 @@ fn loop_branch_update_and_overwrite() {
 }
 
 #[test]
-#[ignore = "macro bug: an unread result of an array-returning call does not compile"]
 fn unused_array_call_compiles() {
-    trybuild::TestCases::new().pass("tests/macro_bugs/unused_array_call.rs");
+    trybuild::TestCases::new().pass("tests/regressions/unused_array_call.rs");
 }
