@@ -86,6 +86,7 @@ impl SavePlanner<'_> {
                         );
                         func.buffers.push(Buffer {
                             is_bool: false,
+                            elem_ty: None,
                             loops,
                             label: format!("saved_{name}"),
                         });
@@ -111,6 +112,7 @@ impl SavePlanner<'_> {
                         // One decision per iteration of every enclosing loop.
                         func.buffers.push(Buffer {
                             is_bool: true,
+                            elem_ty: None,
                             loops: self.loops.clone(),
                             label: "took_branch".into(),
                         });
@@ -149,6 +151,7 @@ fn store_block(func: &mut Function, block: &Block, loops: &mut Vec<RegionId>) {
                 };
                 func.buffers.push(Buffer {
                     is_bool: false,
+                    elem_ty: None,
                     loops: loops.clone(),
                     label,
                 });
@@ -166,6 +169,99 @@ fn store_block(func: &mut Function, block: &Block, loops: &mut Vec<RegionId>) {
             _ => {}
         }
     }
+}
+
+/// Snapshots the state after each loop nested in another region (Tapenade's checkpointing of
+/// a nested loop's results): the reverse sweep of the enclosing region re-runs its forward code
+/// to rebuild its local values, and a nested loop (a dot product, a matrix-vector product) is
+/// most of that cost. The loop itself is still reversed iteration by iteration. The buffers
+/// hold one copy of what the loop writes per iteration of the enclosing loops, whose bounds
+/// must therefore be known at compile time.
+pub fn plan_snapshots(func: &mut Function) {
+    let body = std::mem::take(&mut func.body);
+    snapshot_block(func, &body, &mut Vec::new());
+    func.body = body;
+}
+
+fn snapshot_block(func: &mut Function, block: &Block, loops: &mut Vec<RegionId>) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::For { region, body, .. } => {
+                let nested = func.regions[*region].depth > 0;
+                if nested && loops.iter().all(|r| static_loop(func, *r)) {
+                    snapshot_loop(func, *region, body, loops);
+                }
+                loops.push(*region);
+                snapshot_block(func, body, loops);
+                loops.pop();
+            }
+            Stmt::If { then, els, .. } => {
+                snapshot_block(func, then, loops);
+                snapshot_block(func, els, loops);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn snapshot_loop(func: &mut Function, region: RegionId, body: &Block, loops: &[RegionId]) {
+    let depth = func.regions[region].depth;
+    let mut written = Vec::new();
+    if !outer_writes(func, body, depth, &mut written) {
+        return;
+    }
+    let mut snapshot = Vec::new();
+    for var in written {
+        let v = &func.vars[var];
+        let elem_ty = match &v.array {
+            None => None,
+            Some(ArrayInfo { ty: Some(ty), .. }) => Some(ty.clone()),
+            // An array whose type the macro does not know (a call's result) cannot be kept.
+            Some(_) => return,
+        };
+        if v.if_result {
+            return;
+        }
+        let label = format!("after_{}", v.name);
+        snapshot.push((var, elem_ty, label));
+    }
+    for (var, elem_ty, label) in snapshot {
+        func.buffers.push(Buffer {
+            is_bool: false,
+            elem_ty,
+            loops: loops.to_vec(),
+            label,
+        });
+        let k = func.buffers.len() - 1;
+        func.regions[region].snapshot.push((var, k));
+    }
+}
+
+/// Collects the variables declared outside a region (at depth `depth` or less) that `block`
+/// writes; false if it writes anything else that is not a local variable.
+fn outer_writes(func: &Function, block: &Block, depth: usize, out: &mut Vec<VarId>) -> bool {
+    for stmt in &block.stmts {
+        let fine = match stmt {
+            Stmt::Assign { place, .. } => match place.base {
+                Base::Var(var) => {
+                    if func.vars[var].depth <= depth && !out.contains(&var) {
+                        out.push(var);
+                    }
+                    true
+                }
+                _ => false,
+            },
+            Stmt::For { body, .. } => outer_writes(func, body, depth, out),
+            Stmt::If { then, els, .. } => {
+                outer_writes(func, then, depth, out) && outer_writes(func, els, depth, out)
+            }
+            Stmt::Let(_) | Stmt::Decl { .. } => true,
+        };
+        if !fine {
+            return false;
+        }
+    }
+    true
 }
 
 fn is_expensive(op: &Op) -> bool {
@@ -190,13 +286,19 @@ fn is_expensive(op: &Op) -> bool {
     }
 }
 
+/// Whether a stack buffer can have one entry per iteration of region `r` (true for a branch).
 fn static_loop(func: &Function, r: RegionId) -> bool {
     match &func.regions[r].loop_info {
         Some((_, hi, inclusive, _)) => {
-            is_static(func, hi) && !(*inclusive && mentions_const_generic(hi))
+            is_static(func, hi) && !computed_from_generic(hi, *inclusive)
         }
         None => true,
     }
+}
+
+/// A length computed from a const generic (`N + 1`, `N - 1`): Rust cannot size an array by it.
+fn computed_from_generic(hi: &IntExpr, inclusive: bool) -> bool {
+    mentions_const_generic(hi) && (inclusive || !matches!(hi, IntExpr::Named(_)))
 }
 
 /// Values kept on the stack need a buffer whose size is known at compile time.
@@ -216,6 +318,8 @@ fn check_static_bounds(
             Some("its bound must be known at compile time (a literal, a `const` or a const generic parameter)")
         } else if *inclusive && mentions_const_generic(hi) {
             Some("an inclusive range `..=` over a const generic needs a buffer of `N + 1`, which Rust cannot size: write `0..N`")
+        } else if computed_from_generic(hi, false) {
+            Some("a bound computed from a const generic (`N - 1`) cannot size a buffer in stable Rust: loop to `N` and skip the extra iterations with an `if`")
         } else {
             None
         };

@@ -445,28 +445,41 @@ impl<'a> Gen<'a> {
         let mut out = TokenStream::new();
         for (k, b) in self.f.buffers.iter().enumerate() {
             let name = &self.buffer_names[k];
+            if let Some(elem) = &b.elem_ty {
+                let rt = &self.rt;
+                let mut ty = elem.clone();
+                for r in b.loops.iter().rev() {
+                    let len = self.buffer_len(*r);
+                    ty = quote!([#ty; #len]);
+                }
+                out.extend(quote!(let mut #name: #ty = #rt::Zero::zero();));
+                continue;
+            }
             let (mut ty, mut init) = if b.is_bool {
                 (quote!(bool), quote!(false))
             } else {
                 (quote!(f32), quote!(0.0f32))
             };
             for r in b.loops.iter().rev() {
-                let (_, hi, inclusive, _) = self.f.regions[*r]
-                    .loop_info
-                    .as_ref()
-                    .expect("a loop region");
-                let hi_tokens = self.int(hi);
-                let len = match (inclusive, hi) {
-                    (true, _) => quote!({ #hi_tokens + 1 }),
-                    (false, IntExpr::Bin(..)) => quote!({ #hi_tokens }),
-                    (false, _) => hi_tokens,
-                };
+                let len = self.buffer_len(*r);
                 ty = quote!([#ty; #len]);
                 init = quote!([#init; #len]);
             }
             out.extend(quote!(let mut #name: #ty = #init;));
         }
         out
+    }
+
+    /// A buffer's length along a loop: the loop's upper bound (`+ 1` if inclusive), so that
+    /// the loop variable indexes it.
+    fn buffer_len(&self, r: RegionId) -> TokenStream {
+        let (_, hi, inclusive, _) = self.f.regions[r].loop_info.as_ref().expect("a loop region");
+        let hi_tokens = self.int(hi);
+        match (inclusive, hi) {
+            (true, _) => quote!({ #hi_tokens + 1 }),
+            (false, IntExpr::Bin(..)) => quote!({ #hi_tokens }),
+            (false, _) => hi_tokens,
+        }
     }
 
     pub fn range(&self, lo: &IntExpr, hi: &IntExpr, inclusive: bool, rev: bool) -> TokenStream {
@@ -587,10 +600,27 @@ impl<'a> Gen<'a> {
                     body,
                 } => {
                     out.extend(self.entry_saves(*region));
+                    let snapshot = &self.f.regions[*region].snapshot;
+                    if matches!(mode, Mode::Recompute(_)) && !snapshot.is_empty() {
+                        // The loop's results, as the forward sweep left them.
+                        for &(v, k) in snapshot {
+                            let slot = self.buffer_slot(k);
+                            let name = &self.var_names[v];
+                            out.extend(quote!(#name = #slot;));
+                        }
+                        continue;
+                    }
                     let i = self.int_names[*var].clone();
                     let range = self.range(lo, hi, *inclusive, *rev);
                     let body = self.forward(body, mode);
                     out.extend(quote!(for #i in #range { #body }));
+                    if mode == Mode::Original {
+                        for &(v, k) in &self.f.regions[*region].snapshot {
+                            let slot = self.buffer_slot(k);
+                            let name = &self.var_names[v];
+                            out.extend(quote!(#slot = #name;));
+                        }
+                    }
                 }
                 Stmt::If {
                     region,

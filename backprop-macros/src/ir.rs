@@ -377,6 +377,10 @@ pub struct Region {
     /// on entry: the reverse sweep does not undo accumulations, so it restores these after the
     /// region for the recomputation of earlier code that reads them.
     pub entry_saves: Vec<(VarId, usize)>,
+    /// For a loop nested in another region: the variables declared outside it that it writes,
+    /// with the buffer that keeps their values after it, per iteration of the enclosing loops.
+    /// Recomputing the enclosing region restores them from there instead of re-running the loop.
+    pub snapshot: Vec<(VarId, usize)>,
     /// For loops: the loop variable and its buffer length (the upper bound, `+ 1` if inclusive).
     pub loop_info: Option<(IntVarId, IntExpr, bool, Span)>,
 }
@@ -433,6 +437,8 @@ pub struct Function {
 #[derive(Clone, Debug)]
 pub struct Buffer {
     pub is_bool: bool,
+    /// The type of one element when it is not a scalar (a snapshot of a local array).
+    pub elem_ty: Option<proc_macro2::TokenStream>,
     /// The enclosing loops, outermost first.
     pub loops: Vec<RegionId>,
     /// What it holds, for its name in the generated code.

@@ -727,6 +727,7 @@ impl Lower<'_> {
             depth,
             non_accumulating: Default::default(),
             entry_saves: Vec::new(),
+            snapshot: Vec::new(),
             loop_info,
         });
         let id = self.b.func.regions.len() - 1;

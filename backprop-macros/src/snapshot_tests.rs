@@ -52,6 +52,15 @@ fn tanh_recurrence() {
 }
 
 #[test]
+fn nested_loop_snapshot() {
+    check(
+        "dense",
+        "",
+        "fn dense(w: &[[f32; 3]; 2], x: &[f32; 3], y: &[f32; 2]) -> f32 { let mut loss = 0.0; for o in 0..2 { let mut z = 0.0; for i in 0..3 { z += w[o][i] * x[i]; } let r = z.tanh() - y[o]; loss += r * r; } loss }",
+    );
+}
+
+#[test]
 fn branch_expression() {
     check(
         "branch",

@@ -1,0 +1,174 @@
+#[allow(dead_code, clippy::needless_range_loop)]
+fn dense(w: &[[f32; 3]; 2], x: &[f32; 3], y: &[f32; 2]) -> f32 {
+    let mut loss = 0.0;
+    for o in 0..2 {
+        let mut z = 0.0;
+        for i in 0..3 {
+            z += w[o][i] * x[i];
+        }
+        let r = z.tanh() - y[o];
+        loss += r * r;
+    }
+    loss
+}
+/// The value of [`dense`] and its gradient with respect to `w`, `x`, `y`, generated at compile time by reverse-mode differentiation.
+///
+/// Gradients of by-value parameters are returned after the value; gradients of `&` parameters are added into their `d_` shadows.
+///
+/// Loops and branches are differentiated by a reverse sweep that recomputes loop-local values and restores overwritten ones from stack buffers; read the generated code with `cargo expand`.
+#[inline]
+#[allow(
+    unused,
+    unused_mut,
+    unused_parens,
+    non_snake_case,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn dense_grad(
+    w: &[[f32; 3]; 2],
+    d_w: &mut [[f32; 3]; 2],
+    x: &[f32; 3],
+    d_x: &mut [f32; 3],
+    y: &[f32; 2],
+    d_y: &mut [f32; 2],
+) -> f32 {
+    let mut stored_t5: [f32; 2] = [0.0f32; 2];
+    let mut after_z: [f32; 2] = [0.0f32; 2];
+    let mut loss: f32 = 0.0;
+    let old_1 = loss;
+    for o in 0..2 {
+        let mut z: f32 = 0.0;
+        let old_0 = z;
+        for i in 0..3 {
+            let t1: f32 = w[o][i];
+            let t2: f32 = x[i];
+            let t3: f32 = t1 * t2;
+            z += t3;
+        }
+        after_z[o] = z;
+        let t4: f32 = z;
+        let t5: f32 = ::backprop::__private::math::tanh(t4);
+        stored_t5[o] = t5;
+        let t6: f32 = y[o];
+        let r: f32 = t5 - t6;
+        let t8: f32 = r * r;
+        loss += t8;
+    }
+    let t9: f32 = loss;
+    let value: f32 = t9;
+    let mut d_loss: f32 = 0.0;
+    d_loss += 1.0;
+    for o in (0..2).rev() {
+        let mut z: f32 = 0.0;
+        let old_0 = z;
+        z = after_z[o];
+        let t4: f32 = z;
+        let t5: f32 = stored_t5[o];
+        let t6: f32 = y[o];
+        let r: f32 = t5 - t6;
+        let t8: f32 = r * r;
+        let mut d_z: f32 = 0.0;
+        let g1: f32 = d_loss;
+        let d_r: f32 = ((2.0 * r) * g1);
+        let d_t6: f32 = (-d_r);
+        d_y[o] += d_t6;
+        let d_t4: f32 = ((1.0 - (t5 * t5)) * d_r);
+        d_z += d_t4;
+        for i in (0..3).rev() {
+            let t1: f32 = w[o][i];
+            let t2: f32 = x[i];
+            let t3: f32 = t1 * t2;
+            let g2: f32 = d_z;
+            let d_t2: f32 = (g2 * t1);
+            d_x[i] += d_t2;
+            let d_t1: f32 = (g2 * t2);
+            d_w[o][i] += d_t1;
+        }
+        z = old_0;
+    }
+    loss = old_1;
+    value
+}
+/// The value of [`dense`] and its vector-Jacobian product with the cotangent `d_out` (every float parameter active): the composition contract of `#[differentiable]`.
+///
+/// Gradients of by-value parameters are returned after the value; gradients of `&` parameters are added into their `d_` shadows.
+///
+/// Loops and branches are differentiated by a reverse sweep that recomputes loop-local values and restores overwritten ones from stack buffers; read the generated code with `cargo expand`.
+#[inline]
+#[allow(
+    unused,
+    unused_mut,
+    unused_parens,
+    non_snake_case,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn dense_vjp(
+    w: &[[f32; 3]; 2],
+    d_w: &mut [[f32; 3]; 2],
+    x: &[f32; 3],
+    d_x: &mut [f32; 3],
+    y: &[f32; 2],
+    d_y: &mut [f32; 2],
+    d_out: f32,
+) -> f32 {
+    let mut stored_t5: [f32; 2] = [0.0f32; 2];
+    let mut after_z: [f32; 2] = [0.0f32; 2];
+    let mut loss: f32 = 0.0;
+    let old_1 = loss;
+    for o in 0..2 {
+        let mut z: f32 = 0.0;
+        let old_0 = z;
+        for i in 0..3 {
+            let t1: f32 = w[o][i];
+            let t2: f32 = x[i];
+            let t3: f32 = t1 * t2;
+            z += t3;
+        }
+        after_z[o] = z;
+        let t4: f32 = z;
+        let t5: f32 = ::backprop::__private::math::tanh(t4);
+        stored_t5[o] = t5;
+        let t6: f32 = y[o];
+        let r: f32 = t5 - t6;
+        let t8: f32 = r * r;
+        loss += t8;
+    }
+    let t9: f32 = loss;
+    let value: f32 = t9;
+    let mut d_loss: f32 = 0.0;
+    d_loss += d_out;
+    for o in (0..2).rev() {
+        let mut z: f32 = 0.0;
+        let old_0 = z;
+        z = after_z[o];
+        let t4: f32 = z;
+        let t5: f32 = stored_t5[o];
+        let t6: f32 = y[o];
+        let r: f32 = t5 - t6;
+        let t8: f32 = r * r;
+        let mut d_z: f32 = 0.0;
+        let g1: f32 = d_loss;
+        let d_r: f32 = ((2.0 * r) * g1);
+        let d_t6: f32 = (-d_r);
+        d_y[o] += d_t6;
+        let d_t4: f32 = ((1.0 - (t5 * t5)) * d_r);
+        d_z += d_t4;
+        for i in (0..3).rev() {
+            let t1: f32 = w[o][i];
+            let t2: f32 = x[i];
+            let t3: f32 = t1 * t2;
+            let g2: f32 = d_z;
+            let d_t2: f32 = (g2 * t1);
+            d_x[i] += d_t2;
+            let d_t1: f32 = (g2 * t2);
+            d_w[o][i] += d_t1;
+        }
+        z = old_0;
+    }
+    loss = old_1;
+    value
+}
