@@ -104,7 +104,7 @@ impl<P: Parameters, const G: usize> Optimizer for Adagrad<P, G> {
     type Params = P;
 
     fn step(&mut self, params: &mut P, grads: &P) {
-        self.steps += 1;
+        self.steps = self.steps.saturating_add(1); // a loaded state may hold any count
         for k in 0..P::TENSORS {
             if let Some(g) = self.groups.group_of::<P>(k) {
                 update(

@@ -98,7 +98,7 @@ impl<P: Parameters, const G: usize> Optimizer for Adam<P, G> {
     type Params = P;
 
     fn step(&mut self, params: &mut P, grads: &P) {
-        self.steps += 1;
+        self.steps = self.steps.saturating_add(1); // a loaded state may hold any count
         self.moments
             .step(&self.groups, self.steps, params, grads, |c| (*c, false));
     }

@@ -118,7 +118,7 @@ impl<P: Parameters, const G: usize> Optimizer for RmsProp<P, G> {
                 );
             }
         }
-        self.steps += 1;
+        self.steps = self.steps.saturating_add(1); // a loaded state may hold any count
     }
 
     fn steps(&self) -> u64 {

@@ -346,4 +346,176 @@ mod tests {
         fresh.load_state_dict(&good).unwrap();
         assert_eq!(fresh.state_dict(), good);
     }
+
+    /// Random corruptions of valid state dicts (names, steps, learning rates, group and tensor
+    /// indices, buffers and their lengths, entries removed or repeated): loading returns `Ok`
+    /// or a typed error, never panics, and an error leaves the optimizer as it was. A loaded
+    /// state must then survive a step.
+    fn corrupted_states_never_panic<O: Optimizer<Params = Net> + Clone>(
+        make: impl Fn() -> O,
+        rounds: usize,
+    ) -> (usize, usize) {
+        let mut trained = make();
+        let mut p = net(0.0);
+        for t in 0..3 {
+            trained.step(&mut p, &net(t as f32));
+        }
+        let valid = trained.state_dict();
+        // xorshift64: deterministic, so a failure reproduces.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        const FLOATS: [f64; 7] = [f64::NAN, f64::INFINITY, -1.0, 0.0, 1e300, -0.0, 0.5];
+        let (mut inputs, mut accepted) = (0, 0);
+        for _ in 0..rounds {
+            let mut s = valid.clone();
+            for _ in 0..1 + next() % 3 {
+                let pick = |n: usize, r: u64| (r % n.max(1) as u64) as usize;
+                match next() % 12 {
+                    0 => s.optimizer = ["SGD", "Adam", "", "adam"][pick(4, next())].into(),
+                    1 => s.step = [0, 1, u64::MAX, next()][pick(4, next())],
+                    2 if !s.param_groups.is_empty() => {
+                        let g = pick(s.param_groups.len(), next());
+                        s.param_groups[g].lr = FLOATS[pick(FLOATS.len(), next())];
+                    }
+                    3 if !s.param_groups.is_empty() => {
+                        let g = pick(s.param_groups.len(), next());
+                        s.param_groups[g].initial_lr =
+                            Some(FLOATS[pick(FLOATS.len(), next())]).filter(|_| next() % 3 > 0);
+                    }
+                    4 if !s.param_groups.is_empty() => {
+                        let g = pick(s.param_groups.len(), next());
+                        let params = &mut s.param_groups[g].params;
+                        match next() % 3 {
+                            0 => params.push(pick(6, next())),
+                            1 => {
+                                params.pop();
+                            }
+                            _ => params.reverse(),
+                        }
+                    }
+                    5 => match next() % 2 {
+                        0 => {
+                            s.param_groups.pop();
+                        }
+                        _ => s.param_groups.extend(valid.param_groups.first().cloned()),
+                    },
+                    6 if !s.state.is_empty() => {
+                        let k = pick(s.state.len(), next());
+                        s.state[k].tensor = [0, 1, 2, 3, 1000, usize::MAX][pick(6, next())];
+                    }
+                    7 if !s.state.is_empty() => {
+                        let k = pick(s.state.len(), next());
+                        match next() % 2 {
+                            0 => {
+                                s.state.remove(k);
+                            }
+                            _ => {
+                                let copy = s.state[k].clone();
+                                s.state.push(copy);
+                            }
+                        }
+                    }
+                    8 | 9 | 10 if !s.state.is_empty() => {
+                        let k = pick(s.state.len(), next());
+                        let buffers = &mut s.state[k].buffers;
+                        if buffers.is_empty() {
+                            continue;
+                        }
+                        let b = pick(buffers.len(), next());
+                        match next() % 5 {
+                            0 => buffers[b].0 = "momentum".into(),
+                            1 => buffers[b].1.push(1.0),
+                            2 => buffers[b].1.clear(),
+                            3 => buffers[b].1.fill(f32::NAN),
+                            _ => {
+                                buffers.remove(b);
+                            }
+                        }
+                    }
+                    _ => {
+                        s = StateDict {
+                            state: Vec::new(),
+                            ..s
+                        }
+                    }
+                }
+            }
+            inputs += 1;
+            let mut o = make();
+            let before = o.state_dict();
+            let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let result = o.load_state_dict(&s);
+                if result.is_ok() {
+                    let mut q = net(1.0);
+                    o.step(&mut q, &net(2.0));
+                }
+                (result, o)
+            }));
+            let Ok((result, o)) = loaded else {
+                panic!("loading panicked on {s:?}");
+            };
+            match result {
+                Ok(()) => accepted += 1,
+                Err(_) => assert_eq!(o.state_dict(), before, "a failed load changed the state"),
+            }
+        }
+        (inputs, accepted)
+    }
+
+    #[test]
+    fn corrupted_state_dicts_are_typed_errors() {
+        let rounds = 4000;
+        let mut total = 0;
+        total += corrupted_states_never_panic(
+            || {
+                Sgd::<Net>::new(SgdConfig {
+                    momentum: 0.9,
+                    ..Default::default()
+                })
+                .unwrap()
+            },
+            rounds,
+        )
+        .0;
+        total += corrupted_states_never_panic(
+            || {
+                Adam::<Net>::new(AdamConfig {
+                    amsgrad: true,
+                    ..Default::default()
+                })
+                .unwrap()
+            },
+            rounds,
+        )
+        .0;
+        total += corrupted_states_never_panic(
+            || AdamW::<Net>::new(AdamWConfig::default()).unwrap(),
+            rounds,
+        )
+        .0;
+        total += corrupted_states_never_panic(
+            || {
+                RmsProp::<Net>::new(RmsPropConfig {
+                    centered: true,
+                    momentum: 0.5,
+                    ..Default::default()
+                })
+                .unwrap()
+            },
+            rounds,
+        )
+        .0;
+        total += corrupted_states_never_panic(
+            || Adagrad::<Net>::new(AdagradConfig::default()).unwrap(),
+            rounds,
+        )
+        .0;
+        println!("{total} corrupted optimizer states, none panicked");
+        assert_eq!(total, 5 * rounds);
+    }
 }
