@@ -420,7 +420,7 @@ mod tests {
                             }
                         }
                     }
-                    8 | 9 | 10 if !s.state.is_empty() => {
+                    8..=10 if !s.state.is_empty() => {
                         let k = pick(s.state.len(), next());
                         let buffers = &mut s.state[k].buffers;
                         if buffers.is_empty() {
