@@ -3,7 +3,7 @@
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::analyze::Activity;
 use crate::ir::*;
@@ -78,6 +78,10 @@ pub struct Gen<'a> {
     pub shadows: Vec<Option<Ident>>,
     /// With `check_finite`: the function's name, for the error naming a non-finite adjoint.
     pub check_finite: Option<String>,
+    /// Maths calls the forward sweep makes at the top level (in scope everywhere after it), so
+    /// that a derivative needing one (sin' = cos) reuses it: without `std`, `libm` calls are
+    /// opaque to LLVM and would be made twice.
+    top_level_math: HashMap<(MathFn, Vec<ValueId>), ValueId>,
 }
 
 impl<'a> Gen<'a> {
@@ -127,7 +131,20 @@ impl<'a> Gen<'a> {
                 _ => None,
             })
             .collect();
+        let top_level_math = f
+            .body
+            .stmts
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::Let(v) => match &f.values[*v].op {
+                    Op::Math(m, args) => Some(((*m, args.clone()), *v)),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
         Gen {
+            top_level_math,
             f,
             act,
             rt,
@@ -354,7 +371,19 @@ impl<'a> Gen<'a> {
                     BinOp::Div => quote!((#x / #y)),
                 }
             }
-            AExpr::Math(f, args) => self.math(*f, args.iter().map(|x| self.aexpr(x)).collect()),
+            AExpr::Math(f, args) => {
+                let operands: Option<Vec<ValueId>> = args
+                    .iter()
+                    .map(|a| match a {
+                        AExpr::Val(v) => Some(*v),
+                        _ => None,
+                    })
+                    .collect();
+                if let Some(&v) = operands.and_then(|o| self.top_level_math.get(&(*f, o))) {
+                    return self.value(v);
+                }
+                self.math(*f, args.iter().map(|x| self.aexpr(x)).collect())
+            }
             AExpr::Powi(x, n) => {
                 let rt = &self.rt;
                 let (x, n) = (self.aexpr(x), self.int(n));
