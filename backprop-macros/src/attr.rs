@@ -1,7 +1,6 @@
 //! The arguments of `#[differentiable(...)]`: `wrt(a, b)` and `crate = "path"`.
 
 use proc_macro2::{Span, TokenStream};
-use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Ident, Meta, Token};
 
@@ -20,24 +19,28 @@ pub struct Args {
 
 pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
     let mut args = Args::default();
-    // syn reports "unexpected end of input" at the call site: point at the last token instead.
-    let last = tokens.clone().into_iter().last().map(|t| t.span());
-    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
-        Ok(m) => m,
-        Err(e) => {
-            let span = match last {
-                Some(last) if e.to_string().starts_with("unexpected end of input") => last,
-                _ => e.span(),
-            };
-            errors.push(syn::Error::new(
-                span,
+    let mut metas = Vec::new();
+    for (argument, comma) in split_arguments(tokens) {
+        if argument.is_empty() {
+            // `#[differentiable(wrt(x),,)]`: an empty argument, shown at its comma.
+            if let Some(comma) = comma {
+                errors.push(syn::Error::new(
+                    comma,
+                    "an empty argument: remove the extra comma",
+                ));
+            }
+            continue;
+        }
+        match parse_argument(&argument) {
+            Ok(meta) => metas.push(meta),
+            Err(e) => errors.push(syn::Error::new(
+                e.span(),
                 format!(
                     "{e}: the arguments are a comma-separated list of `wrt(a, b, ...)`, `check_finite` and `crate = \"path\"`"
                 ),
-            ));
-            return args;
+            )),
         }
-    };
+    }
     for meta in metas {
         match &meta {
             Meta::List(list) if list.path.is_ident("wrt") => {
@@ -113,6 +116,36 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
         }
     }
     args
+}
+
+/// One argument. syn points past the end of what it was given when it runs out of tokens,
+/// which is no place in the user's code: such errors cover the whole argument instead.
+fn parse_argument(argument: &TokenStream) -> syn::Result<Meta> {
+    let parser = |input: syn::parse::ParseStream| match input.parse::<Meta>() {
+        Ok(meta) if input.is_empty() => Ok(meta),
+        Ok(_) => Err(input.error("expected `,`")),
+        Err(e) if input.is_empty() => Err(syn::Error::new_spanned(argument, e.to_string())),
+        Err(e) => Err(e),
+    };
+    syn::parse::Parser::parse2(parser, argument.clone())
+}
+
+/// The top-level comma-separated arguments, each with the span of the comma after it.
+fn split_arguments(tokens: TokenStream) -> Vec<(TokenStream, Option<Span>)> {
+    let mut out = Vec::new();
+    let mut current = TokenStream::new();
+    for token in tokens {
+        match &token {
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == ',' => {
+                out.push((std::mem::take(&mut current), Some(p.span())));
+            }
+            _ => current.extend([token]),
+        }
+    }
+    if !current.is_empty() {
+        out.push((current, None));
+    }
+    out
 }
 
 /// The path of the runtime's hidden module, as generated code must name it.
