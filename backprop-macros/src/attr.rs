@@ -150,30 +150,26 @@ fn split_arguments(tokens: TokenStream) -> Vec<(TokenStream, Option<Span>)> {
 
 /// The path of the runtime's hidden module, as generated code must name it.
 pub fn runtime_path(args: &Args) -> TokenStream {
-    let krate = runtime_crate(args);
+    let krate = args.krate.clone().unwrap_or_else(runtime_crate);
     quote::quote!(#krate::__private)
 }
 
-fn runtime_crate(args: &Args) -> TokenStream {
+/// The runtime crate as the user's `Cargo.toml` names it: the facade `backprop` if it is a
+/// dependency (or the crate being built), else `backprop-runtime`. Both crates declare
+/// `extern crate self as ...`, so the absolute path works inside them too.
+pub fn runtime_crate() -> syn::Path {
     use proc_macro_crate::{crate_name, FoundCrate};
-    if let Some(p) = &args.krate {
-        return quote::quote!(#p);
-    }
-    for (krate, fallback) in [
+    for (package, lib) in [
         ("backprop", "backprop"),
         ("backprop-runtime", "backprop_runtime"),
     ] {
-        match crate_name(krate) {
-            Ok(FoundCrate::Itself) => {
-                let ident = Ident::new(fallback, Span::call_site());
-                return quote::quote!(::#ident);
-            }
-            Ok(FoundCrate::Name(name)) => {
-                let ident = Ident::new(&name, Span::call_site());
-                return quote::quote!(::#ident);
-            }
+        let name = match crate_name(package) {
+            Ok(FoundCrate::Itself) => lib.to_owned(),
+            Ok(FoundCrate::Name(renamed)) => renamed,
             Err(_) => continue,
-        }
+        };
+        let ident = Ident::new(&name, Span::call_site());
+        return syn::parse_quote!(::#ident);
     }
-    quote::quote!(::backprop)
+    syn::parse_quote!(::backprop)
 }

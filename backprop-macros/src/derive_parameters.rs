@@ -5,7 +5,7 @@
 //! errors are emitted together with stub impls, so the user sees the mistake and not a cascade
 //! of "`Mlp: Parameters` is not satisfied".
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
@@ -60,7 +60,7 @@ impl Errors {
 
 impl<'a> Model<'a> {
     fn parse(input: &'a DeriveInput, errors: &mut Errors) -> Self {
-        let krate = parse_struct_attrs(input, errors).unwrap_or_else(runtime_crate);
+        let krate = parse_struct_attrs(input, errors).unwrap_or_else(crate::attr::runtime_crate);
         let fields = match &input.data {
             Data::Struct(data) => match &data.fields {
                 Fields::Named(named) => named
@@ -220,26 +220,6 @@ fn check_unique_names(fields: &[Field], errors: &mut Errors) {
             ));
         }
     }
-}
-
-/// The runtime crate as the user's `Cargo.toml` names it: the facade `backprop` if it is a
-/// dependency (or the crate being built), else `backprop-runtime`. Both crates declare
-/// `extern crate self as ...`, so the absolute path works inside them too.
-fn runtime_crate() -> Path {
-    use proc_macro_crate::{crate_name, FoundCrate};
-    for (package, lib) in [
-        ("backprop", "backprop"),
-        ("backprop-runtime", "backprop_runtime"),
-    ] {
-        let name = match crate_name(package) {
-            Ok(FoundCrate::Itself) => lib.to_owned(),
-            Ok(FoundCrate::Name(renamed)) => renamed,
-            Err(_) => continue,
-        };
-        let ident = Ident::new(&name, Span::call_site());
-        return syn::parse_quote!(::#ident);
-    }
-    syn::parse_quote!(::backprop)
 }
 
 /// `impl Zero` and `impl Parameters` for a parsed struct.
