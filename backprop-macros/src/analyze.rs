@@ -211,8 +211,14 @@ fn snapshot_loop(func: &mut Function, region: RegionId, body: &Block, loops: &[R
         return;
     }
     let mut snapshot = Vec::new();
-    for var in written {
+    for (var, replayed) in written {
         let v = &func.vars[var];
+        // A function-level variable the loop only accumulates into is never replayed by a
+        // recomputation (it skips such accumulations): keeping copies of it would only cost
+        // stack, possibly a lot (a gradient-sized accumulator, per iteration).
+        if v.depth == 0 && !replayed {
+            continue;
+        }
         let elem_ty = match &v.array {
             None => None,
             Some(ArrayInfo { ty: Some(ty), .. }) => Some(ty.clone()),
@@ -238,14 +244,26 @@ fn snapshot_loop(func: &mut Function, region: RegionId, body: &Block, loops: &[R
 }
 
 /// Collects the variables declared outside a region (at depth `depth` or less) that `block`
-/// writes; false if it writes anything else that is not a local variable.
-fn outer_writes(func: &Function, block: &Block, depth: usize, out: &mut Vec<VarId>) -> bool {
+/// writes, each with whether a recomputation replays a write to it (anything but an
+/// accumulation kept without saves); false if it writes anything that is not a local variable.
+fn outer_writes(
+    func: &Function,
+    block: &Block,
+    depth: usize,
+    out: &mut Vec<(VarId, bool)>,
+) -> bool {
     for stmt in &block.stmts {
         let fine = match stmt {
-            Stmt::Assign { place, .. } => match place.base {
+            Stmt::Assign {
+                place, op, save, ..
+            } => match place.base {
                 Base::Var(var) => {
-                    if func.vars[var].depth <= depth && !out.contains(&var) {
-                        out.push(var);
+                    if func.vars[var].depth <= depth {
+                        let replayed = *op == AssignOp::Set || *save != Save::None;
+                        match out.iter_mut().find(|(v, _)| *v == var) {
+                            Some((_, r)) => *r |= replayed,
+                            None => out.push((var, replayed)),
+                        }
                     }
                     true
                 }
