@@ -1540,6 +1540,13 @@ impl Lower<'_> {
         match l {
             Lowered::I(i) => Some(i),
             Lowered::Named(n, _) => Some(IntExpr::Named(n)),
+            Lowered::Call(call, _) if call.path == "len" && call.args.is_empty() => {
+                self.err_at(
+                    span,
+                    "an array's length is known at compile time: write its size (the const generic `N` or the literal) instead of `.len()`",
+                );
+                None
+            }
             _ => {
                 self.err_at(span, "expected an integer (an index or a loop bound)");
                 None
