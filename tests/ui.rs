@@ -18,9 +18,9 @@ fn ui() {
 fn the_guide_lists_every_compile_error() {
     let guide = std::fs::read_to_string("docs/guide.md").expect("docs/guide.md");
     let listed: Vec<&str> = guide
-        .split('[')
+        .split("(ui: ")
         .skip(1)
-        .filter_map(|s| s.split(']').next())
+        .filter_map(|s| s.split(')').next())
         .flat_map(|names| names.split(", "))
         .collect();
     let mut missing = Vec::new();
