@@ -1223,7 +1223,7 @@ impl Lower<'_> {
                     receiver: Some((place, version)),
                     args,
                 };
-                return Some(Lowered::Call(Box::new(call), m.span()));
+                return Some(Lowered::Call(Box::new(call), m.method.span()));
             }
         }
         if let Some(turbofish) = &m.turbofish {
