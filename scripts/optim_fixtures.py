@@ -113,6 +113,8 @@ def run(optimizer, groups, params0, grads, scheduler=None, save_at=None):
         opt = getattr(torch.optim, optimizer)(torch_groups[0]["params"], **config, foreach=False)
     else:
         opt = getattr(torch.optim, optimizer)(torch_groups, foreach=False)
+    # ReduceLROnPlateau steps on a metric: the case lists one per epoch.
+    metrics = (scheduler or {}).get("metrics")
     sched = make_scheduler(opt, scheduler) if scheduler else None
     trajectory, lrs, saved = [], [], None
     for t, g in enumerate(grads):
@@ -124,7 +126,7 @@ def run(optimizer, groups, params0, grads, scheduler=None, save_at=None):
         opt.step()
         trajectory.append({n: flat(p) for n, p in params.items()})
         if sched:
-            sched.step()
+            sched.step(metrics[t]) if metrics else sched.step()
             lrs.append([group["lr"] for group in opt.param_groups])
     return trajectory, lrs, saved
 
@@ -132,6 +134,7 @@ def run(optimizer, groups, params0, grads, scheduler=None, save_at=None):
 def make_scheduler(opt, s):
     s = dict(s)
     kind = s.pop("kind")
+    s.pop("metrics", None)
     if kind == "LambdaLR":
         # A Python expression in `epoch`; the Rust test writes the same function.
         expression = s.pop("lr_lambda")
@@ -244,17 +247,31 @@ def cases():
         {"kind": "LambdaLR", "lr_lambda": "0.9 ** epoch / (1 + epoch % 3)"},
     ]:
         out.append({"name": f"SGD + {sched}", "optimizer": "SGD", "groups": sgd, "scheduler": sched})
-    out.append(
-        {
-            "name": "Adam groups + CosineAnnealingLR",
-            "optimizer": "Adam",
-            "groups": [
-                {"select": {"prefix": "layer1."}, "config": {"lr": 0.05}},
-                {"select": "rest", "config": {"lr": 0.01, "weight_decay": 0.1}},
-            ],
-            "scheduler": {"kind": "CosineAnnealingLR", "T_max": 5, "eta_min": 0.002},
-        }
-    )
+    # A loss that improves, stalls (0.89995 is within the default relative threshold of 0.9),
+    # worsens and improves again; and an accuracy for mode "max".
+    loss = [1.0, 0.9, 0.9, 0.89995, 0.95, 0.85, 0.85, 0.85, 0.84999, 0.9, 0.7, 0.7]
+    accuracy = [0.5, 0.6, 0.6, 0.6001, 0.55, 0.7, 0.7, 0.69, 0.71, 0.71, 0.71, 0.8]
+    for plateau in [
+        {"factor": 0.5, "patience": 1},
+        {"factor": 0.3, "patience": 0, "cooldown": 2, "threshold": 0.01, "threshold_mode": "abs"},
+        {"factor": 0.1, "patience": 0, "min_lr": 0.002},
+        {"factor": 0.99999999, "patience": 0},
+        {"mode": "max", "factor": 0.5, "patience": 1},
+        {"mode": "max", "factor": 0.2, "patience": 0, "threshold": 0.05, "threshold_mode": "abs", "cooldown": 1},
+    ]:
+        metrics = accuracy if plateau.get("mode") == "max" else loss
+        sched = {"kind": "ReduceLROnPlateau", **plateau, "metrics": metrics}
+        out.append({"name": f"SGD + {plateau}", "optimizer": "SGD", "groups": sgd, "scheduler": sched})
+    adam_groups = [
+        {"select": {"prefix": "layer1."}, "config": {"lr": 0.05}},
+        {"select": "rest", "config": {"lr": 0.01, "weight_decay": 0.1}},
+    ]
+    for sched in [
+        {"kind": "ReduceLROnPlateau", "factor": 0.5, "patience": 1, "min_lr": 0.004, "metrics": loss},
+        {"kind": "CosineAnnealingLR", "T_max": 5, "eta_min": 0.002},
+    ]:
+        name = f"Adam groups + {sched['kind']}"
+        out.append({"name": name, "optimizer": "Adam", "groups": adam_groups, "scheduler": sched})
     # Resuming from PyTorch's own state after 6 steps (the parameters then are those of step 6).
     for optimizer, config in [
         ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.05}),

@@ -5,8 +5,9 @@
 
 use backprop_runtime::optim::{
     Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, CosineAnnealingLr, ExponentialLr,
-    GroupState, LambdaLr, LinearLr, LrScheduler, MultiStepLr, Optimizer, ParamGroup, RmsProp,
-    RmsPropConfig, Select, Sgd, SgdConfig, StateDict, StepLr, TensorState,
+    GroupState, LambdaLr, LinearLr, LrScheduler, MultiStepLr, Optimizer, ParamGroup, PlateauMode,
+    ReduceLrOnPlateau, ReduceLrOnPlateauConfig, RmsProp, RmsPropConfig, Select, Sgd, SgdConfig,
+    StateDict, StepLr, TensorState, ThresholdMode,
 };
 use backprop_runtime::{Parameters, Shape, Tensor, Zero};
 use serde_json::Value;
@@ -232,6 +233,8 @@ enum Schedule {
     Cosine(CosineAnnealingLr),
     Linear(LinearLr),
     Lambda(LambdaLr<fn(u64) -> f64>),
+    /// With the metric of each epoch.
+    Plateau(ReduceLrOnPlateau, Vec<f64>),
 }
 
 /// The fixture's `LambdaLR` function, `0.9 ** epoch / (1 + epoch % 3)` in Python.
@@ -277,12 +280,47 @@ impl Schedule {
                 assert_eq!(s["lr_lambda"], "0.9 ** epoch / (1 + epoch % 3)");
                 Schedule::Lambda(LambdaLr::new(opt, lambda as fn(u64) -> f64).unwrap())
             }
+            "ReduceLROnPlateau" => {
+                let defaults = ReduceLrOnPlateauConfig::default();
+                let config = ReduceLrOnPlateauConfig {
+                    mode: match s.get("mode").and_then(Value::as_str) {
+                        None | Some("min") => PlateauMode::Min,
+                        Some("max") => PlateauMode::Max,
+                        Some(other) => panic!("unknown mode {other}"),
+                    },
+                    factor: num(s, "factor", defaults.factor),
+                    patience: s
+                        .get("patience")
+                        .map_or(defaults.patience, |p| p.as_u64().unwrap()),
+                    threshold: num(s, "threshold", defaults.threshold),
+                    threshold_mode: match s.get("threshold_mode").and_then(Value::as_str) {
+                        None | Some("rel") => ThresholdMode::Rel,
+                        Some("abs") => ThresholdMode::Abs,
+                        Some(other) => panic!("unknown threshold_mode {other}"),
+                    },
+                    cooldown: s
+                        .get("cooldown")
+                        .map_or(defaults.cooldown, |c| c.as_u64().unwrap()),
+                    min_lr: num(s, "min_lr", defaults.min_lr),
+                    eps: num(s, "eps", defaults.eps),
+                };
+                Schedule::Plateau(
+                    ReduceLrOnPlateau::new(config).unwrap(),
+                    s["metrics"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|m| m.as_f64().unwrap())
+                        .collect(),
+                )
+            }
             other => panic!("unknown scheduler {other}"),
         }
     }
 
-    fn step<O: Optimizer>(&mut self, opt: &mut O) {
+    fn step<O: Optimizer>(&mut self, opt: &mut O, epoch: usize) {
         match self {
+            Schedule::Plateau(s, metrics) => s.step(opt, metrics[epoch]),
             Schedule::Step(s) => s.step(opt),
             Schedule::MultiStep(s) => s.step(opt),
             Schedule::Exponential(s) => s.step(opt),
@@ -369,7 +407,7 @@ fn replay<O: Optimizer<Params = Net>>(
             }
         }
         if let Some(s) = &mut schedule {
-            s.step(&mut opt);
+            s.step(&mut opt, t);
             let lrs = case["lrs"][t].as_array().unwrap();
             // Same f64 operations in the same order: bit-identical rates.
             for (g, lr) in lrs.iter().enumerate() {

@@ -342,6 +342,182 @@ impl LrScheduler for LinearLr {
     }
 }
 
+/// Whether a smaller or a larger metric is an improvement, for [`ReduceLrOnPlateau`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PlateauMode {
+    /// A loss: smaller is better (PyTorch's `"min"`).
+    #[default]
+    Min,
+    /// An accuracy: larger is better (`"max"`).
+    Max,
+}
+
+/// How [`ReduceLrOnPlateau`] compares a metric with the best so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ThresholdMode {
+    /// Better means better than `best * (1 - threshold)` (`Min`) or `best * (1 + threshold)`
+    /// (`Max`): PyTorch's `"rel"`.
+    #[default]
+    Rel,
+    /// Better means better than `best - threshold` (`Min`) or `best + threshold` (`Max`).
+    Abs,
+}
+
+/// The settings of [`ReduceLrOnPlateau`], with PyTorch's defaults.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReduceLrOnPlateauConfig {
+    /// Whether the metric should fall or rise.
+    pub mode: PlateauMode,
+    /// The factor a reduction multiplies every rate by, in `[0, 1)` (default 0.1).
+    pub factor: f64,
+    /// How many epochs without improvement are tolerated; the next one reduces (default 10).
+    pub patience: u64,
+    /// The least change that counts as an improvement (default 1e-4), see [`ThresholdMode`].
+    pub threshold: f64,
+    /// Whether `threshold` is relative or absolute.
+    pub threshold_mode: ThresholdMode,
+    /// Epochs after a reduction during which bad epochs are not counted (default 0).
+    pub cooldown: u64,
+    /// No reduction goes below this rate (default 0; one value for every group).
+    pub min_lr: f64,
+    /// A reduction smaller than this is skipped (default 1e-8).
+    pub eps: f64,
+}
+
+impl Default for ReduceLrOnPlateauConfig {
+    fn default() -> Self {
+        ReduceLrOnPlateauConfig {
+            mode: PlateauMode::Min,
+            factor: 0.1,
+            patience: 10,
+            threshold: 1e-4,
+            threshold_mode: ThresholdMode::Rel,
+            cooldown: 0,
+            min_lr: 0.0,
+            eps: 1e-8,
+        }
+    }
+}
+
+/// Divides the learning rates when a metric stops improving (`ReduceLROnPlateau`).
+///
+/// Its [`step`](ReduceLrOnPlateau::step) takes the epoch's metric (a validation loss, say), so
+/// it is not an [`LrScheduler`]; PyTorch's has the same `step(metrics)`. A NaN metric counts as
+/// an epoch without improvement, as in PyTorch.
+///
+/// ```
+/// use backprop_runtime::optim::{Optimizer, ReduceLrOnPlateau, ReduceLrOnPlateauConfig, Sgd, SgdConfig};
+///
+/// let mut opt = Sgd::<[f32; 4]>::new(SgdConfig { lr: 0.1, ..Default::default() })?;
+/// let config = ReduceLrOnPlateauConfig { patience: 1, factor: 0.5, ..Default::default() };
+/// let mut schedule = ReduceLrOnPlateau::new(config)?;
+/// for validation_loss in [1.0, 0.8, 0.8, 0.8, 0.7] {
+///     // ... the epoch's optimizer steps ...
+///     schedule.step(&mut opt, validation_loss)?;
+/// }
+/// // The second epoch without improvement (0.8 again) halved the rate.
+/// assert_eq!(opt.lr(0), Some(0.05));
+/// # Ok::<(), backprop_runtime::optim::OptimError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReduceLrOnPlateau {
+    config: ReduceLrOnPlateauConfig,
+    best: f64,
+    num_bad_epochs: u64,
+    cooldown_counter: u64,
+    last_epoch: u64,
+}
+
+impl ReduceLrOnPlateau {
+    /// Checks the settings. PyTorch refuses `factor >= 1`; negative or NaN factors, thresholds,
+    /// `min_lr` and `eps` are refused here too.
+    pub fn new(config: ReduceLrOnPlateauConfig) -> Result<Self, OptimError> {
+        if !(0.0..1.0).contains(&config.factor) {
+            return Err(OptimError::InvalidHyperparameter {
+                name: "factor",
+                value: config.factor,
+                allowed: "in [0, 1)",
+            });
+        }
+        non_negative("threshold", config.threshold)?;
+        non_negative("min_lr", config.min_lr)?;
+        non_negative("eps", config.eps)?;
+        let best = match config.mode {
+            PlateauMode::Min => f64::INFINITY,
+            PlateauMode::Max => f64::NEG_INFINITY,
+        };
+        Ok(ReduceLrOnPlateau {
+            config,
+            best,
+            num_bad_epochs: 0,
+            cooldown_counter: 0,
+            last_epoch: 0,
+        })
+    }
+
+    /// Ends an epoch with its `metric`; reduces the rates of every group of `opt` after more
+    /// than `patience` epochs without improvement.
+    pub fn step<O: Optimizer + ?Sized>(
+        &mut self,
+        opt: &mut O,
+        metric: f64,
+    ) -> Result<(), OptimError> {
+        self.last_epoch += 1;
+        if self.is_better(metric) {
+            self.best = metric;
+            self.num_bad_epochs = 0;
+        } else {
+            self.num_bad_epochs += 1;
+        }
+        if self.cooldown_counter > 0 {
+            self.cooldown_counter -= 1;
+            self.num_bad_epochs = 0;
+        }
+        if self.num_bad_epochs > self.config.patience {
+            let (factor, min_lr, eps) = (self.config.factor, self.config.min_lr, self.config.eps);
+            let groups = opt.num_groups();
+            for g in 0..groups {
+                let lr = opt
+                    .lr(g)
+                    .ok_or(OptimError::NoSuchGroup { group: g, groups })?;
+                let reduced = (lr * factor).max(min_lr);
+                // A change below eps is not worth making.
+                if lr - reduced > eps {
+                    opt.set_lr(g, reduced)?;
+                }
+            }
+            self.cooldown_counter = self.config.cooldown;
+            self.num_bad_epochs = 0;
+        }
+        Ok(())
+    }
+
+    fn is_better(&self, metric: f64) -> bool {
+        let (best, threshold) = (self.best, self.config.threshold);
+        match (self.config.mode, self.config.threshold_mode) {
+            (PlateauMode::Min, ThresholdMode::Rel) => metric < best * (1.0 - threshold),
+            (PlateauMode::Min, ThresholdMode::Abs) => metric < best - threshold,
+            (PlateauMode::Max, ThresholdMode::Rel) => metric > best * (threshold + 1.0),
+            (PlateauMode::Max, ThresholdMode::Abs) => metric > best + threshold,
+        }
+    }
+
+    /// The best metric so far (infinite before the first step).
+    pub fn best(&self) -> f64 {
+        self.best
+    }
+
+    /// Epochs since the last improvement, not counting the cooldown.
+    pub fn num_bad_epochs(&self) -> u64 {
+        self.num_bad_epochs
+    }
+
+    /// The number of steps taken.
+    pub fn last_epoch(&self) -> u64 {
+        self.last_epoch
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,6 +604,47 @@ mod tests {
         assert_eq!(s.step(&mut opt), Ok(()));
         assert!(s.step(&mut opt).is_err());
         assert_eq!(opt.lr(0), Some(0.0));
+    }
+
+    #[test]
+    fn plateau_counts_a_nan_metric_as_no_improvement() {
+        let mut opt = sgd(0.1);
+        let config = ReduceLrOnPlateauConfig {
+            patience: 1,
+            factor: 0.5,
+            ..Default::default()
+        };
+        let mut s = ReduceLrOnPlateau::new(config).unwrap();
+        s.step(&mut opt, 1.0).unwrap();
+        s.step(&mut opt, f64::NAN).unwrap();
+        assert_eq!(
+            (s.num_bad_epochs(), s.best(), opt.lr(0)),
+            (1, 1.0, Some(0.1))
+        );
+        s.step(&mut opt, f64::NAN).unwrap();
+        assert_eq!((s.num_bad_epochs(), opt.lr(0)), (0, Some(0.05)));
+        assert_eq!(s.last_epoch(), 3);
+    }
+
+    #[test]
+    fn plateau_refuses_what_pytorch_refuses_and_more() {
+        let with = |change: fn(&mut ReduceLrOnPlateauConfig)| {
+            let mut config = ReduceLrOnPlateauConfig::default();
+            change(&mut config);
+            ReduceLrOnPlateau::new(config)
+        };
+        let factor = |value| OptimError::InvalidHyperparameter {
+            name: "factor",
+            value,
+            allowed: "in [0, 1)",
+        };
+        assert_eq!(with(|c| c.factor = 1.0), Err(factor(1.0)));
+        assert_eq!(with(|c| c.factor = -0.5), Err(factor(-0.5)));
+        assert!(with(|c| c.factor = f64::NAN).is_err());
+        assert!(with(|c| c.threshold = -1e-4).is_err());
+        assert!(with(|c| c.min_lr = -1.0).is_err());
+        assert!(with(|c| c.eps = f64::NAN).is_err());
+        assert!(with(|c| c.factor = 0.0).is_ok());
     }
 
     #[test]

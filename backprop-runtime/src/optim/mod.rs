@@ -85,7 +85,8 @@ pub use adamw::{AdamW, AdamWConfig};
 pub use error::OptimError;
 pub use group::{OptimConfig, ParamGroup, Select};
 pub use lr_scheduler::{
-    CosineAnnealingLr, ExponentialLr, LambdaLr, LinearLr, LrScheduler, MultiStepLr, StepLr,
+    CosineAnnealingLr, ExponentialLr, LambdaLr, LinearLr, LrScheduler, MultiStepLr, PlateauMode,
+    ReduceLrOnPlateau, ReduceLrOnPlateauConfig, StepLr, ThresholdMode,
 };
 pub use rmsprop::{RmsProp, RmsPropConfig};
 pub use sgd::{Sgd, SgdConfig};
