@@ -90,6 +90,10 @@ fn num(c: &Value, key: &str, default: f64) -> f64 {
     c.get(key).map_or(default, |v| v.as_f64().expect("number"))
 }
 
+fn count(c: &Value, key: &str, default: u64) -> u64 {
+    c.get(key).map_or(default, |v| v.as_u64().expect("integer"))
+}
+
 fn flag(c: &Value, key: &str) -> bool {
     c.get(key).is_some_and(|v| v.as_bool().expect("bool"))
 }
@@ -272,7 +276,7 @@ impl Schedule {
                     opt,
                     num(s, "start_factor", 1.0 / 3.0),
                     num(s, "end_factor", 1.0),
-                    s.get("total_iters").map_or(5, |t| t.as_u64().unwrap()),
+                    count(s, "total_iters", 5),
                 )
                 .unwrap(),
             ),
@@ -289,18 +293,14 @@ impl Schedule {
                         Some(other) => panic!("unknown mode {other}"),
                     },
                     factor: num(s, "factor", defaults.factor),
-                    patience: s
-                        .get("patience")
-                        .map_or(defaults.patience, |p| p.as_u64().unwrap()),
+                    patience: count(s, "patience", defaults.patience),
                     threshold: num(s, "threshold", defaults.threshold),
                     threshold_mode: match s.get("threshold_mode").and_then(Value::as_str) {
                         None | Some("rel") => ThresholdMode::Rel,
                         Some("abs") => ThresholdMode::Abs,
                         Some(other) => panic!("unknown threshold_mode {other}"),
                     },
-                    cooldown: s
-                        .get("cooldown")
-                        .map_or(defaults.cooldown, |c| c.as_u64().unwrap()),
+                    cooldown: count(s, "cooldown", defaults.cooldown),
                     min_lr: num(s, "min_lr", defaults.min_lr),
                     eps: num(s, "eps", defaults.eps),
                 };

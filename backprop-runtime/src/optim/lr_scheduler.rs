@@ -474,15 +474,14 @@ impl ReduceLrOnPlateau {
             self.num_bad_epochs = 0;
         }
         if self.num_bad_epochs > self.config.patience {
-            let (factor, min_lr, eps) = (self.config.factor, self.config.min_lr, self.config.eps);
             let groups = opt.num_groups();
             for g in 0..groups {
                 let lr = opt
                     .lr(g)
                     .ok_or(OptimError::NoSuchGroup { group: g, groups })?;
-                let reduced = (lr * factor).max(min_lr);
+                let reduced = (lr * self.config.factor).max(self.config.min_lr);
                 // A change below eps is not worth making.
-                if lr - reduced > eps {
+                if lr - reduced > self.config.eps {
                     opt.set_lr(g, reduced)?;
                 }
             }
