@@ -55,10 +55,10 @@ impl Layer {
         linear_batch_into(&self.x, &self.w, &self.b, &mut self.out);
         linear_batch_backward(
             &self.x,
-            &mut self.d_x,
+            Some(&mut self.d_x),
             &self.w,
-            &mut self.d_w,
-            &mut self.d_b,
+            Some(&mut self.d_w),
+            Some(&mut self.d_b),
             &self.d_out,
         );
     }

@@ -8,6 +8,7 @@
 use backprop::differentiable;
 
 /// Rounds to the nearest integer.
+#[differentiable(custom_vjp)]
 fn round_ste(x: f32) -> f32 {
     x.round()
 }
@@ -19,6 +20,7 @@ fn round_ste_vjp(x: f32, d_out: f32) -> (f32, f32) {
 
 /// A closed-form derivative: `softplus(x) = ln(1 + e^x)`, `softplus'(x) = sigmoid(x)`, written
 /// once by hand instead of being derived through `ln` and `exp` (and stable for large `x`).
+#[differentiable(custom_vjp)]
 fn softplus(x: f32) -> f32 {
     x.max(0.0) + (-x.abs()).exp().ln_1p()
 }

@@ -31,7 +31,7 @@
 //!
 //! Run with `cargo run --example manual_update`.
 
-use backprop::loss::{cross_entropy, cross_entropy_vjp};
+use backprop::loss::cross_entropy;
 use backprop::nn::{Linear, ReLU};
 use backprop::optim::{zero_grad, Optimizer, Sgd, SgdConfig};
 use backprop::{differentiable, Parameters, Zero};

@@ -22,7 +22,7 @@
 //!
 //! Run with `cargo run --example simple_network`.
 
-use backprop::loss::{mse, mse_vjp};
+use backprop::loss::mse;
 use backprop::nn::{Linear, ReLU};
 use backprop::optim::{zero_grad, Optimizer, Sgd, SgdConfig};
 use backprop::{differentiable, Parameters};

@@ -24,7 +24,7 @@
 //!
 //! Run with `cargo run --release --example train_regression`.
 
-use backprop::loss::{mse, mse_vjp};
+use backprop::loss::mse;
 use backprop::nn::{Linear, ReLU};
 use backprop::optim::{zero_grad, Optimizer, Sgd, SgdConfig};
 use backprop::{differentiable, Parameters, Zero};

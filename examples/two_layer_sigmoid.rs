@@ -22,7 +22,7 @@
 //!
 //! Run with `cargo run --example two_layer_sigmoid`.
 
-use backprop::loss::{mse, mse_vjp};
+use backprop::loss::mse;
 use backprop::nn::{Linear, Sigmoid};
 use backprop::{differentiable, Parameters, Zero};
 

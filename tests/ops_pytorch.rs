@@ -185,7 +185,14 @@ fn linear_batch<const B: usize, const IN: usize, const OUT: usize>(c: &Case) {
     ops::linear_batch_into(&x, &w, &b, &mut out);
     c.assert_out(&out);
     let (mut d_x, mut d_w, mut d_b) = (Zero::zero(), Zero::zero(), Zero::zero());
-    ops::linear_batch_backward(&x, &mut d_x, &w, &mut d_w, &mut d_b, &c.d_out());
+    ops::linear_batch_backward(
+        &x,
+        Some(&mut d_x),
+        &w,
+        Some(&mut d_w),
+        Some(&mut d_b),
+        &c.d_out(),
+    );
     c.assert_grad("input", &d_x);
     c.assert_grad("weight", &d_w);
     c.assert_grad("bias", &d_b);

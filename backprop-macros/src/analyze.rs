@@ -305,7 +305,7 @@ fn is_expensive(op: &Op) -> bool {
 }
 
 /// Whether a stack buffer can have one entry per iteration of region `r` (true for a branch).
-fn static_loop(func: &Function, r: RegionId) -> bool {
+pub fn static_loop(func: &Function, r: RegionId) -> bool {
     match &func.regions[r].loop_info {
         Some((_, hi, inclusive, _)) => {
             is_static(func, hi) && !computed_from_generic(hi, *inclusive)

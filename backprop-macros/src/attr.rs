@@ -15,6 +15,17 @@ pub struct Args {
     /// Anomaly detection: generated functions return `Err(NonFinite)` at the first
     /// non-finite adjoint.
     pub check_finite: bool,
+    /// The derivative is written by hand.
+    pub custom: Option<Custom>,
+}
+
+/// Which hand-written derivative a `custom_*` argument names.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Custom {
+    /// `custom_vjp`: the user writes `f_vjp`; the macro adapts it to `f_fwd` (joint mode).
+    Vjp,
+    /// `custom_fwd`: the user writes `f_fwd`; the macro builds `f_vjp` and `f_grad` on it.
+    Fwd,
 }
 
 pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
@@ -36,7 +47,7 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             Err(e) => errors.push(syn::Error::new(
                 e.span(),
                 format!(
-                    "{e}: the arguments are a comma-separated list of `wrt(a, b, ...)`, `check_finite` and `crate = \"path\"`"
+                    "{e}: the arguments are a comma-separated list of `wrt(a, b, ...)`, `check_finite`, `custom_vjp`, `custom_fwd` and `crate = \"path\"`"
                 ),
             )),
         }
@@ -103,6 +114,19 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                 p,
                 "`wrt` takes a list of parameter names: `wrt(w)` or `wrt(w, b)`",
             )),
+            Meta::Path(p) if p.is_ident("custom_vjp") || p.is_ident("custom_fwd") => {
+                if args.custom.is_some() {
+                    errors.push(syn::Error::new_spanned(
+                        p,
+                        "one hand-written derivative: `custom_vjp` or `custom_fwd`, not both",
+                    ));
+                }
+                args.custom = Some(if p.is_ident("custom_vjp") {
+                    Custom::Vjp
+                } else {
+                    Custom::Fwd
+                });
+            }
             Meta::Path(p) if p.is_ident("check_finite") => {
                 if args.check_finite {
                     errors.push(syn::Error::new_spanned(p, "`check_finite` given twice"));
@@ -111,7 +135,7 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             }
             other => errors.push(syn::Error::new_spanned(
                 other,
-                "unknown argument: expected `wrt(a, b, ...)`, `check_finite` or `crate = \"path\"`",
+                "unknown argument: expected `wrt(a, b, ...)`, `check_finite`, `custom_vjp`, `custom_fwd` or `crate = \"path\"`",
             )),
         }
     }

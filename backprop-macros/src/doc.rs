@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::expand::Flavor;
+use crate::interface::Flavor;
 use crate::ir::{BinOp, Block, Function, IntExpr, Op, ParamKind, Seg, Stmt, ValueId};
 use crate::rules::{AExpr, Cond};
 
@@ -38,8 +38,8 @@ pub fn describe(
             " The value of [`{name}`] and its gradient with respect to `{}`, generated at compile time by reverse-mode differentiation.\n",
             active.join("`, `")
         ),
-        Flavor::Vjp => format!(
-            " The value of [`{name}`] and its vector-Jacobian product with the cotangent `d_out` (every float parameter active): the composition contract of `#[differentiable]`.\n"
+        Flavor::Vjp | Flavor::Fwd => format!(
+            " The value of [`{name}`] and its vector-Jacobian product with the cotangent `d_out` (every float parameter active), by its split-mode `_fwd` and the pullback.\n"
         ),
     };
     out.push_str("\n Gradients of by-value parameters are returned after the value; gradients of `&` parameters are added into their `d_` shadows.\n");
@@ -64,7 +64,7 @@ pub fn describe(
         };
         lines.push(match flavor {
             Flavor::Grad => format!(" ∂{name}/∂{} = {text}", param.name),
-            Flavor::Vjp => format!(" d_{} = {text}", param.name),
+            Flavor::Vjp | Flavor::Fwd => format!(" d_{} = {text}", param.name),
         });
     }
     if !lines.is_empty() {

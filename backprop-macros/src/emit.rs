@@ -3,7 +3,7 @@
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::analyze::Activity;
 use crate::ir::*;
@@ -82,6 +82,33 @@ pub struct Gen<'a> {
     /// that a derivative needing one (sin' = cos) reuses it: without `std`, `libm` calls are
     /// opaque to LLVM and would be made twice.
     top_level_math: HashMap<(MathFn, Vec<ValueId>), ValueId>,
+    /// Where the pullback of each active call waits for the reverse sweep.
+    pub tapes: BTreeMap<Site, Tape>,
+    /// Stored-value buffers that a tape replaces (the tape keeps the call's value too).
+    replaced_buffers: HashSet<usize>,
+    /// Inside `_fwd`'s pullback: shadows of `&` parameters are `Option`s, and `self` is this
+    /// closure parameter.
+    pub pullback_self: Option<Ident>,
+    pub optional_shadows: bool,
+}
+
+/// A call in the IR: the value it defines, or the local array it initialises.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Site {
+    Value(ValueId),
+    Var(VarId),
+}
+
+/// Where the pullback of an active call is kept between the forward and the reverse sweep.
+pub enum Tape {
+    /// At the top level of the function: a local.
+    Local(Ident),
+    /// In a branch or in loops with static bounds: a slot per iteration, `Option<(value,
+    /// pullback)>`, declared at the top; the recomputation reads the value back from it.
+    Slot { name: Ident, loops: Vec<RegionId> },
+    /// In a loop whose bound is known only at run time, where no slot can be sized: the forward
+    /// sweep calls the plain function, and the recomputation in the reverse sweep calls `_fwd`.
+    Recomputed(Ident),
 }
 
 impl<'a> Gen<'a> {
@@ -143,7 +170,23 @@ impl<'a> Gen<'a> {
                 _ => None,
             })
             .collect();
+        let mut tapes = BTreeMap::new();
+        let mut replaced_buffers = HashSet::new();
+        plan_tapes(
+            f,
+            act,
+            &f.body,
+            &mut Vec::new(),
+            false,
+            &mut names,
+            &mut tapes,
+            &mut replaced_buffers,
+        );
         Gen {
+            tapes,
+            replaced_buffers,
+            pullback_self: None,
+            optional_shadows: false,
             top_level_math,
             f,
             act,
@@ -250,6 +293,9 @@ impl<'a> Gen<'a> {
 
     /// A parameter, by the user's own identifier.
     pub fn param(&self, p: ParamId) -> TokenStream {
+        if let (ParamKind::RefSelf, Some(this)) = (&self.f.params[p].kind, &self.pullback_self) {
+            return this.to_token_stream();
+        }
         match &self.f.params[p].ident {
             Some(ident) => ident.to_token_stream(),
             None => param_ident(&self.f.params[p].name),
@@ -274,14 +320,44 @@ impl<'a> Gen<'a> {
         }
     }
 
-    /// The adjoint of a place, if it has one.
-    pub fn shadow(&self, place: &Place) -> Option<TokenStream> {
+    /// The adjoint of a local's place, if it has one.
+    pub fn var_shadow(&self, place: &Place) -> Option<TokenStream> {
         let path = self.path(&place.path);
         match place.base {
             Base::Var(v) if self.act.vars[v] => {
                 let name = &self.var_adj[v];
                 Some(quote!(#name #path))
             }
+            _ => None,
+        }
+    }
+
+    /// Whether a place has an adjoint.
+    pub fn has_shadow(&self, place: &Place) -> bool {
+        match place.base {
+            Base::Var(v) => self.act.vars[v],
+            Base::Param(p) => self.act.params[p] && self.shadows[p].is_some(),
+        }
+    }
+
+    /// The shadow of a parameter when the pullback receives it as an `Option`.
+    fn optional_shadow(&self, place: &Place) -> Option<&Ident> {
+        match place.base {
+            Base::Param(p)
+                if self.optional_shadows
+                    && matches!(self.f.params[p].kind, ParamKind::Ref | ParamKind::RefSelf) =>
+            {
+                self.shadows[p].as_ref()
+            }
+            _ => None,
+        }
+    }
+
+    /// The adjoint of a place as an lvalue, where it is a plain `&mut` or a local.
+    fn direct_shadow(&self, place: &Place) -> Option<TokenStream> {
+        let path = self.path(&place.path);
+        match place.base {
+            Base::Var(_) => self.var_shadow(place),
             Base::Param(p) if self.act.params[p] => {
                 let name = self.shadows[p].as_ref()?;
                 if self.f.params[p].scalar_ref {
@@ -289,7 +365,59 @@ impl<'a> Gen<'a> {
                 }
                 Some(quote!(#name #path))
             }
-            _ => None,
+            Base::Param(_) => None,
+        }
+    }
+
+    /// `shadow += d` for an `f32` element, or `add_assign(shadow, d)` for a tensor (`tensor`):
+    /// nothing if the place has no adjoint, and only if the caller passed a shadow when it is
+    /// an optional one.
+    pub fn add_to_shadow(&self, place: &Place, d: TokenStream, tensor: bool) -> TokenStream {
+        if !self.has_shadow(place) {
+            return TokenStream::new();
+        }
+        let rt = &self.rt;
+        if let Some(name) = self.optional_shadow(place) {
+            let path = self.path(&place.path);
+            let scalar_ref = matches!(place.base, Base::Param(p) if self.f.params[p].scalar_ref);
+            let update = match (tensor, scalar_ref || place.path.is_empty()) {
+                (false, true) => quote!(*s += #d;),
+                (false, false) => quote!(s #path += #d;),
+                (true, true) => quote!(#rt::add_assign(s, &#d);),
+                (true, false) => quote!(#rt::add_assign(&mut s #path, &#d);),
+            };
+            return quote!(if let ::core::option::Option::Some(s) = #name.as_deref_mut() { #update });
+        }
+        let is_ref_root = place.path.is_empty()
+            && matches!(place.base, Base::Param(p)
+                if matches!(self.f.params[p].kind, ParamKind::Ref | ParamKind::RefSelf));
+        match self.direct_shadow(place) {
+            Some(shadow) if tensor && is_ref_root => quote!(#rt::add_assign(&mut *#shadow, &#d);),
+            Some(shadow) if tensor => quote!(#rt::add_assign(&mut #shadow, &#d);),
+            Some(shadow) => quote!(#shadow += #d;),
+            None => TokenStream::new(),
+        }
+    }
+
+    /// The adjoint of a place as a pullback's `Option<&mut T>` argument: `None` if inactive.
+    pub fn shadow_arg(&self, place: &Place) -> TokenStream {
+        if !self.has_shadow(place) {
+            return quote!(::core::option::Option::None);
+        }
+        if let Some(name) = self.optional_shadow(place) {
+            if place.path.is_empty() {
+                return quote!(#name.as_deref_mut());
+            }
+            let path = self.path(&place.path);
+            return quote!(#name.as_deref_mut().map(|s| &mut s #path));
+        }
+        let is_ref_root = place.path.is_empty()
+            && matches!(place.base, Base::Param(p)
+                if matches!(self.f.params[p].kind, ParamKind::Ref | ParamKind::RefSelf));
+        match self.direct_shadow(place) {
+            Some(shadow) if is_ref_root => quote!(::core::option::Option::Some(&mut *#shadow)),
+            Some(shadow) => quote!(::core::option::Option::Some(&mut #shadow)),
+            None => quote!(::core::option::Option::None),
         }
     }
 
@@ -422,9 +550,19 @@ impl<'a> Gen<'a> {
         }
     }
 
-    /// A forward call.
+    /// A call of the plain function: its value only.
     pub fn call(&self, call: &Call) -> TokenStream {
-        let path: TokenStream = call.path.parse().unwrap_or_default();
+        self.invoke(call, call.path.parse().unwrap_or_default())
+    }
+
+    /// A call of the callee's `_fwd`: its value and pullback. The path carries the span of the
+    /// user's call, so that a callee that is not differentiable is reported there.
+    pub fn fwd_call(&self, call: &Call, span: Span) -> TokenStream {
+        let path = crate::interface::fwd_path(&call.path, call.receiver.is_some());
+        self.invoke(call, respan(path, span))
+    }
+
+    fn invoke(&self, call: &Call, path: TokenStream) -> TokenStream {
         let args = call.args.iter().map(|a| self.call_arg(a));
         match &call.receiver {
             Some((recv, _)) => {
@@ -455,24 +593,102 @@ impl<'a> Gen<'a> {
 
     // ---- forward --------------------------------------------------------------------------
 
+    /// An active call in the forward code: `pattern` (`x`, `mut h`) of type `ty` (inferred if
+    /// `None`) takes its value, and its pullback goes where the tape says.
+    fn taped_call(
+        &self,
+        call: &Call,
+        tape: &Tape,
+        pattern: TokenStream,
+        ty: Option<TokenStream>,
+        mode: Mode,
+        span: Span,
+    ) -> TokenStream {
+        let rt = &self.rt;
+        let fwd = self.fwd_call(call, span);
+        let binding = match &ty {
+            Some(ty) => quote!(let #pattern: #ty),
+            None => quote!(let #pattern),
+        };
+        let ty = ty.unwrap_or_else(|| quote!(_));
+        match (tape, mode) {
+            (Tape::Local(pb), _) | (Tape::Recomputed(pb), Mode::Recompute(_)) => {
+                quote!(let (#pattern, #pb): (#ty, _) = #fwd;)
+            }
+            (Tape::Recomputed(_), Mode::Original) => {
+                let plain = self.call(call);
+                quote!(#binding = #plain;)
+            }
+            (Tape::Slot { name, loops }, Mode::Original) => {
+                let slot = self.slot(name, loops);
+                quote!(#slot = ::core::option::Option::Some(#fwd); #binding = #rt::tape_value(&#slot);)
+            }
+            (Tape::Slot { name, loops }, Mode::Recompute(_)) => {
+                let slot = self.slot(name, loops);
+                quote!(#binding = #rt::tape_value(&#slot);)
+            }
+        }
+    }
+
+    /// The pullback of an active call, for the reverse sweep.
+    pub fn pullback(&self, site: Site) -> Option<TokenStream> {
+        let rt = &self.rt;
+        Some(match self.tapes.get(&site)? {
+            Tape::Local(pb) | Tape::Recomputed(pb) => quote!(#pb),
+            Tape::Slot { name, loops } => {
+                let slot = self.slot(name, loops);
+                quote!(#rt::take_pullback(&mut #slot))
+            }
+        })
+    }
+
+    /// A tape slot indexed by the loop variables of its loops.
+    fn slot(&self, name: &Ident, loops: &[RegionId]) -> TokenStream {
+        let idx = self.loop_indices(loops);
+        quote!(#name #idx)
+    }
+
     /// Indexes a buffer by the loop variables of its loops.
     pub fn buffer_slot(&self, k: usize) -> TokenStream {
         let name = &self.buffer_names[k];
-        let idx = self.f.buffers[k].loops.iter().map(|r| {
-            let (var, ..) = self.f.regions[*r]
-                .loop_info
-                .as_ref()
-                .expect("a loop region");
-            let i = &self.int_names[*var];
-            quote!([#i])
-        });
-        quote!(#name #(#idx)*)
+        let idx = self.loop_indices(&self.f.buffers[k].loops);
+        quote!(#name #idx)
+    }
+
+    /// `[i][j]` for the loop variables of `loops`.
+    fn loop_indices(&self, loops: &[RegionId]) -> TokenStream {
+        loops
+            .iter()
+            .map(|r| {
+                let (var, ..) = self.f.regions[*r]
+                    .loop_info
+                    .as_ref()
+                    .expect("a loop region");
+                let i = &self.int_names[*var];
+                quote!([#i])
+            })
+            .collect()
     }
 
     /// Declarations of every stack buffer, at the top of the function.
     pub fn buffer_decls(&self) -> TokenStream {
         let mut out = TokenStream::new();
+        for tape in self.tapes.values() {
+            if let Tape::Slot { name, loops } = tape {
+                // `Option`s of a closure type that only the assignment names: `const` repeats
+                // need no `Copy`.
+                let mut init = quote!(::core::option::Option::None);
+                for r in loops.iter().rev() {
+                    let len = self.buffer_len(*r);
+                    init = quote!([const { #init }; #len]);
+                }
+                out.extend(quote!(let mut #name = #init;));
+            }
+        }
         for (k, b) in self.f.buffers.iter().enumerate() {
+            if self.replaced_buffers.contains(&k) {
+                continue;
+            }
             let name = &self.buffer_names[k];
             if let Some(elem) = &b.elem_ty {
                 let rt = &self.rt;
@@ -530,6 +746,22 @@ impl<'a> Gen<'a> {
                     if let Op::Param(_) = self.f.values[*v].op {
                         continue;
                     }
+                    if let Op::Call(call) = &self.f.values[*v].op {
+                        if let Some(tape) = self.tapes.get(&Site::Value(*v)) {
+                            let name = &self.value_names[*v];
+                            let span = self.f.spans[*v];
+                            let pattern = quote!(#name);
+                            out.extend(self.taped_call(
+                                call,
+                                tape,
+                                pattern,
+                                Some(quote!(f32)),
+                                mode,
+                                span,
+                            ));
+                            continue;
+                        }
+                    }
                     let name = &self.value_names[*v];
                     let ty = match self.f.values[*v].ty {
                         Ty::F32 => quote!(f32),
@@ -561,8 +793,25 @@ impl<'a> Gen<'a> {
                         VarInit::Uninit => quote!(let mut #name: f32 = 0.0;),
                         VarInit::Call(call) => {
                             let ty = self.array_type(*var);
-                            let call = self.call(call);
-                            quote!(let mut #name #ty = #call;)
+                            match self.tapes.get(&Site::Var(*var)) {
+                                Some(tape) => {
+                                    let pattern = quote!(mut #name);
+                                    let ty =
+                                        self.f.vars[*var].array.as_ref().and_then(|a| a.ty.clone());
+                                    self.taped_call(
+                                        call,
+                                        tape,
+                                        pattern,
+                                        ty,
+                                        mode,
+                                        Span::call_site(),
+                                    )
+                                }
+                                None => {
+                                    let call = self.call(call);
+                                    quote!(let mut #name #ty = #call;)
+                                }
+                            }
                         }
                         VarInit::Repeat(v, dims) => {
                             let ty = self.array_type(*var);
@@ -724,4 +973,68 @@ fn cmp_tokens(op: CmpOp, x: TokenStream, y: TokenStream) -> TokenStream {
         CmpOp::Eq => quote!(#x == #y),
         CmpOp::Ne => quote!(#x != #y),
     }
+}
+
+/// Decides where each active call keeps its pullback (see [`Tape`]).
+#[allow(clippy::too_many_arguments)]
+fn plan_tapes(
+    f: &Function,
+    act: &Activity,
+    block: &Block,
+    loops: &mut Vec<RegionId>,
+    in_region: bool,
+    names: &mut Names,
+    tapes: &mut BTreeMap<Site, Tape>,
+    replaced: &mut HashSet<usize>,
+) {
+    for stmt in &block.stmts {
+        let (site, label) = match stmt {
+            Stmt::Let(v) if act.values[*v] && matches!(f.values[*v].op, Op::Call(_)) => {
+                let label = f.values[*v].name.clone().unwrap_or_else(|| format!("t{v}"));
+                (Site::Value(*v), label)
+            }
+            Stmt::Decl {
+                var,
+                init: VarInit::Call(_),
+            } if act.vars[*var] => (Site::Var(*var), f.vars[*var].name.clone()),
+            Stmt::For { region, body, .. } => {
+                loops.push(*region);
+                plan_tapes(f, act, body, loops, true, names, tapes, replaced);
+                loops.pop();
+                continue;
+            }
+            Stmt::If { then, els, .. } => {
+                plan_tapes(f, act, then, loops, true, names, tapes, replaced);
+                plan_tapes(f, act, els, loops, true, names, tapes, replaced);
+                continue;
+            }
+            _ => continue,
+        };
+        let tape = if !in_region {
+            Tape::Local(names.fresh(&format!("pullback_{label}")))
+        } else if loops.iter().all(|r| crate::analyze::static_loop(f, *r)) {
+            if let Site::Value(v) = site {
+                if let Some(&k) = f.stored.get(&v) {
+                    replaced.insert(k);
+                }
+            }
+            Tape::Slot {
+                name: names.fresh(&format!("tape_{label}")),
+                loops: loops.clone(),
+            }
+        } else {
+            Tape::Recomputed(names.fresh(&format!("pullback_{label}")))
+        };
+        tapes.insert(site, tape);
+    }
+}
+
+pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut t| {
+            t.set_span(span);
+            t
+        })
+        .collect()
 }

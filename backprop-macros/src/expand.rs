@@ -1,21 +1,15 @@
 //! The driver: parse -> check/analyse -> reverse -> emit, or the fallback on error.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 use std::collections::HashSet;
 
+use crate::assemble::{self, Target};
+use crate::attr::{self, Custom};
 use crate::errors::Errors;
+use crate::interface::{self, is_float};
 use crate::ir::{Function, IntExpr, Op, ParamKind, Stmt};
-use crate::{analyze, attr, doc, emit, fallback, lower, reverse};
-
-/// Which of the two generated functions.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Flavor {
-    /// `NAME_grad`: the `wrt` parameters, seed 1.
-    Grad,
-    /// `NAME_vjp`: every float parameter, seed `d_out`.
-    Vjp,
-}
+use crate::{analyze, fallback, lower};
 
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     let func: syn::ItemFn = match syn::parse2(item.clone()) {
@@ -28,6 +22,11 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let args = attr::parse(attr, &mut errors);
     let rt = attr::runtime_path(&args);
+    if let Some(custom) = args.custom {
+        return custom_derivative(&func, &args, custom, &rt, errors);
+    }
+
+    // Parse, then plan what the reverse sweep keeps.
     let mut ir = lower::lower(&func, &mut errors);
     analyze::plan_saves(&mut ir, &mut errors);
     analyze::plan_stores(&mut ir);
@@ -36,19 +35,72 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     if let Some(errs) = errors.into_compile_errors() {
         return fallback::expand(&func, &ir, &wrt, args.check_finite, &rt, errs);
     }
-    // A function returning an array has no gradient, only a vector-Jacobian product.
+
+    // Emit: the fused gradient (a function returning an array has only a vjp), the split
+    // forward pass with its pullback, the vjp built on it, and the carrier of `f::fwd`.
+    let target = Target {
+        func: &func,
+        ir: &ir,
+        rt: &rt,
+        check_finite: args.check_finite,
+        reserved: reserved_names(&func, &ir),
+    };
     let grad = if ir.ret_array.is_none() {
-        generate(&func, &ir, &wrt, &rt, Flavor::Grad, args.check_finite)
+        assemble::grad(&target, &wrt)
     } else {
         TokenStream::new()
     };
-    let all: Vec<bool> = ir.params.iter().map(|p| is_float(&p.kind)).collect();
-    let vjp = generate(&func, &ir, &all, &rt, Flavor::Vjp, args.check_finite);
-    quote!(#[allow(dead_code, clippy::needless_range_loop)] #func #grad #vjp)
+    let (fwd, vjp_docs) = assemble::fwd(&target);
+    let vjp = assemble::vjp_from_fwd(&target, &vjp_docs);
+    let carrier = carrier(&target);
+    quote!(#[allow(dead_code, clippy::needless_range_loop)] #func #grad #fwd #vjp #carrier)
 }
 
-pub fn is_float(kind: &ParamKind) -> bool {
-    !matches!(kind, ParamKind::Constant | ParamKind::Rejected)
+/// A function whose derivative is written by hand: `custom_vjp` (the user writes `f_vjp`,
+/// the macro adapts it to `f_fwd`) or `custom_fwd` (the user writes `f_fwd`, the macro builds
+/// `f_vjp` on it). Only the signature is read; the body is left alone.
+fn custom_derivative(
+    func: &syn::ItemFn,
+    args: &attr::Args,
+    custom: Custom,
+    rt: &TokenStream,
+    mut errors: Errors,
+) -> TokenStream {
+    let ir = lower::lower_signature(func, &mut errors);
+    let wrt = check_wrt(&ir, args, &mut errors);
+    if let Some(errs) = errors.into_compile_errors() {
+        return fallback::expand(func, &ir, &wrt, args.check_finite, rt, errs);
+    }
+    let target = Target {
+        func,
+        ir: &ir,
+        rt,
+        check_finite: args.check_finite,
+        reserved: HashSet::new(),
+    };
+    let grad = if ir.ret_array.is_none() {
+        assemble::grad_from_fwd(&target, &wrt)
+    } else {
+        TokenStream::new()
+    };
+    let derivative = match custom {
+        Custom::Vjp => assemble::fwd_from_vjp(&target),
+        Custom::Fwd => {
+            let docs = format!(
+                " The value of [`{}`] and its vector-Jacobian product, from the hand-written `{}_fwd`.",
+                func.sig.ident, func.sig.ident
+            );
+            assemble::vjp_from_fwd(&target, &docs)
+        }
+    };
+    let carrier = carrier(&target);
+    quote!(#func #grad #derivative #carrier)
+}
+
+fn carrier(t: &Target) -> TokenStream {
+    let this = syn::Ident::new("this", proc_macro2::Span::call_site());
+    let pullback = interface::pullback(t.ir, &this, t.check_finite.then_some(t.rt));
+    interface::carrier(t.func, t.ir, &interface::fwd_output(t.ir, &pullback))
 }
 
 /// The active parameters of `_grad`: those named in `wrt`, or every float parameter.
@@ -170,190 +222,4 @@ fn reserved_names(func: &syn::ItemFn, ir: &Function) -> HashSet<String> {
         }
     }
     names
-}
-
-/// The signature pieces shared by the generated functions and their stubs.
-pub struct Layout {
-    pub inputs: Vec<TokenStream>,
-    pub output: TokenStream,
-    /// The by-value active parameters whose gradients are returned, in order.
-    pub returned: Vec<usize>,
-}
-
-pub fn layout(
-    func: &syn::ItemFn,
-    ir: &Function,
-    wrt: &[bool],
-    flavor: Flavor,
-    checked: Option<&TokenStream>,
-) -> Layout {
-    let mut inputs = Vec::new();
-    let mut returned = Vec::new();
-    let value_type = ir.ret_array.clone().unwrap_or_else(|| quote!(f32));
-    let mut out_types = vec![value_type.clone()];
-    let typed: Vec<&syn::FnArg> = func.sig.inputs.iter().collect();
-    for (i, param) in ir.params.iter().enumerate() {
-        let Some(arg) = typed.get(i) else { break };
-        inputs.push(quote!(#arg));
-        if !wrt.get(i).copied().unwrap_or(false) {
-            continue;
-        }
-        let shadow = format_ident!("d_{}", param.name);
-        match param.kind {
-            ParamKind::Ref => {
-                let inner = match syn::parse2::<syn::Type>(param.ty.clone()) {
-                    Ok(syn::Type::Reference(r)) => {
-                        let elem = &r.elem;
-                        quote!(#elem)
-                    }
-                    _ => param.ty.clone(),
-                };
-                inputs.push(quote!(#shadow: &mut #inner));
-            }
-            ParamKind::RefSelf => inputs.push(quote!(d_self: &mut Self)),
-            ParamKind::Scalar | ParamKind::Array => {
-                returned.push(i);
-                out_types.push(param.ty.clone());
-            }
-            ParamKind::Constant | ParamKind::Rejected => {}
-        }
-    }
-    if flavor == Flavor::Vjp {
-        inputs.push(match &ir.ret_array {
-            Some(ty) => quote!(d_out: &#ty),
-            None => quote!(d_out: f32),
-        });
-    }
-    let output = if out_types.len() == 1 {
-        value_type
-    } else {
-        quote!((#(#out_types),*))
-    };
-    let output = match checked {
-        Some(rt) => quote!(::core::result::Result<#output, #rt::NonFinite>),
-        None => output,
-    };
-    Layout {
-        inputs,
-        output,
-        returned,
-    }
-}
-
-fn generate(
-    func: &syn::ItemFn,
-    ir: &Function,
-    wrt: &[bool],
-    rt: &TokenStream,
-    flavor: Flavor,
-    check_finite: bool,
-) -> TokenStream {
-    let act = analyze::activity(ir, wrt);
-    let mut g = emit::Gen::new(ir, &act, rt.clone(), reserved_names(func, ir), wrt);
-    if check_finite {
-        g.check_finite = Some(func.sig.ident.to_string());
-    }
-    let Layout {
-        inputs,
-        output,
-        returned,
-    } = layout(func, ir, wrt, flavor, check_finite.then_some(rt));
-
-    let buffers = g.buffer_decls();
-    let mut array_grads = TokenStream::new();
-    for &p in &returned {
-        if let ParamKind::Array = ir.params[p].kind {
-            let name = format_ident!("d_{}", ir.params[p].name);
-            let ty = &ir.params[p].ty;
-            array_grads.extend(quote!(let mut #name: #ty = #rt::Zero::zero();));
-        }
-    }
-    let forward = g.forward(&ir.body, emit::Mode::Original);
-    let (value, value_type) = match (ir.ret, ir.ret_var) {
-        (Some(ret), _) => (g.value(ret), quote!(f32)),
-        (None, Some(var)) => {
-            let name = &g.var_names[var];
-            let ty = ir.ret_array.clone().unwrap_or_default();
-            (quote!(#name), ty)
-        }
-        (None, None) => unreachable!("checked: the function returns a value"),
-    };
-
-    let mut rev = reverse::Reverse::new(&mut g);
-    let open = rev.open(&ir.body);
-    let mut seeding = TokenStream::new();
-    match (ir.ret, ir.ret_var) {
-        (Some(ret), _) => {
-            let seed = match flavor {
-                Flavor::Grad => crate::rules::lit(1.0),
-                Flavor::Vjp => crate::rules::AExpr::Adj("d_out".into()),
-            };
-            rev.contribute(ret, seed, &mut seeding);
-        }
-        (None, Some(var)) if act.vars[var] => {
-            let adj = &rev.g.var_adj[var];
-            seeding.extend(quote!(#rt::add_assign(&mut #adj, d_out);));
-        }
-        _ => {}
-    }
-    let reverse = rev.block(&ir.body);
-    let param_adjoints = std::mem::take(&mut rev.param_adjoints);
-    let param_exprs = std::mem::take(&mut rev.param_exprs);
-    let defs = std::mem::take(&mut rev.defs);
-
-    let grads = returned.iter().map(|&p| match ir.params[p].kind {
-        ParamKind::Array => {
-            let name = format_ident!("d_{}", ir.params[p].name);
-            quote!(#name)
-        }
-        _ => param_adjoints
-            .get(&p)
-            .cloned()
-            .unwrap_or_else(|| quote!(0.0f32)),
-    });
-    let result = if returned.is_empty() {
-        quote!(value)
-    } else {
-        quote!((value, #(#grads),*))
-    };
-    let result = if check_finite {
-        quote!(::core::result::Result::Ok(#result))
-    } else {
-        result
-    };
-
-    let vis = &func.vis;
-    let suffix = match flavor {
-        Flavor::Grad => "grad",
-        Flavor::Vjp => "vjp",
-    };
-    let name = format_ident!("{}_{}", func.sig.ident, suffix);
-    let generics = &func.sig.generics;
-    let where_clause = &func.sig.generics.where_clause;
-    let docs = doc::describe(
-        func,
-        ir,
-        wrt,
-        flavor,
-        &doc::Derivatives {
-            params: &param_exprs,
-            defs: &defs,
-        },
-    );
-    let docs = docs.lines().map(|l| quote!(#[doc = #l]));
-    quote! {
-        #(#docs)*
-        #[inline]
-        #[allow(unused, unused_mut, unused_parens, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
-        #vis fn #name #generics (#(#inputs),*) -> #output #where_clause {
-            #buffers
-            #array_grads
-            #forward
-            let value: #value_type = #value;
-            #open
-            #seeding
-            #reverse
-            #result
-        }
-    }
 }

@@ -1,10 +1,11 @@
-//! On error: the user's function untouched, the errors, and stub `_grad`/`_vjp` with the right
-//! signatures, so that the user sees the real errors and not "cannot find function" at each call.
+//! On error: the user's function untouched, the errors, and stubs of the generated functions
+//! with the right signatures, so that the user sees the real errors and not "cannot find
+//! function" at each call.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
-use crate::expand::{is_float, layout, Flavor};
+use crate::interface::{self, all_floats, layout, Flavor};
 use crate::ir::{Function, ParamKind};
 
 pub fn expand(
@@ -15,29 +16,26 @@ pub fn expand(
     rt: &TokenStream,
     errors: TokenStream,
 ) -> TokenStream {
-    let all: Vec<bool> = ir.params.iter().map(|p| is_float(&p.kind)).collect();
     // A rejected parameter leaves the layout unknown: no stubs then (rustc does not report a
     // missing function after a `compile_error!` anyway).
     let complete = ir.params.len() == func.sig.inputs.len()
+        && wrt.len() == ir.params.len()
         && !ir
             .params
             .iter()
             .any(|p| matches!(p.kind, ParamKind::Rejected));
+    if !complete {
+        return quote!(#errors #func);
+    }
+    let checked = check_finite.then_some(rt);
+    let vis = &func.vis;
+    let generics = &func.sig.generics;
+    let where_clause = &func.sig.generics.where_clause;
+    let all = all_floats(ir);
     let stubs = [(Flavor::Grad, wrt), (Flavor::Vjp, all.as_slice())].map(|(flavor, wrt)| {
-        if !complete || wrt.len() != ir.params.len() {
-            return TokenStream::new();
-        }
-        let l = layout(func, ir, wrt, flavor, check_finite.then_some(rt));
+        let l = layout(func, ir, wrt, flavor, checked);
         let (inputs, output) = (l.inputs, l.output);
-        let suffix = if flavor == Flavor::Grad {
-            "grad"
-        } else {
-            "vjp"
-        };
-        let name = format_ident!("{}_{}", func.sig.ident, suffix);
-        let vis = &func.vis;
-        let generics = &func.sig.generics;
-        let where_clause = &func.sig.generics.where_clause;
+        let name = interface::generated_name(func, flavor);
         quote! {
             #[allow(unused)]
             #vis fn #name #generics (#(#inputs),*) -> #output #where_clause {
@@ -45,5 +43,22 @@ pub fn expand(
             }
         }
     });
-    quote!(#errors #func #(#stubs)*)
+    let this = syn::Ident::new("this", proc_macro2::Span::call_site());
+    let pullback = interface::pullback(ir, &this, checked);
+    let fwd_output = interface::fwd_output(ir, &pullback);
+    let params = &pullback.params;
+    let pullback_output = &pullback.output;
+    let fwd_name = interface::generated_name(func, Flavor::Fwd);
+    let inputs = interface::fwd_inputs(func);
+    let carrier = interface::carrier(func, ir, &fwd_output);
+    quote! {
+        #errors
+        #func
+        #(#stubs)*
+        #[allow(unused)]
+        #vis fn #fwd_name #generics (#(#inputs),*) -> #fwd_output #where_clause {
+            (::core::unreachable!(), move |#(#params),*| -> #pullback_output { ::core::unreachable!() })
+        }
+        #carrier
+    }
 }

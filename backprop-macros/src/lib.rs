@@ -6,12 +6,14 @@
 //! derivative rule in `rules`), emit (`emit`), and on error a `fallback`.
 
 mod analyze;
+mod assemble;
 mod attr;
 mod doc;
 mod emit;
 mod errors;
 mod expand;
 mod fallback;
+mod interface;
 mod ir;
 mod lower;
 mod reverse;
@@ -22,7 +24,8 @@ use proc_macro::TokenStream;
 
 mod derive_parameters;
 
-/// Generates `NAME_grad` and `NAME_vjp` next to the function. See the `backprop` crate.
+/// Generates `NAME_grad`, `NAME_fwd` and `NAME_vjp` next to the function. See the `backprop`
+/// crate.
 #[proc_macro_attribute]
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::differentiable(attr.into(), item.into()).into()

@@ -13,7 +13,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::HashMap;
 
-use crate::emit::{Gen, Mode};
+use crate::emit::{Gen, Mode, Site};
 use crate::ir::*;
 use crate::rules::{self, AExpr};
 
@@ -23,25 +23,6 @@ enum Slot {
     Parts(Vec<AExpr>),
     /// A `let mut` accumulator.
     Mutable(proc_macro2::Ident),
-}
-
-/// `path_vjp` for a call's `path` (`ops::dot::<3>` becomes `ops::dot_vjp::<3>`).
-fn vjp_path(path: &str) -> TokenStream {
-    let (head, generics) = match path.find("::<") {
-        Some(i) => (&path[..i], &path[i..]),
-        None => (path, ""),
-    };
-    format!("{head}_vjp{generics}").parse().unwrap_or_default()
-}
-
-fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut t| {
-            t.set_span(span);
-            t
-        })
-        .collect()
 }
 
 pub struct Reverse<'g, 'a> {
@@ -183,14 +164,12 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 }
                 if let Op::Call(call) = &op {
                     let d = self.g.aexpr(&d);
-                    self.call(call, d, self.g.f.spans[v], out);
+                    self.call(call, Site::Value(v), d, out);
                     return;
                 }
                 if let Op::Read(place, _) = &op {
-                    if let Some(shadow) = self.g.shadow(place) {
-                        let d = self.g.aexpr(&d);
-                        out.extend(quote!(#shadow += #d;));
-                    }
+                    let d = self.g.aexpr(&d);
+                    out.extend(self.g.add_to_shadow(place, d, false));
                     return;
                 }
                 let f = self.g.f;
@@ -228,8 +207,7 @@ impl<'g, 'a> Reverse<'g, 'a> {
                     }
                     VarInit::Uninit => {}
                     VarInit::Call(call) => {
-                        let d_out = quote!(&#adj);
-                        self.call(call, d_out, proc_macro2::Span::call_site(), out);
+                        self.call(call, Site::Var(*var), quote!(&#adj), out);
                     }
                 }
             }
@@ -240,7 +218,7 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 save,
                 ..
             } => {
-                if let Some(shadow) = self.g.shadow(place) {
+                if let Some(shadow) = self.g.var_shadow(place) {
                     if self.active(*value) {
                         let c = self.materialize(shadow.clone(), out);
                         let c = if *op == AssignOp::Sub {
@@ -291,15 +269,13 @@ impl<'g, 'a> Reverse<'g, 'a> {
         }
     }
 
-    /// The reverse of a call: its `_vjp` with the cotangent `d_out`; shadows of `&` arguments
-    /// receive their gradients directly, by-value ones come back in the result tuple.
-    fn call(
-        &mut self,
-        call: &Call,
-        d_out: TokenStream,
-        span: proc_macro2::Span,
-        out: &mut TokenStream,
-    ) {
+    /// The reverse of a call: its pullback with the cotangent `d_out`, the arguments again,
+    /// and a shadow after each `&` argument (`None` where no gradient is wanted); by-value
+    /// arguments' gradients come back from it.
+    fn call(&mut self, call: &Call, site: Site, d_out: TokenStream, out: &mut TokenStream) {
+        let Some(pullback) = self.g.pullback(site) else {
+            return;
+        };
         let rt = self.g.rt.clone();
         let mut args = Vec::new();
         let mut returned = Vec::new();
@@ -308,43 +284,33 @@ impl<'g, 'a> Reverse<'g, 'a> {
         let mut borrowed = Vec::new();
         let mut scratch = TokenStream::new();
         let mut merge = TokenStream::new();
-        let mut shadow_once = |this: &mut Self, place: &Place, value: TokenStream| {
-            if this.g.shadow(place).is_some() && borrowed.contains(&place.base) {
+        let mut shadow_once = |this: &mut Self, place: &Place, value: &TokenStream| {
+            if this.g.has_shadow(place) && borrowed.contains(&place.base) {
                 this.counter += 1;
                 let tmp = this.g.names.fresh(&format!("scratch{}", this.counter));
-                let shadow = this.shadow_arg(place);
-                let rt = &this.g.rt;
                 scratch.extend(quote!(let mut #tmp = #rt::zero_like(#value);));
-                merge.extend(quote!(#rt::add_assign(#shadow, &#tmp);));
-                return quote!(&mut #tmp);
+                merge.extend(this.g.add_to_shadow(place, quote!(#tmp), true));
+                return quote!(::core::option::Option::Some(&mut #tmp));
             }
             borrowed.push(place.base);
-            this.shadow_arg(place)
+            this.g.shadow_arg(place)
         };
-        let receiver = match &call.receiver {
-            Some((recv, _)) => {
-                let value = self.g.place(recv);
-                let shadow = shadow_once(self, recv, quote!(&#value));
-                Some((value, shadow))
-            }
-            None => None,
-        };
+        if let Some((recv, version)) = &call.receiver {
+            let value = self.g.call_arg(&CallArg::Ref(recv.clone(), *version));
+            let shadow = shadow_once(self, recv, &value);
+            args.extend([value, shadow]);
+        }
         for arg in &call.args {
             let value = self.g.call_arg(arg);
             args.push(value.clone());
             match arg {
-                CallArg::Ref(place, _) => args.push(shadow_once(self, place, value)),
+                CallArg::Ref(place, _) => args.push(shadow_once(self, place, &value)),
                 CallArg::Scalar(_) | CallArg::ArrayValue(..) => returned.push(arg),
                 CallArg::Int(_) | CallArg::Bool(_) => {}
             }
         }
         args.push(d_out);
-        // Spanned at the user's call: a callee without `_vjp` is reported there.
-        let vjp = respan(vjp_path(&call.path), span);
-        let invocation = match receiver {
-            Some((recv, shadow)) => quote!(#recv.#vjp(#shadow, #(#args),*)),
-            None => quote!(#vjp(#(#args),*)),
-        };
+        let invocation = quote!((#pullback)(#(#args),*));
         out.extend(scratch);
         let invocation = if merge.is_empty() {
             invocation
@@ -359,34 +325,19 @@ impl<'g, 'a> Reverse<'g, 'a> {
         let names: Vec<proc_macro2::Ident> = (0..returned.len())
             .map(|k| self.g.names.fresh(&format!("g{}_{k}", self.counter)))
             .collect();
-        out.extend(quote!(let (_, #(#names),*) = #invocation;));
+        if let [name] = names.as_slice() {
+            out.extend(quote!(let #name = #invocation;));
+        } else {
+            out.extend(quote!(let (#(#names),*) = #invocation;));
+        }
         for (arg, name) in returned.into_iter().zip(names) {
             match arg {
                 CallArg::Scalar(v) => self.contribute(*v, AExpr::Adj(name.to_string()), out),
                 CallArg::ArrayValue(place, _) => {
-                    if let Some(shadow) = self.g.shadow(place) {
-                        out.extend(quote!(#rt::add_assign(&mut #shadow, &#name);));
-                    }
+                    out.extend(self.g.add_to_shadow(place, quote!(#name), true));
                 }
                 _ => {}
             }
-        }
-    }
-
-    /// `&mut` the shadow of a place, or of a scratch zero when the place is not active.
-    fn shadow_arg(&self, place: &Place) -> TokenStream {
-        let rt = &self.g.rt;
-        match self.g.shadow(place) {
-            Some(shadow) => {
-                let is_ref_param = matches!(place.base, Base::Param(p)
-                    if matches!(self.g.f.params[p].kind, ParamKind::Ref | ParamKind::RefSelf));
-                if is_ref_param && place.path.is_empty() {
-                    quote!(&mut *#shadow)
-                } else {
-                    quote!(&mut #shadow)
-                }
-            }
-            None => quote!(&mut #rt::Zero::zero()),
         }
     }
 

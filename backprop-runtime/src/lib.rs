@@ -59,6 +59,24 @@ pub mod __private {
         }
     }
 
+    /// The value an active call left in its tape slot, for the recomputation of its iteration.
+    #[inline(always)]
+    pub fn tape_value<V: Copy, P>(slot: &Option<(V, P)>) -> V {
+        match slot {
+            Some((value, _)) => *value,
+            None => unreachable!("the forward sweep fills every tape slot it reverses"),
+        }
+    }
+
+    /// The pullback an active call left in its tape slot, taken for the reverse sweep.
+    #[inline(always)]
+    pub fn take_pullback<V, P>(slot: &mut Option<(V, P)>) -> P {
+        match slot.take() {
+            Some((_, pullback)) => pullback,
+            None => unreachable!("the reverse sweep takes each pullback once"),
+        }
+    }
+
     /// The sum of every element of a tensor (the adjoint of a repeat expression `[x; N]`).
     #[inline(always)]
     pub fn sum_all<T: Tensor>(t: &T) -> f32 {

@@ -2,7 +2,7 @@
 //! `tests/digits.rs` runs too.
 
 use super::data::{Sample, CLASSES, FEATURES};
-use backprop::loss::{cross_entropy, cross_entropy_vjp};
+use backprop::loss::cross_entropy;
 use backprop::nn::{Linear, ReLU};
 use backprop::optim::{Adam, AdamConfig, CosineAnnealingLr, LrScheduler, OptimError, Optimizer};
 use backprop::{differentiable, Parameters, Zero};

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 /// Writes a `#[differentiable]` function once and gets it twice: as written (with its generated
 /// `_grad` and `_vjp`), and as `NAME::exact`, the same body compiled over `f64` (`f32` is an alias
-/// of `f64` inside that module), the reference for finite differences.
+/// of `f64` inside its block), the reference for finite differences.
 ///
 /// The attribute is taken as two token trees (`#` and `[...]`) and passed on untouched: written
 /// inside this macro instead, the generated code could not see the parameters (`macro_rules`
@@ -18,11 +18,16 @@ macro_rules! twin {
         $hash $attr
         $vis fn $name $($rest)*
 
-        #[allow(non_camel_case_types, clippy::all)]
-        mod $name {
+        // In a block of its own, `f32` is an alias of `f64`; the twin is an associated function
+        // of the carrier struct `#[differentiable]` gives `NAME` (`NAME::fwd` is its other).
+        const _: () = {
+            #[allow(non_camel_case_types)]
             type f32 = f64;
-            pub fn exact $($rest)*
-        }
+            #[allow(clippy::all)]
+            impl $name {
+                pub fn exact $($rest)*
+            }
+        };
     };
 }
 pub(crate) use twin;

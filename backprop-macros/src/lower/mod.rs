@@ -6,6 +6,7 @@
 //! part of the syntax does the work: [`signature`], [`statements`], [`expressions`], [`calls`]
 //! and [`places`].
 
+mod builder;
 mod calls;
 mod expressions;
 mod places;
@@ -20,6 +21,7 @@ use syn::{BinOp as SynBinOp, Expr, FnArg, Pat, ReturnType, Stmt as SynStmt, Type
 
 use crate::errors::Errors;
 use crate::ir::*;
+use builder::Builder;
 
 const INT_TYPES: &[&str] = &[
     "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
@@ -69,16 +71,7 @@ pub struct Lower<'a> {
 
 /// Lowers a function's parameters and body.
 pub fn lower(item: &syn::ItemFn, errors: &mut Errors) -> Function {
-    let mut l = Lower {
-        b: Builder::new(),
-        errors,
-        scopes: vec![HashMap::new()],
-        stmts: vec![Vec::new()],
-        region_stack: Vec::new(),
-        array_names: array_names(&item.block),
-        read_names: read_names(&item.block),
-        param_ident: None,
-    };
+    let mut l = Lower::new(errors, array_names(&item.block), read_names(&item.block));
     l.params(&item.sig);
     l.return_type(&item.sig);
     let ret = l.body(&item.block);
@@ -89,6 +82,41 @@ pub fn lower(item: &syn::ItemFn, errors: &mut Errors) -> Function {
     };
     func.ret = ret;
     func
+}
+
+/// Lowers only the signature, for a function whose derivative is written by hand: its body
+/// is not differentiated, and it may return any tensor (`T: Tensor` included).
+pub fn lower_signature(item: &syn::ItemFn, errors: &mut Errors) -> Function {
+    let mut l = Lower::new(errors, HashSet::new(), HashSet::new());
+    l.params(&item.sig);
+    match &item.sig.output {
+        ReturnType::Type(_, ty) if is_f32(ty) => {}
+        ReturnType::Type(_, ty) => l.b.func.ret_array = Some(ty.to_token_stream()),
+        ReturnType::Default => l.errors.push(syn::Error::new(
+            item.sig.paren_token.span.close(),
+            "a differentiable function returns `f32` or a tensor: add `-> f32`",
+        )),
+    }
+    l.b.func
+}
+
+impl<'a> Lower<'a> {
+    fn new(
+        errors: &'a mut Errors,
+        array_names: HashSet<String>,
+        read_names: HashSet<String>,
+    ) -> Self {
+        Lower {
+            b: Builder::new(),
+            errors,
+            scopes: vec![HashMap::new()],
+            stmts: vec![Vec::new()],
+            region_stack: Vec::new(),
+            array_names,
+            read_names,
+            param_ident: None,
+        }
+    }
 }
 
 impl Lower<'_> {

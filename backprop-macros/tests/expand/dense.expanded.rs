@@ -91,11 +91,7 @@ fn dense_grad(
     loss = old_1;
     value
 }
-/// The value of [`dense`] and its vector-Jacobian product with the cotangent `d_out` (every float parameter active): the composition contract of `#[differentiable]`.
-///
-/// Gradients of by-value parameters are returned after the value; gradients of `&` parameters are added into their `d_` shadows.
-///
-/// Loops and branches are differentiated by a reverse sweep that recomputes loop-local values and restores overwritten ones from stack buffers; read the generated code with `cargo expand`.
+/// The value of [`dense`] and its pullback, for split-mode calls from differentiable code: the pullback takes the arguments again with a shadow (`Option<&mut _>`, `None` for no gradient) after each `&` one, then `d_out`, and returns the gradients of the by-value float arguments. [`dense_vjp`] calls both.
 #[inline]
 #[allow(
     unused,
@@ -106,15 +102,22 @@ fn dense_grad(
     clippy::pedantic,
     clippy::nursery
 )]
-fn dense_vjp(
+fn dense_fwd(
     w: &[[f32; 3]; 2],
-    d_w: &mut [[f32; 3]; 2],
     x: &[f32; 3],
-    d_x: &mut [f32; 3],
     y: &[f32; 2],
-    d_y: &mut [f32; 2],
-    d_out: f32,
-) -> f32 {
+) -> (
+    f32,
+    impl ::core::ops::FnOnce(
+        &[[f32; 3]; 2],
+        ::core::option::Option<&mut [[f32; 3]; 2]>,
+        &[f32; 3],
+        ::core::option::Option<&mut [f32; 3]>,
+        &[f32; 2],
+        ::core::option::Option<&mut [f32; 2]>,
+        f32,
+    ) -> (),
+) {
     let mut stored_t5: [f32; 2] = [0.0f32; 2];
     let mut after_z: [f32; 2] = [0.0f32; 2];
     let mut loss: f32 = 0.0;
@@ -139,36 +142,117 @@ fn dense_vjp(
     }
     let t9: f32 = loss;
     let value: f32 = t9;
-    let mut d_loss: f32 = 0.0;
-    d_loss += d_out;
-    for o in (0..2).rev() {
-        let mut z: f32 = 0.0;
-        let old_0 = z;
-        z = after_z[o];
-        let t4: f32 = z;
-        let t5: f32 = stored_t5[o];
-        let t6: f32 = y[o];
-        let r: f32 = t5 - t6;
-        let t8: f32 = r * r;
-        let mut d_z: f32 = 0.0;
-        let g1: f32 = d_loss;
-        let d_r: f32 = ((2.0 * r) * g1);
-        let d_t6: f32 = (-d_r);
-        d_y[o] += d_t6;
-        let d_t4: f32 = ((1.0 - (t5 * t5)) * d_r);
-        d_z += d_t4;
-        for i in (0..3).rev() {
-            let t1: f32 = w[o][i];
-            let t2: f32 = x[i];
-            let t3: f32 = t1 * t2;
-            let g2: f32 = d_z;
-            let d_t2: f32 = (g2 * t1);
-            d_x[i] += d_t2;
-            let d_t1: f32 = (g2 * t2);
-            d_w[o][i] += d_t1;
-        }
-        z = old_0;
-    }
-    loss = old_1;
+    (
+        value,
+        move |
+            w: &[[f32; 3]; 2],
+            mut d_w: ::core::option::Option<&mut [[f32; 3]; 2]>,
+            x: &[f32; 3],
+            mut d_x: ::core::option::Option<&mut [f32; 3]>,
+            y: &[f32; 2],
+            mut d_y: ::core::option::Option<&mut [f32; 2]>,
+            d_out: f32,
+        | -> () {
+            let mut d_loss: f32 = 0.0;
+            d_loss += d_out;
+            for o in (0..2).rev() {
+                let mut z: f32 = 0.0;
+                let old_0 = z;
+                z = after_z[o];
+                let t4: f32 = z;
+                let t5: f32 = stored_t5[o];
+                let t6: f32 = y[o];
+                let r: f32 = t5 - t6;
+                let t8: f32 = r * r;
+                let mut d_z: f32 = 0.0;
+                let g1: f32 = d_loss;
+                let d_r: f32 = ((2.0 * r) * g1);
+                let d_t6: f32 = (-d_r);
+                if let ::core::option::Option::Some(s) = d_y.as_deref_mut() {
+                    s[o] += d_t6;
+                }
+                let d_t4: f32 = ((1.0 - (t5 * t5)) * d_r);
+                d_z += d_t4;
+                for i in (0..3).rev() {
+                    let t1: f32 = w[o][i];
+                    let t2: f32 = x[i];
+                    let t3: f32 = t1 * t2;
+                    let g2: f32 = d_z;
+                    let d_t2: f32 = (g2 * t1);
+                    if let ::core::option::Option::Some(s) = d_x.as_deref_mut() {
+                        s[i] += d_t2;
+                    }
+                    let d_t1: f32 = (g2 * t2);
+                    if let ::core::option::Option::Some(s) = d_w.as_deref_mut() {
+                        s[o][i] += d_t1;
+                    }
+                }
+                z = old_0;
+            }
+            loss = old_1;
+            ()
+        },
+    )
+}
+/// The value of [`dense`] and its vector-Jacobian product with the cotangent `d_out` (every float parameter active), by its split-mode `_fwd` and the pullback.
+///
+/// Gradients of by-value parameters are returned after the value; gradients of `&` parameters are added into their `d_` shadows.
+///
+/// Loops and branches are differentiated by a reverse sweep that recomputes loop-local values and restores overwritten ones from stack buffers; read the generated code with `cargo expand`.
+#[inline]
+#[allow(
+    unused,
+    unused_mut,
+    unused_parens,
+    non_snake_case,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn dense_vjp(
+    w: &[[f32; 3]; 2],
+    d_w: &mut [[f32; 3]; 2],
+    x: &[f32; 3],
+    d_x: &mut [f32; 3],
+    y: &[f32; 2],
+    d_y: &mut [f32; 2],
+    d_out: f32,
+) -> f32 {
+    let (value, pullback) = dense_fwd(w, x, y);
+    let () = pullback(
+        w,
+        ::core::option::Option::Some(d_w),
+        x,
+        ::core::option::Option::Some(d_x),
+        y,
+        ::core::option::Option::Some(d_y),
+        d_out,
+    );
     value
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types, dead_code)]
+struct dense {}
+#[allow(unused, clippy::all)]
+impl dense {
+    #[doc(hidden)]
+    #[inline]
+    fn fwd(
+        w: &[[f32; 3]; 2],
+        x: &[f32; 3],
+        y: &[f32; 2],
+    ) -> (
+        f32,
+        impl ::core::ops::FnOnce(
+            &[[f32; 3]; 2],
+            ::core::option::Option<&mut [[f32; 3]; 2]>,
+            &[f32; 3],
+            ::core::option::Option<&mut [f32; 3]>,
+            &[f32; 2],
+            ::core::option::Option<&mut [f32; 2]>,
+            f32,
+        ) -> (),
+    ) {
+        dense_fwd(w, x, y)
+    }
 }

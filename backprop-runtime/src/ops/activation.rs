@@ -4,15 +4,17 @@
 //! Each derivative is written once, in [`scalar`], and the tensor forms map it over the
 //! elements. Derivatives reuse the forward value where the maths allows (sigmoid, tanh).
 
-use super::map;
+use super::{add_into, map};
+use crate::differentiable;
 use crate::tensor::Tensor;
 
 /// Scalar forms: `f(x: f32, ...) -> f32` and `f_vjp(x, ..., d_out) -> (f32, d_x, ...)`.
 pub mod scalar {
-    use crate::math;
+    use crate::{differentiable, math};
     use core::f32::consts::{FRAC_1_SQRT_2, PI};
 
     /// `max(x, 0)` (NaN stays NaN, as in PyTorch).
+    #[differentiable(custom_vjp)]
     #[inline]
     pub fn relu(x: f32) -> f32 {
         if x <= 0.0 {
@@ -29,6 +31,7 @@ pub mod scalar {
     }
 
     /// `x` for `x > 0`, else `slope * x` (PyTorch's `negative_slope`).
+    #[differentiable(custom_vjp)]
     #[inline]
     pub fn leaky_relu(x: f32, slope: f32) -> f32 {
         if x > 0.0 {
@@ -50,6 +53,7 @@ pub mod scalar {
     }
 
     /// `1 / (1 + e^-x)`, never exponentiating a positive number, so it cannot overflow.
+    #[differentiable(custom_vjp)]
     #[inline]
     pub fn sigmoid(x: f32) -> f32 {
         if x >= 0.0 {
@@ -68,6 +72,7 @@ pub mod scalar {
     }
 
     /// The hyperbolic tangent.
+    #[differentiable(custom_vjp)]
     #[inline]
     pub fn tanh(x: f32) -> f32 {
         math::tanh(x)
@@ -82,6 +87,7 @@ pub mod scalar {
 
     /// `ln(1 + e^x)`, as `max(x, 0) + ln(1 + e^-|x|)` so large `|x|` neither overflows nor
     /// loses the small term.
+    #[differentiable(custom_vjp)]
     #[inline]
     pub fn softplus(x: f32) -> f32 {
         relu(x) + math::ln_1p(math::exp(-math::abs(x)))
@@ -101,6 +107,7 @@ pub mod scalar {
     }
 
     /// GELU in PyTorch's default (exact, erf) form: `x Phi(x)`.
+    #[differentiable(custom_vjp)]
     #[inline]
     pub fn gelu(x: f32) -> f32 {
         x * normal_cdf(x)
@@ -115,62 +122,63 @@ pub mod scalar {
     }
 }
 
-/// `d_x[i] += g(x[i], d_out[i])` for every element, where `g` is a scalar vjp's gradient.
-#[inline]
-fn accumulate<T: Tensor>(x: &T, d_x: &mut T, d_out: &T, g: impl Fn(f32, f32) -> f32) {
-    for ((d, x), u) in d_x.flat_mut().iter_mut().zip(x.flat()).zip(d_out.flat()) {
-        *d += g(*x, *u);
-    }
-}
-
 macro_rules! unary_activation {
-    ($($name:ident, $vjp:ident, $doc:literal;)*) => {$(
+    ($($name:ident, $fwd:ident, $doc:literal, $residual:ident, |$r:ident, $u:ident| $grad:expr;)*) => {$(
         #[doc = concat!($doc, ", element-wise (see [`scalar::", stringify!($name), "`]).")]
+        #[differentiable(custom_fwd)]
         #[inline]
         pub fn $name<T: Tensor>(x: &T) -> T {
             map(x, scalar::$name)
         }
 
-        #[doc = concat!("[`", stringify!($name), "`] and its vjp.")]
+        #[doc = concat!("[`", stringify!($name), "`] and its pullback.")]
         #[inline]
-        pub fn $vjp<T: Tensor>(x: &T, d_x: &mut T, d_out: &T) -> T {
-            accumulate(x, d_x, d_out, |x, u| scalar::$vjp(x, u).1);
-            $name(x)
+        pub fn $fwd<T: Tensor>(x: &T) -> (T, impl FnOnce(&T, Option<&mut T>, &T)) {
+            let y = $name(x);
+            (y, unary_activation!(@pullback $residual, y, |$r, $u| $grad))
         }
     )*};
+    // The derivative reads the input, or the output where that is cheaper (no second `exp`).
+    (@pullback input, $y:ident, |$r:ident, $u:ident| $grad:expr) => {
+        move |x: &T, d_x: Option<&mut T>, d_out: &T| add_into(d_x, x, d_out, |$r, $u| $grad)
+    };
+    (@pullback output, $y:ident, |$r:ident, $u:ident| $grad:expr) => {
+        move |_: &T, d_x: Option<&mut T>, d_out: &T| add_into(d_x, &$y, d_out, |$r, $u| $grad)
+    };
 }
 
 unary_activation! {
-    relu, relu_vjp, "`max(x, 0)`";
-    sigmoid, sigmoid_vjp, "`1 / (1 + e^-x)`";
-    tanh, tanh_vjp, "The hyperbolic tangent";
-    softplus, softplus_vjp, "`ln(1 + e^x)`";
-    gelu, gelu_vjp, "GELU, `x Phi(x)` (PyTorch's default erf form)";
+    relu, relu_fwd, "`max(x, 0)`", input, |x, u| scalar::relu_vjp(x, u).1;
+    sigmoid, sigmoid_fwd, "`1 / (1 + e^-x)`", output, |s, u| s * (1.0 - s) * u;
+    tanh, tanh_fwd, "The hyperbolic tangent", output, |t, u| (1.0 - t * t) * u;
+    softplus, softplus_fwd, "`ln(1 + e^x)`", input, |x, u| scalar::softplus_vjp(x, u).1;
+    gelu, gelu_fwd, "GELU, `x Phi(x)` (PyTorch's default erf form)", input, |x, u| scalar::gelu_vjp(x, u).1;
 }
 
 /// `x` where `x > 0`, else `slope * x`, element-wise (see [`scalar::leaky_relu`]).
+#[differentiable(custom_fwd)]
 #[inline]
 pub fn leaky_relu<T: Tensor>(x: &T, slope: f32) -> T {
     map(x, |x| scalar::leaky_relu(x, slope))
 }
 
-/// [`leaky_relu`] and its vjp; returns the value and the gradient of `slope`.
+/// [`leaky_relu`] and its pullback, which returns the gradient of `slope`.
 #[inline]
-pub fn leaky_relu_vjp<T: Tensor>(x: &T, d_x: &mut T, slope: f32, d_out: &T) -> (T, f32) {
-    let mut y = *x;
-    let mut d_slope = 0.0;
-    for ((y, d), u) in y
-        .flat_mut()
-        .iter_mut()
-        .zip(d_x.flat_mut())
-        .zip(d_out.flat())
-    {
-        let (value, dx, ds) = scalar::leaky_relu_vjp(*y, slope, *u);
-        *y = value;
-        *d += dx;
-        d_slope += ds;
-    }
-    (y, d_slope)
+pub fn leaky_relu_fwd<T: Tensor>(
+    x: &T,
+    slope: f32,
+) -> (T, impl FnOnce(&T, Option<&mut T>, f32, &T) -> f32) {
+    (
+        leaky_relu(x, slope),
+        |x: &T, d_x: Option<&mut T>, slope: f32, d_out: &T| {
+            add_into(d_x, x, d_out, |x, u| scalar::leaky_relu_vjp(x, slope, u).1);
+            x.flat()
+                .iter()
+                .zip(d_out.flat())
+                .map(|(x, u)| scalar::leaky_relu_vjp(*x, slope, *u).2)
+                .sum()
+        },
+    )
 }
 
 #[cfg(test)]

@@ -1,87 +1,93 @@
 //! Element-wise arithmetic on tensors of one shape: `a + b`, `a - b`, `a * b`, `s * x`.
 
-use super::{map, zip_map};
+use super::{add_into, map, zip_map};
+use crate::differentiable;
 use crate::tensor::Tensor;
 
 /// `a + b`, element-wise.
+#[differentiable(custom_fwd)]
 #[inline]
 pub fn add<T: Tensor>(a: &T, b: &T) -> T {
     zip_map(a, b, |a, b| a + b)
 }
 
-/// [`add`] and its vjp: `d_a += d_out`, `d_b += d_out`.
+/// [`add`] and its pullback: `d_a += d_out`, `d_b += d_out`.
 #[inline]
-pub fn add_vjp<T: Tensor>(a: &T, d_a: &mut T, b: &T, d_b: &mut T, d_out: &T) -> T {
-    for ((da, db), g) in d_a
-        .flat_mut()
-        .iter_mut()
-        .zip(d_b.flat_mut())
-        .zip(d_out.flat())
-    {
-        *da += g;
-        *db += g;
-    }
-    add(a, b)
+pub fn add_fwd<T: Tensor>(
+    a: &T,
+    b: &T,
+) -> (T, impl FnOnce(&T, Option<&mut T>, &T, Option<&mut T>, &T)) {
+    (
+        add(a, b),
+        |_: &T, d_a: Option<&mut T>, _: &T, d_b: Option<&mut T>, d_out: &T| {
+            add_into(d_a, d_out, d_out, |u, _| u);
+            add_into(d_b, d_out, d_out, |u, _| u);
+        },
+    )
 }
 
 /// `a - b`, element-wise.
+#[differentiable(custom_fwd)]
 #[inline]
 pub fn sub<T: Tensor>(a: &T, b: &T) -> T {
     zip_map(a, b, |a, b| a - b)
 }
 
-/// [`sub`] and its vjp: `d_a += d_out`, `d_b -= d_out`.
+/// [`sub`] and its pullback: `d_a += d_out`, `d_b -= d_out`.
 #[inline]
-pub fn sub_vjp<T: Tensor>(a: &T, d_a: &mut T, b: &T, d_b: &mut T, d_out: &T) -> T {
-    for ((da, db), g) in d_a
-        .flat_mut()
-        .iter_mut()
-        .zip(d_b.flat_mut())
-        .zip(d_out.flat())
-    {
-        *da += g;
-        *db -= g;
-    }
-    sub(a, b)
+pub fn sub_fwd<T: Tensor>(
+    a: &T,
+    b: &T,
+) -> (T, impl FnOnce(&T, Option<&mut T>, &T, Option<&mut T>, &T)) {
+    (
+        sub(a, b),
+        |_: &T, d_a: Option<&mut T>, _: &T, d_b: Option<&mut T>, d_out: &T| {
+            add_into(d_a, d_out, d_out, |u, _| u);
+            add_into(d_b, d_out, d_out, |u, _| -u);
+        },
+    )
 }
 
 /// `a * b`, element-wise (the Hadamard product).
+#[differentiable(custom_fwd)]
 #[inline]
 pub fn mul<T: Tensor>(a: &T, b: &T) -> T {
     zip_map(a, b, |a, b| a * b)
 }
 
-/// [`mul`] and its vjp: `d_a += d_out * b`, `d_b += d_out * a`.
+/// [`mul`] and its pullback: `d_a += d_out * b`, `d_b += d_out * a`.
 #[inline]
-pub fn mul_vjp<T: Tensor>(a: &T, d_a: &mut T, b: &T, d_b: &mut T, d_out: &T) -> T {
-    let grads = d_a
-        .flat_mut()
-        .iter_mut()
-        .zip(d_b.flat_mut())
-        .zip(d_out.flat());
-    for (((da, db), g), (a, b)) in grads.zip(a.flat().iter().zip(b.flat())) {
-        *da += g * b;
-        *db += g * a;
-    }
-    mul(a, b)
+pub fn mul_fwd<T: Tensor>(
+    a: &T,
+    b: &T,
+) -> (T, impl FnOnce(&T, Option<&mut T>, &T, Option<&mut T>, &T)) {
+    (
+        mul(a, b),
+        |a: &T, d_a: Option<&mut T>, b: &T, d_b: Option<&mut T>, d_out: &T| {
+            add_into(d_a, d_out, b, |u, b| u * b);
+            add_into(d_b, d_out, a, |u, a| u * a);
+        },
+    )
 }
 
 /// `s * x`: every element of `x` times the scalar `s`.
+#[differentiable(custom_fwd)]
 #[inline]
 pub fn scale<T: Tensor>(x: &T, s: f32) -> T {
     map(x, |x| s * x)
 }
 
-/// [`scale`] and its vjp: `d_x += s * d_out`; returns `(s * x, <x, d_out>)`, the second being
-/// the gradient of `s`.
+/// [`scale`] and its pullback: `d_x += s * d_out`; it returns `<x, d_out>`, the gradient of
+/// `s`.
 #[inline]
-pub fn scale_vjp<T: Tensor>(x: &T, d_x: &mut T, s: f32, d_out: &T) -> (T, f32) {
-    let mut d_s = 0.0;
-    for ((dx, g), x) in d_x.flat_mut().iter_mut().zip(d_out.flat()).zip(x.flat()) {
-        *dx += s * g;
-        d_s += x * g;
-    }
-    (scale(x, s), d_s)
+pub fn scale_fwd<T: Tensor>(x: &T, s: f32) -> (T, impl FnOnce(&T, Option<&mut T>, f32, &T) -> f32) {
+    (
+        scale(x, s),
+        |x: &T, d_x: Option<&mut T>, s: f32, d_out: &T| {
+            add_into(d_x, d_out, d_out, |u, _| s * u);
+            x.flat().iter().zip(d_out.flat()).map(|(x, u)| x * u).sum()
+        },
+    )
 }
 
 #[cfg(test)]

@@ -15,8 +15,10 @@
 //! recomputes).
 
 use super::gemm::{gemm, View};
+use crate::differentiable;
 
 /// `<a, b> = sum_i a_i b_i`.
+#[differentiable(custom_fwd)]
 #[inline]
 pub fn dot<const N: usize>(a: &[f32; N], b: &[f32; N]) -> f32 {
     // Eight running sums instead of one: float addition is not associative, so the compiler
@@ -39,23 +41,42 @@ pub fn dot<const N: usize>(a: &[f32; N], b: &[f32; N]) -> f32 {
     lanes.iter().sum::<f32>() + tail
 }
 
-/// [`dot`] and its vjp: `d_a += d_out * b`, `d_b += d_out * a`.
+/// [`dot`] and its pullback: `d_a += d_out * b`, `d_b += d_out * a`.
 #[inline]
-pub fn dot_vjp<const N: usize>(
+pub fn dot_fwd<const N: usize>(
     a: &[f32; N],
-    d_a: &mut [f32; N],
     b: &[f32; N],
-    d_b: &mut [f32; N],
-    d_out: f32,
-) -> f32 {
-    for i in 0..N {
-        d_a[i] += d_out * b[i];
-        d_b[i] += d_out * a[i];
+) -> (
+    f32,
+    impl FnOnce(&[f32; N], Option<&mut [f32; N]>, &[f32; N], Option<&mut [f32; N]>, f32),
+) {
+    (
+        dot(a, b),
+        |a: &[f32; N],
+         d_a: Option<&mut [f32; N]>,
+         b: &[f32; N],
+         d_b: Option<&mut [f32; N]>,
+         d_out: f32| {
+            if let Some(d_a) = d_a {
+                axpy(d_out, b, d_a);
+            }
+            if let Some(d_b) = d_b {
+                axpy(d_out, a, d_b);
+            }
+        },
+    )
+}
+
+/// `y += alpha x`.
+#[inline]
+fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+    for (y, x) in y.iter_mut().zip(x) {
+        *y += alpha * x;
     }
-    dot(a, b)
 }
 
 /// `w x`: the matrix `w` (`OUT x IN`, PyTorch's `Linear` weight layout) times the vector `x`.
+#[differentiable(custom_fwd)]
 #[inline]
 pub fn matvec<const IN: usize, const OUT: usize>(
     w: &[[f32; IN]; OUT],
@@ -64,26 +85,56 @@ pub fn matvec<const IN: usize, const OUT: usize>(
     core::array::from_fn(|o| dot(&w[o], x))
 }
 
-/// [`matvec`] and its vjp: `d_w += d_out x^T` (an outer product), `d_x += w^T d_out`.
+/// [`matvec`] and its pullback: `d_w += d_out x^T` (an outer product), `d_x += w^T d_out`.
 #[inline]
-pub fn matvec_vjp<const IN: usize, const OUT: usize>(
+pub fn matvec_fwd<const IN: usize, const OUT: usize>(
     w: &[[f32; IN]; OUT],
-    d_w: &mut [[f32; IN]; OUT],
     x: &[f32; IN],
-    d_x: &mut [f32; IN],
+) -> (
+    [f32; OUT],
+    impl FnOnce(
+        &[[f32; IN]; OUT],
+        Option<&mut [[f32; IN]; OUT]>,
+        &[f32; IN],
+        Option<&mut [f32; IN]>,
+        &[f32; OUT],
+    ),
+) {
+    (
+        matvec(w, x),
+        |w: &[[f32; IN]; OUT],
+         d_w: Option<&mut [[f32; IN]; OUT]>,
+         x: &[f32; IN],
+         d_x: Option<&mut [f32; IN]>,
+         d_out: &[f32; OUT]| {
+            matvec_backward(w, d_w, x, d_x, d_out);
+        },
+    )
+}
+
+/// The gradients of [`matvec`] into the shadows given.
+#[inline]
+fn matvec_backward<const IN: usize, const OUT: usize>(
+    w: &[[f32; IN]; OUT],
+    d_w: Option<&mut [[f32; IN]; OUT]>,
+    x: &[f32; IN],
+    d_x: Option<&mut [f32; IN]>,
     d_out: &[f32; OUT],
-) -> [f32; OUT] {
-    for o in 0..OUT {
-        let g = d_out[o];
-        for i in 0..IN {
-            d_w[o][i] += g * x[i];
-            d_x[i] += g * w[o][i];
+) {
+    if let Some(d_w) = d_w {
+        for (row, g) in d_w.iter_mut().zip(d_out) {
+            axpy(*g, x, row);
         }
     }
-    matvec(w, x)
+    if let Some(d_x) = d_x {
+        for (row, g) in w.iter().zip(d_out) {
+            axpy(*g, row, d_x);
+        }
+    }
 }
 
 /// `w x + b` for one sample: PyTorch's `nn.Linear` forward.
+#[differentiable(custom_fwd)]
 #[inline]
 pub fn linear<const IN: usize, const OUT: usize>(
     x: &[f32; IN],
@@ -93,25 +144,43 @@ pub fn linear<const IN: usize, const OUT: usize>(
     core::array::from_fn(|o| dot(&w[o], x) + b[o])
 }
 
-/// [`linear`] and its vjp: `d_x += w^T d_out`, `d_w += d_out x^T`, `d_b += d_out`.
+/// [`linear`] and its pullback: `d_x += w^T d_out`, `d_w += d_out x^T`, `d_b += d_out`.
 #[inline]
-pub fn linear_vjp<const IN: usize, const OUT: usize>(
+pub fn linear_fwd<const IN: usize, const OUT: usize>(
     x: &[f32; IN],
-    d_x: &mut [f32; IN],
     w: &[[f32; IN]; OUT],
-    d_w: &mut [[f32; IN]; OUT],
     b: &[f32; OUT],
-    d_b: &mut [f32; OUT],
-    d_out: &[f32; OUT],
-) -> [f32; OUT] {
-    for (d, g) in d_b.iter_mut().zip(d_out) {
-        *d += g;
-    }
-    matvec_vjp(w, d_w, x, d_x, d_out);
-    linear(x, w, b)
+) -> (
+    [f32; OUT],
+    impl FnOnce(
+        &[f32; IN],
+        Option<&mut [f32; IN]>,
+        &[[f32; IN]; OUT],
+        Option<&mut [[f32; IN]; OUT]>,
+        &[f32; OUT],
+        Option<&mut [f32; OUT]>,
+        &[f32; OUT],
+    ),
+) {
+    (
+        linear(x, w, b),
+        |x: &[f32; IN],
+         d_x: Option<&mut [f32; IN]>,
+         w: &[[f32; IN]; OUT],
+         d_w: Option<&mut [[f32; IN]; OUT]>,
+         _: &[f32; OUT],
+         d_b: Option<&mut [f32; OUT]>,
+         d_out: &[f32; OUT]| {
+            if let Some(d_b) = d_b {
+                axpy(1.0, d_out, d_b);
+            }
+            matvec_backward(w, d_w, x, d_x, d_out);
+        },
+    )
 }
 
 /// `a b`: the matrix product of `a` (`M x K`) and `b` (`K x N`), on the GEMM kernel.
+#[differentiable(custom_fwd)]
 #[inline]
 pub fn matmul<const M: usize, const K: usize, const N: usize>(
     a: &[[f32; K]; M],
@@ -132,43 +201,54 @@ pub fn matmul_into<const M: usize, const K: usize, const N: usize>(
     gemm(View::of(a), View::of(b), out.as_flattened_mut(), false);
 }
 
-/// The gradients of [`matmul`] without its value: `d_a += d_out b^T`, `d_b += a^T d_out`.
+/// The gradients of [`matmul`] without its value, each only if its shadow is given:
+/// `d_a += d_out b^T`, `d_b += a^T d_out`.
 #[inline]
 pub fn matmul_backward<const M: usize, const K: usize, const N: usize>(
     a: &[[f32; K]; M],
-    d_a: &mut [[f32; K]; M],
+    d_a: Option<&mut [[f32; K]; M]>,
     b: &[[f32; N]; K],
-    d_b: &mut [[f32; N]; K],
+    d_b: Option<&mut [[f32; N]; K]>,
     d_out: &[[f32; N]; M],
 ) {
-    gemm(
-        View::of(d_out),
-        View::of(b).t(),
-        d_a.as_flattened_mut(),
-        true,
-    );
-    gemm(
-        View::of(a).t(),
-        View::of(d_out),
-        d_b.as_flattened_mut(),
-        true,
-    );
+    if let Some(d_a) = d_a {
+        gemm(
+            View::of(d_out),
+            View::of(b).t(),
+            d_a.as_flattened_mut(),
+            true,
+        );
+    }
+    if let Some(d_b) = d_b {
+        gemm(
+            View::of(a).t(),
+            View::of(d_out),
+            d_b.as_flattened_mut(),
+            true,
+        );
+    }
 }
 
-/// [`matmul`] and its vjp (see [`matmul_backward`]).
+/// [`matmul`] and its pullback (see [`matmul_backward`]).
 #[inline]
-pub fn matmul_vjp<const M: usize, const K: usize, const N: usize>(
+pub fn matmul_fwd<const M: usize, const K: usize, const N: usize>(
     a: &[[f32; K]; M],
-    d_a: &mut [[f32; K]; M],
     b: &[[f32; N]; K],
-    d_b: &mut [[f32; N]; K],
-    d_out: &[[f32; N]; M],
-) -> [[f32; N]; M] {
-    matmul_backward(a, d_a, b, d_b, d_out);
-    matmul(a, b)
+) -> (
+    [[f32; N]; M],
+    impl FnOnce(
+        &[[f32; K]; M],
+        Option<&mut [[f32; K]; M]>,
+        &[[f32; N]; K],
+        Option<&mut [[f32; N]; K]>,
+        &[[f32; N]; M],
+    ),
+) {
+    (matmul(a, b), matmul_backward)
 }
 
 /// `x w^T + b` for a batch `x` of `B` samples: `nn.Linear(IN, OUT)` on a `[B, IN]` input.
+#[differentiable(custom_fwd)]
 #[inline]
 pub fn linear_batch<const B: usize, const IN: usize, const OUT: usize>(
     x: &[[f32; IN]; B],
@@ -192,44 +272,66 @@ pub fn linear_batch_into<const B: usize, const IN: usize, const OUT: usize>(
     gemm(View::of(x), View::of(w).t(), out.as_flattened_mut(), true);
 }
 
-/// The gradients of [`linear_batch`] without its value: `d_x += d_out w`,
-/// `d_w += d_out^T x`, and `d_b +=` the column sums of `d_out`.
+/// The gradients of [`linear_batch`] without its value, each only if its shadow is given:
+/// `d_x += d_out w`, `d_w += d_out^T x`, and `d_b +=` the column sums of `d_out`. With the
+/// input's shadow `None` (a network's first layer), this is two products of the three.
 #[inline]
 pub fn linear_batch_backward<const B: usize, const IN: usize, const OUT: usize>(
     x: &[[f32; IN]; B],
-    d_x: &mut [[f32; IN]; B],
+    d_x: Option<&mut [[f32; IN]; B]>,
     w: &[[f32; IN]; OUT],
-    d_w: &mut [[f32; IN]; OUT],
-    d_b: &mut [f32; OUT],
+    d_w: Option<&mut [[f32; IN]; OUT]>,
+    d_b: Option<&mut [f32; OUT]>,
     d_out: &[[f32; OUT]; B],
 ) {
-    gemm(View::of(d_out), View::of(w), d_x.as_flattened_mut(), true);
-    gemm(
-        View::of(d_out).t(),
-        View::of(x),
-        d_w.as_flattened_mut(),
-        true,
-    );
-    for row in d_out {
-        for (d, g) in d_b.iter_mut().zip(row) {
-            *d += g;
+    if let Some(d_x) = d_x {
+        gemm(View::of(d_out), View::of(w), d_x.as_flattened_mut(), true);
+    }
+    if let Some(d_w) = d_w {
+        gemm(
+            View::of(d_out).t(),
+            View::of(x),
+            d_w.as_flattened_mut(),
+            true,
+        );
+    }
+    if let Some(d_b) = d_b {
+        for row in d_out {
+            axpy(1.0, row, d_b);
         }
     }
 }
 
-/// [`linear_batch`] and its vjp (see [`linear_batch_backward`]).
+/// [`linear_batch`] and its pullback (see [`linear_batch_backward`]).
 #[inline]
-pub fn linear_batch_vjp<const B: usize, const IN: usize, const OUT: usize>(
+pub fn linear_batch_fwd<const B: usize, const IN: usize, const OUT: usize>(
     x: &[[f32; IN]; B],
-    d_x: &mut [[f32; IN]; B],
     w: &[[f32; IN]; OUT],
-    d_w: &mut [[f32; IN]; OUT],
     b: &[f32; OUT],
-    d_b: &mut [f32; OUT],
-    d_out: &[[f32; OUT]; B],
-) -> [[f32; OUT]; B] {
-    linear_batch_backward(x, d_x, w, d_w, d_b, d_out);
-    linear_batch(x, w, b)
+) -> (
+    [[f32; OUT]; B],
+    impl FnOnce(
+        &[[f32; IN]; B],
+        Option<&mut [[f32; IN]; B]>,
+        &[[f32; IN]; OUT],
+        Option<&mut [[f32; IN]; OUT]>,
+        &[f32; OUT],
+        Option<&mut [f32; OUT]>,
+        &[[f32; OUT]; B],
+    ),
+) {
+    (
+        linear_batch(x, w, b),
+        |x: &[[f32; IN]; B],
+         d_x: Option<&mut [[f32; IN]; B]>,
+         w: &[[f32; IN]; OUT],
+         d_w: Option<&mut [[f32; IN]; OUT]>,
+         _: &[f32; OUT],
+         d_b: Option<&mut [f32; OUT]>,
+         d_out: &[[f32; OUT]; B]| {
+            linear_batch_backward(x, d_x, w, d_w, d_b, d_out);
+        },
+    )
 }
 
 /// A zeroed `[T; N]` on the heap, built without passing through the stack (only one `T` ever
@@ -385,7 +487,14 @@ mod tests {
             [0.0; OUT],
         );
         linear_batch_into(&x, &w, &b, &mut out);
-        linear_batch_backward(&x, &mut d_x, &w, &mut d_w, &mut d_b, &d_out);
+        linear_batch_backward(
+            &x,
+            Some(&mut d_x),
+            &w,
+            Some(&mut d_w),
+            Some(&mut d_b),
+            &d_out,
+        );
 
         let close = |got: f32, want: f64| (f64::from(got) - want).abs() < 1e-4 * (1.0 + want.abs());
         for (r, o) in [(0, 0), (17, 99), (63, 127), (40, 3)] {

@@ -33,7 +33,7 @@
 //! | [`reduce`] | [`sum`], [`mean`] | any tensor -> `f32` |
 //! | [`elementwise`] | [`add`], [`sub`], [`mul`], [`scale`] | any tensor |
 //! | [`activation`] | [`relu`], [`leaky_relu`], [`sigmoid`], [`tanh`], [`softplus`], [`gelu`] | any tensor, and `f32` in [`scalar`] |
-//! | [`softmax`](mod@softmax) | [`log_sum_exp`], [`softmax()`], [`log_softmax`] | one row `[f32; N]` |
+//! | [`probability`] | [`log_sum_exp`], [`softmax`], [`log_softmax`] | one row `[f32; N]` |
 //!
 //! Element-wise primitives and reductions are generic over [`Tensor`], so they
 //! take `[f32; N]` and batches `[[f32; N]; B]` alike; the softmax family works on one `[f32; N]`
@@ -43,28 +43,37 @@
 //!
 //! [`Tensor`]: crate::Tensor
 
+// A pullback's type spells out every argument it takes again, and every shadow.
+#![allow(clippy::type_complexity)]
+
 pub mod activation;
 pub mod elementwise;
 mod gemm;
 pub mod linalg;
+pub mod probability;
 pub mod reduce;
-pub mod softmax;
 
 pub use activation::{
-    gelu, gelu_vjp, leaky_relu, leaky_relu_vjp, relu, relu_vjp, sigmoid, sigmoid_vjp, softplus,
-    softplus_vjp, tanh, tanh_vjp,
+    gelu, gelu_fwd, gelu_vjp, leaky_relu, leaky_relu_fwd, leaky_relu_vjp, relu, relu_fwd, relu_vjp,
+    sigmoid, sigmoid_fwd, sigmoid_vjp, softplus, softplus_fwd, softplus_vjp, tanh, tanh_fwd,
+    tanh_vjp,
 };
-pub use elementwise::{add, add_vjp, mul, mul_vjp, scale, scale_vjp, sub, sub_vjp};
+pub use elementwise::{
+    add, add_fwd, add_vjp, mul, mul_fwd, mul_vjp, scale, scale_fwd, scale_vjp, sub, sub_fwd,
+    sub_vjp,
+};
 #[cfg(feature = "std")]
 pub use linalg::zeroed_box;
 pub use linalg::{
-    dot, dot_vjp, linear, linear_batch, linear_batch_backward, linear_batch_into, linear_batch_vjp,
-    linear_vjp, matmul, matmul_backward, matmul_into, matmul_vjp, matvec, matvec_vjp,
+    dot, dot_fwd, dot_vjp, linear, linear_batch, linear_batch_backward, linear_batch_fwd,
+    linear_batch_into, linear_batch_vjp, linear_fwd, linear_vjp, matmul, matmul_backward,
+    matmul_fwd, matmul_into, matmul_vjp, matvec, matvec_fwd, matvec_vjp,
 };
-pub use reduce::{mean, mean_vjp, sum, sum_vjp};
-pub use softmax::{
-    log_softmax, log_softmax_vjp, log_sum_exp, log_sum_exp_vjp, softmax, softmax_vjp,
+pub use probability::{
+    log_softmax, log_softmax_fwd, log_softmax_vjp, log_sum_exp, log_sum_exp_fwd, log_sum_exp_vjp,
+    softmax, softmax_fwd, softmax_vjp,
 };
+pub use reduce::{mean, mean_fwd, mean_vjp, sum, sum_fwd, sum_vjp};
 
 /// Scalar (`f32` by value) forms of the activations: `sigmoid(x: f32) -> f32` and
 /// `sigmoid_vjp(x, d_out) -> (f32, f32)`, and so on.
@@ -82,6 +91,17 @@ fn map<T: Tensor>(x: &T, f: impl Fn(f32) -> f32) -> T {
         *v = f(*v);
     }
     y
+}
+
+/// `d[i] += g(a[i], b[i])` for every element, if the shadow `d` is given: the pullbacks'
+/// accumulation, skipped where the caller wants no gradient.
+#[inline]
+fn add_into<T: Tensor>(d: Option<&mut T>, a: &T, b: &T, g: impl Fn(f32, f32) -> f32) {
+    if let Some(d) = d {
+        for ((d, a), b) in d.flat_mut().iter_mut().zip(a.flat()).zip(b.flat()) {
+            *d += g(*a, *b);
+        }
+    }
 }
 
 /// `f` applied to every pair of elements of `a` and `b`.

@@ -1,36 +1,46 @@
 //! Reductions of a whole tensor to a scalar: `sum`, `mean`.
 
+use crate::differentiable;
 use crate::tensor::Tensor;
 
 /// The sum of every element of `x`.
+#[differentiable(custom_fwd)]
 #[inline]
 pub fn sum<T: Tensor>(x: &T) -> f32 {
     x.flat().iter().sum()
 }
 
-/// [`sum`] and its vjp: every element of `d_x` gets `d_out`.
+/// [`sum`] and its pullback: every element of `d_x` gets `d_out`.
 #[inline]
-pub fn sum_vjp<T: Tensor>(x: &T, d_x: &mut T, d_out: f32) -> f32 {
-    for d in d_x.flat_mut() {
-        *d += d_out;
-    }
-    sum(x)
+pub fn sum_fwd<T: Tensor>(x: &T) -> (f32, impl FnOnce(&T, Option<&mut T>, f32)) {
+    (sum(x), |_: &T, d_x: Option<&mut T>, d_out: f32| {
+        fill_into(d_x, d_out)
+    })
 }
 
 /// The mean of every element of `x` (NaN for an empty tensor, as in PyTorch).
+#[differentiable(custom_fwd)]
 #[inline]
 pub fn mean<T: Tensor>(x: &T) -> f32 {
     sum(x) / T::LEN as f32
 }
 
-/// [`mean`] and its vjp: every element of `d_x` gets `d_out / len`.
+/// [`mean`] and its pullback: every element of `d_x` gets `d_out / len`.
 #[inline]
-pub fn mean_vjp<T: Tensor>(x: &T, d_x: &mut T, d_out: f32) -> f32 {
-    let g = d_out / T::LEN as f32;
-    for d in d_x.flat_mut() {
-        *d += g;
+pub fn mean_fwd<T: Tensor>(x: &T) -> (f32, impl FnOnce(&T, Option<&mut T>, f32)) {
+    (mean(x), |_: &T, d_x: Option<&mut T>, d_out: f32| {
+        fill_into(d_x, d_out / T::LEN as f32)
+    })
+}
+
+/// `d += g` for every element of an optional shadow.
+#[inline]
+fn fill_into<T: Tensor>(d: Option<&mut T>, g: f32) {
+    if let Some(d) = d {
+        for d in d.flat_mut() {
+            *d += g;
+        }
     }
-    mean(x)
 }
 
 #[cfg(test)]

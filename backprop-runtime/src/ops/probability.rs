@@ -1,9 +1,9 @@
-//! The softmax family on one row `[f32; N]`: `log_sum_exp`, `softmax`, `log_softmax`.
+//! From logits to probabilities, on one row `[f32; N]`: `log_sum_exp`, `softmax`, `log_softmax`.
 //!
 //! All three subtract the row's maximum before exponentiating (PyTorch's rule: an infinite
 //! maximum shifts by 0), so logits like `[1000, -1000, 0]` give finite values and gradients.
 
-use crate::math;
+use crate::{differentiable, math};
 
 /// The shift `m` that makes `exp(x - m)` safe: the maximum, or 0 if it is infinite.
 #[inline]
@@ -29,20 +29,29 @@ fn shifted_exp<const N: usize>(x: &[f32; N]) -> ([f32; N], f32, f32) {
 }
 
 /// `ln(sum_i exp(x_i))`, computed without overflow (`-inf` for an empty row).
+#[differentiable(custom_fwd)]
 #[inline]
 pub fn log_sum_exp<const N: usize>(x: &[f32; N]) -> f32 {
     let (_, m, ln_sum) = shifted_exp(x);
     m + ln_sum
 }
 
-/// [`log_sum_exp`] and its vjp: `d_x += softmax(x) * d_out`.
+/// [`log_sum_exp`] and its pullback: `d_x += softmax(x) * d_out`.
 #[inline]
-pub fn log_sum_exp_vjp<const N: usize>(x: &[f32; N], d_x: &mut [f32; N], d_out: f32) -> f32 {
+pub fn log_sum_exp_fwd<const N: usize>(
+    x: &[f32; N],
+) -> (f32, impl FnOnce(&[f32; N], Option<&mut [f32; N]>, f32)) {
     let (s, m, ln_sum) = softmax_and_shift(x);
-    for (d, s) in d_x.iter_mut().zip(s) {
-        *d += s * d_out;
-    }
-    m + ln_sum
+    (
+        m + ln_sum,
+        move |_: &[f32; N], d_x: Option<&mut [f32; N]>, d_out: f32| {
+            if let Some(d_x) = d_x {
+                for (d, s) in d_x.iter_mut().zip(s) {
+                    *d += s * d_out;
+                }
+            }
+        },
+    )
 }
 
 /// `softmax(x)` and the shift and log-sum of [`shifted_exp`], from one pass of exponentials.
@@ -54,44 +63,65 @@ fn softmax_and_shift<const N: usize>(x: &[f32; N]) -> ([f32; N], f32, f32) {
 }
 
 /// `exp(x_i) / sum_j exp(x_j)`.
+#[differentiable(custom_fwd)]
 #[inline]
 pub fn softmax<const N: usize>(x: &[f32; N]) -> [f32; N] {
     softmax_and_shift(x).0
 }
 
-/// [`softmax`] and its vjp: `d_x += s * (d_out - <s, d_out>)` with `s = softmax(x)`.
+/// [`softmax`] and its pullback: `d_x += s * (d_out - <s, d_out>)` with `s = softmax(x)`.
 #[inline]
-pub fn softmax_vjp<const N: usize>(x: &[f32; N], d_x: &mut [f32; N], d_out: &[f32; N]) -> [f32; N] {
+pub fn softmax_fwd<const N: usize>(
+    x: &[f32; N],
+) -> (
+    [f32; N],
+    impl FnOnce(&[f32; N], Option<&mut [f32; N]>, &[f32; N]),
+) {
     let s = softmax(x);
-    let s_dot_u: f32 = s.iter().zip(d_out).map(|(s, u)| s * u).sum();
-    for ((d, s), u) in d_x.iter_mut().zip(&s).zip(d_out) {
-        *d += s * (u - s_dot_u);
-    }
-    s
+    (
+        s,
+        move |_: &[f32; N], d_x: Option<&mut [f32; N]>, d_out: &[f32; N]| {
+            if let Some(d_x) = d_x {
+                let s_dot_u: f32 = s.iter().zip(d_out).map(|(s, u)| s * u).sum();
+                for ((d, s), u) in d_x.iter_mut().zip(&s).zip(d_out) {
+                    *d += s * (u - s_dot_u);
+                }
+            }
+        },
+    )
 }
 
 /// `x_i - log_sum_exp(x)`: log-probabilities from logits.
+#[differentiable(custom_fwd)]
 #[inline]
 pub fn log_softmax<const N: usize>(x: &[f32; N]) -> [f32; N] {
     let (_, m, ln_sum) = shifted_exp(x);
     x.map(|v| (v - m) - ln_sum)
 }
 
-/// [`log_softmax`] and its vjp: `d_x += d_out - softmax(x) * sum(d_out)`.
+/// [`log_softmax`] and its pullback: `d_x += d_out - softmax(x) * sum(d_out)`.
 ///
 /// With `d_out = -onehot(target)` this is the gradient of cross-entropy, `softmax(x) - onehot`.
 #[inline]
-pub fn log_softmax_vjp<const N: usize>(
+pub fn log_softmax_fwd<const N: usize>(
     x: &[f32; N],
-    d_x: &mut [f32; N],
-    d_out: &[f32; N],
-) -> [f32; N] {
+) -> (
+    [f32; N],
+    impl FnOnce(&[f32; N], Option<&mut [f32; N]>, &[f32; N]),
+) {
     let (s, m, ln_sum) = softmax_and_shift(x);
-    let total: f32 = d_out.iter().sum();
-    for ((d, s), u) in d_x.iter_mut().zip(s).zip(d_out) {
-        *d += u - s * total;
-    }
-    x.map(|v| (v - m) - ln_sum)
+    let y = x.map(|v| (v - m) - ln_sum);
+    (
+        y,
+        move |_: &[f32; N], d_x: Option<&mut [f32; N]>, d_out: &[f32; N]| {
+            if let Some(d_x) = d_x {
+                let total: f32 = d_out.iter().sum();
+                for ((d, s), u) in d_x.iter_mut().zip(s).zip(d_out) {
+                    *d += u - s * total;
+                }
+            }
+        },
+    )
 }
 
 #[cfg(test)]

@@ -1,0 +1,358 @@
+//! The generated functions' signatures and names, shared by the steps that emit them, the stubs
+//! of the fallback and the doc comments.
+//!
+//! For `fn f(...) -> T` the macro emits three functions with one calling convention:
+//!
+//! - `f_fwd(args) -> (T, pullback)`: the value and a pullback closure that owns what the reverse
+//!   sweep needs (split mode). The pullback takes the arguments again, each float one followed
+//!   by its shadow as `Option<&mut _>` (`None`: the caller wants no gradient there), then the
+//!   cotangent `d_out`, and returns the gradients of the by-value float arguments;
+//! - `f_vjp(args with shadows, d_out) -> (T, gradients)`: `f_fwd` and its pullback in one call;
+//! - `f_grad(args, wrt shadows) -> (T, gradients)`: the gradient of a scalar `f` for the `wrt`
+//!   parameters, seed 1.
+//!
+//! A free function also gets a carrier: a hidden braced struct named `f` (types and functions
+//! live in different namespaces) with `f::fwd`, so that `use path::f;` is the one import a
+//! caller needs. Methods resolve `name_fwd` through the receiver's type instead.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+
+use crate::ir::{Function, ParamKind};
+
+/// Which generated function.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// `NAME_grad`: the `wrt` parameters, seed 1.
+    Grad,
+    /// `NAME_vjp`: every float parameter, seed `d_out`.
+    Vjp,
+    /// `NAME_fwd`: the value and its pullback.
+    Fwd,
+}
+
+impl Flavor {
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Flavor::Grad => "grad",
+            Flavor::Vjp => "vjp",
+            Flavor::Fwd => "fwd",
+        }
+    }
+}
+
+pub fn is_float(kind: &ParamKind) -> bool {
+    !matches!(kind, ParamKind::Constant | ParamKind::Rejected)
+}
+
+/// Every float parameter: the activity of `_vjp` and of `_fwd`'s pullback.
+pub fn all_floats(ir: &Function) -> Vec<bool> {
+    ir.params.iter().map(|p| is_float(&p.kind)).collect()
+}
+
+/// The name of a generated function: `f_grad`, `f_vjp`, `f_fwd`.
+pub fn generated_name(func: &syn::ItemFn, flavor: Flavor) -> syn::Ident {
+    format_ident!("{}_{}", func.sig.ident, flavor.suffix())
+}
+
+/// Whether the function takes `self`: a method, called through its receiver.
+pub fn is_method(ir: &Function) -> bool {
+    ir.params
+        .first()
+        .is_some_and(|p| matches!(p.kind, ParamKind::RefSelf))
+}
+
+/// The type of the value: `f32`, or the array (any tensor) the function returns.
+pub fn value_type(ir: &Function) -> TokenStream {
+    ir.ret_array.clone().unwrap_or_else(|| quote!(f32))
+}
+
+/// `T` for a parameter `&T` (its shadow's pointee).
+pub fn pointee(ty: &TokenStream) -> TokenStream {
+    match syn::parse2::<syn::Type>(ty.clone()) {
+        Ok(syn::Type::Reference(r)) => {
+            let elem = &r.elem;
+            quote!(#elem)
+        }
+        _ => ty.clone(),
+    }
+}
+
+/// The signature pieces of `_grad` and `_vjp`.
+pub struct Layout {
+    pub inputs: Vec<TokenStream>,
+    pub output: TokenStream,
+    /// The by-value active parameters whose gradients are returned, in order.
+    pub returned: Vec<usize>,
+}
+
+pub fn layout(
+    func: &syn::ItemFn,
+    ir: &Function,
+    wrt: &[bool],
+    flavor: Flavor,
+    checked: Option<&TokenStream>,
+) -> Layout {
+    let mut inputs = Vec::new();
+    let mut returned = Vec::new();
+    let value_type = value_type(ir);
+    let mut out_types = vec![value_type.clone()];
+    let typed: Vec<&syn::FnArg> = func.sig.inputs.iter().collect();
+    for (i, param) in ir.params.iter().enumerate() {
+        let Some(arg) = typed.get(i) else { break };
+        inputs.push(quote!(#arg));
+        if !wrt.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        let shadow = format_ident!("d_{}", param.name);
+        match param.kind {
+            ParamKind::Ref => {
+                let inner = pointee(&param.ty);
+                inputs.push(quote!(#shadow: &mut #inner));
+            }
+            ParamKind::RefSelf => inputs.push(quote!(d_self: &mut Self)),
+            ParamKind::Scalar | ParamKind::Array => {
+                returned.push(i);
+                out_types.push(param.ty.clone());
+            }
+            ParamKind::Constant | ParamKind::Rejected => {}
+        }
+    }
+    if flavor == Flavor::Vjp {
+        inputs.push(d_out_param(ir));
+    }
+    let output = if out_types.len() == 1 {
+        value_type
+    } else {
+        quote!((#(#out_types),*))
+    };
+    let output = match checked {
+        Some(rt) => quote!(::core::result::Result<#output, #rt::NonFinite>),
+        None => output,
+    };
+    Layout {
+        inputs,
+        output,
+        returned,
+    }
+}
+
+fn d_out_param(ir: &Function) -> TokenStream {
+    match &ir.ret_array {
+        Some(ty) => quote!(d_out: &#ty),
+        None => quote!(d_out: f32),
+    }
+}
+
+/// The pullback of `_fwd`: its closure parameters (typed), their types for the `impl FnOnce`
+/// bound, and what it returns.
+pub struct Pullback {
+    pub params: Vec<TokenStream>,
+    pub types: Vec<TokenStream>,
+    pub output: TokenStream,
+    /// The by-value float parameters whose gradients are returned, in order.
+    pub returned: Vec<usize>,
+}
+
+/// `this` names `self` inside the pullback, where `self` cannot be a closure parameter.
+pub fn pullback(ir: &Function, this: &syn::Ident, checked: Option<&TokenStream>) -> Pullback {
+    let mut params = Vec::new();
+    let mut types = Vec::new();
+    let mut returned = Vec::new();
+    let mut grads = Vec::new();
+    for (i, p) in ir.params.iter().enumerate() {
+        let ident = p
+            .ident
+            .clone()
+            .unwrap_or_else(|| format_ident!("{}", p.name));
+        let shadow = format_ident!("d_{}", p.name);
+        match p.kind {
+            ParamKind::RefSelf => {
+                params.push(quote!(#this: &Self));
+                types.push(quote!(&Self));
+                params.push(quote!(mut d_self: ::core::option::Option<&mut Self>));
+                types.push(quote!(::core::option::Option<&mut Self>));
+            }
+            ParamKind::Ref => {
+                let ty = elide_lifetimes(&p.ty);
+                let inner = pointee(&ty);
+                params.push(quote!(#ident: #ty));
+                types.push(ty);
+                params.push(quote!(mut #shadow: ::core::option::Option<&mut #inner>));
+                types.push(quote!(::core::option::Option<&mut #inner>));
+            }
+            ParamKind::Scalar | ParamKind::Array => {
+                let ty = &p.ty;
+                params.push(quote!(#ident: #ty));
+                types.push(ty.clone());
+                returned.push(i);
+                grads.push(ty.clone());
+            }
+            ParamKind::Constant | ParamKind::Rejected => {
+                let ty = elide_lifetimes(&p.ty);
+                params.push(quote!(#ident: #ty));
+                types.push(ty);
+            }
+        }
+    }
+    params.push(d_out_param(ir));
+    types.push(match &ir.ret_array {
+        Some(ty) => quote!(&#ty),
+        None => quote!(f32),
+    });
+    let output = match grads.len() {
+        1 => grads.remove(0),
+        _ => quote!((#(#grads),*)),
+    };
+    let output = match checked {
+        Some(rt) => quote!(::core::result::Result<#output, #rt::NonFinite>),
+        None => output,
+    };
+    Pullback {
+        params,
+        types,
+        output,
+        returned,
+    }
+}
+
+/// The return type of `_fwd`. The `impl` keyword carries this crate's edition (2021), whose
+/// opaque types capture no lifetime they do not name: the pullback owns its residuals and
+/// borrows nothing, so a caller may change its arguments' owners while holding it, in a 2024
+/// crate too.
+pub fn fwd_output(ir: &Function, pullback: &Pullback) -> TokenStream {
+    let value = value_type(ir);
+    let types = &pullback.types;
+    let output = &pullback.output;
+    let impl_keyword = quote_spanned!(Span::mixed_site()=> impl);
+    quote!((#value, #impl_keyword ::core::ops::FnOnce(#(#types),*) -> #output))
+}
+
+/// The inputs of `_fwd`: the function's own parameters.
+pub fn fwd_inputs(func: &syn::ItemFn) -> Vec<TokenStream> {
+    func.sig.inputs.iter().map(|a| quote!(#a)).collect()
+}
+
+/// `::<T, N>`: the function's type and const parameters, to call a sibling with the same ones.
+pub fn turbofish(func: &syn::ItemFn) -> TokenStream {
+    let names: Vec<TokenStream> = func
+        .sig
+        .generics
+        .params
+        .iter()
+        .filter_map(|g| match g {
+            syn::GenericParam::Type(t) => {
+                let i = &t.ident;
+                Some(quote!(#i))
+            }
+            syn::GenericParam::Const(c) => {
+                let i = &c.ident;
+                Some(quote!(#i))
+            }
+            syn::GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    if names.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(::<#(#names),*>)
+    }
+}
+
+/// A call of the sibling `flavor` of `func` with the parameters passed through.
+pub fn call_sibling(
+    func: &syn::ItemFn,
+    ir: &Function,
+    flavor: Flavor,
+    args: &[TokenStream],
+) -> TokenStream {
+    let name = generated_name(func, flavor);
+    let generics = turbofish(func);
+    if is_method(ir) {
+        quote!(Self::#name #generics(#(#args),*))
+    } else {
+        quote!(#name #generics(#(#args),*))
+    }
+}
+
+/// The parameters as arguments: `self`, `x`, ...
+pub fn param_args(ir: &Function) -> Vec<TokenStream> {
+    ir.params
+        .iter()
+        .map(|p| match (&p.kind, &p.ident) {
+            (ParamKind::RefSelf, _) => quote!(self),
+            (_, Some(ident)) => quote!(#ident),
+            (_, None) => {
+                let i = format_ident!("{}", p.name);
+                quote!(#i)
+            }
+        })
+        .collect()
+}
+
+/// The carrier of a free function: `f::fwd`, found by the same `use` as `f`.
+pub fn carrier(func: &syn::ItemFn, ir: &Function, fwd_output: &TokenStream) -> TokenStream {
+    if is_method(ir) {
+        return TokenStream::new();
+    }
+    let vis = &func.vis;
+    let name = &func.sig.ident;
+    let generics = &func.sig.generics;
+    let where_clause = &func.sig.generics.where_clause;
+    let inputs = fwd_inputs(func);
+    let call = call_sibling(func, ir, Flavor::Fwd, &param_args(ir));
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #name {}
+
+        #[allow(unused, clippy::all)]
+        impl #name {
+            #[doc(hidden)]
+            #[inline]
+            #vis fn fwd #generics (#(#inputs),*) -> #fwd_output #where_clause {
+                #call
+            }
+        }
+    }
+}
+
+/// The path of a callee's `_fwd`, from its path as written: `layer` becomes `layer::fwd` (the
+/// carrier), `ops::dot::<3>` becomes `ops::dot::fwd::<3>`, a method `forward` becomes
+/// `forward_fwd`, and an associated function `Self::f` or `Type::f` becomes `Self::f_fwd`.
+pub fn fwd_path(path: &str, method: bool) -> TokenStream {
+    let (head, generics) = match path.find("::<") {
+        Some(i) => (&path[..i], &path[i..]),
+        None => (path, ""),
+    };
+    let owner_is_type = head
+        .rsplit("::")
+        .nth(1)
+        .is_some_and(|seg| seg.chars().next().is_some_and(|c| c.is_ascii_uppercase()));
+    let full = if method || owner_is_type {
+        format!("{head}_fwd{generics}")
+    } else {
+        format!("{head}::fwd{generics}")
+    };
+    full.parse().unwrap_or_default()
+}
+
+/// `&'a T` as `&T` (nested too): the pullback's parameters are higher-ranked, so that holding
+/// a pullback borrows nothing of the caller's.
+fn elide_lifetimes(ty: &TokenStream) -> TokenStream {
+    use syn::visit_mut::VisitMut;
+    struct Elide;
+    impl VisitMut for Elide {
+        fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
+            r.lifetime = None;
+            syn::visit_mut::visit_type_reference_mut(self, r);
+        }
+    }
+    match syn::parse2::<syn::Type>(ty.clone()) {
+        Ok(mut t) => {
+            Elide.visit_type_mut(&mut t);
+            quote!(#t)
+        }
+        Err(_) => ty.clone(),
+    }
+}
