@@ -522,33 +522,113 @@ mod tests {
         );
     }
 
-    /// Truncations, bit flips and random byte rewrites of a valid file: loading returns `Ok` or
-    /// `Err`, never panics, and never accepts a truncated file.
+    /// The name of `e`'s variant, to count rejections by kind.
+    fn kind(e: &FileError) -> &'static str {
+        match e {
+            FileError::Io(_) => "Io",
+            FileError::Corrupt { .. } => "Corrupt",
+            FileError::MissingTensor { .. } => "MissingTensor",
+            FileError::UnexpectedTensor { .. } => "UnexpectedTensor",
+            FileError::ShapeMismatch { .. } => "ShapeMismatch",
+            FileError::DtypeMismatch { .. } => "DtypeMismatch",
+            FileError::DuplicateName { .. } => "DuplicateName",
+        }
+    }
+
+    /// The bits of every scalar, so that NaNs compare too.
+    fn bits(m: &Mlp) -> Vec<u32> {
+        (0..Mlp::TENSORS)
+            .flat_map(|k| m.tensor(k).iter().map(|x| x.to_bits()))
+            .collect()
+    }
+
+    /// What the corrupted-file fuzz learnt.
+    #[derive(Default, Debug)]
+    struct Tally {
+        inputs: usize,
+        accepted: usize,
+        rejected: std::collections::BTreeMap<&'static str, usize>,
+    }
+
+    /// Truncations, bit flips and random byte rewrites of a valid file, loaded over a model
+    /// with values of its own: loading returns `Ok` or a typed error and never panics; a
+    /// failed load leaves the model as it was; a truncated file is `Corrupt`; and a rewrite of
+    /// the data alone (not the header) loads, with exactly the rewritten values.
     #[test]
     fn corrupted_files_never_panic() {
         let valid = to_bytes(&sample()).unwrap();
-        let mut inputs = 0usize;
-        let mut accepted = 0usize;
-        let mut check = |bytes: &[u8]| {
-            inputs += 1;
-            if from_bytes::<Mlp>(bytes).is_ok() {
-                accepted += 1;
+        // The layout, read from the header of the valid file: where the data begins, and each
+        // tensor's byte range in it.
+        let header_len = u64::from_le_bytes(valid[..8].try_into().unwrap()) as usize;
+        let data_start = 8 + header_len;
+        let (_, metadata) = SafeTensors::read_metadata(&valid).unwrap();
+        let ranges: Vec<(usize, usize)> = (0..Mlp::TENSORS)
+            .map(|k| metadata.info(&Mlp::name(k)).unwrap().data_offsets)
+            .collect();
+        // The model a data-only rewrite must load: each tensor decoded from its byte range.
+        let decoded = |bytes: &[u8]| -> Vec<u32> {
+            ranges
+                .iter()
+                .flat_map(|&(begin, end)| {
+                    bytes[data_start + begin..data_start + end]
+                        .chunks_exact(4)
+                        .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
+                })
+                .collect()
+        };
+        let mut own = sample();
+        for k in 0..Mlp::TENSORS {
+            for x in own.tensor_mut(k) {
+                *x = -*x * 0.5 - 3.0;
             }
+        }
+        let mut tally = Tally::default();
+        let mut data_only = 0;
+        let mut check = |bytes: &[u8], only_data: bool| -> Result<(), FileError> {
+            tally.inputs += 1;
+            let mut m = Mlp::zero();
+            for k in 0..Mlp::TENSORS {
+                m.tensor_mut(k).copy_from_slice(own.tensor(k));
+            }
+            let result = load_into(&mut m, bytes, LoadOptions::default());
+            match &result {
+                Ok(()) => tally.accepted += 1,
+                Err(e) => {
+                    *tally.rejected.entry(kind(e)).or_default() += 1;
+                    assert_eq!(
+                        bits(&m),
+                        bits(&own),
+                        "a failed load ({e}) changed the model"
+                    );
+                }
+            }
+            if only_data {
+                data_only += 1;
+                assert!(
+                    result.is_ok(),
+                    "a data-only rewrite was refused: {result:?}"
+                );
+                assert_eq!(
+                    bits(&m),
+                    decoded(bytes),
+                    "a data-only rewrite loaded wrongly"
+                );
+            }
+            result
         };
 
         for len in 0..valid.len() {
-            let truncated = &valid[..len];
+            let result = check(&valid[..len], false);
             assert!(
-                from_bytes::<Mlp>(truncated).is_err(),
-                "a file cut at {len} bytes loaded"
+                matches!(result, Err(FileError::Corrupt { .. })),
+                "a file cut at {len} bytes: {result:?}"
             );
-            check(truncated);
         }
         for i in 0..valid.len() {
             for bit in 0..8 {
                 let mut flipped = valid.clone();
                 flipped[i] ^= 1 << bit;
-                check(&flipped);
+                let _ = check(&flipped, i >= data_start);
             }
         }
         // xorshift64: deterministic, so a failure reproduces.
@@ -561,16 +641,32 @@ mod tests {
         };
         for _ in 0..20_000 {
             let mut mutated = valid.clone();
+            let mut only_data = true;
             for _ in 0..1 + next() % 4 {
                 let i = (next() % mutated.len() as u64) as usize;
                 mutated[i] = next() as u8;
+                only_data &= i >= data_start;
             }
             if next() % 4 == 0 {
                 mutated.push(next() as u8);
+                only_data = false;
             }
-            check(&mutated);
+            let _ = check(&mutated, only_data);
         }
-        println!("{inputs} corrupted inputs, {accepted} accepted as valid files");
-        assert!(inputs > 20_000);
+        println!("{tally:?}, {data_only} rewrites of the data alone");
+        let rejected: usize = tally.rejected.values().sum();
+        assert_eq!(tally.accepted + rejected, tally.inputs);
+        assert!(data_only > 1000, "too few data-only rewrites: {data_only}");
+        // Header damage is caught as such, and a renamed tensor is named as missing.
+        for expected in ["Corrupt", "MissingTensor"] {
+            assert!(
+                tally.rejected.get(expected).is_some_and(|&n| n > 0),
+                "no {expected} among {tally:?}"
+            );
+        }
+        // Nothing here asks the file system, and the model has distinct names.
+        assert!(
+            !tally.rejected.contains_key("Io") && !tally.rejected.contains_key("DuplicateName")
+        );
     }
 }

@@ -71,6 +71,12 @@ pub enum OptimError {
         /// The tensor's index in the parameter tree.
         tensor: usize,
     },
+    /// A saved state with two entries for one tensor.
+    #[cfg(feature = "std")]
+    DuplicateState {
+        /// The tensor's index in the parameter tree.
+        tensor: usize,
+    },
     /// A saved buffer whose length is not the tensor's.
     #[cfg(feature = "std")]
     StateShape {
@@ -122,6 +128,10 @@ impl fmt::Display for OptimError {
             #[cfg(feature = "std")]
             OptimError::MissingState { buffer, tensor } => {
                 write!(f, "saved state lacks `{buffer}` of tensor {tensor}")
+            }
+            #[cfg(feature = "std")]
+            OptimError::DuplicateState { tensor } => {
+                write!(f, "saved state has two entries for tensor {tensor}")
             }
             #[cfg(feature = "std")]
             OptimError::StateShape { buffer, tensor, expected, found } => write!(
