@@ -69,8 +69,7 @@ impl fmt::Display for BatchError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for BatchError {}
+impl core::error::Error for BatchError {}
 
 /// The loss and gradient of `model` over `samples`, one sample at a time.
 ///

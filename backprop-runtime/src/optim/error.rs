@@ -142,8 +142,7 @@ impl fmt::Display for OptimError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for OptimError {}
+impl core::error::Error for OptimError {}
 
 /// `Ok` if `value >= 0` (NaN fails, as it fails PyTorch's `0.0 <= value`).
 pub(crate) fn non_negative(name: &'static str, value: f64) -> Result<(), OptimError> {

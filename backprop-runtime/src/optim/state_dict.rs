@@ -1,5 +1,6 @@
 //! A saved optimizer state: PyTorch's `optimizer.state_dict()`, keyed by tensor index.
 
+use super::driver::Buffers;
 use super::error::OptimError;
 use super::group::{Groups, OptimConfig};
 use crate::params::Parameters;
@@ -46,12 +47,13 @@ pub struct TensorState {
     pub buffers: Vec<(String, Vec<f32>)>,
 }
 
-/// The state of an optimizer whose buffers are `buffers`.
-pub(crate) fn save<P: Parameters, C: OptimConfig, const G: usize>(
+/// The state of an optimizer whose buffers, named `names`, are `buffers`.
+pub(crate) fn save<P: Parameters, C: OptimConfig, const N: usize, const G: usize>(
     optimizer: &'static str,
     step: u64,
     groups: &Groups<C, G>,
-    buffers: &[(&'static str, &P)],
+    names: [&'static str; N],
+    buffers: &Buffers<P, N>,
 ) -> StateDict {
     let owner: Vec<Option<usize>> = (0..P::TENSORS).map(|k| groups.group_of::<P>(k)).collect();
     let param_groups = (0..G)
@@ -66,9 +68,10 @@ pub(crate) fn save<P: Parameters, C: OptimConfig, const G: usize>(
         .map(|k| TensorState {
             tensor: k,
             name: P::name(k),
-            buffers: buffers
+            buffers: names
                 .iter()
-                .map(|(name, buf)| (name.to_string(), buf.tensor(k).to_vec()))
+                .enumerate()
+                .map(|(b, name)| (name.to_string(), buffers.tensor(b, k).to_vec()))
                 .collect(),
         })
         .collect();
@@ -81,12 +84,13 @@ pub(crate) fn save<P: Parameters, C: OptimConfig, const G: usize>(
 }
 
 /// Checks `state` against this optimizer, then restores it; on error nothing is changed.
-pub(crate) fn load<P: Parameters, C: OptimConfig, const G: usize>(
+pub(crate) fn load<P: Parameters, C: OptimConfig, const N: usize, const G: usize>(
     state: &StateDict,
     optimizer: &'static str,
     step: &mut u64,
     groups: &mut Groups<C, G>,
-    buffers: &mut [(&'static str, &mut P)],
+    names: [&'static str; N],
+    buffers: &mut Buffers<P, N>,
 ) -> Result<(), OptimError> {
     if state.optimizer != optimizer {
         return Err(OptimError::WrongOptimizer {
@@ -134,18 +138,18 @@ pub(crate) fn load<P: Parameters, C: OptimConfig, const G: usize>(
     for k in grouped {
         let Some(saved) = state.state.iter().find(|s| s.tensor == k) else {
             return Err(OptimError::MissingState {
-                buffer: buffers[0].0,
+                buffer: names.first().copied().unwrap_or("state"),
                 tensor: k,
             });
         };
-        for (name, buf) in buffers.iter() {
+        for (b, name) in names.iter().enumerate() {
             let Some((_, values)) = saved.buffers.iter().find(|(n, _)| n == name) else {
                 return Err(OptimError::MissingState {
                     buffer: name,
                     tensor: k,
                 });
             };
-            let expected = buf.tensor(k).len();
+            let expected = buffers.tensor(b, k).len();
             if values.len() != expected {
                 return Err(OptimError::StateShape {
                     buffer: name.to_string(),
@@ -158,7 +162,7 @@ pub(crate) fn load<P: Parameters, C: OptimConfig, const G: usize>(
         if let Some((name, _)) = saved
             .buffers
             .iter()
-            .find(|(n, _)| !buffers.iter().any(|(b, _)| b == n))
+            .find(|(n, _)| !names.iter().any(|b| b == n))
         {
             return Err(OptimError::GroupMismatch {
                 reason: format!("unknown buffer `{name}` for {optimizer}"),
@@ -180,13 +184,13 @@ pub(crate) fn load<P: Parameters, C: OptimConfig, const G: usize>(
     }
 
     for saved in found {
-        for (name, buf) in buffers.iter_mut() {
+        for (b, name) in names.iter().enumerate() {
             let (_, values) = saved
                 .buffers
                 .iter()
                 .find(|(n, _)| n == name)
                 .expect("checked");
-            buf.tensor_mut(saved.tensor).copy_from_slice(values);
+            buffers.tensor_mut(b, saved.tensor).copy_from_slice(values);
         }
     }
     *groups = checked;
@@ -199,8 +203,8 @@ mod tests {
     use super::*;
     use crate::optim::group::tests::Net;
     use crate::optim::{
-        Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Optimizer, ParamGroup,
-        RmsProp, RmsPropConfig, Select, Sgd, SgdConfig,
+        Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Checkpoint, LearningRates,
+        Optimizer, ParamGroup, RmsProp, RmsPropConfig, Select, Sgd, SgdConfig,
     };
     use core::fmt;
 
@@ -215,7 +219,7 @@ mod tests {
 
     /// Training 10 steps straight equals training 4, saving, loading into a fresh optimizer
     /// and training 6 more, bit for bit.
-    fn resumes_exactly<O: Optimizer<Params = Net>>(make: impl Fn() -> O) {
+    fn resumes_exactly<O: Checkpoint<Params = Net>>(make: impl Fn() -> O) {
         let mut straight = make();
         let mut p = net(0.0);
         for t in 0..10 {
@@ -394,7 +398,7 @@ mod tests {
     /// optimizer that has trained on other gradients: loading returns `Ok` or a typed error and
     /// never panics; an error leaves the optimizer exactly as it was; an accepted state is
     /// what the optimizer then saves, and survives a step.
-    fn corrupted_states<O: Optimizer<Params = Net> + Clone + PartialEq + fmt::Debug>(
+    fn corrupted_states<O: Checkpoint<Params = Net> + Clone + PartialEq + fmt::Debug>(
         make: impl Fn() -> O,
         rounds: usize,
     ) -> Tally {
