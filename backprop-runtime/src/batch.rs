@@ -55,7 +55,20 @@ pub enum Reduction {
 }
 
 /// Why a batch gradient could not be computed.
+///
+/// More reasons may come, so a `match` needs a wildcard arm:
+///
+/// ```compile_fail,E0004
+/// # use backprop_runtime as backprop;
+/// use backprop::batch::BatchError;
+/// fn explain(e: BatchError) -> &'static str {
+///     match e {
+///         BatchError::Empty => "no sample",
+///     }
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BatchError {
     /// [`Reduction::Mean`] of a batch with no sample.
     Empty,

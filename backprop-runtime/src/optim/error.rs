@@ -144,6 +144,13 @@ impl fmt::Display for OptimError {
 
 impl core::error::Error for OptimError {}
 
+// The error types are errors without `std` too; `cargo build --no-default-features` checks it.
+const _: fn() = || {
+    fn is_error<E: core::error::Error + Send + Sync + 'static>() {}
+    is_error::<OptimError>();
+    is_error::<crate::batch::BatchError>();
+};
+
 /// `Ok` if `value >= 0` (NaN fails, as it fails PyTorch's `0.0 <= value`).
 pub(crate) fn non_negative(name: &'static str, value: f64) -> Result<(), OptimError> {
     if value >= 0.0 {
