@@ -55,7 +55,20 @@ pub enum Reduction {
 }
 
 /// Why a batch gradient could not be computed.
+///
+/// More reasons may come, so a `match` needs a wildcard arm:
+///
+/// ```compile_fail,E0004
+/// # use backprop_runtime as backprop;
+/// use backprop::batch::BatchError;
+/// fn explain(e: BatchError) -> &'static str {
+///     match e {
+///         BatchError::Empty => "no sample",
+///     }
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BatchError {
     /// [`Reduction::Mean`] of a batch with no sample.
     Empty,
@@ -69,8 +82,7 @@ impl fmt::Display for BatchError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for BatchError {}
+impl core::error::Error for BatchError {}
 
 /// The loss and gradient of `model` over `samples`, one sample at a time.
 ///

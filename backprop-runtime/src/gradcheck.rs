@@ -2,8 +2,9 @@
 //! one tensor at a time, over any [`Parameters`] tree.
 //!
 //! ```
-//! use backprop_runtime::gradcheck::{check_gradient, Tolerance};
-//! use backprop_runtime::Parameters;
+//! # use backprop_runtime as backprop;
+//! use backprop::gradcheck::{check_gradient, Tolerance};
+//! use backprop::Parameters;
 //!
 //! #[derive(Parameters)]
 //! struct Line {
@@ -21,7 +22,7 @@
 //! };
 //! let report = check_gradient(loss, grad, &Line { w: 0.5, b: -0.25 }, Tolerance::default())?;
 //! assert_eq!(report.checked, 2);
-//! # Ok::<(), backprop_runtime::gradcheck::GradCheckError>(())
+//! # Ok::<(), backprop::gradcheck::GradCheckError>(())
 //! ```
 
 use crate::params::Parameters;

@@ -7,8 +7,13 @@
 //! `load_state_dict(strict=True)`), a wrong shape or a dtype other than `F32` is a
 //! [`FileError`] naming the tensor, and leaves the parameters untouched.
 //!
+//! Each operation comes for a path and for bytes: [`save`] / [`to_bytes`], [`load`] /
+//! [`from_bytes`] (a new value, strictly), and [`load_into`] / [`from_bytes_into`] (into
+//! existing parameters, with [`LoadOptions`]).
+//!
 //! ```
-//! use backprop_runtime::{io, Parameters, Zero};
+//! # use backprop_runtime as backprop;
+//! use backprop::{io, Parameters, Zero};
 //!
 //! #[derive(Parameters, Debug, PartialEq)]
 //! struct Linear {
@@ -41,6 +46,12 @@ pub enum FileError {
     /// The bytes are not a valid safetensors file (truncated, corrupted header or offsets).
     Corrupt {
         /// What the safetensors parser found wrong.
+        reason: String,
+    },
+    /// The parameters could not be written as safetensors: a tensor whose elements do not fill
+    /// its shape (a hand-written [`Parameters`] at fault), or the encoder refused them.
+    Encode {
+        /// What went wrong, naming the tensor where there is one.
         reason: String,
     },
     /// The model has a tensor the file lacks.
@@ -82,6 +93,9 @@ impl fmt::Display for FileError {
             FileError::Io(err) => write!(f, "parameter file: {err}"),
             FileError::Corrupt { reason } => {
                 write!(f, "parameter file is not valid safetensors: {reason}")
+            }
+            FileError::Encode { reason } => {
+                write!(f, "cannot write the parameters as safetensors: {reason}")
             }
             FileError::MissingTensor { name } => {
                 write!(f, "parameter file has no tensor `{name}`")
@@ -132,7 +146,13 @@ fn corrupt(err: SafeTensorError) -> FileError {
     }
 }
 
-/// How [`load_into`] treats names that do not match.
+fn encode(err: SafeTensorError) -> FileError {
+    FileError::Encode {
+        reason: err.to_string(),
+    }
+}
+
+/// How [`load_into`] and [`from_bytes_into`] treat names that do not match.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LoadOptions {
     /// `true` (the default): every tensor of the model must be in the file and nothing else.
@@ -174,12 +194,21 @@ pub fn to_bytes<P: Parameters>(params: &P) -> Result<Vec<u8>, FileError> {
         .collect();
     let mut views = Vec::with_capacity(P::TENSORS);
     for (k, (name, bytes)) in names.iter().zip(&data).enumerate() {
-        let view =
-            TensorView::new(Dtype::F32, P::shape(k).dims().to_vec(), bytes).map_err(corrupt)?;
+        let shape = P::shape(k);
+        if bytes.len() != 4 * shape.len() {
+            return Err(FileError::Encode {
+                reason: format!(
+                    "tensor `{name}` has {} elements, its shape {shape} needs {}",
+                    bytes.len() / 4,
+                    shape.len()
+                ),
+            });
+        }
+        let view = TensorView::new(Dtype::F32, shape.dims().to_vec(), bytes).map_err(encode)?;
         views.push((name.as_str(), view));
     }
     let metadata = HashMap::from([("format".to_owned(), "pt".to_owned())]);
-    safetensors::serialize(views, Some(metadata)).map_err(corrupt)
+    safetensors::serialize(views, Some(metadata)).map_err(encode)
 }
 
 /// Writes the parameters to a safetensors file at `path`.
@@ -191,7 +220,7 @@ pub fn save<P: Parameters>(params: &P, path: impl AsRef<Path>) -> Result<(), Fil
 /// Reads parameters from the bytes of a safetensors file, strictly.
 pub fn from_bytes<P: Parameters>(bytes: &[u8]) -> Result<P, FileError> {
     let mut params = P::zero();
-    load_into(&mut params, bytes, LoadOptions::default())?;
+    from_bytes_into(&mut params, bytes, LoadOptions::default())?;
     Ok(params)
 }
 
@@ -201,9 +230,20 @@ pub fn load<P: Parameters>(path: impl AsRef<Path>) -> Result<P, FileError> {
     from_bytes(&std::fs::read(path)?)
 }
 
-/// Overwrites `params` with the tensors of a safetensors file. Everything is checked before
-/// anything is written, so on `Err` the parameters are unchanged.
+/// Overwrites `params` with the tensors of the safetensors file at `path` (the file-reading
+/// twin of [`from_bytes_into`], as [`load`] is of [`from_bytes`]). On `Err` the parameters
+/// are unchanged.
 pub fn load_into<P: Parameters>(
+    params: &mut P,
+    path: impl AsRef<Path>,
+    options: LoadOptions,
+) -> Result<(), FileError> {
+    from_bytes_into(params, &std::fs::read(path)?, options)
+}
+
+/// Overwrites `params` with the tensors of the bytes of a safetensors file. Everything is
+/// checked before anything is written, so on `Err` the parameters are unchanged.
+pub fn from_bytes_into<P: Parameters>(
     params: &mut P,
     bytes: &[u8],
     options: LoadOptions,
@@ -495,13 +535,75 @@ mod tests {
             t.remove(2);
             t.push(("running_mean", Dtype::F32, &[7]));
         });
-        load_into(&mut m, &bytes, LoadOptions { strict: false }).unwrap();
+        from_bytes_into(&mut m, &bytes, LoadOptions { strict: false }).unwrap();
         assert_eq!(m.layer2.weight, before, "a missing tensor keeps its value");
         assert_eq!(m.layer1.weight, [[0.0; 3]; 4], "present tensors are loaded");
 
         let bytes = mlp_file(|t| t[1].2 = &[5]);
-        let err = load_into(&mut m, &bytes, LoadOptions { strict: false }).unwrap_err();
+        let err = from_bytes_into(&mut m, &bytes, LoadOptions { strict: false }).unwrap_err();
         assert!(matches!(err, FileError::ShapeMismatch { .. }));
+    }
+
+    /// A hand-written tree whose tensor is shorter than its shape says.
+    struct Short([f32; 3]);
+
+    impl Zero for Short {
+        fn zero() -> Self {
+            Short([0.0; 3])
+        }
+        fn set_zero(&mut self) {
+            self.0 = [0.0; 3];
+        }
+    }
+
+    impl Parameters for Short {
+        const TENSORS: usize = 1;
+        fn tensor(&self, _: usize) -> &[f32] {
+            &self.0[..2]
+        }
+        fn tensor_mut(&mut self, _: usize) -> &mut [f32] {
+            &mut self.0[..2]
+        }
+        fn shape(_: usize) -> crate::Shape {
+            crate::Shape::SCALAR.prepend(3)
+        }
+        fn write_name(_: usize, out: &mut dyn fmt::Write) -> fmt::Result {
+            out.write_str("w")
+        }
+    }
+
+    #[test]
+    fn parameters_that_cannot_be_written_are_an_encode_error_not_a_corrupt_file() {
+        let err = to_bytes(&Short([1.0; 3])).unwrap_err();
+        assert!(matches!(err, FileError::Encode { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "cannot write the parameters as safetensors: tensor `w` has 2 elements, its shape \
+             [3] needs 3"
+        );
+        let path = std::env::temp_dir().join(format!("backprop-io-short-{}", std::process::id()));
+        assert!(matches!(
+            save(&Short([1.0; 3]), &path),
+            Err(FileError::Encode { .. })
+        ));
+        assert!(!path.exists(), "nothing is written");
+    }
+
+    #[test]
+    fn load_into_reads_a_path_as_load_does() {
+        let path = std::env::temp_dir().join(format!(
+            "backprop-io-into-{}.safetensors",
+            std::process::id()
+        ));
+        save(&sample(), &path).unwrap();
+        let mut m = Mlp::zero();
+        let loaded = load_into(&mut m, &path, LoadOptions::default());
+        std::fs::remove_file(&path).unwrap();
+        loaded.unwrap();
+        assert_eq!(m, sample());
+        let err = load_into(&mut m, &path, LoadOptions::default()).unwrap_err();
+        assert!(matches!(err, FileError::Io(_)), "{err:?}");
+        assert_eq!(m, sample(), "a failed load changes nothing");
     }
 
     #[test]
@@ -509,7 +611,7 @@ mod tests {
         let mut m = sample();
         // Every tensor but the last matches, so a load that wrote as it went would change `m`.
         let bytes = mlp_file(|t| t[4].1 = Dtype::F64);
-        assert!(load_into(&mut m, &bytes, LoadOptions::default()).is_err());
+        assert!(from_bytes_into(&mut m, &bytes, LoadOptions::default()).is_err());
         assert_eq!(m, sample());
     }
 
@@ -522,33 +624,114 @@ mod tests {
         );
     }
 
-    /// Truncations, bit flips and random byte rewrites of a valid file: loading returns `Ok` or
-    /// `Err`, never panics, and never accepts a truncated file.
+    /// The name of `e`'s variant, to count rejections by kind.
+    fn kind(e: &FileError) -> &'static str {
+        match e {
+            FileError::Io(_) => "Io",
+            FileError::Corrupt { .. } => "Corrupt",
+            FileError::Encode { .. } => "Encode",
+            FileError::MissingTensor { .. } => "MissingTensor",
+            FileError::UnexpectedTensor { .. } => "UnexpectedTensor",
+            FileError::ShapeMismatch { .. } => "ShapeMismatch",
+            FileError::DtypeMismatch { .. } => "DtypeMismatch",
+            FileError::DuplicateName { .. } => "DuplicateName",
+        }
+    }
+
+    /// The bits of every scalar, so that NaNs compare too.
+    fn bits(m: &Mlp) -> Vec<u32> {
+        (0..Mlp::TENSORS)
+            .flat_map(|k| m.tensor(k).iter().map(|x| x.to_bits()))
+            .collect()
+    }
+
+    /// What the corrupted-file fuzz learnt.
+    #[derive(Default, Debug)]
+    struct Tally {
+        inputs: usize,
+        accepted: usize,
+        rejected: std::collections::BTreeMap<&'static str, usize>,
+    }
+
+    /// Truncations, bit flips and random byte rewrites of a valid file, loaded over a model
+    /// with values of its own: loading returns `Ok` or a typed error and never panics; a
+    /// failed load leaves the model as it was; a truncated file is `Corrupt`; and a rewrite of
+    /// the data alone (not the header) loads, with exactly the rewritten values.
     #[test]
     fn corrupted_files_never_panic() {
         let valid = to_bytes(&sample()).unwrap();
-        let mut inputs = 0usize;
-        let mut accepted = 0usize;
-        let mut check = |bytes: &[u8]| {
-            inputs += 1;
-            if from_bytes::<Mlp>(bytes).is_ok() {
-                accepted += 1;
+        // The layout, read from the header of the valid file: where the data begins, and each
+        // tensor's byte range in it.
+        let header_len = u64::from_le_bytes(valid[..8].try_into().unwrap()) as usize;
+        let data_start = 8 + header_len;
+        let (_, metadata) = SafeTensors::read_metadata(&valid).unwrap();
+        let ranges: Vec<(usize, usize)> = (0..Mlp::TENSORS)
+            .map(|k| metadata.info(&Mlp::name(k)).unwrap().data_offsets)
+            .collect();
+        // The model a data-only rewrite must load: each tensor decoded from its byte range.
+        let decoded = |bytes: &[u8]| -> Vec<u32> {
+            ranges
+                .iter()
+                .flat_map(|&(begin, end)| {
+                    bytes[data_start + begin..data_start + end]
+                        .chunks_exact(4)
+                        .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
+                })
+                .collect()
+        };
+        let mut own = sample();
+        for k in 0..Mlp::TENSORS {
+            for x in own.tensor_mut(k) {
+                *x = -*x * 0.5 - 3.0;
             }
+        }
+        let mut tally = Tally::default();
+        let mut data_only = 0;
+        let mut check = |bytes: &[u8], only_data: bool| -> Result<(), FileError> {
+            tally.inputs += 1;
+            let mut m = Mlp::zero();
+            for k in 0..Mlp::TENSORS {
+                m.tensor_mut(k).copy_from_slice(own.tensor(k));
+            }
+            let result = from_bytes_into(&mut m, bytes, LoadOptions::default());
+            match &result {
+                Ok(()) => tally.accepted += 1,
+                Err(e) => {
+                    *tally.rejected.entry(kind(e)).or_default() += 1;
+                    assert_eq!(
+                        bits(&m),
+                        bits(&own),
+                        "a failed load ({e}) changed the model"
+                    );
+                }
+            }
+            if only_data {
+                data_only += 1;
+                assert!(
+                    result.is_ok(),
+                    "a data-only rewrite was refused: {result:?}"
+                );
+                assert_eq!(
+                    bits(&m),
+                    decoded(bytes),
+                    "a data-only rewrite loaded wrongly"
+                );
+            }
+            result
         };
 
         for len in 0..valid.len() {
-            let truncated = &valid[..len];
+            let result = check(&valid[..len], false);
             assert!(
-                from_bytes::<Mlp>(truncated).is_err(),
-                "a file cut at {len} bytes loaded"
+                matches!(result, Err(FileError::Corrupt { .. })),
+                "a file cut at {len} bytes: {result:?}"
             );
-            check(truncated);
         }
         for i in 0..valid.len() {
             for bit in 0..8 {
                 let mut flipped = valid.clone();
                 flipped[i] ^= 1 << bit;
-                check(&flipped);
+                let _ = check(&flipped, i >= data_start);
             }
         }
         // xorshift64: deterministic, so a failure reproduces.
@@ -561,16 +744,32 @@ mod tests {
         };
         for _ in 0..20_000 {
             let mut mutated = valid.clone();
+            let mut only_data = true;
             for _ in 0..1 + next() % 4 {
                 let i = (next() % mutated.len() as u64) as usize;
                 mutated[i] = next() as u8;
+                only_data &= i >= data_start;
             }
             if next() % 4 == 0 {
                 mutated.push(next() as u8);
+                only_data = false;
             }
-            check(&mutated);
+            let _ = check(&mutated, only_data);
         }
-        println!("{inputs} corrupted inputs, {accepted} accepted as valid files");
-        assert!(inputs > 20_000);
+        println!("{tally:?}, {data_only} rewrites of the data alone");
+        let rejected: usize = tally.rejected.values().sum();
+        assert_eq!(tally.accepted + rejected, tally.inputs);
+        assert!(data_only > 1000, "too few data-only rewrites: {data_only}");
+        // Header damage is caught as such, and a renamed tensor is named as missing.
+        for expected in ["Corrupt", "MissingTensor"] {
+            assert!(
+                tally.rejected.get(expected).is_some_and(|&n| n > 0),
+                "no {expected} among {tally:?}"
+            );
+        }
+        // Nothing here asks the file system, and the model has distinct names.
+        assert!(
+            !tally.rejected.contains_key("Io") && !tally.rejected.contains_key("DuplicateName")
+        );
     }
 }

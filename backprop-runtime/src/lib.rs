@@ -24,14 +24,19 @@ pub use anomaly::NonFinite;
 pub use backprop_macros::differentiable;
 pub use backprop_macros::Parameters;
 pub use math::Float;
-pub use optim::{LrScheduler, Optimizer};
+#[cfg(feature = "std")]
+pub use optim::Checkpoint;
+pub use optim::{LearningRates, LrScheduler, Optimizer};
 pub use params::Parameters;
 pub use tensor::{Shape, Tensor, Zero};
 
 /// What a user of `backprop` imports: `use backprop::prelude::*;`.
 pub mod prelude {
+    #[cfg(feature = "std")]
+    pub use crate::Checkpoint;
     pub use crate::{
-        differentiable, Float, LrScheduler, Optimizer, Parameters, Shape, Tensor, Zero,
+        differentiable, Float, LearningRates, LrScheduler, Optimizer, Parameters, Shape, Tensor,
+        Zero,
     };
 }
 

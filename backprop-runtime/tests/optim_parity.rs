@@ -4,10 +4,10 @@
 //! PyTorch's own `state_dict()` halfway, must finish as PyTorch does.
 
 use backprop_runtime::optim::{
-    Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, CosineAnnealingLr, ExponentialLr,
-    GroupState, LambdaLr, LinearLr, LrScheduler, MultiStepLr, Optimizer, ParamGroup, PlateauMode,
-    ReduceLrOnPlateau, ReduceLrOnPlateauConfig, RmsProp, RmsPropConfig, Select, Sgd, SgdConfig,
-    StateDict, StepLr, TensorState, ThresholdMode,
+    Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Checkpoint, CosineAnnealingLr,
+    ExponentialLr, GroupState, LambdaLr, LinearLr, LrScheduler, MultiStepLr, Optimizer, ParamGroup,
+    PlateauMode, ReduceLrOnPlateau, ReduceLrOnPlateauConfig, RmsProp, RmsPropConfig, Select, Sgd,
+    SgdConfig, StateDict, StepLr, TensorState, ThresholdMode,
 };
 use backprop_runtime::{Parameters, Shape, Tensor, Zero};
 use serde_json::Value;
@@ -349,7 +349,7 @@ struct Agreement {
 }
 
 /// Runs `opt` over the fixture's gradients and compares every step with PyTorch's parameters.
-fn replay<O: Optimizer<Params = Net>>(
+fn replay<O: Checkpoint<Params = Net>>(
     mut opt: O,
     case: &Value,
     data: &Value,

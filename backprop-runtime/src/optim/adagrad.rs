@@ -1,10 +1,8 @@
 //! Adagrad with learning-rate decay and weight decay (`torch.optim.Adagrad`).
 
-use super::error::{non_negative, OptimError};
-use super::group::{Groups, OptimConfig, ParamGroup, Select};
-use super::Optimizer;
+use super::driver::{RuleOptimizer, UpdateRule};
+use super::group::optim_config;
 use crate::math;
-use crate::params::Parameters;
 
 /// The hyperparameters of [`Adagrad`]; the defaults are PyTorch's.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -37,19 +35,23 @@ impl Default for AdagradConfig {
     }
 }
 
-impl OptimConfig for AdagradConfig {
-    fn lr(&self) -> f64 {
-        self.lr
+optim_config! {
+    AdagradConfig:
+    non_negative("lr", lr), non_negative("lr_decay", lr_decay),
+    non_negative("weight_decay", weight_decay),
+    non_negative("initial_accumulator_value", initial_accumulator_value), non_negative("eps", eps)
+}
+
+impl UpdateRule<1> for AdagradConfig {
+    const NAME: &'static str = "Adagrad";
+    const BUFFERS: [&'static str; 1] = ["sum"];
+
+    fn initial_value(&self, _buffer: usize) -> f32 {
+        self.initial_accumulator_value as f32
     }
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
-    }
-    fn validate(&self) -> Result<(), OptimError> {
-        non_negative("lr", self.lr)?;
-        non_negative("lr_decay", self.lr_decay)?;
-        non_negative("weight_decay", self.weight_decay)?;
-        non_negative("initial_accumulator_value", self.initial_accumulator_value)?;
-        non_negative("eps", self.eps)
+
+    fn update(&self, t: u64, p: &mut [f32], grad: &[f32], [sum]: [&mut [f32]; 1]) {
+        update(self, t, p, grad, sum);
     }
 }
 
@@ -61,102 +63,17 @@ impl OptimConfig for AdagradConfig {
 /// p = p - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)
 /// ```
 ///
-/// The sum of squares is one more `P`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Adagrad<P, const G: usize = 1> {
-    groups: Groups<AdagradConfig, G>,
-    sum: P,
-    steps: u64,
-}
-
-impl<P: Parameters> Adagrad<P> {
-    /// Adagrad over every tensor of the parameters.
-    pub fn new(config: AdagradConfig) -> Result<Self, OptimError> {
-        Self::with_groups([ParamGroup::new(Select::All, config)])
-    }
-}
-
-impl<P: Parameters, const G: usize> Adagrad<P, G> {
-    /// Adagrad with a configuration per parameter group.
-    pub fn with_groups(groups: [ParamGroup<AdagradConfig>; G]) -> Result<Self, OptimError> {
-        let groups = Groups::new::<P>(groups)?;
-        let mut sum = P::zero();
-        for k in 0..P::TENSORS {
-            if let Some(g) = groups.group_of::<P>(k) {
-                sum.tensor_mut(k)
-                    .fill(groups.config(g).initial_accumulator_value as f32);
-            }
-        }
-        Ok(Adagrad {
-            groups,
-            sum,
-            steps: 0,
-        })
-    }
-
-    /// The hyperparameters of `group`.
-    pub fn config(&self, group: usize) -> Option<&AdagradConfig> {
-        (group < G).then(|| self.groups.config(group))
-    }
-}
-
-impl<P: Parameters, const G: usize> Optimizer for Adagrad<P, G> {
-    type Params = P;
-
-    fn step(&mut self, params: &mut P, grads: &P) {
-        self.steps = self.steps.saturating_add(1); // a loaded state may hold any count
-        for k in 0..P::TENSORS {
-            if let Some(g) = self.groups.group_of::<P>(k) {
-                update(
-                    self.groups.config(g),
-                    self.steps,
-                    params.tensor_mut(k),
-                    grads.tensor(k),
-                    self.sum.tensor_mut(k),
-                );
-            }
-        }
-    }
-
-    fn steps(&self) -> u64 {
-        self.steps
-    }
-
-    super::group_methods!();
-
-    #[cfg(feature = "std")]
-    fn state_dict(&self) -> super::StateDict {
-        super::state_dict::save::<P, _, G>(
-            "Adagrad",
-            self.steps,
-            &self.groups,
-            &[("sum", &self.sum)],
-        )
-    }
-
-    #[cfg(feature = "std")]
-    fn load_state_dict(&mut self, state: &super::StateDict) -> Result<(), OptimError> {
-        super::state_dict::load::<P, _, G>(
-            state,
-            "Adagrad",
-            &mut self.steps,
-            &mut self.groups,
-            &mut [("sum", &mut self.sum)],
-        )
-    }
-}
+/// The sum of squares has the size of `P`. `Adagrad::<P>::new(config)` covers every tensor,
+/// `Adagrad::<P, G>::with_groups` takes `G` groups.
+pub type Adagrad<P, const G: usize = 1> = RuleOptimizer<AdagradConfig, P, 1, G>;
 
 /// One tensor's update at step `t`, in the order of PyTorch's `_single_tensor_adagrad`.
 fn update(c: &AdagradConfig, t: u64, p: &mut [f32], grad: &[f32], sum: &mut [f32]) {
-    let weight_decay = c.weight_decay as f32;
     let clr = c.lr / (1.0 + (t - 1) as f64 * c.lr_decay);
     let neg_clr = -clr as f32;
     let eps = c.eps as f32;
     for ((p, &grad), s) in p.iter_mut().zip(grad).zip(sum) {
-        let mut g = if c.maximize { -grad } else { grad };
-        if c.weight_decay != 0.0 {
-            g = math::mul_add(weight_decay, *p, g);
-        }
+        let g = super::l2_grad(grad, *p, c.maximize, c.weight_decay);
         *s = math::mul_add(g, g, *s);
         *p += neg_clr * g / (math::sqrt(*s) + eps);
     }
@@ -165,6 +82,7 @@ fn update(c: &AdagradConfig, t: u64, p: &mut [f32], grad: &[f32], sum: &mut [f32
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::optim::{OptimError, Optimizer};
 
     #[test]
     fn steps_shrink_with_the_accumulated_squares_and_lr_decay() {

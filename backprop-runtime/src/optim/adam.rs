@@ -1,55 +1,70 @@
 //! Adam with L2 weight decay and AMSGrad (`torch.optim.Adam`); [`AdamW`](super::AdamW) shares
 //! its moments and update.
 
-use super::error::{non_negative, unit_interval, OptimError};
-use super::group::{Groups, OptimConfig, ParamGroup, Select};
-use super::{f64m, maximum, Optimizer};
+use super::driver::{RuleOptimizer, UpdateRule};
+use super::group::optim_config;
+use super::{f64m, maximum};
 use crate::math;
-use crate::params::Parameters;
 
-/// The hyperparameters of [`Adam`]; the defaults are PyTorch's.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct AdamConfig {
-    /// Learning rate (default `1e-3`).
-    pub lr: f64,
-    /// Decay rates of the first and second moment estimates (default `(0.9, 0.999)`).
-    pub betas: (f64, f64),
-    /// Added to the denominator for stability (default `1e-8`).
-    pub eps: f64,
-    /// L2 penalty added to the gradient (default `0`).
-    pub weight_decay: f64,
-    /// Divide by the largest second moment seen so far (AMSGrad).
-    pub amsgrad: bool,
-    /// Ascend instead of descend.
-    pub maximize: bool,
-}
-
-impl Default for AdamConfig {
-    fn default() -> Self {
-        AdamConfig {
-            lr: 1e-3,
-            betas: (0.9, 0.999),
-            eps: 1e-8,
-            weight_decay: 0.0,
-            amsgrad: false,
-            maximize: false,
+/// Declares an Adam configuration (Adam's and AdamW's differ in the meaning and default of
+/// `weight_decay`) and its `Default`.
+macro_rules! adam_config {
+    ($(#[$doc:meta])* $name:ident, $(#[$decay:meta])* weight_decay = $default:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        pub struct $name {
+            /// Learning rate (default `1e-3`).
+            pub lr: f64,
+            /// Decay rates of the first and second moment estimates (default `(0.9, 0.999)`).
+            pub betas: (f64, f64),
+            /// Added to the denominator for stability (default `1e-8`).
+            pub eps: f64,
+            $(#[$decay])*
+            pub weight_decay: f64,
+            /// Divide by the largest second moment seen so far (AMSGrad).
+            pub amsgrad: bool,
+            /// Ascend instead of descend.
+            pub maximize: bool,
         }
-    }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name {
+                    lr: 1e-3,
+                    betas: (0.9, 0.999),
+                    eps: 1e-8,
+                    weight_decay: $default,
+                    amsgrad: false,
+                    maximize: false,
+                }
+            }
+        }
+    };
+}
+pub(crate) use adam_config;
+
+adam_config! {
+    /// The hyperparameters of [`Adam`]; the defaults are PyTorch's.
+    AdamConfig,
+    /// L2 penalty added to the gradient (default `0`).
+    weight_decay = 0.0
 }
 
-impl OptimConfig for AdamConfig {
-    fn lr(&self) -> f64 {
-        self.lr
-    }
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
-    }
-    fn validate(&self) -> Result<(), OptimError> {
-        non_negative("lr", self.lr)?;
-        non_negative("eps", self.eps)?;
-        unit_interval("betas[0]", self.betas.0)?;
-        unit_interval("betas[1]", self.betas.1)?;
-        non_negative("weight_decay", self.weight_decay)
+optim_config! {
+    AdamConfig:
+    non_negative("lr", lr), non_negative("eps", eps), unit_interval("betas[0]", betas.0),
+    unit_interval("betas[1]", betas.1), non_negative("weight_decay", weight_decay)
+}
+
+/// The buffers of Adam and AdamW, under PyTorch's names.
+pub(crate) const MOMENTS: [&str; 3] = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"];
+
+impl UpdateRule<3> for AdamConfig {
+    const NAME: &'static str = "Adam";
+    const BUFFERS: [&'static str; 3] = MOMENTS;
+
+    fn update(&self, t: u64, p: &mut [f32], grad: &[f32], state: [&mut [f32]; 3]) {
+        update(self, false, t, p, grad, state);
     }
 }
 
@@ -63,143 +78,13 @@ impl OptimConfig for AdamConfig {
 /// p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 /// ```
 ///
-/// The three moment buffers are three more `P`s (the AMSGrad one stays zero without it).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Adam<P, const G: usize = 1> {
-    groups: Groups<AdamConfig, G>,
-    moments: Moments<P>,
-    steps: u64,
-}
+/// The three moment buffers have the size of `P` (the AMSGrad one stays zero without it).
+/// `Adam::<P>::new(config)` covers every tensor, `Adam::<P, G>::with_groups` takes `G` groups.
+pub type Adam<P, const G: usize = 1> = RuleOptimizer<AdamConfig, P, 3, G>;
 
-impl<P: Parameters> Adam<P> {
-    /// Adam over every tensor of the parameters.
-    pub fn new(config: AdamConfig) -> Result<Self, OptimError> {
-        Self::with_groups([ParamGroup::new(Select::All, config)])
-    }
-}
-
-impl<P: Parameters, const G: usize> Adam<P, G> {
-    /// Adam with a configuration per parameter group.
-    pub fn with_groups(groups: [ParamGroup<AdamConfig>; G]) -> Result<Self, OptimError> {
-        Ok(Adam {
-            groups: Groups::new::<P>(groups)?,
-            moments: Moments::zero(),
-            steps: 0,
-        })
-    }
-
-    /// The hyperparameters of `group`.
-    pub fn config(&self, group: usize) -> Option<&AdamConfig> {
-        (group < G).then(|| self.groups.config(group))
-    }
-}
-
-impl<P: Parameters, const G: usize> Optimizer for Adam<P, G> {
-    type Params = P;
-
-    fn step(&mut self, params: &mut P, grads: &P) {
-        self.steps = self.steps.saturating_add(1); // a loaded state may hold any count
-        self.moments
-            .step(&self.groups, self.steps, params, grads, |c| (*c, false));
-    }
-
-    fn steps(&self) -> u64 {
-        self.steps
-    }
-
-    super::group_methods!();
-
-    #[cfg(feature = "std")]
-    fn state_dict(&self) -> super::StateDict {
-        super::state_dict::save::<P, _, G>(
-            "Adam",
-            self.steps,
-            &self.groups,
-            &self.moments.buffers(),
-        )
-    }
-
-    #[cfg(feature = "std")]
-    fn load_state_dict(&mut self, state: &super::StateDict) -> Result<(), OptimError> {
-        super::state_dict::load::<P, _, G>(
-            state,
-            "Adam",
-            &mut self.steps,
-            &mut self.groups,
-            &mut self.moments.buffers_mut(),
-        )
-    }
-}
-
-/// Adam's running moments of every tensor.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Moments<P> {
-    exp_avg: P,
-    exp_avg_sq: P,
-    max_exp_avg_sq: P,
-}
-
-impl<P: Parameters> Moments<P> {
-    pub(crate) fn zero() -> Self {
-        Moments {
-            exp_avg: P::zero(),
-            exp_avg_sq: P::zero(),
-            max_exp_avg_sq: P::zero(),
-        }
-    }
-
-    /// Step `t` (from 1) over every grouped tensor; `adam` gives a group's Adam settings and
-    /// whether its weight decay is decoupled (AdamW).
-    pub(crate) fn step<C: OptimConfig, const G: usize>(
-        &mut self,
-        groups: &Groups<C, G>,
-        t: u64,
-        params: &mut P,
-        grads: &P,
-        adam: impl Fn(&C) -> (AdamConfig, bool),
-    ) {
-        for k in 0..P::TENSORS {
-            if let Some(g) = groups.group_of::<P>(k) {
-                let (c, decoupled) = adam(groups.config(g));
-                update(
-                    &c,
-                    decoupled,
-                    t,
-                    params.tensor_mut(k),
-                    grads.tensor(k),
-                    [
-                        self.exp_avg.tensor_mut(k),
-                        self.exp_avg_sq.tensor_mut(k),
-                        self.max_exp_avg_sq.tensor_mut(k),
-                    ],
-                );
-            }
-        }
-    }
-
-    /// The buffers under PyTorch's names.
-    #[cfg(feature = "std")]
-    pub(crate) fn buffers(&self) -> [(&'static str, &P); 3] {
-        [
-            ("exp_avg", &self.exp_avg),
-            ("exp_avg_sq", &self.exp_avg_sq),
-            ("max_exp_avg_sq", &self.max_exp_avg_sq),
-        ]
-    }
-
-    /// The buffers under PyTorch's names, mutable.
-    #[cfg(feature = "std")]
-    pub(crate) fn buffers_mut(&mut self) -> [(&'static str, &mut P); 3] {
-        [
-            ("exp_avg", &mut self.exp_avg),
-            ("exp_avg_sq", &mut self.exp_avg_sq),
-            ("max_exp_avg_sq", &mut self.max_exp_avg_sq),
-        ]
-    }
-}
-
-/// One tensor's update at step `t`, in the order of PyTorch's `_single_tensor_adam`.
-fn update(
+/// One tensor's update at step `t`, in the order of PyTorch's `_single_tensor_adam`; with
+/// `decoupled`, AdamW's.
+pub(crate) fn update(
     c: &AdamConfig,
     decoupled: bool,
     t: u64,
@@ -214,7 +99,6 @@ fn update(
     let neg_step_size = (-(c.lr / bias_correction1)) as f32;
     let bias_correction2_sqrt = f64m::sqrt(bias_correction2) as f32;
     let decay = (1.0 - c.lr * c.weight_decay) as f32;
-    let weight_decay = c.weight_decay as f32;
     let w1 = (1.0 - beta1) as f32;
     let (beta2_f, w2) = (beta2 as f32, (1.0 - beta2) as f32);
     let eps = c.eps as f32;
@@ -223,14 +107,11 @@ fn update(
         .zip(exp_avg_sq.iter_mut())
         .zip(max_exp_avg_sq.iter_mut());
     for ((p, &grad), ((m, v), vmax)) in p.iter_mut().zip(grad).zip(state) {
-        let mut g = if c.maximize { -grad } else { grad };
-        if c.weight_decay != 0.0 {
-            if decoupled {
-                *p *= decay;
-            } else {
-                g = math::mul_add(weight_decay, *p, g);
-            }
+        if decoupled && c.weight_decay != 0.0 {
+            *p *= decay;
         }
+        let l2 = if decoupled { 0.0 } else { c.weight_decay };
+        let g = super::l2_grad(grad, *p, c.maximize, l2);
         *m = super::lerp(*m, g, w1);
         *v = math::mul_add(w2 * g, g, *v * beta2_f);
         let second = if c.amsgrad {
@@ -247,6 +128,7 @@ fn update(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::optim::{OptimError, Optimizer};
 
     #[test]
     fn first_step_moves_each_weight_by_lr() {

@@ -71,6 +71,12 @@ pub enum OptimError {
         /// The tensor's index in the parameter tree.
         tensor: usize,
     },
+    /// A saved state with two entries for one tensor.
+    #[cfg(feature = "std")]
+    DuplicateState {
+        /// The tensor's index in the parameter tree.
+        tensor: usize,
+    },
     /// A saved buffer whose length is not the tensor's.
     #[cfg(feature = "std")]
     StateShape {
@@ -124,6 +130,10 @@ impl fmt::Display for OptimError {
                 write!(f, "saved state lacks `{buffer}` of tensor {tensor}")
             }
             #[cfg(feature = "std")]
+            OptimError::DuplicateState { tensor } => {
+                write!(f, "saved state has two entries for tensor {tensor}")
+            }
+            #[cfg(feature = "std")]
             OptimError::StateShape { buffer, tensor, expected, found } => write!(
                 f,
                 "saved `{buffer}` of tensor {tensor} has {found} elements, the tensor has {expected}"
@@ -132,8 +142,14 @@ impl fmt::Display for OptimError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for OptimError {}
+impl core::error::Error for OptimError {}
+
+// The error types are errors without `std` too; `cargo build --no-default-features` checks it.
+const _: fn() = || {
+    fn is_error<E: core::error::Error + Send + Sync + 'static>() {}
+    is_error::<OptimError>();
+    is_error::<crate::batch::BatchError>();
+};
 
 /// `Ok` if `value >= 0` (NaN fails, as it fails PyTorch's `0.0 <= value`).
 pub(crate) fn non_negative(name: &'static str, value: f64) -> Result<(), OptimError> {

@@ -14,6 +14,28 @@ pub trait OptimConfig: Copy {
     fn validate(&self) -> Result<(), OptimError>;
 }
 
+/// Implements [`OptimConfig`] for a configuration struct with an `lr` field: `validate` runs
+/// the listed range checks of [`error`](super::error) in order, `check("name", field)` (PyTorch's
+/// order, so the first bad value is the one PyTorch names), then `then(&self)` if given.
+macro_rules! optim_config {
+    ($config:ident: $($check:ident($name:literal, $($field:tt)+)),+ $(; then $extra:expr)?) => {
+        impl $crate::optim::OptimConfig for $config {
+            fn lr(&self) -> f64 {
+                self.lr
+            }
+            fn set_lr(&mut self, lr: f64) {
+                self.lr = lr;
+            }
+            fn validate(&self) -> Result<(), $crate::optim::OptimError> {
+                $($crate::optim::error::$check($name, self.$($field)+)?;)+
+                $(($extra)(self)?;)?
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use optim_config;
+
 /// Which tensors of a [`Parameters`] tree a parameter group holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Select {

@@ -7,7 +7,8 @@
 //! [`step`](LrScheduler::step) once per epoch, after the epoch's optimizer steps.
 //!
 //! ```
-//! use backprop_runtime::optim::{LrScheduler, Optimizer, Sgd, SgdConfig, StepLr};
+//! # use backprop_runtime as backprop;
+//! use backprop::optim::{LearningRates, LrScheduler, Sgd, SgdConfig, StepLr};
 //!
 //! let mut opt = Sgd::<[f32; 4]>::new(SgdConfig { lr: 0.1, ..Default::default() })?;
 //! let mut schedule = StepLr::new(&mut opt, 2, 0.5)?;
@@ -18,25 +19,29 @@
 //!     schedule.step(&mut opt)?;
 //! }
 //! assert_eq!(lrs, [0.1, 0.1, 0.05, 0.05, 0.025]);
-//! # Ok::<(), backprop_runtime::optim::OptimError>(())
+//! # Ok::<(), backprop::optim::OptimError>(())
 //! ```
 
 use super::error::{non_negative, OptimError};
-use super::{f64m, Optimizer};
+use super::{f64m, LearningRates};
 use core::f64::consts::PI;
 
 /// A learning-rate schedule over epochs.
 pub trait LrScheduler {
     /// Ends an epoch: advances [`last_epoch`](LrScheduler::last_epoch) and sets the learning
     /// rate of every group of `opt` for the next one.
-    fn step<O: Optimizer + ?Sized>(&mut self, opt: &mut O) -> Result<(), OptimError>;
+    ///
+    /// Takes the optimizer as `&mut dyn LearningRates`, so that schedulers can themselves be
+    /// used as `dyn LrScheduler` (a list of chained schedules, say); any `&mut` optimizer
+    /// converts.
+    fn step(&mut self, opt: &mut dyn LearningRates) -> Result<(), OptimError>;
 
     /// The epoch whose learning rates are set (0 right after the scheduler is built).
     fn last_epoch(&self) -> u64;
 }
 
 /// Records `initial_lr` where no scheduler has, as PyTorch's `group.setdefault("initial_lr")`.
-fn attach<O: Optimizer + ?Sized>(opt: &mut O) -> Result<(), OptimError> {
+fn attach<O: LearningRates + ?Sized>(opt: &mut O) -> Result<(), OptimError> {
     let groups = opt.num_groups();
     for g in 0..groups {
         if opt.initial_lr(g).is_none() {
@@ -50,7 +55,7 @@ fn attach<O: Optimizer + ?Sized>(opt: &mut O) -> Result<(), OptimError> {
 }
 
 /// Sets each group's rate to `next(lr, initial_lr)`.
-fn update<O: Optimizer + ?Sized>(
+fn update<O: LearningRates + ?Sized>(
     opt: &mut O,
     next: impl Fn(f64, f64) -> f64,
 ) -> Result<(), OptimError> {
@@ -86,7 +91,7 @@ pub struct LambdaLr<F> {
 
 impl<F: Fn(u64) -> f64> LambdaLr<F> {
     /// Attaches the schedule to `opt`, setting the rates of epoch 0.
-    pub fn new<O: Optimizer + ?Sized>(opt: &mut O, lambda: F) -> Result<Self, OptimError> {
+    pub fn new<O: LearningRates + ?Sized>(opt: &mut O, lambda: F) -> Result<Self, OptimError> {
         attach(opt)?;
         let factor = lambda(0);
         update(opt, |_, base| base * factor)?;
@@ -98,7 +103,7 @@ impl<F: Fn(u64) -> f64> LambdaLr<F> {
 }
 
 impl<F: Fn(u64) -> f64> LrScheduler for LambdaLr<F> {
-    fn step<O: Optimizer + ?Sized>(&mut self, opt: &mut O) -> Result<(), OptimError> {
+    fn step(&mut self, opt: &mut dyn LearningRates) -> Result<(), OptimError> {
         self.last_epoch += 1;
         let factor = (self.lambda)(self.last_epoch);
         update(opt, |_, base| base * factor)
@@ -118,7 +123,7 @@ pub struct StepLr {
 
 impl StepLr {
     /// Attaches the schedule to `opt`.
-    pub fn new<O: Optimizer + ?Sized>(
+    pub fn new<O: LearningRates + ?Sized>(
         opt: &mut O,
         step_size: u64,
         gamma: f64,
@@ -135,7 +140,7 @@ impl StepLr {
 }
 
 impl LrScheduler for StepLr {
-    fn step<O: Optimizer + ?Sized>(&mut self, opt: &mut O) -> Result<(), OptimError> {
+    fn step(&mut self, opt: &mut dyn LearningRates) -> Result<(), OptimError> {
         self.last_epoch += 1;
         if self.last_epoch.is_multiple_of(self.step_size) {
             update(opt, |lr, _| lr * self.gamma)?;
@@ -158,7 +163,7 @@ pub struct MultiStepLr {
 
 impl MultiStepLr {
     /// Attaches the schedule to `opt`.
-    pub fn new<O: Optimizer + ?Sized>(
+    pub fn new<O: LearningRates + ?Sized>(
         opt: &mut O,
         milestones: &'static [u64],
         gamma: f64,
@@ -174,7 +179,7 @@ impl MultiStepLr {
         Ok(this)
     }
 
-    fn apply<O: Optimizer + ?Sized>(&self, opt: &mut O) -> Result<(), OptimError> {
+    fn apply<O: LearningRates + ?Sized>(&self, opt: &mut O) -> Result<(), OptimError> {
         let n = self
             .milestones
             .iter()
@@ -189,7 +194,7 @@ impl MultiStepLr {
 }
 
 impl LrScheduler for MultiStepLr {
-    fn step<O: Optimizer + ?Sized>(&mut self, opt: &mut O) -> Result<(), OptimError> {
+    fn step(&mut self, opt: &mut dyn LearningRates) -> Result<(), OptimError> {
         self.last_epoch += 1;
         self.apply(opt)
     }
@@ -207,7 +212,7 @@ pub struct ExponentialLr {
 
 impl ExponentialLr {
     /// Attaches the schedule to `opt`.
-    pub fn new<O: Optimizer + ?Sized>(opt: &mut O, gamma: f64) -> Result<Self, OptimError> {
+    pub fn new<O: LearningRates + ?Sized>(opt: &mut O, gamma: f64) -> Result<Self, OptimError> {
         non_negative("gamma", gamma)?;
         attach(opt)?;
         Ok(ExponentialLr {
@@ -218,7 +223,7 @@ impl ExponentialLr {
 }
 
 impl LrScheduler for ExponentialLr {
-    fn step<O: Optimizer + ?Sized>(&mut self, opt: &mut O) -> Result<(), OptimError> {
+    fn step(&mut self, opt: &mut dyn LearningRates) -> Result<(), OptimError> {
         self.last_epoch += 1;
         update(opt, |lr, _| lr * self.gamma)
     }
@@ -239,7 +244,7 @@ pub struct CosineAnnealingLr {
 
 impl CosineAnnealingLr {
     /// Attaches the schedule to `opt`.
-    pub fn new<O: Optimizer + ?Sized>(
+    pub fn new<O: LearningRates + ?Sized>(
         opt: &mut O,
         t_max: u64,
         eta_min: f64,
@@ -256,7 +261,7 @@ impl CosineAnnealingLr {
 }
 
 impl LrScheduler for CosineAnnealingLr {
-    fn step<O: Optimizer + ?Sized>(&mut self, opt: &mut O) -> Result<(), OptimError> {
+    fn step(&mut self, opt: &mut dyn LearningRates) -> Result<(), OptimError> {
         self.last_epoch += 1;
         let (epoch, t_max, eta_min) = (self.last_epoch as f64, self.t_max as f64, self.eta_min);
         // PyTorch's recursive form; at the bottom of each cycle the ratio below would be 0/0,
@@ -292,7 +297,7 @@ pub struct LinearLr {
 impl LinearLr {
     /// Attaches the schedule to `opt`, multiplying its rates by `start_factor` at once.
     /// PyTorch's defaults are `1/3`, `1.0` and `5`.
-    pub fn new<O: Optimizer + ?Sized>(
+    pub fn new<O: LearningRates + ?Sized>(
         opt: &mut O,
         start_factor: f64,
         end_factor: f64,
@@ -326,7 +331,7 @@ impl LinearLr {
 }
 
 impl LrScheduler for LinearLr {
-    fn step<O: Optimizer + ?Sized>(&mut self, opt: &mut O) -> Result<(), OptimError> {
+    fn step(&mut self, opt: &mut dyn LearningRates) -> Result<(), OptimError> {
         self.last_epoch += 1;
         if self.last_epoch > self.total_iters {
             return Ok(());
@@ -406,7 +411,10 @@ impl Default for ReduceLrOnPlateauConfig {
 /// an epoch without improvement, as in PyTorch.
 ///
 /// ```
-/// use backprop_runtime::optim::{Optimizer, ReduceLrOnPlateau, ReduceLrOnPlateauConfig, Sgd, SgdConfig};
+/// # use backprop_runtime as backprop;
+/// use backprop::optim::{
+///     LearningRates, ReduceLrOnPlateau, ReduceLrOnPlateauConfig, Sgd, SgdConfig,
+/// };
 ///
 /// let mut opt = Sgd::<[f32; 4]>::new(SgdConfig { lr: 0.1, ..Default::default() })?;
 /// let config = ReduceLrOnPlateauConfig { patience: 1, factor: 0.5, ..Default::default() };
@@ -417,7 +425,7 @@ impl Default for ReduceLrOnPlateauConfig {
 /// }
 /// // The second epoch without improvement (0.8 again) halved the rate.
 /// assert_eq!(opt.lr(0), Some(0.05));
-/// # Ok::<(), backprop_runtime::optim::OptimError>(())
+/// # Ok::<(), backprop::optim::OptimError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ReduceLrOnPlateau {
@@ -457,7 +465,7 @@ impl ReduceLrOnPlateau {
 
     /// Ends an epoch with its `metric`; reduces the rates of every group of `opt` after more
     /// than `patience` epochs without improvement.
-    pub fn step<O: Optimizer + ?Sized>(
+    pub fn step<O: LearningRates + ?Sized>(
         &mut self,
         opt: &mut O,
         metric: f64,

@@ -2,12 +2,19 @@
 //! schedules.
 //!
 //! An optimizer works on any [`Parameters`] tree `P` (a model struct, or a bare `f32` or array):
-//! the parameters and their gradients have the same type, and so does every state buffer the
-//! optimizer keeps (Adam's moments are three more `P`s). Nothing is allocated, so optimizers run on
-//! `no_std` targets; only [`StateDict`] (a dynamic, named copy of the state) needs `std`.
+//! the parameters and their gradients have the same type, and every state buffer the optimizer
+//! keeps has `P`'s tensors (Adam's moments are three buffers the size of `P`). Each optimizer is
+//! an [`UpdateRule`] (its configuration and per-tensor update) run by one generic
+//! [`RuleOptimizer`], which holds the groups, the step count and the buffers.
+//!
+//! With `std` the buffers are one zeroed heap allocation, made when the optimizer is built, so
+//! that a model of megabytes needs no large stack; steps allocate nothing. Without `std` the
+//! buffers are held inline and nothing is ever allocated, so optimizers run on `no_std` targets;
+//! only [`StateDict`] (a dynamic, named copy of the state, through [`Checkpoint`]) needs `std`.
 //!
 //! ```
-//! use backprop_runtime::optim::{zero_grad, Optimizer, Sgd, SgdConfig};
+//! # use backprop_runtime as backprop;
+//! use backprop::optim::{zero_grad, Optimizer, Sgd, SgdConfig};
 //!
 //! let mut w = [1.0f32, -2.0];
 //! let mut g = [0.0f32; 2];
@@ -20,19 +27,21 @@
 //!     opt.step(&mut w, &g);
 //! }
 //! assert!(w[0].abs() < 1.0 && w[1].abs() < 2.0);
-//! # Ok::<(), backprop_runtime::optim::OptimError>(())
+//! # Ok::<(), backprop::optim::OptimError>(())
 //! ```
 //!
 //! # Parameter groups, schedules and saved state
 //!
 //! Groups pick tensors by their dotted names (or indices) and give them their own settings; a
-//! scheduler then moves each group's learning rate, and [`Optimizer::state_dict`] saves
+//! scheduler then moves each group's learning rate, and [`Checkpoint::state_dict`] saves
 //! everything needed to resume. (`Net` stands for any model; here a bare tensor named `""`, so
 //! the prefix `""` picks it.)
 //!
 //! ```
-//! use backprop_runtime::optim::{
-//!     Adam, AdamConfig, CosineAnnealingLr, LrScheduler, Optimizer, ParamGroup, Select,
+//! # use backprop_runtime as backprop;
+//! use backprop::optim::{
+//!     Adam, AdamConfig, Checkpoint, CosineAnnealingLr, LearningRates, LrScheduler, Optimizer,
+//!     ParamGroup, Select,
 //! };
 //! type Net = [[f32; 3]; 2];
 //!
@@ -55,7 +64,7 @@
 //! let mut resumed = Adam::<Net>::new(fast)?;
 //! resumed.load_state_dict(&saved)?;
 //! assert_eq!((resumed.steps(), resumed.lr(0)), (3, opt.lr(0)));
-//! # Ok::<(), backprop_runtime::optim::OptimError>(())
+//! # Ok::<(), backprop::optim::OptimError>(())
 //! ```
 //!
 //! # Numerics
@@ -71,6 +80,7 @@
 mod adagrad;
 mod adam;
 mod adamw;
+mod driver;
 mod error;
 mod group;
 pub mod lr_scheduler;
@@ -82,6 +92,7 @@ mod state_dict;
 pub use adagrad::{Adagrad, AdagradConfig};
 pub use adam::{Adam, AdamConfig};
 pub use adamw::{AdamW, AdamWConfig};
+pub use driver::{RuleOptimizer, UpdateRule};
 pub use error::OptimError;
 pub use group::{OptimConfig, ParamGroup, Select};
 pub use lr_scheduler::{
@@ -96,25 +107,10 @@ pub use state_dict::{GroupState, StateDict, TensorState};
 use crate::math;
 use crate::params::Parameters;
 
-/// What every optimizer does: update parameters from gradients, and expose the learning rate of
-/// each parameter group to [schedulers](lr_scheduler).
-pub trait Optimizer {
-    /// The parameter tree this optimizer updates (and the type of its gradients).
-    type Params: Parameters;
-
-    /// One update of `params` from `grads` (PyTorch's `optimizer.step()`). Tensors that no
-    /// parameter group selects are left untouched.
-    fn step(&mut self, params: &mut Self::Params, grads: &Self::Params);
-
-    /// Sets every gradient to zero (PyTorch's `optimizer.zero_grad()`; the generated gradients
-    /// add into `grads`, so this comes before each backward pass).
-    fn zero_grad(&self, grads: &mut Self::Params) {
-        zero_grad(grads);
-    }
-
-    /// How many steps have been taken.
-    fn steps(&self) -> u64;
-
+/// The learning rate of each parameter group, which [schedulers](lr_scheduler) read and set.
+/// Every [`Optimizer`] has them; the trait is separate so that a scheduler can take any
+/// optimizer as `&mut dyn LearningRates`, whatever its parameters.
+pub trait LearningRates {
     /// The number of parameter groups.
     fn num_groups(&self) -> usize;
 
@@ -130,40 +126,44 @@ pub trait Optimizer {
 
     /// Sets the `initial_lr` of `group`, which schedules measure their decay from.
     fn set_initial_lr(&mut self, group: usize, lr: f64) -> Result<(), OptimError>;
+}
 
+/// What every optimizer does: update parameters from gradients. Its learning rates are the
+/// supertrait [`LearningRates`]; saving and restoring its state, with `std`, is [`Checkpoint`].
+///
+/// The required methods are the same with and without `std`, so a `no_std` crate can implement
+/// the trait and still build when another crate turns `std` on.
+pub trait Optimizer: LearningRates {
+    /// The parameter tree this optimizer updates (and the type of its gradients).
+    type Params: Parameters;
+
+    /// One update of `params` from `grads` (PyTorch's `optimizer.step()`). Tensors that no
+    /// parameter group selects are left untouched.
+    fn step(&mut self, params: &mut Self::Params, grads: &Self::Params);
+
+    /// Sets every gradient to zero (PyTorch's `optimizer.zero_grad()`; the generated gradients
+    /// add into `grads`, so this comes before each backward pass).
+    fn zero_grad(&self, grads: &mut Self::Params) {
+        zero_grad(grads);
+    }
+
+    /// How many steps have been taken.
+    fn steps(&self) -> u64;
+}
+
+/// An optimizer whose state can be saved and restored (PyTorch's `state_dict` and
+/// `load_state_dict`); needs `std`, as [`StateDict`] does.
+#[cfg(feature = "std")]
+pub trait Checkpoint: Optimizer {
     /// A copy of the optimizer's state: step count, learning rates and buffers, by tensor index.
-    #[cfg(feature = "std")]
     fn state_dict(&self) -> StateDict;
 
-    /// Restores a state saved by [`state_dict`](Optimizer::state_dict) into an optimizer built
+    /// Restores a state saved by [`state_dict`](Checkpoint::state_dict) into an optimizer built
     /// with the same configuration: training then continues exactly as if it had never stopped.
     /// A state of another optimizer, other groups or other shapes is an error, and then nothing
     /// is changed.
-    #[cfg(feature = "std")]
     fn load_state_dict(&mut self, state: &StateDict) -> Result<(), OptimError>;
 }
-
-/// The [`Optimizer`] methods on learning rates, for an optimizer with a `groups` field.
-macro_rules! group_methods {
-    () => {
-        fn num_groups(&self) -> usize {
-            G
-        }
-        fn lr(&self, group: usize) -> Option<f64> {
-            self.groups.lr(group)
-        }
-        fn set_lr(&mut self, group: usize, lr: f64) -> Result<(), OptimError> {
-            self.groups.set_lr(group, lr)
-        }
-        fn initial_lr(&self, group: usize) -> Option<f64> {
-            self.groups.initial_lr(group)
-        }
-        fn set_initial_lr(&mut self, group: usize, lr: f64) -> Result<(), OptimError> {
-            self.groups.set_initial_lr(group, lr)
-        }
-    };
-}
-use group_methods;
 
 /// Sets every gradient in `grads` to zero (PyTorch's `zero_grad`).
 pub fn zero_grad<P: Parameters>(grads: &mut P) {
@@ -217,6 +217,19 @@ fn lerp(start: f32, end: f32, weight: f32) -> f32 {
         math::mul_add(weight, end - start, start)
     } else {
         math::mul_add(weight - 1.0, end - start, end)
+    }
+}
+
+/// The gradient an update starts from: negated to ascend, plus the L2 penalty
+/// `weight_decay * p` (a fused multiply-add, as PyTorch's `add` with `alpha`; skipped at zero
+/// decay, as PyTorch skips it).
+#[inline(always)]
+fn l2_grad(grad: f32, p: f32, maximize: bool, weight_decay: f64) -> f32 {
+    let g = if maximize { -grad } else { grad };
+    if weight_decay != 0.0 {
+        math::mul_add(weight_decay as f32, p, g)
+    } else {
+        g
     }
 }
 

@@ -1,10 +1,8 @@
 //! RMSprop, plain or centered, with momentum and weight decay (`torch.optim.RMSprop`).
 
-use super::error::{non_negative, OptimError};
-use super::group::{Groups, OptimConfig, ParamGroup, Select};
-use super::Optimizer;
+use super::driver::{RuleOptimizer, UpdateRule};
+use super::group::optim_config;
 use crate::math;
-use crate::params::Parameters;
 
 /// The hyperparameters of [`RmsProp`]; the defaults are PyTorch's.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -39,19 +37,18 @@ impl Default for RmsPropConfig {
     }
 }
 
-impl OptimConfig for RmsPropConfig {
-    fn lr(&self) -> f64 {
-        self.lr
-    }
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
-    }
-    fn validate(&self) -> Result<(), OptimError> {
-        non_negative("lr", self.lr)?;
-        non_negative("eps", self.eps)?;
-        non_negative("momentum", self.momentum)?;
-        non_negative("weight_decay", self.weight_decay)?;
-        non_negative("alpha", self.alpha)
+optim_config! {
+    RmsPropConfig:
+    non_negative("lr", lr), non_negative("eps", eps), non_negative("momentum", momentum),
+    non_negative("weight_decay", weight_decay), non_negative("alpha", alpha)
+}
+
+impl UpdateRule<3> for RmsPropConfig {
+    const NAME: &'static str = "RMSprop";
+    const BUFFERS: [&'static str; 3] = ["square_avg", "grad_avg", "momentum_buffer"];
+
+    fn update(&self, _t: u64, p: &mut [f32], grad: &[f32], state: [&mut [f32]; 3]) {
+        update(self, p, grad, state);
     }
 }
 
@@ -65,97 +62,10 @@ impl OptimConfig for RmsPropConfig {
 /// p = p - lr * g / a                             (otherwise)
 /// ```
 ///
-/// The squared average, gradient average and momentum buffer are three more `P`s.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RmsProp<P, const G: usize = 1> {
-    groups: Groups<RmsPropConfig, G>,
-    square_avg: P,
-    grad_avg: P,
-    momentum_buffer: P,
-    steps: u64,
-}
-
-impl<P: Parameters> RmsProp<P> {
-    /// RMSprop over every tensor of the parameters.
-    pub fn new(config: RmsPropConfig) -> Result<Self, OptimError> {
-        Self::with_groups([ParamGroup::new(Select::All, config)])
-    }
-}
-
-impl<P: Parameters, const G: usize> RmsProp<P, G> {
-    /// RMSprop with a configuration per parameter group.
-    pub fn with_groups(groups: [ParamGroup<RmsPropConfig>; G]) -> Result<Self, OptimError> {
-        Ok(RmsProp {
-            groups: Groups::new::<P>(groups)?,
-            square_avg: P::zero(),
-            grad_avg: P::zero(),
-            momentum_buffer: P::zero(),
-            steps: 0,
-        })
-    }
-
-    /// The hyperparameters of `group`.
-    pub fn config(&self, group: usize) -> Option<&RmsPropConfig> {
-        (group < G).then(|| self.groups.config(group))
-    }
-}
-
-impl<P: Parameters, const G: usize> Optimizer for RmsProp<P, G> {
-    type Params = P;
-
-    fn step(&mut self, params: &mut P, grads: &P) {
-        for k in 0..P::TENSORS {
-            if let Some(g) = self.groups.group_of::<P>(k) {
-                update(
-                    self.groups.config(g),
-                    params.tensor_mut(k),
-                    grads.tensor(k),
-                    [
-                        self.square_avg.tensor_mut(k),
-                        self.grad_avg.tensor_mut(k),
-                        self.momentum_buffer.tensor_mut(k),
-                    ],
-                );
-            }
-        }
-        self.steps = self.steps.saturating_add(1); // a loaded state may hold any count
-    }
-
-    fn steps(&self) -> u64 {
-        self.steps
-    }
-
-    super::group_methods!();
-
-    #[cfg(feature = "std")]
-    fn state_dict(&self) -> super::StateDict {
-        super::state_dict::save::<P, _, G>(
-            "RMSprop",
-            self.steps,
-            &self.groups,
-            &[
-                ("square_avg", &self.square_avg),
-                ("grad_avg", &self.grad_avg),
-                ("momentum_buffer", &self.momentum_buffer),
-            ],
-        )
-    }
-
-    #[cfg(feature = "std")]
-    fn load_state_dict(&mut self, state: &super::StateDict) -> Result<(), OptimError> {
-        super::state_dict::load::<P, _, G>(
-            state,
-            "RMSprop",
-            &mut self.steps,
-            &mut self.groups,
-            &mut [
-                ("square_avg", &mut self.square_avg),
-                ("grad_avg", &mut self.grad_avg),
-                ("momentum_buffer", &mut self.momentum_buffer),
-            ],
-        )
-    }
-}
+/// The squared average, gradient average and momentum buffer have the size of `P`.
+/// `RmsProp::<P>::new(config)` covers every tensor, `RmsProp::<P, G>::with_groups` takes `G`
+/// groups.
+pub type RmsProp<P, const G: usize = 1> = RuleOptimizer<RmsPropConfig, P, 3, G>;
 
 /// One tensor's update, in the order of PyTorch's `_single_tensor_rmsprop`.
 fn update(
@@ -164,7 +74,6 @@ fn update(
     grad: &[f32],
     [square_avg, grad_avg, buf]: [&mut [f32]; 3],
 ) {
-    let weight_decay = c.weight_decay as f32;
     let (alpha, w) = (c.alpha as f32, (1.0 - c.alpha) as f32);
     let eps = c.eps as f32;
     let momentum = c.momentum as f32;
@@ -174,10 +83,7 @@ fn update(
         .zip(grad_avg.iter_mut())
         .zip(buf.iter_mut());
     for ((p, &grad), ((v, mean), b)) in p.iter_mut().zip(grad).zip(state) {
-        let mut g = if c.maximize { -grad } else { grad };
-        if c.weight_decay != 0.0 {
-            g = math::mul_add(weight_decay, *p, g);
-        }
+        let g = super::l2_grad(grad, *p, c.maximize, c.weight_decay);
         *v = math::mul_add(w * g, g, *v * alpha);
         let avg = if c.centered {
             *mean = super::lerp(*mean, g, w);
@@ -197,6 +103,7 @@ fn update(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::optim::{OptimError, Optimizer};
 
     #[test]
     fn first_step_divides_by_the_rms() {

@@ -1,11 +1,10 @@
 //! Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay
 //! (`torch.optim.SGD`).
 
-use super::error::{non_negative, OptimError};
-use super::group::{Groups, OptimConfig, ParamGroup, Select};
-use super::Optimizer;
+use super::driver::{RuleOptimizer, UpdateRule};
+use super::error::OptimError;
+use super::group::optim_config;
 use crate::math;
-use crate::params::Parameters;
 
 /// The hyperparameters of [`Sgd`]; the defaults are PyTorch's.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -37,21 +36,26 @@ impl Default for SgdConfig {
     }
 }
 
-impl OptimConfig for SgdConfig {
-    fn lr(&self) -> f64 {
-        self.lr
+optim_config! {
+    SgdConfig:
+    non_negative("lr", lr), non_negative("momentum", momentum),
+    non_negative("weight_decay", weight_decay); then nesterov_needs_momentum
+}
+
+/// PyTorch's "Nesterov momentum requires a momentum and zero dampening".
+fn nesterov_needs_momentum(c: &SgdConfig) -> Result<(), OptimError> {
+    if c.nesterov && (c.momentum <= 0.0 || c.dampening != 0.0) {
+        return Err(OptimError::NesterovNeedsMomentum);
     }
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
-    }
-    fn validate(&self) -> Result<(), OptimError> {
-        non_negative("lr", self.lr)?;
-        non_negative("momentum", self.momentum)?;
-        non_negative("weight_decay", self.weight_decay)?;
-        if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
-            return Err(OptimError::NesterovNeedsMomentum);
-        }
-        Ok(())
+    Ok(())
+}
+
+impl UpdateRule<1> for SgdConfig {
+    const NAME: &'static str = "SGD";
+    const BUFFERS: [&'static str; 1] = ["momentum_buffer"];
+
+    fn update(&self, t: u64, p: &mut [f32], grad: &[f32], [buf]: [&mut [f32]; 1]) {
+        update(self, t == 1, p, grad, buf);
     }
 }
 
@@ -65,96 +69,17 @@ impl OptimConfig for SgdConfig {
 /// p = p - lr * g
 /// ```
 ///
-/// The momentum buffer is one more `P`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Sgd<P, const G: usize = 1> {
-    groups: Groups<SgdConfig, G>,
-    momentum_buffer: P,
-    steps: u64,
-}
-
-impl<P: Parameters> Sgd<P> {
-    /// SGD over every tensor of the parameters.
-    pub fn new(config: SgdConfig) -> Result<Self, OptimError> {
-        Self::with_groups([ParamGroup::new(Select::All, config)])
-    }
-}
-
-impl<P: Parameters, const G: usize> Sgd<P, G> {
-    /// SGD with a configuration per parameter group.
-    pub fn with_groups(groups: [ParamGroup<SgdConfig>; G]) -> Result<Self, OptimError> {
-        Ok(Sgd {
-            groups: Groups::new::<P>(groups)?,
-            momentum_buffer: P::zero(),
-            steps: 0,
-        })
-    }
-
-    /// The hyperparameters of `group`.
-    pub fn config(&self, group: usize) -> Option<&SgdConfig> {
-        (group < G).then(|| self.groups.config(group))
-    }
-}
-
-impl<P: Parameters, const G: usize> Optimizer for Sgd<P, G> {
-    type Params = P;
-
-    fn step(&mut self, params: &mut P, grads: &P) {
-        let first = self.steps == 0;
-        for k in 0..P::TENSORS {
-            if let Some(g) = self.groups.group_of::<P>(k) {
-                let c = self.groups.config(g);
-                update(
-                    c,
-                    first,
-                    params.tensor_mut(k),
-                    grads.tensor(k),
-                    self.momentum_buffer.tensor_mut(k),
-                );
-            }
-        }
-        self.steps = self.steps.saturating_add(1); // a loaded state may hold any count
-    }
-
-    fn steps(&self) -> u64 {
-        self.steps
-    }
-
-    super::group_methods!();
-
-    #[cfg(feature = "std")]
-    fn state_dict(&self) -> super::StateDict {
-        super::state_dict::save::<P, _, G>(
-            "SGD",
-            self.steps,
-            &self.groups,
-            &[("momentum_buffer", &self.momentum_buffer)],
-        )
-    }
-
-    #[cfg(feature = "std")]
-    fn load_state_dict(&mut self, state: &super::StateDict) -> Result<(), OptimError> {
-        super::state_dict::load::<P, _, G>(
-            state,
-            "SGD",
-            &mut self.steps,
-            &mut self.groups,
-            &mut [("momentum_buffer", &mut self.momentum_buffer)],
-        )
-    }
-}
+/// The momentum buffer has the size of `P`. `Sgd::<P>::new(config)` covers every tensor,
+/// `Sgd::<P, G>::with_groups` takes `G` groups.
+pub type Sgd<P, const G: usize = 1> = RuleOptimizer<SgdConfig, P, 1, G>;
 
 /// One tensor's update, in the order of PyTorch's `_single_tensor_sgd`.
 fn update(c: &SgdConfig, first: bool, p: &mut [f32], grad: &[f32], buf: &mut [f32]) {
-    let weight_decay = c.weight_decay as f32;
     let momentum = c.momentum as f32;
     let keep = (1.0 - c.dampening) as f32;
     let neg_lr = -c.lr as f32;
     for ((p, &grad), b) in p.iter_mut().zip(grad).zip(buf) {
-        let mut g = if c.maximize { -grad } else { grad };
-        if c.weight_decay != 0.0 {
-            g = math::mul_add(weight_decay, *p, g);
-        }
+        let mut g = super::l2_grad(grad, *p, c.maximize, c.weight_decay);
         if c.momentum != 0.0 {
             // PyTorch starts the buffer at the first gradient itself, undampened.
             *b = if first {
@@ -175,6 +100,7 @@ fn update(c: &SgdConfig, first: bool, p: &mut [f32], grad: &[f32], buf: &mut [f3
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::optim::Optimizer;
 
     #[test]
     fn plain_sgd_is_p_minus_lr_g() {

@@ -1,5 +1,6 @@
 //! A saved optimizer state: PyTorch's `optimizer.state_dict()`, keyed by tensor index.
 
+use super::driver::Buffers;
 use super::error::OptimError;
 use super::group::{Groups, OptimConfig};
 use crate::params::Parameters;
@@ -46,12 +47,13 @@ pub struct TensorState {
     pub buffers: Vec<(String, Vec<f32>)>,
 }
 
-/// The state of an optimizer whose buffers are `buffers`.
-pub(crate) fn save<P: Parameters, C: OptimConfig, const G: usize>(
+/// The state of an optimizer whose buffers, named `names`, are `buffers`.
+pub(crate) fn save<P: Parameters, C: OptimConfig, const N: usize, const G: usize>(
     optimizer: &'static str,
     step: u64,
     groups: &Groups<C, G>,
-    buffers: &[(&'static str, &P)],
+    names: [&'static str; N],
+    buffers: &Buffers<P, N>,
 ) -> StateDict {
     let owner: Vec<Option<usize>> = (0..P::TENSORS).map(|k| groups.group_of::<P>(k)).collect();
     let param_groups = (0..G)
@@ -66,9 +68,10 @@ pub(crate) fn save<P: Parameters, C: OptimConfig, const G: usize>(
         .map(|k| TensorState {
             tensor: k,
             name: P::name(k),
-            buffers: buffers
+            buffers: names
                 .iter()
-                .map(|(name, buf)| (name.to_string(), buf.tensor(k).to_vec()))
+                .enumerate()
+                .map(|(b, name)| (name.to_string(), buffers.tensor(b, k).to_vec()))
                 .collect(),
         })
         .collect();
@@ -81,12 +84,13 @@ pub(crate) fn save<P: Parameters, C: OptimConfig, const G: usize>(
 }
 
 /// Checks `state` against this optimizer, then restores it; on error nothing is changed.
-pub(crate) fn load<P: Parameters, C: OptimConfig, const G: usize>(
+pub(crate) fn load<P: Parameters, C: OptimConfig, const N: usize, const G: usize>(
     state: &StateDict,
     optimizer: &'static str,
     step: &mut u64,
     groups: &mut Groups<C, G>,
-    buffers: &mut [(&'static str, &mut P)],
+    names: [&'static str; N],
+    buffers: &mut Buffers<P, N>,
 ) -> Result<(), OptimError> {
     if state.optimizer != optimizer {
         return Err(OptimError::WrongOptimizer {
@@ -120,24 +124,32 @@ pub(crate) fn load<P: Parameters, C: OptimConfig, const G: usize>(
             checked.set_initial_lr(g, lr)?;
         }
     }
+    // One entry per tensor: with two, which one to load would be a guess.
+    for (i, saved) in state.state.iter().enumerate() {
+        if state.state[..i].iter().any(|s| s.tensor == saved.tensor) {
+            return Err(OptimError::DuplicateState {
+                tensor: saved.tensor,
+            });
+        }
+    }
     // Every grouped tensor needs every buffer, of its length; nothing else may be saved.
     let grouped = (0..P::TENSORS).filter(|&k| groups.group_of::<P>(k).is_some());
     let mut found = Vec::new();
     for k in grouped {
         let Some(saved) = state.state.iter().find(|s| s.tensor == k) else {
             return Err(OptimError::MissingState {
-                buffer: buffers[0].0,
+                buffer: names.first().copied().unwrap_or("state"),
                 tensor: k,
             });
         };
-        for (name, buf) in buffers.iter() {
+        for (b, name) in names.iter().enumerate() {
             let Some((_, values)) = saved.buffers.iter().find(|(n, _)| n == name) else {
                 return Err(OptimError::MissingState {
                     buffer: name,
                     tensor: k,
                 });
             };
-            let expected = buf.tensor(k).len();
+            let expected = buffers.tensor(b, k).len();
             if values.len() != expected {
                 return Err(OptimError::StateShape {
                     buffer: name.to_string(),
@@ -150,7 +162,7 @@ pub(crate) fn load<P: Parameters, C: OptimConfig, const G: usize>(
         if let Some((name, _)) = saved
             .buffers
             .iter()
-            .find(|(n, _)| !buffers.iter().any(|(b, _)| b == n))
+            .find(|(n, _)| !names.iter().any(|b| b == n))
         {
             return Err(OptimError::GroupMismatch {
                 reason: format!("unknown buffer `{name}` for {optimizer}"),
@@ -172,13 +184,13 @@ pub(crate) fn load<P: Parameters, C: OptimConfig, const G: usize>(
     }
 
     for saved in found {
-        for (name, buf) in buffers.iter_mut() {
+        for (b, name) in names.iter().enumerate() {
             let (_, values) = saved
                 .buffers
                 .iter()
                 .find(|(n, _)| n == name)
                 .expect("checked");
-            buf.tensor_mut(saved.tensor).copy_from_slice(values);
+            buffers.tensor_mut(b, saved.tensor).copy_from_slice(values);
         }
     }
     *groups = checked;
@@ -191,9 +203,10 @@ mod tests {
     use super::*;
     use crate::optim::group::tests::Net;
     use crate::optim::{
-        Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Optimizer, ParamGroup,
-        RmsProp, RmsPropConfig, Select, Sgd, SgdConfig,
+        Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Checkpoint, LearningRates,
+        Optimizer, ParamGroup, RmsProp, RmsPropConfig, Select, Sgd, SgdConfig,
     };
+    use core::fmt;
 
     fn net(seed: f32) -> Net {
         let f = |i: f32| ((seed + i) * 0.37).sin();
@@ -206,7 +219,7 @@ mod tests {
 
     /// Training 10 steps straight equals training 4, saving, loading into a fresh optimizer
     /// and training 6 more, bit for bit.
-    fn resumes_exactly<O: Optimizer<Params = Net>>(make: impl Fn() -> O) {
+    fn resumes_exactly<O: Checkpoint<Params = Net>>(make: impl Fn() -> O) {
         let mut straight = make();
         let mut p = net(0.0);
         for t in 0..10 {
@@ -316,6 +329,13 @@ mod tests {
             })
         );
 
+        let mut twice = good.clone();
+        twice.state.push(good.state[0].clone());
+        assert_eq!(
+            fresh.load_state_dict(&twice),
+            Err(OptimError::DuplicateState { tensor: 0 })
+        );
+
         let mut negative = good.clone();
         negative.param_groups[0].lr = -1.0;
         assert!(matches!(
@@ -347,20 +367,54 @@ mod tests {
         assert_eq!(fresh.state_dict(), good);
     }
 
+    /// What the corrupted-state fuzz learnt about one optimizer.
+    #[derive(Default, Debug)]
+    struct Tally {
+        inputs: usize,
+        accepted: usize,
+        /// Rejections by error kind (the variant's name).
+        rejected: std::collections::BTreeMap<&'static str, usize>,
+    }
+
+    fn kind(e: &OptimError) -> &'static str {
+        match e {
+            OptimError::InvalidHyperparameter { .. } => "InvalidHyperparameter",
+            OptimError::WrongOptimizer { .. } => "WrongOptimizer",
+            OptimError::GroupMismatch { .. } => "GroupMismatch",
+            OptimError::MissingState { .. } => "MissingState",
+            OptimError::StateShape { .. } => "StateShape",
+            OptimError::DuplicateState { .. } => "DuplicateState",
+            other => panic!("load_state_dict cannot return {other:?}"),
+        }
+    }
+
+    /// `a` and `b` hold the same bits (NaN buffers compare equal to themselves).
+    fn same(a: &StateDict, b: &StateDict) -> bool {
+        format!("{a:?}") == format!("{b:?}")
+    }
+
     /// Random corruptions of valid state dicts (names, steps, learning rates, group and tensor
-    /// indices, buffers and their lengths, entries removed or repeated): loading returns `Ok`
-    /// or a typed error, never panics, and an error leaves the optimizer as it was. A loaded
-    /// state must then survive a step.
-    fn corrupted_states_never_panic<O: Optimizer<Params = Net> + Clone>(
+    /// indices, buffers and their lengths, entries removed or repeated), loaded into an
+    /// optimizer that has trained on other gradients: loading returns `Ok` or a typed error and
+    /// never panics; an error leaves the optimizer exactly as it was; an accepted state is
+    /// what the optimizer then saves, and survives a step.
+    fn corrupted_states<O: Checkpoint<Params = Net> + Clone + PartialEq + fmt::Debug>(
         make: impl Fn() -> O,
         rounds: usize,
-    ) -> (usize, usize) {
+    ) -> Tally {
         let mut trained = make();
         let mut p = net(0.0);
         for t in 0..3 {
             trained.step(&mut p, &net(t as f32));
         }
         let valid = trained.state_dict();
+        // The target has a state of its own, so that a load that wrote part of its input
+        // before failing would show.
+        let mut target = make();
+        let mut q = net(5.0);
+        for t in 0..2 {
+            target.step(&mut q, &net(t as f32 + 10.0));
+        }
         // xorshift64: deterministic, so a failure reproduces.
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let mut next = move || {
@@ -370,7 +424,7 @@ mod tests {
             state
         };
         const FLOATS: [f64; 7] = [f64::NAN, f64::INFINITY, -1.0, 0.0, 1e300, -0.0, 0.5];
-        let (mut inputs, mut accepted) = (0, 0);
+        let mut tally = Tally::default();
         for _ in 0..rounds {
             let mut s = valid.clone();
             for _ in 0..1 + next() % 3 {
@@ -445,77 +499,102 @@ mod tests {
                     }
                 }
             }
-            inputs += 1;
-            let mut o = make();
-            let before = o.state_dict();
+            tally.inputs += 1;
+            let mut o = target.clone();
             let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let result = o.load_state_dict(&s);
+                let saved = result.is_ok().then(|| o.state_dict());
                 if result.is_ok() {
                     let mut q = net(1.0);
                     o.step(&mut q, &net(2.0));
                 }
-                (result, o)
+                (result, saved, o)
             }));
-            let Ok((result, o)) = loaded else {
+            let Ok((result, saved, o)) = loaded else {
                 panic!("loading panicked on {s:?}");
             };
             match result {
-                Ok(()) => accepted += 1,
-                Err(_) => assert_eq!(o.state_dict(), before, "a failed load changed the state"),
+                Ok(()) => {
+                    tally.accepted += 1;
+                    let saved = saved.expect("saved after an accepted load");
+                    assert!(same(&saved, &s), "loaded {s:?}\nbut saves {saved:?}");
+                }
+                Err(e) => {
+                    *tally.rejected.entry(kind(&e)).or_default() += 1;
+                    assert_eq!(o, target, "a failed load ({e}) changed the optimizer");
+                }
             }
         }
-        (inputs, accepted)
+        tally
     }
 
     #[test]
     fn corrupted_state_dicts_are_typed_errors() {
         let rounds = 4000;
-        let mut total = 0;
-        total += corrupted_states_never_panic(
-            || {
-                Sgd::<Net>::new(SgdConfig {
-                    momentum: 0.9,
-                    ..Default::default()
-                })
-                .unwrap()
-            },
-            rounds,
-        )
-        .0;
-        total += corrupted_states_never_panic(
-            || {
-                Adam::<Net>::new(AdamConfig {
-                    amsgrad: true,
-                    ..Default::default()
-                })
-                .unwrap()
-            },
-            rounds,
-        )
-        .0;
-        total += corrupted_states_never_panic(
-            || AdamW::<Net>::new(AdamWConfig::default()).unwrap(),
-            rounds,
-        )
-        .0;
-        total += corrupted_states_never_panic(
-            || {
-                RmsProp::<Net>::new(RmsPropConfig {
-                    centered: true,
-                    momentum: 0.5,
-                    ..Default::default()
-                })
-                .unwrap()
-            },
-            rounds,
-        )
-        .0;
-        total += corrupted_states_never_panic(
-            || Adagrad::<Net>::new(AdagradConfig::default()).unwrap(),
-            rounds,
-        )
-        .0;
-        println!("{total} corrupted optimizer states, none panicked");
-        assert_eq!(total, 5 * rounds);
+        let tallies = [
+            corrupted_states(
+                || {
+                    Sgd::<Net>::new(SgdConfig {
+                        momentum: 0.9,
+                        ..Default::default()
+                    })
+                    .unwrap()
+                },
+                rounds,
+            ),
+            corrupted_states(
+                || {
+                    Adam::<Net>::new(AdamConfig {
+                        amsgrad: true,
+                        ..Default::default()
+                    })
+                    .unwrap()
+                },
+                rounds,
+            ),
+            corrupted_states(
+                || AdamW::<Net>::new(AdamWConfig::default()).unwrap(),
+                rounds,
+            ),
+            corrupted_states(
+                || {
+                    RmsProp::<Net>::new(RmsPropConfig {
+                        centered: true,
+                        momentum: 0.5,
+                        ..Default::default()
+                    })
+                    .unwrap()
+                },
+                rounds,
+            ),
+            corrupted_states(
+                || Adagrad::<Net>::new(AdagradConfig::default()).unwrap(),
+                rounds,
+            ),
+        ];
+        for (name, t) in ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
+            .iter()
+            .zip(&tallies)
+        {
+            println!("{name}: {t:?}");
+            let rejected: usize = t.rejected.values().sum();
+            assert_eq!(t.accepted + rejected, t.inputs, "{name}: {t:?}");
+            // Some corruptions are harmless (a step count, a NaN buffer, a finite rate), and
+            // every kind of mismatch the mutations make is reported as its own error.
+            assert!(t.accepted > 0, "{name} accepted nothing: {t:?}");
+            for expected in [
+                "InvalidHyperparameter",
+                "WrongOptimizer",
+                "GroupMismatch",
+                "MissingState",
+                "StateShape",
+                "DuplicateState",
+            ] {
+                assert!(
+                    t.rejected.get(expected).is_some_and(|&n| n > 0),
+                    "{name}: no {expected} among {t:?}"
+                );
+            }
+        }
     }
 }

@@ -1,0 +1,326 @@
+//! One driver for every optimizer: parameter groups, the step count, the state buffers and
+//! saved states. An [`UpdateRule`] says what one step does to one tensor; [`RuleOptimizer`]
+//! does the rest.
+
+use super::error::OptimError;
+use super::group::{Groups, OptimConfig, ParamGroup, Select};
+use super::{LearningRates, Optimizer};
+use crate::params::Parameters;
+use core::fmt;
+
+/// The update rule of an optimizer, implemented by its configuration: the hyperparameters of
+/// one parameter group, the `N` buffers it keeps per tensor (each the size of the tensor), and
+/// what one step does to one tensor.
+///
+/// [`RuleOptimizer`] runs a rule over a [`Parameters`] tree; the optimizers of this module are
+/// rules ([`SgdConfig`](super::SgdConfig), [`AdamConfig`](super::AdamConfig), ...) with a type
+/// alias each ([`Sgd`](super::Sgd), [`Adam`](super::Adam), ...). A rule of your own gets groups,
+/// schedules and saved states for free:
+///
+/// ```
+/// use backprop_runtime::optim::{OptimConfig, OptimError, Optimizer, RuleOptimizer, UpdateRule};
+///
+/// /// Sign descent with a running count of sign changes per weight.
+/// #[derive(Clone, Copy, Debug, PartialEq)]
+/// struct SignSgd { lr: f64 }
+///
+/// impl OptimConfig for SignSgd {
+///     fn lr(&self) -> f64 { self.lr }
+///     fn set_lr(&mut self, lr: f64) { self.lr = lr; }
+///     fn validate(&self) -> Result<(), OptimError> { Ok(()) }
+/// }
+///
+/// impl UpdateRule<1> for SignSgd {
+///     const NAME: &'static str = "SignSGD";
+///     const BUFFERS: [&'static str; 1] = ["last_sign"];
+///     fn update(&self, _t: u64, p: &mut [f32], grad: &[f32], [last]: [&mut [f32]; 1]) {
+///         for ((p, g), last) in p.iter_mut().zip(grad).zip(last) {
+///             *p -= self.lr as f32 * g.signum();
+///             *last = g.signum();
+///         }
+///     }
+/// }
+///
+/// let mut opt = RuleOptimizer::<SignSgd, [f32; 2], 1>::new(SignSgd { lr: 0.5 })?;
+/// let mut w = [1.0f32, 1.0];
+/// opt.step(&mut w, &[3.0, -0.1]);
+/// assert_eq!(w, [0.5, 1.5]);
+/// # Ok::<(), OptimError>(())
+/// ```
+pub trait UpdateRule<const N: usize>: OptimConfig {
+    /// The optimizer's name in saved states (PyTorch's class name, `"Adam"`).
+    const NAME: &'static str;
+    /// The names of its buffers in saved states (PyTorch's, `"exp_avg"`).
+    const BUFFERS: [&'static str; N];
+
+    /// The value every element of buffer `buffer` starts at, for the tensors of a group with
+    /// this configuration. Default `0`.
+    fn initial_value(&self, buffer: usize) -> f32 {
+        let _ = buffer;
+        0.0
+    }
+
+    /// Step `t` (counted from 1) on one tensor: its values `p`, its gradient and its buffers,
+    /// in the order of [`BUFFERS`](UpdateRule::BUFFERS). The three slices have the tensor's
+    /// length.
+    fn update(&self, t: u64, p: &mut [f32], grad: &[f32], state: [&mut [f32]; N]);
+}
+
+/// An optimizer made of an [`UpdateRule`] `R` with `N` buffers, over the parameters `P`, in `G`
+/// parameter groups.
+///
+/// With the `std` feature the buffers live in one heap allocation, zeroed in place, so that
+/// building an optimizer for a model of megabytes takes no stack; without it (and without an
+/// allocator) they are held inline. Nothing is allocated after construction.
+pub struct RuleOptimizer<R, P, const N: usize, const G: usize = 1> {
+    groups: Groups<R, G>,
+    state: Buffers<P, N>,
+    steps: u64,
+}
+
+impl<R: UpdateRule<N>, P: Parameters, const N: usize> RuleOptimizer<R, P, N> {
+    /// The optimizer over every tensor of the parameters.
+    pub fn new(config: R) -> Result<Self, OptimError> {
+        Self::with_groups([ParamGroup::new(Select::All, config)])
+    }
+}
+
+impl<R: UpdateRule<N>, P: Parameters, const N: usize, const G: usize> RuleOptimizer<R, P, N, G> {
+    /// The optimizer with a configuration per parameter group. Every configuration is
+    /// validated, and the groups must be disjoint and each select a tensor.
+    pub fn with_groups(groups: [ParamGroup<R>; G]) -> Result<Self, OptimError> {
+        let groups = Groups::new::<P>(groups)?;
+        let mut state = Buffers::zeroed();
+        for k in 0..P::TENSORS {
+            if let Some(g) = groups.group_of::<P>(k) {
+                for b in 0..N {
+                    let value = groups.config(g).initial_value(b);
+                    if value.to_bits() != 0 {
+                        state.tensor_mut(b, k).fill(value);
+                    }
+                }
+            }
+        }
+        Ok(RuleOptimizer {
+            groups,
+            state,
+            steps: 0,
+        })
+    }
+
+    /// The hyperparameters of `group`.
+    pub fn config(&self, group: usize) -> Option<&R> {
+        (group < G).then(|| self.groups.config(group))
+    }
+}
+
+impl<R: UpdateRule<N>, P: Parameters, const N: usize, const G: usize> Optimizer
+    for RuleOptimizer<R, P, N, G>
+{
+    type Params = P;
+
+    fn step(&mut self, params: &mut P, grads: &P) {
+        self.steps = self.steps.saturating_add(1); // a loaded state may hold any count
+        for k in 0..P::TENSORS {
+            if let Some(g) = self.groups.group_of::<P>(k) {
+                self.groups.config(g).update(
+                    self.steps,
+                    params.tensor_mut(k),
+                    grads.tensor(k),
+                    self.state.tensors_mut(k),
+                );
+            }
+        }
+    }
+
+    fn steps(&self) -> u64 {
+        self.steps
+    }
+}
+
+impl<R: OptimConfig, P, const N: usize, const G: usize> LearningRates
+    for RuleOptimizer<R, P, N, G>
+{
+    fn num_groups(&self) -> usize {
+        G
+    }
+    fn lr(&self, group: usize) -> Option<f64> {
+        self.groups.lr(group)
+    }
+    fn set_lr(&mut self, group: usize, lr: f64) -> Result<(), OptimError> {
+        self.groups.set_lr(group, lr)
+    }
+    fn initial_lr(&self, group: usize) -> Option<f64> {
+        self.groups.initial_lr(group)
+    }
+    fn set_initial_lr(&mut self, group: usize, lr: f64) -> Result<(), OptimError> {
+        self.groups.set_initial_lr(group, lr)
+    }
+}
+
+#[cfg(feature = "std")]
+impl<R: UpdateRule<N>, P: Parameters, const N: usize, const G: usize> super::Checkpoint
+    for RuleOptimizer<R, P, N, G>
+{
+    fn state_dict(&self) -> super::StateDict {
+        super::state_dict::save(R::NAME, self.steps, &self.groups, R::BUFFERS, &self.state)
+    }
+
+    fn load_state_dict(&mut self, state: &super::StateDict) -> Result<(), OptimError> {
+        super::state_dict::load(
+            state,
+            R::NAME,
+            &mut self.steps,
+            &mut self.groups,
+            R::BUFFERS,
+            &mut self.state,
+        )
+    }
+}
+
+impl<R: Copy, P: Parameters, const N: usize, const G: usize> Clone for RuleOptimizer<R, P, N, G> {
+    fn clone(&self) -> Self {
+        RuleOptimizer {
+            groups: self.groups,
+            state: self.state.clone(),
+            steps: self.steps,
+        }
+    }
+}
+
+impl<R: PartialEq, P: Parameters, const N: usize, const G: usize> PartialEq
+    for RuleOptimizer<R, P, N, G>
+{
+    fn eq(&self, other: &Self) -> bool {
+        self.steps == other.steps && self.groups == other.groups && self.state == other.state
+    }
+}
+
+impl<R: fmt::Debug, P: Parameters, const N: usize, const G: usize> fmt::Debug
+    for RuleOptimizer<R, P, N, G>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RuleOptimizer")
+            .field("groups", &self.groups)
+            .field("state", &self.state)
+            .field("steps", &self.steps)
+            .finish()
+    }
+}
+
+/// `N` zero-initialised buffers shaped like `P`: with `std`, one zeroed heap allocation of
+/// `N * P::numel()` scalars, buffer after buffer, each laid out as `P`'s tensors in order.
+#[cfg(feature = "std")]
+pub(crate) struct Buffers<P, const N: usize> {
+    data: Box<[f32]>,
+    parameters: core::marker::PhantomData<fn() -> P>,
+}
+
+#[cfg(feature = "std")]
+impl<P: Parameters, const N: usize> Buffers<P, N> {
+    fn zeroed() -> Self {
+        // `vec![0.0; n]` asks the allocator for zeroed memory: nothing passes through the stack.
+        Buffers {
+            data: vec![0.0f32; N * P::numel()].into_boxed_slice(),
+            parameters: core::marker::PhantomData,
+        }
+    }
+
+    /// Where tensor `k` starts in a buffer, and its length.
+    fn span(k: usize) -> (usize, usize) {
+        let start = (0..k).map(|j| P::shape(j).len()).sum();
+        (start, P::shape(k).len())
+    }
+
+    pub(crate) fn tensor(&self, buffer: usize, k: usize) -> &[f32] {
+        let (start, len) = Self::span(k);
+        let base = buffer * P::numel() + start;
+        &self.data[base..base + len]
+    }
+
+    pub(crate) fn tensor_mut(&mut self, buffer: usize, k: usize) -> &mut [f32] {
+        let (start, len) = Self::span(k);
+        let base = buffer * P::numel() + start;
+        &mut self.data[base..base + len]
+    }
+
+    /// Tensor `k` of every buffer.
+    fn tensors_mut(&mut self, k: usize) -> [&mut [f32]; N] {
+        let (start, len) = Self::span(k);
+        let mut buffers = self.data.chunks_exact_mut(P::numel().max(1));
+        core::array::from_fn(|_| match buffers.next() {
+            Some(buffer) => &mut buffer[start..start + len],
+            None => &mut [], // `P` has no scalar, so neither has any tensor
+        })
+    }
+}
+
+#[cfg(feature = "std")]
+impl<P, const N: usize> Clone for Buffers<P, N> {
+    fn clone(&self) -> Self {
+        Buffers {
+            data: self.data.clone(),
+            parameters: core::marker::PhantomData,
+        }
+    }
+}
+
+/// `N` zero-initialised buffers shaped like `P`, held inline (no allocator without `std`).
+#[cfg(not(feature = "std"))]
+pub(crate) struct Buffers<P, const N: usize>([P; N]);
+
+#[cfg(not(feature = "std"))]
+impl<P: Parameters, const N: usize> Buffers<P, N> {
+    fn zeroed() -> Self {
+        Buffers(core::array::from_fn(|_| P::zero()))
+    }
+
+    pub(crate) fn tensor(&self, buffer: usize, k: usize) -> &[f32] {
+        self.0[buffer].tensor(k)
+    }
+
+    pub(crate) fn tensor_mut(&mut self, buffer: usize, k: usize) -> &mut [f32] {
+        self.0[buffer].tensor_mut(k)
+    }
+
+    /// Tensor `k` of every buffer.
+    fn tensors_mut(&mut self, k: usize) -> [&mut [f32]; N] {
+        self.0.each_mut().map(|buffer| buffer.tensor_mut(k))
+    }
+}
+
+#[cfg(not(feature = "std"))]
+impl<P: Parameters, const N: usize> Clone for Buffers<P, N> {
+    fn clone(&self) -> Self {
+        let mut copy = Self::zeroed();
+        for b in 0..N {
+            for k in 0..P::TENSORS {
+                copy.tensor_mut(b, k).copy_from_slice(self.tensor(b, k));
+            }
+        }
+        copy
+    }
+}
+
+impl<P: Parameters, const N: usize> PartialEq for Buffers<P, N> {
+    fn eq(&self, other: &Self) -> bool {
+        (0..N).all(|b| (0..P::TENSORS).all(|k| self.tensor(b, k) == other.tensor(b, k)))
+    }
+}
+
+impl<P: Parameters, const N: usize> fmt::Debug for Buffers<P, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        /// One buffer, as the list of its tensors.
+        struct Buffer<'a, P, const N: usize>(&'a Buffers<P, N>, usize);
+        impl<P: Parameters, const N: usize> fmt::Debug for Buffer<'_, P, N> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list()
+                    .entries((0..P::TENSORS).map(|k| self.0.tensor(self.1, k)))
+                    .finish()
+            }
+        }
+        f.debug_list()
+            .entries((0..N).map(|b| Buffer(self, b)))
+            .finish()
+    }
+}
