@@ -1,9 +1,14 @@
-//! A custom derivative: any function with a hand-written `_vjp` is differentiable.
+//! Custom derivatives: a function with a hand-written derivative is differentiable, marked
+//! `#[differentiable(custom_vjp)]` or `#[differentiable(custom_fwd)]`.
 //!
 //! `round_ste` rounds in the forward pass and lets the gradient straight through in the
 //! backward pass (the straight-through estimator of quantisation-aware training). Its `_vjp`
 //! follows the documented layout: the inputs, then `d_out`; it returns the value and the
-//! gradients of the by-value float inputs.
+//! gradients of the by-value float inputs. The macro adapts it to split mode (joint: the
+//! pullback calls `_vjp`, which runs the forward pass again).
+//!
+//! `softplus` has a split-mode `_fwd` instead, the full-speed form: the forward pass runs once
+//! and the pullback keeps what the derivative needs.
 
 use backprop::differentiable;
 
@@ -20,14 +25,15 @@ fn round_ste_vjp(x: f32, d_out: f32) -> (f32, f32) {
 
 /// A closed-form derivative: `softplus(x) = ln(1 + e^x)`, `softplus'(x) = sigmoid(x)`, written
 /// once by hand instead of being derived through `ln` and `exp` (and stable for large `x`).
-#[differentiable(custom_vjp)]
+#[differentiable(custom_fwd)]
 fn softplus(x: f32) -> f32 {
     x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
 
-fn softplus_vjp(x: f32, d_out: f32) -> (f32, f32) {
+fn softplus_fwd(x: f32) -> (f32, impl FnOnce(f32, f32) -> f32) {
     let sigmoid = 1.0 / (1.0 + (-x).exp());
-    (softplus(x), d_out * sigmoid)
+    // The pullback takes the argument again, then `d_out`, and returns `x`'s gradient.
+    (softplus(x), move |_x: f32, d_out: f32| d_out * sigmoid)
 }
 
 #[differentiable]

@@ -147,6 +147,23 @@ impl Lower<'_> {
     }
 
     pub(super) fn call_arg(&mut self, a: &Expr) -> Option<CallArg> {
+        // An integer-array parameter (class labels) is passed on as it is: a constant.
+        let inner = match a {
+            Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+            _ => a,
+        };
+        if let Expr::Path(p) = inner {
+            if let Some(ident) = p.path.get_ident() {
+                if let Some(Binding::IntArray(name)) = self.lookup(&ident.to_string()) {
+                    let passed = if std::ptr::eq(inner, a) {
+                        name
+                    } else {
+                        format!("&{name}")
+                    };
+                    return Some(CallArg::Int(IntExpr::Named(passed)));
+                }
+            }
+        }
         if let Expr::Reference(r) = a {
             if let Some(m) = &r.mutability {
                 self.err(m, "differentiable calls take `&` arguments, not `&mut`: return the result instead");

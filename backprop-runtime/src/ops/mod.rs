@@ -1,23 +1,34 @@
-//! Differentiable primitives, each a plain function `f` with a hand-written `f_vjp`.
+//! Differentiable primitives, each a plain function `f` with a hand-written split-mode
+//! derivative `f_fwd` (`#[differentiable(custom_fwd)]`), from which the macro builds `f_vjp`
+//! (and `f_grad` for a scalar output).
 //!
-//! The `_vjp` functions follow the calling convention of `#[differentiable]` (and of Rust's
-//! `#[autodiff_reverse]`), so differentiable code that calls `f(...)` differentiates through
-//! `f_vjp(...)` without knowing how it is written:
+//! `f_fwd` follows the calling convention of `#[differentiable]`, so differentiable code that
+//! calls `f(...)` runs `f`'s forward pass once and differentiates through its pullback without
+//! knowing how it is written:
 //!
-//! - arrays are taken by reference and followed directly by their shadow `d_name: &mut T`, into
-//!   which the gradient is **added** (`+=`, never overwritten: the caller zeroes it);
-//! - scalars (`f32`) are taken by value and their gradients are returned after the value, in
-//!   parameter order; with no scalar input, `f_vjp` returns just the value;
-//! - the output's cotangent `d_out` comes last: `f32` for a scalar output, `&Out` for an array.
+//! - `f_fwd(args)` returns the value and a pullback; the pullback takes the arguments again,
+//!   each array followed by its shadow `Option<&mut T>` (`None`: no gradient wanted, and the
+//!   work is skipped: a batched layer's input gradient, one of its three products), then the
+//!   output's cotangent `d_out` (`f32` for a scalar output, `&Out` for an array), and returns
+//!   the gradients of the scalar (`f32`) arguments;
+//! - gradients are **added** into the shadows (`+=`, never overwritten: the caller zeroes them);
+//! - `f_vjp(args with shadows &mut T, d_out)` is both in one call, returning the value and then
+//!   the scalar arguments' gradients.
 //!
 //! ```
-//! use backprop_runtime::ops::{dot, dot_vjp, leaky_relu_vjp};
+//! use backprop_runtime::ops::{dot, dot_fwd, dot_vjp, leaky_relu_vjp};
 //!
 //! let (a, b) = ([1.0, 2.0], [3.0, 4.0]);
 //! let (mut d_a, mut d_b) = ([0.0; 2], [0.0; 2]);
 //! assert_eq!(dot(&a, &b), 11.0);
 //! assert_eq!(dot_vjp(&a, &mut d_a, &b, &mut d_b, 1.0), 11.0);
 //! assert_eq!((d_a, d_b), (b, a));
+//!
+//! // Split: the gradient of `b` only.
+//! let (value, pullback) = dot_fwd(&a, &b);
+//! let mut d_b = [0.0; 2];
+//! pullback(&a, None, &b, Some(&mut d_b), 1.0);
+//! assert_eq!((value, d_b), (11.0, a));
 //!
 //! // A scalar input's gradient is returned after the value.
 //! let x = [2.0, -3.0];
