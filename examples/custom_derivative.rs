@@ -45,6 +45,11 @@ fn quantized_loss(w: f32) -> f32 {
 fn main() {
     for w in [0.1f32, 0.6, 1.0] {
         let (loss, dw) = quantized_loss_grad(w);
+        assert_eq!(
+            loss,
+            quantized_loss(w),
+            "the gradient's value is the function's"
+        );
         println!("w = {w:.1}: loss = {loss:.4}, d loss / d w = {dw:.4}");
     }
 }

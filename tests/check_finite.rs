@@ -1,4 +1,8 @@
 //! Anomaly detection: `#[differentiable(check_finite)]` names the first non-finite adjoint.
+// Some functions here are only called through their generated derivatives.
+#![allow(dead_code)]
+// Differentiable code indexes arrays in range loops: iterator chains are outside its subset.
+#![allow(clippy::needless_range_loop)]
 use backprop::{differentiable, NonFinite};
 
 #[differentiable(check_finite)]

@@ -1,4 +1,6 @@
 //! A model built from runtime layers, its loss differentiated through every layer's `_vjp`.
+// Differentiable code indexes arrays in range loops: iterator chains are outside its subset.
+#![allow(clippy::needless_range_loop)]
 use backprop::nn::{Linear, ReLU};
 use backprop::{differentiable, Parameters, Zero};
 

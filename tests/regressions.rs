@@ -1,6 +1,10 @@
 //! Regression tests: minimal reproducers of macro bugs found while writing the loop tests and by
 //! the differential test (`tests/difftest.rs`), all fixed. The expected numbers are worked out
 //! by hand.
+// Some functions here are only called through their generated derivatives.
+#![allow(dead_code)]
+// Differentiable code indexes arrays in range loops: iterator chains are outside its subset.
+#![allow(clippy::needless_range_loop)]
 
 use backprop::differentiable;
 
@@ -79,4 +83,47 @@ fn loop_branch_update_and_overwrite() {
 #[test]
 fn unused_array_call_compiles() {
     trybuild::TestCases::new().pass("tests/regressions/unused_array_call.rs");
+}
+
+/// Names the generated code uses for its own locals, as the user's: `s` (the binding of a given
+/// optional shadow was `s`: with a loop variable `s`, `x[s]`'s gradient went to `s[s]`),
+/// `shadow` (its name now), the loop merge's `result`, a raw keyword.
+/// Each must stay the user's value; the optional shadows appear in `_fwd`, through `_vjp`.
+#[differentiable]
+fn named_like_generated_locals(w: &[f32; 2], x: &[f32; 2]) -> f32 {
+    let scale = w[0] * 2.0;
+    let shadow = x[1] + 1.0;
+    let r#while = shadow * 1.0;
+    let mut result = 0.0;
+    for s in 0..2 {
+        result += dot2(w, w) * x[s] * scale + r#while * w[s];
+    }
+    result
+}
+
+#[differentiable]
+fn dot2(a: &[f32; 2], b: &[f32; 2]) -> f32 {
+    a[0] * b[0] + a[1] * b[1]
+}
+
+#[test]
+fn user_names_never_clash_with_generated_ones() {
+    let (w, x) = ([0.5f32, -1.5], [2.0f32, 3.0]);
+    let (mut d_w, mut d_x) = ([0.0; 2], [0.0; 2]);
+    let value = named_like_generated_locals_vjp(&w, &mut d_w, &x, &mut d_x, 1.0);
+    // f = |w|^2 * 2 w0 * (x0 + x1) + (x1 + 1)(w0 + w1)
+    let (s, q) = (x[0] + x[1], w[0] * w[0] + w[1] * w[1]);
+    assert_eq!(value, q * 2.0 * w[0] * s + (x[1] + 1.0) * (w[0] + w[1]));
+    let d_w0 = 2.0 * w[0] * 2.0 * w[0] * s + q * 2.0 * s + (x[1] + 1.0);
+    let d_w1 = 2.0 * w[1] * 2.0 * w[0] * s + (x[1] + 1.0);
+    assert!(
+        (d_w[0] - d_w0).abs() < 1e-5 && (d_w[1] - d_w1).abs() < 1e-5,
+        "{d_w:?}"
+    );
+    let d_x = [d_x[0], d_x[1]];
+    let want = [q * 2.0 * w[0], q * 2.0 * w[0] + w[0] + w[1]];
+    assert!(
+        (d_x[0] - want[0]).abs() < 1e-5 && (d_x[1] - want[1]).abs() < 1e-5,
+        "{d_x:?}"
+    );
 }

@@ -1,3 +1,7 @@
+// Some functions here are only called through their generated derivatives.
+#![allow(dead_code)]
+// Differentiable code indexes arrays in range loops: iterator chains are outside its subset.
+#![allow(clippy::needless_range_loop)]
 use backprop::differentiable;
 
 #[differentiable(wrt(w))]

@@ -33,23 +33,9 @@ impl Names {
     }
 }
 
+/// Whether `s` is a Rust keyword (strict or reserved, any edition): not a valid identifier.
 fn is_keyword(s: &str) -> bool {
-    matches!(
-        s,
-        "self"
-            | "Self"
-            | "type"
-            | "fn"
-            | "let"
-            | "mut"
-            | "ref"
-            | "in"
-            | "for"
-            | "if"
-            | "else"
-            | "loop"
-            | "match"
-    )
+    syn::parse_str::<Ident>(s).is_err()
 }
 
 /// How a forward block is emitted.
@@ -90,6 +76,8 @@ pub struct Gen<'a> {
     /// closure parameter.
     pub pullback_self: Option<Ident>,
     pub optional_shadows: bool,
+    /// The binding of a given optional shadow (`if let Some(shadow) = d_x.as_deref_mut()`).
+    guard: Ident,
 }
 
 /// A call in the IR: the value it defines, or the local array it initialises.
@@ -182,7 +170,9 @@ impl<'a> Gen<'a> {
             &mut tapes,
             &mut replaced_buffers,
         );
+        let guard = names.fresh("shadow");
         Gen {
+            guard,
             tapes,
             replaced_buffers,
             pullback_self: None,
@@ -380,13 +370,14 @@ impl<'a> Gen<'a> {
         if let Some(name) = self.optional_shadow(place) {
             let path = self.path(&place.path);
             let scalar_ref = matches!(place.base, Base::Param(p) if self.f.params[p].scalar_ref);
+            let s = &self.guard;
             let update = match (tensor, scalar_ref || place.path.is_empty()) {
-                (false, true) => quote!(*s += #d;),
-                (false, false) => quote!(s #path += #d;),
-                (true, true) => quote!(#rt::add_assign(s, &#d);),
-                (true, false) => quote!(#rt::add_assign(&mut s #path, &#d);),
+                (false, true) => quote!(*#s += #d;),
+                (false, false) => quote!(#s #path += #d;),
+                (true, true) => quote!(#rt::add_assign(#s, &#d);),
+                (true, false) => quote!(#rt::add_assign(&mut #s #path, &#d);),
             };
-            return quote!(if let ::core::option::Option::Some(s) = #name.as_deref_mut() { #update });
+            return quote!(if let ::core::option::Option::Some(#s) = #name.as_deref_mut() { #update });
         }
         let is_ref_root = place.path.is_empty()
             && matches!(place.base, Base::Param(p)
@@ -409,7 +400,8 @@ impl<'a> Gen<'a> {
                 return quote!(#name.as_deref_mut());
             }
             let path = self.path(&place.path);
-            return quote!(#name.as_deref_mut().map(|s| &mut s #path));
+            let s = &self.guard;
+            return quote!(#name.as_deref_mut().map(|#s| &mut #s #path));
         }
         let is_ref_root = place.path.is_empty()
             && matches!(place.base, Base::Param(p)

@@ -53,7 +53,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     let (fwd, vjp_docs) = assemble::fwd(&target);
     let vjp = assemble::vjp_from_fwd(&target, &vjp_docs);
     let carrier = carrier(&target);
-    quote!(#[allow(dead_code, clippy::needless_range_loop)] #func #grad #fwd #vjp #carrier)
+    quote!(#func #grad #fwd #vjp #carrier)
 }
 
 /// A function whose derivative is written by hand: `custom_vjp` (the user writes `f_vjp`,

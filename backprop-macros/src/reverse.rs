@@ -315,7 +315,8 @@ impl<'g, 'a> Reverse<'g, 'a> {
         let invocation = if merge.is_empty() {
             invocation
         } else {
-            quote!({ let result = #invocation; #merge result })
+            let result = self.g.names.fresh("result");
+            quote!({ let #result = #invocation; #merge #result })
         };
         if returned.is_empty() {
             out.extend(quote!(#invocation;));

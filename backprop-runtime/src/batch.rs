@@ -210,6 +210,7 @@ mod tests {
 
     /// `(w · x + b - y)²` for a linear model with three inputs and one output.
     #[differentiable(wrt(model))]
+    #[allow(dead_code)] // used through its gradient
     fn squared_error(model: &Linear<3, 1>, x: &[f32; 3], y: f32) -> f32 {
         let out = model.forward(x);
         let e = out[0] - y;

@@ -48,6 +48,7 @@ impl Mlp {
 /// `batch_loss_grad(&model, &mut grads, &x, &y)`, runs each sample's backward pass through the
 /// same loop and adds every sample's share into `grads`.
 #[differentiable(wrt(model))]
+#[allow(dead_code)] // the example trains on its gradient
 pub fn batch_loss<const B: usize>(model: &Mlp, x: &[[f32; FEATURES]; B], y: &[usize; B]) -> f32 {
     let mut total = 0.0;
     for b in 0..B {

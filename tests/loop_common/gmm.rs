@@ -6,6 +6,8 @@
 //! Parameters: `alphas[k]` unnormalised log weights, `means[k]`, and `icf[k]` the inverse
 //! covariance factor `L_k` packed as `D` logs of its diagonal followed by its strictly-lower
 //! entries column by column (`L = D (D + 1) / 2` numbers).
+// Differentiable code indexes arrays in range loops: iterator chains are outside its subset.
+#![allow(clippy::needless_range_loop)]
 
 use backprop::differentiable;
 

@@ -1,5 +1,7 @@
 //! Multilayer perceptrons written as loops: the tutorial's `Model0` with cross-entropy, and a
 //! small sigmoid network with MSE.
+// Differentiable code indexes arrays in range loops: iterator chains are outside its subset.
+#![allow(clippy::needless_range_loop)]
 
 use backprop::nn::Linear;
 use backprop::{differentiable, Parameters};

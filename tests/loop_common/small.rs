@@ -1,4 +1,6 @@
 //! Small loop programs, written the way a user would write them.
+// Differentiable code indexes arrays in range loops: iterator chains are outside its subset.
+#![allow(clippy::needless_range_loop)]
 
 use backprop::{differentiable, Parameters};
 

@@ -1,4 +1,3 @@
-#[allow(dead_code, clippy::needless_range_loop)]
 pub fn leaky(x: f32, slope: f32) -> f32 {
     let y = if x > 0.0 { x } else { slope * x };
     y * 2.0

@@ -1,4 +1,3 @@
-#[allow(dead_code, clippy::needless_range_loop)]
 fn dense(w: &[[f32; 3]; 2], x: &[f32; 3], y: &[f32; 2]) -> f32 {
     let mut loss = 0.0;
     for o in 0..2 {
@@ -168,8 +167,8 @@ fn dense_fwd(
                 let g1: f32 = d_loss;
                 let d_r: f32 = ((2.0 * r) * g1);
                 let d_t6: f32 = (-d_r);
-                if let ::core::option::Option::Some(s) = d_y.as_deref_mut() {
-                    s[o] += d_t6;
+                if let ::core::option::Option::Some(shadow) = d_y.as_deref_mut() {
+                    shadow[o] += d_t6;
                 }
                 let d_t4: f32 = ((1.0 - (t5 * t5)) * d_r);
                 d_z += d_t4;
@@ -179,12 +178,12 @@ fn dense_fwd(
                     let t3: f32 = t1 * t2;
                     let g2: f32 = d_z;
                     let d_t2: f32 = (g2 * t1);
-                    if let ::core::option::Option::Some(s) = d_x.as_deref_mut() {
-                        s[i] += d_t2;
+                    if let ::core::option::Option::Some(shadow) = d_x.as_deref_mut() {
+                        shadow[i] += d_t2;
                     }
                     let d_t1: f32 = (g2 * t2);
-                    if let ::core::option::Option::Some(s) = d_w.as_deref_mut() {
-                        s[o][i] += d_t1;
+                    if let ::core::option::Option::Some(shadow) = d_w.as_deref_mut() {
+                        shadow[o][i] += d_t1;
                     }
                 }
                 z = old_0;

@@ -1,4 +1,3 @@
-#[allow(dead_code, clippy::needless_range_loop)]
 fn layer(w: &[[f32; 3]; 2], x: &[f32; 3]) -> [f32; 2] {
     let mut out = [0.0; 2];
     for j in 0..2 {
@@ -67,7 +66,7 @@ fn layer_fwd(
                     &mut tape_t1[j],
                 ))(
                     &w[j],
-                    d_w.as_deref_mut().map(|s| &mut s[j]),
+                    d_w.as_deref_mut().map(|shadow| &mut shadow[j]),
                     x,
                     d_x.as_deref_mut(),
                     d_t1,

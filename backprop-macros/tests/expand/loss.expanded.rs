@@ -1,4 +1,3 @@
-#[allow(dead_code, clippy::needless_range_loop)]
 fn loss(w: f32, x: f32, y: f32) -> f32 {
     let y_hat = x * w;
     (y_hat - y) * (y_hat - y)

@@ -1,4 +1,3 @@
-#[allow(dead_code, clippy::needless_range_loop)]
 fn model(w: &[[f32; 3]; 2], x: &[f32; 3], k: f32) -> f32 {
     let h = layer(w, x);
     square(h[0] * k) + square(h[1]) + dot3(x, x) * square(k)
@@ -129,8 +128,8 @@ fn model_fwd(
                     ::core::option::Option::Some(&mut scratch2),
                     d_t7,
                 );
-                if let ::core::option::Option::Some(s) = d_x.as_deref_mut() {
-                    ::backprop::__private::add_assign(s, &scratch2);
+                if let ::core::option::Option::Some(shadow) = d_x.as_deref_mut() {
+                    ::backprop::__private::add_assign(shadow, &scratch2);
                 }
                 result
             };

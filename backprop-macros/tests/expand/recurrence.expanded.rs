@@ -1,4 +1,3 @@
-#[allow(dead_code, clippy::needless_range_loop)]
 fn r(w: f32, x: &[f32; 6]) -> f32 {
     let mut h = 0.0;
     for i in 0..6 {
@@ -124,8 +123,8 @@ fn r_fwd(
                 d_h = 0.0;
                 h = saved_h[i];
                 let d_t5: f32 = ((1.0 - (t6 * t6)) * g1);
-                if let ::core::option::Option::Some(s) = d_x.as_deref_mut() {
-                    s[i] += d_t5;
+                if let ::core::option::Option::Some(shadow) = d_x.as_deref_mut() {
+                    shadow[i] += d_t5;
                 }
                 d_w += (d_t5 * t2);
                 let d_t2: f32 = (d_t5 * w);

@@ -1,4 +1,3 @@
-#[allow(dead_code, clippy::needless_range_loop)]
 fn f(x: f32, y: f32) -> f32 {
     let a = x * y;
     a.sin() + a * a

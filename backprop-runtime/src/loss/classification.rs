@@ -3,6 +3,9 @@
 //! probabilities or logits (`nn.BCELoss`, `nn.BCEWithLogitsLoss`). The batch forms average
 //! over the batch, PyTorch's default.
 
+// Differentiable code indexes arrays in range loops: iterator chains are outside its subset.
+#![allow(clippy::needless_range_loop)]
+
 use crate::differentiable;
 // Method syntax for `exp`/`ln` without `std`.
 #[allow(unused_imports)]
