@@ -39,6 +39,7 @@ const DATA: [([f32; 2], f32); 4] = [
 
 /// The squared error of one case.
 #[differentiable(wrt(model))]
+#[allow(dead_code)] // trained through its gradient
 fn squared_error(model: &Xor, x: &[f32; 2], y: f32) -> f32 {
     let out = model.forward(x);
     let e = out[0] - y;
