@@ -2,7 +2,7 @@
 //! `tests/digits.rs` runs too.
 
 use super::data::{Sample, CLASSES, FEATURES};
-use backprop::loss::cross_entropy;
+use backprop::loss::{cross_entropy, cross_entropy_batch};
 use backprop::nn::{Linear, ReLU};
 use backprop::optim::{Adam, AdamConfig, CosineAnnealingLr, LrScheduler, OptimError, Optimizer};
 use backprop::{differentiable, Parameters, Zero};
@@ -36,26 +36,27 @@ impl Mlp {
         }
     }
 
-    /// The logits of one image.
+    /// The logits of a batch of images, one per row: PyTorch's batch-first forward, each
+    /// layer one GEMM over the whole batch.
     #[differentiable]
+    pub fn forward_batch<const B: usize>(&self, x: &[[f32; FEATURES]; B]) -> [[f32; CLASSES]; B] {
+        let h = self.relu.forward(&self.fc1.forward_batch(x));
+        self.fc2.forward_batch(&h)
+    }
+
+    /// The logits of one image.
     pub fn forward(&self, x: &[f32; FEATURES]) -> [f32; CLASSES] {
-        let h = self.relu.forward(&self.fc1.forward(x));
-        self.fc2.forward(&h)
+        self.forward_batch(&[*x])[0]
     }
 }
 
-/// The mean cross-entropy of a mini-batch: the per-sample forward pass in a loop. Its gradient,
-/// `batch_loss_grad(&model, &mut grads, &x, &y)`, runs each sample's backward pass through the
-/// same loop and adds every sample's share into `grads`.
+/// The mean cross-entropy of a mini-batch. Its gradient, `batch_loss_grad(&model, &mut grads,
+/// &x, &y)`, runs the batch's backward pass (two products for the first layer, whose input
+/// needs no gradient; three for the second) and adds it into `grads`.
 #[differentiable(wrt(model))]
 #[allow(dead_code)] // the example trains on its gradient
 pub fn batch_loss<const B: usize>(model: &Mlp, x: &[[f32; FEATURES]; B], y: &[usize; B]) -> f32 {
-    let mut total = 0.0;
-    for b in 0..B {
-        let logits = model.forward(&x[b]);
-        total += cross_entropy(&logits, y[b]);
-    }
-    total / B as f32
+    cross_entropy_batch(&model.forward_batch(x), y)
 }
 
 /// The index of the largest logit (the first one on a tie).

@@ -1,19 +1,34 @@
 //! Activation layers: `nn.ReLU`, `nn.Sigmoid`, `nn.Tanh` as parameter-free structs, so that a
-//! model reads like its PyTorch definition. Each forward is elementwise over `[f32; N]`.
+//! model reads like its PyTorch definition. Each forward is elementwise over any tensor: one
+//! sample `[f32; N]` or a batch `[[f32; N]; B]`.
 
-use crate::differentiable;
+use crate::{differentiable, Tensor};
 
 macro_rules! activation {
-    ($(#[$doc:meta])* $name:ident, $op:ident) => {
+    ($(#[$doc:meta])* $name:ident, $op:ident, $op_fwd:ident) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
         pub struct $name;
 
         impl $name {
-            /// Applies the activation to every element (on the primitive with a hand-written vjp).
-            #[differentiable]
-            pub fn forward<const N: usize>(&self, x: &[f32; N]) -> [f32; N] {
+            /// Applies the activation to every element of a tensor: one sample `[f32; N]` or a
+            /// batch `[[f32; N]; B]` (on the primitive with a hand-written derivative).
+            #[differentiable(custom_fwd)]
+            pub fn forward<T: Tensor>(&self, x: &T) -> T {
                 crate::ops::$op(x)
+            }
+
+            /// [`Self::forward`] and its pullback (the primitive's; the layer has no
+            /// parameters).
+            #[allow(clippy::type_complexity)]
+            pub fn forward_fwd<T: Tensor>(
+                &self,
+                x: &T,
+            ) -> (T, impl FnOnce(&Self, Option<&mut Self>, &T, Option<&mut T>, &T)) {
+                let (y, pullback) = crate::ops::$op_fwd(x);
+                (y, move |_: &Self, _: Option<&mut Self>, x: &T, d_x: Option<&mut T>, d_out: &T| {
+                    pullback(x, d_x, d_out)
+                })
             }
         }
 
@@ -46,22 +61,40 @@ macro_rules! activation {
 activation!(
     /// `max(x, 0)`, with gradient 0 at 0 (PyTorch's convention).
     ReLU,
-    relu
+    relu,
+    relu_fwd
 );
 activation!(
     /// `1 / (1 + e^-x)`, computed without overflow for large `|x|`.
     Sigmoid,
-    sigmoid
+    sigmoid,
+    sigmoid_fwd
 );
 activation!(
     /// `tanh(x)`.
     Tanh,
-    tanh
+    tanh,
+    tanh_fwd
 );
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn activations_take_batches() {
+        let x = [[-1.0, 0.5], [2.0, -0.25]];
+        let mut dx = [[0.0; 2]; 2];
+        let y = Tanh.forward_vjp(&mut Tanh, &x, &mut dx, &[[1.0; 2]; 2]);
+        for b in 0..2 {
+            let mut d_row = [0.0; 2];
+            assert_eq!(
+                Tanh.forward_vjp(&mut Tanh, &x[b], &mut d_row, &[1.0; 2]),
+                y[b]
+            );
+            assert_eq!(d_row, dx[b]);
+        }
+    }
 
     #[test]
     fn relu_gradient_is_zero_at_zero() {

@@ -38,10 +38,19 @@ impl<const IN: usize, const OUT: usize> Linear<IN, OUT> {
         Linear { weight, bias }
     }
 
-    /// `weight · x + bias`, on [`ops::linear`](crate::ops::linear) and its hand-written vjp.
+    /// `weight · x + bias` for one sample, on [`ops::linear`](crate::ops::linear).
     #[differentiable]
     pub fn forward(&self, x: &[f32; IN]) -> [f32; OUT] {
         crate::ops::linear(x, &self.weight, &self.bias)
+    }
+
+    /// `x · weightᵀ + bias` for a batch of `B` samples, one per row: PyTorch's `nn.Linear` on
+    /// a `[B, IN]` input, on the GEMM ([`ops::linear_batch`](crate::ops::linear_batch)). Its
+    /// backward pass is two products when the input needs no gradient (a first layer), three
+    /// otherwise.
+    #[differentiable]
+    pub fn forward_batch<const B: usize>(&self, x: &[[f32; IN]; B]) -> [[f32; OUT]; B] {
+        crate::ops::linear_batch(x, &self.weight, &self.bias)
     }
 }
 
@@ -59,6 +68,30 @@ mod tests {
         // Not degenerate: the values spread over the interval.
         let max = all.fold(0.0f32, |m, w| m.max(w.abs()));
         assert!(max > 0.2, "{max}");
+    }
+
+    #[test]
+    fn a_batch_is_its_samples() {
+        let l = Linear::from_parts([[1.0, 2.0], [3.0, -1.0], [0.5, 0.0]], [0.1, 0.2, 0.3]);
+        let x = [[2.0, -1.0], [0.5, 4.0]];
+        let d_out = [[1.0, -2.0, 0.5], [0.25, 1.0, -1.0]];
+        let mut d_batch = <Linear<2, 3> as crate::Zero>::zero();
+        let mut d_x = [[0.0; 2]; 2];
+        let y = l.forward_batch_vjp(&mut d_batch, &x, &mut d_x, &d_out);
+        // The GEMM sums in another order than the per-sample dot products: equal to rounding.
+        let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-6);
+        let mut d_samples = <Linear<2, 3> as crate::Zero>::zero();
+        for b in 0..2 {
+            let mut d_row = [0.0; 2];
+            let row = l.forward_vjp(&mut d_samples, &x[b], &mut d_row, &d_out[b]);
+            assert!(close(&row, &y[b]), "{row:?} {:?}", y[b]);
+            assert!(close(&d_row, &d_x[b]), "{d_row:?} {:?}", d_x[b]);
+        }
+        assert!(close(
+            d_batch.weight.as_flattened(),
+            d_samples.weight.as_flattened()
+        ));
+        assert!(close(&d_batch.bias, &d_samples.bias));
     }
 
     #[test]
