@@ -15,7 +15,7 @@ mod model;
 
 use backprop::distributed::{DistError, Distributed, DistributedSampler};
 use backprop::optim::{Adam, AdamConfig, Optimizer, Sgd, SgdConfig};
-use backprop::{io, Parameters, Zero};
+use backprop::{io, Parameters, Tensor, Zero};
 use data::{Sample, FEATURES};
 use model::{batch_loss_grad, Mlp};
 use rand::SeedableRng;
@@ -419,8 +419,6 @@ impl Parameters for Counted {
         out.write_str(["w", "b"][k])
     }
 }
-
-use backprop::Tensor;
 
 fn buckets(dist: &mut Distributed) -> Result<(), String> {
     let r = dist.rank() as f32;
