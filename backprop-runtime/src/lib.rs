@@ -8,6 +8,8 @@ extern crate self as backprop_runtime;
 
 pub mod anomaly;
 pub mod batch;
+#[cfg(feature = "mpi")]
+pub mod distributed;
 #[cfg(feature = "std")]
 pub mod gradcheck;
 #[cfg(feature = "std")]
