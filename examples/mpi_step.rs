@@ -65,10 +65,10 @@ fn gradient(net: &Net, grads: &mut Net, b: &mut Buffers) -> f32 {
     let fc2 = &mut grads.fc2;
     linear_batch_backward(
         &b.h,
-        &mut b.d_h,
+        Some(&mut b.d_h),
         &net.fc2.weight,
-        &mut fc2.weight,
-        &mut fc2.bias,
+        Some(&mut fc2.weight),
+        Some(&mut fc2.bias),
         &b.d_logits,
     );
     // Through the ReLU (h > 0 where it passed), transposed for the weight gradient d_h^T x.

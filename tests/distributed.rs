@@ -14,7 +14,7 @@ mod data;
 mod model;
 
 use backprop::distributed::{DistError, Distributed, DistributedSampler};
-use backprop::optim::{Adam, AdamConfig, Optimizer, Sgd, SgdConfig};
+use backprop::optim::{Adam, AdamConfig, Checkpoint, Optimizer, Sgd, SgdConfig};
 use backprop::{io, Parameters, Tensor, Zero};
 use data::{Sample, FEATURES};
 use model::{batch_loss_grad, Mlp};

@@ -473,6 +473,7 @@ fn join<T: fmt::Display>(items: impl Iterator<Item = T>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::optim::Checkpoint;
     use crate::Zero;
 
     #[derive(crate::Parameters, Debug, PartialEq)]

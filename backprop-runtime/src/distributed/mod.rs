@@ -63,7 +63,7 @@ mod sampler;
 pub use sampler::DistributedSampler;
 
 use crate::io::{self, FileError};
-use crate::optim::{OptimError, Optimizer};
+use crate::optim::{Checkpoint, OptimError};
 use crate::params::Parameters;
 use mpi::ffi;
 use std::cell::RefCell;
@@ -421,7 +421,7 @@ impl Distributed {
     /// [`DistError::State`] if rank 0's state does not fit this rank's optimizer (which is then
     /// unchanged), [`DistError::File`] if rank 0 cannot encode its state; on the others,
     /// [`DistError::PeerFailed`].
-    pub fn broadcast_optimizer<O: Optimizer>(&self, optimizer: &mut O) -> Result<(), DistError> {
+    pub fn broadcast_optimizer<O: Checkpoint>(&self, optimizer: &mut O) -> Result<(), DistError> {
         const OPERATION: &str = "broadcast_optimizer";
         self.agree_on_tree::<O::Params>(OPERATION, None)?;
         if self.size == 1 {
@@ -488,7 +488,7 @@ impl Distributed {
     /// # Errors
     ///
     /// On rank 0 the file error, on the others [`DistError::PeerFailed`].
-    pub fn save_optimizer<O: Optimizer>(
+    pub fn save_optimizer<O: Checkpoint>(
         &self,
         optimizer: &O,
         path: impl AsRef<Path>,
