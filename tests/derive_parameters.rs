@@ -1,6 +1,9 @@
-//! `#[derive(Parameters)]`: tensor order, PyTorch-style names, shapes, generics, zeroing.
+//! `#[derive(Parameters)]`: tensor order, PyTorch-style names, shapes, generics, zeroing, boxed
+//! zeros and `#[parameters(init)]`.
 
-use backprop::{Parameters, Shape, Tensor, Zero};
+use backprop::nn::{Init, ReLU};
+use backprop::{Parameters, Shape, Tensor, Zero, Zeroable};
+use rand::SeedableRng;
 
 #[derive(Parameters, Debug, PartialEq)]
 struct Linear<const IN: usize, const OUT: usize> {
@@ -160,4 +163,75 @@ mod through_the_prelude {
 #[test]
 fn the_prelude_has_the_derive() {
     assert_eq!(names::<through_the_prelude::Bias>(), ["bias"]);
+}
+
+/// Every scalar's bits, tensor after tensor.
+fn bits<P: Parameters>(p: &P) -> Vec<u32> {
+    (0..P::TENSORS)
+        .flat_map(|k| p.tensor(k).iter().map(|x| x.to_bits()))
+        .collect()
+}
+
+#[test]
+fn a_boxed_zero_is_the_zero() {
+    assert_eq!(*Mlp::boxed_zero(), Mlp::zero());
+    // Through a type parameter (the derive bounds `M: Zeroable`) and a parameter-free layer.
+    let wrapped = Wrapper::<Mlp>::boxed_zero();
+    assert_eq!(bits(&*wrapped), bits(&Wrapper::<Mlp>::zero()));
+    assert!(bits(&*wrapped).iter().all(|&b| b == 0));
+    assert_eq!(bits(&*Empty::boxed_zero()), Vec::<u32>::new());
+    let _: Box<ReLU> = ReLU::boxed_zero();
+}
+
+/// `nn.Sequential(Linear, ReLU, Linear)` that initialises itself.
+#[derive(Parameters)]
+#[parameters(init)]
+struct Net<const H: usize> {
+    first: backprop::nn::Linear<3, H>,
+    relu: ReLU,
+    second: backprop::nn::Linear<H, 2>,
+}
+
+/// A generic container with `init`: initialises whatever it wraps.
+#[derive(Parameters)]
+#[parameters(init)]
+struct Pair<A, B> {
+    a: A,
+    b: B,
+}
+
+#[test]
+fn a_derived_init_initialises_each_field_in_order() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let first = backprop::nn::Linear::<3, 5>::new(&mut rng);
+    let second = backprop::nn::Linear::<5, 2>::new(&mut rng);
+    let by_fields = Net {
+        first,
+        relu: ReLU,
+        second,
+    };
+
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let boxed = Net::<5>::new_boxed(&mut rng);
+    assert_eq!(bits(&*boxed), bits(&by_fields));
+    assert!(
+        boxed.second.bias.iter().all(|&b| b != 0.0),
+        "every field drawn"
+    );
+
+    // In place, over whatever the model held.
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let mut reused = Net::<5>::zero();
+    reused.first.bias = [9.0; 5];
+    reused.init(&mut rng);
+    assert_eq!(bits(&reused), bits(&by_fields));
+
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let pair = Pair::<backprop::nn::Linear<3, 5>, Net<5>>::new_boxed(&mut rng);
+    assert_eq!(pair.a, first, "the first field draws first");
+    assert_ne!(
+        bits(&pair.b.first),
+        bits(&first),
+        "the second draws after it"
+    );
 }

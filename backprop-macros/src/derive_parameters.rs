@@ -1,7 +1,9 @@
 //! `#[derive(Parameters)]`: a struct of tensors becomes a parameter tree.
 //!
 //! The pipeline reads off [`expand`]: parse the struct and its attributes into [`Model`]
-//! (collecting every mistake), then emit `impl Zero` and `impl Parameters`. On error the
+//! (collecting every mistake), then emit `impl Zero`, `impl Parameters` and `unsafe impl
+//! Zeroable` (every field zeroable, checked by a where-bound per field), and with
+//! `#[parameters(init)]` `impl Init` (each field initialised in declaration order). On error the
 //! errors are emitted together with stub impls, so the user sees the mistake and not a cascade
 //! of "`Mlp: Parameters` is not satisfied".
 
@@ -31,6 +33,8 @@ struct Model<'a> {
     generics: &'a Generics,
     /// The runtime crate, by absolute path (`::backprop` or `::backprop_runtime`).
     krate: Path,
+    /// `#[parameters(init)]`: also implement `nn::Init`.
+    init: bool,
     fields: Vec<Field<'a>>,
 }
 
@@ -60,7 +64,8 @@ impl Errors {
 
 impl<'a> Model<'a> {
     fn parse(input: &'a DeriveInput, errors: &mut Errors) -> Self {
-        let krate = parse_struct_attrs(input, errors).unwrap_or_else(crate::attr::runtime_crate);
+        let attrs = parse_struct_attrs(input, errors);
+        let krate = attrs.krate.unwrap_or_else(crate::attr::runtime_crate);
         let fields = match &input.data {
             Data::Struct(data) => match &data.fields {
                 Fields::Named(named) => named
@@ -107,6 +112,7 @@ impl<'a> Model<'a> {
             ident: &input.ident,
             generics: &input.generics,
             krate,
+            init: attrs.init,
             fields,
         }
     }
@@ -152,9 +158,18 @@ impl<'a> Field<'a> {
     }
 }
 
-/// `#[parameters(crate = "path")]` on the struct; `None` when absent or wrong.
-fn parse_struct_attrs(input: &DeriveInput, errors: &mut Errors) -> Option<Path> {
+/// What `#[parameters(...)]` on the struct says.
+struct StructAttrs {
+    /// `crate = "path"`; `None` when absent or wrong.
+    krate: Option<Path>,
+    /// `init`.
+    init: bool,
+}
+
+/// `#[parameters(crate = "path", init)]` on the struct.
+fn parse_struct_attrs(input: &DeriveInput, errors: &mut Errors) -> StructAttrs {
     let mut krate: Option<Path> = None;
+    let mut init = false;
     for attr in input
         .attrs
         .iter()
@@ -173,11 +188,17 @@ fn parse_struct_attrs(input: &DeriveInput, errors: &mut Errors) -> Option<Path> 
                     )
                 })?);
                 Ok(())
+            } else if meta.path.is_ident("init") {
+                if init {
+                    return Err(meta.error("duplicate `init`"));
+                }
+                init = true;
+                Ok(())
             } else if meta.path.is_ident("rename") {
                 Err(meta.error("`rename` goes on a field, not on the struct"))
             } else {
                 Err(meta.error(format!(
-                    "unknown struct attribute `{}`; expected `crate = \"path\"`",
+                    "unknown struct attribute `{}`; expected `crate = \"path\"` or `init`",
                     meta.path.to_token_stream()
                 )))
             }
@@ -186,7 +207,7 @@ fn parse_struct_attrs(input: &DeriveInput, errors: &mut Errors) -> Option<Path> 
             errors.push(err);
         }
     }
-    krate
+    StructAttrs { krate, init }
 }
 
 /// A name segment must be non-empty and dot-free, or the dotted names would be ambiguous.
@@ -222,7 +243,8 @@ fn check_unique_names(fields: &[Field], errors: &mut Errors) {
     }
 }
 
-/// `impl Zero` and `impl Parameters` for a parsed struct.
+/// `impl Zero`, `impl Parameters`, `unsafe impl Zeroable` and, if asked, `impl Init` for a
+/// parsed struct.
 fn emit(model: &Model) -> TokenStream {
     let Model {
         ident,
@@ -233,8 +255,12 @@ fn emit(model: &Model) -> TokenStream {
     let zero = quote!(#krate::__private::Zero);
     let params = quote!(#krate::__private::Parameters);
     let (impl_generics, ty_generics, _) = model.generics.split_for_impl();
-    let zero_where = where_clause(model, &zero);
-    let params_where = where_clause(model, &params);
+    let zeroable = quote!(#krate::__private::Zeroable);
+    let init = quote!(#krate::__private::Init);
+    let zero_where = where_clause(model, &zero, false);
+    let params_where = where_clause(model, &params, false);
+    // Every field, concrete or generic: the impl is sound only if each one is zeroable.
+    let zeroable_where = where_clause(model, &zeroable, true);
 
     let members: Vec<_> = fields.iter().map(|f| f.member).collect();
     // Spanned at the field's type, so a field that is no tensor is reported where it is written.
@@ -297,6 +323,25 @@ fn emit(model: &Model) -> TokenStream {
         }
     });
 
+    let init_impl = if model.init {
+        let init_where = where_clause(model, &init, true);
+        let init_of = as_trait(&init);
+        quote! {
+            #[automatically_derived]
+            #[allow(clippy::trait_duplication_in_bounds, clippy::type_repetition_in_bounds)]
+            impl #impl_generics #init for #ident #ty_generics #init_where {
+                fn init<__BpR: #krate::__private::Rng + ?::core::marker::Sized>(
+                    &mut self,
+                    __bp_rng: &mut __BpR,
+                ) {
+                    #(#init_of::init(&mut self.#members, __bp_rng);)*
+                }
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+
     quote! {
         #[automatically_derived]
         // The field bounds added to the where-clause may repeat the user's own.
@@ -333,12 +378,22 @@ fn emit(model: &Model) -> TokenStream {
                 #write_name
             }
         }
+
+        // SAFETY: a struct of `Zeroable` fields (the where-clause requires each) with no
+        // other data: all-zero bytes are every field's zero, which is what `zero` builds.
+        #[automatically_derived]
+        #[allow(clippy::trait_duplication_in_bounds, clippy::type_repetition_in_bounds)]
+        unsafe impl #impl_generics #zeroable for #ident #ty_generics #zeroable_where {}
+
+        #init_impl
     }
 }
 
 /// The struct's where-clause plus `FieldType: Bound` for each field type that mentions a
-/// generic parameter (concrete field types are checked where they are used).
-fn where_clause(model: &Model, bound: &TokenStream) -> TokenStream {
+/// generic parameter, or for every field with `all_fields` (for the impls whose bodies do not
+/// use the bound, so only the where-clause checks it; a concrete field type that fails it is
+/// then a compile error at the field).
+fn where_clause(model: &Model, bound: &TokenStream, all_fields: bool) -> TokenStream {
     let generics = model.generics;
     let params: Vec<Ident> = generics
         .type_params()
@@ -351,7 +406,7 @@ fn where_clause(model: &Model, bound: &TokenStream) -> TokenStream {
         .flat_map(|w| w.predicates.iter().cloned())
         .collect();
     for field in &model.fields {
-        if mentions(field.ty.to_token_stream(), &params) {
+        if all_fields || mentions(field.ty.to_token_stream(), &params) {
             let ty = field.ty;
             predicates.push(syn::parse_quote_spanned!(ty.span()=> #ty: #bound));
         }
@@ -376,7 +431,23 @@ fn mentions(tokens: TokenStream, params: &[Ident]) -> bool {
 fn emit_stub(model: &Model) -> TokenStream {
     let Model { ident, krate, .. } = model;
     let (impl_generics, ty_generics, where_clause) = model.generics.split_for_impl();
+    let init = if model.init {
+        quote! {
+            impl #impl_generics #krate::__private::Init for #ident #ty_generics #where_clause {
+                fn init<__BpR: #krate::__private::Rng + ?::core::marker::Sized>(
+                    &mut self,
+                    _: &mut __BpR,
+                ) {
+                }
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
     quote! {
+        #init
+        // SAFETY: never run, nor sound to: emitted only next to a compile error.
+        unsafe impl #impl_generics #krate::__private::Zeroable for #ident #ty_generics #where_clause {}
         impl #impl_generics #krate::__private::Zero for #ident #ty_generics #where_clause {
             fn zero() -> Self { ::core::unreachable!() }
             fn set_zero(&mut self) {}

@@ -1,6 +1,6 @@
 //! Gradients of a batch: every sample's gradient added into one accumulator, sequentially
-//! ([`batch_gradient`], `no_std`, no allocation) or on rayon's thread pool
-//! (`par_batch_gradient`, feature `rayon`).
+//! ([`batch_gradient`], `no_std`, no allocation; [`batch_gradient_into`] into a buffer of the
+//! caller's) or on rayon's thread pool (`par_batch_gradient`, feature `rayon`).
 //!
 //! Both take a per-sample closure `|model, grad, sample| -> loss` that **adds** the sample's
 //! gradient into `grad` and returns its loss; a generated `_grad` function does exactly that:
@@ -32,6 +32,13 @@
 //! gradient of the average: a learning rate then means the same at any batch size.
 //! [`Reduction::Sum`] returns the sum of the losses and of the gradients (`n` times the mean).
 //! An empty batch has no mean ([`BatchError::Empty`]); its sum is zero.
+//!
+//! # Large models
+//!
+//! [`batch_gradient`] returns the gradient by value, so it passes through the stack.
+//! [`batch_gradient_into`] zeroes and fills a gradient buffer the caller owns (a
+//! `Box<Model>` from `Zeroable::boxed_zero`, reused every step), and keeps nothing of the
+//! model's size on the stack.
 //!
 //! # Parallel
 //!
@@ -98,7 +105,7 @@ pub fn batch_gradient<P, S, F>(
     model: &P,
     samples: &[S],
     reduction: Reduction,
-    mut per_sample: F,
+    per_sample: F,
 ) -> Result<(f32, P), BatchError>
 where
     P: Parameters,
@@ -106,11 +113,64 @@ where
 {
     check(samples.len(), reduction)?;
     let mut grad = P::zero();
+    let loss = accumulate(model, &mut grad, samples, per_sample);
+    Ok((scale(loss, &mut grad, samples.len(), reduction), grad))
+}
+
+/// [`batch_gradient`] into the caller's buffer: `grad` is zeroed, then receives the batch's
+/// gradient (combined as `reduction` says); the loss is returned. Nothing of the model's size
+/// is put on the stack, so with a boxed `grad` this serves models of any size; reuse the
+/// buffer from step to step. Needs neither `std` nor an allocator.
+///
+/// ```
+/// use backprop_runtime::batch::{batch_gradient_into, Reduction};
+/// use backprop_runtime::{differentiable, Zero};
+///
+/// #[differentiable(wrt(m))]
+/// fn sq_err(m: &[f32; 2], x: f32, y: f32) -> f32 {
+///     let e = m[0] * x + m[1] - y;
+///     e * e
+/// }
+///
+/// let samples = [(1.0, 3.0), (2.0, 5.0)];
+/// let mut grad = [7.0, 7.0]; // whatever it held is overwritten
+/// let loss = batch_gradient_into(&[0.0, 0.0], &mut grad, &samples, Reduction::Mean, |m, g, &(x, y)| {
+///     sq_err_grad(m, g, x, y)
+/// })?;
+/// assert_eq!((loss, grad), (17.0, [-13.0, -8.0]));
+/// # Ok::<(), backprop_runtime::batch::BatchError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`BatchError::Empty`] for [`Reduction::Mean`] of an empty batch; `grad` is then unchanged.
+pub fn batch_gradient_into<P, S, F>(
+    model: &P,
+    grad: &mut P,
+    samples: &[S],
+    reduction: Reduction,
+    per_sample: F,
+) -> Result<f32, BatchError>
+where
+    P: Parameters,
+    F: FnMut(&P, &mut P, &S) -> f32,
+{
+    check(samples.len(), reduction)?;
+    grad.set_zero();
+    let loss = accumulate(model, grad, samples, per_sample);
+    Ok(scale(loss, grad, samples.len(), reduction))
+}
+
+/// The sum of the samples' losses; their gradients are added into `grad`.
+fn accumulate<P, S, F>(model: &P, grad: &mut P, samples: &[S], mut per_sample: F) -> f32
+where
+    F: FnMut(&P, &mut P, &S) -> f32,
+{
     let mut loss = 0.0;
     for sample in samples {
-        loss += per_sample(model, &mut grad, sample);
+        loss += per_sample(model, grad, sample);
     }
-    Ok(reduce(loss, grad, samples.len(), reduction))
+    loss
 }
 
 /// [`batch_gradient`] with the samples spread over rayon's thread pool (feature `rayon`).
@@ -165,8 +225,8 @@ where
             add_into(&mut a.grad, &b.grad);
             a
         });
-    let Partial { loss, grad } = *total;
-    Ok(reduce(loss, grad, samples.len(), reduction))
+    let Partial { loss, mut grad } = *total;
+    Ok((scale(loss, &mut grad, samples.len(), reduction), grad))
 }
 
 fn check(len: usize, reduction: Reduction) -> Result<(), BatchError> {
@@ -176,10 +236,11 @@ fn check(len: usize, reduction: Reduction) -> Result<(), BatchError> {
     Ok(())
 }
 
-/// Applies the reduction to the summed loss and gradient of `len` samples.
-fn reduce<P: Parameters>(loss: f32, mut grad: P, len: usize, reduction: Reduction) -> (f32, P) {
+/// Applies the reduction to the summed loss and gradient of `len` samples: scales the gradient
+/// in place and returns the loss.
+fn scale<P: Parameters>(loss: f32, grad: &mut P, len: usize, reduction: Reduction) -> f32 {
     match reduction {
-        Reduction::Sum => (loss, grad),
+        Reduction::Sum => loss,
         Reduction::Mean => {
             let scale = 1.0 / len as f32;
             for k in 0..P::TENSORS {
@@ -187,7 +248,7 @@ fn reduce<P: Parameters>(loss: f32, mut grad: P, len: usize, reduction: Reductio
                     *g *= scale;
                 }
             }
-            (loss * scale, grad)
+            loss * scale
         }
     }
 }
@@ -284,6 +345,31 @@ mod tests {
         let batch = samples(40);
         let (loss, grad) = batch_gradient(&model(), &batch, Reduction::Sum, per_sample).unwrap();
         assert_matches(loss, &grad, &batch, 40.0);
+    }
+
+    #[test]
+    fn into_a_buffer_is_the_returned_gradient_whatever_the_buffer_held() {
+        let batch = samples(30);
+        for reduction in [Reduction::Mean, Reduction::Sum] {
+            let (loss, grad) = batch_gradient(&model(), &batch, reduction, per_sample).unwrap();
+            let mut buffer = Linear::from_parts([[5.0, -5.0, 5.0]], [9.0]);
+            let into =
+                batch_gradient_into(&model(), &mut buffer, &batch, reduction, per_sample).unwrap();
+            assert_eq!((into, buffer), (loss, grad), "{reduction:?}");
+        }
+        let mut buffer = Linear::from_parts([[5.0, -5.0, 5.0]], [9.0]);
+        let none: &[Sample] = &[];
+        assert_eq!(
+            batch_gradient_into(&model(), &mut buffer, none, Reduction::Mean, per_sample),
+            Err(BatchError::Empty)
+        );
+        assert_eq!(
+            buffer.bias,
+            [9.0],
+            "a refused batch leaves the buffer as it was"
+        );
+        let sum = batch_gradient_into(&model(), &mut buffer, none, Reduction::Sum, per_sample);
+        assert_eq!((sum, buffer), (Ok(0.0), Linear::zero()));
     }
 
     #[test]

@@ -8,8 +8,18 @@
 //! [`FileError`] naming the tensor, and leaves the parameters untouched.
 //!
 //! Each operation comes for a path and for bytes: [`save`] / [`to_bytes`], [`load`] /
-//! [`from_bytes`] (a new value, strictly), and [`load_into`] / [`from_bytes_into`] (into
-//! existing parameters, with [`LoadOptions`]).
+//! [`from_bytes`] (a new value, strictly), [`load_boxed`] / [`from_bytes_boxed`] (a new value
+//! on the heap, strictly), and [`load_into`] / [`from_bytes_into`] (into existing parameters,
+//! with [`LoadOptions`]).
+//!
+//! # Large models
+//!
+//! [`load`] and [`from_bytes`] return the model by value, so it passes through the stack (more
+//! than once in a debug build): fine for small models, an overflow for a model of megabytes.
+//! [`load_boxed`] allocates the model zeroed on the heap and reads the file into it where it
+//! is; [`load_into`] reads into parameters you already have (a `Box<Model>` among them). Both
+//! read tensor by tensor from the file's bytes into the model, and keep nothing of the model's
+//! size on the stack.
 //!
 //! ```
 //! # use backprop_runtime as backprop;
@@ -36,6 +46,7 @@
 
 use crate::optim::{GroupState, StateDict, TensorState};
 use crate::params::Parameters;
+use crate::tensor::Zeroable;
 use safetensors::tensor::{Dtype, SafeTensorError, SafeTensors, TensorView};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -221,7 +232,8 @@ pub fn save<P: Parameters>(params: &P, path: impl AsRef<Path>) -> Result<(), Fil
     Ok(())
 }
 
-/// Reads parameters from the bytes of a safetensors file, strictly.
+/// Reads parameters from the bytes of a safetensors file, strictly. The value is returned
+/// through the stack: for a large model, [`from_bytes_boxed`].
 pub fn from_bytes<P: Parameters>(bytes: &[u8]) -> Result<P, FileError> {
     let mut params = P::zero();
     from_bytes_into(&mut params, bytes, LoadOptions::default())?;
@@ -229,9 +241,23 @@ pub fn from_bytes<P: Parameters>(bytes: &[u8]) -> Result<P, FileError> {
 }
 
 /// Reads parameters from a safetensors file at `path`, strictly (every tensor present, none
-/// extra).
+/// extra). The value is returned through the stack: for a large model, [`load_boxed`].
 pub fn load<P: Parameters>(path: impl AsRef<Path>) -> Result<P, FileError> {
     from_bytes(&std::fs::read(path)?)
+}
+
+/// [`from_bytes`] onto the heap: the parameters are allocated zeroed and read in place, so a
+/// model of any size loads on a small stack.
+pub fn from_bytes_boxed<P: Parameters + Zeroable>(bytes: &[u8]) -> Result<Box<P>, FileError> {
+    let mut params = P::boxed_zero();
+    from_bytes_into(&mut *params, bytes, LoadOptions::default())?;
+    Ok(params)
+}
+
+/// [`load`] onto the heap: reads parameters from a safetensors file at `path`, strictly, into a
+/// zeroed allocation, so a model of any size loads on a small stack.
+pub fn load_boxed<P: Parameters + Zeroable>(path: impl AsRef<Path>) -> Result<Box<P>, FileError> {
+    from_bytes_boxed(&std::fs::read(path)?)
 }
 
 /// Overwrites `params` with the tensors of the safetensors file at `path` (the file-reading
@@ -606,6 +632,27 @@ mod tests {
         assert_eq!(file.tensor("scale").unwrap().shape(), &[] as &[usize]);
         let (_, meta) = SafeTensors::read_metadata(&bytes).unwrap();
         assert_eq!(meta.metadata().as_ref().unwrap()["format"], "pt");
+    }
+
+    #[test]
+    fn boxed_loads_read_what_loads_read() {
+        let bytes = to_bytes(&sample()).unwrap();
+        assert_eq!(*from_bytes_boxed::<Mlp>(&bytes).unwrap(), sample());
+        let path = std::env::temp_dir().join(format!(
+            "backprop-io-boxed-{}.safetensors",
+            std::process::id()
+        ));
+        std::fs::write(&path, &bytes).unwrap();
+        let loaded = load_boxed::<Mlp>(&path);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(*loaded.unwrap(), sample());
+        assert!(matches!(load_boxed::<Mlp>(&path), Err(FileError::Io(_))));
+        // Strict, as `load` is.
+        let extra = mlp_file(|t| t.push(("extra", Dtype::F32, &[1])));
+        assert!(matches!(
+            from_bytes_boxed::<Mlp>(&extra),
+            Err(FileError::UnexpectedTensor { name }) if name == "extra"
+        ));
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub use math::Float;
 pub use optim::Checkpoint;
 pub use optim::{LearningRates, LrScheduler, Optimizer};
 pub use params::Parameters;
-pub use tensor::{Shape, Tensor, Zero};
+pub use tensor::{Shape, Tensor, Zero, Zeroable};
 
 /// What a user of `backprop` imports: `use backprop::prelude::*;`.
 pub mod prelude {
@@ -38,7 +38,7 @@ pub mod prelude {
     pub use crate::Checkpoint;
     pub use crate::{
         differentiable, Float, LearningRates, LrScheduler, Optimizer, Parameters, Shape, Tensor,
-        Zero,
+        Zero, Zeroable,
     };
 }
 
@@ -49,8 +49,10 @@ pub mod __private {
     pub use crate::math;
     pub use crate::tensor::{Tensor, Zero};
     // For #[derive(Parameters)].
+    pub use crate::nn::Init;
     pub use crate::params::Parameters;
-    pub use crate::tensor::Shape;
+    pub use crate::tensor::{Shape, Zeroable};
+    pub use rand::Rng;
 
     /// A zero of the same type as `t` (the adjoint of a local the compiler typed).
     #[inline(always)]

@@ -39,6 +39,15 @@ macro_rules! activation {
             fn set_zero(&mut self) {}
         }
 
+        // SAFETY: a unit struct has no bytes.
+        unsafe impl crate::Zeroable for $name {}
+
+        /// Nothing to initialise.
+        impl crate::nn::Init for $name {
+            #[inline]
+            fn init<R: rand::Rng + ?Sized>(&mut self, _rng: &mut R) {}
+        }
+
         /// No parameters: a model may hold the layer as a field and still derive `Parameters`.
         impl crate::Parameters for $name {
             const TENSORS: usize = 0;

@@ -1,5 +1,6 @@
 //! `Linear<IN, OUT>`: `y = W x + b`, PyTorch's `nn.Linear` (weight shape `[OUT, IN]`).
 
+use super::Init;
 use crate::{differentiable, Parameters};
 use rand::Rng;
 
@@ -16,20 +17,15 @@ pub struct Linear<const IN: usize, const OUT: usize> {
 impl<const IN: usize, const OUT: usize> Linear<IN, OUT> {
     /// PyTorch's default initialisation: weight and bias uniform in `±1/sqrt(IN)`
     /// (`kaiming_uniform_(a = sqrt(5))` works out to that bound).
+    ///
+    /// The layer is returned by value, through the stack: for a layer of megabytes use
+    /// [`Init::new_boxed`] (the same values from the same generator, built on the heap).
     pub fn new<R: Rng + ?Sized>(rng: &mut R) -> Self {
-        let bound = 1.0 / crate::math::sqrt(IN as f32);
         let mut layer = Linear {
             weight: [[0.0; IN]; OUT],
             bias: [0.0; OUT],
         };
-        for row in layer.weight.iter_mut() {
-            for w in row.iter_mut() {
-                *w = rng.random_range(-bound..=bound);
-            }
-        }
-        for b in layer.bias.iter_mut() {
-            *b = rng.random_range(-bound..=bound);
-        }
+        layer.init(rng);
         layer
     }
 
@@ -54,6 +50,22 @@ impl<const IN: usize, const OUT: usize> Linear<IN, OUT> {
     }
 }
 
+/// PyTorch's default initialisation, in place: the weight row by row, then the bias, each
+/// uniform in `±1/sqrt(IN)`.
+impl<const IN: usize, const OUT: usize> Init for Linear<IN, OUT> {
+    fn init<R: Rng + ?Sized>(&mut self, rng: &mut R) {
+        let bound = 1.0 / crate::math::sqrt(IN as f32);
+        for row in self.weight.iter_mut() {
+            for w in row.iter_mut() {
+                *w = rng.random_range(-bound..=bound);
+            }
+        }
+        for b in self.bias.iter_mut() {
+            *b = rng.random_range(-bound..=bound);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +80,19 @@ mod tests {
         // Not degenerate: the values spread over the interval.
         let max = all.fold(0.0f32, |m, w| m.max(w.abs()));
         assert!(max > 0.2, "{max}");
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn new_boxed_draws_what_new_draws() {
+        let mut a = rand::rngs::StdRng::seed_from_u64(7);
+        let mut b = rand::rngs::StdRng::seed_from_u64(7);
+        let on_stack = Linear::<5, 3>::new(&mut a);
+        let boxed = Linear::<5, 3>::new_boxed(&mut b);
+        assert_eq!(*boxed, on_stack);
+        assert_ne!(on_stack.bias, [0.0; 3]);
+        // Both generators are left in one state: the next draws agree too.
+        assert_eq!(Linear::<2, 2>::new(&mut a), Linear::<2, 2>::new(&mut b));
     }
 
     #[test]

@@ -5,3 +5,56 @@ mod linear;
 
 pub use activation::{ReLU, Sigmoid, Tanh};
 pub use linear::Linear;
+
+use rand::Rng;
+
+/// A layer or model that initialises its parameters in place from a random number generator
+/// (PyTorch's `reset_parameters`).
+///
+/// [`init`](Init::init) overwrites every parameter where it is, so a model of megabytes is
+/// initialised on the heap: [`new_boxed`](Init::new_boxed) allocates it zeroed and fills it,
+/// and nothing of its size passes through the stack. [`Linear`] and the activations implement
+/// it; `#[derive(Parameters)]` with `#[parameters(init)]` on the struct implements it by
+/// initialising each field in declaration order, so the values are those of building each
+/// field with its own constructor in that order from the same generator.
+///
+/// ```
+/// # use backprop_runtime as backprop;
+/// use backprop::nn::{Init, Linear, ReLU};
+/// use backprop::Parameters;
+/// use rand::SeedableRng;
+///
+/// #[derive(Parameters)]
+/// #[parameters(init)]
+/// struct Mlp {
+///     layer1: Linear<784, 1024>,
+///     relu: ReLU,
+///     layer2: Linear<1024, 10>,
+/// }
+///
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+/// let model = Mlp::new_boxed(&mut rng); // 3.2 MB, initialised on the heap
+/// assert!(model.layer2.bias.iter().all(|b| b.abs() <= 1.0 / 32.0));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no random initialisation (`Init`)",
+    label = "not `Init`",
+    note = "`#[parameters(init)]` initialises each field with its own `Init`: layers have one, \
+            and so has a struct with `#[parameters(init)]`; a bare tensor has none (drop \
+            `init` and fill it yourself, or implement `Init` for the struct by hand)"
+)]
+pub trait Init {
+    /// Overwrites every parameter with a fresh random initialisation.
+    fn init<R: Rng + ?Sized>(&mut self, rng: &mut R);
+
+    /// A new value on the heap, allocated zeroed and then initialised in place.
+    #[cfg(feature = "std")]
+    fn new_boxed<R: Rng + ?Sized>(rng: &mut R) -> Box<Self>
+    where
+        Self: crate::Zeroable + Sized,
+    {
+        let mut value = Self::boxed_zero();
+        value.init(rng);
+        value
+    }
+}
