@@ -215,6 +215,25 @@ fn close(got: f64, want: f64, scale: f64) -> bool {
     (got - want).abs() <= 2e-3 * want.abs() + 5e-4 * scale
 }
 
+/// How far the values of `_grad` and `_vjp` may be from the function's.
+const MAX_ULPS: u32 = 4;
+
+/// The distance of two finite `f32`s in units in the last place (`u32::MAX` if either is NaN).
+fn ulps(a: f32, b: f32) -> u32 {
+    if a.is_nan() || b.is_nan() {
+        return u32::MAX;
+    }
+    let key = |v: f32| {
+        let bits = v.to_bits() as i64;
+        if bits < 0x8000_0000 {
+            bits
+        } else {
+            0x8000_0000 - bits
+        }
+    };
+    (key(a) - key(b)).unsigned_abs().min(u32::MAX as u64) as u32
+}
+
 #[derive(Default)]
 struct Tally {
     programs: usize,
@@ -257,13 +276,13 @@ fn check(p: &Program, seed: u64, points: usize, tally: &mut Tally) {
         if !close(run.value as f64, want_value, vscale) {
             bad.push(format!("_grad value {} vs {want_value}", run.value));
         }
-        // Same operations in the same order: both forward passes are bit-identical to the
-        // function's (NaN aside, which `close` rejects above).
-        if run.value.to_bits() != run.plain.to_bits()
-            || run.vjp_value.to_bits() != run.plain.to_bits()
-        {
+        // Same operations in the same order: both forward passes give the function's value, up
+        // to a few units in the last place. Not bit for bit: in release builds LLVM may fold a
+        // maths call on a constant in one function and not in the other (seed 2026, p3995:
+        // `_grad` 1 ulp from the function in release, bit-identical in debug).
+        if ulps(run.value, run.plain) > MAX_ULPS || ulps(run.vjp_value, run.plain) > MAX_ULPS {
             bad.push(format!(
-                "values not bit-identical: fn {:e} _grad {:e} _vjp {:e}",
+                "values differ by more than {MAX_ULPS} ulps: fn {:e} _grad {:e} _vjp {:e}",
                 run.plain, run.value, run.vjp_value
             ));
         }
@@ -306,6 +325,29 @@ fn run_all() -> Tally {
         }
     }
     tally
+}
+
+/// `p1644` of seed 4242, whose `f32` gradient is the exact derivative of its `f32` computation
+/// and 3% off the `f64` one at its second point: the point is skipped as too rough, not reported.
+#[allow(unused, clippy::all, clippy::pedantic)]
+mod seed_4242 {
+    use super::*;
+    include!("difftest_cases/p1644.rs");
+}
+
+#[test]
+fn a_chaotic_program_is_skipped_as_too_rough_not_reported_as_a_mismatch() {
+    let p = Program {
+        name: "p1644",
+        inputs: 4,
+        run: seed_4242::p1644_run,
+        reference: seed_4242::p1644_ref_flat,
+    };
+    let mut tally = Tally::default();
+    // The points of its place in the seed 4242 run: chunk 16, index 44.
+    check(&p, 16_044, 3, &mut tally);
+    assert!(tally.failures.is_empty(), "{}", tally.failures.join("\n"));
+    assert_eq!((tally.points, tally.rough), (3, 1));
 }
 
 #[test]
