@@ -1,7 +1,9 @@
 //! Differential test: random programs inside the supported subset, each written twice by
 //! `backprop-difftest` (as a `#[differentiable]` function over `f32`, and as a plain function
 //! over `f64` with the same structure). The generated `_grad` and `_vjp` must agree with central
-//! differences of the `f64` version at random points away from every branch boundary.
+//! differences of the `f64` version at random points away from every branch boundary, and
+//! where the `f64` version is smooth enough at the scale of `f32` rounding for an `f32`
+//! gradient to match it (see [`ROUGH`]).
 //!
 //! A longer run with other programs:
 //! `cargo run -p backprop-difftest -- --seed 7 --count 5000 && cargo test --release --test difftest`
@@ -172,12 +174,32 @@ impl Points {
 /// Below this relative margin a comparison or kink is too close to flipping to compare there.
 const MIN_MARGIN: f64 = 1e-3;
 
-/// Central differences of the reference, in `f64`.
-fn numeric_gradient(p: &Program, x: &[f64]) -> Vec<f64> {
+/// The relative step of the reference's central differences.
+const STEP: f64 = 1e-6;
+
+/// A second, coarser step: where the reference's central differences at [`STEP`] and at this
+/// one disagree, its derivative changes faster than an `f32` program can follow, and the point
+/// is skipped.
+///
+/// An `f32` program follows the `f64` one up to rounding, which acts like perturbing every
+/// intermediate value by a few parts in `1e7`; where the derivative itself moves by more than the
+/// tolerance within such a perturbation (amplified through the program), the `f32` gradient is
+/// the correct derivative of the `f32` computation and still differs from the `f64` one. The
+/// seed 4242 run found such a program (`p1644`, `s1 = (s1 * 3.0 + ...).sin()` sixteen times, a
+/// chaotic map): the same branch decisions in `f32` and `f64`, the generated gradient equal to
+/// forward-mode dual numbers run in `f32` (-1.75685 against -1.75685), and both 3% off the `f64`
+/// derivative (-1.81699, which forward mode in `f64` gives too), whose own central differences
+/// swing from 229.5 to -47.7 between steps of `1e-5` and `1e-6`. Nothing here depends on the
+/// generated code, so a macro bug cannot hide behind this test: it only skips points where the
+/// reference is too rough to compare an `f32` gradient with.
+const ROUGH: f64 = 1e-5;
+
+/// Central differences of the reference, in `f64`, with steps `step * max(1, |x|)`.
+fn numeric_gradient(p: &Program, x: &[f64], step: f64) -> Vec<f64> {
     let mut scratch = f64::INFINITY;
     (0..x.len())
         .map(|k| {
-            let h = 1e-6 * x[k].abs().max(1.0);
+            let h = step * x[k].abs().max(1.0);
             let mut xp = x.to_vec();
             xp[k] += h;
             let mut xm = x.to_vec();
@@ -193,11 +215,32 @@ fn close(got: f64, want: f64, scale: f64) -> bool {
     (got - want).abs() <= 2e-3 * want.abs() + 5e-4 * scale
 }
 
+/// How far the values of `_grad` and `_vjp` may be from the function's.
+const MAX_ULPS: u32 = 4;
+
+/// The distance of two finite `f32`s in units in the last place (`u32::MAX` if either is NaN).
+fn ulps(a: f32, b: f32) -> u32 {
+    if a.is_nan() || b.is_nan() {
+        return u32::MAX;
+    }
+    let key = |v: f32| {
+        let bits = v.to_bits() as i64;
+        if bits < 0x8000_0000 {
+            bits
+        } else {
+            0x8000_0000 - bits
+        }
+    };
+    (key(a) - key(b)).unsigned_abs().min(u32::MAX as u64) as u32
+}
+
 #[derive(Default)]
 struct Tally {
     programs: usize,
     points: usize,
     skipped: usize,
+    /// Points skipped because the reference is too rough there ([`ROUGH`]).
+    rough: usize,
     failures: Vec<String>,
 }
 
@@ -217,25 +260,31 @@ fn check(p: &Program, seed: u64, points: usize, tally: &mut Tally) {
             tally.skipped += 1;
             continue;
         }
+        let want = numeric_gradient(p, &x, STEP);
+        let scale = want.iter().fold(1.0f64, |s, g| s.max(g.abs()));
+        let coarse = numeric_gradient(p, &x, ROUGH);
+        if want.iter().zip(&coarse).any(|(&w, &c)| !close(c, w, scale)) {
+            tally.rough += 1;
+            continue;
+        }
         done += 1;
         tally.points += 1;
         let xf: Vec<f32> = x.iter().map(|&v| v as f32).collect();
         let run = (p.run)(&xf);
-        let want = numeric_gradient(p, &x);
-        let scale = want.iter().fold(1.0f64, |s, g| s.max(g.abs()));
         let vscale = 1.0 + want_value.abs() + scale;
         let mut bad = Vec::new();
         if !close(run.value as f64, want_value, vscale) {
             bad.push(format!("_grad value {} vs {want_value}", run.value));
         }
-        if run.value != run.plain || run.vjp_value != run.plain {
-            // Same operations in the same order: the forward pass must be bit-identical.
-            if !close(run.value as f64, run.plain as f64, vscale) {
-                bad.push(format!(
-                    "values: fn {} _grad {} _vjp {}",
-                    run.plain, run.value, run.vjp_value
-                ));
-            }
+        // Same operations in the same order: both forward passes give the function's value, up
+        // to a few units in the last place. Not bit for bit: in release builds LLVM may fold a
+        // maths call on a constant in one function and not in the other (seed 2026, p3995:
+        // `_grad` 1 ulp from the function in release, bit-identical in debug).
+        if ulps(run.value, run.plain) > MAX_ULPS || ulps(run.vjp_value, run.plain) > MAX_ULPS {
+            bad.push(format!(
+                "values differ by more than {MAX_ULPS} ulps: fn {:e} _grad {:e} _vjp {:e}",
+                run.plain, run.value, run.vjp_value
+            ));
         }
         for (k, &w) in want.iter().enumerate() {
             let g = run.grad[k] as f64;
@@ -278,12 +327,36 @@ fn run_all() -> Tally {
     tally
 }
 
+/// `p1644` of seed 4242, whose `f32` gradient is the exact derivative of its `f32` computation
+/// and 3% off the `f64` one at its second point: the point is skipped as too rough, not reported.
+#[allow(unused, clippy::all, clippy::pedantic)]
+mod seed_4242 {
+    use super::*;
+    include!("difftest_cases/p1644.rs");
+}
+
+#[test]
+fn a_chaotic_program_is_skipped_as_too_rough_not_reported_as_a_mismatch() {
+    let p = Program {
+        name: "p1644",
+        inputs: 4,
+        run: seed_4242::p1644_run,
+        reference: seed_4242::p1644_ref_flat,
+    };
+    let mut tally = Tally::default();
+    // The points of its place in the seed 4242 run: chunk 16, index 44.
+    check(&p, 16_044, 3, &mut tally);
+    assert!(tally.failures.is_empty(), "{}", tally.failures.join("\n"));
+    assert_eq!((tally.points, tally.rough), (3, 1));
+}
+
 #[test]
 fn generated_gradients_match_central_differences() {
     let tally = run_all();
     println!(
-        "difftest: {} programs, {} points compared, {} points skipped near a branch",
-        tally.programs, tally.points, tally.skipped
+        "difftest: {} programs, {} points compared, {} points skipped near a branch, {} where the \
+         reference is too rough for f32",
+        tally.programs, tally.points, tally.skipped, tally.rough
     );
     assert!(
         tally.points >= tally.programs,

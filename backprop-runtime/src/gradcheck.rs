@@ -24,41 +24,96 @@
 //! assert_eq!(report.checked, 2);
 //! # Ok::<(), backprop::gradcheck::GradCheckError>(())
 //! ```
+//!
+//! # How an entry is judged
+//!
+//! Each scalar `x` is moved by `h = step * max(1, |x|)` both ways and the central difference
+//! `N = (f(x + h) - f(x - h)) / 2h` is compared with the analytic value `a`. The entry passes
+//! when `|a - N|` is within [`Tolerance`]'s allowance, which scales with the gradient: a part
+//! relative to `max(|a|, |N|)`, a multiple of the estimate's own `f32` rounding floor
+//! (`f32::EPSILON * |f| / h`), and a small fraction of the largest gradient entry of the same
+//! tensor. There is no fixed absolute tolerance by default, so a gradient of size `1e-3`
+//! (a recurrent network's weights) is checked as strictly, relative to its size, as one of size
+//! one.
+//!
+//! An entry that does not pass is looked at again with two more evaluations, `f(x ± h/2)`:
+//!
+//! - the central difference at `h/2` and its Richardson extrapolation `(4 N(h/2) - N(h)) / 3`,
+//!   which removes the step's truncation error; if the analytic value agrees with that, the entry
+//!   passes;
+//! - the two one-sided derivatives, each from three points on one side of `x`. When they
+//!   disagree, a kink (ReLU at 0, `abs`, `max`) lies within the step. If the analytic value
+//!   matches one side, the entry is a [`Status::Kink`]: counted and listed in the report, not a
+//!   failure. The gradient at a kink is whichever one-sided derivative the code picks, and a
+//!   central difference across it measures neither.
+//!
+//! Anything else fails, with a [`Reason`]: the gradient differs from a derivative every estimate
+//! agrees on (a bug), it matches neither side of a kink, the estimates disagree among themselves
+//! by more than the tolerance (numeric noise: try a larger step), or a value is not finite.
 
 use crate::params::Parameters;
 use std::fmt;
 
-/// How close an analytic gradient must be to its central-difference estimate.
+/// How close an analytic gradient must be to its finite-difference estimate.
 ///
-/// A component passes when `|analytic - numeric| <= abs + rel * |numeric|` (NumPy's and
-/// PyTorch's `allclose`). The defaults suit `f32` functions whose values are of order one: the
-/// estimate's rounding error is about `|f| * 1e-7 / step` and its truncation error about
-/// `step^2 * |f'''| / 6`, both near `1e-5` at the default step.
+/// An entry with analytic value `a`, central difference `n` and step `h` passes when
+///
+/// ```text
+/// |a - n| <= abs + rel * max(|a|, |n|) + rounding * f32::EPSILON * max|f| / h + scale * g_max
+/// ```
+///
+/// where `max|f|` is the largest `|f|` among the evaluations behind `n` (so the third term is
+/// `rounding` times the `f32` rounding floor of the estimate) and `g_max` is the largest `|n|`
+/// in the same tensor. The defaults suit `f32` code: the estimate's truncation error, about
+/// `h^2 |f'''| / 6`, is removed by extrapolation before an entry fails, and rounding is covered
+/// by the third term whatever the scale of `f`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Tolerance {
     /// The finite-difference step, relative to `max(1, |x|)`: `x` is moved to `x ± step *
     /// max(1, |x|)`. Default `5e-3` (about the cube root of `f32::EPSILON`, which balances
     /// rounding and truncation error).
     pub step: f32,
-    /// Absolute tolerance. Default `1e-3`.
+    /// A fixed absolute allowance, added to the others. Default `0`.
     pub abs: f32,
-    /// Relative tolerance, a fraction of `|numeric|`. Default `1e-2`.
+    /// Relative tolerance, a fraction of `max(|analytic|, |numeric|)`. Default `1e-2`.
     pub rel: f32,
+    /// Multiples of the estimate's rounding floor, `f32::EPSILON * max|f| / h`, allowed for the
+    /// rounding of `f` itself. Default `4` (each evaluation of `f` a few units in the last place
+    /// off).
+    pub rounding: f32,
+    /// A fraction of the tensor's largest gradient entry, allowed for entries whose own gradient
+    /// is near zero (where `rel` allows nothing and the analytic value carries the rounding of
+    /// the tensor's larger terms). Default `1e-3`.
+    pub scale: f32,
 }
 
 impl Default for Tolerance {
     fn default() -> Self {
         Tolerance {
             step: 5e-3,
-            abs: 1e-3,
+            abs: 0.0,
             rel: 1e-2,
+            rounding: 4.0,
+            scale: 1e-3,
         }
     }
 }
 
 impl Tolerance {
-    fn allowed(&self, reference: f32) -> f32 {
-        self.abs + self.rel * reference.abs()
+    /// The allowance for an entry: `noise_floor` is `f32::EPSILON * max|f| / h`, `tensor_scale`
+    /// the tensor's largest `|numeric|`.
+    fn allowed(&self, analytic: f64, numeric: f64, noise_floor: f64, tensor_scale: f64) -> f64 {
+        let size = analytic.abs().max(numeric.abs());
+        f64::from(self.abs)
+            + f64::from(self.rel) * size
+            + f64::from(self.rounding) * noise_floor
+            + f64::from(self.scale) * tensor_scale
+    }
+
+    /// The allowance for two values that should be equal up to `f32` rounding of `v`.
+    fn allowed_value(&self, a: f32, b: f32) -> f32 {
+        let size = a.abs().max(b.abs());
+        self.abs + self.rel * size + self.rounding.max(4.0) * f32::EPSILON * size
     }
 
     fn validate(&self) -> Result<(), GradCheckError> {
@@ -68,6 +123,10 @@ impl Tolerance {
             "the absolute tolerance must be finite and not negative"
         } else if !(self.rel.is_finite() && self.rel >= 0.0) {
             "the relative tolerance must be finite and not negative"
+        } else if !(self.rounding.is_finite() && self.rounding >= 0.0) {
+            "the rounding allowance must be finite and not negative"
+        } else if !(self.scale.is_finite() && self.scale >= 0.0) {
+            "the scale allowance must be finite and not negative"
         } else {
             return Ok(());
         };
@@ -75,6 +134,81 @@ impl Tolerance {
             tolerance: *self,
             reason,
         })
+    }
+}
+
+/// How an entry came out.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Status {
+    /// Within tolerance (of the central difference, or of its extrapolation to a zero step).
+    Passed,
+    /// A kink lies within the step: the one-sided derivatives disagree and the analytic value
+    /// matches one of them. Not a failure.
+    Kink {
+        /// The derivative from the left (`f(x - h)`, `f(x - h/2)`, `f(x)`).
+        left: f32,
+        /// The derivative from the right (`f(x)`, `f(x + h/2)`, `f(x + h)`).
+        right: f32,
+    },
+    /// Out of tolerance, and why.
+    Failed(Reason),
+}
+
+/// Why an entry failed.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The analytic value or the estimate is NaN or infinite.
+    NotFinite,
+    /// The function is smooth here (both one-sided derivatives and the central differences at
+    /// `h` and `h/2` agree) and the analytic value differs from them: a wrong gradient.
+    DiffersFromDerivative {
+        /// The central difference at half the step.
+        half_step: f32,
+    },
+    /// The one-sided derivatives disagree (a kink within the step, or a function too rough at
+    /// this step, such as `f32` code through a chaotic recurrence) and the analytic value matches
+    /// neither side.
+    DiffersFromBothSides {
+        /// The derivative from the left.
+        left: f32,
+        /// The derivative from the right.
+        right: f32,
+    },
+    /// The estimates at `h` and `h/2` disagree with each other by more than the tolerance: the
+    /// finite differences are too noisy here to judge the gradient (try a larger step, or
+    /// evaluate `f` more accurately).
+    NumericNoise {
+        /// The central difference at half the step.
+        half_step: f32,
+    },
+    /// Called again on a non-zero gradient, the gradient function did not end at that gradient
+    /// plus its own: it overwrites instead of adding (in [`GradCheckError::NotAccumulated`]).
+    NotAdded,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::NotFinite => write!(f, "not finite"),
+            Reason::DiffersFromDerivative { half_step } => write!(
+                f,
+                "differs from the derivative (smooth here: the central difference at half the \
+                 step, {half_step:e}, and both one-sided derivatives agree)"
+            ),
+            Reason::DiffersFromBothSides { left, right } => write!(
+                f,
+                "differs from both one-sided derivatives, which disagree (left {left:e}, right \
+                 {right:e}: a kink within the step, or a function too rough at this step)"
+            ),
+            Reason::NumericNoise { half_step } => write!(
+                f,
+                "numeric noise above tolerance (the central difference at half the step is \
+                 {half_step:e}); try a larger step"
+            ),
+            Reason::NotAdded => write!(f, "not added to the gradient it was given"),
+        }
     }
 }
 
@@ -89,20 +223,19 @@ pub struct Component {
     pub index: Vec<usize>,
     /// The gradient under test.
     pub analytic: f32,
-    /// The central-difference estimate (or, in [`GradCheckError::NotAccumulated`], what the
-    /// gradient should have added up to).
+    /// The finite-difference estimate: the central difference, or its extrapolation when the
+    /// entry was looked at again (or, in [`GradCheckError::NotAccumulated`], what the gradient
+    /// should have added up to).
     pub numeric: f32,
     /// `|analytic - numeric|` (NaN if either is).
     pub error: f32,
     /// What the tolerance allows for this component.
     pub allowed: f32,
+    /// Passed, at a kink, or failed and why.
+    pub status: Status,
 }
 
 impl Component {
-    fn passes(&self) -> bool {
-        self.error <= self.allowed
-    }
-
     /// How far past its allowance the component is; NaN counts as infinitely far.
     fn excess(&self) -> f32 {
         if self.error.is_nan() {
@@ -119,9 +252,20 @@ impl fmt::Display for Component {
             f,
             "{}{:?}: analytic {:e}, numeric {:e}, error {:e} (allowed {:e})",
             self.name, self.index, self.analytic, self.numeric, self.error, self.allowed
-        )
+        )?;
+        match &self.status {
+            Status::Passed => Ok(()),
+            Status::Kink { left, right } => write!(
+                f,
+                ": at a kink within the step (left derivative {left:e}, right {right:e})"
+            ),
+            Status::Failed(reason) => write!(f, ": {reason}"),
+        }
     }
 }
+
+/// How many failed and kink entries a report lists (the counts are complete).
+pub const LISTED: usize = 16;
 
 /// What a gradient check measured.
 #[derive(Clone, Debug, PartialEq)]
@@ -130,13 +274,20 @@ pub struct GradCheckReport {
     pub value: f32,
     /// How many scalars were compared (`P::numel()`).
     pub checked: usize,
-    /// How many of them are out of tolerance.
+    /// How many of them failed.
     pub failures: usize,
-    /// The component furthest past its tolerance (or, when all pass, closest to it); `None`
-    /// when the parameters hold no scalar.
+    /// The component furthest past its tolerance (or, when all pass, the passing one closest to
+    /// it); `None` when the parameters hold no scalar.
     pub worst: Option<Component>,
     /// The tolerance used.
     pub tolerance: Tolerance,
+    /// How many entries straddle a kink (see [`Status::Kink`]); not failures.
+    pub kinks: usize,
+    /// The first [`LISTED`] of those entries.
+    pub kink_entries: Vec<Component>,
+    /// The [`LISTED`] failed entries furthest past their tolerance, worst first, each with its
+    /// [`Reason`].
+    pub failed: Vec<Component>,
 }
 
 impl fmt::Display for GradCheckReport {
@@ -146,10 +297,33 @@ impl fmt::Display for GradCheckReport {
             "{} of {} gradient components out of tolerance",
             self.failures, self.checked
         )?;
-        match &self.worst {
-            Some(worst) => write!(f, "; worst {worst}"),
-            None => Ok(()),
+        if self.kinks > 0 {
+            write!(
+                f,
+                ", {} at a kink within the step (not failures)",
+                self.kinks
+            )?;
         }
+        if let Some(worst) = &self.worst {
+            write!(f, "; worst {worst}")?;
+        }
+        for c in self.failed.iter().skip(1) {
+            write!(f, "\n  failed {c}")?;
+        }
+        if self.failures > self.failed.len() {
+            write!(f, "\n  ... and {} more", self.failures - self.failed.len())?;
+        }
+        for c in &self.kink_entries {
+            write!(f, "\n  kink {c}")?;
+        }
+        if self.kinks > self.kink_entries.len() {
+            write!(
+                f,
+                "\n  ... and {} more kinks",
+                self.kinks - self.kink_entries.len()
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -171,8 +345,8 @@ pub enum GradCheckError {
         /// The value the gradient function returned.
         from_gradient: f32,
     },
-    /// Some components differ from their central differences; the report has the worst.
-    OutOfTolerance(GradCheckReport),
+    /// Some components failed; the report lists the worst, each with its [`Reason`].
+    OutOfTolerance(Box<GradCheckReport>),
     /// The gradient function overwrote the gradient instead of adding to it (the calling
     /// convention of `_grad` functions: the caller zeroes, the callee accumulates).
     NotAccumulated {
@@ -216,8 +390,10 @@ impl std::error::Error for GradCheckError {}
 /// &x, &y)`). The check also verifies those two parts of the contract: the returned value
 /// matches `f`, and a second call on a non-zero `d` adds rather than overwrites.
 ///
-/// Costs `2 * P::numel() + 1` evaluations of `f` and two of `grad`. Returns the report when every
-/// component is within `tol`, else the reason; nothing panics on a bad gradient or tolerance.
+/// Costs `2 * P::numel() + 1` evaluations of `f`, two more per entry out of tolerance at the
+/// first look (see the [module documentation](self)), and two calls of `grad`. Returns the report
+/// when no entry fails (entries at a kink are counted in [`GradCheckReport::kinks`], not failed),
+/// else the reason; nothing panics on a bad gradient or tolerance.
 pub fn check_gradient<P: Parameters>(
     f: impl Fn(&P) -> f32,
     grad: impl Fn(&P, &mut P) -> f32,
@@ -235,7 +411,9 @@ pub fn check_gradient<P: Parameters>(
     let mut analytic = P::zero();
     let from_gradient = grad(&x, &mut analytic);
     let value_error = (from_gradient - value).abs();
-    if !(value_error <= tol.allowed(value) || value.to_bits() == from_gradient.to_bits()) {
+    if !(value_error <= tol.allowed_value(value, from_gradient)
+        || value.to_bits() == from_gradient.to_bits())
+    {
         return Err(GradCheckError::ValueMismatch {
             value,
             from_gradient,
@@ -244,22 +422,52 @@ pub fn check_gradient<P: Parameters>(
 
     let mut failures = 0;
     let mut checked = 0;
+    let mut kinks = 0;
+    let mut kink_entries = Vec::new();
+    let mut failed: Vec<Component> = Vec::new();
     let mut worst: Option<Component> = None;
     for k in 0..P::TENSORS {
-        for i in 0..x.tensor(k).len() {
-            let numeric = central_difference(&f, &mut x, k, i, tol.step);
-            let component = component::<P>(k, i, analytic.tensor(k)[i], numeric, &tol);
+        let probes: Vec<Probe> = (0..x.tensor(k).len())
+            .map(|i| Probe::central(&f, &mut x, k, i, tol.step))
+            .collect();
+        let tensor_scale = probes
+            .iter()
+            .map(|p| p.numeric.abs())
+            .filter(|n| n.is_finite())
+            .fold(0.0, f64::max);
+        for (i, probe) in probes.iter().enumerate() {
+            let a = analytic.tensor(k)[i];
+            let component = judge::<P>(&f, &mut x, k, i, a, probe, value, tensor_scale, &tol);
             checked += 1;
-            if !component.passes() {
-                failures += 1;
-            }
-            if worst
-                .as_ref()
-                .is_none_or(|w| component.excess() > w.excess())
-            {
-                worst = Some(component);
+            match component.status {
+                Status::Passed => {
+                    if failures == 0
+                        && worst
+                            .as_ref()
+                            .is_none_or(|w| component.excess() > w.excess())
+                    {
+                        worst = Some(component);
+                    }
+                }
+                Status::Kink { .. } => {
+                    kinks += 1;
+                    if kink_entries.len() < LISTED {
+                        kink_entries.push(component);
+                    }
+                }
+                Status::Failed(_) => {
+                    failures += 1;
+                    let at = failed.partition_point(|c| c.excess() >= component.excess());
+                    if at < LISTED {
+                        failed.insert(at, component);
+                        failed.truncate(LISTED);
+                    }
+                }
             }
         }
+    }
+    if let Some(first) = failed.first() {
+        worst = Some(first.clone());
     }
     let report = GradCheckReport {
         value,
@@ -267,9 +475,12 @@ pub fn check_gradient<P: Parameters>(
         failures,
         worst,
         tolerance: tol,
+        kinks,
+        kink_entries,
+        failed,
     };
     if failures > 0 {
-        return Err(GradCheckError::OutOfTolerance(report));
+        return Err(GradCheckError::OutOfTolerance(Box::new(report)));
     }
 
     // Start from a known non-zero gradient: a function that adds ends at `start + analytic`.
@@ -286,42 +497,158 @@ pub fn check_gradient<P: Parameters>(
             .zip(analytic.tensor(k))
             .enumerate()
         {
-            let component = component::<P>(k, i, sum, START + g, &tol);
-            if !component.passes() {
-                return Err(GradCheckError::NotAccumulated { component });
+            let want = START + g;
+            let allowed = tol.allowed_value(sum, want) + 4.0 * f32::EPSILON * (START + g.abs());
+            let error = (sum - want).abs();
+            if error.is_nan() || error > allowed {
+                return Err(GradCheckError::NotAccumulated {
+                    component: Component {
+                        error,
+                        allowed,
+                        status: Status::Failed(Reason::NotAdded),
+                        ..place::<P>(k, i, sum, want)
+                    },
+                });
             }
         }
     }
     Ok(report)
 }
 
-/// `(f(x + h) - f(x - h)) / (x+h - (x-h))` for scalar `i` of tensor `k`, with the difference of
-/// the rounded points in the denominator, computed in `f64`; leaves `x` as it was.
-fn central_difference<P: Parameters>(
+/// `f` at `x ± h` for one scalar, and the central difference.
+struct Probe {
+    x0: f32,
+    up: f32,
+    down: f32,
+    f_up: f32,
+    f_down: f32,
+    numeric: f64,
+}
+
+impl Probe {
+    /// `(f(x + h) - f(x - h)) / (x+h - (x-h))` for scalar `i` of tensor `k`, with the difference
+    /// of the rounded points in the denominator, computed in `f64`; leaves `x` as it was.
+    fn central<P: Parameters>(
+        f: &impl Fn(&P) -> f32,
+        x: &mut P,
+        k: usize,
+        i: usize,
+        step: f32,
+    ) -> Probe {
+        let x0 = x.tensor(k)[i];
+        let h = step * x0.abs().max(1.0);
+        let (up, down) = (x0 + h, x0 - h);
+        let f_up = eval_at(f, x, k, i, up);
+        let f_down = eval_at(f, x, k, i, down);
+        Probe {
+            x0,
+            up,
+            down,
+            f_up,
+            f_down,
+            numeric: (f64::from(f_up) - f64::from(f_down)) / (f64::from(up) - f64::from(down)),
+        }
+    }
+}
+
+/// `f` with scalar `i` of tensor `k` set to `v`; puts the old value back.
+fn eval_at<P: Parameters>(f: &impl Fn(&P) -> f32, x: &mut P, k: usize, i: usize, v: f32) -> f32 {
+    let old = x.tensor(k)[i];
+    x.tensor_mut(k)[i] = v;
+    let y = f(x);
+    x.tensor_mut(k)[i] = old;
+    y
+}
+
+/// The derivative at `0` of the parabola through `(0, f0)`, `(t1, f1)`, `(t2, f2)`.
+fn three_point(f0: f64, t1: f64, f1: f64, t2: f64, f2: f64) -> f64 {
+    -f0 * (1.0 / t1 + 1.0 / t2) + f1 * t2 / (t1 * (t2 - t1)) - f2 * t1 / (t2 * (t2 - t1))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn judge<P: Parameters>(
     f: &impl Fn(&P) -> f32,
     x: &mut P,
     k: usize,
     i: usize,
-    step: f32,
-) -> f32 {
-    let x0 = x.tensor(k)[i];
-    let h = step * x0.abs().max(1.0);
-    let (up, down) = (x0 + h, x0 - h);
-    x.tensor_mut(k)[i] = up;
-    let f_up = f(x);
-    x.tensor_mut(k)[i] = down;
-    let f_down = f(x);
-    x.tensor_mut(k)[i] = x0;
-    ((f64::from(f_up) - f64::from(f_down)) / (f64::from(up) - f64::from(down))) as f32
-}
-
-fn component<P: Parameters>(
-    k: usize,
-    flat: usize,
     analytic: f32,
-    numeric: f32,
+    p: &Probe,
+    value: f32,
+    tensor_scale: f64,
     tol: &Tolerance,
 ) -> Component {
+    let a = f64::from(analytic);
+    let h = (f64::from(p.up) - f64::from(p.down)) / 2.0;
+    let mut f_max = value.abs().max(p.f_up.abs()).max(p.f_down.abs());
+    let floor = |f_max: f32| f64::from(f32::EPSILON) * f64::from(f_max) / h;
+    let allowed = tol.allowed(a, p.numeric, floor(f_max), tensor_scale);
+    let done = |numeric: f64, allowed: f64, status: Status| Component {
+        error: (a - numeric).abs() as f32,
+        allowed: allowed as f32,
+        status,
+        ..place::<P>(k, i, analytic, numeric as f32)
+    };
+    if (a - p.numeric).abs() <= allowed {
+        return done(p.numeric, allowed, Status::Passed);
+    }
+    if !(a.is_finite() && p.numeric.is_finite()) {
+        return done(p.numeric, allowed, Status::Failed(Reason::NotFinite));
+    }
+
+    // A second look: half the step, both ways.
+    let half = (f64::from(p.up) - f64::from(p.x0)) as f32 / 2.0;
+    let (up2, down2) = (p.x0 + half, p.x0 - half);
+    let f_up2 = eval_at(f, x, k, i, up2);
+    let f_down2 = eval_at(f, x, k, i, down2);
+    f_max = f_max.max(f_up2.abs()).max(f_down2.abs());
+    let (f0, fu, fd, fu2, fd2) = (
+        f64::from(value),
+        f64::from(p.f_up),
+        f64::from(p.f_down),
+        f64::from(f_up2),
+        f64::from(f_down2),
+    );
+    let at = |v: f32| f64::from(v) - f64::from(p.x0);
+    let half_step = (fu2 - fd2) / (f64::from(up2) - f64::from(down2));
+    let extrapolated = (4.0 * half_step - p.numeric) / 3.0;
+    let left = three_point(f0, at(down2), fd2, at(p.down), fd);
+    let right = three_point(f0, at(up2), fu2, at(p.up), fu);
+    if !(half_step.is_finite() && left.is_finite() && right.is_finite()) {
+        return done(p.numeric, allowed, Status::Failed(Reason::NotFinite));
+    }
+    let nu = floor(f_max);
+    let allowed = tol.allowed(a, extrapolated, nu, tensor_scale);
+    if (a - extrapolated).abs() <= allowed {
+        return done(extrapolated, allowed, Status::Passed);
+    }
+    // A one-sided estimate carries about five times the rounding of a central one.
+    let side_allowed = allowed + 8.0 * nu;
+    let sides_agree = (left - right).abs() <= 2.0 * side_allowed;
+    if !sides_agree {
+        if (a - left).abs() <= side_allowed || (a - right).abs() <= side_allowed {
+            let status = Status::Kink {
+                left: left as f32,
+                right: right as f32,
+            };
+            return done(p.numeric, allowed, status);
+        }
+        let reason = Reason::DiffersFromBothSides {
+            left: left as f32,
+            right: right as f32,
+        };
+        return done(extrapolated, allowed, Status::Failed(reason));
+    }
+    let half_step = half_step as f32;
+    let reason = if (p.numeric - f64::from(half_step)).abs() > allowed {
+        Reason::NumericNoise { half_step }
+    } else {
+        Reason::DiffersFromDerivative { half_step }
+    };
+    done(extrapolated, allowed, Status::Failed(reason))
+}
+
+/// A component's name and index, for scalar `flat` of tensor `k`; passed until judged.
+fn place<P: Parameters>(k: usize, flat: usize, analytic: f32, numeric: f32) -> Component {
     // Row-major: the last dimension varies fastest.
     let dims = P::shape(k);
     let mut index = vec![0; dims.dims().len()];
@@ -337,7 +664,8 @@ fn component<P: Parameters>(
         analytic,
         numeric,
         error: (analytic - numeric).abs(),
-        allowed: tol.allowed(numeric),
+        allowed: 0.0,
+        status: Status::Passed,
     }
 }
 
@@ -422,6 +750,14 @@ mod tests {
         quadratic(m)
     }
 
+    /// The report of a check that must fail for being out of tolerance.
+    fn out_of_tolerance(err: GradCheckError) -> GradCheckReport {
+        match err {
+            GradCheckError::OutOfTolerance(report) => *report,
+            other => panic!("expected out of tolerance, got {other:?}"),
+        }
+    }
+
     #[test]
     fn a_correct_backpropagation_passes() {
         let report = check_gradient(
@@ -447,9 +783,23 @@ mod tests {
             Tolerance::default(),
         )
         .unwrap_err();
-        let GradCheckError::OutOfTolerance(report) = err else {
-            panic!("expected out of tolerance, got {err:?}")
-        };
+        let report = out_of_tolerance(err);
+        // Every failure is listed, worst first, with its reason.
+        assert_eq!(report.failed.len(), report.failures);
+        assert_eq!(report.failed.first(), report.worst.as_ref());
+        for pair in report.failed.windows(2) {
+            assert!(pair[0].excess() >= pair[1].excess());
+        }
+        for c in &report.failed {
+            assert!(
+                matches!(
+                    c.status,
+                    Status::Failed(Reason::DiffersFromDerivative { .. })
+                ),
+                "{c}"
+            );
+            assert!(c.to_string().contains("differs from the derivative"), "{c}");
+        }
         let worst = report.worst.unwrap();
         assert!(worst.name.starts_with("layer1."), "{worst}");
         assert!(
@@ -478,9 +828,7 @@ mod tests {
             value
         };
         let err = check_gradient(quadratic, wrong, &p, Tolerance::default()).unwrap_err();
-        let GradCheckError::OutOfTolerance(report) = err else {
-            panic!("{err:?}")
-        };
+        let report = out_of_tolerance(err);
         assert_eq!(report.failures, 1);
         let worst = report.worst.clone().unwrap();
         assert_eq!(
@@ -518,10 +866,11 @@ mod tests {
             quadratic_grad(m, d)
         };
         let err = check_gradient(quadratic, overwrites, &mlp(), Tolerance::default()).unwrap_err();
-        assert!(
-            matches!(err, GradCheckError::NotAccumulated { .. }),
-            "{err:?}"
-        );
+        let GradCheckError::NotAccumulated { component } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(component.status, Status::Failed(Reason::NotAdded));
+        assert!(err.to_string().contains("not added"), "{err}");
     }
 
     #[test]
@@ -547,9 +896,7 @@ mod tests {
             value
         };
         let err = check_gradient(quadratic, nan, &mlp(), Tolerance::default()).unwrap_err();
-        let GradCheckError::OutOfTolerance(report) = err else {
-            panic!("{err:?}")
-        };
+        let report = out_of_tolerance(err);
         assert_eq!(report.worst.unwrap().name, "layer2.bias");
     }
 
@@ -593,5 +940,149 @@ mod tests {
         };
         let report = check_gradient(f, g, &[0.1, 1.2, -2.3], Tolerance::default()).unwrap();
         assert_eq!(report.worst.unwrap().name, "");
+    }
+
+    fn relu(z: f32) -> f32 {
+        z.max(0.0)
+    }
+
+    /// `relu(w0 + w1) + w2^2 / 2` at a point where `w0 + w1 = 1e-3`: moving `w0` or `w1` by the
+    /// default step (`5e-3`) crosses the kink.
+    const NEAR_KINK: [f32; 3] = [0.4, -0.399, 0.7];
+
+    fn near_kink(w: &[f32; 3]) -> f32 {
+        relu(w[0] + w[1]) + w[2] * w[2] / 2.0
+    }
+
+    fn near_kink_grad(w: &[f32; 3], d: &mut [f32; 3], d_w0: f32) -> f32 {
+        let active = if w[0] + w[1] > 0.0 { 1.0 } else { 0.0 };
+        d[0] += d_w0 * active;
+        d[1] += active;
+        d[2] += w[2];
+        near_kink(w)
+    }
+
+    #[test]
+    fn a_relu_kink_within_the_step_is_reported_as_a_kink_not_a_failure() {
+        let report = check_gradient(
+            near_kink,
+            |w, d| near_kink_grad(w, d, 1.0),
+            &NEAR_KINK,
+            Tolerance::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((report.failures, report.kinks), (0, 2), "{report}");
+        let indices: Vec<&[usize]> = report.kink_entries.iter().map(|c| &c.index[..]).collect();
+        assert_eq!(indices, [&[0][..], &[1][..]]);
+        for c in &report.kink_entries {
+            let Status::Kink { left, right } = c.status else {
+                panic!("{c}")
+            };
+            // The right side is smooth (active) and gives the gradient; the left one crosses.
+            assert!((right - 1.0).abs() < 1e-3, "{c}");
+            assert!((left - 1.0).abs() > 0.1, "{c}");
+            assert_eq!(c.analytic, 1.0);
+        }
+        assert!(report.to_string().contains("2 at a kink"), "{report}");
+        // The entry away from the kink passes outright.
+        assert_eq!(report.worst.unwrap().index, [2]);
+    }
+
+    #[test]
+    fn a_wrong_gradient_at_a_kink_matches_neither_side_and_fails() {
+        let err = check_gradient(
+            near_kink,
+            |w, d| near_kink_grad(w, d, 0.5),
+            &NEAR_KINK,
+            Tolerance::default(),
+        )
+        .unwrap_err();
+        let report = out_of_tolerance(err);
+        assert_eq!((report.failures, report.kinks), (1, 1), "{report}");
+        let worst = report.worst.clone().unwrap();
+        assert_eq!(worst.index, [0]);
+        assert!(
+            matches!(
+                worst.status,
+                Status::Failed(Reason::DiffersFromBothSides { .. })
+            ),
+            "{worst}"
+        );
+        assert!(
+            report.to_string().contains("differs from both one-sided"),
+            "{report}"
+        );
+    }
+
+    /// `0.6 + 1e-3 * sum tanh(c_i w_i)`: a loss of order one whose gradient is of order `1e-3`,
+    /// like a recurrent network's weights.
+    fn small(w: &[f32; 6]) -> f32 {
+        0.6 + 1e-3
+            * (0..6)
+                .map(|i| (w[i] * (i as f32 - 2.5)).tanh())
+                .sum::<f32>()
+    }
+
+    fn small_grad(w: &[f32; 6], d: &mut [f32; 6], error: f32) -> f32 {
+        for i in 0..6 {
+            let c = i as f32 - 2.5;
+            let t = (w[i] * c).tanh();
+            d[i] += 1e-3 * c * (1.0 - t * t);
+        }
+        d[4] += error;
+        small(w)
+    }
+
+    #[test]
+    fn an_error_of_1e_4_on_a_gradient_of_1e_3_is_caught() {
+        let w = [0.3, -0.2, 0.5, 0.1, -0.4, 0.25];
+        let report = check_gradient(
+            small,
+            |w, d| small_grad(w, d, 0.0),
+            &w,
+            Tolerance::default(),
+        )
+        .unwrap_or_else(|e| panic!("the correct gradient: {e}"));
+        assert_eq!(report.failures, 0);
+        let err = check_gradient(
+            small,
+            |w, d| small_grad(w, d, 1e-4),
+            &w,
+            Tolerance::default(),
+        )
+        .unwrap_err();
+        let report = out_of_tolerance(err);
+        assert_eq!(report.failures, 1, "{report}");
+        let worst = report.worst.unwrap();
+        assert_eq!(worst.index, [4]);
+        assert!(
+            matches!(
+                worst.status,
+                Status::Failed(Reason::DiffersFromDerivative { .. })
+            ),
+            "{worst}"
+        );
+        // The allowance scales with the gradient: well below the error, not a fixed 1e-3.
+        assert!(worst.allowed < 1e-4, "{worst}");
+    }
+
+    #[test]
+    fn a_large_step_truncation_error_is_extrapolated_away() {
+        // d/dx exp(3x) at x = 1 with a step of 0.05: the central difference is 0.4% high, more
+        // than a 0.1% tolerance, its extrapolation to a zero step is not.
+        let f = |x: &f32| (3.0 * x).exp();
+        let g = |x: &f32, d: &mut f32| {
+            *d += 3.0 * (3.0 * x).exp();
+            f(x)
+        };
+        let tol = Tolerance {
+            step: 0.05,
+            rel: 1e-3,
+            ..Tolerance::default()
+        };
+        let report = check_gradient(f, g, &1.0, tol).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((report.failures, report.kinks), (0, 0));
+        let worst = report.worst.unwrap();
+        assert!(worst.error < 1e-3 * worst.analytic, "{worst}");
     }
 }
