@@ -1,6 +1,10 @@
 //! The gradient of a 256-sample batch through a 64-128-10 MLP, sequential against
 //! data-parallel on 1 and 2 rayon threads. `cargo bench --features rayon --bench batch_parallel`;
 //! results in docs/benchmarks-parallel.md.
+// Differentiated only through their generated derivatives, with range loops (iterator chains
+// are outside the differentiable subset).
+#![allow(dead_code, clippy::needless_range_loop)]
+
 use backprop::batch::{batch_gradient, par_batch_gradient, Reduction};
 use backprop::nn::{Linear, ReLU};
 use backprop::{differentiable, Parameters};
