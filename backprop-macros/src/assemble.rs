@@ -209,12 +209,12 @@ pub fn grad(t: &Target, wrt: &[bool]) -> TokenStream {
     } = interface::layout(t.func, t.ir, wrt, Flavor::Grad, t.checked());
     let s = sweeps(&mut g, t.ir, &returned, rules::lit(1.0), None);
     let (forward, reverse, grads) = (s.forward_part(), &s.reverse, &s.grads);
-    let result = ok_if(t.check_finite, quote!((value, #(#grads),*)));
     let result = if grads.is_empty() {
-        ok_if(t.check_finite, quote!(value))
+        quote!(value)
     } else {
-        result
+        quote!((value, #(#grads),*))
     };
+    let result = ok_if(t.check_finite, result);
     let docs = s.describe(t, wrt, Flavor::Grad);
     let body = quote!(#forward #reverse #result);
     t.function(Flavor::Grad, &docs, &inputs, &output, body)
@@ -369,11 +369,7 @@ fn local(ir: &Function, base: &str) -> syn::Ident {
 /// the forward pass again, with a scratch shadow where the caller passes none.
 pub fn fwd_from_vjp(t: &Target) -> TokenStream {
     let rt = t.rt;
-    let this = if t.ir.params.iter().any(|p| p.name == "this") {
-        format_ident!("this_")
-    } else {
-        format_ident!("this")
-    };
+    let this = local(t.ir, "this");
     let pullback = interface::pullback(t.ir, &this, t.checked());
     let output = interface::fwd_output(t.ir, &pullback);
     let params = &pullback.params;
@@ -394,7 +390,7 @@ pub fn fwd_from_vjp(t: &Target) -> TokenStream {
         vjp_args.push(value);
         if matches!(p.kind, ParamKind::Ref | ParamKind::RefSelf) {
             let shadow = format_ident!("d_{}", p.name);
-            let zero = format_ident!("zero_{}", p.name);
+            let zero = local(t.ir, &format!("zero_{}", p.name));
             let inner = match p.kind {
                 ParamKind::RefSelf => quote!(Self),
                 _ => interface::pointee(&p.ty),
@@ -414,7 +410,9 @@ pub fn fwd_from_vjp(t: &Target) -> TokenStream {
     }
     vjp_args.push(quote!(d_out));
     let n_returned = pullback.returned.len();
-    let names: Vec<syn::Ident> = (0..n_returned).map(|k| format_ident!("grad_{k}")).collect();
+    let names: Vec<syn::Ident> = (0..n_returned)
+        .map(|k| local(t.ir, &format!("grad_{k}")))
+        .collect();
     let question = t.check_finite.then(|| quote!(?));
     let call = interface::call_sibling(t.func, t.ir, Flavor::Vjp, &vjp_args);
     let body = match names.as_slice() {

@@ -322,6 +322,14 @@ impl<'a> Gen<'a> {
         }
     }
 
+    /// Whether a place is a whole `&` parameter (or `self`): a reference already, and its
+    /// shadow a `&mut`.
+    fn is_ref_root(&self, place: &Place) -> bool {
+        place.path.is_empty()
+            && matches!(place.base, Base::Param(p)
+                if matches!(self.f.params[p].kind, ParamKind::Ref | ParamKind::RefSelf))
+    }
+
     /// Whether a place has an adjoint.
     pub fn has_shadow(&self, place: &Place) -> bool {
         match place.base {
@@ -379,9 +387,7 @@ impl<'a> Gen<'a> {
             };
             return quote!(if let ::core::option::Option::Some(#s) = #name.as_deref_mut() { #update });
         }
-        let is_ref_root = place.path.is_empty()
-            && matches!(place.base, Base::Param(p)
-                if matches!(self.f.params[p].kind, ParamKind::Ref | ParamKind::RefSelf));
+        let is_ref_root = self.is_ref_root(place);
         match self.direct_shadow(place) {
             Some(shadow) if tensor && is_ref_root => quote!(#rt::add_assign(&mut *#shadow, &#d);),
             Some(shadow) if tensor => quote!(#rt::add_assign(&mut #shadow, &#d);),
@@ -403,9 +409,7 @@ impl<'a> Gen<'a> {
             let s = &self.guard;
             return quote!(#name.as_deref_mut().map(|#s| &mut #s #path));
         }
-        let is_ref_root = place.path.is_empty()
-            && matches!(place.base, Base::Param(p)
-                if matches!(self.f.params[p].kind, ParamKind::Ref | ParamKind::RefSelf));
+        let is_ref_root = self.is_ref_root(place);
         match self.direct_shadow(place) {
             Some(shadow) if is_ref_root => quote!(::core::option::Option::Some(&mut *#shadow)),
             Some(shadow) => quote!(::core::option::Option::Some(&mut #shadow)),
@@ -569,10 +573,7 @@ impl<'a> Gen<'a> {
         match arg {
             CallArg::Scalar(v) | CallArg::Bool(v) => self.value(*v),
             CallArg::Ref(p, _) => {
-                let is_reference = p.path.is_empty()
-                    && matches!(p.base, Base::Param(i)
-                        if matches!(self.f.params[i].kind, ParamKind::Ref | ParamKind::RefSelf));
-                if let (true, Base::Param(i)) = (is_reference, p.base) {
+                if let (true, Base::Param(i)) = (self.is_ref_root(p), p.base) {
                     return self.param(i);
                 }
                 let p = self.place(p);
