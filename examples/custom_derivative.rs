@@ -9,6 +9,9 @@
 //!
 //! `softplus` has a split-mode `_fwd` instead, the full-speed form: the forward pass runs once
 //! and the pullback keeps what the derivative needs.
+//!
+//! A hand-written derivative comes with its forward mode too, `_jvp`: the inputs, each float
+//! one followed by its tangent, returning the value and the output's tangent.
 
 use backprop::differentiable;
 
@@ -23,6 +26,11 @@ fn round_ste_vjp(x: f32, d_out: f32) -> (f32, f32) {
     (x.round(), d_out)
 }
 
+/// Forward mode, as straight through as the backward pass.
+fn round_ste_jvp(x: f32, x_dot: f32) -> (f32, f32) {
+    (x.round(), x_dot)
+}
+
 /// A closed-form derivative: `softplus(x) = ln(1 + e^x)`, `softplus'(x) = sigmoid(x)`, written
 /// once by hand instead of being derived through `ln` and `exp` (and stable for large `x`).
 #[differentiable(custom_fwd)]
@@ -34,6 +42,10 @@ fn softplus_fwd(x: f32) -> (f32, impl FnOnce(f32, f32) -> f32) {
     let sigmoid = 1.0 / (1.0 + (-x).exp());
     // The pullback takes the argument again, then `d_out`, and returns `x`'s gradient.
     (softplus(x), move |_x: f32, d_out: f32| d_out * sigmoid)
+}
+
+fn softplus_jvp(x: f32, x_dot: f32) -> (f32, f32) {
+    (softplus(x), x_dot / (1.0 + (-x).exp()))
 }
 
 #[differentiable]
@@ -50,6 +62,8 @@ fn main() {
             quantized_loss(w),
             "the gradient's value is the function's"
         );
+        let (_, slope) = quantized_loss_jvp(w, 1.0);
+        assert_eq!(slope, dw, "one input: the tangent of 1 is the gradient");
         println!("w = {w:.1}: loss = {loss:.4}, d loss / d w = {dw:.4}");
     }
 }

@@ -17,6 +17,9 @@ pub struct Args {
     pub check_finite: bool,
     /// The derivative is written by hand.
     pub custom: Option<Custom>,
+    /// Second order: `f_hvp`, and the split-mode tangent `f::tangent_fwd` that callers' `_hvp`
+    /// differentiate through. The span is the flag's.
+    pub hvp: Option<Span>,
 }
 
 /// Which hand-written derivative a `custom_*` argument names.
@@ -47,7 +50,7 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             Err(e) => errors.push(syn::Error::new(
                 e.span(),
                 format!(
-                    "{e}: the arguments are a comma-separated list of `wrt(a, b, ...)`, `check_finite`, `custom_vjp`, `custom_fwd` and `crate = \"path\"`"
+                    "{e}: the arguments are a comma-separated list of `wrt(a, b, ...)`, `check_finite`, `hvp`, `custom_vjp`, `custom_fwd` and `crate = \"path\"`"
                 ),
             )),
         }
@@ -127,6 +130,12 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                     Custom::Fwd
                 });
             }
+            Meta::Path(p) if p.is_ident("hvp") => {
+                if args.hvp.is_some() {
+                    errors.push(syn::Error::new_spanned(p, "`hvp` given twice"));
+                }
+                args.hvp = Some(syn::spanned::Spanned::span(p));
+            }
             Meta::Path(p) if p.is_ident("check_finite") => {
                 if args.check_finite {
                     errors.push(syn::Error::new_spanned(p, "`check_finite` given twice"));
@@ -135,7 +144,7 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             }
             other => errors.push(syn::Error::new_spanned(
                 other,
-                "unknown argument: expected `wrt(a, b, ...)`, `check_finite`, `custom_vjp`, `custom_fwd` or `crate = \"path\"`",
+                "unknown argument: expected `wrt(a, b, ...)`, `check_finite`, `hvp`, `custom_vjp`, `custom_fwd` or `crate = \"path\"`",
             )),
         }
     }

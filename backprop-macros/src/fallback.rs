@@ -50,7 +50,7 @@ pub fn expand(
     let pullback_output = &pullback.output;
     let fwd_name = interface::generated_name(func, Flavor::Fwd);
     let inputs = interface::fwd_inputs(func);
-    let carrier = interface::carrier(func, ir, &fwd_output);
+    let carrier = interface::carrier(func, ir, &fwd_output, TokenStream::new());
     quote! {
         #errors
         #func

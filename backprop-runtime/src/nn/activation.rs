@@ -5,7 +5,7 @@
 use crate::{differentiable, Tensor};
 
 macro_rules! activation {
-    ($(#[$doc:meta])* $name:ident, $op:ident, $op_fwd:ident) => {
+    ($(#[$doc:meta])* $name:ident, $op:ident, $op_fwd:ident, $op_jvp:ident) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
         pub struct $name;
@@ -29,6 +29,12 @@ macro_rules! activation {
                 (y, move |_: &Self, _: Option<&mut Self>, x: &T, d_x: Option<&mut T>, d_out: &T| {
                     pullback(x, d_x, d_out)
                 })
+            }
+
+            /// [`Self::forward`] and its tangent (forward mode; the layer has no parameters,
+            /// so `self_dot` is unused).
+            pub fn forward_jvp<T: Tensor>(&self, _self_dot: &Self, x: &T, x_dot: &T) -> (T, T) {
+                crate::ops::$op_jvp(x, x_dot)
             }
         }
 
@@ -71,19 +77,22 @@ activation!(
     /// `max(x, 0)`, with gradient 0 at 0 (PyTorch's convention).
     ReLU,
     relu,
-    relu_fwd
+    relu_fwd,
+    relu_jvp
 );
 activation!(
     /// `1 / (1 + e^-x)`, computed without overflow for large `|x|`.
     Sigmoid,
     sigmoid,
-    sigmoid_fwd
+    sigmoid_fwd,
+    sigmoid_jvp
 );
 activation!(
     /// `tanh(x)`.
     Tanh,
     tanh,
-    tanh_fwd
+    tanh_fwd,
+    tanh_jvp
 );
 
 #[cfg(test)]
