@@ -53,7 +53,7 @@ pub fn horner_rev(c: &[f32; 6], x: f32) -> f32 {
 }
 
 /// Eight steps of a scalar tanh recurrence.
-#[differentiable]
+#[differentiable(hvp)]
 pub fn tanh_rnn(w: f32, x: &[f32; 8]) -> f32 {
     let mut h = 0.0;
     for i in 0..8 {
@@ -63,7 +63,7 @@ pub fn tanh_rnn(w: f32, x: &[f32; 8]) -> f32 {
 }
 
 /// A running maximum written with `if`, and a Huber-like piecewise function of each element.
-#[differentiable]
+#[differentiable(hvp)]
 pub fn branchy(x: &[f32; 6]) -> f32 {
     let mut m = x[0];
     let mut s = 0.0;
