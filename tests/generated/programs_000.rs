@@ -17,11 +17,13 @@ pub fn p0_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p0_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p0_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p0_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p0(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p0_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p0(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p0_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -47,11 +49,13 @@ pub fn p1_ref(x1: f64, x2: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p1_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x2, g_x0) = p1_grad(x[0], x[1], &a, &mut g_a, x[4]).expect("finite gradient");
     let (vjp_value, v_x1, v_x2, v_x0) = p1_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT).expect("finite gradient");
-    Run { plain: p1(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p1_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p1(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p1_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -85,11 +89,13 @@ pub fn p2_ref(x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p2_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p2_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x0, v_x1) = p2_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
-    Run { plain: p2(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p2_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
+    Run { plain: p2(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p2_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -116,7 +122,8 @@ pub fn p3_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p3_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p3_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p3_vjp(x[0], x[1], D_OUT);
-    Run { plain: p3(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p3_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p3(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p3_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -148,11 +155,13 @@ pub fn p4_ref(x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p4_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p4_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x1, v_x0) = p4_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
-    Run { plain: p4(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p4_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p4(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p4_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -182,11 +191,13 @@ pub fn p5_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p5_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p5_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p5_vjp(&a, &mut v_a, x[3], D_OUT);
-    Run { plain: p5(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p5_jvp(&a, &a_dot, x[3], tangent(3));
+    Run { plain: p5(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p5_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -210,12 +221,15 @@ pub fn p6_ref(x2: f64, a: &[f64; 2], b: [f64; 2], x0: f64, x1: f64, m: &mut f64)
 
 pub fn p6_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[3], x[4]];
+    let b_dot: [f32; 2] = [tangent(3), tangent(4)];
     let (value, g_x2, g_b, g_x0, g_x1) = p6_grad(x[0], &a, &mut g_a, b, x[5], x[6]);
     let (vjp_value, v_x2, v_b, v_x0, v_x1) = p6_vjp(x[0], &a, &mut v_a, b, x[5], x[6], D_OUT);
-    Run { plain: p6(x[0], &a, b, x[5], x[6]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_x0, v_x1] }
+    let (jvp_value, jvp) = p6_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p6(x[0], &a, b, x[5], x[6]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p6_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -249,11 +263,13 @@ pub fn p7_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p7_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p7_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p7_vjp(&a, &mut v_a, x[2], D_OUT);
-    Run { plain: p7(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p7_jvp(&a, &a_dot, x[2], tangent(2));
+    Run { plain: p7(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p7_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -277,11 +293,13 @@ pub fn p8_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p8_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p8_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1) = p8_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p8(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p8_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p8(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p8_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -307,9 +325,11 @@ pub fn p9_ref(b: [f64; 3], x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p9_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let (value, g_b, g_x2, g_x1, g_x0) = p9_grad(b, x[3], x[4], x[5]);
     let (vjp_value, v_b, v_x2, v_x1, v_x0) = p9_vjp(b, x[3], x[4], x[5], D_OUT);
-    Run { plain: p9(b, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x2, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p9_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p9(b, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x2, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p9_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -334,7 +354,8 @@ pub fn p10_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p10_run(x: &[f32]) -> Run {
     let (value, g_x0) = p10_grad(x[0]);
     let (vjp_value, v_x0) = p10_vjp(x[0], D_OUT);
-    Run { plain: p10(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p10_jvp(x[0], tangent(0));
+    Run { plain: p10(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p10_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -356,11 +377,13 @@ pub fn p11_ref(x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p11_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p11_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p11_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p11(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p11_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p11(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p11_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -395,7 +418,8 @@ pub fn p12_ref(x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p12_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2) = p12_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p12_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p12(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2] }
+    let (jvp_value, jvp) = p12_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p12(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p12_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -428,7 +452,8 @@ pub fn p13_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p13_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p13_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_x2) = p13_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
-    Run { plain: p13(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p13_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p13(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p13_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -452,12 +477,15 @@ pub fn p14_ref(b: [f64; 2], a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p14_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b, g_x0) = p14_grad(b, &a, &mut g_a, x[5]);
     let (vjp_value, v_b, v_x0) = p14_vjp(b, &a, &mut v_a, x[5], D_OUT);
-    Run { plain: p14(b, &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p14_jvp(b, b_dot, &a, &a_dot, x[5], tangent(5));
+    Run { plain: p14(b, &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p14_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -486,7 +514,8 @@ pub fn p15_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p15_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p15_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p15_vjp(x[0], x[1], D_OUT);
-    Run { plain: p15(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p15_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p15(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p15_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -516,11 +545,13 @@ pub fn p16_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p16_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p16_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p16_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p16(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p16_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p16(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p16_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -550,12 +581,15 @@ pub fn p17_ref(x1: f64, b: [f64; 3], x0: f64, a: &[f64; 4], m: &mut f64) -> f64 
 
 pub fn p17_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
+    let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let a: [f32; 4] = [x[5], x[6], x[7], x[8]];
+    let a_dot: [f32; 4] = [tangent(5), tangent(6), tangent(7), tangent(8)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_b, g_x0) = p17_grad(x[0], b, x[4], &a, &mut g_a);
     let (vjp_value, v_x1, v_b, v_x0) = p17_vjp(x[0], b, x[4], &a, &mut v_a, D_OUT);
-    Run { plain: p17(x[0], b, x[4], &a), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p17_jvp(x[0], tangent(0), b, b_dot, x[4], tangent(4), &a, &a_dot);
+    Run { plain: p17(x[0], b, x[4], &a), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p17_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -585,9 +619,11 @@ pub fn p18_ref(b: [f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p18_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let (value, g_x1) = p18_grad(b, x[2], x[3]);
     let (vjp_value, v_b, v_x1, v_x0) = p18_vjp(b, x[2], x[3], D_OUT);
-    Run { plain: p18(b, x[2], x[3]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x1, f32::NAN], vjp: vec![v_b[0], v_b[1], v_x1, v_x0] }
+    let (jvp_value, jvp) = p18_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3));
+    Run { plain: p18(b, x[2], x[3]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x1, f32::NAN], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p18_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -617,9 +653,11 @@ pub fn p19_ref(b: [f64; 3], x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p19_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let (value, g_b, g_x2, g_x0, g_x1) = p19_grad(b, x[3], x[4], x[5]).expect("finite gradient");
     let (vjp_value, v_b, v_x2, v_x0, v_x1) = p19_vjp(b, x[3], x[4], x[5], D_OUT).expect("finite gradient");
-    Run { plain: p19(b, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x2, g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_b[2], v_x2, v_x0, v_x1] }
+    let (jvp_value, jvp) = p19_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p19(b, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x2, g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_b[2], v_x2, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p19_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -648,7 +686,8 @@ pub fn p20_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p20_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p20_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p20_vjp(x[0], x[1], D_OUT);
-    Run { plain: p20(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p20_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p20(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p20_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -680,11 +719,13 @@ pub fn p21_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p21_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p21_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p21_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p21(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p21_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p21(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p21_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -710,9 +751,11 @@ pub fn p22_ref(x0: f64, x1: f64, x2: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p22_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[3], x[4]];
+    let b_dot: [f32; 2] = [tangent(3), tangent(4)];
     let (value, g_x0, g_x1, g_x2, g_b) = p22_grad(x[0], x[1], x[2], b);
     let (vjp_value, v_x0, v_x1, v_x2, v_b) = p22_vjp(x[0], x[1], x[2], b, D_OUT);
-    Run { plain: p22(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_x2, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p22_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
+    Run { plain: p22(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_x2, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p22_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -742,9 +785,11 @@ pub fn p23_ref(x1: f64, x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 
 pub fn p23_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
+    let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let (value, g_x1, g_x0, g_b) = p23_grad(x[0], x[1], b);
     let (vjp_value, v_x1, v_x0, v_b) = p23_vjp(x[0], x[1], b, D_OUT);
-    Run { plain: p23(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p23_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
+    Run { plain: p23(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p23_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -768,11 +813,13 @@ pub fn p24_ref(x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p24_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p24_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p24_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p24(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p24_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p24(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p24_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -798,9 +845,11 @@ pub fn p25_ref(x2: f64, x1: f64, x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p25_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[3], x[4]];
+    let b_dot: [f32; 2] = [tangent(3), tangent(4)];
     let (value, g_x2, g_x1, g_x0, g_b) = p25_grad(x[0], x[1], x[2], b);
     let (vjp_value, v_x2, v_x1, v_x0, v_b) = p25_vjp(x[0], x[1], x[2], b, D_OUT);
-    Run { plain: p25(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_b[0], g_b[1]], vjp: vec![v_x2, v_x1, v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p25_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
+    Run { plain: p25(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_b[0], g_b[1]], vjp: vec![v_x2, v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p25_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -826,11 +875,13 @@ pub fn p26_ref(x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p26_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p26_grad(x[0], x[1], &a);
     let (vjp_value, v_x0, v_x1) = p26_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p26(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p26_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p26(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p26_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -866,11 +917,13 @@ pub fn p27_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p27_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p27_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p27_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p27(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p27_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p27(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p27_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -895,7 +948,8 @@ pub fn p28_ref(x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p28_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p28_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p28_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p28(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1] }
+    let (jvp_value, jvp) = p28_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p28(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p28_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -919,11 +973,13 @@ pub fn p29_ref(a: &[f64; 4], x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 
 pub fn p29_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1, g_x2) = p29_grad(&a, &mut g_a, x[4], x[5], x[6]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_x2) = p29_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT).expect("finite gradient");
-    Run { plain: p29(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p29_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p29(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p29_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -950,7 +1006,8 @@ pub fn p30_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p30_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p30_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p30_vjp(x[0], x[1], D_OUT);
-    Run { plain: p30(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p30_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p30(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p30_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -987,7 +1044,8 @@ pub fn p31_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p31_run(x: &[f32]) -> Run {
     let (value, g_x0) = p31_grad(x[0]);
     let (vjp_value, v_x0) = p31_vjp(x[0], D_OUT);
-    Run { plain: p31(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p31_jvp(x[0], tangent(0));
+    Run { plain: p31(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p31_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1012,7 +1070,8 @@ pub fn p32_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p32_run(x: &[f32]) -> Run {
     let (value, g_x0) = p32_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p32_vjp(x[0], D_OUT).expect("finite gradient");
-    Run { plain: p32(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p32_jvp(x[0], tangent(0));
+    Run { plain: p32(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p32_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1035,7 +1094,8 @@ pub fn p33_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p33_run(x: &[f32]) -> Run {
     let (value, g_x0) = p33_grad(x[0]);
     let (vjp_value, v_x0) = p33_vjp(x[0], D_OUT);
-    Run { plain: p33(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p33_jvp(x[0], tangent(0));
+    Run { plain: p33(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p33_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1062,7 +1122,8 @@ pub fn p34_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p34_run(x: &[f32]) -> Run {
     let (value, g_x0) = p34_grad(x[0]);
     let (vjp_value, v_x0) = p34_vjp(x[0], D_OUT);
-    Run { plain: p34(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p34_jvp(x[0], tangent(0));
+    Run { plain: p34(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p34_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1086,11 +1147,13 @@ pub fn p35_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p35_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p35_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p35_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p35(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p35_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p35(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p35_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1125,7 +1188,8 @@ pub fn p36_ref(x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p36_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p36_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p36_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p36(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1] }
+    let (jvp_value, jvp) = p36_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p36(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p36_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1149,11 +1213,13 @@ pub fn p37_ref(x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p37_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p37_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p37_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p37(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p37_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p37(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p37_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1178,7 +1244,8 @@ pub fn p38_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p38_run(x: &[f32]) -> Run {
     let (value, g_x0) = p38_grad(x[0]);
     let (vjp_value, v_x0) = p38_vjp(x[0], D_OUT);
-    Run { plain: p38(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p38_jvp(x[0], tangent(0));
+    Run { plain: p38(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p38_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1204,11 +1271,13 @@ pub fn p39_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p39_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p39_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p39_vjp(&a, &mut v_a, x[4], D_OUT);
-    Run { plain: p39(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p39_jvp(&a, &a_dot, x[4], tangent(4));
+    Run { plain: p39(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p39_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1232,9 +1301,11 @@ pub fn p40_ref(x1: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p40_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let (value, g_x1, g_b, g_x0) = p40_grad(x[0], b, x[3]);
     let (vjp_value, v_x1, v_b, v_x0) = p40_vjp(x[0], b, x[3], D_OUT);
-    Run { plain: p40(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0] }
+    let (jvp_value, jvp) = p40_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
+    Run { plain: p40(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
 }
 
 pub fn p40_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1262,11 +1333,13 @@ pub fn p41_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p41_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p41_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p41_vjp(&a, &mut v_a, x[4], D_OUT);
-    Run { plain: p41(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p41_jvp(&a, &a_dot, x[4], tangent(4));
+    Run { plain: p41(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p41_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1290,11 +1363,13 @@ pub fn p42_ref(x0: f64, x1: f64, a: &[f64; 2], x2: f64, m: &mut f64) -> f64 {
 
 pub fn p42_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1, g_x2) = p42_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1, v_x2) = p42_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p42(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2] }
+    let (jvp_value, jvp) = p42_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p42(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp }
 }
 
 pub fn p42_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1316,11 +1391,13 @@ pub fn p43_ref(x0: f64, a: &[f64; 4], x2: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p43_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_x1) = p43_grad(x[0], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_x0, v_x2, v_x1) = p43_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
-    Run { plain: p43(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1] }
+    let (jvp_value, jvp) = p43_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p43(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p43_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1348,9 +1425,11 @@ pub fn p44_ref(x1: f64, x2: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p44_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
+    let b_dot: [f32; 2] = [tangent(2), tangent(3)];
     let (value, g_x1, g_x2, g_b, g_x0) = p44_grad(x[0], x[1], b, x[4]).expect("finite gradient");
     let (vjp_value, v_x1, v_x2, v_b, v_x0) = p44_vjp(x[0], x[1], b, x[4], D_OUT).expect("finite gradient");
-    Run { plain: p44(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_x2, v_b[0], v_b[1], v_x0] }
+    let (jvp_value, jvp) = p44_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
+    Run { plain: p44(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_x2, v_b[0], v_b[1], v_x0], jvp_value, jvp }
 }
 
 pub fn p44_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1383,7 +1462,8 @@ pub fn p45_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p45_run(x: &[f32]) -> Run {
     let (value, g_x0) = p45_grad(x[0]);
     let (vjp_value, v_x0) = p45_vjp(x[0], D_OUT);
-    Run { plain: p45(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p45_jvp(x[0], tangent(0));
+    Run { plain: p45(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p45_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1411,12 +1491,15 @@ pub fn p46_ref(b: [f64; 2], x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 
 
 pub fn p46_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
+    let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x0, g_x1) = p46_grad(b, x[2], x[3], &a, &mut g_a);
     let (vjp_value, v_b, v_x0, v_x1) = p46_vjp(b, x[2], x[3], &a, &mut v_a, D_OUT);
-    Run { plain: p46(b, x[2], x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p46_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), &a, &a_dot);
+    Run { plain: p46(b, x[2], x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p46_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1447,7 +1530,8 @@ pub fn p47_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p47_run(x: &[f32]) -> Run {
     let (value, g_x0) = p47_grad(x[0]);
     let (vjp_value, v_x0) = p47_vjp(x[0], D_OUT);
-    Run { plain: p47(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p47_jvp(x[0], tangent(0));
+    Run { plain: p47(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p47_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1471,12 +1555,15 @@ pub fn p48_ref(x0: f64, b: [f64; 3], a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p48_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
+    let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let a: [f32; 3] = [x[4], x[5], x[6]];
+    let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_b) = p48_grad(x[0], b, &a, &mut g_a);
     let (vjp_value, v_x0, v_b) = p48_vjp(x[0], b, &a, &mut v_a, D_OUT);
-    Run { plain: p48(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p48_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot);
+    Run { plain: p48(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p48_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1510,12 +1597,15 @@ pub fn p49_ref(x1: f64, a: &[f64; 3], b: [f64; 2], x0: f64, x2: f64, m: &mut f64
 
 pub fn p49_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[4], x[5]];
+    let b_dot: [f32; 2] = [tangent(4), tangent(5)];
     let (value, g_x1, g_b, g_x0, g_x2) = p49_grad(x[0], &a, &mut g_a, b, x[6], x[7]);
     let (vjp_value, v_x1, v_b, v_x0, v_x2) = p49_vjp(x[0], &a, &mut v_a, b, x[6], x[7], D_OUT);
-    Run { plain: p49(x[0], &a, b, x[6], x[7]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_x0, v_x2] }
+    let (jvp_value, jvp) = p49_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[6], tangent(6), x[7], tangent(7));
+    Run { plain: p49(x[0], &a, b, x[6], x[7]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p49_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1543,11 +1633,13 @@ pub fn p50_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p50_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p50_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p50_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p50(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p50_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p50(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p50_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1579,11 +1671,13 @@ pub fn p51_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p51_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p51_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p51_vjp(&a, &mut v_a, x[3], D_OUT);
-    Run { plain: p51(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p51_jvp(&a, &a_dot, x[3], tangent(3));
+    Run { plain: p51(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p51_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1605,12 +1699,15 @@ pub fn p52_ref(a: &[f64; 4], x0: f64, b: [f64; 2], x1: f64, m: &mut f64) -> f64 
 
 pub fn p52_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[5], x[6]];
+    let b_dot: [f32; 2] = [tangent(5), tangent(6)];
     let (value, g_x0, g_b, g_x1) = p52_grad(&a, &mut g_a, x[4], b, x[7]);
     let (vjp_value, v_x0, v_b, v_x1) = p52_vjp(&a, &mut v_a, x[4], b, x[7], D_OUT);
-    Run { plain: p52(&a, x[4], b, x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_x1] }
+    let (jvp_value, jvp) = p52_jvp(&a, &a_dot, x[4], tangent(4), b, b_dot, x[7], tangent(7));
+    Run { plain: p52(&a, x[4], b, x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp }
 }
 
 pub fn p52_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1634,11 +1731,13 @@ pub fn p53_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p53_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p53_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p53_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p53(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p53_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p53(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p53_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1668,9 +1767,11 @@ pub fn p54_ref(x0: f64, b: [f64; 2], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p54_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let (value, g_x0, g_b, g_x1) = p54_grad(x[0], b, x[3]);
     let (vjp_value, v_x0, v_b, v_x1) = p54_vjp(x[0], b, x[3], D_OUT);
-    Run { plain: p54(x[0], b, x[3]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_x1] }
+    let (jvp_value, jvp) = p54_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
+    Run { plain: p54(x[0], b, x[3]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp }
 }
 
 pub fn p54_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1700,12 +1801,15 @@ pub fn p55_ref(b: [f64; 2], a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 
 
 pub fn p55_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x1, g_x0) = p55_grad(b, &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_b, v_x1, v_x0) = p55_vjp(b, &a, &mut v_a, x[4], x[5], D_OUT);
-    Run { plain: p55(b, &a, x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p55_jvp(b, b_dot, &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p55(b, &a, x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p55_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1738,7 +1842,8 @@ pub fn p56_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p56_run(x: &[f32]) -> Run {
     let (value, g_x0) = p56_grad(x[0]);
     let (vjp_value, v_x0) = p56_vjp(x[0], D_OUT);
-    Run { plain: p56(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p56_jvp(x[0], tangent(0));
+    Run { plain: p56(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p56_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1763,7 +1868,8 @@ pub fn p57_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p57_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p57_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p57_vjp(x[0], x[1], D_OUT);
-    Run { plain: p57(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p57_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p57(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p57_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1798,7 +1904,8 @@ pub fn p58_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p58_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p58_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p58_vjp(x[0], x[1], D_OUT);
-    Run { plain: p58(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p58_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p58(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p58_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1820,11 +1927,13 @@ pub fn p59_ref(x1: f64, x2: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p59_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x2, g_x0) = p59_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x2, v_x0) = p59_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p59(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p59_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p59(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p59_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1849,7 +1958,8 @@ pub fn p60_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p60_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p60_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p60_vjp(x[0], x[1], D_OUT).expect("finite gradient");
-    Run { plain: p60(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p60_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p60(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p60_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1881,11 +1991,13 @@ pub fn p61_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p61_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p61_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p61_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p61(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p61_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p61(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p61_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1909,9 +2021,11 @@ pub fn p62_ref(x1: f64, x2: f64, x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 
 pub fn p62_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[3], x[4], x[5]];
+    let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
     let (value, g_x1, g_x2, g_x0, g_b) = p62_grad(x[0], x[1], x[2], b);
     let (vjp_value, v_x1, v_x2, v_x0, v_b) = p62_vjp(x[0], x[1], x[2], b, D_OUT);
-    Run { plain: p62(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p62_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
+    Run { plain: p62(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p62_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1940,7 +2054,8 @@ pub fn p63_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p63_run(x: &[f32]) -> Run {
     let (value, g_x0) = p63_grad(x[0]);
     let (vjp_value, v_x0) = p63_vjp(x[0], D_OUT);
-    Run { plain: p63(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p63_jvp(x[0], tangent(0));
+    Run { plain: p63(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p63_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1975,7 +2090,8 @@ pub fn p64_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p64_run(x: &[f32]) -> Run {
     let (value, g_x0) = p64_grad(x[0]);
     let (vjp_value, v_x0) = p64_vjp(x[0], D_OUT);
-    Run { plain: p64(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p64_jvp(x[0], tangent(0));
+    Run { plain: p64(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p64_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2004,7 +2120,8 @@ pub fn p65_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p65_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p65_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p65_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p65(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p65_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p65(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p65_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2037,7 +2154,8 @@ pub fn p66_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p66_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p66_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p66_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p66(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p66_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p66(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p66_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2072,7 +2190,8 @@ pub fn p67_ref(x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p67_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p67_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p67_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p67(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2] }
+    let (jvp_value, jvp) = p67_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p67(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p67_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2104,11 +2223,13 @@ pub fn p68_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p68_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p68_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p68_vjp(&a, &mut v_a, x[4], D_OUT);
-    Run { plain: p68(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p68_jvp(&a, &a_dot, x[4], tangent(4));
+    Run { plain: p68(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p68_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2140,11 +2261,13 @@ pub fn p69_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p69_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p69_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p69_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p69(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p69_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p69(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p69_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2179,7 +2302,8 @@ pub fn p70_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p70_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p70_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p70_vjp(x[0], x[1], D_OUT);
-    Run { plain: p70(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p70_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p70(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p70_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2213,9 +2337,11 @@ pub fn p71_ref(x1: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p71_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let (value, g_x1, g_b, g_x0) = p71_grad(x[0], b, x[3]);
     let (vjp_value, v_x1, v_b, v_x0) = p71_vjp(x[0], b, x[3], D_OUT);
-    Run { plain: p71(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0] }
+    let (jvp_value, jvp) = p71_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
+    Run { plain: p71(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
 }
 
 pub fn p71_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2252,7 +2378,8 @@ pub fn p72_ref(x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p72_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p72_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p72_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p72(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p72_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p72(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p72_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2276,12 +2403,15 @@ pub fn p73_ref(x0: f64, a: &[f64; 4], b: [f64; 3], m: &mut f64) -> f64 {
 
 pub fn p73_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[5], x[6], x[7]];
+    let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
     let (value, g_x0, g_b) = p73_grad(x[0], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_b) = p73_vjp(x[0], &a, &mut v_a, b, D_OUT);
-    Run { plain: p73(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p73_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot);
+    Run { plain: p73(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p73_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2311,9 +2441,11 @@ pub fn p74_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p74_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let (value, g_b, g_x0) = p74_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p74_vjp(b, x[3], D_OUT);
-    Run { plain: p74(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0] }
+    let (jvp_value, jvp) = p74_jvp(b, b_dot, x[3], tangent(3));
+    Run { plain: p74(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
 }
 
 pub fn p74_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2347,11 +2479,13 @@ pub fn p75_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p75_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p75_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p75_vjp(&a, &mut v_a, x[4], D_OUT);
-    Run { plain: p75(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p75_jvp(&a, &a_dot, x[4], tangent(4));
+    Run { plain: p75(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p75_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2378,7 +2512,8 @@ pub fn p76_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p76_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p76_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p76_vjp(x[0], x[1], D_OUT);
-    Run { plain: p76(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p76_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p76(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p76_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2414,11 +2549,13 @@ pub fn p77_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p77_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p77_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p77_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p77(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p77_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p77(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p77_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2446,9 +2583,11 @@ pub fn p78_ref(b: [f64; 3], x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p78_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let (value, g_b, g_x2, g_x1, g_x0) = p78_grad(b, x[3], x[4], x[5]);
     let (vjp_value, v_b, v_x2, v_x1, v_x0) = p78_vjp(b, x[3], x[4], x[5], D_OUT);
-    Run { plain: p78(b, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x2, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p78_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p78(b, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x2, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p78_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2483,7 +2622,8 @@ pub fn p79_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p79_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p79_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p79_vjp(x[0], x[1], D_OUT);
-    Run { plain: p79(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p79_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p79(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p79_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2511,9 +2651,11 @@ pub fn p80_ref(x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 
 pub fn p80_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
+    let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let (value, g_x0, g_b) = p80_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p80_vjp(x[0], b, D_OUT);
-    Run { plain: p80(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p80_jvp(x[0], tangent(0), b, b_dot);
+    Run { plain: p80(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p80_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2540,7 +2682,8 @@ pub fn p81_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p81_run(x: &[f32]) -> Run {
     let (value, g_x0) = p81_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p81_vjp(x[0], D_OUT).expect("finite gradient");
-    Run { plain: p81(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p81_jvp(x[0], tangent(0));
+    Run { plain: p81(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p81_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2572,11 +2715,13 @@ pub fn p82_ref(x2: f64, x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p82_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x0, g_x1) = p82_grad(x[0], x[1], &a, &mut g_a, x[4]).expect("finite gradient");
     let (vjp_value, v_x2, v_x0, v_x1) = p82_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT).expect("finite gradient");
-    Run { plain: p82(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p82_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p82(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p82_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2600,11 +2745,13 @@ pub fn p83_ref(x2: f64, a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p83_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x0, g_x1) = p83_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x2, v_x0, v_x1) = p83_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
-    Run { plain: p83(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1] }
+    let (jvp_value, jvp) = p83_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p83(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p83_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2634,12 +2781,15 @@ pub fn p84_ref(b: [f64; 3], a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p84_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
+    let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x0) = p84_grad(b, &a, &mut g_a, x[7]);
     let (vjp_value, v_b, v_x0) = p84_vjp(b, &a, &mut v_a, x[7], D_OUT);
-    Run { plain: p84(b, &a, x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p84_jvp(b, b_dot, &a, &a_dot, x[7], tangent(7));
+    Run { plain: p84(b, &a, x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p84_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2663,11 +2813,13 @@ pub fn p85_ref(a: &[f64; 4], x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p85_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x1, g_x0) = p85_grad(&a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_x2, v_x1, v_x0) = p85_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
-    Run { plain: p85(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p85_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p85(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p85_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2698,7 +2850,8 @@ pub fn p86_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p86_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p86_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p86_vjp(x[0], x[1], D_OUT);
-    Run { plain: p86(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p86_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p86(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p86_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2732,12 +2885,15 @@ pub fn p87_ref(a: &[f64; 2], x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p87_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[3], x[4]];
+    let b_dot: [f32; 2] = [tangent(3), tangent(4)];
     let (value, g_x0, g_b) = p87_grad(&a, &mut g_a, x[2], b);
     let (vjp_value, v_x0, v_b) = p87_vjp(&a, &mut v_a, x[2], b, D_OUT);
-    Run { plain: p87(&a, x[2], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p87_jvp(&a, &a_dot, x[2], tangent(2), b, b_dot);
+    Run { plain: p87(&a, x[2], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p87_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2760,7 +2916,8 @@ pub fn p88_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p88_run(x: &[f32]) -> Run {
     let (value, g_x0) = p88_grad(x[0]);
     let (vjp_value, v_x0) = p88_vjp(x[0], D_OUT);
-    Run { plain: p88(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p88_jvp(x[0], tangent(0));
+    Run { plain: p88(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p88_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2786,11 +2943,13 @@ pub fn p89_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p89_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p89_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p89_vjp(&a, &mut v_a, x[2], D_OUT);
-    Run { plain: p89(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p89_jvp(&a, &a_dot, x[2], tangent(2));
+    Run { plain: p89(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p89_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2823,7 +2982,8 @@ pub fn p90_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p90_run(x: &[f32]) -> Run {
     let (value, g_x0) = p90_grad(x[0]);
     let (vjp_value, v_x0) = p90_vjp(x[0], D_OUT);
-    Run { plain: p90(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p90_jvp(x[0], tangent(0));
+    Run { plain: p90(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p90_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2849,12 +3009,15 @@ pub fn p91_ref(b: [f64; 3], a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 
 
 pub fn p91_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x1, g_x0) = p91_grad(b, &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_b, v_x1, v_x0) = p91_vjp(b, &a, &mut v_a, x[5], x[6], D_OUT);
-    Run { plain: p91(b, &a, x[5], x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p91_jvp(b, b_dot, &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p91(b, &a, x[5], x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p91_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2884,11 +3047,13 @@ pub fn p92_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p92_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p92_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0) = p92_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p92(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p92_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p92(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p92_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2913,7 +3078,8 @@ pub fn p93_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p93_run(x: &[f32]) -> Run {
     let (value, g_x0) = p93_grad(x[0]);
     let (vjp_value, v_x0) = p93_vjp(x[0], D_OUT);
-    Run { plain: p93(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p93_jvp(x[0], tangent(0));
+    Run { plain: p93(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p93_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2939,12 +3105,15 @@ pub fn p94_ref(x0: f64, b: [f64; 3], a: &[f64; 2], x1: f64, m: &mut f64) -> f64 
 
 pub fn p94_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
+    let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let a: [f32; 2] = [x[4], x[5]];
+    let a_dot: [f32; 2] = [tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_b, g_x1) = p94_grad(x[0], b, &a, &mut g_a, x[6]);
     let (vjp_value, v_x0, v_b, v_x1) = p94_vjp(x[0], b, &a, &mut v_a, x[6], D_OUT);
-    Run { plain: p94(x[0], b, &a, x[6]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p94_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot, x[6], tangent(6));
+    Run { plain: p94(x[0], b, &a, x[6]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p94_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2972,11 +3141,13 @@ pub fn p95_ref(a: &[f64; 3], x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p95_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x2, g_x0) = p95_grad(&a, &mut g_a, x[3], x[4], x[5]);
     let (vjp_value, v_x1, v_x2, v_x0) = p95_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
-    Run { plain: p95(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x2, v_x0] }
+    let (jvp_value, jvp) = p95_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p95(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p95_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3000,11 +3171,13 @@ pub fn p96_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p96_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p96_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p96_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p96(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p96_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p96(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p96_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3037,7 +3210,8 @@ pub fn p97_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p97_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p97_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p97_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p97(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p97_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p97(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p97_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3068,7 +3242,8 @@ pub fn p98_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p98_run(x: &[f32]) -> Run {
     let (value, g_x0) = p98_grad(x[0]);
     let (vjp_value, v_x0) = p98_vjp(x[0], D_OUT);
-    Run { plain: p98(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p98_jvp(x[0], tangent(0));
+    Run { plain: p98(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p98_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3107,7 +3282,8 @@ pub fn p99_ref(x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p99_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p99_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p99_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p99(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p99_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p99(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p99_ref_flat(x: &[f64], m: &mut f64) -> f64 {

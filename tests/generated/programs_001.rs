@@ -21,11 +21,13 @@ pub fn p100_ref(a: &[f64; 3], x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p100_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2) = p100_grad(&a, x[3], x[4], x[5]);
     let (vjp_value, v_x2, v_x0, v_x1) = p100_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
-    Run { plain: p100(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x2, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x0, v_x1] }
+    let (jvp_value, jvp) = p100_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p100(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x2, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p100_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -53,11 +55,13 @@ pub fn p101_ref(a: &[f64; 3], x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p101_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x2, g_x1) = p101_grad(&a, &mut g_a, x[3], x[4], x[5]);
     let (vjp_value, v_x0, v_x2, v_x1) = p101_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
-    Run { plain: p101(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2, v_x1] }
+    let (jvp_value, jvp) = p101_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p101(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p101_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -83,11 +87,13 @@ pub fn p102_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p102_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p102_grad(x[0], &a);
     let (vjp_value, v_x0) = p102_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p102(x[0], &a), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p102_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p102(x[0], &a), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p102_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -113,11 +119,13 @@ pub fn p103_ref(x0: f64, x1: f64, a: &[f64; 4], x2: f64, m: &mut f64) -> f64 {
 
 pub fn p103_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1, g_x2) = p103_grad(x[0], x[1], &a, &mut g_a, x[6]);
     let (vjp_value, v_x0, v_x1, v_x2) = p103_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
-    Run { plain: p103(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2] }
+    let (jvp_value, jvp) = p103_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
+    Run { plain: p103(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2], jvp_value, jvp }
 }
 
 pub fn p103_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -145,11 +153,13 @@ pub fn p104_ref(x0: f64, x1: f64, a: &[f64; 2], x2: f64, m: &mut f64) -> f64 {
 
 pub fn p104_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1, g_x2) = p104_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1, v_x2) = p104_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p104(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2] }
+    let (jvp_value, jvp) = p104_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p104(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp }
 }
 
 pub fn p104_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -174,7 +184,8 @@ pub fn p105_ref(x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p105_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p105_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p105_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p105(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2] }
+    let (jvp_value, jvp) = p105_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p105(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p105_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -206,12 +217,15 @@ pub fn p106_ref(b: [f64; 2], x1: f64, x0: f64, a: &[f64; 3], m: &mut f64) -> f64
 
 pub fn p106_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 3] = [x[4], x[5], x[6]];
+    let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b, g_x1, g_x0) = p106_grad(b, x[2], x[3], &a, &mut g_a);
     let (vjp_value, v_b, v_x1, v_x0) = p106_vjp(b, x[2], x[3], &a, &mut v_a, D_OUT);
-    Run { plain: p106(b, x[2], x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p106_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), &a, &a_dot);
+    Run { plain: p106(b, x[2], x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p106_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -239,12 +253,15 @@ pub fn p107_ref(a: &[f64; 2], x1: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64
 
 pub fn p107_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[3], x[4]];
+    let b_dot: [f32; 2] = [tangent(3), tangent(4)];
     let (value, g_x1) = p107_grad(&a, &mut g_a, x[2], b, x[5]);
     let (vjp_value, v_x1, v_b, v_x0) = p107_vjp(&a, &mut v_a, x[2], b, x[5], D_OUT);
-    Run { plain: p107(&a, x[2], b, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_b[0], v_b[1], v_x0] }
+    let (jvp_value, jvp) = p107_jvp(&a, &a_dot, x[2], tangent(2), b, b_dot, x[5], tangent(5));
+    Run { plain: p107(&a, x[2], b, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
 }
 
 pub fn p107_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -266,9 +283,11 @@ pub fn p108_ref(x0: f64, b: [f64; 2], x1: f64, x2: f64, m: &mut f64) -> f64 {
 
 pub fn p108_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let (value, g_x0, g_x1, g_x2) = p108_grad(x[0], b, x[3], x[4]);
     let (vjp_value, v_x0, v_b, v_x1, v_x2) = p108_vjp(x[0], b, x[3], x[4], D_OUT);
-    Run { plain: p108(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, g_x1, g_x2], vjp: vec![v_x0, v_b[0], v_b[1], v_x1, v_x2] }
+    let (jvp_value, jvp) = p108_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p108(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, g_x1, g_x2], vjp: vec![v_x0, v_b[0], v_b[1], v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p108_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -293,7 +312,8 @@ pub fn p109_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p109_run(x: &[f32]) -> Run {
     let (value, g_x0) = p109_grad(x[0]);
     let (vjp_value, v_x0) = p109_vjp(x[0], D_OUT);
-    Run { plain: p109(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p109_jvp(x[0], tangent(0));
+    Run { plain: p109(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p109_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -325,11 +345,13 @@ pub fn p110_ref(x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p110_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p110_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p110_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p110(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p110_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p110(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p110_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -358,7 +380,8 @@ pub fn p111_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p111_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p111_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p111_vjp(x[0], x[1], D_OUT);
-    Run { plain: p111(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p111_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p111(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p111_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -386,11 +409,13 @@ pub fn p112_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p112_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p112_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p112_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p112(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p112_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p112(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p112_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -418,11 +443,13 @@ pub fn p113_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p113_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p113_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1) = p113_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p113(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p113_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p113(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p113_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -450,9 +477,11 @@ pub fn p114_ref(b: [f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p114_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let (value, g_b, g_x1, g_x0) = p114_grad(b, x[3], x[4]);
     let (vjp_value, v_b, v_x1, v_x0) = p114_vjp(b, x[3], x[4], D_OUT);
-    Run { plain: p114(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0] }
+    let (jvp_value, jvp) = p114_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p114(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p114_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -483,7 +512,8 @@ pub fn p115_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p115_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p115_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p115_vjp(x[0], x[1], D_OUT);
-    Run { plain: p115(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p115_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p115(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p115_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -517,11 +547,13 @@ pub fn p116_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p116_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p116_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1) = p116_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p116(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p116_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p116(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p116_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -553,11 +585,13 @@ pub fn p117_ref(a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p117_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p117_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x1, v_x0) = p117_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
-    Run { plain: p117(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p117_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
+    Run { plain: p117(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p117_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -590,7 +624,8 @@ pub fn p118_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p118_run(x: &[f32]) -> Run {
     let (value, g_x0) = p118_grad(x[0]);
     let (vjp_value, v_x0) = p118_vjp(x[0], D_OUT);
-    Run { plain: p118(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p118_jvp(x[0], tangent(0));
+    Run { plain: p118(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p118_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -624,12 +659,15 @@ pub fn p119_ref(x0: f64, x1: f64, x2: f64, b: [f64; 3], a: &[f64; 3], m: &mut f6
 
 pub fn p119_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[3], x[4], x[5]];
+    let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
     let a: [f32; 3] = [x[6], x[7], x[8]];
+    let a_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1, g_x2, g_b) = p119_grad(x[0], x[1], x[2], b, &a, &mut g_a);
     let (vjp_value, v_x0, v_x1, v_x2, v_b) = p119_vjp(x[0], x[1], x[2], b, &a, &mut v_a, D_OUT);
-    Run { plain: p119(x[0], x[1], x[2], b, &a), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_x2, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p119_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot, &a, &a_dot);
+    Run { plain: p119(x[0], x[1], x[2], b, &a), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_x2, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p119_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -656,7 +694,8 @@ pub fn p120_ref(x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p120_run(x: &[f32]) -> Run {
     let (value, g_x1) = p120_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p120_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p120(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, g_x1, f32::NAN], vjp: vec![v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p120_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p120(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, g_x1, f32::NAN], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p120_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -678,9 +717,11 @@ pub fn p121_ref(x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p121_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let (value, g_x0, g_b) = p121_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p121_vjp(x[0], b, D_OUT);
-    Run { plain: p121(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p121_jvp(x[0], tangent(0), b, b_dot);
+    Run { plain: p121(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p121_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -711,7 +752,8 @@ pub fn p122_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p122_run(x: &[f32]) -> Run {
     let (value, g_x0) = p122_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_x2) = p122_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
-    Run { plain: p122(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p122_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p122(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p122_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -736,7 +778,8 @@ pub fn p123_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p123_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p123_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p123_vjp(x[0], x[1], D_OUT);
-    Run { plain: p123(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p123_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p123(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p123_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -760,12 +803,15 @@ pub fn p124_ref(b: [f64; 3], x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64
 
 pub fn p124_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let a: [f32; 4] = [x[5], x[6], x[7], x[8]];
+    let a_dot: [f32; 4] = [tangent(5), tangent(6), tangent(7), tangent(8)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x1, g_x0) = p124_grad(b, x[3], x[4], &a, &mut g_a);
     let (vjp_value, v_b, v_x1, v_x0) = p124_vjp(b, x[3], x[4], &a, &mut v_a, D_OUT);
-    Run { plain: p124(b, x[3], x[4], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p124_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4), &a, &a_dot);
+    Run { plain: p124(b, x[3], x[4], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p124_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -793,12 +839,15 @@ pub fn p125_ref(a: &[f64; 3], x0: f64, x2: f64, b: [f64; 3], x1: f64, m: &mut f6
 
 pub fn p125_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[5], x[6], x[7]];
+    let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
     let (value, g_x0, g_x2, g_b, g_x1) = p125_grad(&a, &mut g_a, x[3], x[4], b, x[8]);
     let (vjp_value, v_x0, v_x2, v_b, v_x1) = p125_vjp(&a, &mut v_a, x[3], x[4], b, x[8], D_OUT);
-    Run { plain: p125(&a, x[3], x[4], b, x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2, v_b[0], v_b[1], v_b[2], v_x1] }
+    let (jvp_value, jvp) = p125_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), b, b_dot, x[8], tangent(8));
+    Run { plain: p125(&a, x[3], x[4], b, x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp }
 }
 
 pub fn p125_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -836,11 +885,13 @@ pub fn p126_ref(x2: f64, x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p126_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[3], x[4], x[5]];
+    let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2, g_x0, g_x1) = p126_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x0, v_x1) = p126_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p126(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x2, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p126_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p126(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x2, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p126_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -872,11 +923,13 @@ pub fn p127_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p127_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let value = p127_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p127_vjp(&a, &mut v_a, x[4], D_OUT);
-    Run { plain: p127(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p127_jvp(&a, &a_dot, x[4], tangent(4));
+    Run { plain: p127(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p127_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -908,12 +961,15 @@ pub fn p128_ref(a: &[f64; 3], b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p128_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[3], x[4]];
+    let b_dot: [f32; 2] = [tangent(3), tangent(4)];
     let (value, g_b, g_x0) = p128_grad(&a, &mut g_a, b, x[5]);
     let (vjp_value, v_b, v_x0) = p128_vjp(&a, &mut v_a, b, x[5], D_OUT);
-    Run { plain: p128(&a, b, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_x0] }
+    let (jvp_value, jvp) = p128_jvp(&a, &a_dot, b, b_dot, x[5], tangent(5));
+    Run { plain: p128(&a, b, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp }
 }
 
 pub fn p128_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -945,11 +1001,13 @@ pub fn p129_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p129_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p129_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0) = p129_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p129(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p129_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p129(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p129_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -979,9 +1037,11 @@ pub fn p130_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p130_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let (value, g_b, g_x0) = p130_grad(b, x[2]);
     let (vjp_value, v_b, v_x0) = p130_vjp(b, x[2], D_OUT);
-    Run { plain: p130(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0] }
+    let (jvp_value, jvp) = p130_jvp(b, b_dot, x[2], tangent(2));
+    Run { plain: p130(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
 }
 
 pub fn p130_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1007,11 +1067,13 @@ pub fn p131_ref(x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p131_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p131_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x1, v_x0) = p131_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
-    Run { plain: p131(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p131_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
+    Run { plain: p131(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p131_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1037,9 +1099,11 @@ pub fn p132_ref(b: [f64; 3], x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p132_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let (value, g_b, g_x2, g_x1, g_x0) = p132_grad(b, x[3], x[4], x[5]);
     let (vjp_value, v_b, v_x2, v_x1, v_x0) = p132_vjp(b, x[3], x[4], x[5], D_OUT);
-    Run { plain: p132(b, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x2, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p132_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p132(b, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x2, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p132_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1071,12 +1135,15 @@ pub fn p133_ref(x1: f64, a: &[f64; 4], b: [f64; 2], x0: f64, m: &mut f64) -> f64
 
 pub fn p133_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[5], x[6]];
+    let b_dot: [f32; 2] = [tangent(5), tangent(6)];
     let (value, g_x1, g_b, g_x0) = p133_grad(x[0], &a, &mut g_a, b, x[7]);
     let (vjp_value, v_x1, v_b, v_x0) = p133_vjp(x[0], &a, &mut v_a, b, x[7], D_OUT);
-    Run { plain: p133(x[0], &a, b, x[7]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_x0] }
+    let (jvp_value, jvp) = p133_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[7], tangent(7));
+    Run { plain: p133(x[0], &a, b, x[7]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp }
 }
 
 pub fn p133_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1106,11 +1173,13 @@ pub fn p134_ref(x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p134_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p134_grad(x[0], &a, &mut g_a, x[3]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p134_vjp(x[0], &a, &mut v_a, x[3], D_OUT).expect("finite gradient");
-    Run { plain: p134(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p134_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
+    Run { plain: p134(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p134_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1143,7 +1212,8 @@ pub fn p135_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p135_run(x: &[f32]) -> Run {
     let (value, g_x0) = p135_grad(x[0]);
     let (vjp_value, v_x0) = p135_vjp(x[0], D_OUT);
-    Run { plain: p135(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p135_jvp(x[0], tangent(0));
+    Run { plain: p135(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p135_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1169,11 +1239,13 @@ pub fn p136_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p136_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p136_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p136_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p136(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p136_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p136(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p136_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1196,7 +1268,8 @@ pub fn p137_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p137_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p137_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p137_vjp(x[0], x[1], D_OUT);
-    Run { plain: p137(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p137_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p137(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p137_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1228,11 +1301,13 @@ pub fn p138_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p138_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p138_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x0) = p138_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
-    Run { plain: p138(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p138_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p138(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p138_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1262,11 +1337,13 @@ pub fn p139_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p139_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p139_grad(&a, &mut g_a, x[3], x[4]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p139_vjp(&a, &mut v_a, x[3], x[4], D_OUT).expect("finite gradient");
-    Run { plain: p139(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p139_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p139(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p139_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1288,11 +1365,13 @@ pub fn p140_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p140_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p140_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p140_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p140(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p140_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p140(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p140_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1328,11 +1407,13 @@ pub fn p141_ref(x1: f64, x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p141_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p141_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p141_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p141(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p141_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p141(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p141_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1364,9 +1445,11 @@ pub fn p142_ref(x1: f64, x2: f64, b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p142_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
+    let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let (value, g_x1, g_x2, g_b, g_x0) = p142_grad(x[0], x[1], b, x[5]);
     let (vjp_value, v_x1, v_x2, v_b, v_x0) = p142_vjp(x[0], x[1], b, x[5], D_OUT);
-    Run { plain: p142(x[0], x[1], b, x[5]), value, vjp_value, grad: vec![g_x1, g_x2, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x1, v_x2, v_b[0], v_b[1], v_b[2], v_x0] }
+    let (jvp_value, jvp) = p142_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[5], tangent(5));
+    Run { plain: p142(x[0], x[1], b, x[5]), value, vjp_value, grad: vec![g_x1, g_x2, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x1, v_x2, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
 }
 
 pub fn p142_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1394,11 +1477,13 @@ pub fn p143_ref(a: &[f64; 4], x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p143_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x0, g_x1) = p143_grad(&a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_x2, v_x0, v_x1) = p143_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
-    Run { plain: p143(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x0, v_x1] }
+    let (jvp_value, jvp) = p143_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p143(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p143_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1426,11 +1511,13 @@ pub fn p144_ref(x2: f64, x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p144_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x0, g_x1) = p144_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x0, v_x1) = p144_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p144(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x2, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p144_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p144(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x2, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p144_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1464,11 +1551,13 @@ pub fn p145_ref(x2: f64, x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p145_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x1) = p145_grad(x[0], x[1], x[2], &a);
     let (vjp_value, v_x2, v_x1, v_x0) = p145_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p145(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p145_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p145(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p145_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1500,11 +1589,13 @@ pub fn p146_ref(a: &[f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p146_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p146_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x0, v_x1) = p146_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
-    Run { plain: p146(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1] }
+    let (jvp_value, jvp) = p146_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p146(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p146_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1531,7 +1622,8 @@ pub fn p147_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p147_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p147_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p147_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p147(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p147_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p147(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p147_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1565,12 +1657,15 @@ pub fn p148_ref(x0: f64, b: [f64; 3], a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p148_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
+    let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
+    let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_b) = p148_grad(x[0], b, &a, &mut g_a);
     let (vjp_value, v_x0, v_b) = p148_vjp(x[0], b, &a, &mut v_a, D_OUT);
-    Run { plain: p148(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p148_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot);
+    Run { plain: p148(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p148_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1605,7 +1700,8 @@ pub fn p149_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p149_run(x: &[f32]) -> Run {
     let (value, g_x0) = p149_grad(x[0]);
     let (vjp_value, v_x0) = p149_vjp(x[0], D_OUT);
-    Run { plain: p149(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p149_jvp(x[0], tangent(0));
+    Run { plain: p149(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p149_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1637,12 +1733,15 @@ pub fn p150_ref(b: [f64; 3], a: &[f64; 2], x1: f64, x2: f64, x0: f64, m: &mut f6
 
 pub fn p150_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x1, g_x2, g_x0) = p150_grad(b, &a, &mut g_a, x[5], x[6], x[7]);
     let (vjp_value, v_b, v_x1, v_x2, v_x0) = p150_vjp(b, &a, &mut v_a, x[5], x[6], x[7], D_OUT);
-    Run { plain: p150(b, &a, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x2, v_x0] }
+    let (jvp_value, jvp) = p150_jvp(b, b_dot, &a, &a_dot, x[5], tangent(5), x[6], tangent(6), x[7], tangent(7));
+    Run { plain: p150(b, &a, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p150_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1674,9 +1773,11 @@ pub fn p151_ref(x0: f64, b: [f64; 3], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p151_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
+    let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let (value, g_x0, g_b, g_x1) = p151_grad(x[0], b, x[4]);
     let (vjp_value, v_x0, v_b, v_x1) = p151_vjp(x[0], b, x[4], D_OUT);
-    Run { plain: p151(x[0], b, x[4]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x1] }
+    let (jvp_value, jvp) = p151_jvp(x[0], tangent(0), b, b_dot, x[4], tangent(4));
+    Run { plain: p151(x[0], b, x[4]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp }
 }
 
 pub fn p151_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1708,11 +1809,13 @@ pub fn p152_ref(a: &[f64; 3], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 
 pub fn p152_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x2) = p152_grad(&a, &mut g_a, x[3], x[4], x[5]);
     let (vjp_value, v_x1, v_x0, v_x2) = p152_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
-    Run { plain: p152(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_x2] }
+    let (jvp_value, jvp) = p152_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p152(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p152_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1740,12 +1843,15 @@ pub fn p153_ref(b: [f64; 3], x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64
 
 pub fn p153_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let a: [f32; 4] = [x[5], x[6], x[7], x[8]];
+    let a_dot: [f32; 4] = [tangent(5), tangent(6), tangent(7), tangent(8)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x0, g_x1) = p153_grad(b, x[3], x[4], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_b, v_x0, v_x1) = p153_vjp(b, x[3], x[4], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p153(b, x[3], x[4], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p153_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4), &a, &a_dot);
+    Run { plain: p153(b, x[3], x[4], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p153_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1768,7 +1874,8 @@ pub fn p154_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p154_run(x: &[f32]) -> Run {
     let (value, g_x0) = p154_grad(x[0]);
     let (vjp_value, v_x0) = p154_vjp(x[0], D_OUT);
-    Run { plain: p154(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p154_jvp(x[0], tangent(0));
+    Run { plain: p154(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p154_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1796,9 +1903,11 @@ pub fn p155_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p155_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let (value, g_b, g_x0) = p155_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p155_vjp(b, x[3], D_OUT);
-    Run { plain: p155(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0] }
+    let (jvp_value, jvp) = p155_jvp(b, b_dot, x[3], tangent(3));
+    Run { plain: p155(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
 }
 
 pub fn p155_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1829,7 +1938,8 @@ pub fn p156_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p156_run(x: &[f32]) -> Run {
     let (value, g_x0) = p156_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p156_vjp(x[0], D_OUT).expect("finite gradient");
-    Run { plain: p156(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p156_jvp(x[0], tangent(0));
+    Run { plain: p156(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p156_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1856,7 +1966,8 @@ pub fn p157_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p157_run(x: &[f32]) -> Run {
     let (value, g_x0) = p157_grad(x[0]);
     let (vjp_value, v_x0) = p157_vjp(x[0], D_OUT);
-    Run { plain: p157(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p157_jvp(x[0], tangent(0));
+    Run { plain: p157(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p157_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1892,12 +2003,15 @@ pub fn p158_ref(b: [f64; 3], x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p158_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let a: [f32; 2] = [x[4], x[5]];
+    let a_dot: [f32; 2] = [tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0) = p158_grad(b, x[3], &a, &mut g_a);
     let (vjp_value, v_b, v_x0) = p158_vjp(b, x[3], &a, &mut v_a, D_OUT);
-    Run { plain: p158(b, x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p158_jvp(b, b_dot, x[3], tangent(3), &a, &a_dot);
+    Run { plain: p158(b, x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p158_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1929,11 +2043,13 @@ pub fn p159_ref(x1: f64, a: &[f64; 3], x0: f64, x2: f64, m: &mut f64) -> f64 {
 
 pub fn p159_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0, g_x2) = p159_grad(x[0], &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x1, v_x0, v_x2) = p159_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT);
-    Run { plain: p159(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2] }
+    let (jvp_value, jvp) = p159_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p159(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p159_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1963,9 +2079,11 @@ pub fn p160_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p160_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let (value, g_b, g_x0) = p160_grad(b, x[2]);
     let (vjp_value, v_b, v_x0) = p160_vjp(b, x[2], D_OUT);
-    Run { plain: p160(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0] }
+    let (jvp_value, jvp) = p160_jvp(b, b_dot, x[2], tangent(2));
+    Run { plain: p160(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
 }
 
 pub fn p160_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1989,9 +2107,11 @@ pub fn p161_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p161_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let (value, g_b, g_x0) = p161_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p161_vjp(b, x[3], D_OUT);
-    Run { plain: p161(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0] }
+    let (jvp_value, jvp) = p161_jvp(b, b_dot, x[3], tangent(3));
+    Run { plain: p161(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
 }
 
 pub fn p161_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2028,7 +2148,8 @@ pub fn p162_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p162_run(x: &[f32]) -> Run {
     let (value, g_x0) = p162_grad(x[0]);
     let (vjp_value, v_x0) = p162_vjp(x[0], D_OUT);
-    Run { plain: p162(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p162_jvp(x[0], tangent(0));
+    Run { plain: p162(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p162_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2052,11 +2173,13 @@ pub fn p163_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p163_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p163_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p163_vjp(&a, &mut v_a, x[3], D_OUT);
-    Run { plain: p163(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p163_jvp(&a, &a_dot, x[3], tangent(3));
+    Run { plain: p163(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p163_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2082,11 +2205,13 @@ pub fn p164_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p164_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p164_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p164_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p164(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p164_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p164(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p164_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2116,12 +2241,15 @@ pub fn p165_ref(b: [f64; 2], x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64
 
 pub fn p165_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x1, g_x0) = p165_grad(b, x[2], &a, &mut g_a, x[5]);
     let (vjp_value, v_b, v_x1, v_x0) = p165_vjp(b, x[2], &a, &mut v_a, x[5], D_OUT);
-    Run { plain: p165(b, x[2], &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p165_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p165(b, x[2], &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p165_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2147,11 +2275,13 @@ pub fn p166_ref(a: &[f64; 3], x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 
 pub fn p166_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1, g_x2) = p166_grad(&a, &mut g_a, x[3], x[4], x[5]);
     let (vjp_value, v_x0, v_x1, v_x2) = p166_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
-    Run { plain: p166(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p166_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p166(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p166_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2173,11 +2303,13 @@ pub fn p167_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p167_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p167_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p167_vjp(&a, &mut v_a, x[2], D_OUT);
-    Run { plain: p167(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p167_jvp(&a, &a_dot, x[2], tangent(2));
+    Run { plain: p167(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p167_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2205,11 +2337,13 @@ pub fn p168_ref(x0: f64, x2: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p168_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x2, g_x1) = p168_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x0, v_x2, v_x1) = p168_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p168(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p168_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p168(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p168_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2233,11 +2367,13 @@ pub fn p169_ref(a: &[f64; 2], x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p169_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x0, g_x1) = p169_grad(&a, &mut g_a, x[2], x[3], x[4]);
     let (vjp_value, v_x2, v_x0, v_x1) = p169_vjp(&a, &mut v_a, x[2], x[3], x[4], D_OUT);
-    Run { plain: p169(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0, v_x1] }
+    let (jvp_value, jvp) = p169_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p169(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p169_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2264,7 +2400,8 @@ pub fn p170_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p170_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p170_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p170_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p170(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p170_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p170(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p170_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2289,7 +2426,8 @@ pub fn p171_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p171_run(x: &[f32]) -> Run {
     let (value, g_x0) = p171_grad(x[0]);
     let (vjp_value, v_x0) = p171_vjp(x[0], D_OUT);
-    Run { plain: p171(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p171_jvp(x[0], tangent(0));
+    Run { plain: p171(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p171_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2323,12 +2461,15 @@ pub fn p172_ref(x0: f64, x1: f64, a: &[f64; 3], b: [f64; 2], m: &mut f64) -> f64
 
 pub fn p172_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[5], x[6]];
+    let b_dot: [f32; 2] = [tangent(5), tangent(6)];
     let (value, g_x0, g_x1, g_b) = p172_grad(x[0], x[1], &a, &mut g_a, b).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_b) = p172_vjp(x[0], x[1], &a, &mut v_a, b, D_OUT).expect("finite gradient");
-    Run { plain: p172(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p172_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot);
+    Run { plain: p172(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p172_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2356,12 +2497,15 @@ pub fn p173_ref(b: [f64; 2], x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p173_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0) = p173_grad(b, x[2], &a, &mut g_a);
     let (vjp_value, v_b, v_x0) = p173_vjp(b, x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p173(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p173_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot);
+    Run { plain: p173(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p173_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2396,7 +2540,8 @@ pub fn p174_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p174_run(x: &[f32]) -> Run {
     let (value, g_x1) = p174_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p174_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p174(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, g_x1, f32::NAN], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p174_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p174(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, g_x1, f32::NAN], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p174_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2421,7 +2566,8 @@ pub fn p175_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p175_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p175_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p175_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p175(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1] }
+    let (jvp_value, jvp) = p175_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p175(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p175_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2448,7 +2594,8 @@ pub fn p176_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p176_run(x: &[f32]) -> Run {
     let (value, g_x0) = p176_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p176_vjp(x[0], D_OUT).expect("finite gradient");
-    Run { plain: p176(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p176_jvp(x[0], tangent(0));
+    Run { plain: p176(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p176_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2474,9 +2621,11 @@ pub fn p177_ref(x2: f64, x1: f64, b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p177_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
+    let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let (value, g_x2, g_x0) = p177_grad(x[0], x[1], b, x[5]);
     let (vjp_value, v_x2, v_x1, v_b, v_x0) = p177_vjp(x[0], x[1], b, x[5], D_OUT);
-    Run { plain: p177(x[0], x[1], b, x[5]), value, vjp_value, grad: vec![g_x2, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_x2, v_x1, v_b[0], v_b[1], v_b[2], v_x0] }
+    let (jvp_value, jvp) = p177_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[5], tangent(5));
+    Run { plain: p177(x[0], x[1], b, x[5]), value, vjp_value, grad: vec![g_x2, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_x2, v_x1, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
 }
 
 pub fn p177_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2502,9 +2651,11 @@ pub fn p178_ref(x0: f64, b: [f64; 3], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p178_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
+    let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let (value, g_x0, g_b, g_x1) = p178_grad(x[0], b, x[4]);
     let (vjp_value, v_x0, v_b, v_x1) = p178_vjp(x[0], b, x[4], D_OUT);
-    Run { plain: p178(x[0], b, x[4]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x1] }
+    let (jvp_value, jvp) = p178_jvp(x[0], tangent(0), b, b_dot, x[4], tangent(4));
+    Run { plain: p178(x[0], b, x[4]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp }
 }
 
 pub fn p178_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2537,7 +2688,8 @@ pub fn p179_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p179_run(x: &[f32]) -> Run {
     let (value, g_x0) = p179_grad(x[0]);
     let (vjp_value, v_x0) = p179_vjp(x[0], D_OUT);
-    Run { plain: p179(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p179_jvp(x[0], tangent(0));
+    Run { plain: p179(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p179_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2569,9 +2721,11 @@ pub fn p180_ref(x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p180_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let (value, g_x0, g_b) = p180_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p180_vjp(x[0], b, D_OUT);
-    Run { plain: p180(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p180_jvp(x[0], tangent(0), b, b_dot);
+    Run { plain: p180(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p180_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2593,11 +2747,13 @@ pub fn p181_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p181_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p181_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x0) = p181_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
-    Run { plain: p181(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p181_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p181(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p181_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2630,7 +2786,8 @@ pub fn p182_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p182_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p182_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p182_vjp(x[0], x[1], D_OUT).expect("finite gradient");
-    Run { plain: p182(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p182_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p182(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p182_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2656,9 +2813,11 @@ pub fn p183_ref(x2: f64, b: [f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p183_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
+    let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let (value, g_x2, g_b, g_x0, g_x1) = p183_grad(x[0], b, x[4], x[5]);
     let (vjp_value, v_x2, v_b, v_x0, v_x1) = p183_vjp(x[0], b, x[4], x[5], D_OUT);
-    Run { plain: p183(x[0], b, x[4], x[5]), value, vjp_value, grad: vec![g_x2, g_b[0], g_b[1], g_b[2], g_x0, g_x1], vjp: vec![v_x2, v_b[0], v_b[1], v_b[2], v_x0, v_x1] }
+    let (jvp_value, jvp) = p183_jvp(x[0], tangent(0), b, b_dot, x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p183(x[0], b, x[4], x[5]), value, vjp_value, grad: vec![g_x2, g_b[0], g_b[1], g_b[2], g_x0, g_x1], vjp: vec![v_x2, v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p183_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2680,11 +2839,13 @@ pub fn p184_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p184_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p184_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0) = p184_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p184(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p184_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p184(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p184_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2708,12 +2869,15 @@ pub fn p185_ref(x0: f64, a: &[f64; 2], b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p185_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[3], x[4]];
+    let b_dot: [f32; 2] = [tangent(3), tangent(4)];
     let (value, g_x0, g_b) = p185_grad(x[0], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_b) = p185_vjp(x[0], &a, &mut v_a, b, D_OUT);
-    Run { plain: p185(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p185_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot);
+    Run { plain: p185(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p185_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2741,12 +2905,15 @@ pub fn p186_ref(x0: f64, a: &[f64; 3], b: [f64; 3], m: &mut f64) -> f64 {
 
 pub fn p186_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[4], x[5], x[6]];
+    let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
     let (value, g_x0, g_b) = p186_grad(x[0], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_b) = p186_vjp(x[0], &a, &mut v_a, b, D_OUT);
-    Run { plain: p186(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p186_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot);
+    Run { plain: p186(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p186_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2772,11 +2939,13 @@ pub fn p187_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p187_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p187_grad(&a, &mut g_a, x[3]).expect("finite gradient");
     let (vjp_value, v_x0) = p187_vjp(&a, &mut v_a, x[3], D_OUT).expect("finite gradient");
-    Run { plain: p187(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p187_jvp(&a, &a_dot, x[3], tangent(3));
+    Run { plain: p187(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p187_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2806,11 +2975,13 @@ pub fn p188_ref(x1: f64, x2: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p188_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x2, g_x0) = p188_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x2, v_x0) = p188_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p188(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p188_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p188(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p188_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2840,12 +3011,15 @@ pub fn p189_ref(a: &[f64; 2], x0: f64, x1: f64, b: [f64; 2], m: &mut f64) -> f64
 
 pub fn p189_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[4], x[5]];
+    let b_dot: [f32; 2] = [tangent(4), tangent(5)];
     let (value, g_x0, g_x1, g_b) = p189_grad(&a, &mut g_a, x[2], x[3], b);
     let (vjp_value, v_x0, v_x1, v_b) = p189_vjp(&a, &mut v_a, x[2], x[3], b, D_OUT);
-    Run { plain: p189(&a, x[2], x[3], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p189_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), b, b_dot);
+    Run { plain: p189(&a, x[2], x[3], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p189_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2872,7 +3046,8 @@ pub fn p190_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p190_run(x: &[f32]) -> Run {
     let (value, g_x0) = p190_grad(x[0]);
     let (vjp_value, v_x0) = p190_vjp(x[0], D_OUT);
-    Run { plain: p190(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p190_jvp(x[0], tangent(0));
+    Run { plain: p190(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p190_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2898,11 +3073,13 @@ pub fn p191_ref(a: &[f64; 4], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 
 pub fn p191_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0, g_x2) = p191_grad(&a, &mut g_a, x[4], x[5], x[6]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0, v_x2) = p191_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT).expect("finite gradient");
-    Run { plain: p191(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2] }
+    let (jvp_value, jvp) = p191_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p191(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p191_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2927,7 +3104,8 @@ pub fn p192_ref(x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p192_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p192_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p192_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p192(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p192_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p192(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p192_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2954,7 +3132,8 @@ pub fn p193_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p193_run(x: &[f32]) -> Run {
     let (value, g_x0) = p193_grad(x[0]);
     let (vjp_value, v_x0) = p193_vjp(x[0], D_OUT);
-    Run { plain: p193(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p193_jvp(x[0], tangent(0));
+    Run { plain: p193(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p193_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2982,11 +3161,13 @@ pub fn p194_ref(a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p194_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p194_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x0, v_x1) = p194_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
-    Run { plain: p194(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1] }
+    let (jvp_value, jvp) = p194_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
+    Run { plain: p194(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p194_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3018,11 +3199,13 @@ pub fn p195_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p195_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p195_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p195_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p195(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p195_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p195(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p195_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3055,7 +3238,8 @@ pub fn p196_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p196_run(x: &[f32]) -> Run {
     let (value, g_x0) = p196_grad(x[0]);
     let (vjp_value, v_x0) = p196_vjp(x[0], D_OUT);
-    Run { plain: p196(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p196_jvp(x[0], tangent(0));
+    Run { plain: p196(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p196_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3080,7 +3264,8 @@ pub fn p197_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p197_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p197_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p197_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p197(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1] }
+    let (jvp_value, jvp) = p197_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p197(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p197_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3114,11 +3299,13 @@ pub fn p198_ref(x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p198_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p198_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x0, v_x1) = p198_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
-    Run { plain: p198(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p198_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
+    Run { plain: p198(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p198_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3144,12 +3331,15 @@ pub fn p199_ref(b: [f64; 2], x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64
 
 pub fn p199_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
+    let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x1, g_x0) = p199_grad(b, x[2], &a, &mut g_a, x[7]);
     let (vjp_value, v_b, v_x1, v_x0) = p199_vjp(b, x[2], &a, &mut v_a, x[7], D_OUT);
-    Run { plain: p199(b, x[2], &a, x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p199_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot, x[7], tangent(7));
+    Run { plain: p199(b, x[2], &a, x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p199_ref_flat(x: &[f64], m: &mut f64) -> f64 {

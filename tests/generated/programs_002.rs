@@ -27,11 +27,13 @@ pub fn p200_ref(x1: f64, a: &[f64; 2], x2: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p200_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2) = p200_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x2, v_x0) = p200_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
-    Run { plain: p200(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, f32::NAN], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0] }
+    let (jvp_value, jvp) = p200_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p200(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, f32::NAN], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p200_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -63,11 +65,13 @@ pub fn p201_ref(x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p201_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p201_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x0, v_x1) = p201_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
-    Run { plain: p201(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p201_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
+    Run { plain: p201(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p201_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -93,11 +97,13 @@ pub fn p202_ref(x1: f64, a: &[f64; 4], x0: f64, x2: f64, m: &mut f64) -> f64 {
 
 pub fn p202_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0, g_x2) = p202_grad(x[0], &a, x[5], x[6]);
     let (vjp_value, v_x1, v_x0, v_x2) = p202_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
-    Run { plain: p202(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x1, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x2] }
+    let (jvp_value, jvp) = p202_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p202(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x1, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p202_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -121,11 +127,13 @@ pub fn p203_ref(x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p203_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p203_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p203_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p203(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p203_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p203(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p203_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -147,11 +155,13 @@ pub fn p204_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p204_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p204_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p204_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p204(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p204_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p204(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p204_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -181,12 +191,15 @@ pub fn p205_ref(x2: f64, a: &[f64; 2], x1: f64, b: [f64; 2], x0: f64, m: &mut f6
 
 pub fn p205_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[4], x[5]];
+    let b_dot: [f32; 2] = [tangent(4), tangent(5)];
     let (value, g_x2, g_x1, g_b, g_x0) = p205_grad(x[0], &a, &mut g_a, x[3], b, x[6]);
     let (vjp_value, v_x2, v_x1, v_b, v_x0) = p205_vjp(x[0], &a, &mut v_a, x[3], b, x[6], D_OUT);
-    Run { plain: p205(x[0], &a, x[3], b, x[6]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_b[0], v_b[1], v_x0] }
+    let (jvp_value, jvp) = p205_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), b, b_dot, x[6], tangent(6));
+    Run { plain: p205(x[0], &a, x[3], b, x[6]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
 }
 
 pub fn p205_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -217,7 +230,8 @@ pub fn p206_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p206_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p206_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p206_vjp(x[0], x[1], D_OUT).expect("finite gradient");
-    Run { plain: p206(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p206_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p206(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p206_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -239,11 +253,13 @@ pub fn p207_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p207_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p207_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p207_vjp(&a, &mut v_a, x[4], D_OUT);
-    Run { plain: p207(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p207_jvp(&a, &a_dot, x[4], tangent(4));
+    Run { plain: p207(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p207_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -277,12 +293,15 @@ pub fn p208_ref(b: [f64; 2], a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64
 
 pub fn p208_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b, g_x1) = p208_grad(b, &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_b, v_x1, v_x0) = p208_vjp(b, &a, &mut v_a, x[5], x[6], D_OUT);
-    Run { plain: p208(b, &a, x[5], x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, f32::NAN], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p208_jvp(b, b_dot, &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p208(b, &a, x[5], x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, f32::NAN], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p208_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -308,11 +327,13 @@ pub fn p209_ref(x1: f64, x2: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p209_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x2, g_x0) = p209_grad(x[0], x[1], &a, x[4]);
     let (vjp_value, v_x1, v_x2, v_x0) = p209_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p209(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, f32::NAN, f32::NAN, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p209_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p209(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, f32::NAN, f32::NAN, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p209_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -340,11 +361,13 @@ pub fn p210_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p210_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p210_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p210_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p210(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p210_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p210(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p210_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -366,11 +389,13 @@ pub fn p211_ref(x0: f64, x1: f64, a: &[f64; 4], x2: f64, m: &mut f64) -> f64 {
 
 pub fn p211_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1, g_x2) = p211_grad(x[0], x[1], &a, &mut g_a, x[6]);
     let (vjp_value, v_x0, v_x1, v_x2) = p211_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
-    Run { plain: p211(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2] }
+    let (jvp_value, jvp) = p211_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
+    Run { plain: p211(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2], jvp_value, jvp }
 }
 
 pub fn p211_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -402,11 +427,13 @@ pub fn p212_ref(a: &[f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p212_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p212_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x0, v_x1) = p212_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
-    Run { plain: p212(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1] }
+    let (jvp_value, jvp) = p212_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p212(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p212_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -438,11 +465,13 @@ pub fn p213_ref(a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p213_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p213_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x1, v_x0) = p213_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
-    Run { plain: p213(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p213_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
+    Run { plain: p213(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p213_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -474,11 +503,13 @@ pub fn p214_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p214_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p214_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p214_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p214(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p214_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p214(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p214_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -513,7 +544,8 @@ pub fn p215_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p215_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p215_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p215_vjp(x[0], x[1], D_OUT);
-    Run { plain: p215(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p215_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p215(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p215_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -537,11 +569,13 @@ pub fn p216_ref(x0: f64, x1: f64, a: &[f64; 2], x2: f64, m: &mut f64) -> f64 {
 
 pub fn p216_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1, g_x2) = p216_grad(x[0], x[1], &a, &mut g_a, x[4]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_x2) = p216_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT).expect("finite gradient");
-    Run { plain: p216(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2] }
+    let (jvp_value, jvp) = p216_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p216(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp }
 }
 
 pub fn p216_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -573,11 +607,13 @@ pub fn p217_ref(x2: f64, x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p217_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x0, g_x1) = p217_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x0, v_x1) = p217_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p217(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x2, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p217_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p217(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x2, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p217_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -609,12 +645,15 @@ pub fn p218_ref(x2: f64, a: &[f64; 2], x0: f64, x1: f64, b: [f64; 3], m: &mut f6
 
 pub fn p218_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[5], x[6], x[7]];
+    let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
     let (value, g_x2, g_x0, g_x1, g_b) = p218_grad(x[0], &a, &mut g_a, x[3], x[4], b);
     let (vjp_value, v_x2, v_x0, v_x1, v_b) = p218_vjp(x[0], &a, &mut v_a, x[3], x[4], b, D_OUT);
-    Run { plain: p218(x[0], &a, x[3], x[4], b), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p218_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4), b, b_dot);
+    Run { plain: p218(x[0], &a, x[3], x[4], b), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p218_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -644,11 +683,13 @@ pub fn p219_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p219_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p219_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p219_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p219(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p219_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p219(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p219_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -682,11 +723,13 @@ pub fn p220_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p220_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p220_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0) = p220_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p220(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p220_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p220(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p220_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -721,7 +764,8 @@ pub fn p221_ref(x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p221_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p221_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p221_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p221(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p221_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p221(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p221_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -749,12 +793,15 @@ pub fn p222_ref(x0: f64, b: [f64; 2], a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p222_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let a: [f32; 3] = [x[3], x[4], x[5]];
+    let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_b) = p222_grad(x[0], b, &a, &mut g_a);
     let (vjp_value, v_x0, v_b) = p222_vjp(x[0], b, &a, &mut v_a, D_OUT);
-    Run { plain: p222(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p222_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot);
+    Run { plain: p222(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p222_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -782,12 +829,15 @@ pub fn p223_ref(x0: f64, b: [f64; 3], x1: f64, x2: f64, a: &[f64; 3], m: &mut f6
 
 pub fn p223_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
+    let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let a: [f32; 3] = [x[6], x[7], x[8]];
+    let a_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_b, g_x1, g_x2) = p223_grad(x[0], b, x[4], x[5], &a, &mut g_a);
     let (vjp_value, v_x0, v_b, v_x1, v_x2) = p223_vjp(x[0], b, x[4], x[5], &a, &mut v_a, D_OUT);
-    Run { plain: p223(x[0], b, x[4], x[5], &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p223_jvp(x[0], tangent(0), b, b_dot, x[4], tangent(4), x[5], tangent(5), &a, &a_dot);
+    Run { plain: p223(x[0], b, x[4], x[5], &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p223_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -817,11 +867,13 @@ pub fn p224_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p224_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p224_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p224_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p224(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p224_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p224(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p224_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -848,7 +900,8 @@ pub fn p225_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p225_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p225_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p225_vjp(x[0], x[1], D_OUT);
-    Run { plain: p225(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p225_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p225(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p225_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -884,11 +937,13 @@ pub fn p226_ref(a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p226_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p226_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x0, v_x1) = p226_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
-    Run { plain: p226(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1] }
+    let (jvp_value, jvp) = p226_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
+    Run { plain: p226(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p226_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -911,7 +966,8 @@ pub fn p227_ref(x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p227_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p227_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p227_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p227(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1] }
+    let (jvp_value, jvp) = p227_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p227(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p227_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -944,7 +1000,8 @@ pub fn p228_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p228_run(x: &[f32]) -> Run {
     let (value, g_x0) = p228_grad(x[0]);
     let (vjp_value, v_x0) = p228_vjp(x[0], D_OUT);
-    Run { plain: p228(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p228_jvp(x[0], tangent(0));
+    Run { plain: p228(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p228_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -982,9 +1039,11 @@ pub fn p229_ref(b: [f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p229_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let (value, g_b, g_x0, g_x1) = p229_grad(b, x[3], x[4]).expect("finite gradient");
     let (vjp_value, v_b, v_x0, v_x1) = p229_vjp(b, x[3], x[4], D_OUT).expect("finite gradient");
-    Run { plain: p229(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1] }
+    let (jvp_value, jvp) = p229_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p229(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p229_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1018,12 +1077,15 @@ pub fn p230_ref(b: [f64; 2], x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p230_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 3] = [x[3], x[4], x[5]];
+    let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b, g_x0) = p230_grad(b, x[2], &a, &mut g_a);
     let (vjp_value, v_b, v_x0) = p230_vjp(b, x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p230(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p230_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot);
+    Run { plain: p230(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p230_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1047,11 +1109,13 @@ pub fn p231_ref(x2: f64, x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p231_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x1, g_x0) = p231_grad(x[0], x[1], &a, &mut g_a, x[6]);
     let (vjp_value, v_x2, v_x1, v_x0) = p231_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
-    Run { plain: p231(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p231_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
+    Run { plain: p231(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p231_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1075,11 +1139,13 @@ pub fn p232_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p232_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p232_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p232_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p232(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p232_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p232(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p232_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1102,7 +1168,8 @@ pub fn p233_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p233_run(x: &[f32]) -> Run {
     let (value, g_x0) = p233_grad(x[0]);
     let (vjp_value, v_x0) = p233_vjp(x[0], D_OUT);
-    Run { plain: p233(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p233_jvp(x[0], tangent(0));
+    Run { plain: p233(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p233_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1130,11 +1197,13 @@ pub fn p234_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p234_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p234_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p234_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p234(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p234_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p234(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p234_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1166,11 +1235,13 @@ pub fn p235_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p235_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p235_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1) = p235_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
-    Run { plain: p235(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p235_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p235(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p235_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1204,9 +1275,11 @@ pub fn p236_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p236_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let (value, g_b, g_x0) = p236_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p236_vjp(b, x[3], D_OUT);
-    Run { plain: p236(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0] }
+    let (jvp_value, jvp) = p236_jvp(b, b_dot, x[3], tangent(3));
+    Run { plain: p236(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
 }
 
 pub fn p236_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1236,12 +1309,15 @@ pub fn p237_ref(x0: f64, x1: f64, b: [f64; 2], a: &[f64; 2], m: &mut f64) -> f64
 
 pub fn p237_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
+    let b_dot: [f32; 2] = [tangent(2), tangent(3)];
     let a: [f32; 2] = [x[4], x[5]];
+    let a_dot: [f32; 2] = [tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1, g_b) = p237_grad(x[0], x[1], b, &a, &mut g_a);
     let (vjp_value, v_x0, v_x1, v_b) = p237_vjp(x[0], x[1], b, &a, &mut v_a, D_OUT);
-    Run { plain: p237(x[0], x[1], b, &a), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p237_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, &a, &a_dot);
+    Run { plain: p237(x[0], x[1], b, &a), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p237_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1273,9 +1349,11 @@ pub fn p238_ref(x0: f64, x1: f64, b: [f64; 3], m: &mut f64) -> f64 {
 
 pub fn p238_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
+    let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let (value, g_x0, g_x1, g_b) = p238_grad(x[0], x[1], b).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_b) = p238_vjp(x[0], x[1], b, D_OUT).expect("finite gradient");
-    Run { plain: p238(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p238_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
+    Run { plain: p238(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p238_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1298,7 +1376,8 @@ pub fn p239_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p239_run(x: &[f32]) -> Run {
     let (value, g_x0) = p239_grad(x[0]);
     let (vjp_value, v_x0) = p239_vjp(x[0], D_OUT);
-    Run { plain: p239(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p239_jvp(x[0], tangent(0));
+    Run { plain: p239(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p239_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1332,11 +1411,13 @@ pub fn p240_ref(x1: f64, a: &[f64; 3], x2: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p240_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x2, g_x0) = p240_grad(x[0], &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x1, v_x2, v_x0) = p240_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT);
-    Run { plain: p240(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x0] }
+    let (jvp_value, jvp) = p240_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p240(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p240_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1364,12 +1445,15 @@ pub fn p241_ref(a: &[f64; 4], x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p241_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[5], x[6]];
+    let b_dot: [f32; 2] = [tangent(5), tangent(6)];
     let (value, g_x0, g_b) = p241_grad(&a, &mut g_a, x[4], b);
     let (vjp_value, v_x0, v_b) = p241_vjp(&a, &mut v_a, x[4], b, D_OUT);
-    Run { plain: p241(&a, x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p241_jvp(&a, &a_dot, x[4], tangent(4), b, b_dot);
+    Run { plain: p241(&a, x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p241_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1403,11 +1487,13 @@ pub fn p242_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p242_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p242_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p242_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p242(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p242_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p242(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p242_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1433,9 +1519,11 @@ pub fn p243_ref(x1: f64, x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p243_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
+    let b_dot: [f32; 2] = [tangent(2), tangent(3)];
     let (value, g_x1, g_x0, g_b) = p243_grad(x[0], x[1], b);
     let (vjp_value, v_x1, v_x0, v_b) = p243_vjp(x[0], x[1], b, D_OUT);
-    Run { plain: p243(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p243_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
+    Run { plain: p243(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p243_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1466,7 +1554,8 @@ pub fn p244_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p244_run(x: &[f32]) -> Run {
     let (value, g_x0) = p244_grad(x[0]);
     let (vjp_value, v_x0) = p244_vjp(x[0], D_OUT);
-    Run { plain: p244(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p244_jvp(x[0], tangent(0));
+    Run { plain: p244(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p244_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1498,9 +1587,11 @@ pub fn p245_ref(x1: f64, x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p245_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
+    let b_dot: [f32; 2] = [tangent(2), tangent(3)];
     let (value, g_x1, g_b) = p245_grad(x[0], x[1], b);
     let (vjp_value, v_x1, v_x0, v_b) = p245_vjp(x[0], x[1], b, D_OUT);
-    Run { plain: p245(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, f32::NAN, g_b[0], g_b[1]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p245_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
+    Run { plain: p245(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, f32::NAN, g_b[0], g_b[1]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p245_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1530,12 +1621,15 @@ pub fn p246_ref(b: [f64; 3], x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64
 
 pub fn p246_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let a: [f32; 2] = [x[4], x[5]];
+    let a_dot: [f32; 2] = [tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x1, g_x0) = p246_grad(b, x[3], &a, &mut g_a, x[6]);
     let (vjp_value, v_b, v_x1, v_x0) = p246_vjp(b, x[3], &a, &mut v_a, x[6], D_OUT);
-    Run { plain: p246(b, x[3], &a, x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p246_jvp(b, b_dot, x[3], tangent(3), &a, &a_dot, x[6], tangent(6));
+    Run { plain: p246(b, x[3], &a, x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p246_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1564,7 +1658,8 @@ pub fn p247_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p247_run(x: &[f32]) -> Run {
     let (value, g_x0) = p247_grad(x[0]);
     let (vjp_value, v_x0) = p247_vjp(x[0], D_OUT);
-    Run { plain: p247(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p247_jvp(x[0], tangent(0));
+    Run { plain: p247(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p247_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1597,7 +1692,8 @@ pub fn p248_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p248_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p248_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p248_vjp(x[0], x[1], D_OUT);
-    Run { plain: p248(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p248_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p248(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p248_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1629,11 +1725,13 @@ pub fn p249_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p249_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p249_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p249_vjp(&a, &mut v_a, x[3], D_OUT);
-    Run { plain: p249(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p249_jvp(&a, &a_dot, x[3], tangent(3));
+    Run { plain: p249(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p249_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1665,12 +1763,15 @@ pub fn p250_ref(x1: f64, b: [f64; 2], x2: f64, a: &[f64; 4], x0: f64, m: &mut f6
 
 pub fn p250_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
+    let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_b, g_x2, g_x0) = p250_grad(x[0], b, x[3], &a, &mut g_a, x[8]);
     let (vjp_value, v_x1, v_b, v_x2, v_x0) = p250_vjp(x[0], b, x[3], &a, &mut v_a, x[8], D_OUT);
-    Run { plain: p250(x[0], b, x[3], &a, x[8]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p250_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3), &a, &a_dot, x[8], tangent(8));
+    Run { plain: p250(x[0], b, x[3], &a, x[8]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p250_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1703,7 +1804,8 @@ pub fn p251_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p251_run(x: &[f32]) -> Run {
     let (value, g_x0) = p251_grad(x[0]);
     let (vjp_value, v_x0) = p251_vjp(x[0], D_OUT);
-    Run { plain: p251(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p251_jvp(x[0], tangent(0));
+    Run { plain: p251(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p251_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1735,11 +1837,13 @@ pub fn p252_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p252_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p252_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0) = p252_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p252(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p252_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p252(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p252_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1766,7 +1870,8 @@ pub fn p253_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p253_run(x: &[f32]) -> Run {
     let (value, g_x0) = p253_grad(x[0]);
     let (vjp_value, v_x0) = p253_vjp(x[0], D_OUT);
-    Run { plain: p253(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p253_jvp(x[0], tangent(0));
+    Run { plain: p253(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p253_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1788,12 +1893,15 @@ pub fn p254_ref(a: &[f64; 2], x0: f64, b: [f64; 3], x1: f64, m: &mut f64) -> f64
 
 pub fn p254_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
+    let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
     let (value, g_x0, g_b, g_x1) = p254_grad(&a, &mut g_a, x[2], b, x[6]);
     let (vjp_value, v_x0, v_b, v_x1) = p254_vjp(&a, &mut v_a, x[2], b, x[6], D_OUT);
-    Run { plain: p254(&a, x[2], b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1] }
+    let (jvp_value, jvp) = p254_jvp(&a, &a_dot, x[2], tangent(2), b, b_dot, x[6], tangent(6));
+    Run { plain: p254(&a, x[2], b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp }
 }
 
 pub fn p254_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1828,7 +1936,8 @@ pub fn p255_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p255_run(x: &[f32]) -> Run {
     let (value, g_x0) = p255_grad(x[0]);
     let (vjp_value, v_x0) = p255_vjp(x[0], D_OUT);
-    Run { plain: p255(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p255_jvp(x[0], tangent(0));
+    Run { plain: p255(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p255_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1859,7 +1968,8 @@ pub fn p256_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p256_run(x: &[f32]) -> Run {
     let (value, g_x0) = p256_grad(x[0]);
     let (vjp_value, v_x0) = p256_vjp(x[0], D_OUT);
-    Run { plain: p256(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p256_jvp(x[0], tangent(0));
+    Run { plain: p256(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p256_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1894,7 +2004,8 @@ pub fn p257_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p257_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p257_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p257_vjp(x[0], x[1], D_OUT);
-    Run { plain: p257(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p257_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p257(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p257_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1925,7 +2036,8 @@ pub fn p258_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p258_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p258_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p258_vjp(x[0], x[1], D_OUT);
-    Run { plain: p258(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p258_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p258(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p258_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1947,11 +2059,13 @@ pub fn p259_ref(a: &[f64; 4], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p259_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p259_grad(&a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x1, v_x0) = p259_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
-    Run { plain: p259(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p259_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p259(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p259_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1981,11 +2095,13 @@ pub fn p260_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p260_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p260_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p260_vjp(&a, &mut v_a, x[4], D_OUT);
-    Run { plain: p260(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p260_jvp(&a, &a_dot, x[4], tangent(4));
+    Run { plain: p260(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p260_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2011,12 +2127,15 @@ pub fn p261_ref(x1: f64, x0: f64, a: &[f64; 3], x2: f64, b: [f64; 2], m: &mut f6
 
 pub fn p261_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[6], x[7]];
+    let b_dot: [f32; 2] = [tangent(6), tangent(7)];
     let (value, g_x1, g_x2) = p261_grad(x[0], x[1], &a, &mut g_a, x[5], b).expect("finite gradient");
     let (vjp_value, v_x1, v_x0, v_x2, v_b) = p261_vjp(x[0], x[1], &a, &mut v_a, x[5], b, D_OUT).expect("finite gradient");
-    Run { plain: p261(x[0], x[1], &a, x[5], b), value, vjp_value, grad: vec![g_x1, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, f32::NAN, f32::NAN], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p261_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[5], tangent(5), b, b_dot);
+    Run { plain: p261(x[0], x[1], &a, x[5], b), value, vjp_value, grad: vec![g_x1, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, f32::NAN, f32::NAN], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p261_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2043,7 +2162,8 @@ pub fn p262_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p262_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p262_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x0, v_x2, v_x1) = p262_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
-    Run { plain: p262(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1] }
+    let (jvp_value, jvp) = p262_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p262(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p262_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2071,12 +2191,15 @@ pub fn p263_ref(x0: f64, b: [f64; 3], a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p263_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
+    let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
+    let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_b) = p263_grad(x[0], b, &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0, v_b) = p263_vjp(x[0], b, &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p263(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p263_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot);
+    Run { plain: p263(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p263_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2101,7 +2224,8 @@ pub fn p264_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p264_run(x: &[f32]) -> Run {
     let (value, g_x0) = p264_grad(x[0]);
     let (vjp_value, v_x0) = p264_vjp(x[0], D_OUT);
-    Run { plain: p264(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p264_jvp(x[0], tangent(0));
+    Run { plain: p264(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p264_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2126,7 +2250,8 @@ pub fn p265_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p265_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p265_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p265_vjp(x[0], x[1], D_OUT);
-    Run { plain: p265(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p265_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p265(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p265_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2150,9 +2275,11 @@ pub fn p266_ref(x1: f64, b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p266_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
+    let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let (value, g_x1, g_b, g_x0) = p266_grad(x[0], b, x[4]);
     let (vjp_value, v_x1, v_b, v_x0) = p266_vjp(x[0], b, x[4], D_OUT);
-    Run { plain: p266(x[0], b, x[4]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_b[2], v_x0] }
+    let (jvp_value, jvp) = p266_jvp(x[0], tangent(0), b, b_dot, x[4], tangent(4));
+    Run { plain: p266(x[0], b, x[4]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
 }
 
 pub fn p266_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2178,12 +2305,15 @@ pub fn p267_ref(a: &[f64; 3], x1: f64, x0: f64, b: [f64; 2], m: &mut f64) -> f64
 
 pub fn p267_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[5], x[6]];
+    let b_dot: [f32; 2] = [tangent(5), tangent(6)];
     let (value, g_x1, g_x0, g_b) = p267_grad(&a, &mut g_a, x[3], x[4], b);
     let (vjp_value, v_x1, v_x0, v_b) = p267_vjp(&a, &mut v_a, x[3], x[4], b, D_OUT);
-    Run { plain: p267(&a, x[3], x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p267_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), b, b_dot);
+    Run { plain: p267(&a, x[3], x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p267_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2209,12 +2339,15 @@ pub fn p268_ref(a: &[f64; 3], x2: f64, x0: f64, x1: f64, b: [f64; 3], m: &mut f6
 
 pub fn p268_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[6], x[7], x[8]];
+    let b_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
     let (value, g_x2, g_x0, g_x1, g_b) = p268_grad(&a, &mut g_a, x[3], x[4], x[5], b);
     let (vjp_value, v_x2, v_x0, v_x1, v_b) = p268_vjp(&a, &mut v_a, x[3], x[4], x[5], b, D_OUT);
-    Run { plain: p268(&a, x[3], x[4], x[5], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x0, v_x1, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p268_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5), b, b_dot);
+    Run { plain: p268(&a, x[3], x[4], x[5], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p268_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2248,12 +2381,15 @@ pub fn p269_ref(b: [f64; 3], x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p269_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
+    let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x0) = p269_grad(b, x[3], &a, &mut g_a);
     let (vjp_value, v_b, v_x0) = p269_vjp(b, x[3], &a, &mut v_a, D_OUT);
-    Run { plain: p269(b, x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p269_jvp(b, b_dot, x[3], tangent(3), &a, &a_dot);
+    Run { plain: p269(b, x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p269_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2283,11 +2419,13 @@ pub fn p270_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p270_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p270_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1) = p270_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
-    Run { plain: p270(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p270_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p270(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p270_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2321,12 +2459,15 @@ pub fn p271_ref(x0: f64, b: [f64; 3], a: &[f64; 3], x1: f64, m: &mut f64) -> f64
 
 pub fn p271_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
+    let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let a: [f32; 3] = [x[4], x[5], x[6]];
+    let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_b, g_x1) = p271_grad(x[0], b, &a, &mut g_a, x[7]).expect("finite gradient");
     let (vjp_value, v_x0, v_b, v_x1) = p271_vjp(x[0], b, &a, &mut v_a, x[7], D_OUT).expect("finite gradient");
-    Run { plain: p271(x[0], b, &a, x[7]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p271_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot, x[7], tangent(7));
+    Run { plain: p271(x[0], b, &a, x[7]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p271_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2357,7 +2498,8 @@ pub fn p272_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p272_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p272_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p272_vjp(x[0], x[1], D_OUT);
-    Run { plain: p272(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p272_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p272(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p272_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2383,9 +2525,11 @@ pub fn p273_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p273_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let (value, g_b, g_x0) = p273_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p273_vjp(b, x[3], D_OUT);
-    Run { plain: p273(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0] }
+    let (jvp_value, jvp) = p273_jvp(b, b_dot, x[3], tangent(3));
+    Run { plain: p273(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
 }
 
 pub fn p273_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2408,7 +2552,8 @@ pub fn p274_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p274_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p274_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p274_vjp(x[0], x[1], D_OUT);
-    Run { plain: p274(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p274_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p274(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p274_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2438,11 +2583,13 @@ pub fn p275_ref(x0: f64, a: &[f64; 4], x2: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p275_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_x1) = p275_grad(x[0], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_x0, v_x2, v_x1) = p275_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
-    Run { plain: p275(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1] }
+    let (jvp_value, jvp) = p275_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p275(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p275_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2466,11 +2613,13 @@ pub fn p276_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p276_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p276_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p276_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p276(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p276_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p276(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p276_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2495,7 +2644,8 @@ pub fn p277_ref(x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p277_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p277_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p277_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p277(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p277_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p277(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p277_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2520,7 +2670,8 @@ pub fn p278_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p278_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p278_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p278_vjp(x[0], x[1], D_OUT).expect("finite gradient");
-    Run { plain: p278(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p278_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p278(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p278_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2544,12 +2695,15 @@ pub fn p279_ref(b: [f64; 3], x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p279_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
+    let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x0) = p279_grad(b, x[3], &a, &mut g_a);
     let (vjp_value, v_b, v_x0) = p279_vjp(b, x[3], &a, &mut v_a, D_OUT);
-    Run { plain: p279(b, x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p279_jvp(b, b_dot, x[3], tangent(3), &a, &a_dot);
+    Run { plain: p279(b, x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p279_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2579,11 +2733,13 @@ pub fn p280_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p280_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p280_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p280_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p280(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p280_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p280(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p280_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2607,11 +2763,13 @@ pub fn p281_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p281_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p281_grad(x[0], &a, x[4]);
     let (vjp_value, v_x0, v_x1) = p281_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p281(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p281_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p281(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p281_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2645,11 +2803,13 @@ pub fn p282_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p282_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p282_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p282_vjp(&a, &mut v_a, x[4], D_OUT);
-    Run { plain: p282(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p282_jvp(&a, &a_dot, x[4], tangent(4));
+    Run { plain: p282(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p282_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2681,11 +2841,13 @@ pub fn p283_ref(x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p283_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p283_grad(x[0], &a, &mut g_a, x[5]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p283_vjp(x[0], &a, &mut v_a, x[5], D_OUT).expect("finite gradient");
-    Run { plain: p283(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p283_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p283(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p283_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2717,9 +2879,11 @@ pub fn p284_ref(x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p284_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let (value, g_x0, g_b) = p284_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p284_vjp(x[0], b, D_OUT);
-    Run { plain: p284(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p284_jvp(x[0], tangent(0), b, b_dot);
+    Run { plain: p284(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p284_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2744,7 +2908,8 @@ pub fn p285_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p285_run(x: &[f32]) -> Run {
     let (value, g_x0) = p285_grad(x[0]);
     let (vjp_value, v_x0) = p285_vjp(x[0], D_OUT);
-    Run { plain: p285(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p285_jvp(x[0], tangent(0));
+    Run { plain: p285(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p285_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2775,7 +2940,8 @@ pub fn p286_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p286_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p286_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p286_vjp(x[0], x[1], D_OUT).expect("finite gradient");
-    Run { plain: p286(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p286_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p286(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p286_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2805,11 +2971,13 @@ pub fn p287_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p287_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p287_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1) = p287_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
-    Run { plain: p287(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p287_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p287(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p287_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2842,7 +3010,8 @@ pub fn p288_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p288_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p288_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p288_vjp(x[0], x[1], D_OUT);
-    Run { plain: p288(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p288_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p288(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p288_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2872,12 +3041,15 @@ pub fn p289_ref(a: &[f64; 4], b: [f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64
 
 pub fn p289_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[4], x[5]];
+    let b_dot: [f32; 2] = [tangent(4), tangent(5)];
     let (value, g_b, g_x0, g_x1) = p289_grad(&a, &mut g_a, b, x[6], x[7]);
     let (vjp_value, v_b, v_x0, v_x1) = p289_vjp(&a, &mut v_a, b, x[6], x[7], D_OUT);
-    Run { plain: p289(&a, b, x[6], x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_x0, v_x1] }
+    let (jvp_value, jvp) = p289_jvp(&a, &a_dot, b, b_dot, x[6], tangent(6), x[7], tangent(7));
+    Run { plain: p289(&a, b, x[6], x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p289_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2910,7 +3082,8 @@ pub fn p290_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p290_run(x: &[f32]) -> Run {
     let (value, g_x2) = p290_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_x2) = p290_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
-    Run { plain: p290(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p290_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p290(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p290_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2940,11 +3113,13 @@ pub fn p291_ref(x2: f64, a: &[f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p291_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2, g_x0, g_x1) = p291_grad(x[0], &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x2, v_x0, v_x1) = p291_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT);
-    Run { plain: p291(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1] }
+    let (jvp_value, jvp) = p291_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p291(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p291_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2972,11 +3147,13 @@ pub fn p292_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p292_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p292_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p292_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p292(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p292_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p292(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p292_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3006,11 +3183,13 @@ pub fn p293_ref(x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p293_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p293_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x1, v_x0) = p293_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
-    Run { plain: p293(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p293_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p293(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p293_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3045,7 +3224,8 @@ pub fn p294_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p294_run(x: &[f32]) -> Run {
     let (value, g_x0) = p294_grad(x[0]);
     let (vjp_value, v_x0) = p294_vjp(x[0], D_OUT);
-    Run { plain: p294(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p294_jvp(x[0], tangent(0));
+    Run { plain: p294(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p294_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3073,11 +3253,13 @@ pub fn p295_ref(x0: f64, a: &[f64; 4], x1: f64, x2: f64, m: &mut f64) -> f64 {
 
 pub fn p295_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1, g_x2) = p295_grad(x[0], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_x0, v_x1, v_x2) = p295_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
-    Run { plain: p295(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2] }
+    let (jvp_value, jvp) = p295_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p295(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p295_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3107,9 +3289,11 @@ pub fn p296_ref(x0: f64, b: [f64; 3], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p296_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
+    let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let (value, g_x0, g_x1) = p296_grad(x[0], b, x[4]);
     let (vjp_value, v_x0, v_b, v_x1) = p296_vjp(x[0], b, x[4], D_OUT);
-    Run { plain: p296(x[0], b, x[4]), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x1] }
+    let (jvp_value, jvp) = p296_jvp(x[0], tangent(0), b, b_dot, x[4], tangent(4));
+    Run { plain: p296(x[0], b, x[4]), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp }
 }
 
 pub fn p296_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3132,7 +3316,8 @@ pub fn p297_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p297_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p297_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p297_vjp(x[0], x[1], D_OUT);
-    Run { plain: p297(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p297_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p297(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p297_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3157,7 +3342,8 @@ pub fn p298_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p298_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p298_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p298_vjp(x[0], x[1], D_OUT);
-    Run { plain: p298(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p298_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p298(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p298_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3190,7 +3376,8 @@ pub fn p299_ref(x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p299_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p299_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p299_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p299(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2] }
+    let (jvp_value, jvp) = p299_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p299(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p299_ref_flat(x: &[f64], m: &mut f64) -> f64 {

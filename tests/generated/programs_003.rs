@@ -27,11 +27,13 @@ pub fn p300_ref(x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p300_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p300_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p300_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p300(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p300_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p300(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p300_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -54,7 +56,8 @@ pub fn p301_ref(x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p301_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p301_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p301_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p301(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1] }
+    let (jvp_value, jvp) = p301_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p301(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p301_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -86,11 +89,13 @@ pub fn p302_ref(x1: f64, a: &[f64; 2], x2: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p302_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x2, g_x0) = p302_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x2, v_x0) = p302_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
-    Run { plain: p302(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0] }
+    let (jvp_value, jvp) = p302_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p302(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p302_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -119,7 +124,8 @@ pub fn p303_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p303_run(x: &[f32]) -> Run {
     let (value, g_x0) = p303_grad(x[0]);
     let (vjp_value, v_x0) = p303_vjp(x[0], D_OUT);
-    Run { plain: p303(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p303_jvp(x[0], tangent(0));
+    Run { plain: p303(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p303_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -151,11 +157,13 @@ pub fn p304_ref(x1: f64, x2: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p304_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
+    let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p304_grad(x[0], x[1], x[2], &a);
     let (vjp_value, v_x1, v_x2, v_x0) = p304_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p304(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x0, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p304_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p304(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x0, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p304_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -190,7 +198,8 @@ pub fn p305_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p305_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p305_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p305_vjp(x[0], x[1], D_OUT);
-    Run { plain: p305(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p305_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p305(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p305_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -212,12 +221,15 @@ pub fn p306_ref(b: [f64; 2], x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p306_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
+    let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x0) = p306_grad(b, x[2], &a, &mut g_a);
     let (vjp_value, v_b, v_x0) = p306_vjp(b, x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p306(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p306_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot);
+    Run { plain: p306(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p306_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -246,7 +258,8 @@ pub fn p307_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p307_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p307_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p307_vjp(x[0], x[1], D_OUT);
-    Run { plain: p307(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p307_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p307(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p307_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -278,9 +291,11 @@ pub fn p308_ref(x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p308_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let (value, g_x0, g_b) = p308_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p308_vjp(x[0], b, D_OUT);
-    Run { plain: p308(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p308_jvp(x[0], tangent(0), b, b_dot);
+    Run { plain: p308(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p308_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -302,12 +317,15 @@ pub fn p309_ref(x0: f64, x1: f64, a: &[f64; 3], b: [f64; 3], m: &mut f64) -> f64
 
 pub fn p309_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[5], x[6], x[7]];
+    let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
     let (value, g_x0) = p309_grad(x[0], x[1], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_x1, v_b) = p309_vjp(x[0], x[1], &a, &mut v_a, b, D_OUT);
-    Run { plain: p309(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x0, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p309_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot);
+    Run { plain: p309(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x0, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p309_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -332,7 +350,8 @@ pub fn p310_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p310_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p310_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p310_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p310(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1] }
+    let (jvp_value, jvp) = p310_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p310(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p310_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -367,7 +386,8 @@ pub fn p311_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p311_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2) = p311_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_x2) = p311_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
-    Run { plain: p311(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p311_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p311(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p311_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -391,12 +411,15 @@ pub fn p312_ref(a: &[f64; 2], x0: f64, x1: f64, b: [f64; 3], m: &mut f64) -> f64
 
 pub fn p312_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[4], x[5], x[6]];
+    let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
     let (value, g_x0, g_x1, g_b) = p312_grad(&a, &mut g_a, x[2], x[3], b).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_b) = p312_vjp(&a, &mut v_a, x[2], x[3], b, D_OUT).expect("finite gradient");
-    Run { plain: p312(&a, x[2], x[3], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p312_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), b, b_dot);
+    Run { plain: p312(&a, x[2], x[3], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p312_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -427,7 +450,8 @@ pub fn p313_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p313_run(x: &[f32]) -> Run {
     let (value, g_x0) = p313_grad(x[0]);
     let (vjp_value, v_x0) = p313_vjp(x[0], D_OUT);
-    Run { plain: p313(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p313_jvp(x[0], tangent(0));
+    Run { plain: p313(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p313_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -451,11 +475,13 @@ pub fn p314_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p314_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p314_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p314_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p314(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p314_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p314(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p314_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -479,12 +505,15 @@ pub fn p315_ref(x0: f64, b: [f64; 2], a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p315_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
+    let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_b) = p315_grad(x[0], b, &a, &mut g_a);
     let (vjp_value, v_x0, v_b) = p315_vjp(x[0], b, &a, &mut v_a, D_OUT);
-    Run { plain: p315(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p315_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot);
+    Run { plain: p315(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p315_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -515,7 +544,8 @@ pub fn p316_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p316_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p316_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p316_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p316(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p316_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p316(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p316_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -546,7 +576,8 @@ pub fn p317_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p317_run(x: &[f32]) -> Run {
     let (value, g_x0) = p317_grad(x[0]);
     let (vjp_value, v_x0) = p317_vjp(x[0], D_OUT);
-    Run { plain: p317(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p317_jvp(x[0], tangent(0));
+    Run { plain: p317(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p317_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -574,12 +605,15 @@ pub fn p318_ref(x1: f64, x0: f64, a: &[f64; 3], b: [f64; 3], m: &mut f64) -> f64
 
 pub fn p318_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[5], x[6], x[7]];
+    let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
     let (value, g_x1, g_x0, g_b) = p318_grad(x[0], x[1], &a, &mut g_a, b);
     let (vjp_value, v_x1, v_x0, v_b) = p318_vjp(x[0], x[1], &a, &mut v_a, b, D_OUT);
-    Run { plain: p318(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p318_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot);
+    Run { plain: p318(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p318_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -605,11 +639,13 @@ pub fn p319_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p319_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p319_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x0) = p319_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
-    Run { plain: p319(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p319_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p319(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p319_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -643,11 +679,13 @@ pub fn p320_ref(x0: f64, x1: f64, a: &[f64; 2], x2: f64, m: &mut f64) -> f64 {
 
 pub fn p320_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1, g_x2) = p320_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1, v_x2) = p320_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p320(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2] }
+    let (jvp_value, jvp) = p320_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p320(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp }
 }
 
 pub fn p320_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -676,7 +714,8 @@ pub fn p321_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p321_run(x: &[f32]) -> Run {
     let (value, g_x0) = p321_grad(x[0]);
     let (vjp_value, v_x0) = p321_vjp(x[0], D_OUT);
-    Run { plain: p321(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p321_jvp(x[0], tangent(0));
+    Run { plain: p321(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p321_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -704,12 +743,15 @@ pub fn p322_ref(x0: f64, a: &[f64; 3], b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p322_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[4], x[5]];
+    let b_dot: [f32; 2] = [tangent(4), tangent(5)];
     let (value, g_x0, g_b) = p322_grad(x[0], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_b) = p322_vjp(x[0], &a, &mut v_a, b, D_OUT);
-    Run { plain: p322(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p322_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot);
+    Run { plain: p322(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p322_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -744,7 +786,8 @@ pub fn p323_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p323_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p323_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p323_vjp(x[0], x[1], D_OUT);
-    Run { plain: p323(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p323_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p323(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p323_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -767,7 +810,8 @@ pub fn p324_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p324_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p324_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p324_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p324(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1] }
+    let (jvp_value, jvp) = p324_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p324(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p324_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -792,7 +836,8 @@ pub fn p325_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p325_run(x: &[f32]) -> Run {
     let (value, g_x0) = p325_grad(x[0]);
     let (vjp_value, v_x0) = p325_vjp(x[0], D_OUT);
-    Run { plain: p325(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p325_jvp(x[0], tangent(0));
+    Run { plain: p325(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p325_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -830,11 +875,13 @@ pub fn p326_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p326_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p326_grad(&a, &mut g_a, x[2]).expect("finite gradient");
     let (vjp_value, v_x0) = p326_vjp(&a, &mut v_a, x[2], D_OUT).expect("finite gradient");
-    Run { plain: p326(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p326_jvp(&a, &a_dot, x[2], tangent(2));
+    Run { plain: p326(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p326_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -864,11 +911,13 @@ pub fn p327_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p327_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p327_grad(&a, &mut g_a, x[3]).expect("finite gradient");
     let (vjp_value, v_x0) = p327_vjp(&a, &mut v_a, x[3], D_OUT).expect("finite gradient");
-    Run { plain: p327(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p327_jvp(&a, &a_dot, x[3], tangent(3));
+    Run { plain: p327(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p327_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -896,12 +945,15 @@ pub fn p328_ref(b: [f64; 2], x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p328_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0) = p328_grad(b, x[2], &a, &mut g_a);
     let (vjp_value, v_b, v_x0) = p328_vjp(b, x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p328(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p328_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot);
+    Run { plain: p328(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p328_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -933,11 +985,13 @@ pub fn p329_ref(x2: f64, x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p329_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x0, g_x1) = p329_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x0, v_x1) = p329_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p329(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x2, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p329_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p329(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x2, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p329_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -969,12 +1023,15 @@ pub fn p330_ref(a: &[f64; 4], x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p330_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[5], x[6]];
+    let b_dot: [f32; 2] = [tangent(5), tangent(6)];
     let (value, g_x0, g_b) = p330_grad(&a, &mut g_a, x[4], b);
     let (vjp_value, v_x0, v_b) = p330_vjp(&a, &mut v_a, x[4], b, D_OUT);
-    Run { plain: p330(&a, x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p330_jvp(&a, &a_dot, x[4], tangent(4), b, b_dot);
+    Run { plain: p330(&a, x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p330_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -997,7 +1054,8 @@ pub fn p331_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p331_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p331_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p331_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p331(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p331_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p331(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p331_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1026,7 +1084,8 @@ pub fn p332_ref(x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p332_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2, g_x0) = p332_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p332_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p332(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0] }
+    let (jvp_value, jvp) = p332_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p332(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p332_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1058,11 +1117,13 @@ pub fn p333_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p333_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p333_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p333_vjp(&a, &mut v_a, x[3], D_OUT);
-    Run { plain: p333(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p333_jvp(&a, &a_dot, x[3], tangent(3));
+    Run { plain: p333(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p333_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1097,7 +1158,8 @@ pub fn p334_ref(x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p334_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p334_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p334_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p334(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p334_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p334(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p334_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1129,11 +1191,13 @@ pub fn p335_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p335_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p335_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p335_vjp(&a, &mut v_a, x[3], D_OUT);
-    Run { plain: p335(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p335_jvp(&a, &a_dot, x[3], tangent(3));
+    Run { plain: p335(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p335_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1165,11 +1229,13 @@ pub fn p336_ref(x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p336_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p336_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p336_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p336(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p336_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p336(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p336_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1199,12 +1265,15 @@ pub fn p337_ref(x2: f64, x1: f64, b: [f64; 3], a: &[f64; 3], x0: f64, m: &mut f6
 
 pub fn p337_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
+    let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let a: [f32; 3] = [x[5], x[6], x[7]];
+    let a_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2, g_x1, g_b, g_x0) = p337_grad(x[0], x[1], b, &a, &mut g_a, x[8]);
     let (vjp_value, v_x2, v_x1, v_b, v_x0) = p337_vjp(x[0], x[1], b, &a, &mut v_a, x[8], D_OUT);
-    Run { plain: p337(x[0], x[1], b, &a, x[8]), value, vjp_value, grad: vec![g_x2, g_x1, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p337_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, &a, &a_dot, x[8], tangent(8));
+    Run { plain: p337(x[0], x[1], b, &a, x[8]), value, vjp_value, grad: vec![g_x2, g_x1, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p337_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1228,9 +1297,11 @@ pub fn p338_ref(x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p338_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let (value, g_x0, g_b) = p338_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p338_vjp(x[0], b, D_OUT);
-    Run { plain: p338(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p338_jvp(x[0], tangent(0), b, b_dot);
+    Run { plain: p338(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p338_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1262,11 +1333,13 @@ pub fn p339_ref(x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p339_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p339_grad(x[0], &a, &mut g_a, x[3]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p339_vjp(x[0], &a, &mut v_a, x[3], D_OUT).expect("finite gradient");
-    Run { plain: p339(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p339_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
+    Run { plain: p339(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p339_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1290,11 +1363,13 @@ pub fn p340_ref(a: &[f64; 4], x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p340_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p340_grad(&a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x0, v_x1) = p340_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
-    Run { plain: p340(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1] }
+    let (jvp_value, jvp) = p340_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p340(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p340_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1322,9 +1397,11 @@ pub fn p341_ref(x1: f64, b: [f64; 2], x2: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p341_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let (value, g_x1, g_b, g_x2, g_x0) = p341_grad(x[0], b, x[3], x[4]);
     let (vjp_value, v_x1, v_b, v_x2, v_x0) = p341_vjp(x[0], b, x[3], x[4], D_OUT);
-    Run { plain: p341(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x2, g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x2, v_x0] }
+    let (jvp_value, jvp) = p341_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p341(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x2, g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p341_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1354,11 +1431,13 @@ pub fn p342_ref(x1: f64, x0: f64, a: &[f64; 4], x2: f64, m: &mut f64) -> f64 {
 
 pub fn p342_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1) = p342_grad(x[0], x[1], &a, x[6]);
     let (vjp_value, v_x1, v_x0, v_x2) = p342_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
-    Run { plain: p342(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x1, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2] }
+    let (jvp_value, jvp) = p342_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
+    Run { plain: p342(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x1, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2], jvp_value, jvp }
 }
 
 pub fn p342_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1382,11 +1461,13 @@ pub fn p343_ref(x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p343_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p343_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x0, v_x1) = p343_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
-    Run { plain: p343(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p343_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
+    Run { plain: p343(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p343_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1410,9 +1491,11 @@ pub fn p344_ref(b: [f64; 2], x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p344_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let (value, g_b, g_x2, g_x1, g_x0) = p344_grad(b, x[2], x[3], x[4]);
     let (vjp_value, v_b, v_x2, v_x1, v_x0) = p344_vjp(b, x[2], x[3], x[4], D_OUT);
-    Run { plain: p344(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x2, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p344_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p344(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x2, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p344_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1446,11 +1529,13 @@ pub fn p345_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p345_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p345_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1) = p345_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
-    Run { plain: p345(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p345_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p345(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p345_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1472,9 +1557,11 @@ pub fn p346_ref(x1: f64, b: [f64; 2], x0: f64, x2: f64, m: &mut f64) -> f64 {
 
 pub fn p346_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let (value, g_x1, g_b, g_x0, g_x2) = p346_grad(x[0], b, x[3], x[4]);
     let (vjp_value, v_x1, v_b, v_x0, v_x2) = p346_vjp(x[0], b, x[3], x[4], D_OUT);
-    Run { plain: p346(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0, g_x2], vjp: vec![v_x1, v_b[0], v_b[1], v_x0, v_x2] }
+    let (jvp_value, jvp) = p346_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p346(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0, g_x2], vjp: vec![v_x1, v_b[0], v_b[1], v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p346_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1502,11 +1589,13 @@ pub fn p347_ref(x0: f64, a: &[f64; 2], x1: f64, x2: f64, m: &mut f64) -> f64 {
 
 pub fn p347_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p347_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x0, v_x1, v_x2) = p347_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
-    Run { plain: p347(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x2] }
+    let (jvp_value, jvp) = p347_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p347(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p347_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1531,7 +1620,8 @@ pub fn p348_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p348_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p348_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p348_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p348(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, f32::NAN, g_x1], vjp: vec![v_x0, v_x2, v_x1] }
+    let (jvp_value, jvp) = p348_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p348(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, f32::NAN, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p348_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1557,12 +1647,15 @@ pub fn p349_ref(x2: f64, b: [f64; 2], x0: f64, x1: f64, a: &[f64; 4], m: &mut f6
 
 pub fn p349_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let a: [f32; 4] = [x[5], x[6], x[7], x[8]];
+    let a_dot: [f32; 4] = [tangent(5), tangent(6), tangent(7), tangent(8)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x0, g_x1) = p349_grad(x[0], b, x[3], x[4], &a, &mut g_a);
     let (vjp_value, v_x2, v_b, v_x0, v_x1) = p349_vjp(x[0], b, x[3], x[4], &a, &mut v_a, D_OUT);
-    Run { plain: p349(x[0], b, x[3], x[4], &a), value, vjp_value, grad: vec![g_x2, f32::NAN, f32::NAN, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_b[0], v_b[1], v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p349_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3), x[4], tangent(4), &a, &a_dot);
+    Run { plain: p349(x[0], b, x[3], x[4], &a), value, vjp_value, grad: vec![g_x2, f32::NAN, f32::NAN, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_b[0], v_b[1], v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p349_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1593,7 +1686,8 @@ pub fn p350_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p350_run(x: &[f32]) -> Run {
     let (value, g_x0) = p350_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p350_vjp(x[0], D_OUT).expect("finite gradient");
-    Run { plain: p350(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p350_jvp(x[0], tangent(0));
+    Run { plain: p350(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p350_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1623,11 +1717,13 @@ pub fn p351_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p351_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p351_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p351_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p351(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p351_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p351(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p351_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1654,7 +1750,8 @@ pub fn p352_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p352_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p352_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p352_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p352(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1] }
+    let (jvp_value, jvp) = p352_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p352(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p352_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1684,12 +1781,15 @@ pub fn p353_ref(a: &[f64; 4], x1: f64, x0: f64, x2: f64, b: [f64; 2], m: &mut f6
 
 pub fn p353_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[7], x[8]];
+    let b_dot: [f32; 2] = [tangent(7), tangent(8)];
     let (value, g_x1, g_x0, g_x2, g_b) = p353_grad(&a, &mut g_a, x[4], x[5], x[6], b);
     let (vjp_value, v_x1, v_x0, v_x2, v_b) = p353_vjp(&a, &mut v_a, x[4], x[5], x[6], b, D_OUT);
-    Run { plain: p353(&a, x[4], x[5], x[6], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_x2, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p353_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6), b, b_dot);
+    Run { plain: p353(&a, x[4], x[5], x[6], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_x2, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p353_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1719,12 +1819,15 @@ pub fn p354_ref(x0: f64, a: &[f64; 4], x1: f64, b: [f64; 2], m: &mut f64) -> f64
 
 pub fn p354_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[6], x[7]];
+    let b_dot: [f32; 2] = [tangent(6), tangent(7)];
     let (value, g_x0, g_x1, g_b) = p354_grad(x[0], &a, x[5], b);
     let (vjp_value, v_x0, v_x1, v_b) = p354_vjp(x[0], &a, &mut v_a, x[5], b, D_OUT);
-    Run { plain: p354(x[0], &a, x[5], b), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p354_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), b, b_dot);
+    Run { plain: p354(x[0], &a, x[5], b), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p354_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1753,7 +1856,8 @@ pub fn p355_ref(x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p355_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p355_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p355_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p355(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1] }
+    let (jvp_value, jvp) = p355_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p355(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p355_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1781,9 +1885,11 @@ pub fn p356_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p356_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let (value, g_b, g_x0) = p356_grad(b, x[2]);
     let (vjp_value, v_b, v_x0) = p356_vjp(b, x[2], D_OUT);
-    Run { plain: p356(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0] }
+    let (jvp_value, jvp) = p356_jvp(b, b_dot, x[2], tangent(2));
+    Run { plain: p356(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
 }
 
 pub fn p356_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1815,11 +1921,13 @@ pub fn p357_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p357_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p357_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p357_vjp(&a, &mut v_a, x[3], D_OUT);
-    Run { plain: p357(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p357_jvp(&a, &a_dot, x[3], tangent(3));
+    Run { plain: p357(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p357_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1843,9 +1951,11 @@ pub fn p358_ref(x0: f64, x2: f64, x1: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p358_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[3], x[4]];
+    let b_dot: [f32; 2] = [tangent(3), tangent(4)];
     let (value, g_x0, g_x2, g_x1, g_b) = p358_grad(x[0], x[1], x[2], b).expect("finite gradient");
     let (vjp_value, v_x0, v_x2, v_x1, v_b) = p358_vjp(x[0], x[1], x[2], b, D_OUT).expect("finite gradient");
-    Run { plain: p358(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x2, v_x1, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p358_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
+    Run { plain: p358(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x2, v_x1, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p358_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1879,11 +1989,13 @@ pub fn p359_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p359_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p359_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p359_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p359(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p359_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p359(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p359_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1912,7 +2024,8 @@ pub fn p360_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p360_run(x: &[f32]) -> Run {
     let (value, g_x0) = p360_grad(x[0]);
     let (vjp_value, v_x0) = p360_vjp(x[0], D_OUT);
-    Run { plain: p360(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p360_jvp(x[0], tangent(0));
+    Run { plain: p360(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p360_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1943,7 +2056,8 @@ pub fn p361_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p361_run(x: &[f32]) -> Run {
     let (value, g_x0) = p361_grad(x[0]);
     let (vjp_value, v_x0) = p361_vjp(x[0], D_OUT);
-    Run { plain: p361(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p361_jvp(x[0], tangent(0));
+    Run { plain: p361(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p361_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1977,12 +2091,15 @@ pub fn p362_ref(b: [f64; 3], a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64
 
 pub fn p362_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let a: [f32; 3] = [x[3], x[4], x[5]];
+    let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b, g_x0) = p362_grad(b, &a, x[6], x[7]);
     let (vjp_value, v_b, v_x1, v_x0) = p362_vjp(b, &a, &mut v_a, x[6], x[7], D_OUT);
-    Run { plain: p362(b, &a, x[6], x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p362_jvp(b, b_dot, &a, &a_dot, x[6], tangent(6), x[7], tangent(7));
+    Run { plain: p362(b, &a, x[6], x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p362_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2006,12 +2123,15 @@ pub fn p363_ref(a: &[f64; 2], b: [f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64
 
 pub fn p363_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[2], x[3]];
+    let b_dot: [f32; 2] = [tangent(2), tangent(3)];
     let (value, g_b, g_x1, g_x0) = p363_grad(&a, &mut g_a, b, x[4], x[5]);
     let (vjp_value, v_b, v_x1, v_x0) = p363_vjp(&a, &mut v_a, b, x[4], x[5], D_OUT);
-    Run { plain: p363(&a, b, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_x1, v_x0] }
+    let (jvp_value, jvp) = p363_jvp(&a, &a_dot, b, b_dot, x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p363(&a, b, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p363_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2038,7 +2158,8 @@ pub fn p364_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p364_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p364_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p364_vjp(x[0], x[1], D_OUT);
-    Run { plain: p364(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p364_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p364(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p364_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2072,11 +2193,13 @@ pub fn p365_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p365_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p365_grad(&a, &mut g_a, x[4]).expect("finite gradient");
     let (vjp_value, v_x0) = p365_vjp(&a, &mut v_a, x[4], D_OUT).expect("finite gradient");
-    Run { plain: p365(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p365_jvp(&a, &a_dot, x[4], tangent(4));
+    Run { plain: p365(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p365_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2102,9 +2225,11 @@ pub fn p366_ref(x0: f64, b: [f64; 3], x2: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p366_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
+    let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let (value, g_x0, g_b, g_x2, g_x1) = p366_grad(x[0], b, x[4], x[5]);
     let (vjp_value, v_x0, v_b, v_x2, v_x1) = p366_vjp(x[0], b, x[4], x[5], D_OUT);
-    Run { plain: p366(x[0], b, x[4], x[5]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x2, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x2, v_x1] }
+    let (jvp_value, jvp) = p366_jvp(x[0], tangent(0), b, b_dot, x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p366(x[0], b, x[4], x[5]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x2, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p366_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2133,7 +2258,8 @@ pub fn p367_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p367_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p367_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p367_vjp(x[0], x[1], D_OUT);
-    Run { plain: p367(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p367_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p367(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p367_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2155,11 +2281,13 @@ pub fn p368_ref(x1: f64, x2: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p368_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x2, g_x0) = p368_grad(x[0], x[1], &a, &mut g_a, x[6]);
     let (vjp_value, v_x1, v_x2, v_x0) = p368_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
-    Run { plain: p368(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p368_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
+    Run { plain: p368(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p368_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2193,11 +2321,13 @@ pub fn p369_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p369_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p369_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p369_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p369(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p369_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p369(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p369_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2230,7 +2360,8 @@ pub fn p370_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p370_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p370_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p370_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p370(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1] }
+    let (jvp_value, jvp) = p370_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p370(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p370_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2263,7 +2394,8 @@ pub fn p371_ref(x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p371_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p371_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p371_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p371(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2] }
+    let (jvp_value, jvp) = p371_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p371(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p371_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2294,7 +2426,8 @@ pub fn p372_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p372_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p372_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p372_vjp(x[0], x[1], D_OUT).expect("finite gradient");
-    Run { plain: p372(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p372_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p372(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p372_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2319,7 +2452,8 @@ pub fn p373_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p373_run(x: &[f32]) -> Run {
     let (value, g_x0) = p373_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p373_vjp(x[0], D_OUT).expect("finite gradient");
-    Run { plain: p373(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p373_jvp(x[0], tangent(0));
+    Run { plain: p373(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p373_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2347,11 +2481,13 @@ pub fn p374_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p374_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p374_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x0) = p374_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
-    Run { plain: p374(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p374_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p374(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p374_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2385,9 +2521,11 @@ pub fn p375_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p375_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let (value, g_b, g_x0) = p375_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p375_vjp(b, x[3], D_OUT);
-    Run { plain: p375(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0] }
+    let (jvp_value, jvp) = p375_jvp(b, b_dot, x[3], tangent(3));
+    Run { plain: p375(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
 }
 
 pub fn p375_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2413,11 +2551,13 @@ pub fn p376_ref(x1: f64, a: &[f64; 2], x2: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p376_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x2, g_x0) = p376_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x2, v_x0) = p376_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
-    Run { plain: p376(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0] }
+    let (jvp_value, jvp) = p376_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p376(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p376_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2441,12 +2581,15 @@ pub fn p377_ref(x1: f64, b: [f64; 2], a: &[f64; 3], x0: f64, m: &mut f64) -> f64
 
 pub fn p377_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let a: [f32; 3] = [x[3], x[4], x[5]];
+    let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_b, g_x0) = p377_grad(x[0], b, &a, &mut g_a, x[6]);
     let (vjp_value, v_x1, v_b, v_x0) = p377_vjp(x[0], b, &a, &mut v_a, x[6], D_OUT);
-    Run { plain: p377(x[0], b, &a, x[6]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p377_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot, x[6], tangent(6));
+    Run { plain: p377(x[0], b, &a, x[6]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p377_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2471,7 +2614,8 @@ pub fn p378_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p378_run(x: &[f32]) -> Run {
     let (value, g_x0) = p378_grad(x[0]);
     let (vjp_value, v_x0) = p378_vjp(x[0], D_OUT);
-    Run { plain: p378(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p378_jvp(x[0], tangent(0));
+    Run { plain: p378(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p378_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2503,11 +2647,13 @@ pub fn p379_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p379_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p379_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1) = p379_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p379(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p379_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p379(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p379_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2538,7 +2684,8 @@ pub fn p380_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p380_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p380_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p380_vjp(x[0], x[1], D_OUT);
-    Run { plain: p380(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p380_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p380(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p380_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2568,12 +2715,15 @@ pub fn p381_ref(x0: f64, a: &[f64; 3], b: [f64; 3], x2: f64, x1: f64, m: &mut f6
 
 pub fn p381_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[4], x[5], x[6]];
+    let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
     let (value, g_x0, g_b, g_x2, g_x1) = p381_grad(x[0], &a, &mut g_a, b, x[7], x[8]);
     let (vjp_value, v_x0, v_b, v_x2, v_x1) = p381_vjp(x[0], &a, &mut v_a, b, x[7], x[8], D_OUT);
-    Run { plain: p381(x[0], &a, b, x[7], x[8]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2], g_x2, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2], v_x2, v_x1] }
+    let (jvp_value, jvp) = p381_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[7], tangent(7), x[8], tangent(8));
+    Run { plain: p381(x[0], &a, b, x[7], x[8]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2], g_x2, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2], v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p381_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2603,11 +2753,13 @@ pub fn p382_ref(x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p382_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p382_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x1, v_x0) = p382_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
-    Run { plain: p382(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p382_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
+    Run { plain: p382(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p382_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2639,11 +2791,13 @@ pub fn p383_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p383_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p383_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p383_vjp(&a, &mut v_a, x[2], D_OUT);
-    Run { plain: p383(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p383_jvp(&a, &a_dot, x[2], tangent(2));
+    Run { plain: p383(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p383_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2675,12 +2829,15 @@ pub fn p384_ref(a: &[f64; 4], x1: f64, x2: f64, b: [f64; 3], x0: f64, m: &mut f6
 
 pub fn p384_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[6], x[7], x[8]];
+    let b_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
     let (value, g_x1, g_x2, g_b, g_x0) = p384_grad(&a, &mut g_a, x[4], x[5], b, x[9]);
     let (vjp_value, v_x1, v_x2, v_b, v_x0) = p384_vjp(&a, &mut v_a, x[4], x[5], b, x[9], D_OUT);
-    Run { plain: p384(&a, x[4], x[5], b, x[9]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2, v_b[0], v_b[1], v_b[2], v_x0] }
+    let (jvp_value, jvp) = p384_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), b, b_dot, x[9], tangent(9));
+    Run { plain: p384(&a, x[4], x[5], b, x[9]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
 }
 
 pub fn p384_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2712,11 +2869,13 @@ pub fn p385_ref(x2: f64, x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p385_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
+    let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x1, g_x0) = p385_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x1, v_x0) = p385_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p385(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p385_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p385(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p385_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2744,11 +2903,13 @@ pub fn p386_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p386_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p386_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p386_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p386(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p386_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p386(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p386_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2776,12 +2937,15 @@ pub fn p387_ref(a: &[f64; 2], x1: f64, x0: f64, b: [f64; 3], m: &mut f64) -> f64
 
 pub fn p387_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[4], x[5], x[6]];
+    let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
     let (value, g_x1, g_x0, g_b) = p387_grad(&a, &mut g_a, x[2], x[3], b);
     let (vjp_value, v_x1, v_x0, v_b) = p387_vjp(&a, &mut v_a, x[2], x[3], b, D_OUT);
-    Run { plain: p387(&a, x[2], x[3], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p387_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), b, b_dot);
+    Run { plain: p387(&a, x[2], x[3], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p387_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2803,11 +2967,13 @@ pub fn p388_ref(x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p388_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p388_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p388_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p388(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p388_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p388(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p388_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2829,11 +2995,13 @@ pub fn p389_ref(a: &[f64; 3], x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p389_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2, g_x0) = p389_grad(&a, &mut g_a, x[3], x[4], x[5]);
     let (vjp_value, v_x2, v_x1, v_x0) = p389_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
-    Run { plain: p389(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, f32::NAN, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p389_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p389(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, f32::NAN, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p389_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2863,11 +3031,13 @@ pub fn p390_ref(x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p390_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p390_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p390_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p390(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p390_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p390(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p390_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2898,7 +3068,8 @@ pub fn p391_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p391_run(x: &[f32]) -> Run {
     let (value, g_x0) = p391_grad(x[0]);
     let (vjp_value, v_x0) = p391_vjp(x[0], D_OUT);
-    Run { plain: p391(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p391_jvp(x[0], tangent(0));
+    Run { plain: p391(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p391_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2933,7 +3104,8 @@ pub fn p392_ref(x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p392_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p392_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p392_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p392(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1] }
+    let (jvp_value, jvp) = p392_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p392(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p392_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2965,11 +3137,13 @@ pub fn p393_ref(a: &[f64; 3], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 
 pub fn p393_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0, g_x2) = p393_grad(&a, &mut g_a, x[3], x[4], x[5]);
     let (vjp_value, v_x1, v_x0, v_x2) = p393_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
-    Run { plain: p393(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_x2] }
+    let (jvp_value, jvp) = p393_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p393(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p393_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3002,7 +3176,8 @@ pub fn p394_ref(x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p394_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p394_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p394_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p394(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2] }
+    let (jvp_value, jvp) = p394_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p394(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p394_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3030,11 +3205,13 @@ pub fn p395_ref(x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p395_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p395_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p395_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p395(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p395_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p395(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p395_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3060,11 +3237,13 @@ pub fn p396_ref(a: &[f64; 3], x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p396_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x2) = p396_grad(&a, &mut g_a, x[3], x[4], x[5]);
     let (vjp_value, v_x1, v_x2, v_x0) = p396_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
-    Run { plain: p396(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x2, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x2, v_x0] }
+    let (jvp_value, jvp) = p396_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p396(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x2, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p396_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3092,11 +3271,13 @@ pub fn p397_ref(x0: f64, x2: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p397_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
+    let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_x1) = p397_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x0, v_x2, v_x1) = p397_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p397(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p397_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p397(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p397_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3120,11 +3301,13 @@ pub fn p398_ref(a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p398_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p398_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x1, v_x0) = p398_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
-    Run { plain: p398(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p398_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
+    Run { plain: p398(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p398_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3156,12 +3339,15 @@ pub fn p399_ref(b: [f64; 3], x0: f64, x1: f64, a: &[f64; 4], x2: f64, m: &mut f6
 
 pub fn p399_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let a: [f32; 4] = [x[5], x[6], x[7], x[8]];
+    let a_dot: [f32; 4] = [tangent(5), tangent(6), tangent(7), tangent(8)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x0, g_x1, g_x2) = p399_grad(b, x[3], x[4], &a, &mut g_a, x[9]);
     let (vjp_value, v_b, v_x0, v_x1, v_x2) = p399_vjp(b, x[3], x[4], &a, &mut v_a, x[9], D_OUT);
-    Run { plain: p399(b, x[3], x[4], &a, x[9]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2] }
+    let (jvp_value, jvp) = p399_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4), &a, &a_dot, x[9], tangent(9));
+    Run { plain: p399(b, x[3], x[4], &a, x[9]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2], jvp_value, jvp }
 }
 
 pub fn p399_ref_flat(x: &[f64], m: &mut f64) -> f64 {

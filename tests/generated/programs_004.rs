@@ -16,7 +16,8 @@ pub fn p400_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p400_run(x: &[f32]) -> Run {
     let (value, g_x0) = p400_grad(x[0]);
     let (vjp_value, v_x0) = p400_vjp(x[0], D_OUT);
-    Run { plain: p400(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p400_jvp(x[0], tangent(0));
+    Run { plain: p400(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p400_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -42,12 +43,15 @@ pub fn p401_ref(x0: f64, a: &[f64; 4], b: [f64; 3], m: &mut f64) -> f64 {
 
 pub fn p401_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[5], x[6], x[7]];
+    let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
     let (value, g_x0, g_b) = p401_grad(x[0], &a, b);
     let (vjp_value, v_x0, v_b) = p401_vjp(x[0], &a, &mut v_a, b, D_OUT);
-    Run { plain: p401(x[0], &a, b), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p401_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot);
+    Run { plain: p401(x[0], &a, b), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p401_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -69,12 +73,15 @@ pub fn p402_ref(b: [f64; 2], x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64
 
 pub fn p402_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x1, g_x0) = p402_grad(b, x[2], &a, &mut g_a, x[5]);
     let (vjp_value, v_b, v_x1, v_x0) = p402_vjp(b, x[2], &a, &mut v_a, x[5], D_OUT);
-    Run { plain: p402(b, x[2], &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p402_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p402(b, x[2], &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p402_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -105,7 +112,8 @@ pub fn p403_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p403_run(x: &[f32]) -> Run {
     let (value, g_x0) = p403_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p403_vjp(x[0], D_OUT).expect("finite gradient");
-    Run { plain: p403(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p403_jvp(x[0], tangent(0));
+    Run { plain: p403(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p403_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -137,11 +145,13 @@ pub fn p404_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p404_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p404_grad(&a, &mut g_a, x[3]).expect("finite gradient");
     let (vjp_value, v_x0) = p404_vjp(&a, &mut v_a, x[3], D_OUT).expect("finite gradient");
-    Run { plain: p404(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p404_jvp(&a, &a_dot, x[3], tangent(3));
+    Run { plain: p404(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p404_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -172,7 +182,8 @@ pub fn p405_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p405_run(x: &[f32]) -> Run {
     let (value, g_x0) = p405_grad(x[0]);
     let (vjp_value, v_x0) = p405_vjp(x[0], D_OUT);
-    Run { plain: p405(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p405_jvp(x[0], tangent(0));
+    Run { plain: p405(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p405_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -198,11 +209,13 @@ pub fn p406_ref(a: &[f64; 4], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p406_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p406_grad(&a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x1, v_x0) = p406_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
-    Run { plain: p406(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p406_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p406(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p406_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -237,7 +250,8 @@ pub fn p407_ref(x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p407_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p407_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p407_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p407(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2] }
+    let (jvp_value, jvp) = p407_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p407(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p407_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -271,11 +285,13 @@ pub fn p408_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p408_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p408_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p408_vjp(&a, &mut v_a, x[2], D_OUT);
-    Run { plain: p408(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p408_jvp(&a, &a_dot, x[2], tangent(2));
+    Run { plain: p408(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p408_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -299,11 +315,13 @@ pub fn p409_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p409_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p409_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x0) = p409_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
-    Run { plain: p409(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p409_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p409(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p409_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -331,12 +349,15 @@ pub fn p410_ref(b: [f64; 3], x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p410_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let a: [f32; 2] = [x[4], x[5]];
+    let a_dot: [f32; 2] = [tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p410_grad(b, x[3], &a, &mut g_a);
     let (vjp_value, v_b, v_x0) = p410_vjp(b, x[3], &a, &mut v_a, D_OUT);
-    Run { plain: p410(b, x[3], &a), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p410_jvp(b, b_dot, x[3], tangent(3), &a, &a_dot);
+    Run { plain: p410(b, x[3], &a), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p410_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -367,7 +388,8 @@ pub fn p411_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p411_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p411_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p411_vjp(x[0], x[1], D_OUT);
-    Run { plain: p411(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p411_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p411(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p411_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -397,11 +419,13 @@ pub fn p412_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p412_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p412_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p412_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p412(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p412_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p412(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p412_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -432,7 +456,8 @@ pub fn p413_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p413_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p413_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p413_vjp(x[0], x[1], D_OUT);
-    Run { plain: p413(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p413_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p413(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p413_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -469,7 +494,8 @@ pub fn p414_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p414_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p414_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p414_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p414(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p414_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p414(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p414_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -502,7 +528,8 @@ pub fn p415_ref(x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p415_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p415_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p415_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p415(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p415_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p415(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p415_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -534,9 +561,11 @@ pub fn p416_ref(b: [f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p416_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let (value, g_b, g_x1, g_x0) = p416_grad(b, x[3], x[4]);
     let (vjp_value, v_b, v_x1, v_x0) = p416_vjp(b, x[3], x[4], D_OUT);
-    Run { plain: p416(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0] }
+    let (jvp_value, jvp) = p416_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p416(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p416_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -564,11 +593,13 @@ pub fn p417_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p417_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p417_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p417_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p417(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p417_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p417(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p417_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -602,9 +633,11 @@ pub fn p418_ref(x0: f64, b: [f64; 2], x2: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p418_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let (value, g_x0, g_b, g_x2, g_x1) = p418_grad(x[0], b, x[3], x[4]);
     let (vjp_value, v_x0, v_b, v_x2, v_x1) = p418_vjp(x[0], b, x[3], x[4], D_OUT);
-    Run { plain: p418(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_x2, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_x2, v_x1] }
+    let (jvp_value, jvp) = p418_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p418(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_x2, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p418_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -628,11 +661,13 @@ pub fn p419_ref(x1: f64, a: &[f64; 4], x2: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p419_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x2, g_x0) = p419_grad(x[0], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_x1, v_x2, v_x0) = p419_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
-    Run { plain: p419(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x0] }
+    let (jvp_value, jvp) = p419_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p419(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p419_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -661,7 +696,8 @@ pub fn p420_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p420_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p420_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p420_vjp(x[0], x[1], D_OUT);
-    Run { plain: p420(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p420_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p420(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p420_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -695,11 +731,13 @@ pub fn p421_ref(x1: f64, x0: f64, x2: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p421_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
+    let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0, g_x2) = p421_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0, v_x2) = p421_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p421(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p421_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p421(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p421_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -733,11 +771,13 @@ pub fn p422_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p422_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p422_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p422_vjp(&a, &mut v_a, x[3], D_OUT);
-    Run { plain: p422(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p422_jvp(&a, &a_dot, x[3], tangent(3));
+    Run { plain: p422(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p422_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -773,12 +813,15 @@ pub fn p423_ref(b: [f64; 3], x0: f64, x2: f64, a: &[f64; 4], x1: f64, m: &mut f6
 
 pub fn p423_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let a: [f32; 4] = [x[5], x[6], x[7], x[8]];
+    let a_dot: [f32; 4] = [tangent(5), tangent(6), tangent(7), tangent(8)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x0) = p423_grad(b, x[3], x[4], &a, &mut g_a, x[9]);
     let (vjp_value, v_b, v_x0, v_x2, v_x1) = p423_vjp(b, x[3], x[4], &a, &mut v_a, x[9], D_OUT);
-    Run { plain: p423(b, x[3], x[4], &a, x[9]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p423_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4), &a, &a_dot, x[9], tangent(9));
+    Run { plain: p423(b, x[3], x[4], &a, x[9]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p423_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -802,11 +845,13 @@ pub fn p424_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p424_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p424_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p424_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p424(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p424_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p424(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p424_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -840,11 +885,13 @@ pub fn p425_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p425_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p425_grad(&a, &mut g_a, x[2]).expect("finite gradient");
     let (vjp_value, v_x0) = p425_vjp(&a, &mut v_a, x[2], D_OUT).expect("finite gradient");
-    Run { plain: p425(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p425_jvp(&a, &a_dot, x[2], tangent(2));
+    Run { plain: p425(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p425_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -869,7 +916,8 @@ pub fn p426_ref(x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p426_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p426_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p426_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p426(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p426_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p426(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p426_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -905,11 +953,13 @@ pub fn p427_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p427_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p427_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p427_vjp(&a, &mut v_a, x[3], D_OUT);
-    Run { plain: p427(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p427_jvp(&a, &a_dot, x[3], tangent(3));
+    Run { plain: p427(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p427_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -937,11 +987,13 @@ pub fn p428_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p428_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p428_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p428_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p428(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p428_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p428(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p428_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -973,11 +1025,13 @@ pub fn p429_ref(x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p429_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p429_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x1, v_x0) = p429_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
-    Run { plain: p429(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p429_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
+    Run { plain: p429(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p429_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1008,7 +1062,8 @@ pub fn p430_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p430_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p430_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p430_vjp(x[0], x[1], D_OUT);
-    Run { plain: p430(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p430_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p430(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p430_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1032,12 +1087,15 @@ pub fn p431_ref(b: [f64; 3], x0: f64, x2: f64, a: &[f64; 2], x1: f64, m: &mut f6
 
 pub fn p431_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let a: [f32; 2] = [x[5], x[6]];
+    let a_dot: [f32; 2] = [tangent(5), tangent(6)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0, g_x2, g_x1) = p431_grad(b, x[3], x[4], &a, &mut g_a, x[7]);
     let (vjp_value, v_b, v_x0, v_x2, v_x1) = p431_vjp(b, x[3], x[4], &a, &mut v_a, x[7], D_OUT);
-    Run { plain: p431(b, x[3], x[4], &a, x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p431_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4), &a, &a_dot, x[7], tangent(7));
+    Run { plain: p431(b, x[3], x[4], &a, x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p431_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1069,11 +1127,13 @@ pub fn p432_ref(x0: f64, a: &[f64; 3], x1: f64, x2: f64, m: &mut f64) -> f64 {
 
 pub fn p432_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1, g_x2) = p432_grad(x[0], &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x0, v_x1, v_x2) = p432_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT);
-    Run { plain: p432(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x2] }
+    let (jvp_value, jvp) = p432_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p432(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p432_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1095,11 +1155,13 @@ pub fn p433_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p433_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p433_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p433_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p433(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p433_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p433(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p433_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1125,11 +1187,13 @@ pub fn p434_ref(x1: f64, x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p434_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p434_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p434_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p434(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p434_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p434(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p434_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1158,7 +1222,8 @@ pub fn p435_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p435_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p435_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p435_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p435(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1] }
+    let (jvp_value, jvp) = p435_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p435(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p435_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1190,9 +1255,11 @@ pub fn p436_ref(x2: f64, x1: f64, x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 
 pub fn p436_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[3], x[4], x[5]];
+    let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
     let (value, g_x2, g_x1, g_x0, g_b) = p436_grad(x[0], x[1], x[2], b);
     let (vjp_value, v_x2, v_x1, v_x0, v_b) = p436_vjp(x[0], x[1], x[2], b, D_OUT);
-    Run { plain: p436(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x2, v_x1, v_x0, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p436_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
+    Run { plain: p436(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x2, v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p436_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1217,7 +1284,8 @@ pub fn p437_ref(x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p437_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p437_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p437_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p437(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1] }
+    let (jvp_value, jvp) = p437_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p437(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p437_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1246,7 +1314,8 @@ pub fn p438_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p438_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p438_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p438_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p438(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1] }
+    let (jvp_value, jvp) = p438_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p438(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p438_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1274,11 +1343,13 @@ pub fn p439_ref(a: &[f64; 4], x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p439_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p439_grad(&a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x0, v_x1) = p439_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
-    Run { plain: p439(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1] }
+    let (jvp_value, jvp) = p439_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p439(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p439_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1311,7 +1382,8 @@ pub fn p440_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p440_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p440_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p440_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p440(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p440_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p440(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p440_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1345,11 +1417,13 @@ pub fn p441_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p441_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p441_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p441_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p441(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p441_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p441(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p441_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1384,7 +1458,8 @@ pub fn p442_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p442_run(x: &[f32]) -> Run {
     let (value, g_x0) = p442_grad(x[0]);
     let (vjp_value, v_x0) = p442_vjp(x[0], D_OUT);
-    Run { plain: p442(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p442_jvp(x[0], tangent(0));
+    Run { plain: p442(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p442_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1416,12 +1491,15 @@ pub fn p443_ref(a: &[f64; 4], x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p443_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[5], x[6]];
+    let b_dot: [f32; 2] = [tangent(5), tangent(6)];
     let (value, g_x0, g_b) = p443_grad(&a, &mut g_a, x[4], b);
     let (vjp_value, v_x0, v_b) = p443_vjp(&a, &mut v_a, x[4], b, D_OUT);
-    Run { plain: p443(&a, x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p443_jvp(&a, &a_dot, x[4], tangent(4), b, b_dot);
+    Run { plain: p443(&a, x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p443_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1446,7 +1524,8 @@ pub fn p444_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p444_run(x: &[f32]) -> Run {
     let (value, g_x0) = p444_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p444_vjp(x[0], x[1], D_OUT);
-    Run { plain: p444(x[0], x[1]), value, vjp_value, grad: vec![g_x0, f32::NAN], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p444_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p444(x[0], x[1]), value, vjp_value, grad: vec![g_x0, f32::NAN], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p444_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1470,12 +1549,15 @@ pub fn p445_ref(x2: f64, x1: f64, a: &[f64; 4], b: [f64; 3], x0: f64, m: &mut f6
 
 pub fn p445_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[6], x[7], x[8]];
+    let b_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
     let (value, g_x2, g_x1, g_b, g_x0) = p445_grad(x[0], x[1], &a, &mut g_a, b, x[9]);
     let (vjp_value, v_x2, v_x1, v_b, v_x0) = p445_vjp(x[0], x[1], &a, &mut v_a, b, x[9], D_OUT);
-    Run { plain: p445(x[0], x[1], &a, b, x[9]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0] }
+    let (jvp_value, jvp) = p445_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot, x[9], tangent(9));
+    Run { plain: p445(x[0], x[1], &a, b, x[9]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
 }
 
 pub fn p445_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1499,11 +1581,13 @@ pub fn p446_ref(a: &[f64; 3], x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p446_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2, g_x0) = p446_grad(&a, x[3], x[4], x[5]);
     let (vjp_value, v_x1, v_x2, v_x0) = p446_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
-    Run { plain: p446(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x2, v_x0] }
+    let (jvp_value, jvp) = p446_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p446(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p446_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1536,7 +1620,8 @@ pub fn p447_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p447_run(x: &[f32]) -> Run {
     let (value, g_x0) = p447_grad(x[0]);
     let (vjp_value, v_x0) = p447_vjp(x[0], D_OUT);
-    Run { plain: p447(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p447_jvp(x[0], tangent(0));
+    Run { plain: p447(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p447_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1562,11 +1647,13 @@ pub fn p448_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p448_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p448_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p448_vjp(&a, &mut v_a, x[3], D_OUT);
-    Run { plain: p448(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p448_jvp(&a, &a_dot, x[3], tangent(3));
+    Run { plain: p448(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p448_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1598,11 +1685,13 @@ pub fn p449_ref(x1: f64, a: &[f64; 2], x0: f64, x2: f64, m: &mut f64) -> f64 {
 
 pub fn p449_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0, g_x2) = p449_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x0, v_x2) = p449_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
-    Run { plain: p449(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x2] }
+    let (jvp_value, jvp) = p449_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p449(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p449_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1626,12 +1715,15 @@ pub fn p450_ref(a: &[f64; 2], x1: f64, b: [f64; 2], x2: f64, x0: f64, m: &mut f6
 
 pub fn p450_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[3], x[4]];
+    let b_dot: [f32; 2] = [tangent(3), tangent(4)];
     let (value, g_x1, g_b, g_x2, g_x0) = p450_grad(&a, &mut g_a, x[2], b, x[5], x[6]);
     let (vjp_value, v_x1, v_b, v_x2, v_x0) = p450_vjp(&a, &mut v_a, x[2], b, x[5], x[6], D_OUT);
-    Run { plain: p450(&a, x[2], b, x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_b[0], g_b[1], g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_b[0], v_b[1], v_x2, v_x0] }
+    let (jvp_value, jvp) = p450_jvp(&a, &a_dot, x[2], tangent(2), b, b_dot, x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p450(&a, x[2], b, x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_b[0], g_b[1], g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_b[0], v_b[1], v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p450_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1665,12 +1757,15 @@ pub fn p451_ref(a: &[f64; 4], x2: f64, x1: f64, x0: f64, b: [f64; 3], m: &mut f6
 
 pub fn p451_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[7], x[8], x[9]];
+    let b_dot: [f32; 3] = [tangent(7), tangent(8), tangent(9)];
     let (value, g_x2, g_x1, g_x0, g_b) = p451_grad(&a, &mut g_a, x[4], x[5], x[6], b);
     let (vjp_value, v_x2, v_x1, v_x0, v_b) = p451_vjp(&a, &mut v_a, x[4], x[5], x[6], b, D_OUT);
-    Run { plain: p451(&a, x[4], x[5], x[6], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1, v_x0, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p451_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6), b, b_dot);
+    Run { plain: p451(&a, x[4], x[5], x[6], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p451_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1695,7 +1790,8 @@ pub fn p452_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p452_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p452_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p452_vjp(x[0], x[1], D_OUT);
-    Run { plain: p452(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p452_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p452(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p452_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1719,9 +1815,11 @@ pub fn p453_ref(x1: f64, x2: f64, b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p453_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
+    let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let (value, g_x1, g_x2, g_b, g_x0) = p453_grad(x[0], x[1], b, x[5]).expect("finite gradient");
     let (vjp_value, v_x1, v_x2, v_b, v_x0) = p453_vjp(x[0], x[1], b, x[5], D_OUT).expect("finite gradient");
-    Run { plain: p453(x[0], x[1], b, x[5]), value, vjp_value, grad: vec![g_x1, g_x2, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x1, v_x2, v_b[0], v_b[1], v_b[2], v_x0] }
+    let (jvp_value, jvp) = p453_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[5], tangent(5));
+    Run { plain: p453(x[0], x[1], b, x[5]), value, vjp_value, grad: vec![g_x1, g_x2, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x1, v_x2, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
 }
 
 pub fn p453_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1752,7 +1850,8 @@ pub fn p454_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p454_run(x: &[f32]) -> Run {
     let (value, g_x0) = p454_grad(x[0]);
     let (vjp_value, v_x0) = p454_vjp(x[0], D_OUT);
-    Run { plain: p454(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p454_jvp(x[0], tangent(0));
+    Run { plain: p454(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p454_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1778,11 +1877,13 @@ pub fn p455_ref(x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p455_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p455_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p455_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p455(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p455_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p455(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p455_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1815,7 +1916,8 @@ pub fn p456_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p456_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p456_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p456_vjp(x[0], x[1], D_OUT);
-    Run { plain: p456(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p456_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p456(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p456_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1841,12 +1943,15 @@ pub fn p457_ref(x0: f64, x1: f64, a: &[f64; 4], b: [f64; 3], m: &mut f64) -> f64
 
 pub fn p457_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[6], x[7], x[8]];
+    let b_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
     let (value, g_x0, g_x1, g_b) = p457_grad(x[0], x[1], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_x1, v_b) = p457_vjp(x[0], x[1], &a, &mut v_a, b, D_OUT);
-    Run { plain: p457(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p457_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot);
+    Run { plain: p457(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p457_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1874,12 +1979,15 @@ pub fn p458_ref(a: &[f64; 3], x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p458_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[4], x[5]];
+    let b_dot: [f32; 2] = [tangent(4), tangent(5)];
     let (value, g_x0, g_b) = p458_grad(&a, &mut g_a, x[3], b);
     let (vjp_value, v_x0, v_b) = p458_vjp(&a, &mut v_a, x[3], b, D_OUT);
-    Run { plain: p458(&a, x[3], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p458_jvp(&a, &a_dot, x[3], tangent(3), b, b_dot);
+    Run { plain: p458(&a, x[3], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p458_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1910,7 +2018,8 @@ pub fn p459_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p459_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p459_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p459_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p459(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1] }
+    let (jvp_value, jvp) = p459_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p459(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p459_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1934,11 +2043,13 @@ pub fn p460_ref(x0: f64, a: &[f64; 4], x2: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p460_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_x1) = p460_grad(x[0], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_x0, v_x2, v_x1) = p460_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
-    Run { plain: p460(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1] }
+    let (jvp_value, jvp) = p460_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p460(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p460_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1964,11 +2075,13 @@ pub fn p461_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p461_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p461_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p461_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p461(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p461_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p461(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p461_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1992,9 +2105,11 @@ pub fn p462_ref(b: [f64; 3], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 
 pub fn p462_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let (value, g_b, g_x1, g_x0, g_x2) = p462_grad(b, x[3], x[4], x[5]);
     let (vjp_value, v_b, v_x1, v_x0, v_x2) = p462_vjp(b, x[3], x[4], x[5], D_OUT);
-    Run { plain: p462(b, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0, g_x2], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0, v_x2] }
+    let (jvp_value, jvp) = p462_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p462(b, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0, g_x2], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p462_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2028,11 +2143,13 @@ pub fn p463_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p463_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p463_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1) = p463_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
-    Run { plain: p463(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p463_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p463(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p463_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2059,7 +2176,8 @@ pub fn p464_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p464_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p464_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p464_vjp(x[0], x[1], D_OUT);
-    Run { plain: p464(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p464_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p464(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p464_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2091,11 +2209,13 @@ pub fn p465_ref(x1: f64, x2: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p465_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
+    let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x2, g_x0) = p465_grad(x[0], x[1], x[2], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x1, v_x2, v_x0) = p465_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p465(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p465_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p465(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p465_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2123,11 +2243,13 @@ pub fn p466_ref(a: &[f64; 2], x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p466_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x1, g_x0) = p466_grad(&a, &mut g_a, x[2], x[3], x[4]);
     let (vjp_value, v_x2, v_x1, v_x0) = p466_vjp(&a, &mut v_a, x[2], x[3], x[4], D_OUT);
-    Run { plain: p466(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p466_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p466(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p466_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2159,9 +2281,11 @@ pub fn p467_ref(x2: f64, x1: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p467_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
+    let b_dot: [f32; 2] = [tangent(2), tangent(3)];
     let (value, g_x2, g_b) = p467_grad(x[0], x[1], b, x[4]);
     let (vjp_value, v_x2, v_x1, v_b, v_x0) = p467_vjp(x[0], x[1], b, x[4], D_OUT);
-    Run { plain: p467(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x2, f32::NAN, g_b[0], g_b[1], f32::NAN], vjp: vec![v_x2, v_x1, v_b[0], v_b[1], v_x0] }
+    let (jvp_value, jvp) = p467_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
+    Run { plain: p467(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x2, f32::NAN, g_b[0], g_b[1], f32::NAN], vjp: vec![v_x2, v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
 }
 
 pub fn p467_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2190,7 +2314,8 @@ pub fn p468_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p468_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p468_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p468_vjp(x[0], x[1], D_OUT);
-    Run { plain: p468(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p468_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p468(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p468_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2224,11 +2349,13 @@ pub fn p469_ref(x0: f64, x2: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p469_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x2, g_x1) = p469_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x0, v_x2, v_x1) = p469_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p469(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p469_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p469(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p469_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2253,7 +2380,8 @@ pub fn p470_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p470_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p470_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p470_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p470(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1] }
+    let (jvp_value, jvp) = p470_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p470(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p470_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2281,12 +2409,15 @@ pub fn p471_ref(x1: f64, a: &[f64; 3], b: [f64; 2], x0: f64, m: &mut f64) -> f64
 
 pub fn p471_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[4], x[5]];
+    let b_dot: [f32; 2] = [tangent(4), tangent(5)];
     let (value, g_x1, g_b, g_x0) = p471_grad(x[0], &a, &mut g_a, b, x[6]);
     let (vjp_value, v_x1, v_b, v_x0) = p471_vjp(x[0], &a, &mut v_a, b, x[6], D_OUT);
-    Run { plain: p471(x[0], &a, b, x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_x0] }
+    let (jvp_value, jvp) = p471_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[6], tangent(6));
+    Run { plain: p471(x[0], &a, b, x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp }
 }
 
 pub fn p471_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2310,11 +2441,13 @@ pub fn p472_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p472_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p472_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1) = p472_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
-    Run { plain: p472(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p472_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p472(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p472_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2346,11 +2479,13 @@ pub fn p473_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p473_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p473_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p473_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p473(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p473_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p473(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p473_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2383,7 +2518,8 @@ pub fn p474_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p474_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p474_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p474_vjp(x[0], x[1], D_OUT);
-    Run { plain: p474(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p474_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p474(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p474_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2412,7 +2548,8 @@ pub fn p475_ref(x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p475_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p475_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p475_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p475(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1] }
+    let (jvp_value, jvp) = p475_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p475(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p475_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2438,11 +2575,13 @@ pub fn p476_ref(x1: f64, x0: f64, a: &[f64; 2], x2: f64, m: &mut f64) -> f64 {
 
 pub fn p476_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0, g_x2) = p476_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0, v_x2) = p476_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p476(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2] }
+    let (jvp_value, jvp) = p476_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p476(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp }
 }
 
 pub fn p476_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2465,7 +2604,8 @@ pub fn p477_ref(x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p477_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2, g_x0) = p477_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p477_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p477(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0] }
+    let (jvp_value, jvp) = p477_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p477(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p477_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2487,11 +2627,13 @@ pub fn p478_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p478_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p478_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0) = p478_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p478(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p478_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p478(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p478_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2515,11 +2657,13 @@ pub fn p479_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p479_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p479_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p479_vjp(&a, &mut v_a, x[4], D_OUT);
-    Run { plain: p479(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p479_jvp(&a, &a_dot, x[4], tangent(4));
+    Run { plain: p479(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p479_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2546,7 +2690,8 @@ pub fn p480_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p480_run(x: &[f32]) -> Run {
     let (value, g_x0) = p480_grad(x[0]);
     let (vjp_value, v_x0) = p480_vjp(x[0], D_OUT);
-    Run { plain: p480(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p480_jvp(x[0], tangent(0));
+    Run { plain: p480(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p480_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2576,9 +2721,11 @@ pub fn p481_ref(x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p481_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let (value, g_x0, g_b) = p481_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p481_vjp(x[0], b, D_OUT);
-    Run { plain: p481(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p481_jvp(x[0], tangent(0), b, b_dot);
+    Run { plain: p481(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p481_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2604,11 +2751,13 @@ pub fn p482_ref(x2: f64, a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p482_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x1, g_x0) = p482_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x2, v_x1, v_x0) = p482_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
-    Run { plain: p482(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p482_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p482(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p482_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2634,11 +2783,13 @@ pub fn p483_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p483_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p483_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p483_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p483(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p483_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p483(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p483_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2671,7 +2822,8 @@ pub fn p484_ref(x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p484_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2) = p484_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p484_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p484(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, f32::NAN, g_x2], vjp: vec![v_x1, v_x0, v_x2] }
+    let (jvp_value, jvp) = p484_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p484(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, f32::NAN, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p484_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2693,11 +2845,13 @@ pub fn p485_ref(x2: f64, x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p485_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x1, g_x0) = p485_grad(x[0], x[1], &a, &mut g_a, x[6]);
     let (vjp_value, v_x2, v_x1, v_x0) = p485_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
-    Run { plain: p485(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p485_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
+    Run { plain: p485(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p485_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2732,7 +2886,8 @@ pub fn p486_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p486_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p486_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p486_vjp(x[0], x[1], D_OUT);
-    Run { plain: p486(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p486_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p486(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p486_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2756,11 +2911,13 @@ pub fn p487_ref(x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p487_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p487_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x1, v_x0) = p487_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
-    Run { plain: p487(x[0], &a, x[3]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p487_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
+    Run { plain: p487(x[0], &a, x[3]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p487_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2790,11 +2947,13 @@ pub fn p488_ref(x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p488_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1) = p488_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x1, v_x0) = p488_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
-    Run { plain: p488(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p488_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p488(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p488_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2830,11 +2989,13 @@ pub fn p489_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p489_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p489_grad(x[0], &a, &mut g_a, x[4]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p489_vjp(x[0], &a, &mut v_a, x[4], D_OUT).expect("finite gradient");
-    Run { plain: p489(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p489_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p489(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p489_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2869,7 +3030,8 @@ pub fn p490_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p490_run(x: &[f32]) -> Run {
     let (value, g_x0) = p490_grad(x[0]);
     let (vjp_value, v_x0) = p490_vjp(x[0], D_OUT);
-    Run { plain: p490(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p490_jvp(x[0], tangent(0));
+    Run { plain: p490(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p490_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2899,11 +3061,13 @@ pub fn p491_ref(x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p491_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p491_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p491_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p491(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p491_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p491(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p491_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2937,11 +3101,13 @@ pub fn p492_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p492_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p492_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0) = p492_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p492(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p492_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p492(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p492_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2970,7 +3136,8 @@ pub fn p493_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p493_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p493_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p493_vjp(x[0], x[1], D_OUT).expect("finite gradient");
-    Run { plain: p493(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p493_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p493(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p493_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3001,7 +3168,8 @@ pub fn p494_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p494_run(x: &[f32]) -> Run {
     let (value, g_x0) = p494_grad(x[0]);
     let (vjp_value, v_x0) = p494_vjp(x[0], D_OUT);
-    Run { plain: p494(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p494_jvp(x[0], tangent(0));
+    Run { plain: p494(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p494_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3033,9 +3201,11 @@ pub fn p495_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p495_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let (value, g_b, g_x0) = p495_grad(b, x[3]).expect("finite gradient");
     let (vjp_value, v_b, v_x0) = p495_vjp(b, x[3], D_OUT).expect("finite gradient");
-    Run { plain: p495(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0] }
+    let (jvp_value, jvp) = p495_jvp(b, b_dot, x[3], tangent(3));
+    Run { plain: p495(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
 }
 
 pub fn p495_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3061,9 +3231,11 @@ pub fn p496_ref(x0: f64, x1: f64, x2: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p496_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[3], x[4]];
+    let b_dot: [f32; 2] = [tangent(3), tangent(4)];
     let (value, g_x0, g_x1, g_x2, g_b) = p496_grad(x[0], x[1], x[2], b);
     let (vjp_value, v_x0, v_x1, v_x2, v_b) = p496_vjp(x[0], x[1], x[2], b, D_OUT);
-    Run { plain: p496(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_x2, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p496_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
+    Run { plain: p496(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_x2, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p496_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3088,7 +3260,8 @@ pub fn p497_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p497_run(x: &[f32]) -> Run {
     let (value, g_x0) = p497_grad(x[0]);
     let (vjp_value, v_x0) = p497_vjp(x[0], D_OUT);
-    Run { plain: p497(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p497_jvp(x[0], tangent(0));
+    Run { plain: p497(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p497_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3121,7 +3294,8 @@ pub fn p498_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p498_run(x: &[f32]) -> Run {
     let (value, g_x0) = p498_grad(x[0]);
     let (vjp_value, v_x0) = p498_vjp(x[0], D_OUT);
-    Run { plain: p498(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p498_jvp(x[0], tangent(0));
+    Run { plain: p498(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p498_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3152,7 +3326,8 @@ pub fn p499_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p499_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p499_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p499_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p499(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, f32::NAN, g_x1], vjp: vec![v_x0, v_x2, v_x1] }
+    let (jvp_value, jvp) = p499_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p499(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, f32::NAN, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p499_ref_flat(x: &[f64], m: &mut f64) -> f64 {

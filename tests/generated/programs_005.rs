@@ -29,12 +29,15 @@ pub fn p500_ref(x0: f64, a: &[f64; 3], x2: f64, b: [f64; 3], x1: f64, m: &mut f6
 
 pub fn p500_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[5], x[6], x[7]];
+    let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
     let (value, g_x0, g_x2, g_b, g_x1) = p500_grad(x[0], &a, &mut g_a, x[4], b, x[8]);
     let (vjp_value, v_x0, v_x2, v_b, v_x1) = p500_vjp(x[0], &a, &mut v_a, x[4], b, x[8], D_OUT);
-    Run { plain: p500(x[0], &a, x[4], b, x[8]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_b[0], v_b[1], v_b[2], v_x1] }
+    let (jvp_value, jvp) = p500_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), b, b_dot, x[8], tangent(8));
+    Run { plain: p500(x[0], &a, x[4], b, x[8]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp }
 }
 
 pub fn p500_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -63,7 +66,8 @@ pub fn p501_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p501_run(x: &[f32]) -> Run {
     let (value, g_x0) = p501_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p501_vjp(x[0], x[1], D_OUT);
-    Run { plain: p501(x[0], x[1]), value, vjp_value, grad: vec![g_x0, f32::NAN], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p501_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p501(x[0], x[1]), value, vjp_value, grad: vec![g_x0, f32::NAN], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p501_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -94,7 +98,8 @@ pub fn p502_ref(x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p502_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2, g_x0) = p502_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p502_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p502(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0] }
+    let (jvp_value, jvp) = p502_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p502(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p502_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -119,7 +124,8 @@ pub fn p503_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p503_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p503_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p503_vjp(x[0], x[1], D_OUT);
-    Run { plain: p503(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p503_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p503(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p503_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -154,7 +160,8 @@ pub fn p504_ref(x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p504_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2, g_x0) = p504_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p504_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p504(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0] }
+    let (jvp_value, jvp) = p504_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p504(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p504_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -191,7 +198,8 @@ pub fn p505_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p505_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p505_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p505_vjp(x[0], x[1], D_OUT);
-    Run { plain: p505(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p505_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p505(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p505_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -217,9 +225,11 @@ pub fn p506_ref(x1: f64, x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 
 pub fn p506_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
+    let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let (value, g_x1, g_x0, g_b) = p506_grad(x[0], x[1], b);
     let (vjp_value, v_x1, v_x0, v_b) = p506_vjp(x[0], x[1], b, D_OUT);
-    Run { plain: p506(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p506_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
+    Run { plain: p506(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p506_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -244,7 +254,8 @@ pub fn p507_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p507_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p507_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p507_vjp(x[0], x[1], D_OUT);
-    Run { plain: p507(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p507_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p507(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p507_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -268,12 +279,15 @@ pub fn p508_ref(a: &[f64; 4], x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p508_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[5], x[6]];
+    let b_dot: [f32; 2] = [tangent(5), tangent(6)];
     let (value, g_x0, g_b) = p508_grad(&a, &mut g_a, x[4], b);
     let (vjp_value, v_x0, v_b) = p508_vjp(&a, &mut v_a, x[4], b, D_OUT);
-    Run { plain: p508(&a, x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p508_jvp(&a, &a_dot, x[4], tangent(4), b, b_dot);
+    Run { plain: p508(&a, x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p508_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -296,7 +310,8 @@ pub fn p509_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p509_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p509_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p509_vjp(x[0], x[1], D_OUT);
-    Run { plain: p509(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p509_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p509(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p509_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -325,7 +340,8 @@ pub fn p510_ref(x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p510_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p510_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p510_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p510(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0] }
+    let (jvp_value, jvp) = p510_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p510(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p510_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -353,11 +369,13 @@ pub fn p511_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p511_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p511_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p511_vjp(&a, &mut v_a, x[2], D_OUT);
-    Run { plain: p511(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p511_jvp(&a, &a_dot, x[2], tangent(2));
+    Run { plain: p511(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p511_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -385,9 +403,11 @@ pub fn p512_ref(b: [f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p512_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let (value, g_b, g_x1, g_x0) = p512_grad(b, x[3], x[4]).expect("finite gradient");
     let (vjp_value, v_b, v_x1, v_x0) = p512_vjp(b, x[3], x[4], D_OUT).expect("finite gradient");
-    Run { plain: p512(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0] }
+    let (jvp_value, jvp) = p512_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p512(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p512_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -420,7 +440,8 @@ pub fn p513_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p513_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p513_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p513_vjp(x[0], x[1], D_OUT);
-    Run { plain: p513(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p513_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p513(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p513_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -452,11 +473,13 @@ pub fn p514_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p514_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p514_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1) = p514_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
-    Run { plain: p514(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p514_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p514(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p514_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -484,11 +507,13 @@ pub fn p515_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p515_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p515_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p515_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p515(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p515_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p515(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p515_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -510,11 +535,13 @@ pub fn p516_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p516_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p516_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p516_vjp(&a, &mut v_a, x[2], D_OUT);
-    Run { plain: p516(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p516_jvp(&a, &a_dot, x[2], tangent(2));
+    Run { plain: p516(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p516_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -539,7 +566,8 @@ pub fn p517_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p517_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p517_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p517_vjp(x[0], x[1], D_OUT);
-    Run { plain: p517(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p517_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p517(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p517_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -562,7 +590,8 @@ pub fn p518_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p518_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p518_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p518_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p518(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1] }
+    let (jvp_value, jvp) = p518_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p518(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p518_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -588,11 +617,13 @@ pub fn p519_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p519_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p519_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p519_vjp(&a, &mut v_a, x[2], D_OUT);
-    Run { plain: p519(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p519_jvp(&a, &a_dot, x[2], tangent(2));
+    Run { plain: p519(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p519_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -622,11 +653,13 @@ pub fn p520_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p520_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p520_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0) = p520_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p520(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p520_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p520(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p520_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -652,12 +685,15 @@ pub fn p521_ref(b: [f64; 2], x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64
 
 pub fn p521_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 3] = [x[4], x[5], x[6]];
+    let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b, g_x0, g_x1) = p521_grad(b, x[2], x[3], &a, &mut g_a);
     let (vjp_value, v_b, v_x0, v_x1) = p521_vjp(b, x[2], x[3], &a, &mut v_a, D_OUT);
-    Run { plain: p521(b, x[2], x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p521_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), &a, &a_dot);
+    Run { plain: p521(b, x[2], x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p521_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -685,11 +721,13 @@ pub fn p522_ref(x2: f64, x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p522_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[3], x[4], x[5]];
+    let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p522_grad(x[0], x[1], x[2], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x2, v_x0, v_x1) = p522_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p522(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![f32::NAN, g_x0, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x2, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p522_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p522(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![f32::NAN, g_x0, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x2, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p522_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -721,11 +759,13 @@ pub fn p523_ref(a: &[f64; 4], x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p523_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p523_grad(&a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x0, v_x1) = p523_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
-    Run { plain: p523(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1] }
+    let (jvp_value, jvp) = p523_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p523(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p523_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -753,11 +793,13 @@ pub fn p524_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p524_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p524_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p524_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p524(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p524_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p524(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p524_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -791,11 +833,13 @@ pub fn p525_ref(a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p525_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p525_grad(&a, &mut g_a, x[2], x[3]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p525_vjp(&a, &mut v_a, x[2], x[3], D_OUT).expect("finite gradient");
-    Run { plain: p525(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p525_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
+    Run { plain: p525(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p525_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -817,11 +861,13 @@ pub fn p526_ref(x1: f64, x0: f64, a: &[f64; 3], x2: f64, m: &mut f64) -> f64 {
 
 pub fn p526_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0, g_x2) = p526_grad(x[0], x[1], &a, &mut g_a, x[5]);
     let (vjp_value, v_x1, v_x0, v_x2) = p526_vjp(x[0], x[1], &a, &mut v_a, x[5], D_OUT);
-    Run { plain: p526(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2] }
+    let (jvp_value, jvp) = p526_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p526(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2], jvp_value, jvp }
 }
 
 pub fn p526_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -853,11 +899,13 @@ pub fn p527_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p527_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p527_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p527_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p527(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p527_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p527(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p527_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -887,11 +935,13 @@ pub fn p528_ref(x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p528_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p528_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p528_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p528(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p528_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p528(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p528_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -917,11 +967,13 @@ pub fn p529_ref(x0: f64, x2: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p529_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_x1) = p529_grad(x[0], x[1], &a, &mut g_a, x[6]);
     let (vjp_value, v_x0, v_x2, v_x1) = p529_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
-    Run { plain: p529(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p529_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
+    Run { plain: p529(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p529_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -952,7 +1004,8 @@ pub fn p530_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p530_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p530_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p530_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p530(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p530_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p530(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p530_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -979,7 +1032,8 @@ pub fn p531_ref(x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p531_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p531_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p531_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p531(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2] }
+    let (jvp_value, jvp) = p531_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p531(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p531_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1003,11 +1057,13 @@ pub fn p532_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p532_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p532_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p532_vjp(&a, &mut v_a, x[3], D_OUT);
-    Run { plain: p532(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p532_jvp(&a, &a_dot, x[3], tangent(3));
+    Run { plain: p532(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p532_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1037,9 +1093,11 @@ pub fn p533_ref(x0: f64, x1: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p533_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
+    let b_dot: [f32; 2] = [tangent(2), tangent(3)];
     let (value, g_x0, g_x1, g_b) = p533_grad(x[0], x[1], b);
     let (vjp_value, v_x0, v_x1, v_b) = p533_vjp(x[0], x[1], b, D_OUT);
-    Run { plain: p533(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p533_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
+    Run { plain: p533(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p533_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1065,11 +1123,13 @@ pub fn p534_ref(x0: f64, a: &[f64; 4], x2: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p534_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_x1) = p534_grad(x[0], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_x0, v_x2, v_x1) = p534_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
-    Run { plain: p534(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1] }
+    let (jvp_value, jvp) = p534_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p534(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p534_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1099,12 +1159,15 @@ pub fn p535_ref(x0: f64, b: [f64; 2], x1: f64, a: &[f64; 4], m: &mut f64) -> f64
 
 pub fn p535_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
+    let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_b, g_x1) = p535_grad(x[0], b, x[3], &a, &mut g_a);
     let (vjp_value, v_x0, v_b, v_x1) = p535_vjp(x[0], b, x[3], &a, &mut v_a, D_OUT);
-    Run { plain: p535(x[0], b, x[3], &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p535_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3), &a, &a_dot);
+    Run { plain: p535(x[0], b, x[3], &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p535_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1132,9 +1195,11 @@ pub fn p536_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p536_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let (value, g_b, g_x0) = p536_grad(b, x[2]);
     let (vjp_value, v_b, v_x0) = p536_vjp(b, x[2], D_OUT);
-    Run { plain: p536(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0] }
+    let (jvp_value, jvp) = p536_jvp(b, b_dot, x[2], tangent(2));
+    Run { plain: p536(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
 }
 
 pub fn p536_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1166,11 +1231,13 @@ pub fn p537_ref(x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p537_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p537_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p537_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p537(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p537_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p537(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p537_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1195,7 +1262,8 @@ pub fn p538_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p538_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p538_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p538_vjp(x[0], x[1], D_OUT);
-    Run { plain: p538(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p538_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p538(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p538_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1225,9 +1293,11 @@ pub fn p539_ref(x0: f64, b: [f64; 2], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p539_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let (value, g_x0, g_b, g_x1) = p539_grad(x[0], b, x[3]);
     let (vjp_value, v_x0, v_b, v_x1) = p539_vjp(x[0], b, x[3], D_OUT);
-    Run { plain: p539(x[0], b, x[3]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_x1] }
+    let (jvp_value, jvp) = p539_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
+    Run { plain: p539(x[0], b, x[3]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp }
 }
 
 pub fn p539_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1260,7 +1330,8 @@ pub fn p540_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p540_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p540_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p540_vjp(x[0], x[1], D_OUT).expect("finite gradient");
-    Run { plain: p540(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p540_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p540(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p540_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1291,7 +1362,8 @@ pub fn p541_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p541_run(x: &[f32]) -> Run {
     let (value, g_x0) = p541_grad(x[0]);
     let (vjp_value, v_x0) = p541_vjp(x[0], D_OUT);
-    Run { plain: p541(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p541_jvp(x[0], tangent(0));
+    Run { plain: p541(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p541_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1325,11 +1397,13 @@ pub fn p542_ref(x0: f64, x2: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p542_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[3], x[4], x[5]];
+    let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x2, g_x1) = p542_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x0, v_x2, v_x1) = p542_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p542(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p542_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p542(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p542_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1366,7 +1440,8 @@ pub fn p543_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p543_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p543_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p543_vjp(x[0], x[1], D_OUT);
-    Run { plain: p543(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p543_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p543(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p543_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1399,7 +1474,8 @@ pub fn p544_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p544_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p544_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_x2) = p544_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
-    Run { plain: p544(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p544_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p544(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p544_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1429,11 +1505,13 @@ pub fn p545_ref(a: &[f64; 4], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 
 pub fn p545_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x2) = p545_grad(&a, x[4], x[5], x[6]);
     let (vjp_value, v_x1, v_x0, v_x2) = p545_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
-    Run { plain: p545(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x1, f32::NAN, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2] }
+    let (jvp_value, jvp) = p545_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p545(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x1, f32::NAN, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p545_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1464,7 +1542,8 @@ pub fn p546_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p546_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p546_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_x2) = p546_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
-    Run { plain: p546(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, f32::NAN], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p546_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p546(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, f32::NAN], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p546_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1491,7 +1570,8 @@ pub fn p547_ref(x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p547_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2, g_x0) = p547_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p547_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p547(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0] }
+    let (jvp_value, jvp) = p547_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p547(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p547_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1522,7 +1602,8 @@ pub fn p548_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p548_run(x: &[f32]) -> Run {
     let (value, g_x0) = p548_grad(x[0]);
     let (vjp_value, v_x0) = p548_vjp(x[0], D_OUT);
-    Run { plain: p548(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p548_jvp(x[0], tangent(0));
+    Run { plain: p548(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p548_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1553,7 +1634,8 @@ pub fn p549_ref(x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p549_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2) = p549_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p549_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p549(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, f32::NAN], vjp: vec![v_x1, v_x2, v_x0] }
+    let (jvp_value, jvp) = p549_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p549(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, f32::NAN], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p549_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1585,11 +1667,13 @@ pub fn p550_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p550_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p550_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p550_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p550(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p550_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p550(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p550_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1620,7 +1704,8 @@ pub fn p551_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p551_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p551_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p551_vjp(x[0], x[1], D_OUT);
-    Run { plain: p551(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p551_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p551(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p551_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1644,12 +1729,15 @@ pub fn p552_ref(b: [f64; 2], a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p552_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0) = p552_grad(b, &a, &mut g_a, x[4]);
     let (vjp_value, v_b, v_x0) = p552_vjp(b, &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p552(b, &a, x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p552_jvp(b, b_dot, &a, &a_dot, x[4], tangent(4));
+    Run { plain: p552(b, &a, x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p552_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1681,11 +1769,13 @@ pub fn p553_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p553_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p553_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1) = p553_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p553(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p553_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p553(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p553_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1709,11 +1799,13 @@ pub fn p554_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p554_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p554_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p554_vjp(&a, &mut v_a, x[2], D_OUT);
-    Run { plain: p554(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p554_jvp(&a, &a_dot, x[2], tangent(2));
+    Run { plain: p554(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p554_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1744,7 +1836,8 @@ pub fn p555_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p555_run(x: &[f32]) -> Run {
     let (value, g_x0) = p555_grad(x[0]);
     let (vjp_value, v_x0) = p555_vjp(x[0], D_OUT);
-    Run { plain: p555(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p555_jvp(x[0], tangent(0));
+    Run { plain: p555(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p555_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1772,12 +1865,15 @@ pub fn p556_ref(x1: f64, b: [f64; 2], a: &[f64; 2], x0: f64, m: &mut f64) -> f64
 
 pub fn p556_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_b, g_x0) = p556_grad(x[0], b, &a, &mut g_a, x[5]);
     let (vjp_value, v_x1, v_b, v_x0) = p556_vjp(x[0], b, &a, &mut v_a, x[5], D_OUT);
-    Run { plain: p556(x[0], b, &a, x[5]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0] }
+    let (jvp_value, jvp) = p556_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot, x[5], tangent(5));
+    Run { plain: p556(x[0], b, &a, x[5]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p556_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1812,7 +1908,8 @@ pub fn p557_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p557_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p557_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p557_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p557(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p557_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p557(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p557_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1834,11 +1931,13 @@ pub fn p558_ref(x2: f64, a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p558_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x0) = p558_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x2, v_x0, v_x1) = p558_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
-    Run { plain: p558(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, f32::NAN], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1] }
+    let (jvp_value, jvp) = p558_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p558(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, f32::NAN], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p558_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1864,11 +1963,13 @@ pub fn p559_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p559_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p559_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p559_vjp(x[0], &a, &mut v_a, D_OUT);
-    Run { plain: p559(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p559_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p559(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p559_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1900,11 +2001,13 @@ pub fn p560_ref(x1: f64, a: &[f64; 4], x2: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p560_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x2, g_x0) = p560_grad(x[0], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_x1, v_x2, v_x0) = p560_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
-    Run { plain: p560(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x0] }
+    let (jvp_value, jvp) = p560_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p560(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p560_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1933,7 +2036,8 @@ pub fn p561_ref(x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p561_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p561_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p561_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p561(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2] }
+    let (jvp_value, jvp) = p561_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p561(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p561_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1957,11 +2061,13 @@ pub fn p562_ref(x1: f64, x0: f64, x2: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p562_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0, g_x2) = p562_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0, v_x2) = p562_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p562(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p562_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p562(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p562_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1997,12 +2103,15 @@ pub fn p563_ref(b: [f64; 2], x1: f64, a: &[f64; 4], x2: f64, x0: f64, m: &mut f6
 
 pub fn p563_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
+    let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x1, g_x2, g_x0) = p563_grad(b, x[2], &a, &mut g_a, x[7], x[8]);
     let (vjp_value, v_b, v_x1, v_x2, v_x0) = p563_vjp(b, x[2], &a, &mut v_a, x[7], x[8], D_OUT);
-    Run { plain: p563(b, x[2], &a, x[7], x[8]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x0] }
+    let (jvp_value, jvp) = p563_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot, x[7], tangent(7), x[8], tangent(8));
+    Run { plain: p563(b, x[2], &a, x[7], x[8]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x0], jvp_value, jvp }
 }
 
 pub fn p563_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2028,11 +2137,13 @@ pub fn p564_ref(x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p564_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p564_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p564_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p564(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p564_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p564(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p564_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2055,7 +2166,8 @@ pub fn p565_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p565_run(x: &[f32]) -> Run {
     let (value, g_x0) = p565_grad(x[0]);
     let (vjp_value, v_x0) = p565_vjp(x[0], D_OUT);
-    Run { plain: p565(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p565_jvp(x[0], tangent(0));
+    Run { plain: p565(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p565_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2092,7 +2204,8 @@ pub fn p566_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p566_run(x: &[f32]) -> Run {
     let (value, g_x0) = p566_grad(x[0]);
     let (vjp_value, v_x0) = p566_vjp(x[0], D_OUT);
-    Run { plain: p566(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p566_jvp(x[0], tangent(0));
+    Run { plain: p566(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p566_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2117,7 +2230,8 @@ pub fn p567_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p567_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p567_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p567_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p567(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p567_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p567(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p567_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2148,7 +2262,8 @@ pub fn p568_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p568_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p568_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p568_vjp(x[0], x[1], x[2], D_OUT);
-    Run { plain: p568(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p568_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p568(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p568_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2182,9 +2297,11 @@ pub fn p569_ref(x1: f64, x2: f64, x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 
 pub fn p569_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[3], x[4], x[5]];
+    let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
     let (value, g_x1, g_x2, g_x0, g_b) = p569_grad(x[0], x[1], x[2], b);
     let (vjp_value, v_x1, v_x2, v_x0, v_b) = p569_vjp(x[0], x[1], x[2], b, D_OUT);
-    Run { plain: p569(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1], v_b[2]] }
+    let (jvp_value, jvp) = p569_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
+    Run { plain: p569(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p569_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2215,7 +2332,8 @@ pub fn p570_ref(x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p570_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2) = p570_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0, v_x2) = p570_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
-    Run { plain: p570(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, f32::NAN, g_x2], vjp: vec![v_x1, v_x0, v_x2] }
+    let (jvp_value, jvp) = p570_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p570(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, f32::NAN, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p570_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2247,12 +2365,15 @@ pub fn p571_ref(b: [f64; 2], x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p571_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0) = p571_grad(b, x[2], &a, &mut g_a);
     let (vjp_value, v_b, v_x0) = p571_vjp(b, x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p571(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p571_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot);
+    Run { plain: p571(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p571_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2282,11 +2403,13 @@ pub fn p572_ref(x1: f64, x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p572_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p572_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p572_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p572(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p572_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p572(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p572_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2320,11 +2443,13 @@ pub fn p573_ref(x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 
 pub fn p573_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p573_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p573_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p573(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p573_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p573(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p573_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2355,7 +2480,8 @@ pub fn p574_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p574_run(x: &[f32]) -> Run {
     let (value, g_x0) = p574_grad(x[0]);
     let (vjp_value, v_x0) = p574_vjp(x[0], D_OUT);
-    Run { plain: p574(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p574_jvp(x[0], tangent(0));
+    Run { plain: p574(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p574_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2387,11 +2513,13 @@ pub fn p575_ref(a: &[f64; 4], x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p575_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p575_grad(&a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x0, v_x1) = p575_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
-    Run { plain: p575(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1] }
+    let (jvp_value, jvp) = p575_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p575(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p575_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2421,11 +2549,13 @@ pub fn p576_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p576_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p576_grad(x[0], &a, &mut g_a, x[4]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p576_vjp(x[0], &a, &mut v_a, x[4], D_OUT).expect("finite gradient");
-    Run { plain: p576(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p576_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p576(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p576_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2450,7 +2580,8 @@ pub fn p577_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p577_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p577_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p577_vjp(x[0], x[1], D_OUT).expect("finite gradient");
-    Run { plain: p577(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p577_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p577(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p577_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2477,7 +2608,8 @@ pub fn p578_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p578_run(x: &[f32]) -> Run {
     let (value, g_x0) = p578_grad(x[0]);
     let (vjp_value, v_x0) = p578_vjp(x[0], D_OUT);
-    Run { plain: p578(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p578_jvp(x[0], tangent(0));
+    Run { plain: p578(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p578_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2507,11 +2639,13 @@ pub fn p579_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p579_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p579_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1) = p579_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
-    Run { plain: p579(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p579_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p579(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p579_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2541,11 +2675,13 @@ pub fn p580_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 
 pub fn p580_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p580_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x0) = p580_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
-    Run { plain: p580(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0] }
+    let (jvp_value, jvp) = p580_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p580(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p580_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2573,12 +2709,15 @@ pub fn p581_ref(b: [f64; 2], x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64
 
 pub fn p581_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 3] = [x[4], x[5], x[6]];
+    let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b, g_x0, g_x1) = p581_grad(b, x[2], x[3], &a, &mut g_a);
     let (vjp_value, v_b, v_x0, v_x1) = p581_vjp(b, x[2], x[3], &a, &mut v_a, D_OUT);
-    Run { plain: p581(b, x[2], x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL] }
+    let (jvp_value, jvp) = p581_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), &a, &a_dot);
+    Run { plain: p581(b, x[2], x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p581_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2609,7 +2748,8 @@ pub fn p582_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p582_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p582_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_x2) = p582_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
-    Run { plain: p582(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2] }
+    let (jvp_value, jvp) = p582_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p582(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p582_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2641,11 +2781,13 @@ pub fn p583_ref(x0: f64, a: &[f64; 3], x1: f64, x2: f64, m: &mut f64) -> f64 {
 
 pub fn p583_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1, g_x2) = p583_grad(x[0], &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x0, v_x1, v_x2) = p583_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT);
-    Run { plain: p583(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x2] }
+    let (jvp_value, jvp) = p583_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p583(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p583_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2675,12 +2817,15 @@ pub fn p584_ref(b: [f64; 3], x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p584_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
+    let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x0) = p584_grad(b, x[3], &a, &mut g_a);
     let (vjp_value, v_b, v_x0) = p584_vjp(b, x[3], &a, &mut v_a, D_OUT);
-    Run { plain: p584(b, x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p584_jvp(b, b_dot, x[3], tangent(3), &a, &a_dot);
+    Run { plain: p584(b, x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p584_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2708,12 +2853,15 @@ pub fn p585_ref(b: [f64; 2], x0: f64, a: &[f64; 2], x2: f64, x1: f64, m: &mut f6
 
 pub fn p585_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0, g_x2, g_x1) = p585_grad(b, x[2], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_b, v_x0, v_x2, v_x1) = p585_vjp(b, x[2], &a, &mut v_a, x[5], x[6], D_OUT);
-    Run { plain: p585(b, x[2], &a, x[5], x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1] }
+    let (jvp_value, jvp) = p585_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p585(b, x[2], &a, x[5], x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p585_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2741,11 +2889,13 @@ pub fn p586_ref(x2: f64, x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 
 pub fn p586_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x1, g_x0) = p586_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x1, v_x0) = p586_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
-    Run { plain: p586(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL] }
+    let (jvp_value, jvp) = p586_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p586(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p586_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2775,12 +2925,15 @@ pub fn p587_ref(x0: f64, a: &[f64; 2], b: [f64; 2], x1: f64, m: &mut f64) -> f64
 
 pub fn p587_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[3], x[4]];
+    let b_dot: [f32; 2] = [tangent(3), tangent(4)];
     let (value, g_x0, g_b, g_x1) = p587_grad(x[0], &a, &mut g_a, b, x[5]).expect("finite gradient");
     let (vjp_value, v_x0, v_b, v_x1) = p587_vjp(x[0], &a, &mut v_a, b, x[5], D_OUT).expect("finite gradient");
-    Run { plain: p587(x[0], &a, b, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_x1] }
+    let (jvp_value, jvp) = p587_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[5], tangent(5));
+    Run { plain: p587(x[0], &a, b, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_x1], jvp_value, jvp }
 }
 
 pub fn p587_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2808,11 +2961,13 @@ pub fn p588_ref(x0: f64, x2: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 
 pub fn p588_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x2, g_x1) = p588_grad(x[0], x[1], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x2, v_x1) = p588_vjp(x[0], x[1], &a, &mut v_a, x[5], D_OUT);
-    Run { plain: p588(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1] }
+    let (jvp_value, jvp) = p588_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p588(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p588_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2834,11 +2989,13 @@ pub fn p589_ref(a: &[f64; 4], x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
 
 pub fn p589_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x0, g_x1) = p589_grad(&a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_x2, v_x0, v_x1) = p589_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
-    Run { plain: p589(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x0, v_x1] }
+    let (jvp_value, jvp) = p589_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p589(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p589_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2864,11 +3021,13 @@ pub fn p590_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p590_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p590_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p590_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    Run { plain: p590(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p590_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p590(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p590_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2902,12 +3061,15 @@ pub fn p591_ref(a: &[f64; 2], b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p591_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[2], x[3], x[4]];
+    let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let (value, g_b, g_x0) = p591_grad(&a, &mut g_a, b, x[5]);
     let (vjp_value, v_b, v_x0) = p591_vjp(&a, &mut v_a, b, x[5], D_OUT);
-    Run { plain: p591(&a, b, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0] }
+    let (jvp_value, jvp) = p591_jvp(&a, &a_dot, b, b_dot, x[5], tangent(5));
+    Run { plain: p591(&a, b, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
 }
 
 pub fn p591_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2939,12 +3101,15 @@ pub fn p592_ref(a: &[f64; 2], b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 
 pub fn p592_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[2], x[3], x[4]];
+    let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
     let (value, g_b, g_x0) = p592_grad(&a, &mut g_a, b, x[5]);
     let (vjp_value, v_b, v_x0) = p592_vjp(&a, &mut v_a, b, x[5], D_OUT);
-    Run { plain: p592(&a, b, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0] }
+    let (jvp_value, jvp) = p592_jvp(&a, &a_dot, b, b_dot, x[5], tangent(5));
+    Run { plain: p592(&a, b, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
 }
 
 pub fn p592_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2975,7 +3140,8 @@ pub fn p593_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p593_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p593_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p593_vjp(x[0], x[1], D_OUT);
-    Run { plain: p593(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p593_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p593(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p593_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3010,7 +3176,8 @@ pub fn p594_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p594_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p594_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p594_vjp(x[0], x[1], D_OUT).expect("finite gradient");
-    Run { plain: p594(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1] }
+    let (jvp_value, jvp) = p594_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p594(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p594_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3037,7 +3204,8 @@ pub fn p595_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p595_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p595_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p595_vjp(x[0], x[1], D_OUT);
-    Run { plain: p595(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0] }
+    let (jvp_value, jvp) = p595_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p595(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p595_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3061,9 +3229,11 @@ pub fn p596_ref(x2: f64, x1: f64, x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 
 pub fn p596_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[3], x[4]];
+    let b_dot: [f32; 2] = [tangent(3), tangent(4)];
     let (value, g_x2, g_x1, g_x0, g_b) = p596_grad(x[0], x[1], x[2], b);
     let (vjp_value, v_x2, v_x1, v_x0, v_b) = p596_vjp(x[0], x[1], x[2], b, D_OUT);
-    Run { plain: p596(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_b[0], g_b[1]], vjp: vec![v_x2, v_x1, v_x0, v_b[0], v_b[1]] }
+    let (jvp_value, jvp) = p596_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
+    Run { plain: p596(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_b[0], g_b[1]], vjp: vec![v_x2, v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p596_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3095,11 +3265,13 @@ pub fn p597_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 
 pub fn p597_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p597_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p597_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
-    Run { plain: p597(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL] }
+    let (jvp_value, jvp) = p597_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p597(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p597_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3132,7 +3304,8 @@ pub fn p598_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p598_run(x: &[f32]) -> Run {
     let (value, g_x0) = p598_grad(x[0]);
     let (vjp_value, v_x0) = p598_vjp(x[0], D_OUT);
-    Run { plain: p598(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p598_jvp(x[0], tangent(0));
+    Run { plain: p598(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p598_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3157,7 +3330,8 @@ pub fn p599_ref(x0: f64, m: &mut f64) -> f64 {
 pub fn p599_run(x: &[f32]) -> Run {
     let (value, g_x0) = p599_grad(x[0]);
     let (vjp_value, v_x0) = p599_vjp(x[0], D_OUT);
-    Run { plain: p599(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0] }
+    let (jvp_value, jvp) = p599_jvp(x[0], tangent(0));
+    Run { plain: p599(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
 
 pub fn p599_ref_flat(x: &[f64], m: &mut f64) -> f64 {
