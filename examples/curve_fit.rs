@@ -31,8 +31,9 @@ fn solve(mut a: [[f32; 3]; 3], mut b: [f32; 3]) -> [f32; 3] {
         b.swap(col, pivot);
         for row in col + 1..3 {
             let factor = a[row][col] / a[col][col];
-            for k in col..3 {
-                a[row][k] -= factor * a[col][k];
+            let pivot_row = a[col];
+            for (x, p) in a[row].iter_mut().zip(pivot_row).skip(col) {
+                *x -= factor * p;
             }
             b[row] -= factor * b[col];
         }
@@ -87,8 +88,8 @@ fn main() {
             break;
         }
         let mut damped = jtj;
-        for k in 0..3 {
-            damped[k][k] *= 1.0 + lambda;
+        for (k, row) in damped.iter_mut().enumerate() {
+            row[k] *= 1.0 + lambda;
         }
         let s = solve(damped, jtr.map(|g| -g));
         let trial = [p[0] + s[0], p[1] + s[1], p[2] + s[2]];

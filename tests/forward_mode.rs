@@ -3,6 +3,8 @@
 //! (`scripts/jvp_fixtures.py` -> `tests/fixtures/jvp.json`) and central differences; `_hvp`
 //! (through calls too) and `hessian` against `torch.func.hessian` and differences of the
 //! gradient; the dot-product test between `_jvp` and `_vjp`.
+#![allow(clippy::needless_range_loop)] // differentiable code indexes its arrays
+
 use backprop::differentiable;
 use backprop::gradcheck::Tolerance;
 use backprop::jacobian::hessian;

@@ -73,12 +73,14 @@ fn custom_derivative(
     mut errors: Errors,
 ) -> TokenStream {
     let ir = lower::lower_signature(func, &mut errors);
-    if let Some(span) = args.hvp {
-        errors.push(syn::Error::new(
+    // Reported next to the usual expansion: stubs would clash with the hand-written functions.
+    let hvp_error = args.hvp.map(|span| {
+        syn::Error::new(
             span,
             "`hvp` differentiates the function's body twice, and a hand-written derivative has none: remove `hvp`, or `custom_*` and its hand-written functions",
-        ));
-    }
+        )
+        .to_compile_error()
+    });
     let wrt = check_wrt(&ir, args, &mut errors);
     if let Some(errs) = errors.into_compile_errors() {
         return fallback::expand(func, &ir, &wrt, args.check_finite, rt, errs);
@@ -106,7 +108,7 @@ fn custom_derivative(
         }
     };
     let carrier = carrier(&target, TokenStream::new());
-    quote!(#func #grad #derivative #carrier)
+    quote!(#hvp_error #func #grad #derivative #carrier)
 }
 
 fn carrier(t: &Target, extra: TokenStream) -> TokenStream {

@@ -51,6 +51,9 @@ pub fn expand(
     let fwd_name = interface::generated_name(func, Flavor::Fwd);
     let inputs = interface::fwd_inputs(func);
     let carrier = interface::carrier(func, ir, &fwd_output, TokenStream::new());
+    let jvp_name = interface::generated_name(func, Flavor::Jvp);
+    let jvp_inputs = interface::jvp_inputs(func, ir);
+    let jvp_output = interface::jvp_output(ir);
     quote! {
         #errors
         #func
@@ -58,6 +61,10 @@ pub fn expand(
         #[allow(unused)]
         #vis fn #fwd_name #generics (#(#inputs),*) -> #fwd_output #where_clause {
             (::core::unreachable!(), move |#(#params),*| -> #pullback_output { ::core::unreachable!() })
+        }
+        #[allow(unused)]
+        #vis fn #jvp_name #generics (#(#jvp_inputs),*) -> #jvp_output #where_clause {
+            ::core::unreachable!()
         }
         #carrier
     }
