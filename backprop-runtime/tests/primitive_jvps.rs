@@ -17,6 +17,7 @@ fn join(a: [f32; 3], b: [f32; 3]) -> [f32; 6] {
 }
 
 #[test]
+#[allow(clippy::type_complexity)]
 fn unary_primitives() {
     type F = fn(&[f32; 6]) -> [f32; 6];
     type J = fn(&[f32; 6], &[f32; 6]) -> ([f32; 6], [f32; 6]);
