@@ -1,7 +1,7 @@
 //! Forward mode and second order against the value and the gradient, on the `scalar_grad`
 //! functions: `value`, `jvp` (one tangent), `grad` and `hvp` (one Hessian-vector product).
 //!
-//! `taskset -c 0 cargo bench --bench forward_mode`; the ratios are in docs/benchmarks-forward.md.
+//! `taskset -c 0 cargo bench --bench forward_mode` (ratios not yet recorded in docs/).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use std::time::Duration;
