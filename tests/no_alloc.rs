@@ -1,6 +1,7 @@
 //! Generated gradients allocate nothing: this test binary's global allocator counts the
 //! allocations made on the current thread, and every `_grad` of the loop tests runs under it.
 
+#[path = "integration/loops/programs/mod.rs"]
 mod loop_common;
 
 use backprop::nn::Linear;

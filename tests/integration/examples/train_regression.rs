@@ -21,12 +21,11 @@
 //! percents within a few epochs.
 
 #[allow(dead_code)]
-#[path = "../examples/train_regression.rs"]
+#[path = "../../../examples/train_regression.rs"]
 mod train_regression;
-mod tutorial_fixture;
 
+use super::tutorial_fixture::*;
 use train_regression::{data, train, RegressionNet, EPOCHS, SAMPLES};
-use tutorial_fixture::*;
 
 fn rtol(epoch: usize) -> f32 {
     2e-6 * (1.0 + epoch as f32 / 100.0)

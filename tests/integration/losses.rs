@@ -4,7 +4,7 @@ use backprop::loss::*;
 use serde_json::Value;
 
 fn fixtures() -> Vec<Value> {
-    let text = include_str!("fixtures/losses.json");
+    let text = include_str!("../fixtures/losses.json");
     let json: Value = serde_json::from_str(text).expect("valid fixture JSON");
     json["cases"].as_array().expect("cases").clone()
 }

@@ -7,7 +7,7 @@
 // Some functions here are only called through their generated derivatives.
 #![allow(dead_code, clippy::needless_range_loop, clippy::manual_memcpy)]
 
-#[path = "split_common/mod.rs"]
+#[path = "split_programs/mod.rs"]
 mod split_common;
 
 use backprop::gradcheck::{check_gradient, Tolerance};
@@ -319,7 +319,7 @@ mod batched {
     }
 
     // The benchmarked loss with the counting layer in place of `ops::linear_batch`.
-    batched_loss!(counted_batch_loss, counted_linear_batch);
+    crate::batched_loss!(counted_batch_loss, counted_linear_batch);
 
     #[test]
     fn the_step_runs_each_product_once_and_skips_the_input_gradient() {

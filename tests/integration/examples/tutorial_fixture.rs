@@ -10,7 +10,7 @@ use serde_json::Value;
 /// The fixture of one tutorial.
 pub fn fixture(tutorial: &str) -> Value {
     let all: Value =
-        serde_json::from_str(include_str!("../fixtures/tutorials.json")).expect("valid JSON");
+        serde_json::from_str(include_str!("../../fixtures/tutorials.json")).expect("valid JSON");
     all[tutorial].clone()
 }
 

@@ -14,7 +14,8 @@ const RTOL: f64 = 1e-5;
 const ATOL: f64 = 1e-6;
 
 fn fixtures() -> Vec<Value> {
-    let json: Value = serde_json::from_str(include_str!("fixtures/ops.json")).expect("valid JSON");
+    let json: Value =
+        serde_json::from_str(include_str!("../fixtures/ops.json")).expect("valid JSON");
     json["cases"].as_array().expect("a list of cases").clone()
 }
 

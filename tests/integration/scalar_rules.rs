@@ -5,10 +5,8 @@
 //! `cargo test --test scalar_rules -- --nocapture` prints the largest deviations seen.
 #![allow(clippy::eq_op)] // `a / a` has a rule of its own
 
-mod common;
-
+use crate::common::{case, check, check_vjp, twin, Case, Vjp};
 use backprop::differentiable;
-use common::{case, check, check_vjp, twin, Case, Vjp};
 
 // Operators.
 twin! { #[differentiable] fn add(a: f32, b: f32) -> f32 { a + b } }

@@ -1,11 +1,9 @@
 //! ADBench's GMM objective (d = 2 and d = 10, K = 5, n = 4) against PyTorch, finite differences,
 //! and a hand-written gradient.
 
-mod loop_common;
-
+use super::programs::gmm::*;
+use super::programs::*;
 use backprop::Tensor;
-use loop_common::gmm::*;
-use loop_common::*;
 
 /// The objective is large (hundreds at d = 10): compare relative to its scale.
 #[track_caller]

@@ -1,10 +1,8 @@
 //! Multilayer perceptrons written with loops, against PyTorch (`scripts/loop_fixtures.py`).
 
-mod loop_common;
-
+use super::programs::mlp::*;
+use super::programs::*;
 use backprop::{Parameters, Tensor, Zero};
-use loop_common::mlp::*;
-use loop_common::*;
 
 /// Compares a Model0 gradient with PyTorch's, tensor by tensor, matched by their
 /// `#[derive(Parameters)]` names (`l1.weight`, ...), which are PyTorch's `state_dict` keys.

@@ -140,7 +140,7 @@ mod runtime {
 }
 
 #[derive(Parameters)]
-#[parameters(crate = "crate::runtime::reexported")]
+#[parameters(crate = "crate::derive_parameters::runtime::reexported")]
 struct Overridden {
     w: [f32; 3],
 }

@@ -1,6 +1,6 @@
 //! Every Rust construct `#[differentiable]` supports on scalars, one function per construct,
-//! checked like the rules (`tests/scalar_rules.rs`): PyTorch fixtures at smooth points and at
-//! branch switches, central differences of the f64 twin away from them.
+//! checked like the rules (`tests/integration/scalar_rules.rs`): PyTorch fixtures at smooth points
+//! and at branch switches, central differences of the f64 twin away from them.
 // The constructs are written the long way on purpose.
 #![allow(
     clippy::assign_op_pattern,
@@ -10,10 +10,8 @@
     clippy::unnecessary_cast
 )]
 
-mod common;
-
+use crate::common::{case, check, check_vjp, twin, Case, Vjp};
 use backprop::differentiable;
-use common::{case, check, check_vjp, twin, Case, Vjp};
 
 twin! {
     #[differentiable]

@@ -35,7 +35,7 @@ pub(crate) use twin;
 /// A test case from a function, its `_grad` and its twin: `case!(exp, exp_grad)`.
 macro_rules! case {
     ($f:ident, $grad:ident) => {
-        common::Case::new(stringify!($f), $f, $grad, $f::exact)
+        $crate::common::Case::new(stringify!($f), $f, $grad, $f::exact)
     };
 }
 pub(crate) use case;

@@ -1,6 +1,6 @@
-//! Programs shared by `tests/split_mode.rs` and `benches/split_mode.rs`: the README's composed
-//! MLP per sample, with a hand-written one-pass gradient beside it, and the batched
-//! 784-128-10 training step (`docs/benchmarks-split.md`).
+//! Programs shared by `tests/integration/composed_gradients.rs` and `benches/split_mode.rs`:
+//! the README's composed MLP per sample, with a hand-written one-pass gradient beside it, and
+//! the batched 784-128-10 training step (`docs/benchmarks-split.md`).
 #![allow(dead_code, clippy::needless_range_loop)]
 
 pub mod batched;

@@ -1,7 +1,7 @@
 //! The hand-written gradients `benches/scalar_grad` compares against agree with the generated
 //! ones (two independent derivations of the same maths), and both with central differences.
 
-#[path = "../benches/scalar_grad/functions.rs"]
+#[path = "../../benches/scalar_grad/functions.rs"]
 mod functions;
 
 use functions::*;

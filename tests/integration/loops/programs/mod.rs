@@ -17,7 +17,8 @@ use std::sync::OnceLock;
 pub fn fixtures() -> &'static Value {
     static FIXTURES: OnceLock<Value> = OnceLock::new();
     FIXTURES.get_or_init(|| {
-        serde_json::from_str(include_str!("../fixtures/loops.json")).expect("valid fixture JSON")
+        serde_json::from_str(include_str!("../../../fixtures/loops.json"))
+            .expect("valid fixture JSON")
     })
 }
 

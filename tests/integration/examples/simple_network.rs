@@ -3,13 +3,12 @@
 
 // The example itself, so the test checks the code the example runs (its `main` goes unused).
 #[allow(dead_code)]
-#[path = "../examples/simple_network.rs"]
+#[path = "../../../examples/simple_network.rs"]
 mod simple_network;
-mod tutorial_fixture;
 
+use super::tutorial_fixture::*;
 use backprop::Zero;
 use simple_network::{data, loss, loss_grad, optimizer, train_step, SimpleNet};
-use tutorial_fixture::*;
 
 /// One step: only the summation order differs from PyTorch (its GEMM blocks the sums), a few
 /// float32 roundings on values of order one.

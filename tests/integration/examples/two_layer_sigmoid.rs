@@ -1,12 +1,11 @@
 //! `examples/two_layer_sigmoid.rs` against PyTorch's autograd on the same network
 //! (`scripts/tutorial_fixtures.py` wrote `tests/fixtures/tutorials.json`).
 
-mod tutorial_fixture;
 #[allow(dead_code)]
-#[path = "../examples/two_layer_sigmoid.rs"]
+#[path = "../../../examples/two_layer_sigmoid.rs"]
 mod two_layer_sigmoid;
 
-use tutorial_fixture::*;
+use super::tutorial_fixture::*;
 use two_layer_sigmoid::{gradients, gradients_by_hand, Net, X, Y};
 
 /// A handful of float32 operations per value; the gradients are as small as 1e-4, so the

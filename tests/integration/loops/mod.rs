@@ -1,11 +1,13 @@
 //! Loop and array programs, written as a user would, against PyTorch (float32 autograd on the
 //! same inputs: `scripts/loop_fixtures.py`) and against central finite differences.
 
-mod loop_common;
+mod gmm;
+mod mlp;
+mod programs;
 
 use backprop::Zero;
-use loop_common::small::*;
-use loop_common::*;
+use programs::small::*;
+use programs::*;
 
 #[test]
 fn matvec_squared() {

@@ -2,13 +2,12 @@
 //! (`scripts/tutorial_fixtures.py` wrote `tests/fixtures/tutorials.json`).
 
 #[allow(dead_code)]
-#[path = "../examples/manual_update.rs"]
+#[path = "../../../examples/manual_update.rs"]
 mod manual_update;
-mod tutorial_fixture;
 
+use super::tutorial_fixture::*;
 use backprop::Zero;
 use manual_update::{data, loss_and_gradient, momentum_by_hand, sgd_by_hand, train, Model0, X, Y};
-use tutorial_fixture::*;
 
 /// A few steps on values of order one: only the order of a few float32 roundings differs
 /// (sums of three terms, the log-sum-exp).

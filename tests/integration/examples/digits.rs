@@ -3,10 +3,10 @@
 
 // The example's own modules, so the test checks the code the example runs.
 #[allow(dead_code)]
-#[path = "../examples/digits/data.rs"]
+#[path = "../../../examples/digits/data.rs"]
 mod data;
 #[allow(dead_code)]
-#[path = "../examples/digits/model.rs"]
+#[path = "../../../examples/digits/model.rs"]
 mod model;
 
 use backprop::gradcheck::{check_gradient, Tolerance};

@@ -3,14 +3,14 @@
 
 // The example itself, so the test checks the code the example runs (its `main` goes unused).
 #[allow(dead_code)]
-#[path = "../examples/linear_model.rs"]
+#[path = "../../../examples/linear_model.rs"]
 mod linear_model;
 
 use linear_model::{forward, train, Event, X_DATA, Y_DATA};
 use serde_json::Value;
 
 fn fixture() -> Value {
-    serde_json::from_str(include_str!("fixtures/linear_model.json")).expect("valid JSON")
+    serde_json::from_str(include_str!("../../fixtures/linear_model.json")).expect("valid JSON")
 }
 
 fn floats(v: &Value) -> Vec<f32> {
