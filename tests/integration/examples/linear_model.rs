@@ -4,9 +4,9 @@
 // The example itself, so the test checks the code the example runs (its `main` goes unused).
 #[allow(dead_code)]
 #[path = "../../../examples/linear_model.rs"]
-mod linear_model;
+mod example;
 
-use linear_model::{forward, train, Event, X_DATA, Y_DATA};
+use example::{forward, train, Event, X_DATA, Y_DATA};
 use serde_json::Value;
 
 fn fixture() -> Value {

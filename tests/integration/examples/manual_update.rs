@@ -3,11 +3,11 @@
 
 #[allow(dead_code)]
 #[path = "../../../examples/manual_update.rs"]
-mod manual_update;
+mod example;
 
 use super::tutorial_fixture::*;
 use backprop::Zero;
-use manual_update::{data, loss_and_gradient, momentum_by_hand, sgd_by_hand, train, Model0, X, Y};
+use example::{data, loss_and_gradient, momentum_by_hand, sgd_by_hand, train, Model0, X, Y};
 
 /// A few steps on values of order one: only the order of a few float32 roundings differs
 /// (sums of three terms, the log-sum-exp).

@@ -4,11 +4,11 @@
 // The example itself, so the test checks the code the example runs (its `main` goes unused).
 #[allow(dead_code)]
 #[path = "../../../examples/simple_network.rs"]
-mod simple_network;
+mod example;
 
 use super::tutorial_fixture::*;
 use backprop::Zero;
-use simple_network::{data, loss, loss_grad, optimizer, train_step, SimpleNet};
+use example::{data, loss, loss_grad, optimizer, train_step, SimpleNet};
 
 /// One step: only the summation order differs from PyTorch (its GEMM blocks the sums), a few
 /// float32 roundings on values of order one.

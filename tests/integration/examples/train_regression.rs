@@ -22,10 +22,10 @@
 
 #[allow(dead_code)]
 #[path = "../../../examples/train_regression.rs"]
-mod train_regression;
+mod example;
 
 use super::tutorial_fixture::*;
-use train_regression::{data, train, RegressionNet, EPOCHS, SAMPLES};
+use example::{data, train, RegressionNet, EPOCHS, SAMPLES};
 
 fn rtol(epoch: usize) -> f32 {
     2e-6 * (1.0 + epoch as f32 / 100.0)

@@ -3,10 +3,10 @@
 
 #[allow(dead_code)]
 #[path = "../../../examples/two_layer_sigmoid.rs"]
-mod two_layer_sigmoid;
+mod example;
 
 use super::tutorial_fixture::*;
-use two_layer_sigmoid::{gradients, gradients_by_hand, Net, X, Y};
+use example::{gradients, gradients_by_hand, Net, X, Y};
 
 /// A handful of float32 operations per value; the gradients are as small as 1e-4, so the
 /// tolerance is relative, with an absolute floor far below them.
