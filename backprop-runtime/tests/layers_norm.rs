@@ -7,7 +7,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use backprop::gradcheck::{check_gradient, Tolerance};
-use backprop::nn::{Dropout, LeakyReLU, LogSoftmax, Mode, SiLU, Softmax, GELU};
+use backprop::nn::{Dropout, LayerNorm, LeakyReLU, LogSoftmax, Mode, SiLU, Softmax, GELU};
 use backprop::{Parameters, Tensor, Zero};
 use backprop_runtime as backprop;
 use serde_json::Value;
@@ -192,4 +192,67 @@ fn dropout_is_reproducible_from_its_seed() {
     let twin = drop.clone();
     assert_eq!(twin.forward(&[1.0f32; 64]), drop.forward(&[1.0f32; 64]));
     assert!(Dropout::new(-0.1).is_err() && Dropout::new(f32::NAN).is_err());
+}
+
+// ---- LayerNorm ----
+
+fn layer_norm(case: &Value) -> LayerNorm<6> {
+    let mut norm = LayerNorm::new();
+    norm.weight = tensor(&case["weight"]);
+    norm.bias = tensor(&case["bias"]);
+    norm
+}
+
+#[test]
+fn layer_norm_matches_pytorch() {
+    let case = &fixtures()["layer_norm"];
+    let norm = layer_norm(case);
+    let (x, d_out): (Rows, Rows) = (tensor(&case["x"]), tensor(&case["d_out"]));
+    let mut d_norm = LayerNorm::zero();
+    let mut d_x = Rows::zero();
+    let y = norm.forward_batch_vjp(&mut d_norm, &x, &mut d_x, &d_out);
+    assert_close("y", y.flat(), &case["y"]);
+    assert_close("d_x", d_x.flat(), &case["d_x"]);
+    assert_close("d_weight", &d_norm.weight, &case["d_weight"]);
+    assert_close("d_bias", &d_norm.bias, &case["d_bias"]);
+    // One sample is a batch of one.
+    let mut d_row = [0.0; 6];
+    let row = norm.forward_vjp(&mut LayerNorm::zero(), &x[1], &mut d_row, &d_out[1]);
+    assert_close(
+        "one row",
+        &row,
+        &Value::from(&case["y"].as_array().unwrap()[6..12]),
+    );
+    assert_close(
+        "its d_x",
+        &d_row,
+        &Value::from(&case["d_x"].as_array().unwrap()[6..12]),
+    );
+}
+
+#[test]
+fn layer_norm_gradients_match_central_differences() {
+    let case = &fixtures()["layer_norm"];
+    let norm = layer_norm(case);
+    let (x, d_out): (Rows, Rows) = (tensor(&case["x"]), tensor(&case["d_out"]));
+    gradcheck(
+        |x: &Rows| dot(&norm.forward_batch(x), &d_out),
+        |x, d_x| {
+            dot(
+                &norm.forward_batch_vjp(&mut LayerNorm::zero(), x, d_x, &d_out),
+                &d_out,
+            )
+        },
+        &x,
+    );
+    gradcheck(
+        |n: &LayerNorm<6>| dot(&n.forward_batch(&x), &d_out),
+        |n, d_n| {
+            dot(
+                &n.forward_batch_vjp(d_n, &x, &mut Rows::zero(), &d_out),
+                &d_out,
+            )
+        },
+        &norm,
+    );
 }

@@ -57,11 +57,13 @@ pub use linear::Linear;
 
 // Issue 15, normalisation and friends (the `norm` branch).
 mod dropout;
+mod layer_norm;
 mod softmax;
 pub use activation::{LeakyReLU, SiLU, GELU};
 pub use buffer::{Buffer, Count};
 pub use dropout::Dropout;
 pub use hyper::{Hyper, HyperparameterError};
+pub use layer_norm::LayerNorm;
 pub use mode::Mode;
 pub use softmax::{LogSoftmax, Softmax};
 
