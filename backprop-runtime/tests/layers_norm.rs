@@ -7,7 +7,9 @@
 #![allow(clippy::needless_range_loop)]
 
 use backprop::gradcheck::{check_gradient, Tolerance};
-use backprop::nn::{Dropout, LayerNorm, LeakyReLU, LogSoftmax, Mode, SiLU, Softmax, GELU};
+use backprop::nn::{
+    BatchNorm1d, BatchNorm2d, Dropout, LayerNorm, LeakyReLU, LogSoftmax, Mode, SiLU, Softmax, GELU,
+};
 use backprop::{Parameters, Tensor, Zero};
 use backprop_runtime as backprop;
 use serde_json::Value;
@@ -255,4 +257,198 @@ fn layer_norm_gradients_match_central_differences() {
         },
         &norm,
     );
+}
+
+// ---- BatchNorm ----
+
+/// A batch norm with the fixture's weight and bias, in `mode`.
+fn batch_norm<const C: usize, const D: usize>(
+    case: &Value,
+    mode: Mode,
+) -> backprop::nn::BatchNorm<C, D> {
+    let mut bn = backprop::nn::BatchNorm::new();
+    bn.weight = tensor(&case["weight"]);
+    bn.bias = tensor(&case["bias"]);
+    bn.set_mode(mode);
+    bn
+}
+
+/// The gradients of a batch norm through `vjp`, against the fixture, and the running
+/// statistics it leaves against PyTorch's (recorded after the same forward call).
+fn check_batch_norm<const C: usize, const D: usize, T: Tensor>(
+    case: &Value,
+    mode: Mode,
+    vjp: impl Fn(
+        &backprop::nn::BatchNorm<C, D>,
+        &mut backprop::nn::BatchNorm<C, D>,
+        &T,
+        &mut T,
+        &T,
+    ) -> T,
+) {
+    let bn = batch_norm::<C, D>(case, mode);
+    let (x, d_out): (T, T) = (tensor(&case["x"]), tensor(&case["d_out"]));
+    let mut d_bn = backprop::nn::BatchNorm::zero();
+    let mut d_x = T::zero();
+    let y = vjp(&bn, &mut d_bn, &x, &mut d_x, &d_out);
+    assert_close("y", y.flat(), &case["y"]);
+    assert_close("d_x", d_x.flat(), &case["d_x"]);
+    assert_close("d_weight", &d_bn.weight, &case["d_weight"]);
+    assert_close("d_bias", &d_bn.bias, &case["d_bias"]);
+    if mode == Mode::Train {
+        assert_close(
+            "running_mean",
+            &bn.running_mean.values(),
+            &case["running_mean"],
+        );
+        assert_close(
+            "running_var",
+            &bn.running_var.values(),
+            &case["running_var"],
+        );
+        assert_eq!(bn.num_batches_tracked.get(), 1);
+    }
+    // The gradient is a gradient: no statistics in it.
+    assert_eq!(d_bn.num_batches_tracked.get(), 0);
+}
+
+#[test]
+fn batch_norm_1d_matches_pytorch_in_training() {
+    let f = fixtures();
+    check_batch_norm::<3, 1, [[f32; 3]; 5]>(
+        &f["batch_norm1d_train"],
+        Mode::Train,
+        |bn, d, x, dx, u| bn.forward_batch_vjp(d, x, dx, u),
+    );
+    check_batch_norm::<3, 1, [[[f32; 4]; 3]; 2]>(
+        &f["batch_norm1d_seq_train"],
+        Mode::Train,
+        |bn, d, x, dx, u| bn.forward_batch_seq_vjp(d, x, dx, u),
+    );
+}
+
+type Images = [[[[f32; 4]; 3]; 2]; 3];
+
+#[test]
+fn batch_norm_2d_matches_pytorch_in_training() {
+    check_batch_norm::<2, 2, Images>(
+        &fixtures()["batch_norm2d_train"],
+        Mode::Train,
+        |bn, d, x, dx, u| bn.forward_batch_vjp(d, x, dx, u),
+    );
+}
+
+#[test]
+fn running_statistics_follow_pytorch_and_serve_evaluation() {
+    let f = fixtures();
+    for (key, momentum) in [
+        ("batch_norm2d_running", Some(0.1)),
+        ("batch_norm2d_cumulative", None),
+    ] {
+        let case = &f[key];
+        let mut bn = batch_norm::<2, 2>(case, Mode::Train)
+            .with_momentum(momentum)
+            .unwrap();
+        for batch in case["batches"].as_array().unwrap() {
+            // The plain forward pass updates them, as PyTorch's does under no_grad.
+            let _ = bn.forward_batch(&tensor::<Images>(batch));
+        }
+        assert_close(
+            "running_mean",
+            &bn.running_mean.values(),
+            &case["running_mean"],
+        );
+        assert_close(
+            "running_var",
+            &bn.running_var.values(),
+            &case["running_var"],
+        );
+        assert_eq!(
+            bn.num_batches_tracked.get() as i64,
+            case["num_batches_tracked"].as_i64().unwrap()
+        );
+        bn.eval();
+        let before = bn.clone();
+        let (x, d_out): (Images, Images) = (tensor(&case["x"]), tensor(&case["d_out"]));
+        let mut d_bn = BatchNorm2d::zero();
+        let mut d_x = Images::zero();
+        let y = bn.forward_batch_vjp(&mut d_bn, &x, &mut d_x, &d_out);
+        assert_close(&format!("{key}: y"), y.flat(), &case["y"]);
+        assert_close("d_x", d_x.flat(), &case["d_x"]);
+        assert_close("d_weight", &d_bn.weight, &case["d_weight"]);
+        assert_close("d_bias", &d_bn.bias, &case["d_bias"]);
+        assert_eq!(bn, before, "evaluation changes no statistic");
+    }
+}
+
+#[test]
+fn batch_norm_gradients_match_central_differences() {
+    let f = fixtures();
+    for (key, mode) in [
+        ("batch_norm2d_train", Mode::Train),
+        ("batch_norm2d_running", Mode::Eval),
+    ] {
+        let case = &f[key];
+        let bn = batch_norm::<2, 2>(case, mode);
+        let (x, d_out): (Images, Images) = (tensor(&case["x"]), tensor(&case["d_out"]));
+        gradcheck(
+            |x: &Images| dot(&bn.forward_batch(x), &d_out),
+            |x, d_x| {
+                dot(
+                    &bn.forward_batch_vjp(&mut BatchNorm2d::zero(), x, d_x, &d_out),
+                    &d_out,
+                )
+            },
+            &x,
+        );
+        // Weight and bias as one `[2][C]` tensor: gradcheck copies tensors only, so the layer
+        // (and its mode) is rebuilt around them.
+        let with = |affine: &[[f32; 2]; 2]| {
+            let mut b = bn.clone();
+            (b.weight, b.bias) = (affine[0], affine[1]);
+            b
+        };
+        gradcheck(
+            |a: &[[f32; 2]; 2]| dot(&with(a).forward_batch(&x), &d_out),
+            |a, d_a| {
+                let mut d_bn = BatchNorm2d::zero();
+                let y = with(a).forward_batch_vjp(&mut d_bn, &x, &mut Images::zero(), &d_out);
+                d_a[0]
+                    .iter_mut()
+                    .zip(d_bn.weight)
+                    .for_each(|(d, g)| *d += g);
+                d_a[1].iter_mut().zip(d_bn.bias).for_each(|(d, g)| *d += g);
+                dot(&y, &d_out)
+            },
+            &[bn.weight, bn.bias],
+        );
+    }
+}
+
+#[test]
+fn batch_norm_hyperparameters_are_checked() {
+    let err = BatchNorm1d::<2>::new()
+        .with_momentum(Some(1.5))
+        .unwrap_err();
+    assert_eq!((err.name, err.value), ("momentum", 1.5));
+    assert!(BatchNorm1d::<2>::new().with_eps(-1.0).is_err());
+    assert!(BatchNorm1d::<2>::new().with_eps(f32::NAN).is_err());
+    assert_eq!(BatchNorm1d::<2>::new().momentum(), Some(0.1));
+    assert_eq!(
+        BatchNorm1d::<2>::new()
+            .with_momentum(None)
+            .unwrap()
+            .momentum(),
+        None
+    );
+}
+
+#[test]
+fn a_batch_of_one_in_training_keeps_the_running_variance() {
+    let mut bn = BatchNorm1d::<2>::new();
+    bn.train();
+    let y = bn.forward_batch(&[[3.0, -1.0]]);
+    assert_eq!(y, [[0.0, 0.0]]); // the bias: nothing to normalise by
+    assert_eq!(bn.running_var.values(), [1.0, 1.0]);
+    assert_eq!(bn.running_mean.values(), [0.3, -0.1]);
 }

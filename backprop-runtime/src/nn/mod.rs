@@ -56,10 +56,12 @@ pub use activation::{ReLU, Sigmoid, Tanh};
 pub use linear::Linear;
 
 // Issue 15, normalisation and friends (the `norm` branch).
+mod batch_norm;
 mod dropout;
 mod layer_norm;
 mod softmax;
 pub use activation::{LeakyReLU, SiLU, GELU};
+pub use batch_norm::{BatchNorm, BatchNorm1d, BatchNorm2d};
 pub use buffer::{Buffer, Count};
 pub use dropout::Dropout;
 pub use hyper::{Hyper, HyperparameterError};
