@@ -8,9 +8,10 @@
 
 use backprop::gradcheck::{check_gradient, Tolerance};
 use backprop::nn::{
-    BatchNorm1d, BatchNorm2d, Dropout, LayerNorm, LeakyReLU, LogSoftmax, Mode, SiLU, Softmax, GELU,
+    BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm, LeakyReLU, Linear, LogSoftmax, Mode,
+    SiLU, Softmax, GELU,
 };
-use backprop::{Parameters, Tensor, Zero};
+use backprop::{differentiable, io, BufferDtype, Parameters, Tensor, Zero};
 use backprop_runtime as backprop;
 use serde_json::Value;
 
@@ -451,4 +452,203 @@ fn a_batch_of_one_in_training_keeps_the_running_variance() {
     assert_eq!(y, [[0.0, 0.0]]); // the bias: nothing to normalise by
     assert_eq!(bn.running_var.values(), [1.0, 1.0]);
     assert_eq!(bn.running_mean.values(), [0.3, -0.1]);
+}
+
+// ---- Embedding ----
+
+#[test]
+fn embedding_matches_pytorch_and_touches_only_the_rows_used() {
+    let case = &fixtures()["embedding"];
+    let table = Embedding::<7, 3>::from_weight(tensor(&case["weight"]));
+    let ids: Vec<usize> = case["indices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_u64().unwrap() as usize)
+        .collect();
+    let ids: [usize; 5] = ids.try_into().unwrap();
+    let d_out: [[f32; 3]; 5] = tensor(&case["d_out"]);
+    // NaN in every row: a row the pullback read or wrote would not stay NaN or become a number.
+    let mut d_table = Embedding::from_weight([[f32::NAN; 3]; 7]);
+    for &i in &ids {
+        d_table.weight[i] = [0.0; 3];
+    }
+    let y = table.forward_vjp(&mut d_table, &ids, &d_out);
+    assert_close("y", y.flat(), &case["y"]);
+    let want = numbers(&case["d_weight"]);
+    for row in 0..7 {
+        if ids.contains(&row) {
+            assert_close(
+                "d_weight",
+                &d_table.weight[row],
+                &Value::from(&want[3 * row..3 * row + 3]),
+            );
+        } else {
+            assert!(
+                d_table.weight[row].iter().all(|d| d.is_nan()),
+                "row {row} was touched"
+            );
+            assert!(want[3 * row..3 * row + 3].iter().all(|d| *d == 0.0));
+        }
+    }
+    gradcheck(
+        |t: &Embedding<7, 3>| dot(&t.forward(&ids), &d_out),
+        |t, d_t| dot(&t.forward_vjp(d_t, &ids, &d_out), &d_out),
+        &table,
+    );
+}
+
+#[test]
+fn embedding_indices_out_of_range_are_errors() {
+    let table = Embedding::<4, 2>::from_weight([[0.0; 2]; 4]);
+    let err = table.try_forward(&[1, 4, 0]).unwrap_err();
+    assert_eq!((err.position, err.index, err.rows), (1, 4, 4));
+    assert_eq!(
+        err.to_string(),
+        "embedding index 4 at position 1 is outside the table of 4 rows"
+    );
+    assert!(table.check(&[3, 0]).is_ok());
+}
+
+/// A model with every kind of field: tensors' layers, a dropout, a batch norm (buffers).
+#[derive(Clone, Parameters)]
+#[parameters(crate = "backprop_runtime")]
+struct Small {
+    emb: Embedding<7, 3>,
+    norm: LayerNorm<3>,
+    proj: Linear<3, 4>,
+    bn: BatchNorm1d<4>,
+    drop: Dropout,
+}
+
+impl Small {
+    #[differentiable(crate = "backprop_runtime")]
+    fn forward<const B: usize>(&self, ids: &[usize; B]) -> [[f32; 4]; B] {
+        let h = self.norm.forward_batch(&self.emb.forward(ids));
+        self.drop
+            .forward(&self.bn.forward_batch(&self.proj.forward_batch(&h)))
+    }
+}
+
+#[differentiable(crate = "backprop_runtime", wrt(m))]
+fn small_loss(m: &Small, ids: &[usize; 6]) -> f32 {
+    let y = m.forward(ids);
+    let mut s = 0.0;
+    for b in 0..6 {
+        for j in 0..4 {
+            s += y[b][j] * y[b][j];
+        }
+    }
+    s / 24.0
+}
+
+#[test]
+fn mode_reaches_every_layer_of_a_derived_model() {
+    let mut m: Small = Small::zero();
+    assert_eq!((m.drop.mode(), m.bn.mode()), (Mode::Eval, Mode::Eval));
+    m.train();
+    assert_eq!((m.drop.mode(), m.bn.mode()), (Mode::Train, Mode::Train));
+    m.eval();
+    assert_eq!((m.drop.mode(), m.bn.mode()), (Mode::Eval, Mode::Eval));
+}
+
+#[test]
+fn a_pytorch_state_dict_loads_with_its_buffers() {
+    let case = &fixtures()["state_dict"];
+    let names: Vec<String> = (0..Small::TENSORS)
+        .map(Small::name)
+        .chain((0..Small::BUFFERS).map(Small::buffer_name))
+        .collect();
+    let want: Vec<&str> = case["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(names, want, "PyTorch's state_dict keys, in its order");
+    assert_eq!(Small::buffer_dtype(2), BufferDtype::I64);
+
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/layers_norm.safetensors"
+    ))
+    .unwrap();
+    let m: Small = io::from_bytes(&bytes).unwrap();
+    assert_eq!(m.bn.mode(), Mode::Eval, "a loaded model evaluates");
+    assert_close(
+        "running_mean",
+        &m.bn.running_mean.values(),
+        &case["running_mean"],
+    );
+    assert_eq!(
+        i64::from(m.bn.num_batches_tracked.get()),
+        case["num_batches_tracked"].as_i64().unwrap()
+    );
+    let ids: [usize; 4] = [3, 1, 6, 0];
+    assert_eq!(case["indices"], serde_json::json!(ids));
+    assert_close("eval output", m.forward(&ids).flat(), &case["y"]);
+
+    // And back: our file has the same tensors, dtypes included, and reloads equal.
+    let again: Small = io::from_bytes(&io::to_bytes(&m).unwrap()).unwrap();
+    assert_eq!(again.bn, m.bn);
+    assert_eq!(again.emb, m.emb);
+}
+
+#[test]
+fn a_buffer_of_the_wrong_dtype_is_a_typed_error() {
+    let m = Small::zero();
+    m.bn.running_var.set(0, 2.0);
+    let bytes = io::to_bytes(&m).unwrap();
+    // Rewrite num_batches_tracked as F32: a file PyTorch would not write.
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let mut tensors: Vec<(String, safetensors::tensor::TensorView)> = file
+        .tensors()
+        .into_iter()
+        .filter(|(name, _)| name != "bn.num_batches_tracked")
+        .collect();
+    let four = [0u8; 4];
+    tensors.push((
+        "bn.num_batches_tracked".into(),
+        safetensors::tensor::TensorView::new(safetensors::tensor::Dtype::F32, vec![], &four)
+            .unwrap(),
+    ));
+    let bad = safetensors::serialize(tensors, None).unwrap();
+    match io::from_bytes::<Small>(&bad) {
+        Err(io::FileError::DtypeMismatch { name, found }) => {
+            assert_eq!(
+                (name.as_str(), found.as_str()),
+                ("bn.num_batches_tracked", "F32")
+            )
+        }
+        other => panic!("{:?}", other.err()),
+    }
+}
+
+#[test]
+fn a_derived_model_trains_through_dropout_and_batch_norm() {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let mut m = Small {
+        emb: Embedding::new(&mut rng),
+        norm: LayerNorm::new(),
+        proj: Linear::new(&mut rng),
+        bn: BatchNorm1d::new(),
+        drop: Dropout::new(0.2).unwrap().with_seed(4),
+    };
+    let ids = [0, 1, 2, 3, 4, 5];
+    m.eval();
+    // In evaluation nothing is random and the loss and its gradient are the plain function's.
+    let mut grad = Small::zero();
+    let value = small_loss_grad(&m, &mut grad, &ids);
+    assert_eq!(value, small_loss(&m, &ids));
+    gradcheck(
+        |p: &Small| small_loss(p, &ids),
+        |p, d| small_loss_grad(p, d, &ids),
+        &m,
+    );
+    // In training the batch norm tracks the batches the gradient sees.
+    m.train();
+    let _ = small_loss_grad(&m, &mut grad, &ids);
+    assert_eq!(m.bn.num_batches_tracked.get(), 1);
+    assert_eq!(grad.bn.num_batches_tracked.get(), 0);
 }

@@ -58,12 +58,14 @@ pub use linear::Linear;
 // Issue 15, normalisation and friends (the `norm` branch).
 mod batch_norm;
 mod dropout;
+mod embedding;
 mod layer_norm;
 mod softmax;
 pub use activation::{LeakyReLU, SiLU, GELU};
 pub use batch_norm::{BatchNorm, BatchNorm1d, BatchNorm2d};
 pub use buffer::{Buffer, Count};
 pub use dropout::Dropout;
+pub use embedding::{Embedding, EmbeddingError};
 pub use hyper::{Hyper, HyperparameterError};
 pub use layer_norm::LayerNorm;
 pub use mode::Mode;
