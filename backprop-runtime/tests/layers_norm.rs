@@ -69,6 +69,17 @@ fn gradcheck<P: Parameters>(f: impl Fn(&P) -> f32, grad: impl Fn(&P, &mut P) -> 
     }
 }
 
+/// The gradient of the input that `vjp(x, d_x, d_out)` adds, against central differences of
+/// `<y, d_out>`.
+#[track_caller]
+fn gradcheck_input<T: Tensor>(vjp: impl Fn(&T, &mut T, &T) -> T, x: &T, d_out: &T) {
+    gradcheck(
+        |x: &T| dot(&vjp(x, &mut T::zero(), d_out), d_out),
+        |x, d_x| dot(&vjp(x, d_x, d_out), d_out),
+        x,
+    );
+}
+
 /// The rows of the LayerNorm and activation fixtures.
 type Rows = [[f32; 6]; 4];
 
@@ -108,11 +119,7 @@ fn activation_layers_match_pytorch() {
         let y = vjp(&x, &mut d_x, &d_out);
         assert_close(&format!("{name}: y"), y.flat(), &case["y"]);
         assert_close(&format!("{name}: d_x"), d_x.flat(), &case["d_x"]);
-        gradcheck(
-            |x: &Rows| dot(&vjp(x, &mut Rows::zero(), &d_out), &d_out),
-            |x, d_x| dot(&vjp(x, d_x, &d_out), &d_out),
-            &x,
-        );
+        gradcheck_input(&vjp, &x, &d_out);
     }
 }
 
@@ -238,15 +245,10 @@ fn layer_norm_gradients_match_central_differences() {
     let case = &fixtures()["layer_norm"];
     let norm = layer_norm(case);
     let (x, d_out): (Rows, Rows) = (tensor(&case["x"]), tensor(&case["d_out"]));
-    gradcheck(
-        |x: &Rows| dot(&norm.forward_batch(x), &d_out),
-        |x, d_x| {
-            dot(
-                &norm.forward_batch_vjp(&mut LayerNorm::zero(), x, d_x, &d_out),
-                &d_out,
-            )
-        },
+    gradcheck_input(
+        |x, d_x, u| norm.forward_batch_vjp(&mut LayerNorm::zero(), x, d_x, u),
         &x,
+        &d_out,
     );
     gradcheck(
         |n: &LayerNorm<6>| dot(&n.forward_batch(&x), &d_out),
@@ -392,15 +394,10 @@ fn batch_norm_gradients_match_central_differences() {
         let case = &f[key];
         let bn = batch_norm::<2, 2>(case, mode);
         let (x, d_out): (Images, Images) = (tensor(&case["x"]), tensor(&case["d_out"]));
-        gradcheck(
-            |x: &Images| dot(&bn.forward_batch(x), &d_out),
-            |x, d_x| {
-                dot(
-                    &bn.forward_batch_vjp(&mut BatchNorm2d::zero(), x, d_x, &d_out),
-                    &d_out,
-                )
-            },
+        gradcheck_input(
+            |x, d_x, u| bn.forward_batch_vjp(&mut BatchNorm2d::zero(), x, d_x, u),
             &x,
+            &d_out,
         );
         // Weight and bias as one `[2][C]` tensor: gradcheck copies tensors only, so the layer
         // (and its mode) is rebuilt around them.

@@ -137,18 +137,19 @@ impl<const C: usize, const D: usize> BatchNorm<C, D> {
         impl FnOnce(&Self, Option<&mut Self>, &T, Option<&mut T>, &T),
     ) {
         let n = x.flat().len() / C; // values per channel
+                                    // The values come in runs of `positions`, one channel's each, channels in turn.
         let positions = n / T::SHAPE.dims()[0];
-        let at = move |i: usize| (i / positions) % C; // the channel of flat index `i`
         let train = self.mode == Mode::Train;
         let (mut mean, mut rstd) = ([0.0f32; C], [0.0f32; C]);
         if train {
             let mut var = [0.0f32; C];
-            for (i, v) in x.flat().iter().enumerate() {
-                mean[at(i)] += v;
+            for (k, run) in x.flat().chunks_exact(positions).enumerate() {
+                mean[k % C] += run.iter().sum::<f32>();
             }
             mean.iter_mut().for_each(|m| *m /= n as f32);
-            for (i, v) in x.flat().iter().enumerate() {
-                var[at(i)] += (v - mean[at(i)]) * (v - mean[at(i)]);
+            for (k, run) in x.flat().chunks_exact(positions).enumerate() {
+                let m = mean[k % C];
+                var[k % C] += run.iter().map(|v| (v - m) * (v - m)).sum::<f32>();
             }
             var.iter_mut().for_each(|v| *v /= n as f32);
             self.track(&mean, &var, n);
@@ -161,21 +162,29 @@ impl<const C: usize, const D: usize> BatchNorm<C, D> {
                 rstd[c] = 1.0 / math::sqrt(self.running_var.get(c) + self.eps());
             }
         }
-        let mut x_hat = *x;
-        for (i, v) in x_hat.flat_mut().iter_mut().enumerate() {
-            *v = (*v - mean[at(i)]) * rstd[at(i)];
-        }
-        let mut y = x_hat;
-        for (i, v) in y.flat_mut().iter_mut().enumerate() {
-            *v = *v * self.weight[at(i)] + self.bias[at(i)];
+        let (mut x_hat, mut y) = (*x, *x);
+        let runs = x_hat.flat_mut().chunks_exact_mut(positions);
+        for (k, (xh, y)) in runs
+            .zip(y.flat_mut().chunks_exact_mut(positions))
+            .enumerate()
+        {
+            let c = k % C;
+            for (xh, y) in xh.iter_mut().zip(y) {
+                *xh = (*xh - mean[c]) * rstd[c];
+                *y = *xh * self.weight[c] + self.bias[c];
+            }
         }
         let pullback =
             move |bn: &Self, d_bn: Option<&mut Self>, _: &T, d_x: Option<&mut T>, d_out: &T| {
+                let runs = || {
+                    let u = d_out.flat().chunks_exact(positions);
+                    u.zip(x_hat.flat().chunks_exact(positions)).enumerate()
+                };
                 // Per channel: the sums of d_out and of d_out * x_hat.
                 let (mut sum_u, mut sum_ux) = ([0.0f32; C], [0.0f32; C]);
-                for (i, (u, xh)) in d_out.flat().iter().zip(x_hat.flat()).enumerate() {
-                    sum_u[at(i)] += u;
-                    sum_ux[at(i)] += u * xh;
+                for (k, (u, xh)) in runs() {
+                    sum_u[k % C] += u.iter().sum::<f32>();
+                    sum_ux[k % C] += u.iter().zip(xh).map(|(u, xh)| u * xh).sum::<f32>();
                 }
                 if let Some(d_bn) = d_bn {
                     for c in 0..C {
@@ -184,20 +193,19 @@ impl<const C: usize, const D: usize> BatchNorm<C, D> {
                     }
                 }
                 let Some(d_x) = d_x else { return };
-                let it = d_x
-                    .flat_mut()
-                    .iter_mut()
-                    .zip(d_out.flat())
-                    .zip(x_hat.flat());
-                for (i, ((d, u), xh)) in it.enumerate() {
-                    let c = at(i);
+                let d_runs = d_x.flat_mut().chunks_exact_mut(positions);
+                for (d, (k, (u, xh))) in d_runs.zip(runs()) {
+                    let c = k % C;
                     let g = bn.weight[c] * rstd[c];
-                    *d += if train {
-                        // The batch's statistics depend on x too.
-                        g * (u - sum_u[c] / n as f32 - xh * sum_ux[c] / n as f32)
+                    // In training the batch's statistics depend on x too.
+                    let (mean_u, mean_ux) = if train {
+                        (sum_u[c] / n as f32, sum_ux[c] / n as f32)
                     } else {
-                        g * u
+                        (0.0, 0.0)
                     };
+                    for ((d, u), xh) in d.iter_mut().zip(u).zip(xh) {
+                        *d += g * (u - mean_u - xh * mean_ux);
+                    }
                 }
             };
         (y, pullback)
