@@ -13,10 +13,9 @@ const DEFAULT_EPS: u32 = 1e-5f32.to_bits();
 /// The bits of PyTorch's default `momentum`, `0.1`.
 const DEFAULT_MOMENTUM: u32 = 0.1f32.to_bits();
 
-/// `nn.BatchNorm1d(C)`: over `[B, C]` ([`forward_batch`](BatchNorm::forward_batch)) or
-/// `[B, C, L]` ([`forward_batch_seq`](BatchNorm::forward_batch_seq)).
+/// `nn.BatchNorm1d(C)`: over `[B, C]` (`forward_batch`) or `[B, C, L]` (`forward_batch_seq`).
 pub type BatchNorm1d<const C: usize> = BatchNorm<C, 1>;
-/// `nn.BatchNorm2d(C)`: over `[B, C, H, W]` ([`forward_batch`](BatchNorm::<C, 2>::forward_batch)).
+/// `nn.BatchNorm2d(C)`: over `[B, C, H, W]` (`forward_batch`).
 pub type BatchNorm2d<const C: usize> = BatchNorm<C, 2>;
 
 /// Batch normalisation over `C` channels: each channel normalised to mean 0 and variance 1,
