@@ -1,10 +1,75 @@
 //! Layers: `torch.nn` building blocks whose forward passes are `#[differentiable]`.
 
+/// `impl Parameters` for a layer without tensors (activations, dropout), so a model may hold it
+/// as a field and still derive `Parameters`; extra items (`set_mode`) go in the braces.
+macro_rules! no_tensors {
+    ($name:ty $([$($generics:tt)*])? $({ $($items:item)* })?) => {
+        impl $(<$($generics)*>)? crate::Parameters for $name {
+            const TENSORS: usize = 0;
+            fn tensor(&self, k: usize) -> &[f32] {
+                panic!("{} has no tensor {k}", stringify!($name))
+            }
+            fn tensor_mut(&mut self, k: usize) -> &mut [f32] {
+                panic!("{} has no tensor {k}", stringify!($name))
+            }
+            fn shape(k: usize) -> crate::Shape {
+                panic!("{} has no tensor {k}", stringify!($name))
+            }
+            fn write_name(k: usize, _: &mut dyn core::fmt::Write) -> core::fmt::Result {
+                panic!("{} has no tensor {k}", stringify!($name))
+            }
+            $($($items)*)?
+        }
+    };
+}
+
+/// `Zero`, `Zeroable`, `Init` and `Parameters` for a unit-struct layer: no tensors, no state.
+macro_rules! stateless {
+    ($name:ident) => {
+        impl crate::Zero for $name {
+            fn zero() -> Self {
+                $name
+            }
+            fn set_zero(&mut self) {}
+        }
+
+        // SAFETY: a unit struct has no bytes.
+        unsafe impl crate::Zeroable for $name {}
+
+        /// Nothing to initialise.
+        impl crate::nn::Init for $name {
+            #[inline]
+            fn init<R: rand::Rng + ?Sized>(&mut self, _rng: &mut R) {}
+        }
+
+        no_tensors!($name);
+    };
+}
+
 mod activation;
+mod buffer;
+mod hyper;
 mod linear;
+mod mode;
 
 pub use activation::{ReLU, Sigmoid, Tanh};
 pub use linear::Linear;
+
+// Issue 15, normalisation and friends (the `norm` branch).
+mod batch_norm;
+mod dropout;
+mod embedding;
+mod layer_norm;
+mod softmax;
+pub use activation::{LeakyReLU, SiLU, GELU};
+pub use batch_norm::{BatchNorm, BatchNorm1d, BatchNorm2d};
+pub use buffer::{Buffer, Count};
+pub use dropout::Dropout;
+pub use embedding::{Embedding, EmbeddingError};
+pub use hyper::{Hyper, HyperparameterError};
+pub use layer_norm::LayerNorm;
+pub use mode::Mode;
+pub use softmax::{LogSoftmax, Softmax};
 
 use rand::Rng;
 

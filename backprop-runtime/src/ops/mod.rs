@@ -43,7 +43,7 @@
 //! | | [`matmul`], [`linear_batch`] (+ `_into`, `_backward`) | batches `[[f32; K]; M]`, GEMM |
 //! | [`reduce`] | [`sum`], [`mean`] | any tensor -> `f32` |
 //! | [`elementwise`] | [`add`], [`sub`], [`mul`], [`scale`] | any tensor |
-//! | [`activation`] | [`relu`], [`leaky_relu`], [`sigmoid`], [`tanh`], [`softplus`], [`gelu`] | any tensor, and `f32` in [`scalar`] |
+//! | [`activation`] | [`relu`], [`leaky_relu`], [`sigmoid`], [`tanh`], [`softplus`], [`gelu`], [`silu`] | any tensor, and `f32` in [`scalar`] |
 //! | [`probability`] | [`log_sum_exp`], [`softmax`], [`log_softmax`] | one row `[f32; N]` |
 //!
 //! Element-wise primitives and reductions are generic over [`Tensor`], so they
@@ -66,8 +66,8 @@ pub mod reduce;
 
 pub use activation::{
     gelu, gelu_fwd, gelu_vjp, leaky_relu, leaky_relu_fwd, leaky_relu_vjp, relu, relu_fwd, relu_vjp,
-    sigmoid, sigmoid_fwd, sigmoid_vjp, softplus, softplus_fwd, softplus_vjp, tanh, tanh_fwd,
-    tanh_vjp,
+    sigmoid, sigmoid_fwd, sigmoid_vjp, silu, silu_fwd, silu_vjp, softplus, softplus_fwd,
+    softplus_vjp, tanh, tanh_fwd, tanh_vjp,
 };
 pub use elementwise::{
     add, add_fwd, add_vjp, mul, mul_fwd, mul_vjp, scale, scale_fwd, scale_vjp, sub, sub_fwd,
