@@ -6,6 +6,15 @@ mod linear;
 pub use activation::{ReLU, Sigmoid, Tanh};
 pub use linear::Linear;
 
+// Convolution, pooling and flattening (issue 15, CNN layers).
+mod conv;
+mod flatten;
+mod pool;
+
+pub use conv::{Conv1d, Conv2d};
+pub use flatten::Flatten;
+pub use pool::{AdaptiveAvgPool2d, AvgPool2d, MaxPool2d};
+
 use rand::Rng;
 
 /// A layer or model that initialises its parameters in place from a random number generator
