@@ -92,7 +92,15 @@ class DigitsCnn(nn.Module):
 model = DigitsCnn()
 x = torch.rand(3, 1, 8, 8)
 save_file({k: v.contiguous() for k, v in model.state_dict().items()}, OUT / "layers_cnn.safetensors")
-cases["state_dict"] = {"x": values(x), "logits": values(model(x))}
+labels = torch.tensor([3, 0, 7])
+logits = model(x)
+nn.functional.cross_entropy(logits, labels).backward()
+cases["state_dict"] = {
+    "x": values(x),
+    "labels": labels.tolist(),
+    "logits": values(logits),
+    "grads": {name: values(p.grad) for name, p in model.named_parameters()},
+}
 
 (OUT / "layers_cnn.json").write_text(json.dumps(cases) + "\n")
 print(f"{len(cases)} cases written to {OUT / 'layers_cnn.json'}")

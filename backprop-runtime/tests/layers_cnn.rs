@@ -4,6 +4,7 @@
 //! without an input gradient; and a PyTorch-saved `state_dict` loaded by name.
 
 use backprop_runtime::gradcheck::{check_gradient, Tolerance};
+use backprop_runtime::loss::cross_entropy_batch;
 use backprop_runtime::nn::{
     AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, Flatten, Linear, MaxPool2d, ReLU,
 };
@@ -227,4 +228,19 @@ fn a_pytorch_state_dict_loads_and_gives_pytorchs_logits() {
     let case = &fixtures()["state_dict"];
     let x: Maps<3, 1, 8, 8> = filled(case, "x");
     assert_close("logits", model.forward(&x).flat(), &numbers(case, "logits"));
+
+    // The whole model's gradient, through every layer's pullback, is PyTorch's.
+    let labels = [3, 0, 7];
+    let mut grads = DigitsCnn::zero();
+    loss_grad(&model, &mut grads, &x, &labels);
+    for k in 0..DigitsCnn::TENSORS {
+        let name = DigitsCnn::name(k);
+        assert_close(&name, grads.tensor(k), &numbers(&case["grads"], &name));
+    }
+}
+
+#[differentiable(wrt(model))]
+#[allow(dead_code)] // the test runs its gradient
+fn loss<const B: usize>(model: &DigitsCnn, x: &Maps<B, 1, 8, 8>, y: &[usize; B]) -> f32 {
+    cross_entropy_batch(&model.forward(x), y)
 }

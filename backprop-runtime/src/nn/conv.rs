@@ -3,7 +3,7 @@
 //!
 //! Both live in this file because they are one algorithm: a `Conv1d` over a sequence of length
 //! `L` is a `Conv2d` over an image one row high, so both run on [`Geometry`]'s loops. For each
-//! sample and group, im2col copies the input patches into a `(OH·OW) x (C·KH·KW)` matrix on
+//! sample and group, im2col copies the input patches into a `(C·KH·KW) x (OH·OW)` matrix on
 //! the stack, and one GEMM multiplies the group's weight rows by it. The backward pass rebuilds
 //! that matrix from the input (which the pullback is given again) rather than keeping it: the
 //! residuals would be the whole batch's patches.
@@ -17,6 +17,7 @@
 use super::Init;
 use crate::ops::gemm::{gemm, View};
 use crate::{differentiable, Parameters, Tensor};
+use core::ops::Range;
 use rand::Rng;
 
 /// `(input + 2·padding - dilation·(kernel - 1) - 1) / stride + 1`: PyTorch's output length,
@@ -65,37 +66,44 @@ struct Geometry {
 }
 
 impl Geometry {
-    /// Output positions: the rows of the patch matrix.
+    /// Output positions: the columns of the patch matrix.
     fn positions(&self) -> usize {
         self.output.0 * self.output.1
     }
 
-    /// Weights per output channel: the columns of the patch matrix.
+    /// Weights per output channel: the rows of the patch matrix.
     fn taps(&self) -> usize {
         self.channels * self.kernel.0 * self.kernel.1
     }
 
-    /// Calls `f(patch_index, input_index)` for every entry of the patch matrix, row-major, with
-    /// the index into one group's `[C][H][W]` input it copies (`None`: in the zero padding).
-    /// im2col and its adjoint both walk this one map, so they cannot disagree.
+    /// Calls `f(patch_start, input_start, count)` for every run of the patch matrix
+    /// (`taps x positions`, row-major) that copies the input: entries `patch_start + j` take
+    /// input `input_start + j * stride`, `j < count`, indices into one group's `[C][H][W]`
+    /// input. Every other entry is in the zero padding. im2col and its adjoint both walk this
+    /// one map, so they cannot disagree; a run is a row of the output along which the tap
+    /// stays inside the input.
     #[inline]
-    fn for_each_tap(&self, mut f: impl FnMut(usize, Option<usize>)) {
+    fn for_each_run(&self, mut f: impl FnMut(usize, usize, usize)) {
         let (h, w) = self.input;
-        let mut k = 0;
-        for oh in 0..self.output.0 {
-            for ow in 0..self.output.1 {
-                for c in 0..self.channels {
-                    for kh in 0..self.kernel.0 {
-                        // Padded coordinates: the input starts at `padding`.
-                        let ih = oh * self.stride.0 + kh * self.dilation.0;
-                        let row = ih.checked_sub(self.padding.0).filter(|&ih| ih < h);
-                        for kw in 0..self.kernel.1 {
-                            let iw = ow * self.stride.1 + kw * self.dilation.1;
-                            let col = iw.checked_sub(self.padding.1).filter(|&iw| iw < w);
-                            f(k, row.zip(col).map(|(ih, iw)| (c * h + ih) * w + iw));
-                            k += 1;
-                        }
+        let (oh, ow) = self.output;
+        let rows_of = |k| inside(oh, h, k, self.stride.0, self.padding.0, self.dilation.0);
+        let cols_of = |k| inside(ow, w, k, self.stride.1, self.padding.1, self.dilation.1);
+        let mut tap = 0;
+        for c in 0..self.channels {
+            for kh in 0..self.kernel.0 {
+                let rows = rows_of(kh);
+                for kw in 0..self.kernel.1 {
+                    let cols = cols_of(kw);
+                    for o_row in rows.clone() {
+                        let ih = o_row * self.stride.0 + kh * self.dilation.0 - self.padding.0;
+                        let iw = cols.start * self.stride.1 + kw * self.dilation.1 - self.padding.1;
+                        f(
+                            tap * oh * ow + o_row * ow + cols.start,
+                            (c * h + ih) * w + iw,
+                            cols.len(),
+                        );
                     }
+                    tap += 1;
                 }
             }
         }
@@ -103,15 +111,25 @@ impl Geometry {
 
     /// One group's input as the patch matrix.
     fn im2col(&self, x: &[f32], patches: &mut [f32]) {
-        self.for_each_tap(|k, i| patches[k] = i.map_or(0.0, |i| x[i]));
+        patches.fill(0.0);
+        let step = self.stride.1;
+        self.for_each_run(|p, i, n| {
+            for (dst, src) in patches[p..p + n]
+                .iter_mut()
+                .zip(x[i..].iter().step_by(step))
+            {
+                *dst = *src;
+            }
+        });
     }
 
     /// The adjoint of [`Self::im2col`]: each patch entry's gradient added into the input entry
     /// it was copied from.
     fn col2im_add(&self, d_patches: &[f32], d_x: &mut [f32]) {
-        self.for_each_tap(|k, i| {
-            if let Some(i) = i {
-                d_x[i] += d_patches[k];
+        let step = self.stride.1;
+        self.for_each_run(|p, i, n| {
+            for (dst, src) in d_x[i..].iter_mut().step_by(step).zip(&d_patches[p..p + n]) {
+                *dst += *src;
             }
         });
     }
@@ -140,7 +158,8 @@ impl Geometry {
         &mut data[g * len..(g + 1) * len]
     }
 
-    /// One sample's output `[OUT][OH·OW]` from its input `[IN][H·W]`.
+    /// One sample's output `[OUT][OH·OW]` from its input `[IN][H·W]`: per group,
+    /// `y = weight · patches + bias`.
     fn forward(&self, weight: &[f32], bias: &[f32], x: &[f32], patches: &mut [f32], y: &mut [f32]) {
         let (n, k, og) = (self.positions(), self.taps(), self.out_per_group);
         let plane = self.input.0 * self.input.1;
@@ -151,15 +170,15 @@ impl Geometry {
             self.im2col(self.group(x, g, self.channels, plane), patches);
             gemm(
                 View::row_major(self.group(weight, g, og, k), og, k),
-                View::row_major(patches, n, k).t(),
+                View::row_major(patches, k, n),
                 self.group_mut(y, g, og, n),
                 true,
             );
         }
     }
 
-    /// One sample's gradients, added into the shadows given: `d_weight += d_y · patches`,
-    /// `d_bias += Σ d_y`, `d_x += col2im(d_yᵀ · weight)`.
+    /// One sample's gradients, added into the shadows given: `d_weight += d_y · patchesᵀ`,
+    /// `d_bias += Σ d_y`, `d_x += col2im(weightᵀ · d_y)`.
     #[allow(clippy::too_many_arguments)]
     fn backward(
         &self,
@@ -185,7 +204,7 @@ impl Geometry {
                 self.im2col(self.group(x, g, self.channels, plane), patches);
                 gemm(
                     d_y_g,
-                    View::row_major(patches, n, k),
+                    View::row_major(patches, k, n).t(),
                     self.group_mut(d_weight, g, og, k),
                     true,
                 );
@@ -193,8 +212,8 @@ impl Geometry {
             if let Some(d_x) = d_x.as_deref_mut() {
                 // The patches' gradient overwrites the patches, which are no longer needed.
                 gemm(
-                    d_y_g.t(),
-                    View::row_major(self.group(weight, g, og, k), og, k),
+                    View::row_major(self.group(weight, g, og, k), og, k).t(),
+                    d_y_g,
                     patches,
                     false,
                 );
@@ -202,6 +221,22 @@ impl Geometry {
             }
         }
     }
+}
+
+/// The outputs `o < out` whose tap `k` lands inside the input, `0 <= o·stride + k·dilation -
+/// padding < input`: a range, since the position grows with `o`.
+fn inside(
+    out: usize,
+    input: usize,
+    k: usize,
+    stride: usize,
+    padding: usize,
+    dilation: usize,
+) -> Range<usize> {
+    let offset = k * dilation;
+    // The first o with o·stride + offset >= padding, and the first with it >= input + padding.
+    let first = |bound: usize| bound.saturating_sub(offset).div_ceil(stride).min(out);
+    first(padding)..first(input + padding)
 }
 
 /// PyTorch's default initialisation of a convolution: weight and bias uniform in
@@ -338,7 +373,7 @@ impl<
         x: &[[[[f32; W]; H]; IN]; B],
     ) -> [[[[f32; OW]; OH]; OUT]; B] {
         let geometry = Self::geometry::<IN, H, W, OH, OW>();
-        let mut patches = [[[[[0.0f32; KW]; KH]; C]; OW]; OH];
+        let mut patches = [[[[[0.0f32; OW]; OH]; KW]; KH]; C];
         let patches = patches
             .as_flattened_mut()
             .as_flattened_mut()
@@ -387,7 +422,7 @@ impl<
              d_x: Option<&mut [[[[f32; W]; H]; IN]; B]>,
              d_y: &[[[[f32; OW]; OH]; OUT]; B]| {
                 let geometry = Self::geometry::<IN, H, W, OH, OW>();
-                let mut patches = [[[[[0.0f32; KW]; KH]; C]; OW]; OH];
+                let mut patches = [[[[[0.0f32; OW]; OH]; KW]; KH]; C];
                 let patches = patches
                     .as_flattened_mut()
                     .as_flattened_mut()
@@ -545,7 +580,7 @@ impl<
         x: &[[[f32; L]; IN]; B],
     ) -> [[[f32; OL]; OUT]; B] {
         let geometry = Self::geometry::<IN, L, OL>();
-        let mut patches = [[[0.0f32; K]; C]; OL];
+        let mut patches = [[[0.0f32; OL]; K]; C];
         let patches = patches.as_flattened_mut().as_flattened_mut();
         let mut y = [[[0.0; OL]; OUT]; B];
         for (x, y) in x.iter().zip(y.iter_mut()) {
@@ -583,7 +618,7 @@ impl<
              d_x: Option<&mut [[[f32; L]; IN]; B]>,
              d_y: &[[[f32; OL]; OUT]; B]| {
                 let geometry = Self::geometry::<IN, L, OL>();
-                let mut patches = [[[0.0f32; K]; C]; OL];
+                let mut patches = [[[0.0f32; OL]; K]; C];
                 let patches = patches.as_flattened_mut().as_flattened_mut();
                 backward_batch(
                     &geometry,
