@@ -23,10 +23,14 @@ macro_rules! no_tensors {
     };
 }
 
-/// `Zero`, `Zeroable`, `Init` and `Parameters` for a unit-struct layer: no tensors, no state.
+/// `Zero`, `Zeroable`, `Init` and `Parameters` for a unit-struct layer (const generics
+/// allowed: `stateless!(MaxPool2d<const K: usize, ...>)`): no tensors, no state.
 macro_rules! stateless {
     ($name:ident) => {
-        impl crate::Zero for $name {
+        stateless!($name<>);
+    };
+    ($name:ident < $(const $p:ident: usize),* >) => {
+        impl<$(const $p: usize),*> crate::Zero for $name<$($p),*> {
             fn zero() -> Self {
                 $name
             }
@@ -34,41 +38,44 @@ macro_rules! stateless {
         }
 
         // SAFETY: a unit struct has no bytes.
-        unsafe impl crate::Zeroable for $name {}
+        unsafe impl<$(const $p: usize),*> crate::Zeroable for $name<$($p),*> {}
 
         /// Nothing to initialise.
-        impl crate::nn::Init for $name {
+        impl<$(const $p: usize),*> crate::nn::Init for $name<$($p),*> {
             #[inline]
             fn init<R: rand::Rng + ?Sized>(&mut self, _rng: &mut R) {}
         }
 
-        no_tensors!($name);
+        no_tensors!($name<$($p),*> [$(const $p: usize),*]);
     };
 }
 
 mod activation;
-mod buffer;
-mod hyper;
-mod linear;
-mod mode;
-
-pub use activation::{ReLU, Sigmoid, Tanh};
-pub use linear::Linear;
-
-// Issue 15, normalisation and friends (the `norm` branch).
 mod batch_norm;
+mod buffer;
+mod conv;
 mod dropout;
 mod embedding;
+mod flatten;
+mod hyper;
 mod layer_norm;
+mod linear;
+mod mode;
+mod pool;
 mod softmax;
-pub use activation::{LeakyReLU, SiLU, GELU};
+
+pub use activation::{LeakyReLU, ReLU, SiLU, Sigmoid, Tanh, GELU};
 pub use batch_norm::{BatchNorm, BatchNorm1d, BatchNorm2d};
 pub use buffer::{Buffer, Count};
+pub use conv::{Conv1d, Conv2d};
 pub use dropout::Dropout;
 pub use embedding::{Embedding, EmbeddingError};
+pub use flatten::Flatten;
 pub use hyper::{Hyper, HyperparameterError};
 pub use layer_norm::LayerNorm;
+pub use linear::Linear;
 pub use mode::Mode;
+pub use pool::{AdaptiveAvgPool2d, AvgPool2d, MaxPool2d};
 pub use softmax::{LogSoftmax, Softmax};
 
 use rand::Rng;

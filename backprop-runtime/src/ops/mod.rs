@@ -59,7 +59,8 @@
 
 pub mod activation;
 pub mod elementwise;
-mod gemm;
+// The convolution layers (`nn::conv`) run on the GEMM too.
+pub(crate) mod gemm;
 pub mod linalg;
 pub mod probability;
 pub mod reduce;

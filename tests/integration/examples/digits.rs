@@ -1,13 +1,8 @@
 //! The digits example's pieces: reading the data (and refusing malformed data), the split, the
 //! generated gradient of the batch loss, a short training run, and the parameter-file round trip.
 
-// The example's own modules, so the test checks the code the example runs.
-#[allow(dead_code)]
-#[path = "../../../examples/digits/data.rs"]
-mod data;
-#[allow(dead_code)]
-#[path = "../../../examples/digits/model.rs"]
-mod model;
+// The example's own modules (`super`), so the test checks the code the example runs.
+use super::{data, model};
 
 use backprop::gradcheck::{check_gradient, Tolerance};
 use backprop::{io, Zero};
