@@ -6,6 +6,11 @@ mod linear;
 pub use activation::{ReLU, Sigmoid, Tanh};
 pub use linear::Linear;
 
+// Recurrent cells and attention (issue 15, `seq`).
+mod gru;
+mod recurrent;
+pub use gru::GRUCell;
+
 use rand::Rng;
 
 /// A layer or model that initialises its parameters in place from a random number generator

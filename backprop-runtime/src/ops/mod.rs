@@ -59,7 +59,7 @@
 
 pub mod activation;
 pub mod elementwise;
-mod gemm;
+pub(crate) mod gemm;
 pub mod linalg;
 pub mod probability;
 pub mod reduce;
