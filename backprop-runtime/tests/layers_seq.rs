@@ -3,7 +3,7 @@
 //! the same gradients against central differences; and PyTorch-saved `state_dict`s loaded.
 
 use backprop::gradcheck::{check_gradient, Tolerance};
-use backprop::nn::GRUCell;
+use backprop::nn::{GRUCell, LSTMCell};
 use backprop::{io, Parameters, Tensor, Zero};
 use backprop_runtime as backprop;
 use serde_json::Value;
@@ -167,20 +167,113 @@ fn split_mode_skips_the_gradients_not_asked_for() {
     assert_close(d_x.as_flattened().as_flattened(), &s["d_x"], "d_x alone");
 }
 
-#[test]
-fn loads_a_state_dict_saved_by_pytorch() {
-    let f = fixtures();
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/layers_seq_gru_cell.safetensors"
+/// The cell `kind` as PyTorch initialised and saved it, its fixture, and whether what this
+/// crate saves of it (PyTorch's names and shapes) reads back the same.
+fn load_saved<P: Parameters + PartialEq + core::fmt::Debug>(kind: &str) -> (P, Value) {
+    let path = format!(
+        "{}/tests/fixtures/layers_seq_{kind}_cell.safetensors",
+        env!("CARGO_MANIFEST_DIR")
     );
-    let c: GRUCell<IN, H> = io::load(path).expect("PyTorch's GRUCell state_dict loads");
-    let s = &f["gru"]["state_dict"];
+    let cell: P = io::load(path).expect("PyTorch's state_dict loads");
+    let again: P = io::from_bytes(&io::to_bytes(&cell).unwrap()).unwrap();
+    assert_eq!(again, cell);
+    (cell, fixtures()[kind]["state_dict"].clone())
+}
+
+#[test]
+fn loads_a_gru_state_dict_saved_by_pytorch() {
+    let (c, s) = load_saved::<GRUCell<IN, H>>("gru");
     let y = c.forward::<B>(&tensor(&s["x"]), &tensor(&s["h"]));
     assert_close(y.as_flattened(), &s["h_new"], "h' of the loaded cell");
-    // And what this crate saves, PyTorch's names and shapes, reads back the same.
-    let again: GRUCell<IN, H> = io::from_bytes(&io::to_bytes(&c).unwrap()).unwrap();
-    assert_eq!(again, c);
+}
+
+#[test]
+fn loads_an_lstm_state_dict_saved_by_pytorch() {
+    let (c, s) = load_saved::<LSTMCell<IN, H>>("lstm");
+    let h: [[f32; H]; B] = tensor(&s["h"]);
+    let y = c.forward::<B>(&tensor(&s["x"]), &[h, h]);
+    assert_close(y[0].as_flattened(), &s["h_new"], "h' of the loaded cell");
+}
+
+#[derive(backprop::Parameters)]
+struct LstmSeq {
+    cell: LSTMCell<IN, H>,
+    x: [[[f32; IN]; T]; B],
+    state0: [[[f32; H]; B]; 2],
+}
+
+#[test]
+fn lstm_step_matches_pytorch() {
+    let f = &fixtures()["lstm"];
+    let s = &f["step"];
+    let c: LSTMCell<IN, H> = cell(&f["params"]);
+    let x: [[f32; IN]; B] = tensor(&s["x"]);
+    let state = [tensor(&s["h"]), tensor(&s["c"])];
+    let d_out = [tensor(&s["d_h_new"]), tensor(&s["d_c_new"])];
+    let mut d_cell = LSTMCell::zero();
+    let (mut d_x, mut d_state) = ([[0.0; IN]; B], [[[0.0; H]; B]; 2]);
+    let y = c.forward_vjp(&mut d_cell, &x, &mut d_x, &state, &mut d_state, &d_out);
+    assert_eq!(y, c.forward(&x, &state));
+    assert_close(y[0].as_flattened(), &s["h_new"], "h'");
+    assert_close(y[1].as_flattened(), &s["c_new"], "c'");
+    assert_close(d_x.as_flattened(), &s["d_x"], "d_x");
+    assert_close(d_state[0].as_flattened(), &s["d_h"], "d_h");
+    assert_close(d_state[1].as_flattened(), &s["d_c"], "d_c");
+    assert_grads(&d_cell, &s["grads"], "step");
+}
+
+#[test]
+fn lstm_sequence_matches_pytorch() {
+    let f = &fixtures()["lstm"];
+    let s = &f["seq"];
+    let c: LSTMCell<IN, H> = cell(&f["params"]);
+    let x: [[[f32; IN]; T]; B] = tensor(&s["x"]);
+    let state0 = [tensor(&s["h0"]), tensor(&s["c0"])];
+    let d_out: [[[f32; H]; T]; B] = tensor(&s["d_out"]);
+    let mut d_cell = LSTMCell::zero();
+    let (mut d_x, mut d_state0) = ([[[0.0; IN]; T]; B], [[[0.0; H]; B]; 2]);
+    let y = c.forward_seq_vjp(&mut d_cell, &x, &mut d_x, &state0, &mut d_state0, &d_out);
+    assert_eq!(y, c.forward_seq(&x, &state0));
+    assert_close(y.as_flattened().as_flattened(), &s["out"], "output");
+    assert_close(d_x.as_flattened().as_flattened(), &s["d_x"], "d_x");
+    assert_close(d_state0[0].as_flattened(), &s["d_h0"], "d_h0");
+    assert_close(d_state0[1].as_flattened(), &s["d_c0"], "d_c0");
+    assert_grads(&d_cell, &s["grads"], "sequence");
+
+    // The sequence is its steps, and the last step's c is PyTorch's c_n.
+    let mut state = state0;
+    for t in 0..T {
+        state = c.forward(&core::array::from_fn(|b| x[b][t]), &state);
+        for b in 0..B {
+            assert_eq!(state[0][b], y[b][t], "step {t}");
+        }
+    }
+    assert_close(state[1].as_flattened(), &s["c_n"], "c_n");
+}
+
+#[test]
+fn lstm_sequence_gradient_matches_central_differences() {
+    let f = &fixtures()["lstm"];
+    let s = &f["seq"];
+    let at = LstmSeq {
+        cell: cell(&f["params"]),
+        x: tensor(&s["x"]),
+        state0: [tensor(&s["h0"]), tensor(&s["c0"])],
+    };
+    let g: [[[f32; H]; T]; B] = tensor(&s["d_out"]);
+    let report = check_gradient(
+        |p: &LstmSeq| weighted(&p.cell.forward_seq(&p.x, &p.state0), &g),
+        |p, d| {
+            let y =
+                p.cell
+                    .forward_seq_vjp(&mut d.cell, &p.x, &mut d.x, &p.state0, &mut d.state0, &g);
+            weighted(&y, &g)
+        },
+        &at,
+        Tolerance::default(),
+    )
+    .expect("the gradient matches central differences");
+    assert_eq!(report.checked, LstmSeq::numel());
 }
 
 #[test]

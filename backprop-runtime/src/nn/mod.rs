@@ -8,8 +8,10 @@ pub use linear::Linear;
 
 // Recurrent cells and attention (issue 15, `seq`).
 mod gru;
+mod lstm;
 mod recurrent;
 pub use gru::GRUCell;
+pub use lstm::LSTMCell;
 
 use rand::Rng;
 
