@@ -3,7 +3,7 @@
 //! the same gradients against central differences; and PyTorch-saved `state_dict`s loaded.
 
 use backprop::gradcheck::{check_gradient, Tolerance};
-use backprop::nn::{GRUCell, LSTMCell};
+use backprop::nn::{GRUCell, LSTMCell, RNNCell};
 use backprop::{io, Parameters, Tensor, Zero};
 use backprop_runtime as backprop;
 use serde_json::Value;
@@ -74,80 +74,98 @@ fn weighted<X: Tensor>(y: &X, g: &X) -> f32 {
     y.flat().iter().zip(g.flat()).map(|(y, g)| y * g).sum()
 }
 
-#[derive(backprop::Parameters)]
-struct GruSeq {
-    cell: GRUCell<IN, H>,
-    x: [[[f32; IN]; T]; B],
-    h0: [[f32; H]; B],
-}
+/// The tests of a cell whose state is its hidden state alone, in a module of their own.
+macro_rules! hidden_state_cell_tests {
+    ($module:ident, $cell:ident, $kind:literal) => {
+        mod $module {
+            use super::*;
 
-#[test]
-fn gru_step_matches_pytorch() {
-    let f = &fixtures()["gru"];
-    let s = &f["step"];
-    let c: GRUCell<IN, H> = cell(&f["params"]);
-    let (x, h): ([[f32; IN]; B], [[f32; H]; B]) = (tensor(&s["x"]), tensor(&s["h"]));
-    let d_out: [[f32; H]; B] = tensor(&s["d_h_new"]);
-    let mut d_cell = GRUCell::zero();
-    let (mut d_x, mut d_h) = ([[0.0; IN]; B], [[0.0; H]; B]);
-    let y = c.forward_vjp(&mut d_cell, &x, &mut d_x, &h, &mut d_h, &d_out);
-    assert_eq!(y, c.forward(&x, &h));
-    assert_close(y.as_flattened(), &s["h_new"], "h'");
-    assert_close(d_x.as_flattened(), &s["d_x"], "d_x");
-    assert_close(d_h.as_flattened(), &s["d_h"], "d_h");
-    assert_grads(&d_cell, &s["grads"], "step");
-}
+            #[derive(backprop::Parameters)]
+            struct Seq {
+                cell: $cell<IN, H>,
+                x: [[[f32; IN]; T]; B],
+                h0: [[f32; H]; B],
+            }
 
-#[test]
-fn gru_sequence_matches_pytorch() {
-    let f = &fixtures()["gru"];
-    let s = &f["seq"];
-    let c: GRUCell<IN, H> = cell(&f["params"]);
-    let (x, h0): ([[[f32; IN]; T]; B], [[f32; H]; B]) = (tensor(&s["x"]), tensor(&s["h0"]));
-    let d_out: [[[f32; H]; T]; B] = tensor(&s["d_out"]);
-    let mut d_cell = GRUCell::zero();
-    let (mut d_x, mut d_h0) = ([[[0.0; IN]; T]; B], [[0.0; H]; B]);
-    let y = c.forward_seq_vjp(&mut d_cell, &x, &mut d_x, &h0, &mut d_h0, &d_out);
-    assert_eq!(y, c.forward_seq(&x, &h0));
-    assert_close(y.as_flattened().as_flattened(), &s["out"], "output");
-    assert_close(d_x.as_flattened().as_flattened(), &s["d_x"], "d_x");
-    assert_close(d_h0.as_flattened(), &s["d_h0"], "d_h0");
-    assert_grads(&d_cell, &s["grads"], "sequence");
+            #[test]
+            fn step_matches_pytorch() {
+                let f = &fixtures()[$kind];
+                let s = &f["step"];
+                let c: $cell<IN, H> = cell(&f["params"]);
+                let (x, h): ([[f32; IN]; B], [[f32; H]; B]) = (tensor(&s["x"]), tensor(&s["h"]));
+                let d_out: [[f32; H]; B] = tensor(&s["d_h_new"]);
+                let mut d_cell = $cell::zero();
+                let (mut d_x, mut d_h) = ([[0.0; IN]; B], [[0.0; H]; B]);
+                let y = c.forward_vjp(&mut d_cell, &x, &mut d_x, &h, &mut d_h, &d_out);
+                assert_eq!(y, c.forward(&x, &h));
+                assert_close(y.as_flattened(), &s["h_new"], "h'");
+                assert_close(d_x.as_flattened(), &s["d_x"], "d_x");
+                assert_close(d_h.as_flattened(), &s["d_h"], "d_h");
+                assert_grads(&d_cell, &s["grads"], "step");
+            }
 
-    // The sequence is its steps.
-    let mut h = h0;
-    for t in 0..T {
-        h = c.forward(&core::array::from_fn(|b| x[b][t]), &h);
-        for b in 0..B {
-            assert_eq!(h[b], y[b][t], "step {t}");
+            #[test]
+            fn sequence_matches_pytorch() {
+                let f = &fixtures()[$kind];
+                let s = &f["seq"];
+                let c: $cell<IN, H> = cell(&f["params"]);
+                let (x, h0): ([[[f32; IN]; T]; B], [[f32; H]; B]) =
+                    (tensor(&s["x"]), tensor(&s["h0"]));
+                let d_out: [[[f32; H]; T]; B] = tensor(&s["d_out"]);
+                let mut d_cell = $cell::zero();
+                let (mut d_x, mut d_h0) = ([[[0.0; IN]; T]; B], [[0.0; H]; B]);
+                let y = c.forward_seq_vjp(&mut d_cell, &x, &mut d_x, &h0, &mut d_h0, &d_out);
+                assert_eq!(y, c.forward_seq(&x, &h0));
+                assert_close(y.as_flattened().as_flattened(), &s["out"], "output");
+                assert_close(d_x.as_flattened().as_flattened(), &s["d_x"], "d_x");
+                assert_close(d_h0.as_flattened(), &s["d_h0"], "d_h0");
+                assert_grads(&d_cell, &s["grads"], "sequence");
+
+                // The sequence is its steps.
+                let mut h = h0;
+                for t in 0..T {
+                    h = c.forward(&core::array::from_fn(|b| x[b][t]), &h);
+                    for b in 0..B {
+                        assert_eq!(h[b], y[b][t], "step {t}");
+                    }
+                }
+            }
+
+            #[test]
+            fn sequence_gradient_matches_central_differences() {
+                let f = &fixtures()[$kind];
+                let s = &f["seq"];
+                let at = Seq {
+                    cell: cell(&f["params"]),
+                    x: tensor(&s["x"]),
+                    h0: tensor(&s["h0"]),
+                };
+                let g: [[[f32; H]; T]; B] = tensor(&s["d_out"]);
+                let report = check_gradient(
+                    |p: &Seq| weighted(&p.cell.forward_seq(&p.x, &p.h0), &g),
+                    |p, d| {
+                        let y = p.cell.forward_seq_vjp(
+                            &mut d.cell,
+                            &p.x,
+                            &mut d.x,
+                            &p.h0,
+                            &mut d.h0,
+                            &g,
+                        );
+                        weighted(&y, &g)
+                    },
+                    &at,
+                    Tolerance::default(),
+                )
+                .expect("the gradient matches central differences");
+                assert_eq!(report.checked, Seq::numel());
+            }
         }
-    }
+    };
 }
 
-#[test]
-fn gru_sequence_gradient_matches_central_differences() {
-    let f = &fixtures()["gru"];
-    let s = &f["seq"];
-    let at = GruSeq {
-        cell: cell(&f["params"]),
-        x: tensor(&s["x"]),
-        h0: tensor(&s["h0"]),
-    };
-    let g: [[[f32; H]; T]; B] = tensor(&s["d_out"]);
-    let report = check_gradient(
-        |p: &GruSeq| weighted(&p.cell.forward_seq(&p.x, &p.h0), &g),
-        |p, d| {
-            let y = p
-                .cell
-                .forward_seq_vjp(&mut d.cell, &p.x, &mut d.x, &p.h0, &mut d.h0, &g);
-            weighted(&y, &g)
-        },
-        &at,
-        Tolerance::default(),
-    )
-    .expect("the gradient matches central differences");
-    assert_eq!(report.checked, GruSeq::numel());
-}
+hidden_state_cell_tests!(gru, GRUCell, "gru");
+hidden_state_cell_tests!(rnn, RNNCell, "rnn");
 
 #[test]
 fn split_mode_skips_the_gradients_not_asked_for() {
@@ -183,6 +201,13 @@ fn load_saved<P: Parameters + PartialEq + core::fmt::Debug>(kind: &str) -> (P, V
 #[test]
 fn loads_a_gru_state_dict_saved_by_pytorch() {
     let (c, s) = load_saved::<GRUCell<IN, H>>("gru");
+    let y = c.forward::<B>(&tensor(&s["x"]), &tensor(&s["h"]));
+    assert_close(y.as_flattened(), &s["h_new"], "h' of the loaded cell");
+}
+
+#[test]
+fn loads_an_rnn_state_dict_saved_by_pytorch() {
+    let (c, s) = load_saved::<RNNCell<IN, H>>("rnn");
     let y = c.forward::<B>(&tensor(&s["x"]), &tensor(&s["h"]));
     assert_close(y.as_flattened(), &s["h_new"], "h' of the loaded cell");
 }

@@ -10,8 +10,10 @@ pub use linear::Linear;
 mod gru;
 mod lstm;
 mod recurrent;
+mod rnn;
 pub use gru::GRUCell;
 pub use lstm::LSTMCell;
+pub use rnn::RNNCell;
 
 use rand::Rng;
 

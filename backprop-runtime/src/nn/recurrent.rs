@@ -539,3 +539,115 @@ macro_rules! recurrent_cell {
     };
 }
 pub(crate) use recurrent_cell;
+
+/// The forward methods of a cell whose state is its hidden state alone (RNN, GRU): one step
+/// and the sequence form, each with its hand-written split-mode derivative.
+macro_rules! hidden_state_forward {
+    ($name:ident, $kind:ident, gates: $g:literal, sequence: $seq:literal) => {
+        impl<const IN: usize, const H: usize> $name<IN, H> {
+            /// One step for a batch: the new hidden state of each sample from its input `x` and
+            /// hidden state `h` (PyTorch's `cell(x, h)` on `[B, IN]` and `[B, H]`).
+            #[crate::differentiable(custom_fwd)]
+            pub fn forward<const B: usize>(
+                &self,
+                x: &[[f32; IN]; B],
+                h: &[[f32; H]; B],
+            ) -> [[f32; H]; B] {
+                self.forward_fwd(x, h).0
+            }
+
+            /// [`Self::forward`] and its pullback, which keeps the step's activated gates.
+            #[allow(clippy::type_complexity)]
+            pub fn forward_fwd<const B: usize>(
+                &self,
+                x: &[[f32; IN]; B],
+                h: &[[f32; H]; B],
+            ) -> (
+                [[f32; H]; B],
+                impl FnOnce(
+                    &Self,
+                    Option<&mut Self>,
+                    &[[f32; IN]; B],
+                    Option<&mut [[f32; IN]; B]>,
+                    &[[f32; H]; B],
+                    Option<&mut [[f32; H]; B]>,
+                    &[[f32; H]; B],
+                ),
+            ) {
+                let ((h_new, _), pullback) = crate::nn::recurrent::cell_fwd::<
+                    $kind,
+                    B,
+                    IN,
+                    H,
+                    $g,
+                    0,
+                >(&self.weights(), x, h, &[[]; B]);
+                (
+                    h_new,
+                    move |cell: &Self, d_cell: Option<&mut Self>, x, d_x, h, d_h, d_out| {
+                        let mut d_w = d_cell.map(Self::weights_mut);
+                        let no_c = &[[]; B];
+                        pullback(&cell.weights(), d_w.as_mut(), x, d_x, h, d_h, no_c, None, d_out, no_c)
+                    },
+                )
+            }
+
+            /// The cell unrolled over a batch-first sequence: `x` is `[B][T][IN]`, `h0` the
+            /// initial hidden state, and the result every step's hidden state `[B][T][H]`
+            #[doc = concat!("(PyTorch's `output` of `", $seq, "(IN, H, batch_first=True)`;")]
+            /// the final state `h_n` is `output[b][T - 1]`).
+            ///
+            /// The backward pass runs through time: per step, a GEMM for the state's gradient
+            /// and two for the weights'. The pullback keeps every step's gates, one more
+            /// vector and the state it started from, `(gates + 2) B T H` floats, on the
+            /// caller's stack (a GRU at `B = 32, T = 32, H = 128`: 2.6 MB), so a model of that
+            /// size runs its gradient on a thread with a larger stack
+            /// (`std::thread::Builder::stack_size`), as `examples/sequence` does.
+            #[crate::differentiable(custom_fwd)]
+            pub fn forward_seq<const B: usize, const T: usize>(
+                &self,
+                x: &[[[f32; IN]; T]; B],
+                h0: &[[f32; H]; B],
+            ) -> [[[f32; H]; T]; B] {
+                self.forward_seq_fwd(x, h0).0
+            }
+
+            /// [`Self::forward_seq`] and its pullback.
+            #[allow(clippy::type_complexity)]
+            pub fn forward_seq_fwd<const B: usize, const T: usize>(
+                &self,
+                x: &[[[f32; IN]; T]; B],
+                h0: &[[f32; H]; B],
+            ) -> (
+                [[[f32; H]; T]; B],
+                impl FnOnce(
+                    &Self,
+                    Option<&mut Self>,
+                    &[[[f32; IN]; T]; B],
+                    Option<&mut [[[f32; IN]; T]; B]>,
+                    &[[f32; H]; B],
+                    Option<&mut [[f32; H]; B]>,
+                    &[[[f32; H]; T]; B],
+                ),
+            ) {
+                let ((out, _), pullback) = crate::nn::recurrent::sequence_fwd::<
+                    $kind,
+                    B,
+                    T,
+                    IN,
+                    H,
+                    $g,
+                    0,
+                >(&self.weights(), x, h0, &[[]; B]);
+                (
+                    out,
+                    move |cell: &Self, d_cell: Option<&mut Self>, x, d_x, _, d_h0, d_out| {
+                        let mut d_w = d_cell.map(Self::weights_mut);
+                        pullback(&cell.weights(), d_w.as_mut(), x, d_x, d_h0, None, d_out, &[[]; B])
+                    },
+                )
+            }
+        }
+    };
+}
+pub(crate) use hidden_state_forward;
