@@ -28,7 +28,8 @@ recurrent_cell!(
     ///
     /// #[differentiable(wrt(cell))]
     /// fn first_unit(cell: &RNNCell<2, 3>, x: &[[[f32; 2]; 4]; 1]) -> f32 {
-    ///     let out = cell.forward_seq(x, &[[0.0; 3]; 1]); // [1][4][3]
+    ///     let h0 = [[0.0; 3]; 1];
+    ///     let out = cell.forward_seq(x, &h0); // [1][4][3]
     ///     out[0][3][0]
     /// }
     ///
