@@ -15,8 +15,13 @@ const T: usize = 32;
 const IN: usize = 59;
 const H: usize = 128;
 
+/// A batch of sequences, `[B][T][IN]`.
+type Inputs = [[[f32; IN]; T]; B];
+/// Every step's hidden state, `[B][T][H]`.
+type Outputs = [[[f32; H]; T]; B];
+
 /// A batch of one-hot sequences and a cotangent for every output.
-fn data() -> (Box<[[[f32; IN]; T]; B]>, Box<[[[f32; H]; T]; B]>) {
+fn data() -> (Box<Inputs>, Box<Outputs>) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let mut x = Box::new([[[0.0; IN]; T]; B]);
     let mut d_out = Box::new([[[0.0; H]; T]; B]);
