@@ -78,6 +78,15 @@ pub use mode::Mode;
 pub use pool::{AdaptiveAvgPool2d, AvgPool2d, MaxPool2d};
 pub use softmax::{LogSoftmax, Softmax};
 
+// Recurrent cells and attention (issue 15, `seq`).
+mod gru;
+mod lstm;
+mod recurrent;
+mod rnn;
+pub use gru::GRUCell;
+pub use lstm::LSTMCell;
+pub use rnn::RNNCell;
+
 use rand::Rng;
 
 /// A layer or model that initialises its parameters in place from a random number generator

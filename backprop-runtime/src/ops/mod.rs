@@ -59,7 +59,7 @@
 
 pub mod activation;
 pub mod elementwise;
-// The convolution layers (`nn::conv`) run on the GEMM too.
+// The convolution and recurrent layers (`nn::conv`, `nn::recurrent`) run on the GEMM too.
 pub(crate) mod gemm;
 pub mod linalg;
 pub mod probability;
