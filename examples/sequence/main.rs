@@ -9,8 +9,8 @@
 //! text; the last 10% is held out. The loss curve is printed as it trains, then a sample.
 //!
 //! Run with `cargo run --release --example sequence`. `scripts/sequence_torch.py` trains the
-//! same model in PyTorch for comparison (docs/benchmarks-layers.md); `tests/sequence_example.rs`
-//! runs the same code, shorter.
+//! same model in PyTorch for comparison (docs/benchmarks-layers.md);
+//! `tests/integration/examples/sequence.rs` runs the same code, shorter.
 
 mod model;
 

@@ -1,5 +1,5 @@
 //! The character model, its loss and its training loop: the part of the example that
-//! `tests/sequence_example.rs` runs too.
+//! `tests/integration/examples/sequence.rs` runs too.
 
 use backprop::loss::cross_entropy;
 use backprop::nn::{GRUCell, Linear};

@@ -14,6 +14,7 @@ mod digits;
 mod digits_cnn;
 mod linear_model;
 mod manual_update;
+mod sequence;
 mod simple_network;
 mod train_regression;
 mod tutorial_fixture;

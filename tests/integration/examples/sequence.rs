@@ -2,7 +2,7 @@
 //! uniform guess's), its gradient is the central differences', and it samples characters of
 //! its alphabet.
 
-#[path = "../examples/sequence/model.rs"]
+#[path = "../../../examples/sequence/model.rs"]
 #[allow(dead_code)]
 mod model;
 
@@ -21,7 +21,7 @@ fn on_a_big_stack(f: impl FnOnce() + Send + 'static) {
 }
 
 fn text() -> Vec<usize> {
-    model::encode(include_str!("../data/genesis.txt")).expect("the text is in the alphabet")
+    model::encode(include_str!("../../../data/genesis.txt")).expect("the text is in the alphabet")
 }
 
 #[test]
