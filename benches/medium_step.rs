@@ -8,7 +8,9 @@
 //! constant), and the optimizer's step. `scripts/bench_batched_step.py` times the same steps in
 //! JAX and PyTorch; `docs/benchmarks-medium.md` has the figures side by side.
 //!
-//! After Criterion's report (only under `cargo bench`), the 784-128-10 SGD step is split into
+//! After Criterion's report (only under `cargo bench`), each step is timed again with the
+//! statistics of the Python script (the fastest and the median of many short batches), and
+//! the 784-128-10 SGD step is split into
 //! its parts, each timed alone on the step's own shapes, interleaved with the whole step batch
 //! by batch and kept at its fastest batch (which holds up on a busy machine): the five
 //! products (the first layer's input gradient is never computed), the activation and loss
@@ -147,6 +149,63 @@ fn interleaved_min<const N: usize>(
     best
 }
 
+/// The fastest and the median of `batches` batches of `per_batch` calls, in microseconds a call:
+/// the statistics `scripts/bench_batched_step.py` reports for JAX and PyTorch.
+fn fastest_and_median(per_batch: u32, batches: usize, mut f: impl FnMut()) -> (f64, f64) {
+    for _ in 0..100 {
+        f();
+    }
+    let mut times: Vec<f64> = (0..batches)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..per_batch {
+                f();
+            }
+            start.elapsed().as_secs_f64() * 1e6 / f64::from(per_batch)
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    (times[0], times[batches / 2])
+}
+
+/// The three steps as the Python script times JAX and PyTorch.
+fn side_by_side() {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "\nfastest / median batch, us a step (GFLOP/s at the fastest), {threads} CPU(s) allowed:"
+    );
+    let report = |name: &str, flops: u64, (fastest, median): (f64, f64)| {
+        let gflops = flops as f64 / fastest / 1e3;
+        println!("  {name:24} backprop {fastest:9.1} / {median:9.1} us ({gflops:5.1})");
+    };
+    let mut small = Small::new();
+    let mut opt = sgd();
+    report(
+        "784-128-10 b64 sgd",
+        Small::FLOPS,
+        fastest_and_median(2, 1500, || {
+            black_box(small.step(&mut opt));
+        }),
+    );
+    let mut opt = adam();
+    report(
+        "784-128-10 b64 adam",
+        Small::FLOPS,
+        fastest_and_median(2, 1500, || {
+            black_box(small.step(&mut opt));
+        }),
+    );
+    let mut large = Large::new();
+    let mut opt = adam();
+    report(
+        "784-1024-10 b128 adam",
+        Large::FLOPS,
+        fastest_and_median(1, 200, || {
+            black_box(large.step(&mut opt));
+        }),
+    );
+}
+
 /// The 784-128-10 SGD step and its parts, on the step's own shapes, layouts and values.
 fn split() {
     const B: usize = 64;
@@ -254,6 +313,7 @@ fn main() {
     Criterion::default().configure_from_args().final_summary();
     // `cargo bench` passes `--bench`; `cargo test --benches` does not, and skips this.
     if std::env::args().any(|a| a == "--bench") {
+        side_by_side();
         split();
     }
 }
