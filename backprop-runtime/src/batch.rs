@@ -302,7 +302,7 @@ fn add_into<P: Parameters>(acc: &mut P, g: &P) {
 mod tests {
     use super::*;
     use crate::nn::Linear;
-    use crate::{differentiable, Zero, Zeroable};
+    use crate::{differentiable, Zero};
 
     /// `(w · x + b - y)²` for a linear model with three inputs and one output.
     #[differentiable(wrt(model))]
@@ -425,6 +425,7 @@ mod tests {
     #[cfg(feature = "rayon")]
     mod parallel {
         use super::*;
+        use crate::Zeroable;
 
         /// Runs `f` on a pool of `threads` workers, whatever the machine's core count.
         fn on_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
