@@ -127,4 +127,4 @@ fn zip_map<T: Tensor>(a: &T, b: &T, f: impl Fn(f32, f32) -> f32) -> T {
 }
 
 #[cfg(test)]
-mod check;
+pub(crate) mod check;
