@@ -5,7 +5,7 @@
 //! report, the ratios are measured once more by interleaving the contenders batch by batch and
 //! keeping each one's fastest batch, which holds up on a busy machine where means do not.
 
-#[path = "../tests/loop_common/mod.rs"]
+#[path = "../tests/integration/loops/programs/mod.rs"]
 mod loop_common;
 
 use backprop::Zero;

@@ -11,7 +11,7 @@
 //! first layer 392 KiB); what the step itself puts on the stack (activations of 32 KiB, their
 //! adjoints) fits the main thread's 8 MiB, which is where Criterion runs the bodies.
 
-#[path = "../tests/split_common/mod.rs"]
+#[path = "../tests/integration/split_programs/mod.rs"]
 mod split_common;
 
 use backprop::Zero;

@@ -14,9 +14,9 @@
 //!     print("progress:", epoch, l.item())
 //! ```
 //!
-//! Here `loss_grad` does the forward pass and `backward()` in one call, generated at compile
-//! time by `#[differentiable]`. `tests/linear_model.rs` checks every number this prints
-//! against the same tutorial run in PyTorch.
+//! Here `loss_grad` does the forward pass and `backward()` in one call, generated at compile time
+//! by `#[differentiable]`. `tests/integration/examples/linear_model.rs` checks every number this
+//! prints against the same tutorial run in PyTorch.
 //!
 //! Run with `cargo run --example linear_model`.
 

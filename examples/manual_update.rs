@@ -25,9 +25,10 @@
 //! ```
 //!
 //! Each part starts from the same initial weights (PyTorch's, `examples/data/manual_update.rs`).
-//! The momentum part takes two steps, since its first step (from `v = 0`) equals plain SGD. A
-//! "for every parameter" loop is a loop over the model's tensors by index, the way `Parameters`
-//! presents them to optimizers. `tests/manual_update.rs` checks every number against PyTorch.
+//! The momentum part takes two steps, since its first step (from `v = 0`) equals plain SGD. A "for
+//! every parameter" loop is a loop over the model's tensors by index, the way `Parameters` presents
+//! them to optimizers. `tests/integration/examples/manual_update.rs` checks every number against
+//! PyTorch.
 //!
 //! Run with `cargo run --example manual_update`.
 

@@ -16,11 +16,11 @@
 //!         print(f"Epoch [{epoch + 1}/1000], Loss: {loss.item():.4f}")
 //! ```
 //!
-//! Each epoch is one step on the whole data set (100 samples, the batch the tutorial uses), and
-//! the loss printed is the one computed before that epoch's step, as `loss.item()` is. The
-//! targets are a noisy linear function of the inputs; data and initial weights are PyTorch's own
-//! (`examples/data/train_regression.rs`), and `tests/train_regression.rs` checks the whole
-//! loss trajectory against PyTorch's.
+//! Each epoch is one step on the whole data set (100 samples, the batch the tutorial uses), and the
+//! loss printed is the one computed before that epoch's step, as `loss.item()` is. The targets are
+//! a noisy linear function of the inputs; data and initial weights are PyTorch's own
+//! (`examples/data/train_regression.rs`), and `tests/integration/examples/train_regression.rs`
+//! checks the whole loss trajectory against PyTorch's.
 //!
 //! Run with `cargo run --release --example train_regression`.
 

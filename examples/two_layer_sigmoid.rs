@@ -18,7 +18,8 @@
 //! generated one can be compared with the textbook derivation:
 //! `δ2 = (out - y) · 2/2 · out(1 - out)`, `∂L/∂W2 = δ2 hᵀ`, `∂L/∂b2 = δ2`,
 //! `δ1 = (W2ᵀ δ2) · h(1 - h)`, `∂L/∂W1 = δ1 xᵀ`, `∂L/∂b1 = δ1`.
-//! `tests/two_layer_sigmoid.rs` checks the generated gradients against PyTorch.
+//! `tests/integration/examples/two_layer_sigmoid.rs` checks the generated gradients against
+//! PyTorch.
 //!
 //! Run with `cargo run --example two_layer_sigmoid`.
 

@@ -1,8 +1,8 @@
-"""Reference values and gradients for the loop/array tests (`tests/loops.rs`, `tests/mlp.rs`,
-`tests/gmm.rs`).
+"""Reference values and gradients for the loop/array tests (`tests/integration/loops/mod.rs`, `tests/integration/loops/mlp.rs`,
+`tests/integration/loops/gmm.rs`).
 
 Every function here is the PyTorch twin of a `#[differentiable]` Rust function in
-`tests/loop_common/` (`small.rs`, `mlp.rs`, `gmm.rs`), evaluated in float32 with autograd on the
+`tests/integration/loops/programs/` (`small.rs`, `mlp.rs`, `gmm.rs`), evaluated in float32 with autograd on the
 same inputs. The output, `tests/fixtures/loops.json`, is committed so the Rust tests never need
 Python.
 

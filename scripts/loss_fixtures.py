@@ -1,6 +1,6 @@
 """Values and gradients of the losses, computed by PyTorch (float32, autograd).
 
-Writes tests/fixtures/losses.json, which tests/losses.rs replays. Run: python3 scripts/loss_fixtures.py
+Writes tests/fixtures/losses.json, which tests/integration/losses.rs replays. Run: python3 scripts/loss_fixtures.py
 """
 import json
 import pathlib

@@ -5,7 +5,7 @@ in float64: the fixtures are the exact answers the float32 code is measured agai
 draws a fixed random upstream cotangent `d_out` and records `out` and the gradient of
 `sum(out * d_out)` with respect to every input (array inputs and scalar inputs alike).
 
-Writes tests/fixtures/ops.json, which tests/ops_pytorch.rs replays.
+Writes tests/fixtures/ops.json, which tests/integration/ops_vs_pytorch.rs replays.
 Run: python3 scripts/ops_fixtures.py
 """
 import json

@@ -1,4 +1,4 @@
-"""Parameter-file fixtures written by PyTorch, for tests/params_pytorch.rs.
+"""Parameter-file fixtures written by PyTorch, for tests/integration/params_vs_pytorch.rs.
 
 Builds two small modules, saves each state_dict with safetensors.torch.save_file, and writes
 the module's outputs on a few inputs to JSON. The Rust test loads the weights into a derived

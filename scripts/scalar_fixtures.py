@@ -1,5 +1,5 @@
-"""PyTorch reference values for the scalar gradient tests (tests/scalar_rules.rs,
-tests/scalar_constructs.rs).
+"""PyTorch reference values for the scalar gradient tests (tests/integration/scalar_rules.rs,
+tests/integration/scalar_constructs.rs).
 
 For every case and point: the value and the gradient, computed by torch autograd in float32,
 written to tests/fixtures/scalar.json. Each function below is the PyTorch twin of the Rust

@@ -2,6 +2,7 @@
 //! allocations made on the current thread, and every `_grad` of the loop tests runs under it,
 //! as do forward mode (`_jvp`, through calls, methods and the runtime's primitives) and `_hvp`.
 
+#[path = "integration/loops/programs/mod.rs"]
 mod loop_common;
 
 use backprop::nn::Linear;

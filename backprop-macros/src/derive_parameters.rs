@@ -1,7 +1,8 @@
 //! `#[derive(Parameters)]`: a struct of tensors becomes a parameter tree.
 //!
 //! The pipeline reads off [`expand`]: parse the struct and its attributes into [`Model`]
-//! (collecting every mistake), then emit `impl Zero`, `impl Parameters` and `unsafe impl
+//! (collecting every mistake), then emit `impl Zero`, `impl Parameters` (tensors, buffers and the mode, each passed
+//! on to the fields in declaration order) and `unsafe impl
 //! Zeroable` (every field zeroable, checked by a where-bound per field), and with
 //! `#[parameters(init)]` `impl Init` (each field initialised in declaration order). On error the
 //! errors are emitted together with stub impls, so the user sees the mistake and not a cascade
@@ -275,52 +276,77 @@ fn emit(model: &Model) -> TokenStream {
     };
     let zero_of = as_trait(&zero);
     let of = as_trait(&params);
-    // Tensor `k` lives in the first field whose count exceeds what is left of `k`; `arm(i)`
-    // is what field `i` does with the rest of `k`.
-    let dispatch = |arm: &dyn Fn(usize) -> TokenStream| -> TokenStream {
+    // Tensor (or buffer) `k` lives in the first field whose count exceeds what is left of
+    // `k`; `arm(i)` is what field `i` does with the rest of `k`.
+    let dispatch = |(count, out_of_range): (TokenStream, &str),
+                    arm: &dyn Fn(usize) -> TokenStream|
+     -> TokenStream {
         if fields.is_empty() {
             return quote! {
                 let _ = __bp_k;
-                ::core::panic!("tensor index out of range")
+                ::core::panic!(#out_of_range)
             };
         }
         let arms = of.iter().enumerate().map(|(i, of)| {
             let arm = arm(i);
             quote! {
-                if __bp_k < #of::TENSORS {
+                if __bp_k < #of::#count {
                     #arm
                 }
-                __bp_k -= #of::TENSORS;
+                __bp_k -= #of::#count;
             }
         });
         quote! {
             let mut __bp_k = __bp_k;
             #(#arms)*
-            ::core::panic!("tensor index out of range")
+            ::core::panic!(#out_of_range)
         }
     };
-    let tensor = dispatch(&|i| {
+    let tensors = || (quote!(TENSORS), "tensor index out of range");
+    let buffers = || (quote!(BUFFERS), "buffer index out of range");
+    let tensor = dispatch(tensors(), &|i| {
         let (of, member) = (&of[i], members[i]);
         quote!(return #of::tensor(&self.#member, __bp_k);)
     });
-    let tensor_mut = dispatch(&|i| {
+    let tensor_mut = dispatch(tensors(), &|i| {
         let (of, member) = (&of[i], members[i]);
         quote!(return #of::tensor_mut(&mut self.#member, __bp_k);)
     });
-    let shape = dispatch(&|i| {
+    let shape = dispatch(tensors(), &|i| {
         let of = &of[i];
         quote!(return #of::shape(__bp_k);)
     });
     // A nested struct's names follow a dot; a bare tensor's is the field name itself.
-    let write_name = dispatch(&|i| {
-        let (of, name) = (&of[i], &fields[i].name);
-        quote! {
-            __bp_out.write_str(#name)?;
-            if !#of::IS_TENSOR {
-                __bp_out.write_str(".")?;
+    let (of_ref, fields_ref) = (&of, &fields);
+    let name_arm = |write: TokenStream| {
+        move |i: usize| {
+            let (of, name) = (&of_ref[i], &fields_ref[i].name);
+            quote! {
+                __bp_out.write_str(#name)?;
+                if !#of::IS_TENSOR {
+                    __bp_out.write_str(".")?;
+                }
+                return #of::#write(__bp_k, __bp_out);
             }
-            return #of::write_name(__bp_k, __bp_out);
         }
+    };
+    let write_name = dispatch(tensors(), &name_arm(quote!(write_name)));
+    let write_buffer_name = dispatch(buffers(), &name_arm(quote!(write_buffer_name)));
+    let buffer_shape = dispatch(buffers(), &|i| {
+        let of = &of[i];
+        quote!(return #of::buffer_shape(__bp_k);)
+    });
+    let buffer_dtype = dispatch(buffers(), &|i| {
+        let of = &of[i];
+        quote!(return #of::buffer_dtype(__bp_k);)
+    });
+    let read_buffer = dispatch(buffers(), &|i| {
+        let (of, member) = (&of[i], members[i]);
+        quote!(return #of::read_buffer(&self.#member, __bp_k, __bp_out);)
+    });
+    let write_buffer = dispatch(buffers(), &|i| {
+        let (of, member) = (&of[i], members[i]);
+        quote!(return #of::write_buffer(&mut self.#member, __bp_k, __bp_bytes);)
     });
 
     let init_impl = if model.init {
@@ -376,6 +402,30 @@ fn emit(model: &Model) -> TokenStream {
                 __bp_out: &mut dyn ::core::fmt::Write,
             ) -> ::core::fmt::Result {
                 #write_name
+            }
+
+            const BUFFERS: usize = 0 #(+ #of::BUFFERS)*;
+
+            fn buffer_shape(__bp_k: usize) -> #krate::__private::Shape {
+                #buffer_shape
+            }
+            fn buffer_dtype(__bp_k: usize) -> #krate::__private::BufferDtype {
+                #buffer_dtype
+            }
+            fn write_buffer_name(
+                __bp_k: usize,
+                __bp_out: &mut dyn ::core::fmt::Write,
+            ) -> ::core::fmt::Result {
+                #write_buffer_name
+            }
+            fn read_buffer(&self, __bp_k: usize, __bp_out: &mut [u8]) {
+                #read_buffer
+            }
+            fn write_buffer(&mut self, __bp_k: usize, __bp_bytes: &[u8]) {
+                #write_buffer
+            }
+            fn set_mode(&mut self, __bp_mode: #krate::__private::Mode) {
+                #(#of::set_mode(&mut self.#members, __bp_mode);)*
             }
         }
 

@@ -42,7 +42,8 @@
 //!
 //! # Parallel
 //!
-//! `par_batch_gradient` splits the batch over rayon's workers. Each piece a worker takes adds
+//! `par_batch_gradient` (and `par_batch_gradient_into`, which fills a caller's buffer and keeps
+//! nothing of the model's size on any stack) splits the batch over rayon's workers. Each piece a worker takes adds
 //! its samples' gradients into a zeroed accumulator of its own (about one piece per thread,
 //! more when idle threads steal work), and the accumulators are then added pairwise (a tree
 //! reduction). The additions happen in another order than the sequential loop's, so the two
@@ -175,13 +176,10 @@ where
 
 /// [`batch_gradient`] with the samples spread over rayon's thread pool (feature `rayon`).
 ///
-/// Each worker accumulates into a zeroed gradient of its own; the partial gradients are then
-/// added in a tree. Runs on the current rayon pool: wrap the call in
-/// `ThreadPool::install` to choose the number of threads. Agrees with [`batch_gradient`] to
-/// float rounding (the sums are associated differently).
-///
-/// Each accumulator is a `P` on the heap, but `P::zero()` is built on the worker's stack first:
-/// a model of several megabytes needs a pool with a larger `stack_size`.
+/// Runs on the current rayon pool: wrap the call in `ThreadPool::install` to choose the number
+/// of threads. Agrees with [`batch_gradient`] to float rounding (the sums are associated
+/// differently). The gradient is returned by value, through the stack: for a model of
+/// megabytes use [`par_batch_gradient_into`].
 ///
 /// # Errors
 ///
@@ -194,39 +192,76 @@ pub fn par_batch_gradient<P, S, F>(
     per_sample: F,
 ) -> Result<(f32, P), BatchError>
 where
-    P: Parameters + Send + Sync,
+    P: Parameters + crate::Zeroable + Send + Sync,
+    S: Sync,
+    F: Fn(&P, &mut P, &S) -> f32 + Sync,
+{
+    let mut grad = P::zero();
+    let loss = par_batch_gradient_into(model, &mut grad, samples, reduction, per_sample)?;
+    Ok((loss, grad))
+}
+
+/// [`par_batch_gradient`] into the caller's buffer, as [`batch_gradient_into`]: `grad` is
+/// overwritten with the batch's gradient and the loss is returned.
+///
+/// Each worker accumulates into a zeroed gradient of its own, allocated zeroed on the heap
+/// ([`Zeroable::boxed_zero`](crate::Zeroable::boxed_zero)); the partial gradients are added in
+/// a tree and the total copied into `grad` tensor by tensor. Nothing of the model's size is put
+/// on any thread's stack, so rayon's default 2 MB stacks serve models of any size.
+///
+/// ```
+/// use backprop_runtime::batch::{par_batch_gradient_into, Reduction};
+/// use backprop_runtime::differentiable;
+///
+/// #[differentiable(wrt(m))]
+/// fn sq_err(m: &[f32; 2], x: f32, y: f32) -> f32 {
+///     let e = m[0] * x + m[1] - y;
+///     e * e
+/// }
+///
+/// let samples = [(1.0, 3.0), (2.0, 5.0)];
+/// let mut grad = Box::new([7.0, 7.0]); // whatever it held is overwritten
+/// let loss = par_batch_gradient_into(&[0.0, 0.0], &mut *grad, &samples, Reduction::Mean, |m, g, &(x, y)| {
+///     sq_err_grad(m, g, x, y)
+/// })?;
+/// assert_eq!((loss, *grad), (17.0, [-13.0, -8.0]));
+/// # Ok::<(), backprop_runtime::batch::BatchError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`BatchError::Empty`] for [`Reduction::Mean`] of an empty batch; `grad` is then unchanged.
+#[cfg(feature = "rayon")]
+pub fn par_batch_gradient_into<P, S, F>(
+    model: &P,
+    grad: &mut P,
+    samples: &[S],
+    reduction: Reduction,
+    per_sample: F,
+) -> Result<f32, BatchError>
+where
+    P: Parameters + crate::Zeroable + Send + Sync,
     S: Sync,
     F: Fn(&P, &mut P, &S) -> f32 + Sync,
 {
     use rayon::prelude::*;
 
-    /// One worker's running sums, boxed so that folding a sample moves a pointer rather than
-    /// the whole gradient.
-    struct Partial<P> {
-        loss: f32,
-        grad: P,
-    }
-    let zeroed = || {
-        Box::new(Partial {
-            loss: 0.0,
-            grad: P::zero(),
-        })
-    };
-
     check(samples.len(), reduction)?;
-    let total = samples
+    // One worker's running loss and gradient; folding a sample moves the box, not the gradient.
+    let zeroed = || (0.0f32, P::boxed_zero());
+    let (loss, total) = samples
         .par_iter()
-        .fold(zeroed, |mut acc, sample| {
-            acc.loss += per_sample(model, &mut acc.grad, sample);
-            acc
+        .fold(zeroed, |(loss, mut acc), sample| {
+            (loss + per_sample(model, &mut acc, sample), acc)
         })
-        .reduce(zeroed, |mut a, b| {
-            a.loss += b.loss;
-            add_into(&mut a.grad, &b.grad);
-            a
+        .reduce(zeroed, |(loss_a, mut a), (loss_b, b)| {
+            add_into(&mut *a, &*b);
+            (loss_a + loss_b, a)
         });
-    let Partial { loss, mut grad } = *total;
-    Ok((scale(loss, &mut grad, samples.len(), reduction), grad))
+    for k in 0..P::TENSORS {
+        grad.tensor_mut(k).copy_from_slice(total.tensor(k));
+    }
+    Ok(scale(loss, grad, samples.len(), reduction))
 }
 
 fn check(len: usize, reduction: Reduction) -> Result<(), BatchError> {
@@ -390,6 +425,7 @@ mod tests {
     #[cfg(feature = "rayon")]
     mod parallel {
         use super::*;
+        use crate::Zeroable;
 
         /// Runs `f` on a pool of `threads` workers, whatever the machine's core count.
         fn on_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
@@ -429,6 +465,40 @@ mod tests {
                 par_batch_gradient(&model(), &batch, Reduction::Mean, per_sample).unwrap()
             });
             assert_matches(loss, &grad, &batch, 1.0);
+        }
+
+        /// A 4 MB model on workers with 256 KB stacks: the accumulators never pass through a
+        /// stack (a `P::zero()` built on one would overflow it).
+        #[test]
+        fn parallel_into_keeps_big_gradients_off_the_stacks() {
+            type Big = [[f32; 1024]; 1024];
+            let model = Big::boxed_zero();
+            let samples: Vec<f32> = (1..=64).map(|i| i as f32).collect();
+            let mut grad = Big::boxed_zero();
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(2)
+                .stack_size(256 << 10)
+                .build()
+                .unwrap();
+            let add_sample = |_: &Big, g: &mut Big, s: &f32| {
+                g[3][5] += *s;
+                g[1023][1023] += 1.0;
+                *s
+            };
+            let loss = pool
+                .install(|| {
+                    par_batch_gradient_into(
+                        &*model,
+                        &mut *grad,
+                        &samples,
+                        Reduction::Sum,
+                        add_sample,
+                    )
+                })
+                .unwrap();
+            // 1 + 2 + ... + 64 = 2080, exact in f32 in any order.
+            assert_eq!((loss, grad[3][5], grad[1023][1023]), (2080.0, 2080.0, 64.0));
+            assert_eq!(grad.as_flattened().iter().filter(|g| **g != 0.0).count(), 2);
         }
 
         #[test]

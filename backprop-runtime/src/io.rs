@@ -4,7 +4,8 @@
 //!
 //! Loading checks everything before it writes anything: a file that is not valid safetensors,
 //! a missing tensor, an unexpected extra one (strict by default, like PyTorch's
-//! `load_state_dict(strict=True)`), a wrong shape or a dtype other than `F32` is a
+//! `load_state_dict(strict=True)`), a wrong shape or a dtype other than `F32` (or a buffer's:
+//! `num_batches_tracked` is `I64`) is a
 //! [`FileError`] naming the tensor, and leaves the parameters untouched.
 //!
 //! Each operation comes for a path and for bytes: [`save`] / [`to_bytes`], [`load`] /
@@ -45,8 +46,8 @@
 //! [safetensors]: https://huggingface.co/docs/safetensors
 
 use crate::optim::{GroupState, StateDict, TensorState};
-use crate::params::Parameters;
-use crate::tensor::Zeroable;
+use crate::params::{BufferDtype, Parameters};
+use crate::tensor::{Shape, Zeroable};
 use safetensors::tensor::{Dtype, SafeTensorError, SafeTensors, TensorView};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -88,7 +89,7 @@ pub enum FileError {
         /// The file's shape.
         found: Vec<usize>,
     },
-    /// A tensor in the file is not `F32`.
+    /// A tensor in the file is not of the model's dtype (`F32`; `I64` for an integer buffer).
     DtypeMismatch {
         /// The tensor's dotted name.
         name: String,
@@ -131,7 +132,8 @@ impl fmt::Display for FileError {
             ),
             FileError::DtypeMismatch { name, found } => write!(
                 f,
-                "tensor `{name}` is {found} in the parameter file, the model expects F32"
+                "tensor `{name}` is {found} in the parameter file, the model expects another \
+                 dtype (F32 for parameters; buffers such as `num_batches_tracked` are I64)"
             ),
             FileError::DuplicateName { name } => {
                 write!(f, "the model has two tensors named `{name}`")
@@ -182,9 +184,12 @@ impl Default for LoadOptions {
     }
 }
 
-/// The dotted names of `P`'s tensors, checked to be distinct.
+/// The dotted names of `P`'s tensors, then of its buffers, checked to be distinct.
 fn names<P: Parameters>() -> Result<Vec<String>, FileError> {
-    let names: Vec<String> = (0..P::TENSORS).map(P::name).collect();
+    let names: Vec<String> = (0..P::TENSORS)
+        .map(P::name)
+        .chain((0..P::BUFFERS).map(P::buffer_name))
+        .collect();
     let mut seen = HashSet::with_capacity(names.len());
     for name in &names {
         if !seen.insert(name.as_str()) {
@@ -194,32 +199,53 @@ fn names<P: Parameters>() -> Result<Vec<String>, FileError> {
     Ok(names)
 }
 
+/// What entry `k` of [`names`] is: a tensor (`F32`) or a buffer.
+fn entry<P: Parameters>(k: usize) -> (Shape, Dtype) {
+    if k < P::TENSORS {
+        (P::shape(k), Dtype::F32)
+    } else {
+        let b = k - P::TENSORS;
+        let dtype = match P::buffer_dtype(b) {
+            BufferDtype::F32 => Dtype::F32,
+            BufferDtype::I64 => Dtype::I64,
+        };
+        (P::buffer_shape(b), dtype)
+    }
+}
+
 /// The parameters as the bytes of a safetensors file: one `F32` tensor per parameter tensor,
-/// little-endian, with the `{"format": "pt"}` metadata PyTorch's `save_file` writes.
+/// little-endian, then the buffers (running statistics) in their dtypes, with the
+/// `{"format": "pt"}` metadata PyTorch's `save_file` writes: a `state_dict`.
 pub fn to_bytes<P: Parameters>(params: &P) -> Result<Vec<u8>, FileError> {
     let names = names::<P>()?;
-    let data: Vec<Vec<u8>> = (0..P::TENSORS)
-        .map(|k| {
-            params
-                .tensor(k)
-                .iter()
-                .flat_map(|x| x.to_le_bytes())
-                .collect()
-        })
-        .collect();
-    let mut views = Vec::with_capacity(P::TENSORS);
+    let tensors = (0..P::TENSORS).map(|k| {
+        let bytes: Vec<u8> = params
+            .tensor(k)
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
+        bytes
+    });
+    let buffers = (0..P::BUFFERS).map(|k| {
+        let mut bytes = vec![0; P::buffer_shape(k).len() * P::buffer_dtype(k).size()];
+        params.read_buffer(k, &mut bytes);
+        bytes
+    });
+    let data: Vec<Vec<u8>> = tensors.chain(buffers).collect();
+    let mut views = Vec::with_capacity(data.len());
     for (k, (name, bytes)) in names.iter().zip(&data).enumerate() {
-        let shape = P::shape(k);
-        if bytes.len() != 4 * shape.len() {
+        let (shape, dtype) = entry::<P>(k);
+        let size = dtype.bitsize() / 8;
+        if bytes.len() != size * shape.len() {
             return Err(FileError::Encode {
                 reason: format!(
                     "tensor `{name}` has {} elements, its shape {shape} needs {}",
-                    bytes.len() / 4,
+                    bytes.len() / size,
                     shape.len()
                 ),
             });
         }
-        let view = TensorView::new(Dtype::F32, shape.dims().to_vec(), bytes).map_err(encode)?;
+        let view = TensorView::new(dtype, shape.dims().to_vec(), bytes).map_err(encode)?;
         views.push((name.as_str(), view));
     }
     let metadata = HashMap::from([("format".to_owned(), "pt".to_owned())]);
@@ -282,7 +308,7 @@ pub fn from_bytes_into<P: Parameters>(
     let names = names::<P>()?;
 
     // Check every tensor first, in the model's order, so the first error is deterministic.
-    let mut sources: Vec<Option<&[u8]>> = Vec::with_capacity(P::TENSORS);
+    let mut sources: Vec<Option<&[u8]>> = Vec::with_capacity(names.len());
     for (k, name) in names.iter().enumerate() {
         let view = match file.tensor(name) {
             Ok(view) => view,
@@ -295,13 +321,13 @@ pub fn from_bytes_into<P: Parameters>(
             }
             Err(err) => return Err(corrupt(err)),
         };
-        if view.dtype() != Dtype::F32 {
+        let (expected, dtype) = entry::<P>(k);
+        if view.dtype() != dtype {
             return Err(FileError::DtypeMismatch {
                 name: name.clone(),
                 found: view.dtype().to_string(),
             });
         }
-        let expected = P::shape(k);
         if view.shape() != expected.dims() {
             return Err(FileError::ShapeMismatch {
                 name: name.clone(),
@@ -310,12 +336,13 @@ pub fn from_bytes_into<P: Parameters>(
             });
         }
         // The parser validates offsets against shapes; checked again so no input can panic.
-        if view.data().len() != 4 * expected.len() {
+        let size = dtype.bitsize() / 8;
+        if view.data().len() != size * expected.len() {
             return Err(FileError::Corrupt {
                 reason: format!(
                     "tensor `{name}` holds {} bytes, its shape needs {}",
                     view.data().len(),
-                    4 * expected.len()
+                    size * expected.len()
                 ),
             });
         }
@@ -337,10 +364,14 @@ pub fn from_bytes_into<P: Parameters>(
     }
 
     for (k, source) in sources.into_iter().enumerate() {
-        if let Some(bytes) = source {
-            for (x, b) in params.tensor_mut(k).iter_mut().zip(bytes.chunks_exact(4)) {
-                *x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        match source {
+            Some(bytes) if k < P::TENSORS => {
+                for (x, b) in params.tensor_mut(k).iter_mut().zip(bytes.chunks_exact(4)) {
+                    *x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                }
             }
+            Some(bytes) => params.write_buffer(k - P::TENSORS, bytes),
+            None => {}
         }
     }
     Ok(())

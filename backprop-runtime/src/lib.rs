@@ -32,7 +32,7 @@ pub use math::Float;
 #[cfg(feature = "std")]
 pub use optim::Checkpoint;
 pub use optim::{LearningRates, LrScheduler, Optimizer};
-pub use params::Parameters;
+pub use params::{BufferDtype, Parameters};
 pub use tensor::{Shape, Tensor, Zero, Zeroable};
 
 /// What a user of `backprop` imports: `use backprop::prelude::*;`.
@@ -52,8 +52,8 @@ pub mod __private {
     pub use crate::math;
     pub use crate::tensor::{Tensor, Zero};
     // For #[derive(Parameters)].
-    pub use crate::nn::Init;
-    pub use crate::params::Parameters;
+    pub use crate::nn::{Init, Mode};
+    pub use crate::params::{BufferDtype, Parameters};
     pub use crate::tensor::{Shape, Zeroable};
     pub use rand::Rng;
 

@@ -1,7 +1,7 @@
-//! The functions `benches/scalar_grad` measures, each three ways: the plain function, the
-//! gradient `#[differentiable]` generates, and a gradient written by hand the way an engineer
-//! who knows the maths would write it (one fused pass, forward values reused, nothing stored
-//! that can be had for free). `tests/hand_written_grads.rs` checks the two gradients agree.
+//! The functions `benches/scalar_grad` measures, each three ways: the plain function, the gradient
+//! `#[differentiable]` generates, and a gradient written by hand the way an engineer who knows the
+//! maths would write it (one fused pass, forward values reused, nothing stored that can be had for
+//! free). `tests/integration/hand_written_grads.rs` checks the two gradients agree.
 
 // The macro accepts `for i in a..b` loops (not iterators), so the functions index arrays.
 #![allow(clippy::needless_range_loop)]

@@ -11,8 +11,8 @@
 //! - the trained weights go to `target/digits-mlp.safetensors` (PyTorch's names: `fc1.weight`,
 //!   ...), are read back, and must classify the test set exactly as before.
 //!
-//! Run with `cargo run --release --example digits`. `tests/digits.rs` runs the same code,
-//! shorter.
+//! Run with `cargo run --release --example digits`. `tests/integration/examples/digits.rs` runs the
+//! same code, shorter.
 
 mod data;
 mod model;

@@ -1,5 +1,5 @@
 //! The classifier, its loss and its training loop: the part of the example that
-//! `tests/digits.rs` runs too.
+//! `tests/integration/examples/digits.rs` runs too.
 
 use super::data::{Sample, CLASSES, FEATURES};
 use backprop::loss::{cross_entropy, cross_entropy_batch};

@@ -1,7 +1,9 @@
-//! Activation layers: `nn.ReLU`, `nn.Sigmoid`, `nn.Tanh` as parameter-free structs, so that a
-//! model reads like its PyTorch definition. Each forward is elementwise over any tensor: one
-//! sample `[f32; N]` or a batch `[[f32; N]; B]`.
+//! Activation layers: `nn.ReLU`, `nn.Sigmoid`, `nn.Tanh`, `nn.GELU`, `nn.SiLU` and
+//! `nn.LeakyReLU` as parameter-free structs, so that a model reads like its PyTorch definition.
+//! Each forward is elementwise over any tensor: one sample `[f32; N]` or a batch
+//! `[[f32; N]; B]`. (The softmax family works along rows: `softmax.rs`.)
 
+use super::hyper::{Hyper, HyperparameterError};
 use crate::{differentiable, Tensor};
 
 macro_rules! activation {
@@ -38,38 +40,7 @@ macro_rules! activation {
             }
         }
 
-        impl crate::Zero for $name {
-            fn zero() -> Self {
-                $name
-            }
-            fn set_zero(&mut self) {}
-        }
-
-        // SAFETY: a unit struct has no bytes.
-        unsafe impl crate::Zeroable for $name {}
-
-        /// Nothing to initialise.
-        impl crate::nn::Init for $name {
-            #[inline]
-            fn init<R: rand::Rng + ?Sized>(&mut self, _rng: &mut R) {}
-        }
-
-        /// No parameters: a model may hold the layer as a field and still derive `Parameters`.
-        impl crate::Parameters for $name {
-            const TENSORS: usize = 0;
-            fn tensor(&self, k: usize) -> &[f32] {
-                panic!("{} has no tensor {k}", stringify!($name))
-            }
-            fn tensor_mut(&mut self, k: usize) -> &mut [f32] {
-                panic!("{} has no tensor {k}", stringify!($name))
-            }
-            fn shape(k: usize) -> crate::Shape {
-                panic!("{} has no tensor {k}", stringify!($name))
-            }
-            fn write_name(k: usize, _: &mut dyn core::fmt::Write) -> core::fmt::Result {
-                panic!("{} has no tensor {k}", stringify!($name))
-            }
-        }
+        stateless!($name);
     };
 }
 
@@ -94,6 +65,123 @@ activation!(
     tanh_fwd,
     tanh_jvp
 );
+activation!(
+    /// GELU in PyTorch's default (exact, erf) form, `x Phi(x)` with `Phi` the standard normal
+    /// CDF: `nn.GELU()`.
+    ///
+    /// ```
+    /// # use backprop_runtime as backprop;
+    /// use backprop::nn::GELU;
+    ///
+    /// let y = GELU.forward(&[[0.0, 1.0], [-1.0, 3.0]]); // a batch of two
+    /// assert!((y[0][1] - 0.841_344_7).abs() < 1e-6);
+    /// ```
+    GELU,
+    gelu,
+    gelu_fwd
+);
+activation!(
+    /// SiLU (swish), `x sigmoid(x)`: `nn.SiLU()`.
+    ///
+    /// ```
+    /// # use backprop_runtime as backprop;
+    /// use backprop::nn::SiLU;
+    ///
+    /// let mut d_x = [0.0; 2];
+    /// let y = SiLU.forward_vjp(&mut SiLU, &[0.0, 2.0], &mut d_x, &[1.0, 1.0]);
+    /// assert_eq!((y[0], d_x[0]), (0.0, 0.5)); // silu'(0) = 1/2
+    /// ```
+    SiLU,
+    silu,
+    silu_fwd
+);
+
+/// The bits of PyTorch's default `negative_slope`, `0.01`.
+const DEFAULT_SLOPE: u32 = 0.01f32.to_bits();
+
+/// `x` where `x > 0`, else `negative_slope * x`: `nn.LeakyReLU(negative_slope)`, whose
+/// default slope is `0.01` (also that of [`Zero::zero`](crate::Zero::zero) and of a loaded
+/// model). The slope is a fixed hyperparameter, not trained.
+///
+/// ```
+/// # use backprop_runtime as backprop;
+/// use backprop::nn::LeakyReLU;
+///
+/// let leaky = LeakyReLU::new(0.2)?;
+/// assert_eq!(leaky.forward(&[-1.0, 2.0]), [-0.2, 2.0]);
+/// assert_eq!(LeakyReLU::default().negative_slope(), 0.01);
+/// assert!(LeakyReLU::new(f32::NAN).is_err());
+/// # Ok::<(), backprop::nn::HyperparameterError>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LeakyReLU {
+    negative_slope: Hyper<DEFAULT_SLOPE>,
+}
+
+impl LeakyReLU {
+    /// A leaky ReLU with the given slope for negative inputs; any finite slope (PyTorch takes
+    /// any), a NaN or infinite one is an error.
+    pub fn new(negative_slope: f32) -> Result<Self, HyperparameterError> {
+        let slope = HyperparameterError::check(
+            "LeakyReLU",
+            "negative_slope",
+            negative_slope,
+            "the finite numbers",
+            negative_slope.is_finite(),
+        )?;
+        Ok(LeakyReLU {
+            negative_slope: Hyper::new(slope),
+        })
+    }
+
+    /// The slope for negative inputs.
+    pub fn negative_slope(&self) -> f32 {
+        self.negative_slope.get()
+    }
+
+    /// Applies the activation to every element of a tensor (one sample or a batch).
+    #[differentiable(custom_fwd)]
+    pub fn forward<T: Tensor>(&self, x: &T) -> T {
+        crate::ops::leaky_relu(x, self.negative_slope())
+    }
+
+    /// [`Self::forward`] and its pullback (the primitive's; the slope gets no gradient).
+    #[allow(clippy::type_complexity)]
+    pub fn forward_fwd<T: Tensor>(
+        &self,
+        x: &T,
+    ) -> (
+        T,
+        impl FnOnce(&Self, Option<&mut Self>, &T, Option<&mut T>, &T),
+    ) {
+        let slope = self.negative_slope();
+        let (y, pullback) = crate::ops::leaky_relu_fwd(x, slope);
+        (
+            y,
+            move |_: &Self, _: Option<&mut Self>, x: &T, d_x: Option<&mut T>, d_out: &T| {
+                pullback(x, d_x, slope, d_out);
+            },
+        )
+    }
+}
+
+impl crate::Zero for LeakyReLU {
+    fn zero() -> Self {
+        LeakyReLU::default()
+    }
+    fn set_zero(&mut self) {}
+}
+
+// SAFETY: one `u32` (the slope's bits XOR the default's); zero bytes are `default()`, the zero.
+unsafe impl crate::Zeroable for LeakyReLU {}
+
+/// Nothing to initialise.
+impl crate::nn::Init for LeakyReLU {
+    #[inline]
+    fn init<R: rand::Rng + ?Sized>(&mut self, _rng: &mut R) {}
+}
+
+no_tensors!(LeakyReLU);
 
 #[cfg(test)]
 mod tests {

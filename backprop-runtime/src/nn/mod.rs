@@ -1,10 +1,91 @@
 //! Layers: `torch.nn` building blocks whose forward passes are `#[differentiable]`.
 
-mod activation;
-mod linear;
+/// `impl Parameters` for a layer without tensors (activations, dropout), so a model may hold it
+/// as a field and still derive `Parameters`; extra items (`set_mode`) go in the braces.
+macro_rules! no_tensors {
+    ($name:ty $([$($generics:tt)*])? $({ $($items:item)* })?) => {
+        impl $(<$($generics)*>)? crate::Parameters for $name {
+            const TENSORS: usize = 0;
+            fn tensor(&self, k: usize) -> &[f32] {
+                panic!("{} has no tensor {k}", stringify!($name))
+            }
+            fn tensor_mut(&mut self, k: usize) -> &mut [f32] {
+                panic!("{} has no tensor {k}", stringify!($name))
+            }
+            fn shape(k: usize) -> crate::Shape {
+                panic!("{} has no tensor {k}", stringify!($name))
+            }
+            fn write_name(k: usize, _: &mut dyn core::fmt::Write) -> core::fmt::Result {
+                panic!("{} has no tensor {k}", stringify!($name))
+            }
+            $($($items)*)?
+        }
+    };
+}
 
-pub use activation::{ReLU, Sigmoid, Tanh};
+/// `Zero`, `Zeroable`, `Init` and `Parameters` for a unit-struct layer (const generics
+/// allowed: `stateless!(MaxPool2d<const K: usize, ...>)`): no tensors, no state.
+macro_rules! stateless {
+    ($name:ident) => {
+        stateless!($name<>);
+    };
+    ($name:ident < $(const $p:ident: usize),* >) => {
+        impl<$(const $p: usize),*> crate::Zero for $name<$($p),*> {
+            fn zero() -> Self {
+                $name
+            }
+            fn set_zero(&mut self) {}
+        }
+
+        // SAFETY: a unit struct has no bytes.
+        unsafe impl<$(const $p: usize),*> crate::Zeroable for $name<$($p),*> {}
+
+        /// Nothing to initialise.
+        impl<$(const $p: usize),*> crate::nn::Init for $name<$($p),*> {
+            #[inline]
+            fn init<R: rand::Rng + ?Sized>(&mut self, _rng: &mut R) {}
+        }
+
+        no_tensors!($name<$($p),*> [$(const $p: usize),*]);
+    };
+}
+
+mod activation;
+mod batch_norm;
+mod buffer;
+mod conv;
+mod dropout;
+mod embedding;
+mod flatten;
+mod hyper;
+mod layer_norm;
+mod linear;
+mod mode;
+mod pool;
+mod softmax;
+
+pub use activation::{LeakyReLU, ReLU, SiLU, Sigmoid, Tanh, GELU};
+pub use batch_norm::{BatchNorm, BatchNorm1d, BatchNorm2d};
+pub use buffer::{Buffer, Count};
+pub use conv::{Conv1d, Conv2d};
+pub use dropout::Dropout;
+pub use embedding::{Embedding, EmbeddingError};
+pub use flatten::Flatten;
+pub use hyper::{Hyper, HyperparameterError};
+pub use layer_norm::LayerNorm;
 pub use linear::Linear;
+pub use mode::Mode;
+pub use pool::{AdaptiveAvgPool2d, AvgPool2d, MaxPool2d};
+pub use softmax::{LogSoftmax, Softmax};
+
+// Recurrent cells and attention (issue 15, `seq`).
+mod gru;
+mod lstm;
+mod recurrent;
+mod rnn;
+pub use gru::GRUCell;
+pub use lstm::LSTMCell;
+pub use rnn::RNNCell;
 
 use rand::Rng;
 

@@ -99,6 +99,20 @@ pub mod scalar {
         (softplus(x), sigmoid(x) * d_out)
     }
 
+    /// SiLU (swish), `x sigmoid(x)`.
+    #[differentiable(custom_vjp)]
+    #[inline]
+    pub fn silu(x: f32) -> f32 {
+        x * sigmoid(x)
+    }
+
+    /// [`silu`] and its derivative `s (1 + x (1 - s))` times `d_out`, `s = sigmoid(x)`.
+    #[inline]
+    pub fn silu_vjp(x: f32, d_out: f32) -> (f32, f32) {
+        let s = sigmoid(x);
+        (x * s, s * (1.0 + x * (1.0 - s)) * d_out)
+    }
+
     /// The standard normal CDF `Phi(x) = erfc(-x / sqrt 2) / 2` (`erfc` keeps the left tail
     /// accurate where `1 + erf` would cancel).
     #[inline]
@@ -190,6 +204,7 @@ unary_activation! {
     tanh, tanh_fwd, tanh_jvp, "The hyperbolic tangent", output, |t, u| (1.0 - t * t) * u;
     softplus, softplus_fwd, softplus_jvp, "`ln(1 + e^x)`", input, |x, u| scalar::softplus_vjp(x, u).1;
     gelu, gelu_fwd, gelu_jvp, "GELU, `x Phi(x)` (PyTorch's default erf form)", input, |x, u| scalar::gelu_vjp(x, u).1;
+    silu, silu_fwd, silu_jvp, "SiLU, `x sigmoid(x)`", input, |x, u| scalar::silu_vjp(x, u).1;
 }
 
 /// `x` where `x > 0`, else `slope * x`, element-wise (see [`scalar::leaky_relu`]).
@@ -275,6 +290,7 @@ mod tests {
                 scalar::tanh_vjp(x, 1.0),
                 scalar::softplus_vjp(x, 1.0),
                 scalar::gelu_vjp(x, 1.0),
+                scalar::silu_vjp(x, 1.0),
             ] {
                 assert!(
                     y.is_finite() && d.is_finite(),
@@ -292,12 +308,13 @@ mod tests {
         let x = inputs(h);
         type F = fn(&V) -> V;
         type Vjp = fn(&V, &mut V, &V) -> V;
-        let ops: [(F, Vjp); 5] = [
+        let ops: [(F, Vjp); 6] = [
             (relu, relu_vjp),
             (sigmoid, sigmoid_vjp),
             (tanh, tanh_vjp),
             (softplus, softplus_vjp),
             (gelu, gelu_vjp),
+            (silu, silu_vjp),
         ];
         for (f, f_vjp) in ops {
             check_vjp(f, f_vjp, &x, h);

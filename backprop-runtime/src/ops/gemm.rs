@@ -1,25 +1,32 @@
 //! The GEMM kernel under `matmul` and `linear_batch`: `C = A B (+ C)` on row-major buffers,
 //! with transposes as strided views (so no transposed copy is ever made).
 //!
-//! With `std` it is `matrixmultiply::sgemm`, single-threaded. It was chosen over the `gemm`
-//! crate by measuring both on a linear layer's forward and backward pass (batch 64,
-//! 784 -> 128: three GEMMs, 38.5 Mflop) on a 2-core AVX-512 machine, best of 15 runs each,
-//! run after run: matrixmultiply 0.3.11 took 240-490 us (80-160 GFLOP/s), gemm 0.19 (one
-//! thread) 465-690 us (55-83 GFLOP/s), and gemm with its rayon parallelism on both cores still
-//! 425-465 us; plain loops took about 6.5-9 ms. matrixmultiply was 1.4-2.1x faster in every
-//! run, builds in a fraction of the time, and depends on nothing but `rawpointer`.
+//! With `std` it is the `gemm` crate's kernel (runtime dispatch to AVX2/FMA, AVX-512 or NEON),
+//! single-threaded; with the `rayon` feature, products of at least [`PARALLEL`] multiply-adds
+//! run on rayon's pool. It was chosen over `matrixmultiply` (the kernel before it) and `faer`
+//! by measuring the three on the products of the 784-128-10 (batch 64) and 784-1024-10 (batch
+//! 128) training steps, each in the layout the layers call it with, one thread, in one run
+//! (`benches/gemm_kernels`, figures in `docs/benchmarks-medium.md`): `gemm` was the fastest or
+//! within 4% of it on every shape, 8-19% faster than `matrixmultiply` on the 784-128-10 step's
+//! two large products; `faer` led on the forward product of that step by 3% and trailed on the
+//! big shapes by up to 20%.
 //!
 //! Tiny products run on plain loops even with `std`, where the kernel's packing costs more
-//! than it saves. Measured on square shapes: 4x4x4 (64 multiply-adds) took 145 ns in
-//! matrixmultiply and 70 ns in loops, 8x8x8 (512) 192 ns and 278 ns, so the cut is in
-//! between, at 256. The shapes are const generics, so the choice folds away at compile time.
+//! than it saves: below [`SMALL`] multiply-adds. The shapes are const generics, so the choice
+//! folds away at compile time.
 //!
-//! Without `std` every product runs on plain loops: matrixmultiply needs a global allocator
-//! for its packing buffers, which a bare-metal target may not have.
+//! Without `std` every product runs on plain loops: the kernel needs a global allocator for its
+//! packing buffers and `std` for its CPU feature detection, which a bare-metal target may not
+//! have.
 
 /// Products with fewer multiply-adds than this skip the GEMM kernel.
 #[cfg(feature = "std")]
 const SMALL: usize = 256;
+
+/// Products with at least this many multiply-adds use every thread of rayon's pool (feature
+/// `rayon`): the 784-128-10 step's two large products (6.4M) do, its small layer's (82k) not.
+#[cfg(feature = "rayon")]
+const PARALLEL: usize = 1 << 20;
 
 /// A read-only `rows x cols` matrix: element `(r, c)` is `data[r * rs + c * cs]`.
 ///
@@ -84,32 +91,51 @@ pub(crate) fn gemm(a: View<'_>, b: View<'_>, c: &mut [f32], accumulate: bool) {
     );
     #[cfg(feature = "std")]
     if a.rows * a.cols * b.cols >= SMALL {
-        let (m, k, n) = (a.rows, a.cols, b.cols);
-        let beta = if accumulate { 1.0 } else { 0.0 };
-        // SAFETY: `a` and `b` address only elements of their buffers (see `View`), `c` is an
-        // exclusively borrowed m x n row-major buffer, checked above, and the strides fit in
-        // isize because the buffers exist. With beta = 0, `c` is only written.
-        unsafe {
-            matrixmultiply::sgemm(
-                m,
-                k,
-                n,
-                1.0,
-                a.data.as_ptr(),
-                a.rs as isize,
-                a.cs as isize,
-                b.data.as_ptr(),
-                b.rs as isize,
-                b.cs as isize,
-                beta,
-                c.as_mut_ptr(),
-                n as isize,
-                1,
-            );
-        }
+        gemm_kernel(a, b, c, accumulate);
         return;
     }
     gemm_loops(a, b, c, accumulate);
+}
+
+/// [`gemm`] on the `gemm` crate's kernel.
+#[cfg(feature = "std")]
+fn gemm_kernel(a: View<'_>, b: View<'_>, c: &mut [f32], accumulate: bool) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    #[cfg(feature = "rayon")]
+    let parallelism = if m * k * n >= PARALLEL {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
+    };
+    #[cfg(not(feature = "rayon"))]
+    let parallelism = gemm::Parallelism::None;
+    // SAFETY: `a` and `b` address only elements of their buffers (see `View`), `c` is an
+    // exclusively borrowed m x n row-major buffer (checked by the caller), and the strides fit
+    // in isize because the buffers exist. `gemm` computes `c = alpha c + beta a b`, reading `c`
+    // only when `read_dst` is set; its strides come column stride first.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.data.as_ptr(),
+            a.cs as isize,
+            a.rs as isize,
+            b.data.as_ptr(),
+            b.cs as isize,
+            b.rs as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
 }
 
 /// [`gemm`] on plain loops, `i-p-j` order so the innermost loop runs along rows of `b` and `c`.

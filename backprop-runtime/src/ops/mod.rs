@@ -43,7 +43,7 @@
 //! | | [`matmul`], [`linear_batch`] (+ `_into`, `_backward`) | batches `[[f32; K]; M]`, GEMM |
 //! | [`reduce`] | [`sum`], [`mean`] | any tensor -> `f32` |
 //! | [`elementwise`] | [`add`], [`sub`], [`mul`], [`scale`] | any tensor |
-//! | [`activation`] | [`relu`], [`leaky_relu`], [`sigmoid`], [`tanh`], [`softplus`], [`gelu`] | any tensor, and `f32` in [`scalar`] |
+//! | [`activation`] | [`relu`], [`leaky_relu`], [`sigmoid`], [`tanh`], [`softplus`], [`gelu`], [`silu`] | any tensor, and `f32` in [`scalar`] |
 //! | [`probability`] | [`log_sum_exp`], [`softmax`], [`log_softmax`] | one row `[f32; N]` |
 //!
 //! Element-wise primitives and reductions are generic over [`Tensor`], so they
@@ -59,15 +59,17 @@
 
 pub mod activation;
 pub mod elementwise;
-mod gemm;
+// The convolution and recurrent layers (`nn::conv`, `nn::recurrent`) run on the GEMM too.
+pub(crate) mod gemm;
 pub mod linalg;
 pub mod probability;
 pub mod reduce;
 
 pub use activation::{
     gelu, gelu_fwd, gelu_jvp, gelu_vjp, leaky_relu, leaky_relu_fwd, leaky_relu_jvp, leaky_relu_vjp,
-    relu, relu_fwd, relu_jvp, relu_vjp, sigmoid, sigmoid_fwd, sigmoid_jvp, sigmoid_vjp, softplus,
-    softplus_fwd, softplus_jvp, softplus_vjp, tanh, tanh_fwd, tanh_jvp, tanh_vjp,
+    relu, relu_fwd, relu_jvp, relu_vjp, sigmoid, sigmoid_fwd, sigmoid_jvp, sigmoid_vjp, silu,
+    silu_fwd, silu_jvp, silu_vjp, softplus, softplus_fwd, softplus_jvp, softplus_vjp, tanh,
+    tanh_fwd, tanh_jvp, tanh_vjp,
 };
 pub use elementwise::{
     add, add_fwd, add_jvp, add_vjp, mul, mul_fwd, mul_jvp, mul_vjp, scale, scale_fwd, scale_jvp,
@@ -127,4 +129,4 @@ fn zip_map<T: Tensor>(a: &T, b: &T, f: impl Fn(f32, f32) -> f32) -> T {
 }
 
 #[cfg(test)]
-mod check;
+pub(crate) mod check;

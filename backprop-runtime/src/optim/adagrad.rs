@@ -50,6 +50,7 @@ impl UpdateRule<1> for AdagradConfig {
         self.initial_accumulator_value as f32
     }
 
+    #[inline(always)]
     fn update(&self, t: u64, p: &mut [f32], grad: &[f32], [sum]: [&mut [f32]; 1]) {
         update(self, t, p, grad, sum);
     }
@@ -68,6 +69,7 @@ impl UpdateRule<1> for AdagradConfig {
 pub type Adagrad<P, const G: usize = 1> = RuleOptimizer<AdagradConfig, P, 1, G>;
 
 /// One tensor's update at step `t`, in the order of PyTorch's `_single_tensor_adagrad`.
+#[inline(always)]
 fn update(c: &AdagradConfig, t: u64, p: &mut [f32], grad: &[f32], sum: &mut [f32]) {
     let clr = c.lr / (1.0 + (t - 1) as f64 * c.lr_decay);
     let neg_clr = -clr as f32;

@@ -63,6 +63,7 @@ impl UpdateRule<3> for AdamConfig {
     const NAME: &'static str = "Adam";
     const BUFFERS: [&'static str; 3] = MOMENTS;
 
+    #[inline(always)]
     fn update(&self, t: u64, p: &mut [f32], grad: &[f32], state: [&mut [f32]; 3]) {
         update(self, false, t, p, grad, state);
     }
@@ -84,6 +85,7 @@ pub type Adam<P, const G: usize = 1> = RuleOptimizer<AdamConfig, P, 3, G>;
 
 /// One tensor's update at step `t`, in the order of PyTorch's `_single_tensor_adam`; with
 /// `decoupled`, AdamW's.
+#[inline(always)]
 pub(crate) fn update(
     c: &AdamConfig,
     decoupled: bool,

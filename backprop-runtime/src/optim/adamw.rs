@@ -44,6 +44,7 @@ impl UpdateRule<3> for AdamWConfig {
     const NAME: &'static str = "AdamW";
     const BUFFERS: [&'static str; 3] = MOMENTS;
 
+    #[inline(always)]
     fn update(&self, t: u64, p: &mut [f32], grad: &[f32], state: [&mut [f32]; 3]) {
         update(&AdamConfig::from(*self), true, t, p, grad, state);
     }

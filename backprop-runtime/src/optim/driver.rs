@@ -33,6 +33,7 @@ use core::fmt;
 /// impl UpdateRule<1> for SignSgd {
 ///     const NAME: &'static str = "SignSGD";
 ///     const BUFFERS: [&'static str; 1] = ["last_sign"];
+///     #[inline]
 ///     fn update(&self, _t: u64, p: &mut [f32], grad: &[f32], [last]: [&mut [f32]; 1]) {
 ///         for ((p, g), last) in p.iter_mut().zip(grad).zip(last) {
 ///             *p -= self.lr as f32 * g.signum();
@@ -63,6 +64,10 @@ pub trait UpdateRule<const N: usize>: OptimConfig {
     /// Step `t` (counted from 1) on one tensor: its values `p`, its gradient and its buffers,
     /// in the order of [`BUFFERS`](UpdateRule::BUFFERS). The three slices have the tensor's
     /// length.
+    ///
+    /// Mark it `#[inline]`: on x86-64 with `std`, [`RuleOptimizer`] calls it from a copy of the
+    /// step compiled for AVX2 and FMA (when the CPU has them), which only reaches a body it
+    /// can inline.
     fn update(&self, t: u64, p: &mut [f32], grad: &[f32], state: [&mut [f32]; N]);
 }
 
@@ -123,7 +128,8 @@ impl<R: UpdateRule<N>, P: Parameters, const N: usize, const G: usize> Optimizer
         self.steps = self.steps.saturating_add(1); // a loaded state may hold any count
         for k in 0..P::TENSORS {
             if let Some(g) = self.groups.group_of::<P>(k) {
-                self.groups.config(g).update(
+                update(
+                    self.groups.config(g),
                     self.steps,
                     params.tensor_mut(k),
                     grads.tensor(k),
@@ -136,6 +142,43 @@ impl<R: UpdateRule<N>, P: Parameters, const N: usize, const G: usize> Optimizer
     fn steps(&self) -> u64 {
         self.steps
     }
+}
+
+/// `rule.update(...)`, on a copy compiled for AVX2 and FMA where the CPU has them (std, x86-64).
+///
+/// The rules round like PyTorch, which fuses multiply-adds (`f32::mul_add`). Compiled for the
+/// baseline x86-64 target, each of those is a call into a software `fmaf` (measured: about
+/// 2.5 ns an element, 250 us of a 100k-parameter SGD step); in the copy they are one vector
+/// instruction for eight elements, with the same rounding.
+#[inline]
+fn update<R: UpdateRule<N>, const N: usize>(
+    rule: &R,
+    t: u64,
+    p: &mut [f32],
+    grad: &[f32],
+    state: [&mut [f32]; N],
+) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has both features, checked just above.
+        unsafe { update_avx2_fma(rule, t, p, grad, state) };
+        return;
+    }
+    rule.update(t, p, grad, state);
+}
+
+/// [`update`] for CPUs with AVX2 and FMA: the rule's body (its `update` is `#[inline]`) is
+/// compiled again here with both features enabled.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn update_avx2_fma<R: UpdateRule<N>, const N: usize>(
+    rule: &R,
+    t: u64,
+    p: &mut [f32],
+    grad: &[f32],
+    state: [&mut [f32]; N],
+) {
+    rule.update(t, p, grad, state);
 }
 
 impl<R: OptimConfig, P, const N: usize, const G: usize> LearningRates
@@ -322,5 +365,63 @@ impl<P: Parameters, const N: usize> fmt::Debug for Buffers<P, N> {
         f.debug_list()
             .entries((0..N).map(|b| Buffer(self, b)))
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optim::{AdamConfig, SgdConfig};
+
+    /// The dispatched update (the AVX2 + FMA copy where the CPU has it) rounds exactly like the
+    /// rule called directly (a software `fmaf` on baseline x86-64): fused multiply-adds round
+    /// once either way.
+    #[test]
+    fn dispatched_update_matches_the_rule_bit_for_bit() {
+        // Vector lanes and a tail.
+        let values: [f32; 1001] = crate::ops::check::rand(9);
+        let grad: [f32; 1001] = crate::ops::check::rand(10);
+        let sgd = SgdConfig {
+            lr: 0.1,
+            momentum: 0.9,
+            weight_decay: 0.01,
+            nesterov: true,
+            ..Default::default()
+        };
+        let adam = AdamConfig {
+            weight_decay: 0.1,
+            amsgrad: true,
+            ..Default::default()
+        };
+        fn run<R: UpdateRule<N>, const N: usize>(
+            rule: &R,
+            direct: bool,
+            v: &[f32],
+            g: &[f32],
+        ) -> Vec<u32> {
+            let mut p = v.to_vec();
+            let mut state: [Vec<f32>; N] =
+                core::array::from_fn(|_| v.iter().map(|x| x.abs()).collect());
+            for t in 1..=3 {
+                let buffers = state.each_mut().map(|b| &mut b[..]);
+                if direct {
+                    rule.update(t, &mut p, g, buffers);
+                } else {
+                    update(rule, t, &mut p, g, buffers);
+                }
+            }
+            p.iter()
+                .chain(state.iter().flatten())
+                .map(|x| x.to_bits())
+                .collect()
+        }
+        assert_eq!(
+            run(&sgd, true, &values, &grad),
+            run(&sgd, false, &values, &grad)
+        );
+        assert_eq!(
+            run(&adam, true, &values, &grad),
+            run(&adam, false, &values, &grad)
+        );
     }
 }

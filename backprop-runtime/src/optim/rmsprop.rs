@@ -47,6 +47,7 @@ impl UpdateRule<3> for RmsPropConfig {
     const NAME: &'static str = "RMSprop";
     const BUFFERS: [&'static str; 3] = ["square_avg", "grad_avg", "momentum_buffer"];
 
+    #[inline(always)]
     fn update(&self, _t: u64, p: &mut [f32], grad: &[f32], state: [&mut [f32]; 3]) {
         update(self, p, grad, state);
     }
@@ -68,6 +69,7 @@ impl UpdateRule<3> for RmsPropConfig {
 pub type RmsProp<P, const G: usize = 1> = RuleOptimizer<RmsPropConfig, P, 3, G>;
 
 /// One tensor's update, in the order of PyTorch's `_single_tensor_rmsprop`.
+#[inline(always)]
 fn update(
     c: &RmsPropConfig,
     p: &mut [f32],

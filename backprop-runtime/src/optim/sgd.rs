@@ -54,6 +54,7 @@ impl UpdateRule<1> for SgdConfig {
     const NAME: &'static str = "SGD";
     const BUFFERS: [&'static str; 1] = ["momentum_buffer"];
 
+    #[inline(always)]
     fn update(&self, t: u64, p: &mut [f32], grad: &[f32], [buf]: [&mut [f32]; 1]) {
         update(self, t == 1, p, grad, buf);
     }
@@ -74,6 +75,7 @@ impl UpdateRule<1> for SgdConfig {
 pub type Sgd<P, const G: usize = 1> = RuleOptimizer<SgdConfig, P, 1, G>;
 
 /// One tensor's update, in the order of PyTorch's `_single_tensor_sgd`.
+#[inline(always)]
 fn update(c: &SgdConfig, first: bool, p: &mut [f32], grad: &[f32], buf: &mut [f32]) {
     let momentum = c.momentum as f32;
     let keep = (1.0 - c.dampening) as f32;

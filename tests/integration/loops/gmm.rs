@@ -1,0 +1,81 @@
+//! ADBench's GMM objective (d = 2 and d = 10, K = 5, n = 4) against PyTorch, finite differences,
+//! and a hand-written gradient.
+
+use super::programs::gmm::*;
+use super::programs::*;
+use backprop::Tensor;
+
+/// The objective is large (hundreds at d = 10): compare relative to its scale.
+#[track_caller]
+fn assert_gmm_torch(name: &str, value: f32, grads: [(&str, &[f32]); 3]) {
+    let case = &fixtures()[name];
+    let want = scalar(&case["value"]);
+    assert_close("value", &[value], &[want], 2e-5, 1e-4);
+    for (g, got) in grads {
+        assert_close(&format!("d_{g}"), got, &flat(&case["grads"][g]), 2e-4, 2e-4);
+    }
+}
+
+macro_rules! gmm_tests {
+    ($module:ident, $name:literal, $d:literal, $l:literal) => {
+        mod $module {
+            use super::*;
+
+            type Inputs = GmmInputs<$d, 5, 4, $l>;
+
+            fn grads(p: &Inputs) -> (f32, [f32; 5], [[f32; $d]; 5], [[f32; $l]; 5]) {
+                let (mut da, mut dm, mut di) = ([0.0; 5], [[0.0; $d]; 5], [[0.0; $l]; 5]);
+                let v = gmm_objective_grad(
+                    &p.alphas, &mut da, &p.means, &mut dm, &p.icf, &mut di, &p.x, p.gamma, p.m,
+                    p.constant,
+                );
+                (v, da, dm, di)
+            }
+
+            #[test]
+            fn matches_pytorch() {
+                let p: Inputs = gmm_inputs($name);
+                let (v, da, dm, di) = grads(&p);
+                assert_eq!(
+                    v,
+                    gmm_objective(&p.alphas, &p.means, &p.icf, &p.x, p.gamma, p.m, p.constant)
+                );
+                assert_gmm_torch(
+                    $name,
+                    v,
+                    [("alphas", &da), ("means", dm.flat()), ("icf", di.flat())],
+                );
+            }
+
+            #[test]
+            fn matches_finite_differences() {
+                let p: Inputs = gmm_inputs($name);
+                let (_, da, dm, di) = grads(&p);
+                let f = |a: &[f32; 5], m: &[[f32; $d]; 5], i: &[[f32; $l]; 5]| {
+                    gmm_objective(a, m, i, &p.x, p.gamma, p.m, p.constant)
+                };
+                assert_fd("d_alphas", &da, &p.alphas, |a| f(a, &p.means, &p.icf));
+                assert_fd("d_means", dm.flat(), &p.means, |m| f(&p.alphas, m, &p.icf));
+                assert_fd("d_icf", di.flat(), &p.icf, |i| f(&p.alphas, &p.means, i));
+            }
+
+            #[test]
+            fn hand_written_gradient_matches_pytorch() {
+                let p: Inputs = gmm_inputs($name);
+                let (mut da, mut dm, mut di) = ([0.0; 5], [[0.0; $d]; 5], [[0.0; $l]; 5]);
+                let v = gmm_grad_hand(
+                    &p.alphas, &mut da, &p.means, &mut dm, &p.icf, &mut di, &p.x, p.gamma, p.m,
+                    p.constant,
+                );
+                assert_gmm_torch(
+                    $name,
+                    v,
+                    [("alphas", &da), ("means", dm.flat()), ("icf", di.flat())],
+                );
+            }
+        }
+    };
+}
+
+gmm_tests!(d2, "gmm_d2", 2, 3);
+gmm_tests!(d10, "gmm_d10", 10, 55);

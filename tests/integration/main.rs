@@ -1,0 +1,25 @@
+//! The integration tests: one binary, one module for each thing checked.
+//!
+//! One binary links once, where one binary per file linked 25 times: on 2 cores that is most
+//! of the suite's build (`docs/design.md`, "Tests"). `ui`, `difftest`, `no_alloc` (its own
+//! global allocator) and `distributed` (its own harness, under `mpirun`) stay apart.
+//! `cargo test --test integration MODULE` runs one module.
+
+mod basic_gradients;
+mod calls_between_functions;
+mod check_finite;
+mod common;
+mod composed_gradients;
+mod derive_parameters;
+mod examples;
+mod hand_written_grads;
+mod layers_in_a_model;
+mod loops;
+mod losses;
+mod ops_in_a_loss;
+mod ops_vs_pytorch;
+mod params_vs_pytorch;
+mod regressions;
+mod scalar_constructs;
+mod scalar_rules;
+mod split_mode;
