@@ -12,7 +12,7 @@ use backprop::jacobian::jacobian_fwd;
 const M: usize = 20;
 
 /// The residuals `a exp(-b t_i) + c - y_i` of the model with parameters `p = (a, b, c)`.
-#[differentiable]
+#[differentiable(jvp)]
 fn residuals(p: &[f32; 3], t: &[f32; M], y: &[f32; M]) -> [f32; M] {
     let mut r = [0.0; M];
     for i in 0..M {

@@ -10,13 +10,14 @@
 //! `softplus` has a split-mode `_fwd` instead, the full-speed form: the forward pass runs once
 //! and the pullback keeps what the derivative needs.
 //!
-//! A hand-written derivative comes with its forward mode too, `_jvp`: the inputs, each float
-//! one followed by its tangent, returning the value and the output's tangent.
+//! Forward mode is opt-in (`jvp`): `quantized_loss_jvp` calls the callee's `_jvp`, so the two
+//! hand-written derivatives say `jvp` too and come with a hand-written `_jvp` (the inputs, each
+//! float one followed by its tangent, returning the value and the output's tangent).
 
 use backprop::differentiable;
 
 /// Rounds to the nearest integer.
-#[differentiable(custom_vjp)]
+#[differentiable(custom_vjp, jvp)]
 fn round_ste(x: f32) -> f32 {
     x.round()
 }
@@ -33,7 +34,7 @@ fn round_ste_jvp(x: f32, x_dot: f32) -> (f32, f32) {
 
 /// A closed-form derivative: `softplus(x) = ln(1 + e^x)`, `softplus'(x) = sigmoid(x)`, written
 /// once by hand instead of being derived through `ln` and `exp` (and stable for large `x`).
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 fn softplus(x: f32) -> f32 {
     x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
@@ -48,7 +49,7 @@ fn softplus_jvp(x: f32, x_dot: f32) -> (f32, f32) {
     (softplus(x), x_dot / (1.0 + (-x).exp()))
 }
 
-#[differentiable]
+#[differentiable(jvp)]
 fn quantized_loss(w: f32) -> f32 {
     let q = round_ste(w * 4.0);
     (q - 3.0) * (q - 3.0) + softplus(w)

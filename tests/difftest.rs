@@ -112,7 +112,7 @@ fn hypot_(a: f64, b: f64, m: &mut f64) -> f64 {
 
 // The fixed helpers programs call, each with its `f64` twin.
 
-#[differentiable]
+#[differentiable(jvp)]
 pub fn h_sq(x: f32) -> f32 {
     x * x
 }
@@ -120,7 +120,7 @@ fn h_sq_ref(x: f64, _m: &mut f64) -> f64 {
     x * x
 }
 
-#[differentiable]
+#[differentiable(jvp)]
 pub fn h_mix(x: f32, y: f32) -> f32 {
     (x * y).tanh() + 0.5 * x - y.sin()
 }
@@ -128,7 +128,7 @@ fn h_mix_ref(x: f64, y: f64, _m: &mut f64) -> f64 {
     (x * y).tanh() + 0.5 * x - y.sin()
 }
 
-#[differentiable]
+#[differentiable(jvp)]
 pub fn h_leaky(x: f32) -> f32 {
     if x > 0.0 {
         x
@@ -144,7 +144,7 @@ fn h_leaky_ref(x: f64, m: &mut f64) -> f64 {
     }
 }
 
-#[differentiable]
+#[differentiable(jvp)]
 pub fn h_dot(a: &[f32; 3], b: &[f32; 3]) -> f32 {
     let mut s = 0.0;
     for i in 0..3 {
@@ -156,7 +156,7 @@ fn h_dot_ref(a: &[f64; 3], b: &[f64; 3], _m: &mut f64) -> f64 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
-#[differentiable]
+#[differentiable(jvp)]
 pub fn h_lift(x: f32, y: f32) -> [f32; 3] {
     [x * y, x.sin(), (y * 2.0).tanh()]
 }

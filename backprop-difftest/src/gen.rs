@@ -1054,7 +1054,8 @@ impl Lines {
 
 /// The items of one program: the function, its reference and the flat harness `NAME_run`.
 fn emit(name: &str, params: &[Param], wrt: &[bool], check_finite: bool, body: &Lines) -> String {
-    let mut attr = Vec::new();
+    // Every program has its forward mode too: the difftest checks `_jvp` on each.
+    let mut attr = vec!["jvp".to_string()];
     if wrt.iter().any(|w| !w) {
         let names: Vec<&str> = params
             .iter()
@@ -1069,11 +1070,7 @@ fn emit(name: &str, params: &[Param], wrt: &[bool], check_finite: bool, body: &L
     if check_finite {
         attr.push("check_finite".into());
     }
-    let attr = if attr.is_empty() {
-        String::new()
-    } else {
-        format!("({})", attr.join(", "))
-    };
+    let attr = format!("({})", attr.join(", "));
     let sig = |t: &str| -> String {
         params
             .iter()

@@ -33,7 +33,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     analyze::plan_snapshots(&mut ir);
     let wrt = check_wrt(&ir, &args, &mut errors);
     if let Some(errs) = errors.into_compile_errors() {
-        return fallback::expand(&func, &ir, &wrt, args.check_finite, &rt, errs);
+        return fallback::expand(&func, &ir, &wrt, &args, &rt, errs);
     }
 
     // Emit: the fused gradient (a function returning an array has only a vjp), the split
@@ -52,13 +52,19 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let (fwd, vjp_docs) = assemble::fwd(&target);
     let vjp = assemble::vjp_from_fwd(&target, &vjp_docs);
-    let tangent = tangent::transform(&ir);
-    let jvp = assemble::jvp(&target, &tangent);
-    let (second_order, carried) = match args.hvp {
-        Some(span) => second_order(&target, &tangent, &wrt, span),
-        None => (TokenStream::new(), TokenStream::new()),
+    // Forward mode and second order, when asked for.
+    let (jvp, second_order, carried) = if args.forward_mode() {
+        let tangent = tangent::transform(&ir);
+        let jvp = assemble::jvp(&target, &tangent);
+        let (second_order, carried) = match args.hvp {
+            Some(span) => second_order(&target, &tangent, &wrt, span),
+            None => (TokenStream::new(), TokenStream::new()),
+        };
+        (jvp, second_order, carried)
+    } else {
+        (TokenStream::new(), TokenStream::new(), TokenStream::new())
     };
-    let carrier = carrier(&target, carried);
+    let carrier = carrier(&target, args.forward_mode(), carried);
     quote!(#func #grad #fwd #vjp #jvp #second_order #carrier)
 }
 
@@ -83,7 +89,7 @@ fn custom_derivative(
     });
     let wrt = check_wrt(&ir, args, &mut errors);
     if let Some(errs) = errors.into_compile_errors() {
-        return fallback::expand(func, &ir, &wrt, args.check_finite, rt, errs);
+        return fallback::expand(func, &ir, &wrt, args, rt, errs);
     }
     let target = Target {
         func,
@@ -107,14 +113,15 @@ fn custom_derivative(
             assemble::vjp_from_fwd(&target, &docs)
         }
     };
-    let carrier = carrier(&target, TokenStream::new());
+    let carrier = carrier(&target, args.forward_mode(), TokenStream::new());
     quote!(#hvp_error #func #grad #derivative #carrier)
 }
 
-fn carrier(t: &Target, extra: TokenStream) -> TokenStream {
+fn carrier(t: &Target, forward_mode: bool, extra: TokenStream) -> TokenStream {
     let this = syn::Ident::new("this", proc_macro2::Span::call_site());
     let pullback = interface::pullback(t.ir, &this, t.check_finite.then_some(t.rt));
-    interface::carrier(t.func, t.ir, &interface::fwd_output(t.ir, &pullback), extra)
+    let fwd_output = interface::fwd_output(t.ir, &pullback);
+    interface::carrier(t.func, t.ir, &fwd_output, forward_mode, extra)
 }
 
 /// With `hvp`: the split-mode tangent `f_tangent_fwd` (the reverse pipeline run on the tangent

@@ -337,6 +337,7 @@ pub fn carrier(
     func: &syn::ItemFn,
     ir: &Function,
     fwd_output: &TokenStream,
+    forward_mode: bool,
     extra: TokenStream,
 ) -> TokenStream {
     if is_method(ir) {
@@ -348,9 +349,18 @@ pub fn carrier(
     let where_clause = &func.sig.generics.where_clause;
     let inputs = fwd_inputs(func);
     let call = call_sibling(func, ir, Flavor::Fwd, &param_args(ir));
-    let jvp_inputs = jvp_inputs(func, ir);
-    let jvp_output = jvp_output(ir);
-    let jvp = call_sibling(func, ir, Flavor::Jvp, &jvp_args(ir));
+    let jvp = forward_mode.then(|| {
+        let jvp_inputs = jvp_inputs(func, ir);
+        let jvp_output = jvp_output(ir);
+        let call = call_sibling(func, ir, Flavor::Jvp, &jvp_args(ir));
+        quote! {
+            #[doc(hidden)]
+            #[inline]
+            #vis fn jvp #generics (#(#jvp_inputs),*) -> #jvp_output #where_clause {
+                #call
+            }
+        }
+    });
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
@@ -364,11 +374,7 @@ pub fn carrier(
                 #call
             }
 
-            #[doc(hidden)]
-            #[inline]
-            #vis fn jvp #generics (#(#jvp_inputs),*) -> #jvp_output #where_clause {
-                #jvp
-            }
+            #jvp
 
             #extra
         }

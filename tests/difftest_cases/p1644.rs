@@ -1,7 +1,7 @@
 // p1644 of `cargo run -p backprop-difftest -- --seed 4242 --count 2000`, as generated: a chaotic
 // recurrence (`s1 = (s1 * 3.0 + ...).sin()` sixteen times), kept for the test of `ROUGH`.
 
-#[differentiable]
+#[differentiable(jvp)]
 pub fn p1644(x0: f32, b: [f32; 3]) -> f32 {
     let mut s1 = { let t2 = b[2]; t2 * t2 + t2 };
     let mut s3 = h_sq(x0);

@@ -111,13 +111,6 @@ mod counting {
         core::array::from_fn(|i| s * x[i].tanh())
     }
 
-    /// Forward mode (hand-written derivatives come with one): not counted.
-    fn counted_jvp(x: &[f32; 4], x_dot: &[f32; 4], s: f32, s_dot: f32) -> ([f32; 4], [f32; 4]) {
-        let t: [f32; 4] = core::array::from_fn(|i| x[i].tanh());
-        let tangent = core::array::from_fn(|i| s * (1.0 - t[i] * t[i]) * x_dot[i] + s_dot * t[i]);
-        (counted(x, s), tangent)
-    }
-
     #[allow(clippy::type_complexity)]
     fn counted_fwd(
         x: &[f32; 4],
@@ -283,19 +276,6 @@ mod batched {
         b: &[f32; OUT],
     ) -> [[f32; OUT]; B] {
         ops::linear_batch(x, w, b)
-    }
-
-    /// Forward mode: the runtime's, not recorded.
-    #[allow(clippy::type_complexity)]
-    fn counted_linear_batch_jvp<const B: usize, const IN: usize, const OUT: usize>(
-        x: &[[f32; IN]; B],
-        x_dot: &[[f32; IN]; B],
-        w: &[[f32; IN]; OUT],
-        w_dot: &[[f32; IN]; OUT],
-        b: &[f32; OUT],
-        b_dot: &[f32; OUT],
-    ) -> ([[f32; OUT]; B], [[f32; OUT]; B]) {
-        ops::linear_batch_jvp(x, x_dot, w, w_dot, b, b_dot)
     }
 
     #[allow(clippy::type_complexity)]

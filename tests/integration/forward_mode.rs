@@ -12,13 +12,13 @@ use backprop::jvpcheck::{check_hvp, check_jvp};
 use backprop::ops::{linear, log_softmax, tanh};
 use serde_json::Value;
 
-#[differentiable]
+#[differentiable(jvp)]
 fn poly(x: f32, y: f32) -> f32 {
     let a = x * y + x.sin();
     a * a / (1.0 + y.exp())
 }
 
-#[differentiable]
+#[differentiable(jvp)]
 fn short_recurrence(w: &[f32; 3], x0: f32) -> f32 {
     let mut h = x0;
     for i in 0..3 {
@@ -30,7 +30,7 @@ fn short_recurrence(w: &[f32; 3], x0: f32) -> f32 {
     h
 }
 
-#[differentiable]
+#[differentiable(jvp)]
 fn arrays(x: [f32; 2]) -> [f32; 2] {
     let mut y = [0.0; 2];
     y[0] = x[0] * x[1];
@@ -38,7 +38,7 @@ fn arrays(x: [f32; 2]) -> [f32; 2] {
     y
 }
 
-#[differentiable]
+#[differentiable(jvp)]
 fn caller(x: f32, w: &[f32; 3]) -> f32 {
     let a = poly(x, w[0]);
     let b = short_recurrence(w, x);
@@ -123,7 +123,7 @@ fn hvp_smoke() {
 }
 
 /// The fixtures' twin functions.
-#[differentiable]
+#[differentiable(jvp)]
 fn recurrence(w: f32, x: &[f32; 6]) -> f32 {
     let mut h = 0.0;
     for i in 0..6 {
@@ -135,7 +135,7 @@ fn recurrence(w: f32, x: &[f32; 6]) -> f32 {
     h * h
 }
 
-#[differentiable]
+#[differentiable(jvp)]
 fn mlp(
     w1: &[[f32; 3]; 4],
     b1: &[f32; 4],
@@ -160,7 +160,7 @@ fn energy(x: &[f32; 4]) -> f32 {
 }
 
 fn fixtures() -> Value {
-    serde_json::from_str(include_str!("fixtures/jvp.json")).unwrap()
+    serde_json::from_str(include_str!("../fixtures/jvp.json")).unwrap()
 }
 
 fn floats(v: &Value) -> Vec<f32> {

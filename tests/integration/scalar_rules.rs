@@ -9,59 +9,59 @@ use crate::common::{case, check, check_except, check_vjp, twin, Case, Vjp};
 use backprop::differentiable;
 
 // Operators.
-twin! { #[differentiable] fn add(a: f32, b: f32) -> f32 { a + b } }
-twin! { #[differentiable] fn sub(a: f32, b: f32) -> f32 { a - b } }
-twin! { #[differentiable] fn mul(a: f32, b: f32) -> f32 { a * b } }
-twin! { #[differentiable] fn div(a: f32, b: f32) -> f32 { a / b } }
-twin! { #[differentiable] fn neg(a: f32) -> f32 { -a } }
-twin! { #[differentiable] fn square(a: f32) -> f32 { a * a } }
-twin! { #[differentiable] fn self_ratio(a: f32) -> f32 { a / a } }
+twin! { #[differentiable(jvp)] fn add(a: f32, b: f32) -> f32 { a + b } }
+twin! { #[differentiable(jvp)] fn sub(a: f32, b: f32) -> f32 { a - b } }
+twin! { #[differentiable(jvp)] fn mul(a: f32, b: f32) -> f32 { a * b } }
+twin! { #[differentiable(jvp)] fn div(a: f32, b: f32) -> f32 { a / b } }
+twin! { #[differentiable(jvp)] fn neg(a: f32) -> f32 { -a } }
+twin! { #[differentiable(jvp)] fn square(a: f32) -> f32 { a * a } }
+twin! { #[differentiable(jvp)] fn self_ratio(a: f32) -> f32 { a / a } }
 
 // Maths methods of one argument.
-twin! { #[differentiable] fn exp(x: f32) -> f32 { x.exp() } }
-twin! { #[differentiable] fn exp2(x: f32) -> f32 { x.exp2() } }
-twin! { #[differentiable] fn ln(x: f32) -> f32 { x.ln() } }
-twin! { #[differentiable] fn log2(x: f32) -> f32 { x.log2() } }
-twin! { #[differentiable] fn log10(x: f32) -> f32 { x.log10() } }
-twin! { #[differentiable] fn sqrt(x: f32) -> f32 { x.sqrt() } }
-twin! { #[differentiable] fn cbrt(x: f32) -> f32 { x.cbrt() } }
-twin! { #[differentiable] fn sin(x: f32) -> f32 { x.sin() } }
-twin! { #[differentiable] fn cos(x: f32) -> f32 { x.cos() } }
-twin! { #[differentiable] fn tan(x: f32) -> f32 { x.tan() } }
-twin! { #[differentiable] fn tanh(x: f32) -> f32 { x.tanh() } }
-twin! { #[differentiable] fn sinh(x: f32) -> f32 { x.sinh() } }
-twin! { #[differentiable] fn cosh(x: f32) -> f32 { x.cosh() } }
-twin! { #[differentiable] fn asin(x: f32) -> f32 { x.asin() } }
-twin! { #[differentiable] fn acos(x: f32) -> f32 { x.acos() } }
-twin! { #[differentiable] fn atan(x: f32) -> f32 { x.atan() } }
-twin! { #[differentiable] fn abs(x: f32) -> f32 { x.abs() } }
-twin! { #[differentiable] fn recip(x: f32) -> f32 { x.recip() } }
-twin! { #[differentiable] fn exp_m1(x: f32) -> f32 { x.exp_m1() } }
-twin! { #[differentiable] fn ln_1p(x: f32) -> f32 { x.ln_1p() } }
-twin! { #[differentiable] fn floor(x: f32) -> f32 { x.floor() } }
-twin! { #[differentiable] fn ceil(x: f32) -> f32 { x.ceil() } }
-twin! { #[differentiable] fn round(x: f32) -> f32 { x.round() } }
-twin! { #[differentiable] fn signum(x: f32) -> f32 { x.signum() } }
+twin! { #[differentiable(jvp)] fn exp(x: f32) -> f32 { x.exp() } }
+twin! { #[differentiable(jvp)] fn exp2(x: f32) -> f32 { x.exp2() } }
+twin! { #[differentiable(jvp)] fn ln(x: f32) -> f32 { x.ln() } }
+twin! { #[differentiable(jvp)] fn log2(x: f32) -> f32 { x.log2() } }
+twin! { #[differentiable(jvp)] fn log10(x: f32) -> f32 { x.log10() } }
+twin! { #[differentiable(jvp)] fn sqrt(x: f32) -> f32 { x.sqrt() } }
+twin! { #[differentiable(jvp)] fn cbrt(x: f32) -> f32 { x.cbrt() } }
+twin! { #[differentiable(jvp)] fn sin(x: f32) -> f32 { x.sin() } }
+twin! { #[differentiable(jvp)] fn cos(x: f32) -> f32 { x.cos() } }
+twin! { #[differentiable(jvp)] fn tan(x: f32) -> f32 { x.tan() } }
+twin! { #[differentiable(jvp)] fn tanh(x: f32) -> f32 { x.tanh() } }
+twin! { #[differentiable(jvp)] fn sinh(x: f32) -> f32 { x.sinh() } }
+twin! { #[differentiable(jvp)] fn cosh(x: f32) -> f32 { x.cosh() } }
+twin! { #[differentiable(jvp)] fn asin(x: f32) -> f32 { x.asin() } }
+twin! { #[differentiable(jvp)] fn acos(x: f32) -> f32 { x.acos() } }
+twin! { #[differentiable(jvp)] fn atan(x: f32) -> f32 { x.atan() } }
+twin! { #[differentiable(jvp)] fn abs(x: f32) -> f32 { x.abs() } }
+twin! { #[differentiable(jvp)] fn recip(x: f32) -> f32 { x.recip() } }
+twin! { #[differentiable(jvp)] fn exp_m1(x: f32) -> f32 { x.exp_m1() } }
+twin! { #[differentiable(jvp)] fn ln_1p(x: f32) -> f32 { x.ln_1p() } }
+twin! { #[differentiable(jvp)] fn floor(x: f32) -> f32 { x.floor() } }
+twin! { #[differentiable(jvp)] fn ceil(x: f32) -> f32 { x.ceil() } }
+twin! { #[differentiable(jvp)] fn round(x: f32) -> f32 { x.round() } }
+twin! { #[differentiable(jvp)] fn signum(x: f32) -> f32 { x.signum() } }
 
 // powi with literal exponents (each has its own rule).
-twin! { #[differentiable] fn powi_0(x: f32) -> f32 { x.powi(0) } }
-twin! { #[differentiable] fn powi_1(x: f32) -> f32 { x.powi(1) } }
-twin! { #[differentiable] fn powi_2(x: f32) -> f32 { x.powi(2) } }
-twin! { #[differentiable] fn powi_3(x: f32) -> f32 { x.powi(3) } }
-twin! { #[differentiable] fn powi_m2(x: f32) -> f32 { x.powi(-2) } }
+twin! { #[differentiable(jvp)] fn powi_0(x: f32) -> f32 { x.powi(0) } }
+twin! { #[differentiable(jvp)] fn powi_1(x: f32) -> f32 { x.powi(1) } }
+twin! { #[differentiable(jvp)] fn powi_2(x: f32) -> f32 { x.powi(2) } }
+twin! { #[differentiable(jvp)] fn powi_3(x: f32) -> f32 { x.powi(3) } }
+twin! { #[differentiable(jvp)] fn powi_m2(x: f32) -> f32 { x.powi(-2) } }
 
 // Several arguments, a gradient to each.
-twin! { #[differentiable] fn powf(x: f32, e: f32) -> f32 { x.powf(e) } }
-twin! { #[differentiable] fn atan2(a: f32, b: f32) -> f32 { a.atan2(b) } }
-twin! { #[differentiable] fn hypot(a: f32, b: f32) -> f32 { a.hypot(b) } }
-twin! { #[differentiable] fn max(a: f32, b: f32) -> f32 { a.max(b) } }
-twin! { #[differentiable] fn min(a: f32, b: f32) -> f32 { a.min(b) } }
-twin! { #[differentiable] fn fn_max(a: f32, b: f32) -> f32 { f32::max(a, b) } }
-twin! { #[differentiable] fn clamp(x: f32, lo: f32, hi: f32) -> f32 { x.clamp(lo, hi) } }
-twin! { #[differentiable] fn mul_add(x: f32, a: f32, b: f32) -> f32 { x.mul_add(a, b) } }
+twin! { #[differentiable(jvp)] fn powf(x: f32, e: f32) -> f32 { x.powf(e) } }
+twin! { #[differentiable(jvp)] fn atan2(a: f32, b: f32) -> f32 { a.atan2(b) } }
+twin! { #[differentiable(jvp)] fn hypot(a: f32, b: f32) -> f32 { a.hypot(b) } }
+twin! { #[differentiable(jvp)] fn max(a: f32, b: f32) -> f32 { a.max(b) } }
+twin! { #[differentiable(jvp)] fn min(a: f32, b: f32) -> f32 { a.min(b) } }
+twin! { #[differentiable(jvp)] fn fn_max(a: f32, b: f32) -> f32 { f32::max(a, b) } }
+twin! { #[differentiable(jvp)] fn clamp(x: f32, lo: f32, hi: f32) -> f32 { x.clamp(lo, hi) } }
+twin! { #[differentiable(jvp)] fn mul_add(x: f32, a: f32, b: f32) -> f32 { x.mul_add(a, b) } }
 
 // Clamp with constant bounds, only for the disagreement at the bounds.
-twin! { #[differentiable] fn clamp_const(x: f32) -> f32 { x.clamp(0.0, 1.0) } }
+twin! { #[differentiable(jvp)] fn clamp_const(x: f32) -> f32 { x.clamp(0.0, 1.0) } }
 
 fn rules() -> Vec<Case> {
     vec![

@@ -21,16 +21,6 @@ fn probe(x: &[f32; 2], w: &[f32; 2]) -> [f32; 2] {
     [w[0] * x[0], w[1] * x[1]]
 }
 
-fn probe_jvp(
-    x: &[f32; 2],
-    x_dot: &[f32; 2],
-    w: &[f32; 2],
-    w_dot: &[f32; 2],
-) -> ([f32; 2], [f32; 2]) {
-    let tangent = core::array::from_fn(|i| w_dot[i] * x[i] + w[i] * x_dot[i]);
-    (probe(x, w), tangent)
-}
-
 #[allow(clippy::type_complexity)]
 fn probe_fwd(
     x: &[f32; 2],
@@ -122,19 +112,10 @@ fn round_ste_vjp(x: f32, d_out: f32) -> (f32, f32) {
     (x.round(), d_out)
 }
 
-fn round_ste_jvp(x: f32, x_dot: f32) -> (f32, f32) {
-    (x.round(), x_dot)
-}
-
 /// `x * s` with its gradients by hand, `s` by value.
 #[differentiable(custom_vjp)]
 fn scaled(x: &[f32; 2], s: f32) -> [f32; 2] {
     [x[0] * s, x[1] * s]
-}
-
-fn scaled_jvp(x: &[f32; 2], x_dot: &[f32; 2], s: f32, s_dot: f32) -> ([f32; 2], [f32; 2]) {
-    let tangent = core::array::from_fn(|i| x_dot[i] * s + x[i] * s_dot);
-    (scaled(x, s), tangent)
 }
 
 fn scaled_vjp(x: &[f32; 2], d_x: &mut [f32; 2], s: f32, d_out: &[f32; 2]) -> ([f32; 2], f32) {

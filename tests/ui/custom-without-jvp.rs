@@ -1,7 +1,7 @@
 use backprop::differentiable;
 
-// A hand-written derivative comes with its forward mode: `g_jvp` is missing.
-#[differentiable(custom_vjp)]
+// `jvp` on a hand-written derivative asks for a hand-written `g_jvp` too: it is missing.
+#[differentiable(custom_vjp, jvp)]
 fn g(x: f32) -> f32 {
     x.round()
 }

@@ -119,38 +119,6 @@ pub fn leaky_vjp(x: f32, slope: f32, d_out: f32) -> (f32, f32, f32) {
     let (grad_0, grad_1) = pullback(x, slope, d_out);
     (value, grad_0, grad_1)
 }
-/// The value of [`leaky`] and its tangent (forward mode, a Jacobian-vector product): each float argument is followed by its tangent, of the same type (`&T` for a `&T` argument); returns `(value, tangent)`.
-#[inline]
-#[allow(
-    unused,
-    unused_mut,
-    unused_parens,
-    non_snake_case,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
-pub fn leaky_jvp(x: f32, x_dot: f32, slope: f32, slope_dot: f32) -> (f32, f32) {
-    let mut if_0: f32 = 0.0;
-    let mut if_0_dot: f32 = 0.0;
-    let t6: bool = x > 0.0;
-    if t6 {
-        if_0 = x;
-        if_0_dot = x_dot;
-    } else {
-        let t7: f32 = slope * x;
-        let t8: f32 = x * slope_dot;
-        let t9: f32 = slope * x_dot;
-        let t10: f32 = t8 + t9;
-        if_0 = t7;
-        if_0_dot = t10;
-    }
-    let y: f32 = if_0;
-    let y_dot: f32 = if_0_dot;
-    let t13: f32 = y * 2.0;
-    let t14: f32 = 2.0 * y_dot;
-    (t13, t14)
-}
 #[doc(hidden)]
 #[allow(non_camel_case_types, dead_code)]
 pub struct leaky {}
@@ -163,10 +131,5 @@ impl leaky {
         slope: f32,
     ) -> (f32, impl ::core::ops::FnOnce(f32, f32, f32) -> (f32, f32)) {
         leaky_fwd(x, slope)
-    }
-    #[doc(hidden)]
-    #[inline]
-    pub fn jvp(x: f32, x_dot: f32, slope: f32, slope_dot: f32) -> (f32, f32) {
-        leaky_jvp(x, x_dot, slope, slope_dot)
     }
 }

@@ -229,62 +229,6 @@ fn dense_vjp(
     );
     value
 }
-/// The value of [`dense`] and its tangent (forward mode, a Jacobian-vector product): each float argument is followed by its tangent, of the same type (`&T` for a `&T` argument); returns `(value, tangent)`.
-#[inline]
-#[allow(
-    unused,
-    unused_mut,
-    unused_parens,
-    non_snake_case,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
-fn dense_jvp(
-    w: &[[f32; 3]; 2],
-    w_dot: &[[f32; 3]; 2],
-    x: &[f32; 3],
-    x_dot: &[f32; 3],
-    y: &[f32; 2],
-    y_dot: &[f32; 2],
-) -> (f32, f32) {
-    let mut loss: f32 = 0.0;
-    let mut loss_dot: f32 = 0.0;
-    for o in 0..2 {
-        let mut z: f32 = 0.0;
-        let mut z_dot: f32 = 0.0;
-        for i in 0..3 {
-            let t1: f32 = w[o][i];
-            let t2: f32 = w_dot[o][i];
-            let t3: f32 = x[i];
-            let t4: f32 = x_dot[i];
-            let t5: f32 = t1 * t3;
-            let t6: f32 = t3 * t2;
-            let t7: f32 = t1 * t4;
-            let t8: f32 = t6 + t7;
-            z += t5;
-            z_dot += t8;
-        }
-        let t9: f32 = z;
-        let t10: f32 = z_dot;
-        let t11: f32 = ::backprop::__private::math::tanh(t9);
-        let t13: f32 = t11 * t11;
-        let t14: f32 = 1.0 - t13;
-        let t15: f32 = t14 * t10;
-        let t16: f32 = y[o];
-        let t17: f32 = y_dot[o];
-        let r: f32 = t11 - t16;
-        let r_dot: f32 = t15 - t17;
-        let t20: f32 = r * r;
-        let t22: f32 = 2.0 * r;
-        let t23: f32 = t22 * r_dot;
-        loss += t20;
-        loss_dot += t23;
-    }
-    let t24: f32 = loss;
-    let t25: f32 = loss_dot;
-    (t24, t25)
-}
 #[doc(hidden)]
 #[allow(non_camel_case_types, dead_code)]
 struct dense {}
@@ -309,17 +253,5 @@ impl dense {
         ) -> (),
     ) {
         dense_fwd(w, x, y)
-    }
-    #[doc(hidden)]
-    #[inline]
-    fn jvp(
-        w: &[[f32; 3]; 2],
-        w_dot: &[[f32; 3]; 2],
-        x: &[f32; 3],
-        x_dot: &[f32; 3],
-        y: &[f32; 2],
-        y_dot: &[f32; 2],
-    ) -> (f32, f32) {
-        dense_jvp(w, w_dot, x, x_dot, y, y_dot)
     }
 }

@@ -108,36 +108,6 @@ fn layer_vjp(
     );
     value
 }
-/// The value of [`layer`] and its tangent (forward mode, a Jacobian-vector product): each float argument is followed by its tangent, of the same type (`&T` for a `&T` argument); returns `(value, tangent)`.
-#[inline]
-#[allow(
-    unused,
-    unused_mut,
-    unused_parens,
-    non_snake_case,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
-fn layer_jvp(
-    w: &[[f32; 3]; 2],
-    w_dot: &[[f32; 3]; 2],
-    x: &[f32; 3],
-    x_dot: &[f32; 3],
-) -> ([f32; 2], [f32; 2]) {
-    let mut out: [f32; 2] = [0.0; 2];
-    let mut out_dot: [f32; 2] = [0.0; 2];
-    for j in 0..2 {
-        let (t1, t2): (f32, f32) = dot3::jvp(&w[j], &w_dot[j], x, x_dot);
-        let t3: f32 = ::backprop::__private::math::tanh(t1);
-        let t5: f32 = t3 * t3;
-        let t6: f32 = 1.0 - t5;
-        let t7: f32 = t6 * t2;
-        out[j] = t3;
-        out_dot[j] = t7;
-    }
-    (out, out_dot)
-}
 #[doc(hidden)]
 #[allow(non_camel_case_types, dead_code)]
 struct layer {}
@@ -159,15 +129,5 @@ impl layer {
         ) -> (),
     ) {
         layer_fwd(w, x)
-    }
-    #[doc(hidden)]
-    #[inline]
-    fn jvp(
-        w: &[[f32; 3]; 2],
-        w_dot: &[[f32; 3]; 2],
-        x: &[f32; 3],
-        x_dot: &[f32; 3],
-    ) -> ([f32; 2], [f32; 2]) {
-        layer_jvp(w, w_dot, x, x_dot)
     }
 }

@@ -87,29 +87,6 @@ fn loss_vjp(w: f32, x: f32, y: f32, d_out: f32) -> (f32, f32, f32, f32) {
     let (grad_0, grad_1, grad_2) = pullback(w, x, y, d_out);
     (value, grad_0, grad_1, grad_2)
 }
-/// The value of [`loss`] and its tangent (forward mode, a Jacobian-vector product): each float argument is followed by its tangent, of the same type (`&T` for a `&T` argument); returns `(value, tangent)`.
-#[inline]
-#[allow(
-    unused,
-    unused_mut,
-    unused_parens,
-    non_snake_case,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
-fn loss_jvp(w: f32, w_dot: f32, x: f32, x_dot: f32, y: f32, y_dot: f32) -> (f32, f32) {
-    let y_hat: f32 = x * w;
-    let t7: f32 = w * x_dot;
-    let t8: f32 = x * w_dot;
-    let y_hat_dot: f32 = t7 + t8;
-    let t10: f32 = y_hat - y;
-    let t11: f32 = y_hat_dot - y_dot;
-    let t12: f32 = t10 * t10;
-    let t14: f32 = 2.0 * t10;
-    let t15: f32 = t14 * t11;
-    (t12, t15)
-}
 #[doc(hidden)]
 #[allow(non_camel_case_types, dead_code)]
 struct loss {}
@@ -123,10 +100,5 @@ impl loss {
         y: f32,
     ) -> (f32, impl ::core::ops::FnOnce(f32, f32, f32, f32) -> (f32, f32, f32)) {
         loss_fwd(w, x, y)
-    }
-    #[doc(hidden)]
-    #[inline]
-    fn jvp(w: f32, w_dot: f32, x: f32, x_dot: f32, y: f32, y_dot: f32) -> (f32, f32) {
-        loss_jvp(w, w_dot, x, x_dot, y, y_dot)
     }
 }

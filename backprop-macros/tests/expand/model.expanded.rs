@@ -180,48 +180,6 @@ fn model_vjp(
     );
     (value, grad_2)
 }
-/// The value of [`model`] and its tangent (forward mode, a Jacobian-vector product): each float argument is followed by its tangent, of the same type (`&T` for a `&T` argument); returns `(value, tangent)`.
-#[inline]
-#[allow(
-    unused,
-    unused_mut,
-    unused_parens,
-    non_snake_case,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
-fn model_jvp(
-    w: &[[f32; 3]; 2],
-    w_dot: &[[f32; 3]; 2],
-    x: &[f32; 3],
-    x_dot: &[f32; 3],
-    k: f32,
-    k_dot: f32,
-) -> (f32, f32) {
-    let (mut h, mut h_dot) = layer::jvp(w, w_dot, x, x_dot);
-    let t2: f32 = h[0];
-    let t3: f32 = h_dot[0];
-    let t4: f32 = t2 * k;
-    let t5: f32 = k * t3;
-    let t6: f32 = t2 * k_dot;
-    let t7: f32 = t5 + t6;
-    let t8: f32 = h[1];
-    let t9: f32 = h_dot[1];
-    let (t10, t11): (f32, f32) = square::jvp(t4, t7);
-    let (t12, t13): (f32, f32) = square::jvp(t8, t9);
-    let t14: f32 = t10 + t12;
-    let t15: f32 = t11 + t13;
-    let (t16, t17): (f32, f32) = dot3::jvp(x, x_dot, x, x_dot);
-    let (t18, t19): (f32, f32) = square::jvp(k, k_dot);
-    let t20: f32 = t16 * t18;
-    let t21: f32 = t18 * t17;
-    let t22: f32 = t16 * t19;
-    let t23: f32 = t21 + t22;
-    let t24: f32 = t14 + t20;
-    let t25: f32 = t15 + t23;
-    (t24, t25)
-}
 #[doc(hidden)]
 #[allow(non_camel_case_types, dead_code)]
 struct model {}
@@ -245,17 +203,5 @@ impl model {
         ) -> f32,
     ) {
         model_fwd(w, x, k)
-    }
-    #[doc(hidden)]
-    #[inline]
-    fn jvp(
-        w: &[[f32; 3]; 2],
-        w_dot: &[[f32; 3]; 2],
-        x: &[f32; 3],
-        x_dot: &[f32; 3],
-        k: f32,
-        k_dot: f32,
-    ) -> (f32, f32) {
-        model_jvp(w, w_dot, x, x_dot, k, k_dot)
     }
 }

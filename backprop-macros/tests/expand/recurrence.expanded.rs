@@ -154,45 +154,6 @@ fn r_vjp(w: f32, x: &[f32; 6], d_x: &mut [f32; 6], d_out: f32) -> (f32, f32) {
     let grad_0 = pullback(w, x, ::core::option::Option::Some(d_x), d_out);
     (value, grad_0)
 }
-/// The value of [`r`] and its tangent (forward mode, a Jacobian-vector product): each float argument is followed by its tangent, of the same type (`&T` for a `&T` argument); returns `(value, tangent)`.
-#[inline]
-#[allow(
-    unused,
-    unused_mut,
-    unused_parens,
-    non_snake_case,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
-fn r_jvp(w: f32, w_dot: f32, x: &[f32; 6], x_dot: &[f32; 6]) -> (f32, f32) {
-    let mut h: f32 = 0.0;
-    let mut h_dot: f32 = 0.0;
-    for i in 0..6 {
-        let t3: f32 = h;
-        let t4: f32 = h_dot;
-        let t5: f32 = w * t3;
-        let t6: f32 = t3 * w_dot;
-        let t7: f32 = w * t4;
-        let t8: f32 = t6 + t7;
-        let t9: f32 = x[i];
-        let t10: f32 = x_dot[i];
-        let t11: f32 = t5 + t9;
-        let t12: f32 = t8 + t10;
-        let t13: f32 = ::backprop::__private::math::tanh(t11);
-        let t15: f32 = t13 * t13;
-        let t16: f32 = 1.0 - t15;
-        let t17: f32 = t16 * t12;
-        h = t13;
-        h_dot = t17;
-    }
-    let t18: f32 = h;
-    let t19: f32 = h_dot;
-    let t20: f32 = t18 * t18;
-    let t22: f32 = 2.0 * t18;
-    let t23: f32 = t22 * t19;
-    (t20, t23)
-}
 #[doc(hidden)]
 #[allow(non_camel_case_types, dead_code)]
 struct r {}
@@ -213,10 +174,5 @@ impl r {
         ) -> f32,
     ) {
         r_fwd(w, x)
-    }
-    #[doc(hidden)]
-    #[inline]
-    fn jvp(w: f32, w_dot: f32, x: &[f32; 6], x_dot: &[f32; 6]) -> (f32, f32) {
-        r_jvp(w, w_dot, x, x_dot)
     }
 }

@@ -89,32 +89,6 @@ fn f_vjp(x: f32, y: f32, d_out: f32) -> (f32, f32, f32) {
     let (grad_0, grad_1) = pullback(x, y, d_out);
     (value, grad_0, grad_1)
 }
-/// The value of [`f`] and its tangent (forward mode, a Jacobian-vector product): each float argument is followed by its tangent, of the same type (`&T` for a `&T` argument); returns `(value, tangent)`.
-#[inline]
-#[allow(
-    unused,
-    unused_mut,
-    unused_parens,
-    non_snake_case,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery
-)]
-fn f_jvp(x: f32, x_dot: f32, y: f32, y_dot: f32) -> (f32, f32) {
-    let a: f32 = x * y;
-    let t5: f32 = y * x_dot;
-    let t6: f32 = x * y_dot;
-    let a_dot: f32 = t5 + t6;
-    let t8: f32 = ::backprop::__private::math::sin(a);
-    let t9: f32 = ::backprop::__private::math::cos(a);
-    let t10: f32 = t9 * a_dot;
-    let t11: f32 = a * a;
-    let t13: f32 = 2.0 * a;
-    let t14: f32 = t13 * a_dot;
-    let t15: f32 = t8 + t11;
-    let t16: f32 = t10 + t14;
-    (t15, t16)
-}
 #[doc(hidden)]
 #[allow(non_camel_case_types, dead_code)]
 struct f {}
@@ -127,10 +101,5 @@ impl f {
         y: f32,
     ) -> (f32, impl ::core::ops::FnOnce(f32, f32, f32) -> (f32, f32)) {
         f_fwd(x, y)
-    }
-    #[doc(hidden)]
-    #[inline]
-    fn jvp(x: f32, x_dot: f32, y: f32, y_dot: f32) -> (f32, f32) {
-        f_jvp(x, x_dot, y, y_dot)
     }
 }

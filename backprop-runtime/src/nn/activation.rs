@@ -15,7 +15,7 @@ macro_rules! activation {
         impl $name {
             /// Applies the activation to every element of a tensor: one sample `[f32; N]` or a
             /// batch `[[f32; N]; B]` (on the primitive with a hand-written derivative).
-            #[differentiable(custom_fwd)]
+            #[differentiable(custom_fwd, jvp)]
             pub fn forward<T: Tensor>(&self, x: &T) -> T {
                 crate::ops::$op(x)
             }
@@ -78,7 +78,8 @@ activation!(
     /// ```
     GELU,
     gelu,
-    gelu_fwd
+    gelu_fwd,
+    gelu_jvp
 );
 activation!(
     /// SiLU (swish), `x sigmoid(x)`: `nn.SiLU()`.
@@ -93,7 +94,8 @@ activation!(
     /// ```
     SiLU,
     silu,
-    silu_fwd
+    silu_fwd,
+    silu_jvp
 );
 
 /// The bits of PyTorch's default `negative_slope`, `0.01`.
@@ -140,7 +142,7 @@ impl LeakyReLU {
     }
 
     /// Applies the activation to every element of a tensor (one sample or a batch).
-    #[differentiable(custom_fwd)]
+    #[differentiable(custom_fwd, jvp)]
     pub fn forward<T: Tensor>(&self, x: &T) -> T {
         crate::ops::leaky_relu(x, self.negative_slope())
     }
@@ -162,6 +164,11 @@ impl LeakyReLU {
                 pullback(x, d_x, slope, d_out);
             },
         )
+    }
+
+    /// [`Self::forward`] and its tangent (forward mode; the slope is a constant).
+    pub fn forward_jvp<T: Tensor>(&self, _self_dot: &Self, x: &T, x_dot: &T) -> (T, T) {
+        crate::ops::leaky_relu_jvp(x, x_dot, self.negative_slope(), 0.0)
     }
 }
 

@@ -14,7 +14,7 @@ pub mod scalar {
     use core::f32::consts::{FRAC_1_SQRT_2, PI};
 
     /// `max(x, 0)` (NaN stays NaN, as in PyTorch).
-    #[differentiable(custom_vjp)]
+    #[differentiable(custom_vjp, jvp)]
     #[inline]
     pub fn relu(x: f32) -> f32 {
         if x <= 0.0 {
@@ -31,7 +31,7 @@ pub mod scalar {
     }
 
     /// `x` for `x > 0`, else `slope * x` (PyTorch's `negative_slope`).
-    #[differentiable(custom_vjp)]
+    #[differentiable(custom_vjp, jvp)]
     #[inline]
     pub fn leaky_relu(x: f32, slope: f32) -> f32 {
         if x > 0.0 {
@@ -53,7 +53,7 @@ pub mod scalar {
     }
 
     /// `1 / (1 + e^-x)`, never exponentiating a positive number, so it cannot overflow.
-    #[differentiable(custom_vjp)]
+    #[differentiable(custom_vjp, jvp)]
     #[inline]
     pub fn sigmoid(x: f32) -> f32 {
         if x >= 0.0 {
@@ -72,7 +72,7 @@ pub mod scalar {
     }
 
     /// The hyperbolic tangent.
-    #[differentiable(custom_vjp)]
+    #[differentiable(custom_vjp, jvp)]
     #[inline]
     pub fn tanh(x: f32) -> f32 {
         math::tanh(x)
@@ -87,7 +87,7 @@ pub mod scalar {
 
     /// `ln(1 + e^x)`, as `max(x, 0) + ln(1 + e^-|x|)` so large `|x|` neither overflows nor
     /// loses the small term.
-    #[differentiable(custom_vjp)]
+    #[differentiable(custom_vjp, jvp)]
     #[inline]
     pub fn softplus(x: f32) -> f32 {
         relu(x) + math::ln_1p(math::exp(-math::abs(x)))
@@ -100,7 +100,7 @@ pub mod scalar {
     }
 
     /// SiLU (swish), `x sigmoid(x)`.
-    #[differentiable(custom_vjp)]
+    #[differentiable(custom_vjp, jvp)]
     #[inline]
     pub fn silu(x: f32) -> f32 {
         x * sigmoid(x)
@@ -121,7 +121,7 @@ pub mod scalar {
     }
 
     /// GELU in PyTorch's default (exact, erf) form: `x Phi(x)`.
-    #[differentiable(custom_vjp)]
+    #[differentiable(custom_vjp, jvp)]
     #[inline]
     pub fn gelu(x: f32) -> f32 {
         x * normal_cdf(x)
@@ -152,7 +152,8 @@ pub mod scalar {
         sigmoid_jvp = sigmoid_vjp,
         tanh_jvp = tanh_vjp,
         softplus_jvp = softplus_vjp,
-        gelu_jvp = gelu_vjp
+        gelu_jvp = gelu_vjp,
+        silu_jvp = silu_vjp
     );
 
     /// [`leaky_relu`] and its tangent `d/dx x_dot + d/dslope slope_dot` (forward mode).
@@ -166,7 +167,7 @@ pub mod scalar {
 macro_rules! unary_activation {
     ($($name:ident, $fwd:ident, $jvp:ident, $doc:literal, $residual:ident, |$r:ident, $u:ident| $grad:expr;)*) => {$(
         #[doc = concat!($doc, ", element-wise (see [`scalar::", stringify!($name), "`]).")]
-        #[differentiable(custom_fwd)]
+        #[differentiable(custom_fwd, jvp)]
         #[inline]
         pub fn $name<T: Tensor>(x: &T) -> T {
             map(x, scalar::$name)
@@ -208,7 +209,7 @@ unary_activation! {
 }
 
 /// `x` where `x > 0`, else `slope * x`, element-wise (see [`scalar::leaky_relu`]).
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn leaky_relu<T: Tensor>(x: &T, slope: f32) -> T {
     map(x, |x| scalar::leaky_relu(x, slope))

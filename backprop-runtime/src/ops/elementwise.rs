@@ -5,7 +5,7 @@ use crate::differentiable;
 use crate::tensor::Tensor;
 
 /// `a + b`, element-wise.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn add<T: Tensor>(a: &T, b: &T) -> T {
     zip_map(a, b, |a, b| a + b)
@@ -33,7 +33,7 @@ pub fn add_jvp<T: Tensor>(a: &T, a_dot: &T, b: &T, b_dot: &T) -> (T, T) {
 }
 
 /// `a - b`, element-wise.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn sub<T: Tensor>(a: &T, b: &T) -> T {
     zip_map(a, b, |a, b| a - b)
@@ -61,7 +61,7 @@ pub fn sub_jvp<T: Tensor>(a: &T, a_dot: &T, b: &T, b_dot: &T) -> (T, T) {
 }
 
 /// `a * b`, element-wise (the Hadamard product).
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn mul<T: Tensor>(a: &T, b: &T) -> T {
     zip_map(a, b, |a, b| a * b)
@@ -91,7 +91,7 @@ pub fn mul_jvp<T: Tensor>(a: &T, a_dot: &T, b: &T, b_dot: &T) -> (T, T) {
 }
 
 /// `s * x`: every element of `x` times the scalar `s`.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn scale<T: Tensor>(x: &T, s: f32) -> T {
     map(x, |x| s * x)

@@ -18,7 +18,7 @@ use super::gemm::{gemm, View};
 use crate::differentiable;
 
 /// `<a, b> = sum_i a_i b_i`.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn dot<const N: usize>(a: &[f32; N], b: &[f32; N]) -> f32 {
     // Eight running sums instead of one: float addition is not associative, so the compiler
@@ -87,7 +87,7 @@ fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
 }
 
 /// `w x`: the matrix `w` (`OUT x IN`, PyTorch's `Linear` weight layout) times the vector `x`.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn matvec<const IN: usize, const OUT: usize>(
     w: &[[f32; IN]; OUT],
@@ -157,7 +157,7 @@ fn matvec_backward<const IN: usize, const OUT: usize>(
 }
 
 /// `w x + b` for one sample: PyTorch's `nn.Linear` forward.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn linear<const IN: usize, const OUT: usize>(
     x: &[f32; IN],
@@ -217,7 +217,7 @@ pub fn linear_jvp<const IN: usize, const OUT: usize>(
 }
 
 /// `a b`: the matrix product of `a` (`M x K`) and `b` (`K x N`), on the GEMM kernel.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn matmul<const M: usize, const K: usize, const N: usize>(
     a: &[[f32; K]; M],
@@ -303,7 +303,7 @@ pub fn matmul_jvp<const M: usize, const K: usize, const N: usize>(
 }
 
 /// `x w^T + b` for a batch `x` of `B` samples: `nn.Linear(IN, OUT)` on a `[B, IN]` input.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn linear_batch<const B: usize, const IN: usize, const OUT: usize>(
     x: &[[f32; IN]; B],

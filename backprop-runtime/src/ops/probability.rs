@@ -29,7 +29,7 @@ fn shifted_exp<const N: usize>(x: &[f32; N]) -> ([f32; N], f32, f32) {
 }
 
 /// `ln(sum_i exp(x_i))`, computed without overflow (`-inf` for an empty row).
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn log_sum_exp<const N: usize>(x: &[f32; N]) -> f32 {
     let (_, m, ln_sum) = shifted_exp(x);
@@ -76,7 +76,7 @@ fn softmax_and_shift<const N: usize>(x: &[f32; N]) -> ([f32; N], f32, f32) {
 }
 
 /// `exp(x_i) / sum_j exp(x_j)`.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn softmax<const N: usize>(x: &[f32; N]) -> [f32; N] {
     softmax_and_shift(x).0
@@ -114,7 +114,7 @@ pub fn softmax_jvp<const N: usize>(x: &[f32; N], x_dot: &[f32; N]) -> ([f32; N],
 }
 
 /// `x_i - log_sum_exp(x)`: log-probabilities from logits.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn log_softmax<const N: usize>(x: &[f32; N]) -> [f32; N] {
     let (_, m, ln_sum) = shifted_exp(x);

@@ -4,7 +4,7 @@ use crate::differentiable;
 use crate::tensor::Tensor;
 
 /// The sum of every element of `x`.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn sum<T: Tensor>(x: &T) -> f32 {
     x.flat().iter().sum()
@@ -25,7 +25,7 @@ pub fn sum_jvp<T: Tensor>(x: &T, x_dot: &T) -> (f32, f32) {
 }
 
 /// The mean of every element of `x` (NaN for an empty tensor, as in PyTorch).
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn mean<T: Tensor>(x: &T) -> f32 {
     sum(x) / T::LEN as f32
