@@ -2,8 +2,8 @@
 //! whichever takes fewer passes, and `hessian` from Hessian-vector products, column by column.
 //!
 //! Functions of an array `&[f32; N]` take the generated functions directly: `f_jvp(x, x_dot)
-//! -> (y, y_dot)`, `f_vjp(x, d_x, d_out) -> y` and, for a scalar `f` with `#[differentiable(hvp)]`,
-//! `f_hvp(x, x_dot, d_x) -> f32`. Any other signature is a closure away. Nothing is allocated:
+//! -> (y, y_dot)` (with `#[differentiable(jvp)]`), `f_vjp(x, d_x, d_out) -> y` and, for a
+//! scalar `f` with `#[differentiable(hvp)]`, `f_hvp(x, x_dot, d_x) -> f32`. Any other signature is a closure away. Nothing is allocated:
 //! the results are arrays on the stack.
 //!
 //! ```
@@ -16,7 +16,7 @@
 //!     x[0] * x[0] * x[1]
 //! }
 //!
-//! #[differentiable]
+//! #[differentiable(jvp)]
 //! fn polar(p: &[f32; 2]) -> [f32; 2] {
 //!     let mut xy = [0.0; 2];
 //!     xy[0] = p[0] * p[1].cos();
@@ -66,7 +66,7 @@ pub fn jacobian_rev<const N: usize, const M: usize>(
 /// # use backprop_runtime as backprop;
 /// use backprop::differentiable;
 ///
-/// #[differentiable]
+/// #[differentiable(jvp)]
 /// fn spread(x: &[f32; 1]) -> [f32; 3] {
 ///     let mut y = [0.0; 3];
 ///     for i in 0..3 {

@@ -14,7 +14,7 @@
 //!     (x[0] * x[1]).sin() + x[0] * x[0]
 //! }
 //!
-//! #[differentiable]
+//! #[differentiable(jvp)]
 //! fn g(x: &[f32; 2]) -> [f32; 2] {
 //!     let mut y = [0.0; 2];
 //!     y[0] = x[0].exp() * x[1];
