@@ -11,7 +11,6 @@ mod functions;
 #[path = "interleaved.rs"]
 mod interleaved;
 #[path = "../tests/integration/loops/programs/mod.rs"]
-#[allow(dead_code)]
 mod loop_common;
 
 use backprop::differentiable;

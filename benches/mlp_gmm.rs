@@ -17,7 +17,6 @@ use loop_common::gmm::*;
 use loop_common::mlp::*;
 use loop_common::{gmm_inputs, model0_inputs, GmmInputs};
 use std::hint::black_box;
-use std::time::Instant;
 
 fn mlp(c: &mut Criterion) {
     let (m, x, targets) = model0_inputs();
