@@ -87,6 +87,10 @@ pub use gru::GRUCell;
 pub use lstm::LSTMCell;
 pub use rnn::RNNCell;
 
+// Attention (issue 15, `attn`).
+mod attention;
+pub use attention::MultiheadAttention;
+
 use rand::Rng;
 
 /// A layer or model that initialises its parameters in place from a random number generator

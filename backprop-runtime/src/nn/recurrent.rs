@@ -9,7 +9,7 @@
 //! written once here. The cell state `c` has `C` units: `H` for an LSTM, `0` for the others
 //! (a zero-sized array, so they carry nothing).
 
-use crate::ops::gemm::{gemm, View};
+use crate::ops::linalg::{linear_rows, linear_rows_backward};
 
 /// The gates of one step of one sample from its two projections, and back: the only part that
 /// differs between cells. `gates` and `extra` are what the backward pass reads again (the
@@ -76,51 +76,44 @@ impl<const B: usize, const H: usize, const G: usize> Step<B, H, G> {
     };
 }
 
-/// A stacked weight `[G][H][K]` as the `G*H x K` matrix PyTorch stores.
-fn stacked<const K: usize, const H: usize, const G: usize>(w: &[[[f32; K]; H]; G]) -> View<'_> {
-    View::row_major(w.as_flattened().as_flattened(), G * H, K)
-}
-
-/// A batch of gate projections `[B][G][H]` as the `B x G*H` matrix.
-fn rows<const B: usize, const H: usize, const G: usize>(d: &[[[f32; H]; G]; B]) -> View<'_> {
-    View::row_major(d.as_flattened().as_flattened(), B, G * H)
-}
-
-/// `out = x wᵀ + bias` for a batch, `out` as `[B][G][H]`.
+/// `out = x wᵀ + bias` for a batch, `w` the `G*H x K` matrix PyTorch stores and `out` as
+/// `[B][G][H]`.
 fn project<const B: usize, const K: usize, const H: usize, const G: usize>(
     x: &[[f32; K]; B],
     w: &[[[f32; K]; H]; G],
     bias: &[[f32; H]; G],
     out: &mut [[[f32; H]; G]; B],
 ) {
-    out.fill(*bias);
-    gemm(
-        View::of(x),
-        stacked(w).t(),
+    linear_rows(
+        x,
+        w.as_flattened(),
+        bias.as_flattened(),
         out.as_flattened_mut().as_flattened_mut(),
-        true,
     );
 }
 
-/// The gradients of [`project`]'s weight and bias from `d_out`: `d_w += d_outᵀ x`, `d_bias +=`
-/// the column sums of `d_out`.
+/// The shadows of one projection's weight and bias.
+type ProjectionMut<'a, const K: usize, const H: usize, const G: usize> =
+    (&'a mut [[[f32; K]; H]; G], &'a mut [[f32; H]; G]);
+
+/// The gradients of [`project`] from `d_out`: `d_x += d_out w`, and the weight's and bias's
+/// if their shadows are given.
 fn project_backward<const B: usize, const K: usize, const H: usize, const G: usize>(
     x: &[[f32; K]; B],
-    d_w: &mut [[[f32; K]; H]; G],
-    d_bias: &mut [[f32; H]; G],
+    d_x: Option<&mut [[f32; K]; B]>,
+    w: &[[[f32; K]; H]; G],
+    d_w: Option<ProjectionMut<'_, K, H, G>>,
     d_out: &[[[f32; H]; G]; B],
 ) {
-    gemm(
-        rows(d_out).t(),
-        View::of(x),
-        d_w.as_flattened_mut().as_flattened_mut(),
-        true,
+    let (d_w, d_bias) = d_w.unzip();
+    linear_rows_backward(
+        x,
+        d_x.map(|d| &mut d[..]),
+        w.as_flattened(),
+        d_w.map(|d| d.as_flattened_mut()),
+        d_bias.map(|d| d.as_flattened_mut()),
+        d_out.as_flattened().as_flattened(),
     );
-    for row in d_out {
-        for (d, g) in d_bias.as_flattened_mut().iter_mut().zip(row.as_flattened()) {
-            *d += g;
-        }
-    }
 }
 
 /// One step for a batch: the new state into `h_new`, `c_new`, and what the backward pass needs
@@ -197,15 +190,16 @@ fn step_backward<
             &mut d_c[b],
         );
     }
-    // Through the recurrent projection: d_h += d_gh W_hh.
-    gemm(rows(&d_gh), stacked(w.hh), d_h.as_flattened_mut(), true);
-    if let Some(d_x) = d_x {
-        gemm(rows(&d_gi), stacked(w.ih), d_x.as_flattened_mut(), true);
-    }
-    if let Some(d_w) = d_w {
-        project_backward(x, d_w.ih, d_w.b_ih, &d_gi);
-        project_backward(h, d_w.hh, d_w.b_hh, &d_gh);
-    }
+    let (d_input, d_recurrent) = match d_w {
+        Some(d) => (
+            Some((&mut *d.ih, &mut *d.b_ih)),
+            Some((&mut *d.hh, &mut *d.b_hh)),
+        ),
+        None => (None, None),
+    };
+    project_backward(x, d_x, w.ih, d_input, &d_gi);
+    // Through the recurrent projection too: d_h += d_gh W_hh.
+    project_backward(h, Some(d_h), w.hh, d_recurrent, &d_gh);
 }
 
 /// `d += g`, element by element.
