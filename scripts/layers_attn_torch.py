@@ -9,11 +9,9 @@ enough calls to last about 50 ms.
     taskset -c 0 python3 scripts/layers_attn_torch.py
 """
 
-import statistics
-import time
-
 import torch
 from torch import nn
+from torch_timing import timed
 
 B, T, E, HEADS = 32, 32, 64, 4
 torch.set_num_threads(1)
@@ -22,26 +20,6 @@ mha = nn.MultiheadAttention(E, HEADS, batch_first=True)
 x = (torch.rand(B, T, E) * 2 - 1).requires_grad_()
 d_out = torch.rand(B, T, E) * 2 - 1
 mask = nn.Transformer.generate_square_subsequent_mask(T)
-
-
-def timed(f):
-    f()
-    calls = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(calls):
-            f()
-        if time.perf_counter() - start > 0.05:
-            break
-        calls *= 2
-    samples = []
-    for _ in range(30):
-        start = time.perf_counter()
-        for _ in range(calls):
-            f()
-        samples.append((time.perf_counter() - start) / calls * 1e3)
-    q = statistics.quantiles(samples, n=4)
-    return f"median {statistics.median(samples):.3f} ms (quartiles {q[0]:.3f}-{q[2]:.3f})"
 
 
 print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread")

@@ -7,7 +7,10 @@ use backprop::gradcheck::{check_gradient, Tolerance};
 use backprop::nn::MultiheadAttention;
 use backprop::{io, Parameters, Tensor, Zero};
 use backprop_runtime as backprop;
+use fixture::{assert_close, assert_grads, layer as attention, tensor, weighted};
 use serde_json::Value;
+
+mod fixture;
 
 const E: usize = 8;
 const HEADS: usize = 2;
@@ -21,59 +24,9 @@ fn fixtures() -> Value {
     serde_json::from_str(include_str!("fixtures/layers_attn.json")).expect("the fixture is JSON")
 }
 
-fn floats(v: &Value) -> Vec<f32> {
-    let list = v.as_array().expect("a list of numbers");
-    list.iter()
-        .map(|x| x.as_f64().expect("a number") as f32)
-        .collect()
-}
-
-/// A tensor from a flat list in row-major order.
-fn tensor<X: Tensor>(v: &Value) -> X {
-    let mut t = X::zero();
-    t.flat_mut().copy_from_slice(&floats(v));
-    t
-}
-
-/// The layer's tensors from the fixture's `params`, by their PyTorch names.
-fn attention(params: &Value) -> Attention {
-    let mut p = Attention::zero();
-    for k in 0..Attention::TENSORS {
-        p.tensor_mut(k)
-            .copy_from_slice(&floats(&params[Attention::name(k)]));
-    }
-    p
-}
-
-/// `got` equals PyTorch's float64 value to float32 accuracy.
-#[track_caller]
-fn assert_close(got: &[f32], want: &Value, what: &str) {
-    let want = floats(want);
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-        assert!(
-            (g - w).abs() <= 5e-6 + 2e-5 * w.abs(),
-            "{what}[{i}]: {g} != PyTorch's {w}"
-        );
-    }
-}
-
-/// Every tensor of the layer's gradient against the fixture's `grads`.
-#[track_caller]
-fn assert_grads(d: &Attention, want: &Value) {
-    for k in 0..Attention::TENSORS {
-        assert_close(d.tensor(k), &want[Attention::name(k)], &Attention::name(k));
-    }
-}
-
-/// `sum(y * g)`: the scalar whose gradient the fixtures hold.
-fn weighted(y: &Seq, g: &Seq) -> f32 {
-    y.flat().iter().zip(g.flat()).map(|(y, g)| y * g).sum()
-}
-
 fn matches_pytorch(case: &str, causal: bool) {
     let f = fixtures();
-    let (s, attn) = (&f[case], attention(&f["params"]));
+    let (s, attn): (_, Attention) = (&f[case], attention(&f["params"]));
     let (x, d_out): (Seq, Seq) = (tensor(&s["x"]), tensor(&s["d_out"]));
     let mut d_attn = Attention::zero();
     let mut d_x = [[[0.0; E]; T]; B];
@@ -81,7 +34,7 @@ fn matches_pytorch(case: &str, causal: bool) {
     assert_eq!(y, attn.forward(&x, causal));
     assert_close(y.flat(), &s["out"], "output");
     assert_close(d_x.flat(), &s["d_x"], "d_x");
-    assert_grads(&d_attn, &s["grads"]);
+    assert_grads(&d_attn, &s["grads"], "gradient");
 }
 
 #[test]
@@ -97,7 +50,7 @@ fn causal_self_attention_matches_pytorch() {
 #[test]
 fn causal_positions_ignore_what_comes_after_them() {
     let f = fixtures();
-    let attn = attention(&f["params"]);
+    let attn: Attention = attention(&f["params"]);
     let x: Seq = tensor(&f["causal"]["x"]);
     let mut later = x;
     later[1][T - 1] = [3.0; E];
@@ -145,12 +98,12 @@ fn gradients_match_central_differences() {
 #[test]
 fn split_mode_skips_the_gradients_not_asked_for() {
     let f = fixtures();
-    let (s, attn) = (&f["causal"], attention(&f["params"]));
+    let (s, attn): (_, Attention) = (&f["causal"], attention(&f["params"]));
     let (x, d_out): (Seq, Seq) = (tensor(&s["x"]), tensor(&s["d_out"]));
     let (_, pullback) = attn.forward_fwd(&x, true);
     let mut d_attn = Attention::zero();
     pullback(&attn, Some(&mut d_attn), &x, None, true, &d_out);
-    assert_grads(&d_attn, &s["grads"]);
+    assert_grads(&d_attn, &s["grads"], "gradient");
     let (_, pullback) = attn.forward_fwd(&x, true);
     let mut d_x = [[[0.0; E]; T]; B];
     pullback(&attn, None, &x, Some(&mut d_x), true, &d_out);

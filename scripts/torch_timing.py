@@ -1,0 +1,26 @@
+"""How the layer benchmarks' PyTorch scripts time a call (imported by scripts/layers_*_torch.py)."""
+
+import statistics
+import time
+
+
+def timed(f):
+    """The median and quartiles of 30 samples of f's time, each sample the mean of enough calls
+    to last about 50 ms, after one call to warm up."""
+    f()
+    calls = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(calls):
+            f()
+        if time.perf_counter() - start > 0.05:
+            break
+        calls *= 2
+    samples = []
+    for _ in range(30):
+        start = time.perf_counter()
+        for _ in range(calls):
+            f()
+        samples.append((time.perf_counter() - start) / calls * 1e3)
+    q = statistics.quantiles(samples, n=4)
+    return f"median {statistics.median(samples):.3f} ms (quartiles {q[0]:.3f}-{q[2]:.3f})"
