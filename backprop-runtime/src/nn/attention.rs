@@ -1,6 +1,7 @@
 //! `MultiheadAttention<E, HEADS>`: PyTorch's `nn.MultiheadAttention(E, HEADS,
 //! batch_first=True)` as self-attention, with an optional causal mask.
 
+use super::residuals::{f32_arrays, Residuals};
 use super::{Init, Linear};
 use crate::ops::gemm::{gemm, gemm_block, View};
 use crate::ops::linalg::{linear_rows, linear_rows_backward};
@@ -23,8 +24,10 @@ use rand::Rng;
 ///
 /// [`forward`](Self::forward) takes `[B][T][E]` and gives `[B][T][E]`, with a hand-written
 /// backward pass on the GEMM. Its pullback keeps the queries, keys and values, every head's
-/// attention weights and the heads' outputs, `(4 E + HEADS T) B T` floats, on the caller's
-/// stack (at `B = 16, T = 32, E = 64, HEADS = 4`: 0.8 MB).
+/// attention weights and the heads' outputs, `(4 E + HEADS T) B T` floats (at `B = 32,
+/// T = 32, E = 64, HEADS = 4`: 1.6 MB), and the backward pass needs `4 E B T` more: with `std`
+/// both on the heap, in buffers a per-thread pool hands out again (allocated on the first
+/// step of a training loop only); without `std`, on the stack.
 ///
 /// ```
 /// # use backprop_runtime as backprop;
@@ -77,6 +80,15 @@ struct Saved<const B: usize, const T: usize, const E: usize, const HEADS: usize>
     /// The heads' outputs side by side, `out_proj`'s input, `[B][T][E]`.
     heads: [[[f32; E]; T]; B],
 }
+
+/// The backward pass's gradients of the heads' outputs and of the queries, keys and values.
+struct Adjoints<const B: usize, const T: usize, const E: usize> {
+    heads: [[[f32; E]; T]; B],
+    qkv: [[[[f32; E]; 3]; T]; B],
+}
+
+f32_arrays!(Saved<const B, const T, const E, const HEADS> { qkv, weights, heads });
+f32_arrays!(Adjoints<const B, const T, const E> { heads, qkv });
 
 impl<const E: usize, const HEADS: usize> MultiheadAttention<E, HEADS> {
     /// The width of one head, `E / HEADS`. With a `HEADS` that does not divide `E` it is a
@@ -139,22 +151,24 @@ impl<const E: usize, const HEADS: usize> MultiheadAttention<E, HEADS> {
     ) {
         let d = Self::HEAD_DIM;
         let scale = 1.0 / math::sqrt(d as f32);
-        let mut saved = Saved::<B, T, E, HEADS> {
-            qkv: [[[[0.0; E]; 3]; T]; B],
-            weights: [[[[0.0; T]; T]; HEADS]; B],
-            heads: [[[0.0; E]; T]; B],
-        };
+        // Every entry is written below before the pullback reads it.
+        let mut saved = Residuals::<Saved<B, T, E, HEADS>>::take();
+        let Saved {
+            qkv,
+            weights,
+            heads,
+        } = &mut *saved;
         linear_rows(
             x.as_flattened(),
             self.in_proj_weight.as_flattened(),
             self.in_proj_bias.as_flattened(),
-            flat(&mut saved.qkv),
+            flat(qkv),
         );
         for b in 0..B {
-            let heads = saved.heads[b].as_flattened_mut();
+            let heads = heads[b].as_flattened_mut();
             for h in 0..HEADS {
-                let [q, k, v] = qkv_views(&saved.qkv[b], h, d);
-                let p = &mut saved.weights[b][h];
+                let [q, k, v] = qkv_views(&qkv[b], h, d);
+                let p = &mut weights[b][h];
                 gemm(q, k.t(), p.as_flattened_mut(), false);
                 softmax_rows(p, scale, causal);
                 gemm_block(View::of(p), v, &mut heads[h * d..], E, false);
@@ -162,7 +176,7 @@ impl<const E: usize, const HEADS: usize> MultiheadAttention<E, HEADS> {
         }
         let mut out = [[[0.0; E]; T]; B];
         linear_rows(
-            saved.heads.as_flattened(),
+            heads.as_flattened(),
             &self.out_proj.weight,
             &self.out_proj.bias,
             out.as_flattened_mut().as_flattened_mut(),
@@ -180,7 +194,7 @@ impl<const E: usize, const HEADS: usize> MultiheadAttention<E, HEADS> {
                 qkv,
                 weights,
                 heads,
-            } = &saved;
+            } = &*saved;
             let (d_in, d_out_proj) = match d_attn {
                 Some(g) => (
                     Some((&mut g.in_proj_weight, &mut g.in_proj_bias)),
@@ -189,7 +203,13 @@ impl<const E: usize, const HEADS: usize> MultiheadAttention<E, HEADS> {
                 None => (None, None),
             };
             let (d_out_w, d_out_b) = d_out_proj.map(|g| (&mut g.weight, &mut g.bias)).unzip();
-            let mut d_heads = [[[0.0; E]; T]; B];
+            let mut adjoints = Residuals::<Adjoints<B, T, E>>::take();
+            let Adjoints {
+                heads: d_heads,
+                qkv: d_qkv,
+            } = &mut *adjoints;
+            // Added into below; the gradients of q, k and v are overwritten, block by block.
+            d_heads.set_zero();
             linear_rows_backward(
                 heads.as_flattened(),
                 Some(d_heads.as_flattened_mut()),
@@ -198,7 +218,6 @@ impl<const E: usize, const HEADS: usize> MultiheadAttention<E, HEADS> {
                 d_out_b.map(|d| &mut d[..]),
                 d_out.as_flattened().as_flattened(),
             );
-            let mut d_qkv = [[[[0.0; E]; 3]; T]; B];
             for b in 0..B {
                 let d_qkv = d_qkv[b].as_flattened_mut().as_flattened_mut();
                 for h in 0..HEADS {

@@ -87,8 +87,9 @@ pub use gru::GRUCell;
 pub use lstm::LSTMCell;
 pub use rnn::RNNCell;
 
-// Attention (issue 15, `attn`).
+// Attention (issue 15, `attn`); where large pullbacks keep their residuals.
 mod attention;
+mod residuals;
 pub use attention::MultiheadAttention;
 
 use rand::Rng;

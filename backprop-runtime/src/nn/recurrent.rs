@@ -9,7 +9,9 @@
 //! written once here. The cell state `c` has `C` units: `H` for an LSTM, `0` for the others
 //! (a zero-sized array, so they carry nothing).
 
+use super::residuals::{f32_arrays, Residuals};
 use crate::ops::linalg::{linear_rows, linear_rows_backward};
+use crate::Zero;
 
 /// The gates of one step of one sample from its two projections, and back: the only part that
 /// differs between cells. `gates` and `extra` are what the backward pass reads again (the
@@ -69,12 +71,7 @@ pub(crate) struct Step<const B: usize, const H: usize, const G: usize> {
     extra: [[f32; H]; B],
 }
 
-impl<const B: usize, const H: usize, const G: usize> Step<B, H, G> {
-    const ZERO: Self = Step {
-        gates: [[[0.0; H]; G]; B],
-        extra: [[0.0; H]; B],
-    };
-}
+f32_arrays!(Step<const B, const H, const G> { gates, extra });
 
 /// `out = x wᵀ + bias` for a batch, `w` the `G*H x K` matrix PyTorch stores and `out` as
 /// `[B][G][H]`.
@@ -243,7 +240,7 @@ pub(crate) fn cell_fwd<
 where
     K: Pointwise<H, G, C>,
 {
-    let mut saved = Step::ZERO;
+    let mut saved = Step::zero();
     let mut h_new = [[0.0; H]; B];
     let mut c_new = [[0.0; C]; B];
     step::<K, B, IN, H, G, C>(w, x, h, c, &mut h_new, &mut c_new, &mut saved);
@@ -298,6 +295,8 @@ pub(crate) struct Tape<
     c: [[[f32; C]; B]; T],
 }
 
+f32_arrays!(Tape<const B, const T, const H, const G, const C> { steps, h, c });
+
 /// Time step `t` of a batch-first sequence, `[B][T][N]`, as a batch `[B][N]`.
 fn at<const B: usize, const T: usize, const N: usize>(
     seq: &[[[f32; N]; T]; B],
@@ -340,25 +339,19 @@ pub(crate) fn sequence_fwd<
 where
     K: Pointwise<H, G, C>,
 {
-    let mut tape = Tape::<B, T, H, G, C> {
-        steps: [Step::ZERO; T],
-        h: [[[0.0; H]; B]; T],
-        c: [[[0.0; C]; B]; T],
-    };
+    // Every entry is written below before the pullback reads it.
+    let mut tape = Residuals::<Tape<B, T, H, G, C>>::take();
     let mut out = [[[0.0; H]; T]; B];
     let (mut h, mut c) = (*h0, *c0);
+    let Tape {
+        steps,
+        h: hs,
+        c: cs,
+    } = &mut *tape;
     for t in 0..T {
-        tape.h[t] = h;
-        tape.c[t] = c;
-        step::<K, B, IN, H, G, C>(
-            w,
-            &at(x, t),
-            &tape.h[t],
-            &tape.c[t],
-            &mut h,
-            &mut c,
-            &mut tape.steps[t],
-        );
+        hs[t] = h;
+        cs[t] = c;
+        step::<K, B, IN, H, G, C>(w, &at(x, t), &hs[t], &cs[t], &mut h, &mut c, &mut steps[t]);
         for (out, h) in out.iter_mut().zip(&h) {
             out[t] = *h;
         }
@@ -593,10 +586,10 @@ macro_rules! hidden_state_forward {
             ///
             /// The backward pass runs through time: per step, a GEMM for the state's gradient
             /// and two for the weights'. The pullback keeps every step's gates, one more
-            /// vector and the state it started from, `(gates + 2) B T H` floats, on the
-            /// caller's stack (a GRU at `B = 32, T = 32, H = 128`: 2.6 MB), so a model of that
-            /// size runs its gradient on a thread with a larger stack
-            /// (`std::thread::Builder::stack_size`), as `examples/sequence` does.
+            /// vector and the state it started from, `(gates + 2) B T H` floats (a GRU at
+            /// `B = 32, T = 32, H = 128`: 2.6 MB): with `std` on the heap, in a buffer a
+            /// per-thread pool hands out again, so a training loop allocates it on its first
+            /// step only; without `std`, on the caller's stack.
             #[crate::differentiable(custom_fwd)]
             pub fn forward_seq<const B: usize, const T: usize>(
                 &self,
