@@ -51,7 +51,7 @@ pub fn train_with_progress<T, E: Error + 'static>(
             100.0 * report.train.accuracy,
             100.0 * report.test.accuracy,
         );
-        if report.epoch % 5 == 0 {
+        if report.epoch.is_multiple_of(5) {
             bar.println(format!("epoch {:>2}  {line}", report.epoch));
         }
         bar.set_message(line);
