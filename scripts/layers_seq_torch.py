@@ -8,37 +8,15 @@ the spread of 30 samples, each the mean of enough calls to last about 50 ms.
     taskset -c 0 python3 scripts/layers_seq_torch.py
 """
 
-import statistics
-import time
-
 import torch
 from torch import nn
+from torch_timing import timed
 
 B, T, IN, H = 32, 32, 59, 128
 torch.set_num_threads(1)
 torch.manual_seed(0)
 x = nn.functional.one_hot(torch.randint(0, IN, (B, T)), IN).float()
 d_out = torch.rand(B, T, H) * 2 - 1
-
-
-def timed(f):
-    f()
-    calls = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(calls):
-            f()
-        if time.perf_counter() - start > 0.05:
-            break
-        calls *= 2
-    samples = []
-    for _ in range(30):
-        start = time.perf_counter()
-        for _ in range(calls):
-            f()
-        samples.append((time.perf_counter() - start) / calls * 1e3)
-    q = statistics.quantiles(samples, n=4)
-    return f"median {statistics.median(samples):.3f} ms (quartiles {q[0]:.3f}-{q[2]:.3f})"
 
 
 print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread")

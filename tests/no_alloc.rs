@@ -224,3 +224,30 @@ fn forward_mode_and_hvps_allocate_nothing() {
     });
     assert_eq!(n, 0, "forward mode and HVPs allocated {n} times");
 }
+
+/// Sizes whose products all run on the plain loops: the `gemm` crate's kernel, which larger
+/// products use with `std`, allocates its packing buffers on every call (two allocations for a
+/// 32 x 64 x 64 product), which is outside what this test checks.
+#[test]
+fn sequence_and_attention_gradients_allocate_only_on_their_first_call() {
+    use backprop::nn::{GRUCell, MultiheadAttention};
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    let gru = GRUCell::<2, 4>::new(&mut rng);
+    let attn = MultiheadAttention::<4, 2>::new(&mut rng);
+    let x = black_box([[[0.5f32; 2]; 3]; 1]);
+    let seq = black_box([[[0.25f32; 4]; 3]; 1]);
+    let (mut d_gru, mut d_attn) = (GRUCell::zero(), MultiheadAttention::zero());
+    let mut step = || {
+        let mut d_x = [[[0.0; 2]; 3]; 1];
+        let mut d_h0 = [[0.0; 4]; 1];
+        let out = gru.forward_seq_vjp(&mut d_gru, &x, &mut d_x, &[[0.0; 4]; 1], &mut d_h0, &seq);
+        let mut d_seq = [[[0.0; 4]; 3]; 1];
+        let y = attn.forward_vjp(&mut d_attn, &out, &mut d_seq, true, &seq);
+        black_box((y, d_x, d_seq));
+    };
+    // The first call allocates the residuals' heap buffers; the next ones reuse them.
+    assert!(allocations(&mut step) > 0);
+    assert_eq!(allocations(&mut step), 0);
+    assert_eq!(allocations(&mut step), 0);
+}

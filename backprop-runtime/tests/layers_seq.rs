@@ -4,9 +4,12 @@
 
 use backprop::gradcheck::{check_gradient, Tolerance};
 use backprop::nn::{GRUCell, LSTMCell, RNNCell};
-use backprop::{io, Parameters, Tensor, Zero};
+use backprop::{io, Parameters, Zero};
 use backprop_runtime as backprop;
+use fixture::{assert_close, assert_grads, layer as cell, tensor, weighted};
 use serde_json::Value;
+
+mod fixture;
 
 const IN: usize = 3;
 const H: usize = 4;
@@ -16,62 +19,6 @@ const T: usize = 5;
 fn fixtures() -> Value {
     let text = include_str!("fixtures/layers_seq.json");
     serde_json::from_str(text).expect("the fixture is JSON")
-}
-
-fn floats(v: &Value) -> Vec<f32> {
-    let list = v.as_array().expect("a list of numbers");
-    list.iter()
-        .map(|x| x.as_f64().expect("a number") as f32)
-        .collect()
-}
-
-/// A tensor from a flat list in row-major order.
-fn tensor<X: Tensor>(v: &Value) -> X {
-    let mut t = X::zero();
-    let values = floats(v);
-    assert_eq!(values.len(), t.flat().len(), "fixture of the wrong length");
-    t.flat_mut().copy_from_slice(&values);
-    t
-}
-
-/// A cell's tensors from the fixture's `params`, by their PyTorch names.
-fn cell<P: Parameters>(params: &Value) -> P {
-    let mut p = P::zero();
-    for k in 0..P::TENSORS {
-        let values = floats(&params[P::name(k)]);
-        p.tensor_mut(k).copy_from_slice(&values);
-    }
-    p
-}
-
-/// `got` equals PyTorch's float64 value to float32 accuracy.
-#[track_caller]
-fn assert_close(got: &[f32], want: &Value, what: &str) {
-    let want = floats(want);
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-        assert!(
-            (g - w).abs() <= 2e-6 + 1e-5 * w.abs(),
-            "{what}[{i}]: {g} != PyTorch's {w}"
-        );
-    }
-}
-
-/// Every tensor of a cell's gradient against the fixture's `grads`.
-#[track_caller]
-fn assert_grads<P: Parameters>(d: &P, want: &Value, what: &str) {
-    for k in 0..P::TENSORS {
-        assert_close(
-            d.tensor(k),
-            &want[P::name(k)],
-            &format!("{what} {}", P::name(k)),
-        );
-    }
-}
-
-/// `sum(y * g)`: the scalar whose gradient the fixtures hold.
-fn weighted<X: Tensor>(y: &X, g: &X) -> f32 {
-    y.flat().iter().zip(g.flat()).map(|(y, g)| y * g).sum()
 }
 
 /// The tests of a cell whose state is its hidden state alone, in a module of their own.

@@ -16,7 +16,7 @@
 
 use super::Init;
 use crate::ops::gemm::{gemm, View};
-use crate::{differentiable, Parameters, Tensor};
+use crate::{differentiable, Parameters, Tensor, Zero};
 use core::ops::Range;
 use rand::Rng;
 
@@ -372,24 +372,14 @@ impl<
         &self,
         x: &[[[[f32; W]; H]; IN]; B],
     ) -> [[[[f32; OW]; OH]; OUT]; B] {
-        let geometry = Self::geometry::<IN, H, W, OH, OW>();
         let mut patches = [[[[[0.0f32; OW]; OH]; KW]; KH]; C];
-        let patches = patches
-            .as_flattened_mut()
-            .as_flattened_mut()
-            .as_flattened_mut()
-            .as_flattened_mut();
-        let mut y = [[[[0.0; OW]; OH]; OUT]; B];
-        for (x, y) in x.iter().zip(y.iter_mut()) {
-            geometry.forward(
-                self.weight.flat(),
-                &self.bias,
-                x.flat(),
-                patches,
-                y.flat_mut(),
-            );
-        }
-        y
+        forward_batch(
+            &Self::geometry::<IN, H, W, OH, OW>(),
+            &self.weight,
+            &self.bias,
+            x,
+            patches.flat_mut(),
+        )
     }
 
     /// [`Self::forward`] and its pullback, which adds `d_weight`, `d_bias` and `d_x` into the
@@ -421,28 +411,39 @@ impl<
              x: &[[[[f32; W]; H]; IN]; B],
              d_x: Option<&mut [[[[f32; W]; H]; IN]; B]>,
              d_y: &[[[[f32; OW]; OH]; OUT]; B]| {
-                let geometry = Self::geometry::<IN, H, W, OH, OW>();
                 let mut patches = [[[[[0.0f32; OW]; OH]; KW]; KH]; C];
-                let patches = patches
-                    .as_flattened_mut()
-                    .as_flattened_mut()
-                    .as_flattened_mut()
-                    .as_flattened_mut();
                 backward_batch(
-                    &geometry,
+                    &Self::geometry::<IN, H, W, OH, OW>(),
                     &layer.weight,
                     d_layer.map(|d| (&mut d.weight, &mut d.bias)),
                     x,
                     d_x,
                     d_y,
-                    patches,
+                    patches.flat_mut(),
                 );
             },
         )
     }
 }
 
-/// The batch's gradients, sample by sample, into the shadows given.
+/// The convolution of a batch, sample by sample: the forward pass of both layers, with
+/// `patches` one sample's patch matrix.
+fn forward_batch<Wt: Tensor, const OUT: usize, X: Tensor, Y: Tensor, const B: usize>(
+    geometry: &Geometry,
+    weight: &Wt,
+    bias: &[f32; OUT],
+    x: &[X; B],
+    patches: &mut [f32],
+) -> [Y; B] {
+    let mut y = <[Y; B]>::zero();
+    for (x, y) in x.iter().zip(y.iter_mut()) {
+        geometry.forward(weight.flat(), bias, x.flat(), patches, y.flat_mut());
+    }
+    y
+}
+
+/// The batch's gradients, sample by sample, into the shadows given: the backward pass of both
+/// layers.
 fn backward_batch<Wt: Tensor, const OUT: usize, X: Tensor, Y: Tensor, const B: usize>(
     geometry: &Geometry,
     weight: &Wt,
@@ -579,20 +580,14 @@ impl<
         &self,
         x: &[[[f32; L]; IN]; B],
     ) -> [[[f32; OL]; OUT]; B] {
-        let geometry = Self::geometry::<IN, L, OL>();
         let mut patches = [[[0.0f32; OL]; K]; C];
-        let patches = patches.as_flattened_mut().as_flattened_mut();
-        let mut y = [[[0.0; OL]; OUT]; B];
-        for (x, y) in x.iter().zip(y.iter_mut()) {
-            geometry.forward(
-                self.weight.flat(),
-                &self.bias,
-                x.flat(),
-                patches,
-                y.flat_mut(),
-            );
-        }
-        y
+        forward_batch(
+            &Self::geometry::<IN, L, OL>(),
+            &self.weight,
+            &self.bias,
+            x,
+            patches.flat_mut(),
+        )
     }
 
     /// [`Self::forward`] and its pullback, which adds `d_weight`, `d_bias` and `d_x` into the
@@ -617,17 +612,15 @@ impl<
              x: &[[[f32; L]; IN]; B],
              d_x: Option<&mut [[[f32; L]; IN]; B]>,
              d_y: &[[[f32; OL]; OUT]; B]| {
-                let geometry = Self::geometry::<IN, L, OL>();
                 let mut patches = [[[0.0f32; OL]; K]; C];
-                let patches = patches.as_flattened_mut().as_flattened_mut();
                 backward_batch(
-                    &geometry,
+                    &Self::geometry::<IN, L, OL>(),
                     &layer.weight,
                     d_layer.map(|d| (&mut d.weight, &mut d.bias)),
                     x,
                     d_x,
                     d_y,
-                    patches,
+                    patches.flat_mut(),
                 );
             },
         )

@@ -87,6 +87,11 @@ pub use gru::GRUCell;
 pub use lstm::LSTMCell;
 pub use rnn::RNNCell;
 
+// Attention (issue 15, `attn`); where large pullbacks keep their residuals.
+mod attention;
+mod residuals;
+pub use attention::MultiheadAttention;
+
 use rand::Rng;
 
 /// A layer or model that initialises its parameters in place from a random number generator

@@ -8,7 +8,7 @@
 // A pullback's type spells out every argument it takes again, and every shadow.
 #![allow(clippy::type_complexity)]
 
-use crate::{differentiable, Tensor};
+use crate::Tensor;
 use core::ops::Range;
 
 /// One axis of a fixed pooling window: the input indices under output `o` (the padding left
@@ -74,6 +74,101 @@ fn argmax(
     }
     // Every window holds at least one input: PADDING <= K / 2 is checked at compile time.
     best.unwrap_or(0)
+}
+
+/// A batch's pooled maps, each output `value(plane, o)` from its channel's input plane
+/// (`H·W`, row-major) and its index `o` (row `o / OW`, column `o % OW`): the forward pass of
+/// every pooling layer, which differ in `value` only.
+#[inline]
+fn pool<
+    const B: usize,
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    x: &[[[[f32; W]; H]; C]; B],
+    value: impl Fn(&[f32], usize) -> f32,
+) -> [[[[f32; OW]; OH]; C]; B] {
+    let mut y = [[[[0.0; OW]; OH]; C]; B];
+    let outputs = y
+        .iter_mut()
+        .flat_map(|y| y.flat_mut().chunks_exact_mut(OH * OW));
+    for (plane, out) in x
+        .iter()
+        .flat_map(|x| x.flat().chunks_exact(H * W))
+        .zip(outputs)
+    {
+        for (o, v) in out.iter_mut().enumerate() {
+            *v = value(plane, o);
+        }
+    }
+    y
+}
+
+/// A pooling layer's `forward` (on [`pool`] with `|plane, o| value`, after the layer's
+/// compile-time `check`) and `forward_fwd`, whose pullback runs `backward` with the input
+/// `x`, its shadow `d_x` (when given: otherwise there is nothing to do) and the output's
+/// gradient `d_y`: the two methods of every pooling layer, which differ in those two bodies.
+macro_rules! pooling_methods {
+    (
+        $(#[$forward_doc:meta])*
+        value: |$plane:ident, $o:ident| $value:expr,
+        $(#[$fwd_doc:meta])*
+        backward: |$x:pat, $d_x:ident, $d_y:ident| $backward:expr $(,)?
+    ) => {
+        $(#[$forward_doc])*
+        #[crate::differentiable(custom_fwd)]
+        pub fn forward<
+            const B: usize,
+            const C: usize,
+            const H: usize,
+            const W: usize,
+            const OH: usize,
+            const OW: usize,
+        >(
+            &self,
+            x: &[[[[f32; W]; H]; C]; B],
+        ) -> [[[[f32; OW]; OH]; C]; B] {
+            Self::check::<H, W, OH, OW>();
+            pool(x, |$plane: &[f32], $o: usize| $value)
+        }
+
+        $(#[$fwd_doc])*
+        pub fn forward_fwd<
+            const B: usize,
+            const C: usize,
+            const H: usize,
+            const W: usize,
+            const OH: usize,
+            const OW: usize,
+        >(
+            &self,
+            x: &[[[[f32; W]; H]; C]; B],
+        ) -> (
+            [[[[f32; OW]; OH]; C]; B],
+            impl FnOnce(
+                &Self,
+                Option<&mut Self>,
+                &[[[[f32; W]; H]; C]; B],
+                Option<&mut [[[[f32; W]; H]; C]; B]>,
+                &[[[[f32; OW]; OH]; C]; B],
+            ),
+        ) {
+            (
+                self.forward(x),
+                |_: &Self,
+                 _: Option<&mut Self>,
+                 $x: &[[[[f32; W]; H]; C]; B],
+                 d_x: Option<&mut [[[[f32; W]; H]; C]; B]>,
+                 $d_y: &[[[[f32; OW]; OH]; C]; B]| {
+                    let Some($d_x) = d_x else { return };
+                    $backward
+                },
+            )
+        }
+    };
 }
 
 /// Checks a fixed window's hyperparameters and the output size at compile time.
@@ -142,80 +237,26 @@ impl<const K: usize, const STRIDE: usize, const PADDING: usize, const DILATION: 
         }
     }
 
-    /// Each window's maximum, for a batch of `B` samples of `C` maps.
-    #[differentiable(custom_fwd)]
-    pub fn forward<
-        const B: usize,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const OH: usize,
-        const OW: usize,
-    >(
-        &self,
-        x: &[[[[f32; W]; H]; C]; B],
-    ) -> [[[[f32; OW]; OH]; C]; B] {
-        Self::check::<H, W, OH, OW>();
-        let mut y = [[[[0.0; OW]; OH]; C]; B];
-        let outputs = y
-            .iter_mut()
-            .flat_map(|y| y.flat_mut().chunks_exact_mut(OH * OW));
-        for (plane, out) in x
-            .iter()
-            .flat_map(|x| x.flat().chunks_exact(H * W))
-            .zip(outputs)
-        {
-            for (o, v) in out.iter_mut().enumerate() {
-                let (rows, cols) = (Self::WINDOW.taps(o / OW, H), Self::WINDOW.taps(o % OW, W));
-                *v = plane[argmax(plane, W, rows, cols)];
-            }
-        }
-        y
-    }
-
-    /// [`Self::forward`] and its pullback: each output's gradient added to the input it came
-    /// from.
-    pub fn forward_fwd<
-        const B: usize,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const OH: usize,
-        const OW: usize,
-    >(
-        &self,
-        x: &[[[[f32; W]; H]; C]; B],
-    ) -> (
-        [[[[f32; OW]; OH]; C]; B],
-        impl FnOnce(
-            &Self,
-            Option<&mut Self>,
-            &[[[[f32; W]; H]; C]; B],
-            Option<&mut [[[[f32; W]; H]; C]; B]>,
-            &[[[[f32; OW]; OH]; C]; B],
-        ),
-    ) {
-        (
-            self.forward(x),
-            |_: &Self,
-             _: Option<&mut Self>,
-             x: &[[[[f32; W]; H]; C]; B],
-             d_x: Option<&mut [[[[f32; W]; H]; C]; B]>,
-             d_y: &[[[[f32; OW]; OH]; C]; B]| {
-                let Some(d_x) = d_x else { return };
-                let d_planes = d_x
-                    .iter_mut()
-                    .flat_map(|d| d.flat_mut().chunks_exact_mut(H * W));
-                for ((plane, d_out), d_plane) in planes(x, d_y, H * W, OH * OW).zip(d_planes) {
-                    for (o, g) in d_out.iter().enumerate() {
-                        let (rows, cols) =
-                            (Self::WINDOW.taps(o / OW, H), Self::WINDOW.taps(o % OW, W));
-                        d_plane[argmax(plane, W, rows, cols)] += g;
-                    }
+    pooling_methods!(
+        /// Each window's maximum, for a batch of `B` samples of `C` maps.
+        value: |plane, o| {
+            let (rows, cols) = (Self::WINDOW.taps(o / OW, H), Self::WINDOW.taps(o % OW, W));
+            plane[argmax(plane, W, rows, cols)]
+        },
+        /// [`Self::forward`] and its pullback: each output's gradient added to the input it
+        /// came from.
+        backward: |x, d_x, d_y| {
+            let d_planes = d_x
+                .iter_mut()
+                .flat_map(|d| d.flat_mut().chunks_exact_mut(H * W));
+            for ((plane, d_out), d_plane) in planes(x, d_y, H * W, OH * OW).zip(d_planes) {
+                for (o, g) in d_out.iter().enumerate() {
+                    let (rows, cols) = (Self::WINDOW.taps(o / OW, H), Self::WINDOW.taps(o % OW, W));
+                    d_plane[argmax(plane, W, rows, cols)] += g;
                 }
-            },
-        )
-    }
+            }
+        },
+    );
 }
 
 /// The mean over `K x K` windows, PyTorch's `nn.AvgPool2d(K, stride=STRIDE, padding=PADDING)`
@@ -255,82 +296,31 @@ impl<const K: usize, const STRIDE: usize, const PADDING: usize> AvgPool2d<K, STR
         }
     }
 
-    /// Each window's mean, for a batch of `B` samples of `C` maps.
-    #[differentiable(custom_fwd)]
-    pub fn forward<
-        const B: usize,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const OH: usize,
-        const OW: usize,
-    >(
-        &self,
-        x: &[[[[f32; W]; H]; C]; B],
-    ) -> [[[[f32; OW]; OH]; C]; B] {
-        Self::check::<H, W, OH, OW>();
-        let scale = 1.0 / (K * K) as f32;
-        let mut y = [[[[0.0; OW]; OH]; C]; B];
-        let outputs = y
-            .iter_mut()
-            .flat_map(|y| y.flat_mut().chunks_exact_mut(OH * OW));
-        for (plane, out) in x
-            .iter()
-            .flat_map(|x| x.flat().chunks_exact(H * W))
-            .zip(outputs)
-        {
-            for (o, v) in out.iter_mut().enumerate() {
-                let cols = Self::WINDOW.taps(o % OW, W);
-                let sum: f32 = Self::WINDOW
-                    .taps(o / OW, H)
-                    .flat_map(|ih| cols.clone().map(move |iw| plane[ih * W + iw]))
-                    .sum();
-                *v = sum * scale;
-            }
-        }
-        y
-    }
+    /// `1 / (K·K)`: zero padding counts in the mean.
+    const SCALE: f32 = 1.0 / (K * K) as f32;
 
-    /// [`Self::forward`] and its pullback: each output's gradient spread evenly over its window.
-    pub fn forward_fwd<
-        const B: usize,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const OH: usize,
-        const OW: usize,
-    >(
-        &self,
-        x: &[[[[f32; W]; H]; C]; B],
-    ) -> (
-        [[[[f32; OW]; OH]; C]; B],
-        impl FnOnce(
-            &Self,
-            Option<&mut Self>,
-            &[[[[f32; W]; H]; C]; B],
-            Option<&mut [[[[f32; W]; H]; C]; B]>,
-            &[[[[f32; OW]; OH]; C]; B],
-        ),
-    ) {
-        (
-            self.forward(x),
-            |_: &Self,
-             _: Option<&mut Self>,
-             _: &[[[[f32; W]; H]; C]; B],
-             d_x: Option<&mut [[[[f32; W]; H]; C]; B]>,
-             d_y: &[[[[f32; OW]; OH]; C]; B]| {
-                let Some(d_x) = d_x else { return };
-                let scale = 1.0 / (K * K) as f32;
-                spread(d_x, d_y, |o| {
-                    (
-                        Self::WINDOW.taps(o / OW, H),
-                        Self::WINDOW.taps(o % OW, W),
-                        scale,
-                    )
-                });
-            },
-        )
-    }
+    pooling_methods!(
+        /// Each window's mean, for a batch of `B` samples of `C` maps.
+        value: |plane, o| {
+            let cols = Self::WINDOW.taps(o % OW, W);
+            let sum: f32 = Self::WINDOW
+                .taps(o / OW, H)
+                .flat_map(|ih| cols.clone().map(move |iw| plane[ih * W + iw]))
+                .sum();
+            sum * Self::SCALE
+        },
+        /// [`Self::forward`] and its pullback: each output's gradient spread evenly over its
+        /// window.
+        backward: |_, d_x, d_y| {
+            spread(d_x, d_y, |o| {
+                (
+                    Self::WINDOW.taps(o / OW, H),
+                    Self::WINDOW.taps(o % OW, W),
+                    Self::SCALE,
+                )
+            });
+        },
+    );
 }
 
 /// Adds each output's gradient times `scale` into every input of its window, `window(o)` giving
@@ -385,41 +375,6 @@ pub struct AdaptiveAvgPool2d;
 stateless!(AdaptiveAvgPool2d);
 
 impl AdaptiveAvgPool2d {
-    /// Each window's mean, for a batch of `B` samples of `C` maps.
-    #[differentiable(custom_fwd)]
-    pub fn forward<
-        const B: usize,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const OH: usize,
-        const OW: usize,
-    >(
-        &self,
-        x: &[[[[f32; W]; H]; C]; B],
-    ) -> [[[[f32; OW]; OH]; C]; B] {
-        Self::check::<H, W, OH, OW>();
-        let mut y = [[[[0.0; OW]; OH]; C]; B];
-        let outputs = y
-            .iter_mut()
-            .flat_map(|y| y.flat_mut().chunks_exact_mut(OH * OW));
-        for (plane, out) in x
-            .iter()
-            .flat_map(|x| x.flat().chunks_exact(H * W))
-            .zip(outputs)
-        {
-            for (o, v) in out.iter_mut().enumerate() {
-                let (rows, cols) = (adaptive(o / OW, H, OH), adaptive(o % OW, W, OW));
-                let count = rows.len() * cols.len();
-                let sum: f32 = rows
-                    .flat_map(|ih| cols.clone().map(move |iw| plane[ih * W + iw]))
-                    .sum();
-                *v = sum / count as f32;
-            }
-        }
-        y
-    }
-
     /// Checks the shapes at compile time.
     fn check<const H: usize, const W: usize, const OH: usize, const OW: usize>() {
         const {
@@ -430,41 +385,24 @@ impl AdaptiveAvgPool2d {
         }
     }
 
-    /// [`Self::forward`] and its pullback: each output's gradient spread evenly over its window.
-    pub fn forward_fwd<
-        const B: usize,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const OH: usize,
-        const OW: usize,
-    >(
-        &self,
-        x: &[[[[f32; W]; H]; C]; B],
-    ) -> (
-        [[[[f32; OW]; OH]; C]; B],
-        impl FnOnce(
-            &Self,
-            Option<&mut Self>,
-            &[[[[f32; W]; H]; C]; B],
-            Option<&mut [[[[f32; W]; H]; C]; B]>,
-            &[[[[f32; OW]; OH]; C]; B],
-        ),
-    ) {
-        (
-            self.forward(x),
-            |_: &Self,
-             _: Option<&mut Self>,
-             _: &[[[[f32; W]; H]; C]; B],
-             d_x: Option<&mut [[[[f32; W]; H]; C]; B]>,
-             d_y: &[[[[f32; OW]; OH]; C]; B]| {
-                let Some(d_x) = d_x else { return };
-                spread(d_x, d_y, |o| {
-                    let (rows, cols) = (adaptive(o / OW, H, OH), adaptive(o % OW, W, OW));
-                    let scale = 1.0 / (rows.len() * cols.len()) as f32;
-                    (rows, cols, scale)
-                });
-            },
-        )
-    }
+    pooling_methods!(
+        /// Each window's mean, for a batch of `B` samples of `C` maps.
+        value: |plane, o| {
+            let (rows, cols) = (adaptive(o / OW, H, OH), adaptive(o % OW, W, OW));
+            let count = rows.len() * cols.len();
+            let sum: f32 = rows
+                .flat_map(|ih| cols.clone().map(move |iw| plane[ih * W + iw]))
+                .sum();
+            sum / count as f32
+        },
+        /// [`Self::forward`] and its pullback: each output's gradient spread evenly over its
+        /// window.
+        backward: |_, d_x, d_y| {
+            spread(d_x, d_y, |o| {
+                let (rows, cols) = (adaptive(o / OW, H, OH), adaptive(o % OW, W, OW));
+                let scale = 1.0 / (rows.len() * cols.len()) as f32;
+                (rows, cols, scale)
+            });
+        },
+    );
 }

@@ -9,7 +9,9 @@
 //! written once here. The cell state `c` has `C` units: `H` for an LSTM, `0` for the others
 //! (a zero-sized array, so they carry nothing).
 
-use crate::ops::gemm::{gemm, View};
+use super::residuals::{f32_arrays, Residuals};
+use crate::ops::linalg::{linear_rows, linear_rows_backward};
+use crate::Zero;
 
 /// The gates of one step of one sample from its two projections, and back: the only part that
 /// differs between cells. `gates` and `extra` are what the backward pass reads again (the
@@ -69,58 +71,46 @@ pub(crate) struct Step<const B: usize, const H: usize, const G: usize> {
     extra: [[f32; H]; B],
 }
 
-impl<const B: usize, const H: usize, const G: usize> Step<B, H, G> {
-    const ZERO: Self = Step {
-        gates: [[[0.0; H]; G]; B],
-        extra: [[0.0; H]; B],
-    };
-}
+f32_arrays!(Step<const B, const H, const G> { gates, extra });
 
-/// A stacked weight `[G][H][K]` as the `G*H x K` matrix PyTorch stores.
-fn stacked<const K: usize, const H: usize, const G: usize>(w: &[[[f32; K]; H]; G]) -> View<'_> {
-    View::row_major(w.as_flattened().as_flattened(), G * H, K)
-}
-
-/// A batch of gate projections `[B][G][H]` as the `B x G*H` matrix.
-fn rows<const B: usize, const H: usize, const G: usize>(d: &[[[f32; H]; G]; B]) -> View<'_> {
-    View::row_major(d.as_flattened().as_flattened(), B, G * H)
-}
-
-/// `out = x wᵀ + bias` for a batch, `out` as `[B][G][H]`.
+/// `out = x wᵀ + bias` for a batch, `w` the `G*H x K` matrix PyTorch stores and `out` as
+/// `[B][G][H]`.
 fn project<const B: usize, const K: usize, const H: usize, const G: usize>(
     x: &[[f32; K]; B],
     w: &[[[f32; K]; H]; G],
     bias: &[[f32; H]; G],
     out: &mut [[[f32; H]; G]; B],
 ) {
-    out.fill(*bias);
-    gemm(
-        View::of(x),
-        stacked(w).t(),
+    linear_rows(
+        x,
+        w.as_flattened(),
+        bias.as_flattened(),
         out.as_flattened_mut().as_flattened_mut(),
-        true,
     );
 }
 
-/// The gradients of [`project`]'s weight and bias from `d_out`: `d_w += d_outᵀ x`, `d_bias +=`
-/// the column sums of `d_out`.
+/// The shadows of one projection's weight and bias.
+type ProjectionMut<'a, const K: usize, const H: usize, const G: usize> =
+    (&'a mut [[[f32; K]; H]; G], &'a mut [[f32; H]; G]);
+
+/// The gradients of [`project`] from `d_out`: `d_x += d_out w`, and the weight's and bias's
+/// if their shadows are given.
 fn project_backward<const B: usize, const K: usize, const H: usize, const G: usize>(
     x: &[[f32; K]; B],
-    d_w: &mut [[[f32; K]; H]; G],
-    d_bias: &mut [[f32; H]; G],
+    d_x: Option<&mut [[f32; K]; B]>,
+    w: &[[[f32; K]; H]; G],
+    d_w: Option<ProjectionMut<'_, K, H, G>>,
     d_out: &[[[f32; H]; G]; B],
 ) {
-    gemm(
-        rows(d_out).t(),
-        View::of(x),
-        d_w.as_flattened_mut().as_flattened_mut(),
-        true,
+    let (d_w, d_bias) = d_w.unzip();
+    linear_rows_backward(
+        x,
+        d_x.map(|d| &mut d[..]),
+        w.as_flattened(),
+        d_w.map(|d| d.as_flattened_mut()),
+        d_bias.map(|d| d.as_flattened_mut()),
+        d_out.as_flattened().as_flattened(),
     );
-    for row in d_out {
-        for (d, g) in d_bias.as_flattened_mut().iter_mut().zip(row.as_flattened()) {
-            *d += g;
-        }
-    }
 }
 
 /// One step for a batch: the new state into `h_new`, `c_new`, and what the backward pass needs
@@ -197,15 +187,16 @@ fn step_backward<
             &mut d_c[b],
         );
     }
-    // Through the recurrent projection: d_h += d_gh W_hh.
-    gemm(rows(&d_gh), stacked(w.hh), d_h.as_flattened_mut(), true);
-    if let Some(d_x) = d_x {
-        gemm(rows(&d_gi), stacked(w.ih), d_x.as_flattened_mut(), true);
-    }
-    if let Some(d_w) = d_w {
-        project_backward(x, d_w.ih, d_w.b_ih, &d_gi);
-        project_backward(h, d_w.hh, d_w.b_hh, &d_gh);
-    }
+    let (d_input, d_recurrent) = match d_w {
+        Some(d) => (
+            Some((&mut *d.ih, &mut *d.b_ih)),
+            Some((&mut *d.hh, &mut *d.b_hh)),
+        ),
+        None => (None, None),
+    };
+    project_backward(x, d_x, w.ih, d_input, &d_gi);
+    // Through the recurrent projection too: d_h += d_gh W_hh.
+    project_backward(h, Some(d_h), w.hh, d_recurrent, &d_gh);
 }
 
 /// `d += g`, element by element.
@@ -249,7 +240,7 @@ pub(crate) fn cell_fwd<
 where
     K: Pointwise<H, G, C>,
 {
-    let mut saved = Step::ZERO;
+    let mut saved = Step::zero();
     let mut h_new = [[0.0; H]; B];
     let mut c_new = [[0.0; C]; B];
     step::<K, B, IN, H, G, C>(w, x, h, c, &mut h_new, &mut c_new, &mut saved);
@@ -304,6 +295,8 @@ pub(crate) struct Tape<
     c: [[[f32; C]; B]; T],
 }
 
+f32_arrays!(Tape<const B, const T, const H, const G, const C> { steps, h, c });
+
 /// Time step `t` of a batch-first sequence, `[B][T][N]`, as a batch `[B][N]`.
 fn at<const B: usize, const T: usize, const N: usize>(
     seq: &[[[f32; N]; T]; B],
@@ -346,25 +339,19 @@ pub(crate) fn sequence_fwd<
 where
     K: Pointwise<H, G, C>,
 {
-    let mut tape = Tape::<B, T, H, G, C> {
-        steps: [Step::ZERO; T],
-        h: [[[0.0; H]; B]; T],
-        c: [[[0.0; C]; B]; T],
-    };
+    // Every entry is written below before the pullback reads it.
+    let mut tape = Residuals::<Tape<B, T, H, G, C>>::take();
     let mut out = [[[0.0; H]; T]; B];
     let (mut h, mut c) = (*h0, *c0);
+    let Tape {
+        steps,
+        h: hs,
+        c: cs,
+    } = &mut *tape;
     for t in 0..T {
-        tape.h[t] = h;
-        tape.c[t] = c;
-        step::<K, B, IN, H, G, C>(
-            w,
-            &at(x, t),
-            &tape.h[t],
-            &tape.c[t],
-            &mut h,
-            &mut c,
-            &mut tape.steps[t],
-        );
+        hs[t] = h;
+        cs[t] = c;
+        step::<K, B, IN, H, G, C>(w, &at(x, t), &hs[t], &cs[t], &mut h, &mut c, &mut steps[t]);
         for (out, h) in out.iter_mut().zip(&h) {
             out[t] = *h;
         }
@@ -599,10 +586,10 @@ macro_rules! hidden_state_forward {
             ///
             /// The backward pass runs through time: per step, a GEMM for the state's gradient
             /// and two for the weights'. The pullback keeps every step's gates, one more
-            /// vector and the state it started from, `(gates + 2) B T H` floats, on the
-            /// caller's stack (a GRU at `B = 32, T = 32, H = 128`: 2.6 MB), so a model of that
-            /// size runs its gradient on a thread with a larger stack
-            /// (`std::thread::Builder::stack_size`), as `examples/sequence` does.
+            /// vector and the state it started from, `(gates + 2) B T H` floats (a GRU at
+            /// `B = 32, T = 32, H = 128`: 2.6 MB): with `std` on the heap, in a buffer a
+            /// per-thread pool hands out again, so a training loop allocates it on its first
+            /// step only; without `std`, on the caller's stack.
             #[crate::differentiable(custom_fwd)]
             pub fn forward_seq<const B: usize, const T: usize>(
                 &self,

@@ -55,10 +55,36 @@ impl<'a> View<'a> {
         }
     }
 
-    /// A nested array `[[f32; C]; R]` as an `R x C` matrix.
+    /// Rows of `C` floats (a nested array `[[f32; C]; R]`, or a slice of rows) as a matrix.
     #[inline]
-    pub(crate) fn of<const R: usize, const C: usize>(m: &'a [[f32; C]; R]) -> Self {
-        View::row_major(m.as_flattened(), R, C)
+    pub(crate) fn of<const C: usize>(m: &'a [[f32; C]]) -> Self {
+        View::row_major(m.as_flattened(), m.len(), C)
+    }
+
+    /// The `rows x cols` block of a wider row-major matrix whose rows are `stride` floats
+    /// apart, starting at `data[offset]`: one head's columns of the stacked queries, keys and
+    /// values. Panics if the block does not fit in `data`.
+    #[inline]
+    pub(crate) fn block(
+        data: &'a [f32],
+        offset: usize,
+        rows: usize,
+        cols: usize,
+        stride: usize,
+    ) -> Self {
+        let data = &data[offset..];
+        assert!(cols <= stride, "block wider than its rows' stride");
+        assert!(
+            rows == 0 || (rows - 1) * stride + cols <= data.len(),
+            "block outside its buffer"
+        );
+        View {
+            data,
+            rows,
+            cols,
+            rs: stride,
+            cs: 1,
+        }
     }
 
     /// The transpose, sharing the same buffer.
@@ -83,23 +109,36 @@ impl<'a> View<'a> {
 /// buffer. Panics if the shapes do not fit (callers pass const-generic arrays, so they always do).
 #[inline]
 pub(crate) fn gemm(a: View<'_>, b: View<'_>, c: &mut [f32], accumulate: bool) {
-    assert_eq!(a.cols, b.rows, "inner dimensions differ");
     assert_eq!(
         c.len(),
         a.rows * b.cols,
         "output buffer of the wrong length"
     );
-    #[cfg(feature = "std")]
-    if a.rows * a.cols * b.cols >= SMALL {
-        gemm_kernel(a, b, c, accumulate);
-        return;
-    }
-    gemm_loops(a, b, c, accumulate);
+    gemm_block(a, b, c, b.cols, accumulate);
 }
 
-/// [`gemm`] on the `gemm` crate's kernel.
+/// [`gemm`] into a block of a wider matrix: row `i` of the product is
+/// `c[i * stride..][..b.cols]`, and the floats between the rows are left alone (as
+/// [`View::block`] reads one). Panics if the block does not fit in `c`.
+#[inline]
+pub(crate) fn gemm_block(a: View<'_>, b: View<'_>, c: &mut [f32], stride: usize, accumulate: bool) {
+    assert_eq!(a.cols, b.rows, "inner dimensions differ");
+    assert!(b.cols <= stride, "block wider than its rows' stride");
+    assert!(
+        a.rows == 0 || (a.rows - 1) * stride + b.cols <= c.len(),
+        "output block outside its buffer"
+    );
+    #[cfg(feature = "std")]
+    if a.rows * a.cols * b.cols >= SMALL {
+        gemm_kernel(a, b, c, stride, accumulate);
+        return;
+    }
+    gemm_loops(a, b, c, stride, accumulate);
+}
+
+/// [`gemm_block`] on the `gemm` crate's kernel.
 #[cfg(feature = "std")]
-fn gemm_kernel(a: View<'_>, b: View<'_>, c: &mut [f32], accumulate: bool) {
+fn gemm_kernel(a: View<'_>, b: View<'_>, c: &mut [f32], stride: usize, accumulate: bool) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     #[cfg(feature = "rayon")]
     let parallelism = if m * k * n >= PARALLEL {
@@ -110,8 +149,8 @@ fn gemm_kernel(a: View<'_>, b: View<'_>, c: &mut [f32], accumulate: bool) {
     #[cfg(not(feature = "rayon"))]
     let parallelism = gemm::Parallelism::None;
     // SAFETY: `a` and `b` address only elements of their buffers (see `View`), `c` is an
-    // exclusively borrowed m x n row-major buffer (checked by the caller), and the strides fit
-    // in isize because the buffers exist. `gemm` computes `c = alpha c + beta a b`, reading `c`
+    // exclusively borrowed buffer holding m rows of n, `stride` apart (checked by the
+    // caller), and the strides fit in isize because the buffers exist. `gemm` computes `c = alpha c + beta a b`, reading `c`
     // only when `read_dst` is set; its strides come column stride first.
     unsafe {
         gemm::gemm(
@@ -120,7 +159,7 @@ fn gemm_kernel(a: View<'_>, b: View<'_>, c: &mut [f32], accumulate: bool) {
             k,
             c.as_mut_ptr(),
             1,
-            n as isize,
+            stride as isize,
             accumulate,
             a.data.as_ptr(),
             a.cs as isize,
@@ -138,10 +177,12 @@ fn gemm_kernel(a: View<'_>, b: View<'_>, c: &mut [f32], accumulate: bool) {
     }
 }
 
-/// [`gemm`] on plain loops, `i-p-j` order so the innermost loop runs along rows of `b` and `c`.
-fn gemm_loops(a: View<'_>, b: View<'_>, c: &mut [f32], accumulate: bool) {
+/// [`gemm_block`] on plain loops, `i-p-j` order so the innermost loop runs along rows of `b`
+/// and `c`.
+fn gemm_loops(a: View<'_>, b: View<'_>, c: &mut [f32], stride: usize, accumulate: bool) {
     let n = b.cols;
-    for (i, row) in c.chunks_exact_mut(n.max(1)).take(a.rows).enumerate() {
+    for i in 0..a.rows {
+        let row = &mut c[i * stride..][..n];
         if !accumulate {
             row.fill(0.0);
         }
@@ -189,12 +230,53 @@ mod tests {
             for accumulate in [false, true] {
                 let (mut fast, mut slow) = (start, start);
                 gemm(va, vb, fast.as_flattened_mut(), accumulate);
-                gemm_loops(va, vb, slow.as_flattened_mut(), accumulate);
+                gemm_loops(va, vb, slow.as_flattened_mut(), 23, accumulate);
                 for (f, s) in fast.as_flattened().iter().zip(slow.as_flattened()) {
                     assert!((f - s).abs() < 1e-5, "{f} != {s}");
                 }
             }
         }
+    }
+
+    #[test]
+    fn blocks_read_and_write_columns_of_wider_rows() {
+        // Columns 5..14 of a 17 x 23 matrix times b, into columns 4..17 of a 17 x 20 buffer, on
+        // the kernel (17 * 9 * 13 multiply-adds is past SMALL) and on the loops, leaving the
+        // other columns alone.
+        let a: [[f32; 23]; 17] = rand(4);
+        let b: [[f32; 13]; 9] = rand(5);
+        let block = View::block(a.as_flattened(), 5, 17, 9, 23);
+        let dense: [[f32; 9]; 17] = core::array::from_fn(|i| core::array::from_fn(|j| a[i][5 + j]));
+        let mut want = [[0.0; 13]; 17];
+        gemm_loops(
+            View::of(&dense),
+            View::of(&b),
+            want.as_flattened_mut(),
+            13,
+            false,
+        );
+        for kernel in [false, true] {
+            let mut c = [[9.0f32; 20]; 17];
+            let out = &mut c.as_flattened_mut()[4..];
+            if kernel {
+                gemm_block(block, View::of(&b), out, 20, false);
+            } else {
+                gemm_loops(block, View::of(&b), out, 20, false);
+            }
+            for (row, want) in c.iter().zip(&want) {
+                assert!(row[..4].iter().chain(&row[17..]).all(|v| *v == 9.0));
+                for (got, want) in row[4..17].iter().zip(want) {
+                    assert!((got - want).abs() < 1e-5, "{got} != {want}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "block outside its buffer")]
+    fn a_block_past_the_end_panics() {
+        let a = [0.0f32; 20];
+        let _ = View::block(&a, 3, 4, 4, 5);
     }
 
     #[test]

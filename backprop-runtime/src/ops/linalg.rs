@@ -323,8 +323,7 @@ pub fn linear_batch_into<const B: usize, const IN: usize, const OUT: usize>(
     b: &[f32; OUT],
     out: &mut [[f32; OUT]; B],
 ) {
-    out.fill(*b);
-    gemm(View::of(x), View::of(w).t(), out.as_flattened_mut(), true);
+    linear_rows(x, w, b, out.as_flattened_mut());
 }
 
 /// The gradients of [`linear_batch`] without its value, each only if its shadow is given:
@@ -339,19 +338,53 @@ pub fn linear_batch_backward<const B: usize, const IN: usize, const OUT: usize>(
     d_b: Option<&mut [f32; OUT]>,
     d_out: &[[f32; OUT]; B],
 ) {
+    linear_rows_backward(
+        x,
+        d_x.map(|d| &mut d[..]),
+        w,
+        d_w.map(|d| &mut d[..]),
+        d_b.map(|d| &mut d[..]),
+        d_out.as_flattened(),
+    );
+}
+
+/// [`linear_batch_into`] on slices, for the layers whose row counts and stacked weights are
+/// not array types of their const generics (`B * T` rows of a sequence, the `3 * E` rows of
+/// attention's `in_proj_weight`): `x` is `R` rows, `w` `N` rows (`b` their `N` biases) and
+/// `out` `R x N`, overwritten.
+#[inline]
+pub(crate) fn linear_rows<const IN: usize>(
+    x: &[[f32; IN]],
+    w: &[[f32; IN]],
+    b: &[f32],
+    out: &mut [f32],
+) {
+    for row in out.chunks_exact_mut(b.len().max(1)) {
+        row.copy_from_slice(b);
+    }
+    gemm(View::of(x), View::of(w).t(), out, true);
+}
+
+/// [`linear_batch_backward`] on slices, in the layout of [`linear_rows`] (`d_out` is
+/// `R x N`).
+#[inline]
+pub(crate) fn linear_rows_backward<const IN: usize>(
+    x: &[[f32; IN]],
+    d_x: Option<&mut [[f32; IN]]>,
+    w: &[[f32; IN]],
+    d_w: Option<&mut [[f32; IN]]>,
+    d_b: Option<&mut [f32]>,
+    d_out: &[f32],
+) {
+    let d_out_rows = View::row_major(d_out, x.len(), w.len());
     if let Some(d_x) = d_x {
-        gemm(View::of(d_out), View::of(w), d_x.as_flattened_mut(), true);
+        gemm(d_out_rows, View::of(w), d_x.as_flattened_mut(), true);
     }
     if let Some(d_w) = d_w {
-        gemm(
-            View::of(d_out).t(),
-            View::of(x),
-            d_w.as_flattened_mut(),
-            true,
-        );
+        gemm(d_out_rows.t(), View::of(x), d_w.as_flattened_mut(), true);
     }
     if let Some(d_b) = d_b {
-        for row in d_out {
+        for row in d_out.chunks_exact(w.len().max(1)) {
             axpy(1.0, row, d_b);
         }
     }
