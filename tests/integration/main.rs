@@ -23,3 +23,4 @@ mod regressions;
 mod scalar_constructs;
 mod scalar_rules;
 mod split_mode;
+mod whole_array;
