@@ -24,3 +24,4 @@ mod scalar_constructs;
 mod scalar_rules;
 mod split_mode;
 mod whole_array;
+mod wrt_selected;

@@ -49,7 +49,7 @@ fn assert_params_torch<P: Parameters>(grad: &P, json: &Value) {
 
 /// Asserts every tensor of the gradient `grad` against central differences of `f` at `p`.
 #[track_caller]
-fn assert_params_fd<P: Parameters + Copy>(grad: &P, p: &P, f: impl Fn(&P) -> f32) {
+pub(crate) fn assert_params_fd<P: Parameters + Copy>(grad: &P, p: &P, f: impl Fn(&P) -> f32) {
     for k in 0..P::TENSORS {
         let (eps, scale) = (1e-2, f(p).abs());
         let numeric: Vec<f32> = (0..p.tensor(k).len())
