@@ -430,6 +430,8 @@ pub struct Function {
     /// Number of save buffers / decision records, with their element type and loop nest.
     pub buffers: Vec<Buffer>,
     pub block_count: usize,
+    /// The call that initialises each local array made from one, for errors at the call.
+    pub call_spans: HashMap<VarId, Span>,
 }
 
 #[derive(Clone, Debug)]

@@ -61,12 +61,9 @@ impl Lower<'_> {
                 },
                 _,
             ) if path.is_empty() => Some(var),
-            Lowered::Call(call, _) => {
+            Lowered::Call(call, span) => {
                 let var = self.new_var("out".into(), Some(ArrayInfo { ty, rank: None }), false);
-                self.emit(Stmt::Decl {
-                    var,
-                    init: VarInit::Call(*call),
-                });
+                self.decl_call(var, *call, span);
                 Some(var)
             }
             _ => {
@@ -123,6 +120,10 @@ impl Lower<'_> {
             self.err(&diverge.1, "`let ... else` is not supported");
             return false;
         }
+        if let Some(f64_token) = ty.and_then(|t| find_ident(t.to_token_stream(), "f64")) {
+            self.err_at(f64_token, F64_NOT_YET);
+            return false;
+        }
         let expr = &*init.expr;
         if let Some(array) = self.array_init(expr, ty) {
             let (init, tokens, rank) = array;
@@ -167,12 +168,8 @@ impl Lower<'_> {
                     rank: None,
                 };
                 let var = self.new_var(name.clone(), Some(info), false);
-                self.emit(Stmt::Decl {
-                    var,
-                    init: VarInit::Call(*call),
-                });
+                self.decl_call(var, *call, span);
                 self.bind(name, Binding::Var(var));
-                let _ = span;
                 return true;
             }
             other => other,
@@ -187,15 +184,7 @@ impl Lower<'_> {
                     pi,
                     "mutable `bool`s are not supported: use an immutable `let`",
                 ),
-                Lowered::P(place, span)
-                    if self.place_rank(&place).is_some_and(|rank| {
-                        rank > place
-                            .path
-                            .iter()
-                            .filter(|s| matches!(s, Seg::Index(_)))
-                            .count()
-                    }) =>
-                {
+                Lowered::P(place, span) if self.is_array(&place) => {
                     return self.copy_decl(name, place, span);
                 }
                 other => {
@@ -222,16 +211,8 @@ impl Lower<'_> {
             }
             Lowered::I(i) => self.bind(name, Binding::Int(i)),
             Lowered::P(place, span) => {
-                let rank = self.place_rank(&place);
-                let indices = place
-                    .path
-                    .iter()
-                    .filter(|s| matches!(s, Seg::Index(_)))
-                    .count();
-                if let (Base::Var(_), Some(rank)) = (place.base, rank) {
-                    if rank > indices {
-                        return self.copy_decl(name, place, span);
-                    }
+                if matches!(place.base, Base::Var(_)) && self.is_array(&place) {
+                    return self.copy_decl(name, place, span);
                 }
                 if let Base::Var(_) = place.base {
                     if let Some(v) = self.scalar(Lowered::P(place, span), span) {
@@ -556,16 +537,13 @@ impl Lower<'_> {
                 };
                 let source = match self.expr(right) {
                     None => return,
-                    Some(Lowered::Call(call, _)) if !deref => {
+                    Some(Lowered::Call(call, call_span)) if !deref => {
                         let info = ArrayInfo {
                             ty: Some(row_ty),
                             rank: Some(dims.len()),
                         };
                         let tmp = self.new_var(format!("new_{name}"), Some(info), false);
-                        self.emit(Stmt::Decl {
-                            var: tmp,
-                            init: VarInit::Call(*call),
-                        });
+                        self.decl_call(tmp, *call, call_span);
                         Place {
                             base: Base::Var(tmp),
                             path: vec![],
@@ -599,6 +577,21 @@ impl Lower<'_> {
                     l.assign_element(at(idx), v, compound, left.span(), span);
                 });
             }
+        }
+    }
+
+    /// Whether a place is an array or a row rather than an element.
+    fn is_array(&self, place: &Place) -> bool {
+        let indices = place
+            .path
+            .iter()
+            .filter(|s| matches!(s, Seg::Index(_)))
+            .count();
+        match (self.place_rank(place), place.base) {
+            (Some(rank), _) => rank > indices,
+            // A call's result of a type the macro does not know.
+            (None, Base::Var(var)) => self.b.func.vars[var].array.is_some() && indices == 0,
+            (None, Base::Param(_)) => false,
         }
     }
 
