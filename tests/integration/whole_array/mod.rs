@@ -71,12 +71,17 @@ pub(crate) fn assert_params_fd<P: Parameters + Copy>(grad: &P, p: &P, f: impl Fn
     }
 }
 
+/// The GRU fixture: the case, the model, the sequence and the initial state.
+fn gru_case() -> (&'static Value, Gru, [[f32; D]; T], [f32; H]) {
+    let case = fixture("gru");
+    let xs = tensor(&case["xs"]);
+    let h0 = tensor(&case["h0"]);
+    (case, params(&case["params"]), xs, h0)
+}
+
 #[test]
 fn gru_state_updated_by_a_call() {
-    let case = fixture("gru");
-    let m: Gru = params(&case["params"]);
-    let xs: [[f32; D]; T] = tensor(&case["xs"]);
-    let h0: [f32; H] = tensor(&case["h0"]);
+    let (case, m, xs, h0) = gru_case();
     let (mut dm, mut dxs, mut dh0) = (Gru::zero(), <[[f32; D]; T]>::zero(), [0.0; H]);
     let v = gru_loss_grad(&m, &mut dm, &xs, &mut dxs, &h0, &mut dh0);
     assert_close("value", &[v], &[scalar(&case["value"])], 1e-5, 1e-5);
@@ -97,10 +102,7 @@ fn gru_state_updated_by_a_call() {
 
 #[test]
 fn gru_split_mode_agrees_with_grad() {
-    let case = fixture("gru");
-    let m: Gru = params(&case["params"]);
-    let xs: [[f32; D]; T] = tensor(&case["xs"]);
-    let h0: [f32; H] = tensor(&case["h0"]);
+    let (case, m, xs, h0) = gru_case();
     let (mut dm, mut dxs, mut dh0) = (Gru::zero(), <[[f32; D]; T]>::zero(), [0.0; H]);
     let v = gru_loss_vjp(&m, &mut dm, &xs, &mut dxs, &h0, &mut dh0, 0.5);
     assert_close("value", &[v], &[scalar(&case["value"])], 1e-5, 1e-5);
