@@ -5,16 +5,18 @@
 //! report, the ratios are measured once more by interleaving the contenders batch by batch and
 //! keeping each one's fastest batch, which holds up on a busy machine where means do not.
 
+#[path = "interleaved.rs"]
+mod interleaved;
 #[path = "../tests/integration/loops/programs/mod.rs"]
 mod loop_common;
 
 use backprop::Zero;
 use criterion::{criterion_group, Criterion};
+use interleaved::interleaved_min;
 use loop_common::gmm::*;
 use loop_common::mlp::*;
 use loop_common::{gmm_inputs, model0_inputs, GmmInputs};
 use std::hint::black_box;
-use std::time::Instant;
 
 fn mlp(c: &mut Criterion) {
     let (m, x, targets) = model0_inputs();
@@ -103,24 +105,6 @@ gmm_bench!(gmm_d2_bench, "gmm_d2_k5_n4", "gmm_d2", 2, 3);
 gmm_bench!(gmm_d10_bench, "gmm_d10_k5_n4", "gmm_d10", 10, 55);
 
 criterion_group!(benches, mlp, gmm_d2_bench, gmm_d10_bench);
-
-/// The fastest batch of each contender, in nanoseconds per call; batches are interleaved so
-/// that load from other processes hits every contender alike.
-fn interleaved_min<const C: usize>(mut contenders: [&mut dyn FnMut(); C]) -> [f64; C] {
-    const BATCH: u32 = 500;
-    const ROUNDS: usize = 400;
-    let mut best = [f64::INFINITY; C];
-    for _ in 0..ROUNDS {
-        for (f, best) in contenders.iter_mut().zip(&mut best) {
-            let start = Instant::now();
-            for _ in 0..BATCH {
-                f();
-            }
-            *best = best.min(start.elapsed().as_nanos() as f64 / f64::from(BATCH));
-        }
-    }
-    best
-}
 
 fn report(name: &str, [value, generated, hand]: [f64; 3]) {
     println!(

@@ -9,11 +9,15 @@
 //!
 //! `softplus` has a split-mode `_fwd` instead, the full-speed form: the forward pass runs once
 //! and the pullback keeps what the derivative needs.
+//!
+//! Forward mode is opt-in (`jvp`): `quantized_loss_jvp` calls the callee's `_jvp`, so the two
+//! hand-written derivatives say `jvp` too and come with a hand-written `_jvp` (the inputs, each
+//! float one followed by its tangent, returning the value and the output's tangent).
 
 use backprop::differentiable;
 
 /// Rounds to the nearest integer.
-#[differentiable(custom_vjp)]
+#[differentiable(custom_vjp, jvp)]
 fn round_ste(x: f32) -> f32 {
     x.round()
 }
@@ -23,9 +27,14 @@ fn round_ste_vjp(x: f32, d_out: f32) -> (f32, f32) {
     (x.round(), d_out)
 }
 
+/// Forward mode, as straight through as the backward pass.
+fn round_ste_jvp(x: f32, x_dot: f32) -> (f32, f32) {
+    (x.round(), x_dot)
+}
+
 /// A closed-form derivative: `softplus(x) = ln(1 + e^x)`, `softplus'(x) = sigmoid(x)`, written
 /// once by hand instead of being derived through `ln` and `exp` (and stable for large `x`).
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 fn softplus(x: f32) -> f32 {
     x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
@@ -36,7 +45,11 @@ fn softplus_fwd(x: f32) -> (f32, impl FnOnce(f32, f32) -> f32) {
     (softplus(x), move |_x: f32, d_out: f32| d_out * sigmoid)
 }
 
-#[differentiable]
+fn softplus_jvp(x: f32, x_dot: f32) -> (f32, f32) {
+    (softplus(x), x_dot / (1.0 + (-x).exp()))
+}
+
+#[differentiable(jvp)]
 fn quantized_loss(w: f32) -> f32 {
     let q = round_ste(w * 4.0);
     (q - 3.0) * (q - 3.0) + softplus(w)
@@ -50,6 +63,8 @@ fn main() {
             quantized_loss(w),
             "the gradient's value is the function's"
         );
+        let (_, slope) = quantized_loss_jvp(w, 1.0);
+        assert_eq!(slope, dw, "one input: the tangent of 1 is the gradient");
         println!("w = {w:.1}: loss = {loss:.4}, d loss / d w = {dw:.4}");
     }
 }

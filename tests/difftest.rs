@@ -1,7 +1,8 @@
 //! Differential test: random programs inside the supported subset, each written twice by
 //! `backprop-difftest` (as a `#[differentiable]` function over `f32`, and as a plain function
-//! over `f64` with the same structure). The generated `_grad` and `_vjp` must agree with central
-//! differences of the `f64` version at random points away from every branch boundary, and
+//! over `f64` with the same structure). The generated `_grad`, `_vjp` and `_jvp` must agree with
+//! central differences of the `f64` version at random points away from every branch boundary
+//! (`_jvp` along a fixed tangent, and with `_vjp` by the dot-product test), and
 //! where the `f64` version is smooth enough at the scale of `f32` rounding for an `f32`
 //! gradient to match it (see [`ROUGH`]).
 //!
@@ -35,6 +36,15 @@ pub struct Run {
     pub grad: Vec<f32>,
     /// `_vjp`'s gradient per flat input, for `d_out = D_OUT`.
     pub vjp: Vec<f32>,
+    /// The value `_jvp` returns.
+    pub jvp_value: f32,
+    /// `_jvp`'s tangent along the flat tangent `tangent(k)`.
+    pub jvp: f32,
+}
+
+/// The tangent of flat input `k` given to every `_jvp`: mixed signs and sizes, never zero.
+pub fn tangent(k: usize) -> f32 {
+    [0.75, -0.5, 1.25, 0.25, -1.0][k % 5]
 }
 
 /// The cotangent given to every `_vjp`.
@@ -102,7 +112,7 @@ fn hypot_(a: f64, b: f64, m: &mut f64) -> f64 {
 
 // The fixed helpers programs call, each with its `f64` twin.
 
-#[differentiable]
+#[differentiable(jvp)]
 pub fn h_sq(x: f32) -> f32 {
     x * x
 }
@@ -110,7 +120,7 @@ fn h_sq_ref(x: f64, _m: &mut f64) -> f64 {
     x * x
 }
 
-#[differentiable]
+#[differentiable(jvp)]
 pub fn h_mix(x: f32, y: f32) -> f32 {
     (x * y).tanh() + 0.5 * x - y.sin()
 }
@@ -118,7 +128,7 @@ fn h_mix_ref(x: f64, y: f64, _m: &mut f64) -> f64 {
     (x * y).tanh() + 0.5 * x - y.sin()
 }
 
-#[differentiable]
+#[differentiable(jvp)]
 pub fn h_leaky(x: f32) -> f32 {
     if x > 0.0 {
         x
@@ -134,7 +144,7 @@ fn h_leaky_ref(x: f64, m: &mut f64) -> f64 {
     }
 }
 
-#[differentiable]
+#[differentiable(jvp)]
 pub fn h_dot(a: &[f32; 3], b: &[f32; 3]) -> f32 {
     let mut s = 0.0;
     for i in 0..3 {
@@ -146,7 +156,7 @@ fn h_dot_ref(a: &[f64; 3], b: &[f64; 3], _m: &mut f64) -> f64 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
-#[differentiable]
+#[differentiable(jvp)]
 pub fn h_lift(x: f32, y: f32) -> [f32; 3] {
     [x * y, x.sin(), (y * 2.0).tanh()]
 }
@@ -296,10 +306,33 @@ fn check(p: &Program, seed: u64, points: usize, tally: &mut Tally) {
         // to a few units in the last place. Not bit for bit: in release builds LLVM may fold a
         // maths call on a constant in one function and not in the other (seed 2026, p3995:
         // `_grad` 1 ulp from the function in release, bit-identical in debug).
-        if ulps(run.value, run.plain) > MAX_ULPS || ulps(run.vjp_value, run.plain) > MAX_ULPS {
+        if ulps(run.value, run.plain) > MAX_ULPS
+            || ulps(run.vjp_value, run.plain) > MAX_ULPS
+            || ulps(run.jvp_value, run.plain) > MAX_ULPS
+        {
             bad.push(format!(
-                "values differ by more than {MAX_ULPS} ulps: fn {:e} _grad {:e} _vjp {:e}",
-                run.plain, run.value, run.vjp_value
+                "values differ by more than {MAX_ULPS} ulps: fn {:e} _grad {:e} _vjp {:e} _jvp {:e}",
+                run.plain, run.value, run.vjp_value, run.jvp_value
+            ));
+        }
+        // Forward mode: the tangent is the directional derivative along `tangent`, and the
+        // dot-product test <J t, d_out> = <t, J^T d_out> holds against `_vjp`.
+        let t: Vec<f64> = (0..p.inputs).map(|k| tangent(k) as f64).collect();
+        let directional: f64 = want.iter().zip(&t).map(|(w, t)| w * t).sum();
+        let t_scale = scale * t.iter().map(|t| t.abs()).sum::<f64>();
+        if !close(run.jvp as f64, directional, t_scale) {
+            bad.push(format!("_jvp tangent {} vs numeric {directional}", run.jvp));
+        }
+        let reverse: f64 = run
+            .vjp
+            .iter()
+            .zip(&t)
+            .map(|(v, t)| *v as f64 / D_OUT as f64 * t)
+            .sum();
+        if !close(run.jvp as f64, reverse, t_scale) {
+            bad.push(format!(
+                "dot-product test: _jvp {} vs _vjp {reverse}",
+                run.jvp
             ));
         }
         for (k, &w) in want.iter().enumerate() {

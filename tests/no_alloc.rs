@@ -1,5 +1,6 @@
 //! Generated gradients allocate nothing: this test binary's global allocator counts the
-//! allocations made on the current thread, and every `_grad` of the loop tests runs under it.
+//! allocations made on the current thread, and every `_grad` of the loop tests runs under it,
+//! as do forward mode (`_jvp`, through calls, methods and the runtime's primitives) and `_hvp`.
 
 #[path = "integration/loops/programs/mod.rs"]
 mod loop_common;
@@ -194,4 +195,32 @@ fn gmm_gradients_allocate_nothing() {
         ));
     });
     assert_eq!(n, 0, "the GMM gradients allocated {n} times");
+}
+
+#[test]
+fn forward_mode_and_hvps_allocate_nothing() {
+    let x6 = black_box([0.9f32, -1.7, 0.3, 2.2, -0.4, 1.3]);
+    let x8 = black_box([0.5f32, -0.3, 0.8, 0.1, -0.6, 0.4, 0.2, -0.1]);
+    let m = black_box(Model0::zero());
+    let x = black_box([[1.0f32, 2.0, 1.5], [3.0, 4.0, 2.3], [5.0, 6.0, 1.2]]);
+    let targets = black_box([0usize, 2, 1]);
+    let alphas = black_box([0.1f32, -0.3, 0.5, 0.2, -0.1]);
+    let means10 = black_box([[0.1f32; 10]; 5]);
+    let icf10 = black_box([[0.05f32; 55]; 5]);
+    let x10 = black_box([[0.3f32; 10]; 4]);
+    let n = allocations(|| {
+        black_box(tanh_rnn_jvp(0.9, 1.0, &x8, &x8));
+        black_box(horner_jvp(&x6, &x6, 0.8, 1.0));
+        black_box(branchy_jvp(&x6, &x6));
+        black_box(model0_loss_jvp(&m, &m, &x, &x, &targets));
+        black_box(gmm_objective_jvp(
+            &alphas, &alphas, &means10, &means10, &icf10, &icf10, &x10, &x10, 1.0, 0.0, 2.0, 0.0,
+            0.0, 0.0,
+        ));
+        let mut d8 = [0.0f32; 8];
+        black_box(tanh_rnn_hvp(0.9, 1.0, &x8, &x8, &mut d8));
+        let mut d6 = [0.0f32; 6];
+        black_box(branchy_hvp(&x6, &x6, &mut d6));
+    });
+    assert_eq!(n, 0, "forward mode and HVPs allocated {n} times");
 }

@@ -1176,7 +1176,8 @@ impl Lines {
 
 /// The items of one program: the function, its reference and the flat harness `NAME_run`.
 fn emit(name: &str, params: &[Param], wrt: &[bool], check_finite: bool, body: &Lines) -> String {
-    let mut attr = Vec::new();
+    // Every program has its forward mode too: the difftest checks `_jvp` on each.
+    let mut attr = vec!["jvp".to_string()];
     if wrt.iter().any(|w| !w) {
         let names: Vec<&str> = params
             .iter()
@@ -1191,11 +1192,7 @@ fn emit(name: &str, params: &[Param], wrt: &[bool], check_finite: bool, body: &L
     if check_finite {
         attr.push("check_finite".into());
     }
-    let attr = if attr.is_empty() {
-        String::new()
-    } else {
-        format!("({})", attr.join(", "))
-    };
+    let attr = format!("({})", attr.join(", "));
     let sig = |t: &str| -> String {
         params
             .iter()
@@ -1233,10 +1230,12 @@ fn emit(name: &str, params: &[Param], wrt: &[bool], check_finite: bool, body: &L
     let mut vjp_out = vec!["vjp_value".to_string()];
     let mut grad_flat = Vec::new();
     let mut vjp_flat = Vec::new();
+    let mut jvp_args = Vec::new();
     for (p, &w) in params.iter().zip(wrt) {
         match p {
             Param::Scalar(s) => {
                 plain_args.push(format!("x[{offset}]"));
+                jvp_args.push(format!("x[{offset}], tangent({offset})"));
                 unpack_ref.push(format!("x[{offset}]"));
                 if w {
                     grad_out.push(format!("g_{s}"));
@@ -1251,8 +1250,13 @@ fn emit(name: &str, params: &[Param], wrt: &[bool], check_finite: bool, body: &L
             Param::RefArray(a, n) | Param::ValArray(a, n) => {
                 let elems: Vec<String> = (offset..offset + n).map(|k| format!("x[{k}]")).collect();
                 unpack += &format!("    let {a}: [f32; {n}] = [{}];\n", elems.join(", "));
+                let tangents: Vec<String> = (offset..offset + n)
+                    .map(|k| format!("tangent({k})"))
+                    .collect();
+                unpack += &format!("    let {a}_dot: [f32; {n}] = [{}];\n", tangents.join(", "));
                 let by_ref = matches!(p, Param::RefArray(..));
                 let amp = if by_ref { "&" } else { "" };
+                jvp_args.push(format!("{amp}{a}, {amp}{a}_dot"));
                 unpack_ref.push(format!("{amp}[{}]", elems.join(", ")));
                 plain_args.push(if by_ref { format!("&{a}") } else { a.clone() });
                 for k in 0..*n {
@@ -1317,7 +1321,11 @@ fn emit(name: &str, params: &[Param], wrt: &[bool], check_finite: bool, body: &L
         vjp_args.join(", ")
     );
     s += &format!(
-        "    Run {{ plain: {name}({}), value, vjp_value, grad: vec![{}], vjp: vec![{}] }}\n}}\n\n",
+        "    let (jvp_value, jvp) = {name}_jvp({});\n",
+        jvp_args.join(", ")
+    );
+    s += &format!(
+        "    Run {{ plain: {name}({}), value, vjp_value, grad: vec![{}], vjp: vec![{}], jvp_value, jvp }}\n}}\n\n",
         plain_args.join(", "),
         grad_flat.join(", "),
         vjp_flat.join(", ")

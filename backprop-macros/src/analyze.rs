@@ -418,7 +418,7 @@ fn collect_edges(
                 let values: Vec<ValueId> = match init {
                     VarInit::Scalar(v) | VarInit::Repeat(v, _) => vec![*v],
                     VarInit::List(items) => items.iter().map(|(_, v)| *v).collect(),
-                    VarInit::Uninit => vec![],
+                    VarInit::Uninit | VarInit::ZeroLike(_) => vec![],
                     VarInit::Call(call) => {
                         for place in call.places() {
                             edges.push((base_node(place.base), Node::Var(*var)));

@@ -12,9 +12,10 @@ use crate::analyze;
 use crate::doc;
 use crate::emit::{self, Gen};
 use crate::interface::{self, all_floats, Flavor, Layout};
-use crate::ir::{Function, ParamKind};
+use crate::ir::{Function, ParamKind, Site};
 use crate::reverse::Reverse;
 use crate::rules::{self, AExpr};
+use crate::tangent::TangentProgram;
 
 /// What every generated function is made for.
 pub struct Target<'a> {
@@ -223,6 +224,23 @@ pub fn grad(t: &Target, wrt: &[bool]) -> TokenStream {
 
 /// `f_fwd`, and the doc comment of `f_vjp` (the derivatives its pullback computes).
 pub fn fwd(t: &Target) -> (TokenStream, String) {
+    let docs = format!(
+        " The value of [`{}`] and its pullback, for split-mode calls from differentiable code: the pullback takes the arguments again with a shadow (`Option<&mut _>`, `None` for no gradient) after each `&` one, then `d_out`, and returns the gradients of the by-value float arguments. [`{}`] calls both.",
+        t.func.sig.ident,
+        interface::generated_name(t.func, Flavor::Vjp)
+    );
+    fwd_documented(t, &docs)
+}
+
+/// `f_tangent_fwd` from the tangent program `f_tangent` (`t`): the split mode of the tangent,
+/// which the `_hvp` of callers differentiate through. Hidden: only generated code calls it.
+pub fn tangent_fwd(t: &Target) -> TokenStream {
+    let docs = " The tangent program's value and pullback (split mode), for the `_hvp` of callers.";
+    let (f, _) = fwd_documented(t, docs);
+    quote!(#[doc(hidden)] #f)
+}
+
+fn fwd_documented(t: &Target, docs: &str) -> (TokenStream, String) {
     let all = all_floats(t.ir);
     let act = analyze::activity(t.ir, &all);
     let mut g = t.gen(&act, &all);
@@ -240,11 +258,6 @@ pub fn fwd(t: &Target) -> (TokenStream, String) {
     let params = &pullback.params;
     let pullback_output = &pullback.output;
     let output = interface::fwd_output(t.ir, &pullback);
-    let vjp = interface::generated_name(t.func, Flavor::Vjp);
-    let docs = format!(
-        " The value of [`{}`] and its pullback, for split-mode calls from differentiable code: the pullback takes the arguments again with a shadow (`Option<&mut _>`, `None` for no gradient) after each `&` one, then `d_out`, and returns the gradients of the by-value float arguments. [`{vjp}`] calls both.",
-        t.func.sig.ident
-    );
     let inputs = interface::fwd_inputs(t.func);
     let body = quote! {
         #forward
@@ -254,9 +267,66 @@ pub fn fwd(t: &Target) -> (TokenStream, String) {
         })
     };
     (
-        t.function(Flavor::Fwd, &docs, &inputs, &output, body),
+        t.function(Flavor::Fwd, docs, &inputs, &output, body),
         vjp_docs,
     )
+}
+
+/// `f_hvp`, reverse-over-forward: the gradient of the tangent program `tangent` (run by `t`,
+/// whose `func` is the tangent's signature) with respect to the `wrt` parameters of `f`, with
+/// the seed one: `H v` for the tangent `v` after each parameter. The layout is `_grad`'s with
+/// the tangents added: by-value results returned after `f`'s value, `&` ones added into the
+/// `d_` shadows.
+pub fn hvp(f: &Target, t: &Target, tangent: &TangentProgram, wrt: &[bool]) -> TokenStream {
+    let mut active = vec![false; t.ir.params.len()];
+    for (p, on) in tangent.primal_params.iter().zip(wrt) {
+        active[*p] = *on;
+    }
+    let act = analyze::activity(t.ir, &active);
+    let mut g = t.gen(&act, &active);
+    let Layout {
+        inputs,
+        output,
+        returned,
+    } = interface::layout(f.func, f.ir, wrt, Flavor::Hvp, None);
+    let returned: Vec<usize> = returned.iter().map(|&p| tangent.primal_params[p]).collect();
+    let s = sweeps(&mut g, t.ir, &returned, rules::lit(1.0), None);
+    let (forward, reverse, grads) = (s.forward_part(), &s.reverse, &s.grads);
+    let value = g.site(tangent.value);
+    let result = if grads.is_empty() {
+        value
+    } else {
+        quote!((#value, #(#grads),*))
+    };
+    let name = &f.func.sig.ident;
+    let docs = format!(
+        " The value of [`{name}`] and a Hessian-vector product `H v` for its `wrt` parameters: each float argument is followed by its component of `v` (same type), each `&` one in `wrt` by the shadow `H v` is added into; by-value components of `H v` are returned after the value. Reverse mode over forward mode: the gradient of the tangent of `{name}`."
+    );
+    let body = quote!(#forward #reverse #result);
+    f.function(Flavor::Hvp, &docs, &inputs, &output, body)
+}
+
+/// `f_jvp`: the tangent program as forward code (no buffers, no closure), returning the value
+/// and its tangent.
+pub fn jvp(t: &Target, tp: &TangentProgram) -> TokenStream {
+    let inactive = vec![false; tp.ir.params.len()];
+    let act = analyze::activity(&tp.ir, &inactive);
+    let mut g = Gen::new(&tp.ir, &act, t.rt.clone(), t.reserved.clone(), &inactive);
+    let forward = g.forward(&tp.ir.body, emit::Mode::Original);
+    let value = g.site(tp.value);
+    let tangent = match (tp.ir.ret, tp.ir.ret_var) {
+        (Some(v), _) => g.site(Site::Value(v)),
+        (None, Some(var)) => g.site(Site::Var(var)),
+        (None, None) => unreachable!("a tangent program returns its tangent"),
+    };
+    let docs = format!(
+        " The value of [`{}`] and its tangent (forward mode, a Jacobian-vector product): each float argument is followed by its tangent, of the same type (`&T` for a `&T` argument); returns `(value, tangent)`.",
+        t.func.sig.ident
+    );
+    let inputs = interface::jvp_inputs(t.func, t.ir);
+    let output = interface::jvp_output(t.ir);
+    let body = quote!(#forward (#value, #tangent));
+    t.function(Flavor::Jvp, &docs, &inputs, &output, body)
 }
 
 /// `f_vjp` from `f_fwd`: the forward pass and the pullback with every shadow given.

@@ -1,4 +1,4 @@
-//! The arguments of `#[differentiable(...)]`: `wrt(a, b)` and `crate = "path"`.
+//! The arguments of `#[differentiable(...)]`: `wrt(a, b)`, the flags and `crate = "path"`.
 
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
@@ -18,6 +18,20 @@ pub struct Args {
     pub check_finite: bool,
     /// The derivative is written by hand.
     pub custom: Option<Custom>,
+    /// Forward mode: `f_jvp` and the carrier's `f::jvp` (for a hand-written derivative, the
+    /// user writes `f_jvp`). Opt-in, as Rust's `#[autodiff_forward]` is: callers' `_jvp` call
+    /// the callee's, so it would make every hand-written derivative need a `_jvp` too.
+    pub jvp: bool,
+    /// Second order: `f_hvp`, and the split-mode tangent `f::tangent_fwd` that callers' `_hvp`
+    /// differentiate through (implies `jvp`). The span is the flag's.
+    pub hvp: Option<Span>,
+}
+
+impl Args {
+    /// Whether `f_jvp` is generated (or, for a hand-written derivative, expected).
+    pub fn forward_mode(&self) -> bool {
+        self.jvp || self.hvp.is_some()
+    }
 }
 
 /// Which hand-written derivative a `custom_*` argument names.
@@ -48,7 +62,7 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             Err(e) => errors.push(syn::Error::new(
                 e.span(),
                 format!(
-                    "{e}: the arguments are a comma-separated list of `wrt(a, b, ...)`, `check_finite`, `custom_vjp`, `custom_fwd` and `crate = \"path\"`"
+                    "{e}: the arguments are a comma-separated list of `wrt(a, b, ...)`, `check_finite`, `jvp`, `hvp`, `custom_vjp`, `custom_fwd` and `crate = \"path\"`"
                 ),
             )),
         }
@@ -131,6 +145,18 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                     Custom::Fwd
                 });
             }
+            Meta::Path(p) if p.is_ident("jvp") => {
+                if args.jvp {
+                    errors.push(syn::Error::new_spanned(p, "`jvp` given twice"));
+                }
+                args.jvp = true;
+            }
+            Meta::Path(p) if p.is_ident("hvp") => {
+                if args.hvp.is_some() {
+                    errors.push(syn::Error::new_spanned(p, "`hvp` given twice"));
+                }
+                args.hvp = Some(syn::spanned::Spanned::span(p));
+            }
             Meta::Path(p) if p.is_ident("check_finite") => {
                 if args.check_finite {
                     errors.push(syn::Error::new_spanned(p, "`check_finite` given twice"));
@@ -139,7 +165,7 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             }
             other => errors.push(syn::Error::new_spanned(
                 other,
-                "unknown argument: expected `wrt(a, b, ...)`, `check_finite`, `custom_vjp`, `custom_fwd` or `crate = \"path\"`",
+                "unknown argument: expected `wrt(a, b, ...)`, `check_finite`, `jvp`, `hvp`, `custom_vjp`, `custom_fwd` or `crate = \"path\"`",
             )),
         }
     }

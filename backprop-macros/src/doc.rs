@@ -34,11 +34,11 @@ pub fn describe(
         .map(|(p, _)| p.name.as_str())
         .collect();
     let mut out = match flavor {
-        Flavor::Grad => format!(
+        Flavor::Grad | Flavor::Hvp => format!(
             " The value of [`{name}`] and its gradient with respect to `{}`, generated at compile time by reverse-mode differentiation.\n",
             active.join("`, `")
         ),
-        Flavor::Vjp | Flavor::Fwd => format!(
+        Flavor::Vjp | Flavor::Fwd | Flavor::Jvp => format!(
             " The value of [`{name}`] and its vector-Jacobian product with the cotangent `d_out` (every float parameter active), by its split-mode `_fwd` and the pullback.\n"
         ),
     };
@@ -63,8 +63,8 @@ pub fn describe(
             text
         };
         lines.push(match flavor {
-            Flavor::Grad => format!(" ∂{name}/∂{} = {text}", param.name),
-            Flavor::Vjp | Flavor::Fwd => format!(" d_{} = {text}", param.name),
+            Flavor::Grad | Flavor::Hvp => format!(" ∂{name}/∂{} = {text}", param.name),
+            Flavor::Vjp | Flavor::Fwd | Flavor::Jvp => format!(" d_{} = {text}", param.name),
         });
     }
     if !lines.is_empty() {
@@ -221,6 +221,7 @@ impl Printer<'_> {
             Cond::And(a, b) => format!("{} and {}", self.cond(a), self.cond(b)),
             Cond::Or(a, b) => format!("({} or {})", self.cond(a), self.cond(b)),
             Cond::IntIsZero(i) => format!("{} == 0", int(i)),
+            Cond::Val(v) => self.value(*v, 0),
         }
     }
 }

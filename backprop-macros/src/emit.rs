@@ -80,13 +80,6 @@ pub struct Gen<'a> {
     guard: Ident,
 }
 
-/// A call in the IR: the value it defines, or the local array it initialises.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
-pub enum Site {
-    Value(ValueId),
-    Var(VarId),
-}
-
 /// Where the pullback of an active call is kept between the forward and the reverse sweep.
 pub enum Tape {
     /// At the top level of the function: a local.
@@ -210,6 +203,17 @@ impl<'a> Gen<'a> {
                 quote!((-#lit))
             } else {
                 quote!(#lit)
+            }
+        }
+    }
+
+    /// What a site holds: a value, or a local's name.
+    pub fn site(&self, site: Site) -> TokenStream {
+        match site {
+            Site::Value(v) => self.value(v),
+            Site::Var(var) => {
+                let name = &self.var_names[var];
+                quote!(#name)
             }
         }
     }
@@ -469,6 +473,10 @@ impl<'a> Gen<'a> {
                 quote!(#x || #y)
             }
             Op::Call(call) => self.call(call),
+            Op::Select(c, x, y) => {
+                let (c, x, y) = (a(c), a(x), a(y));
+                quote!(if #c { #x } else { #y })
+            }
         };
         quote_spanned!(span=> #body)
     }
@@ -531,6 +539,7 @@ impl<'a> Gen<'a> {
                 let (x, y) = (self.cond(x), self.cond(y));
                 quote!((#x || #y))
             }
+            Cond::Val(v) => self.value(*v),
             Cond::IntIsZero(i) => {
                 let i = self.int(i);
                 quote!((#i) == 0)
@@ -581,16 +590,71 @@ impl<'a> Gen<'a> {
         }
     }
 
-    /// A call of the plain function: its value only.
+    /// A call of the plain function: its value only (a tangent call: the tangent its `_jvp`
+    /// returns).
     pub fn call(&self, call: &Call) -> TokenStream {
-        self.invoke(call, call.path.parse().unwrap_or_default())
+        match call.kind {
+            CallKind::Value => self.invoke(call, call.path.parse().unwrap_or_default()),
+            CallKind::Tangent => {
+                let jvp = self.jvp_call(call, Span::call_site());
+                quote!(#jvp.1)
+            }
+        }
     }
 
     /// A call of the callee's `_fwd`: its value and pullback. The path carries the span of the
     /// user's call, so that a callee that is not differentiable is reported there.
     pub fn fwd_call(&self, call: &Call, span: Span) -> TokenStream {
-        let path = crate::interface::fwd_path(&call.path, call.receiver.is_some());
+        let suffix = match call.kind {
+            CallKind::Value => "fwd",
+            CallKind::Tangent => "tangent_fwd",
+        };
+        self.sibling_call(call, suffix, span)
+    }
+
+    /// A tangent call as a call of the callee's `_jvp`: its value and tangent.
+    fn jvp_call(&self, call: &Call, span: Span) -> TokenStream {
+        self.sibling_call(call, "jvp", span)
+    }
+
+    fn sibling_call(&self, call: &Call, suffix: &str, span: Span) -> TokenStream {
+        let method = call.receiver.is_some();
+        let path = crate::interface::sibling_path(&call.path, method, suffix);
         self.invoke(call, respan(path, span))
+    }
+
+    /// Where a tangent program computes a call's value and tangent in one `_jvp` call: at the
+    /// tangent's site, which follows the value's. `Some(true)` for the value's site (emitted
+    /// there), `Some(false)` for the tangent's.
+    fn fused(&self, site: Site) -> Option<(bool, Site, Site)> {
+        self.f.fused.iter().find_map(|&(value, tangent)| {
+            if value == site {
+                Some((true, value, tangent))
+            } else if tangent == site {
+                Some((false, value, tangent))
+            } else {
+                None
+            }
+        })
+    }
+
+    /// `let (value, tangent) = callee_jvp(...)` at the tangent's site of a fused call.
+    fn fused_call(&self, call: &Call, value: Site, tangent: Site, span: Span) -> TokenStream {
+        let jvp = self.jvp_call(call, span);
+        match (value, tangent) {
+            (Site::Value(v), Site::Value(t)) => {
+                let (v, t) = (&self.value_names[v], &self.value_names[t]);
+                quote!(let (#v, #t): (f32, f32) = #jvp;)
+            }
+            (Site::Var(v), Site::Var(t)) => {
+                let (name, tname) = (&self.var_names[v], &self.var_names[t]);
+                match self.f.vars[v].array.as_ref().and_then(|a| a.ty.clone()) {
+                    Some(ty) => quote!(let (mut #name, mut #tname): (#ty, #ty) = #jvp;),
+                    None => quote!(let (mut #name, mut #tname) = #jvp;),
+                }
+            }
+            _ => unreachable!("a call's value and tangent are both scalars or both arrays"),
+        }
     }
 
     fn invoke(&self, call: &Call, path: TokenStream) -> TokenStream {
@@ -775,6 +839,15 @@ impl<'a> Gen<'a> {
                         continue;
                     }
                     if let Op::Call(call) = &self.f.values[*v].op {
+                        match self.fused(Site::Value(*v)) {
+                            Some((true, ..)) => continue,
+                            Some((false, value, tangent)) => {
+                                let span = self.f.spans[*v];
+                                out.extend(self.fused_call(call, value, tangent, span));
+                                continue;
+                            }
+                            None => {}
+                        }
                         if let Some(tape) = self.tapes.get(&Site::Value(*v)) {
                             let name = &self.value_names[*v];
                             let span = self.f.spans[*v];
@@ -812,6 +885,14 @@ impl<'a> Gen<'a> {
                     }
                 }
                 Stmt::Decl { var, init } => {
+                    match (self.fused(Site::Var(*var)), init) {
+                        (Some((true, ..)), _) => continue,
+                        (Some((false, value, tangent)), VarInit::Call(call)) => {
+                            out.extend(self.fused_call(call, value, tangent, Span::call_site()));
+                            continue;
+                        }
+                        _ => {}
+                    }
                     let name = &self.var_names[*var];
                     let decl = match init {
                         VarInit::Scalar(v) => {
@@ -819,6 +900,11 @@ impl<'a> Gen<'a> {
                             quote!(let mut #name: f32 = #v;)
                         }
                         VarInit::Uninit => quote!(let mut #name: f32 = 0.0;),
+                        VarInit::ZeroLike(place) => {
+                            let rt = &self.rt;
+                            let like = self.call_arg(&CallArg::Ref(place.clone(), 0));
+                            quote!(let mut #name = #rt::zero_like(#like);)
+                        }
                         VarInit::Call(call) => {
                             let ty = self.array_type(*var);
                             match self.tapes.get(&Site::Var(*var)) {

@@ -9,7 +9,7 @@ use crate::attr::{self, Custom};
 use crate::errors::Errors;
 use crate::interface::{self, is_float};
 use crate::ir::{Function, IntExpr, Op, ParamKind, Stmt};
-use crate::{analyze, fallback, lower};
+use crate::{analyze, fallback, lower, tangent};
 
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     let func: syn::ItemFn = match syn::parse2(item.clone()) {
@@ -33,7 +33,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     analyze::plan_snapshots(&mut ir);
     let wrt = check_wrt(&ir, &args, &mut errors);
     if let Some(errs) = errors.into_compile_errors() {
-        return fallback::expand(&func, &ir, &wrt, args.check_finite, &rt, errs);
+        return fallback::expand(&func, &ir, &wrt, &args, &rt, errs);
     }
 
     // Emit: the fused gradient (a function returning an array has only a vjp), the split
@@ -52,8 +52,20 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let (fwd, vjp_docs) = assemble::fwd(&target);
     let vjp = assemble::vjp_from_fwd(&target, &vjp_docs);
-    let carrier = carrier(&target);
-    quote!(#func #grad #fwd #vjp #carrier)
+    // Forward mode and second order, when asked for.
+    let (jvp, second_order, carried) = if args.forward_mode() {
+        let tangent = tangent::transform(&ir);
+        let jvp = assemble::jvp(&target, &tangent);
+        let (second_order, carried) = match args.hvp {
+            Some(span) => second_order(&target, &tangent, &wrt, span),
+            None => (TokenStream::new(), TokenStream::new()),
+        };
+        (jvp, second_order, carried)
+    } else {
+        (TokenStream::new(), TokenStream::new(), TokenStream::new())
+    };
+    let carrier = carrier(&target, args.forward_mode(), carried);
+    quote!(#func #grad #fwd #vjp #jvp #second_order #carrier)
 }
 
 /// A function whose derivative is written by hand: `custom_vjp` (the user writes `f_vjp`,
@@ -67,9 +79,17 @@ fn custom_derivative(
     mut errors: Errors,
 ) -> TokenStream {
     let ir = lower::lower_signature(func, &mut errors);
+    // Reported next to the usual expansion: stubs would clash with the hand-written functions.
+    let hvp_error = args.hvp.map(|span| {
+        syn::Error::new(
+            span,
+            "`hvp` differentiates the function's body twice, and a hand-written derivative has none: remove `hvp`, or `custom_*` and its hand-written functions",
+        )
+        .to_compile_error()
+    });
     let wrt = check_wrt(&ir, args, &mut errors);
     if let Some(errs) = errors.into_compile_errors() {
-        return fallback::expand(func, &ir, &wrt, args.check_finite, rt, errs);
+        return fallback::expand(func, &ir, &wrt, args, rt, errs);
     }
     let target = Target {
         func,
@@ -93,14 +113,75 @@ fn custom_derivative(
             assemble::vjp_from_fwd(&target, &docs)
         }
     };
-    let carrier = carrier(&target);
-    quote!(#func #grad #derivative #carrier)
+    let carrier = carrier(&target, args.forward_mode(), TokenStream::new());
+    quote!(#hvp_error #func #grad #derivative #carrier)
 }
 
-fn carrier(t: &Target) -> TokenStream {
+fn carrier(t: &Target, forward_mode: bool, extra: TokenStream) -> TokenStream {
     let this = syn::Ident::new("this", proc_macro2::Span::call_site());
     let pullback = interface::pullback(t.ir, &this, t.check_finite.then_some(t.rt));
-    interface::carrier(t.func, t.ir, &interface::fwd_output(t.ir, &pullback))
+    let fwd_output = interface::fwd_output(t.ir, &pullback);
+    interface::carrier(t.func, t.ir, &fwd_output, forward_mode, extra)
+}
+
+/// With `hvp`: the split-mode tangent `f_tangent_fwd` (the reverse pipeline run on the tangent
+/// program, which callers' `_hvp` call), `f_hvp` for a scalar `f`, and the carrier's
+/// `tangent_fwd`.
+fn second_order(
+    t: &Target,
+    tangent: &tangent::TangentProgram,
+    wrt: &[bool],
+    span: proc_macro2::Span,
+) -> (TokenStream, TokenStream) {
+    let func = t.func;
+    let vis = &func.vis;
+    let generics = &func.sig.generics;
+    let where_clause = &func.sig.generics.where_clause;
+    let inputs = interface::jvp_inputs(func, t.ir);
+    let output = interface::value_type(t.ir);
+    let name = quote::format_ident!("{}_tangent", func.sig.ident);
+    let signature: syn::ItemFn =
+        syn::parse_quote!(#vis fn #name #generics (#(#inputs),*) -> #output #where_clause {});
+    let mut ir = tangent.ir.clone();
+    ir.fused.clear();
+    let mut errors = Errors::default();
+    analyze::plan_saves(&mut ir, &mut errors);
+    analyze::plan_stores(&mut ir);
+    analyze::plan_snapshots(&mut ir);
+    if let Some(errs) = errors.into_compile_errors() {
+        let note = syn::Error::new(span, "`hvp` differentiates the tangent of this function in reverse mode, which needs what the errors above say").to_compile_error();
+        return (quote!(#errs #note), TokenStream::new());
+    }
+    let tangent_target = Target {
+        func: &signature,
+        ir: &ir,
+        rt: t.rt,
+        check_finite: false,
+        reserved: reserved_names(&signature, &ir),
+    };
+    let tangent_fwd = assemble::tangent_fwd(&tangent_target);
+    let hvp = if t.ir.ret_array.is_none() {
+        assemble::hvp(t, &tangent_target, tangent, wrt)
+    } else {
+        TokenStream::new()
+    };
+    let this = syn::Ident::new("this", proc_macro2::Span::call_site());
+    let pullback = interface::pullback(&ir, &this, None);
+    let fwd_output = interface::fwd_output(&ir, &pullback);
+    let call = interface::call_sibling(
+        &signature,
+        &ir,
+        interface::Flavor::Fwd,
+        &interface::param_args(&ir),
+    );
+    let carried = quote! {
+        #[doc(hidden)]
+        #[inline]
+        #vis fn tangent_fwd #generics (#(#inputs),*) -> #fwd_output #where_clause {
+            #call
+        }
+    };
+    (quote!(#tangent_fwd #hvp), carried)
 }
 
 /// The active parameters of `_grad`: those named in `wrt`, or every float parameter.

@@ -5,6 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::attr::Args;
 use crate::interface::{self, all_floats, layout, Flavor};
 use crate::ir::{Function, ParamKind};
 
@@ -12,7 +13,7 @@ pub fn expand(
     func: &syn::ItemFn,
     ir: &Function,
     wrt: &[bool],
-    check_finite: bool,
+    args: &Args,
     rt: &TokenStream,
     errors: TokenStream,
 ) -> TokenStream {
@@ -27,7 +28,7 @@ pub fn expand(
     if !complete {
         return quote!(#errors #func);
     }
-    let checked = check_finite.then_some(rt);
+    let checked = args.check_finite.then_some(rt);
     let vis = &func.vis;
     let generics = &func.sig.generics;
     let where_clause = &func.sig.generics.where_clause;
@@ -50,7 +51,24 @@ pub fn expand(
     let pullback_output = &pullback.output;
     let fwd_name = interface::generated_name(func, Flavor::Fwd);
     let inputs = interface::fwd_inputs(func);
-    let carrier = interface::carrier(func, ir, &fwd_output);
+    let carrier = interface::carrier(
+        func,
+        ir,
+        &fwd_output,
+        args.forward_mode(),
+        TokenStream::new(),
+    );
+    let jvp = args.forward_mode().then(|| {
+        let name = interface::generated_name(func, Flavor::Jvp);
+        let inputs = interface::jvp_inputs(func, ir);
+        let output = interface::jvp_output(ir);
+        quote! {
+            #[allow(unused)]
+            #vis fn #name #generics (#(#inputs),*) -> #output #where_clause {
+                ::core::unreachable!()
+            }
+        }
+    });
     quote! {
         #errors
         #func
@@ -59,6 +77,7 @@ pub fn expand(
         #vis fn #fwd_name #generics (#(#inputs),*) -> #fwd_output #where_clause {
             (::core::unreachable!(), move |#(#params),*| -> #pullback_output { ::core::unreachable!() })
         }
+        #jvp
         #carrier
     }
 }

@@ -29,6 +29,10 @@ pub enum Flavor {
     Vjp,
     /// `NAME_fwd`: the value and its pullback.
     Fwd,
+    /// `NAME_jvp`: the value and its tangent (forward mode).
+    Jvp,
+    /// `NAME_hvp`: the value and a Hessian-vector product.
+    Hvp,
 }
 
 impl Flavor {
@@ -37,6 +41,8 @@ impl Flavor {
             Flavor::Grad => "grad",
             Flavor::Vjp => "vjp",
             Flavor::Fwd => "fwd",
+            Flavor::Jvp => "jvp",
+            Flavor::Hvp => "hvp",
         }
     }
 }
@@ -110,6 +116,16 @@ pub fn layout(
     for (i, param) in ir.params.iter().enumerate() {
         let Some(arg) = typed.get(i) else { break };
         inputs.push(quote!(#arg));
+        if flavor == Flavor::Hvp && is_float(&param.kind) {
+            let tangent = format_ident!("{}", crate::tangent::tangent_name(&param.name));
+            inputs.push(match param.kind {
+                ParamKind::RefSelf => quote!(#tangent: &Self),
+                _ => {
+                    let ty = &param.ty;
+                    quote!(#tangent: #ty)
+                }
+            });
+        }
         if !wrt.get(i).copied().unwrap_or(false) {
             continue;
         }
@@ -237,6 +253,31 @@ pub fn fwd_output(ir: &Function, pullback: &Pullback) -> TokenStream {
     quote!((#value, #impl_keyword ::core::ops::FnOnce(#(#types),*) -> #output))
 }
 
+/// The inputs of `_jvp` (and `_hvp`): each parameter, and after each float one its tangent
+/// `x_dot` of the same type (`&T` for `&T`, `&Self` for `&self`).
+pub fn jvp_inputs(func: &syn::ItemFn, ir: &Function) -> Vec<TokenStream> {
+    let mut inputs = Vec::new();
+    for (arg, p) in func.sig.inputs.iter().zip(&ir.params) {
+        inputs.push(quote!(#arg));
+        let tangent = format_ident!("{}", crate::tangent::tangent_name(&p.name));
+        let ty = &p.ty;
+        match p.kind {
+            ParamKind::RefSelf => inputs.push(quote!(#tangent: &Self)),
+            ParamKind::Scalar | ParamKind::Array | ParamKind::Ref => {
+                inputs.push(quote!(#tangent: #ty))
+            }
+            ParamKind::Constant | ParamKind::Rejected => {}
+        }
+    }
+    inputs
+}
+
+/// The output of `_jvp`: the value and its tangent.
+pub fn jvp_output(ir: &Function) -> TokenStream {
+    let value = value_type(ir);
+    quote!((#value, #value))
+}
+
 /// The inputs of `_fwd`: the function's own parameters.
 pub fn fwd_inputs(func: &syn::ItemFn) -> Vec<TokenStream> {
     func.sig.inputs.iter().map(|a| quote!(#a)).collect()
@@ -299,8 +340,15 @@ pub fn param_args(ir: &Function) -> Vec<TokenStream> {
         .collect()
 }
 
-/// The carrier of a free function: `f::fwd`, found by the same `use` as `f`.
-pub fn carrier(func: &syn::ItemFn, ir: &Function, fwd_output: &TokenStream) -> TokenStream {
+/// The carrier of a free function: `f::fwd` and `f::jvp` (and `extra` associated functions),
+/// found by the same `use` as `f`.
+pub fn carrier(
+    func: &syn::ItemFn,
+    ir: &Function,
+    fwd_output: &TokenStream,
+    forward_mode: bool,
+    extra: TokenStream,
+) -> TokenStream {
     if is_method(ir) {
         return TokenStream::new();
     }
@@ -310,6 +358,18 @@ pub fn carrier(func: &syn::ItemFn, ir: &Function, fwd_output: &TokenStream) -> T
     let where_clause = &func.sig.generics.where_clause;
     let inputs = fwd_inputs(func);
     let call = call_sibling(func, ir, Flavor::Fwd, &param_args(ir));
+    let jvp = forward_mode.then(|| {
+        let jvp_inputs = jvp_inputs(func, ir);
+        let jvp_output = jvp_output(ir);
+        let call = call_sibling(func, ir, Flavor::Jvp, &jvp_args(ir));
+        quote! {
+            #[doc(hidden)]
+            #[inline]
+            #vis fn jvp #generics (#(#jvp_inputs),*) -> #jvp_output #where_clause {
+                #call
+            }
+        }
+    });
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
@@ -322,14 +382,32 @@ pub fn carrier(func: &syn::ItemFn, ir: &Function, fwd_output: &TokenStream) -> T
             #vis fn fwd #generics (#(#inputs),*) -> #fwd_output #where_clause {
                 #call
             }
+
+            #jvp
+
+            #extra
         }
     }
 }
 
-/// The path of a callee's `_fwd`, from its path as written: `layer` becomes `layer::fwd` (the
-/// carrier), `ops::dot::<3>` becomes `ops::dot::fwd::<3>`, a method `forward` becomes
-/// `forward_fwd`, and an associated function `Self::f` or `Type::f` becomes `Self::f_fwd`.
-pub fn fwd_path(path: &str, method: bool) -> TokenStream {
+/// The parameters of `_jvp` as arguments: each one, and its tangent after each float one.
+pub fn jvp_args(ir: &Function) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    for (p, arg) in ir.params.iter().zip(param_args(ir)) {
+        out.push(arg);
+        if is_float(&p.kind) {
+            let tangent = format_ident!("{}", crate::tangent::tangent_name(&p.name));
+            out.push(quote!(#tangent));
+        }
+    }
+    out
+}
+
+/// The path of a callee's generated sibling `suffix` (`fwd`, `jvp`, `tangent_fwd`), from its
+/// path as written: for `fwd`, `layer` becomes `layer::fwd` (the carrier), `ops::dot::<3>`
+/// becomes `ops::dot::fwd::<3>`, a method `forward` becomes `forward_fwd`, and an associated
+/// function `Self::f` or `Type::f` becomes `Self::f_fwd`.
+pub fn sibling_path(path: &str, method: bool, suffix: &str) -> TokenStream {
     let (head, generics) = match path.find("::<") {
         Some(i) => (&path[..i], &path[i..]),
         None => (path, ""),
@@ -339,9 +417,9 @@ pub fn fwd_path(path: &str, method: bool) -> TokenStream {
         .nth(1)
         .is_some_and(|seg| seg.chars().next().is_some_and(|c| c.is_ascii_uppercase()));
     let full = if method || owner_is_type {
-        format!("{head}_fwd{generics}")
+        format!("{head}_{suffix}{generics}")
     } else {
-        format!("{head}::fwd{generics}")
+        format!("{head}::{suffix}{generics}")
     };
     full.parse().unwrap_or_default()
 }

@@ -201,6 +201,8 @@ pub enum Op {
     Or(ValueId, ValueId),
     /// A call returning `f32`.
     Call(Box<Call>),
+    /// `if cond { a } else { b }`: made by forward mode from the derivative rules' selections.
+    Select(ValueId, ValueId, ValueId),
 }
 
 impl Op {
@@ -210,6 +212,7 @@ impl Op {
             Op::Neg(a) | Op::Not(a) | Op::Powi(a, _) => vec![*a],
             Op::Bin(_, a, b) | Op::Cmp(_, a, b) | Op::And(a, b) | Op::Or(a, b) => vec![*a, *b],
             Op::Math(_, args) => args.clone(),
+            Op::Select(c, a, b) => vec![*c, *a, *b],
             Op::Call(call) => call
                 .args
                 .iter()
@@ -263,9 +266,21 @@ pub struct ArrayInfo {
 pub struct Call {
     /// The function's path (`layer`, `ops::dot`, `dot::<3>`), as written.
     pub path: String,
+    /// The function itself, or (in a tangent program) its tangent.
+    pub kind: CallKind,
     /// For a method call: the receiver, a place (`self.l1`), with its version.
     pub receiver: Option<(Place, u32)>,
     pub args: Vec<CallArg>,
+}
+
+/// What a call computes.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum CallKind {
+    /// The callee's value.
+    Value,
+    /// In a tangent program: the tangent of the callee's value, through its `_jvp`. Its
+    /// arguments are the callee's `_jvp`'s: each float argument followed by its tangent.
+    Tangent,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -303,6 +318,8 @@ pub enum VarInit {
     Uninit,
     /// The array a call returns.
     Call(Call),
+    /// A zero of the type of a place: the tangent of an argument that has none.
+    ZeroLike(Place),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -432,6 +449,16 @@ pub struct Function {
     pub block_count: usize,
     /// The call that initialises each local array made from one, for errors at the call.
     pub call_spans: HashMap<VarId, Span>,
+    /// In a tangent program: calls whose value and tangent `_jvp` computes in one call of the
+    /// callee's `_jvp` (the value's `let` or local, with its tangent's).
+    pub fused: Vec<(Site, Site)>,
+}
+
+/// A call in the IR: the value it defines, or the local array it initialises.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum Site {
+    Value(ValueId),
+    Var(VarId),
 }
 
 #[derive(Clone, Debug)]

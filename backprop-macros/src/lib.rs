@@ -19,6 +19,7 @@ mod lower;
 mod reverse;
 mod rules;
 mod simplify;
+mod tangent;
 
 use proc_macro::TokenStream;
 

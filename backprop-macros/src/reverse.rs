@@ -13,7 +13,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::HashMap;
 
-use crate::emit::{Gen, Mode, Site};
+use crate::emit::{Gen, Mode};
 use crate::ir::*;
 use crate::rules::{self, AExpr};
 
@@ -205,7 +205,7 @@ impl<'g, 'a> Reverse<'g, 'a> {
                             self.contribute(*v, e, out);
                         }
                     }
-                    VarInit::Uninit => {}
+                    VarInit::Uninit | VarInit::ZeroLike(_) => {}
                     VarInit::Call(call) => {
                         self.call(call, Site::Var(*var), quote!(&#adj), out);
                     }

@@ -31,6 +31,8 @@ pub enum Cond {
     And(Box<Cond>, Box<Cond>),
     Or(Box<Cond>, Box<Cond>),
     IntIsZero(IntExpr),
+    /// A `bool` value.
+    Val(ValueId),
 }
 
 pub fn lit(x: f32) -> AExpr {
@@ -125,6 +127,11 @@ pub fn contributions(
         | Op::Or(..) => vec![],
         // Calls are differentiated through the callee's `_vjp` (see `reverse.rs`).
         Op::Call(_) => vec![],
+        // d (if c { a } else { b }) = if c { da } else { db }
+        Op::Select(c, a, b) => vec![
+            (*a, select(Cond::Val(*c), d.clone(), lit(0.0))),
+            (*b, select(Cond::Val(*c), lit(0.0), d)),
+        ],
         // d(-a) = -da
         Op::Neg(a) => vec![(*a, neg(d))],
         Op::Bin(bin, a, b) => {

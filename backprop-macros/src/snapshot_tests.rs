@@ -103,3 +103,49 @@ fn show() {
     let file: syn::File = syn::parse2(out).expect("the expansion parses as a file");
     println!("{}", prettyplease::unparse(&file));
 }
+
+#[test]
+fn second_order() {
+    check(
+        "hvp",
+        "hvp",
+        "fn energy(x: &[f32; 4], k: f32) -> f32 { let mut s = 0.0; for i in 0..3 { let d = x[i + 1] - x[i]; s += k * d * d; } s.sqrt() }",
+    );
+}
+
+/// `_hvp` grows linearly with the function: lines of the formatted `energy_hvp` for chains of
+/// `n` statements (each a product, a `sin` and a loop-carried sum), `cargo test -p
+/// backprop-macros hvp_size -- --nocapture` prints them.
+#[test]
+fn hvp_size_grows_linearly() {
+    let lines = |n: usize| {
+        let mut body = String::from("let mut s = 0.0; let a0 = x * y;");
+        for i in 1..=n {
+            body += &format!(
+                "let a{i} = (a{} * y + x).sin(); s += a{i} * w[{}];",
+                i - 1,
+                i % 4
+            );
+        }
+        let item = format!("fn f(x: f32, y: f32, w: &[f32; 4]) -> f32 {{ {body} s * x }}");
+        let out = crate::expand::differentiable("hvp".parse().unwrap(), item.parse().unwrap());
+        let file: syn::File = syn::parse2(out).expect("the expansion parses");
+        let text = prettyplease::unparse(&file);
+        let start = text.find("fn f_hvp").expect("an _hvp");
+        let end = text[start..].find("\n}\n").expect("its end") + start;
+        text[start..end].lines().count()
+    };
+    let sizes: Vec<(usize, usize)> = [4, 8, 16, 32, 64].iter().map(|&n| (n, lines(n))).collect();
+    println!("statements -> lines of f_hvp: {sizes:?}");
+    let per_statement: Vec<f64> = sizes
+        .windows(2)
+        .map(|w| (w[1].1 - w[0].1) as f64 / (w[1].0 - w[0].0) as f64)
+        .collect();
+    let (lo, hi) = per_statement
+        .iter()
+        .fold((f64::MAX, 0.0f64), |(lo, hi), &p| (lo.min(p), hi.max(p)));
+    assert!(
+        hi <= 1.1 * lo,
+        "lines per statement vary: {per_statement:?}"
+    );
+}

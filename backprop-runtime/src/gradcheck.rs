@@ -102,7 +102,13 @@ impl Default for Tolerance {
 impl Tolerance {
     /// The allowance for an entry: `noise_floor` is `f32::EPSILON * max|f| / h`, `tensor_scale`
     /// the tensor's largest `|numeric|`.
-    fn allowed(&self, analytic: f64, numeric: f64, noise_floor: f64, tensor_scale: f64) -> f64 {
+    pub(crate) fn allowed(
+        &self,
+        analytic: f64,
+        numeric: f64,
+        noise_floor: f64,
+        tensor_scale: f64,
+    ) -> f64 {
         let size = analytic.abs().max(numeric.abs());
         f64::from(self.abs)
             + f64::from(self.rel) * size

@@ -14,6 +14,9 @@ pub mod distributed;
 pub mod gradcheck;
 #[cfg(feature = "std")]
 pub mod io;
+pub mod jacobian;
+#[cfg(feature = "std")]
+pub mod jvpcheck;
 pub mod loss;
 pub mod math;
 pub mod nn;

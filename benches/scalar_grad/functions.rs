@@ -11,7 +11,7 @@ use backprop::differentiable;
 // ---- the tutorial's loss ------------------------------------------------------------------
 
 /// The linear-model tutorial's loss of one sample: (xw - y)².
-#[differentiable(wrt(w))]
+#[differentiable(wrt(w), hvp)]
 pub fn tutorial_loss(w: f32, x: f32, y: f32) -> f32 {
     let y_pred = x * w;
     (y_pred - y).powi(2)
@@ -27,7 +27,7 @@ pub fn tutorial_loss_grad_by_hand(w: f32, x: f32, y: f32) -> (f32, f32) {
 // ---- a 14-term expression ------------------------------------------------------------------
 
 /// A sum of fourteen polynomial and transcendental terms in two variables.
-#[differentiable]
+#[differentiable(hvp)]
 pub fn expression(x: f32, y: f32) -> f32 {
     let a = x * y;
     1.5 + 2.0 * x - 0.5 * y + 0.25 * x * x + 3.0 * a - 0.1 * a * a
@@ -74,7 +74,7 @@ pub fn expression_grad_by_hand(x: f32, y: f32) -> (f32, f32, f32) {
 // ---- the 6-step tanh recurrence of DESIGN.md -----------------------------------------------
 
 /// h ← tanh(w·h + xᵢ) six times from h = 0, then h².
-#[differentiable]
+#[differentiable(hvp)]
 pub fn recurrence(w: f32, x: &[f32; 6]) -> f32 {
     let mut h = 0.0;
     for i in 0..6 {
@@ -112,7 +112,7 @@ pub const IN: usize = 8;
 pub const OUT: usize = 4;
 
 /// The squared error of a tanh layer: Σₒ (tanh(bₒ + Σᵢ wₒᵢ·xᵢ) - yₒ)², trained in w and b.
-#[differentiable(wrt(w, b))]
+#[differentiable(wrt(w, b), hvp)]
 pub fn dense_loss(w: &[[f32; IN]; OUT], b: &[f32; OUT], x: &[f32; IN], y: &[f32; OUT]) -> f32 {
     let mut loss = 0.0;
     for o in 0..OUT {

@@ -26,6 +26,7 @@ impl Lower<'_> {
                 let path = path.to_string().replace(' ', "");
                 let call = Call {
                     path,
+                    kind: CallKind::Value,
                     receiver: Some((place, version)),
                     args,
                 };
@@ -56,6 +57,7 @@ impl Lower<'_> {
             return Some(Lowered::Call(
                 Box::new(Call {
                     path,
+                    kind: CallKind::Value,
                     receiver: None,
                     args,
                 }),

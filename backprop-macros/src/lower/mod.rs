@@ -6,7 +6,7 @@
 //! part of the syntax does the work: [`signature`], [`statements`], [`expressions`], [`calls`]
 //! and [`places`].
 
-mod builder;
+pub mod builder;
 mod calls;
 mod expressions;
 mod places;
@@ -21,7 +21,7 @@ use syn::{BinOp as SynBinOp, Expr, FnArg, Pat, ReturnType, Stmt as SynStmt, Type
 
 use crate::errors::Errors;
 use crate::ir::*;
-use builder::Builder;
+pub use builder::Builder;
 
 const INT_TYPES: &[&str] = &[
     "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",

@@ -14,7 +14,7 @@ use crate::Float;
 /// Cross-entropy of one row of logits against a class index:
 /// `log(sum_j e^(logits_j)) - logits_target`, with the maximum subtracted first so that large
 /// logits cannot overflow.
-#[differentiable(wrt(logits))]
+#[differentiable(wrt(logits), jvp)]
 pub fn cross_entropy<const C: usize>(logits: &[f32; C], target: usize) -> f32 {
     let mut m = logits[0];
     for j in 1..C {
@@ -28,7 +28,7 @@ pub fn cross_entropy<const C: usize>(logits: &[f32; C], target: usize) -> f32 {
 }
 
 /// Mean cross-entropy over a batch of logits.
-#[differentiable(wrt(logits))]
+#[differentiable(wrt(logits), jvp)]
 pub fn cross_entropy_batch<const C: usize, const B: usize>(
     logits: &[[f32; C]; B],
     targets: &[usize; B],
@@ -41,13 +41,13 @@ pub fn cross_entropy_batch<const C: usize, const B: usize>(
 }
 
 /// Negative log-likelihood of one row of log-probabilities: `-log_probs[target]`.
-#[differentiable(wrt(log_probs))]
+#[differentiable(wrt(log_probs), jvp)]
 pub fn nll<const C: usize>(log_probs: &[f32; C], target: usize) -> f32 {
     -log_probs[target]
 }
 
 /// Mean negative log-likelihood over a batch.
-#[differentiable(wrt(log_probs))]
+#[differentiable(wrt(log_probs), jvp)]
 pub fn nll_batch<const C: usize, const B: usize>(
     log_probs: &[[f32; C]; B],
     targets: &[usize; B],
@@ -62,7 +62,7 @@ pub fn nll_batch<const C: usize, const B: usize>(
 /// Binary cross-entropy of probabilities: `-(y ln p + (1 - y) ln(1 - p))`, the mean over
 /// elements. Like PyTorch, each log is clamped at -100 so that `p` of exactly 0 or 1 gives a
 /// finite loss.
-#[differentiable(wrt(probabilities))]
+#[differentiable(wrt(probabilities), jvp)]
 pub fn binary_cross_entropy<const N: usize>(probabilities: &[f32; N], targets: &[f32; N]) -> f32 {
     let mut s = 0.0;
     for i in 0..N {
@@ -76,7 +76,7 @@ pub fn binary_cross_entropy<const N: usize>(probabilities: &[f32; N], targets: &
 
 /// Binary cross-entropy of logits, `-(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))`,
 /// computed stably as `max(x, 0) - x y + log(1 + e^-|x|)`; the mean over elements.
-#[differentiable(wrt(logits))]
+#[differentiable(wrt(logits), jvp)]
 pub fn binary_cross_entropy_with_logits<const N: usize>(
     logits: &[f32; N],
     targets: &[f32; N],

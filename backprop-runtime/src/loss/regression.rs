@@ -4,7 +4,7 @@
 use crate::differentiable;
 
 /// `mean((prediction - target)^2)`.
-#[differentiable(wrt(prediction))]
+#[differentiable(wrt(prediction), jvp)]
 pub fn mse<const N: usize>(prediction: &[f32; N], target: &[f32; N]) -> f32 {
     let mut s = 0.0;
     for i in 0..N {
@@ -16,7 +16,7 @@ pub fn mse<const N: usize>(prediction: &[f32; N], target: &[f32; N]) -> f32 {
 
 /// Huber loss with threshold `delta`: `e^2 / 2` for `|e| <= delta`, else
 /// `delta * (|e| - delta / 2)`; the mean over elements.
-#[differentiable(wrt(prediction))]
+#[differentiable(wrt(prediction), jvp)]
 pub fn huber<const N: usize>(prediction: &[f32; N], target: &[f32; N], delta: f32) -> f32 {
     let mut s = 0.0;
     for i in 0..N {
@@ -33,7 +33,7 @@ pub fn huber<const N: usize>(prediction: &[f32; N], target: &[f32; N], delta: f3
 
 /// Smooth L1 loss with threshold `beta`: `e^2 / (2 beta)` for `|e| < beta`, else
 /// `|e| - beta / 2`; the mean over elements.
-#[differentiable(wrt(prediction))]
+#[differentiable(wrt(prediction), jvp)]
 pub fn smooth_l1<const N: usize>(prediction: &[f32; N], target: &[f32; N], beta: f32) -> f32 {
     let mut s = 0.0;
     for i in 0..N {

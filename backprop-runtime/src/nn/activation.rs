@@ -7,7 +7,7 @@ use super::hyper::{Hyper, HyperparameterError};
 use crate::{differentiable, Tensor};
 
 macro_rules! activation {
-    ($(#[$doc:meta])* $name:ident, $op:ident, $op_fwd:ident) => {
+    ($(#[$doc:meta])* $name:ident, $op:ident, $op_fwd:ident, $op_jvp:ident) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
         pub struct $name;
@@ -15,7 +15,7 @@ macro_rules! activation {
         impl $name {
             /// Applies the activation to every element of a tensor: one sample `[f32; N]` or a
             /// batch `[[f32; N]; B]` (on the primitive with a hand-written derivative).
-            #[differentiable(custom_fwd)]
+            #[differentiable(custom_fwd, jvp)]
             pub fn forward<T: Tensor>(&self, x: &T) -> T {
                 crate::ops::$op(x)
             }
@@ -32,6 +32,12 @@ macro_rules! activation {
                     pullback(x, d_x, d_out)
                 })
             }
+
+            /// [`Self::forward`] and its tangent (forward mode; the layer has no parameters,
+            /// so `self_dot` is unused).
+            pub fn forward_jvp<T: Tensor>(&self, _self_dot: &Self, x: &T, x_dot: &T) -> (T, T) {
+                crate::ops::$op_jvp(x, x_dot)
+            }
         }
 
         stateless!($name);
@@ -42,19 +48,22 @@ activation!(
     /// `max(x, 0)`, with gradient 0 at 0 (PyTorch's convention).
     ReLU,
     relu,
-    relu_fwd
+    relu_fwd,
+    relu_jvp
 );
 activation!(
     /// `1 / (1 + e^-x)`, computed without overflow for large `|x|`.
     Sigmoid,
     sigmoid,
-    sigmoid_fwd
+    sigmoid_fwd,
+    sigmoid_jvp
 );
 activation!(
     /// `tanh(x)`.
     Tanh,
     tanh,
-    tanh_fwd
+    tanh_fwd,
+    tanh_jvp
 );
 activation!(
     /// GELU in PyTorch's default (exact, erf) form, `x Phi(x)` with `Phi` the standard normal
@@ -69,7 +78,8 @@ activation!(
     /// ```
     GELU,
     gelu,
-    gelu_fwd
+    gelu_fwd,
+    gelu_jvp
 );
 activation!(
     /// SiLU (swish), `x sigmoid(x)`: `nn.SiLU()`.
@@ -84,7 +94,8 @@ activation!(
     /// ```
     SiLU,
     silu,
-    silu_fwd
+    silu_fwd,
+    silu_jvp
 );
 
 /// The bits of PyTorch's default `negative_slope`, `0.01`.
@@ -131,7 +142,7 @@ impl LeakyReLU {
     }
 
     /// Applies the activation to every element of a tensor (one sample or a batch).
-    #[differentiable(custom_fwd)]
+    #[differentiable(custom_fwd, jvp)]
     pub fn forward<T: Tensor>(&self, x: &T) -> T {
         crate::ops::leaky_relu(x, self.negative_slope())
     }
@@ -153,6 +164,11 @@ impl LeakyReLU {
                 pullback(x, d_x, slope, d_out);
             },
         )
+    }
+
+    /// [`Self::forward`] and its tangent (forward mode; the slope is a constant).
+    pub fn forward_jvp<T: Tensor>(&self, _self_dot: &Self, x: &T, x_dot: &T) -> (T, T) {
+        crate::ops::leaky_relu_jvp(x, x_dot, self.negative_slope(), 0.0)
     }
 }
 

@@ -35,7 +35,7 @@ impl<const IN: usize, const OUT: usize> Linear<IN, OUT> {
     }
 
     /// `weight · x + bias` for one sample, on [`ops::linear`](crate::ops::linear).
-    #[differentiable]
+    #[differentiable(jvp)]
     pub fn forward(&self, x: &[f32; IN]) -> [f32; OUT] {
         crate::ops::linear(x, &self.weight, &self.bias)
     }
@@ -44,7 +44,7 @@ impl<const IN: usize, const OUT: usize> Linear<IN, OUT> {
     /// a `[B, IN]` input, on the GEMM ([`ops::linear_batch`](crate::ops::linear_batch)). Its
     /// backward pass is two products when the input needs no gradient (a first layer), three
     /// otherwise.
-    #[differentiable]
+    #[differentiable(jvp)]
     pub fn forward_batch<const B: usize>(&self, x: &[[f32; IN]; B]) -> [[f32; OUT]; B] {
         crate::ops::linear_batch(x, &self.weight, &self.bias)
     }

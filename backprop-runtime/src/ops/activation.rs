@@ -4,7 +4,7 @@
 //! Each derivative is written once, in [`scalar`], and the tensor forms map it over the
 //! elements. Derivatives reuse the forward value where the maths allows (sigmoid, tanh).
 
-use super::{add_into, map};
+use super::{add_into, map, zip_map};
 use crate::differentiable;
 use crate::tensor::Tensor;
 
@@ -14,7 +14,7 @@ pub mod scalar {
     use core::f32::consts::{FRAC_1_SQRT_2, PI};
 
     /// `max(x, 0)` (NaN stays NaN, as in PyTorch).
-    #[differentiable(custom_vjp)]
+    #[differentiable(custom_vjp, jvp)]
     #[inline]
     pub fn relu(x: f32) -> f32 {
         if x <= 0.0 {
@@ -31,7 +31,7 @@ pub mod scalar {
     }
 
     /// `x` for `x > 0`, else `slope * x` (PyTorch's `negative_slope`).
-    #[differentiable(custom_vjp)]
+    #[differentiable(custom_vjp, jvp)]
     #[inline]
     pub fn leaky_relu(x: f32, slope: f32) -> f32 {
         if x > 0.0 {
@@ -53,7 +53,7 @@ pub mod scalar {
     }
 
     /// `1 / (1 + e^-x)`, never exponentiating a positive number, so it cannot overflow.
-    #[differentiable(custom_vjp)]
+    #[differentiable(custom_vjp, jvp)]
     #[inline]
     pub fn sigmoid(x: f32) -> f32 {
         if x >= 0.0 {
@@ -72,7 +72,7 @@ pub mod scalar {
     }
 
     /// The hyperbolic tangent.
-    #[differentiable(custom_vjp)]
+    #[differentiable(custom_vjp, jvp)]
     #[inline]
     pub fn tanh(x: f32) -> f32 {
         math::tanh(x)
@@ -87,7 +87,7 @@ pub mod scalar {
 
     /// `ln(1 + e^x)`, as `max(x, 0) + ln(1 + e^-|x|)` so large `|x|` neither overflows nor
     /// loses the small term.
-    #[differentiable(custom_vjp)]
+    #[differentiable(custom_vjp, jvp)]
     #[inline]
     pub fn softplus(x: f32) -> f32 {
         relu(x) + math::ln_1p(math::exp(-math::abs(x)))
@@ -100,7 +100,7 @@ pub mod scalar {
     }
 
     /// SiLU (swish), `x sigmoid(x)`.
-    #[differentiable(custom_vjp)]
+    #[differentiable(custom_vjp, jvp)]
     #[inline]
     pub fn silu(x: f32) -> f32 {
         x * sigmoid(x)
@@ -121,7 +121,7 @@ pub mod scalar {
     }
 
     /// GELU in PyTorch's default (exact, erf) form: `x Phi(x)`.
-    #[differentiable(custom_vjp)]
+    #[differentiable(custom_vjp, jvp)]
     #[inline]
     pub fn gelu(x: f32) -> f32 {
         x * normal_cdf(x)
@@ -134,12 +134,40 @@ pub mod scalar {
         let pdf = math::exp(-0.5 * x * x) / math::sqrt(2.0 * PI);
         (x * cdf, (cdf + x * pdf) * d_out)
     }
+
+    /// The forward-mode derivatives of the one-input activations: a function of one variable
+    /// has a 1x1 Jacobian, so its tangent is its vjp with the cotangent `x_dot`.
+    macro_rules! jvp_of_one_variable {
+        ($($jvp:ident = $vjp:ident),*) => {$(
+            #[doc = concat!("The value and its tangent (forward mode): [`", stringify!($vjp), "`] with `x_dot` as the cotangent.")]
+            #[inline]
+            pub fn $jvp(x: f32, x_dot: f32) -> (f32, f32) {
+                $vjp(x, x_dot)
+            }
+        )*};
+    }
+
+    jvp_of_one_variable!(
+        relu_jvp = relu_vjp,
+        sigmoid_jvp = sigmoid_vjp,
+        tanh_jvp = tanh_vjp,
+        softplus_jvp = softplus_vjp,
+        gelu_jvp = gelu_vjp,
+        silu_jvp = silu_vjp
+    );
+
+    /// [`leaky_relu`] and its tangent `d/dx x_dot + d/dslope slope_dot` (forward mode).
+    #[inline]
+    pub fn leaky_relu_jvp(x: f32, x_dot: f32, slope: f32, slope_dot: f32) -> (f32, f32) {
+        let (y, d_x, d_slope) = leaky_relu_vjp(x, slope, 1.0);
+        (y, d_x * x_dot + d_slope * slope_dot)
+    }
 }
 
 macro_rules! unary_activation {
-    ($($name:ident, $fwd:ident, $doc:literal, $residual:ident, |$r:ident, $u:ident| $grad:expr;)*) => {$(
+    ($($name:ident, $fwd:ident, $jvp:ident, $doc:literal, $residual:ident, |$r:ident, $u:ident| $grad:expr;)*) => {$(
         #[doc = concat!($doc, ", element-wise (see [`scalar::", stringify!($name), "`]).")]
-        #[differentiable(custom_fwd)]
+        #[differentiable(custom_fwd, jvp)]
         #[inline]
         pub fn $name<T: Tensor>(x: &T) -> T {
             map(x, scalar::$name)
@@ -151,7 +179,17 @@ macro_rules! unary_activation {
             let y = $name(x);
             (y, unary_activation!(@pullback $residual, y, |$r, $u| $grad))
         }
+
+        #[doc = concat!("[`", stringify!($name), "`] and its tangent (forward mode): the pullback's derivative applied to `x_dot`, a 1x1 Jacobian per element.")]
+        #[inline]
+        pub fn $jvp<T: Tensor>(x: &T, x_dot: &T) -> (T, T) {
+            let y = $name(x);
+            let residual = unary_activation!(@residual $residual, x, y);
+            (y, zip_map(residual, x_dot, |$r, $u| $grad))
+        }
     )*};
+    (@residual input, $x:ident, $y:ident) => { $x };
+    (@residual output, $x:ident, $y:ident) => { &$y };
     // The derivative reads the input, or the output where that is cheaper (no second `exp`).
     (@pullback input, $y:ident, |$r:ident, $u:ident| $grad:expr) => {
         move |x: &T, d_x: Option<&mut T>, d_out: &T| add_into(d_x, x, d_out, |$r, $u| $grad)
@@ -162,16 +200,16 @@ macro_rules! unary_activation {
 }
 
 unary_activation! {
-    relu, relu_fwd, "`max(x, 0)`", input, |x, u| scalar::relu_vjp(x, u).1;
-    sigmoid, sigmoid_fwd, "`1 / (1 + e^-x)`", output, |s, u| s * (1.0 - s) * u;
-    tanh, tanh_fwd, "The hyperbolic tangent", output, |t, u| (1.0 - t * t) * u;
-    softplus, softplus_fwd, "`ln(1 + e^x)`", input, |x, u| scalar::softplus_vjp(x, u).1;
-    gelu, gelu_fwd, "GELU, `x Phi(x)` (PyTorch's default erf form)", input, |x, u| scalar::gelu_vjp(x, u).1;
-    silu, silu_fwd, "SiLU, `x sigmoid(x)`", input, |x, u| scalar::silu_vjp(x, u).1;
+    relu, relu_fwd, relu_jvp, "`max(x, 0)`", input, |x, u| scalar::relu_vjp(x, u).1;
+    sigmoid, sigmoid_fwd, sigmoid_jvp, "`1 / (1 + e^-x)`", output, |s, u| s * (1.0 - s) * u;
+    tanh, tanh_fwd, tanh_jvp, "The hyperbolic tangent", output, |t, u| (1.0 - t * t) * u;
+    softplus, softplus_fwd, softplus_jvp, "`ln(1 + e^x)`", input, |x, u| scalar::softplus_vjp(x, u).1;
+    gelu, gelu_fwd, gelu_jvp, "GELU, `x Phi(x)` (PyTorch's default erf form)", input, |x, u| scalar::gelu_vjp(x, u).1;
+    silu, silu_fwd, silu_jvp, "SiLU, `x sigmoid(x)`", input, |x, u| scalar::silu_vjp(x, u).1;
 }
 
 /// `x` where `x > 0`, else `slope * x`, element-wise (see [`scalar::leaky_relu`]).
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn leaky_relu<T: Tensor>(x: &T, slope: f32) -> T {
     map(x, |x| scalar::leaky_relu(x, slope))
@@ -193,6 +231,17 @@ pub fn leaky_relu_fwd<T: Tensor>(
                 .map(|(x, u)| scalar::leaky_relu_vjp(*x, slope, *u).2)
                 .sum()
         },
+    )
+}
+
+/// [`leaky_relu`] and its tangent (forward mode), with the tangent `slope_dot` of the slope.
+#[inline]
+pub fn leaky_relu_jvp<T: Tensor>(x: &T, x_dot: &T, slope: f32, slope_dot: f32) -> (T, T) {
+    (
+        leaky_relu(x, slope),
+        zip_map(x, x_dot, |x, x_dot| {
+            scalar::leaky_relu_jvp(x, x_dot, slope, slope_dot).1
+        }),
     )
 }
 

@@ -5,7 +5,7 @@ use crate::differentiable;
 use crate::tensor::Tensor;
 
 /// `a + b`, element-wise.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn add<T: Tensor>(a: &T, b: &T) -> T {
     zip_map(a, b, |a, b| a + b)
@@ -26,8 +26,14 @@ pub fn add_fwd<T: Tensor>(
     )
 }
 
+/// [`add`] and its tangent `a_dot + b_dot` (forward mode).
+#[inline]
+pub fn add_jvp<T: Tensor>(a: &T, a_dot: &T, b: &T, b_dot: &T) -> (T, T) {
+    (add(a, b), add(a_dot, b_dot))
+}
+
 /// `a - b`, element-wise.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn sub<T: Tensor>(a: &T, b: &T) -> T {
     zip_map(a, b, |a, b| a - b)
@@ -48,8 +54,14 @@ pub fn sub_fwd<T: Tensor>(
     )
 }
 
+/// [`sub`] and its tangent `a_dot - b_dot` (forward mode).
+#[inline]
+pub fn sub_jvp<T: Tensor>(a: &T, a_dot: &T, b: &T, b_dot: &T) -> (T, T) {
+    (sub(a, b), sub(a_dot, b_dot))
+}
+
 /// `a * b`, element-wise (the Hadamard product).
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn mul<T: Tensor>(a: &T, b: &T) -> T {
     zip_map(a, b, |a, b| a * b)
@@ -70,8 +82,16 @@ pub fn mul_fwd<T: Tensor>(
     )
 }
 
+/// [`mul`] and its tangent `a_dot * b + a * b_dot` (forward mode).
+#[inline]
+pub fn mul_jvp<T: Tensor>(a: &T, a_dot: &T, b: &T, b_dot: &T) -> (T, T) {
+    let mut tangent = mul(a_dot, b);
+    add_into(Some(&mut tangent), a, b_dot, |a, b_dot| a * b_dot);
+    (mul(a, b), tangent)
+}
+
 /// `s * x`: every element of `x` times the scalar `s`.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn scale<T: Tensor>(x: &T, s: f32) -> T {
     map(x, |x| s * x)
@@ -87,6 +107,15 @@ pub fn scale_fwd<T: Tensor>(x: &T, s: f32) -> (T, impl FnOnce(&T, Option<&mut T>
             add_into(d_x, d_out, d_out, |u, _| s * u);
             x.flat().iter().zip(d_out.flat()).map(|(x, u)| x * u).sum()
         },
+    )
+}
+
+/// [`scale`] and its tangent `s * x_dot + s_dot * x` (forward mode).
+#[inline]
+pub fn scale_jvp<T: Tensor>(x: &T, x_dot: &T, s: f32, s_dot: f32) -> (T, T) {
+    (
+        scale(x, s),
+        zip_map(x, x_dot, |x, x_dot| s * x_dot + s_dot * x),
     )
 }
 

@@ -18,7 +18,7 @@ use super::gemm::{gemm, View};
 use crate::differentiable;
 
 /// `<a, b> = sum_i a_i b_i`.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn dot<const N: usize>(a: &[f32; N], b: &[f32; N]) -> f32 {
     // Eight running sums instead of one: float addition is not associative, so the compiler
@@ -68,6 +68,17 @@ pub fn dot_fwd<const N: usize>(
 }
 
 /// `y += alpha x`.
+/// [`dot`] and its tangent `<a_dot, b> + <a, b_dot>` (forward mode).
+#[inline]
+pub fn dot_jvp<const N: usize>(
+    a: &[f32; N],
+    a_dot: &[f32; N],
+    b: &[f32; N],
+    b_dot: &[f32; N],
+) -> (f32, f32) {
+    (dot(a, b), dot(a_dot, b) + dot(a, b_dot))
+}
+
 #[inline]
 fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     for (y, x) in y.iter_mut().zip(x) {
@@ -76,7 +87,7 @@ fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
 }
 
 /// `w x`: the matrix `w` (`OUT x IN`, PyTorch's `Linear` weight layout) times the vector `x`.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn matvec<const IN: usize, const OUT: usize>(
     w: &[[f32; IN]; OUT],
@@ -113,6 +124,18 @@ pub fn matvec_fwd<const IN: usize, const OUT: usize>(
 }
 
 /// The gradients of [`matvec`] into the shadows given.
+/// [`matvec`] and its tangent `w_dot x + w x_dot` (forward mode).
+#[inline]
+pub fn matvec_jvp<const IN: usize, const OUT: usize>(
+    w: &[[f32; IN]; OUT],
+    w_dot: &[[f32; IN]; OUT],
+    x: &[f32; IN],
+    x_dot: &[f32; IN],
+) -> ([f32; OUT], [f32; OUT]) {
+    let tangent = core::array::from_fn(|o| dot(&w_dot[o], x) + dot(&w[o], x_dot));
+    (matvec(w, x), tangent)
+}
+
 #[inline]
 fn matvec_backward<const IN: usize, const OUT: usize>(
     w: &[[f32; IN]; OUT],
@@ -134,7 +157,7 @@ fn matvec_backward<const IN: usize, const OUT: usize>(
 }
 
 /// `w x + b` for one sample: PyTorch's `nn.Linear` forward.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn linear<const IN: usize, const OUT: usize>(
     x: &[f32; IN],
@@ -179,8 +202,22 @@ pub fn linear_fwd<const IN: usize, const OUT: usize>(
     )
 }
 
+/// [`linear`] and its tangent `w_dot x + w x_dot + b_dot` (forward mode).
+#[inline]
+pub fn linear_jvp<const IN: usize, const OUT: usize>(
+    x: &[f32; IN],
+    x_dot: &[f32; IN],
+    w: &[[f32; IN]; OUT],
+    w_dot: &[[f32; IN]; OUT],
+    b: &[f32; OUT],
+    b_dot: &[f32; OUT],
+) -> ([f32; OUT], [f32; OUT]) {
+    let tangent = core::array::from_fn(|o| dot(&w_dot[o], x) + dot(&w[o], x_dot) + b_dot[o]);
+    (linear(x, w, b), tangent)
+}
+
 /// `a b`: the matrix product of `a` (`M x K`) and `b` (`K x N`), on the GEMM kernel.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn matmul<const M: usize, const K: usize, const N: usize>(
     a: &[[f32; K]; M],
@@ -247,8 +284,26 @@ pub fn matmul_fwd<const M: usize, const K: usize, const N: usize>(
     (matmul(a, b), matmul_backward)
 }
 
+/// [`matmul`] and its tangent `a_dot b + a b_dot` (forward mode), two more products.
+#[inline]
+pub fn matmul_jvp<const M: usize, const K: usize, const N: usize>(
+    a: &[[f32; K]; M],
+    a_dot: &[[f32; K]; M],
+    b: &[[f32; N]; K],
+    b_dot: &[[f32; N]; K],
+) -> ([[f32; N]; M], [[f32; N]; M]) {
+    let mut tangent = matmul(a_dot, b);
+    gemm(
+        View::of(a),
+        View::of(b_dot),
+        tangent.as_flattened_mut(),
+        true,
+    );
+    (matmul(a, b), tangent)
+}
+
 /// `x w^T + b` for a batch `x` of `B` samples: `nn.Linear(IN, OUT)` on a `[B, IN]` input.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn linear_batch<const B: usize, const IN: usize, const OUT: usize>(
     x: &[[f32; IN]; B],
@@ -332,6 +387,26 @@ pub fn linear_batch_fwd<const B: usize, const IN: usize, const OUT: usize>(
             linear_batch_backward(x, d_x, w, d_w, d_b, d_out);
         },
     )
+}
+
+/// [`linear_batch`] and its tangent `x_dot w^T + x w_dot^T + b_dot` (forward mode).
+#[inline]
+pub fn linear_batch_jvp<const B: usize, const IN: usize, const OUT: usize>(
+    x: &[[f32; IN]; B],
+    x_dot: &[[f32; IN]; B],
+    w: &[[f32; IN]; OUT],
+    w_dot: &[[f32; IN]; OUT],
+    b: &[f32; OUT],
+    b_dot: &[f32; OUT],
+) -> ([[f32; OUT]; B], [[f32; OUT]; B]) {
+    let mut tangent = linear_batch(x_dot, w, b_dot);
+    gemm(
+        View::of(x),
+        View::of(w_dot).t(),
+        tangent.as_flattened_mut(),
+        true,
+    );
+    (linear_batch(x, w, b), tangent)
 }
 
 /// A zeroed `[T; N]` on the heap, built without passing through the stack (only one `T` ever

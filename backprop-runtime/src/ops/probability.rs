@@ -29,7 +29,7 @@ fn shifted_exp<const N: usize>(x: &[f32; N]) -> ([f32; N], f32, f32) {
 }
 
 /// `ln(sum_i exp(x_i))`, computed without overflow (`-inf` for an empty row).
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn log_sum_exp<const N: usize>(x: &[f32; N]) -> f32 {
     let (_, m, ln_sum) = shifted_exp(x);
@@ -54,6 +54,19 @@ pub fn log_sum_exp_fwd<const N: usize>(
     )
 }
 
+/// [`log_sum_exp`] and its tangent `<softmax(x), x_dot>` (forward mode).
+#[inline]
+pub fn log_sum_exp_jvp<const N: usize>(x: &[f32; N], x_dot: &[f32; N]) -> (f32, f32) {
+    let (s, m, ln_sum) = softmax_and_shift(x);
+    (m + ln_sum, weighted_sum(&s, x_dot))
+}
+
+/// `<s, v>`.
+#[inline]
+fn weighted_sum<const N: usize>(s: &[f32; N], v: &[f32; N]) -> f32 {
+    s.iter().zip(v).map(|(s, v)| s * v).sum()
+}
+
 /// `softmax(x)` and the shift and log-sum of [`shifted_exp`], from one pass of exponentials.
 #[inline]
 fn softmax_and_shift<const N: usize>(x: &[f32; N]) -> ([f32; N], f32, f32) {
@@ -63,7 +76,7 @@ fn softmax_and_shift<const N: usize>(x: &[f32; N]) -> ([f32; N], f32, f32) {
 }
 
 /// `exp(x_i) / sum_j exp(x_j)`.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn softmax<const N: usize>(x: &[f32; N]) -> [f32; N] {
     softmax_and_shift(x).0
@@ -91,8 +104,17 @@ pub fn softmax_fwd<const N: usize>(
     )
 }
 
+/// [`softmax`] and its tangent `s * (x_dot - <s, x_dot>)` with `s = softmax(x)` (forward
+/// mode).
+#[inline]
+pub fn softmax_jvp<const N: usize>(x: &[f32; N], x_dot: &[f32; N]) -> ([f32; N], [f32; N]) {
+    let s = softmax(x);
+    let mean = weighted_sum(&s, x_dot);
+    (s, core::array::from_fn(|i| s[i] * (x_dot[i] - mean)))
+}
+
 /// `x_i - log_sum_exp(x)`: log-probabilities from logits.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn log_softmax<const N: usize>(x: &[f32; N]) -> [f32; N] {
     let (_, m, ln_sum) = shifted_exp(x);
@@ -122,6 +144,14 @@ pub fn log_softmax_fwd<const N: usize>(
             }
         },
     )
+}
+
+/// [`log_softmax`] and its tangent `x_dot - <softmax(x), x_dot>` (forward mode).
+#[inline]
+pub fn log_softmax_jvp<const N: usize>(x: &[f32; N], x_dot: &[f32; N]) -> ([f32; N], [f32; N]) {
+    let (s, m, ln_sum) = softmax_and_shift(x);
+    let mean = weighted_sum(&s, x_dot);
+    (x.map(|v| (v - m) - ln_sum), x_dot.map(|t| t - mean))
 }
 
 #[cfg(test)]

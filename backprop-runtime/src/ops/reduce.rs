@@ -4,7 +4,7 @@ use crate::differentiable;
 use crate::tensor::Tensor;
 
 /// The sum of every element of `x`.
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn sum<T: Tensor>(x: &T) -> f32 {
     x.flat().iter().sum()
@@ -18,8 +18,14 @@ pub fn sum_fwd<T: Tensor>(x: &T) -> (f32, impl FnOnce(&T, Option<&mut T>, f32)) 
     })
 }
 
+/// [`sum`] and its tangent, the sum of `x_dot` (forward mode).
+#[inline]
+pub fn sum_jvp<T: Tensor>(x: &T, x_dot: &T) -> (f32, f32) {
+    (sum(x), sum(x_dot))
+}
+
 /// The mean of every element of `x` (NaN for an empty tensor, as in PyTorch).
-#[differentiable(custom_fwd)]
+#[differentiable(custom_fwd, jvp)]
 #[inline]
 pub fn mean<T: Tensor>(x: &T) -> f32 {
     sum(x) / T::LEN as f32
@@ -31,6 +37,12 @@ pub fn mean_fwd<T: Tensor>(x: &T) -> (f32, impl FnOnce(&T, Option<&mut T>, f32))
     (mean(x), |_: &T, d_x: Option<&mut T>, d_out: f32| {
         fill_into(d_x, d_out / T::LEN as f32)
     })
+}
+
+/// [`mean`] and its tangent, the mean of `x_dot` (forward mode).
+#[inline]
+pub fn mean_jvp<T: Tensor>(x: &T, x_dot: &T) -> (f32, f32) {
+    (mean(x), mean(x_dot))
 }
 
 /// `d += g` for every element of an optional shadow.

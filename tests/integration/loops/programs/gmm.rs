@@ -23,7 +23,7 @@ pub fn gmm_constant(d: usize, k: usize, n: usize, gamma: f32, m: f32, multigamma
 
 /// The GMM objective; `constant` is [`gmm_constant`] (it holds a log-gamma function, which the
 /// fixture script computes).
-#[differentiable(wrt(alphas, means, icf))]
+#[differentiable(wrt(alphas, means, icf), hvp)]
 pub fn gmm_objective<const D: usize, const K: usize, const N: usize, const L: usize>(
     alphas: &[f32; K],
     means: &[[f32; D]; K],

@@ -21,7 +21,7 @@ pub struct Model0 {
 /// Mean cross-entropy of `Model0` over a batch of three with target classes `targets`
 /// (PyTorch's `cross_entropy(logits, targets)`). The log-sum-exp subtracts a running maximum
 /// found with `if`.
-#[differentiable(wrt(m))]
+#[differentiable(wrt(m), jvp)]
 pub fn model0_loss(m: &Model0, x: &[[f32; 3]; 3], targets: &[usize; 3]) -> f32 {
     let mut total = 0.0;
     for b in 0..3 {
@@ -65,7 +65,7 @@ pub fn model0_loss(m: &Model0, x: &[[f32; 3]; 3], targets: &[usize; 3]) -> f32 {
 }
 
 /// `model0_loss` with the running maximum written as `mx = mx.max(..)` instead of `if`.
-#[differentiable(wrt(m))]
+#[differentiable(wrt(m), jvp)]
 pub fn model0_loss_fmax(m: &Model0, x: &[[f32; 3]; 3], targets: &[usize; 3]) -> f32 {
     let mut total = 0.0;
     for b in 0..3 {
@@ -184,7 +184,7 @@ pub fn model0_loss_grad_hand(
 }
 
 /// A 3-2-2 sigmoid network and its mean squared error, parameters as separate arrays.
-#[differentiable(wrt(w1, b1, w2, b2))]
+#[differentiable(wrt(w1, b1, w2, b2), jvp)]
 pub fn sigmoid_mlp(
     w1: &[[f32; 3]; 2],
     b1: &[f32; 2],

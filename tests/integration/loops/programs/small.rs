@@ -5,7 +5,7 @@
 use backprop::{differentiable, Parameters};
 
 /// `sum_o (W x)_o^2`
-#[differentiable]
+#[differentiable(jvp)]
 pub fn matvec_sq(w: &[[f32; 3]; 4], x: &[f32; 3]) -> f32 {
     let mut s = 0.0;
     for o in 0..4 {
@@ -19,7 +19,7 @@ pub fn matvec_sq(w: &[[f32; 3]; 4], x: &[f32; 3]) -> f32 {
 }
 
 /// `sum_o tanh((W x)_o)`
-#[differentiable]
+#[differentiable(jvp)]
 pub fn matvec_tanh_sum(w: &[[f32; 3]; 4], x: &[f32; 3]) -> f32 {
     let mut s = 0.0;
     for o in 0..4 {
@@ -33,7 +33,7 @@ pub fn matvec_tanh_sum(w: &[[f32; 3]; 4], x: &[f32; 3]) -> f32 {
 }
 
 /// Horner's rule, `c[0]` the leading coefficient.
-#[differentiable]
+#[differentiable(jvp)]
 pub fn horner(c: &[f32; 6], x: f32) -> f32 {
     let mut acc = 0.0;
     for i in 0..6 {
@@ -43,7 +43,7 @@ pub fn horner(c: &[f32; 6], x: f32) -> f32 {
 }
 
 /// Horner's rule walking the coefficients backwards, `c[0]` the constant term.
-#[differentiable]
+#[differentiable(jvp)]
 pub fn horner_rev(c: &[f32; 6], x: f32) -> f32 {
     let mut acc = 0.0;
     for i in (0..6).rev() {
@@ -53,7 +53,7 @@ pub fn horner_rev(c: &[f32; 6], x: f32) -> f32 {
 }
 
 /// Eight steps of a scalar tanh recurrence.
-#[differentiable]
+#[differentiable(hvp)]
 pub fn tanh_rnn(w: f32, x: &[f32; 8]) -> f32 {
     let mut h = 0.0;
     for i in 0..8 {
@@ -63,7 +63,7 @@ pub fn tanh_rnn(w: f32, x: &[f32; 8]) -> f32 {
 }
 
 /// A running maximum written with `if`, and a Huber-like piecewise function of each element.
-#[differentiable]
+#[differentiable(hvp)]
 pub fn branchy(x: &[f32; 6]) -> f32 {
     let mut m = x[0];
     let mut s = 0.0;
@@ -84,7 +84,7 @@ pub fn branchy(x: &[f32; 6]) -> f32 {
 }
 
 /// [`branchy`] with the running maximum written as `m = m.max(x[i])`.
-#[differentiable]
+#[differentiable(jvp)]
 pub fn branchy_fmax(x: &[f32; 6]) -> f32 {
     let mut m = x[0];
     let mut s = 0.0;
@@ -103,7 +103,7 @@ pub fn branchy_fmax(x: &[f32; 6]) -> f32 {
 }
 
 /// Outer state overwritten by a different formula in each branch.
-#[differentiable]
+#[differentiable(jvp)]
 pub fn branch_state(x: &[f32; 6], a0: f32) -> f32 {
     let mut a = a0;
     for i in 0..6 {
@@ -117,7 +117,7 @@ pub fn branch_state(x: &[f32; 6], a0: f32) -> f32 {
 }
 
 /// `sum (A B)^2` with three nested loops.
-#[differentiable]
+#[differentiable(jvp)]
 pub fn nested_matmul_sq(a: &[[f32; 3]; 2], b: &[[f32; 4]; 3]) -> f32 {
     let mut s = 0.0;
     for i in 0..2 {
@@ -133,7 +133,7 @@ pub fn nested_matmul_sq(a: &[[f32; 3]; 2], b: &[[f32; 4]; 3]) -> f32 {
 }
 
 /// A scalar overwritten inside a nested loop (twelve saved values).
-#[differentiable]
+#[differentiable(jvp)]
 pub fn nested_state(a: &[[f32; 4]; 3], h0: f32) -> f32 {
     let mut h = h0;
     for i in 0..3 {
@@ -145,7 +145,7 @@ pub fn nested_state(a: &[[f32; 4]; 3], h0: f32) -> f32 {
 }
 
 /// `a..=b` with an index offset.
-#[differentiable]
+#[differentiable(jvp)]
 pub fn inclusive_chain(x: &[f32; 5]) -> f32 {
     let mut s = 0.0;
     for i in 1..=4 {
@@ -155,7 +155,7 @@ pub fn inclusive_chain(x: &[f32; 5]) -> f32 {
 }
 
 /// A local array written in one loop and read in two more: a softmax-weighted sum.
-#[differentiable]
+#[differentiable(jvp)]
 pub fn two_pass(x: &[f32; 5], y: &[f32; 5]) -> f32 {
     let mut e = [0.0; 5];
     for i in 0..5 {
@@ -173,7 +173,7 @@ pub fn two_pass(x: &[f32; 5], y: &[f32; 5]) -> f32 {
 }
 
 /// Prefix products kept in a local array, each reading the previous one.
-#[differentiable]
+#[differentiable(jvp)]
 pub fn cumprod_sum(x: &[f32; 5]) -> f32 {
     let mut p = [0.0; 5];
     p[0] = x[0];
@@ -198,7 +198,7 @@ pub struct Quad {
 
 impl Quad {
     /// `sum_i a_i x_i^2 + b x_i`
-    #[differentiable]
+    #[differentiable(jvp)]
     pub fn eval(&self, x: &[f32; 3]) -> f32 {
         let mut s = 0.0;
         for i in 0..3 {
@@ -209,7 +209,7 @@ impl Quad {
 }
 
 /// An array by value: its gradient is returned.
-#[differentiable]
+#[differentiable(jvp)]
 pub fn by_value(x: [f32; 4]) -> f32 {
     let mut s = 0.0;
     for i in 0..4 {
@@ -219,7 +219,7 @@ pub fn by_value(x: [f32; 4]) -> f32 {
 }
 
 /// A const-generic size, also used as a number.
-#[differentiable]
+#[differentiable(jvp)]
 pub fn mean_sq<const N: usize>(x: &[f32; N]) -> f32 {
     let mut s = 0.0;
     for i in 0..N {
@@ -229,7 +229,7 @@ pub fn mean_sq<const N: usize>(x: &[f32; N]) -> f32 {
 }
 
 /// A two-slot ring buffer: each element is overwritten three times (`i % 2` indices).
-#[differentiable]
+#[differentiable(jvp)]
 pub fn ring_rnn(w: f32, x: &[f32; 6]) -> f32 {
     let mut h = [0.0; 2];
     for i in 0..6 {
@@ -239,7 +239,7 @@ pub fn ring_rnn(w: f32, x: &[f32; 6]) -> f32 {
 }
 
 /// An `if` without `else` inside a loop, writing an element of a local array.
-#[differentiable]
+#[differentiable(jvp)]
 pub fn masked_square(x: &[f32; 5]) -> f32 {
     let mut y = [0.0; 5];
     for i in 0..5 {
@@ -256,7 +256,7 @@ pub fn masked_square(x: &[f32; 5]) -> f32 {
 }
 
 /// A reversed range not starting at zero, with a recurrence.
-#[differentiable]
+#[differentiable(jvp)]
 pub fn rev_offset(x: &[f32; 5]) -> f32 {
     let mut s = 1.0;
     for i in (1..5).rev() {
@@ -266,7 +266,7 @@ pub fn rev_offset(x: &[f32; 5]) -> f32 {
 }
 
 /// A const-generic bound `N - 1` and a nested loop over the pairs `i < j`.
-#[differentiable]
+#[differentiable(jvp)]
 pub fn pair_energy<const N: usize>(x: &[f32; N]) -> f32 {
     let mut e = 0.0;
     for i in 0..N - 1 {

@@ -1,0 +1,90 @@
+"""Reference tangents and Hessians for the forward-mode tests (`tests/forward_mode.rs`).
+
+Each function is the PyTorch twin of a `#[differentiable]` Rust function in that file,
+evaluated in float32 with `torch.func.jvp` (value and tangent along the given tangents) and
+`torch.func.hessian` (scalar functions of one array). The output, `tests/fixtures/jvp.json`, is
+committed so the Rust tests never need Python.
+
+    python3 scripts/jvp_fixtures.py
+"""
+
+import json
+import pathlib
+
+import torch
+from torch.func import hessian, jvp
+
+torch.set_default_dtype(torch.float32)
+OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "jvp.json"
+
+
+def rosenbrock(p):
+    a = 1.0 - p[0]
+    b = p[1] - p[0] * p[0]
+    return a * a + 100.0 * b * b
+
+
+def recurrence(w, x):
+    h = torch.zeros(())
+    for i in range(6):
+        h = torch.tanh(w * h + x[i])
+        if h > 0.1:
+            h = h * h
+    return h * h
+
+
+def mlp(w1, b1, w2, b2, x):
+    h = torch.tanh(w1 @ x + b1)
+    return torch.log_softmax(w2 @ h + b2, dim=0)
+
+
+def energy(x):
+    s = torch.zeros(())
+    for i in range(4):
+        d = x[i] - x[(i + 1) % 4]
+        s = s + torch.sqrt(d * d + 1.0) * torch.exp(-0.5 * x[i])
+    return torch.maximum(s, x.sum())
+
+
+def tensors(values):
+    return tuple(torch.tensor(v, dtype=torch.float32) for v in values)
+
+
+def jvp_case(fn, primals, tangents):
+    value, tangent = jvp(fn, tensors(primals), tensors(tangents))
+    return {
+        "primals": primals,
+        "tangents": tangents,
+        "value": value.reshape(-1).tolist(),
+        "tangent": tangent.reshape(-1).tolist(),
+    }
+
+
+def hessian_case(fn, x):
+    h = hessian(fn)(torch.tensor(x, dtype=torch.float32))
+    return {"x": x, "value": float(fn(torch.tensor(x))), "hessian": h.tolist()}
+
+
+g = torch.Generator().manual_seed(13)
+
+
+def rand(*shape):
+    return (torch.rand(*shape, generator=g) * 2 - 1).tolist()
+
+
+fixtures = {
+    "jvp": {
+        "recurrence": jvp_case(recurrence, [0.8, [0.3, -0.5, 0.9, 0.1, -0.2, 0.6]],
+                               [0.5, [1.0, -0.3, 0.2, 0.7, -0.4, 0.25]]),
+        "mlp": jvp_case(mlp, [rand(4, 3), rand(4), rand(2, 4), rand(2), rand(3)],
+                        [rand(4, 3), rand(4), rand(2, 4), rand(2), rand(3)]),
+        "energy": jvp_case(energy, [[0.4, -1.1, 0.7, 1.5]], [[0.3, 0.2, -0.5, 1.0]]),
+    },
+    "hessian": {
+        "rosenbrock": hessian_case(rosenbrock, [-1.2, 1.0]),
+        "energy": hessian_case(energy, [0.4, -1.1, 0.7, 1.5]),
+    },
+}
+
+OUT.write_text(json.dumps(fixtures, indent=1) + "\n")
+print(f"wrote {OUT}")
