@@ -164,7 +164,7 @@ fn h_lift_ref(x: f64, y: f64, _m: &mut f64) -> [f64; 3] {
     [x * y, x.sin(), (y * 2.0).tanh()]
 }
 
-#[differentiable]
+#[differentiable(jvp)]
 pub fn h_cell(x: &[f32; 3], h: &[f32; 3]) -> [f32; 3] {
     [
         (0.5 * x[0] + 0.8 * h[1] - 0.3 * h[0]).tanh(),

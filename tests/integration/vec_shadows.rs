@@ -1,6 +1,8 @@
 //! `&Vec` parameters (data of run-time length): the gradient against central differences, and
 //! a shadow of the wrong length reported by a message naming the parameter, in `_grad`, `_vjp`
 //! and the pullback of `_fwd`, not by an out-of-bounds index inside generated code.
+// The subject is `&Vec` parameters (a slice would be refused), indexed in range loops.
+#![allow(clippy::ptr_arg, clippy::needless_range_loop)]
 
 use crate::loops::programs::assert_close;
 use backprop::differentiable;

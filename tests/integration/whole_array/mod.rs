@@ -146,6 +146,12 @@ fn whole_array_updates_outside_loops() {
     assert_close("value", &[value], &[straight_line(&v, &u)], 0.0, 0.0);
     assert_fd("d_v", &dv, &v, |v| straight_line(v, &u));
     assert_fd("d_u", &du, &u, |u| straight_line(&v, u));
+    // Forward mode along a direction: the tangent is the gradient dotted with it.
+    let (v_dot, u_dot) = ([0.5, -1.0, 0.25], [1.0, 0.5, -0.75]);
+    let (jvp_value, tangent) = straight_line_jvp(&v, &v_dot, &u, &u_dot);
+    assert_close("value of _jvp", &[jvp_value], &[value], 0.0, 0.0);
+    let along: f32 = (0..3).map(|i| dv[i] * v_dot[i] + du[i] * u_dot[i]).sum();
+    assert_close("tangent", &[tangent], &[along], 1e-4, 1e-5);
 }
 
 #[test]

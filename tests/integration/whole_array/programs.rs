@@ -126,7 +126,7 @@ pub fn rows_in_place(layer: &Linear<3, 3>, input: &[[f32; 3]; 2]) -> f32 {
 }
 
 /// Squares every element.
-#[differentiable]
+#[differentiable(jvp)]
 pub fn squares(v: &[f32; 3]) -> [f32; 3] {
     let mut out = [0.0; 3];
     for i in 0..3 {
@@ -138,7 +138,7 @@ pub fn squares(v: &[f32; 3]) -> [f32; 3] {
 /// Whole-array updates outside any loop: `h = f(&h)` three times, a copy of a parameter
 /// (`h = *u`), a copy of a local (`let g = h`) and a literal that reads the old value
 /// (`h = [h[1], ...]`).
-#[differentiable]
+#[differentiable(jvp)]
 pub fn straight_line(v: &[f32; 3], u: &[f32; 3]) -> f32 {
     let mut h = [v[0], v[1], v[2]];
     h = squares(&h);
