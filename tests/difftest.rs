@@ -164,6 +164,22 @@ fn h_lift_ref(x: f64, y: f64, _m: &mut f64) -> [f64; 3] {
     [x * y, x.sin(), (y * 2.0).tanh()]
 }
 
+#[differentiable(jvp)]
+pub fn h_cell(x: &[f32; 3], h: &[f32; 3]) -> [f32; 3] {
+    [
+        (0.5 * x[0] + 0.8 * h[1] - 0.3 * h[0]).tanh(),
+        (0.5 * x[1] * h[2] + 0.4 * h[0]).tanh(),
+        (x[2] - 0.6 * h[1] + 0.2 * h[2]).sin(),
+    ]
+}
+fn h_cell_ref(x: &[f64; 3], h: &[f64; 3], _m: &mut f64) -> [f64; 3] {
+    [
+        (0.5 * x[0] + 0.8 * h[1] - 0.3 * h[0]).tanh(),
+        (0.5 * x[1] * h[2] + 0.4 * h[0]).tanh(),
+        (x[2] - 0.6 * h[1] + 0.2 * h[2]).sin(),
+    ]
+}
+
 include!("generated/all.rs");
 
 /// SplitMix64 for the sample points (the generator's seed fixes the programs; this fixes the

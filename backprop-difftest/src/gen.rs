@@ -46,6 +46,8 @@ struct Array {
     mutable: bool,
     /// How to pass it to a helper taking `&[f32; N]`.
     by_ref: String,
+    /// Whether the macro knows its type (not a call's result), so that it can be copied.
+    typed: bool,
 }
 
 #[derive(Clone)]
@@ -662,8 +664,96 @@ impl Gen {
         true
     }
 
+    /// A whole array assigned at once: by a recurrent call reading its old value
+    /// (`t = h_cell(&u, &t)`), by an array-returning call, a copy of another array, a literal
+    /// (which may read the old value) or a repeat.
+    fn assign_whole(&mut self, env: &mut Env, out: &mut Lines) -> bool {
+        let muts = env.mutable_arrays();
+        if muts.is_empty() {
+            return false;
+        }
+        // Mostly a recurrent state of three, the helpers' size, when there is one.
+        let threes: Vec<usize> = muts
+            .iter()
+            .copied()
+            .filter(|&i| env.arrays[i].len == 3)
+            .collect();
+        let recurrent = !threes.is_empty() && self.rng.chance(0.5);
+        let idx = *self.rng.pick(if recurrent { &threes } else { &muts });
+        let a = env.arrays[idx].clone();
+        let limit = if Self::in_loop(env) { 1.0 } else { 4.0 };
+        let (f, r, b) = match if recurrent { 0 } else { self.rng.below(5) } {
+            0 | 1 if a.len == 3 => {
+                if self.rng.chance(0.7) {
+                    let inputs = Self::arrays_of_len(env, 3);
+                    let x = self.rng.pick(&inputs).by_ref.clone();
+                    (
+                        format!("h_cell({x}, &{})", a.name),
+                        format!("h_cell_ref({x}, &{}, m)", a.name),
+                        1.0,
+                    )
+                } else {
+                    let p = self.expr(env, 2);
+                    let p = self.fit(p, 2.0);
+                    let q = self.expr(env, 2);
+                    let q = self.fit(q, 2.0);
+                    (
+                        format!("h_lift({}, {})", p.f, q.f),
+                        format!("h_lift_ref({}, {}, m)", p.r, q.r),
+                        (p.b * q.b).max(1.0),
+                    )
+                }
+            }
+            0 | 1 => {
+                let sources = Self::arrays_of_len(env, a.len);
+                let u = self.rng.pick(&sources).clone();
+                let src = Self::copy_of(&u);
+                (src.clone(), src, u.bound)
+            }
+            2 | 3 => {
+                let (mut fs, mut rs, mut b) = (Vec::new(), Vec::new(), 0.0f64);
+                for _ in 0..a.len {
+                    let e = self.expr(env, 2);
+                    let e = self.fit(e, limit);
+                    b = b.max(e.b);
+                    fs.push(e.f);
+                    rs.push(e.r);
+                }
+                (
+                    format!("[{}]", fs.join(", ")),
+                    format!("[{}]", rs.join(", ")),
+                    b,
+                )
+            }
+            _ => {
+                let e = self.expr(env, 2);
+                let e = self.fit(e, limit);
+                (
+                    format!("[{}; {}]", e.f, a.len),
+                    format!("[{}; {}]", e.r, a.len),
+                    e.b,
+                )
+            }
+        };
+        out.push(format!("{} = {f};", a.name), format!("{} = {r};", a.name));
+        env.arrays[idx].bound = a.bound.max(b);
+        true
+    }
+
+    /// How to copy an array by value: `*a` for a `&` parameter, the name otherwise.
+    fn copy_of(a: &Array) -> String {
+        if a.by_ref == a.name {
+            format!("*{}", a.name)
+        } else {
+            a.name.clone()
+        }
+    }
+
     fn stmt(&mut self, env: &mut Env, depth: u32, out: &mut Lines) {
         // Inside blocks, mostly write outer state: a `let` there dies at the `}`.
+        if depth >= 1 && self.rng.chance(0.15) && self.assign_whole(env, out) {
+            return;
+        }
         if depth >= 1
             && self.rng.chance(0.5)
             && (self.assign(env, out) || self.assign_elem(env, out))
@@ -671,7 +761,7 @@ impl Gen {
             return;
         }
         let nested = depth >= 2;
-        let roll = self.rng.below(if nested { 10 } else { 17 });
+        let roll = self.rng.below(if nested { 10 } else { 19 });
         match roll {
             0 | 1 => {
                 let e = self.expr(env, 3);
@@ -760,6 +850,7 @@ impl Gen {
                     bound: e.b,
                     mutable: true,
                     by_ref: format!("&{t}"),
+                    typed: true,
                 });
             }
             14 => {
@@ -787,6 +878,7 @@ impl Gen {
                     bound: b,
                     mutable,
                     by_ref: format!("&{t}"),
+                    typed: true,
                 });
             }
             15 => {
@@ -819,6 +911,34 @@ impl Gen {
                     bound: (a.b * c.b).max(1.0),
                     mutable: false,
                     by_ref: format!("&{t}"),
+                    typed: false,
+                });
+            }
+            16 => {
+                if !self.assign_whole(env, out) {
+                    self.stmt(env, depth, out);
+                }
+            }
+            17 => {
+                // A local copy of another array (`let mut t = *a`, `let mut t = u`).
+                let typed: Vec<Array> = env.arrays.iter().filter(|a| a.typed).cloned().collect();
+                if typed.is_empty() {
+                    return self.stmt(env, depth, out);
+                }
+                let u = self.rng.pick(&typed).clone();
+                let t = self.name("t");
+                let src = Self::copy_of(&u);
+                out.push(
+                    format!("let mut {t} = {src};"),
+                    format!("let mut {t} = {src};"),
+                );
+                env.arrays.push(Array {
+                    name: t.clone(),
+                    len: u.len,
+                    bound: u.bound,
+                    mutable: true,
+                    by_ref: format!("&{t}"),
+                    typed: true,
                 });
             }
             _ => {
@@ -971,6 +1091,7 @@ impl Gen {
                     bound: 1.5,
                     mutable: false,
                     by_ref: a.clone(),
+                    typed: true,
                 }),
                 Param::ValArray(a, n) => env.arrays.push(Array {
                     name: a.clone(),
@@ -978,6 +1099,7 @@ impl Gen {
                     bound: 1.5,
                     mutable: false,
                     by_ref: format!("&{a}"),
+                    typed: true,
                 }),
             }
         }

@@ -140,6 +140,7 @@ fn sweeps(
             array_grads.extend(quote!(let mut #name: #ty = #rt::Zero::zero();));
         }
     }
+    let checks = g.shadow_length_checks();
     let act_ret_var = ir.ret_var.is_some_and(|v| g.act.vars[v]);
     let mut rev = Reverse::new(g);
     let open = rev.open(&ir.body);
@@ -176,7 +177,7 @@ fn sweeps(
         forward,
         value,
         value_type,
-        reverse: quote!(#array_grads #open #seeding #body),
+        reverse: quote!(#checks #array_grads #open #seeding #body),
         grads,
         derivatives,
     }

@@ -1,6 +1,7 @@
 //! The arguments of `#[differentiable(...)]`: `wrt(a, b)`, the flags and `crate = "path"`.
 
 use proc_macro2::{Span, TokenStream};
+use syn::ext::IdentExt;
 use syn::punctuated::Punctuated;
 use syn::{Ident, Meta, Token};
 
@@ -76,7 +77,10 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                     ));
                     continue;
                 }
-                match list.parse_args_with(Punctuated::<Ident, Token![,]>::parse_terminated) {
+                match list.parse_args_with(|input: syn::parse::ParseStream| {
+                    // `parse_any`: `self` is a keyword, and `wrt(self)` names the receiver.
+                    Punctuated::<Ident, Token![,]>::parse_terminated_with(input, Ident::parse_any)
+                }) {
                     Ok(names) => {
                         let mut seen: Vec<(String, Span)> = Vec::new();
                         for n in names {

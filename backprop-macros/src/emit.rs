@@ -547,6 +547,41 @@ impl<'a> Gen<'a> {
         }
     }
 
+    /// Checks that the shadow of each `&Vec` parameter has its parameter's length: the reverse
+    /// sweep indexes both alike, and a short shadow would otherwise fail as an out-of-bounds
+    /// index in generated code, reported at the attribute.
+    pub fn shadow_length_checks(&self) -> TokenStream {
+        let mut out = TokenStream::new();
+        for (p, param) in self.f.params.iter().enumerate() {
+            let Some(shadow) = &self.shadows[p] else {
+                continue;
+            };
+            if !crate::interface::is_vec_ref(&param.ty) {
+                continue;
+            }
+            let value = self.param(p);
+            let guard = &self.guard;
+            let message = format!(
+                "the shadow `{shadow}` has length {{}} where `{}` has length {{}}: give a shadow the length of its parameter",
+                param.name
+            );
+            let check = |s: TokenStream| {
+                quote! {
+                    if #s.len() != #value.len() {
+                        ::core::panic!(#message, #s.len(), #value.len());
+                    }
+                }
+            };
+            out.extend(if self.optional_shadows {
+                let check = check(quote!(#guard));
+                quote!(if let ::core::option::Option::Some(#guard) = &#shadow { #check })
+            } else {
+                check(quote!(#shadow))
+            });
+        }
+        out
+    }
+
     /// `: TYPE` for a local array whose type is known, nothing when the compiler infers it.
     pub fn array_type(&self, var: VarId) -> TokenStream {
         match self.f.vars[var].array.as_ref().and_then(|a| a.ty.as_ref()) {
@@ -877,13 +912,14 @@ impl<'a> Gen<'a> {
                                     let pattern = quote!(mut #name);
                                     let ty =
                                         self.f.vars[*var].array.as_ref().and_then(|a| a.ty.clone());
+                                    let span = self.f.call_spans.get(var).copied();
                                     self.taped_call(
                                         call,
                                         tape,
                                         pattern,
                                         ty,
                                         mode,
-                                        Span::call_site(),
+                                        span.unwrap_or_else(Span::call_site),
                                     )
                                 }
                                 None => {

@@ -84,6 +84,15 @@ pub fn pointee(ty: &TokenStream) -> TokenStream {
     }
 }
 
+/// Whether a parameter's type is `&Vec<T>`: its length is known only at run time.
+pub fn is_vec_ref(ty: &TokenStream) -> bool {
+    match syn::parse2::<syn::Type>(ty.clone()) {
+        Ok(syn::Type::Reference(r)) => matches!(&*r.elem, syn::Type::Path(p)
+            if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Vec")),
+        _ => false,
+    }
+}
+
 /// The signature pieces of `_grad` and `_vjp`.
 pub struct Layout {
     pub inputs: Vec<TokenStream>,

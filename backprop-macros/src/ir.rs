@@ -447,6 +447,8 @@ pub struct Function {
     /// Number of save buffers / decision records, with their element type and loop nest.
     pub buffers: Vec<Buffer>,
     pub block_count: usize,
+    /// The call that initialises each local array made from one, for errors at the call.
+    pub call_spans: HashMap<VarId, Span>,
     /// In a tangent program: calls whose value and tangent `_jvp` computes in one call of the
     /// callee's `_jvp` (the value's `let` or local, with its tangent's).
     pub fused: Vec<(Site, Site)>,

@@ -24,3 +24,6 @@ mod regressions;
 mod scalar_constructs;
 mod scalar_rules;
 mod split_mode;
+mod vec_shadows;
+mod whole_array;
+mod wrt_selected;

@@ -176,7 +176,7 @@ impl Lower<'_> {
                     let version = self.place_version(&place);
                     Some(CallArg::Ref(place, version))
                 }
-                Lowered::Call(call, _) => {
+                Lowered::Call(call, span) => {
                     let info = ArrayInfo {
                         ty: None,
                         rank: None,
@@ -186,10 +186,7 @@ impl Lower<'_> {
                         Some(info),
                         false,
                     );
-                    self.emit(Stmt::Decl {
-                        var,
-                        init: VarInit::Call(*call),
-                    });
+                    self.decl_call(var, *call, span);
                     Some(CallArg::Ref(
                         Place {
                             base: Base::Var(var),

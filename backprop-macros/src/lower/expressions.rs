@@ -147,6 +147,10 @@ impl Lower<'_> {
     pub(super) fn literal(&mut self, lit: &syn::Lit) -> Option<Lowered> {
         match lit {
             syn::Lit::Float(f) => {
+                if f.suffix() == "f64" {
+                    self.err(f, "`f64` literals are not supported yet: differentiable functions compute in `f32` for now (drop the suffix)");
+                    return None;
+                }
                 if !matches!(f.suffix(), "" | "f32") {
                     self.err(f, "only `f32` literals are supported");
                     return None;
@@ -368,10 +372,29 @@ impl Lower<'_> {
             Lowered::I(i) => Some(i),
             Lowered::Named(n, _) => Some(IntExpr::Named(n)),
             Lowered::Call(call, _) if call.path == "len" && call.args.is_empty() => {
-                self.err_at(
-                    span,
-                    "an array's length is known at compile time: write its size (the const generic `N` or the literal) instead of `.len()`",
-                );
+                let vec = match &call.receiver {
+                    Some((
+                        Place {
+                            base: Base::Param(p),
+                            path,
+                        },
+                        _,
+                    )) if path.is_empty() => {
+                        let param = &self.b.func.params[*p];
+                        crate::interface::is_vec_ref(&param.ty).then(|| param.name.clone())
+                    }
+                    _ => None,
+                };
+                match vec {
+                    Some(name) => self.err_at(
+                        span,
+                        format_args!("`{name}.len()` is not supported yet: pass the length as an integer parameter (`n: usize`) and loop `for i in 0..n`"),
+                    ),
+                    None => self.err_at(
+                        span,
+                        "an array's length is known at compile time: write its size (the const generic `N` or the literal) instead of `.len()`",
+                    ),
+                }
                 None
             }
             _ => {

@@ -27,6 +27,10 @@ const INT_TYPES: &[&str] = &[
     "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
 ];
 
+/// What `f64` in a differentiable function gets, on the token.
+const F64_NOT_YET: &str =
+    "`f64` is not supported yet: differentiable functions compute in `f32` for now (write `f32`)";
+
 /// What a name is bound to.
 #[derive(Clone)]
 enum Binding {
@@ -149,6 +153,15 @@ impl Lower<'_> {
             self.emit(stmt);
         }
         v
+    }
+
+    /// A local array initialised by a call, which errors about the call point at (`span`).
+    fn decl_call(&mut self, var: VarId, call: Call, span: Span) {
+        self.b.func.call_spans.insert(var, span);
+        self.emit(Stmt::Decl {
+            var,
+            init: VarInit::Call(call),
+        });
     }
 
     fn f32_const(&mut self, x: f32) -> ValueId {
@@ -288,4 +301,13 @@ fn array_rank_of(tokens: &TokenStream) -> Option<usize> {
         t = &a.elem;
     }
     is_f32(t).then_some(rank)
+}
+
+/// The span of the first identifier `name` in `tokens`, looking into groups.
+fn find_ident(tokens: TokenStream, name: &str) -> Option<Span> {
+    tokens.into_iter().find_map(|t| match t {
+        proc_macro2::TokenTree::Ident(i) if i == name => Some(i.span()),
+        proc_macro2::TokenTree::Group(g) => find_ident(g.stream(), name),
+        _ => None,
+    })
 }

@@ -96,10 +96,15 @@ impl Lower<'_> {
                     );
                     return;
                 }
-                if let Type::Slice(_) = &*r.elem {
+                if let Type::Slice(slice) = &*r.elem {
+                    let elem = &slice.elem;
                     self.err(
                         ty,
-                        "slices have no size known at compile time: use an array `&[f32; N]` with a const generic `N`",
+                        format_args!(
+                            "slices are not supported yet: for data whose length is known only at run time take `&Vec<{}>` and its length `n: usize` (a loop that only accumulates may run to `n`); for a fixed size, an array `&[{}; N]`",
+                            quote!(#elem),
+                            quote!(#elem),
+                        ),
                     );
                     return;
                 }
@@ -139,7 +144,7 @@ impl Lower<'_> {
                     self.add_param(name.clone(), ParamKind::Constant, tokens, false);
                     self.bind(name.clone(), Binding::Int(IntExpr::Named(name)));
                 } else if ident == "f64" {
-                    self.err(ty, "only `f32` is differentiable for now: use `f32`");
+                    self.err(ty, F64_NOT_YET);
                 } else {
                     self.err(
                         ty,

@@ -61,12 +61,9 @@ impl Lower<'_> {
                 },
                 _,
             ) if path.is_empty() => Some(var),
-            Lowered::Call(call, _) => {
+            Lowered::Call(call, span) => {
                 let var = self.new_var("out".into(), Some(ArrayInfo { ty, rank: None }), false);
-                self.emit(Stmt::Decl {
-                    var,
-                    init: VarInit::Call(*call),
-                });
+                self.decl_call(var, *call, span);
                 Some(var)
             }
             _ => {
@@ -123,6 +120,10 @@ impl Lower<'_> {
             self.err(&diverge.1, "`let ... else` is not supported");
             return false;
         }
+        if let Some(f64_token) = ty.and_then(|t| find_ident(t.to_token_stream(), "f64")) {
+            self.err_at(f64_token, F64_NOT_YET);
+            return false;
+        }
         let expr = &*init.expr;
         if let Some(array) = self.array_init(expr, ty) {
             let (init, tokens, rank) = array;
@@ -134,6 +135,23 @@ impl Lower<'_> {
             self.emit(Stmt::Decl { var, init });
             self.bind(name, Binding::Var(var));
             return true;
+        }
+        if let (Some(_), Expr::Unary(u)) = (pi.mutability, strip_parens(expr)) {
+            if matches!(u.op, UnOp::Deref(_)) {
+                return match self.expr(&u.expr) {
+                    Some(Lowered::P(place, span)) if self.is_reference(&place) => {
+                        self.copy_decl(name, place, span)
+                    }
+                    Some(_) => {
+                        self.err(
+                            expr,
+                            "only a `&` array parameter can be copied with `*` here",
+                        );
+                        false
+                    }
+                    None => false,
+                };
+            }
         }
         let Some(lowered) = self.expr(expr) else {
             return false;
@@ -150,12 +168,8 @@ impl Lower<'_> {
                     rank: None,
                 };
                 let var = self.new_var(name.clone(), Some(info), false);
-                self.emit(Stmt::Decl {
-                    var,
-                    init: VarInit::Call(*call),
-                });
+                self.decl_call(var, *call, span);
                 self.bind(name, Binding::Var(var));
-                let _ = span;
                 return true;
             }
             other => other,
@@ -170,6 +184,9 @@ impl Lower<'_> {
                     pi,
                     "mutable `bool`s are not supported: use an immutable `let`",
                 ),
+                Lowered::P(place, span) if self.is_array(&place) => {
+                    return self.copy_decl(name, place, span);
+                }
                 other => {
                     if let Some(v) = self.scalar(other, expr.span()) {
                         let var = self.new_var(name.clone(), None, false);
@@ -194,6 +211,9 @@ impl Lower<'_> {
             }
             Lowered::I(i) => self.bind(name, Binding::Int(i)),
             Lowered::P(place, span) => {
+                if matches!(place.base, Base::Var(_)) && self.is_array(&place) {
+                    return self.copy_decl(name, place, span);
+                }
                 if let Base::Var(_) = place.base {
                     if let Some(v) = self.scalar(Lowered::P(place, span), span) {
                         self.b.func.values[v].name.get_or_insert(name.clone());
@@ -343,6 +363,21 @@ impl Lower<'_> {
         compound: Option<SynBinOp>,
         whole: &dyn ToTokens,
     ) {
+        if let Some(bin) = compound {
+            if !matches!(
+                bin,
+                SynBinOp::AddAssign(_)
+                    | SynBinOp::SubAssign(_)
+                    | SynBinOp::MulAssign(_)
+                    | SynBinOp::DivAssign(_)
+            ) {
+                self.err(
+                    whole,
+                    "only `=`, `+=`, `-=`, `*=` and `/=` are supported on `f32`",
+                );
+                return;
+            }
+        }
         let Some(place) = self.place_of(left) else {
             return;
         };
@@ -353,46 +388,57 @@ impl Lower<'_> {
             );
             return;
         };
-        let rank = self.b.func.vars[var]
-            .array
-            .as_ref()
-            .map_or(Some(0), |a| a.rank);
         let indices = place
             .path
             .iter()
             .filter(|s| matches!(s, Seg::Index(_)))
             .count();
-        if rank.is_some_and(|rank| indices != rank) {
-            self.err(
-                left,
-                "assign to one element at a time: index the array down to an `f32`",
-            );
-            return;
+        match self.place_rank(&place) {
+            Some(rank) if indices < rank => {
+                return self.assign_array(place, var, left, right, compound, whole)
+            }
+            Some(rank) if indices > rank => {
+                self.err(left, "this indexes deeper than the array goes");
+                return;
+            }
+            None if indices == 0 => {
+                let name = self.b.func.vars[var].name.clone();
+                self.err(
+                    left,
+                    format_args!("the macro does not know the type of `{name}` (a call's result): annotate it, `let mut {name}: [f32; N] = ...`, to assign to it as a whole"),
+                );
+                return;
+            }
+            _ => {}
         }
         let Some(rhs) = self.expr(right).and_then(|l| self.scalar(l, right.span())) else {
             return;
         };
+        self.assign_element(place, rhs, compound, left.span(), whole_span(whole));
+    }
+
+    /// Writes `rhs` into the scalar `place` with `=` or a compound operator.
+    fn assign_element(
+        &mut self,
+        place: Place,
+        rhs: ValueId,
+        compound: Option<SynBinOp>,
+        left: Span,
+        span: Span,
+    ) {
+        let Base::Var(var) = place.base else { return };
         let (op, value) = match compound {
             None => (AssignOp::Set, rhs),
             Some(SynBinOp::AddAssign(_)) => (AssignOp::Add, rhs),
             Some(SynBinOp::SubAssign(_)) => (AssignOp::Sub, rhs),
             Some(bin) => {
-                let old = self.read(place.clone(), left.span());
+                // `assign` refused every other operator.
                 let bin = match bin {
                     SynBinOp::MulAssign(_) => BinOp::Mul,
-                    SynBinOp::DivAssign(_) => BinOp::Div,
-                    _ => {
-                        self.err(
-                            whole,
-                            "only `=`, `+=`, `-=`, `*=` and `/=` are supported on `f32`",
-                        );
-                        return;
-                    }
+                    _ => BinOp::Div,
                 };
-                (
-                    AssignOp::Set,
-                    self.value(Op::Bin(bin, old, rhs), whole_span(whole)),
-                )
+                let old = self.read(place.clone(), left);
+                (AssignOp::Set, self.value(Op::Bin(bin, old, rhs), span))
             }
         };
         if op == AssignOp::Set {
@@ -405,7 +451,247 @@ impl Lower<'_> {
             op,
             save: Save::None,
             regions: self.region_stack.clone(),
-            span: whole_span(whole),
+            span,
+        });
+    }
+
+    /// `h = f(&h)`, `x[i] = layer.forward(&x[i])`, `h = [a, b]`, `row = m[i]`: a whole array
+    /// (or row) written element by element, in loops over its dimensions, so that every
+    /// overwritten element is kept for the reverse sweep exactly as a scalar's old value is.
+    /// A call's result goes to a local array first, as `let` would put it, so the call reads
+    /// the old value (`h = cell(&x[t], &h)`).
+    fn assign_array(
+        &mut self,
+        place: Place,
+        var: VarId,
+        left: &Expr,
+        right: &Expr,
+        compound: Option<SynBinOp>,
+        whole: &dyn ToTokens,
+    ) {
+        let span = whole_span(whole);
+        if compound.is_some() {
+            self.err(
+                whole,
+                "arrays have no compound assignment in Rust: write a loop over the elements (`for i in 0..N { h[i] += g[i]; }`)",
+            );
+            return;
+        }
+        let name = self.b.func.vars[var].name.clone();
+        let Some((row_ty, dims)) = self.place_type(&place) else {
+            self.err(
+                left,
+                format_args!("the macro does not know the type of `{name}` (a call's result): annotate it, `let mut {name}: [f32; N] = ...`, to assign to it as a whole"),
+            );
+            return;
+        };
+        let at = |idx: &[IntExpr]| {
+            let mut p = place.clone();
+            p.path.extend(idx.iter().cloned().map(Seg::Index));
+            p
+        };
+        match strip_parens(right) {
+            list @ Expr::Array(_) => {
+                let (mut elems, mut shape) = (Vec::new(), Vec::new());
+                if self
+                    .array_list(list, &mut Vec::new(), &mut elems, &mut shape, 0)
+                    .is_none()
+                {
+                    return;
+                }
+                if shape.len() != dims.len() {
+                    self.err(
+                        right,
+                        format_args!(
+                            "this array literal has {} dimension(s), the place it is assigned to {}",
+                            shape.len(),
+                            dims.len()
+                        ),
+                    );
+                    return;
+                }
+                // Every element is evaluated before the first write (`h = [h[1], h[0]]`).
+                for (idx, v) in elems {
+                    let idx: Vec<IntExpr> =
+                        idx.into_iter().map(|i| IntExpr::Lit(i as u128)).collect();
+                    self.assign_element(at(&idx), v, compound, left.span(), span);
+                }
+            }
+            Expr::Repeat(r) => {
+                let mut e = &*r.expr;
+                while let Expr::Repeat(inner) = e {
+                    e = &inner.expr;
+                }
+                let Some(v) = self.expr(e).and_then(|l| self.scalar(l, e.span())) else {
+                    return;
+                };
+                self.copy_loops(&dims, span, &mut Vec::new(), &mut |l, idx| {
+                    l.assign_element(at(idx), v, compound, left.span(), span);
+                });
+            }
+            right => {
+                // `h = *h0` copies a reference parameter (`&[f32; N]`).
+                let (right, deref) = match right {
+                    Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) => (&*u.expr, true),
+                    e => (e, false),
+                };
+                let source = match self.expr(right) {
+                    None => return,
+                    Some(Lowered::Call(call, call_span)) if !deref => {
+                        let info = ArrayInfo {
+                            ty: Some(row_ty),
+                            rank: Some(dims.len()),
+                        };
+                        let tmp = self.new_var(format!("new_{name}"), Some(info), false);
+                        self.decl_call(tmp, *call, call_span);
+                        Place {
+                            base: Base::Var(tmp),
+                            path: vec![],
+                        }
+                    }
+                    Some(Lowered::P(source, _))
+                        if deref == self.is_reference(&source)
+                            && self.place_rank(&source).is_none_or(|rank| {
+                                rank == source
+                                    .path
+                                    .iter()
+                                    .filter(|s| matches!(s, Seg::Index(_)))
+                                    .count()
+                                    + dims.len()
+                            }) =>
+                    {
+                        source
+                    }
+                    Some(_) => {
+                        self.err(
+                            right,
+                            format_args!("assign an array of the same shape as `{}` here: a call returning one, an array literal or another array", quote::quote!(#left)),
+                        );
+                        return;
+                    }
+                };
+                self.copy_loops(&dims, span, &mut Vec::new(), &mut |l, idx| {
+                    let mut from = source.clone();
+                    from.path.extend(idx.iter().cloned().map(Seg::Index));
+                    let v = l.read(from, span);
+                    l.assign_element(at(idx), v, compound, left.span(), span);
+                });
+            }
+        }
+    }
+
+    /// Whether a place is an array or a row rather than an element.
+    fn is_array(&self, place: &Place) -> bool {
+        let indices = place
+            .path
+            .iter()
+            .filter(|s| matches!(s, Seg::Index(_)))
+            .count();
+        match (self.place_rank(place), place.base) {
+            (Some(rank), _) => rank > indices,
+            // A call's result of a type the macro does not know.
+            (None, Base::Var(var)) => self.b.func.vars[var].array.is_some() && indices == 0,
+            (None, Base::Param(_)) => false,
+        }
+    }
+
+    /// The type of an array place (`[f32; N]` for `x[i]` of `x: [[f32; N]; M]`) and its
+    /// dimensions, outermost first, when the macro knows them.
+    fn place_type(&mut self, place: &Place) -> Option<(TokenStream, Vec<IntExpr>)> {
+        let tokens = match place.base {
+            Base::Var(var) => self.b.func.vars[var].array.as_ref()?.ty.clone()?,
+            Base::Param(p) => self.b.func.params[p].ty.clone(),
+        };
+        let mut ty = match syn::parse2(tokens).ok()? {
+            Type::Reference(r) => *r.elem,
+            t => t,
+        };
+        for seg in &place.path {
+            match (seg, ty) {
+                (Seg::Index(_), Type::Array(a)) => ty = *a.elem,
+                _ => return None,
+            }
+        }
+        let row = ty.to_token_stream();
+        let mut dims = Vec::new();
+        while let Type::Array(a) = ty {
+            let len = self
+                .expr(&a.len)
+                .and_then(|l| self.integer(l, a.len.span()))?;
+            dims.push(len);
+            ty = *a.elem;
+        }
+        Some((row, dims))
+    }
+
+    /// `let mut row = m[i];`, `let mut h = *h0;`: a local array copied from another, element by
+    /// element as [`Self::assign_array`] copies.
+    fn copy_decl(&mut self, name: String, source: Place, span: Span) -> bool {
+        let Some((ty, dims)) = self.place_type(&source) else {
+            self.err_at(span, format_args!("the macro does not know this array's type: write `let mut {name}: [f32; N] = ...`"));
+            return false;
+        };
+        let info = ArrayInfo {
+            ty: Some(ty),
+            rank: Some(dims.len()),
+        };
+        let var = self.new_var(name.clone(), Some(info), false);
+        let zero = self.f32_const(0.0);
+        self.emit(Stmt::Decl {
+            var,
+            init: VarInit::Repeat(zero, dims.clone()),
+        });
+        self.copy_loops(&dims, span, &mut Vec::new(), &mut |l, idx| {
+            let (mut from, mut to) = (
+                source.clone(),
+                Place {
+                    base: Base::Var(var),
+                    path: vec![],
+                },
+            );
+            from.path.extend(idx.iter().cloned().map(Seg::Index));
+            to.path.extend(idx.iter().cloned().map(Seg::Index));
+            let v = l.read(from, span);
+            l.assign_element(to, v, None, span, span);
+        });
+        self.bind(name, Binding::Var(var));
+        true
+    }
+
+    /// Nested loops `for i in 0..dims[0] { for j in 0..dims[1] { body([i, j]) } }`.
+    fn copy_loops(
+        &mut self,
+        dims: &[IntExpr],
+        span: Span,
+        idx: &mut Vec<IntExpr>,
+        body: &mut dyn FnMut(&mut Self, &[IntExpr]),
+    ) {
+        let Some((hi, rest)) = dims.split_first() else {
+            body(self, idx);
+            return;
+        };
+        let var = self.b.func.int_vars.len();
+        self.b.func.int_vars.push("i".into());
+        let region = self.open_region(Some((var, hi.clone(), false, span)));
+        let id = self.b.open_block();
+        self.stmts.push(Vec::new());
+        idx.push(IntExpr::Var(var));
+        self.copy_loops(rest, span, idx, body);
+        idx.pop();
+        self.b.close_block();
+        let body = Block {
+            id,
+            stmts: self.stmts.pop().unwrap_or_default(),
+        };
+        self.region_stack.pop();
+        self.emit(Stmt::For {
+            region,
+            var,
+            lo: IntExpr::Lit(0),
+            hi: hi.clone(),
+            inclusive: false,
+            rev: false,
+            body,
         });
     }
 

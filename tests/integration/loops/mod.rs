@@ -3,7 +3,7 @@
 
 mod gmm;
 mod mlp;
-mod programs;
+pub(crate) mod programs;
 
 use backprop::Zero;
 use programs::small::*;

@@ -1,9 +1,14 @@
 use backprop::differentiable;
 
 #[differentiable]
+fn double(x: &[f32; 2]) -> [f32; 2] {
+    [2.0 * x[0], 2.0 * x[1]]
+}
+
+#[differentiable]
 fn f(x: &[f32; 2]) -> f32 {
-    let mut h = [0.0; 2];
-    h = [x[1], x[0]];
+    let mut h = double(x);
+    h = double(&h);
     h[0] * h[1]
 }
 
