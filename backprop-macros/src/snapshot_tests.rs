@@ -89,7 +89,8 @@ fn calls_into_arrays_and_scalars() {
 
 /// Prints the expansion of the function in the file `BACKPROP_SHOW` names, for working on the
 /// macro without cargo-expand:
-/// `BACKPROP_SHOW=f.rs cargo test -p backprop-macros show -- --ignored --nocapture`.
+/// `BACKPROP_SHOW=f.rs cargo test -p backprop-macros show -- --ignored --nocapture`, with the
+/// attribute's arguments in `BACKPROP_SHOW_ATTR` (`wrt(x)`) if any.
 #[test]
 #[ignore = "a tool: prints an expansion"]
 fn show() {
@@ -99,7 +100,8 @@ fn show() {
         .expect("read BACKPROP_SHOW")
         .parse()
         .expect("item tokens");
-    let out = crate::expand::differentiable(proc_macro2::TokenStream::new(), item);
+    let attr = std::env::var("BACKPROP_SHOW_ATTR").unwrap_or_default();
+    let out = crate::expand::differentiable(attr.parse().expect("attribute tokens"), item);
     let file: syn::File = syn::parse2(out).expect("the expansion parses as a file");
     println!("{}", prettyplease::unparse(&file));
 }

@@ -2,6 +2,7 @@
 //! same inputs: `scripts/loop_fixtures.py`) and against central finite differences.
 
 mod gmm;
+mod gmm_adbench;
 mod mlp;
 mod programs;
 
