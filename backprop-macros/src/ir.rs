@@ -381,6 +381,11 @@ pub struct Region {
     pub snapshot: Vec<(VarId, usize)>,
     /// For loops: the loop variable and its buffer length (the upper bound, `+ 1` if inclusive).
     pub loop_info: Option<(IntVarId, IntExpr, bool, Span)>,
+    /// A loop whose iterations only add into accumulators, reversed iteration by iteration: the
+    /// forward sweep runs it without keeping anything, and the reverse sweep recomputes each
+    /// iteration (keeping what its own reverse needs) before reversing it. Its buffers hold one
+    /// iteration, whatever the trip count.
+    pub replayed: bool,
 }
 
 #[derive(Clone, Debug)]
