@@ -1,7 +1,8 @@
 //! ADBench's GMM at its own sizes (K = 5; d = 2 and 10; n = 1,000 and 10,000), on ADBench's
-//! input files (`data/adbench-gmm/`): the objective, its generated gradient and the gradient
-//! written by hand, the objective being `tests/integration/loops/programs/gmm.rs` as a user
-//! writes it (`#[differentiable(wrt(alphas, means, icf))]`).
+//! input files (`data/adbench-gmm/`): the objective, its generated gradient (the cost model's
+//! choice, which stores every point, and `loops = recompute`, which replays them) and the
+//! gradient written by hand, the objective being `tests/integration/loops/programs/gmm.rs` as a
+//! user writes it (`#[differentiable(wrt(alphas, means, icf))]`).
 //!
 //! `taskset -c 0 cargo bench --bench gmm_adbench`, and for JAX and PyTorch on the same files
 //! `taskset -c 0 python3 scripts/bench_gmm_adbench.py`; method and numbers in
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 
 /// The three contenders on one instance, as closures over its inputs and gradient buffers.
 macro_rules! contenders {
-    ($p:ident, $d:literal, $l:literal, |$value:ident, $generated:ident, $hand:ident| $body:block) => {{
+    ($p:ident, $d:literal, $l:literal, |$value:ident, $generated:ident, $replayed:ident, $hand:ident| $body:block) => {{
         let AdbenchGmm {
             alphas,
             means,
@@ -31,6 +32,7 @@ macro_rules! contenders {
         } = &$p;
         let (gamma, m, k, x) = (*gamma, *m, *k, &**x);
         let (mut da, mut dm, mut di) = ([0.0f32; 5], [[0.0f32; $d]; 5], [[0.0f32; $l]; 5]);
+        let (mut ra, mut rm, mut ri) = ([0.0f32; 5], [[0.0f32; $d]; 5], [[0.0f32; $l]; 5]);
         let (mut ha, mut hm, mut hi) = ([0.0f32; 5], [[0.0f32; $d]; 5], [[0.0f32; $l]; 5]);
         let mut $value = || {
             black_box(gmm_objective(black_box(alphas), means, icf, x, gamma, m, k));
@@ -43,6 +45,20 @@ macro_rules! contenders {
                 &mut dm,
                 icf,
                 &mut di,
+                x,
+                gamma,
+                m,
+                k,
+            ));
+        };
+        let mut $replayed = || {
+            black_box(gmm_objective_recompute_grad(
+                black_box(alphas),
+                &mut ra,
+                means,
+                &mut rm,
+                icf,
+                &mut ri,
                 x,
                 gamma,
                 m,
@@ -70,16 +86,20 @@ macro_rules! contenders {
 macro_rules! instance {
     ($c:ident, $name:literal, $file:literal, $d:literal, $n:literal, $l:literal) => {{
         let p: AdbenchGmm<$d, $n, $l> = adbench_gmm($file);
-        contenders!(p, $d, $l, |value, generated, hand| {
+        contenders!(p, $d, $l, |value, generated, replayed, hand| {
             match $c.as_deref_mut() {
                 Some(c) => {
                     let mut group = c.benchmark_group($name);
                     group.bench_function("objective", |b| b.iter(&mut value));
                     group.bench_function("gradient", |b| b.iter(&mut generated));
+                    group.bench_function("gradient_recompute", |b| b.iter(&mut replayed));
                     group.bench_function("hand_gradient", |b| b.iter(&mut hand));
                     group.finish();
                 }
-                None => report($name, interleaved([&mut value, &mut generated, &mut hand])),
+                None => report(
+                    $name,
+                    interleaved([&mut value, &mut generated, &mut replayed, &mut hand]),
+                ),
             }
         })
     }};
@@ -121,19 +141,22 @@ fn interleaved<const C: usize>(mut contenders: [&mut dyn FnMut(); C]) -> [(f64, 
     })
 }
 
-fn report(name: &str, [value, generated, hand]: [(f64, f64); 3]) {
-    println!(
-        "{name:<18} objective {:8.1} us (median {:8.1})  gradient {:8.1} us (median {:8.1})  \
-         hand {:8.1} us  gradient/objective {:.2} (median {:.2})  gradient/hand {:.2}",
-        value.0,
-        value.1,
-        generated.0,
-        generated.1,
-        hand.0,
-        generated.0 / value.0,
-        generated.1 / value.1,
-        generated.0 / hand.0,
-    );
+fn report(name: &str, [value, stored, replayed, hand]: [(f64, f64); 4]) {
+    println!("{name}: fastest batch (median batch), us per call; ratio to the objective");
+    println!("  objective          {:9.1} ({:9.1})", value.0, value.1);
+    for (label, t) in [
+        ("gradient (stored)", stored),
+        ("gradient (replayed)", replayed),
+        ("gradient (by hand)", hand),
+    ] {
+        println!(
+            "  {label:<19}{:9.1} ({:9.1})  {:.2} ({:.2})",
+            t.0,
+            t.1,
+            t.0 / value.0,
+            t.1 / value.1
+        );
+    }
 }
 
 fn main() {
@@ -150,7 +173,7 @@ fn main() {
             c.final_summary();
             // `cargo bench` passes `--bench`; `cargo test --benches` does not, and skips this
             if std::env::args().any(|a| a == "--bench") {
-                println!("\ninterleaved, 40 rounds of ~20 ms batches: fastest batch (median):");
+                println!("\ninterleaved, 40 rounds of ~20 ms batches:");
                 all(None);
             }
         })

@@ -2,7 +2,7 @@
 //! decisions must be recorded, which loops therefore need bounds known at compile time, and
 //! which values are active (depend on an active input and reach the output).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::errors::Errors;
 use crate::ir::*;
@@ -86,6 +86,88 @@ fn plan_keeps(func: &mut Function, errors: &mut Errors) {
     plan_saves(func, errors);
     plan_stores(func);
     plan_snapshots(func);
+    let body = std::mem::take(&mut func.body);
+    prune_snapshots(func, &body, &mut Vec::new());
+    func.body = body;
+}
+
+/// Drops the snapshot entries that no recomputation reads: a loop's snapshot is read when a
+/// region around it is recomputed (the loop is then skipped), and only a region whose body
+/// reads the variable can tell. Such a region's recomputation reaches the loop unless a loop
+/// in between has a snapshot itself (and is skipped); outer loops are pruned first, so that
+/// their pruned snapshots are taken into account.
+fn prune_snapshots<'b>(
+    func: &mut Function,
+    block: &'b Block,
+    around: &mut Vec<(RegionId, &'b Block)>,
+) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::For { region, body, .. } => {
+                if !func.regions[*region].snapshot.is_empty() {
+                    // The outermost region whose recomputation reaches this loop.
+                    let mut reach: Option<(RegionId, &Block)> = None;
+                    for &(r, b) in around.iter().rev() {
+                        if func.regions[r].replayed {
+                            break;
+                        }
+                        reach = Some((r, b));
+                        if !func.regions[r].snapshot.is_empty() {
+                            break;
+                        }
+                    }
+                    let snapshot = std::mem::take(&mut func.regions[*region].snapshot);
+                    let (kept, unread): (Vec<_>, Vec<_>) = snapshot
+                        .into_iter()
+                        .partition(|(v, _)| reach.is_some_and(|(r, b)| reads_var(func, b, *v, r)));
+                    for (_, k) in unread {
+                        func.buffers[k].unread = true;
+                    }
+                    func.regions[*region].snapshot = kept;
+                }
+                around.push((*region, body));
+                prune_snapshots(func, body, around);
+                around.pop();
+            }
+            Stmt::If {
+                region, then, els, ..
+            } => {
+                around.push((*region, then));
+                prune_snapshots(func, then, around);
+                around.pop();
+                around.push((*region, els));
+                prune_snapshots(func, els, around);
+                around.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether `block`, recomputed as part of `region`, reads variable `var` (an accumulation into
+/// it counts as a read when it is declared inside `region`; else the recomputation skips it).
+fn reads_var(func: &Function, block: &Block, var: VarId, region: RegionId) -> bool {
+    let is_var = |p: &Place| p.base == Base::Var(var);
+    let inside = func.vars[var].depth > func.regions[region].depth;
+    block.stmts.iter().any(|stmt| match stmt {
+        Stmt::Let(v) => match &func.values[*v].op {
+            Op::Read(place, _) => is_var(place),
+            Op::Call(call) => call.places().into_iter().any(is_var),
+            _ => false,
+        },
+        Stmt::Decl {
+            init: VarInit::Call(call),
+            ..
+        } => call.places().into_iter().any(is_var),
+        Stmt::Decl { .. } => false,
+        Stmt::Assign {
+            place, op, save, ..
+        } => *op != AssignOp::Set && (inside || *save != Save::None) && is_var(place),
+        Stmt::For { body, .. } => reads_var(func, body, var, region),
+        Stmt::If { then, els, .. } => {
+            reads_var(func, then, var, region) || reads_var(func, els, var, region)
+        }
+    })
 }
 
 /// The bytes of the buffers indexed by loop `r`, counting only the lengths the macro can see.
@@ -161,6 +243,7 @@ fn plan_saves(func: &mut Function, errors: &mut Errors) {
         errors,
         locals: 0,
         loops: Vec::new(),
+        fresh: HashMap::new(),
     };
     planner.plan_block(func, &mut body);
     func.body = body;
@@ -174,6 +257,9 @@ struct SavePlanner<'e> {
     locals: usize,
     /// The loops enclosing the statement being planned, outermost first.
     loops: Vec<RegionId>,
+    /// Local arrays declared as `[c; N]` with a constant `c` and not written since, with `c`
+    /// and the number of loops around their declaration.
+    fresh: HashMap<VarId, (ValueId, usize)>,
 }
 
 impl SavePlanner<'_> {
@@ -193,11 +279,17 @@ impl SavePlanner<'_> {
                     let Base::Var(var) = place.base else { continue };
                     let v = &func.vars[var];
                     let between = &regions[v.depth.min(regions.len())..];
+                    let fresh = self.fresh.remove(&var);
                     *save = if v.if_result {
                         Save::None
                     } else if between.is_empty() {
                         self.locals += 1;
                         Save::Local(self.locals - 1)
+                    } else if let Some(c) = fresh
+                        .filter(|_| *op == AssignOp::Set)
+                        .and_then(|f| self.first_write(func, place, f))
+                    {
+                        Save::Known(c)
                     } else if *op != AssignOp::Set
                         && !func.regions[between[0]].non_accumulating.contains(&var)
                     {
@@ -228,6 +320,7 @@ impl SavePlanner<'_> {
                             elem_ty: None,
                             loops,
                             label: format!("saved_{name}"),
+                            unread: false,
                         });
                         buffered = true;
                         Save::Buffer(func.buffers.len() - 1)
@@ -254,15 +347,42 @@ impl SavePlanner<'_> {
                             elem_ty: None,
                             loops: buffer_loops(func, &self.loops),
                             label: "took_branch".into(),
+                            unread: false,
                         });
                         *record = Some(func.buffers.len() - 1);
                     }
                     buffered |= inner;
                 }
+                Stmt::Decl {
+                    var,
+                    init: VarInit::Repeat(c, _),
+                } if func.const_value(*c).is_some() => {
+                    self.fresh.insert(*var, (*c, self.loops.len()));
+                }
                 Stmt::Let(_) | Stmt::Decl { .. } => {}
             }
         }
         buffered
+    }
+
+    /// For the first write to a fresh array since its declaration: its constant, if the write
+    /// is indexed by exactly the loops entered since, in order, so that every element is
+    /// written once and its old value is the constant.
+    fn first_write(
+        &self,
+        func: &Function,
+        place: &Place,
+        fresh: (ValueId, usize),
+    ) -> Option<ValueId> {
+        let (c, declared_in) = fresh;
+        let loops = &self.loops[declared_in.min(self.loops.len())..];
+        let indexed_by_them = !loops.is_empty()
+            && place.path.len() == loops.len()
+            && place.path.iter().zip(loops).all(|(seg, r)| {
+                let var = func.regions[*r].loop_info.as_ref().map(|l| l.0);
+                matches!(seg, Seg::Index(IntExpr::Var(i)) if Some(*i) == var)
+            });
+        indexed_by_them.then_some(c)
     }
 }
 
@@ -295,6 +415,7 @@ fn store_block(func: &mut Function, block: &Block, loops: &mut Vec<RegionId>) {
                     elem_ty: None,
                     loops: buffer_loops(func, loops),
                     label,
+                    unread: false,
                 });
                 func.stored.insert(*v, func.buffers.len() - 1);
             }
@@ -379,6 +500,7 @@ fn snapshot_loop(func: &mut Function, region: RegionId, body: &Block, loops: &[R
             elem_ty,
             loops: loops.to_vec(),
             label,
+            unread: false,
         });
         let k = func.buffers.len() - 1;
         func.regions[region].snapshot.push((var, k));

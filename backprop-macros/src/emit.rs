@@ -702,7 +702,7 @@ impl<'a> Gen<'a> {
             }
         }
         for (k, b) in self.f.buffers.iter().enumerate() {
-            if self.replaced_buffers.contains(&k) {
+            if self.replaced_buffers.contains(&k) || b.unread {
                 continue;
             }
             let name = &self.buffer_names[k];

@@ -321,6 +321,9 @@ pub enum Save {
     Local(usize),
     /// Stack buffer `k`, indexed by every enclosing loop.
     Buffer(usize),
+    /// Nothing to keep: the first write to each element of a fresh `[c; N]`, whose old value is
+    /// the constant `c` (this value).
+    Known(ValueId),
 }
 
 #[derive(Clone, Debug)]
@@ -446,6 +449,8 @@ pub struct Buffer {
     pub loops: Vec<RegionId>,
     /// What it holds, for its name in the generated code.
     pub label: String,
+    /// Planned, then found unread (a pruned snapshot): not declared.
+    pub unread: bool,
 }
 
 impl Function {

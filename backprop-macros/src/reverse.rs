@@ -353,6 +353,10 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 let slot = self.g.buffer_slot(k);
                 out.extend(quote!(#target = #slot;));
             }
+            Save::Known(v) => {
+                let value = self.g.value(v);
+                out.extend(quote!(#target = #value;));
+            }
             Save::None => {}
         }
     }
@@ -394,12 +398,12 @@ impl<'g, 'a> Reverse<'g, 'a> {
             match stmt {
                 Stmt::Assign {
                     place,
-                    save: Save::Buffer(k),
+                    save: save @ (Save::Buffer(_) | Save::Known(_)),
                     ..
                 } => {
                     if let Base::Var(var) = place.base {
                         if self.g.f.vars[var].depth <= depth {
-                            self.restore(place, Save::Buffer(*k), &mut out);
+                            self.restore(place, *save, &mut out);
                         }
                     }
                 }

@@ -87,6 +87,18 @@ fn calls_into_arrays_and_scalars() {
     );
 }
 
+/// A loss over a run-time number of points: the loop is replayed point by point (buffers of one
+/// point, `stored_t*` without a point index), and the fresh `h` needs no saves (its old values
+/// are the zeros it was declared with).
+#[test]
+fn replayed_loop() {
+    check(
+        "replayed",
+        "",
+        "fn pointwise<const N: usize>(w: &[f32; 3], x: &[[f32; 3]; N], n: usize) -> f32 { let mut loss = 0.0; for p in 0..n { let mut h = [0.0; 3]; for i in 0..3 { h[i] = (w[i] * x[p][i]).tanh(); } let mut s = 0.0; for i in 0..3 { s += h[i] * h[i]; } loss += s; } loss }",
+    );
+}
+
 /// Prints the expansion of the function in the file `BACKPROP_SHOW` names, for working on the
 /// macro without cargo-expand:
 /// `BACKPROP_SHOW=f.rs cargo test -p backprop-macros show -- --ignored --nocapture`, with the
