@@ -175,6 +175,11 @@ def pair_energy(x):
     return e
 
 
+def runtime_points(w, x):
+    """The first n = 4 of 6 points: the loop's bound is a run-time `n` on the Rust side."""
+    return (torch.tanh(w[None, :] * x[:4]) ** 2).sum()
+
+
 def small_cases(gen):
     w43 = rand(4, 3, gen=gen)
     x3 = rand(3, gen=gen)
@@ -199,6 +204,11 @@ def small_cases(gen):
         "masked_square": case(masked_square, x=[0.5, -0.3, 1.2, -0.8, 0.7]),
         "rev_offset": case(rev_offset, x=[0.3, -1.1, 0.7, 1.9, -0.5]),
         "pair_energy": case(pair_energy, x=[0.3, -1.1, 0.7, 1.9, -0.5, 0.2]),
+        "runtime_points": case(
+            runtime_points,
+            w=[0.5, -1.2, 0.8],
+            x=[[0.3, -0.7, 1.1], [-0.4, 0.9, 0.2], [1.3, 0.1, -0.8], [0.6, -1.5, 0.4], [2.0, 2.0, 2.0], [-2.0, 1.0, 0.5]],
+        ),
     }
 
 

@@ -2,7 +2,7 @@
 //! decisions must be recorded, which loops therefore need bounds known at compile time, and
 //! which values are active (depend on an active input and reach the output).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::errors::Errors;
 use crate::ir::*;
@@ -15,14 +15,235 @@ pub struct Activity {
     pub used_in_nested_block: Vec<bool>,
 }
 
+/// How function-level loops whose iterations only add into accumulators are reversed: the
+/// `loops = ...` argument of the attribute.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum LoopPlan {
+    /// By the cost model of [`plan`].
+    #[default]
+    Auto,
+    /// Keep what every iteration's reverse needs, one buffer entry per iteration.
+    Store,
+    /// Replay each iteration in the reverse sweep: buffers of one iteration.
+    Recompute,
+}
+
+/// The stack a loop may fill with what its iterations' reverse needs before the cost model
+/// replays it instead: well inside a core's L2 cache (a buffer that spills out of it costs more
+/// memory traffic than the recomputation it saves) and a sixteenth of a 2 MiB thread stack.
+const STORE_BUDGET: u128 = 128 << 10;
+
+/// Plans what the reverse sweep keeps: which loops are replayed, then the saves of overwritten
+/// values, the stored expensive values and the snapshots after nested loops.
+///
+/// A function-level loop whose iterations only add into accumulators (a sum over data points, a
+/// batch loss) is reversed either by storing, per iteration, what the iteration's reverse needs
+/// (stack buffers with one entry per iteration) or by replaying each iteration in the reverse
+/// sweep ([`Region::replayed`]), which costs one more forward pass over the loop and keeps one
+/// iteration. `loops = store` or `loops = recompute` decides; by default the cost model
+/// replays a loop whose buffers would exceed [`STORE_BUDGET`]: the trip count times one
+/// iteration's buffers, counting only lengths the macro can see (literals; a const generic
+/// counts as 1, so a loop to `N` is stored). A loop whose bound is known only at run time is
+/// always replayed: its buffers could not be sized otherwise, and so it needs no bound.
+pub fn plan(func: &mut Function, loops: LoopPlan, errors: &mut Errors) {
+    let candidates: Vec<RegionId> = func
+        .body
+        .stmts
+        .iter()
+        .filter_map(|stmt| match stmt {
+            Stmt::For { region, body, .. } if only_accumulates(func, *region, body) => {
+                Some(*region)
+            }
+            _ => None,
+        })
+        .collect();
+    let mut replayed: Vec<RegionId> = candidates
+        .iter()
+        .copied()
+        .filter(|r| !static_loop(func, *r) || loops == LoopPlan::Recompute)
+        .collect();
+    if loops == LoopPlan::Auto {
+        // A trial plan storing every static loop, to weigh its buffers.
+        let mut trial = func.clone();
+        for &r in &replayed {
+            trial.regions[r].replayed = true;
+        }
+        plan_keeps(&mut trial, &mut Errors::default());
+        replayed.extend(
+            candidates
+                .iter()
+                .copied()
+                .filter(|r| !trial.regions[*r].replayed && stored_bytes(&trial, *r) > STORE_BUDGET),
+        );
+    }
+    for r in replayed {
+        func.regions[r].replayed = true;
+    }
+    plan_keeps(func, errors);
+}
+
+fn plan_keeps(func: &mut Function, errors: &mut Errors) {
+    plan_saves(func, errors);
+    plan_stores(func);
+    plan_snapshots(func);
+    let body = std::mem::take(&mut func.body);
+    prune_snapshots(func, &body, &mut Vec::new());
+    func.body = body;
+}
+
+/// Drops the snapshot entries that no recomputation reads: a loop's snapshot is read when a
+/// region around it is recomputed (the loop is then skipped), and only a region whose body
+/// reads the variable can tell. Such a region's recomputation reaches the loop unless a loop
+/// in between has a snapshot itself (and is skipped); outer loops are pruned first, so that
+/// their pruned snapshots are taken into account.
+fn prune_snapshots<'b>(
+    func: &mut Function,
+    block: &'b Block,
+    around: &mut Vec<(RegionId, &'b Block)>,
+) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::For { region, body, .. } => {
+                if !func.regions[*region].snapshot.is_empty() {
+                    // The outermost region whose recomputation reaches this loop.
+                    let mut reach: Option<(RegionId, &Block)> = None;
+                    for &(r, b) in around.iter().rev() {
+                        if func.regions[r].replayed {
+                            break;
+                        }
+                        reach = Some((r, b));
+                        if !func.regions[r].snapshot.is_empty() {
+                            break;
+                        }
+                    }
+                    let snapshot = std::mem::take(&mut func.regions[*region].snapshot);
+                    let (kept, unread): (Vec<_>, Vec<_>) = snapshot
+                        .into_iter()
+                        .partition(|(v, _)| reach.is_some_and(|(r, b)| reads_var(func, b, *v, r)));
+                    for (_, k) in unread {
+                        func.buffers[k].unread = true;
+                    }
+                    func.regions[*region].snapshot = kept;
+                }
+                around.push((*region, body));
+                prune_snapshots(func, body, around);
+                around.pop();
+            }
+            Stmt::If {
+                region, then, els, ..
+            } => {
+                around.push((*region, then));
+                prune_snapshots(func, then, around);
+                around.pop();
+                around.push((*region, els));
+                prune_snapshots(func, els, around);
+                around.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether `block`, recomputed as part of `region`, reads variable `var` (an accumulation into
+/// it counts as a read when it is declared inside `region`; else the recomputation skips it).
+fn reads_var(func: &Function, block: &Block, var: VarId, region: RegionId) -> bool {
+    let is_var = |p: &Place| p.base == Base::Var(var);
+    let inside = func.vars[var].depth > func.regions[region].depth;
+    block.stmts.iter().any(|stmt| match stmt {
+        Stmt::Let(v) => match &func.values[*v].op {
+            Op::Read(place, _) => is_var(place),
+            Op::Call(call) => call.places().into_iter().any(is_var),
+            _ => false,
+        },
+        Stmt::Decl {
+            init: VarInit::Call(call),
+            ..
+        } => call.places().into_iter().any(is_var),
+        Stmt::Decl { .. } => false,
+        Stmt::Assign {
+            place, op, save, ..
+        } => *op != AssignOp::Set && (inside || *save != Save::None) && is_var(place),
+        Stmt::For { body, .. } => reads_var(func, body, var, region),
+        Stmt::If { then, els, .. } => {
+            reads_var(func, then, var, region) || reads_var(func, els, var, region)
+        }
+    })
+}
+
+/// The bytes of the buffers indexed by loop `r`, counting only the lengths the macro can see.
+fn stored_bytes(func: &Function, r: RegionId) -> u128 {
+    func.buffers
+        .iter()
+        .filter(|b| b.loops.contains(&r))
+        .map(|b| {
+            let element = match (&b.elem_ty, b.is_bool) {
+                (_, true) => 1,
+                (None, false) => 4,
+                (Some(ty), false) => 4 * literal_product(ty.clone()),
+            };
+            b.loops
+                .iter()
+                .map(|l| literal_len(func, *l).unwrap_or(1))
+                .fold(element, u128::saturating_mul)
+        })
+        .fold(0, u128::saturating_add)
+}
+
+/// A loop's buffer length when it is a literal.
+fn literal_len(func: &Function, r: RegionId) -> Option<u128> {
+    match func.regions[r].loop_info.as_ref()? {
+        (_, IntExpr::Lit(n), inclusive, _) => Some(n + u128::from(*inclusive)),
+        _ => None,
+    }
+}
+
+/// The product of the integer literals in a type (`[[f32; 3]; 4]`: 12).
+fn literal_product(ty: proc_macro2::TokenStream) -> u128 {
+    ty.into_iter()
+        .map(|t| match t {
+            proc_macro2::TokenTree::Group(g) => literal_product(g.stream()),
+            proc_macro2::TokenTree::Literal(l) => l.to_string().parse().unwrap_or(1),
+            _ => 1,
+        })
+        .fold(1, u128::saturating_mul)
+}
+
+/// Whether every write of `block` to a variable declared outside `region` is an accumulation
+/// into a variable the region does not otherwise read: then its iterations are independent.
+fn only_accumulates(func: &Function, region: RegionId, block: &Block) -> bool {
+    let r = &func.regions[region];
+    block.stmts.iter().all(|stmt| match stmt {
+        Stmt::Assign { place, .. } => match place.base {
+            Base::Var(v) => func.vars[v].depth > r.depth || !r.non_accumulating.contains(&v),
+            Base::Param(_) => false,
+        },
+        Stmt::For { body, .. } => only_accumulates(func, region, body),
+        Stmt::If { then, els, .. } => {
+            only_accumulates(func, region, then) && only_accumulates(func, region, els)
+        }
+        Stmt::Let(_) | Stmt::Decl { .. } => true,
+    })
+}
+
+/// The loops a buffer inside `loops` is indexed by: those inside the innermost replayed loop,
+/// whose iterations are recomputed one at a time, so that the buffer holds one of them.
+pub fn buffer_loops(func: &Function, loops: &[RegionId]) -> Vec<RegionId> {
+    let start = loops
+        .iter()
+        .rposition(|r| func.regions[*r].replayed)
+        .map_or(0, |i| i + 1);
+    loops[start..].to_vec()
+}
+
 /// Decides how each overwritten value is kept and which branch decisions are recorded.
-pub fn plan_saves(func: &mut Function, errors: &mut Errors) {
+fn plan_saves(func: &mut Function, errors: &mut Errors) {
     let mut body = std::mem::take(&mut func.body);
     let mut planner = SavePlanner {
         reported: HashSet::new(),
         errors,
         locals: 0,
         loops: Vec::new(),
+        fresh: HashMap::new(),
     };
     planner.plan_block(func, &mut body);
     func.body = body;
@@ -36,6 +257,9 @@ struct SavePlanner<'e> {
     locals: usize,
     /// The loops enclosing the statement being planned, outermost first.
     loops: Vec<RegionId>,
+    /// Local arrays declared as `[c; N]` with a constant `c` and not written since, with `c`
+    /// and the number of loops around their declaration.
+    fresh: HashMap<VarId, (ValueId, usize)>,
 }
 
 impl SavePlanner<'_> {
@@ -55,11 +279,17 @@ impl SavePlanner<'_> {
                     let Base::Var(var) = place.base else { continue };
                     let v = &func.vars[var];
                     let between = &regions[v.depth.min(regions.len())..];
+                    let fresh = self.fresh.remove(&var);
                     *save = if v.if_result {
                         Save::None
                     } else if between.is_empty() {
                         self.locals += 1;
                         Save::Local(self.locals - 1)
+                    } else if let Some(c) = fresh
+                        .filter(|_| *op == AssignOp::Set)
+                        .and_then(|f| self.first_write(func, place, f))
+                    {
+                        Save::Known(c)
                     } else if *op != AssignOp::Set
                         && !func.regions[between[0]].non_accumulating.contains(&var)
                     {
@@ -75,6 +305,7 @@ impl SavePlanner<'_> {
                             .copied()
                             .filter(|r| func.regions[*r].loop_info.is_some())
                             .collect();
+                        let loops = buffer_loops(func, &loops);
                         let name = v.name.clone();
                         check_static_bounds(
                             func,
@@ -89,6 +320,7 @@ impl SavePlanner<'_> {
                             elem_ty: None,
                             loops,
                             label: format!("saved_{name}"),
+                            unread: false,
                         });
                         buffered = true;
                         Save::Buffer(func.buffers.len() - 1)
@@ -113,17 +345,44 @@ impl SavePlanner<'_> {
                         func.buffers.push(Buffer {
                             is_bool: true,
                             elem_ty: None,
-                            loops: self.loops.clone(),
+                            loops: buffer_loops(func, &self.loops),
                             label: "took_branch".into(),
+                            unread: false,
                         });
                         *record = Some(func.buffers.len() - 1);
                     }
                     buffered |= inner;
                 }
+                Stmt::Decl {
+                    var,
+                    init: VarInit::Repeat(c, _),
+                } if func.const_value(*c).is_some() => {
+                    self.fresh.insert(*var, (*c, self.loops.len()));
+                }
                 Stmt::Let(_) | Stmt::Decl { .. } => {}
             }
         }
         buffered
+    }
+
+    /// For the first write to a fresh array since its declaration: its constant, if the write
+    /// is indexed by exactly the loops entered since, in order, so that every element is
+    /// written once and its old value is the constant.
+    fn first_write(
+        &self,
+        func: &Function,
+        place: &Place,
+        fresh: (ValueId, usize),
+    ) -> Option<ValueId> {
+        let (c, declared_in) = fresh;
+        let loops = &self.loops[declared_in.min(self.loops.len())..];
+        let indexed_by_them = !loops.is_empty()
+            && place.path.len() == loops.len()
+            && place.path.iter().zip(loops).all(|(seg, r)| {
+                let var = func.regions[*r].loop_info.as_ref().map(|l| l.0);
+                matches!(seg, Seg::Index(IntExpr::Var(i)) if Some(*i) == var)
+            });
+        indexed_by_them.then_some(c)
     }
 }
 
@@ -131,7 +390,7 @@ impl SavePlanner<'_> {
 /// forward sweep, so that the reverse sweep reads them back instead of recomputing them:
 /// Tapenade's store-or-recompute trade-off, decided per operation. Cheap arithmetic is still
 /// recomputed. Only loops whose bounds are known at compile time can size the buffer.
-pub fn plan_stores(func: &mut Function) {
+fn plan_stores(func: &mut Function) {
     let body = std::mem::take(&mut func.body);
     store_block(func, &body, &mut Vec::new());
     func.body = body;
@@ -143,7 +402,9 @@ fn store_block(func: &mut Function, block: &Block, loops: &mut Vec<RegionId>) {
             Stmt::Let(v)
                 if !loops.is_empty()
                     && is_expensive(&func.values[*v].op)
-                    && loops.iter().all(|r| static_loop(func, *r)) =>
+                    && buffer_loops(func, loops)
+                        .iter()
+                        .all(|r| static_loop(func, *r)) =>
             {
                 let label = match &func.values[*v].name {
                     Some(name) => format!("stored_{name}"),
@@ -152,8 +413,9 @@ fn store_block(func: &mut Function, block: &Block, loops: &mut Vec<RegionId>) {
                 func.buffers.push(Buffer {
                     is_bool: false,
                     elem_ty: None,
-                    loops: loops.clone(),
+                    loops: buffer_loops(func, loops),
                     label,
+                    unread: false,
                 });
                 func.stored.insert(*v, func.buffers.len() - 1);
             }
@@ -177,7 +439,7 @@ fn store_block(func: &mut Function, block: &Block, loops: &mut Vec<RegionId>) {
 /// most of that cost. The loop itself is still reversed iteration by iteration. The buffers
 /// hold one copy of what the loop writes per iteration of the enclosing loops, whose bounds
 /// must therefore be known at compile time.
-pub fn plan_snapshots(func: &mut Function) {
+fn plan_snapshots(func: &mut Function) {
     let body = std::mem::take(&mut func.body);
     snapshot_block(func, &body, &mut Vec::new());
     func.body = body;
@@ -188,8 +450,9 @@ fn snapshot_block(func: &mut Function, block: &Block, loops: &mut Vec<RegionId>)
         match stmt {
             Stmt::For { region, body, .. } => {
                 let nested = func.regions[*region].depth > 0;
-                if nested && loops.iter().all(|r| static_loop(func, *r)) {
-                    snapshot_loop(func, *region, body, loops);
+                let outer = buffer_loops(func, loops);
+                if nested && outer.iter().all(|r| static_loop(func, *r)) {
+                    snapshot_loop(func, *region, body, &outer);
                 }
                 loops.push(*region);
                 snapshot_block(func, body, loops);
@@ -237,6 +500,7 @@ fn snapshot_loop(func: &mut Function, region: RegionId, body: &Block, loops: &[R
             elem_ty,
             loops: loops.to_vec(),
             label,
+            unread: false,
         });
         let k = func.buffers.len() - 1;
         func.regions[region].snapshot.push((var, k));

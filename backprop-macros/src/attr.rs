@@ -1,10 +1,12 @@
-//! The arguments of `#[differentiable(...)]`: `wrt(a, b)`, the flags and `crate = "path"`.
+//! The arguments of `#[differentiable(...)]`: `wrt(a, b)`, the flags, `loops = store` and
+//! `crate = "path"`.
 
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
 use syn::punctuated::Punctuated;
 use syn::{Ident, Meta, Token};
 
+use crate::analyze::LoopPlan;
 use crate::errors::Errors;
 
 #[derive(Default)]
@@ -25,6 +27,8 @@ pub struct Args {
     /// Second order: `f_hvp`, and the split-mode tangent `f::tangent_fwd` that callers' `_hvp`
     /// differentiate through (implies `jvp`). The span is the flag's.
     pub hvp: Option<Span>,
+    /// `loops = store` or `loops = recompute`: how loops that only accumulate are reversed.
+    pub loops: LoopPlan,
 }
 
 impl Args {
@@ -62,7 +66,7 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             Err(e) => errors.push(syn::Error::new(
                 e.span(),
                 format!(
-                    "{e}: the arguments are a comma-separated list of `wrt(a, b, ...)`, `check_finite`, `jvp`, `hvp`, `custom_vjp`, `custom_fwd` and `crate = \"path\"`"
+                    "{e}: the arguments are a comma-separated list of `wrt(a, b, ...)`, `check_finite`, `jvp`, `hvp`, `custom_vjp`, `custom_fwd`, `loops = store | recompute` and `crate = \"path\"`"
                 ),
             )),
         }
@@ -124,6 +128,24 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                     )),
                 }
             }
+            Meta::NameValue(nv) if nv.path.is_ident("loops") => {
+                let plan = match &nv.value {
+                    syn::Expr::Path(p) if p.path.is_ident("store") => Some(LoopPlan::Store),
+                    syn::Expr::Path(p) if p.path.is_ident("recompute") => Some(LoopPlan::Recompute),
+                    _ => None,
+                };
+                match plan {
+                    _ if args.loops != LoopPlan::Auto => errors.push(syn::Error::new_spanned(
+                        &nv.path,
+                        "`loops` given twice: choose one of `store` and `recompute`",
+                    )),
+                    Some(plan) => args.loops = plan,
+                    None => errors.push(syn::Error::new_spanned(
+                        &nv.value,
+                        "`loops` takes `store` (keep what each iteration's reverse needs: fastest while it fits the stack) or `recompute` (replay each iteration in the reverse sweep: the stack holds one iteration, whatever the trip count)",
+                    )),
+                }
+            }
             Meta::NameValue(nv) if nv.path.is_ident("wrt") => errors.push(syn::Error::new_spanned(
                 nv,
                 "`wrt` takes a list of parameter names: `wrt(w)` or `wrt(w, b)`",
@@ -165,7 +187,7 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             }
             other => errors.push(syn::Error::new_spanned(
                 other,
-                "unknown argument: expected `wrt(a, b, ...)`, `check_finite`, `jvp`, `hvp`, `custom_vjp`, `custom_fwd` or `crate = \"path\"`",
+                "unknown argument: expected `wrt(a, b, ...)`, `check_finite`, `jvp`, `hvp`, `custom_vjp`, `custom_fwd`, `loops = store | recompute` or `crate = \"path\"`",
             )),
         }
     }

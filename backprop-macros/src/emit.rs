@@ -46,6 +46,28 @@ pub enum Mode {
     /// Re-execution inside the reverse sweep of `region`: buffers are already written, and
     /// accumulations into variables declared outside `region` are skipped (nothing reads them).
     Recompute(RegionId),
+    /// The forward sweep of a replayed loop ([`Region::replayed`]): its values only, nothing
+    /// kept, since the reverse sweep replays every iteration.
+    Plain,
+    /// The replay of one iteration of loop `region` in the reverse sweep: keeps what the
+    /// iteration's reverse needs, as `Original` does, and skips accumulations into variables
+    /// declared outside the loop, as `Recompute` does.
+    Replay(RegionId),
+}
+
+impl Mode {
+    /// Whether this execution writes the buffers, branch records and tapes the reverse reads.
+    fn keeps(self) -> bool {
+        matches!(self, Mode::Original | Mode::Replay(_))
+    }
+
+    /// The region outside which accumulations are skipped (their reverse does not undo them).
+    fn skips_accumulations_outside(self) -> Option<RegionId> {
+        match self {
+            Mode::Recompute(r) | Mode::Replay(r) => Some(r),
+            Mode::Original | Mode::Plain => None,
+        }
+    }
 }
 
 /// Everything code generation knows about one generated function.
@@ -707,11 +729,12 @@ impl<'a> Gen<'a> {
             (Tape::Local(pb), _) | (Tape::Recomputed(pb), Mode::Recompute(_)) => {
                 quote!(let (#pattern, #pb): (#ty, _) = #fwd;)
             }
-            (Tape::Recomputed(_), Mode::Original) => {
+            (Tape::Recomputed(_), Mode::Original | Mode::Replay(_) | Mode::Plain)
+            | (Tape::Slot { .. }, Mode::Plain) => {
                 let plain = self.call(call);
                 quote!(#binding = #plain;)
             }
-            (Tape::Slot { name, loops }, Mode::Original) => {
+            (Tape::Slot { name, loops }, Mode::Original | Mode::Replay(_)) => {
                 let slot = self.slot(name, loops);
                 quote!(#slot = ::core::option::Option::Some(#fwd); #binding = #rt::tape_value(&#slot);)
             }
@@ -778,7 +801,7 @@ impl<'a> Gen<'a> {
             }
         }
         for (k, b) in self.f.buffers.iter().enumerate() {
-            if self.replaced_buffers.contains(&k) {
+            if self.replaced_buffers.contains(&k) || b.unread {
                 continue;
             }
             let name = &self.buffer_names[k];
@@ -869,7 +892,7 @@ impl<'a> Gen<'a> {
                         Ty::Bool => quote!(bool),
                     };
                     match (self.f.stored.get(v), mode) {
-                        (Some(&k), Mode::Original) => {
+                        (Some(&k), Mode::Original | Mode::Replay(_)) => {
                             let rhs = self.op(*v);
                             let slot = self.buffer_slot(k);
                             out.extend(quote!(let #name: #ty = #rhs; #slot = #name;));
@@ -878,7 +901,7 @@ impl<'a> Gen<'a> {
                             let slot = self.buffer_slot(k);
                             out.extend(quote!(let #name: #ty = #slot;));
                         }
-                        (None, _) => {
+                        (None, _) | (Some(_), Mode::Plain) => {
                             let rhs = self.op(*v);
                             out.extend(quote!(let #name: #ty = #rhs;));
                         }
@@ -958,7 +981,7 @@ impl<'a> Gen<'a> {
                     ..
                 } => {
                     let Base::Var(var) = place.base else { continue };
-                    if let Mode::Recompute(r) = mode {
+                    if let Some(r) = mode.skips_accumulations_outside() {
                         let declared_outside = self.f.vars[var].depth <= self.f.regions[r].depth;
                         if *save == Save::None && *op != AssignOp::Set && declared_outside {
                             continue;
@@ -966,11 +989,11 @@ impl<'a> Gen<'a> {
                     }
                     let target = self.place(place);
                     match save {
-                        Save::Local(k) => {
+                        Save::Local(k) if mode != Mode::Plain => {
                             let name = self.local_save(*k);
                             out.extend(quote!(let #name: f32 = #target;));
                         }
-                        Save::Buffer(k) if mode == Mode::Original => {
+                        Save::Buffer(k) if mode.keeps() => {
                             let slot = self.buffer_slot(*k);
                             out.extend(quote!(#slot = #target;));
                         }
@@ -992,7 +1015,9 @@ impl<'a> Gen<'a> {
                     rev,
                     body,
                 } => {
-                    out.extend(self.entry_saves(*region));
+                    if mode != Mode::Plain {
+                        out.extend(self.entry_saves(*region));
+                    }
                     let snapshot = &self.f.regions[*region].snapshot;
                     if matches!(mode, Mode::Recompute(_)) && !snapshot.is_empty() {
                         // The loop's results, as the forward sweep left them.
@@ -1005,9 +1030,14 @@ impl<'a> Gen<'a> {
                     }
                     let i = self.int_names[*var].clone();
                     let range = self.range(lo, hi, *inclusive, *rev);
-                    let body = self.forward(body, mode);
+                    let body_mode = if self.f.regions[*region].replayed {
+                        Mode::Plain
+                    } else {
+                        mode
+                    };
+                    let body = self.forward(body, body_mode);
                     out.extend(quote!(for #i in #range { #body }));
-                    if mode == Mode::Original {
+                    if mode.keeps() {
                         for &(v, k) in &self.f.regions[*region].snapshot {
                             let slot = self.buffer_slot(k);
                             let name = &self.var_names[v];
@@ -1022,9 +1052,11 @@ impl<'a> Gen<'a> {
                     els,
                     record,
                 } => {
-                    out.extend(self.entry_saves(*region));
+                    if mode != Mode::Plain {
+                        out.extend(self.entry_saves(*region));
+                    }
                     let c = self.value(*cond);
-                    if let (Some(k), Mode::Original) = (record, mode) {
+                    if let (Some(k), true) = (record, mode.keeps()) {
                         let slot = self.buffer_slot(*k);
                         out.extend(quote!(#slot = #c;));
                     }
@@ -1125,6 +1157,7 @@ fn plan_tapes(
             }
             _ => continue,
         };
+        let loops = crate::analyze::buffer_loops(f, loops);
         let tape = if !in_region {
             Tape::Local(names.fresh(&format!("pullback_{label}")))
         } else if loops.iter().all(|r| crate::analyze::static_loop(f, *r)) {
@@ -1135,7 +1168,7 @@ fn plan_tapes(
             }
             Tape::Slot {
                 name: names.fresh(&format!("tape_{label}")),
-                loops: loops.clone(),
+                loops,
             }
         } else {
             Tape::Recomputed(names.fresh(&format!("pullback_{label}")))

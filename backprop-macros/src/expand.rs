@@ -28,9 +28,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
 
     // Parse, then plan what the reverse sweep keeps.
     let mut ir = lower::lower(&func, &mut errors);
-    analyze::plan_saves(&mut ir, &mut errors);
-    analyze::plan_stores(&mut ir);
-    analyze::plan_snapshots(&mut ir);
+    analyze::plan(&mut ir, args.loops, &mut errors);
     let wrt = check_wrt(&ir, &args, &mut errors);
     if let Some(errs) = errors.into_compile_errors() {
         return fallback::expand(&func, &ir, &wrt, &args, &rt, errs);

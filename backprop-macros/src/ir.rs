@@ -338,6 +338,9 @@ pub enum Save {
     Local(usize),
     /// Stack buffer `k`, indexed by every enclosing loop.
     Buffer(usize),
+    /// Nothing to keep: the first write to each element of a fresh `[c; N]`, whose old value is
+    /// the constant `c` (this value).
+    Known(ValueId),
 }
 
 #[derive(Clone, Debug)]
@@ -398,6 +401,11 @@ pub struct Region {
     pub snapshot: Vec<(VarId, usize)>,
     /// For loops: the loop variable and its buffer length (the upper bound, `+ 1` if inclusive).
     pub loop_info: Option<(IntVarId, IntExpr, bool, Span)>,
+    /// A loop whose iterations only add into accumulators, reversed iteration by iteration: the
+    /// forward sweep runs it without keeping anything, and the reverse sweep recomputes each
+    /// iteration (keeping what its own reverse needs) before reversing it. Its buffers hold one
+    /// iteration, whatever the trip count.
+    pub replayed: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -470,6 +478,8 @@ pub struct Buffer {
     pub loops: Vec<RegionId>,
     /// What it holds, for its name in the generated code.
     pub label: String,
+    /// Planned, then found unread (a pruned snapshot): not declared.
+    pub unread: bool,
 }
 
 impl Function {

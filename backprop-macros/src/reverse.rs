@@ -7,7 +7,7 @@
 //! Loops and branches (Tapenade-style): the reverse of a region first undoes its writes to
 //! outer state (from the stack buffers), then re-runs its forward code, which recomputes every
 //! loop-local value instead of storing it, then runs its own reverse. Overwritten values come
-//! back from where [`crate::analyze::plan_saves`] put them.
+//! back from where [`crate::analyze::plan`] put them.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -353,6 +353,10 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 let slot = self.g.buffer_slot(k);
                 out.extend(quote!(#target = #slot;));
             }
+            Save::Known(v) => {
+                let value = self.g.value(v);
+                out.extend(quote!(#target = #value;));
+            }
             Save::None => {}
         }
     }
@@ -370,10 +374,16 @@ impl<'g, 'a> Reverse<'g, 'a> {
         })
     }
 
-    /// One execution of a region's body in reverse: undo, recompute, reverse.
+    /// One execution of a region's body in reverse: undo, recompute, reverse. An iteration of
+    /// a replayed loop has nothing to undo (it only accumulates) and is recomputed keeping what
+    /// its reverse needs.
     fn region_body(&mut self, region: RegionId, body: &Block) -> TokenStream {
-        let undo = self.undo(region, body);
-        let recompute = self.g.forward(body, Mode::Recompute(region));
+        let (undo, mode) = if self.g.f.regions[region].replayed {
+            (TokenStream::new(), Mode::Replay(region))
+        } else {
+            (self.undo(region, body), Mode::Recompute(region))
+        };
+        let recompute = self.g.forward(body, mode);
         let open = self.open(body);
         let reverse = self.block(body);
         quote!(#undo #recompute #open #reverse)
@@ -388,12 +398,12 @@ impl<'g, 'a> Reverse<'g, 'a> {
             match stmt {
                 Stmt::Assign {
                     place,
-                    save: Save::Buffer(k),
+                    save: save @ (Save::Buffer(_) | Save::Known(_)),
                     ..
                 } => {
                     if let Base::Var(var) = place.base {
                         if self.g.f.vars[var].depth <= depth {
-                            self.restore(place, Save::Buffer(*k), &mut out);
+                            self.restore(place, *save, &mut out);
                         }
                     }
                 }

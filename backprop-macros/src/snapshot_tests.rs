@@ -87,9 +87,22 @@ fn calls_into_arrays_and_scalars() {
     );
 }
 
+/// A loss over a run-time number of points: the loop is replayed point by point (buffers of one
+/// point, `stored_t*` without a point index), and the fresh `h` needs no saves (its old values
+/// are the zeros it was declared with).
+#[test]
+fn replayed_loop() {
+    check(
+        "replayed",
+        "",
+        "fn pointwise<const N: usize>(w: &[f32; 3], x: &[[f32; 3]; N], n: usize) -> f32 { let mut loss = 0.0; for p in 0..n { let mut h = [0.0; 3]; for i in 0..3 { h[i] = (w[i] * x[p][i]).tanh(); } let mut s = 0.0; for i in 0..3 { s += h[i] * h[i]; } loss += s; } loss }",
+    );
+}
+
 /// Prints the expansion of the function in the file `BACKPROP_SHOW` names, for working on the
 /// macro without cargo-expand:
-/// `BACKPROP_SHOW=f.rs cargo test -p backprop-macros show -- --ignored --nocapture`.
+/// `BACKPROP_SHOW=f.rs cargo test -p backprop-macros show -- --ignored --nocapture`, with the
+/// attribute's arguments in `BACKPROP_SHOW_ATTR` (`wrt(x)`) if any.
 #[test]
 #[ignore = "a tool: prints an expansion"]
 fn show() {
@@ -99,7 +112,8 @@ fn show() {
         .expect("read BACKPROP_SHOW")
         .parse()
         .expect("item tokens");
-    let out = crate::expand::differentiable(proc_macro2::TokenStream::new(), item);
+    let attr = std::env::var("BACKPROP_SHOW_ATTR").unwrap_or_default();
+    let out = crate::expand::differentiable(attr.parse().expect("attribute tokens"), item);
     let file: syn::File = syn::parse2(out).expect("the expansion parses as a file");
     println!("{}", prettyplease::unparse(&file));
 }

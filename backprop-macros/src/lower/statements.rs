@@ -714,6 +714,7 @@ impl Lower<'_> {
             entry_saves: Vec::new(),
             snapshot: Vec::new(),
             loop_info,
+            replayed: false,
         });
         let id = self.b.func.regions.len() - 1;
         self.region_stack.push(id);

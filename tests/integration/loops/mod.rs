@@ -2,6 +2,7 @@
 //! same inputs: `scripts/loop_fixtures.py`) and against central finite differences.
 
 mod gmm;
+mod gmm_adbench;
 mod mlp;
 pub(crate) mod programs;
 
@@ -276,4 +277,16 @@ fn const_generic_pairs_loop() {
     let v = pair_energy_grad(&x, &mut dx);
     assert_torch(case, v, &[("x", &dx)]);
     assert_fd("d_x", &dx, &x, pair_energy);
+}
+
+#[test]
+fn loop_over_a_run_time_number_of_points() {
+    let case = small_case("runtime_points");
+    let w: [f32; 3] = tensor(&case["inputs"]["w"]);
+    let x: [[f32; 3]; 6] = tensor(&case["inputs"]["x"]);
+    let (mut dw, mut dx) = ([0.0; 3], <[[f32; 3]; 6]>::zero());
+    let v = runtime_points_grad(&w, &mut dw, &x, &mut dx, 4);
+    assert_torch(case, v, &[("w", &dw), ("x", dx.flat_ref())]);
+    assert_fd("d_w", &dw, &w, |w| runtime_points(w, &x, 4));
+    assert_fd("d_x", dx.flat_ref(), &x, |x| runtime_points(&w, x, 4));
 }

@@ -21,88 +21,109 @@ pub fn gmm_constant(d: usize, k: usize, n: usize, gamma: f32, m: f32, multigamma
     (-n * d * 0.5 * (2.0 * core::f64::consts::PI).ln() - k * c) as f32
 }
 
-/// The GMM objective; `constant` is [`gmm_constant`] (it holds a log-gamma function, which the
-/// fixture script computes).
-#[differentiable(wrt(alphas, means, icf), hvp)]
-pub fn gmm_objective<const D: usize, const K: usize, const N: usize, const L: usize>(
-    alphas: &[f32; K],
-    means: &[[f32; D]; K],
-    icf: &[[f32; L]; K],
-    x: &[[f32; D]; N],
-    wishart_gamma: f32,
-    wishart_m: f32,
-    constant: f32,
-) -> f32 {
-    let mut sum_qs = [0.0; K];
-    let mut qdiags = [[0.0; D]; K];
-    for k in 0..K {
-        for i in 0..D {
-            sum_qs[k] += icf[k][i];
-            qdiags[k][i] = icf[k][i].exp();
-        }
-    }
-
-    let mut slse = 0.0;
-    for p in 0..N {
-        let mut main = [0.0; K];
-        for k in 0..K {
-            // Q_k (x_p - mu_k), Q_k lower-triangular with diagonal exp(icf[k][..D])
-            let mut xc = [0.0; D];
-            let mut qx = [0.0; D];
-            for i in 0..D {
-                xc[i] = x[p][i] - means[k][i];
-                qx[i] = qdiags[k][i] * xc[i];
-            }
-            for i in 0..D {
-                for j in (i + 1)..D {
-                    qx[j] += icf[k][D + i * (2 * D - i - 1) / 2 + j - i - 1] * xc[i];
+/// Defines the GMM objective as `$name`, with the attribute's arguments `$args`.
+macro_rules! gmm_objective {
+    ($(#[$doc:meta])* $name:ident, $($args:tt)*) => {
+        $(#[$doc])*
+        #[differentiable($($args)*)]
+        pub fn $name<const D: usize, const K: usize, const N: usize, const L: usize>(
+            alphas: &[f32; K],
+            means: &[[f32; D]; K],
+            icf: &[[f32; L]; K],
+            x: &[[f32; D]; N],
+            wishart_gamma: f32,
+            wishart_m: f32,
+            constant: f32,
+        ) -> f32 {
+            let mut sum_qs = [0.0; K];
+            let mut qdiags = [[0.0; D]; K];
+            for k in 0..K {
+                for i in 0..D {
+                    sum_qs[k] += icf[k][i];
+                    qdiags[k][i] = icf[k][i].exp();
                 }
             }
-            let mut sq = 0.0;
-            for i in 0..D {
-                sq += qx[i] * qx[i];
-            }
-            main[k] = alphas[k] + sum_qs[k] - 0.5 * sq;
-        }
-        // log-sum-exp, shifted by a running maximum
-        let mut mx = main[0];
-        for k in 1..K {
-            if main[k] > mx {
-                mx = main[k];
-            }
-        }
-        let mut se = 0.0;
-        for k in 0..K {
-            se += (main[k] - mx).exp();
-        }
-        slse += mx + se.ln();
-    }
 
-    let mut amax = alphas[0];
-    for k in 1..K {
-        if alphas[k] > amax {
-            amax = alphas[k];
-        }
-    }
-    let mut ase = 0.0;
-    for k in 0..K {
-        ase += (alphas[k] - amax).exp();
-    }
-    let lse_alphas = amax + ase.ln();
+            let mut slse = 0.0;
+            for p in 0..N {
+                let mut main = [0.0; K];
+                for k in 0..K {
+                    // Q_k (x_p - mu_k), Q_k lower-triangular with diagonal exp(icf[k][..D])
+                    let mut xc = [0.0; D];
+                    let mut qx = [0.0; D];
+                    for i in 0..D {
+                        xc[i] = x[p][i] - means[k][i];
+                        qx[i] = qdiags[k][i] * xc[i];
+                    }
+                    for i in 0..D {
+                        for j in (i + 1)..D {
+                            qx[j] += icf[k][D + i * (2 * D - i - 1) / 2 + j - i - 1] * xc[i];
+                        }
+                    }
+                    let mut sq = 0.0;
+                    for i in 0..D {
+                        sq += qx[i] * qx[i];
+                    }
+                    main[k] = alphas[k] + sum_qs[k] - 0.5 * sq;
+                }
+                // log-sum-exp, shifted by a running maximum
+                let mut mx = main[0];
+                for k in 1..K {
+                    if main[k] > mx {
+                        mx = main[k];
+                    }
+                }
+                let mut se = 0.0;
+                for k in 0..K {
+                    se += (main[k] - mx).exp();
+                }
+                slse += mx + se.ln();
+            }
 
-    let mut prior = 0.0;
-    for k in 0..K {
-        let mut frobenius = 0.0;
-        for i in 0..D {
-            frobenius += qdiags[k][i] * qdiags[k][i];
+            let mut amax = alphas[0];
+            for k in 1..K {
+                if alphas[k] > amax {
+                    amax = alphas[k];
+                }
+            }
+            let mut ase = 0.0;
+            for k in 0..K {
+                ase += (alphas[k] - amax).exp();
+            }
+            let lse_alphas = amax + ase.ln();
+
+            let mut prior = 0.0;
+            for k in 0..K {
+                let mut frobenius = 0.0;
+                for i in 0..D {
+                    frobenius += qdiags[k][i] * qdiags[k][i];
+                }
+                for i in D..L {
+                    frobenius += icf[k][i] * icf[k][i];
+                }
+                prior += 0.5 * wishart_gamma * wishart_gamma * frobenius - wishart_m * sum_qs[k];
+            }
+            constant + slse - N as f32 * lse_alphas + prior
         }
-        for i in D..L {
-            frobenius += icf[k][i] * icf[k][i];
-        }
-        prior += 0.5 * wishart_gamma * wishart_gamma * frobenius - wishart_m * sum_qs[k];
-    }
-    constant + slse - N as f32 * lse_alphas + prior
+    };
 }
+
+gmm_objective!(
+    /// The GMM objective; `constant` is [`gmm_constant`] (it holds a log-gamma function, which
+    /// the fixture script computes). The loop over the points is reversed by the cost model's
+    /// choice: a const generic `N` counts as 1, so its iterations are stored.
+    gmm_objective,
+    wrt(alphas, means, icf),
+    hvp
+);
+
+gmm_objective!(
+    /// [`gmm_objective`] with `loops = recompute`: the loop over the points is replayed point by
+    /// point in the reverse sweep, so the gradient's stack does not grow with `N`.
+    gmm_objective_recompute,
+    wrt(alphas, means, icf),
+    loops = recompute
+);
 
 /// The gradient of the GMM objective written by hand (the baseline of the benchmarks), adding
 /// into `d_alphas`, `d_means`, `d_icf`; returns the value.

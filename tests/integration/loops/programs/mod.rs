@@ -2,6 +2,7 @@
 //! hand-written gradients for comparison, and the PyTorch fixtures.
 #![allow(dead_code)]
 
+pub mod adbench;
 pub mod gmm;
 pub mod mlp;
 pub mod small;

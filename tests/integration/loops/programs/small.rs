@@ -277,3 +277,20 @@ pub fn pair_energy<const N: usize>(x: &[f32; N]) -> f32 {
     }
     e
 }
+
+/// A loss over the first `n` points, `n` known only at run time: the loop is replayed point by
+/// point in the reverse sweep, so it needs no bound (and keeps the `tanh`s of one point).
+#[differentiable(wrt(w, x))]
+pub fn runtime_points<const N: usize>(w: &[f32; 3], x: &[[f32; 3]; N], n: usize) -> f32 {
+    let mut loss = 0.0;
+    for p in 0..n {
+        let mut h = [0.0; 3];
+        for i in 0..3 {
+            h[i] = (w[i] * x[p][i]).tanh();
+        }
+        for i in 0..3 {
+            loss += h[i] * h[i];
+        }
+    }
+    loss
+}

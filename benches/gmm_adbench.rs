@@ -1,0 +1,183 @@
+//! ADBench's GMM at its own sizes (K = 5; d = 2 and 10; n = 1,000 and 10,000), on ADBench's
+//! input files (`data/adbench-gmm/`): the objective, its generated gradient (the cost model's
+//! choice, which stores every point, and `loops = recompute`, which replays them) and the
+//! gradient written by hand, the objective being `tests/integration/loops/programs/gmm.rs` as a
+//! user writes it (`#[differentiable(wrt(alphas, means, icf))]`).
+//!
+//! `taskset -c 0 cargo bench --bench gmm_adbench`, and for JAX and PyTorch on the same files
+//! `taskset -c 0 python3 scripts/bench_gmm_adbench.py`; method and numbers in
+//! `docs/benchmarks-gmm.md`. After Criterion's report the contenders are timed once more,
+//! interleaved batch by batch, keeping each one's fastest batch and the median batch.
+
+#[path = "../tests/integration/loops/programs/mod.rs"]
+mod loop_common;
+
+use criterion::Criterion;
+use loop_common::adbench::{adbench_gmm, AdbenchGmm};
+use loop_common::gmm::*;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// The three contenders on one instance, as closures over its inputs and gradient buffers.
+macro_rules! contenders {
+    ($p:ident, $d:literal, $l:literal, |$value:ident, $generated:ident, $replayed:ident, $hand:ident| $body:block) => {{
+        let AdbenchGmm {
+            alphas,
+            means,
+            icf,
+            x,
+            gamma,
+            m,
+            constant: k,
+        } = &$p;
+        let (gamma, m, k, x) = (*gamma, *m, *k, &**x);
+        let (mut da, mut dm, mut di) = ([0.0f32; 5], [[0.0f32; $d]; 5], [[0.0f32; $l]; 5]);
+        let (mut ra, mut rm, mut ri) = ([0.0f32; 5], [[0.0f32; $d]; 5], [[0.0f32; $l]; 5]);
+        let (mut ha, mut hm, mut hi) = ([0.0f32; 5], [[0.0f32; $d]; 5], [[0.0f32; $l]; 5]);
+        let mut $value = || {
+            black_box(gmm_objective(black_box(alphas), means, icf, x, gamma, m, k));
+        };
+        let mut $generated = || {
+            black_box(gmm_objective_grad(
+                black_box(alphas),
+                &mut da,
+                means,
+                &mut dm,
+                icf,
+                &mut di,
+                x,
+                gamma,
+                m,
+                k,
+            ));
+        };
+        let mut $replayed = || {
+            black_box(gmm_objective_recompute_grad(
+                black_box(alphas),
+                &mut ra,
+                means,
+                &mut rm,
+                icf,
+                &mut ri,
+                x,
+                gamma,
+                m,
+                k,
+            ));
+        };
+        let mut $hand = || {
+            black_box(gmm_grad_hand(
+                black_box(alphas),
+                &mut ha,
+                means,
+                &mut hm,
+                icf,
+                &mut hi,
+                x,
+                gamma,
+                m,
+                k,
+            ));
+        };
+        $body
+    }};
+}
+
+macro_rules! instance {
+    ($c:ident, $name:literal, $file:literal, $d:literal, $n:literal, $l:literal) => {{
+        let p: AdbenchGmm<$d, $n, $l> = adbench_gmm($file);
+        contenders!(p, $d, $l, |value, generated, replayed, hand| {
+            match $c.as_deref_mut() {
+                Some(c) => {
+                    let mut group = c.benchmark_group($name);
+                    group.bench_function("objective", |b| b.iter(&mut value));
+                    group.bench_function("gradient", |b| b.iter(&mut generated));
+                    group.bench_function("gradient_recompute", |b| b.iter(&mut replayed));
+                    group.bench_function("hand_gradient", |b| b.iter(&mut hand));
+                    group.finish();
+                }
+                None => report(
+                    $name,
+                    interleaved([&mut value, &mut generated, &mut replayed, &mut hand]),
+                ),
+            }
+        })
+    }};
+}
+
+fn all(mut c: Option<&mut Criterion>) {
+    instance!(c, "gmm_d2_k5_n1000", "1k_gmm_d2_K5.txt", 2, 1000, 3);
+    instance!(c, "gmm_d10_k5_n1000", "1k_gmm_d10_K5.txt", 10, 1000, 55);
+    instance!(c, "gmm_d2_k5_n10000", "10k_gmm_d2_K5.txt", 2, 10000, 3);
+    instance!(c, "gmm_d10_k5_n10000", "10k_gmm_d10_K5.txt", 10, 10000, 55);
+}
+
+/// Each contender's fastest and median batch, in microseconds per call; batches are
+/// interleaved so that load from other processes hits every contender alike.
+fn interleaved<const C: usize>(mut contenders: [&mut dyn FnMut(); C]) -> [(f64, f64); C] {
+    // about 20 ms per batch and contender
+    let mut batch = [0u32; C];
+    for (f, b) in contenders.iter_mut().zip(&mut batch) {
+        let start = Instant::now();
+        f();
+        let once = start.elapsed().as_secs_f64();
+        *b = ((0.02 / once) as u32).clamp(1, 100_000);
+    }
+    const ROUNDS: usize = 40;
+    let mut times = vec![[0.0; C]; ROUNDS];
+    for round in &mut times {
+        for ((f, t), &b) in contenders.iter_mut().zip(round.iter_mut()).zip(&batch) {
+            let start = Instant::now();
+            for _ in 0..b {
+                f();
+            }
+            *t = start.elapsed().as_secs_f64() * 1e6 / f64::from(b);
+        }
+    }
+    std::array::from_fn(|c| {
+        let mut t: Vec<f64> = times.iter().map(|r| r[c]).collect();
+        t.sort_by(f64::total_cmp);
+        (t[0], t[ROUNDS / 2])
+    })
+}
+
+fn report(name: &str, [value, stored, replayed, hand]: [(f64, f64); 4]) {
+    println!("{name}: fastest batch (median batch), us per call; ratio to the objective");
+    println!("  objective          {:9.1} ({:9.1})", value.0, value.1);
+    for (label, t) in [
+        ("gradient (stored)", stored),
+        ("gradient (replayed)", replayed),
+        ("gradient (by hand)", hand),
+    ] {
+        println!(
+            "  {label:<19}{:9.1} ({:9.1})  {:.2} ({:.2})",
+            t.0,
+            t.1,
+            t.0 / value.0,
+            t.1 / value.1
+        );
+    }
+}
+
+fn main() {
+    // The gradient's stack frame grows with n when the macro stores every iteration: give the
+    // benchmark room, so that the baseline can be measured too.
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(|| {
+            let mut c = Criterion::default()
+                .warm_up_time(Duration::from_secs(1))
+                .measurement_time(Duration::from_secs(3))
+                .configure_from_args();
+            all(Some(&mut c));
+            c.final_summary();
+            // `cargo bench` passes `--bench`; `cargo test --benches` does not, and skips this
+            if std::env::args().any(|a| a == "--bench") {
+                println!("\ninterleaved, 40 rounds of ~20 ms batches:");
+                all(None);
+            }
+        })
+        .expect("spawn the benchmark thread")
+        .join()
+        .expect("the benchmark thread");
+}
