@@ -9,6 +9,7 @@ use crate::attr::{self, Custom};
 use crate::errors::Errors;
 use crate::interface::{self, is_float};
 use crate::ir::{Function, IntExpr, Op, ParamKind, Stmt};
+use crate::analyze::LoopPlan;
 use crate::{analyze, fallback, lower, tangent};
 
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -55,7 +56,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
         let tangent = tangent::transform(&ir);
         let jvp = assemble::jvp(&target, &tangent);
         let (second_order, carried) = match args.hvp {
-            Some(span) => second_order(&target, &tangent, &wrt, span),
+            Some(span) => second_order(&target, &tangent, &wrt, args.loops, span),
             None => (TokenStream::new(), TokenStream::new()),
         };
         (jvp, second_order, carried)
@@ -129,6 +130,7 @@ fn second_order(
     t: &Target,
     tangent: &tangent::TangentProgram,
     wrt: &[bool],
+    loops: LoopPlan,
     span: proc_macro2::Span,
 ) -> (TokenStream, TokenStream) {
     let func = t.func;
@@ -143,9 +145,7 @@ fn second_order(
     let mut ir = tangent.ir.clone();
     ir.fused.clear();
     let mut errors = Errors::default();
-    analyze::plan_saves(&mut ir, &mut errors);
-    analyze::plan_stores(&mut ir);
-    analyze::plan_snapshots(&mut ir);
+    analyze::plan(&mut ir, loops, &mut errors);
     if let Some(errs) = errors.into_compile_errors() {
         let note = syn::Error::new(span, "`hvp` differentiates the tangent of this function in reverse mode, which needs what the errors above say").to_compile_error();
         return (quote!(#errs #note), TokenStream::new());

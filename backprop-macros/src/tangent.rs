@@ -89,6 +89,7 @@ pub fn transform(f: &Function) -> TangentProgram {
         .map(|r| Region {
             entry_saves: Vec::new(),
             snapshot: Vec::new(),
+            replayed: false,
             ..r.clone()
         })
         .collect();
