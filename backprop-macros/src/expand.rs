@@ -4,12 +4,12 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::HashSet;
 
+use crate::analyze::LoopPlan;
 use crate::assemble::{self, Target};
 use crate::attr::{self, Custom};
 use crate::errors::Errors;
 use crate::interface::{self, is_float};
 use crate::ir::{Function, IntExpr, Op, ParamKind, Stmt};
-use crate::analyze::LoopPlan;
 use crate::{analyze, fallback, lower, tangent};
 
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
