@@ -34,20 +34,24 @@ fn expression_ratios() {
     let (x, y) = (0.3f32, -0.7f32);
     report(
         "expression",
-        interleaved_min([
-            &mut || {
-                black_box(expression(black_box(x), black_box(y)));
-            },
-            &mut || {
-                black_box(expression_jvp(black_box(x), 1.0, black_box(y), 0.5));
-            },
-            &mut || {
-                black_box(expression_grad(black_box(x), black_box(y)));
-            },
-            &mut || {
-                black_box(expression_hvp(black_box(x), 1.0, black_box(y), 0.5));
-            },
-        ]),
+        interleaved_min(
+            500,
+            400,
+            [
+                &mut || {
+                    black_box(expression(black_box(x), black_box(y)));
+                },
+                &mut || {
+                    black_box(expression_jvp(black_box(x), 1.0, black_box(y), 0.5));
+                },
+                &mut || {
+                    black_box(expression_grad(black_box(x), black_box(y)));
+                },
+                &mut || {
+                    black_box(expression_hvp(black_box(x), 1.0, black_box(y), 0.5));
+                },
+            ],
+        ),
     );
 }
 
@@ -57,20 +61,24 @@ fn recurrence_ratios() {
     let (mut d_x, mut hv_x) = ([0.0f32; 6], [0.0f32; 6]);
     report(
         "recurrence",
-        interleaved_min([
-            &mut || {
-                black_box(recurrence(black_box(w), black_box(&x)));
-            },
-            &mut || {
-                black_box(recurrence_jvp(black_box(w), 1.0, black_box(&x), &v));
-            },
-            &mut || {
-                black_box(recurrence_grad(black_box(w), black_box(&x), &mut d_x));
-            },
-            &mut || {
-                black_box(recurrence_hvp(black_box(w), 1.0, &x, &v, &mut hv_x));
-            },
-        ]),
+        interleaved_min(
+            500,
+            400,
+            [
+                &mut || {
+                    black_box(recurrence(black_box(w), black_box(&x)));
+                },
+                &mut || {
+                    black_box(recurrence_jvp(black_box(w), 1.0, black_box(&x), &v));
+                },
+                &mut || {
+                    black_box(recurrence_grad(black_box(w), black_box(&x), &mut d_x));
+                },
+                &mut || {
+                    black_box(recurrence_hvp(black_box(w), 1.0, &x, &v, &mut hv_x));
+                },
+            ],
+        ),
     );
 }
 
@@ -81,47 +89,51 @@ fn dense_ratios() {
     let (mut hv_w, mut hv_b) = ([[0.0f32; IN]; OUT], [0.0f32; OUT]);
     report(
         "dense",
-        interleaved_min([
-            &mut || {
-                black_box(dense_loss(black_box(&w), &bias, &x, &y));
-            },
-            &mut || {
-                black_box(dense_loss_jvp(
-                    black_box(&w),
-                    &w_dot,
-                    &bias,
-                    &b_dot,
-                    &x,
-                    &[0.0; IN],
-                    &y,
-                    &[0.0; OUT],
-                ));
-            },
-            &mut || {
-                black_box(dense_loss_grad(
-                    black_box(&w),
-                    &mut d_w,
-                    &bias,
-                    &mut d_b,
-                    &x,
-                    &y,
-                ));
-            },
-            &mut || {
-                black_box(dense_loss_hvp(
-                    black_box(&w),
-                    &w_dot,
-                    &mut hv_w,
-                    &bias,
-                    &b_dot,
-                    &mut hv_b,
-                    &x,
-                    &[0.0; IN],
-                    &y,
-                    &[0.0; OUT],
-                ));
-            },
-        ]),
+        interleaved_min(
+            500,
+            400,
+            [
+                &mut || {
+                    black_box(dense_loss(black_box(&w), &bias, &x, &y));
+                },
+                &mut || {
+                    black_box(dense_loss_jvp(
+                        black_box(&w),
+                        &w_dot,
+                        &bias,
+                        &b_dot,
+                        &x,
+                        &[0.0; IN],
+                        &y,
+                        &[0.0; OUT],
+                    ));
+                },
+                &mut || {
+                    black_box(dense_loss_grad(
+                        black_box(&w),
+                        &mut d_w,
+                        &bias,
+                        &mut d_b,
+                        &x,
+                        &y,
+                    ));
+                },
+                &mut || {
+                    black_box(dense_loss_hvp(
+                        black_box(&w),
+                        &w_dot,
+                        &mut hv_w,
+                        &bias,
+                        &b_dot,
+                        &mut hv_b,
+                        &x,
+                        &[0.0; IN],
+                        &y,
+                        &[0.0; OUT],
+                    ));
+                },
+            ],
+        ),
     );
 }
 
@@ -143,72 +155,76 @@ macro_rules! gmm_ratios {
         let x_dot = [[0.0f32; $d]; 4];
         report(
             $label,
-            interleaved_min([
-                &mut || {
-                    black_box(gmm_objective(
-                        black_box(&alphas),
-                        &means,
-                        &icf,
-                        &x,
-                        gamma,
-                        m,
-                        constant,
-                    ));
-                },
-                &mut || {
-                    black_box(gmm_objective_jvp(
-                        black_box(&alphas),
-                        &alphas_dot,
-                        &means,
-                        &means_dot,
-                        &icf,
-                        &icf_dot,
-                        &x,
-                        &x_dot,
-                        gamma,
-                        0.0,
-                        m,
-                        0.0,
-                        constant,
-                        0.0,
-                    ));
-                },
-                &mut || {
-                    black_box(gmm_objective_grad(
-                        black_box(&alphas),
-                        &mut da,
-                        &means,
-                        &mut dm,
-                        &icf,
-                        &mut di,
-                        &x,
-                        gamma,
-                        m,
-                        constant,
-                    ));
-                },
-                &mut || {
-                    black_box(gmm_objective_hvp(
-                        black_box(&alphas),
-                        &alphas_dot,
-                        &mut ha,
-                        &means,
-                        &means_dot,
-                        &mut hm,
-                        &icf,
-                        &icf_dot,
-                        &mut hi,
-                        &x,
-                        &x_dot,
-                        gamma,
-                        0.0,
-                        m,
-                        0.0,
-                        constant,
-                        0.0,
-                    ));
-                },
-            ]),
+            interleaved_min(
+                500,
+                400,
+                [
+                    &mut || {
+                        black_box(gmm_objective(
+                            black_box(&alphas),
+                            &means,
+                            &icf,
+                            &x,
+                            gamma,
+                            m,
+                            constant,
+                        ));
+                    },
+                    &mut || {
+                        black_box(gmm_objective_jvp(
+                            black_box(&alphas),
+                            &alphas_dot,
+                            &means,
+                            &means_dot,
+                            &icf,
+                            &icf_dot,
+                            &x,
+                            &x_dot,
+                            gamma,
+                            0.0,
+                            m,
+                            0.0,
+                            constant,
+                            0.0,
+                        ));
+                    },
+                    &mut || {
+                        black_box(gmm_objective_grad(
+                            black_box(&alphas),
+                            &mut da,
+                            &means,
+                            &mut dm,
+                            &icf,
+                            &mut di,
+                            &x,
+                            gamma,
+                            m,
+                            constant,
+                        ));
+                    },
+                    &mut || {
+                        black_box(gmm_objective_hvp(
+                            black_box(&alphas),
+                            &alphas_dot,
+                            &mut ha,
+                            &means,
+                            &means_dot,
+                            &mut hm,
+                            &icf,
+                            &icf_dot,
+                            &mut hi,
+                            &x,
+                            &x_dot,
+                            gamma,
+                            0.0,
+                            m,
+                            0.0,
+                            constant,
+                            0.0,
+                        ));
+                    },
+                ],
+            ),
         );
     }};
 }
@@ -234,20 +250,24 @@ fn hessian_ratio() {
         rosenbrock10(&p),
         "the HVP returns the function's value"
     );
-    let [full, columns] = interleaved_min([
-        &mut || {
-            black_box(hessian(rosenbrock10_hvp, black_box(&p)));
-        },
-        &mut || {
-            for j in 0..10 {
-                let mut e = [0.0f32; 10];
-                e[j] = 1.0;
-                let mut column = [0.0f32; 10];
-                black_box(rosenbrock10_hvp(black_box(&p), &e, &mut column));
-                black_box(column);
-            }
-        },
-    ]);
+    let [full, columns] = interleaved_min(
+        500,
+        400,
+        [
+            &mut || {
+                black_box(hessian(rosenbrock10_hvp, black_box(&p)));
+            },
+            &mut || {
+                for j in 0..10 {
+                    let mut e = [0.0f32; 10];
+                    e[j] = 1.0;
+                    let mut column = [0.0f32; 10];
+                    black_box(rosenbrock10_hvp(black_box(&p), &e, &mut column));
+                    black_box(column);
+                }
+            },
+        ],
+    );
     println!(
         "hessian n=10       full {full:7.1} ns  ten hvps {columns:7.1} ns  full/ten hvps {:.2}",
         full / columns

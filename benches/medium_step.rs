@@ -18,12 +18,16 @@
 //!
 //! `taskset -c 0 cargo bench --bench medium_step -- --warm-up-time 1 --measurement-time 3`
 
+#[path = "interleaved.rs"]
+mod interleaved;
+
 use backprop::loss::{cross_entropy_batch, cross_entropy_batch_grad};
 use backprop::nn::{Init, Linear, ReLU};
 use backprop::ops::{linear_batch_backward, linear_batch_into, relu_fwd, zeroed_box};
 use backprop::optim::{zero_grad, Adam, AdamConfig, Optimizer, Sgd, SgdConfig};
 use backprop::{differentiable, Parameters, Zeroable};
 use criterion::{criterion_group, Criterion, Throughput};
+use interleaved::interleaved_min;
 use rand::{Rng, SeedableRng};
 use std::hint::black_box;
 use std::time::Instant;
@@ -128,26 +132,6 @@ fn steps(c: &mut Criterion) {
 }
 
 criterion_group!(benches, steps);
-
-/// The fastest batch of each contender, in microseconds per call; batches are interleaved so
-/// that load from other processes hits every contender alike.
-fn interleaved_min<const N: usize>(
-    batch: u32,
-    rounds: usize,
-    mut contenders: [&mut dyn FnMut(); N],
-) -> [f64; N] {
-    let mut best = [f64::INFINITY; N];
-    for _ in 0..rounds {
-        for (f, best) in contenders.iter_mut().zip(&mut best) {
-            let start = Instant::now();
-            for _ in 0..batch {
-                f();
-            }
-            *best = best.min(start.elapsed().as_secs_f64() * 1e6 / f64::from(batch));
-        }
-    }
-    best
-}
 
 /// The fastest and the median of `batches` batches of `per_batch` calls, in microseconds a call:
 /// the statistics `scripts/bench_batched_step.py` reports for JAX and PyTorch.
@@ -286,7 +270,8 @@ fn split() {
             &mut || zero_grad(black_box(&mut *g0)),
             &mut || opt_alone.step(&mut *model, &g),
         ],
-    );
+    )
+    .map(|ns| ns / 1e3); // microseconds
     black_box((
         &z_out,
         &logits_out,

@@ -123,31 +123,35 @@ fn ratios() {
     let mut g2 = Model0::zero();
     report(
         "model0",
-        interleaved_min([
-            &mut || {
-                black_box(model0_loss(
-                    black_box(&m),
-                    black_box(&x),
-                    black_box(&targets),
-                ));
-            },
-            &mut || {
-                black_box(model0_loss_grad(
-                    black_box(&m),
-                    &mut g,
-                    black_box(&x),
-                    &targets,
-                ));
-            },
-            &mut || {
-                black_box(model0_loss_grad_hand(
-                    black_box(&m),
-                    &mut g2,
-                    black_box(&x),
-                    &targets,
-                ));
-            },
-        ]),
+        interleaved_min(
+            500,
+            400,
+            [
+                &mut || {
+                    black_box(model0_loss(
+                        black_box(&m),
+                        black_box(&x),
+                        black_box(&targets),
+                    ));
+                },
+                &mut || {
+                    black_box(model0_loss_grad(
+                        black_box(&m),
+                        &mut g,
+                        black_box(&x),
+                        &targets,
+                    ));
+                },
+                &mut || {
+                    black_box(model0_loss_grad_hand(
+                        black_box(&m),
+                        &mut g2,
+                        black_box(&x),
+                        &targets,
+                    ));
+                },
+            ],
+        ),
     );
     macro_rules! gmm_ratio {
         ($label:literal, $fixture:literal, $d:literal, $l:literal) => {{
@@ -165,47 +169,51 @@ fn ratios() {
             let (mut ha, mut hm, mut hi) = ([0.0f32; 5], [[0.0f32; $d]; 5], [[0.0f32; $l]; 5]);
             report(
                 $label,
-                interleaved_min([
-                    &mut || {
-                        black_box(gmm_objective(
-                            black_box(&alphas),
-                            &means,
-                            &icf,
-                            &x,
-                            gamma,
-                            m,
-                            k,
-                        ));
-                    },
-                    &mut || {
-                        black_box(gmm_objective_grad(
-                            black_box(&alphas),
-                            &mut da,
-                            &means,
-                            &mut dm,
-                            &icf,
-                            &mut di,
-                            &x,
-                            gamma,
-                            m,
-                            k,
-                        ));
-                    },
-                    &mut || {
-                        black_box(gmm_grad_hand(
-                            black_box(&alphas),
-                            &mut ha,
-                            &means,
-                            &mut hm,
-                            &icf,
-                            &mut hi,
-                            &x,
-                            gamma,
-                            m,
-                            k,
-                        ));
-                    },
-                ]),
+                interleaved_min(
+                    500,
+                    400,
+                    [
+                        &mut || {
+                            black_box(gmm_objective(
+                                black_box(&alphas),
+                                &means,
+                                &icf,
+                                &x,
+                                gamma,
+                                m,
+                                k,
+                            ));
+                        },
+                        &mut || {
+                            black_box(gmm_objective_grad(
+                                black_box(&alphas),
+                                &mut da,
+                                &means,
+                                &mut dm,
+                                &icf,
+                                &mut di,
+                                &x,
+                                gamma,
+                                m,
+                                k,
+                            ));
+                        },
+                        &mut || {
+                            black_box(gmm_grad_hand(
+                                black_box(&alphas),
+                                &mut ha,
+                                &means,
+                                &mut hm,
+                                &icf,
+                                &mut hi,
+                                &x,
+                                gamma,
+                                m,
+                                k,
+                            ));
+                        },
+                    ],
+                ),
             );
         }};
     }

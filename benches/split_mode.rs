@@ -11,14 +11,16 @@
 //! first layer 392 KiB); what the step itself puts on the stack (activations of 32 KiB, their
 //! adjoints) fits the main thread's 8 MiB, which is where Criterion runs the bodies.
 
+#[path = "interleaved.rs"]
+mod interleaved;
 #[path = "../tests/integration/split_programs/mod.rs"]
 mod split_common;
 
 use backprop::Zero;
 use criterion::{criterion_group, Criterion, Throughput};
+use interleaved::interleaved_min;
 use split_common::{batched, mlp};
 use std::hint::black_box;
-use std::time::Instant;
 
 fn per_sample(c: &mut Criterion) {
     use mlp::*;
@@ -55,26 +57,6 @@ fn batched_step(c: &mut Criterion) {
 }
 
 criterion_group!(benches, per_sample, batched_step);
-
-/// The fastest batch of each contender, in nanoseconds per call; batches are interleaved so
-/// that load from other processes hits every contender alike.
-fn interleaved_min<const C: usize>(
-    batch: u32,
-    rounds: usize,
-    mut contenders: [&mut dyn FnMut(); C],
-) -> [f64; C] {
-    let mut best = [f64::INFINITY; C];
-    for _ in 0..rounds {
-        for (f, best) in contenders.iter_mut().zip(&mut best) {
-            let start = Instant::now();
-            for _ in 0..batch {
-                f();
-            }
-            *best = best.min(start.elapsed().as_nanos() as f64 / f64::from(batch));
-        }
-    }
-    best
-}
 
 fn ratios() {
     {
