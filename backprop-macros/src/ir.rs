@@ -161,6 +161,23 @@ pub struct Place {
     pub path: Vec<Seg>,
 }
 
+impl Place {
+    /// How many times the place indexes into an array (`x[i].w[j]`: 2).
+    pub fn index_count(&self) -> usize {
+        self.path
+            .iter()
+            .filter(|s| matches!(s, Seg::Index(_)))
+            .count()
+    }
+
+    /// The place indexed further by `idx` (`row` and `[j]` give `row[j]`).
+    pub fn indexed(&self, idx: &[IntExpr]) -> Place {
+        let mut p = self.clone();
+        p.path.extend(idx.iter().cloned().map(Seg::Index));
+        p
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Base {
     /// A local `let mut` scalar or array.

@@ -211,14 +211,7 @@ impl Lower<'_> {
             Lowered::Named(n, _) => Some(CallArg::Int(IntExpr::Named(n))),
             Lowered::P(place, _) if self.is_reference(&place) => Some(CallArg::Ref(place, 0)),
             Lowered::P(place, span) => match self.place_rank(&place) {
-                Some(rank)
-                    if rank
-                        > place
-                            .path
-                            .iter()
-                            .filter(|s| matches!(s, Seg::Index(_)))
-                            .count() =>
-                {
+                Some(rank) if rank > place.index_count() => {
                     let version = self.place_version(&place);
                     Some(CallArg::ArrayValue(place, version))
                 }

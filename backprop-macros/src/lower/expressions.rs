@@ -329,11 +329,7 @@ impl Lower<'_> {
             Lowered::F(v) => Some(v),
             Lowered::P(place, pspan) => {
                 if let Some(rank) = self.place_rank(&place) {
-                    let depth = place
-                        .path
-                        .iter()
-                        .filter(|s| matches!(s, Seg::Index(_)))
-                        .count();
+                    let depth = place.index_count();
                     if depth != rank {
                         self.err_at(
                             pspan,

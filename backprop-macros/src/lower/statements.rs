@@ -388,11 +388,7 @@ impl Lower<'_> {
             );
             return;
         };
-        let indices = place
-            .path
-            .iter()
-            .filter(|s| matches!(s, Seg::Index(_)))
-            .count();
+        let indices = place.index_count();
         match self.place_rank(&place) {
             Some(rank) if indices < rank => {
                 return self.assign_array(place, var, left, right, compound, whole)
@@ -403,10 +399,7 @@ impl Lower<'_> {
             }
             None if indices == 0 => {
                 let name = self.b.func.vars[var].name.clone();
-                self.err(
-                    left,
-                    format_args!("the macro does not know the type of `{name}` (a call's result): annotate it, `let mut {name}: [f32; N] = ...`, to assign to it as a whole"),
-                );
+                self.err(left, unknown_array_type(&name));
                 return;
             }
             _ => {}
@@ -479,17 +472,10 @@ impl Lower<'_> {
         }
         let name = self.b.func.vars[var].name.clone();
         let Some((row_ty, dims)) = self.place_type(&place) else {
-            self.err(
-                left,
-                format_args!("the macro does not know the type of `{name}` (a call's result): annotate it, `let mut {name}: [f32; N] = ...`, to assign to it as a whole"),
-            );
+            self.err(left, unknown_array_type(&name));
             return;
         };
-        let at = |idx: &[IntExpr]| {
-            let mut p = place.clone();
-            p.path.extend(idx.iter().cloned().map(Seg::Index));
-            p
-        };
+        let at = |idx: &[IntExpr]| place.indexed(idx);
         match strip_parens(right) {
             list @ Expr::Array(_) => {
                 let (mut elems, mut shape) = (Vec::new(), Vec::new());
@@ -551,14 +537,9 @@ impl Lower<'_> {
                     }
                     Some(Lowered::P(source, _))
                         if deref == self.is_reference(&source)
-                            && self.place_rank(&source).is_none_or(|rank| {
-                                rank == source
-                                    .path
-                                    .iter()
-                                    .filter(|s| matches!(s, Seg::Index(_)))
-                                    .count()
-                                    + dims.len()
-                            }) =>
+                            && self
+                                .place_rank(&source)
+                                .is_none_or(|rank| rank == source.index_count() + dims.len()) =>
                     {
                         source
                     }
@@ -571,9 +552,7 @@ impl Lower<'_> {
                     }
                 };
                 self.copy_loops(&dims, span, &mut Vec::new(), &mut |l, idx| {
-                    let mut from = source.clone();
-                    from.path.extend(idx.iter().cloned().map(Seg::Index));
-                    let v = l.read(from, span);
+                    let v = l.read(source.indexed(idx), span);
                     l.assign_element(at(idx), v, compound, left.span(), span);
                 });
             }
@@ -582,11 +561,7 @@ impl Lower<'_> {
 
     /// Whether a place is an array or a row rather than an element.
     fn is_array(&self, place: &Place) -> bool {
-        let indices = place
-            .path
-            .iter()
-            .filter(|s| matches!(s, Seg::Index(_)))
-            .count();
+        let indices = place.index_count();
         match (self.place_rank(place), place.base) {
             (Some(rank), _) => rank > indices,
             // A call's result of a type the macro does not know.
@@ -641,18 +616,13 @@ impl Lower<'_> {
             var,
             init: VarInit::Repeat(zero, dims.clone()),
         });
+        let copy = Place {
+            base: Base::Var(var),
+            path: vec![],
+        };
         self.copy_loops(&dims, span, &mut Vec::new(), &mut |l, idx| {
-            let (mut from, mut to) = (
-                source.clone(),
-                Place {
-                    base: Base::Var(var),
-                    path: vec![],
-                },
-            );
-            from.path.extend(idx.iter().cloned().map(Seg::Index));
-            to.path.extend(idx.iter().cloned().map(Seg::Index));
-            let v = l.read(from, span);
-            l.assign_element(to, v, None, span, span);
+            let v = l.read(source.indexed(idx), span);
+            l.assign_element(copy.indexed(idx), v, None, span, span);
         });
         self.bind(name, Binding::Var(var));
         true
@@ -863,4 +833,9 @@ impl Lower<'_> {
     pub(super) fn if_stmt(&mut self, i: &syn::ExprIf) {
         self.if_chain(i, None);
     }
+}
+
+/// The error for a whole-array assignment to a local whose type the macro cannot see.
+fn unknown_array_type(name: &str) -> String {
+    format!("the macro does not know the type of `{name}` (a call's result): annotate it, `let mut {name}: [f32; N] = ...`, to assign to it as a whole")
 }
