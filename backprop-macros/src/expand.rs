@@ -117,10 +117,14 @@ fn custom_derivative(
 }
 
 fn carrier(t: &Target, forward_mode: bool, extra: TokenStream) -> TokenStream {
+    interface::carrier(t.func, t.ir, &fwd_output(t), forward_mode, extra)
+}
+
+/// The type `t`'s `_fwd` returns: the value and its pullback.
+fn fwd_output(t: &Target) -> TokenStream {
     let this = syn::Ident::new("this", proc_macro2::Span::call_site());
     let pullback = interface::pullback(t.ir, &this, t.check_finite.then_some(t.rt));
-    let fwd_output = interface::fwd_output(t.ir, &pullback);
-    interface::carrier(t.func, t.ir, &fwd_output, forward_mode, extra)
+    interface::fwd_output(t.ir, &pullback)
 }
 
 /// With `hvp`: the split-mode tangent `f_tangent_fwd` (the reverse pipeline run on the tangent
@@ -163,22 +167,8 @@ fn second_order(
     } else {
         TokenStream::new()
     };
-    let this = syn::Ident::new("this", proc_macro2::Span::call_site());
-    let pullback = interface::pullback(&ir, &this, None);
-    let fwd_output = interface::fwd_output(&ir, &pullback);
-    let call = interface::call_sibling(
-        &signature,
-        &ir,
-        interface::Flavor::Fwd,
-        &interface::param_args(&ir),
-    );
-    let carried = quote! {
-        #[doc(hidden)]
-        #[inline]
-        #vis fn tangent_fwd #generics (#(#inputs),*) -> #fwd_output #where_clause {
-            #call
-        }
-    };
+    let fwd_output = fwd_output(&tangent_target);
+    let carried = interface::carrier_fwd("tangent_fwd", &signature, &ir, &fwd_output);
     (quote!(#tangent_fwd #hvp), carried)
 }
 

@@ -32,10 +32,7 @@ pub fn expand(
     let vis = &func.vis;
     let generics = &func.sig.generics;
     let where_clause = &func.sig.generics.where_clause;
-    let all = all_floats(ir);
-    let stubs = [(Flavor::Grad, wrt), (Flavor::Vjp, all.as_slice())].map(|(flavor, wrt)| {
-        let l = layout(func, ir, wrt, flavor, checked);
-        let (inputs, output) = (l.inputs, l.output);
+    let stub = |flavor: Flavor, inputs: &[TokenStream], output: &TokenStream| {
         let name = interface::generated_name(func, flavor);
         quote! {
             #[allow(unused)]
@@ -43,6 +40,11 @@ pub fn expand(
                 ::core::unreachable!()
             }
         }
+    };
+    let all = all_floats(ir);
+    let stubs = [(Flavor::Grad, wrt), (Flavor::Vjp, all.as_slice())].map(|(flavor, wrt)| {
+        let l = layout(func, ir, wrt, flavor, checked);
+        stub(flavor, &l.inputs, &l.output)
     });
     let this = syn::Ident::new("this", proc_macro2::Span::call_site());
     let pullback = interface::pullback(ir, &this, checked);
@@ -59,15 +61,8 @@ pub fn expand(
         TokenStream::new(),
     );
     let jvp = args.forward_mode().then(|| {
-        let name = interface::generated_name(func, Flavor::Jvp);
         let inputs = interface::jvp_inputs(func, ir);
-        let output = interface::jvp_output(ir);
-        quote! {
-            #[allow(unused)]
-            #vis fn #name #generics (#(#inputs),*) -> #output #where_clause {
-                ::core::unreachable!()
-            }
-        }
+        stub(Flavor::Jvp, &inputs, &interface::jvp_output(ir))
     });
     quote! {
         #errors

@@ -18,7 +18,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
-use crate::ir::{Function, ParamKind};
+use crate::ir::{Function, Param, ParamKind};
 
 /// Which generated function.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -116,15 +116,8 @@ pub fn layout(
     for (i, param) in ir.params.iter().enumerate() {
         let Some(arg) = typed.get(i) else { break };
         inputs.push(quote!(#arg));
-        if flavor == Flavor::Hvp && is_float(&param.kind) {
-            let tangent = format_ident!("{}", crate::tangent::tangent_name(&param.name));
-            inputs.push(match param.kind {
-                ParamKind::RefSelf => quote!(#tangent: &Self),
-                _ => {
-                    let ty = &param.ty;
-                    quote!(#tangent: #ty)
-                }
-            });
+        if flavor == Flavor::Hvp {
+            inputs.extend(tangent_input(param));
         }
         if !wrt.get(i).copied().unwrap_or(false) {
             continue;
@@ -259,17 +252,20 @@ pub fn jvp_inputs(func: &syn::ItemFn, ir: &Function) -> Vec<TokenStream> {
     let mut inputs = Vec::new();
     for (arg, p) in func.sig.inputs.iter().zip(&ir.params) {
         inputs.push(quote!(#arg));
-        let tangent = format_ident!("{}", crate::tangent::tangent_name(&p.name));
-        let ty = &p.ty;
-        match p.kind {
-            ParamKind::RefSelf => inputs.push(quote!(#tangent: &Self)),
-            ParamKind::Scalar | ParamKind::Array | ParamKind::Ref => {
-                inputs.push(quote!(#tangent: #ty))
-            }
-            ParamKind::Constant | ParamKind::Rejected => {}
-        }
+        inputs.extend(tangent_input(p));
     }
     inputs
+}
+
+/// The tangent parameter after a float parameter: `x_dot` of its type (`&Self` for `&self`).
+fn tangent_input(p: &Param) -> Option<TokenStream> {
+    let tangent = format_ident!("{}", crate::tangent::tangent_name(&p.name));
+    let ty = &p.ty;
+    match p.kind {
+        ParamKind::RefSelf => Some(quote!(#tangent: &Self)),
+        ParamKind::Scalar | ParamKind::Array | ParamKind::Ref => Some(quote!(#tangent: #ty)),
+        ParamKind::Constant | ParamKind::Rejected => None,
+    }
 }
 
 /// The output of `_jvp`: the value and its tangent.
@@ -354,21 +350,18 @@ pub fn carrier(
     }
     let vis = &func.vis;
     let name = &func.sig.ident;
-    let generics = &func.sig.generics;
-    let where_clause = &func.sig.generics.where_clause;
-    let inputs = fwd_inputs(func);
-    let call = call_sibling(func, ir, Flavor::Fwd, &param_args(ir));
+    let fwd = carrier_fwd("fwd", func, ir, fwd_output);
     let jvp = forward_mode.then(|| {
-        let jvp_inputs = jvp_inputs(func, ir);
-        let jvp_output = jvp_output(ir);
-        let call = call_sibling(func, ir, Flavor::Jvp, &jvp_args(ir));
-        quote! {
-            #[doc(hidden)]
-            #[inline]
-            #vis fn jvp #generics (#(#jvp_inputs),*) -> #jvp_output #where_clause {
-                #call
-            }
-        }
+        let (inputs, output) = (jvp_inputs(func, ir), jvp_output(ir));
+        forwarder(
+            "jvp",
+            func,
+            ir,
+            Flavor::Jvp,
+            &inputs,
+            &jvp_args(ir),
+            &output,
+        )
     });
     quote! {
         #[doc(hidden)]
@@ -377,15 +370,55 @@ pub fn carrier(
 
         #[allow(unused, clippy::all)]
         impl #name {
-            #[doc(hidden)]
-            #[inline]
-            #vis fn fwd #generics (#(#inputs),*) -> #fwd_output #where_clause {
-                #call
-            }
+            #fwd
 
             #jvp
 
             #extra
+        }
+    }
+}
+
+/// A carrier's `name` forwarding to `func`'s `_fwd`: `f::fwd`, or `f::tangent_fwd` for the
+/// tangent program's.
+pub fn carrier_fwd(
+    name: &str,
+    func: &syn::ItemFn,
+    ir: &Function,
+    fwd_output: &TokenStream,
+) -> TokenStream {
+    let inputs = fwd_inputs(func);
+    forwarder(
+        name,
+        func,
+        ir,
+        Flavor::Fwd,
+        &inputs,
+        &param_args(ir),
+        fwd_output,
+    )
+}
+
+/// An associated function `name` of a carrier that calls `func`'s generated sibling `flavor`.
+fn forwarder(
+    name: &str,
+    func: &syn::ItemFn,
+    ir: &Function,
+    flavor: Flavor,
+    inputs: &[TokenStream],
+    args: &[TokenStream],
+    output: &TokenStream,
+) -> TokenStream {
+    let vis = &func.vis;
+    let name = format_ident!("{name}");
+    let generics = &func.sig.generics;
+    let where_clause = &func.sig.generics.where_clause;
+    let call = call_sibling(func, ir, flavor, args);
+    quote! {
+        #[doc(hidden)]
+        #[inline]
+        #vis fn #name #generics (#(#inputs),*) -> #output #where_clause {
+            #call
         }
     }
 }
