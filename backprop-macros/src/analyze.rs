@@ -62,7 +62,9 @@ pub fn plan(func: &mut Function, loops: LoopPlan, errors: &mut Errors) {
         .copied()
         .filter(|r| !static_loop(func, *r) || loops == LoopPlan::Recompute)
         .collect();
-    if loops == LoopPlan::Auto {
+    // Only a static candidate not yet replayed is weighed; without one there is no trial.
+    let undecided = candidates.iter().any(|r| !replayed.contains(r));
+    if loops == LoopPlan::Auto && undecided {
         // A trial plan storing every static loop, to weigh its buffers.
         let mut trial = func.clone();
         for &r in &replayed {
