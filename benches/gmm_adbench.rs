@@ -1,7 +1,7 @@
 //! ADBench's GMM at its own sizes (K = 5; d = 2 and 10; n = 1,000 and 10,000), on ADBench's
-//! input files (`data/adbench-gmm/`): the objective, its generated gradient (the cost model's
-//! choice, which stores every point, and `loops = recompute`, which replays them) and the
-//! gradient written by hand, the objective being `tests/integration/loops/programs/gmm.rs` as a
+//! input files (`data/adbench-gmm/`): the objective, its generated gradient (the default, which
+//! reverses each point in the same pass; `loops = store`, which stores every point; and
+//! `loops = recompute`, which replays them) and the gradient written by hand, the objective being `tests/integration/loops/programs/gmm.rs` as a
 //! user writes it (`#[differentiable(wrt(alphas, means, icf))]`).
 //!
 //! `taskset -c 0 cargo bench --bench gmm_adbench`, and for JAX and PyTorch on the same files
@@ -18,27 +18,13 @@ use loop_common::gmm::*;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-/// The three contenders on one instance, as closures over its inputs and gradient buffers.
-macro_rules! contenders {
-    ($p:ident, $d:literal, $l:literal, |$value:ident, $generated:ident, $replayed:ident, $hand:ident| $body:block) => {{
-        let AdbenchGmm {
-            alphas,
-            means,
-            icf,
-            x,
-            gamma,
-            m,
-            constant: k,
-        } = &$p;
-        let (gamma, m, k, x) = (*gamma, *m, *k, &**x);
+/// A gradient contender: `grad` on the instance's inputs, into its own gradient buffers.
+macro_rules! gradient {
+    ($grad:ident, $d:literal, $l:literal, $inputs:expr) => {{
+        let (alphas, means, icf, x, gamma, m, k) = $inputs;
         let (mut da, mut dm, mut di) = ([0.0f32; 5], [[0.0f32; $d]; 5], [[0.0f32; $l]; 5]);
-        let (mut ra, mut rm, mut ri) = ([0.0f32; 5], [[0.0f32; $d]; 5], [[0.0f32; $l]; 5]);
-        let (mut ha, mut hm, mut hi) = ([0.0f32; 5], [[0.0f32; $d]; 5], [[0.0f32; $l]; 5]);
-        let mut $value = || {
-            black_box(gmm_objective(black_box(alphas), means, icf, x, gamma, m, k));
-        };
-        let mut $generated = || {
-            black_box(gmm_objective_grad(
+        move || {
+            black_box($grad(
                 black_box(alphas),
                 &mut da,
                 means,
@@ -50,58 +36,52 @@ macro_rules! contenders {
                 m,
                 k,
             ));
-        };
-        let mut $replayed = || {
-            black_box(gmm_objective_recompute_grad(
-                black_box(alphas),
-                &mut ra,
-                means,
-                &mut rm,
-                icf,
-                &mut ri,
-                x,
-                gamma,
-                m,
-                k,
-            ));
-        };
-        let mut $hand = || {
-            black_box(gmm_grad_hand(
-                black_box(alphas),
-                &mut ha,
-                means,
-                &mut hm,
-                icf,
-                &mut hi,
-                x,
-                gamma,
-                m,
-                k,
-            ));
-        };
-        $body
+        }
     }};
 }
 
 macro_rules! instance {
     ($c:ident, $name:literal, $file:literal, $d:literal, $n:literal, $l:literal) => {{
         let p: AdbenchGmm<$d, $n, $l> = adbench_gmm($file);
-        contenders!(p, $d, $l, |value, generated, replayed, hand| {
-            match $c.as_deref_mut() {
-                Some(c) => {
-                    let mut group = c.benchmark_group($name);
-                    group.bench_function("objective", |b| b.iter(&mut value));
-                    group.bench_function("gradient", |b| b.iter(&mut generated));
-                    group.bench_function("gradient_recompute", |b| b.iter(&mut replayed));
-                    group.bench_function("hand_gradient", |b| b.iter(&mut hand));
-                    group.finish();
-                }
-                None => report(
-                    $name,
-                    interleaved([&mut value, &mut generated, &mut replayed, &mut hand]),
-                ),
+        let AdbenchGmm {
+            alphas,
+            means,
+            icf,
+            x,
+            gamma,
+            m,
+            constant,
+        } = &p;
+        let inputs = (alphas, means, icf, &**x, *gamma, *m, *constant);
+        let mut value = || {
+            let (alphas, means, icf, x, gamma, m, k) = inputs;
+            black_box(gmm_objective(black_box(alphas), means, icf, x, gamma, m, k));
+        };
+        let mut one_pass = gradient!(gmm_objective_grad, $d, $l, inputs);
+        let mut stored = gradient!(gmm_objective_store_grad, $d, $l, inputs);
+        let mut replayed = gradient!(gmm_objective_recompute_grad, $d, $l, inputs);
+        let mut hand = gradient!(gmm_grad_hand, $d, $l, inputs);
+        match $c.as_deref_mut() {
+            Some(c) => {
+                let mut group = c.benchmark_group($name);
+                group.bench_function("objective", |b| b.iter(&mut value));
+                group.bench_function("gradient", |b| b.iter(&mut one_pass));
+                group.bench_function("gradient_store", |b| b.iter(&mut stored));
+                group.bench_function("gradient_recompute", |b| b.iter(&mut replayed));
+                group.bench_function("hand_gradient", |b| b.iter(&mut hand));
+                group.finish();
             }
-        })
+            None => report(
+                $name,
+                interleaved([
+                    &mut value,
+                    &mut one_pass,
+                    &mut stored,
+                    &mut replayed,
+                    &mut hand,
+                ]),
+            ),
+        }
     }};
 }
 
@@ -141,16 +121,17 @@ fn interleaved<const C: usize>(mut contenders: [&mut dyn FnMut(); C]) -> [(f64, 
     })
 }
 
-fn report(name: &str, [value, stored, replayed, hand]: [(f64, f64); 4]) {
+fn report(name: &str, [value, one_pass, stored, replayed, hand]: [(f64, f64); 5]) {
     println!("{name}: fastest batch (median batch), us per call; ratio to the objective");
-    println!("  objective          {:9.1} ({:9.1})", value.0, value.1);
+    println!("  objective            {:9.1} ({:9.1})", value.0, value.1);
     for (label, t) in [
+        ("gradient (one pass)", one_pass),
         ("gradient (stored)", stored),
         ("gradient (replayed)", replayed),
         ("gradient (by hand)", hand),
     ] {
         println!(
-            "  {label:<19}{:9.1} ({:9.1})  {:.2} ({:.2})",
+            "  {label:<21}{:9.1} ({:9.1})  {:.2} ({:.2})",
             t.0,
             t.1,
             t.0 / value.0,

@@ -45,7 +45,7 @@ const STORE_BUDGET: u128 = 128 << 10;
 /// iteration's buffers, counting only lengths the macro can see (literals; a const generic
 /// counts as 1, so a loop to `N` is stored). A loop whose bound is known only at run time is
 /// always replayed: its buffers could not be sized otherwise, and so it needs no bound.
-pub fn plan(func: &mut Function, loops: LoopPlan, errors: &mut Errors) {
+pub fn plan(func: &mut Function, loops: LoopPlan, wrt: &[bool], errors: &mut Errors) {
     let candidates: Vec<RegionId> = func
         .body
         .stmts
@@ -57,10 +57,30 @@ pub fn plan(func: &mut Function, loops: LoopPlan, errors: &mut Errors) {
             _ => None,
         })
         .collect();
+    if loops == LoopPlan::Auto {
+        for &r in &candidates {
+            let Some(accumulator) = single_scalar_accumulator(func, r) else {
+                continue;
+            };
+            func.regions[r].one_pass = Some(accumulator);
+            // Planned for `_grad`'s parameters with every variable active, the most it can need.
+            let Some(Stmt::For { body, .. }) = find_loop(&func.body, r) else {
+                continue;
+            };
+            let inputs = loop_inputs(func, r, body);
+            if !one_pass_fits(func, r, &inputs, |p| wrt[p], |_| true) {
+                func.regions[r].one_pass = None;
+            }
+        }
+    }
     let mut replayed: Vec<RegionId> = candidates
         .iter()
         .copied()
-        .filter(|r| !static_loop(func, *r) || loops == LoopPlan::Recompute)
+        .filter(|r| {
+            !static_loop(func, *r)
+                || loops == LoopPlan::Recompute
+                || func.regions[*r].one_pass.is_some()
+        })
         .collect();
     // Only a static candidate not yet replayed is weighed; without one there is no trial.
     let undecided = candidates.iter().any(|r| !replayed.contains(r));
@@ -225,6 +245,32 @@ fn only_accumulates(func: &Function, region: RegionId, block: &Block) -> bool {
         }
         Stmt::Let(_) | Stmt::Decl { .. } => true,
     })
+}
+
+/// The one variable a function-level accumulate-only loop adds into, if it is a scalar: then each
+/// iteration's reverse is linear in that variable's adjoint, and the loop can be reversed in one
+/// pass ([`Region::one_pass`]).
+fn single_scalar_accumulator(func: &Function, region: RegionId) -> Option<VarId> {
+    let Some(Stmt::For { body, .. }) = find_loop(&func.body, region) else {
+        return None;
+    };
+    let mut written = Vec::new();
+    if !outer_writes(func, body, func.regions[region].depth, &mut written) {
+        return None;
+    }
+    match written.as_slice() {
+        // `replayed` false: only `+=` and `-=`, no save.
+        &[(var, false)] if func.vars[var].array.is_none() => Some(var),
+        _ => None,
+    }
+}
+
+/// The statement of function-level loop `region`.
+fn find_loop(block: &Block, region: RegionId) -> Option<&Stmt> {
+    block
+        .stmts
+        .iter()
+        .find(|s| matches!(s, Stmt::For { region: r, .. } if *r == region))
 }
 
 /// The loops a buffer inside `loops` is indexed by: those inside the innermost replayed loop,
@@ -767,4 +813,192 @@ fn propagate(set: &mut HashSet<Node>, edges: &[(Node, Node)], backwards: bool) {
             return;
         }
     }
+}
+
+/// What a loop's body reads from outside it, in order of first read: variables declared outside
+/// it, parameters read as places, and values defined outside it. The reverse of the body adds
+/// into the adjoints of exactly these (and of the variables it writes).
+#[derive(Default)]
+pub struct LoopInputs {
+    pub vars: Vec<VarId>,
+    pub params: Vec<ParamId>,
+    pub values: Vec<ValueId>,
+    /// The parameters it indexes by its own variable (`x[p]`): data, read a row per iteration.
+    pub rows: Vec<ParamId>,
+}
+
+pub fn loop_inputs(func: &Function, region: RegionId, body: &Block) -> LoopInputs {
+    let mut inside = HashSet::new();
+    block_ids(body, &mut inside);
+    let mut reads = Reads {
+        func,
+        var: func.regions[region].loop_info.as_ref().map(|info| info.0),
+        depth: func.regions[region].depth,
+        inside,
+        inputs: LoopInputs::default(),
+    };
+    reads.block(body);
+    reads.inputs
+}
+
+fn block_ids(block: &Block, out: &mut HashSet<usize>) {
+    out.insert(block.id);
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::For { body, .. } => block_ids(body, out),
+            Stmt::If { then, els, .. } => {
+                block_ids(then, out);
+                block_ids(els, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The walk behind [`loop_inputs`].
+struct Reads<'f> {
+    func: &'f Function,
+    /// The loop's variable.
+    var: Option<IntVarId>,
+    /// The loop's depth: variables declared at it or less are outside it.
+    depth: usize,
+    /// The ids of the loop's blocks.
+    inside: HashSet<usize>,
+    inputs: LoopInputs,
+}
+
+impl Reads<'_> {
+    fn place(&mut self, place: &Place) {
+        let inputs = &mut self.inputs;
+        match place.base {
+            Base::Var(v) if self.func.vars[v].depth <= self.depth && !inputs.vars.contains(&v) => {
+                inputs.vars.push(v)
+            }
+            Base::Param(p) if !inputs.params.contains(&p) => inputs.params.push(p),
+            _ => {}
+        }
+        if let (Base::Param(p), Some(var)) = (place.base, self.var) {
+            let by_var = place.path.iter().any(|seg| match seg {
+                Seg::Index(i) => mentions_var(i, var),
+                Seg::Field(_) => false,
+            });
+            if by_var && !inputs.rows.contains(&p) {
+                inputs.rows.push(p);
+            }
+        }
+    }
+
+    fn value(&mut self, v: ValueId) {
+        if !self.inside.contains(&self.func.values[v].block) && !self.inputs.values.contains(&v) {
+            self.inputs.values.push(v);
+        }
+    }
+
+    fn call(&mut self, call: &Call) {
+        for p in call.places() {
+            self.place(p);
+        }
+        for arg in &call.args {
+            if let CallArg::Scalar(v) | CallArg::Bool(v) = arg {
+                self.value(*v);
+            }
+        }
+    }
+
+    fn block(&mut self, block: &Block) {
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::Let(v) => {
+                    let op = &self.func.values[*v].op;
+                    for u in op.operands() {
+                        self.value(u);
+                    }
+                    match op {
+                        Op::Read(p, _) => self.place(p),
+                        Op::Call(c) => self.call(c),
+                        _ => {}
+                    }
+                }
+                Stmt::Decl { init, .. } => match init {
+                    VarInit::Scalar(v) | VarInit::Repeat(v, _) => self.value(*v),
+                    VarInit::List(items) => {
+                        for (_, v) in items {
+                            self.value(*v);
+                        }
+                    }
+                    VarInit::Call(c) => self.call(c),
+                    VarInit::ZeroLike(p) => self.place(p),
+                    VarInit::Uninit => {}
+                },
+                Stmt::Assign { value, .. } => self.value(*value),
+                Stmt::For { body, .. } => self.block(body),
+                Stmt::If {
+                    cond, then, els, ..
+                } => {
+                    self.value(*cond);
+                    self.block(then);
+                    self.block(els);
+                }
+            }
+        }
+    }
+}
+
+/// Whether an index mentions loop variable `var`.
+fn mentions_var(e: &IntExpr, var: IntVarId) -> bool {
+    match e {
+        IntExpr::Var(v) => *v == var,
+        IntExpr::Bin(_, a, b) => mentions_var(a, var) || mentions_var(b, var),
+        IntExpr::Cast(a, _) => mentions_var(a, var),
+        IntExpr::Index(_, idx) => idx.iter().any(|i| mentions_var(i, var)),
+        IntExpr::Lit(_) | IntExpr::Named(_) => false,
+    }
+}
+
+/// The bytes of a value of type `ty` if the macro can size it: `f32` or an `f32` array (a
+/// reference to one counts as the array), const generics counting as 1 as in [`stored_bytes`].
+pub fn sized_bytes(ty: &proc_macro2::TokenStream) -> Option<u128> {
+    let ty: syn::Type = syn::parse2(ty.clone()).ok()?;
+    let ty = match ty {
+        syn::Type::Reference(r) => *r.elem,
+        ty => ty,
+    };
+    match &ty {
+        syn::Type::Array(_) => Some(4 * literal_product(quote::ToTokens::to_token_stream(&ty))),
+        syn::Type::Path(p) if p.path.is_ident("f32") => Some(4),
+        _ => None,
+    }
+}
+
+/// Whether a one-pass loop's gradients ([`Region::one_pass`]) fit the stack: one per input of
+/// the loop with an adjoint (`has_grad`, `active`), within [`STORE_BUDGET`], each of a type the
+/// macro can size (not a struct or a `&Vec`); and, if the trip count is not a literal, no
+/// parameter with a gradient indexed by the loop's variable (data, whose gradient would be as
+/// large as the data set, which the macro cannot see).
+pub fn one_pass_fits(
+    func: &Function,
+    region: RegionId,
+    inputs: &LoopInputs,
+    has_grad: impl Fn(ParamId) -> bool,
+    active: impl Fn(VarId) -> bool,
+) -> bool {
+    let accumulator = func.regions[region].one_pass;
+    let params = inputs.params.iter().filter(|p| has_grad(**p));
+    if literal_len(func, region).is_none() && params.clone().any(|p| inputs.rows.contains(p)) {
+        return false;
+    }
+    let vars = inputs
+        .vars
+        .iter()
+        .filter(|v| active(**v) && Some(**v) != accumulator)
+        .map(|v| match &func.vars[*v].array {
+            None => Some(4),
+            Some(ArrayInfo { ty: Some(ty), .. }) => sized_bytes(ty),
+            Some(_) => None,
+        });
+    let sizes: Option<Vec<u128>> = params
+        .map(|p| sized_bytes(&func.params[*p].ty))
+        .chain(vars)
+        .collect();
+    sizes.is_some_and(|s| s.into_iter().fold(0, u128::saturating_add) <= STORE_BUDGET)
 }

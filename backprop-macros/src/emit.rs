@@ -100,6 +100,8 @@ pub struct Gen<'a> {
     pub optional_shadows: bool,
     /// The binding of a given optional shadow (`if let Some(shadow) = d_x.as_deref_mut()`).
     guard: Ident,
+    /// The loops the forward sweep reversed in one pass, with what their reverse left.
+    pub one_pass_grads: HashMap<RegionId, crate::reverse::OnePassGrads>,
 }
 
 /// Where the pullback of an active call is kept between the forward and the reverse sweep.
@@ -188,6 +190,7 @@ impl<'a> Gen<'a> {
         let guard = names.fresh("shadow");
         Gen {
             guard,
+            one_pass_grads: HashMap::new(),
             tapes,
             replaced_buffers,
             pullback_self: None,
@@ -419,6 +422,36 @@ impl<'a> Gen<'a> {
             Some(shadow) if tensor => quote!(#rt::add_assign(&mut #shadow, &#d);),
             Some(shadow) => quote!(#shadow += #d;),
             None => TokenStream::new(),
+        }
+    }
+
+    /// `shadow += scale * grad` for the whole shadow of parameter `p`, `grad` a value of the
+    /// parameter's type; only if the caller passed a shadow when it is an optional one.
+    pub fn add_scaled_to_shadow(
+        &self,
+        p: ParamId,
+        scale: TokenStream,
+        grad: &Ident,
+    ) -> TokenStream {
+        let rt = &self.rt;
+        let place = Place {
+            base: Base::Param(p),
+            path: Vec::new(),
+        };
+        if let Some(name) = self.optional_shadow(&place) {
+            let s = &self.guard;
+            return quote! {
+                if let ::core::option::Option::Some(#s) = #name.as_deref_mut() {
+                    #rt::add_scaled(#s, #scale, &#grad);
+                }
+            };
+        }
+        let Some(shadow) = &self.shadows[p] else {
+            return TokenStream::new();
+        };
+        match self.f.params[p].kind {
+            ParamKind::Array => quote!(#rt::add_scaled(&mut #shadow, #scale, &#grad);),
+            _ => quote!(#rt::add_scaled(&mut *#shadow, #scale, &#grad);),
         }
     }
 
@@ -1030,6 +1063,14 @@ impl<'a> Gen<'a> {
                     }
                     let i = self.int_names[*var].clone();
                     let range = self.range(lo, hi, *inclusive, *rev);
+                    if mode == Mode::Original {
+                        if let Some((decls, iteration)) =
+                            crate::reverse::one_pass_iteration(self, *region, body)
+                        {
+                            out.extend(quote!(#decls for #i in #range { #iteration }));
+                            continue;
+                        }
+                    }
                     let body_mode = if self.f.regions[*region].replayed {
                         Mode::Plain
                     } else {

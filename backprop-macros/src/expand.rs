@@ -29,8 +29,8 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
 
     // Parse, then plan what the reverse sweep keeps.
     let mut ir = lower::lower(&func, &mut errors);
-    analyze::plan(&mut ir, args.loops, &mut errors);
     let wrt = check_wrt(&ir, &args, &mut errors);
+    analyze::plan(&mut ir, args.loops, &wrt, &mut errors);
     if let Some(errs) = errors.into_compile_errors() {
         return fallback::expand(&func, &ir, &wrt, &args, &rt, errs);
     }
@@ -149,7 +149,9 @@ fn second_order(
     let mut ir = tangent.ir.clone();
     ir.fused.clear();
     let mut errors = Errors::default();
-    analyze::plan(&mut ir, loops, &mut errors);
+    // The tangent program's parameters are not the function's: plan for all of them.
+    let all = vec![true; ir.params.len()];
+    analyze::plan(&mut ir, loops, &all, &mut errors);
     if let Some(errs) = errors.into_compile_errors() {
         let note = syn::Error::new(span, "`hvp` differentiates the tangent of this function in reverse mode, which needs what the errors above say").to_compile_error();
         return (quote!(#errs #note), TokenStream::new());

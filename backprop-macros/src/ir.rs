@@ -423,6 +423,11 @@ pub struct Region {
     /// iteration (keeping what its own reverse needs) before reversing it. Its buffers hold one
     /// iteration, whatever the trip count.
     pub replayed: bool,
+    /// A replayed loop whose iterations add into one scalar accumulator, this variable: the
+    /// gradient's forward sweep reverses each iteration as it runs it, with the accumulator's
+    /// adjoint taken as 1, into gradients of the loop's inputs that the reverse sweep scales by
+    /// the accumulator's adjoint (the iteration is linear in it). One pass over the loop.
+    pub one_pass: Option<VarId>,
 }
 
 #[derive(Clone, Debug)]

@@ -9,7 +9,7 @@
 //! loop-local value instead of storing it, then runs its own reverse. Overwritten values come
 //! back from where [`crate::analyze::plan`] put them.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use std::collections::HashMap;
 
@@ -243,7 +243,9 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 rev,
                 body,
             } => {
-                if self.region_matters(body) {
+                if let Some(grads) = self.g.one_pass_grads.get(region).cloned() {
+                    self.add_one_pass_grads(&grads, out);
+                } else if self.region_matters(body) {
                     let i = self.g.int_names[*var].clone();
                     let range = self.g.range(lo, hi, *inclusive, !*rev);
                     let inner = self.region_body(*region, body);
@@ -389,6 +391,27 @@ impl<'g, 'a> Reverse<'g, 'a> {
         quote!(#undo #recompute #open #reverse)
     }
 
+    /// The reverse of a loop the forward sweep reversed in one pass: its gradients, scaled by
+    /// the accumulator's adjoint.
+    fn add_one_pass_grads(&mut self, grads: &OnePassGrads, out: &mut TokenStream) {
+        let rt = self.g.rt.clone();
+        let scale = self.g.var_adj[grads.accumulator].clone();
+        for (v, grad) in &grads.vars {
+            let adj = &self.g.var_adj[*v];
+            out.extend(match self.g.f.vars[*v].array {
+                Some(_) => quote!(#rt::add_scaled(&mut #adj, #scale, &#grad);),
+                None => quote!(#adj += #scale * #grad;),
+            });
+        }
+        for (p, grad) in &grads.params {
+            out.extend(self.g.add_scaled_to_shadow(*p, quote!(#scale), grad));
+        }
+        for (v, grad) in &grads.values {
+            let c = rules::mul(AExpr::Adj(scale.to_string()), AExpr::Adj(grad.to_string()));
+            self.contribute(*v, c, out);
+        }
+    }
+
     /// Restores the outer state a block wrote (variables declared outside `region`), newest
     /// write first, so that the block can be recomputed.
     fn undo(&mut self, region: RegionId, block: &Block) -> TokenStream {
@@ -440,4 +463,129 @@ impl<'g, 'a> Reverse<'g, 'a> {
         }
         out
     }
+}
+
+/// What the iterations of a loop reversed in one pass ([`Region::one_pass`]) added into: a
+/// gradient per input of the loop, taken with the accumulator's adjoint as 1, which the reverse
+/// sweep scales by the accumulator's real adjoint and adds where the loop's reverse would have.
+#[derive(Clone)]
+pub struct OnePassGrads {
+    accumulator: VarId,
+    /// Outer variables the loop reads, with their gradient.
+    vars: Vec<(VarId, Ident)>,
+    /// Parameters with a shadow the loop reads, with their gradient.
+    params: Vec<(ParamId, Ident)>,
+    /// Outer values the loop reads, with their gradient.
+    values: Vec<(ValueId, Ident)>,
+}
+
+/// The forward sweep of a one-pass loop: the declarations to put before the loop and the body
+/// of an iteration (its forward code, keeping what its reverse needs, then that reverse), or
+/// `None` where the loop is replayed instead: its accumulator is inactive; it indexes a
+/// parameter with a gradient by its own variable (data, whose gradient would be as large); the
+/// gradients would not fit [`crate::analyze::ONE_PASS_BUDGET`] or have a type the macro cannot
+/// size (a struct, a `&Vec`); or non-finite adjoints are checked (the check returns early, which
+/// the forward sweep of `_fwd` cannot).
+pub fn one_pass_iteration(
+    g: &mut Gen,
+    region: RegionId,
+    body: &Block,
+) -> Option<(TokenStream, TokenStream)> {
+    let accumulator = g.f.regions[region].one_pass?;
+    if !g.act.vars[accumulator] || g.check_finite.is_some() {
+        return None;
+    }
+    let inputs = crate::analyze::loop_inputs(g.f, region, body);
+    let fits = crate::analyze::one_pass_fits(
+        g.f,
+        region,
+        &inputs,
+        |p| g.act.params[p] && g.shadows[p].is_some(),
+        |v| g.act.vars[v],
+    );
+    if !fits {
+        return None;
+    }
+    let rt = g.rt.clone();
+    let mut decls = TokenStream::new();
+    let mut borrows = TokenStream::new();
+    let mut grads = OnePassGrads {
+        accumulator,
+        vars: Vec::new(),
+        params: Vec::new(),
+        values: Vec::new(),
+    };
+    // The shadow each parameter's gradient stands in for during the iteration.
+    let mut stand_ins = Vec::new();
+    for p in inputs.params {
+        if !g.act.params[p] || g.shadows[p].is_none() {
+            continue;
+        }
+        let param = &g.f.params[p];
+        let value = g.param(p);
+        let owned = g.names.fresh(&format!("g_{}", param.name));
+        let stand_in = match param.kind {
+            // A by-value array's shadow is a local array: so is its gradient.
+            ParamKind::Array => {
+                decls.extend(quote!(let mut #owned = #rt::zero_like(&#value);));
+                owned.clone()
+            }
+            // A reference's shadow is a `&mut`: the gradient is borrowed in each iteration,
+            // owned outside it so that a pullback can keep it.
+            _ => {
+                decls.extend(quote!(let mut #owned = #rt::zero_like(#value);));
+                let borrow = g.names.fresh(&format!("g_{}_mut", param.name));
+                borrows.extend(quote!(let #borrow = &mut #owned;));
+                borrow
+            }
+        };
+        stand_ins.push((p, stand_in));
+        grads.params.push((p, owned));
+    }
+    for v in inputs.vars {
+        if !g.act.vars[v] || v == accumulator {
+            continue;
+        }
+        let name = g.names.fresh(&format!("g_{}", g.f.vars[v].name));
+        let value = &g.var_names[v];
+        decls.extend(match g.f.vars[v].array {
+            Some(_) => quote!(let mut #name = #rt::zero_like(&#value);),
+            None => quote!(let mut #name: f32 = 0.0;),
+        });
+        grads.vars.push((v, name));
+    }
+    for v in inputs.values {
+        if !g.act.values[v] {
+            continue;
+        }
+        let name = g.names.fresh(&format!("g_{}", g.value_names[v]));
+        decls.extend(quote!(let mut #name: f32 = 0.0;));
+        grads.values.push((v, name));
+    }
+    let unit = g
+        .names
+        .fresh(&format!("d_{}_unit", g.f.vars[accumulator].name));
+    decls.extend(quote!(let #unit: f32 = 1.0;));
+
+    // The iteration's reverse writes where the loop's reverse would, renamed to the gradients.
+    let saved_adj = g.var_adj.clone();
+    let saved_shadows = g.shadows.clone();
+    g.var_adj[accumulator] = unit;
+    for (v, name) in &grads.vars {
+        g.var_adj[*v] = name.clone();
+    }
+    for (p, stand_in) in stand_ins {
+        g.shadows[p] = Some(stand_in);
+    }
+    let forward = g.forward(body, Mode::Original);
+    let mut rev = Reverse::new(g);
+    for (v, name) in &grads.values {
+        rev.slots.insert(*v, Slot::Mutable(name.clone()));
+    }
+    let open = rev.open(body);
+    let reverse = rev.block(body);
+    g.var_adj = saved_adj;
+    g.shadows = saved_shadows;
+    g.one_pass_grads.insert(region, grads);
+    Some((decls, quote!(#borrows #forward #open #reverse)))
 }

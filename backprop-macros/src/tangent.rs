@@ -90,6 +90,7 @@ pub fn transform(f: &Function) -> TangentProgram {
             entry_saves: Vec::new(),
             snapshot: Vec::new(),
             replayed: false,
+            one_pass: None,
             ..r.clone()
         })
         .collect();

@@ -71,6 +71,17 @@ pub mod __private {
         }
     }
 
+    /// `acc += scale * g`, tensor by tensor (the gradient of a loop reversed in one pass, scaled
+    /// by its accumulator's adjoint).
+    #[inline(always)]
+    pub fn add_scaled<P: Parameters>(acc: &mut P, scale: f32, g: &P) {
+        for k in 0..P::TENSORS {
+            for (a, b) in acc.tensor_mut(k).iter_mut().zip(g.tensor(k)) {
+                *a += scale * b;
+            }
+        }
+    }
+
     /// The value an active call left in its tape slot, for the recomputation of its iteration.
     #[inline(always)]
     pub fn tape_value<V: Copy, P>(slot: &Option<(V, P)>) -> V {

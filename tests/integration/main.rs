@@ -17,6 +17,7 @@ mod hand_written_grads;
 mod layers_in_a_model;
 mod loops;
 mod losses;
+mod one_pass;
 mod ops_in_a_loss;
 mod ops_vs_pytorch;
 mod params_vs_pytorch;

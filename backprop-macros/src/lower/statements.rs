@@ -685,6 +685,7 @@ impl Lower<'_> {
             snapshot: Vec::new(),
             loop_info,
             replayed: false,
+            one_pass: None,
         });
         let id = self.b.func.regions.len() - 1;
         self.region_stack.push(id);

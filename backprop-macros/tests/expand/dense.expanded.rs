@@ -33,11 +33,17 @@ fn dense_grad(
     y: &[f32; 2],
     d_y: &mut [f32; 2],
 ) -> f32 {
-    let mut stored_t5: [f32; 2] = [0.0f32; 2];
-    let mut after_z: [f32; 2] = [0.0f32; 2];
+    let mut stored_t5: f32 = 0.0f32;
     let mut loss: f32 = 0.0;
     let old_1 = loss;
+    let mut g_w = ::backprop::__private::zero_like(w);
+    let mut g_x = ::backprop::__private::zero_like(x);
+    let mut g_y = ::backprop::__private::zero_like(y);
+    let d_loss_unit: f32 = 1.0;
     for o in 0..2 {
+        let g_w_mut = &mut g_w;
+        let g_x_mut = &mut g_x;
+        let g_y_mut = &mut g_y;
         let mut z: f32 = 0.0;
         let old_0 = z;
         for i in 0..3 {
@@ -46,33 +52,18 @@ fn dense_grad(
             let t3: f32 = t1 * t2;
             z += t3;
         }
-        after_z[o] = z;
         let t4: f32 = z;
         let t5: f32 = ::backprop::__private::math::tanh(t4);
-        stored_t5[o] = t5;
+        stored_t5 = t5;
         let t6: f32 = y[o];
         let r: f32 = t5 - t6;
         let t8: f32 = r * r;
         loss += t8;
-    }
-    let t9: f32 = loss;
-    let value: f32 = t9;
-    let mut d_loss: f32 = 0.0;
-    d_loss += 1.0;
-    for o in (0..2).rev() {
-        let mut z: f32 = 0.0;
-        let old_0 = z;
-        z = after_z[o];
-        let t4: f32 = z;
-        let t5: f32 = stored_t5[o];
-        let t6: f32 = y[o];
-        let r: f32 = t5 - t6;
-        let t8: f32 = r * r;
         let mut d_z: f32 = 0.0;
-        let g1: f32 = d_loss;
+        let g1: f32 = d_loss_unit;
         let d_r: f32 = ((2.0 * r) * g1);
         let d_t6: f32 = (-d_r);
-        d_y[o] += d_t6;
+        g_y_mut[o] += d_t6;
         let d_t4: f32 = ((1.0 - (t5 * t5)) * d_r);
         d_z += d_t4;
         for i in (0..3).rev() {
@@ -81,12 +72,19 @@ fn dense_grad(
             let t3: f32 = t1 * t2;
             let g2: f32 = d_z;
             let d_t2: f32 = (g2 * t1);
-            d_x[i] += d_t2;
+            g_x_mut[i] += d_t2;
             let d_t1: f32 = (g2 * t2);
-            d_w[o][i] += d_t1;
+            g_w_mut[o][i] += d_t1;
         }
         z = old_0;
     }
+    let t9: f32 = loss;
+    let value: f32 = t9;
+    let mut d_loss: f32 = 0.0;
+    d_loss += 1.0;
+    ::backprop::__private::add_scaled(&mut *d_w, d_loss, &g_w);
+    ::backprop::__private::add_scaled(&mut *d_x, d_loss, &g_x);
+    ::backprop::__private::add_scaled(&mut *d_y, d_loss, &g_y);
     loss = old_1;
     value
 }
@@ -117,11 +115,17 @@ fn dense_fwd(
         f32,
     ) -> (),
 ) {
-    let mut stored_t5: [f32; 2] = [0.0f32; 2];
-    let mut after_z: [f32; 2] = [0.0f32; 2];
+    let mut stored_t5: f32 = 0.0f32;
     let mut loss: f32 = 0.0;
     let old_1 = loss;
+    let mut g_w = ::backprop::__private::zero_like(w);
+    let mut g_x = ::backprop::__private::zero_like(x);
+    let mut g_y = ::backprop::__private::zero_like(y);
+    let d_loss_unit: f32 = 1.0;
     for o in 0..2 {
+        let g_w_mut = &mut g_w;
+        let g_x_mut = &mut g_x;
+        let g_y_mut = &mut g_y;
         let mut z: f32 = 0.0;
         let old_0 = z;
         for i in 0..3 {
@@ -130,14 +134,31 @@ fn dense_fwd(
             let t3: f32 = t1 * t2;
             z += t3;
         }
-        after_z[o] = z;
         let t4: f32 = z;
         let t5: f32 = ::backprop::__private::math::tanh(t4);
-        stored_t5[o] = t5;
+        stored_t5 = t5;
         let t6: f32 = y[o];
         let r: f32 = t5 - t6;
         let t8: f32 = r * r;
         loss += t8;
+        let mut d_z: f32 = 0.0;
+        let g1: f32 = d_loss_unit;
+        let d_r: f32 = ((2.0 * r) * g1);
+        let d_t6: f32 = (-d_r);
+        g_y_mut[o] += d_t6;
+        let d_t4: f32 = ((1.0 - (t5 * t5)) * d_r);
+        d_z += d_t4;
+        for i in (0..3).rev() {
+            let t1: f32 = w[o][i];
+            let t2: f32 = x[i];
+            let t3: f32 = t1 * t2;
+            let g2: f32 = d_z;
+            let d_t2: f32 = (g2 * t1);
+            g_x_mut[i] += d_t2;
+            let d_t1: f32 = (g2 * t2);
+            g_w_mut[o][i] += d_t1;
+        }
+        z = old_0;
     }
     let t9: f32 = loss;
     let value: f32 = t9;
@@ -154,39 +175,14 @@ fn dense_fwd(
         | -> () {
             let mut d_loss: f32 = 0.0;
             d_loss += d_out;
-            for o in (0..2).rev() {
-                let mut z: f32 = 0.0;
-                let old_0 = z;
-                z = after_z[o];
-                let t4: f32 = z;
-                let t5: f32 = stored_t5[o];
-                let t6: f32 = y[o];
-                let r: f32 = t5 - t6;
-                let t8: f32 = r * r;
-                let mut d_z: f32 = 0.0;
-                let g1: f32 = d_loss;
-                let d_r: f32 = ((2.0 * r) * g1);
-                let d_t6: f32 = (-d_r);
-                if let ::core::option::Option::Some(shadow) = d_y.as_deref_mut() {
-                    shadow[o] += d_t6;
-                }
-                let d_t4: f32 = ((1.0 - (t5 * t5)) * d_r);
-                d_z += d_t4;
-                for i in (0..3).rev() {
-                    let t1: f32 = w[o][i];
-                    let t2: f32 = x[i];
-                    let t3: f32 = t1 * t2;
-                    let g2: f32 = d_z;
-                    let d_t2: f32 = (g2 * t1);
-                    if let ::core::option::Option::Some(shadow) = d_x.as_deref_mut() {
-                        shadow[i] += d_t2;
-                    }
-                    let d_t1: f32 = (g2 * t2);
-                    if let ::core::option::Option::Some(shadow) = d_w.as_deref_mut() {
-                        shadow[o][i] += d_t1;
-                    }
-                }
-                z = old_0;
+            if let ::core::option::Option::Some(shadow) = d_w.as_deref_mut() {
+                ::backprop::__private::add_scaled(shadow, d_loss, &g_w);
+            }
+            if let ::core::option::Option::Some(shadow) = d_x.as_deref_mut() {
+                ::backprop::__private::add_scaled(shadow, d_loss, &g_x);
+            }
+            if let ::core::option::Option::Some(shadow) = d_y.as_deref_mut() {
+                ::backprop::__private::add_scaled(shadow, d_loss, &g_y);
             }
             loss = old_1;
             ()

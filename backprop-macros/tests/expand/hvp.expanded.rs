@@ -24,13 +24,24 @@ fn energy(x: &[f32; 4], k: f32) -> f32 {
 fn energy_grad(x: &[f32; 4], d_x: &mut [f32; 4], k: f32) -> (f32, f32) {
     let mut s: f32 = 0.0;
     let old_0 = s;
+    let mut g_x = ::backprop::__private::zero_like(x);
+    let mut g_k: f32 = 0.0;
+    let d_s_unit: f32 = 1.0;
     for i in 0..3 {
+        let g_x_mut = &mut g_x;
         let t2: f32 = x[(i + 1)];
         let t3: f32 = x[i];
         let d: f32 = t2 - t3;
         let t5: f32 = k * d;
         let t6: f32 = t5 * d;
         s += t6;
+        let g1: f32 = d_s_unit;
+        let d_t5: f32 = (g1 * d);
+        g_k += (d_t5 * d);
+        let d_d: f32 = ((g1 * t5) + (d_t5 * k));
+        let d_t3: f32 = (-d_d);
+        g_x_mut[i] += d_t3;
+        g_x_mut[(i + 1)] += d_d;
     }
     let t7: f32 = s;
     let t8: f32 = ::backprop::__private::math::sqrt(t7);
@@ -39,20 +50,8 @@ fn energy_grad(x: &[f32; 4], d_x: &mut [f32; 4], k: f32) -> (f32, f32) {
     let mut d_s: f32 = 0.0;
     let d_t7: f32 = (1.0 / (2.0 * t8));
     d_s += d_t7;
-    for i in (0..3).rev() {
-        let t2: f32 = x[(i + 1)];
-        let t3: f32 = x[i];
-        let d: f32 = t2 - t3;
-        let t5: f32 = k * d;
-        let t6: f32 = t5 * d;
-        let g1: f32 = d_s;
-        let d_t5: f32 = (g1 * d);
-        d_k += (d_t5 * d);
-        let d_d: f32 = ((g1 * t5) + (d_t5 * k));
-        let d_t3: f32 = (-d_d);
-        d_x[i] += d_t3;
-        d_x[(i + 1)] += d_d;
-    }
+    ::backprop::__private::add_scaled(&mut *d_x, d_s, &g_x);
+    d_k += (d_s * g_k);
     s = old_0;
     (value, d_k)
 }
@@ -81,13 +80,24 @@ fn energy_fwd(
 ) {
     let mut s: f32 = 0.0;
     let old_0 = s;
+    let mut g_x = ::backprop::__private::zero_like(x);
+    let mut g_k: f32 = 0.0;
+    let d_s_unit: f32 = 1.0;
     for i in 0..3 {
+        let g_x_mut = &mut g_x;
         let t2: f32 = x[(i + 1)];
         let t3: f32 = x[i];
         let d: f32 = t2 - t3;
         let t5: f32 = k * d;
         let t6: f32 = t5 * d;
         s += t6;
+        let g1: f32 = d_s_unit;
+        let d_t5: f32 = (g1 * d);
+        g_k += (d_t5 * d);
+        let d_d: f32 = ((g1 * t5) + (d_t5 * k));
+        let d_t3: f32 = (-d_d);
+        g_x_mut[i] += d_t3;
+        g_x_mut[(i + 1)] += d_d;
     }
     let t7: f32 = s;
     let t8: f32 = ::backprop::__private::math::sqrt(t7);
@@ -104,24 +114,10 @@ fn energy_fwd(
             let mut d_s: f32 = 0.0;
             let d_t7: f32 = (d_out / (2.0 * t8));
             d_s += d_t7;
-            for i in (0..3).rev() {
-                let t2: f32 = x[(i + 1)];
-                let t3: f32 = x[i];
-                let d: f32 = t2 - t3;
-                let t5: f32 = k * d;
-                let t6: f32 = t5 * d;
-                let g1: f32 = d_s;
-                let d_t5: f32 = (g1 * d);
-                d_k += (d_t5 * d);
-                let d_d: f32 = ((g1 * t5) + (d_t5 * k));
-                let d_t3: f32 = (-d_d);
-                if let ::core::option::Option::Some(shadow) = d_x.as_deref_mut() {
-                    shadow[i] += d_t3;
-                }
-                if let ::core::option::Option::Some(shadow) = d_x.as_deref_mut() {
-                    shadow[(i + 1)] += d_d;
-                }
+            if let ::core::option::Option::Some(shadow) = d_x.as_deref_mut() {
+                ::backprop::__private::add_scaled(shadow, d_s, &g_x);
             }
+            d_k += (d_s * g_k);
             s = old_0;
             d_k
         },

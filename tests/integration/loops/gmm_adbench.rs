@@ -20,7 +20,9 @@ fn fixtures() -> &'static Value {
 /// How the generated gradient reverses the loop over the points.
 #[derive(Clone, Copy)]
 enum Loops {
-    /// `gmm_objective`: the cost model's choice (stored: `N` is a const generic).
+    /// `gmm_objective`: the default, reversed in one pass.
+    OnePass,
+    /// `gmm_objective_store`: `loops = store`, one buffer entry per point.
     Stored,
     /// `gmm_objective_recompute`: `loops = recompute`, replayed point by point.
     Recomputed,
@@ -45,7 +47,8 @@ fn check<const D: usize, const N: usize, const L: usize>(
         constant,
     } = p;
     let grad = match loops {
-        Loops::Stored => gmm_objective_grad::<D, 5, N, L>,
+        Loops::OnePass => gmm_objective_grad::<D, 5, N, L>,
+        Loops::Stored => gmm_objective_store_grad::<D, 5, N, L>,
         Loops::Recomputed => gmm_objective_recompute_grad::<D, 5, N, L>,
     };
     let v = grad(
@@ -85,6 +88,7 @@ const ROOMY: usize = 64 << 20;
 fn n1000_d2_matches_pytorch() {
     on_stack(ROOMY, || {
         let p = adbench_gmm::<2, 1000, 3>("1k_gmm_d2_K5.txt");
+        check(&p, "1k_gmm_d2_K5", Loops::OnePass);
         check(&p, "1k_gmm_d2_K5", Loops::Stored);
         check(&p, "1k_gmm_d2_K5", Loops::Recomputed);
     });
@@ -94,17 +98,19 @@ fn n1000_d2_matches_pytorch() {
 fn n1000_d10_matches_pytorch() {
     on_stack(ROOMY, || {
         let p = adbench_gmm::<10, 1000, 55>("1k_gmm_d10_K5.txt");
+        check(&p, "1k_gmm_d10_K5", Loops::OnePass);
         check(&p, "1k_gmm_d10_K5", Loops::Stored);
         check(&p, "1k_gmm_d10_K5", Loops::Recomputed);
     });
 }
 
-/// Replayed point by point, the gradient at n = 10,000 (d = 10) fits a thread with a 2 MiB
-/// stack, in debug builds too.
+/// Reversed in one pass (the default) or replayed point by point, the gradient at n = 10,000
+/// (d = 10) fits a thread with a 2 MiB stack, in debug builds too.
 #[test]
-fn n10000_d10_recomputed_on_a_2_mib_stack() {
+fn n10000_d10_on_a_2_mib_stack() {
     on_stack(2 << 20, || {
         let p = adbench_gmm::<10, 10000, 55>("10k_gmm_d10_K5.txt");
+        check(&p, "10k_gmm_d10_K5", Loops::OnePass);
         check(&p, "10k_gmm_d10_K5", Loops::Recomputed);
     });
 }

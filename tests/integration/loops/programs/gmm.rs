@@ -110,11 +110,20 @@ macro_rules! gmm_objective {
 
 gmm_objective!(
     /// The GMM objective; `constant` is [`gmm_constant`] (it holds a log-gamma function, which
-    /// the fixture script computes). The loop over the points is reversed by the cost model's
-    /// choice: a const generic `N` counts as 1, so its iterations are stored.
+    /// the fixture script computes). The loop over the points adds into one scalar, so `_grad`
+    /// reverses it in one pass: each point's reverse right after it, into gradients of the
+    /// parameters scaled at the end; the stack does not grow with `N`.
     gmm_objective,
     wrt(alphas, means, icf),
     hvp
+);
+
+gmm_objective!(
+    /// [`gmm_objective`] with `loops = store`: what each point's reverse needs is stored, one
+    /// buffer entry per point.
+    gmm_objective_store,
+    wrt(alphas, means, icf),
+    loops = store
 );
 
 gmm_objective!(
