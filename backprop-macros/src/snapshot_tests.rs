@@ -99,6 +99,18 @@ fn replayed_loop() {
     );
 }
 
+/// The same loss with `wrt(w)`: the data has no gradient, so `_grad` reverses each point right
+/// after it (`d_loss_unit`), into `g_w`, which the reverse sweep scales by `d_loss`; `_fwd`,
+/// whose pullback may be asked for the data's gradient, replays the points.
+#[test]
+fn one_pass_loop() {
+    check(
+        "one_pass",
+        "wrt(w)",
+        "fn pointwise<const N: usize>(w: &[f32; 3], x: &[[f32; 3]; N], n: usize) -> f32 { let mut loss = 0.0; for p in 0..n { let mut h = [0.0; 3]; for i in 0..3 { h[i] = (w[i] * x[p][i]).tanh(); } let mut s = 0.0; for i in 0..3 { s += h[i] * h[i]; } loss += s; } loss / n as f32 }",
+    );
+}
+
 /// Prints the expansion of the function in the file `BACKPROP_SHOW` names, for working on the
 /// macro without cargo-expand:
 /// `BACKPROP_SHOW=f.rs cargo test -p backprop-macros show -- --ignored --nocapture`, with the
