@@ -166,7 +166,7 @@ fn split_mode_agrees() {
     assert_close("d_b, d_k", &[vb, vk], &[0.5 * db, 0.5 * dk], 1e-6, 1e-7);
     assert_fd(
         "d_x",
-        &vx.map(|r| r.map(|g| 2.0 * g)).flat().to_vec(),
+        vx.map(|r| r.map(|g| 2.0 * g)).flat(),
         &X,
         |x| mean_loss::f(&W, b, k, x, &Y),
     );
