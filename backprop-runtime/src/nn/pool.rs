@@ -4,6 +4,9 @@
 //! The output size comes from the result's type and is checked at compile time. The backward
 //! passes read the input again (the pullback is given it) instead of keeping anything from the
 //! forward pass: max pooling finds each window's maximum again, so nothing is stored.
+//! In forward mode (`forward_jvp`) max pooling passes on the tangent of each window's maximum,
+//! the one the backward pass sends the gradient to; the mean poolings, being linear, pool the
+//! tangent.
 
 // A pullback's type spells out every argument it takes again, and every shadow.
 #![allow(clippy::type_complexity)]
@@ -108,18 +111,22 @@ fn pool<
 }
 
 /// A pooling layer's `forward` (on [`pool`] with `|plane, o| value`, after the layer's
-/// compile-time `check`) and `forward_fwd`, whose pullback runs `backward` with the input
-/// `x`, its shadow `d_x` (when given: otherwise there is nothing to do) and the output's
-/// gradient `d_y`: the two methods of every pooling layer, which differ in those two bodies.
+/// compile-time `check`), `forward_fwd`, whose pullback runs `backward` with the input `x`,
+/// its shadow `d_x` (when given: otherwise there is nothing to do) and the output's gradient
+/// `d_y`, and `forward_jvp`, `tangent` from `self`, `x` and `x_dot` (a pooling layer has no
+/// parameters, so `self_dot` is unused): the methods of every pooling layer, which differ in
+/// those three bodies.
 macro_rules! pooling_methods {
     (
         $(#[$forward_doc:meta])*
         value: |$plane:ident, $o:ident| $value:expr,
         $(#[$fwd_doc:meta])*
-        backward: |$x:pat, $d_x:ident, $d_y:ident| $backward:expr $(,)?
+        backward: |$x:pat, $d_x:ident, $d_y:ident| $backward:expr,
+        $(#[$jvp_doc:meta])*
+        tangent: |$self_:ident, $tx:ident, $tx_dot:ident| $tangent:expr $(,)?
     ) => {
         $(#[$forward_doc])*
-        #[crate::differentiable(custom_fwd)]
+        #[crate::differentiable(custom_fwd, jvp)]
         pub fn forward<
             const B: usize,
             const C: usize,
@@ -167,6 +174,23 @@ macro_rules! pooling_methods {
                     $backward
                 },
             )
+        }
+
+        $(#[$jvp_doc])*
+        pub fn forward_jvp<
+            const B: usize,
+            const C: usize,
+            const H: usize,
+            const W: usize,
+            const OH: usize,
+            const OW: usize,
+        >(
+            &$self_,
+            _self_dot: &Self,
+            $tx: &[[[[f32; W]; H]; C]; B],
+            $tx_dot: &[[[[f32; W]; H]; C]; B],
+        ) -> ([[[[f32; OW]; OH]; C]; B], [[[[f32; OW]; OH]; C]; B]) {
+            $tangent
         }
     };
 }
@@ -256,6 +280,26 @@ impl<const K: usize, const STRIDE: usize, const PADDING: usize, const DILATION: 
                 }
             }
         },
+        /// [`Self::forward`] and its tangent (forward mode): each output's tangent is that of
+        /// the input it came from, the window's first maximum as in the backward pass.
+        tangent: |self, x, x_dot| {
+            Self::check::<H, W, OH, OW>();
+            let mut y = [[[[0.0; OW]; OH]; C]; B];
+            let mut y_dot = y;
+            let outputs = y.iter_mut().zip(y_dot.iter_mut()).flat_map(|(y, y_dot)| {
+                let y = y.flat_mut().chunks_exact_mut(OH * OW);
+                y.zip(y_dot.flat_mut().chunks_exact_mut(OH * OW))
+            });
+            let x_planes = planes(x, x_dot, H * W, H * W);
+            for ((plane, plane_dot), (out, out_dot)) in x_planes.zip(outputs) {
+                for o in 0..OH * OW {
+                    let (rows, cols) = (Self::WINDOW.taps(o / OW, H), Self::WINDOW.taps(o % OW, W));
+                    let i = argmax(plane, W, rows, cols);
+                    (out[o], out_dot[o]) = (plane[i], plane_dot[i]);
+                }
+            }
+            (y, y_dot)
+        },
     );
 }
 
@@ -320,6 +364,9 @@ impl<const K: usize, const STRIDE: usize, const PADDING: usize> AvgPool2d<K, STR
                 )
             });
         },
+        /// [`Self::forward`] and its tangent (forward mode): the mean is linear, so the
+        /// tangent is the pooled input tangent.
+        tangent: |self, x, x_dot| (self.forward(x), self.forward(x_dot)),
     );
 }
 
@@ -404,5 +451,7 @@ impl AdaptiveAvgPool2d {
                 (rows, cols, scale)
             });
         },
+        /// [`Self::forward`] and its tangent (forward mode): the pooled input tangent.
+        tangent: |self, x, x_dot| (self.forward(x), self.forward(x_dot)),
     );
 }
