@@ -316,6 +316,7 @@ impl<const C: usize> BatchNorm<C, 1> {
     /// [`Self::forward_batch`] and its tangent (forward mode): through the batch's statistics in
     /// training, the running ones (constants) in evaluation; the running statistics updated as
     /// by [`Self::forward_batch`].
+    #[allow(clippy::type_complexity)]
     pub fn forward_batch_jvp<const B: usize>(
         &self,
         self_dot: &Self,
@@ -353,6 +354,7 @@ impl<const C: usize> BatchNorm<C, 1> {
     }
 
     /// [`Self::forward_batch_seq`] and its tangent (forward mode): as [`Self::forward_batch_jvp`].
+    #[allow(clippy::type_complexity)]
     pub fn forward_batch_seq_jvp<const B: usize, const L: usize>(
         &self,
         self_dot: &Self,
@@ -395,6 +397,7 @@ impl<const C: usize> BatchNorm<C, 2> {
     /// [`Self::forward_batch`] and its tangent (forward mode): through the batch's statistics in
     /// training, the running ones (constants) in evaluation; the running statistics updated as
     /// by [`Self::forward_batch`].
+    #[allow(clippy::type_complexity)]
     pub fn forward_batch_jvp<const B: usize, const H: usize, const W: usize>(
         &self,
         self_dot: &Self,
