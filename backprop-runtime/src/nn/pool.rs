@@ -215,7 +215,8 @@ const fn window_fits(
 /// The maximum over `K x K` windows, PyTorch's `nn.MaxPool2d(K, stride=STRIDE,
 /// padding=PADDING, dilation=DILATION)` (the stride defaults to the kernel, as there). Padding
 /// is `-inf`, at most half the kernel, as PyTorch requires. The gradient goes to the first
-/// maximum of each window.
+/// maximum of each window, and in forward mode ([`forward_jvp`](Self::forward_jvp)) the
+/// tangent comes from it.
 ///
 /// ```
 /// # use backprop_runtime as backprop;
@@ -305,7 +306,8 @@ impl<const K: usize, const STRIDE: usize, const PADDING: usize, const DILATION: 
 
 /// The mean over `K x K` windows, PyTorch's `nn.AvgPool2d(K, stride=STRIDE, padding=PADDING)`
 /// with its defaults: the stride is the kernel, and zero padding counts in the mean
-/// (`count_include_pad=True`), so every window divides by `K·K`.
+/// (`count_include_pad=True`), so every window divides by `K·K`. In forward mode
+/// ([`forward_jvp`](Self::forward_jvp)) it pools the tangent alike.
 ///
 /// ```
 /// # use backprop_runtime as backprop;
@@ -405,7 +407,8 @@ fn spread<
 
 /// The mean over windows that tile the input into an `OH x OW` grid, whatever its size:
 /// PyTorch's `nn.AdaptiveAvgPool2d((OH, OW))`, with its window bounds
-/// (`floor(i·H/OH) .. ceil((i+1)·H/OH)`). `OH` and `OW` come from the result's type.
+/// (`floor(i·H/OH) .. ceil((i+1)·H/OH)`). `OH` and `OW` come from the result's type. In
+/// forward mode ([`forward_jvp`](Self::forward_jvp)) it pools the tangent alike.
 ///
 /// ```
 /// # use backprop_runtime as backprop;
