@@ -277,7 +277,7 @@ fn layers_forward_modes_allocate_nothing() {
     let attn = MultiheadAttention::<4, 2>::new(&mut rng);
     let x = black_box([[[[0.5f32; 4]; 4]; 1]; 2]);
     let seq = black_box([[[0.25f32; 2]; 3]; 1]);
-    let mut all = || {
+    let all = || {
         let (h, h_dot): ([[[[f32; 4]; 4]; 1]; 2], _) = conv.forward_jvp(&conv, &x, &x);
         let (h, h_dot) = bn.forward_batch_jvp(&bn, &h, &h_dot);
         let (h, h_dot) = drop.forward_jvp(&drop, &h, &h_dot);
@@ -297,9 +297,9 @@ fn layers_forward_modes_allocate_nothing() {
         black_box(attn.forward_jvp(&attn, &out, &out_dot, true));
     };
     assert!(
-        allocations(&mut all) > 0,
+        allocations(all) > 0,
         "attention's first call takes its buffers"
     );
-    assert_eq!(allocations(&mut all), 0);
-    assert_eq!(allocations(&mut all), 0);
+    assert_eq!(allocations(all), 0);
+    assert_eq!(allocations(all), 0);
 }

@@ -474,6 +474,7 @@ fn a_cnn_differentiated_in_forward_mode_end_to_end() {
 }
 
 #[differentiable(jvp)]
+#[allow(clippy::needless_range_loop)] // the macro differentiates index loops
 fn last_state_energy(cell: &GRUCell<3, 4>, x: &[[[f32; 3]; 5]; 2], h0: &[[f32; 4]; 2]) -> f32 {
     let out = cell.forward_seq(x, h0);
     let mut s = 0.0;
@@ -487,8 +488,8 @@ fn last_state_energy(cell: &GRUCell<3, 4>, x: &[[[f32; 3]; 5]; 2], h0: &[[f32; 4
 
 #[test]
 fn a_gru_over_a_sequence_in_forward_mode_end_to_end() {
-    let point: Cell<GRUCell<3, 4>, [[[f32; 3]; 5]; 2], [[f32; 4]; 2]> = spread(3, 0.8);
-    let dir: Cell<GRUCell<3, 4>, [[[f32; 3]; 5]; 2], [[f32; 4]; 2]> = spread(4, 1.0);
+    type Gru = Cell<GRUCell<3, 4>, [[[f32; 3]; 5]; 2], [[f32; 4]; 2]>;
+    let (point, dir): (Gru, Gru) = (spread(3, 0.8), spread(4, 1.0));
     check::<_, f32>(
         "gru",
         &point,
