@@ -4,6 +4,7 @@
 //! The output size comes from the result's type and is checked at compile time. The backward
 //! passes read the input again (the pullback is given it) instead of keeping anything from the
 //! forward pass: max pooling finds each window's maximum again, so nothing is stored.
+//!
 //! In forward mode (`forward_jvp`) max pooling passes on the tangent of each window's maximum,
 //! the one the backward pass sends the gradient to; the mean poolings, being linear, pool the
 //! tangent.
@@ -262,12 +263,17 @@ impl<const K: usize, const STRIDE: usize, const PADDING: usize, const DILATION: 
         }
     }
 
+    /// The index in a `H x W` plane of the maximum under output `o` (row `o / OW`, column
+    /// `o % OW`): the one input every pass of the layer reads there.
+    #[inline]
+    fn maximum<const H: usize, const W: usize, const OW: usize>(plane: &[f32], o: usize) -> usize {
+        let (rows, cols) = (Self::WINDOW.taps(o / OW, H), Self::WINDOW.taps(o % OW, W));
+        argmax(plane, W, rows, cols)
+    }
+
     pooling_methods!(
         /// Each window's maximum, for a batch of `B` samples of `C` maps.
-        value: |plane, o| {
-            let (rows, cols) = (Self::WINDOW.taps(o / OW, H), Self::WINDOW.taps(o % OW, W));
-            plane[argmax(plane, W, rows, cols)]
-        },
+        value: |plane, o| plane[Self::maximum::<H, W, OW>(plane, o)],
         /// [`Self::forward`] and its pullback: each output's gradient added to the input it
         /// came from.
         backward: |x, d_x, d_y| {
@@ -276,8 +282,7 @@ impl<const K: usize, const STRIDE: usize, const PADDING: usize, const DILATION: 
                 .flat_map(|d| d.flat_mut().chunks_exact_mut(H * W));
             for ((plane, d_out), d_plane) in planes(x, d_y, H * W, OH * OW).zip(d_planes) {
                 for (o, g) in d_out.iter().enumerate() {
-                    let (rows, cols) = (Self::WINDOW.taps(o / OW, H), Self::WINDOW.taps(o % OW, W));
-                    d_plane[argmax(plane, W, rows, cols)] += g;
+                    d_plane[Self::maximum::<H, W, OW>(plane, o)] += g;
                 }
             }
         },
@@ -294,8 +299,7 @@ impl<const K: usize, const STRIDE: usize, const PADDING: usize, const DILATION: 
             let x_planes = planes(x, x_dot, H * W, H * W);
             for ((plane, plane_dot), (out, out_dot)) in x_planes.zip(outputs) {
                 for o in 0..OH * OW {
-                    let (rows, cols) = (Self::WINDOW.taps(o / OW, H), Self::WINDOW.taps(o % OW, W));
-                    let i = argmax(plane, W, rows, cols);
+                    let i = Self::maximum::<H, W, OW>(plane, o);
                     (out[o], out_dot[o]) = (plane[i], plane_dot[i]);
                 }
             }
