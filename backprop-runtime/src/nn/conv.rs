@@ -175,7 +175,6 @@ impl Geometry {
     /// One sample's output and its tangent (forward mode), `y_dot = weight_dot · patches(x) +
     /// weight · patches(x_dot) + bias_dot`: per group, the patches of `x` serve both products
     /// that read them, then those of `x_dot` overwrite them.
-    #[allow(clippy::too_many_arguments)]
     fn tangent(
         &self,
         (weight, weight_dot): (&[f32], &[f32]),
