@@ -1,6 +1,7 @@
 //! Generated gradients allocate nothing: this test binary's global allocator counts the
 //! allocations made on the current thread, and every `_grad` of the loop tests runs under it,
-//! as do forward mode (`_jvp`, through calls, methods and the runtime's primitives) and `_hvp`.
+//! as do forward mode (`_jvp`, through calls, methods, the runtime's primitives and layers) and
+//! `_hvp`.
 
 #[path = "integration/loops/programs/mod.rs"]
 mod loop_common;
@@ -250,4 +251,55 @@ fn sequence_and_attention_gradients_allocate_only_on_their_first_call() {
     assert!(allocations(&mut step) > 0);
     assert_eq!(allocations(&mut step), 0);
     assert_eq!(allocations(&mut step), 0);
+}
+
+/// Every layer's forward mode on sizes whose products run on the plain loops (see above):
+/// nothing allocated, but for attention's buffers on its first call, from the pool its
+/// pullback uses.
+#[test]
+fn layers_forward_modes_allocate_nothing() {
+    use backprop::nn::{
+        BatchNorm2d, Conv2d, Dropout, Embedding, Flatten, GRUCell, LSTMCell, LayerNorm, MaxPool2d,
+        MultiheadAttention,
+    };
+    use backprop::Parameters;
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    let conv = Conv2d::<1, 1, 3, 3, 1, 1>::new(&mut rng);
+    let mut bn = BatchNorm2d::<1>::new();
+    bn.train();
+    let norm = LayerNorm::<4>::new();
+    let mut drop = Dropout::new(0.5).expect("a probability");
+    drop.train();
+    let table = Embedding::<5, 3>::new(&mut rng);
+    let gru = GRUCell::<2, 4>::new(&mut rng);
+    let lstm = LSTMCell::<2, 4>::new(&mut rng);
+    let attn = MultiheadAttention::<4, 2>::new(&mut rng);
+    let x = black_box([[[[0.5f32; 4]; 4]; 1]; 2]);
+    let seq = black_box([[[0.25f32; 2]; 3]; 1]);
+    let all = || {
+        let (h, h_dot): ([[[[f32; 4]; 4]; 1]; 2], _) = conv.forward_jvp(&conv, &x, &x);
+        let (h, h_dot) = bn.forward_batch_jvp(&bn, &h, &h_dot);
+        let (h, h_dot) = drop.forward_jvp(&drop, &h, &h_dot);
+        let (h, h_dot): ([[[[f32; 2]; 2]; 1]; 2], _) =
+            MaxPool2d::<2>.forward_jvp(&MaxPool2d, &h, &h_dot);
+        let (h, h_dot): ([[f32; 4]; 2], _) = Flatten.forward_jvp(&Flatten, &h, &h_dot);
+        black_box(norm.forward_batch_jvp(&norm, &h, &h_dot));
+        black_box(table.forward_jvp(&table, &[4, 0, 2]));
+        let (out, out_dot) = gru.forward_seq_jvp(&gru, &seq, &seq, &[[0.0; 4]; 1], &[[1.0; 4]; 1]);
+        black_box(lstm.forward_jvp(
+            &lstm,
+            &seq[0],
+            &seq[0],
+            &[[[0.5; 4]; 3]; 2],
+            &[[[1.0; 4]; 3]; 2],
+        ));
+        black_box(attn.forward_jvp(&attn, &out, &out_dot, true));
+    };
+    assert!(
+        allocations(all) > 0,
+        "attention's first call takes its buffers"
+    );
+    assert_eq!(allocations(all), 0);
+    assert_eq!(allocations(all), 0);
 }

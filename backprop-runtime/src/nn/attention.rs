@@ -4,7 +4,7 @@
 use super::residuals::{f32_arrays, Residuals};
 use super::{Init, Linear};
 use crate::ops::gemm::{gemm, gemm_block, View};
-use crate::ops::linalg::{linear_rows, linear_rows_backward};
+use crate::ops::linalg::{linear_rows, linear_rows_backward, linear_rows_tangent};
 use crate::{differentiable, math, Parameters, Shape, Tensor, Zero, Zeroable};
 use rand::Rng;
 
@@ -28,6 +28,7 @@ use rand::Rng;
 /// T = 32, E = 64, HEADS = 4`: 1.6 MB), and the backward pass needs `4 E B T` more: with `std`
 /// both on the heap, in buffers a per-thread pool hands out again (allocated on the first
 /// step of a training loop only); without `std`, on the stack.
+/// [`forward_jvp`](Self::forward_jvp) is its forward mode, in the same buffers.
 ///
 /// ```
 /// # use backprop_runtime as backprop;
@@ -81,14 +82,15 @@ struct Saved<const B: usize, const T: usize, const E: usize, const HEADS: usize>
     heads: [[[f32; E]; T]; B],
 }
 
-/// The backward pass's gradients of the heads' outputs and of the queries, keys and values.
-struct Adjoints<const B: usize, const T: usize, const E: usize> {
+/// The derivatives of the heads' outputs and of the queries, keys and values: the backward
+/// pass's gradients, or the forward mode's tangents.
+struct Derivatives<const B: usize, const T: usize, const E: usize> {
     heads: [[[f32; E]; T]; B],
     qkv: [[[[f32; E]; 3]; T]; B],
 }
 
 f32_arrays!(Saved<const B, const T, const E, const HEADS> { qkv, weights, heads });
-f32_arrays!(Adjoints<const B, const T, const E> { heads, qkv });
+f32_arrays!(Derivatives<const B, const T, const E> { heads, qkv });
 
 impl<const E: usize, const HEADS: usize> MultiheadAttention<E, HEADS> {
     /// The width of one head, `E / HEADS`. With a `HEADS` that does not divide `E` it is a
@@ -122,7 +124,7 @@ impl<const E: usize, const HEADS: usize> MultiheadAttention<E, HEADS> {
 
     /// Self-attention over each of `B` sequences of `T` positions, `[B][T][E]` to `[B][T][E]`;
     /// `causal` masks every position's view of the positions after it.
-    #[differentiable(custom_fwd)]
+    #[differentiable(custom_fwd, jvp)]
     pub fn forward<const B: usize, const T: usize>(
         &self,
         x: &[[[f32; E]; T]; B],
@@ -149,38 +151,11 @@ impl<const E: usize, const HEADS: usize> MultiheadAttention<E, HEADS> {
             &[[[f32; E]; T]; B],
         ),
     ) {
+        // Every entry is written by `attend` before the pullback reads it.
+        let mut saved = Residuals::<Saved<B, T, E, HEADS>>::take();
+        let out = self.attend(x, causal, &mut saved);
         let d = Self::HEAD_DIM;
         let scale = 1.0 / math::sqrt(d as f32);
-        // Every entry is written below before the pullback reads it.
-        let mut saved = Residuals::<Saved<B, T, E, HEADS>>::take();
-        let Saved {
-            qkv,
-            weights,
-            heads,
-        } = &mut *saved;
-        linear_rows(
-            x.as_flattened(),
-            self.in_proj_weight.as_flattened(),
-            self.in_proj_bias.as_flattened(),
-            flat(qkv),
-        );
-        for b in 0..B {
-            let heads = heads[b].as_flattened_mut();
-            for h in 0..HEADS {
-                let [q, k, v] = qkv_views(&qkv[b], h, d);
-                let p = &mut weights[b][h];
-                gemm(q, k.t(), p.as_flattened_mut(), false);
-                softmax_rows(p, scale, causal);
-                gemm_block(View::of(p), v, &mut heads[h * d..], E, false);
-            }
-        }
-        let mut out = [[[0.0; E]; T]; B];
-        linear_rows(
-            heads.as_flattened(),
-            &self.out_proj.weight,
-            &self.out_proj.bias,
-            out.as_flattened_mut().as_flattened_mut(),
-        );
         let pullback = move |attn: &Self,
                              d_attn: Option<&mut Self>,
                              x: &[[[f32; E]; T]; B],
@@ -203,8 +178,8 @@ impl<const E: usize, const HEADS: usize> MultiheadAttention<E, HEADS> {
                 None => (None, None),
             };
             let (d_out_w, d_out_b) = d_out_proj.map(|g| (&mut g.weight, &mut g.bias)).unzip();
-            let mut adjoints = Residuals::<Adjoints<B, T, E>>::take();
-            let Adjoints {
+            let mut adjoints = Residuals::<Derivatives<B, T, E>>::take();
+            let Derivatives {
                 heads: d_heads,
                 qkv: d_qkv,
             } = &mut *adjoints;
@@ -227,7 +202,7 @@ impl<const E: usize, const HEADS: usize> MultiheadAttention<E, HEADS> {
                     // d_s holds the weights' gradient, then the scores'.
                     let mut d_s = [[0.0; T]; T];
                     gemm(d_head, v.t(), d_s.as_flattened_mut(), false);
-                    softmax_rows_backward(p, &mut d_s, scale);
+                    softmax_rows_jacobian(p, &mut d_s, scale);
                     let d_s = View::of(&d_s);
                     let stride = 3 * E;
                     gemm_block(d_s, k, &mut d_qkv[h * d..], stride, false);
@@ -252,6 +227,128 @@ impl<const E: usize, const HEADS: usize> MultiheadAttention<E, HEADS> {
             );
         };
         (out, pullback)
+    }
+
+    /// The forward pass: the output, and into `saved` the queries, keys and values, the
+    /// attention weights and the heads' outputs (every entry written).
+    fn attend<const B: usize, const T: usize>(
+        &self,
+        x: &[[[f32; E]; T]; B],
+        causal: bool,
+        saved: &mut Saved<B, T, E, HEADS>,
+    ) -> [[[f32; E]; T]; B] {
+        let d = Self::HEAD_DIM;
+        let scale = 1.0 / math::sqrt(d as f32);
+        let Saved {
+            qkv,
+            weights,
+            heads,
+        } = saved;
+        linear_rows(
+            x.as_flattened(),
+            self.in_proj_weight.as_flattened(),
+            self.in_proj_bias.as_flattened(),
+            flat(qkv),
+        );
+        for b in 0..B {
+            let heads = heads[b].as_flattened_mut();
+            for h in 0..HEADS {
+                let [q, k, v] = qkv_views(&qkv[b], h, d);
+                let p = &mut weights[b][h];
+                gemm(q, k.t(), p.as_flattened_mut(), false);
+                softmax_rows(p, scale, causal);
+                gemm_block(View::of(p), v, &mut heads[h * d..], E, false);
+            }
+        }
+        let mut out = [[[0.0; E]; T]; B];
+        linear_rows(
+            heads.as_flattened(),
+            &self.out_proj.weight,
+            &self.out_proj.bias,
+            out.as_flattened_mut().as_flattened_mut(),
+        );
+        out
+    }
+
+    /// [`Self::forward`] and its tangent (forward mode) along the tangents of the tensors
+    /// (`self_dot`) and of the input; the mask has none. On the GEMM as the forward pass: the
+    /// projections' tangents two products each, and per head the scores' tangent
+    /// `q_dot kᵀ + q k_dotᵀ`, the weights' through softmax's Jacobian, and the head's
+    /// `p_dot v + p v_dot`. The values and tangents of the queries, keys, values and heads are
+    /// kept where the pullback keeps its residuals (with `std` on the heap, from the same
+    /// per-thread pool), one head's weights' tangent on the stack.
+    ///
+    /// ```
+    /// # use backprop_runtime as backprop;
+    /// use backprop::nn::MultiheadAttention;
+    /// use backprop::Zero;
+    /// use rand::SeedableRng;
+    ///
+    /// let attn = MultiheadAttention::<4, 2>::new(&mut rand::rngs::StdRng::seed_from_u64(1));
+    /// let x = [[[0.5, -1.0, 0.25, 2.0], [1.0, 0.0, -0.5, 0.75]]];
+    /// // Along the output bias alone, every output moves by that bias.
+    /// let mut direction = MultiheadAttention::zero();
+    /// direction.out_proj.bias = [1.0, 0.0, 0.0, -1.0];
+    /// let (y, y_dot) = attn.forward_jvp(&direction, &x, &[[[0.0; 4]; 2]], true);
+    /// assert_eq!(y, attn.forward(&x, true));
+    /// assert_eq!(y_dot, [[[1.0, 0.0, 0.0, -1.0]; 2]]);
+    /// ```
+    #[allow(clippy::type_complexity)]
+    pub fn forward_jvp<const B: usize, const T: usize>(
+        &self,
+        self_dot: &Self,
+        x: &[[[f32; E]; T]; B],
+        x_dot: &[[[f32; E]; T]; B],
+        causal: bool,
+    ) -> ([[[f32; E]; T]; B], [[[f32; E]; T]; B]) {
+        let d = Self::HEAD_DIM;
+        let scale = 1.0 / math::sqrt(d as f32);
+        let mut saved = Residuals::<Saved<B, T, E, HEADS>>::take();
+        let out = self.attend(x, causal, &mut saved);
+        let Saved {
+            qkv,
+            weights,
+            heads,
+        } = &*saved;
+        // Every entry is written below before it is read.
+        let mut tangents = Residuals::<Derivatives<B, T, E>>::take();
+        let Derivatives {
+            heads: heads_dot,
+            qkv: qkv_dot,
+        } = &mut *tangents;
+        linear_rows_tangent(
+            x.as_flattened(),
+            x_dot.as_flattened(),
+            self.in_proj_weight.as_flattened(),
+            self_dot.in_proj_weight.as_flattened(),
+            self_dot.in_proj_bias.as_flattened(),
+            flat(qkv_dot),
+        );
+        for b in 0..B {
+            let heads_dot = heads_dot[b].as_flattened_mut();
+            for h in 0..HEADS {
+                let [q, k, v] = qkv_views(&qkv[b], h, d);
+                let [q_dot, k_dot, v_dot] = qkv_views(&qkv_dot[b], h, d);
+                let p = &weights[b][h];
+                // p_dot holds the scores' tangent, then the weights'.
+                let mut p_dot = [[0.0; T]; T];
+                gemm(q_dot, k.t(), p_dot.as_flattened_mut(), false);
+                gemm(q, k_dot.t(), p_dot.as_flattened_mut(), true);
+                softmax_rows_jacobian(p, &mut p_dot, scale);
+                gemm_block(View::of(&p_dot), v, &mut heads_dot[h * d..], E, false);
+                gemm_block(View::of(p), v_dot, &mut heads_dot[h * d..], E, true);
+            }
+        }
+        let mut out_dot = [[[0.0; E]; T]; B];
+        linear_rows_tangent(
+            heads.as_flattened(),
+            heads_dot.as_flattened(),
+            &self.out_proj.weight,
+            &self_dot.out_proj.weight,
+            &self_dot.out_proj.bias,
+            out_dot.as_flattened_mut().as_flattened_mut(),
+        );
+        (out, out_dot)
     }
 }
 
@@ -290,9 +387,11 @@ fn softmax_rows<const T: usize>(s: &mut [[f32; T]; T], scale: f32, causal: bool)
     }
 }
 
-/// The scores' gradient from the weights' `p`, in place of the weights' gradient `d`:
-/// `scale p ⊙ (d - rowsum(p ⊙ d))`, softmax's backward pass and the scaling's.
-fn softmax_rows_backward<const T: usize>(p: &[[f32; T]; T], d: &mut [[f32; T]; T], scale: f32) {
+/// The Jacobian of [`softmax_rows`] (scaling included) at the weights `p`, applied to `d` in
+/// place: `scale p ⊙ (d - rowsum(p ⊙ d))`. Softmax's Jacobian is symmetric, so this is both
+/// the backward pass (the weights' gradient to the scores') and the forward mode (the scores'
+/// tangent to the weights').
+fn softmax_rows_jacobian<const T: usize>(p: &[[f32; T]; T], d: &mut [[f32; T]; T], scale: f32) {
     for (p, d) in p.iter().zip(d) {
         let dot: f32 = p.iter().zip(d.iter()).map(|(p, d)| p * d).sum();
         for (p, d) in p.iter().zip(d) {

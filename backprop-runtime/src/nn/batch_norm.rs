@@ -32,6 +32,10 @@ pub type BatchNorm2d<const C: usize> = BatchNorm<C, 2>;
 /// running statistics and changes nothing. A training batch of one value per channel has no
 /// variance: it normalises to `bias` and leaves `running_var` (PyTorch refuses it).
 ///
+/// Each forward form has its forward mode (`forward_batch_jvp`, `forward_batch_seq_jvp`): the
+/// tangent through the batch's statistics in training (whose running statistics it updates
+/// once, as the forward pass does), through the running ones, constants, in evaluation.
+///
 /// ```
 /// # use backprop_runtime as backprop;
 /// use backprop::nn::BatchNorm1d;
@@ -125,22 +129,16 @@ impl<const C: usize, const D: usize> BatchNorm<C, D> {
         self.num_batches_tracked = Count::new(0);
     }
 
-    /// The forward pass over `x` laid out `[batch][C][positions]`, with its pullback; in
-    /// training, the running statistics updated.
-    #[allow(clippy::type_complexity)]
-    fn normalise_fwd<T: Tensor>(
-        &self,
-        x: &T,
-    ) -> (
-        T,
-        impl FnOnce(&Self, Option<&mut Self>, &T, Option<&mut T>, &T),
-    ) {
+    /// The statistics `x` (laid out `[batch][C][positions]`) is normalised by, per channel:
+    /// its mean and reciprocal standard deviation, the batch's in training (the running
+    /// statistics updated) and the running ones in evaluation; then the values per channel and
+    /// the length of a run of one channel's values.
+    fn statistics<T: Tensor>(&self, x: &T) -> ([f32; C], [f32; C], usize, usize) {
         let n = x.flat().len() / C; // values per channel
                                     // The values come in runs of `positions`, one channel's each, channels in turn.
         let positions = n / T::SHAPE.dims()[0];
-        let train = self.mode == Mode::Train;
         let (mut mean, mut rstd) = ([0.0f32; C], [0.0f32; C]);
-        if train {
+        if self.mode == Mode::Train {
             let mut var = [0.0f32; C];
             for (k, run) in x.flat().chunks_exact(positions).enumerate() {
                 mean[k % C] += run.iter().sum::<f32>();
@@ -161,6 +159,21 @@ impl<const C: usize, const D: usize> BatchNorm<C, D> {
                 rstd[c] = 1.0 / math::sqrt(self.running_var.get(c) + self.eps());
             }
         }
+        (mean, rstd, n, positions)
+    }
+
+    /// The forward pass over `x` laid out `[batch][C][positions]`, with its pullback; in
+    /// training, the running statistics updated.
+    #[allow(clippy::type_complexity)]
+    fn normalise_fwd<T: Tensor>(
+        &self,
+        x: &T,
+    ) -> (
+        T,
+        impl FnOnce(&Self, Option<&mut Self>, &T, Option<&mut T>, &T),
+    ) {
+        let (mean, rstd, n, positions) = self.statistics(x);
+        let train = self.mode == Mode::Train;
         let (mut x_hat, mut y) = (*x, *x);
         let runs = x_hat.flat_mut().chunks_exact_mut(positions);
         for (k, (xh, y)) in runs
@@ -210,6 +223,55 @@ impl<const C: usize, const D: usize> BatchNorm<C, D> {
         (y, pullback)
     }
 
+    /// The forward pass over `x` laid out `[batch][C][positions]` and its tangent along
+    /// `self_dot` (the weight's and bias's tangents) and `x_dot`; in training, the running
+    /// statistics updated once, as by one forward pass. With `x_hat` the normalised input,
+    /// `y_dot = weight_dot x_hat + weight x_hat_dot + bias_dot`, where in training the batch's
+    /// statistics move with `x` (per channel, `x_hat_dot = rstd (x_dot - mean(x_dot) - x_hat
+    /// mean(x_hat x_dot))`) and in evaluation the running ones are constants (`x_hat_dot =
+    /// rstd x_dot`).
+    fn normalise_jvp<T: Tensor>(&self, self_dot: &Self, x: &T, x_dot: &T) -> (T, T) {
+        let (mean, rstd, n, positions) = self.statistics(x);
+        // Per channel, in training: mean(x_dot) and mean(x_hat x_dot).
+        let (mut mean_dot, mut mean_hat_dot) = ([0.0f32; C], [0.0f32; C]);
+        if self.mode == Mode::Train {
+            let pairs = x
+                .flat()
+                .chunks_exact(positions)
+                .zip(x_dot.flat().chunks_exact(positions));
+            for (k, (run, run_dot)) in pairs.enumerate() {
+                let (m, r) = (mean[k % C], rstd[k % C]);
+                mean_dot[k % C] += run_dot.iter().sum::<f32>();
+                mean_hat_dot[k % C] += run
+                    .iter()
+                    .zip(run_dot)
+                    .map(|(v, d)| (v - m) * r * d)
+                    .sum::<f32>();
+            }
+            for c in 0..C {
+                mean_dot[c] /= n as f32;
+                mean_hat_dot[c] /= n as f32;
+            }
+        }
+        // Overwritten in place: y from x, y_dot from x_dot.
+        let (mut y, mut y_dot) = (*x, *x_dot);
+        let runs = y
+            .flat_mut()
+            .chunks_exact_mut(positions)
+            .zip(y_dot.flat_mut().chunks_exact_mut(positions));
+        for (k, (run, run_dot)) in runs.enumerate() {
+            let c = k % C;
+            let (w, w_dot) = (self.weight[c], self_dot.weight[c]);
+            for (v, d) in run.iter_mut().zip(run_dot) {
+                let x_hat = (*v - mean[c]) * rstd[c];
+                let x_hat_dot = rstd[c] * (*d - mean_dot[c] - x_hat * mean_hat_dot[c]);
+                *v = x_hat * w + self.bias[c];
+                *d = w_dot * x_hat + w * x_hat_dot + self_dot.bias[c];
+            }
+        }
+        (y, y_dot)
+    }
+
     /// One training batch into the running statistics (PyTorch's update).
     fn track(&self, mean: &[f32; C], biased_var: &[f32; C], n: usize) {
         let tracked = self.num_batches_tracked.bump().saturating_add(1);
@@ -228,7 +290,7 @@ impl<const C: usize, const D: usize> BatchNorm<C, D> {
 
 impl<const C: usize> BatchNorm<C, 1> {
     /// Over a batch `[B, C]`: per channel, over the batch.
-    #[differentiable(custom_fwd)]
+    #[differentiable(custom_fwd, jvp)]
     pub fn forward_batch<const B: usize>(&self, x: &[[f32; C]; B]) -> [[f32; C]; B] {
         self.normalise_fwd(x).0
     }
@@ -251,8 +313,21 @@ impl<const C: usize> BatchNorm<C, 1> {
         self.normalise_fwd(x)
     }
 
+    /// [`Self::forward_batch`] and its tangent (forward mode): through the batch's statistics in
+    /// training, the running ones (constants) in evaluation; the running statistics updated as
+    /// by [`Self::forward_batch`].
+    #[allow(clippy::type_complexity)]
+    pub fn forward_batch_jvp<const B: usize>(
+        &self,
+        self_dot: &Self,
+        x: &[[f32; C]; B],
+        x_dot: &[[f32; C]; B],
+    ) -> ([[f32; C]; B], [[f32; C]; B]) {
+        self.normalise_jvp(self_dot, x, x_dot)
+    }
+
     /// Over a batch of sequences `[B, C, L]`: per channel, over the batch and the positions.
-    #[differentiable(custom_fwd)]
+    #[differentiable(custom_fwd, jvp)]
     pub fn forward_batch_seq<const B: usize, const L: usize>(
         &self,
         x: &[[[f32; L]; C]; B],
@@ -277,12 +352,23 @@ impl<const C: usize> BatchNorm<C, 1> {
     ) {
         self.normalise_fwd(x)
     }
+
+    /// [`Self::forward_batch_seq`] and its tangent (forward mode): as [`Self::forward_batch_jvp`].
+    #[allow(clippy::type_complexity)]
+    pub fn forward_batch_seq_jvp<const B: usize, const L: usize>(
+        &self,
+        self_dot: &Self,
+        x: &[[[f32; L]; C]; B],
+        x_dot: &[[[f32; L]; C]; B],
+    ) -> ([[[f32; L]; C]; B], [[[f32; L]; C]; B]) {
+        self.normalise_jvp(self_dot, x, x_dot)
+    }
 }
 
 impl<const C: usize> BatchNorm<C, 2> {
     /// Over a batch of images `[B, C, H, W]`: per channel, over the batch and the pixels.
     /// A big batch is best kept on the heap by the caller, as for every layer.
-    #[differentiable(custom_fwd)]
+    #[differentiable(custom_fwd, jvp)]
     pub fn forward_batch<const B: usize, const H: usize, const W: usize>(
         &self,
         x: &[[[[f32; W]; H]; C]; B],
@@ -306,6 +392,19 @@ impl<const C: usize> BatchNorm<C, 2> {
         ),
     ) {
         self.normalise_fwd(x)
+    }
+
+    /// [`Self::forward_batch`] and its tangent (forward mode): through the batch's statistics in
+    /// training, the running ones (constants) in evaluation; the running statistics updated as
+    /// by [`Self::forward_batch`].
+    #[allow(clippy::type_complexity)]
+    pub fn forward_batch_jvp<const B: usize, const H: usize, const W: usize>(
+        &self,
+        self_dot: &Self,
+        x: &[[[[f32; W]; H]; C]; B],
+        x_dot: &[[[[f32; W]; H]; C]; B],
+    ) -> ([[[[f32; W]; H]; C]; B], [[[[f32; W]; H]; C]; B]) {
+        self.normalise_jvp(self_dot, x, x_dot)
     }
 }
 

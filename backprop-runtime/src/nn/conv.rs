@@ -7,6 +7,9 @@
 //! the stack, and one GEMM multiplies the group's weight rows by it. The backward pass rebuilds
 //! that matrix from the input (which the pullback is given again) rather than keeping it: the
 //! residuals would be the whole batch's patches.
+//! The forward mode (`forward_jvp`) runs on the same loops and the same buffer: the patches
+//! of the input serve the weight's product and its tangent's, then those of the input's
+//! tangent the third product.
 //!
 //! im2col + GEMM was measured against direct loops at the `digits_cnn` sizes
 //! (docs/benchmarks-layers.md).
@@ -161,20 +164,54 @@ impl Geometry {
     /// One sample's output `[OUT][OH·OW]` from its input `[IN][H·W]`: per group,
     /// `y = weight · patches + bias`.
     fn forward(&self, weight: &[f32], bias: &[f32], x: &[f32], patches: &mut [f32], y: &mut [f32]) {
-        let (n, k, og) = (self.positions(), self.taps(), self.out_per_group);
         let plane = self.input.0 * self.input.1;
-        for (row, b) in y.chunks_exact_mut(n).zip(bias) {
-            row.fill(*b);
-        }
+        self.fill_bias(bias, y);
         for g in 0..self.groups {
             self.im2col(self.group(x, g, self.channels, plane), patches);
-            gemm(
-                View::row_major(self.group(weight, g, og, k), og, k),
-                View::row_major(patches, k, n),
-                self.group_mut(y, g, og, n),
-                true,
-            );
+            self.add_product(weight, g, patches, y);
         }
+    }
+
+    /// One sample's output and its tangent (forward mode), `y_dot = weight_dot · patches(x) +
+    /// weight · patches(x_dot) + bias_dot`: per group, the patches of `x` serve both products
+    /// that read them, then those of `x_dot` overwrite them.
+    fn tangent(
+        &self,
+        (weight, weight_dot): (&[f32], &[f32]),
+        (bias, bias_dot): (&[f32], &[f32]),
+        (x, x_dot): (&[f32], &[f32]),
+        patches: &mut [f32],
+        y: &mut [f32],
+        y_dot: &mut [f32],
+    ) {
+        let plane = self.input.0 * self.input.1;
+        self.fill_bias(bias, y);
+        self.fill_bias(bias_dot, y_dot);
+        for g in 0..self.groups {
+            self.im2col(self.group(x, g, self.channels, plane), patches);
+            self.add_product(weight, g, patches, y);
+            self.add_product(weight_dot, g, patches, y_dot);
+            self.im2col(self.group(x_dot, g, self.channels, plane), patches);
+            self.add_product(weight, g, patches, y_dot);
+        }
+    }
+
+    /// Each output channel's row of `y` set to its bias.
+    fn fill_bias(&self, bias: &[f32], y: &mut [f32]) {
+        for (row, b) in y.chunks_exact_mut(self.positions()).zip(bias) {
+            row.fill(*b);
+        }
+    }
+
+    /// `y += weight · patches` for the group `g`'s output channels.
+    fn add_product(&self, weight: &[f32], g: usize, patches: &[f32], y: &mut [f32]) {
+        let (n, k, og) = (self.positions(), self.taps(), self.out_per_group);
+        gemm(
+            View::row_major(self.group(weight, g, og, k), og, k),
+            View::row_major(patches, k, n),
+            self.group_mut(y, g, og, n),
+            true,
+        );
     }
 
     /// One sample's gradients, added into the shadows given: `d_weight += d_y · patchesᵀ`,
@@ -263,6 +300,9 @@ fn init_uniform<R: Rng + ?Sized>(weight: &mut [f32], bias: &mut [f32], fan_in: u
 ///
 /// The output is returned on the stack: a batch of 32 `[16][8][8]` maps is 128 KiB. For
 /// bigger batches, run the model on a thread with a bigger stack or on smaller batches.
+///
+/// [`forward_jvp`](Self::forward_jvp) is its forward mode (the output's tangent along tangents
+/// of the parameters and the input), so a `#[differentiable(jvp)]` model may call `forward`.
 ///
 /// ```
 /// # use backprop_runtime as backprop;
@@ -360,7 +400,7 @@ impl<
 
     /// The convolution of a batch of `B` images `[IN][H][W]`: `[OUT][OH][OW]` maps, `OH` and
     /// `OW` taken from the result's type (checked at compile time).
-    #[differentiable(custom_fwd)]
+    #[differentiable(custom_fwd, jvp)]
     pub fn forward<
         const B: usize,
         const IN: usize,
@@ -424,6 +464,52 @@ impl<
             },
         )
     }
+
+    /// [`Self::forward`] and its tangent (forward mode): `weight_dot * x + weight * x_dot +
+    /// bias_dot`, the tangents of the weight and bias in `self_dot`, on the GEMM as the forward
+    /// pass is (three products per group, each sample's patch matrix built from `x` and then
+    /// from `x_dot` in the one buffer the forward pass uses).
+    ///
+    /// ```
+    /// # use backprop_runtime as backprop;
+    /// use backprop::nn::Conv2d;
+    /// use backprop::Zero;
+    ///
+    /// // A 2x2 sum over one 3x3 image: along the input direction x_dot = x, the tangent is y
+    /// // (the layer is linear in x and has no bias).
+    /// let conv = Conv2d::<1, 1, 2, 2>::from_parts([[[[1.0; 2]; 2]]], [0.0]);
+    /// let x = [[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]]];
+    /// let (y, y_dot): ([[[[f32; 2]; 2]; 1]; 1], _) = conv.forward_jvp(&Conv2d::zero(), &x, &x);
+    /// assert_eq!(y, [[[[12.0, 16.0], [24.0, 28.0]]]]);
+    /// assert_eq!(y_dot, y);
+    ///
+    /// // Along the bias alone: the tangent is the bias tangent everywhere.
+    /// let bias_dot = Conv2d::from_parts([[[[0.0; 2]; 2]]], [1.0]);
+    /// let (_, y_dot) = conv.forward_jvp(&bias_dot, &x, &[[[[0.0; 3]; 3]]]);
+    /// assert_eq!(y_dot, [[[[1.0; 2]; 2]]]);
+    /// ```
+    pub fn forward_jvp<
+        const B: usize,
+        const IN: usize,
+        const H: usize,
+        const W: usize,
+        const OH: usize,
+        const OW: usize,
+    >(
+        &self,
+        self_dot: &Self,
+        x: &[[[[f32; W]; H]; IN]; B],
+        x_dot: &[[[[f32; W]; H]; IN]; B],
+    ) -> ([[[[f32; OW]; OH]; OUT]; B], [[[[f32; OW]; OH]; OUT]; B]) {
+        let mut patches = [[[[[0.0f32; OW]; OH]; KW]; KH]; C];
+        tangent_batch(
+            &Self::geometry::<IN, H, W, OH, OW>(),
+            (&self.weight, &self_dot.weight),
+            (&self.bias, &self_dot.bias),
+            (x, x_dot),
+            patches.flat_mut(),
+        )
+    }
 }
 
 /// The convolution of a batch, sample by sample: the forward pass of both layers, with
@@ -440,6 +526,29 @@ fn forward_batch<Wt: Tensor, const OUT: usize, X: Tensor, Y: Tensor, const B: us
         geometry.forward(weight.flat(), bias, x.flat(), patches, y.flat_mut());
     }
     y
+}
+
+/// The convolution of a batch and its tangent, sample by sample: the forward mode of both
+/// layers, with `patches` one sample's patch matrix (the forward pass's only buffer).
+fn tangent_batch<Wt: Tensor, const OUT: usize, X: Tensor, Y: Tensor, const B: usize>(
+    geometry: &Geometry,
+    (weight, weight_dot): (&Wt, &Wt),
+    (bias, bias_dot): (&[f32; OUT], &[f32; OUT]),
+    (x, x_dot): (&[X; B], &[X; B]),
+    patches: &mut [f32],
+) -> ([Y; B], [Y; B]) {
+    let (mut y, mut y_dot) = (<[Y; B]>::zero(), <[Y; B]>::zero());
+    for b in 0..B {
+        geometry.tangent(
+            (weight.flat(), weight_dot.flat()),
+            (bias, bias_dot),
+            (x[b].flat(), x_dot[b].flat()),
+            patches,
+            y[b].flat_mut(),
+            y_dot[b].flat_mut(),
+        );
+    }
+    (y, y_dot)
 }
 
 /// The batch's gradients, sample by sample, into the shadows given: the backward pass of both
@@ -494,7 +603,7 @@ impl<
 /// As in [`Conv2d`], `C` is the number of input channels per group (all of them with the
 /// default `GROUPS = 1`): `nn.Conv1d(in, out, k, stride=s, padding=p, dilation=d, groups=g)`
 /// is `Conv1d<{in / g}, out, k, s, p, d, g>`, and the output length comes from the result's
-/// type, checked at compile time.
+/// type, checked at compile time. [`forward_jvp`](Self::forward_jvp) is its forward mode.
 ///
 /// ```
 /// # use backprop_runtime as backprop;
@@ -575,7 +684,7 @@ impl<
 
     /// The convolution of a batch of `B` sequences `[IN][L]`: `[OUT][OL]`, `OL` taken from the
     /// result's type (checked at compile time).
-    #[differentiable(custom_fwd)]
+    #[differentiable(custom_fwd, jvp)]
     pub fn forward<const B: usize, const IN: usize, const L: usize, const OL: usize>(
         &self,
         x: &[[[f32; L]; IN]; B],
@@ -623,6 +732,24 @@ impl<
                     patches.flat_mut(),
                 );
             },
+        )
+    }
+
+    /// [`Self::forward`] and its tangent (forward mode), `weight_dot * x + weight * x_dot +
+    /// bias_dot` with the parameters' tangents in `self_dot`, as [`Conv2d::forward_jvp`].
+    pub fn forward_jvp<const B: usize, const IN: usize, const L: usize, const OL: usize>(
+        &self,
+        self_dot: &Self,
+        x: &[[[f32; L]; IN]; B],
+        x_dot: &[[[f32; L]; IN]; B],
+    ) -> ([[[f32; OL]; OUT]; B], [[[f32; OL]; OUT]; B]) {
+        let mut patches = [[[0.0f32; OL]; K]; C];
+        tangent_batch(
+            &Self::geometry::<IN, L, OL>(),
+            (&self.weight, &self_dot.weight),
+            (&self.bias, &self_dot.bias),
+            (x, x_dot),
+            patches.flat_mut(),
         )
     }
 }

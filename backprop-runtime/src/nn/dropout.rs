@@ -17,7 +17,9 @@ const DEFAULT_P: u32 = 0.5f32.to_bits();
 /// needs no `&mut self`. [`Init::init`] draws the seed from the model's generator, so the
 /// dropout layers of a `#[parameters(init)]` model get distinct streams from one seed; or set
 /// it with [`with_seed`](Self::with_seed). The gradient multiplies by the mask that the forward
-/// pass drew: the pullback keeps it (the same size as the input, on the stack).
+/// pass drew: the pullback keeps it (the same size as the input, on the stack). In forward
+/// mode ([`forward_jvp`](Self::forward_jvp)) one call draws one mask, which the value and the
+/// tangent share.
 ///
 /// Every forward call in training draws a new mask, the plain one and the `_fwd` one alike. A
 /// differentiable function that runs a call twice (a loop with a run-time bound calls it once
@@ -87,7 +89,7 @@ impl Dropout {
     }
 
     /// `x` times the mask in training, `x` in evaluation.
-    #[differentiable(custom_fwd)]
+    #[differentiable(custom_fwd, jvp)]
     pub fn forward<T: Tensor>(&self, x: &T) -> T {
         match self.mask::<T>() {
             Some(mask) => crate::ops::mul(x, &mask),
@@ -120,6 +122,30 @@ impl Dropout {
                 }
             },
         )
+    }
+
+    /// [`Self::forward`] and its tangent (forward mode): in training one mask is drawn, as by
+    /// one forward call, and multiplies both the input and its tangent; in evaluation both
+    /// pass unchanged. `self_dot` is unused (the layer has no parameters).
+    ///
+    /// ```
+    /// # use backprop_runtime as backprop;
+    /// use backprop::nn::Dropout;
+    /// use backprop::Parameters;
+    ///
+    /// let mut drop = Dropout::new(0.5)?.with_seed(3);
+    /// drop.train();
+    /// let (y, y_dot) = drop.forward_jvp(&Dropout::default(), &[1.0f32; 16], &[2.0; 16]);
+    /// for (y, t) in y.iter().zip(&y_dot) {
+    ///     assert_eq!(2.0 * y, *t); // the same mask: 0 or 2 times the input, 0 or 4 the tangent
+    /// }
+    /// # Ok::<(), backprop::nn::HyperparameterError>(())
+    /// ```
+    pub fn forward_jvp<T: Tensor>(&self, _self_dot: &Self, x: &T, x_dot: &T) -> (T, T) {
+        match self.mask::<T>() {
+            Some(mask) => (crate::ops::mul(x, &mask), crate::ops::mul(x_dot, &mask)),
+            None => (*x, *x_dot),
+        }
     }
 
     /// The next mask (`0` or `1 / (1 - p)` per element) in training, `None` in evaluation.

@@ -9,7 +9,8 @@ use rand::Rng;
 /// A lookup table: index `i` gives row `i` of `weight` (`[NUM, DIM]`, PyTorch's name and
 /// layout). The gradient goes into the rows looked up and nowhere else: the pullback adds each
 /// output row's cotangent to its row of the shadow and touches no other, so its cost is the
-/// batch's, not the table's.
+/// batch's, not the table's. In forward mode ([`forward_jvp`](Self::forward_jvp)) the tangent
+/// is the same rows of the weight's tangent.
 ///
 /// Indices are `usize` constants (a differentiable function takes `&[usize; B]`). An index
 /// `>= NUM` is a programming error in [`forward`](Self::forward), which panics as indexing
@@ -103,7 +104,7 @@ impl<const NUM: usize, const DIM: usize> Embedding<NUM, DIM> {
     }
 
     /// The rows of `indices`, `[B, DIM]`. Panics on an index `>= NUM`.
-    #[differentiable(custom_fwd)]
+    #[differentiable(custom_fwd, jvp)]
     pub fn forward<const B: usize>(&self, indices: &[usize; B]) -> [[f32; DIM]; B] {
         indices.map(|i| self.weight[i])
     }
@@ -132,6 +133,27 @@ impl<const NUM: usize, const DIM: usize> Embedding<NUM, DIM> {
                 }
             },
         )
+    }
+
+    /// [`Self::forward`] and its tangent (forward mode): the same rows of the weight's tangent
+    /// `self_dot.weight` (the indices have none). Panics on an index `>= NUM`, as `forward`.
+    ///
+    /// ```
+    /// # use backprop_runtime as backprop;
+    /// use backprop::nn::Embedding;
+    ///
+    /// let table = Embedding::from_weight([[0.0, 1.0], [2.0, 3.0]]);
+    /// let direction = Embedding::from_weight([[1.0, 0.0], [0.0, -1.0]]);
+    /// let (y, y_dot) = table.forward_jvp(&direction, &[1, 1, 0]);
+    /// assert_eq!(y, [[2.0, 3.0], [2.0, 3.0], [0.0, 1.0]]);
+    /// assert_eq!(y_dot, [[0.0, -1.0], [0.0, -1.0], [1.0, 0.0]]);
+    /// ```
+    pub fn forward_jvp<const B: usize>(
+        &self,
+        self_dot: &Self,
+        indices: &[usize; B],
+    ) -> ([[f32; DIM]; B], [[f32; DIM]; B]) {
+        (self.forward(indices), self_dot.forward(indices))
     }
 }
 

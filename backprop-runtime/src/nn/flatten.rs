@@ -8,6 +8,7 @@ use crate::{differentiable, Tensor};
 /// Flattens each sample of a batch into one row, in row-major order: `[B][C][H][W]` to
 /// `[B][C·H·W]`, PyTorch's `nn.Flatten()`, so the `Linear` after it takes the weights PyTorch
 /// trained. The row length comes from the result's type and is checked at compile time.
+/// [`forward_jvp`](Self::forward_jvp) flattens the input's tangent alike (forward mode).
 ///
 /// ```
 /// # use backprop_runtime as backprop;
@@ -24,7 +25,7 @@ stateless!(Flatten);
 
 impl Flatten {
     /// Each sample's elements as one row of `N`.
-    #[differentiable(custom_fwd)]
+    #[differentiable(custom_fwd, jvp)]
     pub fn forward<X: Tensor, const B: usize, const N: usize>(&self, x: &[X; B]) -> [[f32; N]; B] {
         const {
             assert!(
@@ -62,5 +63,16 @@ impl Flatten {
                 }
             },
         )
+    }
+
+    /// [`Self::forward`] and its tangent (forward mode): the input's tangent, flattened alike
+    /// (`self_dot` is unused: the layer has no parameters).
+    pub fn forward_jvp<X: Tensor, const B: usize, const N: usize>(
+        &self,
+        _self_dot: &Self,
+        x: &[X; B],
+        x_dot: &[X; B],
+    ) -> ([[f32; N]; B], [[f32; N]; B]) {
+        (self.forward(x), self.forward(x_dot))
     }
 }

@@ -20,7 +20,8 @@ recurrent_cell!(
     ///
     /// [`forward`](Self::forward) is one step for a batch (two GEMMs);
     /// [`forward_seq`](Self::forward_seq) unrolls it over a batch-first sequence, PyTorch's
-    /// `nn.GRU(IN, H, batch_first=True)`. Both have hand-written backward passes.
+    /// `nn.GRU(IN, H, batch_first=True)`. Both have hand-written backward passes and forward modes
+    /// (`forward_jvp`, `forward_seq_jvp`).
     ///
     /// ```
     /// # use backprop_runtime as backprop;
@@ -105,6 +106,26 @@ impl<const H: usize> Pointwise<H, 3, 0> for Gru {
             // r multiplies the recurrent projection of n only.
             d_gh[2][j] = d_n * r;
             d_h[j] = dy * z;
+        }
+    }
+
+    fn tangent(
+        gates: &[[f32; H]; 3],
+        extra: &[f32; H],
+        (h, h_dot): (&[f32; H], &[f32; H]),
+        _: (&[f32; 0], &[f32; 0]),
+        gi_dot: &[[f32; H]; 3],
+        gh_dot: &[[f32; H]; 3],
+        h_new_dot: &mut [f32; H],
+        _: &mut [f32; 0],
+    ) {
+        for j in 0..H {
+            let (r, z, n) = (gates[0][j], gates[1][j], gates[2][j]);
+            let r_dot = r * (1.0 - r) * (gi_dot[0][j] + gh_dot[0][j]);
+            let z_dot = z * (1.0 - z) * (gi_dot[1][j] + gh_dot[1][j]);
+            // n's pre-activation is gi_n + r gh_n: both factors move.
+            let n_dot = (1.0 - n * n) * (gi_dot[2][j] + r_dot * extra[j] + r * gh_dot[2][j]);
+            h_new_dot[j] = (1.0 - z) * n_dot + z_dot * (h[j] - n) + z * h_dot[j];
         }
     }
 }

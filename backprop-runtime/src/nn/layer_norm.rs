@@ -12,7 +12,9 @@ const DEFAULT_EPS: u32 = 1e-5f32.to_bits();
 /// `eps`), then scales by `weight` and shifts by `bias`, element by element: PyTorch's
 /// `nn.LayerNorm(N)` (`elementwise_affine=True`), with its tensors `weight` and `bias` (`[N]`).
 /// One sample `[f32; N]` ([`forward`](Self::forward)) or a batch `[[f32; N]; B]`
-/// ([`forward_batch`](Self::forward_batch)). The same in training and evaluation.
+/// ([`forward_batch`](Self::forward_batch)). The same in training and evaluation. Both have
+/// their forward mode, [`forward_jvp`](Self::forward_jvp) and
+/// [`forward_batch_jvp`](Self::forward_batch_jvp).
 ///
 /// ```
 /// # use backprop_runtime as backprop;
@@ -64,7 +66,7 @@ impl<const N: usize> LayerNorm<N> {
     }
 
     /// One sample.
-    #[differentiable(custom_fwd)]
+    #[differentiable(custom_fwd, jvp)]
     pub fn forward(&self, x: &[f32; N]) -> [f32; N] {
         self.forward_batch(core::array::from_ref(x))[0]
     }
@@ -98,8 +100,20 @@ impl<const N: usize> LayerNorm<N> {
         )
     }
 
+    /// [`Self::forward`] and its tangent (forward mode): those of a batch of one.
+    pub fn forward_jvp(
+        &self,
+        self_dot: &Self,
+        x: &[f32; N],
+        x_dot: &[f32; N],
+    ) -> ([f32; N], [f32; N]) {
+        let one = core::array::from_ref;
+        let ([y], [y_dot]) = self.forward_batch_jvp(self_dot, one(x), one(x_dot));
+        (y, y_dot)
+    }
+
     /// Each row of a batch `[B, N]`.
-    #[differentiable(custom_fwd)]
+    #[differentiable(custom_fwd, jvp)]
     pub fn forward_batch<const B: usize>(&self, x: &[[f32; N]; B]) -> [[f32; N]; B] {
         self.forward_batch_fwd(x).0
     }
@@ -160,6 +174,50 @@ impl<const N: usize> LayerNorm<N> {
             }
         };
         (y, pullback)
+    }
+
+    /// [`Self::forward_batch`] and its tangent (forward mode), along the tangents of the
+    /// weight and bias in `self_dot` and of the input: per row, with `x_hat` the normalised
+    /// row, `y_dot = weight_dot x_hat + weight x_hat_dot + bias_dot` and `x_hat_dot =
+    /// rstd (x_dot - mean(x_dot) - x_hat mean(x_hat x_dot))` (the row's statistics move with
+    /// it).
+    ///
+    /// ```
+    /// # use backprop_runtime as backprop;
+    /// use backprop::nn::LayerNorm;
+    /// use backprop::Zero;
+    ///
+    /// // Normalisation ignores a shift of the row: along x_dot = (1, 1, 1) the tangent is zero.
+    /// let norm = LayerNorm::<3>::new();
+    /// let (_, y_dot) = norm.forward_batch_jvp(&LayerNorm::zero(), &[[1.0, 2.0, 4.0]], &[[1.0; 3]]);
+    /// assert!(y_dot[0].iter().all(|t| t.abs() < 1e-6));
+    /// ```
+    pub fn forward_batch_jvp<const B: usize>(
+        &self,
+        self_dot: &Self,
+        x: &[[f32; N]; B],
+        x_dot: &[[f32; N]; B],
+    ) -> ([[f32; N]; B], [[f32; N]; B]) {
+        let eps = self.eps();
+        // Overwritten in place: y from x, y_dot from x_dot.
+        let (mut y, mut y_dot) = (*x, *x_dot);
+        for (row, row_dot) in y.iter_mut().zip(&mut y_dot) {
+            let mean = row.iter().sum::<f32>() / N as f32;
+            let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / N as f32;
+            let rstd = 1.0 / math::sqrt(var + eps);
+            row.iter_mut().for_each(|v| *v = (*v - mean) * rstd);
+            let mean_dot = row_dot.iter().sum::<f32>() / N as f32;
+            let mean_hat_dot =
+                row.iter().zip(&*row_dot).map(|(h, d)| h * d).sum::<f32>() / N as f32;
+            for i in 0..N {
+                let x_hat = row[i];
+                let x_hat_dot = rstd * (row_dot[i] - mean_dot - x_hat * mean_hat_dot);
+                row[i] = x_hat * self.weight[i] + self.bias[i];
+                row_dot[i] =
+                    self_dot.weight[i] * x_hat + self.weight[i] * x_hat_dot + self_dot.bias[i];
+            }
+        }
+        (y, y_dot)
     }
 }
 

@@ -22,7 +22,8 @@ recurrent_cell!(
     /// batches (`state[0]` is `h`, `state[1]` is `c`). [`forward`](Self::forward) is one step
     /// for a batch (two GEMMs); [`forward_seq`](Self::forward_seq) unrolls it over a
     /// batch-first sequence, PyTorch's `nn.LSTM(IN, H, batch_first=True)`. Both have
-    /// hand-written backward passes.
+    /// hand-written backward passes and forward modes
+    /// (`forward_jvp`, `forward_seq_jvp`).
     ///
     /// ```
     /// # use backprop_runtime as backprop;
@@ -114,12 +115,33 @@ impl<const H: usize> Pointwise<H, 4, H> for Lstm {
             d_c[j] = d_c_total * f;
         }
     }
+
+    fn tangent(
+        gates: &[[f32; H]; 4],
+        extra: &[f32; H],
+        _: (&[f32; H], &[f32; H]),
+        (c, c_dot): (&[f32; H], &[f32; H]),
+        gi_dot: &[[f32; H]; 4],
+        gh_dot: &[[f32; H]; 4],
+        h_new_dot: &mut [f32; H],
+        c_new_dot: &mut [f32; H],
+    ) {
+        for j in 0..H {
+            let (i, f, g, o, tc) = (gates[0][j], gates[1][j], gates[2][j], gates[3][j], extra[j]);
+            let pre = |k: usize| gi_dot[k][j] + gh_dot[k][j];
+            // σ' = s (1 - s), tanh' = 1 - t².
+            let (i_dot, f_dot) = (i * (1.0 - i) * pre(0), f * (1.0 - f) * pre(1));
+            let (g_dot, o_dot) = ((1.0 - g * g) * pre(2), o * (1.0 - o) * pre(3));
+            c_new_dot[j] = f_dot * c[j] + f * c_dot[j] + i_dot * g + i * g_dot;
+            h_new_dot[j] = o_dot * tc + o * (1.0 - tc * tc) * c_new_dot[j];
+        }
+    }
 }
 
 impl<const IN: usize, const H: usize> LSTMCell<IN, H> {
     /// One step for a batch: the new state `[h', c']` of each sample from its input `x` and
     /// state `[h, c]` (PyTorch's `cell(x, (h, c))` on `[B, IN]` and two `[B, H]`).
-    #[crate::differentiable(custom_fwd)]
+    #[crate::differentiable(custom_fwd, jvp)]
     pub fn forward<const B: usize>(
         &self,
         x: &[[f32; IN]; B],
@@ -175,6 +197,27 @@ impl<const IN: usize, const H: usize> LSTMCell<IN, H> {
         )
     }
 
+    /// [`Self::forward`] and its tangent (forward mode) along the tangents of the tensors
+    /// (`self_dot`), the input and the state (`state_dot`, `[h_dot, c_dot]`): the new state and
+    /// its tangent, each `[h', c']`.
+    #[allow(clippy::type_complexity)]
+    pub fn forward_jvp<const B: usize>(
+        &self,
+        self_dot: &Self,
+        x: &[[f32; IN]; B],
+        x_dot: &[[f32; IN]; B],
+        state: &[[[f32; H]; B]; 2],
+        state_dot: &[[[f32; H]; B]; 2],
+    ) -> ([[[f32; H]; B]; 2], [[[f32; H]; B]; 2]) {
+        let ((h, h_dot), (c, c_dot)) = super::recurrent::step_jvp::<Lstm, B, IN, H, 4, H>(
+            (&self.weights(), &self_dot.weights()),
+            (x, x_dot),
+            (&state[0], &state_dot[0]),
+            (&state[1], &state_dot[1]),
+        );
+        ([h, c], [h_dot, c_dot])
+    }
+
     /// The cell unrolled over a batch-first sequence: `x` is `[B][T][IN]`, `state0` the
     /// initial state `[h0, c0]`, and the result every step's hidden state `[B][T][H]`
     /// (PyTorch's `output` of `nn.LSTM(IN, H, batch_first=True)`; `h_n` is `output[b][T - 1]`.
@@ -185,13 +228,33 @@ impl<const IN: usize, const H: usize> LSTMCell<IN, H> {
     /// `7 B T H` floats, on the stack of the caller: at `B = 32, T = 32, H = 128` that is
     /// 3.7 MB, so a model of that size runs its gradient on a thread with a larger stack
     /// (`std::thread::Builder::stack_size`).
-    #[crate::differentiable(custom_fwd)]
+    #[crate::differentiable(custom_fwd, jvp)]
     pub fn forward_seq<const B: usize, const T: usize>(
         &self,
         x: &[[[f32; IN]; T]; B],
         state0: &[[[f32; H]; B]; 2],
     ) -> [[[f32; H]; T]; B] {
         self.forward_seq_fwd(x, state0).0
+    }
+
+    /// [`Self::forward_seq`] and its tangent (forward mode), step by step; nothing is kept
+    /// across steps.
+    #[allow(clippy::type_complexity)]
+    pub fn forward_seq_jvp<const B: usize, const T: usize>(
+        &self,
+        self_dot: &Self,
+        x: &[[[f32; IN]; T]; B],
+        x_dot: &[[[f32; IN]; T]; B],
+        state0: &[[[f32; H]; B]; 2],
+        state0_dot: &[[[f32; H]; B]; 2],
+    ) -> ([[[f32; H]; T]; B], [[[f32; H]; T]; B]) {
+        super::recurrent::sequence_jvp::<Lstm, B, T, IN, H, 4, H>(
+            (&self.weights(), &self_dot.weights()),
+            (x, x_dot),
+            (&state0[0], &state0_dot[0]),
+            (&state0[1], &state0_dot[1]),
+        )
+        .0
     }
 
     /// [`Self::forward_seq`] and its pullback.

@@ -4,6 +4,10 @@
 //! The output size comes from the result's type and is checked at compile time. The backward
 //! passes read the input again (the pullback is given it) instead of keeping anything from the
 //! forward pass: max pooling finds each window's maximum again, so nothing is stored.
+//!
+//! In forward mode (`forward_jvp`) max pooling passes on the tangent of each window's maximum,
+//! the one the backward pass sends the gradient to; the mean poolings, being linear, pool the
+//! tangent.
 
 // A pullback's type spells out every argument it takes again, and every shadow.
 #![allow(clippy::type_complexity)]
@@ -108,18 +112,22 @@ fn pool<
 }
 
 /// A pooling layer's `forward` (on [`pool`] with `|plane, o| value`, after the layer's
-/// compile-time `check`) and `forward_fwd`, whose pullback runs `backward` with the input
-/// `x`, its shadow `d_x` (when given: otherwise there is nothing to do) and the output's
-/// gradient `d_y`: the two methods of every pooling layer, which differ in those two bodies.
+/// compile-time `check`), `forward_fwd`, whose pullback runs `backward` with the input `x`,
+/// its shadow `d_x` (when given: otherwise there is nothing to do) and the output's gradient
+/// `d_y`, and `forward_jvp`, `tangent` from `self`, `x` and `x_dot` (a pooling layer has no
+/// parameters, so `self_dot` is unused): the methods of every pooling layer, which differ in
+/// those three bodies.
 macro_rules! pooling_methods {
     (
         $(#[$forward_doc:meta])*
         value: |$plane:ident, $o:ident| $value:expr,
         $(#[$fwd_doc:meta])*
-        backward: |$x:pat, $d_x:ident, $d_y:ident| $backward:expr $(,)?
+        backward: |$x:pat, $d_x:ident, $d_y:ident| $backward:expr,
+        $(#[$jvp_doc:meta])*
+        tangent: |$self_:ident, $tx:ident, $tx_dot:ident| $tangent:expr $(,)?
     ) => {
         $(#[$forward_doc])*
-        #[crate::differentiable(custom_fwd)]
+        #[crate::differentiable(custom_fwd, jvp)]
         pub fn forward<
             const B: usize,
             const C: usize,
@@ -168,6 +176,23 @@ macro_rules! pooling_methods {
                 },
             )
         }
+
+        $(#[$jvp_doc])*
+        pub fn forward_jvp<
+            const B: usize,
+            const C: usize,
+            const H: usize,
+            const W: usize,
+            const OH: usize,
+            const OW: usize,
+        >(
+            &$self_,
+            _self_dot: &Self,
+            $tx: &[[[[f32; W]; H]; C]; B],
+            $tx_dot: &[[[[f32; W]; H]; C]; B],
+        ) -> ([[[[f32; OW]; OH]; C]; B], [[[[f32; OW]; OH]; C]; B]) {
+            $tangent
+        }
     };
 }
 
@@ -191,7 +216,8 @@ const fn window_fits(
 /// The maximum over `K x K` windows, PyTorch's `nn.MaxPool2d(K, stride=STRIDE,
 /// padding=PADDING, dilation=DILATION)` (the stride defaults to the kernel, as there). Padding
 /// is `-inf`, at most half the kernel, as PyTorch requires. The gradient goes to the first
-/// maximum of each window.
+/// maximum of each window, and in forward mode ([`forward_jvp`](Self::forward_jvp)) the
+/// tangent comes from it.
 ///
 /// ```
 /// # use backprop_runtime as backprop;
@@ -237,12 +263,17 @@ impl<const K: usize, const STRIDE: usize, const PADDING: usize, const DILATION: 
         }
     }
 
+    /// The index in a `H x W` plane of the maximum under output `o` (row `o / OW`, column
+    /// `o % OW`): the one input every pass of the layer reads there.
+    #[inline]
+    fn maximum<const H: usize, const W: usize, const OW: usize>(plane: &[f32], o: usize) -> usize {
+        let (rows, cols) = (Self::WINDOW.taps(o / OW, H), Self::WINDOW.taps(o % OW, W));
+        argmax(plane, W, rows, cols)
+    }
+
     pooling_methods!(
         /// Each window's maximum, for a batch of `B` samples of `C` maps.
-        value: |plane, o| {
-            let (rows, cols) = (Self::WINDOW.taps(o / OW, H), Self::WINDOW.taps(o % OW, W));
-            plane[argmax(plane, W, rows, cols)]
-        },
+        value: |plane, o| plane[Self::maximum::<H, W, OW>(plane, o)],
         /// [`Self::forward`] and its pullback: each output's gradient added to the input it
         /// came from.
         backward: |x, d_x, d_y| {
@@ -251,17 +282,36 @@ impl<const K: usize, const STRIDE: usize, const PADDING: usize, const DILATION: 
                 .flat_map(|d| d.flat_mut().chunks_exact_mut(H * W));
             for ((plane, d_out), d_plane) in planes(x, d_y, H * W, OH * OW).zip(d_planes) {
                 for (o, g) in d_out.iter().enumerate() {
-                    let (rows, cols) = (Self::WINDOW.taps(o / OW, H), Self::WINDOW.taps(o % OW, W));
-                    d_plane[argmax(plane, W, rows, cols)] += g;
+                    d_plane[Self::maximum::<H, W, OW>(plane, o)] += g;
                 }
             }
+        },
+        /// [`Self::forward`] and its tangent (forward mode): each output's tangent is that of
+        /// the input it came from, the window's first maximum as in the backward pass.
+        tangent: |self, x, x_dot| {
+            Self::check::<H, W, OH, OW>();
+            let mut y = [[[[0.0; OW]; OH]; C]; B];
+            let mut y_dot = y;
+            let outputs = y.iter_mut().zip(y_dot.iter_mut()).flat_map(|(y, y_dot)| {
+                let y = y.flat_mut().chunks_exact_mut(OH * OW);
+                y.zip(y_dot.flat_mut().chunks_exact_mut(OH * OW))
+            });
+            let x_planes = planes(x, x_dot, H * W, H * W);
+            for ((plane, plane_dot), (out, out_dot)) in x_planes.zip(outputs) {
+                for o in 0..OH * OW {
+                    let i = Self::maximum::<H, W, OW>(plane, o);
+                    (out[o], out_dot[o]) = (plane[i], plane_dot[i]);
+                }
+            }
+            (y, y_dot)
         },
     );
 }
 
 /// The mean over `K x K` windows, PyTorch's `nn.AvgPool2d(K, stride=STRIDE, padding=PADDING)`
 /// with its defaults: the stride is the kernel, and zero padding counts in the mean
-/// (`count_include_pad=True`), so every window divides by `K·K`.
+/// (`count_include_pad=True`), so every window divides by `K·K`. In forward mode
+/// ([`forward_jvp`](Self::forward_jvp)) it pools the tangent alike.
 ///
 /// ```
 /// # use backprop_runtime as backprop;
@@ -320,6 +370,9 @@ impl<const K: usize, const STRIDE: usize, const PADDING: usize> AvgPool2d<K, STR
                 )
             });
         },
+        /// [`Self::forward`] and its tangent (forward mode): the mean is linear, so the
+        /// tangent is the pooled input tangent.
+        tangent: |self, x, x_dot| (self.forward(x), self.forward(x_dot)),
     );
 }
 
@@ -358,7 +411,8 @@ fn spread<
 
 /// The mean over windows that tile the input into an `OH x OW` grid, whatever its size:
 /// PyTorch's `nn.AdaptiveAvgPool2d((OH, OW))`, with its window bounds
-/// (`floor(i·H/OH) .. ceil((i+1)·H/OH)`). `OH` and `OW` come from the result's type.
+/// (`floor(i·H/OH) .. ceil((i+1)·H/OH)`). `OH` and `OW` come from the result's type. In
+/// forward mode ([`forward_jvp`](Self::forward_jvp)) it pools the tangent alike.
 ///
 /// ```
 /// # use backprop_runtime as backprop;
@@ -404,5 +458,7 @@ impl AdaptiveAvgPool2d {
                 (rows, cols, scale)
             });
         },
+        /// [`Self::forward`] and its tangent (forward mode): the pooled input tangent.
+        tangent: |self, x, x_dot| (self.forward(x), self.forward(x_dot)),
     );
 }

@@ -8,9 +8,13 @@
 //! in each cell's file), so the GEMMs, the gradients of the weights and the unrolling are
 //! written once here. The cell state `c` has `C` units: `H` for an LSTM, `0` for the others
 //! (a zero-sized array, so they carry nothing).
+//!
+//! Forward mode (`forward_jvp`, `forward_seq_jvp`) is written once here too: a step's value,
+//! then the projections' tangents on the GEMM and the pointwise part's tangent
+//! ([`Pointwise::tangent`]) at the gates the step kept.
 
 use super::residuals::{f32_arrays, Residuals};
-use crate::ops::linalg::{linear_rows, linear_rows_backward};
+use crate::ops::linalg::{linear_rows, linear_rows_backward, linear_rows_tangent};
 use crate::Zero;
 
 /// The gates of one step of one sample from its two projections, and back: the only part that
@@ -44,6 +48,22 @@ pub(crate) trait Pointwise<const H: usize, const G: usize, const C: usize> {
         d_gh: &mut [[f32; H]; G],
         d_h: &mut [f32; H],
         d_c: &mut [f32; C],
+    );
+
+    /// The tangent of the new state (`h_new_dot`, `c_new_dot`, overwritten) from the tangents
+    /// of both projections and of the old state (`h` and `c` are `(value, tangent)` pairs), at
+    /// the point [`Self::forward`] kept (`gates`, `extra`): the forward mode of the pointwise
+    /// part.
+    #[allow(clippy::too_many_arguments)]
+    fn tangent(
+        gates: &[[f32; H]; G],
+        extra: &[f32; H],
+        h: (&[f32; H], &[f32; H]),
+        c: (&[f32; C], &[f32; C]),
+        gi_dot: &[[f32; H]; G],
+        gh_dot: &[[f32; H]; G],
+        h_new_dot: &mut [f32; H],
+        c_new_dot: &mut [f32; C],
     );
 }
 
@@ -86,6 +106,24 @@ fn project<const B: usize, const K: usize, const H: usize, const G: usize>(
         w.as_flattened(),
         bias.as_flattened(),
         out.as_flattened_mut().as_flattened_mut(),
+    );
+}
+
+/// The tangent of [`project`] (forward mode): `x_dot wᵀ + x w_dotᵀ + bias_dot`.
+#[allow(clippy::type_complexity)]
+fn project_tangent<const B: usize, const K: usize, const H: usize, const G: usize>(
+    (x, x_dot): (&[[f32; K]; B], &[[f32; K]; B]),
+    (w, w_dot): (&[[[f32; K]; H]; G], &[[[f32; K]; H]; G]),
+    bias_dot: &[[f32; H]; G],
+    out_dot: &mut [[[f32; H]; G]; B],
+) {
+    linear_rows_tangent(
+        x,
+        x_dot,
+        w.as_flattened(),
+        w_dot.as_flattened(),
+        bias_dot.as_flattened(),
+        out_dot.as_flattened_mut().as_flattened_mut(),
     );
 }
 
@@ -143,6 +181,94 @@ fn step<K, const B: usize, const IN: usize, const H: usize, const G: usize, cons
             &mut saved.extra[b],
         );
     }
+}
+
+/// A value and its tangent (forward mode), for a batch of `B` vectors of `N`.
+pub(crate) type Dual<'a, const B: usize, const N: usize> = (&'a [[f32; N]; B], &'a [[f32; N]; B]);
+
+/// The new state of a batch and its tangent, `((h_new, h_new_dot), (c_new, c_new_dot))`.
+pub(crate) type StateJvp<const B: usize, const H: usize, const C: usize> = (
+    ([[f32; H]; B], [[f32; H]; B]),
+    ([[f32; C]; B], [[f32; C]; B]),
+);
+
+/// One step for a batch and its tangent (forward mode), along the tangents of the weights
+/// (`w.1`), the input and the state: [`step`], then both projections' tangents (two products
+/// each, on the GEMM) and the pointwise part's at the gates it kept.
+pub(crate) fn step_jvp<
+    K,
+    const B: usize,
+    const IN: usize,
+    const H: usize,
+    const G: usize,
+    const C: usize,
+>(
+    (w, w_dot): (&Weights<'_, IN, H, G>, &Weights<'_, IN, H, G>),
+    x: Dual<'_, B, IN>,
+    h: Dual<'_, B, H>,
+    c: Dual<'_, B, C>,
+) -> StateJvp<B, H, C>
+where
+    K: Pointwise<H, G, C>,
+{
+    let mut saved = Step::zero();
+    let (mut h_new, mut c_new) = ([[0.0; H]; B], [[0.0; C]; B]);
+    step::<K, B, IN, H, G, C>(w, x.0, h.0, c.0, &mut h_new, &mut c_new, &mut saved);
+    let mut gi_dot = [[[0.0; H]; G]; B];
+    let mut gh_dot = [[[0.0; H]; G]; B];
+    project_tangent(x, (w.ih, w_dot.ih), w_dot.b_ih, &mut gi_dot);
+    project_tangent(h, (w.hh, w_dot.hh), w_dot.b_hh, &mut gh_dot);
+    let (mut h_new_dot, mut c_new_dot) = ([[0.0; H]; B], [[0.0; C]; B]);
+    for b in 0..B {
+        K::tangent(
+            &saved.gates[b],
+            &saved.extra[b],
+            (&h.0[b], &h.1[b]),
+            (&c.0[b], &c.1[b]),
+            &gi_dot[b],
+            &gh_dot[b],
+            &mut h_new_dot[b],
+            &mut c_new_dot[b],
+        );
+    }
+    ((h_new, h_new_dot), (c_new, c_new_dot))
+}
+
+/// The cell unrolled over the `T` steps of a batch-first sequence and its tangent (forward
+/// mode): every step's `h` and its tangent (`[B][T][H]` each), and the final `c` and its
+/// tangent. Each step's tangent needs only that step's gates, so nothing is kept across steps.
+#[allow(clippy::type_complexity)]
+pub(crate) fn sequence_jvp<
+    K,
+    const B: usize,
+    const T: usize,
+    const IN: usize,
+    const H: usize,
+    const G: usize,
+    const C: usize,
+>(
+    w: (&Weights<'_, IN, H, G>, &Weights<'_, IN, H, G>),
+    (x, x_dot): (&[[[f32; IN]; T]; B], &[[[f32; IN]; T]; B]),
+    h0: Dual<'_, B, H>,
+    c0: Dual<'_, B, C>,
+) -> (
+    ([[[f32; H]; T]; B], [[[f32; H]; T]; B]),
+    ([[f32; C]; B], [[f32; C]; B]),
+)
+where
+    K: Pointwise<H, G, C>,
+{
+    let (mut out, mut out_dot) = ([[[0.0; H]; T]; B], [[[0.0; H]; T]; B]);
+    let (mut h, mut c) = ((*h0.0, *h0.1), (*c0.0, *c0.1));
+    for t in 0..T {
+        let x_t = (&at(x, t), &at(x_dot, t));
+        (h, c) = step_jvp::<K, B, IN, H, G, C>(w, x_t, (&h.0, &h.1), (&c.0, &c.1));
+        for b in 0..B {
+            out[b][t] = h.0[b];
+            out_dot[b][t] = h.1[b];
+        }
+    }
+    ((out, out_dot), c)
 }
 
 /// The backward pass of [`step`]: from the gradients of the new state, the gradients of the old
@@ -534,7 +660,7 @@ macro_rules! hidden_state_forward {
         impl<const IN: usize, const H: usize> $name<IN, H> {
             /// One step for a batch: the new hidden state of each sample from its input `x` and
             /// hidden state `h` (PyTorch's `cell(x, h)` on `[B, IN]` and `[B, H]`).
-            #[crate::differentiable(custom_fwd)]
+            #[crate::differentiable(custom_fwd, jvp)]
             pub fn forward<const B: usize>(
                 &self,
                 x: &[[f32; IN]; B],
@@ -579,6 +705,27 @@ macro_rules! hidden_state_forward {
                 )
             }
 
+            /// [`Self::forward`] and its tangent (forward mode) along the tangents of the
+            /// tensors (`self_dot`), the input and the hidden state: the tangents of the two
+            /// projections on the GEMM (two products each), then those of the gates.
+            pub fn forward_jvp<const B: usize>(
+                &self,
+                self_dot: &Self,
+                x: &[[f32; IN]; B],
+                x_dot: &[[f32; IN]; B],
+                h: &[[f32; H]; B],
+                h_dot: &[[f32; H]; B],
+            ) -> ([[f32; H]; B], [[f32; H]; B]) {
+                let no_c = &[[]; B];
+                crate::nn::recurrent::step_jvp::<$kind, B, IN, H, $g, 0>(
+                    (&self.weights(), &self_dot.weights()),
+                    (x, x_dot),
+                    (h, h_dot),
+                    (no_c, no_c),
+                )
+                .0
+            }
+
             /// The cell unrolled over a batch-first sequence: `x` is `[B][T][IN]`, `h0` the
             /// initial hidden state, and the result every step's hidden state `[B][T][H]`
             #[doc = concat!("(PyTorch's `output` of `", $seq, "(IN, H, batch_first=True)`;")]
@@ -590,13 +737,35 @@ macro_rules! hidden_state_forward {
             /// `B = 32, T = 32, H = 128`: 2.6 MB): with `std` on the heap, in a buffer a
             /// per-thread pool hands out again, so a training loop allocates it on its first
             /// step only; without `std`, on the caller's stack.
-            #[crate::differentiable(custom_fwd)]
+            #[crate::differentiable(custom_fwd, jvp)]
             pub fn forward_seq<const B: usize, const T: usize>(
                 &self,
                 x: &[[[f32; IN]; T]; B],
                 h0: &[[f32; H]; B],
             ) -> [[[f32; H]; T]; B] {
                 self.forward_seq_fwd(x, h0).0
+            }
+
+            /// [`Self::forward_seq`] and its tangent (forward mode), step by step: each step's
+            /// tangent needs only its own gates, so nothing is kept across steps (no buffer on
+            /// the heap, unlike the pullback's).
+            #[allow(clippy::type_complexity)]
+            pub fn forward_seq_jvp<const B: usize, const T: usize>(
+                &self,
+                self_dot: &Self,
+                x: &[[[f32; IN]; T]; B],
+                x_dot: &[[[f32; IN]; T]; B],
+                h0: &[[f32; H]; B],
+                h0_dot: &[[f32; H]; B],
+            ) -> ([[[f32; H]; T]; B], [[[f32; H]; T]; B]) {
+                let no_c = &[[]; B];
+                crate::nn::recurrent::sequence_jvp::<$kind, B, T, IN, H, $g, 0>(
+                    (&self.weights(), &self_dot.weights()),
+                    (x, x_dot),
+                    (h0, h0_dot),
+                    (no_c, no_c),
+                )
+                .0
             }
 
             /// [`Self::forward_seq`] and its pullback.

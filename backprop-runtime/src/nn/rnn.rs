@@ -18,7 +18,8 @@ recurrent_cell!(
     ///
     /// [`forward`](Self::forward) is one step for a batch (two GEMMs);
     /// [`forward_seq`](Self::forward_seq) unrolls it over a batch-first sequence, PyTorch's
-    /// `nn.RNN(IN, H, batch_first=True)`. Both have hand-written backward passes.
+    /// `nn.RNN(IN, H, batch_first=True)`. Both have hand-written backward passes and forward modes
+    /// (`forward_jvp`, `forward_seq_jvp`).
     ///
     /// ```
     /// # use backprop_runtime as backprop;
@@ -80,6 +81,22 @@ impl<const H: usize> Pointwise<H, 1, 0> for Rnn {
             d_gi[0][j] = d_h_new[j] * (1.0 - y * y);
             d_gh[0][j] = d_gi[0][j];
             d_h[j] = 0.0;
+        }
+    }
+
+    fn tangent(
+        gates: &[[f32; H]; 1],
+        _: &[f32; H],
+        _: (&[f32; H], &[f32; H]),
+        _: (&[f32; 0], &[f32; 0]),
+        gi_dot: &[[f32; H]; 1],
+        gh_dot: &[[f32; H]; 1],
+        h_new_dot: &mut [f32; H],
+        _: &mut [f32; 0],
+    ) {
+        for j in 0..H {
+            let y = gates[0][j];
+            h_new_dot[j] = (1.0 - y * y) * (gi_dot[0][j] + gh_dot[0][j]);
         }
     }
 }

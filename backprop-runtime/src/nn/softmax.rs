@@ -1,21 +1,24 @@
 //! `nn.Softmax(dim=-1)` and `nn.LogSoftmax(dim=-1)`: along each row, for one row `[f32; N]`
 //! ([`forward`](Softmax::forward)) or a batch of rows `[[f32; N]; B]`
 //! ([`forward_batch`](Softmax::forward_batch)), on the primitives of
-//! [`ops::probability`](crate::ops::probability). One file for both: they differ only in the
+//! [`ops::probability`](crate::ops::probability), with their forward mode (`forward_jvp`,
+//! `forward_batch_jvp`, the primitives' `_jvp`). One file for both: they differ only in the
 //! primitive they call.
 
 use crate::differentiable;
-use crate::ops::{log_softmax, log_softmax_fwd, softmax, softmax_fwd};
+use crate::ops::{
+    log_softmax, log_softmax_fwd, log_softmax_jvp, softmax, softmax_fwd, softmax_jvp,
+};
 
 macro_rules! along_rows {
-    ($(#[$doc:meta])* $name:ident, $op:ident, $op_fwd:ident) => {
+    ($(#[$doc:meta])* $name:ident, $op:ident, $op_fwd:ident, $op_jvp:ident) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
         pub struct $name;
 
         impl $name {
             /// Along one row.
-            #[differentiable(custom_fwd)]
+            #[differentiable(custom_fwd, jvp)]
             pub fn forward<const N: usize>(&self, x: &[f32; N]) -> [f32; N] {
                 $op(x)
             }
@@ -35,8 +38,19 @@ macro_rules! along_rows {
                 })
             }
 
+            /// [`Self::forward`] and its tangent (forward mode, the primitive's; the layer has
+            /// no parameters, so `self_dot` is unused).
+            pub fn forward_jvp<const N: usize>(
+                &self,
+                _self_dot: &Self,
+                x: &[f32; N],
+                x_dot: &[f32; N],
+            ) -> ([f32; N], [f32; N]) {
+                $op_jvp(x, x_dot)
+            }
+
             /// Along each row of a batch `[B, N]` (PyTorch's `dim=-1`).
-            #[differentiable(custom_fwd)]
+            #[differentiable(custom_fwd, jvp)]
             pub fn forward_batch<const B: usize, const N: usize>(
                 &self,
                 x: &[[f32; N]; B],
@@ -74,6 +88,20 @@ macro_rules! along_rows {
                     }
                 })
             }
+
+            /// [`Self::forward_batch`] and its tangent, row by row (forward mode).
+            pub fn forward_batch_jvp<const B: usize, const N: usize>(
+                &self,
+                _self_dot: &Self,
+                x: &[[f32; N]; B],
+                x_dot: &[[f32; N]; B],
+            ) -> ([[f32; N]; B], [[f32; N]; B]) {
+                let (mut y, mut y_dot) = ([[0.0; N]; B], [[0.0; N]; B]);
+                for b in 0..B {
+                    (y[b], y_dot[b]) = $op_jvp(&x[b], &x_dot[b]);
+                }
+                (y, y_dot)
+            }
         }
 
         stateless!($name);
@@ -93,7 +121,8 @@ along_rows!(
     /// ```
     Softmax,
     softmax,
-    softmax_fwd
+    softmax_fwd,
+    softmax_jvp
 );
 along_rows!(
     /// `x_i - log(sum_j exp(x_j))` along each row: `nn.LogSoftmax(dim=-1)`, log-probabilities
@@ -108,5 +137,6 @@ along_rows!(
     /// ```
     LogSoftmax,
     log_softmax,
-    log_softmax_fwd
+    log_softmax_fwd,
+    log_softmax_jvp
 );

@@ -365,6 +365,21 @@ pub(crate) fn linear_rows<const IN: usize>(
     gemm(View::of(x), View::of(w).t(), out, true);
 }
 
+/// The tangent of [`linear_rows`] (forward mode): `out_dot = x_dot wᵀ + x w_dotᵀ + b_dot`,
+/// two products, in its layout.
+#[inline]
+pub(crate) fn linear_rows_tangent<const IN: usize>(
+    x: &[[f32; IN]],
+    x_dot: &[[f32; IN]],
+    w: &[[f32; IN]],
+    w_dot: &[[f32; IN]],
+    b_dot: &[f32],
+    out_dot: &mut [f32],
+) {
+    linear_rows(x_dot, w, b_dot, out_dot);
+    gemm(View::of(x), View::of(w_dot).t(), out_dot, true);
+}
+
 /// [`linear_batch_backward`] on slices, in the layout of [`linear_rows`] (`d_out` is
 /// `R x N`).
 #[inline]
