@@ -2,6 +2,7 @@
 
 use super::error::OptimError;
 use crate::params::Parameters;
+use crate::tensor::Real;
 use core::fmt;
 
 /// The hyperparameters of one parameter group of an optimizer.
@@ -77,7 +78,9 @@ pub(crate) struct Groups<C, const G: usize> {
 impl<C: OptimConfig, const G: usize> Groups<C, G> {
     /// Checks every config and that each group selects at least one tensor of `P`, no tensor
     /// twice.
-    pub(crate) fn new<P: Parameters>(groups: [ParamGroup<C>; G]) -> Result<Self, OptimError> {
+    pub(crate) fn new<P: Parameters<F>, F: Real>(
+        groups: [ParamGroup<C>; G],
+    ) -> Result<Self, OptimError> {
         if G == 0 {
             return Err(OptimError::NoGroups);
         }
@@ -103,7 +106,7 @@ impl<C: OptimConfig, const G: usize> Groups<C, G> {
         for k in 0..P::TENSORS {
             let mut owner = None;
             for (g, group) in this.groups.iter().enumerate() {
-                if this.selects::<P>(group.select, k) {
+                if this.selects::<P, F>(group.select, k) {
                     if let Some(first) = owner {
                         return Err(OptimError::OverlappingGroups {
                             tensor: k,
@@ -125,19 +128,19 @@ impl<C: OptimConfig, const G: usize> Groups<C, G> {
     }
 
     /// Whether `select` holds tensor `k`, `Rest` meaning "no explicit group holds it".
-    fn selects<P: Parameters>(&self, select: Select, k: usize) -> bool {
+    fn selects<P: Parameters<F>, F: Real>(&self, select: Select, k: usize) -> bool {
         match select {
             Select::Rest => !self
                 .groups
                 .iter()
-                .any(|g| g.select != Select::Rest && selects_explicitly::<P>(g.select, k)),
-            explicit => selects_explicitly::<P>(explicit, k),
+                .any(|g| g.select != Select::Rest && selects_explicitly::<P, F>(g.select, k)),
+            explicit => selects_explicitly::<P, F>(explicit, k),
         }
     }
 
     /// The group holding tensor `k`, if any.
-    pub(crate) fn group_of<P: Parameters>(&self, k: usize) -> Option<usize> {
-        (0..G).find(|&g| self.selects::<P>(self.groups[g].select, k))
+    pub(crate) fn group_of<P: Parameters<F>, F: Real>(&self, k: usize) -> Option<usize> {
+        (0..G).find(|&g| self.selects::<P, F>(self.groups[g].select, k))
     }
 
     /// The hyperparameters of group `g` (which exists).
@@ -177,7 +180,7 @@ impl<C: OptimConfig, const G: usize> Groups<C, G> {
 }
 
 /// Whether a non-`Rest` selection holds tensor `k`.
-fn selects_explicitly<P: Parameters>(select: Select, k: usize) -> bool {
+fn selects_explicitly<P: Parameters<F>, F: Real>(select: Select, k: usize) -> bool {
     match select {
         Select::All => true,
         Select::Prefix(prefix) => {
