@@ -188,6 +188,8 @@ pub trait Real:
     const ZERO: Self;
     /// `1.0`
     const ONE: Self;
+    /// The type's machine epsilon (`f32::EPSILON`), as `f64`.
+    const EPSILON: f64;
     /// The nearest value of this type.
     fn from_f64(x: f64) -> Self;
     /// The value as `f64` (exact).
@@ -209,6 +211,7 @@ macro_rules! real {
             const SIZE: usize = core::mem::size_of::<$t>();
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
+            const EPSILON: f64 = $t::EPSILON as f64;
             #[inline(always)]
             fn from_f64(x: f64) -> Self {
                 x as $t

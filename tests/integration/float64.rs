@@ -337,3 +337,26 @@ fn forward_mode_and_hvp_in_f64() {
     let fd = [(hi[0] - lo[0]) / (2.0 * h), (hi[1] - lo[1]) / (2.0 * h)];
     assert_close("hvp", &[hx, hy], &fd, 1e-8);
 }
+
+#[test]
+fn gradcheck_on_an_f64_model_with_f64_tolerances() {
+    use backprop::gradcheck::{check_gradient, Tolerance};
+    let m = Oscillator {
+        stiffness: 3.0,
+        damping: [0.2, 0.05],
+    };
+    let f = |m: &Oscillator| m.energy(1.2);
+    let grad = |m: &Oscillator, d: &mut Oscillator| m.energy_grad(d, 1.2).0;
+    let tol = Tolerance::for_float::<f64>();
+    let report = check_gradient(f, grad, &m, tol).expect("the f64 gradient passes");
+    assert_eq!((report.checked, report.failures), (3, 0));
+    // The f64 tolerance is tight enough to catch an error an f32 check would pass: a gradient
+    // off by one part in 1e5.
+    let off = |m: &Oscillator, d: &mut Oscillator| {
+        let v = m.energy_grad(d, 1.2).0;
+        d.stiffness *= 1.0 + 1e-5;
+        v
+    };
+    assert!(check_gradient(f, off, &m, tol).is_err());
+    assert!(check_gradient(f, off, &m, Tolerance::default()).is_ok());
+}

@@ -188,7 +188,7 @@ impl Lower<'_> {
             }
             ReturnType::Type(_, ty) => self.err(
                 ty,
-                "a differentiable function returns `f32` or an `f32` array (`[f32; N]`)",
+                "a differentiable function returns `f32`, `f64` or an array of one (`[f32; N]`)",
             ),
             ReturnType::Default => self.errors.push(syn::Error::new(
                 sig.paren_token.span.close(),

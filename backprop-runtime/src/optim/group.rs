@@ -286,28 +286,28 @@ pub(crate) mod tests {
     }
 
     fn groups<const G: usize>(selects: [Select; G]) -> Result<Groups<Lr, G>, OptimError> {
-        Groups::new::<Net>(selects.map(|s| ParamGroup::new(s, Lr(0.1))))
+        Groups::new::<Net, f32>(selects.map(|s| ParamGroup::new(s, Lr(0.1))))
     }
 
     #[test]
     fn prefixes_select_by_dotted_name() {
         let g = groups([Select::Prefix("layer2."), Select::Prefix("layer1.")]).unwrap();
-        assert_eq!(g.group_of::<Net>(0), Some(1));
-        assert_eq!(g.group_of::<Net>(1), Some(1));
-        assert_eq!(g.group_of::<Net>(2), Some(0));
+        assert_eq!(g.group_of::<Net, f32>(0), Some(1));
+        assert_eq!(g.group_of::<Net, f32>(1), Some(1));
+        assert_eq!(g.group_of::<Net, f32>(2), Some(0));
         // A prefix longer than the written pieces, and one that differs after a piece.
         let g = groups([Select::Prefix("layer1.bias")]).unwrap();
-        assert_eq!(g.group_of::<Net>(0), None);
-        assert_eq!(g.group_of::<Net>(1), Some(0));
+        assert_eq!(g.group_of::<Net, f32>(0), None);
+        assert_eq!(g.group_of::<Net, f32>(1), Some(0));
         assert!(groups([Select::Prefix("layer1.biased")]).is_err());
     }
 
     #[test]
     fn rest_takes_what_no_other_group_takes() {
         let g = groups([Select::Rest, Select::Tensors(&[1])]).unwrap();
-        assert_eq!(g.group_of::<Net>(0), Some(0));
-        assert_eq!(g.group_of::<Net>(1), Some(1));
-        assert_eq!(g.group_of::<Net>(2), Some(0));
+        assert_eq!(g.group_of::<Net, f32>(0), Some(0));
+        assert_eq!(g.group_of::<Net, f32>(1), Some(1));
+        assert_eq!(g.group_of::<Net, f32>(2), Some(0));
     }
 
     #[test]
