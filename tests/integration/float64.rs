@@ -2,6 +2,10 @@
 //! with Adam (its gradient against `f64` central differences and PyTorch float64), and `f64`
 //! versions of the maths methods, a recurrence, a call, a method on a struct, whole-array
 //! assignment, split mode and forward mode, each against central differences at 1e-8.
+// Some functions here are only called through their generated derivatives.
+#![allow(dead_code)]
+// Differentiable code indexes arrays in range loops: iterator chains are outside its subset.
+#![allow(clippy::needless_range_loop)]
 
 use backprop::differentiable;
 use backprop::optim::{Adam, AdamConfig, Optimizer};
@@ -359,4 +363,23 @@ fn gradcheck_on_an_f64_model_with_f64_tolerances() {
     };
     assert!(check_gradient(f, off, &m, tol).is_err());
     assert!(check_gradient(f, off, &m, Tolerance::default()).is_ok());
+}
+
+#[differentiable(check_finite)]
+fn log_distance(dx: f64, dy: f64) -> f64 {
+    (dx * dx + dy * dy).sqrt().ln()
+}
+
+#[test]
+fn check_finite_in_f64_names_the_adjoint() {
+    let (v, gx, gy) = log_distance_grad(0.3, 0.4).expect("finite at (0.3, 0.4)");
+    assert_close(
+        "d log r",
+        &[v, gx, gy],
+        &[0.5f64.ln(), 0.3 / 0.25, 0.4 / 0.25],
+        1e-15,
+    );
+    let err = log_distance_grad(0.0, 0.0).expect_err("infinite at the origin");
+    assert_eq!(err.function, "log_distance");
+    assert!(!err.value.is_finite(), "{err}");
 }
