@@ -24,7 +24,8 @@ impl Source {
             Source::Return => "its return type",
             Source::Params => "its parameters",
             Source::Body => "its body",
-            Source::Default => "no float type named",
+            // Never shown: a function naming no float type has no token of the other one.
+            Source::Default => "by default",
         }
     }
 }
