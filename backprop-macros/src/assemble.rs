@@ -6,7 +6,7 @@
 //! `move` closure over the values it needs. `_vjp` calls `_fwd` and its pullback.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
 
 use crate::analyze;
 use crate::doc;
@@ -121,7 +121,7 @@ fn sweeps(
     let buffers = g.buffer_decls();
     let forward = g.forward(&ir.body, emit::Mode::Original);
     let (value, value_type) = match (ir.ret, ir.ret_var) {
-        (Some(ret), _) => (g.value(ret), quote!(f32)),
+        (Some(ret), _) => (g.value(ret), ir.float.to_token_stream()),
         (None, Some(var)) => {
             let name = &g.var_names[var];
             (quote!(#name), ir.ret_array.clone().unwrap_or_default())
@@ -169,7 +169,7 @@ fn sweeps(
             _ => param_adjoints
                 .get(&p)
                 .cloned()
-                .unwrap_or_else(|| quote!(0.0f32)),
+                .unwrap_or_else(|| ir.float.suffixed(0.0)),
         })
         .collect();
     Sweeps {
@@ -355,7 +355,13 @@ pub fn grad_from_fwd(t: &Target, wrt: &[bool]) -> TokenStream {
     let args = interface::param_args(t.ir);
     let forward = interface::call_sibling(t.func, t.ir, Flavor::Fwd, &args);
     let pullback_args = pullback_args(t.ir, wrt);
-    let body = finish_from_pullback(t, &returned, forward, &pullback_args, quote!(1.0f32));
+    let body = finish_from_pullback(
+        t,
+        &returned,
+        forward,
+        &pullback_args,
+        t.ir.float.suffixed(1.0),
+    );
     let docs = format!(
         " The value of [`{}`] and its gradient (from its hand-written derivative).",
         t.func.sig.ident

@@ -254,12 +254,25 @@ fn emit(model: &Model) -> TokenStream {
         ..
     } = model;
     let zero = quote!(#krate::__private::Zero);
-    let params = quote!(#krate::__private::Parameters);
+    // A struct of `f64` tensors is `Parameters<f64>`: the impl is generic over the float type
+    // and holds for the one its fields have (a struct without fields is one of `f32`).
+    let (params, float) = if fields.is_empty() {
+        (quote!(#krate::__private::Parameters), quote!(f32))
+    } else {
+        (quote!(#krate::__private::Parameters<__BpF>), quote!(__BpF))
+    };
+    let mut float_generics = model.generics.clone();
+    if !fields.is_empty() {
+        float_generics
+            .params
+            .push(syn::parse_quote!(__BpF: #krate::__private::Real));
+    }
+    let (params_generics, _, _) = float_generics.split_for_impl();
     let (impl_generics, ty_generics, _) = model.generics.split_for_impl();
     let zeroable = quote!(#krate::__private::Zeroable);
     let init = quote!(#krate::__private::Init);
     let zero_where = where_clause(model, &zero, false);
-    let params_where = where_clause(model, &params, false);
+    let params_where = where_clause(model, &params, !fields.is_empty());
     // Every field, concrete or generic: the impl is sound only if each one is zeroable.
     let zeroable_where = where_clause(model, &zeroable, true);
 
@@ -385,13 +398,13 @@ fn emit(model: &Model) -> TokenStream {
 
         #[automatically_derived]
         #[allow(clippy::trait_duplication_in_bounds, clippy::type_repetition_in_bounds)]
-        impl #impl_generics #params for #ident #ty_generics #params_where {
+        impl #params_generics #params for #ident #ty_generics #params_where {
             const TENSORS: usize = 0 #(+ #of::TENSORS)*;
 
-            fn tensor(&self, __bp_k: usize) -> &[f32] {
+            fn tensor(&self, __bp_k: usize) -> &[#float] {
                 #tensor
             }
-            fn tensor_mut(&mut self, __bp_k: usize) -> &mut [f32] {
+            fn tensor_mut(&mut self, __bp_k: usize) -> &mut [#float] {
                 #tensor_mut
             }
             fn shape(__bp_k: usize) -> #krate::__private::Shape {

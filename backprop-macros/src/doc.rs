@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::interface::Flavor;
-use crate::ir::{BinOp, Block, Function, IntExpr, Op, ParamKind, Seg, Stmt, ValueId};
+use crate::ir::{BinOp, Block, Float, Function, IntExpr, Op, ParamKind, Seg, Stmt, ValueId};
 use crate::rules::{AExpr, Cond};
 
 /// Longest derivative printed in full; longer ones point to the expansion instead.
@@ -130,7 +130,7 @@ impl Printer<'_> {
 
     fn op(&self, v: ValueId, ctx: u8) -> String {
         match &self.ir.values[v].op {
-            Op::Const(bits) => fmt_f32(f32::from_bits(*bits)),
+            Op::Const(bits) => fmt_float(self.ir.float, f64::from_bits(*bits)),
             Op::Param(p) => self.ir.params[*p].name.clone(),
             Op::FromInt(i) => int(i),
             Op::Extern(s) => s.clone(),
@@ -175,7 +175,7 @@ impl Printer<'_> {
 
     fn aexpr(&self, e: &AExpr, ctx: u8) -> String {
         match e {
-            AExpr::Lit(x) => fmt_f32(*x),
+            AExpr::Lit(x) => fmt_float(self.ir.float, *x),
             AExpr::Val(v) => self.value(*v, ctx),
             AExpr::Adj(name) => match self.defs.get(name) {
                 Some(def) => self.aexpr(def, ctx),
@@ -243,11 +243,15 @@ fn prec_r(op: BinOp) -> u8 {
     }
 }
 
-fn fmt_f32(x: f32) -> String {
+/// A constant as the function's float prints it (shortest round trip).
+fn fmt_float(float: Float, x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e7 {
         format!("{x:.0}")
     } else {
-        format!("{x}")
+        match float {
+            Float::F32 => format!("{}", x as f32),
+            Float::F64 => format!("{x}"),
+        }
     }
 }
 

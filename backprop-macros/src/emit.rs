@@ -213,23 +213,9 @@ impl<'a> Gen<'a> {
 
     // ---- rendering ------------------------------------------------------------------------
 
-    pub fn f32_lit(x: f32) -> TokenStream {
-        if x.is_nan() {
-            quote!(f32::NAN)
-        } else if x.is_infinite() {
-            if x > 0.0 {
-                quote!(f32::INFINITY)
-            } else {
-                quote!(f32::NEG_INFINITY)
-            }
-        } else {
-            let lit = Literal::f32_unsuffixed(x.abs());
-            if x.is_sign_negative() {
-                quote!((-#lit))
-            } else {
-                quote!(#lit)
-            }
-        }
+    /// The function's float type, `f32` or `f64`.
+    pub fn float(&self) -> Float {
+        self.f.float
     }
 
     /// What a site holds: a value, or a local's name.
@@ -246,7 +232,7 @@ impl<'a> Gen<'a> {
     /// A value as an operand: a literal, or the name its `let` bound.
     pub fn value(&self, v: ValueId) -> TokenStream {
         match &self.f.values[v].op {
-            Op::Const(bits) => Self::f32_lit(f32::from_bits(*bits)),
+            Op::Const(bits) => self.float().lit(f64::from_bits(*bits)),
             Op::BoolConst(b) => quote!(#b),
             _ => {
                 let name = &self.value_names[v];
@@ -476,10 +462,18 @@ impl<'a> Gen<'a> {
         }
     }
 
+    /// A maths function of the runtime for the function's float: `math::exp`, `math::f64::exp`.
+    fn math_path(&self, name: &str) -> TokenStream {
+        let (rt, name) = (&self.rt, format_ident!("{}", name));
+        match self.float() {
+            Float::F32 => quote!(#rt::math::#name),
+            Float::F64 => quote!(#rt::math::f64::#name),
+        }
+    }
+
     fn math(&self, f: MathFn, args: Vec<TokenStream>) -> TokenStream {
-        let rt = &self.rt;
-        let name = format_ident!("{}", f.name());
-        quote!(#rt::math::#name(#(#args),*))
+        let path = self.math_path(f.name());
+        quote!(#path(#(#args),*))
     }
 
     /// The right-hand side of a value's `let`.
@@ -489,8 +483,8 @@ impl<'a> Gen<'a> {
         let body = match &self.f.values[v].op {
             Op::Const(_) | Op::BoolConst(_) | Op::Param(_) => self.value(v),
             Op::FromInt(i) => {
-                let i = self.int(i);
-                quote!((#i) as f32)
+                let (i, float) = (self.int(i), self.float());
+                quote!((#i) as #float)
             }
             Op::Extern(s) => s.parse().unwrap_or_default(),
             Op::Read(place, _) => self.place(place),
@@ -509,9 +503,8 @@ impl<'a> Gen<'a> {
             }
             Op::Math(f, args) => self.math(*f, args.iter().map(a).collect()),
             Op::Powi(x, n) => {
-                let rt = &self.rt;
-                let (x, n) = (a(x), self.int(n));
-                quote!(#rt::math::powi(#x, (#n) as i32))
+                let (x, n, powi) = (a(x), self.int(n), self.math_path("powi"));
+                quote!(#powi(#x, (#n) as i32))
             }
             Op::Cmp(op, x, y) => cmp_tokens(*op, a(x), a(y)),
             Op::IntCmp(op, x, y) => cmp_tokens(*op, self.int(x), self.int(y)),
@@ -538,12 +531,12 @@ impl<'a> Gen<'a> {
 
     pub fn aexpr(&self, e: &AExpr) -> TokenStream {
         match e {
-            AExpr::Lit(x) => Self::f32_lit(*x),
+            AExpr::Lit(x) => self.float().lit(*x),
             AExpr::Val(v) => self.value(*v),
             AExpr::Adj(name) => name.parse().unwrap_or_default(),
             AExpr::Int(i) => {
-                let i = self.int(i);
-                quote!(((#i) as f32))
+                let (i, float) = (self.int(i), self.float());
+                quote!(((#i) as #float))
             }
             AExpr::Neg(x) => {
                 let x = self.aexpr(x);
@@ -572,9 +565,8 @@ impl<'a> Gen<'a> {
                 self.math(*f, args.iter().map(|x| self.aexpr(x)).collect())
             }
             AExpr::Powi(x, n) => {
-                let rt = &self.rt;
-                let (x, n) = (self.aexpr(x), self.int(n));
-                quote!(#rt::math::powi(#x, (#n) as i32))
+                let (x, n, powi) = (self.aexpr(x), self.int(n), self.math_path("powi"));
+                quote!(#powi(#x, (#n) as i32))
             }
             AExpr::Select(c, x, y) => {
                 let (c, x, y) = (self.cond(c), self.aexpr(x), self.aexpr(y));
@@ -698,8 +690,8 @@ impl<'a> Gen<'a> {
         let jvp = self.jvp_call(call, span);
         match (value, tangent) {
             (Site::Value(v), Site::Value(t)) => {
-                let (v, t) = (&self.value_names[v], &self.value_names[t]);
-                quote!(let (#v, #t): (f32, f32) = #jvp;)
+                let (v, t, float) = (&self.value_names[v], &self.value_names[t], self.float());
+                quote!(let (#v, #t): (#float, #float) = #jvp;)
             }
             (Site::Var(v), Site::Var(t)) => {
                 let (name, tname) = (&self.var_names[v], &self.var_names[t]);
@@ -851,7 +843,8 @@ impl<'a> Gen<'a> {
             let (mut ty, mut init) = if b.is_bool {
                 (quote!(bool), quote!(false))
             } else {
-                (quote!(f32), quote!(0.0f32))
+                let float = self.float();
+                (quote!(#float), float.suffixed(0.0))
             };
             for r in b.loops.iter().rev() {
                 let len = self.buffer_len(*r);
@@ -912,7 +905,7 @@ impl<'a> Gen<'a> {
                                 call,
                                 tape,
                                 pattern,
-                                Some(quote!(f32)),
+                                Some(self.float().to_token_stream()),
                                 mode,
                                 span,
                             ));
@@ -921,7 +914,7 @@ impl<'a> Gen<'a> {
                     }
                     let name = &self.value_names[*v];
                     let ty = match self.f.values[*v].ty {
-                        Ty::F32 => quote!(f32),
+                        Ty::F32 => self.float().to_token_stream(),
                         Ty::Bool => quote!(bool),
                     };
                     match (self.f.stored.get(v), mode) {
@@ -949,13 +942,13 @@ impl<'a> Gen<'a> {
                         }
                         _ => {}
                     }
-                    let name = &self.var_names[*var];
+                    let (name, float) = (&self.var_names[*var], self.float());
                     let decl = match init {
                         VarInit::Scalar(v) => {
                             let v = self.value(*v);
-                            quote!(let mut #name: f32 = #v;)
+                            quote!(let mut #name: #float = #v;)
                         }
-                        VarInit::Uninit => quote!(let mut #name: f32 = 0.0;),
+                        VarInit::Uninit => quote!(let mut #name: #float = 0.0;),
                         VarInit::ZeroLike(place) => {
                             let rt = &self.rt;
                             let like = self.call_arg(&CallArg::Ref(place.clone(), 0));
@@ -1023,8 +1016,8 @@ impl<'a> Gen<'a> {
                     let target = self.place(place);
                     match save {
                         Save::Local(k) if mode != Mode::Plain => {
-                            let name = self.local_save(*k);
-                            out.extend(quote!(let #name: f32 = #target;));
+                            let (name, float) = (self.local_save(*k), self.float());
+                            out.extend(quote!(let #name: #float = #target;));
                         }
                         Save::Buffer(k) if mode.keeps() => {
                             let slot = self.buffer_slot(*k);
@@ -1226,4 +1219,49 @@ pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
             t
         })
         .collect()
+}
+
+impl ToTokens for Float {
+    /// The type, `f32` or `f64`: every type token generated code writes for a float.
+    fn to_tokens(&self, out: &mut TokenStream) {
+        out.extend(match self {
+            Float::F32 => quote!(f32),
+            Float::F64 => quote!(f64),
+        });
+    }
+}
+
+impl Float {
+    /// A literal of this type, unsuffixed (typed by where it goes); `f32::NAN` and the
+    /// infinities by name.
+    pub fn lit(self, x: f64) -> TokenStream {
+        if x.is_nan() {
+            return quote!(#self::NAN);
+        }
+        if x.is_infinite() {
+            return if x > 0.0 {
+                quote!(#self::INFINITY)
+            } else {
+                quote!(#self::NEG_INFINITY)
+            };
+        }
+        let lit = match self {
+            Float::F32 => Literal::f32_unsuffixed(x.abs() as f32),
+            Float::F64 => Literal::f64_unsuffixed(x.abs()),
+        };
+        if x.is_sign_negative() {
+            quote!((-#lit))
+        } else {
+            quote!(#lit)
+        }
+    }
+
+    /// A literal with its type's suffix (`0.0f32`), where nothing else types it.
+    pub fn suffixed(self, x: f64) -> TokenStream {
+        let digits = match self {
+            Float::F32 => format!("{:?}", x as f32),
+            Float::F64 => format!("{x:?}"),
+        };
+        syn::LitFloat::new(&format!("{digits}{}", self.name()), Span::call_site()).to_token_stream()
+    }
 }

@@ -16,7 +16,7 @@
 //! caller needs. Methods resolve `name_fwd` through the receiver's type instead.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 
 use crate::ir::{Function, Param, ParamKind};
 
@@ -68,9 +68,11 @@ pub fn is_method(ir: &Function) -> bool {
         .is_some_and(|p| matches!(p.kind, ParamKind::RefSelf))
 }
 
-/// The type of the value: `f32`, or the array (any tensor) the function returns.
+/// The type of the value: the function's float, or the array (any tensor) it returns.
 pub fn value_type(ir: &Function) -> TokenStream {
-    ir.ret_array.clone().unwrap_or_else(|| quote!(f32))
+    ir.ret_array
+        .clone()
+        .unwrap_or_else(|| ir.float.to_token_stream())
 }
 
 /// `T` for a parameter `&T` (its shadow's pointee).
@@ -158,7 +160,10 @@ pub fn layout(
 fn d_out_param(ir: &Function) -> TokenStream {
     match &ir.ret_array {
         Some(ty) => quote!(d_out: &#ty),
-        None => quote!(d_out: f32),
+        None => {
+            let float = ir.float;
+            quote!(d_out: #float)
+        }
     }
 }
 
@@ -216,7 +221,7 @@ pub fn pullback(ir: &Function, this: &syn::Ident, checked: Option<&TokenStream>)
     params.push(d_out_param(ir));
     types.push(match &ir.ret_array {
         Some(ty) => quote!(&#ty),
-        None => quote!(f32),
+        None => ir.float.to_token_stream(),
     });
     let output = match grads.len() {
         1 => grads.remove(0),

@@ -14,11 +14,45 @@ pub type ParamId = usize;
 pub type IntVarId = usize;
 pub type RegionId = usize;
 
-/// The type of a value.
+/// The type of a value: the function's float ([`Function::float`]) or `bool`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Ty {
     F32,
     Bool,
+}
+
+/// The one float type a function computes in: every value, local, buffer, literal and zero of
+/// its derivatives has it. Found from the signature (the return type first), else the body.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Float {
+    #[default]
+    F32,
+    F64,
+}
+
+impl Float {
+    pub fn name(self) -> &'static str {
+        match self {
+            Float::F32 => "f32",
+            Float::F64 => "f64",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Float> {
+        match name {
+            "f32" => Some(Float::F32),
+            "f64" => Some(Float::F64),
+            _ => None,
+        }
+    }
+
+    /// `x` rounded to this type (constants are kept as `f64`, which holds every `f32`).
+    pub fn round(self, x: f64) -> f64 {
+        match self {
+            Float::F32 => x as f32 as f64,
+            Float::F64 => x,
+        }
+    }
 }
 
 /// Binary arithmetic on `f32`.
@@ -195,8 +229,8 @@ pub enum Seg {
 /// The operation defining a value. Hash-consed: structurally equal ops are one value.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub enum Op {
-    /// An `f32` literal, by its bits.
-    Const(u32),
+    /// A literal of the function's float, by the bits of its (exact) `f64` value.
+    Const(u64),
     BoolConst(bool),
     /// A by-value `f32` or `bool` parameter.
     Param(ParamId),
@@ -461,6 +495,8 @@ pub struct Param {
 /// A whole function.
 #[derive(Clone, Debug, Default)]
 pub struct Function {
+    /// The float type of every value.
+    pub float: Float,
     pub values: Vec<Value>,
     pub spans: Vec<Span>,
     pub vars: Vec<Var>,
@@ -505,9 +541,9 @@ pub struct Buffer {
 }
 
 impl Function {
-    pub fn const_value(&self, v: ValueId) -> Option<f32> {
+    pub fn const_value(&self, v: ValueId) -> Option<f64> {
         match self.values[v].op {
-            Op::Const(bits) => Some(f32::from_bits(bits)),
+            Op::Const(bits) => Some(f64::from_bits(bits)),
             _ => None,
         }
     }

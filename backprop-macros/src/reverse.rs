@@ -61,7 +61,8 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 Stmt::Let(v) if self.active(*v) => {
                     let slot = if self.g.act.used_in_nested_block[*v] {
                         let name = self.g.names.fresh(&format!("d_{}", self.g.value_names[*v]));
-                        out.extend(quote!(let mut #name: f32 = 0.0;));
+                        let float = self.g.float();
+                        out.extend(quote!(let mut #name: #float = 0.0;));
                         Slot::Mutable(name)
                     } else {
                         Slot::Parts(Vec::new())
@@ -72,12 +73,13 @@ impl<'g, 'a> Reverse<'g, 'a> {
                     let name = &self.g.var_adj[*var];
                     let rt = &self.g.rt;
                     let value = &self.g.var_names[*var];
+                    let float = self.g.float();
                     out.extend(match &self.g.f.vars[*var].array {
                         Some(a) => match &a.ty {
                             Some(ty) => quote!(let mut #name: #ty = #rt::Zero::zero();),
                             None => quote!(let mut #name = #rt::zero_like(&#value);),
                         },
-                        None => quote!(let mut #name: f32 = 0.0;),
+                        None => quote!(let mut #name: #float = 0.0;),
                     });
                 }
                 _ => {}
@@ -105,8 +107,11 @@ impl<'g, 'a> Reverse<'g, 'a> {
     /// Binds the current value of a changing adjoint so it can be summed later.
     fn materialize(&mut self, e: TokenStream, out: &mut TokenStream) -> AExpr {
         self.counter += 1;
-        let name = self.g.names.fresh(&format!("g{}", self.counter));
-        out.extend(quote!(let #name: f32 = #e;));
+        let (name, float) = (
+            self.g.names.fresh(&format!("g{}", self.counter)),
+            self.g.float(),
+        );
+        out.extend(quote!(let #name: #float = #e;));
         AExpr::Adj(name.to_string())
     }
 
@@ -122,8 +127,8 @@ impl<'g, 'a> Reverse<'g, 'a> {
                     return Some(sum);
                 }
                 let name = self.g.names.fresh(&format!("d_{}", self.g.value_names[v]));
-                let e = self.g.aexpr(&sum);
-                out.extend(quote!(let #name: f32 = #e;));
+                let (e, float) = (self.g.aexpr(&sum), self.g.float());
+                out.extend(quote!(let #name: #float = #e;));
                 self.defs.insert(name.to_string(), sum);
                 name
             }
@@ -132,9 +137,14 @@ impl<'g, 'a> Reverse<'g, 'a> {
             // Anomaly detection: the first non-finite adjoint, named by its source variable.
             let rt = &self.g.rt;
             let variable = crate::doc::label(self.g.f, v);
+            // `NonFinite` reports an `f32`: NaN and the infinities convert exactly.
+            let value = match self.g.float() {
+                Float::F32 => quote!(#name),
+                Float::F64 => quote!(#name as f32),
+            };
             out.extend(quote! {
                 if !#name.is_finite() {
-                    return ::core::result::Result::Err(#rt::NonFinite { function: #function, variable: #variable, value: #name });
+                    return ::core::result::Result::Err(#rt::NonFinite { function: #function, variable: #variable, value: #value });
                 }
             });
         }

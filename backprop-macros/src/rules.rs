@@ -10,7 +10,7 @@ use crate::ir::{BinOp, CmpOp, IntExpr, MathFn, Op, ValueId};
 /// An adjoint expression: straight-line `f32` code over forward values and named adjoints.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AExpr {
-    Lit(f32),
+    Lit(f64),
     /// A forward value.
     Val(ValueId),
     /// A named adjoint (a `let` or a `let mut` of the reverse sweep).
@@ -35,7 +35,7 @@ pub enum Cond {
     Val(ValueId),
 }
 
-pub fn lit(x: f32) -> AExpr {
+pub fn lit(x: f64) -> AExpr {
     AExpr::Lit(x)
 }
 
@@ -185,13 +185,13 @@ pub fn contributions(
                 // d e^x = e^x dx
                 M::Exp => one(mul(d, y)),
                 // d 2^x = 2^x ln 2 dx
-                M::Exp2 => one(mul(mul(d, y), lit(std::f32::consts::LN_2))),
+                M::Exp2 => one(mul(mul(d, y), lit(std::f64::consts::LN_2))),
                 // d ln x = dx / x
                 M::Ln => one(div(d, x)),
                 // d log2 x = dx / (x ln 2)
-                M::Log2 => one(div(d, mul(x, lit(std::f32::consts::LN_2)))),
+                M::Log2 => one(div(d, mul(x, lit(std::f64::consts::LN_2)))),
                 // d log10 x = dx / (x ln 10)
-                M::Log10 => one(div(d, mul(x, lit(std::f32::consts::LN_10)))),
+                M::Log10 => one(div(d, mul(x, lit(std::f64::consts::LN_10)))),
                 // d sqrt x = dx / (2 sqrt x)
                 M::Sqrt => one(div(d, mul(lit(2.0), y))),
                 // d cbrt x = dx / (3 cbrt(x)^2)

@@ -7,12 +7,12 @@ use crate::ir::{BinOp, Function, Op, ValueId};
 /// What an op simplifies to.
 pub enum Simplified {
     Existing(ValueId),
-    Const(f32),
+    Const(f64),
 }
 
 pub fn simplify(f: &Function, op: &Op) -> Option<Simplified> {
     let c = |v: ValueId| f.const_value(v);
-    let is = |v: ValueId, k: f32| {
+    let is = |v: ValueId, k: f64| {
         c(v).is_some_and(|x| x == k && x.is_sign_negative() == k.is_sign_negative())
     };
     match *op {
@@ -27,12 +27,14 @@ pub fn simplify(f: &Function, op: &Op) -> Option<Simplified> {
         }
         Op::Bin(bin, a, b) => {
             if let (Some(x), Some(y)) = (c(a), c(b)) {
-                return Some(Simplified::Const(match bin {
+                // Exact in `f64` and rounded once: the function's own arithmetic (an `f64`
+                // result of `f32` operands rounds to the `f32` result).
+                return Some(Simplified::Const(f.float.round(match bin {
                     BinOp::Add => x + y,
                     BinOp::Sub => x - y,
                     BinOp::Mul => x * y,
                     BinOp::Div => x / y,
-                }));
+                })));
             }
             match bin {
                 BinOp::Mul if is(b, 1.0) => Some(Simplified::Existing(a)),

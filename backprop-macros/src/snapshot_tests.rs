@@ -175,3 +175,14 @@ fn hvp_size_grows_linearly() {
         "lines per statement vary: {per_statement:?}"
     );
 }
+
+/// Written over `f64`: every local, buffer, literal and zero is `f64`, the maths are
+/// `math::f64`'s, and `0.1` keeps its `f64` digits.
+#[test]
+fn spring_in_f64() {
+    check(
+        "spring_f64",
+        "",
+        "fn spring(p: &[[f64; 2]; 3], k: f64) -> f64 { let mut e = 0.0; for i in 0..2 { let dx = p[i + 1][0] - p[i][0]; let dy = p[i + 1][1] - p[i][1]; let s = (dx * dx + dy * dy).sqrt() - 0.1; e += 0.5 * k * s * s; } e }",
+    );
+}

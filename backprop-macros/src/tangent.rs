@@ -54,6 +54,7 @@ struct Transform<'a> {
 /// The tangent program of `f` (lowered, before any analysis).
 pub fn transform(f: &Function) -> TangentProgram {
     let mut b = Builder::new();
+    b.func.float = f.float;
     let mut params = Vec::new();
     let mut tangent_params = Vec::new();
     for p in &f.params {
@@ -178,7 +179,7 @@ impl Transform<'_> {
 
     fn zero(&mut self) -> ValueId {
         self.value(
-            Op::Const(0.0f32.to_bits()),
+            Op::Const(0.0f64.to_bits()),
             proc_macro2::Span::call_site(),
             None,
         )

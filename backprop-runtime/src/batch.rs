@@ -50,6 +50,7 @@
 //! results agree to float rounding, not bit for bit.
 
 use crate::params::Parameters;
+use crate::tensor::Real;
 use core::fmt;
 
 /// How per-sample losses and gradients are combined, as PyTorch's `reduction` argument.
@@ -102,15 +103,15 @@ impl core::error::Error for BatchError {}
 /// # Errors
 ///
 /// [`BatchError::Empty`] for [`Reduction::Mean`] of an empty batch.
-pub fn batch_gradient<P, S, F>(
+pub fn batch_gradient<R: Real, P, S, L>(
     model: &P,
     samples: &[S],
     reduction: Reduction,
-    per_sample: F,
-) -> Result<(f32, P), BatchError>
+    per_sample: L,
+) -> Result<(R, P), BatchError>
 where
-    P: Parameters,
-    F: FnMut(&P, &mut P, &S) -> f32,
+    P: Parameters<R>,
+    L: FnMut(&P, &mut P, &S) -> R,
 {
     check(samples.len(), reduction)?;
     let mut grad = P::zero();
@@ -145,16 +146,16 @@ where
 /// # Errors
 ///
 /// [`BatchError::Empty`] for [`Reduction::Mean`] of an empty batch; `grad` is then unchanged.
-pub fn batch_gradient_into<P, S, F>(
+pub fn batch_gradient_into<R: Real, P, S, L>(
     model: &P,
     grad: &mut P,
     samples: &[S],
     reduction: Reduction,
-    per_sample: F,
-) -> Result<f32, BatchError>
+    per_sample: L,
+) -> Result<R, BatchError>
 where
-    P: Parameters,
-    F: FnMut(&P, &mut P, &S) -> f32,
+    P: Parameters<R>,
+    L: FnMut(&P, &mut P, &S) -> R,
 {
     check(samples.len(), reduction)?;
     grad.set_zero();
@@ -163,11 +164,11 @@ where
 }
 
 /// The sum of the samples' losses; their gradients are added into `grad`.
-fn accumulate<P, S, F>(model: &P, grad: &mut P, samples: &[S], mut per_sample: F) -> f32
+fn accumulate<R: Real, P, S, L>(model: &P, grad: &mut P, samples: &[S], mut per_sample: L) -> R
 where
-    F: FnMut(&P, &mut P, &S) -> f32,
+    L: FnMut(&P, &mut P, &S) -> R,
 {
-    let mut loss = 0.0;
+    let mut loss = R::ZERO;
     for sample in samples {
         loss += per_sample(model, grad, sample);
     }
@@ -185,16 +186,16 @@ where
 ///
 /// [`BatchError::Empty`] for [`Reduction::Mean`] of an empty batch.
 #[cfg(feature = "rayon")]
-pub fn par_batch_gradient<P, S, F>(
+pub fn par_batch_gradient<R: Real, P, S, L>(
     model: &P,
     samples: &[S],
     reduction: Reduction,
-    per_sample: F,
-) -> Result<(f32, P), BatchError>
+    per_sample: L,
+) -> Result<(R, P), BatchError>
 where
-    P: Parameters + crate::Zeroable + Send + Sync,
+    P: Parameters<R> + crate::Zeroable + Send + Sync,
     S: Sync,
-    F: Fn(&P, &mut P, &S) -> f32 + Sync,
+    L: Fn(&P, &mut P, &S) -> R + Sync,
 {
     let mut grad = P::zero();
     let loss = par_batch_gradient_into(model, &mut grad, samples, reduction, per_sample)?;
@@ -232,23 +233,23 @@ where
 ///
 /// [`BatchError::Empty`] for [`Reduction::Mean`] of an empty batch; `grad` is then unchanged.
 #[cfg(feature = "rayon")]
-pub fn par_batch_gradient_into<P, S, F>(
+pub fn par_batch_gradient_into<R: Real, P, S, L>(
     model: &P,
     grad: &mut P,
     samples: &[S],
     reduction: Reduction,
-    per_sample: F,
-) -> Result<f32, BatchError>
+    per_sample: L,
+) -> Result<R, BatchError>
 where
-    P: Parameters + crate::Zeroable + Send + Sync,
+    P: Parameters<R> + crate::Zeroable + Send + Sync,
     S: Sync,
-    F: Fn(&P, &mut P, &S) -> f32 + Sync,
+    L: Fn(&P, &mut P, &S) -> R + Sync,
 {
     use rayon::prelude::*;
 
     check(samples.len(), reduction)?;
     // One worker's running loss and gradient; folding a sample moves the box, not the gradient.
-    let zeroed = || (0.0f32, P::boxed_zero());
+    let zeroed = || (R::ZERO, P::boxed_zero());
     let (loss, total) = samples
         .par_iter()
         .fold(zeroed, |(loss, mut acc), sample| {
@@ -273,11 +274,11 @@ fn check(len: usize, reduction: Reduction) -> Result<(), BatchError> {
 
 /// Applies the reduction to the summed loss and gradient of `len` samples: scales the gradient
 /// in place and returns the loss.
-fn scale<P: Parameters>(loss: f32, grad: &mut P, len: usize, reduction: Reduction) -> f32 {
+fn scale<R: Real, P: Parameters<R>>(loss: R, grad: &mut P, len: usize, reduction: Reduction) -> R {
     match reduction {
         Reduction::Sum => loss,
         Reduction::Mean => {
-            let scale = 1.0 / len as f32;
+            let scale = R::from_f64(1.0 / len as f64);
             for k in 0..P::TENSORS {
                 for g in grad.tensor_mut(k) {
                     *g *= scale;
@@ -290,10 +291,10 @@ fn scale<P: Parameters>(loss: f32, grad: &mut P, len: usize, reduction: Reductio
 
 /// `acc += g`, tensor by tensor.
 #[cfg(feature = "rayon")]
-fn add_into<P: Parameters>(acc: &mut P, g: &P) {
+fn add_into<R: Real, P: Parameters<R>>(acc: &mut P, g: &P) {
     for k in 0..P::TENSORS {
         for (a, b) in acc.tensor_mut(k).iter_mut().zip(g.tensor(k)) {
-            *a += b;
+            *a += *b;
         }
     }
 }

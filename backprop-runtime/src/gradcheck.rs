@@ -52,6 +52,7 @@
 //! by more than the tolerance (numeric noise: try a larger step), or a value is not finite.
 
 use crate::params::Parameters;
+use crate::tensor::Real;
 use std::fmt;
 
 /// How close an analytic gradient must be to its finite-difference estimate.
@@ -100,6 +101,30 @@ impl Default for Tolerance {
 }
 
 impl Tolerance {
+    /// The defaults for parameters of `F`: [`Tolerance::default`] for `f32`, and for `f64` a
+    /// step of `1e-5` (about the cube root of `f64::EPSILON`) with a relative tolerance of
+    /// `1e-6` and a scale allowance of `1e-8`.
+    ///
+    /// ```
+    /// # use backprop_runtime as backprop;
+    /// use backprop::gradcheck::Tolerance;
+    ///
+    /// assert_eq!(Tolerance::for_float::<f32>(), Tolerance::default());
+    /// assert!(Tolerance::for_float::<f64>().rel < Tolerance::default().rel);
+    /// ```
+    pub fn for_float<F: Real>() -> Tolerance {
+        if F::SIZE == 4 {
+            return Tolerance::default();
+        }
+        Tolerance {
+            step: 1e-5,
+            abs: 0.0,
+            rel: 1e-6,
+            rounding: 4.0,
+            scale: 1e-8,
+        }
+    }
+
     /// The allowance for an entry: `noise_floor` is `f32::EPSILON * max|f| / h`, `tensor_scale`
     /// the tensor's largest `|numeric|`.
     pub(crate) fn allowed(
@@ -116,10 +141,12 @@ impl Tolerance {
             + f64::from(self.scale) * tensor_scale
     }
 
-    /// The allowance for two values that should be equal up to `f32` rounding of `v`.
-    fn allowed_value(&self, a: f32, b: f32) -> f32 {
+    /// The allowance for two values of `F` that should be equal up to its rounding.
+    fn allowed_value<F: Real>(&self, a: f64, b: f64) -> f64 {
         let size = a.abs().max(b.abs());
-        self.abs + self.rel * size + self.rounding.max(4.0) * f32::EPSILON * size
+        f64::from(self.abs)
+            + f64::from(self.rel) * size
+            + f64::from(self.rounding.max(4.0)) * F::EPSILON * size
     }
 
     fn validate(&self) -> Result<(), GradCheckError> {
@@ -400,9 +427,9 @@ impl std::error::Error for GradCheckError {}
 /// first look (see the [module documentation](self)), and two calls of `grad`. Returns the report
 /// when no entry fails (entries at a kink are counted in [`GradCheckReport::kinks`], not failed),
 /// else the reason; nothing panics on a bad gradient or tolerance.
-pub fn check_gradient<P: Parameters>(
-    f: impl Fn(&P) -> f32,
-    grad: impl Fn(&P, &mut P) -> f32,
+pub fn check_gradient<F: Real, P: Parameters<F>>(
+    f: impl Fn(&P) -> F,
+    grad: impl Fn(&P, &mut P) -> F,
     params: &P,
     tol: Tolerance,
 ) -> Result<GradCheckReport, GradCheckError> {
@@ -413,16 +440,16 @@ pub fn check_gradient<P: Parameters>(
         x.tensor_mut(k).copy_from_slice(params.tensor(k));
     }
 
-    let value = f(&x);
+    let value = f(&x).to_f64();
     let mut analytic = P::zero();
-    let from_gradient = grad(&x, &mut analytic);
+    let from_gradient = grad(&x, &mut analytic).to_f64();
     let value_error = (from_gradient - value).abs();
-    if !(value_error <= tol.allowed_value(value, from_gradient)
+    if !(value_error <= tol.allowed_value::<F>(value, from_gradient)
         || value.to_bits() == from_gradient.to_bits())
     {
         return Err(GradCheckError::ValueMismatch {
-            value,
-            from_gradient,
+            value: value as f32,
+            from_gradient: from_gradient as f32,
         });
     }
 
@@ -442,8 +469,8 @@ pub fn check_gradient<P: Parameters>(
             .filter(|n| n.is_finite())
             .fold(0.0, f64::max);
         for (i, probe) in probes.iter().enumerate() {
-            let a = analytic.tensor(k)[i];
-            let component = judge::<P>(&f, &mut x, k, i, a, probe, value, tensor_scale, &tol);
+            let a = analytic.tensor(k)[i].to_f64();
+            let component = judge(&f, &mut x, k, i, a, probe, value, tensor_scale, &tol);
             checked += 1;
             match component.status {
                 Status::Passed => {
@@ -476,7 +503,7 @@ pub fn check_gradient<P: Parameters>(
         worst = Some(first.clone());
     }
     let report = GradCheckReport {
-        value,
+        value: value as f32,
         checked,
         failures,
         worst,
@@ -490,10 +517,10 @@ pub fn check_gradient<P: Parameters>(
     }
 
     // Start from a known non-zero gradient: a function that adds ends at `start + analytic`.
-    const START: f32 = 1.0;
+    const START: f64 = 1.0;
     let mut accumulated = P::zero();
     for k in 0..P::TENSORS {
-        accumulated.tensor_mut(k).fill(START);
+        accumulated.tensor_mut(k).fill(F::from_f64(START));
     }
     grad(&x, &mut accumulated);
     for k in 0..P::TENSORS {
@@ -503,16 +530,17 @@ pub fn check_gradient<P: Parameters>(
             .zip(analytic.tensor(k))
             .enumerate()
         {
+            let (sum, g) = (sum.to_f64(), g.to_f64());
             let want = START + g;
-            let allowed = tol.allowed_value(sum, want) + 4.0 * f32::EPSILON * (START + g.abs());
+            let allowed = tol.allowed_value::<F>(sum, want) + 4.0 * F::EPSILON * (START + g.abs());
             let error = (sum - want).abs();
             if error.is_nan() || error > allowed {
                 return Err(GradCheckError::NotAccumulated {
                     component: Component {
-                        error,
-                        allowed,
+                        error: error as f32,
+                        allowed: allowed as f32,
                         status: Status::Failed(Reason::NotAdded),
-                        ..place::<P>(k, i, sum, want)
+                        ..place::<F, P>(k, i, sum, want)
                     },
                 });
             }
@@ -521,49 +549,62 @@ pub fn check_gradient<P: Parameters>(
     Ok(report)
 }
 
-/// `f` at `x ± h` for one scalar, and the central difference.
+/// `f` at `x ± h` for one scalar, and the central difference (values of the parameters' float
+/// type, held exactly as `f64`).
 struct Probe {
-    x0: f32,
-    up: f32,
-    down: f32,
-    f_up: f32,
-    f_down: f32,
+    x0: f64,
+    up: f64,
+    down: f64,
+    f_up: f64,
+    f_down: f64,
     numeric: f64,
 }
 
 impl Probe {
     /// `(f(x + h) - f(x - h)) / (x+h - (x-h))` for scalar `i` of tensor `k`, with the difference
     /// of the rounded points in the denominator, computed in `f64`; leaves `x` as it was.
-    fn central<P: Parameters>(
-        f: &impl Fn(&P) -> f32,
+    fn central<F: Real, P: Parameters<F>>(
+        f: &impl Fn(&P) -> F,
         x: &mut P,
         k: usize,
         i: usize,
         step: f32,
     ) -> Probe {
         let x0 = x.tensor(k)[i];
-        let h = step * x0.abs().max(1.0);
-        let (up, down) = (x0 + h, x0 - h);
+        let scale = if Real::abs(x0) > F::ONE {
+            Real::abs(x0)
+        } else {
+            F::ONE
+        };
+        let h = F::from_f64(f64::from(step)) * scale;
+        // The points rounded to `F`, as `f` sees them.
+        let (up, down) = ((x0 + h).to_f64(), (x0 - h).to_f64());
         let f_up = eval_at(f, x, k, i, up);
         let f_down = eval_at(f, x, k, i, down);
         Probe {
-            x0,
+            x0: x0.to_f64(),
             up,
             down,
             f_up,
             f_down,
-            numeric: (f64::from(f_up) - f64::from(f_down)) / (f64::from(up) - f64::from(down)),
+            numeric: (f_up - f_down) / (up - down),
         }
     }
 }
 
-/// `f` with scalar `i` of tensor `k` set to `v`; puts the old value back.
-fn eval_at<P: Parameters>(f: &impl Fn(&P) -> f32, x: &mut P, k: usize, i: usize, v: f32) -> f32 {
+/// `f` with scalar `i` of tensor `k` set to `v` (a value of `F`); puts the old value back.
+fn eval_at<F: Real, P: Parameters<F>>(
+    f: &impl Fn(&P) -> F,
+    x: &mut P,
+    k: usize,
+    i: usize,
+    v: f64,
+) -> f64 {
     let old = x.tensor(k)[i];
-    x.tensor_mut(k)[i] = v;
+    x.tensor_mut(k)[i] = F::from_f64(v);
     let y = f(x);
     x.tensor_mut(k)[i] = old;
-    y
+    y.to_f64()
 }
 
 /// The derivative at `0` of the parabola through `(0, f0)`, `(t1, f1)`, `(t2, f2)`.
@@ -572,27 +613,26 @@ fn three_point(f0: f64, t1: f64, f1: f64, t2: f64, f2: f64) -> f64 {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn judge<P: Parameters>(
-    f: &impl Fn(&P) -> f32,
+fn judge<F: Real, P: Parameters<F>>(
+    f: &impl Fn(&P) -> F,
     x: &mut P,
     k: usize,
     i: usize,
-    analytic: f32,
+    a: f64,
     p: &Probe,
-    value: f32,
+    value: f64,
     tensor_scale: f64,
     tol: &Tolerance,
 ) -> Component {
-    let a = f64::from(analytic);
-    let h = (f64::from(p.up) - f64::from(p.down)) / 2.0;
+    let h = (p.up - p.down) / 2.0;
     let mut f_max = value.abs().max(p.f_up.abs()).max(p.f_down.abs());
-    let floor = |f_max: f32| f64::from(f32::EPSILON) * f64::from(f_max) / h;
+    let floor = |f_max: f64| F::EPSILON * f_max / h;
     let allowed = tol.allowed(a, p.numeric, floor(f_max), tensor_scale);
     let done = |numeric: f64, allowed: f64, status: Status| Component {
         error: (a - numeric).abs() as f32,
         allowed: allowed as f32,
         status,
-        ..place::<P>(k, i, analytic, numeric as f32)
+        ..place::<F, P>(k, i, a, numeric)
     };
     if (a - p.numeric).abs() <= allowed {
         return done(p.numeric, allowed, Status::Passed);
@@ -602,20 +642,15 @@ fn judge<P: Parameters>(
     }
 
     // A second look: half the step, both ways.
-    let half = (f64::from(p.up) - f64::from(p.x0)) as f32 / 2.0;
-    let (up2, down2) = (p.x0 + half, p.x0 - half);
+    let x0 = F::from_f64(p.x0);
+    let half = F::from_f64(p.up - p.x0) / (F::ONE + F::ONE);
+    let (up2, down2) = ((x0 + half).to_f64(), (x0 - half).to_f64());
     let f_up2 = eval_at(f, x, k, i, up2);
     let f_down2 = eval_at(f, x, k, i, down2);
     f_max = f_max.max(f_up2.abs()).max(f_down2.abs());
-    let (f0, fu, fd, fu2, fd2) = (
-        f64::from(value),
-        f64::from(p.f_up),
-        f64::from(p.f_down),
-        f64::from(f_up2),
-        f64::from(f_down2),
-    );
-    let at = |v: f32| f64::from(v) - f64::from(p.x0);
-    let half_step = (fu2 - fd2) / (f64::from(up2) - f64::from(down2));
+    let (f0, fu, fd, fu2, fd2) = (value, p.f_up, p.f_down, f_up2, f_down2);
+    let at = |v: f64| v - p.x0;
+    let half_step = (fu2 - fd2) / (up2 - down2);
     let extrapolated = (4.0 * half_step - p.numeric) / 3.0;
     let left = three_point(f0, at(down2), fd2, at(p.down), fd);
     let right = three_point(f0, at(up2), fu2, at(p.up), fu);
@@ -654,7 +689,12 @@ fn judge<P: Parameters>(
 }
 
 /// A component's name and index, for scalar `flat` of tensor `k`; passed until judged.
-fn place<P: Parameters>(k: usize, flat: usize, analytic: f32, numeric: f32) -> Component {
+fn place<F: Real, P: Parameters<F>>(
+    k: usize,
+    flat: usize,
+    analytic: f64,
+    numeric: f64,
+) -> Component {
     // Row-major: the last dimension varies fastest.
     let dims = P::shape(k);
     let mut index = vec![0; dims.dims().len()];
@@ -667,9 +707,9 @@ fn place<P: Parameters>(k: usize, flat: usize, analytic: f32, numeric: f32) -> C
         name: P::name(k),
         tensor: k,
         index,
-        analytic,
-        numeric,
-        error: (analytic - numeric).abs(),
+        analytic: analytic as f32,
+        numeric: numeric as f32,
+        error: (analytic - numeric).abs() as f32,
         allowed: 0.0,
         status: Status::Passed,
     }

@@ -33,7 +33,7 @@ pub use math::Float;
 pub use optim::Checkpoint;
 pub use optim::{LearningRates, LrScheduler, Optimizer};
 pub use params::{BufferDtype, Parameters};
-pub use tensor::{Shape, Tensor, Zero, Zeroable};
+pub use tensor::{Real, Shape, Tensor, Zero, Zeroable};
 
 /// What a user of `backprop` imports: `use backprop::prelude::*;`.
 pub mod prelude {
@@ -50,7 +50,7 @@ pub mod prelude {
 pub mod __private {
     pub use crate::anomaly::NonFinite;
     pub use crate::math;
-    pub use crate::tensor::{Tensor, Zero};
+    pub use crate::tensor::{Real, Tensor, Zero};
     // For #[derive(Parameters)].
     pub use crate::nn::{Init, Mode};
     pub use crate::params::{BufferDtype, Parameters};
@@ -65,9 +65,9 @@ pub mod __private {
 
     /// `acc += g`, element by element (a by-value array's gradient into its shadow).
     #[inline(always)]
-    pub fn add_assign<T: Tensor>(acc: &mut T, g: &T) {
+    pub fn add_assign<F: Real, T: Tensor<F>>(acc: &mut T, g: &T) {
         for (a, b) in acc.flat_mut().iter_mut().zip(g.flat()) {
-            *a += b;
+            *a += *b;
         }
     }
 
@@ -102,7 +102,7 @@ pub mod __private {
 
     /// The sum of every element of a tensor (the adjoint of a repeat expression `[x; N]`).
     #[inline(always)]
-    pub fn sum_all<T: Tensor>(t: &T) -> f32 {
-        t.flat().iter().sum()
+    pub fn sum_all<F: Real, T: Tensor<F>>(t: &T) -> F {
+        t.flat().iter().copied().sum()
     }
 }

@@ -5,10 +5,10 @@
 //! method syntax (`x.sin()`) from [`Float`].
 
 macro_rules! unary {
-    ($($name:ident => $libm:ident),* $(,)?) => {$(
-        #[doc = concat!("`f32::", stringify!($name), "`")]
+    ($t:ident; $($name:ident => $libm:ident),* $(,)?) => {$(
+        #[doc = concat!("`", stringify!($t), "::", stringify!($name), "`")]
         #[inline(always)]
-        pub fn $name(x: f32) -> f32 {
+        pub fn $name(x: $t) -> $t {
             #[cfg(feature = "std")]
             { x.$name() }
             #[cfg(not(feature = "std"))]
@@ -18,10 +18,10 @@ macro_rules! unary {
 }
 
 macro_rules! binary {
-    ($($name:ident => $libm:ident),* $(,)?) => {$(
-        #[doc = concat!("`f32::", stringify!($name), "`")]
+    ($t:ident; $($name:ident => $libm:ident),* $(,)?) => {$(
+        #[doc = concat!("`", stringify!($t), "::", stringify!($name), "`")]
         #[inline(always)]
-        pub fn $name(x: f32, y: f32) -> f32 {
+        pub fn $name(x: $t, y: $t) -> $t {
             #[cfg(feature = "std")]
             { x.$name(y) }
             #[cfg(not(feature = "std"))]
@@ -30,63 +30,125 @@ macro_rules! binary {
     )*};
 }
 
-unary! {
+/// The maths of one float type that are not one `libm` call of the same name.
+macro_rules! composite {
+    ($t:ident, powf = $powf:ident, fma = $fma:ident) => {
+        #[doc = concat!("`", stringify!($t), "::powi`")]
+        #[inline(always)]
+        pub fn powi(x: $t, n: i32) -> $t {
+            #[cfg(feature = "std")]
+            {
+                x.powi(n)
+            }
+            #[cfg(not(feature = "std"))]
+            {
+                libm::$powf(x, n as $t)
+            }
+        }
+
+        #[doc = concat!("`", stringify!($t), "::mul_add`: `x * a + b` with one rounding.")]
+        #[inline(always)]
+        pub fn mul_add(x: $t, a: $t, b: $t) -> $t {
+            #[cfg(feature = "std")]
+            {
+                x.mul_add(a, b)
+            }
+            #[cfg(not(feature = "std"))]
+            {
+                libm::$fma(x, a, b)
+            }
+        }
+
+        #[doc = concat!("`", stringify!($t), "::clamp` (panics like it when `lo > hi` or either is NaN).")]
+        #[inline(always)]
+        pub fn clamp(x: $t, lo: $t, hi: $t) -> $t {
+            x.clamp(lo, hi)
+        }
+
+        #[doc = concat!("`", stringify!($t), "::recip`")]
+        #[inline(always)]
+        pub fn recip(x: $t) -> $t {
+            1.0 / x
+        }
+
+        #[doc = concat!("`", stringify!($t), "::signum`")]
+        #[inline(always)]
+        pub fn signum(x: $t) -> $t {
+            if x.is_nan() {
+                $t::NAN
+            } else if x.is_sign_negative() {
+                -1.0
+            } else {
+                1.0
+            }
+        }
+    };
+}
+
+/// `Float` for one type, by the maths functions in scope where it is invoked.
+macro_rules! impl_float {
+    ($t:ident) => {
+        impl Float for $t {
+            impl_float!(@unary exp, exp2, ln, log2, log10, sqrt, cbrt, sin, cos, tan, tanh, sinh,
+                cosh, asin, acos, atan, exp_m1, ln_1p, floor, ceil, round);
+            #[inline(always)]
+            fn powi(self, n: i32) -> Self {
+                powi(self, n)
+            }
+            #[inline(always)]
+            fn powf(self, y: Self) -> Self {
+                powf(self, y)
+            }
+            #[inline(always)]
+            fn atan2(self, x: Self) -> Self {
+                atan2(self, x)
+            }
+            #[inline(always)]
+            fn hypot(self, y: Self) -> Self {
+                hypot(self, y)
+            }
+            #[inline(always)]
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                mul_add(self, a, b)
+            }
+        }
+    };
+    (@unary $($name:ident),*) => {$(
+        #[inline(always)]
+        fn $name(self) -> Self {
+            $name(self)
+        }
+    )*};
+}
+
+unary! { f32;
     exp => expf, exp2 => exp2f, ln => logf, log2 => log2f, log10 => log10f, sqrt => sqrtf,
     cbrt => cbrtf, sin => sinf, cos => cosf, tan => tanf, tanh => tanhf, sinh => sinhf,
     cosh => coshf, asin => asinf, acos => acosf, atan => atanf, abs => fabsf,
     exp_m1 => expm1f, ln_1p => log1pf, floor => floorf, ceil => ceilf, round => roundf,
 }
 
-binary! { powf => powf, atan2 => atan2f, hypot => hypotf, max => fmaxf, min => fminf }
+binary! { f32; powf => powf, atan2 => atan2f, hypot => hypotf, max => fmaxf, min => fminf }
 
-/// `f32::powi`
-#[inline(always)]
-pub fn powi(x: f32, n: i32) -> f32 {
-    #[cfg(feature = "std")]
-    {
-        x.powi(n)
-    }
-    #[cfg(not(feature = "std"))]
-    {
-        libm::powf(x, n as f32)
-    }
-}
+composite!(f32, powf = powf, fma = fmaf);
 
-/// `f32::mul_add`: `x * a + b` with one rounding.
-#[inline(always)]
-pub fn mul_add(x: f32, a: f32, b: f32) -> f32 {
-    #[cfg(feature = "std")]
-    {
-        x.mul_add(a, b)
-    }
-    #[cfg(not(feature = "std"))]
-    {
-        libm::fmaf(x, a, b)
-    }
-}
+impl_float!(f32);
 
-/// `f32::clamp` (panics like it when `lo > hi` or either is NaN).
-#[inline(always)]
-pub fn clamp(x: f32, lo: f32, hi: f32) -> f32 {
-    x.clamp(lo, hi)
-}
-
-/// `f32::recip`
-#[inline(always)]
-pub fn recip(x: f32) -> f32 {
-    1.0 / x
-}
-
-/// `f32::signum`
-#[inline(always)]
-pub fn signum(x: f32) -> f32 {
-    if x.is_nan() {
-        f32::NAN
-    } else if x.is_sign_negative() {
-        -1.0
-    } else {
-        1.0
+/// The same maths on `f64`, for functions written over `f64`.
+pub mod f64 {
+    unary! { f64;
+        exp => exp, exp2 => exp2, ln => log, log2 => log2, log10 => log10, sqrt => sqrt,
+        cbrt => cbrt, sin => sin, cos => cos, tan => tan, tanh => tanh, sinh => sinh,
+        cosh => cosh, asin => asin, acos => acos, atan => atan, abs => fabs,
+        exp_m1 => expm1, ln_1p => log1p, floor => floor, ceil => ceil, round => round,
     }
+
+    binary! { f64; powf => pow, atan2 => atan2, hypot => hypot, max => fmax, min => fmin }
+
+    composite!(f64, powf = pow, fma = fma);
+
+    use super::Float;
+    impl_float!(f64);
 }
 
 /// Method syntax for the maths of [`math`](self) on `no_std` targets, where `f32` has no
@@ -144,40 +206,4 @@ pub trait Float: Sized {
     fn hypot(self, y: Self) -> Self;
     /// `self * a + b` with one rounding
     fn mul_add(self, a: Self, b: Self) -> Self;
-}
-
-macro_rules! float_methods {
-    ($($name:ident),*) => {$(
-        #[inline(always)]
-        fn $name(self) -> Self {
-            $name(self)
-        }
-    )*};
-}
-
-impl Float for f32 {
-    float_methods!(
-        exp, exp2, ln, log2, log10, sqrt, cbrt, sin, cos, tan, tanh, sinh, cosh, asin, acos, atan,
-        exp_m1, ln_1p, floor, ceil, round
-    );
-    #[inline(always)]
-    fn powi(self, n: i32) -> Self {
-        powi(self, n)
-    }
-    #[inline(always)]
-    fn powf(self, y: Self) -> Self {
-        powf(self, y)
-    }
-    #[inline(always)]
-    fn atan2(self, x: Self) -> Self {
-        atan2(self, x)
-    }
-    #[inline(always)]
-    fn hypot(self, y: Self) -> Self {
-        hypot(self, y)
-    }
-    #[inline(always)]
-    fn mul_add(self, a: Self, b: Self) -> Self {
-        mul_add(self, a, b)
-    }
 }

@@ -3,7 +3,7 @@
 //! but not trained: BatchNorm's running statistics) and its training mode.
 
 use crate::nn::Mode;
-use crate::tensor::{Shape, Tensor, Zero};
+use crate::tensor::{Real, Shape, Tensor, Zero};
 use core::fmt;
 
 /// The element type of a buffer, as a parameter file stores it.
@@ -25,21 +25,22 @@ impl BufferDtype {
     }
 }
 
-/// A tree of `f32` tensors: a single tensor, or a struct of them (`#[derive(Parameters)]`).
+/// A tree of tensors of `F` (`f32` unless said): a single tensor, or a struct of them
+/// (`#[derive(Parameters)]`, which makes a struct of `f64` tensors a `Parameters<f64>`).
 ///
 /// Tensors are numbered `0..TENSORS` in field order. Indexing rather than visiting lets an
 /// optimizer walk the parameters, their gradients and its own state in lockstep without
 /// allocating, so the same code runs on `no_std` targets.
-pub trait Parameters: Zero {
+pub trait Parameters<F: Real = f32>: Zero {
     /// How many tensors the tree holds.
     const TENSORS: usize;
     /// `true` for a bare tensor (its name is the empty string).
     const IS_TENSOR: bool = false;
 
     /// The elements of tensor `k`, row-major. Panics if `k >= TENSORS`.
-    fn tensor(&self, k: usize) -> &[f32];
+    fn tensor(&self, k: usize) -> &[F];
     /// The elements of tensor `k`, mutable. Panics if `k >= TENSORS`.
-    fn tensor_mut(&mut self, k: usize) -> &mut [f32];
+    fn tensor_mut(&mut self, k: usize) -> &mut [F];
     /// The shape of tensor `k`. Panics if `k >= TENSORS`.
     fn shape(k: usize) -> Shape;
     /// Writes the dotted name of tensor `k` (`layer1.weight`), PyTorch's `state_dict` key.
@@ -53,7 +54,7 @@ pub trait Parameters: Zero {
         s
     }
 
-    /// The number of `f32` scalars in the tree.
+    /// The number of scalars in the tree.
     fn numel() -> usize {
         (0..Self::TENSORS).map(|k| Self::shape(k).len()).sum()
     }
@@ -115,15 +116,15 @@ pub trait Parameters: Zero {
     }
 }
 
-impl<T: Tensor> Parameters for T {
+impl<F: Real, T: Tensor<F>> Parameters<F> for T {
     const TENSORS: usize = 1;
     const IS_TENSOR: bool = true;
 
-    fn tensor(&self, k: usize) -> &[f32] {
+    fn tensor(&self, k: usize) -> &[F] {
         assert_eq!(k, 0, "tensor index out of range");
         self.flat()
     }
-    fn tensor_mut(&mut self, k: usize) -> &mut [f32] {
+    fn tensor_mut(&mut self, k: usize) -> &mut [F] {
         assert_eq!(k, 0, "tensor index out of range");
         self.flat_mut()
     }

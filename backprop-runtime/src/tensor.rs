@@ -1,4 +1,7 @@
-//! `f32` and nested `f32` arrays as tensors: zero values, flat views and shapes.
+//! `f32`, `f64` and nested arrays of them as tensors: zero values, flat views and shapes.
+//!
+//! [`Tensor<F>`](Tensor) is a tensor of either float type ([`Real`]); `Tensor` alone is an
+//! `f32` one, what the layers and primitives compute on.
 //!
 //! [`Zeroable`] marks the types whose all-zero bytes are their zero, so that a model of
 //! megabytes can be allocated zeroed on the heap ([`Zeroable::boxed_zero`], with `std`) instead
@@ -126,54 +129,167 @@ pub unsafe trait Zeroable: Zero {
 
 // SAFETY: `0.0f32` is the all-zero bit pattern.
 unsafe impl Zeroable for f32 {}
+// SAFETY: `0.0f64` is the all-zero bit pattern.
+unsafe impl Zeroable for f64 {}
 
 // SAFETY: an array has no padding of its own; all-zero bytes are `N` all-zero elements, each
 // valid and each the element's zero, which is what `<[T; N]>::zero` builds.
 unsafe impl<T: Zeroable, const N: usize> Zeroable for [T; N] {}
 
 mod sealed {
-    /// Keeps [`Tensor`](super::Tensor) to `f32` and its nested arrays, whose layout `flat`
-    /// relies on.
+    /// Keeps [`Tensor`](super::Tensor) to `f32`, `f64` and their nested arrays,
+    /// whose layout `flat` relies on, and [`Real`](super::Real) to the two floats.
     pub trait Sealed {}
     impl Sealed for f32 {}
+    impl Sealed for f64 {}
     impl<T: Sealed, const N: usize> Sealed for [T; N] {}
 }
 
-/// `f32` or a nested `f32` array, stored contiguously (arrays of `f32` have no padding).
+/// A float type tensors hold: `f32` or `f64`. Optimizers, [`gradcheck`](crate::gradcheck) and
+/// parameter files are generic over it.
 ///
-/// Sealed: implemented for `f32` and arrays of tensors, and for nothing else, so the flat views
-/// can rely on that layout. Structs of tensors are [`Parameters`](crate::Parameters) instead.
-pub trait Tensor: Zeroable + Copy + 'static + sealed::Sealed {
+/// ```
+/// # use backprop_runtime as backprop;
+/// use backprop::Real;
+///
+/// fn mean<F: Real>(xs: &[F]) -> F {
+///     xs.iter().copied().sum::<F>() / F::from_f64(xs.len() as f64)
+/// }
+/// assert_eq!(mean(&[1.0f64, 2.0, 6.0]), 3.0);
+/// ```
+pub trait Real:
+    crate::math::Float
+    + Zeroable
+    + Copy
+    + Default
+    + PartialOrd
+    + core::fmt::Debug
+    + core::fmt::Display
+    + core::ops::Add<Output = Self>
+    + core::ops::Sub<Output = Self>
+    + core::ops::Mul<Output = Self>
+    + core::ops::Div<Output = Self>
+    + core::ops::Neg<Output = Self>
+    + core::ops::AddAssign
+    + core::ops::SubAssign
+    + core::ops::MulAssign
+    + core::ops::DivAssign
+    + core::iter::Sum
+    + Send
+    + Sync
+    + 'static
+    + sealed::Sealed
+{
+    /// The type's name, `"f32"` or `"f64"`.
+    const NAME: &'static str;
+    /// Bytes per element.
+    const SIZE: usize;
+    /// `0.0`
+    const ZERO: Self;
+    /// `1.0`
+    const ONE: Self;
+    /// The type's machine epsilon (`f32::EPSILON`), as `f64`.
+    const EPSILON: f64;
+    /// The nearest value of this type.
+    fn from_f64(x: f64) -> Self;
+    /// The value as `f64` (exact).
+    fn to_f64(self) -> f64;
+    /// Neither NaN nor infinite.
+    fn is_finite(self) -> bool;
+    /// The absolute value.
+    fn abs(self) -> Self;
+    /// The little-endian bytes, [`SIZE`](Self::SIZE) of them, into `out`.
+    fn write_le(self, out: &mut [u8]);
+    /// The value of [`SIZE`](Self::SIZE) little-endian bytes.
+    fn read_le(bytes: &[u8]) -> Self;
+}
+
+macro_rules! real {
+    ($t:ident) => {
+        impl Real for $t {
+            const NAME: &'static str = stringify!($t);
+            const SIZE: usize = core::mem::size_of::<$t>();
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            const EPSILON: f64 = $t::EPSILON as f64;
+            #[inline(always)]
+            fn from_f64(x: f64) -> Self {
+                x as $t
+            }
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn is_finite(self) -> bool {
+                $t::is_finite(self)
+            }
+            #[inline(always)]
+            fn abs(self) -> Self {
+                $t::abs(self)
+            }
+            fn write_le(self, out: &mut [u8]) {
+                out.copy_from_slice(&self.to_le_bytes());
+            }
+            fn read_le(bytes: &[u8]) -> Self {
+                let mut b = [0u8; core::mem::size_of::<$t>()];
+                b.copy_from_slice(bytes);
+                $t::from_le_bytes(b)
+            }
+        }
+
+        impl Zero for $t {
+            #[inline(always)]
+            fn zero() -> Self {
+                0.0
+            }
+            #[inline(always)]
+            fn set_zero(&mut self) {
+                *self = 0.0;
+            }
+        }
+
+        impl Tensor<$t> for $t {
+            const SHAPE: Shape = Shape::SCALAR;
+            const LEN: usize = 1;
+            fn flat(&self) -> &[$t] {
+                core::slice::from_ref(self)
+            }
+            fn flat_mut(&mut self) -> &mut [$t] {
+                core::slice::from_mut(self)
+            }
+        }
+    };
+}
+
+real!(f32);
+real!(f64);
+
+/// A tensor of `F` (`f32` unless said): `F` or a nested array of `F`, stored contiguously
+/// (arrays of floats have no padding). `Tensor` alone is an `f32` tensor, what the layers and
+/// primitives compute on; `Tensor<f64>` is one of `f64`.
+///
+/// Sealed: implemented for the two floats and arrays of tensors, and for nothing else, so the
+/// flat views can rely on that layout. Structs of tensors are [`Parameters`](crate::Parameters)
+/// instead.
+///
+/// ```
+/// # use backprop_runtime as backprop;
+/// use backprop::Tensor;
+///
+/// let x = [[1.0f64, 2.0], [3.0, 4.0]];
+/// assert_eq!(x.flat(), &[1.0, 2.0, 3.0, 4.0]);
+/// assert_eq!(<[[f32; 2]; 3]>::SHAPE.dims(), &[3, 2]);
+/// ```
+pub trait Tensor<F: Real = f32>: Zeroable + Copy + 'static + sealed::Sealed {
     /// The shape, outermost dimension first.
     const SHAPE: Shape;
-    /// The number of `f32` elements.
+    /// The number of elements.
     const LEN: usize;
     /// The elements in row-major order.
-    fn flat(&self) -> &[f32];
+    fn flat(&self) -> &[F];
     /// The elements in row-major order, mutable.
-    fn flat_mut(&mut self) -> &mut [f32];
-}
-
-impl Zero for f32 {
-    #[inline(always)]
-    fn zero() -> Self {
-        0.0
-    }
-    #[inline(always)]
-    fn set_zero(&mut self) {
-        *self = 0.0;
-    }
-}
-
-impl Tensor for f32 {
-    const SHAPE: Shape = Shape::SCALAR;
-    const LEN: usize = 1;
-    fn flat(&self) -> &[f32] {
-        core::slice::from_ref(self)
-    }
-    fn flat_mut(&mut self) -> &mut [f32] {
-        core::slice::from_mut(self)
-    }
+    fn flat_mut(&mut self) -> &mut [F];
 }
 
 impl<T: Zero, const N: usize> Zero for [T; N] {
@@ -189,17 +305,17 @@ impl<T: Zero, const N: usize> Zero for [T; N] {
     }
 }
 
-impl<T: Tensor, const N: usize> Tensor for [T; N] {
+impl<F: Real, T: Tensor<F>, const N: usize> Tensor<F> for [T; N] {
     const SHAPE: Shape = T::SHAPE.prepend(N);
     const LEN: usize = N * T::LEN;
-    fn flat(&self) -> &[f32] {
-        // SAFETY: `T` is `f32` or a nested array of `f32` (the trait is sealed and implemented
-        // for nothing else), so `[T; N]` is `N * T::LEN` contiguous `f32`s with no padding.
-        unsafe { core::slice::from_raw_parts(self.as_ptr().cast::<f32>(), Self::LEN) }
+    fn flat(&self) -> &[F] {
+        // SAFETY: `T` is a float or a nested array of one (the trait is sealed and implemented
+        // for nothing else), so `[T; N]` is `N * T::LEN` contiguous elements with no padding.
+        unsafe { core::slice::from_raw_parts(self.as_ptr().cast::<F>(), Self::LEN) }
     }
-    fn flat_mut(&mut self) -> &mut [f32] {
+    fn flat_mut(&mut self) -> &mut [F] {
         // SAFETY: as in `flat`; the unique borrow of `self` covers every element.
-        unsafe { core::slice::from_raw_parts_mut(self.as_mut_ptr().cast::<f32>(), Self::LEN) }
+        unsafe { core::slice::from_raw_parts_mut(self.as_mut_ptr().cast::<F>(), Self::LEN) }
     }
 }
 

@@ -12,6 +12,7 @@ mod common;
 mod composed_gradients;
 mod derive_parameters;
 mod examples;
+mod float64;
 mod forward_mode;
 mod hand_written_grads;
 mod layers_in_a_model;

@@ -56,6 +56,11 @@ impl Builder {
             Some(simplify::Simplified::Const(c)) => Op::Const(c.to_bits()),
             None => op,
         };
+        // Every constant is a value of the function's float.
+        let op = match op {
+            Op::Const(bits) => Op::Const(self.func.float.round(f64::from_bits(bits)).to_bits()),
+            op => op,
+        };
         // Literals are emitted where they are used: no `let`, shared by every block.
         if let Op::Const(_) | Op::BoolConst(_) = op {
             if let Some(&v) = self.consts.get(&op) {

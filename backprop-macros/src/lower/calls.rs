@@ -48,7 +48,7 @@ impl Lower<'_> {
                 .iter()
                 .map(|s| s.ident.to_string())
                 .collect();
-            if segs.len() == 2 && segs[0] == "f32" {
+            if segs.len() == 2 && Float::from_name(&segs[0]).is_some() {
                 let args: Vec<&Expr> = c.args.iter().collect();
                 return self.math_call(&segs[1], &args, p.span(), c);
             }

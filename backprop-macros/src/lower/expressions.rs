@@ -147,21 +147,18 @@ impl Lower<'_> {
     pub(super) fn literal(&mut self, lit: &syn::Lit) -> Option<Lowered> {
         match lit {
             syn::Lit::Float(f) => {
-                if f.suffix() == "f64" {
-                    self.err(f, "`f64` literals are not supported yet: differentiable functions compute in `f32` for now (drop the suffix)");
+                // A suffix of the other float type has its error already.
+                if !matches!(f.suffix(), "" | "f32" | "f64") {
+                    self.err(f, "only float literals are supported");
                     return None;
                 }
-                if !matches!(f.suffix(), "" | "f32") {
-                    self.err(f, "only `f32` literals are supported");
-                    return None;
-                }
-                let x: f32 = f.base10_parse().ok()?;
-                Some(Lowered::F(self.f32_const(x)))
+                let x = self.parse_float(f.base10_digits())?;
+                Some(Lowered::F(self.float_const(x)))
             }
             syn::Lit::Int(i) => {
-                if i.suffix() == "f32" {
-                    let x: f32 = i.base10_parse().ok()?;
-                    return Some(Lowered::F(self.f32_const(x)));
+                if Float::from_name(i.suffix()).is_some() {
+                    let x = self.parse_float(i.base10_digits())?;
+                    return Some(Lowered::F(self.float_const(x)));
                 }
                 Some(Lowered::I(IntExpr::Lit(i.base10_parse().ok()?)))
             }
@@ -297,7 +294,9 @@ impl Lower<'_> {
     pub(super) fn cast(&mut self, c: &syn::ExprCast) -> Option<Lowered> {
         let inner = self.expr(&c.expr)?;
         let target = c.ty.to_token_stream().to_string();
-        if target == "f32" {
+        // `as f64` in an `f64` function (`as f32` in an `f32` one): the other type has its
+        // error already; a float converted to its own type is itself.
+        if Float::from_name(&target).is_some() {
             return match inner {
                 Lowered::I(i) => Some(Lowered::F(self.value(Op::FromInt(i), c.span()))),
                 // A const or const generic: `N as f32` (also right for an `f32` const).
@@ -343,7 +342,13 @@ impl Lower<'_> {
             Lowered::Named(n, s) => Some(self.value(Op::Extern(n), s)),
             Lowered::Call(call, s) => Some(self.value(Op::Call(call), s)),
             Lowered::I(_) => {
-                self.err_at(span, "this is an integer: convert it with `as f32`");
+                self.err_at(
+                    span,
+                    format_args!(
+                        "this is an integer: convert it with `as {}`",
+                        self.b.func.float.name()
+                    ),
+                );
                 None
             }
             Lowered::B(_) => {

@@ -9,6 +9,7 @@
 pub mod builder;
 mod calls;
 mod expressions;
+mod float;
 mod places;
 mod signature;
 mod statements;
@@ -26,10 +27,6 @@ pub use builder::Builder;
 const INT_TYPES: &[&str] = &[
     "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
 ];
-
-/// What `f64` in a differentiable function gets, on the token.
-const F64_NOT_YET: &str =
-    "`f64` is not supported yet: differentiable functions compute in `f32` for now (write `f32`)";
 
 /// What a name is bound to.
 #[derive(Clone)]
@@ -76,6 +73,7 @@ pub struct Lower<'a> {
 /// Lowers a function's parameters and body.
 pub fn lower(item: &syn::ItemFn, errors: &mut Errors) -> Function {
     let mut l = Lower::new(errors, array_names(&item.block), read_names(&item.block));
+    l.float_type(item, true);
     l.params(&item.sig);
     l.return_type(&item.sig);
     let ret = l.body(&item.block);
@@ -92,9 +90,10 @@ pub fn lower(item: &syn::ItemFn, errors: &mut Errors) -> Function {
 /// is not differentiated, and it may return any tensor (`T: Tensor` included).
 pub fn lower_signature(item: &syn::ItemFn, errors: &mut Errors) -> Function {
     let mut l = Lower::new(errors, HashSet::new(), HashSet::new());
+    l.float_type(item, false);
     l.params(&item.sig);
     match &item.sig.output {
-        ReturnType::Type(_, ty) if is_f32(ty) => {}
+        ReturnType::Type(_, ty) if is_float(ty) => {}
         ReturnType::Type(_, ty) => l.b.func.ret_array = Some(ty.to_token_stream()),
         ReturnType::Default => l.errors.push(syn::Error::new(
             item.sig.paren_token.span.close(),
@@ -164,8 +163,17 @@ impl Lower<'_> {
         });
     }
 
-    fn f32_const(&mut self, x: f32) -> ValueId {
+    /// A constant of the function's float (`x` exact in it).
+    fn float_const(&mut self, x: f64) -> ValueId {
         self.value(Op::Const(x.to_bits()), Span::call_site())
+    }
+
+    /// A literal's value in the function's float, parsed in that type (not rounded twice).
+    fn parse_float(&self, digits: &str) -> Option<f64> {
+        match self.b.func.float {
+            Float::F32 => digits.parse::<f32>().ok().map(f64::from),
+            Float::F64 => digits.parse::<f64>().ok(),
+        }
     }
 }
 
@@ -275,14 +283,16 @@ fn is_int_array(ty: &Type) -> bool {
     }
 }
 
-fn is_f32(ty: &Type) -> bool {
-    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident("f32"))
+/// `f32` or `f64`: which one the function computes in is [`Function::float`], and every token
+/// of the other has its error already ([`float`]).
+fn is_float(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.get_ident().is_some_and(|i| Float::from_name(&i.to_string()).is_some()))
 }
 
-fn is_f32_array(ty: &Type) -> bool {
+fn is_float_array(ty: &Type) -> bool {
     match ty {
-        Type::Array(a) => is_f32(&a.elem) || is_f32_array(&a.elem),
-        Type::Paren(p) => is_f32_array(&p.elem),
+        Type::Array(a) => is_float(&a.elem) || is_float_array(&a.elem),
+        Type::Paren(p) => is_float_array(&p.elem),
         _ => false,
     }
 }
@@ -300,14 +310,5 @@ fn array_rank_of(tokens: &TokenStream) -> Option<usize> {
         rank += 1;
         t = &a.elem;
     }
-    is_f32(t).then_some(rank)
-}
-
-/// The span of the first identifier `name` in `tokens`, looking into groups.
-fn find_ident(tokens: TokenStream, name: &str) -> Option<Span> {
-    tokens.into_iter().find_map(|t| match t {
-        proc_macro2::TokenTree::Ident(i) if i == name => Some(i.span()),
-        proc_macro2::TokenTree::Group(g) => find_ident(g.stream(), name),
-        _ => None,
-    })
+    is_float(t).then_some(rank)
 }

@@ -121,7 +121,7 @@ impl Lower<'_> {
                 self.bind(name.clone(), Binding::IntArray(name));
             }
             Type::Array(_) => {
-                if !is_f32_array(ty) {
+                if !is_float_array(ty) {
                     self.err(ty, "arrays in differentiable functions hold `f32`: `[f32; N]`, `[[f32; N]; M]`");
                     return;
                 }
@@ -130,7 +130,7 @@ impl Lower<'_> {
             }
             Type::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
                 let ident = p.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
-                if ident == "f32" {
+                if Float::from_name(&ident).is_some() {
                     let id = self.add_param(name.clone(), ParamKind::Scalar, tokens, false);
                     let v = self.value(Op::Param(id), span);
                     self.b.func.values[v].name = Some(name.clone());
@@ -143,8 +143,6 @@ impl Lower<'_> {
                 } else if INT_TYPES.contains(&ident.as_str()) {
                     self.add_param(name.clone(), ParamKind::Constant, tokens, false);
                     self.bind(name.clone(), Binding::Int(IntExpr::Named(name)));
-                } else if ident == "f64" {
-                    self.err(ty, F64_NOT_YET);
                 } else {
                     self.err(
                         ty,
@@ -169,7 +167,7 @@ impl Lower<'_> {
         is_bool: bool,
     ) -> ParamId {
         let scalar_ref =
-            matches!(syn::parse2::<Type>(ty.clone()), Ok(Type::Reference(r)) if is_f32(&r.elem));
+            matches!(syn::parse2::<Type>(ty.clone()), Ok(Type::Reference(r)) if is_float(&r.elem));
         let ident = self.param_ident.clone();
         self.b.func.params.push(Param {
             name,
@@ -184,13 +182,13 @@ impl Lower<'_> {
 
     pub(super) fn return_type(&mut self, sig: &syn::Signature) {
         match &sig.output {
-            ReturnType::Type(_, ty) if is_f32(ty) => {}
-            ReturnType::Type(_, ty) if is_f32_array(ty) => {
+            ReturnType::Type(_, ty) if is_float(ty) => {}
+            ReturnType::Type(_, ty) if is_float_array(ty) => {
                 self.b.func.ret_array = Some(ty.to_token_stream());
             }
             ReturnType::Type(_, ty) => self.err(
                 ty,
-                "a differentiable function returns `f32` or an `f32` array (`[f32; N]`)",
+                "a differentiable function returns `f32`, `f64` or an array of one (`[f32; N]`)",
             ),
             ReturnType::Default => self.errors.push(syn::Error::new(
                 sig.paren_token.span.close(),

@@ -120,10 +120,6 @@ impl Lower<'_> {
             self.err(&diverge.1, "`let ... else` is not supported");
             return false;
         }
-        if let Some(f64_token) = ty.and_then(|t| find_ident(t.to_token_stream(), "f64")) {
-            self.err_at(f64_token, F64_NOT_YET);
-            return false;
-        }
         let expr = &*init.expr;
         if let Some(array) = self.array_init(expr, ty) {
             let (init, tokens, rank) = array;
@@ -156,7 +152,9 @@ impl Lower<'_> {
         let Some(lowered) = self.expr(expr) else {
             return false;
         };
-        let array_annotation = ty.filter(|t| is_f32_array(t)).map(|t| t.to_token_stream());
+        let array_annotation = ty
+            .filter(|t| is_float_array(t))
+            .map(|t| t.to_token_stream());
         let lowered = match lowered {
             Lowered::Call(call, span)
                 if array_annotation.is_some()
@@ -258,6 +256,7 @@ impl Lower<'_> {
         expr: &Expr,
         ty: Option<&Type>,
     ) -> Option<(VarInit, TokenStream, usize)> {
+        let float = self.b.func.float;
         match expr {
             Expr::Repeat(_) => {
                 let mut dims = Vec::new();
@@ -276,7 +275,7 @@ impl Lower<'_> {
                     len_tokens
                         .iter()
                         .rev()
-                        .fold(quote!(f32), |acc, len| quote!([#acc; #len]))
+                        .fold(float.to_token_stream(), |acc, len| quote!([#acc; #len]))
                 });
                 let rank = dims.len();
                 Some((VarInit::Repeat(elem, dims), tokens, rank))
@@ -289,7 +288,7 @@ impl Lower<'_> {
                     shape
                         .iter()
                         .rev()
-                        .fold(quote!(f32), |acc, len| quote!([#acc; #len]))
+                        .fold(float.to_token_stream(), |acc, len| quote!([#acc; #len]))
                 });
                 Some((VarInit::List(elems), tokens, shape.len()))
             }
@@ -611,7 +610,7 @@ impl Lower<'_> {
             rank: Some(dims.len()),
         };
         let var = self.new_var(name.clone(), Some(info), false);
-        let zero = self.f32_const(0.0);
+        let zero = self.float_const(0.0);
         self.emit(Stmt::Decl {
             var,
             init: VarInit::Repeat(zero, dims.clone()),

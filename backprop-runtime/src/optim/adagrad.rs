@@ -2,7 +2,7 @@
 
 use super::driver::{RuleOptimizer, UpdateRule};
 use super::group::optim_config;
-use crate::math;
+use crate::tensor::Real;
 
 /// The hyperparameters of [`Adagrad`]; the defaults are PyTorch's.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -42,16 +42,16 @@ optim_config! {
     non_negative("initial_accumulator_value", initial_accumulator_value), non_negative("eps", eps)
 }
 
-impl UpdateRule<1> for AdagradConfig {
+impl<F: Real> UpdateRule<1, F> for AdagradConfig {
     const NAME: &'static str = "Adagrad";
     const BUFFERS: [&'static str; 1] = ["sum"];
 
-    fn initial_value(&self, _buffer: usize) -> f32 {
-        self.initial_accumulator_value as f32
+    fn initial_value(&self, _buffer: usize) -> F {
+        F::from_f64(self.initial_accumulator_value)
     }
 
     #[inline(always)]
-    fn update(&self, t: u64, p: &mut [f32], grad: &[f32], [sum]: [&mut [f32]; 1]) {
+    fn update(&self, t: u64, p: &mut [F], grad: &[F], [sum]: [&mut [F]; 1]) {
         update(self, t, p, grad, sum);
     }
 }
@@ -66,18 +66,18 @@ impl UpdateRule<1> for AdagradConfig {
 ///
 /// The sum of squares has the size of `P`. `Adagrad::<P>::new(config)` covers every tensor,
 /// `Adagrad::<P, G>::with_groups` takes `G` groups.
-pub type Adagrad<P, const G: usize = 1> = RuleOptimizer<AdagradConfig, P, 1, G>;
+pub type Adagrad<P, const G: usize = 1, F = f32> = RuleOptimizer<AdagradConfig, P, 1, G, F>;
 
 /// One tensor's update at step `t`, in the order of PyTorch's `_single_tensor_adagrad`.
 #[inline(always)]
-fn update(c: &AdagradConfig, t: u64, p: &mut [f32], grad: &[f32], sum: &mut [f32]) {
+fn update<F: Real>(c: &AdagradConfig, t: u64, p: &mut [F], grad: &[F], sum: &mut [F]) {
     let clr = c.lr / (1.0 + (t - 1) as f64 * c.lr_decay);
-    let neg_clr = -clr as f32;
-    let eps = c.eps as f32;
+    let neg_clr = F::from_f64(-clr);
+    let eps = F::from_f64(c.eps);
     for ((p, &grad), s) in p.iter_mut().zip(grad).zip(sum) {
         let g = super::l2_grad(grad, *p, c.maximize, c.weight_decay);
-        *s = math::mul_add(g, g, *s);
-        *p += neg_clr * g / (math::sqrt(*s) + eps);
+        *s = F::mul_add(g, g, *s);
+        *p += neg_clr * g / (F::sqrt(*s) + eps);
     }
 }
 

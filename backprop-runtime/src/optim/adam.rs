@@ -4,7 +4,7 @@
 use super::driver::{RuleOptimizer, UpdateRule};
 use super::group::optim_config;
 use super::{f64m, maximum};
-use crate::math;
+use crate::tensor::Real;
 
 /// Declares an Adam configuration (Adam's and AdamW's differ in the meaning and default of
 /// `weight_decay`) and its `Default`.
@@ -59,12 +59,12 @@ optim_config! {
 /// The buffers of Adam and AdamW, under PyTorch's names.
 pub(crate) const MOMENTS: [&str; 3] = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"];
 
-impl UpdateRule<3> for AdamConfig {
+impl<F: Real> UpdateRule<3, F> for AdamConfig {
     const NAME: &'static str = "Adam";
     const BUFFERS: [&'static str; 3] = MOMENTS;
 
     #[inline(always)]
-    fn update(&self, t: u64, p: &mut [f32], grad: &[f32], state: [&mut [f32]; 3]) {
+    fn update(&self, t: u64, p: &mut [F], grad: &[F], state: [&mut [F]; 3]) {
         update(self, false, t, p, grad, state);
     }
 }
@@ -81,29 +81,29 @@ impl UpdateRule<3> for AdamConfig {
 ///
 /// The three moment buffers have the size of `P` (the AMSGrad one stays zero without it).
 /// `Adam::<P>::new(config)` covers every tensor, `Adam::<P, G>::with_groups` takes `G` groups.
-pub type Adam<P, const G: usize = 1> = RuleOptimizer<AdamConfig, P, 3, G>;
+pub type Adam<P, const G: usize = 1, F = f32> = RuleOptimizer<AdamConfig, P, 3, G, F>;
 
 /// One tensor's update at step `t`, in the order of PyTorch's `_single_tensor_adam`; with
 /// `decoupled`, AdamW's.
 #[inline(always)]
-pub(crate) fn update(
+pub(crate) fn update<F: Real>(
     c: &AdamConfig,
     decoupled: bool,
     t: u64,
-    p: &mut [f32],
-    grad: &[f32],
-    [exp_avg, exp_avg_sq, max_exp_avg_sq]: [&mut [f32]; 3],
+    p: &mut [F],
+    grad: &[F],
+    [exp_avg, exp_avg_sq, max_exp_avg_sq]: [&mut [F]; 3],
 ) {
     let (beta1, beta2) = c.betas;
     // Scalars in f64, as PyTorch computes them from Python floats.
     let bias_correction1 = 1.0 - f64m::powf(beta1, t as f64);
     let bias_correction2 = 1.0 - f64m::powf(beta2, t as f64);
-    let neg_step_size = (-(c.lr / bias_correction1)) as f32;
-    let bias_correction2_sqrt = f64m::sqrt(bias_correction2) as f32;
-    let decay = (1.0 - c.lr * c.weight_decay) as f32;
-    let w1 = (1.0 - beta1) as f32;
-    let (beta2_f, w2) = (beta2 as f32, (1.0 - beta2) as f32);
-    let eps = c.eps as f32;
+    let neg_step_size = F::from_f64(-(c.lr / bias_correction1));
+    let bias_correction2_sqrt = F::from_f64(f64m::sqrt(bias_correction2));
+    let decay = F::from_f64(1.0 - c.lr * c.weight_decay);
+    let w1 = F::from_f64(1.0 - beta1);
+    let (beta2_f, w2) = (F::from_f64(beta2), F::from_f64(1.0 - beta2));
+    let eps = F::from_f64(c.eps);
     let state = exp_avg
         .iter_mut()
         .zip(exp_avg_sq.iter_mut())
@@ -115,14 +115,14 @@ pub(crate) fn update(
         let l2 = if decoupled { 0.0 } else { c.weight_decay };
         let g = super::l2_grad(grad, *p, c.maximize, l2);
         *m = super::lerp(*m, g, w1);
-        *v = math::mul_add(w2 * g, g, *v * beta2_f);
+        *v = F::mul_add(w2 * g, g, *v * beta2_f);
         let second = if c.amsgrad {
             *vmax = maximum(*vmax, *v);
             *vmax
         } else {
             *v
         };
-        let denom = math::sqrt(second) / bias_correction2_sqrt + eps;
+        let denom = F::sqrt(second) / bias_correction2_sqrt + eps;
         *p += neg_step_size * *m / denom; // addcdiv: no fused multiply-add
     }
 }

@@ -4,6 +4,7 @@ use super::adam::{adam_config, update, AdamConfig, MOMENTS};
 use super::driver::{RuleOptimizer, UpdateRule};
 use super::error::OptimError;
 use super::group::OptimConfig;
+use crate::tensor::Real;
 
 adam_config! {
     /// The hyperparameters of [`AdamW`]; the defaults are PyTorch's (as Adam's, but with weight
@@ -40,19 +41,19 @@ impl OptimConfig for AdamWConfig {
     }
 }
 
-impl UpdateRule<3> for AdamWConfig {
+impl<F: Real> UpdateRule<3, F> for AdamWConfig {
     const NAME: &'static str = "AdamW";
     const BUFFERS: [&'static str; 3] = MOMENTS;
 
     #[inline(always)]
-    fn update(&self, t: u64, p: &mut [f32], grad: &[f32], state: [&mut [f32]; 3]) {
+    fn update(&self, t: u64, p: &mut [F], grad: &[F], state: [&mut [F]; 3]) {
         update(&AdamConfig::from(*self), true, t, p, grad, state);
     }
 }
 
 /// AdamW: [`Adam`](super::Adam) whose weight decay shrinks the weights directly,
 /// `p = p * (1 - lr * weight_decay)`, before the Adam update, instead of adding to the gradient.
-pub type AdamW<P, const G: usize = 1> = RuleOptimizer<AdamWConfig, P, 3, G>;
+pub type AdamW<P, const G: usize = 1, F = f32> = RuleOptimizer<AdamWConfig, P, 3, G, F>;
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@ use super::error::OptimError;
 use super::group::{Groups, OptimConfig, ParamGroup, Select};
 use super::{LearningRates, Optimizer};
 use crate::params::Parameters;
+use crate::tensor::Real;
 use core::fmt;
 
 /// The update rule of an optimizer, implemented by its configuration: the hyperparameters of
@@ -48,7 +49,7 @@ use core::fmt;
 /// assert_eq!(w, [0.5, 1.5]);
 /// # Ok::<(), OptimError>(())
 /// ```
-pub trait UpdateRule<const N: usize>: OptimConfig {
+pub trait UpdateRule<const N: usize, F: Real = f32>: OptimConfig {
     /// The optimizer's name in saved states (PyTorch's class name, `"Adam"`).
     const NAME: &'static str;
     /// The names of its buffers in saved states (PyTorch's, `"exp_avg"`).
@@ -56,9 +57,9 @@ pub trait UpdateRule<const N: usize>: OptimConfig {
 
     /// The value every element of buffer `buffer` starts at, for the tensors of a group with
     /// this configuration. Default `0`.
-    fn initial_value(&self, buffer: usize) -> f32 {
+    fn initial_value(&self, buffer: usize) -> F {
         let _ = buffer;
-        0.0
+        F::ZERO
     }
 
     /// Step `t` (counted from 1) on one tensor: its values `p`, its gradient and its buffers,
@@ -68,39 +69,41 @@ pub trait UpdateRule<const N: usize>: OptimConfig {
     /// Mark it `#[inline]`: on x86-64 with `std`, [`RuleOptimizer`] calls it from a copy of the
     /// step compiled for AVX2 and FMA (when the CPU has them), which only reaches a body it
     /// can inline.
-    fn update(&self, t: u64, p: &mut [f32], grad: &[f32], state: [&mut [f32]; N]);
+    fn update(&self, t: u64, p: &mut [F], grad: &[F], state: [&mut [F]; N]);
 }
 
-/// An optimizer made of an [`UpdateRule`] `R` with `N` buffers, over the parameters `P`, in `G`
-/// parameter groups.
+/// An optimizer made of an [`UpdateRule`] `R` with `N` buffers, over the parameters `P` (of
+/// the float type `F`), in `G` parameter groups.
 ///
 /// With the `std` feature the buffers live in one heap allocation, zeroed in place, so that
 /// building an optimizer for a model of megabytes takes no stack; without it (and without an
 /// allocator) they are held inline. Nothing is allocated after construction.
-pub struct RuleOptimizer<R, P, const N: usize, const G: usize = 1> {
+pub struct RuleOptimizer<R, P, const N: usize, const G: usize = 1, F = f32> {
     groups: Groups<R, G>,
-    state: Buffers<P, N>,
+    state: Buffers<P, N, F>,
     steps: u64,
 }
 
-impl<R: UpdateRule<N>, P: Parameters, const N: usize> RuleOptimizer<R, P, N> {
+impl<F: Real, R: UpdateRule<N, F>, P: Parameters<F>, const N: usize> RuleOptimizer<R, P, N, 1, F> {
     /// The optimizer over every tensor of the parameters.
     pub fn new(config: R) -> Result<Self, OptimError> {
         Self::with_groups([ParamGroup::new(Select::All, config)])
     }
 }
 
-impl<R: UpdateRule<N>, P: Parameters, const N: usize, const G: usize> RuleOptimizer<R, P, N, G> {
+impl<F: Real, R: UpdateRule<N, F>, P: Parameters<F>, const N: usize, const G: usize>
+    RuleOptimizer<R, P, N, G, F>
+{
     /// The optimizer with a configuration per parameter group. Every configuration is
     /// validated, and the groups must be disjoint and each select a tensor.
     pub fn with_groups(groups: [ParamGroup<R>; G]) -> Result<Self, OptimError> {
-        let groups = Groups::new::<P>(groups)?;
+        let groups = Groups::new::<P, F>(groups)?;
         let mut state = Buffers::zeroed();
         for k in 0..P::TENSORS {
-            if let Some(g) = groups.group_of::<P>(k) {
+            if let Some(g) = groups.group_of::<P, F>(k) {
                 for b in 0..N {
                     let value = groups.config(g).initial_value(b);
-                    if value.to_bits() != 0 {
+                    if value.to_f64().to_bits() != 0 {
                         state.tensor_mut(b, k).fill(value);
                     }
                 }
@@ -119,15 +122,15 @@ impl<R: UpdateRule<N>, P: Parameters, const N: usize, const G: usize> RuleOptimi
     }
 }
 
-impl<R: UpdateRule<N>, P: Parameters, const N: usize, const G: usize> Optimizer
-    for RuleOptimizer<R, P, N, G>
+impl<F: Real, R: UpdateRule<N, F>, P: Parameters<F>, const N: usize, const G: usize> Optimizer<F>
+    for RuleOptimizer<R, P, N, G, F>
 {
     type Params = P;
 
     fn step(&mut self, params: &mut P, grads: &P) {
         self.steps = self.steps.saturating_add(1); // a loaded state may hold any count
         for k in 0..P::TENSORS {
-            if let Some(g) = self.groups.group_of::<P>(k) {
+            if let Some(g) = self.groups.group_of::<P, F>(k) {
                 update(
                     self.groups.config(g),
                     self.steps,
@@ -151,12 +154,12 @@ impl<R: UpdateRule<N>, P: Parameters, const N: usize, const G: usize> Optimizer
 /// 2.5 ns an element, 250 us of a 100k-parameter SGD step); in the copy they are one vector
 /// instruction for eight elements, with the same rounding.
 #[inline]
-fn update<R: UpdateRule<N>, const N: usize>(
+fn update<F: Real, R: UpdateRule<N, F>, const N: usize>(
     rule: &R,
     t: u64,
-    p: &mut [f32],
-    grad: &[f32],
-    state: [&mut [f32]; N],
+    p: &mut [F],
+    grad: &[F],
+    state: [&mut [F]; N],
 ) {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
@@ -171,18 +174,18 @@ fn update<R: UpdateRule<N>, const N: usize>(
 /// compiled again here with both features enabled.
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn update_avx2_fma<R: UpdateRule<N>, const N: usize>(
+unsafe fn update_avx2_fma<F: Real, R: UpdateRule<N, F>, const N: usize>(
     rule: &R,
     t: u64,
-    p: &mut [f32],
-    grad: &[f32],
-    state: [&mut [f32]; N],
+    p: &mut [F],
+    grad: &[F],
+    state: [&mut [F]; N],
 ) {
     rule.update(t, p, grad, state);
 }
 
-impl<R: OptimConfig, P, const N: usize, const G: usize> LearningRates
-    for RuleOptimizer<R, P, N, G>
+impl<R: OptimConfig, P, const N: usize, const G: usize, F> LearningRates
+    for RuleOptimizer<R, P, N, G, F>
 {
     fn num_groups(&self) -> usize {
         G
@@ -221,7 +224,9 @@ impl<R: UpdateRule<N>, P: Parameters, const N: usize, const G: usize> super::Che
     }
 }
 
-impl<R: Copy, P: Parameters, const N: usize, const G: usize> Clone for RuleOptimizer<R, P, N, G> {
+impl<F: Real, R: Copy, P: Parameters<F>, const N: usize, const G: usize> Clone
+    for RuleOptimizer<R, P, N, G, F>
+{
     fn clone(&self) -> Self {
         RuleOptimizer {
             groups: self.groups,
@@ -231,16 +236,16 @@ impl<R: Copy, P: Parameters, const N: usize, const G: usize> Clone for RuleOptim
     }
 }
 
-impl<R: PartialEq, P: Parameters, const N: usize, const G: usize> PartialEq
-    for RuleOptimizer<R, P, N, G>
+impl<F: Real, R: PartialEq, P: Parameters<F>, const N: usize, const G: usize> PartialEq
+    for RuleOptimizer<R, P, N, G, F>
 {
     fn eq(&self, other: &Self) -> bool {
         self.steps == other.steps && self.groups == other.groups && self.state == other.state
     }
 }
 
-impl<R: fmt::Debug, P: Parameters, const N: usize, const G: usize> fmt::Debug
-    for RuleOptimizer<R, P, N, G>
+impl<F: Real, R: fmt::Debug, P: Parameters<F>, const N: usize, const G: usize> fmt::Debug
+    for RuleOptimizer<R, P, N, G, F>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RuleOptimizer")
@@ -254,17 +259,17 @@ impl<R: fmt::Debug, P: Parameters, const N: usize, const G: usize> fmt::Debug
 /// `N` zero-initialised buffers shaped like `P`: with `std`, one zeroed heap allocation of
 /// `N * P::numel()` scalars, buffer after buffer, each laid out as `P`'s tensors in order.
 #[cfg(feature = "std")]
-pub(crate) struct Buffers<P, const N: usize> {
-    data: Box<[f32]>,
+pub(crate) struct Buffers<P, const N: usize, F = f32> {
+    data: Box<[F]>,
     parameters: core::marker::PhantomData<fn() -> P>,
 }
 
 #[cfg(feature = "std")]
-impl<P: Parameters, const N: usize> Buffers<P, N> {
+impl<F: Real, P: Parameters<F>, const N: usize> Buffers<P, N, F> {
     fn zeroed() -> Self {
         // `vec![0.0; n]` asks the allocator for zeroed memory: nothing passes through the stack.
         Buffers {
-            data: vec![0.0f32; N * P::numel()].into_boxed_slice(),
+            data: vec![F::ZERO; N * P::numel()].into_boxed_slice(),
             parameters: core::marker::PhantomData,
         }
     }
@@ -275,20 +280,20 @@ impl<P: Parameters, const N: usize> Buffers<P, N> {
         (start, P::shape(k).len())
     }
 
-    pub(crate) fn tensor(&self, buffer: usize, k: usize) -> &[f32] {
+    pub(crate) fn tensor(&self, buffer: usize, k: usize) -> &[F] {
         let (start, len) = Self::span(k);
         let base = buffer * P::numel() + start;
         &self.data[base..base + len]
     }
 
-    pub(crate) fn tensor_mut(&mut self, buffer: usize, k: usize) -> &mut [f32] {
+    pub(crate) fn tensor_mut(&mut self, buffer: usize, k: usize) -> &mut [F] {
         let (start, len) = Self::span(k);
         let base = buffer * P::numel() + start;
         &mut self.data[base..base + len]
     }
 
     /// Tensor `k` of every buffer.
-    fn tensors_mut(&mut self, k: usize) -> [&mut [f32]; N] {
+    fn tensors_mut(&mut self, k: usize) -> [&mut [F]; N] {
         let (start, len) = Self::span(k);
         let mut buffers = self.data.chunks_exact_mut(P::numel().max(1));
         core::array::from_fn(|_| match buffers.next() {
@@ -299,7 +304,7 @@ impl<P: Parameters, const N: usize> Buffers<P, N> {
 }
 
 #[cfg(feature = "std")]
-impl<P, const N: usize> Clone for Buffers<P, N> {
+impl<P, const N: usize, F: Clone> Clone for Buffers<P, N, F> {
     fn clone(&self) -> Self {
         Buffers {
             data: self.data.clone(),
@@ -310,30 +315,33 @@ impl<P, const N: usize> Clone for Buffers<P, N> {
 
 /// `N` zero-initialised buffers shaped like `P`, held inline (no allocator without `std`).
 #[cfg(not(feature = "std"))]
-pub(crate) struct Buffers<P, const N: usize>([P; N]);
+pub(crate) struct Buffers<P, const N: usize, F = f32>([P; N], core::marker::PhantomData<F>);
 
 #[cfg(not(feature = "std"))]
-impl<P: Parameters, const N: usize> Buffers<P, N> {
+impl<F: Real, P: Parameters<F>, const N: usize> Buffers<P, N, F> {
     fn zeroed() -> Self {
-        Buffers(core::array::from_fn(|_| P::zero()))
+        Buffers(
+            core::array::from_fn(|_| P::zero()),
+            core::marker::PhantomData,
+        )
     }
 
-    pub(crate) fn tensor(&self, buffer: usize, k: usize) -> &[f32] {
+    pub(crate) fn tensor(&self, buffer: usize, k: usize) -> &[F] {
         self.0[buffer].tensor(k)
     }
 
-    pub(crate) fn tensor_mut(&mut self, buffer: usize, k: usize) -> &mut [f32] {
+    pub(crate) fn tensor_mut(&mut self, buffer: usize, k: usize) -> &mut [F] {
         self.0[buffer].tensor_mut(k)
     }
 
     /// Tensor `k` of every buffer.
-    fn tensors_mut(&mut self, k: usize) -> [&mut [f32]; N] {
+    fn tensors_mut(&mut self, k: usize) -> [&mut [F]; N] {
         self.0.each_mut().map(|buffer| buffer.tensor_mut(k))
     }
 }
 
 #[cfg(not(feature = "std"))]
-impl<P: Parameters, const N: usize> Clone for Buffers<P, N> {
+impl<F: Real, P: Parameters<F>, const N: usize> Clone for Buffers<P, N, F> {
     fn clone(&self) -> Self {
         let mut copy = Self::zeroed();
         for b in 0..N {
@@ -345,17 +353,17 @@ impl<P: Parameters, const N: usize> Clone for Buffers<P, N> {
     }
 }
 
-impl<P: Parameters, const N: usize> PartialEq for Buffers<P, N> {
+impl<F: Real, P: Parameters<F>, const N: usize> PartialEq for Buffers<P, N, F> {
     fn eq(&self, other: &Self) -> bool {
         (0..N).all(|b| (0..P::TENSORS).all(|k| self.tensor(b, k) == other.tensor(b, k)))
     }
 }
 
-impl<P: Parameters, const N: usize> fmt::Debug for Buffers<P, N> {
+impl<F: Real, P: Parameters<F>, const N: usize> fmt::Debug for Buffers<P, N, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         /// One buffer, as the list of its tensors.
-        struct Buffer<'a, P, const N: usize>(&'a Buffers<P, N>, usize);
-        impl<P: Parameters, const N: usize> fmt::Debug for Buffer<'_, P, N> {
+        struct Buffer<'a, P, const N: usize, F>(&'a Buffers<P, N, F>, usize);
+        impl<F: Real, P: Parameters<F>, const N: usize> fmt::Debug for Buffer<'_, P, N, F> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_list()
                     .entries((0..P::TENSORS).map(|k| self.0.tensor(self.1, k)))

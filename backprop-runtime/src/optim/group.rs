@@ -2,6 +2,7 @@
 
 use super::error::OptimError;
 use crate::params::Parameters;
+use crate::tensor::Real;
 use core::fmt;
 
 /// The hyperparameters of one parameter group of an optimizer.
@@ -77,7 +78,9 @@ pub(crate) struct Groups<C, const G: usize> {
 impl<C: OptimConfig, const G: usize> Groups<C, G> {
     /// Checks every config and that each group selects at least one tensor of `P`, no tensor
     /// twice.
-    pub(crate) fn new<P: Parameters>(groups: [ParamGroup<C>; G]) -> Result<Self, OptimError> {
+    pub(crate) fn new<P: Parameters<F>, F: Real>(
+        groups: [ParamGroup<C>; G],
+    ) -> Result<Self, OptimError> {
         if G == 0 {
             return Err(OptimError::NoGroups);
         }
@@ -103,7 +106,7 @@ impl<C: OptimConfig, const G: usize> Groups<C, G> {
         for k in 0..P::TENSORS {
             let mut owner = None;
             for (g, group) in this.groups.iter().enumerate() {
-                if this.selects::<P>(group.select, k) {
+                if this.selects::<P, F>(group.select, k) {
                     if let Some(first) = owner {
                         return Err(OptimError::OverlappingGroups {
                             tensor: k,
@@ -125,19 +128,19 @@ impl<C: OptimConfig, const G: usize> Groups<C, G> {
     }
 
     /// Whether `select` holds tensor `k`, `Rest` meaning "no explicit group holds it".
-    fn selects<P: Parameters>(&self, select: Select, k: usize) -> bool {
+    fn selects<P: Parameters<F>, F: Real>(&self, select: Select, k: usize) -> bool {
         match select {
             Select::Rest => !self
                 .groups
                 .iter()
-                .any(|g| g.select != Select::Rest && selects_explicitly::<P>(g.select, k)),
-            explicit => selects_explicitly::<P>(explicit, k),
+                .any(|g| g.select != Select::Rest && selects_explicitly::<P, F>(g.select, k)),
+            explicit => selects_explicitly::<P, F>(explicit, k),
         }
     }
 
     /// The group holding tensor `k`, if any.
-    pub(crate) fn group_of<P: Parameters>(&self, k: usize) -> Option<usize> {
-        (0..G).find(|&g| self.selects::<P>(self.groups[g].select, k))
+    pub(crate) fn group_of<P: Parameters<F>, F: Real>(&self, k: usize) -> Option<usize> {
+        (0..G).find(|&g| self.selects::<P, F>(self.groups[g].select, k))
     }
 
     /// The hyperparameters of group `g` (which exists).
@@ -177,7 +180,7 @@ impl<C: OptimConfig, const G: usize> Groups<C, G> {
 }
 
 /// Whether a non-`Rest` selection holds tensor `k`.
-fn selects_explicitly<P: Parameters>(select: Select, k: usize) -> bool {
+fn selects_explicitly<P: Parameters<F>, F: Real>(select: Select, k: usize) -> bool {
     match select {
         Select::All => true,
         Select::Prefix(prefix) => {
@@ -283,28 +286,28 @@ pub(crate) mod tests {
     }
 
     fn groups<const G: usize>(selects: [Select; G]) -> Result<Groups<Lr, G>, OptimError> {
-        Groups::new::<Net>(selects.map(|s| ParamGroup::new(s, Lr(0.1))))
+        Groups::new::<Net, f32>(selects.map(|s| ParamGroup::new(s, Lr(0.1))))
     }
 
     #[test]
     fn prefixes_select_by_dotted_name() {
         let g = groups([Select::Prefix("layer2."), Select::Prefix("layer1.")]).unwrap();
-        assert_eq!(g.group_of::<Net>(0), Some(1));
-        assert_eq!(g.group_of::<Net>(1), Some(1));
-        assert_eq!(g.group_of::<Net>(2), Some(0));
+        assert_eq!(g.group_of::<Net, f32>(0), Some(1));
+        assert_eq!(g.group_of::<Net, f32>(1), Some(1));
+        assert_eq!(g.group_of::<Net, f32>(2), Some(0));
         // A prefix longer than the written pieces, and one that differs after a piece.
         let g = groups([Select::Prefix("layer1.bias")]).unwrap();
-        assert_eq!(g.group_of::<Net>(0), None);
-        assert_eq!(g.group_of::<Net>(1), Some(0));
+        assert_eq!(g.group_of::<Net, f32>(0), None);
+        assert_eq!(g.group_of::<Net, f32>(1), Some(0));
         assert!(groups([Select::Prefix("layer1.biased")]).is_err());
     }
 
     #[test]
     fn rest_takes_what_no_other_group_takes() {
         let g = groups([Select::Rest, Select::Tensors(&[1])]).unwrap();
-        assert_eq!(g.group_of::<Net>(0), Some(0));
-        assert_eq!(g.group_of::<Net>(1), Some(1));
-        assert_eq!(g.group_of::<Net>(2), Some(0));
+        assert_eq!(g.group_of::<Net, f32>(0), Some(0));
+        assert_eq!(g.group_of::<Net, f32>(1), Some(1));
+        assert_eq!(g.group_of::<Net, f32>(2), Some(0));
     }
 
     #[test]

@@ -104,8 +104,8 @@ pub use sgd::{Sgd, SgdConfig};
 #[cfg(feature = "std")]
 pub use state_dict::{GroupState, StateDict, TensorState};
 
-use crate::math;
 use crate::params::Parameters;
+use crate::tensor::Real;
 
 /// The learning rate of each parameter group, which [schedulers](lr_scheduler) read and set.
 /// Every [`Optimizer`] has them; the trait is separate so that a scheduler can take any
@@ -133,9 +133,9 @@ pub trait LearningRates {
 ///
 /// The required methods are the same with and without `std`, so a `no_std` crate can implement
 /// the trait and still build when another crate turns `std` on.
-pub trait Optimizer: LearningRates {
-    /// The parameter tree this optimizer updates (and the type of its gradients).
-    type Params: Parameters;
+pub trait Optimizer<F: Real = f32>: LearningRates {
+    /// The parameter tree this optimizer updates (and the type of its gradients), of `F`.
+    type Params: Parameters<F>;
 
     /// One update of `params` from `grads` (PyTorch's `optimizer.step()`). Tensors that no
     /// parameter group selects are left untouched.
@@ -166,7 +166,7 @@ pub trait Checkpoint: Optimizer {
 }
 
 /// Sets every gradient in `grads` to zero (PyTorch's `zero_grad`).
-pub fn zero_grad<P: Parameters>(grads: &mut P) {
+pub fn zero_grad<F: Real, P: Parameters<F>>(grads: &mut P) {
     grads.set_zero();
 }
 
@@ -209,14 +209,14 @@ mod f64m {
     }
 }
 
-/// PyTorch's `torch.lerp(start, end, weight)` on `f32`: a fused multiply-add from whichever end
-/// is nearer, so that both ends are exact.
+/// PyTorch's `torch.lerp(start, end, weight)`: a fused multiply-add from whichever end is
+/// nearer, so that both ends are exact.
 #[inline(always)]
-fn lerp(start: f32, end: f32, weight: f32) -> f32 {
-    if weight.abs() < 0.5 {
-        math::mul_add(weight, end - start, start)
+fn lerp<F: Real>(start: F, end: F, weight: F) -> F {
+    if Real::abs(weight) < F::from_f64(0.5) {
+        weight.mul_add(end - start, start)
     } else {
-        math::mul_add(weight - 1.0, end - start, end)
+        (weight - F::ONE).mul_add(end - start, end)
     }
 }
 
@@ -224,10 +224,10 @@ fn lerp(start: f32, end: f32, weight: f32) -> f32 {
 /// `weight_decay * p` (a fused multiply-add, as PyTorch's `add` with `alpha`; skipped at zero
 /// decay, as PyTorch skips it).
 #[inline(always)]
-fn l2_grad(grad: f32, p: f32, maximize: bool, weight_decay: f64) -> f32 {
+fn l2_grad<F: Real>(grad: F, p: F, maximize: bool, weight_decay: f64) -> F {
     let g = if maximize { -grad } else { grad };
     if weight_decay != 0.0 {
-        math::mul_add(weight_decay as f32, p, g)
+        F::from_f64(weight_decay).mul_add(p, g)
     } else {
         g
     }
@@ -235,8 +235,9 @@ fn l2_grad(grad: f32, p: f32, maximize: bool, weight_decay: f64) -> f32 {
 
 /// `torch.maximum`: like `f32::max`, except that a NaN wins instead of losing.
 #[inline(always)]
-fn maximum(a: f32, b: f32) -> f32 {
-    if a.is_nan() || a > b {
+fn maximum<F: Real>(a: F, b: F) -> F {
+    #[allow(clippy::eq_op)] // NaN is the one value unequal to itself
+    if a != a || a > b {
         a
     } else {
         b

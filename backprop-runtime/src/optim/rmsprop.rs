@@ -2,7 +2,7 @@
 
 use super::driver::{RuleOptimizer, UpdateRule};
 use super::group::optim_config;
-use crate::math;
+use crate::tensor::Real;
 
 /// The hyperparameters of [`RmsProp`]; the defaults are PyTorch's.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -43,12 +43,12 @@ optim_config! {
     non_negative("weight_decay", weight_decay), non_negative("alpha", alpha)
 }
 
-impl UpdateRule<3> for RmsPropConfig {
+impl<F: Real> UpdateRule<3, F> for RmsPropConfig {
     const NAME: &'static str = "RMSprop";
     const BUFFERS: [&'static str; 3] = ["square_avg", "grad_avg", "momentum_buffer"];
 
     #[inline(always)]
-    fn update(&self, _t: u64, p: &mut [f32], grad: &[f32], state: [&mut [f32]; 3]) {
+    fn update(&self, _t: u64, p: &mut [F], grad: &[F], state: [&mut [F]; 3]) {
         update(self, p, grad, state);
     }
 }
@@ -66,36 +66,36 @@ impl UpdateRule<3> for RmsPropConfig {
 /// The squared average, gradient average and momentum buffer have the size of `P`.
 /// `RmsProp::<P>::new(config)` covers every tensor, `RmsProp::<P, G>::with_groups` takes `G`
 /// groups.
-pub type RmsProp<P, const G: usize = 1> = RuleOptimizer<RmsPropConfig, P, 3, G>;
+pub type RmsProp<P, const G: usize = 1, F = f32> = RuleOptimizer<RmsPropConfig, P, 3, G, F>;
 
 /// One tensor's update, in the order of PyTorch's `_single_tensor_rmsprop`.
 #[inline(always)]
-fn update(
+fn update<F: Real>(
     c: &RmsPropConfig,
-    p: &mut [f32],
-    grad: &[f32],
-    [square_avg, grad_avg, buf]: [&mut [f32]; 3],
+    p: &mut [F],
+    grad: &[F],
+    [square_avg, grad_avg, buf]: [&mut [F]; 3],
 ) {
-    let (alpha, w) = (c.alpha as f32, (1.0 - c.alpha) as f32);
-    let eps = c.eps as f32;
-    let momentum = c.momentum as f32;
-    let neg_lr = -c.lr as f32;
+    let (alpha, w) = (F::from_f64(c.alpha), F::from_f64(1.0 - c.alpha));
+    let eps = F::from_f64(c.eps);
+    let momentum = F::from_f64(c.momentum);
+    let neg_lr = F::from_f64(-c.lr);
     let state = square_avg
         .iter_mut()
         .zip(grad_avg.iter_mut())
         .zip(buf.iter_mut());
     for ((p, &grad), ((v, mean), b)) in p.iter_mut().zip(grad).zip(state) {
         let g = super::l2_grad(grad, *p, c.maximize, c.weight_decay);
-        *v = math::mul_add(w * g, g, *v * alpha);
+        *v = F::mul_add(w * g, g, *v * alpha);
         let avg = if c.centered {
             *mean = super::lerp(*mean, g, w);
-            math::sqrt(math::mul_add(-*mean, *mean, *v))
+            F::sqrt(F::mul_add(-*mean, *mean, *v))
         } else {
-            math::sqrt(*v)
+            F::sqrt(*v)
         } + eps;
         if c.momentum > 0.0 {
             *b = *b * momentum + g / avg;
-            *p = math::mul_add(neg_lr, *b, *p);
+            *p = F::mul_add(neg_lr, *b, *p);
         } else {
             *p += neg_lr * g / avg;
         }

@@ -4,7 +4,7 @@
 use super::driver::{RuleOptimizer, UpdateRule};
 use super::error::OptimError;
 use super::group::optim_config;
-use crate::math;
+use crate::tensor::Real;
 
 /// The hyperparameters of [`Sgd`]; the defaults are PyTorch's.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -50,12 +50,12 @@ fn nesterov_needs_momentum(c: &SgdConfig) -> Result<(), OptimError> {
     Ok(())
 }
 
-impl UpdateRule<1> for SgdConfig {
+impl<F: Real> UpdateRule<1, F> for SgdConfig {
     const NAME: &'static str = "SGD";
     const BUFFERS: [&'static str; 1] = ["momentum_buffer"];
 
     #[inline(always)]
-    fn update(&self, t: u64, p: &mut [f32], grad: &[f32], [buf]: [&mut [f32]; 1]) {
+    fn update(&self, t: u64, p: &mut [F], grad: &[F], [buf]: [&mut [F]; 1]) {
         update(self, t == 1, p, grad, buf);
     }
 }
@@ -72,14 +72,14 @@ impl UpdateRule<1> for SgdConfig {
 ///
 /// The momentum buffer has the size of `P`. `Sgd::<P>::new(config)` covers every tensor,
 /// `Sgd::<P, G>::with_groups` takes `G` groups.
-pub type Sgd<P, const G: usize = 1> = RuleOptimizer<SgdConfig, P, 1, G>;
+pub type Sgd<P, const G: usize = 1, F = f32> = RuleOptimizer<SgdConfig, P, 1, G, F>;
 
 /// One tensor's update, in the order of PyTorch's `_single_tensor_sgd`.
 #[inline(always)]
-fn update(c: &SgdConfig, first: bool, p: &mut [f32], grad: &[f32], buf: &mut [f32]) {
-    let momentum = c.momentum as f32;
-    let keep = (1.0 - c.dampening) as f32;
-    let neg_lr = -c.lr as f32;
+fn update<F: Real>(c: &SgdConfig, first: bool, p: &mut [F], grad: &[F], buf: &mut [F]) {
+    let momentum = F::from_f64(c.momentum);
+    let keep = F::from_f64(1.0 - c.dampening);
+    let neg_lr = F::from_f64(-c.lr);
     for ((p, &grad), b) in p.iter_mut().zip(grad).zip(buf) {
         let mut g = super::l2_grad(grad, *p, c.maximize, c.weight_decay);
         if c.momentum != 0.0 {
@@ -87,15 +87,15 @@ fn update(c: &SgdConfig, first: bool, p: &mut [f32], grad: &[f32], buf: &mut [f3
             *b = if first {
                 g
             } else {
-                math::mul_add(keep, g, *b * momentum)
+                F::mul_add(keep, g, *b * momentum)
             };
             g = if c.nesterov {
-                math::mul_add(momentum, *b, g)
+                F::mul_add(momentum, *b, g)
             } else {
                 *b
             };
         }
-        *p = math::mul_add(neg_lr, g, *p);
+        *p = F::mul_add(neg_lr, g, *p);
     }
 }
 

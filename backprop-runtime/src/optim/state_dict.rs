@@ -55,7 +55,9 @@ pub(crate) fn save<P: Parameters, C: OptimConfig, const N: usize, const G: usize
     names: [&'static str; N],
     buffers: &Buffers<P, N>,
 ) -> StateDict {
-    let owner: Vec<Option<usize>> = (0..P::TENSORS).map(|k| groups.group_of::<P>(k)).collect();
+    let owner: Vec<Option<usize>> = (0..P::TENSORS)
+        .map(|k| groups.group_of::<P, f32>(k))
+        .collect();
     let param_groups = (0..G)
         .map(|g| GroupState {
             lr: groups.lr(g).expect("g < G"),
@@ -109,7 +111,7 @@ pub(crate) fn load<P: Parameters, C: OptimConfig, const N: usize, const G: usize
     let mut checked = *groups;
     for (g, saved) in state.param_groups.iter().enumerate() {
         let params: Vec<usize> = (0..P::TENSORS)
-            .filter(|&k| groups.group_of::<P>(k) == Some(g))
+            .filter(|&k| groups.group_of::<P, f32>(k) == Some(g))
             .collect();
         if saved.params != params {
             return Err(OptimError::GroupMismatch {
@@ -133,7 +135,7 @@ pub(crate) fn load<P: Parameters, C: OptimConfig, const N: usize, const G: usize
         }
     }
     // Every grouped tensor needs every buffer, of its length; nothing else may be saved.
-    let grouped = (0..P::TENSORS).filter(|&k| groups.group_of::<P>(k).is_some());
+    let grouped = (0..P::TENSORS).filter(|&k| groups.group_of::<P, f32>(k).is_some());
     let mut found = Vec::new();
     for k in grouped {
         let Some(saved) = state.state.iter().find(|s| s.tensor == k) else {

@@ -1,9 +1,8 @@
 use backprop::differentiable;
 
 #[differentiable]
-fn f(x: f32) -> f32 {
-    let y: f64 = 2.0;
-    x * x
+fn f(x: f64) -> f64 {
+    x * std::f32::consts::PI as f64
 }
 
 fn main() {

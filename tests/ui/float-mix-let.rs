@@ -2,8 +2,8 @@ use backprop::differentiable;
 
 #[differentiable]
 fn f(x: f32) -> f32 {
-    let k = 2.5f64 as f32;
-    k * x
+    let y: f64 = 2.0;
+    x * x + y as f32
 }
 
 fn main() {
