@@ -200,8 +200,8 @@ fn stored_bytes(func: &Function, r: RegionId) -> u128 {
         .map(|b| {
             let element = match (&b.elem_ty, b.is_bool) {
                 (_, true) => 1,
-                (None, false) => 4,
-                (Some(ty), false) => 4 * literal_product(ty.clone()),
+                (None, false) => func.float.bytes(),
+                (Some(ty), false) => func.float.bytes() * literal_product(ty.clone()),
             };
             b.loops
                 .iter()
@@ -955,7 +955,7 @@ fn mentions_var(e: &IntExpr, var: IntVarId) -> bool {
     }
 }
 
-/// The bytes of a value of type `ty` if the macro can size it: `f32` or an `f32` array (a
+/// The bytes of a value of type `ty` if the macro can size it: a float or a float array (a
 /// reference to one counts as the array), const generics counting as 1 as in [`stored_bytes`].
 pub fn sized_bytes(ty: &proc_macro2::TokenStream) -> Option<u128> {
     let ty: syn::Type = syn::parse2(ty.clone()).ok()?;
@@ -963,9 +963,15 @@ pub fn sized_bytes(ty: &proc_macro2::TokenStream) -> Option<u128> {
         syn::Type::Reference(r) => *r.elem,
         ty => ty,
     };
+    let tokens = quote::ToTokens::to_token_stream(&ty);
+    let element = if tokens.to_string().contains("f64") {
+        8
+    } else {
+        4
+    };
     match &ty {
-        syn::Type::Array(_) => Some(4 * literal_product(quote::ToTokens::to_token_stream(&ty))),
-        syn::Type::Path(p) if p.path.is_ident("f32") => Some(4),
+        syn::Type::Array(_) => Some(element * literal_product(tokens)),
+        syn::Type::Path(p) if p.path.is_ident("f32") || p.path.is_ident("f64") => Some(element),
         _ => None,
     }
 }
@@ -992,7 +998,7 @@ pub fn one_pass_fits(
         .iter()
         .filter(|v| active(**v) && Some(**v) != accumulator)
         .map(|v| match &func.vars[*v].array {
-            None => Some(4),
+            None => Some(func.float.bytes()),
             Some(ArrayInfo { ty: Some(ty), .. }) => sized_bytes(ty),
             Some(_) => None,
         });

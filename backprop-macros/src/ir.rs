@@ -46,6 +46,14 @@ impl Float {
         }
     }
 
+    /// The size of one value, for the stack budgets.
+    pub fn bytes(self) -> u128 {
+        match self {
+            Float::F32 => 4,
+            Float::F64 => 8,
+        }
+    }
+
     /// `x` rounded to this type (constants are kept as `f64`, which holds every `f32`).
     pub fn round(self, x: f64) -> f64 {
         match self {

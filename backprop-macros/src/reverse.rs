@@ -517,6 +517,8 @@ pub fn one_pass_iteration(
         return None;
     }
     let rt = g.rt.clone();
+    let float = g.float();
+    let zero = float.lit(0.0);
     let mut decls = TokenStream::new();
     let mut borrows = TokenStream::new();
     let mut grads = OnePassGrads {
@@ -560,7 +562,7 @@ pub fn one_pass_iteration(
         let value = &g.var_names[v];
         decls.extend(match g.f.vars[v].array {
             Some(_) => quote!(let mut #name = #rt::zero_like(&#value);),
-            None => quote!(let mut #name: f32 = 0.0;),
+            None => quote!(let mut #name: #float = #zero;),
         });
         grads.vars.push((v, name));
     }
@@ -569,13 +571,14 @@ pub fn one_pass_iteration(
             continue;
         }
         let name = g.names.fresh(&format!("g_{}", g.value_names[v]));
-        decls.extend(quote!(let mut #name: f32 = 0.0;));
+        decls.extend(quote!(let mut #name: #float = #zero;));
         grads.values.push((v, name));
     }
     let unit = g
         .names
         .fresh(&format!("d_{}_unit", g.f.vars[accumulator].name));
-    decls.extend(quote!(let #unit: f32 = 1.0;));
+    let one = float.lit(1.0);
+    decls.extend(quote!(let #unit: #float = #one;));
 
     // The iteration's reverse writes where the loop's reverse would, renamed to the gradients.
     let saved_adj = g.var_adj.clone();

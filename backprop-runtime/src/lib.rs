@@ -74,10 +74,10 @@ pub mod __private {
     /// `acc += scale * g`, tensor by tensor (the gradient of a loop reversed in one pass, scaled
     /// by its accumulator's adjoint).
     #[inline(always)]
-    pub fn add_scaled<P: Parameters>(acc: &mut P, scale: f32, g: &P) {
+    pub fn add_scaled<F: Real, P: Parameters<F>>(acc: &mut P, scale: F, g: &P) {
         for k in 0..P::TENSORS {
             for (a, b) in acc.tensor_mut(k).iter_mut().zip(g.tensor(k)) {
-                *a += scale * b;
+                *a += scale * *b;
             }
         }
     }

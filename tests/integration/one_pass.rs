@@ -164,12 +164,9 @@ fn split_mode_agrees() {
     let halved: Vec<f32> = dw.iter().map(|g| 0.5 * g).collect();
     assert_close("d_w from the pullback", &vw, &halved, 1e-6, 1e-7);
     assert_close("d_b, d_k", &[vb, vk], &[0.5 * db, 0.5 * dk], 1e-6, 1e-7);
-    assert_fd(
-        "d_x",
-        vx.map(|r| r.map(|g| 2.0 * g)).flat(),
-        &X,
-        |x| mean_loss::f(&W, b, k, x, &Y),
-    );
+    assert_fd("d_x", vx.map(|r| r.map(|g| 2.0 * g)).flat(), &X, |x| {
+        mean_loss::f(&W, b, k, x, &Y)
+    });
 }
 
 #[test]
@@ -201,4 +198,39 @@ fn every_parameter_active_with_a_literal_trip_count() {
     assert_fd("d_w", dw.flat(), &w, |w| literal::f(w, &x, &y));
     assert_fd("d_x", &dx, &x, |x| literal::f(&w, x, &y));
     assert_fd("d_y", &dy, &y, |y| literal::f(&w, &x, y));
+}
+
+// In f64: the gradients and the unit adjoint take the function's float type.
+#[differentiable(wrt(c))]
+fn weighted_f64<const N: usize>(c: &[f64; 3], x: &[[f64; 3]; N]) -> f64 {
+    let mut s = 0.0;
+    for p in 0..N {
+        let mut z = 0.0;
+        for i in 0..3 {
+            z += c[i] * x[p][i];
+        }
+        s += (z * z + 1.0).sqrt();
+    }
+    s / N as f64
+}
+
+#[test]
+fn in_f64() {
+    let c = [0.3, -0.4, 0.8];
+    let x = X.map(|r| r.map(f64::from));
+    let mut dc = [0.0; 3];
+    let v = weighted_f64_grad(&c, &mut dc, &x);
+    assert_eq!(v, weighted_f64(&c, &x));
+    for i in 0..3 {
+        let h = 1e-6;
+        let (mut plus, mut minus) = (c, c);
+        plus[i] += h;
+        minus[i] -= h;
+        let fd = (weighted_f64(&plus, &x) - weighted_f64(&minus, &x)) / (2.0 * h);
+        assert!(
+            (dc[i] - fd).abs() <= 1e-8 * (1.0 + fd.abs()),
+            "d_c[{i}]: {} against {fd}",
+            dc[i]
+        );
+    }
 }

@@ -26,7 +26,11 @@ fn spring(p: &[[f64; 2]; 3], k: f64) -> f64 {
 fn spring_grad(p: &[[f64; 2]; 3], d_p: &mut [[f64; 2]; 3], k: f64) -> (f64, f64) {
     let mut e: f64 = 0.0;
     let old_0 = e;
+    let mut g_p = ::backprop::__private::zero_like(p);
+    let mut g_k: f64 = 0.0;
+    let d_e_unit: f64 = 1.0;
     for i in 0..2 {
+        let g_p_mut = &mut g_p;
         let t2: f64 = p[(i + 1)][0];
         let t3: f64 = p[i][0];
         let dx: f64 = t2 - t3;
@@ -42,42 +46,28 @@ fn spring_grad(p: &[[f64; 2]; 3], d_p: &mut [[f64; 2]; 3], k: f64) -> (f64, f64)
         let t16: f64 = t15 * s;
         let t17: f64 = t16 * s;
         e += t17;
+        let g1: f64 = d_e_unit;
+        let d_t16: f64 = (g1 * s);
+        let d_t15: f64 = (d_t16 * s);
+        g_k += (d_t15 * 0.5);
+        let d_s: f64 = ((g1 * t16) + (d_t16 * t15));
+        let d_t10: f64 = (d_s / (2.0 * t11));
+        let d_dy: f64 = ((2.0 * dy) * d_t10);
+        let d_t6: f64 = (-d_dy);
+        g_p_mut[i][1] += d_t6;
+        g_p_mut[(i + 1)][1] += d_dy;
+        let d_dx: f64 = ((2.0 * dx) * d_t10);
+        let d_t3: f64 = (-d_dx);
+        g_p_mut[i][0] += d_t3;
+        g_p_mut[(i + 1)][0] += d_dx;
     }
     let t18: f64 = e;
     let value: f64 = t18;
     let mut d_k: f64 = 0.0;
     let mut d_e: f64 = 0.0;
     d_e += 1.0;
-    for i in (0..2).rev() {
-        let t2: f64 = p[(i + 1)][0];
-        let t3: f64 = p[i][0];
-        let dx: f64 = t2 - t3;
-        let t5: f64 = p[(i + 1)][1];
-        let t6: f64 = p[i][1];
-        let dy: f64 = t5 - t6;
-        let t8: f64 = dx * dx;
-        let t9: f64 = dy * dy;
-        let t10: f64 = t8 + t9;
-        let t11: f64 = ::backprop::__private::math::f64::sqrt(t10);
-        let s: f64 = t11 - 0.1;
-        let t15: f64 = 0.5 * k;
-        let t16: f64 = t15 * s;
-        let t17: f64 = t16 * s;
-        let g1: f64 = d_e;
-        let d_t16: f64 = (g1 * s);
-        let d_t15: f64 = (d_t16 * s);
-        d_k += (d_t15 * 0.5);
-        let d_s: f64 = ((g1 * t16) + (d_t16 * t15));
-        let d_t10: f64 = (d_s / (2.0 * t11));
-        let d_dy: f64 = ((2.0 * dy) * d_t10);
-        let d_t6: f64 = (-d_dy);
-        d_p[i][1] += d_t6;
-        d_p[(i + 1)][1] += d_dy;
-        let d_dx: f64 = ((2.0 * dx) * d_t10);
-        let d_t3: f64 = (-d_dx);
-        d_p[i][0] += d_t3;
-        d_p[(i + 1)][0] += d_dx;
-    }
+    ::backprop::__private::add_scaled(&mut *d_p, d_e, &g_p);
+    d_k += (d_e * g_k);
     e = old_0;
     (value, d_k)
 }
@@ -106,7 +96,11 @@ fn spring_fwd(
 ) {
     let mut e: f64 = 0.0;
     let old_0 = e;
+    let mut g_p = ::backprop::__private::zero_like(p);
+    let mut g_k: f64 = 0.0;
+    let d_e_unit: f64 = 1.0;
     for i in 0..2 {
+        let g_p_mut = &mut g_p;
         let t2: f64 = p[(i + 1)][0];
         let t3: f64 = p[i][0];
         let dx: f64 = t2 - t3;
@@ -122,6 +116,20 @@ fn spring_fwd(
         let t16: f64 = t15 * s;
         let t17: f64 = t16 * s;
         e += t17;
+        let g1: f64 = d_e_unit;
+        let d_t16: f64 = (g1 * s);
+        let d_t15: f64 = (d_t16 * s);
+        g_k += (d_t15 * 0.5);
+        let d_s: f64 = ((g1 * t16) + (d_t16 * t15));
+        let d_t10: f64 = (d_s / (2.0 * t11));
+        let d_dy: f64 = ((2.0 * dy) * d_t10);
+        let d_t6: f64 = (-d_dy);
+        g_p_mut[i][1] += d_t6;
+        g_p_mut[(i + 1)][1] += d_dy;
+        let d_dx: f64 = ((2.0 * dx) * d_t10);
+        let d_t3: f64 = (-d_dx);
+        g_p_mut[i][0] += d_t3;
+        g_p_mut[(i + 1)][0] += d_dx;
     }
     let t18: f64 = e;
     let value: f64 = t18;
@@ -136,44 +144,10 @@ fn spring_fwd(
             let mut d_k: f64 = 0.0;
             let mut d_e: f64 = 0.0;
             d_e += d_out;
-            for i in (0..2).rev() {
-                let t2: f64 = p[(i + 1)][0];
-                let t3: f64 = p[i][0];
-                let dx: f64 = t2 - t3;
-                let t5: f64 = p[(i + 1)][1];
-                let t6: f64 = p[i][1];
-                let dy: f64 = t5 - t6;
-                let t8: f64 = dx * dx;
-                let t9: f64 = dy * dy;
-                let t10: f64 = t8 + t9;
-                let t11: f64 = ::backprop::__private::math::f64::sqrt(t10);
-                let s: f64 = t11 - 0.1;
-                let t15: f64 = 0.5 * k;
-                let t16: f64 = t15 * s;
-                let t17: f64 = t16 * s;
-                let g1: f64 = d_e;
-                let d_t16: f64 = (g1 * s);
-                let d_t15: f64 = (d_t16 * s);
-                d_k += (d_t15 * 0.5);
-                let d_s: f64 = ((g1 * t16) + (d_t16 * t15));
-                let d_t10: f64 = (d_s / (2.0 * t11));
-                let d_dy: f64 = ((2.0 * dy) * d_t10);
-                let d_t6: f64 = (-d_dy);
-                if let ::core::option::Option::Some(shadow) = d_p.as_deref_mut() {
-                    shadow[i][1] += d_t6;
-                }
-                if let ::core::option::Option::Some(shadow) = d_p.as_deref_mut() {
-                    shadow[(i + 1)][1] += d_dy;
-                }
-                let d_dx: f64 = ((2.0 * dx) * d_t10);
-                let d_t3: f64 = (-d_dx);
-                if let ::core::option::Option::Some(shadow) = d_p.as_deref_mut() {
-                    shadow[i][0] += d_t3;
-                }
-                if let ::core::option::Option::Some(shadow) = d_p.as_deref_mut() {
-                    shadow[(i + 1)][0] += d_dx;
-                }
+            if let ::core::option::Option::Some(shadow) = d_p.as_deref_mut() {
+                ::backprop::__private::add_scaled(shadow, d_e, &g_p);
             }
+            d_k += (d_e * g_k);
             e = old_0;
             d_k
         },
