@@ -627,7 +627,7 @@ fn is_static(func: &Function, e: &IntExpr) -> bool {
         IntExpr::Named(n) => !func.params.iter().any(|p| &p.name == n),
         IntExpr::Bin(_, a, b) => is_static(func, a) && is_static(func, b),
         IntExpr::Cast(a, _) => is_static(func, a),
-        IntExpr::Index(..) => false,
+        IntExpr::Index(..) | IntExpr::Len(_) => false,
     }
 }
 

@@ -277,12 +277,13 @@ impl<'a> Gen<'a> {
                 }
             }
             IntExpr::Index(name, idx) => {
-                let name = match self.f.params.iter().position(|p| &p.name == name) {
-                    Some(p) => self.param(p),
-                    None => format_ident!("{}", name).to_token_stream(),
-                };
+                let name = self.param_named(name);
                 let idx = idx.iter().map(|i| self.int(i));
                 quote!(#name #([#idx])*)
+            }
+            IntExpr::Len(name) => {
+                let xs = self.param_named(name);
+                quote!(#xs.len())
             }
             IntExpr::Cast(a, ty) => {
                 let a = self.int(a);
@@ -305,6 +306,14 @@ impl<'a> Gen<'a> {
                 }
             })
             .collect()
+    }
+
+    /// A parameter by its name, as [`Self::param`] emits it.
+    fn param_named(&self, name: &str) -> TokenStream {
+        match self.f.params.iter().position(|p| p.name == name) {
+            Some(p) => self.param(p),
+            None => format_ident!("{}", name).to_token_stream(),
+        }
     }
 
     /// A parameter, by the user's own identifier.
@@ -569,7 +578,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    /// Checks that the shadow of each `&Vec` parameter has its parameter's length: the reverse
+    /// Checks that the shadow of each slice or `&Vec` parameter has its parameter's length: the reverse
     /// sweep indexes both alike, and a short shadow would otherwise fail as an out-of-bounds
     /// index in generated code, reported at the attribute.
     pub fn shadow_length_checks(&self) -> TokenStream {
@@ -578,7 +587,7 @@ impl<'a> Gen<'a> {
             let Some(shadow) = &self.shadows[p] else {
                 continue;
             };
-            if !crate::interface::is_vec_ref(&param.ty) {
+            if !crate::interface::has_runtime_length(&param.ty) {
                 continue;
             }
             let value = self.param(p);

@@ -239,6 +239,9 @@ fn reserved_names(func: &syn::ItemFn, ir: &Function) -> HashSet<String> {
                 int_names(b, out);
             }
             IntExpr::Cast(a, _) => int_names(a, out),
+            IntExpr::Len(n) => {
+                out.insert(n.clone());
+            }
             IntExpr::Index(n, idx) => {
                 out.insert(n.clone());
                 idx.iter().for_each(|i| int_names(i, out));

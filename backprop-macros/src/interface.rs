@@ -84,11 +84,17 @@ pub fn pointee(ty: &TokenStream) -> TokenStream {
     }
 }
 
-/// Whether a parameter's type is `&Vec<T>`: its length is known only at run time.
-pub fn is_vec_ref(ty: &TokenStream) -> bool {
+/// Whether a parameter's type is a slice `&[T]` or `&Vec<T>`: its length is known only at run
+/// time (a loop may run to `xs.len()`, and its shadow's length is checked against it).
+pub fn has_runtime_length(ty: &TokenStream) -> bool {
     match syn::parse2::<syn::Type>(ty.clone()) {
-        Ok(syn::Type::Reference(r)) => matches!(&*r.elem, syn::Type::Path(p)
-            if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Vec")),
+        Ok(syn::Type::Reference(r)) => match &*r.elem {
+            syn::Type::Slice(_) => true,
+            syn::Type::Path(p) => {
+                p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Vec")
+            }
+            _ => false,
+        },
         _ => false,
     }
 }

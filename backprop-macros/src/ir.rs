@@ -143,6 +143,8 @@ pub enum IntExpr {
     Cast(Box<IntExpr>, String),
     /// An element of an integer-array parameter (`labels[b]`).
     Index(String, Vec<IntExpr>),
+    /// `xs.len()` of a slice or `&Vec` parameter: known only at run time.
+    Len(String),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]

@@ -368,29 +368,10 @@ impl Lower<'_> {
             Lowered::I(i) => Some(i),
             Lowered::Named(n, _) => Some(IntExpr::Named(n)),
             Lowered::Call(call, _) if call.path == "len" && call.args.is_empty() => {
-                let vec = match &call.receiver {
-                    Some((
-                        Place {
-                            base: Base::Param(p),
-                            path,
-                        },
-                        _,
-                    )) if path.is_empty() => {
-                        let param = &self.b.func.params[*p];
-                        crate::interface::is_vec_ref(&param.ty).then(|| param.name.clone())
-                    }
-                    _ => None,
-                };
-                match vec {
-                    Some(name) => self.err_at(
-                        span,
-                        format_args!("`{name}.len()` is not supported yet: pass the length as an integer parameter (`n: usize`) and loop `for i in 0..n`"),
-                    ),
-                    None => self.err_at(
-                        span,
-                        "an array's length is known at compile time: write its size (the const generic `N` or the literal) instead of `.len()`",
-                    ),
-                }
+                self.err_at(
+                    span,
+                    "an array's length is known at compile time: write its size (the const generic `N` or the literal) instead of `.len()`",
+                );
                 None
             }
             _ => {

@@ -584,6 +584,7 @@ impl Lower<'_> {
         for seg in &place.path {
             match (seg, ty) {
                 (Seg::Index(_), Type::Array(a)) => ty = *a.elem,
+                (Seg::Index(_), Type::Slice(s)) => ty = *s.elem,
                 _ => return None,
             }
         }

@@ -1,0 +1,189 @@
+//! Data of run-time length: slice parameters (`&[f32]`, `&[[f32; 4]]`) with `xs.len()` as a
+//! loop bound, against central differences and PyTorch (`scripts/runlen_fixtures.py`), trained
+//! with Adam as PyTorch trains it; their shadows in `_grad`, `_vjp` and the pullback, with the
+//! length checked against the primal's.
+
+use crate::loops::programs::{assert_close, flat, scalar};
+use backprop::optim::{zero_grad, Adam, AdamConfig, Optimizer};
+use backprop::{differentiable, Parameters, Zero};
+use serde_json::Value;
+use std::sync::OnceLock;
+
+/// `tests/fixtures/runlen.json`, written by `scripts/runlen_fixtures.py`.
+pub(crate) fn fixture(name: &str) -> &'static Value {
+    static FIXTURES: OnceLock<Value> = OnceLock::new();
+    let all = FIXTURES.get_or_init(|| {
+        serde_json::from_str(include_str!("../fixtures/runlen.json")).expect("valid fixture JSON")
+    });
+    assert!(all[name].is_object(), "no fixture for `{name}`");
+    &all[name]
+}
+
+#[derive(Clone, Copy, Parameters)]
+struct Logistic {
+    w: [f32; 4],
+    b: f32,
+}
+
+/// The mean binary cross-entropy of a logistic model over a data set of run-time length, as
+/// PyTorch's `binary_cross_entropy_with_logits` computes it.
+#[differentiable(wrt(m))]
+fn logistic_loss(m: &Logistic, xs: &[[f32; 4]], ys: &[f32]) -> f32 {
+    let mut loss = 0.0;
+    for i in 0..xs.len() {
+        let mut z = m.b;
+        for j in 0..4 {
+            z += m.w[j] * xs[i][j];
+        }
+        loss += z.max(0.0) - ys[i] * z + (-z.abs()).exp().ln_1p();
+    }
+    loss / xs.len() as f32
+}
+
+/// The same loss with the data set active too: the gradient of the inputs.
+#[differentiable]
+fn logistic_loss_all(m: &Logistic, xs: &[[f32; 4]], ys: &[f32]) -> f32 {
+    logistic_loss(m, xs, ys)
+}
+
+fn dataset() -> (Vec<[f32; 4]>, Vec<f32>, Logistic) {
+    let f = fixture("logistic");
+    let xs = flat(&f["xs"])
+        .chunks(4)
+        .map(|r| [r[0], r[1], r[2], r[3]])
+        .collect();
+    let w = flat(&f["w"]);
+    let m = Logistic {
+        w: [w[0], w[1], w[2], w[3]],
+        b: scalar(&f["b"]),
+    };
+    (xs, flat(&f["ys"]), m)
+}
+
+#[test]
+fn logistic_regression_over_a_slice_of_arrays_against_pytorch_and_central_differences() {
+    let (xs, ys, m) = dataset();
+    let start = &fixture("logistic")["start"];
+    let mut d_m = Logistic::zero();
+    let value = logistic_loss_grad(&m, &mut d_m, &xs, &ys);
+    assert_close("value", &[value], &[scalar(&start["value"])], 1e-5, 1e-6);
+    assert_close("d_w", &d_m.w, &flat(&start["w"]), 1e-4, 1e-6);
+    assert_close("d_b", &[d_m.b], &[scalar(&start["b"])], 1e-4, 1e-6);
+    crate::whole_array::assert_params_fd(&d_m, &m, |m| logistic_loss(m, &xs, &ys));
+}
+
+#[test]
+fn the_gradient_of_the_data_set_itself() {
+    let (xs, ys, m) = dataset();
+    let (mut d_m, mut d_xs) = (Logistic::zero(), vec![[0.0; 4]; xs.len()]);
+    let mut d_ys = vec![0.0; ys.len()];
+    let value = logistic_loss_all_grad(&m, &mut d_m, &xs, &mut d_xs, &ys, &mut d_ys);
+    assert_eq!(value, logistic_loss_all(&m, &xs, &ys));
+    let want = flat(&fixture("logistic")["start"]["xs"]);
+    assert_close("d_xs", d_xs.as_flattened(), &want, 1e-4, 1e-6);
+    let eps = 1e-2;
+    for i in [0, 7, 15] {
+        let (mut plus, mut minus) = (ys.clone(), ys.clone());
+        plus[i] += eps;
+        minus[i] -= eps;
+        let fd = (logistic_loss(&m, &xs, &plus) - logistic_loss(&m, &xs, &minus)) / (2.0 * eps);
+        assert_close(&format!("d_ys[{i}]"), &[d_ys[i]], &[fd], 1e-3, 1e-4);
+    }
+}
+
+#[test]
+fn trained_with_adam_as_pytorch_trains_it() {
+    let (xs, ys, mut m) = dataset();
+    let f = fixture("logistic");
+    let mut opt = Adam::<Logistic>::new(AdamConfig {
+        lr: f["lr"].as_f64().expect("lr"),
+        ..AdamConfig::default()
+    })
+    .expect("a valid configuration");
+    let mut d_m = Logistic::zero();
+    let mut losses = Vec::new();
+    for _ in 0..f["steps"].as_u64().expect("steps") {
+        zero_grad(&mut d_m);
+        losses.push(logistic_loss_grad(&m, &mut d_m, &xs, &ys));
+        opt.step(&mut m, &d_m);
+    }
+    assert_close("losses", &losses, &flat(&f["losses"]), 1e-4, 1e-6);
+    assert_close("trained w", &m.w, &flat(&f["trained"]["w"]), 1e-4, 1e-5);
+    assert_close(
+        "trained b",
+        &[m.b],
+        &[scalar(&f["trained"]["b"])],
+        1e-4,
+        1e-5,
+    );
+    assert!(
+        losses[4] < losses[0],
+        "training lowers the loss: {losses:?}"
+    );
+}
+
+/// A weighted sum of squares over a `&[f32]` of run-time length.
+#[differentiable(jvp)]
+fn weighted_squares(xs: &[f32], a: f32) -> f32 {
+    let mut s = 0.0;
+    for i in 0..xs.len() {
+        s += a * xs[i] * xs[i];
+    }
+    s
+}
+
+#[test]
+fn a_slice_in_split_mode_and_forward_mode() {
+    let xs = [0.5f32, -1.0, 2.0];
+    let (value, pullback) = weighted_squares_fwd(&xs, 3.0);
+    assert_eq!(value, 3.0 * (0.25 + 1.0 + 4.0));
+    assert_eq!(value, weighted_squares(&xs, 3.0));
+    let mut d_xs = [0.0f32; 3];
+    let d_a = pullback(&xs, Some(&mut d_xs[..]), 3.0, 2.0);
+    assert_close("d_a", &[d_a], &[2.0 * 5.25], 1e-6, 0.0);
+    assert_close("d_xs", &d_xs, &[6.0, -12.0, 24.0], 1e-6, 0.0);
+    let mut d_xs = [0.0f32; 3];
+    let (v, d_a) = weighted_squares_vjp(&xs, &mut d_xs, 3.0, 1.0);
+    assert_eq!((v, d_a), (value, 5.25));
+    assert_close("d_xs (vjp)", &d_xs, &[3.0, -6.0, 12.0], 1e-6, 0.0);
+    // The tangent of a `&[f32]` is a `&[f32]`: along xs_dot = [1, 0, 1], a_dot = 1.
+    let (v, t) = weighted_squares_jvp(&xs, &[1.0, 0.0, 1.0], 3.0, 1.0);
+    assert_eq!(v, value);
+    assert_close("tangent", &[t], &[3.0 + 12.0 + 5.25], 1e-6, 0.0);
+}
+
+#[test]
+#[should_panic(expected = "the shadow `d_xs` has length 2 where `xs` has length 3")]
+fn a_short_slice_shadow_is_named_by_grad() {
+    let mut d_xs = [0.0f32; 2];
+    weighted_squares_grad(&[1.0, 2.0, 3.0], &mut d_xs, 1.0);
+}
+
+#[test]
+#[should_panic(expected = "the shadow `d_xs` has length 4 where `xs` has length 3")]
+fn a_long_slice_shadow_is_named_by_the_pullback() {
+    let xs = [1.0f32, 2.0, 3.0];
+    let (_, pullback) = weighted_squares_fwd(&xs, 1.0);
+    pullback(&xs, Some(&mut [0.0; 4][..]), 1.0, 1.0);
+}
+
+/// `xs.len()` of a `&Vec` bounds a loop as a slice's does.
+#[differentiable]
+#[allow(clippy::ptr_arg)] // the subject is `&Vec`
+fn mean_of_vec(xs: &Vec<f32>) -> f32 {
+    let mut s = 0.0;
+    for i in 0..xs.len() {
+        s += xs[i];
+    }
+    s / xs.len() as f32
+}
+
+#[test]
+fn the_length_of_a_vec_bounds_a_loop() {
+    let xs = vec![1.0f32, 2.0, 6.0];
+    let mut d_xs = vec![0.0; 3];
+    let value = mean_of_vec_grad(&xs, &mut d_xs);
+    assert_eq!(value, mean_of_vec(&xs));
+    assert_eq!(value, 3.0);
+    assert_close("d_xs", &d_xs, &[1.0 / 3.0; 3], 1e-6, 0.0);
+}
