@@ -60,7 +60,7 @@ pub fn plan(func: &mut Function, loops: LoopPlan, errors: &mut Errors) {
     let mut replayed: Vec<RegionId> = candidates
         .iter()
         .copied()
-        .filter(|r| !static_loop(func, *r) || loops == LoopPlan::Recompute)
+        .filter(|r| !static_bound(func, *r) || loops == LoopPlan::Recompute)
         .collect();
     // Only a static candidate not yet replayed is weighed; without one there is no trial.
     let undecided = candidates.iter().any(|r| !replayed.contains(r));
@@ -191,8 +191,11 @@ fn stored_bytes(func: &Function, r: RegionId) -> u128 {
         .fold(0, u128::saturating_add)
 }
 
-/// A loop's buffer length when it is a literal.
+/// A loop's buffer length when it is a literal (or `max_iters`).
 fn literal_len(func: &Function, r: RegionId) -> Option<u128> {
+    if let Some(m) = capacity(func, r) {
+        return Some(m);
+    }
     match func.regions[r].loop_info.as_ref()? {
         (_, IntExpr::Lit(n), inclusive, _) => Some(n + u128::from(*inclusive)),
         _ => None,
@@ -570,8 +573,21 @@ fn is_expensive(op: &Op) -> bool {
     }
 }
 
-/// Whether a stack buffer can have one entry per iteration of region `r` (true for a branch).
+/// Whether a stack buffer can have one entry per iteration of region `r` (true for a branch):
+/// its bound is known at compile time, or `max_iters` sizes it.
 pub fn static_loop(func: &Function, r: RegionId) -> bool {
+    static_bound(func, r) || capacity(func, r).is_some()
+}
+
+/// For a loop whose bound is known only at run time, in a function with `max_iters = M`: `M`,
+/// the length of its buffers. The forward sweep checks the loop's bound against it first.
+pub fn capacity(func: &Function, r: RegionId) -> Option<u128> {
+    let (_, hi, ..) = func.regions[r].loop_info.as_ref()?;
+    func.max_iters.filter(|_| !is_static(func, hi))
+}
+
+/// Whether region `r` is a branch or a loop whose bound can size an array.
+fn static_bound(func: &Function, r: RegionId) -> bool {
     match &func.regions[r].loop_info {
         Some((_, hi, inclusive, _)) => {
             is_static(func, hi) && !computed_from_generic(hi, *inclusive)
@@ -598,8 +614,10 @@ fn check_static_bounds(
         let Some((_, hi, inclusive, span)) = &func.regions[r].loop_info else {
             continue;
         };
-        let problem = if !is_static(func, hi) {
-            Some("its bound must be known at compile time (a literal, a `const` or a const generic parameter)")
+        let problem = if capacity(func, r).is_some() {
+            None
+        } else if !is_static(func, hi) {
+            Some("its bound must be known at compile time (a literal, a `const` or a const generic parameter), or stated: `#[differentiable(max_iters = 1000)]` sizes the buffers of loops with a run-time trip count")
         } else if *inclusive && mentions_const_generic(hi) {
             Some("an inclusive range `..=` over a const generic needs a buffer of `N + 1`, which Rust cannot size: write `0..N`")
         } else if computed_from_generic(hi, false) {

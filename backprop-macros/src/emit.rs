@@ -86,6 +86,8 @@ pub struct Gen<'a> {
     pub shadows: Vec<Option<Ident>>,
     /// With `check_finite`: the function's name, for the error naming a non-finite adjoint.
     pub check_finite: Option<String>,
+    /// With `max_iters`: the function's name, for the error of a loop that needs more.
+    pub iteration_limit: Option<String>,
     /// Maths calls the forward sweep makes at the top level (in scope everywhere after it), so
     /// that a derivative needing one (sin' = cos) reuses it: without `std`, `libm` calls are
     /// opaque to LLVM and would be made twice.
@@ -205,6 +207,7 @@ impl<'a> Gen<'a> {
             local_saves: Vec::new(),
             shadows,
             check_finite: None,
+            iteration_limit: None,
         }
     }
 
@@ -839,9 +842,37 @@ impl<'a> Gen<'a> {
         out
     }
 
+    /// With `max_iters`, before a loop whose buffers it sizes: the error of a loop that needs
+    /// more, returned by the forward sweep before anything is written out of bounds (the
+    /// reverse sweep's replays run the same loops, so it needs no check of its own).
+    fn iteration_check(&self, r: RegionId) -> TokenStream {
+        let (Some(function), Some(max)) =
+            (&self.iteration_limit, crate::analyze::capacity(self.f, r))
+        else {
+            return TokenStream::new();
+        };
+        let (_, hi, inclusive, _) = self.f.regions[r].loop_info.as_ref().expect("a loop region");
+        let hi = self.int(hi);
+        let needed = if *inclusive {
+            quote!((#hi) + 1)
+        } else {
+            quote!(#hi)
+        };
+        let (rt, max) = (&self.rt, Literal::u128_unsuffixed(max));
+        quote! {
+            if #needed > #max {
+                return ::core::result::Result::Err(#rt::IterationLimit { function: #function, max_iters: #max, needed: #needed });
+            }
+        }
+    }
+
     /// A buffer's length along a loop: the loop's upper bound (`+ 1` if inclusive), so that
-    /// the loop variable indexes it.
+    /// the loop variable indexes it, or `max_iters` for a bound known only at run time.
     fn buffer_len(&self, r: RegionId) -> TokenStream {
+        if let Some(max) = crate::analyze::capacity(self.f, r) {
+            let max = Literal::u128_unsuffixed(max);
+            return quote!(#max);
+        }
         let (_, hi, inclusive, _) = self.f.regions[r].loop_info.as_ref().expect("a loop region");
         let hi_tokens = self.int(hi);
         match (inclusive, hi) {
@@ -1036,6 +1067,9 @@ impl<'a> Gen<'a> {
                             out.extend(quote!(#name = #slot;));
                         }
                         continue;
+                    }
+                    if matches!(mode, Mode::Original | Mode::Plain) {
+                        out.extend(self.iteration_check(*region));
                     }
                     let i = self.int_names[*var].clone();
                     let range = self.range(lo, hi, *inclusive, *rev);

@@ -479,6 +479,8 @@ pub struct Function {
     /// In a tangent program: calls whose value and tangent `_jvp` computes in one call of the
     /// callee's `_jvp` (the value's `let` or local, with its tangent's).
     pub fused: Vec<(Site, Site)>,
+    /// `max_iters = M`: the buffer length of every loop whose bound is known only at run time.
+    pub max_iters: Option<u128>,
 }
 
 /// A call in the IR: the value it defines, or the local array it initialises.

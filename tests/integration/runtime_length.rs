@@ -187,3 +187,87 @@ fn the_length_of_a_vec_bounds_a_loop() {
     assert_eq!(value, 3.0);
     assert_close("d_xs", &d_xs, &[1.0 / 3.0; 3], 1e-6, 0.0);
 }
+
+/// A damped oscillator `x'' = -k x - c x'` integrated by explicit Euler for a run-time number of
+/// steps: `x` and `v` are overwritten every step, so the reverse sweep keeps their old values
+/// in buffers sized by the stated bound.
+#[differentiable(max_iters = 1000)]
+fn oscillator(k: f32, c: f32, x0: f32, v0: f32, dt: f32, n: usize) -> f32 {
+    let mut x = x0;
+    let mut v = v0;
+    for _step in 0..n {
+        let a = -k * x - c * v;
+        let x_next = x + dt * v;
+        v += dt * a;
+        x = x_next;
+    }
+    x * x + 0.5 * v * v
+}
+
+fn oscillator_args() -> ([f32; 5], usize) {
+    let f = fixture("oscillator");
+    let args = ["k", "c", "x0", "v0", "dt"].map(|name| scalar(&f["args"][name]));
+    (args, f["n"].as_u64().expect("n") as usize)
+}
+
+#[test]
+fn an_ode_over_a_run_time_number_of_steps_against_pytorch_and_central_differences() {
+    let ([k, c, x0, v0, dt], n) = oscillator_args();
+    let f = fixture("oscillator");
+    let (value, dk, dc, dx0, dv0, ddt) =
+        oscillator_grad(k, c, x0, v0, dt, n).expect("n is within max_iters");
+    assert_eq!(value, oscillator(k, c, x0, v0, dt, n));
+    assert_close("value", &[value], &[scalar(&f["value"])], 1e-4, 1e-6);
+    let grads = [dk, dc, dx0, dv0, ddt];
+    let names = ["k", "c", "x0", "v0", "dt"];
+    let torch = names.map(|name| scalar(&f["grads"][name]));
+    assert_close("gradient vs PyTorch", &grads, &torch, 1e-3, 1e-5);
+    let args = [k, c, x0, v0, dt];
+    for (a, name) in names.iter().enumerate() {
+        // Steps relative to each argument: dt is 0.01.
+        let eps = 1e-3 * args[a].abs().max(1e-1);
+        let at = |delta: f32| {
+            let mut p = args;
+            p[a] += delta;
+            f64::from(oscillator(p[0], p[1], p[2], p[3], p[4], n))
+        };
+        let fd = ((at(eps) - at(-eps)) / (2.0 * f64::from(eps))) as f32;
+        assert_close(
+            &format!("d_{name} vs central differences"),
+            &[grads[a]],
+            &[fd],
+            2e-2,
+            1e-3,
+        );
+    }
+    let (v, vk, vc, vx0, vv0, vdt) = oscillator_vjp(k, c, x0, v0, dt, n, 2.0).expect("in bounds");
+    assert_eq!(v, value);
+    assert_close(
+        "vjp",
+        &[vk, vc, vx0, vv0, vdt],
+        &grads.map(|g| 2.0 * g),
+        1e-6,
+        0.0,
+    );
+}
+
+#[test]
+fn a_run_past_max_iters_is_a_typed_error_in_grad_vjp_and_fwd() {
+    let ([k, c, x0, v0, dt], _) = oscillator_args();
+    let limit = backprop::IterationLimit {
+        function: "oscillator",
+        max_iters: 1000,
+        needed: 1001,
+    };
+    assert_eq!(oscillator_grad(k, c, x0, v0, dt, 1001), Err(limit));
+    assert_eq!(
+        oscillator_vjp(k, c, x0, v0, dt, 1001, 1.0).map(|r| r.0),
+        Err(limit)
+    );
+    assert!(oscillator_fwd(k, c, x0, v0, dt, 1001).is_err());
+    // The bound itself is within it.
+    let (value, pullback) = oscillator_fwd(k, c, x0, v0, dt, 1000).expect("1000 steps fit");
+    assert_eq!(value, oscillator(k, c, x0, v0, dt, 1000));
+    let (dk, ..) = pullback(k, c, x0, v0, dt, 1000, 1.0);
+    assert!(dk.is_finite());
+}
