@@ -5,6 +5,7 @@
 
 use crate::loops::programs::{assert_close, flat, scalar};
 use backprop::optim::{zero_grad, Adam, AdamConfig, Optimizer};
+use crate::whole_array::programs::{Gru, D, H, T};
 use backprop::{differentiable, Parameters, Zero};
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -270,4 +271,32 @@ fn a_run_past_max_iters_is_a_typed_error_in_grad_vjp_and_fwd() {
     assert_eq!(value, oscillator(k, c, x0, v0, dt, 1000));
     let (dk, ..) = pullback(k, c, x0, v0, dt, 1000, 1.0);
     assert!(dk.is_finite());
+}
+
+/// The GRU of `whole_array` over a sequence of run-time length: the state is overwritten by a
+/// call every step, so the pullbacks of the calls wait in slots sized by `max_iters`.
+#[differentiable(max_iters = 64)]
+fn gru_over_a_slice(m: &Gru, xs: &[[f32; D]], h0: &[f32; H]) -> f32 {
+    let mut h = *h0;
+    for t in 0..xs.len() {
+        h = m.cell(&xs[t], &h);
+    }
+    h[0] * h[0] + 2.0 * h[1]
+}
+
+#[test]
+fn an_rnn_over_a_sequence_of_run_time_length_against_pytorch() {
+    let (case, m, xs, h0) = crate::whole_array::gru_case();
+    let (mut d_m, mut d_xs, mut d_h0) = (Gru::zero(), vec![[0.0; D]; T], [0.0; H]);
+    let value = gru_over_a_slice_grad(&m, &mut d_m, &xs, &mut d_xs, &h0, &mut d_h0)
+        .expect("5 steps are within max_iters");
+    assert_close("value", &[value], &[scalar(&case["value"])], 1e-5, 1e-5);
+    crate::whole_array::assert_params_torch(&d_m, &case["grads"]);
+    assert_close("d_xs", d_xs.as_flattened(), &flat(&case["grads"]["xs"]), 1e-4, 1e-5);
+    assert_close("d_h0", &d_h0, &flat(&case["grads"]["h0"]), 1e-4, 1e-5);
+    crate::whole_array::assert_params_fd(&d_m, &m, |m| gru_over_a_slice(m, &xs, &h0));
+    let long = vec![[0.1; D]; 65];
+    let mut d_long = vec![[0.0; D]; 65];
+    let err = gru_over_a_slice_grad(&m, &mut d_m, &long, &mut d_long, &h0, &mut d_h0);
+    assert_eq!(err.map(|_| ()).unwrap_err().needed, 65);
 }
