@@ -161,7 +161,7 @@ fn reads_var(func: &Function, block: &Block, var: VarId, region: RegionId) -> bo
             init: VarInit::Call(call),
             ..
         } => call.places().into_iter().any(is_var),
-        Stmt::Decl { .. } => false,
+        Stmt::Decl { .. } | Stmt::Break { .. } => false,
         Stmt::Assign {
             place, op, save, ..
         } => *op != AssignOp::Set && (inside || *save != Save::None) && is_var(place),
@@ -226,7 +226,7 @@ fn only_accumulates(func: &Function, region: RegionId, block: &Block) -> bool {
         Stmt::If { then, els, .. } => {
             only_accumulates(func, region, then) && only_accumulates(func, region, els)
         }
-        Stmt::Let(_) | Stmt::Decl { .. } => true,
+        Stmt::Let(_) | Stmt::Decl { .. } | Stmt::Break { .. } => true,
     })
 }
 
@@ -364,7 +364,7 @@ impl SavePlanner<'_> {
                 } if func.const_value(*c).is_some() => {
                     self.fresh.insert(*var, (*c, self.loops.len()));
                 }
-                Stmt::Let(_) | Stmt::Decl { .. } => {}
+                Stmt::Let(_) | Stmt::Decl { .. } | Stmt::Break { .. } => {}
             }
         }
         buffered
@@ -542,7 +542,7 @@ fn outer_writes(
             Stmt::If { then, els, .. } => {
                 outer_writes(func, then, depth, out) && outer_writes(func, els, depth, out)
             }
-            Stmt::Let(_) | Stmt::Decl { .. } => true,
+            Stmt::Let(_) | Stmt::Decl { .. } | Stmt::Break { .. } => true,
         };
         if !fine {
             return false;
@@ -617,7 +617,7 @@ fn check_static_bounds(
         let problem = if capacity(func, r).is_some() {
             None
         } else if !is_static(func, hi) {
-            Some("its bound must be known at compile time (a literal, a `const` or a const generic parameter), or stated: `#[differentiable(max_iters = 1000)]` sizes the buffers of loops with a run-time trip count")
+            Some("its trip count must be known at compile time (a bound that is a literal, a `const` or a const generic parameter) or stated: `#[differentiable(max_iters = 1000)]` sizes the buffers of loops whose trip count is known only at run time")
         } else if *inclusive && mentions_const_generic(hi) {
             Some("an inclusive range `..=` over a const generic needs a buffer of `N + 1`, which Rust cannot size: write `0..N`")
         } else if computed_from_generic(hi, false) {
@@ -726,6 +726,7 @@ fn collect_edges(
                 use_in(*value, nested);
             }
             Stmt::For { body, .. } => collect_edges(func, body, edges, nested),
+            Stmt::Break { .. } => {}
             Stmt::If { then, els, .. } => {
                 collect_edges(func, then, edges, nested);
                 collect_edges(func, els, edges, nested);

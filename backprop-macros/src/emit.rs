@@ -88,6 +88,9 @@ pub struct Gen<'a> {
     pub check_finite: Option<String>,
     /// With `max_iters`: the function's name, for the error of a loop that needs more.
     pub iteration_limit: Option<String>,
+    /// The per-iteration `max_iters` check of a loop that can leave early, waiting for the
+    /// test at the start of its body (by the loop's variable).
+    loop_checks: HashMap<IntVarId, TokenStream>,
     /// Maths calls the forward sweep makes at the top level (in scope everywhere after it), so
     /// that a derivative needing one (sin' = cos) reuses it: without `std`, `libm` calls are
     /// opaque to LLVM and would be made twice.
@@ -208,6 +211,7 @@ impl<'a> Gen<'a> {
             shadows,
             check_finite: None,
             iteration_limit: None,
+            loop_checks: HashMap::new(),
         }
     }
 
@@ -842,6 +846,82 @@ impl<'a> Gen<'a> {
         out
     }
 
+    /// The first run of a loop that can leave early (`while`, `loop`, `break`): it records in
+    /// `end` where it stopped, for the reverse sweep and the replays to run `lo..end`. A
+    /// `while` or `loop` has no bound: it counts from 0, and with `max_iters` each iteration
+    /// that would need a buffer entry past the bound returns the error first (after the test
+    /// at the start of the body, so a loop that stops at the bound is within it).
+    #[allow(clippy::too_many_arguments)]
+    fn leaving_loop(
+        &mut self,
+        r: RegionId,
+        var: IntVarId,
+        end: IntVarId,
+        lo: &IntExpr,
+        hi: &IntExpr,
+        inclusive: bool,
+        body: &Block,
+        mode: Mode,
+    ) -> TokenStream {
+        let (i, e) = (self.int_names[var].clone(), self.int_names[end].clone());
+        let unbounded = *hi == IntExpr::Var(end);
+        let check = self
+            .iteration_limit
+            .as_ref()
+            .zip(crate::analyze::capacity(self.f, r));
+        let check = check.map(|(function, max)| {
+            let rt = &self.rt;
+            let max = Literal::u128_unsuffixed(max);
+            let needed = if unbounded {
+                quote!(#max + 1)
+            } else {
+                self.bound_len(hi, inclusive)
+            };
+            quote! {
+                if #i >= #max {
+                    return ::core::result::Result::Err(#rt::IterationLimit { function: #function, max_iters: #max, needed: #needed });
+                }
+            }
+        });
+        let tests_first = body
+            .stmts
+            .iter()
+            .find(|s| !matches!(s, Stmt::Let(_)))
+            .is_some_and(|s| matches!(s, Stmt::Break { at_start: true, .. }));
+        let mut prologue = TokenStream::new();
+        match check {
+            Some(check) if tests_first => {
+                self.loop_checks.insert(var, check);
+            }
+            Some(check) => prologue = check,
+            None => {}
+        }
+        let body = self.forward(body, mode);
+        self.loop_checks.remove(&var);
+        let (start, range) = if unbounded {
+            (quote!(0usize), quote!(0usize..))
+        } else {
+            (
+                self.bound_len(hi, inclusive),
+                self.range(lo, hi, inclusive, false),
+            )
+        };
+        quote! {
+            let mut #e: usize = #start;
+            for #i in #range { #prologue #body }
+        }
+    }
+
+    /// The end of a range as a length (`hi`, or `hi + 1` if inclusive).
+    fn bound_len(&self, hi: &IntExpr, inclusive: bool) -> TokenStream {
+        let hi = self.int(hi);
+        if inclusive {
+            quote!((#hi) + 1)
+        } else {
+            quote!(#hi)
+        }
+    }
+
     /// With `max_iters`, before a loop whose buffers it sizes: the error of a loop that needs
     /// more, returned by the forward sweep before anything is written out of bounds (the
     /// reverse sweep's replays run the same loops, so it needs no check of its own).
@@ -852,12 +932,7 @@ impl<'a> Gen<'a> {
             return TokenStream::new();
         };
         let (_, hi, inclusive, _) = self.f.regions[r].loop_info.as_ref().expect("a loop region");
-        let hi = self.int(hi);
-        let needed = if *inclusive {
-            quote!((#hi) + 1)
-        } else {
-            quote!(#hi)
-        };
+        let needed = self.bound_len(hi, *inclusive);
         let (rt, max) = (&self.rt, Literal::u128_unsuffixed(max));
         quote! {
             if #needed > #max {
@@ -879,6 +954,22 @@ impl<'a> Gen<'a> {
             (true, _) => quote!({ #hi_tokens + 1 }),
             (false, IntExpr::Bin(..)) => quote!({ #hi_tokens }),
             (false, _) => hi_tokens,
+        }
+    }
+
+    /// The range of a loop run again (reversed, recomputed, replayed): `lo..end` for a loop
+    /// that can leave early, where the forward sweep recorded where it stopped.
+    pub fn rerun_range(
+        &self,
+        lo: &IntExpr,
+        hi: &IntExpr,
+        inclusive: bool,
+        rev: bool,
+        end: Option<IntVarId>,
+    ) -> TokenStream {
+        match end {
+            Some(end) => self.range(lo, &IntExpr::Var(end), false, rev),
+            None => self.range(lo, hi, inclusive, rev),
         }
     }
 
@@ -1054,6 +1145,7 @@ impl<'a> Gen<'a> {
                     inclusive,
                     rev,
                     body,
+                    end,
                 } => {
                     if mode != Mode::Plain {
                         out.extend(self.entry_saves(*region));
@@ -1068,23 +1160,53 @@ impl<'a> Gen<'a> {
                         }
                         continue;
                     }
-                    if matches!(mode, Mode::Original | Mode::Plain) {
-                        out.extend(self.iteration_check(*region));
-                    }
+                    let first_run = matches!(mode, Mode::Original | Mode::Plain);
                     let i = self.int_names[*var].clone();
-                    let range = self.range(lo, hi, *inclusive, *rev);
                     let body_mode = if self.f.regions[*region].replayed {
                         Mode::Plain
                     } else {
                         mode
                     };
-                    let body = self.forward(body, body_mode);
-                    out.extend(quote!(for #i in #range { #body }));
+                    match end {
+                        Some(end) if first_run => {
+                            out.extend(self.leaving_loop(
+                                *region, *var, *end, lo, hi, *inclusive, body, body_mode,
+                            ));
+                        }
+                        _ => {
+                            if first_run {
+                                out.extend(self.iteration_check(*region));
+                            }
+                            let range = self.rerun_range(lo, hi, *inclusive, *rev, *end);
+                            let body = self.forward(body, body_mode);
+                            out.extend(quote!(for #i in #range { #body }));
+                        }
+                    }
                     if mode.keeps() {
                         for &(v, k) in &self.f.regions[*region].snapshot {
                             let slot = self.buffer_slot(k);
                             let name = &self.var_names[v];
                             out.extend(quote!(#slot = #name;));
+                        }
+                    }
+                }
+                Stmt::Break {
+                    cond,
+                    var,
+                    end,
+                    at_start,
+                } => {
+                    if matches!(mode, Mode::Original | Mode::Plain) {
+                        let (c, i) = (self.value(*cond), &self.int_names[*var]);
+                        let e = &self.int_names[*end];
+                        let stop = if *at_start {
+                            quote!(#i)
+                        } else {
+                            quote!(#i + 1)
+                        };
+                        out.extend(quote!(if #c { #e = #stop; break; }));
+                        if *at_start {
+                            out.extend(self.loop_checks.remove(var).unwrap_or_default());
                         }
                     }
                 }

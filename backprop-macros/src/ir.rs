@@ -386,6 +386,21 @@ pub enum Stmt {
         inclusive: bool,
         rev: bool,
         body: Block,
+        /// For a loop that can leave early (`while`, `loop`, `break`; only at the top of the
+        /// function): the integer local where the forward sweep records the end of the range
+        /// it ran. The reverse sweep and recomputations run `lo..end`. A `while` or `loop` has
+        /// no bound of its own: its `hi` is this local.
+        end: Option<IntVarId>,
+    },
+    /// `if cond { break; }`, as the first or the last statement of the body of the loop whose
+    /// variable is `var` (a `while` loop's test is one at the start, on the negated
+    /// condition). Only the forward sweep runs it, recording in `end` where the loop stopped:
+    /// after the iteration for a break at the end, before it for one at the start.
+    Break {
+        cond: ValueId,
+        var: IntVarId,
+        end: IntVarId,
+        at_start: bool,
     },
     If {
         region: RegionId,

@@ -335,6 +335,18 @@ impl Lower<'_> {
                 self.assign(&b.left, &b.right, compound_op(&b.op), b)
             }
             Expr::ForLoop(f) => self.for_loop(f),
+            Expr::While(w) => {
+                if let Some(label) = &w.label {
+                    self.err(label, "loop labels are not supported");
+                }
+                self.leaving_loop(&w.while_token, Some(&w.cond), &w.body);
+            }
+            Expr::Loop(l) => {
+                if let Some(label) = &l.label {
+                    self.err(label, "loop labels are not supported");
+                }
+                self.leaving_loop(&l.loop_token, None, &l.body);
+            }
             Expr::If(i) => {
                 self.if_stmt(i);
             }
@@ -663,6 +675,7 @@ impl Lower<'_> {
             inclusive: false,
             rev: false,
             body,
+            end: None,
         });
     }
 
@@ -767,12 +780,31 @@ impl Lower<'_> {
         let (Some(lo), Some(hi)) = (lo, hi) else {
             return;
         };
+        let leaves = f.body.stmts.first().and_then(break_if).is_some()
+            || f.body.stmts.last().and_then(break_if).is_some();
+        if leaves && !self.leaving_allowed(&f.for_token) {
+            return;
+        }
+        if leaves && rev {
+            self.err(
+                &f.expr,
+                "a loop with `break` runs forwards: write `a..b`, not `(a..b).rev()`",
+            );
+            return;
+        }
         let var = self.b.func.int_vars.len();
         self.b.func.int_vars.push(name.clone());
+        let end_var = leaves.then(|| {
+            self.b.func.int_vars.push("end".into());
+            self.b.func.int_vars.len() - 1
+        });
         let region = self.open_region(Some((var, hi.clone(), inclusive, end.span())));
         self.scopes.push(HashMap::new());
         self.bind(name, Binding::Int(IntExpr::Var(var)));
-        let body = self.block(&f.body, None);
+        let body = match end_var {
+            Some(e) => self.loop_body(&f.body, None, var, e),
+            None => self.block(&f.body, None),
+        };
         self.scopes.pop();
         self.region_stack.pop();
         self.emit(Stmt::For {
@@ -783,7 +815,108 @@ impl Lower<'_> {
             inclusive,
             rev,
             body,
+            end: end_var,
         });
+    }
+
+    /// `while cond { body }` (`test` is `cond`) or `loop { body }`: a loop from 0 with no bound
+    /// of its own, left by its test or by `if c { break; }` at the start or the end of its
+    /// body. Its trip count is known only at run time, so what it overwrites needs
+    /// `max_iters`, as a `for` loop with a run-time bound does.
+    fn leaving_loop(&mut self, keyword: &dyn ToTokens, test: Option<&Expr>, block: &syn::Block) {
+        if !self.leaving_allowed(keyword) {
+            return;
+        }
+        let leaves = test.is_some()
+            || block.stmts.first().and_then(break_if).is_some()
+            || block.stmts.last().and_then(break_if).is_some();
+        if !leaves {
+            self.err(
+                keyword,
+                "this `loop` has no way out the macro can see: end its body with `if done { break; }` (or start it with one)",
+            );
+            return;
+        }
+        let var = self.b.func.int_vars.len();
+        self.b.func.int_vars.push("iteration".into());
+        let end = var + 1;
+        self.b.func.int_vars.push("end".into());
+        let hi = IntExpr::Var(end);
+        let region = self.open_region(Some((var, hi.clone(), false, whole_span(keyword))));
+        self.scopes.push(HashMap::new());
+        let body = self.loop_body(block, test, var, end);
+        self.scopes.pop();
+        self.region_stack.pop();
+        self.emit(Stmt::For {
+            region,
+            var,
+            lo: IntExpr::Lit(0),
+            hi,
+            inclusive: false,
+            rev: false,
+            body,
+            end: Some(end),
+        });
+    }
+
+    /// A loop that leaves early keeps one record of where it stopped, so it must run once per
+    /// call: at the top of the function, not inside another loop or branch.
+    fn leaving_allowed(&mut self, keyword: &dyn ToTokens) -> bool {
+        if self.region_stack.is_empty() {
+            return true;
+        }
+        self.err(
+            keyword,
+            "a loop that can leave early (`while`, `loop`, `break`) is supported at the top of the function only, not inside another loop or branch: move the inner loop into a `#[differentiable]` function of its own",
+        );
+        false
+    }
+
+    /// The body of a loop that can leave early: `test` (a `while` condition) and each
+    /// `if c { break; }` that is the first or the last statement become [`Stmt::Break`]s.
+    fn loop_body(
+        &mut self,
+        block: &syn::Block,
+        test: Option<&Expr>,
+        var: IntVarId,
+        end: IntVarId,
+    ) -> Block {
+        let id = self.b.open_block();
+        self.stmts.push(Vec::new());
+        self.scopes.push(HashMap::new());
+        let leave = |l: &mut Self, cond: &Expr, negate: bool, at_start: bool| {
+            let Some(c) = l.expr(cond).and_then(|v| l.boolean(v, cond.span())) else {
+                return;
+            };
+            let cond = if negate {
+                l.value(Op::Not(c), cond.span())
+            } else {
+                c
+            };
+            l.emit(Stmt::Break {
+                cond,
+                var,
+                end,
+                at_start,
+            });
+        };
+        if let Some(test) = test {
+            leave(self, test, true, true);
+        }
+        let n = block.stmts.len();
+        for (i, s) in block.stmts.iter().enumerate() {
+            let first = i == 0 && test.is_none();
+            match break_if(s) {
+                Some(cond) if first || i + 1 == n => leave(self, cond, false, first),
+                _ => self.stmt(s),
+            }
+        }
+        self.scopes.pop();
+        self.b.close_block();
+        Block {
+            id,
+            stmts: self.stmts.pop().unwrap_or_default(),
+        }
     }
 
     /// Lowers an `if`; with `result`, each branch's final expression is assigned to it.
@@ -839,4 +972,20 @@ impl Lower<'_> {
 /// The error for a whole-array assignment to a local whose type the macro cannot see.
 fn unknown_array_type(name: &str) -> String {
     format!("the macro does not know the type of `{name}` (a call's result): annotate it, `let mut {name}: [f32; N] = ...`, to assign to it as a whole")
+}
+
+/// `if cond { break; }` (no `else`, nothing but the `break`): its condition.
+fn break_if(s: &SynStmt) -> Option<&Expr> {
+    let SynStmt::Expr(Expr::If(i), _) = s else {
+        return None;
+    };
+    if i.else_branch.is_some() {
+        return None;
+    }
+    match i.then_branch.stmts.as_slice() {
+        [SynStmt::Expr(Expr::Break(b), _)] if b.label.is_none() && b.expr.is_none() => {
+            Some(&i.cond)
+        }
+        _ => None,
+    }
 }

@@ -3,10 +3,13 @@
 //! with Adam as PyTorch trains it; their shadows in `_grad`, `_vjp` and the pullback, with the
 //! length checked against the primal's.
 
+mod programs;
+
 use crate::loops::programs::{assert_close, flat, scalar};
-use backprop::optim::{zero_grad, Adam, AdamConfig, Optimizer};
 use crate::whole_array::programs::{Gru, D, H, T};
-use backprop::{differentiable, Parameters, Zero};
+use backprop::optim::{zero_grad, Adam, AdamConfig, Optimizer};
+use backprop::{differentiable, Zero};
+use programs::*;
 use serde_json::Value;
 use std::sync::OnceLock;
 
@@ -14,31 +17,11 @@ use std::sync::OnceLock;
 pub(crate) fn fixture(name: &str) -> &'static Value {
     static FIXTURES: OnceLock<Value> = OnceLock::new();
     let all = FIXTURES.get_or_init(|| {
-        serde_json::from_str(include_str!("../fixtures/runlen.json")).expect("valid fixture JSON")
+        serde_json::from_str(include_str!("../../fixtures/runlen.json"))
+            .expect("valid fixture JSON")
     });
     assert!(all[name].is_object(), "no fixture for `{name}`");
     &all[name]
-}
-
-#[derive(Clone, Copy, Parameters)]
-struct Logistic {
-    w: [f32; 4],
-    b: f32,
-}
-
-/// The mean binary cross-entropy of a logistic model over a data set of run-time length, as
-/// PyTorch's `binary_cross_entropy_with_logits` computes it.
-#[differentiable(wrt(m))]
-fn logistic_loss(m: &Logistic, xs: &[[f32; 4]], ys: &[f32]) -> f32 {
-    let mut loss = 0.0;
-    for i in 0..xs.len() {
-        let mut z = m.b;
-        for j in 0..4 {
-            z += m.w[j] * xs[i][j];
-        }
-        loss += z.max(0.0) - ys[i] * z + (-z.abs()).exp().ln_1p();
-    }
-    loss / xs.len() as f32
 }
 
 /// The same loss with the data set active too: the gradient of the inputs.
@@ -123,16 +106,6 @@ fn trained_with_adam_as_pytorch_trains_it() {
     );
 }
 
-/// A weighted sum of squares over a `&[f32]` of run-time length.
-#[differentiable(jvp)]
-fn weighted_squares(xs: &[f32], a: f32) -> f32 {
-    let mut s = 0.0;
-    for i in 0..xs.len() {
-        s += a * xs[i] * xs[i];
-    }
-    s
-}
-
 #[test]
 fn a_slice_in_split_mode_and_forward_mode() {
     let xs = [0.5f32, -1.0, 2.0];
@@ -187,22 +160,6 @@ fn the_length_of_a_vec_bounds_a_loop() {
     assert_eq!(value, mean_of_vec(&xs));
     assert_eq!(value, 3.0);
     assert_close("d_xs", &d_xs, &[1.0 / 3.0; 3], 1e-6, 0.0);
-}
-
-/// A damped oscillator `x'' = -k x - c x'` integrated by explicit Euler for a run-time number of
-/// steps: `x` and `v` are overwritten every step, so the reverse sweep keeps their old values
-/// in buffers sized by the stated bound.
-#[differentiable(max_iters = 1000)]
-fn oscillator(k: f32, c: f32, x0: f32, v0: f32, dt: f32, n: usize) -> f32 {
-    let mut x = x0;
-    let mut v = v0;
-    for _step in 0..n {
-        let a = -k * x - c * v;
-        let x_next = x + dt * v;
-        v += dt * a;
-        x = x_next;
-    }
-    x * x + 0.5 * v * v
 }
 
 fn oscillator_args() -> ([f32; 5], usize) {
@@ -292,11 +249,68 @@ fn an_rnn_over_a_sequence_of_run_time_length_against_pytorch() {
         .expect("5 steps are within max_iters");
     assert_close("value", &[value], &[scalar(&case["value"])], 1e-5, 1e-5);
     crate::whole_array::assert_params_torch(&d_m, &case["grads"]);
-    assert_close("d_xs", d_xs.as_flattened(), &flat(&case["grads"]["xs"]), 1e-4, 1e-5);
+    assert_close(
+        "d_xs",
+        d_xs.as_flattened(),
+        &flat(&case["grads"]["xs"]),
+        1e-4,
+        1e-5,
+    );
     assert_close("d_h0", &d_h0, &flat(&case["grads"]["h0"]), 1e-4, 1e-5);
     crate::whole_array::assert_params_fd(&d_m, &m, |m| gru_over_a_slice(m, &xs, &h0));
     let long = vec![[0.1; D]; 65];
     let mut d_long = vec![[0.0; D]; 65];
     let err = gru_over_a_slice_grad(&m, &mut d_m, &long, &mut d_long, &h0, &mut d_h0);
     assert_eq!(err.map(|_| ()).unwrap_err().needed, 65);
+}
+
+#[test]
+fn a_while_loop_to_convergence() {
+    for a in [0.25f32, 2.0, 9.0, 150.0] {
+        let (x, dx) = newton_sqrt_grad(a).expect("converges in under 100 steps");
+        assert_close("value", &[x], &[a.sqrt()], 1e-6, 0.0);
+        assert_eq!(x, newton_sqrt(a));
+        // The derivative of the converged iteration: 1 / (2 sqrt a).
+        assert_close(&format!("d sqrt({a})"), &[dx], &[0.5 / a.sqrt()], 1e-4, 0.0);
+    }
+}
+
+#[test]
+fn a_bounded_loop_left_by_break() {
+    let (k, x0, stop, dt) = (2.0f32, 1.0, 0.3, 0.01);
+    let (v, dk, dx0, dstop, ddt) = decay_until_grad(k, x0, stop, dt, 400).expect("in bounds");
+    assert_eq!(v, decay_until(k, x0, stop, dt, 400));
+    // The trip count is piecewise constant: differences small enough not to change it.
+    let eps = 1e-4;
+    let fd = |f: &dyn Fn(f32) -> f32, at: f32| (f(at + eps) - f(at - eps)) / (2.0 * eps);
+    let fdk = fd(&|k| decay_until(k, x0, stop, dt, 400), k);
+    let fdx0 = fd(&|x0| decay_until(k, x0, stop, dt, 400), x0);
+    assert_close("d_k", &[dk], &[fdk], 1e-2, 1e-3);
+    assert_close("d_x0", &[dx0], &[fdx0], 1e-2, 1e-3);
+    assert_eq!(dstop, 0.0, "the threshold only decides the trip count");
+    assert!(ddt.is_finite());
+    // Stopped by the bound `n` first: the whole range, no break.
+    let (v5, ..) = decay_until_grad(k, x0, stop, dt, 5).expect("in bounds");
+    assert_eq!(v5, decay_until(k, x0, stop, dt, 5));
+    // Past max_iters only if the loop would run past it: a loop that breaks early is fine.
+    assert!(decay_until_grad(k, x0, stop, dt, 10_000).is_ok());
+    let never = decay_until_grad(k, x0, -1.0, dt, 10_000).unwrap_err();
+    assert_eq!((never.max_iters, never.needed), (500, 10_000));
+}
+
+#[test]
+fn a_while_loop_past_max_iters_is_a_typed_error() {
+    assert_eq!(halve_until_grad(1.6, 0.15), Ok((0.1, 0.0625, 0.0)));
+    assert_eq!(halve_until(1.6, 0.15), 0.1);
+    // Exactly at the bound: 100 halvings, then the test fails.
+    let x0 = 2.0f32.powi(99);
+    assert_eq!(halve_until_grad(x0, 0.75).map(|r| r.0), Ok(0.5));
+    // Zero stays above a negative threshold: the loop would run forever.
+    let err = halve_until_grad(1.0, -1.0).map(|_| ()).unwrap_err();
+    let limit = backprop::IterationLimit {
+        function: "halve_until",
+        max_iters: 100,
+        needed: 101,
+    };
+    assert_eq!(err, limit);
 }
