@@ -1,17 +1,17 @@
 use backprop::differentiable;
 
 #[differentiable(max_iters = 0)]
-fn zero(x: f32, n: usize) -> f32 {
+fn zero(x: f32, _n: usize) -> f32 {
     x
 }
 
 #[differentiable(max_iters = "1000")]
-fn string(x: f32, n: usize) -> f32 {
+fn string(x: f32, _n: usize) -> f32 {
     x
 }
 
 #[differentiable(max_iters = N)]
-fn named(x: f32, n: usize) -> f32 {
+fn named(x: f32, _n: usize) -> f32 {
     x
 }
 
