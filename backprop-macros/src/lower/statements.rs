@@ -757,27 +757,7 @@ impl Lower<'_> {
                 return;
             }
         };
-        let (range, rev) = match &*f.expr {
-            Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => {
-                (strip_parens(&m.receiver), true)
-            }
-            e => (e, false),
-        };
-        let Expr::Range(r) = range else {
-            self.err(
-                &f.expr,
-                "only ranges are supported in `for`: `for i in a..b`, `a..=b` or `(a..b).rev()` (iterator chains and closures are not differentiable)",
-            );
-            return;
-        };
-        let inclusive = matches!(r.limits, syn::RangeLimits::Closed(_));
-        let (Some(start), Some(end)) = (&r.start, &r.end) else {
-            self.err(r, "a loop range needs both bounds: `a..b`");
-            return;
-        };
-        let lo = self.expr(start).and_then(|l| self.integer(l, start.span()));
-        let hi = self.expr(end).and_then(|l| self.integer(l, end.span()));
-        let (Some(lo), Some(hi)) = (lo, hi) else {
+        let Some((lo, hi, inclusive, rev, end_span, elements)) = self.loop_range(&f.expr) else {
             return;
         };
         let leaves = f.body.stmts.first().and_then(break_if).is_some()
@@ -793,14 +773,19 @@ impl Lower<'_> {
             return;
         }
         let var = self.b.func.int_vars.len();
-        self.b.func.int_vars.push(name.clone());
+        let counter = if elements.is_some() { "i" } else { &name };
+        self.b.func.int_vars.push(counter.to_string());
         let end_var = leaves.then(|| {
             self.b.func.int_vars.push("end".into());
             self.b.func.int_vars.len() - 1
         });
-        let region = self.open_region(Some((var, hi.clone(), inclusive, end.span())));
+        let region = self.open_region(Some((var, hi.clone(), inclusive, end_span)));
         self.scopes.push(HashMap::new());
-        self.bind(name, Binding::Int(IntExpr::Var(var)));
+        match elements {
+            // `for x in xs`: `x` is the place `xs[i]`, read (or indexed further) as written.
+            Some(xs) => self.bind(name, Binding::Place(xs.indexed(&[IntExpr::Var(var)]))),
+            None => self.bind(name, Binding::Int(IntExpr::Var(var))),
+        }
         let body = match end_var {
             Some(e) => self.loop_body(&f.body, None, var, e),
             None => self.block(&f.body, None),
@@ -817,6 +802,65 @@ impl Lower<'_> {
             body,
             end: end_var,
         });
+    }
+
+    /// What a `for` loop runs over: `lo..hi`, `lo..=hi`, `(lo..hi).rev()`, or the elements of
+    /// a parameter (`for x in xs`, `xs.iter()`: `0..xs.len()` for a slice or `&Vec`, the
+    /// array's length otherwise), with the span of the bound and the parameter's place.
+    #[allow(clippy::type_complexity)]
+    fn loop_range(
+        &mut self,
+        e: &Expr,
+    ) -> Option<(IntExpr, IntExpr, bool, bool, Span, Option<Place>)> {
+        if let Some((xs, len)) = self.elements(e) {
+            return Some((IntExpr::Lit(0), len, false, false, e.span(), Some(xs)));
+        }
+        let (range, rev) = match e {
+            Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => {
+                (strip_parens(&m.receiver), true)
+            }
+            e => (e, false),
+        };
+        let Expr::Range(r) = range else {
+            self.err(
+                e,
+                "only ranges and the elements of a parameter are supported in `for`: `for i in a..b`, `a..=b`, `(a..b).rev()`, `for x in xs` or `xs.iter()` (iterator chains and closures are not differentiable)",
+            );
+            return None;
+        };
+        let inclusive = matches!(r.limits, syn::RangeLimits::Closed(_));
+        let (Some(start), Some(end)) = (&r.start, &r.end) else {
+            self.err(r, "a loop range needs both bounds: `a..b`");
+            return None;
+        };
+        let lo = self.expr(start).and_then(|l| self.integer(l, start.span()));
+        let hi = self.expr(end).and_then(|l| self.integer(l, end.span()));
+        Some((lo?, hi?, inclusive, rev, end.span(), None))
+    }
+
+    /// `xs` or `xs.iter()` for a parameter array, slice or `&Vec`: its place and its length.
+    fn elements(&mut self, e: &Expr) -> Option<(Place, IntExpr)> {
+        let e = match e {
+            Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => &*m.receiver,
+            e => e,
+        };
+        let Expr::Path(path) = e else {
+            return None;
+        };
+        let name = path.path.get_ident()?.to_string();
+        let Some(Binding::Place(place)) = self.lookup(&name) else {
+            return None;
+        };
+        let Base::Param(p) = place.base else {
+            return None;
+        };
+        let param = &self.b.func.params[p];
+        if place.path.is_empty() && crate::interface::has_runtime_length(&param.ty) {
+            return Some((place, IntExpr::Len(param.name.clone())));
+        }
+        let (_, dims) = self.place_type(&place)?;
+        let len = dims.first()?.clone();
+        Some((place, len))
     }
 
     /// `while cond { body }` (`test` is `cond`) or `loop { body }`: a loop from 0 with no bound

@@ -314,3 +314,35 @@ fn a_while_loop_past_max_iters_is_a_typed_error() {
     };
     assert_eq!(err, limit);
 }
+
+/// The same losses with the elements iterated: `for x in xs`, `for y in ys.iter()`.
+#[differentiable]
+fn sum_of_rows(xs: &[[f32; 4]], w: &[f32; 4]) -> f32 {
+    let mut s = 0.0;
+    for x in xs {
+        for j in 0..4 {
+            s += w[j] * x[j] * x[j];
+        }
+    }
+    for v in w.iter() {
+        s += v * v;
+    }
+    s
+}
+
+#[test]
+fn loops_over_the_elements_of_a_slice_and_an_array() {
+    let (xs, _, _) = dataset();
+    let w = [0.5f32, -1.0, 0.25, 2.0];
+    let (mut d_xs, mut d_w) = (vec![[0.0; 4]; xs.len()], [0.0f32; 4]);
+    let value = sum_of_rows_grad(&xs, &mut d_xs, &w, &mut d_w);
+    assert_eq!(value, sum_of_rows(&xs, &w));
+    let want: f32 = xs.iter().flat_map(|x| (0..4).map(move |j| w[j] * x[j] * x[j])).sum::<f32>()
+        + w.iter().map(|v| v * v).sum::<f32>();
+    assert_close("value", &[value], &[want], 1e-5, 0.0);
+    for j in 0..4 {
+        let want = xs.iter().map(|x| x[j] * x[j]).sum::<f32>() + 2.0 * w[j];
+        assert_close(&format!("d_w[{j}]"), &[d_w[j]], &[want], 1e-5, 1e-6);
+        assert_close(&format!("d_xs[3][{j}]"), &[d_xs[3][j]], &[2.0 * w[j] * xs[3][j]], 1e-6, 0.0);
+    }
+}
