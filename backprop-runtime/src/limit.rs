@@ -9,6 +9,7 @@ use core::fmt;
 /// buffer: nothing was computed past the check, and no gradient is returned.
 ///
 /// ```
+/// # use backprop_runtime as backprop;
 /// use backprop::{differentiable, IterationLimit};
 ///
 /// #[differentiable(max_iters = 8)]
