@@ -272,6 +272,10 @@ fn a_while_loop_to_convergence() {
         assert_eq!(x, newton_sqrt(a));
         // The derivative of the converged iteration: 1 / (2 sqrt a).
         assert_close(&format!("d sqrt({a})"), &[dx], &[0.5 / a.sqrt()], 1e-4, 0.0);
+        // Forward mode runs the same iterations, with no bound to check.
+        let (v, t) = newton_sqrt_jvp(a, 1.0);
+        assert_eq!(v, x);
+        assert_close(&format!("tangent of sqrt({a})"), &[t], &[dx], 1e-5, 0.0);
     }
 }
 

@@ -56,7 +56,7 @@ pub fn oscillator(k: f32, c: f32, x0: f32, v0: f32, dt: f32, n: usize) -> f32 {
 
 /// Newton's iteration for the square root of `a`, to convergence: a `while` loop whose trip
 /// count depends on the data, overwriting `x` every step.
-#[differentiable(max_iters = 100)]
+#[differentiable(max_iters = 100, jvp)]
 pub fn newton_sqrt(a: f32) -> f32 {
     let mut x = a.max(1.0);
     let mut step: f32 = 1.0;
