@@ -1,7 +1,12 @@
 //! Data of run-time length: slice parameters (`&[f32]`, `&[[f32; 4]]`) with `xs.len()` as a
 //! loop bound, against central differences and PyTorch (`scripts/runlen_fixtures.py`), trained
 //! with Adam as PyTorch trains it; their shadows in `_grad`, `_vjp` and the pullback, with the
-//! length checked against the primal's.
+//! length checked against the primal's. Loops with a run-time trip count under `max_iters`: an
+//! ODE integrated for `n` steps and a GRU over a sequence of run-time length against PyTorch, a
+//! `while` loop to convergence and a loop left by `break`, and the typed error past the bound.
+
+// Indexed range loops are the subject: the macro's subset has no iterator chains.
+#![allow(clippy::needless_range_loop)]
 
 mod programs;
 
@@ -341,12 +346,21 @@ fn loops_over_the_elements_of_a_slice_and_an_array() {
     let (mut d_xs, mut d_w) = (vec![[0.0; 4]; xs.len()], [0.0f32; 4]);
     let value = sum_of_rows_grad(&xs, &mut d_xs, &w, &mut d_w);
     assert_eq!(value, sum_of_rows(&xs, &w));
-    let want: f32 = xs.iter().flat_map(|x| (0..4).map(move |j| w[j] * x[j] * x[j])).sum::<f32>()
+    let want: f32 = xs
+        .iter()
+        .flat_map(|x| (0..4).map(move |j| w[j] * x[j] * x[j]))
+        .sum::<f32>()
         + w.iter().map(|v| v * v).sum::<f32>();
     assert_close("value", &[value], &[want], 1e-5, 0.0);
     for j in 0..4 {
         let want = xs.iter().map(|x| x[j] * x[j]).sum::<f32>() + 2.0 * w[j];
         assert_close(&format!("d_w[{j}]"), &[d_w[j]], &[want], 1e-5, 1e-6);
-        assert_close(&format!("d_xs[3][{j}]"), &[d_xs[3][j]], &[2.0 * w[j] * xs[3][j]], 1e-6, 0.0);
+        assert_close(
+            &format!("d_xs[3][{j}]"),
+            &[d_xs[3][j]],
+            &[2.0 * w[j] * xs[3][j]],
+            1e-6,
+            0.0,
+        );
     }
 }

@@ -2,6 +2,8 @@
 //! user would; `runtime_length` checks their gradients and `tests/no_alloc.rs` that the ones
 //! over stack data allocate nothing.
 
+// Indexed range loops are the subject: the macro's subset has no iterator chains.
+#![allow(clippy::needless_range_loop)]
 use backprop::{differentiable, Parameters};
 
 /// A logistic model of four features.
