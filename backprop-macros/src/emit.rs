@@ -870,18 +870,15 @@ impl<'a> Gen<'a> {
             .as_ref()
             .zip(crate::analyze::capacity(self.f, r));
         let check = check.map(|(function, max)| {
-            let rt = &self.rt;
-            let max = Literal::u128_unsuffixed(max);
             let needed = if unbounded {
+                let max = Literal::u128_unsuffixed(max);
                 quote!(#max + 1)
             } else {
                 self.bound_len(hi, inclusive)
             };
-            quote! {
-                if #i >= #max {
-                    return ::core::result::Result::Err(#rt::IterationLimit { function: #function, max_iters: #max, needed: #needed });
-                }
-            }
+            let err = self.limit_error(function, max, needed);
+            let max = Literal::u128_unsuffixed(max);
+            quote!(if #i >= #max { #err })
         });
         let tests_first = body
             .stmts
@@ -933,11 +930,16 @@ impl<'a> Gen<'a> {
         };
         let (_, hi, inclusive, _) = self.f.regions[r].loop_info.as_ref().expect("a loop region");
         let needed = self.bound_len(hi, *inclusive);
+        let err = self.limit_error(function, max, needed.clone());
+        let max = Literal::u128_unsuffixed(max);
+        quote!(if #needed > #max { #err })
+    }
+
+    /// `return Err(IterationLimit { .. })` from the forward sweep.
+    fn limit_error(&self, function: &str, max: u128, needed: TokenStream) -> TokenStream {
         let (rt, max) = (&self.rt, Literal::u128_unsuffixed(max));
         quote! {
-            if #needed > #max {
-                return ::core::result::Result::Err(#rt::IterationLimit { function: #function, max_iters: #max, needed: #needed });
-            }
+            return ::core::result::Result::Err(#rt::IterationLimit { function: #function, max_iters: #max, needed: #needed });
         }
     }
 
