@@ -1,10 +1,15 @@
 //! Generated gradients allocate nothing: this test binary's global allocator counts the
 //! allocations made on the current thread, and every `_grad` of the loop tests runs under it,
 //! as do forward mode (`_jvp`, through calls, methods, the runtime's primitives and layers) and
-//! `_hvp`.
+//! `_hvp`. Functions with `max_iters` (stack buffers of the stated bound) and over slices of
+//! stack data allocate nothing either.
 
 #[path = "integration/loops/programs/mod.rs"]
 mod loop_common;
+// The plain functions are called by the integration tests only.
+#[allow(dead_code)]
+#[path = "integration/runtime_length/programs.rs"]
+mod runtime_length;
 
 use backprop::nn::Linear;
 use backprop::Zero;
@@ -302,4 +307,32 @@ fn layers_forward_modes_allocate_nothing() {
     );
     assert_eq!(allocations(all), 0);
     assert_eq!(allocations(all), 0);
+}
+
+#[test]
+fn bounded_runtime_loops_and_slices_allocate_nothing() {
+    use runtime_length::*;
+    let xs = black_box([[0.5f32, -1.0, 0.25, 2.0], [1.5, 0.5, -0.75, 0.1]]);
+    let ys = black_box([1.0f32, 0.0]);
+    let m = black_box(Logistic {
+        w: [0.1, -0.2, 0.3, 0.4],
+        b: 0.05,
+    });
+    let squares = black_box([0.5f32, -1.0, 2.0]);
+    let n = allocations(|| {
+        let mut d_m = Logistic::zero();
+        black_box(logistic_loss_grad(&m, &mut d_m, &xs, &ys));
+        let mut d_squares = [0.0f32; 3];
+        black_box(weighted_squares_grad(&squares, &mut d_squares, 3.0));
+        black_box(weighted_squares_jvp(&squares, &[1.0, 0.0, 1.0], 3.0, 1.0));
+        black_box(oscillator_grad(4.0, 0.3, 1.0, -0.5, 0.01, black_box(300)).ok());
+        black_box(oscillator_grad(4.0, 0.3, 1.0, -0.5, 0.01, black_box(5000)).err());
+        black_box(newton_sqrt_grad(black_box(2.0)).ok());
+        black_box(halve_until_grad(black_box(1.0), -1.0).err());
+        black_box(decay_until_grad(2.0, 1.0, 0.3, 0.01, black_box(400)).ok());
+    });
+    assert_eq!(
+        n, 0,
+        "the bounded loop and slice gradients allocated {n} times"
+    );
 }

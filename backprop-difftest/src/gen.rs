@@ -63,6 +63,9 @@ struct Env {
     arrays: Vec<Array>,
     bools: Vec<String>,
     loops: Vec<LoopVar>,
+    /// A slice parameter `&[f32]` (its name, its length in every harness call, its bound):
+    /// read by indexing, and `0..len()` bounds loops; never passed whole.
+    slice: Option<(String, usize, f64)>,
 }
 
 impl Env {
@@ -104,6 +107,9 @@ enum Param {
     Scalar(String),
     RefArray(String, usize),
     ValArray(String, usize),
+    /// `&[f32]`, given an array of this length by the harness (the `f64` reference takes the
+    /// array itself).
+    Slice(String, usize),
 }
 
 const LITS: &[&str] = &["0.5", "1.5", "2.0", "0.25", "3.0", "0.75", "1.25", "0.3"];
@@ -167,6 +173,10 @@ impl Gen {
 
     fn leaf(&mut self, env: &Env) -> Ex {
         let roll = self.rng.below(10);
+        if let Some((name, len, bound)) = env.slice.clone().filter(|_| roll < 2) {
+            let i = self.index(env, len);
+            return Ex::same(format!("{name}[{i}]"), bound);
+        }
         if roll < 3 && !env.arrays.is_empty() {
             let a = self.rng.pick(&env.arrays).clone();
             let i = self.index(env, a.len);
@@ -1023,13 +1033,23 @@ impl Gen {
             return self.stmt(env, depth + 1, out);
         }
         let lo = self.rng.below(2);
-        let trip = 1 + self.rng.below(4);
-        let hi = lo + trip;
-        let range = match self.rng.below(4) {
+        let mut trip = 1 + self.rng.below(4);
+        let mut hi = lo + trip;
+        let mut range = match self.rng.below(4) {
             0 => format!("{lo}..={}", hi - 1),
             1 => format!("({lo}..{hi}).rev()"),
             _ => format!("{lo}..{hi}"),
         };
+        // Over a slice's run-time length (`max_iters` sizes what it overwrites).
+        if let Some((name, len, _)) = env.slice.clone().filter(|_| self.rng.chance(0.4)) {
+            range = format!("0..{name}.len()");
+            (hi, trip) = (len, len);
+        }
+        // At the top of the function a forward loop may be left by `if c { break; }` first or
+        // last in its body.
+        let leaves =
+            depth == 0 && env.loops.is_empty() && !range.contains(".rev()") && self.rng.chance(0.4);
+        let break_first = self.rng.chance(0.5);
         let i = format!("i{}", env.loops.len());
         // Writes inside the loop add at most 1 each; allow for a few per iteration.
         for s in env.scalars.iter_mut().filter(|s| s.mutable) {
@@ -1045,11 +1065,24 @@ impl Gen {
                 max: hi - 1,
             });
             let n = 1 + g.rng.below(3);
+            let leave = |g: &mut Self, env: &mut Env, body: &mut Lines| {
+                let c = g.cond(env, 2);
+                body.push(
+                    format!("if {} {{ break; }}", c.f),
+                    format!("if {} {{ break; }}", c.r),
+                );
+            };
+            if leaves && break_first {
+                leave(g, env, &mut body);
+            }
             for _ in 0..n {
                 if g.rng.chance(0.5) && g.assign(env, &mut body) {
                     continue;
                 }
                 g.stmt(env, depth + 1, &mut body);
+            }
+            if leaves && !break_first {
+                leave(g, env, &mut body);
             }
         });
         out.push(
@@ -1071,6 +1104,9 @@ impl Gen {
         }
         if self.rng.chance(0.25) {
             params.push(Param::ValArray("b".into(), 2 + self.rng.below(2)));
+        }
+        if self.rng.chance(0.25) {
+            params.push(Param::Slice("c".into(), 1 + self.rng.below(4)));
         }
         // Shuffle: gradients must come back in parameter order whatever it is.
         for k in (1..params.len()).rev() {
@@ -1101,6 +1137,7 @@ impl Gen {
                     by_ref: format!("&{a}"),
                     typed: true,
                 }),
+                Param::Slice(a, n) => env.slice = Some((a.clone(), *n, 1.5)),
             }
         }
         let wrt: Vec<bool> = if self.rng.chance(0.15) {
@@ -1111,7 +1148,9 @@ impl Gen {
         } else {
             vec![true; params.len()]
         };
-        let check_finite = self.rng.chance(0.15);
+        // `max_iters` does not combine with `check_finite`: programs over a slice state a bound.
+        let max_iters = env.slice.is_some().then_some(8);
+        let check_finite = max_iters.is_none() && self.rng.chance(0.15);
 
         let n_params = env.scalars.len();
         let mut body = Lines::default();
@@ -1154,7 +1193,7 @@ impl Gen {
             body.push(fin.f.clone(), fin.r.clone());
         }
         Program {
-            code: emit(&name, &params, &wrt, check_finite, &body),
+            code: emit(&name, &params, &wrt, check_finite, max_iters, &body),
             name,
         }
     }
@@ -1175,7 +1214,14 @@ impl Lines {
 }
 
 /// The items of one program: the function, its reference and the flat harness `NAME_run`.
-fn emit(name: &str, params: &[Param], wrt: &[bool], check_finite: bool, body: &Lines) -> String {
+fn emit(
+    name: &str,
+    params: &[Param],
+    wrt: &[bool],
+    check_finite: bool,
+    max_iters: Option<usize>,
+    body: &Lines,
+) -> String {
     // Every program has its forward mode too: the difftest checks `_jvp` on each.
     let mut attr = vec!["jvp".to_string()];
     if wrt.iter().any(|w| !w) {
@@ -1184,13 +1230,19 @@ fn emit(name: &str, params: &[Param], wrt: &[bool], check_finite: bool, body: &L
             .zip(wrt)
             .filter(|(_, w)| **w)
             .map(|(p, _)| match p {
-                Param::Scalar(s) | Param::RefArray(s, _) | Param::ValArray(s, _) => s.as_str(),
+                Param::Scalar(s)
+                | Param::RefArray(s, _)
+                | Param::ValArray(s, _)
+                | Param::Slice(s, _) => s.as_str(),
             })
             .collect();
         attr.push(format!("wrt({})", names.join(", ")));
     }
     if check_finite {
         attr.push("check_finite".into());
+    }
+    if let Some(m) = max_iters {
+        attr.push(format!("max_iters = {m}"));
     }
     let attr = format!("({})", attr.join(", "));
     let sig = |t: &str| -> String {
@@ -1199,6 +1251,9 @@ fn emit(name: &str, params: &[Param], wrt: &[bool], check_finite: bool, body: &L
             .map(|p| match p {
                 Param::Scalar(s) => format!("{s}: {t}"),
                 Param::RefArray(a, n) => format!("{a}: &[{t}; {n}]"),
+                // The reference takes the array: `len()` and indexing read it alike.
+                Param::Slice(a, _) if t == "f32" => format!("{a}: &[{t}]"),
+                Param::Slice(a, n) => format!("{a}: &[{t}; {n}]"),
                 Param::ValArray(a, n) => format!("{a}: [{t}; {n}]"),
             })
             .collect::<Vec<_>>()
@@ -1247,14 +1302,14 @@ fn emit(name: &str, params: &[Param], wrt: &[bool], check_finite: bool, body: &L
                 vjp_flat.push(format!("v_{s}"));
                 offset += 1;
             }
-            Param::RefArray(a, n) | Param::ValArray(a, n) => {
+            Param::RefArray(a, n) | Param::ValArray(a, n) | Param::Slice(a, n) => {
                 let elems: Vec<String> = (offset..offset + n).map(|k| format!("x[{k}]")).collect();
                 unpack += &format!("    let {a}: [f32; {n}] = [{}];\n", elems.join(", "));
                 let tangents: Vec<String> = (offset..offset + n)
                     .map(|k| format!("tangent({k})"))
                     .collect();
                 unpack += &format!("    let {a}_dot: [f32; {n}] = [{}];\n", tangents.join(", "));
-                let by_ref = matches!(p, Param::RefArray(..));
+                let by_ref = !matches!(p, Param::ValArray(..));
                 let amp = if by_ref { "&" } else { "" };
                 jvp_args.push(format!("{amp}{a}, {amp}{a}_dot"));
                 unpack_ref.push(format!("{amp}[{}]", elems.join(", ")));
@@ -1289,7 +1344,7 @@ fn emit(name: &str, params: &[Param], wrt: &[bool], check_finite: bool, body: &L
         let last = plain_args.last().unwrap().clone();
         grad_args.push(last.clone());
         vjp_args.push(last);
-        if let Param::RefArray(a, _) = p {
+        if let Param::RefArray(a, _) | Param::Slice(a, _) = p {
             if w {
                 grad_args.push(format!("&mut g_{a}"));
             }
@@ -1306,6 +1361,8 @@ fn emit(name: &str, params: &[Param], wrt: &[bool], check_finite: bool, body: &L
     };
     let unwrap = if check_finite {
         ".expect(\"finite gradient\")"
+    } else if max_iters.is_some() {
+        ".expect(\"within max_iters\")"
     } else {
         ""
     };

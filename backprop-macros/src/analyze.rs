@@ -77,7 +77,7 @@ pub fn plan(func: &mut Function, loops: LoopPlan, wrt: &[bool], errors: &mut Err
         .iter()
         .copied()
         .filter(|r| {
-            !static_loop(func, *r)
+            !static_bound(func, *r)
                 || loops == LoopPlan::Recompute
                 || func.regions[*r].one_pass.is_some()
         })
@@ -181,7 +181,7 @@ fn reads_var(func: &Function, block: &Block, var: VarId, region: RegionId) -> bo
             init: VarInit::Call(call),
             ..
         } => call.places().into_iter().any(is_var),
-        Stmt::Decl { .. } => false,
+        Stmt::Decl { .. } | Stmt::Break { .. } => false,
         Stmt::Assign {
             place, op, save, ..
         } => *op != AssignOp::Set && (inside || *save != Save::None) && is_var(place),
@@ -211,8 +211,11 @@ fn stored_bytes(func: &Function, r: RegionId) -> u128 {
         .fold(0, u128::saturating_add)
 }
 
-/// A loop's buffer length when it is a literal.
+/// A loop's buffer length when it is a literal (or `max_iters`).
 fn literal_len(func: &Function, r: RegionId) -> Option<u128> {
+    if let Some(m) = capacity(func, r) {
+        return Some(m);
+    }
     match func.regions[r].loop_info.as_ref()? {
         (_, IntExpr::Lit(n), inclusive, _) => Some(n + u128::from(*inclusive)),
         _ => None,
@@ -243,7 +246,7 @@ fn only_accumulates(func: &Function, region: RegionId, block: &Block) -> bool {
         Stmt::If { then, els, .. } => {
             only_accumulates(func, region, then) && only_accumulates(func, region, els)
         }
-        Stmt::Let(_) | Stmt::Decl { .. } => true,
+        Stmt::Let(_) | Stmt::Decl { .. } | Stmt::Break { .. } => true,
     })
 }
 
@@ -251,7 +254,11 @@ fn only_accumulates(func: &Function, region: RegionId, block: &Block) -> bool {
 /// iteration's reverse is linear in that variable's adjoint, and the loop can be reversed in one
 /// pass ([`Region::one_pass`]).
 fn single_scalar_accumulator(func: &Function, region: RegionId) -> Option<VarId> {
-    let Some(Stmt::For { body, .. }) = find_loop(&func.body, region) else {
+    // A loop left by `break` stops between an iteration's forward code and its reverse.
+    let Some(Stmt::For {
+        body, end: None, ..
+    }) = find_loop(&func.body, region)
+    else {
         return None;
     };
     let mut written = Vec::new();
@@ -407,7 +414,7 @@ impl SavePlanner<'_> {
                 } if func.const_value(*c).is_some() => {
                     self.fresh.insert(*var, (*c, self.loops.len()));
                 }
-                Stmt::Let(_) | Stmt::Decl { .. } => {}
+                Stmt::Let(_) | Stmt::Decl { .. } | Stmt::Break { .. } => {}
             }
         }
         buffered
@@ -585,7 +592,7 @@ fn outer_writes(
             Stmt::If { then, els, .. } => {
                 outer_writes(func, then, depth, out) && outer_writes(func, els, depth, out)
             }
-            Stmt::Let(_) | Stmt::Decl { .. } => true,
+            Stmt::Let(_) | Stmt::Decl { .. } | Stmt::Break { .. } => true,
         };
         if !fine {
             return false;
@@ -616,8 +623,21 @@ fn is_expensive(op: &Op) -> bool {
     }
 }
 
-/// Whether a stack buffer can have one entry per iteration of region `r` (true for a branch).
+/// Whether a stack buffer can have one entry per iteration of region `r` (true for a branch):
+/// its bound is known at compile time, or `max_iters` sizes it.
 pub fn static_loop(func: &Function, r: RegionId) -> bool {
+    static_bound(func, r) || capacity(func, r).is_some()
+}
+
+/// For a loop whose bound is known only at run time, in a function with `max_iters = M`: `M`,
+/// the length of its buffers. The forward sweep checks the loop's bound against it first.
+pub fn capacity(func: &Function, r: RegionId) -> Option<u128> {
+    let (_, hi, ..) = func.regions[r].loop_info.as_ref()?;
+    func.max_iters.filter(|_| !is_static(func, hi))
+}
+
+/// Whether region `r` is a branch or a loop whose bound can size an array.
+fn static_bound(func: &Function, r: RegionId) -> bool {
     match &func.regions[r].loop_info {
         Some((_, hi, inclusive, _)) => {
             is_static(func, hi) && !computed_from_generic(hi, *inclusive)
@@ -644,8 +664,10 @@ fn check_static_bounds(
         let Some((_, hi, inclusive, span)) = &func.regions[r].loop_info else {
             continue;
         };
-        let problem = if !is_static(func, hi) {
-            Some("its bound must be known at compile time (a literal, a `const` or a const generic parameter)")
+        let problem = if capacity(func, r).is_some() {
+            None
+        } else if !is_static(func, hi) {
+            Some("its trip count must be known at compile time (a bound that is a literal, a `const` or a const generic parameter) or stated: `#[differentiable(max_iters = 1000)]` sizes the buffers of loops whose trip count is known only at run time")
         } else if *inclusive && mentions_const_generic(hi) {
             Some("an inclusive range `..=` over a const generic needs a buffer of `N + 1`, which Rust cannot size: write `0..N`")
         } else if computed_from_generic(hi, false) {
@@ -673,7 +695,7 @@ fn is_static(func: &Function, e: &IntExpr) -> bool {
         IntExpr::Named(n) => !func.params.iter().any(|p| &p.name == n),
         IntExpr::Bin(_, a, b) => is_static(func, a) && is_static(func, b),
         IntExpr::Cast(a, _) => is_static(func, a),
-        IntExpr::Index(..) => false,
+        IntExpr::Index(..) | IntExpr::Len(_) => false,
     }
 }
 
@@ -754,6 +776,7 @@ fn collect_edges(
                 use_in(*value, nested);
             }
             Stmt::For { body, .. } => collect_edges(func, body, edges, nested),
+            Stmt::Break { .. } => {}
             Stmt::If { then, els, .. } => {
                 collect_edges(func, then, edges, nested);
                 collect_edges(func, els, edges, nested);
@@ -931,6 +954,7 @@ impl Reads<'_> {
                     VarInit::Uninit => {}
                 },
                 Stmt::Assign { value, .. } => self.value(*value),
+                Stmt::Break { cond, .. } => self.value(*cond),
                 Stmt::For { body, .. } => self.block(body),
                 Stmt::If {
                     cond, then, els, ..
@@ -951,7 +975,7 @@ fn mentions_var(e: &IntExpr, var: IntVarId) -> bool {
         IntExpr::Bin(_, a, b) => mentions_var(a, var) || mentions_var(b, var),
         IntExpr::Cast(a, _) => mentions_var(a, var),
         IntExpr::Index(_, idx) => idx.iter().any(|i| mentions_var(i, var)),
-        IntExpr::Lit(_) | IntExpr::Named(_) => false,
+        IntExpr::Lit(_) | IntExpr::Named(_) | IntExpr::Len(_) => false,
     }
 }
 

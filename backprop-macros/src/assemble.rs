@@ -23,12 +23,14 @@ pub struct Target<'a> {
     pub ir: &'a Function,
     pub rt: &'a TokenStream,
     pub check_finite: bool,
+    /// `max_iters = M`: the forward sweep checks loops with a run-time bound against `M`.
+    pub max_iters: Option<u128>,
     pub reserved: std::collections::HashSet<String>,
 }
 
 impl Target<'_> {
-    fn checked(&self) -> Option<&TokenStream> {
-        self.check_finite.then_some(self.rt)
+    pub fn failures(&self) -> interface::Failures {
+        interface::failures(self.check_finite, self.max_iters.is_some(), self.rt)
     }
 
     /// `docs`, attributes and `fn f_<flavor>(inputs) -> output { body }`, with `f`'s
@@ -61,6 +63,9 @@ impl Target<'_> {
         let mut g = Gen::new(self.ir, act, self.rt.clone(), self.reserved.clone(), wrt);
         if self.check_finite {
             g.check_finite = Some(self.func.sig.ident.to_string());
+        }
+        if self.max_iters.is_some() {
+            g.iteration_limit = Some(self.func.sig.ident.to_string());
         }
         g
     }
@@ -208,7 +213,7 @@ pub fn grad(t: &Target, wrt: &[bool]) -> TokenStream {
         inputs,
         output,
         returned,
-    } = interface::layout(t.func, t.ir, wrt, Flavor::Grad, t.checked());
+    } = interface::layout(t.func, t.ir, wrt, Flavor::Grad, t.failures().grad.as_ref());
     let s = sweeps(&mut g, t.ir, &returned, rules::lit(1.0), None);
     let (forward, reverse, grads) = (s.forward_part(), &s.reverse, &s.grads);
     let result = if grads.is_empty() {
@@ -216,7 +221,7 @@ pub fn grad(t: &Target, wrt: &[bool]) -> TokenStream {
     } else {
         quote!((value, #(#grads),*))
     };
-    let result = ok_if(t.check_finite, result);
+    let result = ok_if(t.failures().grad.is_some(), result);
     let docs = s.describe(t, wrt, Flavor::Grad);
     let body = quote!(#forward #reverse #result);
     t.function(Flavor::Grad, &docs, &inputs, &output, body)
@@ -245,7 +250,7 @@ fn fwd_documented(t: &Target, docs: &str) -> (TokenStream, String) {
     let act = analyze::activity(t.ir, &all);
     let mut g = t.gen(&act, &all);
     let this = g.names.fresh("this");
-    let pullback = interface::pullback(t.ir, &this, t.checked());
+    let pullback = interface::pullback(t.ir, &this, t.failures().pullback.as_ref());
     let seed = AExpr::Adj("d_out".into());
     let s = sweeps(&mut g, t.ir, &pullback.returned, seed, Some(&this));
     let (forward, reverse) = (s.forward_part(), &s.reverse);
@@ -257,15 +262,19 @@ fn fwd_documented(t: &Target, docs: &str) -> (TokenStream, String) {
     let vjp_docs = s.describe(t, &all, Flavor::Vjp);
     let params = &pullback.params;
     let pullback_output = &pullback.output;
-    let output = interface::fwd_output(t.ir, &pullback);
+    let fails = t.failures().fwd;
+    let output = interface::fwd_output(t.ir, &pullback, fails.as_ref());
     let inputs = interface::fwd_inputs(t.func);
-    let body = quote! {
-        #forward
-        (value, move |#(#params),*| -> #pullback_output {
-            #reverse
-            #grads
-        })
-    };
+    let pair = ok_if(
+        fails.is_some(),
+        quote! {
+            (value, move |#(#params),*| -> #pullback_output {
+                #reverse
+                #grads
+            })
+        },
+    );
+    let body = quote!(#forward #pair);
     (
         t.function(Flavor::Fwd, docs, &inputs, &output, body),
         vjp_docs,
@@ -336,7 +345,7 @@ pub fn vjp_from_fwd(t: &Target, docs: &str) -> TokenStream {
         inputs,
         output,
         returned,
-    } = interface::layout(t.func, t.ir, &all, Flavor::Vjp, t.checked());
+    } = interface::layout(t.func, t.ir, &all, Flavor::Vjp, t.failures().grad.as_ref());
     let args = interface::param_args(t.ir);
     let forward = interface::call_sibling(t.func, t.ir, Flavor::Fwd, &args);
     let pullback_args = pullback_args(t.ir, &all);
@@ -351,7 +360,7 @@ pub fn grad_from_fwd(t: &Target, wrt: &[bool]) -> TokenStream {
         inputs,
         output,
         returned,
-    } = interface::layout(t.func, t.ir, wrt, Flavor::Grad, t.checked());
+    } = interface::layout(t.func, t.ir, wrt, Flavor::Grad, t.failures().grad.as_ref());
     let args = interface::param_args(t.ir);
     let forward = interface::call_sibling(t.func, t.ir, Flavor::Fwd, &args);
     let pullback_args = pullback_args(t.ir, wrt);
@@ -424,9 +433,10 @@ fn finish_from_pullback(
     } else {
         quote!((#value, #(#kept),*))
     };
-    let result = ok_if(t.check_finite, result);
+    let result = ok_if(t.failures().grad.is_some(), result);
+    let forward_question = t.max_iters.is_some().then(|| quote!(?));
     quote! {
-        let (#value, #pullback) = #forward;
+        let (#value, #pullback) = #forward #forward_question;
         let #pattern = #pullback(#(#args,)* #d_out) #question;
         #result
     }
@@ -447,8 +457,8 @@ fn local(ir: &Function, base: &str) -> syn::Ident {
 pub fn fwd_from_vjp(t: &Target) -> TokenStream {
     let rt = t.rt;
     let this = local(t.ir, "this");
-    let pullback = interface::pullback(t.ir, &this, t.checked());
-    let output = interface::fwd_output(t.ir, &pullback);
+    let pullback = interface::pullback(t.ir, &this, t.failures().pullback.as_ref());
+    let output = interface::fwd_output(t.ir, &pullback, None);
     let params = &pullback.params;
     let pullback_output = &pullback.output;
     let mut scratch = TokenStream::new();

@@ -1,5 +1,5 @@
-//! The arguments of `#[differentiable(...)]`: `wrt(a, b)`, the flags, `loops = store` and
-//! `crate = "path"`.
+//! The arguments of `#[differentiable(...)]`: `wrt(a, b)`, the flags, `loops = store`,
+//! `max_iters = M` and `crate = "path"`.
 
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
@@ -29,6 +29,10 @@ pub struct Args {
     pub hvp: Option<Span>,
     /// `loops = store` or `loops = recompute`: how loops that only accumulate are reversed.
     pub loops: LoopPlan,
+    /// `max_iters = M`: loops with a run-time trip count that overwrite values keep their
+    /// buffers for `M` iterations, and the generated functions return
+    /// `Result<_, IterationLimit>`. The span is the value's.
+    pub max_iters: Option<(u128, Span)>,
 }
 
 impl Args {
@@ -66,7 +70,7 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             Err(e) => errors.push(syn::Error::new(
                 e.span(),
                 format!(
-                    "{e}: the arguments are a comma-separated list of `wrt(a, b, ...)`, `check_finite`, `jvp`, `hvp`, `custom_vjp`, `custom_fwd`, `loops = store | recompute` and `crate = \"path\"`"
+                    "{e}: the arguments are a comma-separated list of `wrt(a, b, ...)`, `check_finite`, `jvp`, `hvp`, `custom_vjp`, `custom_fwd`, `loops = store | recompute`, `max_iters = N` and `crate = \"path\"`"
                 ),
             )),
         }
@@ -146,6 +150,29 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                     )),
                 }
             }
+            Meta::NameValue(nv) if nv.path.is_ident("max_iters") => {
+                let bound = match &nv.value {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Int(i),
+                        ..
+                    }) => i.base10_parse::<u32>().ok().filter(|n| *n > 0),
+                    _ => None,
+                };
+                match bound {
+                    _ if args.max_iters.is_some() => errors.push(syn::Error::new_spanned(
+                        &nv.path,
+                        "`max_iters` given twice",
+                    )),
+                    Some(n) => {
+                        args.max_iters =
+                            Some((u128::from(n), syn::spanned::Spanned::span(&nv.value)))
+                    }
+                    None => errors.push(syn::Error::new_spanned(
+                        &nv.value,
+                        "`max_iters` takes a positive integer literal (at most 4294967295): the iterations a loop with a run-time trip count may run, for which its stack buffers are sized (`max_iters = 1000`)",
+                    )),
+                }
+            }
             Meta::NameValue(nv) if nv.path.is_ident("wrt") => errors.push(syn::Error::new_spanned(
                 nv,
                 "`wrt` takes a list of parameter names: `wrt(w)` or `wrt(w, b)`",
@@ -187,8 +214,25 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             }
             other => errors.push(syn::Error::new_spanned(
                 other,
-                "unknown argument: expected `wrt(a, b, ...)`, `check_finite`, `jvp`, `hvp`, `custom_vjp`, `custom_fwd`, `loops = store | recompute` or `crate = \"path\"`",
+                "unknown argument: expected `wrt(a, b, ...)`, `check_finite`, `jvp`, `hvp`, `custom_vjp`, `custom_fwd`, `loops = store | recompute`, `max_iters = N` or `crate = \"path\"`",
             )),
+        }
+    }
+    if let Some((_, span)) = args.max_iters {
+        let other = if args.check_finite {
+            Some("`check_finite`")
+        } else if args.hvp.is_some() {
+            Some("`hvp`")
+        } else if args.custom.is_some() {
+            Some("a hand-written derivative (`custom_vjp`, `custom_fwd`)")
+        } else {
+            None
+        };
+        if let Some(other) = other {
+            errors.push(syn::Error::new(
+                span,
+                format!("`max_iters` cannot be combined with {other} yet: drop one of them"),
+            ));
         }
     }
     args

@@ -275,5 +275,6 @@ fn int(e: &IntExpr) -> String {
             format!("({} {sym} {})", int(a), int(b))
         }
         IntExpr::Cast(a, _) => int(a),
+        IntExpr::Len(n) => format!("{n}.len()"),
     }
 }

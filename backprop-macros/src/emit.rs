@@ -86,6 +86,11 @@ pub struct Gen<'a> {
     pub shadows: Vec<Option<Ident>>,
     /// With `check_finite`: the function's name, for the error naming a non-finite adjoint.
     pub check_finite: Option<String>,
+    /// With `max_iters`: the function's name, for the error of a loop that needs more.
+    pub iteration_limit: Option<String>,
+    /// The per-iteration `max_iters` check of a loop that can leave early, waiting for the
+    /// test at the start of its body (by the loop's variable).
+    loop_checks: HashMap<IntVarId, TokenStream>,
     /// Maths calls the forward sweep makes at the top level (in scope everywhere after it), so
     /// that a derivative needing one (sin' = cos) reuses it: without `std`, `libm` calls are
     /// opaque to LLVM and would be made twice.
@@ -208,6 +213,8 @@ impl<'a> Gen<'a> {
             local_saves: Vec::new(),
             shadows,
             check_finite: None,
+            iteration_limit: None,
+            loop_checks: HashMap::new(),
         }
     }
 
@@ -266,12 +273,13 @@ impl<'a> Gen<'a> {
                 }
             }
             IntExpr::Index(name, idx) => {
-                let name = match self.f.params.iter().position(|p| &p.name == name) {
-                    Some(p) => self.param(p),
-                    None => format_ident!("{}", name).to_token_stream(),
-                };
+                let name = self.param_named(name);
                 let idx = idx.iter().map(|i| self.int(i));
                 quote!(#name #([#idx])*)
+            }
+            IntExpr::Len(name) => {
+                let xs = self.param_named(name);
+                quote!(#xs.len())
             }
             IntExpr::Cast(a, ty) => {
                 let a = self.int(a);
@@ -294,6 +302,14 @@ impl<'a> Gen<'a> {
                 }
             })
             .collect()
+    }
+
+    /// A parameter by its name, as [`Self::param`] emits it.
+    fn param_named(&self, name: &str) -> TokenStream {
+        match self.f.params.iter().position(|p| p.name == name) {
+            Some(p) => self.param(p),
+            None => format_ident!("{}", name).to_token_stream(),
+        }
     }
 
     /// A parameter, by the user's own identifier.
@@ -594,7 +610,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    /// Checks that the shadow of each `&Vec` parameter has its parameter's length: the reverse
+    /// Checks that the shadow of each slice or `&Vec` parameter has its parameter's length: the reverse
     /// sweep indexes both alike, and a short shadow would otherwise fail as an out-of-bounds
     /// index in generated code, reported at the attribute.
     pub fn shadow_length_checks(&self) -> TokenStream {
@@ -603,7 +619,7 @@ impl<'a> Gen<'a> {
             let Some(shadow) = &self.shadows[p] else {
                 continue;
             };
-            if !crate::interface::is_vec_ref(&param.ty) {
+            if !crate::interface::has_runtime_length(&param.ty) {
                 continue;
             }
             let value = self.param(p);
@@ -856,15 +872,132 @@ impl<'a> Gen<'a> {
         out
     }
 
+    /// The first run of a loop that can leave early (`while`, `loop`, `break`): it records in
+    /// `end` where it stopped, for the reverse sweep and the replays to run `lo..end`. A
+    /// `while` or `loop` has no bound: it counts from 0, and with `max_iters` each iteration
+    /// that would need a buffer entry past the bound returns the error first (after the test
+    /// at the start of the body, so a loop that stops at the bound is within it).
+    #[allow(clippy::too_many_arguments)]
+    fn leaving_loop(
+        &mut self,
+        r: RegionId,
+        var: IntVarId,
+        end: IntVarId,
+        lo: &IntExpr,
+        hi: &IntExpr,
+        inclusive: bool,
+        body: &Block,
+        mode: Mode,
+    ) -> TokenStream {
+        let (i, e) = (self.int_names[var].clone(), self.int_names[end].clone());
+        let unbounded = *hi == IntExpr::Var(end);
+        let check = self
+            .iteration_limit
+            .as_ref()
+            .zip(crate::analyze::capacity(self.f, r));
+        let check = check.map(|(function, max)| {
+            let needed = if unbounded {
+                let max = Literal::u128_unsuffixed(max);
+                quote!(#max + 1)
+            } else {
+                self.bound_len(hi, inclusive)
+            };
+            let err = self.limit_error(function, max, needed);
+            let max = Literal::u128_unsuffixed(max);
+            quote!(if #i >= #max { #err })
+        });
+        let tests_first = body
+            .stmts
+            .iter()
+            .find(|s| !matches!(s, Stmt::Let(_)))
+            .is_some_and(|s| matches!(s, Stmt::Break { at_start: true, .. }));
+        let mut prologue = TokenStream::new();
+        match check {
+            Some(check) if tests_first => {
+                self.loop_checks.insert(var, check);
+            }
+            Some(check) => prologue = check,
+            None => {}
+        }
+        let body = self.forward(body, mode);
+        self.loop_checks.remove(&var);
+        let (start, range) = if unbounded {
+            (quote!(0usize), quote!(0usize..))
+        } else {
+            (
+                self.bound_len(hi, inclusive),
+                self.range(lo, hi, inclusive, false),
+            )
+        };
+        quote! {
+            let mut #e: usize = #start;
+            for #i in #range { #prologue #body }
+        }
+    }
+
+    /// The end of a range as a length (`hi`, or `hi + 1` if inclusive).
+    fn bound_len(&self, hi: &IntExpr, inclusive: bool) -> TokenStream {
+        let hi = self.int(hi);
+        if inclusive {
+            quote!((#hi) + 1)
+        } else {
+            quote!(#hi)
+        }
+    }
+
+    /// With `max_iters`, before a loop whose buffers it sizes: the error of a loop that needs
+    /// more, returned by the forward sweep before anything is written out of bounds (the
+    /// reverse sweep's replays run the same loops, so it needs no check of its own).
+    fn iteration_check(&self, r: RegionId) -> TokenStream {
+        let (Some(function), Some(max)) =
+            (&self.iteration_limit, crate::analyze::capacity(self.f, r))
+        else {
+            return TokenStream::new();
+        };
+        let (_, hi, inclusive, _) = self.f.regions[r].loop_info.as_ref().expect("a loop region");
+        let needed = self.bound_len(hi, *inclusive);
+        let err = self.limit_error(function, max, needed.clone());
+        let max = Literal::u128_unsuffixed(max);
+        quote!(if #needed > #max { #err })
+    }
+
+    /// `return Err(IterationLimit { .. })` from the forward sweep.
+    fn limit_error(&self, function: &str, max: u128, needed: TokenStream) -> TokenStream {
+        let (rt, max) = (&self.rt, Literal::u128_unsuffixed(max));
+        quote! {
+            return ::core::result::Result::Err(#rt::IterationLimit { function: #function, max_iters: #max, needed: #needed });
+        }
+    }
+
     /// A buffer's length along a loop: the loop's upper bound (`+ 1` if inclusive), so that
-    /// the loop variable indexes it.
+    /// the loop variable indexes it, or `max_iters` for a bound known only at run time.
     fn buffer_len(&self, r: RegionId) -> TokenStream {
+        if let Some(max) = crate::analyze::capacity(self.f, r) {
+            let max = Literal::u128_unsuffixed(max);
+            return quote!(#max);
+        }
         let (_, hi, inclusive, _) = self.f.regions[r].loop_info.as_ref().expect("a loop region");
         let hi_tokens = self.int(hi);
         match (inclusive, hi) {
             (true, _) => quote!({ #hi_tokens + 1 }),
             (false, IntExpr::Bin(..)) => quote!({ #hi_tokens }),
             (false, _) => hi_tokens,
+        }
+    }
+
+    /// The range of a loop run again (reversed, recomputed, replayed): `lo..end` for a loop
+    /// that can leave early, where the forward sweep recorded where it stopped.
+    pub fn rerun_range(
+        &self,
+        lo: &IntExpr,
+        hi: &IntExpr,
+        inclusive: bool,
+        rev: bool,
+        end: Option<IntVarId>,
+    ) -> TokenStream {
+        match end {
+            Some(end) => self.range(lo, &IntExpr::Var(end), false, rev),
+            None => self.range(lo, hi, inclusive, rev),
         }
     }
 
@@ -1040,6 +1173,7 @@ impl<'a> Gen<'a> {
                     inclusive,
                     rev,
                     body,
+                    end,
                 } => {
                     if mode != Mode::Plain {
                         out.extend(self.entry_saves(*region));
@@ -1054,13 +1188,15 @@ impl<'a> Gen<'a> {
                         }
                         continue;
                     }
+                    let first_run = matches!(mode, Mode::Original | Mode::Plain);
                     let i = self.int_names[*var].clone();
-                    let range = self.range(lo, hi, *inclusive, *rev);
-                    if mode == Mode::Original {
+                    if mode == Mode::Original && end.is_none() {
                         if let Some((decls, iteration)) =
                             crate::reverse::one_pass_iteration(self, *region, body)
                         {
-                            out.extend(quote!(#decls for #i in #range { #iteration }));
+                            let check = self.iteration_check(*region);
+                            let range = self.range(lo, hi, *inclusive, *rev);
+                            out.extend(quote!(#check #decls for #i in #range { #iteration }));
                             continue;
                         }
                     }
@@ -1069,13 +1205,46 @@ impl<'a> Gen<'a> {
                     } else {
                         mode
                     };
-                    let body = self.forward(body, body_mode);
-                    out.extend(quote!(for #i in #range { #body }));
+                    match end {
+                        Some(end) if first_run => {
+                            out.extend(self.leaving_loop(
+                                *region, *var, *end, lo, hi, *inclusive, body, body_mode,
+                            ));
+                        }
+                        _ => {
+                            if first_run {
+                                out.extend(self.iteration_check(*region));
+                            }
+                            let range = self.rerun_range(lo, hi, *inclusive, *rev, *end);
+                            let body = self.forward(body, body_mode);
+                            out.extend(quote!(for #i in #range { #body }));
+                        }
+                    }
                     if mode.keeps() {
                         for &(v, k) in &self.f.regions[*region].snapshot {
                             let slot = self.buffer_slot(k);
                             let name = &self.var_names[v];
                             out.extend(quote!(#slot = #name;));
+                        }
+                    }
+                }
+                Stmt::Break {
+                    cond,
+                    var,
+                    end,
+                    at_start,
+                } => {
+                    if matches!(mode, Mode::Original | Mode::Plain) {
+                        let (c, i) = (self.value(*cond), &self.int_names[*var]);
+                        let e = &self.int_names[*end];
+                        let stop = if *at_start {
+                            quote!(#i)
+                        } else {
+                            quote!(#i + 1)
+                        };
+                        out.extend(quote!(if #c { #e = #stop; break; }));
+                        if *at_start {
+                            out.extend(self.loop_checks.remove(var).unwrap_or_default());
                         }
                     }
                 }

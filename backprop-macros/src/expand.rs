@@ -29,6 +29,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
 
     // Parse, then plan what the reverse sweep keeps.
     let mut ir = lower::lower(&func, &mut errors);
+    ir.max_iters = args.max_iters.map(|(m, _)| m);
     let wrt = check_wrt(&ir, &args, &mut errors);
     analyze::plan(&mut ir, args.loops, &wrt, &mut errors);
     if let Some(errs) = errors.into_compile_errors() {
@@ -42,6 +43,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
         ir: &ir,
         rt: &rt,
         check_finite: args.check_finite,
+        max_iters: ir.max_iters,
         reserved: reserved_names(&func, &ir),
     };
     let grad = if ir.ret_array.is_none() {
@@ -95,6 +97,7 @@ fn custom_derivative(
         ir: &ir,
         rt,
         check_finite: args.check_finite,
+        max_iters: None,
         reserved: HashSet::new(),
     };
     let grad = if ir.ret_array.is_none() {
@@ -123,8 +126,9 @@ fn carrier(t: &Target, forward_mode: bool, extra: TokenStream) -> TokenStream {
 /// The type `t`'s `_fwd` returns: the value and its pullback.
 fn fwd_output(t: &Target) -> TokenStream {
     let this = syn::Ident::new("this", proc_macro2::Span::call_site());
-    let pullback = interface::pullback(t.ir, &this, t.check_finite.then_some(t.rt));
-    interface::fwd_output(t.ir, &pullback)
+    let failures = t.failures();
+    let pullback = interface::pullback(t.ir, &this, failures.pullback.as_ref());
+    interface::fwd_output(t.ir, &pullback, failures.fwd.as_ref())
 }
 
 /// With `hvp`: the split-mode tangent `f_tangent_fwd` (the reverse pipeline run on the tangent
@@ -161,6 +165,7 @@ fn second_order(
         ir: &ir,
         rt: t.rt,
         check_finite: false,
+        max_iters: None,
         reserved: reserved_names(&signature, &ir),
     };
     let tangent_fwd = assemble::tangent_fwd(&tangent_target);
@@ -241,6 +246,9 @@ fn reserved_names(func: &syn::ItemFn, ir: &Function) -> HashSet<String> {
                 int_names(b, out);
             }
             IntExpr::Cast(a, _) => int_names(a, out),
+            IntExpr::Len(n) => {
+                out.insert(n.clone());
+            }
             IntExpr::Index(n, idx) => {
                 out.insert(n.clone());
                 idx.iter().for_each(|i| int_names(i, out));

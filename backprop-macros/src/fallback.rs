@@ -28,7 +28,7 @@ pub fn expand(
     if !complete {
         return quote!(#errors #func);
     }
-    let checked = args.check_finite.then_some(rt);
+    let failures = interface::failures(args.check_finite, args.max_iters.is_some(), rt);
     let vis = &func.vis;
     let generics = &func.sig.generics;
     let where_clause = &func.sig.generics.where_clause;
@@ -43,12 +43,12 @@ pub fn expand(
     };
     let all = all_floats(ir);
     let stubs = [(Flavor::Grad, wrt), (Flavor::Vjp, all.as_slice())].map(|(flavor, wrt)| {
-        let l = layout(func, ir, wrt, flavor, checked);
+        let l = layout(func, ir, wrt, flavor, failures.grad.as_ref());
         stub(flavor, &l.inputs, &l.output)
     });
     let this = syn::Ident::new("this", proc_macro2::Span::call_site());
-    let pullback = interface::pullback(ir, &this, checked);
-    let fwd_output = interface::fwd_output(ir, &pullback);
+    let pullback = interface::pullback(ir, &this, failures.pullback.as_ref());
+    let fwd_output = interface::fwd_output(ir, &pullback, failures.fwd.as_ref());
     let params = &pullback.params;
     let pullback_output = &pullback.output;
     let fwd_name = interface::generated_name(func, Flavor::Fwd);
@@ -64,13 +64,18 @@ pub fn expand(
         let inputs = interface::jvp_inputs(func, ir);
         stub(Flavor::Jvp, &inputs, &interface::jvp_output(ir))
     });
+    let stub_fwd = quote!((::core::unreachable!(), move |#(#params),*| -> #pullback_output { ::core::unreachable!() }));
+    let stub_fwd = match failures.fwd {
+        Some(_) => quote!(::core::result::Result::Ok(#stub_fwd)),
+        None => stub_fwd,
+    };
     quote! {
         #errors
         #func
         #(#stubs)*
         #[allow(unused)]
         #vis fn #fwd_name #generics (#(#inputs),*) -> #fwd_output #where_clause {
-            (::core::unreachable!(), move |#(#params),*| -> #pullback_output { ::core::unreachable!() })
+            #stub_fwd
         }
         #jvp
         #carrier

@@ -86,12 +86,47 @@ pub fn pointee(ty: &TokenStream) -> TokenStream {
     }
 }
 
-/// Whether a parameter's type is `&Vec<T>`: its length is known only at run time.
-pub fn is_vec_ref(ty: &TokenStream) -> bool {
+/// Whether a parameter's type is a slice `&[T]` or `&Vec<T>`: its length is known only at run
+/// time (a loop may run to `xs.len()`, and its shadow's length is checked against it).
+pub fn has_runtime_length(ty: &TokenStream) -> bool {
     match syn::parse2::<syn::Type>(ty.clone()) {
-        Ok(syn::Type::Reference(r)) => matches!(&*r.elem, syn::Type::Path(p)
-            if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Vec")),
+        Ok(syn::Type::Reference(r)) => match &*r.elem {
+            syn::Type::Slice(_) => true,
+            syn::Type::Path(p) => {
+                p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Vec")
+            }
+            _ => false,
+        },
         _ => false,
+    }
+}
+
+/// The errors the generated functions return, each as a type (`None`: that function cannot
+/// fail): `check_finite` makes `_grad`, `_vjp` and the pullback return `Result<_, NonFinite>`
+/// (a non-finite adjoint is met in the reverse sweep); `max_iters` makes `_grad`, `_vjp` and
+/// `_fwd` itself return `Result<_, IterationLimit>` (a loop too long for its buffers is met in
+/// the forward sweep, before the pullback exists). The attribute allows one of the two.
+pub struct Failures {
+    pub grad: Option<TokenStream>,
+    pub pullback: Option<TokenStream>,
+    pub fwd: Option<TokenStream>,
+}
+
+pub fn failures(check_finite: bool, max_iters: bool, rt: &TokenStream) -> Failures {
+    let non_finite = check_finite.then(|| quote!(#rt::NonFinite));
+    let limit = max_iters.then(|| quote!(#rt::IterationLimit));
+    Failures {
+        grad: non_finite.clone().or(limit.clone()),
+        pullback: non_finite,
+        fwd: limit,
+    }
+}
+
+/// `Result<output, error>`, or `output` when nothing can fail.
+pub fn fallible(output: TokenStream, error: Option<&TokenStream>) -> TokenStream {
+    match error {
+        Some(error) => quote!(::core::result::Result<#output, #error>),
+        None => output,
     }
 }
 
@@ -108,7 +143,7 @@ pub fn layout(
     ir: &Function,
     wrt: &[bool],
     flavor: Flavor,
-    checked: Option<&TokenStream>,
+    error: Option<&TokenStream>,
 ) -> Layout {
     let mut inputs = Vec::new();
     let mut returned = Vec::new();
@@ -146,10 +181,7 @@ pub fn layout(
     } else {
         quote!((#(#out_types),*))
     };
-    let output = match checked {
-        Some(rt) => quote!(::core::result::Result<#output, #rt::NonFinite>),
-        None => output,
-    };
+    let output = fallible(output, error);
     Layout {
         inputs,
         output,
@@ -178,7 +210,7 @@ pub struct Pullback {
 }
 
 /// `this` names `self` inside the pullback, where `self` cannot be a closure parameter.
-pub fn pullback(ir: &Function, this: &syn::Ident, checked: Option<&TokenStream>) -> Pullback {
+pub fn pullback(ir: &Function, this: &syn::Ident, error: Option<&TokenStream>) -> Pullback {
     let mut params = Vec::new();
     let mut types = Vec::new();
     let mut returned = Vec::new();
@@ -227,10 +259,7 @@ pub fn pullback(ir: &Function, this: &syn::Ident, checked: Option<&TokenStream>)
         1 => grads.remove(0),
         _ => quote!((#(#grads),*)),
     };
-    let output = match checked {
-        Some(rt) => quote!(::core::result::Result<#output, #rt::NonFinite>),
-        None => output,
-    };
+    let output = fallible(output, error);
     Pullback {
         params,
         types,
@@ -243,12 +272,13 @@ pub fn pullback(ir: &Function, this: &syn::Ident, checked: Option<&TokenStream>)
 /// opaque types capture no lifetime they do not name: the pullback owns its residuals and
 /// borrows nothing, so a caller may change its arguments' owners while holding it, in a 2024
 /// crate too.
-pub fn fwd_output(ir: &Function, pullback: &Pullback) -> TokenStream {
+pub fn fwd_output(ir: &Function, pullback: &Pullback, error: Option<&TokenStream>) -> TokenStream {
     let value = value_type(ir);
     let types = &pullback.types;
     let output = &pullback.output;
     let impl_keyword = quote_spanned!(Span::mixed_site()=> impl);
-    quote!((#value, #impl_keyword ::core::ops::FnOnce(#(#types),*) -> #output))
+    let pair = quote!((#value, #impl_keyword ::core::ops::FnOnce(#(#types),*) -> #output));
+    fallible(pair, error)
 }
 
 /// The inputs of `_jvp` (and `_hvp`): each parameter, and after each float one its tangent

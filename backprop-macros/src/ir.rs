@@ -185,6 +185,8 @@ pub enum IntExpr {
     Cast(Box<IntExpr>, String),
     /// An element of an integer-array parameter (`labels[b]`).
     Index(String, Vec<IntExpr>),
+    /// `xs.len()` of a slice or `&Vec` parameter: known only at run time.
+    Len(String),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -426,6 +428,21 @@ pub enum Stmt {
         inclusive: bool,
         rev: bool,
         body: Block,
+        /// For a loop that can leave early (`while`, `loop`, `break`; only at the top of the
+        /// function): the integer local where the forward sweep records the end of the range
+        /// it ran. The reverse sweep and recomputations run `lo..end`. A `while` or `loop` has
+        /// no bound of its own: its `hi` is this local.
+        end: Option<IntVarId>,
+    },
+    /// `if cond { break; }`, as the first or the last statement of the body of the loop whose
+    /// variable is `var` (a `while` loop's test is one at the start, on the negated
+    /// condition). Only the forward sweep runs it, recording in `end` where the loop stopped:
+    /// after the iteration for a break at the end, before it for one at the start.
+    Break {
+        cond: ValueId,
+        var: IntVarId,
+        end: IntVarId,
+        at_start: bool,
     },
     If {
         region: RegionId,
@@ -526,6 +543,8 @@ pub struct Function {
     /// In a tangent program: calls whose value and tangent `_jvp` computes in one call of the
     /// callee's `_jvp` (the value's `let` or local, with its tangent's).
     pub fused: Vec<(Site, Site)>,
+    /// `max_iters = M`: the buffer length of every loop whose bound is known only at run time.
+    pub max_iters: Option<u128>,
 }
 
 /// A call in the IR: the value it defines, or the local array it initialises.

@@ -252,12 +252,13 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 inclusive,
                 rev,
                 body,
+                end,
             } => {
                 if let Some(grads) = self.g.one_pass_grads.get(region).cloned() {
                     self.add_one_pass_grads(&grads, out);
                 } else if self.region_matters(body) {
                     let i = self.g.int_names[*var].clone();
-                    let range = self.g.range(lo, hi, *inclusive, !*rev);
+                    let range = self.g.rerun_range(lo, hi, *inclusive, !*rev, *end);
                     let inner = self.region_body(*region, body);
                     out.extend(quote!(for #i in #range { #inner }));
                 }
@@ -278,6 +279,8 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 }
                 out.extend(self.g.entry_restores(*region));
             }
+            // Only the forward sweep leaves a loop early; the reverse runs `lo..end`.
+            Stmt::Break { .. } => {}
         }
     }
 
@@ -383,6 +386,7 @@ impl<'g, 'a> Reverse<'g, 'a> {
             }
             Stmt::For { body, .. } => self.region_matters(body),
             Stmt::If { then, els, .. } => self.region_matters(then) || self.region_matters(els),
+            Stmt::Break { .. } => false,
         })
     }
 
@@ -447,12 +451,13 @@ impl<'g, 'a> Reverse<'g, 'a> {
                     inclusive,
                     rev,
                     body,
+                    end,
                     ..
                 } => {
                     let inner = self.undo(region, body);
                     if !inner.is_empty() {
                         let i = self.g.int_names[*var].clone();
-                        let range = self.g.range(lo, hi, *inclusive, !*rev);
+                        let range = self.g.rerun_range(lo, hi, *inclusive, !*rev, *end);
                         out.extend(quote!(for #i in #range { #inner }));
                     }
                 }

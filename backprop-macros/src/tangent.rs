@@ -578,6 +578,7 @@ impl Transform<'_> {
                 inclusive,
                 rev,
                 body,
+                end,
             } => {
                 let body = self.nested(body);
                 self.emit(Stmt::For {
@@ -588,8 +589,20 @@ impl Transform<'_> {
                     inclusive: *inclusive,
                     rev: *rev,
                     body,
+                    end: *end,
                 });
             }
+            Stmt::Break {
+                cond,
+                var,
+                end,
+                at_start,
+            } => self.emit(Stmt::Break {
+                cond: self.values[cond],
+                var: *var,
+                end: *end,
+                at_start: *at_start,
+            }),
             Stmt::If {
                 region,
                 cond,

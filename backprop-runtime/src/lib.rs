@@ -17,6 +17,7 @@ pub mod io;
 pub mod jacobian;
 #[cfg(feature = "std")]
 pub mod jvpcheck;
+pub mod limit;
 pub mod loss;
 pub mod math;
 pub mod nn;
@@ -28,6 +29,7 @@ pub mod tensor;
 pub use anomaly::NonFinite;
 pub use backprop_macros::differentiable;
 pub use backprop_macros::Parameters;
+pub use limit::IterationLimit;
 pub use math::Float;
 #[cfg(feature = "std")]
 pub use optim::Checkpoint;
@@ -49,6 +51,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::anomaly::NonFinite;
+    pub use crate::limit::IterationLimit;
     pub use crate::math;
     pub use crate::tensor::{Real, Tensor, Zero};
     // For #[derive(Parameters)].

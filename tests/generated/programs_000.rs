@@ -3,16 +3,22 @@
 #[differentiable(jvp)]
 pub fn p0(x0: f32, a: &[f32; 2]) -> f32 {
     let mut s1 = x0;
-    let mut s2: f32 = 0.0;
-    let c3 = a[1] <= a[0];
-    (((f32::min(s2, ((((x0.hypot(a[0]) * x0.hypot(a[0]) + 1.0) * 0.1000).tanh() * 4.00) + 0.5).powf(x0)) + s2) + s1) + a[1])
+    let mut t2 = [(a[1] + (a[0].signum() + a[0])), ((s1 * s1 + 1.0).cbrt() / (f32::min(x0, (x0 + 0.25)) * f32::min(x0, (x0 + 0.25)) + 2.0)), h_mix(((a[1].exp2() * 0.1824).tanh() * 4.00), s1.hypot(x0))];
+    t2 = h_lift(((s1.abs().max(h_mix(s1, s1)) * 0.3636).tanh() * 2.00), ((s1 * 0.6667).tanh() * 1.00).tan());
+    let mut t3 = t2;
+    let x0 = (((if ((x0 * x0) <= 3.0 || (x0 + s1) >= 0.75) { (((a[0] * a[0] + 2.0).log10() * 0.2398).tanh() * 2.00).exp_m1() } else { h_sq((((if s1 > x0 { t3[1] } else { s1 }) * 0.1818).tanh() * 3.00)) }) * 0.1111).tanh() * 8.00);
+    s1 -= ((((t3[0] + a[1]) + (-x0)) * 0.0667).tanh() * 8.00);
+    ((((t3[2].hypot((s1 / (((f32::min(x0, t3[1]) * 0.1250).tanh() * 5.00) * ((f32::min(x0, t3[1]) * 0.1250).tanh() * 5.00) + 2.0))) + x0) + s1) + t3[2]) + t2[2])
 }
 
 pub fn p0_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
     let mut s1 = x0;
-    let mut s2: f64 = 0.0;
-    let c3 = le(a[1], a[0], m);
-    (((min_(s2, ((((hypot_(x0, a[0], m) * hypot_(x0, a[0], m) + 1.0) * 0.1000).tanh() * 4.00) + 0.5).powf(x0), m) + s2) + s1) + a[1])
+    let mut t2 = [(a[1] + (signum_(a[0], m) + a[0])), ((s1 * s1 + 1.0).cbrt() / (min_(x0, (x0 + 0.25), m) * min_(x0, (x0 + 0.25), m) + 2.0)), h_mix_ref(((a[1].exp2() * 0.1824).tanh() * 4.00), hypot_(s1, x0, m), m)];
+    t2 = h_lift_ref(((max_(abs_(s1, m), h_mix_ref(s1, s1, m), m) * 0.3636).tanh() * 2.00), ((s1 * 0.6667).tanh() * 1.00).tan(), m);
+    let mut t3 = t2;
+    let x0 = (((if (le((x0 * x0), 3.0, m) || ge((x0 + s1), 0.75, m)) { (((a[0] * a[0] + 2.0).log10() * 0.2398).tanh() * 2.00).exp_m1() } else { h_sq_ref((((if gt(s1, x0, m) { t3[1] } else { s1 }) * 0.1818).tanh() * 3.00), m) }) * 0.1111).tanh() * 8.00);
+    s1 -= ((((t3[0] + a[1]) + (-x0)) * 0.0667).tanh() * 8.00);
+    ((((hypot_(t3[2], (s1 / (((min_(x0, t3[1], m) * 0.1250).tanh() * 5.00) * ((min_(x0, t3[1], m) * 0.1250).tanh() * 5.00) + 2.0)), m) + x0) + s1) + t3[2]) + t2[2])
 }
 
 pub fn p0_run(x: &[f32]) -> Run {
@@ -31,1284 +37,1304 @@ pub fn p0_ref_flat(x: &[f64], m: &mut f64) -> f64 {
 }
 
 #[differentiable(jvp)]
-pub fn p1(x0: f32, a: &[f32; 2]) -> f32 {
-    let mut s1 = x0.hypot((x0 + 0.75));
-    if ((f32::min(x0, s1) * 0.2667).tanh() * 1.00).tan() < (x0 * a[1]) { s1 = s1; s1 = ((((((h_leaky(a[1]) + s1.mul_add(x0, x0)) * 0.1159).tanh() * 6.00) * ((((((s1 * s1 + 1.0) * 0.0664).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 6.00)) * 0.0278).tanh() * 8.00); }
-    if (((if a[1] > x0 { a[1] } else { s1 }) * 0.1250).tanh() * 6.00).mul_add((((-s1) * 0.1250).tanh() * 6.00), (s1 + a[1])) >= 1.5 { s1 += ((f32::max(a[0].hypot(s1), x0) * 0.1053).tanh() * 8.00); }
-    return (((((a[1].round() + x0).round() + ((((x0 * x0 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(((s1 * 0.0625).tanh() * 2.00))).round() + (x0 / (a[1] * a[1] + 0.5))) + ((s1 * 0.0625).tanh() * 10.00)) + a[0]);
+pub fn p1(x2: f32, b: [f32; 2], x1: f32, x0: f32) -> f32 {
+    let mut s1 = (b[1] * b[1]).ln_1p();
+    let mut s2 = b[1].max(x2);
+    let mut s3: f32 = 1.0;
+    let mut t4 = b;
+    t4 = [x2.mul_add(s2, b[0]), b[1].abs().atan2(((t4[0] - x1) * (t4[0] - x1) + 0.5))];
+    s1 = (s1 * 1.25 + (((((x0 * 0.6667).tanh() * 0.90).acos() * ((((t4[0] * 0.2667).tanh() * 2.00).powi(4) * 0.0625).tanh() * 6.00)) * 0.0521).tanh() * 2.00)).atan();
+    t4[1] = b[1];
+    if ((if b[0] < x0 { s2 } else { x0 }) / (((t4[0] - 0.3) * 0.2469).tanh() * 2.00).exp()) <= 0.25 { s2 += ((((x0.signum() + x2) * x1) * 0.1667).tanh() * 0.90).acos(); s2 = (s2 * 2.0 + ((((x0 + t4[0]) + (b[0] * x0)) * 0.1333).tanh() * 2.00)).atan(); } else { t4[0] -= { let t5 = ((s1 * 0.6250).tanh() * 1.00).tan(); t5 * f32::max(x1, x0) + t5 }; t4[1] = ((t4[0] * 0.1290).tanh() * 4.00); }
+    ((((((((1.5 + s3) + x1) * (((((({ let t6 = x0; t6 * x1 + t6 } * { let t6 = x0; t6 * x1 + t6 } + 2.0) * 0.0623).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 6.00)) + s3) + s2) + s1) + t4[1]) + b[0])
 }
 
-pub fn p1_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
-    let mut s1 = hypot_(x0, (x0 + 0.75), m);
-    if lt(((min_(x0, s1, m) * 0.2667).tanh() * 1.00).tan(), (x0 * a[1]), m) { s1 = s1; s1 = ((((((h_leaky_ref(a[1], m) + s1.mul_add(x0, x0)) * 0.1159).tanh() * 6.00) * ((((((s1 * s1 + 1.0) * 0.0664).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 6.00)) * 0.0278).tanh() * 8.00); }
-    if ge((((if gt(a[1], x0, m) { a[1] } else { s1 }) * 0.1250).tanh() * 6.00).mul_add((((-s1) * 0.1250).tanh() * 6.00), (s1 + a[1])), 1.5, m) { s1 += ((max_(hypot_(a[0], s1, m), x0, m) * 0.1053).tanh() * 8.00); }
-    return (((round_((round_((round_(a[1], m) + x0), m) + ((((x0 * x0 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(((s1 * 0.0625).tanh() * 2.00))), m) + (x0 / (a[1] * a[1] + 0.5))) + ((s1 * 0.0625).tanh() * 10.00)) + a[0]);
+pub fn p1_ref(x2: f64, b: [f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = (b[1] * b[1]).ln_1p();
+    let mut s2 = max_(b[1], x2, m);
+    let mut s3: f64 = 1.0;
+    let mut t4 = b;
+    t4 = [x2.mul_add(s2, b[0]), abs_(b[1], m).atan2(((t4[0] - x1) * (t4[0] - x1) + 0.5))];
+    s1 = (s1 * 1.25 + (((((x0 * 0.6667).tanh() * 0.90).acos() * ((((t4[0] * 0.2667).tanh() * 2.00).powi(4) * 0.0625).tanh() * 6.00)) * 0.0521).tanh() * 2.00)).atan();
+    t4[1] = b[1];
+    if le(((if lt(b[0], x0, m) { s2 } else { x0 }) / (((t4[0] - 0.3) * 0.2469).tanh() * 2.00).exp()), 0.25, m) { s2 += ((((signum_(x0, m) + x2) * x1) * 0.1667).tanh() * 0.90).acos(); s2 = (s2 * 2.0 + ((((x0 + t4[0]) + (b[0] * x0)) * 0.1333).tanh() * 2.00)).atan(); } else { t4[0] -= { let t5 = ((s1 * 0.6250).tanh() * 1.00).tan(); t5 * max_(x1, x0, m) + t5 }; t4[1] = ((t4[0] * 0.1290).tanh() * 4.00); }
+    ((((((((1.5 + s3) + x1) * (((((({ let t6 = x0; t6 * x1 + t6 } * { let t6 = x0; t6 * x1 + t6 } + 2.0) * 0.0623).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 6.00)) + s3) + s2) + s1) + t4[1]) + b[0])
 }
 
 pub fn p1_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[1], x[2]];
-    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let (value, g_x0) = p1_grad(x[0], &a, &mut g_a);
-    let (vjp_value, v_x0) = p1_vjp(x[0], &a, &mut v_a, D_OUT);
-    let (jvp_value, jvp) = p1_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p1(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let (value, g_x2, g_b, g_x1, g_x0) = p1_grad(x[0], b, x[3], x[4]);
+    let (vjp_value, v_x2, v_b, v_x1, v_x0) = p1_vjp(x[0], b, x[3], x[4], D_OUT);
+    let (jvp_value, jvp) = p1_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p1(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_x2, v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p1_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p1_ref(x[0], &[x[1], x[2]], m)
+    p1_ref(x[0], [x[1], x[2]], x[3], x[4], m)
 }
 
 #[differentiable(jvp)]
-pub fn p2(x0: f32, x1: f32, a: &[f32; 3], x2: f32) -> f32 {
-    let mut s1 = { let t2 = x0; t2 * t2 + t2 };
-    for i0 in 0..2 { s1 -= ((s1 * 0.0851).tanh() * 1.00); s1 /= (((((h_dot(a, a) - 0.75) * 0.1333).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp(); }
-    if ((0.5 + x1) >= (x1.floor() + x1) || (a[0] < 1.25 && x1 >= a[0])) { s1 *= x2; } else { let v3 = a[0]; let mut t4: [f32; 3] = [0.0; 3]; for i0 in 0..3 { t4[i0] = ((((x0.signum() + x2) * ((s1 * 0.0106).tanh() * 6.00)) * 0.0417).tanh() * 0.90).acos(); } }
-    s1 = (s1 * 2.0 + ((((x0 + a[1]) + (a[2] * x0)) * 0.1905).tanh() * 2.00)).atan();
-    for i0 in 1..5 { let mut t5 = [((i0 as f32) * 0.5 + (a[(i0 + 1) % 3] * a[(i0 + 1) % 3]).ln_1p()), (i0 as f32), ((x2.max(s1) * 0.0568).tanh() * 1.00).tan(), (3.0 - x0)]; }
-    (({ let t6 = (((x1 * x1).ln_1p() * 0.8484).tanh() * 1.00).tan(); t6 * (((a[0] / (x1 * x1 + 0.5)).hypot(t6.max(s1)) * 0.0485).tanh() * 4.00) + t6 } + ((s1 * 0.0568).tanh() * 10.00)) + a[0])
+pub fn p2(x0: f32, x1: f32) -> f32 {
+    let mut s1 = h_mix(x1, x1);
+    s1 -= x1.min(s1).tanh();
+    let mut t2 = [s1, x0];
+    let t3 = h_lift(((t2[1] * 0.2299).tanh() * 3.00), ((s1 * 0.2299).tanh() * 3.00)); s1 += t3[2].tanh();
+    s1 -= ((((((((((h_dot(&t3, &t3) * 0.0041).tanh() * 3.00) * ((h_dot(&t3, &t3) * 0.0041).tanh() * 3.00)).ln_1p() * 0.4343).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(((((t2[0] * 0.2299).tanh() * 0.90).asin() * 0.3125).tanh() * 2.00)) * 0.0494).tanh() * 8.00);
+    ((((-(h_sq(((t3[2] * 0.1111).tanh() * 3.00)) / (x1.atan() * x1.atan() + 1.0))) + ((s1 * 0.0810).tanh() * 10.00)) + t3[2]) + t2[1])
 }
 
-pub fn p2_ref(x0: f64, x1: f64, a: &[f64; 3], x2: f64, m: &mut f64) -> f64 {
-    let mut s1 = { let t2 = x0; t2 * t2 + t2 };
-    for i0 in 0..2 { s1 -= ((s1 * 0.0851).tanh() * 1.00); s1 /= (((((h_dot_ref(a, a, m) - 0.75) * 0.1333).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp(); }
-    if (ge((0.5 + x1), (floor_(x1, m) + x1), m) || (lt(a[0], 1.25, m) && ge(x1, a[0], m))) { s1 *= x2; } else { let v3 = a[0]; let mut t4: [f64; 3] = [0.0; 3]; for i0 in 0..3 { t4[i0] = ((((signum_(x0, m) + x2) * ((s1 * 0.0106).tanh() * 6.00)) * 0.0417).tanh() * 0.90).acos(); } }
-    s1 = (s1 * 2.0 + ((((x0 + a[1]) + (a[2] * x0)) * 0.1905).tanh() * 2.00)).atan();
-    for i0 in 1..5 { let mut t5 = [((i0 as f64) * 0.5 + (a[(i0 + 1) % 3] * a[(i0 + 1) % 3]).ln_1p()), (i0 as f64), ((max_(x2, s1, m) * 0.0568).tanh() * 1.00).tan(), (3.0 - x0)]; }
-    (({ let t6 = (((x1 * x1).ln_1p() * 0.8484).tanh() * 1.00).tan(); t6 * ((hypot_((a[0] / (x1 * x1 + 0.5)), max_(t6, s1, m), m) * 0.0485).tanh() * 4.00) + t6 } + ((s1 * 0.0568).tanh() * 10.00)) + a[0])
+pub fn p2_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = h_mix_ref(x1, x1, m);
+    s1 -= min_(x1, s1, m).tanh();
+    let mut t2 = [s1, x0];
+    let t3 = h_lift_ref(((t2[1] * 0.2299).tanh() * 3.00), ((s1 * 0.2299).tanh() * 3.00), m); s1 += t3[2].tanh();
+    s1 -= ((((((((((h_dot_ref(&t3, &t3, m) * 0.0041).tanh() * 3.00) * ((h_dot_ref(&t3, &t3, m) * 0.0041).tanh() * 3.00)).ln_1p() * 0.4343).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(((((t2[0] * 0.2299).tanh() * 0.90).asin() * 0.3125).tanh() * 2.00)) * 0.0494).tanh() * 8.00);
+    ((((-(h_sq_ref(((t3[2] * 0.1111).tanh() * 3.00), m) / (x1.atan() * x1.atan() + 1.0))) + ((s1 * 0.0810).tanh() * 10.00)) + t3[2]) + t2[1])
 }
 
 pub fn p2_run(x: &[f32]) -> Run {
-    let a: [f32; 3] = [x[2], x[3], x[4]];
-    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
-    let mut g_a = [PREFILL; 3];
-    let mut v_a = [PREFILL; 3];
-    let (value, g_x0, g_x1, g_x2) = p2_grad(x[0], x[1], &a, &mut g_a, x[5]);
-    let (vjp_value, v_x0, v_x1, v_x2) = p2_vjp(x[0], x[1], &a, &mut v_a, x[5], D_OUT);
-    let (jvp_value, jvp) = p2_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p2(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2], jvp_value, jvp }
+    let (value, g_x0, g_x1) = p2_grad(x[0], x[1]);
+    let (vjp_value, v_x0, v_x1) = p2_vjp(x[0], x[1], D_OUT);
+    let (jvp_value, jvp) = p2_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p2(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p2_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p2_ref(x[0], x[1], &[x[2], x[3], x[4]], x[5], m)
+    p2_ref(x[0], x[1], m)
 }
 
-#[differentiable(jvp)]
-pub fn p3(a: &[f32; 4], x0: f32) -> f32 {
-    let mut s1 = x0.sin();
-    let mut s2 = (a[1] * s1);
-    let t3 = [a[3], ((((((s1 * s1 + 2.0) * 0.2193).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 6.00)];
-    if s2 <= 1.25 { s1 = (s1 * 1.5 + (((t3[1] * t3[1]).hypot(a[0].atan()) * 0.0266).tanh() * 2.00)).atan(); }
-    s1 /= (s1.atan() * s1.atan() + 1.0).recip().exp();
-    (((((-(-x0).atan2((((((((s1 * 0.0846).tanh() * 6.00) * x0) * 0.1111).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp())) + s2) + ((s1 * 0.0846).tanh() * 10.00)) + t3[0]) + a[0])
+#[differentiable(jvp, check_finite)]
+pub fn p3(x1: f32, a: &[f32; 4], x0: f32) -> f32 {
+    let mut s1 = (x1 / a[1].exp());
+    let mut s2: f32 = 0.0;
+    let v3 = ((((((x0 + a[0]) * (x0 + a[0]) + 0.5).ln() * 0.1860).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().log10();
+    let c4 = (if x1 > a[2] { x1 } else { s1 }) <= (v3 * a[1]);
+    for i0 in (0..4).rev() { s1 *= ((s2 * 0.0588).tanh() * 1.00); s1 /= (((f32::max((-x0), (if v3 < x1 { v3 } else { s2 })) * 0.0588).tanh() * 5.00) * ((f32::max((-x0), (if v3 < x1 { v3 } else { s2 })) * 0.0588).tanh() * 5.00) + 2.0); s1 = (s1 * 1.25 + ((((((s2.tanh() + ((i0 as f32) * 0.5 + v3)) * 0.1333).tanh() * 6.00) * (x0.round() + x0).atan2((a[i0] * a[i0] + 2.0))) * 0.1042).tanh() * 2.00)).sin(); }
+    for i0 in 1..2 { if x1 < s2 { break; } s1 = (((i0 as f32) * 0.5 + a[i0]) + x1); }
+    ((((((((if (a[1] / a[2].exp()) <= x1.powi(3) { (x0 / 0.5) } else { s2 }) * 0.0476).tanh() * 6.00) * x1) + v3) + ((s2 * 0.0476).tanh() * 10.00)) + s1) + a[3])
 }
 
-pub fn p3_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0.sin();
-    let mut s2 = (a[1] * s1);
-    let t3 = [a[3], ((((((s1 * s1 + 2.0) * 0.2193).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 6.00)];
-    if le(s2, 1.25, m) { s1 = (s1 * 1.5 + ((hypot_((t3[1] * t3[1]), a[0].atan(), m) * 0.0266).tanh() * 2.00)).atan(); }
-    s1 /= (s1.atan() * s1.atan() + 1.0).recip().exp();
-    (((((-(-x0).atan2((((((((s1 * 0.0846).tanh() * 6.00) * x0) * 0.1111).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp())) + s2) + ((s1 * 0.0846).tanh() * 10.00)) + t3[0]) + a[0])
+pub fn p3_ref(x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = (x1 / a[1].exp());
+    let mut s2: f64 = 0.0;
+    let v3 = ((((((x0 + a[0]) * (x0 + a[0]) + 0.5).ln() * 0.1860).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().log10();
+    let c4 = le((if gt(x1, a[2], m) { x1 } else { s1 }), (v3 * a[1]), m);
+    for i0 in (0..4).rev() { s1 *= ((s2 * 0.0588).tanh() * 1.00); s1 /= (((max_((-x0), (if lt(v3, x1, m) { v3 } else { s2 }), m) * 0.0588).tanh() * 5.00) * ((max_((-x0), (if lt(v3, x1, m) { v3 } else { s2 }), m) * 0.0588).tanh() * 5.00) + 2.0); s1 = (s1 * 1.25 + ((((((s2.tanh() + ((i0 as f64) * 0.5 + v3)) * 0.1333).tanh() * 6.00) * (round_(x0, m) + x0).atan2((a[i0] * a[i0] + 2.0))) * 0.1042).tanh() * 2.00)).sin(); }
+    for i0 in 1..2 { if lt(x1, s2, m) { break; } s1 = (((i0 as f64) * 0.5 + a[i0]) + x1); }
+    ((((((((if le((a[1] / a[2].exp()), x1.powi(3), m) { (x0 / 0.5) } else { s2 }) * 0.0476).tanh() * 6.00) * x1) + v3) + ((s2 * 0.0476).tanh() * 10.00)) + s1) + a[3])
 }
 
 pub fn p3_run(x: &[f32]) -> Run {
-    let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
-    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
-    let (value, g_x0) = p3_grad(&a, &mut g_a, x[4]);
-    let (vjp_value, v_x0) = p3_vjp(&a, &mut v_a, x[4], D_OUT);
-    let (jvp_value, jvp) = p3_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p3(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (value, g_x1, g_x0) = p3_grad(x[0], &a, &mut g_a, x[5]).expect("finite gradient");
+    let (vjp_value, v_x1, v_x0) = p3_vjp(x[0], &a, &mut v_a, x[5], D_OUT).expect("finite gradient");
+    let (jvp_value, jvp) = p3_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p3(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p3_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p3_ref(&[x[0], x[1], x[2], x[3]], x[4], m)
+    p3_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], m)
 }
 
-#[differentiable(jvp, wrt(x0))]
-pub fn p4(b: [f32; 3], x0: f32, x1: f32) -> f32 {
-    let mut s1 = b[0].clamp(0.0, 1.0);
+#[differentiable(jvp, check_finite)]
+pub fn p4(x1: f32, x2: f32, x0: f32, b: [f32; 2]) -> f32 {
+    let mut s1 = x0.powi(2);
     let mut t2 = b;
-    s1 = (if f32::min({ let t3 = b[0]; t3 * x1 + t3 }, (x0 * x1)) > 0.25 { t2[0].tanh().atan2(((x1 + x0) * (x1 + x0) + 0.5)) } else { f32::max((-x0), (if b[1] < s1 { x1 } else { s1 })) });
-    for i0 in 0..2 { s1 += ((((i0 as f32) * 0.5 + x1.hypot((i0 as f32))).min(h_dot(&t2, &b)) * 0.0234).tanh() * 1.00); s1 -= ((((b[2 - i0] + x0) * x0).tanh() * 0.6250).tanh() * 1.00); s1 -= ((s1 * 0.0833).tanh() * 1.00); }
-    let t4 = h_lift(((t2[0] * 0.1053).tanh() * 3.00), x1.max((x1 * b[2]))); s1 += t4[1].tanh();
-    let s1 = ((((((((((x1 + s1) * 0.0690).tanh() * 5.00) * (((x1 + s1) * 0.0690).tanh() * 5.00) + 0.5) * 0.0392).tanh() * 4.00) + 0.5).powf(-0.5).ceil() + (if (b[1] < 0.3 || b[2] < b[0]) { (0.75 + x0) } else { { let t5 = b[0]; t5 * ((s1 * 0.0769).tanh() * 4.00) + t5 } })) * 0.0194).tanh() * 8.00);
-    ((((((x1 + b[1]) - t2[1]) / (x0 * x0 + 1.0)) + s1) + t4[2]) + t2[1])
+    let s1 = x0;
+    let mut s3: f32 = 0.0;
+    t2 = [(b[1] * b[1] + 0.5).log10(), (if (if x0 > s3 { b[1] } else { x0 }) < b[0] { (-b[1]) } else { (x1 - s3) })];
+    return (((((h_sq(x1.tanh()) + (s1 * s1).ln_1p().cos()) + s3) + s1) + t2[0]) + b[1]);
 }
 
-pub fn p4_ref(b: [f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = clamp_(b[0], 0.0, 1.0, m);
+pub fn p4_ref(x1: f64, x2: f64, x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
+    let mut s1 = x0.powi(2);
     let mut t2 = b;
-    s1 = (if gt(min_({ let t3 = b[0]; t3 * x1 + t3 }, (x0 * x1), m), 0.25, m) { t2[0].tanh().atan2(((x1 + x0) * (x1 + x0) + 0.5)) } else { max_((-x0), (if lt(b[1], s1, m) { x1 } else { s1 }), m) });
-    for i0 in 0..2 { s1 += ((min_(((i0 as f64) * 0.5 + hypot_(x1, (i0 as f64), m)), h_dot_ref(&t2, &b, m), m) * 0.0234).tanh() * 1.00); s1 -= ((((b[2 - i0] + x0) * x0).tanh() * 0.6250).tanh() * 1.00); s1 -= ((s1 * 0.0833).tanh() * 1.00); }
-    let t4 = h_lift_ref(((t2[0] * 0.1053).tanh() * 3.00), max_(x1, (x1 * b[2]), m), m); s1 += t4[1].tanh();
-    let s1 = (((ceil_((((((((x1 + s1) * 0.0690).tanh() * 5.00) * (((x1 + s1) * 0.0690).tanh() * 5.00) + 0.5) * 0.0392).tanh() * 4.00) + 0.5).powf(-0.5), m) + (if (lt(b[1], 0.3, m) || lt(b[2], b[0], m)) { (0.75 + x0) } else { { let t5 = b[0]; t5 * ((s1 * 0.0769).tanh() * 4.00) + t5 } })) * 0.0194).tanh() * 8.00);
-    ((((((x1 + b[1]) - t2[1]) / (x0 * x0 + 1.0)) + s1) + t4[2]) + t2[1])
+    let s1 = x0;
+    let mut s3: f64 = 0.0;
+    t2 = [(b[1] * b[1] + 0.5).log10(), (if lt((if gt(x0, s3, m) { b[1] } else { x0 }), b[0], m) { (-b[1]) } else { (x1 - s3) })];
+    return (((((h_sq_ref(x1.tanh(), m) + (s1 * s1).ln_1p().cos()) + s3) + s1) + t2[0]) + b[1]);
 }
 
 pub fn p4_run(x: &[f32]) -> Run {
-    let b: [f32; 3] = [x[0], x[1], x[2]];
-    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
-    let (value, g_x0) = p4_grad(b, x[3], x[4]);
-    let (vjp_value, v_b, v_x0, v_x1) = p4_vjp(b, x[3], x[4], D_OUT);
-    let (jvp_value, jvp) = p4_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p4(b, x[3], x[4]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0, f32::NAN], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp }
+    let b: [f32; 2] = [x[3], x[4]];
+    let b_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let (value, g_x1, g_x2, g_x0, g_b) = p4_grad(x[0], x[1], x[2], b).expect("finite gradient");
+    let (vjp_value, v_x1, v_x2, v_x0, v_b) = p4_vjp(x[0], x[1], x[2], b, D_OUT).expect("finite gradient");
+    let (jvp_value, jvp) = p4_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
+    Run { plain: p4(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1]], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p4_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p4_ref([x[0], x[1], x[2]], x[3], x[4], m)
+    p4_ref(x[0], x[1], x[2], [x[3], x[4]], m)
 }
 
 #[differentiable(jvp)]
-pub fn p5(x1: f32, x0: f32) -> f32 {
-    let mut s1 = f32::max(x0, x1);
-    let t2 = [f32::max(x1.abs(), (x0 * 0.5)), (h_sq(x0) / ((s1 * s1).ln_1p() * (s1 * s1).ln_1p() + 0.5)), (s1 * x0.powi(3))];
-    let t3 = h_lift((((((t2[0] * 0.1975).tanh() * 0.90).asin() + x1) * 0.2128).tanh() * 3.00), h_leaky(x1)); s1 += t3[2].tanh();
-    s1 = (s1 * 1.25 + s1).sin();
-    s1 += ((x0 / (x1 * x1 + 1.0)) * (x0 / (x1 * x1 + 1.0)) + 0.5).log2().min(((s1 * 0.6250).tanh() * 0.90).asin().tanh());
-    return (((s1 + s1) + t3[1]) + t2[0]);
+pub fn p5(a: &[f32; 2], x0: f32, x1: f32) -> f32 {
+    let mut s1 = a[1].max(a[0]);
+    for i0 in 1..2 { if { let t2 = (x1 * a[1 - i0]); t2 * x0.cos() + t2 } >= 0.25 { break; } s1 = (s1 * 0.25 + a[1]).sin(); }
+    if s1 >= a[0].clamp(0.0, 1.0) { s1 *= (x0 + (s1 * s1).ln_1p()); } else { let v3 = (((x0 * x0 + 2.0).recip() * 0.5000).tanh() * 0.90).acos(); }
+    s1 /= ((-x0).abs() * (-x0).abs() + 2.0);
+    let mut t4 = [a[1], x1.tanh().atan2(((((x0 * 0.6667).tanh() * 0.90).acos() * 0.3125).tanh() * 2.00).exp()), (x0 * a[0])];
+    let mut t5 = [a[1], (a[0] + (x0 - t4[1]))];
+    ((((((h_sq(t4[1]) * 0.1975).tanh() * 0.90).acos() / ((x0 / (t4[0] * t4[0] + 0.5)) * (x0 / (t4[0] * t4[0] + 0.5)) + 1.0)) + s1) + t5[1]) + t4[0])
 }
 
-pub fn p5_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = max_(x0, x1, m);
-    let t2 = [max_(abs_(x1, m), (x0 * 0.5), m), (h_sq_ref(x0, m) / ((s1 * s1).ln_1p() * (s1 * s1).ln_1p() + 0.5)), (s1 * x0.powi(3))];
-    let t3 = h_lift_ref((((((t2[0] * 0.1975).tanh() * 0.90).asin() + x1) * 0.2128).tanh() * 3.00), h_leaky_ref(x1, m), m); s1 += t3[2].tanh();
-    s1 = (s1 * 1.25 + s1).sin();
-    s1 += min_(((x0 / (x1 * x1 + 1.0)) * (x0 / (x1 * x1 + 1.0)) + 0.5).log2(), ((s1 * 0.6250).tanh() * 0.90).asin().tanh(), m);
-    return (((s1 + s1) + t3[1]) + t2[0]);
+pub fn p5_ref(a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = max_(a[1], a[0], m);
+    for i0 in 1..2 { if ge({ let t2 = (x1 * a[1 - i0]); t2 * x0.cos() + t2 }, 0.25, m) { break; } s1 = (s1 * 0.25 + a[1]).sin(); }
+    if ge(s1, clamp_(a[0], 0.0, 1.0, m), m) { s1 *= (x0 + (s1 * s1).ln_1p()); } else { let v3 = (((x0 * x0 + 2.0).recip() * 0.5000).tanh() * 0.90).acos(); }
+    s1 /= (abs_((-x0), m) * abs_((-x0), m) + 2.0);
+    let mut t4 = [a[1], x1.tanh().atan2(((((x0 * 0.6667).tanh() * 0.90).acos() * 0.3125).tanh() * 2.00).exp()), (x0 * a[0])];
+    let mut t5 = [a[1], (a[0] + (x0 - t4[1]))];
+    ((((((h_sq_ref(t4[1], m) * 0.1975).tanh() * 0.90).acos() / ((x0 / (t4[0] * t4[0] + 0.5)) * (x0 / (t4[0] * t4[0] + 0.5)) + 1.0)) + s1) + t5[1]) + t4[0])
 }
 
 pub fn p5_run(x: &[f32]) -> Run {
-    let (value, g_x1, g_x0) = p5_grad(x[0], x[1]);
-    let (vjp_value, v_x1, v_x0) = p5_vjp(x[0], x[1], D_OUT);
-    let (jvp_value, jvp) = p5_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p5(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let mut g_a = [PREFILL; 2];
+    let mut v_a = [PREFILL; 2];
+    let (value, g_x0, g_x1) = p5_grad(&a, &mut g_a, x[2], x[3]);
+    let (vjp_value, v_x0, v_x1) = p5_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
+    let (jvp_value, jvp) = p5_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
+    Run { plain: p5(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p5_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p5_ref(x[0], x[1], m)
+    p5_ref(&[x[0], x[1]], x[2], x[3], m)
 }
 
 #[differentiable(jvp)]
-pub fn p6(x1: f32, x2: f32, x0: f32) -> f32 {
-    let mut s1 = x0;
-    for i0 in 0..1 { s1 -= ((h_mix((({ let t2 = x2; t2 * t2 + t2 }.hypot(x1) * 0.1905).tanh() * 4.00), ((i0 as f32) * x1)) * 0.2500).tanh() * 1.00); }
-    let v3 = ((x2.atan2((x0 * x0 + 1.0)).round() + x1.mul_add(x1, x2)) - (((s1 * 0.1538).tanh() * 6.00) * x0.atan2(x2.exp())));
-    let v4 = ((h_sq(x1) - x2.powi(2)) - ((h_sq(((s1 * 0.1538).tanh() * 3.00)) * 0.1111).tanh() * 0.90).acos());
-    ((((x1 / (x2 * x2 + 0.5)) + v4) + ((v3 * 0.0627).tanh() * 10.00)) + s1)
+pub fn p6(x1: f32, x0: f32) -> f32 {
+    let mut s1 = (x1 * x0);
+    let mut s2 = s1;
+    s1 -= x1;
+    let mut t3: [f32; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = (((((((i0 as f32).clamp(0.0, 1.0).exp() * 0.1353).tanh() * 4.00) + 0.5).powf((0.25 + x1)) * 0.0494).tanh() * 3.00) * ((((((i0 as f32).clamp(0.0, 1.0).exp() * 0.1353).tanh() * 4.00) + 0.5).powf((0.25 + x1)) * 0.0494).tanh() * 3.00)).ln_1p(); }
+    let mut t4: [f32; 2] = [0.0; 2];
+    for i0 in 0..2 { t4[i0] = (if x1 > 2.0 { t3[i0] } else { t3[i0].cos().atan() }); }
+    let mut s5: f32 = x1;
+    (((((s1 + s5) + s2) + s1) + t4[0]) + t3[1])
 }
 
-pub fn p6_ref(x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0;
-    for i0 in 0..1 { s1 -= ((h_mix_ref(((hypot_({ let t2 = x2; t2 * t2 + t2 }, x1, m) * 0.1905).tanh() * 4.00), ((i0 as f64) * x1), m) * 0.2500).tanh() * 1.00); }
-    let v3 = ((round_(x2.atan2((x0 * x0 + 1.0)), m) + x1.mul_add(x1, x2)) - (((s1 * 0.1538).tanh() * 6.00) * x0.atan2(x2.exp())));
-    let v4 = ((h_sq_ref(x1, m) - x2.powi(2)) - ((h_sq_ref(((s1 * 0.1538).tanh() * 3.00), m) * 0.1111).tanh() * 0.90).acos());
-    ((((x1 / (x2 * x2 + 0.5)) + v4) + ((v3 * 0.0627).tanh() * 10.00)) + s1)
+pub fn p6_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = (x1 * x0);
+    let mut s2 = s1;
+    s1 -= x1;
+    let mut t3: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = ((((((clamp_((i0 as f64), 0.0, 1.0, m).exp() * 0.1353).tanh() * 4.00) + 0.5).powf((0.25 + x1)) * 0.0494).tanh() * 3.00) * (((((clamp_((i0 as f64), 0.0, 1.0, m).exp() * 0.1353).tanh() * 4.00) + 0.5).powf((0.25 + x1)) * 0.0494).tanh() * 3.00)).ln_1p(); }
+    let mut t4: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t4[i0] = (if gt(x1, 2.0, m) { t3[i0] } else { t3[i0].cos().atan() }); }
+    let mut s5: f64 = x1;
+    (((((s1 + s5) + s2) + s1) + t4[0]) + t3[1])
 }
 
 pub fn p6_run(x: &[f32]) -> Run {
-    let (value, g_x1, g_x2, g_x0) = p6_grad(x[0], x[1], x[2]);
-    let (vjp_value, v_x1, v_x2, v_x0) = p6_vjp(x[0], x[1], x[2], D_OUT);
-    let (jvp_value, jvp) = p6_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p6(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (value, g_x1, g_x0) = p6_grad(x[0], x[1]);
+    let (vjp_value, v_x1, v_x0) = p6_vjp(x[0], x[1], D_OUT);
+    let (jvp_value, jvp) = p6_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p6(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p6_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p6_ref(x[0], x[1], x[2], m)
+    p6_ref(x[0], x[1], m)
 }
 
 #[differentiable(jvp)]
-pub fn p7(x0: f32, x2: f32, x1: f32, a: &[f32; 4]) -> f32 {
-    let mut s1 = (0.25 + x2);
-    for i0 in (1..3).rev() { s1 -= ((x0 * 0.6667).tanh() * 1.00); }
-    let mut t2: [f32; 4] = [0.0; 4];
-    for i0 in 0..4 { t2[i0] = (((((((i0 as f32).clamp(0.0, 1.0).exp() * 0.1353).tanh() * 4.00) + 0.5).powf((0.25 + x0)) * 0.0494).tanh() * 3.00) * ((((((i0 as f32).clamp(0.0, 1.0).exp() * 0.1353).tanh() * 4.00) + 0.5).powf((0.25 + x0)) * 0.0494).tanh() * 3.00)).ln_1p(); }
-    let mut t3: [f32; 2] = [0.0; 2];
-    for i0 in 0..2 { t3[i0] = (if x0 > 2.0 { t2[i0] } else { a[i0].cos().atan() }); }
-    let mut s4: f32 = x0;
-    t2[0] += ((((((x0 * ((s1 * 0.0930).tanh() * 6.00)) * 0.1111).tanh() * 5.00) * (((x0 * ((s1 * 0.0930).tanh() * 6.00)) * 0.1111).tanh() * 5.00) + 0.5).sqrt() * 0.1980).tanh() * 4.00);
-    (((((x0.powi(3) + s4).clamp(0.0, 1.0) + s4) + ((s1 * 0.0930).tanh() * 10.00)) + t3[1]) + t2[0])
+pub fn p7(x1: f32, a: &[f32; 3], x0: f32) -> f32 {
+    let mut s1 = x1;
+    let mut s2 = x1.powi(3);
+    let mut t3 = [(((if a[2].exp().log2() < 0.3 { ((((x1 * x1 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(2.5) } else { (if a[2] > x1 { x0 } else { s2 }) }) * 0.0233).tanh() * 6.00), ((x0 * 0.6667).tanh() * 1.00).tan()];
+    for i0 in 0..2 { s1 *= ((s1.sin() * 0.6250).tanh() * 1.00); let v4 = ((if f32::max(x1, s2) > 0.5 { (t3[0] + x1) } else { s2.tanh() }) + ((t3[1].abs() * 0.0714).tanh() * 6.00).mul_add(((s1 * 0.1053).tanh() * 6.00), h_leaky(x0))); }
+    s2 /= ((f32::max(a[0], (a[0] + 3.0)) + 0.5).clamp(-1.0, 2.0) * (f32::max(a[0], (a[0] + 3.0)) + 0.5).clamp(-1.0, 2.0) + 1.0);
+    let mut t5: [f32; 4] = [0.0; 4];
+    for i0 in 0..4 { t5[i0] = h_mix(((h_mix(x1, ((t3[i0 % 2] * 0.0714).tanh() * 4.00)).hypot((x1 * x1 + 0.5).log10()) * 0.1596).tanh() * 4.00), ((((i0 as f32) * 0.5 + a[(i0 + 1) % 3].exp().ln()) * 0.1739).tanh() * 4.00)); }
+    ((((((h_sq(h_sq(x1)) * 0.1975).tanh() * 2.00).sinh() + ((s2 * 0.0879).tanh() * 10.00)) + s1) + t5[3]) + ((t3[1] * 0.0714).tanh() * 10.00))
 }
 
-pub fn p7_ref(x0: f64, x2: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
-    let mut s1 = (0.25 + x2);
-    for i0 in (1..3).rev() { s1 -= ((x0 * 0.6667).tanh() * 1.00); }
-    let mut t2: [f64; 4] = [0.0; 4];
-    for i0 in 0..4 { t2[i0] = ((((((clamp_((i0 as f64), 0.0, 1.0, m).exp() * 0.1353).tanh() * 4.00) + 0.5).powf((0.25 + x0)) * 0.0494).tanh() * 3.00) * (((((clamp_((i0 as f64), 0.0, 1.0, m).exp() * 0.1353).tanh() * 4.00) + 0.5).powf((0.25 + x0)) * 0.0494).tanh() * 3.00)).ln_1p(); }
-    let mut t3: [f64; 2] = [0.0; 2];
-    for i0 in 0..2 { t3[i0] = (if gt(x0, 2.0, m) { t2[i0] } else { a[i0].cos().atan() }); }
-    let mut s4: f64 = x0;
-    t2[0] += ((((((x0 * ((s1 * 0.0930).tanh() * 6.00)) * 0.1111).tanh() * 5.00) * (((x0 * ((s1 * 0.0930).tanh() * 6.00)) * 0.1111).tanh() * 5.00) + 0.5).sqrt() * 0.1980).tanh() * 4.00);
-    ((((clamp_((x0.powi(3) + s4), 0.0, 1.0, m) + s4) + ((s1 * 0.0930).tanh() * 10.00)) + t3[1]) + t2[0])
+pub fn p7_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = x1;
+    let mut s2 = x1.powi(3);
+    let mut t3 = [(((if lt(a[2].exp().log2(), 0.3, m) { ((((x1 * x1 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(2.5) } else { (if gt(a[2], x1, m) { x0 } else { s2 }) }) * 0.0233).tanh() * 6.00), ((x0 * 0.6667).tanh() * 1.00).tan()];
+    for i0 in 0..2 { s1 *= ((s1.sin() * 0.6250).tanh() * 1.00); let v4 = ((if gt(max_(x1, s2, m), 0.5, m) { (t3[0] + x1) } else { s2.tanh() }) + ((abs_(t3[1], m) * 0.0714).tanh() * 6.00).mul_add(((s1 * 0.1053).tanh() * 6.00), h_leaky_ref(x0, m))); }
+    s2 /= (clamp_((max_(a[0], (a[0] + 3.0), m) + 0.5), -1.0, 2.0, m) * clamp_((max_(a[0], (a[0] + 3.0), m) + 0.5), -1.0, 2.0, m) + 1.0);
+    let mut t5: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t5[i0] = h_mix_ref(((hypot_(h_mix_ref(x1, ((t3[i0 % 2] * 0.0714).tanh() * 4.00), m), (x1 * x1 + 0.5).log10(), m) * 0.1596).tanh() * 4.00), ((((i0 as f64) * 0.5 + a[(i0 + 1) % 3].exp().ln()) * 0.1739).tanh() * 4.00), m); }
+    ((((((h_sq_ref(h_sq_ref(x1, m), m) * 0.1975).tanh() * 2.00).sinh() + ((s2 * 0.0879).tanh() * 10.00)) + s1) + t5[3]) + ((t3[1] * 0.0714).tanh() * 10.00))
 }
 
 pub fn p7_run(x: &[f32]) -> Run {
-    let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
-    let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
-    let mut g_a = [PREFILL; 4];
-    let mut v_a = [PREFILL; 4];
-    let (value, g_x0, g_x2, g_x1) = p7_grad(x[0], x[1], x[2], &a, &mut g_a);
-    let (vjp_value, v_x0, v_x2, v_x1) = p7_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
-    let (jvp_value, jvp) = p7_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p7(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
-}
-
-pub fn p7_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p7_ref(x[0], x[1], x[2], &[x[3], x[4], x[5], x[6]], m)
-}
-
-#[differentiable(jvp)]
-pub fn p8(a: &[f32; 4], x1: f32, x2: f32, x0: f32) -> f32 {
-    let mut s1 = x1;
-    let t2 = [(f32::min(x1, (x1 + 0.5)) / ((s1 / (x2 * x2 + 2.0)) * (s1 / (x2 * x2 + 2.0)) + 0.5)), (-(x0 + 1.25))];
-    if (h_leaky(a[0]) * h_leaky(a[0]) + 1.0).log2() <= f32::max(x1, s1) { s1 = (s1 * 1.25 + x0).sin(); } else { s1 = (s1 * 0.3 + ((h_mix(((x0.min((x0 + 3.0)) * 0.2222).tanh() * 4.00), x2) * 0.2500).tanh() * 2.00)).tanh(); }
-    let v3 = ((s1 * 0.6250).tanh() * 1.00).tan();
-    s1 = (s1 * 3.0 + (-((x1 * s1) * (x1 * s1) + 2.0).recip())).tanh();
-    let t4 = h_lift(((h_mix((((t2[0] * t2[0] + 0.5).ln() * 0.1612).tanh() * 4.00), (x0 / (x0 * x0 + 0.5))) * 0.2500).tanh() * 3.00), ((a[3].exp().log2() * 0.2353).tanh() * 3.00)); s1 += t4[1].tanh();
-    let v5 = ((h_sq(h_sq(s1)) * 0.1526).tanh() * 2.00).sinh();
-    return (((((((((h_mix(s1, ((v5 * 0.1192).tanh() * 4.00)) * h_mix(s1, ((v5 * 0.1192).tanh() * 4.00)) + 2.0) * 0.1016).tanh() * 4.00) + 0.5).powf((v3 / (x1 * x1 + 1.0))).tanh() + v5) + v3) + s1) + t4[1]) + t2[0]);
-}
-
-pub fn p8_ref(a: &[f64; 4], x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x1;
-    let t2 = [(min_(x1, (x1 + 0.5), m) / ((s1 / (x2 * x2 + 2.0)) * (s1 / (x2 * x2 + 2.0)) + 0.5)), (-(x0 + 1.25))];
-    if le((h_leaky_ref(a[0], m) * h_leaky_ref(a[0], m) + 1.0).log2(), max_(x1, s1, m), m) { s1 = (s1 * 1.25 + x0).sin(); } else { s1 = (s1 * 0.3 + ((h_mix_ref(((min_(x0, (x0 + 3.0), m) * 0.2222).tanh() * 4.00), x2, m) * 0.2500).tanh() * 2.00)).tanh(); }
-    let v3 = ((s1 * 0.6250).tanh() * 1.00).tan();
-    s1 = (s1 * 3.0 + (-((x1 * s1) * (x1 * s1) + 2.0).recip())).tanh();
-    let t4 = h_lift_ref(((h_mix_ref((((t2[0] * t2[0] + 0.5).ln() * 0.1612).tanh() * 4.00), (x0 / (x0 * x0 + 0.5)), m) * 0.2500).tanh() * 3.00), ((a[3].exp().log2() * 0.2353).tanh() * 3.00), m); s1 += t4[1].tanh();
-    let v5 = ((h_sq_ref(h_sq_ref(s1, m), m) * 0.1526).tanh() * 2.00).sinh();
-    return (((((((((h_mix_ref(s1, ((v5 * 0.1192).tanh() * 4.00), m) * h_mix_ref(s1, ((v5 * 0.1192).tanh() * 4.00), m) + 2.0) * 0.1016).tanh() * 4.00) + 0.5).powf((v3 / (x1 * x1 + 1.0))).tanh() + v5) + v3) + s1) + t4[1]) + t2[0]);
-}
-
-pub fn p8_run(x: &[f32]) -> Run {
-    let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
-    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
-    let mut g_a = [PREFILL; 4];
-    let mut v_a = [PREFILL; 4];
-    let (value, g_x1, g_x2, g_x0) = p8_grad(&a, &mut g_a, x[4], x[5], x[6]);
-    let (vjp_value, v_x1, v_x2, v_x0) = p8_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
-    let (jvp_value, jvp) = p8_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p8(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp }
-}
-
-pub fn p8_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p8_ref(&[x[0], x[1], x[2], x[3]], x[4], x[5], x[6], m)
-}
-
-#[differentiable(jvp)]
-pub fn p9(x0: f32, x1: f32) -> f32 {
-    let mut s1 = ((x0 * 0.6667).tanh() * 1.00).tan();
-    let v2 = ((((x1.exp() * 0.2231).tanh() * 4.00) + 0.5).powf(1.5).floor() + (x0 / (x1 * x1 + 1.0)));
-    if ((x1 / s1.exp()) <= 2.0 && { let t3 = x0; t3 * x0 + t3 } >= (0.25 - x0)) { s1 /= (((h_sq(x1.abs()) * 0.4444).tanh() * 0.90).asin() * ((h_sq(x1.abs()) * 0.4444).tanh() * 0.90).asin() + 1.0); } else { s1 += (((if v2 < x0 { x0 } else { v2.hypot((x0 - 0.25)) }) * 0.0212).tanh() * 8.00); }
-    let t4 = [((((v2 - v2).signum() + s1) * 0.0099).tanh() * 6.00), (h_mix(((s1 * 0.1042).tanh() * 4.00), ((v2 * 0.0220).tanh() * 4.00)) * 0.75), ((v2 * 0.0220).tanh() * 6.00), x1];
-    s1 *= s1.clamp(-1.0, 2.0);
-    (((f32::min(((((s1 + x0) * 0.0483).tanh() * 8.00) + 0.75), s1) + ((v2 * 0.0220).tanh() * 10.00)) + ((s1 * 0.0521).tanh() * 10.00)) + t4[2])
-}
-
-pub fn p9_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = ((x0 * 0.6667).tanh() * 1.00).tan();
-    let v2 = (floor_((((x1.exp() * 0.2231).tanh() * 4.00) + 0.5).powf(1.5), m) + (x0 / (x1 * x1 + 1.0)));
-    if (le((x1 / s1.exp()), 2.0, m) && ge({ let t3 = x0; t3 * x0 + t3 }, (0.25 - x0), m)) { s1 /= (((h_sq_ref(abs_(x1, m), m) * 0.4444).tanh() * 0.90).asin() * ((h_sq_ref(abs_(x1, m), m) * 0.4444).tanh() * 0.90).asin() + 1.0); } else { s1 += (((if lt(v2, x0, m) { x0 } else { hypot_(v2, (x0 - 0.25), m) }) * 0.0212).tanh() * 8.00); }
-    let t4 = [(((signum_((v2 - v2), m) + s1) * 0.0099).tanh() * 6.00), (h_mix_ref(((s1 * 0.1042).tanh() * 4.00), ((v2 * 0.0220).tanh() * 4.00), m) * 0.75), ((v2 * 0.0220).tanh() * 6.00), x1];
-    s1 *= clamp_(s1, -1.0, 2.0, m);
-    (((min_(((((s1 + x0) * 0.0483).tanh() * 8.00) + 0.75), s1, m) + ((v2 * 0.0220).tanh() * 10.00)) + ((s1 * 0.0521).tanh() * 10.00)) + t4[2])
-}
-
-pub fn p9_run(x: &[f32]) -> Run {
-    let (value, g_x0, g_x1) = p9_grad(x[0], x[1]);
-    let (vjp_value, v_x0, v_x1) = p9_vjp(x[0], x[1], D_OUT);
-    let (jvp_value, jvp) = p9_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p9(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
-}
-
-pub fn p9_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p9_ref(x[0], x[1], m)
-}
-
-#[differentiable(jvp)]
-pub fn p10(x1: f32, x0: f32, a: &[f32; 4]) -> f32 {
-    let mut s1 = x1;
-    let mut s2 = h_leaky(s1);
-    let t3 = [s2, ((((x0.cosh() * 0.1824).tanh() * 2.00).powi(4) * 0.0625).tanh() * 6.00)];
-    (((((((t3[1] + x0) * 0.1333).tanh() * 0.90).acos() + s2) + s1) + t3[1]) + a[1])
-}
-
-pub fn p10_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
-    let mut s1 = x1;
-    let mut s2 = h_leaky_ref(s1, m);
-    let t3 = [s2, ((((x0.cosh() * 0.1824).tanh() * 2.00).powi(4) * 0.0625).tanh() * 6.00)];
-    (((((((t3[1] + x0) * 0.1333).tanh() * 0.90).acos() + s2) + s1) + t3[1]) + a[1])
-}
-
-pub fn p10_run(x: &[f32]) -> Run {
-    let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
-    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
-    let mut g_a = [PREFILL; 4];
-    let mut v_a = [PREFILL; 4];
-    let (value, g_x1, g_x0) = p10_grad(x[0], x[1], &a, &mut g_a);
-    let (vjp_value, v_x1, v_x0) = p10_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    let (jvp_value, jvp) = p10_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p10(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
-}
-
-pub fn p10_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p10_ref(x[0], x[1], &[x[2], x[3], x[4], x[5]], m)
-}
-
-#[differentiable(jvp)]
-pub fn p11(x2: f32, a: &[f32; 3], x1: f32, x0: f32) -> f32 {
-    let mut s1 = (x0 - x2);
-    let mut s2 = (0.25 - x0);
-    let v3 = x1.clamp(-1.0, 2.0);
-    let v3 = ((((x0 * x1) / (((a[2] * a[0]) * 0.4444).tanh() * 2.00).exp()).hypot((s2 * s1).abs()) * 0.0457).tanh() * 8.00);
-    let mut t4 = *a;
-    return (((((x0 + v3) + s2) + s1) + t4[0]) + a[2]);
-}
-
-pub fn p11_ref(x2: f64, a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = (x0 - x2);
-    let mut s2 = (0.25 - x0);
-    let v3 = clamp_(x1, -1.0, 2.0, m);
-    let v3 = ((hypot_(((x0 * x1) / (((a[2] * a[0]) * 0.4444).tanh() * 2.00).exp()), abs_((s2 * s1), m), m) * 0.0457).tanh() * 8.00);
-    let mut t4 = *a;
-    return (((((x0 + v3) + s2) + s1) + t4[0]) + a[2]);
-}
-
-pub fn p11_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
-    let (value, g_x2, g_x1, g_x0) = p11_grad(x[0], &a, &mut g_a, x[4], x[5]);
-    let (vjp_value, v_x2, v_x1, v_x0) = p11_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT);
-    let (jvp_value, jvp) = p11_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p11(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (value, g_x1, g_x0) = p7_grad(x[0], &a, &mut g_a, x[4]);
+    let (vjp_value, v_x1, v_x0) = p7_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
+    let (jvp_value, jvp) = p7_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p7(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+}
+
+pub fn p7_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p7_ref(x[0], &[x[1], x[2], x[3]], x[4], m)
+}
+
+#[differentiable(jvp)]
+pub fn p8(x0: f32, a: &[f32; 3], b: [f32; 3]) -> f32 {
+    let mut s1 = (b[2] + x0);
+    let mut s2 = h_mix(x0, x0);
+    let c3 = (b[1] * b[1] + 2.0).recip() >= (a[1] * 0.3);
+    for i0 in 1..=4 { let mut t4 = [((((((s2 * 0.0533).tanh() * 6.00) * ((s2 * 0.0533).tanh() * 6.00)) * 0.0278).tanh() * 3.00) * (((((s2 * 0.0533).tanh() * 6.00) * ((s2 * 0.0533).tanh() * 6.00)) * 0.0278).tanh() * 3.00)).ln_1p(), ((((s1 * 0.0526).tanh() * 2.00).powi(3) * 0.1250).tanh() * 6.00)]; s2 -= ((((((s1 * 0.0526).tanh() * 6.00) * (((s2 * 0.0533).tanh() * 3.00) * ((s2 * 0.0533).tanh() * 3.00)).ln_1p()) - (((x0 * ((s1 * 0.0526).tanh() * 6.00)) * 0.1111).tanh() * 0.90).acos()) * 0.0588).tanh() * 1.00); }
+    s2 += (if (((s1 * 0.0526).tanh() * 5.00) * ((s1 * 0.0526).tanh() * 5.00) + 1.0).log2().hypot(a[0]) >= h_dot(a, &b) { (b[2] / ((b[1].signum() + b[2]) * (b[1].signum() + b[2]) + 1.0)) } else { ((s2 * 0.0506).tanh() * 0.90).asin() });
+    for i0 in 1..4 { s2 *= (((s2 - s1.clamp(0.0, 1.0)).clamp(-1.0, 2.0) * 0.5000).tanh() * 1.00); s2 -= ((((((s1 * 0.0323).tanh() * 3.00) * ((s1 * 0.0323).tanh() * 3.00)).ln_1p() * (((s1 * 0.0323).tanh() * 3.00) * ((s1 * 0.0323).tanh() * 3.00)).ln_1p() + 2.0).sqrt().max(s1) * 0.0323).tanh() * 1.00); s1 *= (((((s2 * 0.0278).tanh() * 5.00) * ((s2 * 0.0278).tanh() * 5.00) + 1.0).log2().abs() * 0.1452).tanh() * 1.00); }
+    ((((x0.powi(2).abs().max((s1.tanh() * s1.tanh() + 2.0).recip()) + ((s2 * 0.0278).tanh() * 10.00)) + ((s1 * 0.0323).tanh() * 10.00)) + b[1]) + a[1])
+}
+
+pub fn p8_ref(x0: f64, a: &[f64; 3], b: [f64; 3], m: &mut f64) -> f64 {
+    let mut s1 = (b[2] + x0);
+    let mut s2 = h_mix_ref(x0, x0, m);
+    let c3 = ge((b[1] * b[1] + 2.0).recip(), (a[1] * 0.3), m);
+    for i0 in 1..=4 { let mut t4 = [((((((s2 * 0.0533).tanh() * 6.00) * ((s2 * 0.0533).tanh() * 6.00)) * 0.0278).tanh() * 3.00) * (((((s2 * 0.0533).tanh() * 6.00) * ((s2 * 0.0533).tanh() * 6.00)) * 0.0278).tanh() * 3.00)).ln_1p(), ((((s1 * 0.0526).tanh() * 2.00).powi(3) * 0.1250).tanh() * 6.00)]; s2 -= ((((((s1 * 0.0526).tanh() * 6.00) * (((s2 * 0.0533).tanh() * 3.00) * ((s2 * 0.0533).tanh() * 3.00)).ln_1p()) - (((x0 * ((s1 * 0.0526).tanh() * 6.00)) * 0.1111).tanh() * 0.90).acos()) * 0.0588).tanh() * 1.00); }
+    s2 += (if ge(hypot_((((s1 * 0.0526).tanh() * 5.00) * ((s1 * 0.0526).tanh() * 5.00) + 1.0).log2(), a[0], m), h_dot_ref(a, &b, m), m) { (b[2] / ((signum_(b[1], m) + b[2]) * (signum_(b[1], m) + b[2]) + 1.0)) } else { ((s2 * 0.0506).tanh() * 0.90).asin() });
+    for i0 in 1..4 { s2 *= ((clamp_((s2 - clamp_(s1, 0.0, 1.0, m)), -1.0, 2.0, m) * 0.5000).tanh() * 1.00); s2 -= ((max_(((((s1 * 0.0323).tanh() * 3.00) * ((s1 * 0.0323).tanh() * 3.00)).ln_1p() * (((s1 * 0.0323).tanh() * 3.00) * ((s1 * 0.0323).tanh() * 3.00)).ln_1p() + 2.0).sqrt(), s1, m) * 0.0323).tanh() * 1.00); s1 *= ((abs_((((s2 * 0.0278).tanh() * 5.00) * ((s2 * 0.0278).tanh() * 5.00) + 1.0).log2(), m) * 0.1452).tanh() * 1.00); }
+    ((((max_(abs_(x0.powi(2), m), (s1.tanh() * s1.tanh() + 2.0).recip(), m) + ((s2 * 0.0278).tanh() * 10.00)) + ((s1 * 0.0323).tanh() * 10.00)) + b[1]) + a[1])
+}
+
+pub fn p8_run(x: &[f32]) -> Run {
+    let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let mut g_a = [PREFILL; 3];
+    let mut v_a = [PREFILL; 3];
+    let b: [f32; 3] = [x[4], x[5], x[6]];
+    let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let (value, g_x0, g_b) = p8_grad(x[0], &a, &mut g_a, b);
+    let (vjp_value, v_x0, v_b) = p8_vjp(x[0], &a, &mut v_a, b, D_OUT);
+    let (jvp_value, jvp) = p8_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot);
+    Run { plain: p8(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+}
+
+pub fn p8_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p8_ref(x[0], &[x[1], x[2], x[3]], [x[4], x[5], x[6]], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p9(x2: f32, c: &[f32], x0: f32, x1: f32) -> f32 {
+    let mut s1 = (x0 + x1);
+    let mut s2 = x0.tanh();
+    for i0 in 0..c.len() { s1 = x1.min(s2); }
+    for i0 in (0..1).rev() { s1 = (s1 * 0.5 + (-(x2 * x0).tanh())).atan(); s1 = (s1 * 2.0 + x0).tanh(); s1 *= (((if x2.max(x0) >= (c[i0] * c[i0] + 0.5).recip() { ((((s2 * 0.0769).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().recip() } else { s2 }) * 0.0769).tanh() * 1.00); }
+    for i0 in (0..4).rev() { s1 = ((((i0 as f32) * (i0 as f32) + 2.0).ln().mul_add(((s2 * 0.0345).tanh() * 0.90).asin(), c[i0 % 2].exp().log2()) * 0.0451).tanh() * 17.60); }
+    (({ let t3 = ((s1 * 0.0568).tanh() * 4.00); t3 * x0 + t3 } + ((s2 * 0.0345).tanh() * 10.00)) + ((s1 * 0.0568).tanh() * 10.00))
+}
+
+pub fn p9_ref(x2: f64, c: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = (x0 + x1);
+    let mut s2 = x0.tanh();
+    for i0 in 0..c.len() { s1 = min_(x1, s2, m); }
+    for i0 in (0..1).rev() { s1 = (s1 * 0.5 + (-(x2 * x0).tanh())).atan(); s1 = (s1 * 2.0 + x0).tanh(); s1 *= (((if ge(max_(x2, x0, m), (c[i0] * c[i0] + 0.5).recip(), m) { ((((s2 * 0.0769).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().recip() } else { s2 }) * 0.0769).tanh() * 1.00); }
+    for i0 in (0..4).rev() { s1 = ((((i0 as f64) * (i0 as f64) + 2.0).ln().mul_add(((s2 * 0.0345).tanh() * 0.90).asin(), c[i0 % 2].exp().log2()) * 0.0451).tanh() * 17.60); }
+    (({ let t3 = ((s1 * 0.0568).tanh() * 4.00); t3 * x0 + t3 } + ((s2 * 0.0345).tanh() * 10.00)) + ((s1 * 0.0568).tanh() * 10.00))
+}
+
+pub fn p9_run(x: &[f32]) -> Run {
+    let c: [f32; 2] = [x[1], x[2]];
+    let c_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let mut g_c = [PREFILL; 2];
+    let mut v_c = [PREFILL; 2];
+    let (value, g_x2, g_x0, g_x1) = p9_grad(x[0], &c, &mut g_c, x[3], x[4]).expect("within max_iters");
+    let (vjp_value, v_x2, v_x0, v_x1) = p9_vjp(x[0], &c, &mut v_c, x[3], x[4], D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p9_jvp(x[0], tangent(0), &c, &c_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p9(x[0], &c, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+}
+
+pub fn p9_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p9_ref(x[0], &[x[1], x[2]], x[3], x[4], m)
+}
+
+#[differentiable(jvp)]
+pub fn p10(x0: f32) -> f32 {
+    let mut s1 = (x0 + x0);
+    let mut s2 = (x0 * s1);
+    for i0 in 0..2 { s2 *= ((((i0 as f32) * 0.5 + (i0 as f32)) * 0.6667).tanh() * 1.00); s2 = (s2 * 1.25 + x0.clamp(-1.0, 2.0).sin()).tanh(); if (((h_leaky(x0).exp() * 0.2231).tanh() * 4.00) + 0.5).powf(-0.5) > (s2 * x0) { s1 = ((({ let t3 = ((s1.max(s2) * 0.0909).tanh() * 4.00); t3 * ((h_sq(((s1 * 0.0909).tanh() * 3.00)) * 0.1111).tanh() * 4.00) + t3 } - (i0 as f32).clamp(-0.5, 0.5).tanh()) * 0.0476).tanh() * 11.00); s2 = (((-s1) * 0.0909).tanh() * 1.00).tan(); } else { let mut s4: f32 = ((x0 * x0).ln_1p() * (((s1 - x0) * 0.0800).tanh() * 6.00)); } if f32::min(s1, x0) > 2.0 { break; } }
+    ((((((x0 * s2) - (s2 - s2)) * 0.1786).tanh() * 0.90).asin() + s2) + ((s1 * 0.0909).tanh() * 10.00))
+}
+
+pub fn p10_ref(x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = (x0 + x0);
+    let mut s2 = (x0 * s1);
+    for i0 in 0..2 { s2 *= ((((i0 as f64) * 0.5 + (i0 as f64)) * 0.6667).tanh() * 1.00); s2 = (s2 * 1.25 + clamp_(x0, -1.0, 2.0, m).sin()).tanh(); if gt((((h_leaky_ref(x0, m).exp() * 0.2231).tanh() * 4.00) + 0.5).powf(-0.5), (s2 * x0), m) { s1 = ((({ let t3 = ((max_(s1, s2, m) * 0.0909).tanh() * 4.00); t3 * ((h_sq_ref(((s1 * 0.0909).tanh() * 3.00), m) * 0.1111).tanh() * 4.00) + t3 } - clamp_((i0 as f64), -0.5, 0.5, m).tanh()) * 0.0476).tanh() * 11.00); s2 = (((-s1) * 0.0909).tanh() * 1.00).tan(); } else { let mut s4: f64 = ((x0 * x0).ln_1p() * (((s1 - x0) * 0.0800).tanh() * 6.00)); } if gt(min_(s1, x0, m), 2.0, m) { break; } }
+    ((((((x0 * s2) - (s2 - s2)) * 0.1786).tanh() * 0.90).asin() + s2) + ((s1 * 0.0909).tanh() * 10.00))
+}
+
+pub fn p10_run(x: &[f32]) -> Run {
+    let (value, g_x0) = p10_grad(x[0]);
+    let (vjp_value, v_x0) = p10_vjp(x[0], D_OUT);
+    let (jvp_value, jvp) = p10_jvp(x[0], tangent(0));
+    Run { plain: p10(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+}
+
+pub fn p10_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p10_ref(x[0], m)
+}
+
+#[differentiable(jvp)]
+pub fn p11(b: [f32; 2], x2: f32, a: &[f32; 2], x1: f32, x0: f32) -> f32 {
+    let mut s1 = ((a[0] * 0.6667).tanh() * 0.90).acos();
+    let mut s2: f32 = 0.0;
+    for i0 in 1..2 { s2 += ((s2 * 0.2000).tanh() * 1.00); }
+    let mut t3 = [((x0.exp().ln() * 0.2353).tanh() * 2.00).exp().log10(), (((x1.floor() + s2) * 0.1176).tanh() * 6.00), x0];
+    let c4 = x0.atan2((((s2 * 0.1667).tanh() * 5.00) * ((s2 * 0.1667).tanh() * 5.00) + 0.5)) <= 0.75;
+    let mut t5 = b;
+    let mut s6: f32 = (x0 - (1.25 - t3[0]));
+    return ((((((((x0.powi(3) * 0.2963).tanh() * 3.00) * ((x0.powi(3) * 0.2963).tanh() * 3.00)).ln_1p().tanh() + s6) + s2) + s1) + t5[1]) + t3[1]);
+}
+
+pub fn p11_ref(b: [f64; 2], x2: f64, a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = ((a[0] * 0.6667).tanh() * 0.90).acos();
+    let mut s2: f64 = 0.0;
+    for i0 in 1..2 { s2 += ((s2 * 0.2000).tanh() * 1.00); }
+    let mut t3 = [((x0.exp().ln() * 0.2353).tanh() * 2.00).exp().log10(), (((floor_(x1, m) + s2) * 0.1176).tanh() * 6.00), x0];
+    let c4 = le(x0.atan2((((s2 * 0.1667).tanh() * 5.00) * ((s2 * 0.1667).tanh() * 5.00) + 0.5)), 0.75, m);
+    let mut t5 = b;
+    let mut s6: f64 = (x0 - (1.25 - t3[0]));
+    return ((((((((x0.powi(3) * 0.2963).tanh() * 3.00) * ((x0.powi(3) * 0.2963).tanh() * 3.00)).ln_1p().tanh() + s6) + s2) + s1) + t5[1]) + t3[1]);
+}
+
+pub fn p11_run(x: &[f32]) -> Run {
+    let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let mut g_a = [PREFILL; 2];
+    let mut v_a = [PREFILL; 2];
+    let (value, g_b, g_x2, g_x1, g_x0) = p11_grad(b, x[2], &a, &mut g_a, x[5], x[6]);
+    let (vjp_value, v_b, v_x2, v_x1, v_x0) = p11_vjp(b, x[2], &a, &mut v_a, x[5], x[6], D_OUT);
+    let (jvp_value, jvp) = p11_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p11(b, x[2], &a, x[5], x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
 }
 
 pub fn p11_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p11_ref(x[0], &[x[1], x[2], x[3]], x[4], x[5], m)
+    p11_ref([x[0], x[1]], x[2], &[x[3], x[4]], x[5], x[6], m)
 }
 
-#[differentiable(jvp)]
-pub fn p12(a: &[f32; 2], x0: f32) -> f32 {
-    let mut s1 = (x0 * x0 + 2.0).log2();
-    let mut s2 = (x0 / (x0 * x0 + 1.0));
-    let v3 = h_sq(((((((s2 * s2 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 3.00));
-    let mut t4 = *a;
-    t4 = *a;
-    s1 /= (s2.hypot((t4[1] / (s2 * s2 + 1.0))) * s2.hypot((t4[1] / (s2 * s2 + 1.0))) + 0.5);
-    s2 *= (0.25 - t4[0].sin());
-    if (t4[0].mul_add(t4[1], a[0]) * (t4[0] - a[1])) <= 0.25 { s2 = (s2 * s2 + 1.0).recip(); }
-    ((((((((x0 + a[0]) * 0.3333).tanh() * 1.00).tan().tanh() + v3) + s2) + s1) + t4[1]) + a[1])
+#[differentiable(jvp, max_iters = 8)]
+pub fn p12(c: &[f32], x0: f32) -> f32 {
+    let mut s1 = { let t2 = x0; t2 * t2 + t2 };
+    let mut s3 = (((s1 * 0.2667).tanh() * 3.00) * ((s1 * 0.2667).tanh() * 3.00)).ln_1p();
+    let mut t4 = [(0.25 - s3).abs(), (((s3 * (x0 * s3)) * 0.1257).tanh() * 6.00), s3];
+    let c5 = s1.atan2(x0.exp()) < h_mix(s3, s1);
+    let t6 = h_lift(s3, ((h_dot(&t4, &t4) * 0.0093).tanh() * 3.00)); s1 += t6[1].tanh();
+    (((((c[0] + (s1 * x0).abs()) + s3) + s1) + t6[1]) + t4[0])
 }
 
-pub fn p12_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = (x0 * x0 + 2.0).log2();
-    let mut s2 = (x0 / (x0 * x0 + 1.0));
-    let v3 = h_sq_ref(((((((s2 * s2 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 3.00), m);
-    let mut t4 = *a;
-    t4 = *a;
-    s1 /= (hypot_(s2, (t4[1] / (s2 * s2 + 1.0)), m) * hypot_(s2, (t4[1] / (s2 * s2 + 1.0)), m) + 0.5);
-    s2 *= (0.25 - t4[0].sin());
-    if le((t4[0].mul_add(t4[1], a[0]) * (t4[0] - a[1])), 0.25, m) { s2 = (s2 * s2 + 1.0).recip(); }
-    ((((((((x0 + a[0]) * 0.3333).tanh() * 1.00).tan().tanh() + v3) + s2) + s1) + t4[1]) + a[1])
+pub fn p12_ref(c: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = { let t2 = x0; t2 * t2 + t2 };
+    let mut s3 = (((s1 * 0.2667).tanh() * 3.00) * ((s1 * 0.2667).tanh() * 3.00)).ln_1p();
+    let mut t4 = [abs_((0.25 - s3), m), (((s3 * (x0 * s3)) * 0.1257).tanh() * 6.00), s3];
+    let c5 = lt(s1.atan2(x0.exp()), h_mix_ref(s3, s1, m), m);
+    let t6 = h_lift_ref(s3, ((h_dot_ref(&t4, &t4, m) * 0.0093).tanh() * 3.00), m); s1 += t6[1].tanh();
+    (((((c[0] + abs_((s1 * x0), m)) + s3) + s1) + t6[1]) + t4[0])
 }
 
 pub fn p12_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[0], x[1]];
-    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let (value, g_x0) = p12_grad(&a, &mut g_a, x[2]);
-    let (vjp_value, v_x0) = p12_vjp(&a, &mut v_a, x[2], D_OUT);
-    let (jvp_value, jvp) = p12_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p12(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let c: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let c_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let mut g_c = [PREFILL; 4];
+    let mut v_c = [PREFILL; 4];
+    let (value, g_x0) = p12_grad(&c, &mut g_c, x[4]).expect("within max_iters");
+    let (vjp_value, v_x0) = p12_vjp(&c, &mut v_c, x[4], D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p12_jvp(&c, &c_dot, x[4], tangent(4));
+    Run { plain: p12(&c, x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p12_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p12_ref(&[x[0], x[1]], x[2], m)
+    p12_ref(&[x[0], x[1], x[2], x[3]], x[4], m)
 }
 
-#[differentiable(jvp, check_finite)]
-pub fn p13(a: &[f32; 3], x0: f32, x1: f32) -> f32 {
-    let mut s1 = x1.atan2((x0 * x0 + 2.0));
-    let mut s2 = a[1];
-    let v4 = ({ let t3 = f32::max(a[0], x0); t3 * h_leaky(a[2]) + t3 } + (s2 * x0).clamp(0.0, 1.0));
-    s1 = (s1 * 1.5 + ((h_mix(x0.atan(), ((x0 * 0.6667).tanh() * 0.90).acos()).max((a[0] + h_leaky(s2))) * 0.3333).tanh() * 2.00)).atan();
-    let mut s5: f32 = x0;
-    let t6 = h_lift(h_mix(((a[2] * 0.6667).tanh() * 1.00).tan(), (s5 - s5)), (((s2 * 0.6667).tanh() * 0.90).asin() * ((s2 * 0.6667).tanh() * 0.90).asin() + 1.0).recip()); s2 += t6[2].tanh();
-    for i0 in 1..2 { s1 = (s1 * 2.0 + (((-(a[i0] * s2)) * 0.1212).tanh() * 2.00)).tanh(); }
-    let mut t7 = *a;
-    return ((((((v4.max(t6[2].atan()).max({ let t8 = h_leaky(x1); t8 * ((v4.min(s5) * 0.1739).tanh() * 4.00) + t8 }) + s5) + v4) + s2) + s1) + t7[1]) + t6[2]);
+#[differentiable(jvp, wrt(a, x1))]
+pub fn p13(x0: f32, a: &[f32; 3], x1: f32) -> f32 {
+    let mut s1 = h_sq(x1);
+    let mut s2 = a[2].atan2((a[0] * a[0] + 2.0));
+    for i0 in 0..4 { let mut t3 = *a; }
+    let mut t4 = [((((h_dot(a, a) * 0.1481).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().cbrt(), ((((-s2) * 0.0568).tanh() * 8.00) / 2.0), a[2], (if s1 > h_leaky(x0) { x1 } else { a[0] })];
+    let mut t5 = [h_leaky(t4[0]), (((2.0 + (((s2 + t4[3]) * 0.0463).tanh() * 8.00)) * 0.1000).tanh() * 6.00)];
+    s2 = t4[1];
+    s2 = (s2 * 1.25 + ((h_sq((((if { let t6 = ((t5[1] * 0.1667).tanh() * 4.00); t6 * ((s1 * 0.0548).tanh() * 4.00) + t6 } > 0.5 { x0 } else { s2 }) * 0.2500).tanh() * 3.00)) * 0.1111).tanh() * 2.00)).atan();
+    let mut s7: f32 = 0.0;
+    ((((((((((f32::min(x1, a[2]) - s2) * (f32::min(x1, a[2]) - s2) + 0.5) * 0.0989).tanh() * 4.00) + 0.5).powf((((((x0 * 0.6667).tanh() * 1.00).tan() * (((s2.signum() + t4[2]) * 0.1515).tanh() * 6.00)) * 0.1042).tanh() * 2.00)) + s7) + s2) + ((s1 * 0.0548).tanh() * 10.00)) + t5[0]) + t4[1])
 }
 
-pub fn p13_ref(a: &[f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = x1.atan2((x0 * x0 + 2.0));
-    let mut s2 = a[1];
-    let v4 = ({ let t3 = max_(a[0], x0, m); t3 * h_leaky_ref(a[2], m) + t3 } + clamp_((s2 * x0), 0.0, 1.0, m));
-    s1 = (s1 * 1.5 + ((max_(h_mix_ref(x0.atan(), ((x0 * 0.6667).tanh() * 0.90).acos(), m), (a[0] + h_leaky_ref(s2, m)), m) * 0.3333).tanh() * 2.00)).atan();
-    let mut s5: f64 = x0;
-    let t6 = h_lift_ref(h_mix_ref(((a[2] * 0.6667).tanh() * 1.00).tan(), (s5 - s5), m), (((s2 * 0.6667).tanh() * 0.90).asin() * ((s2 * 0.6667).tanh() * 0.90).asin() + 1.0).recip(), m); s2 += t6[2].tanh();
-    for i0 in 1..2 { s1 = (s1 * 2.0 + (((-(a[i0] * s2)) * 0.1212).tanh() * 2.00)).tanh(); }
-    let mut t7 = *a;
-    return ((((((max_(max_(v4, t6[2].atan(), m), { let t8 = h_leaky_ref(x1, m); t8 * ((min_(v4, s5, m) * 0.1739).tanh() * 4.00) + t8 }, m) + s5) + v4) + s2) + s1) + t7[1]) + t6[2]);
+pub fn p13_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = h_sq_ref(x1, m);
+    let mut s2 = a[2].atan2((a[0] * a[0] + 2.0));
+    for i0 in 0..4 { let mut t3 = *a; }
+    let mut t4 = [((((h_dot_ref(a, a, m) * 0.1481).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().cbrt(), ((((-s2) * 0.0568).tanh() * 8.00) / 2.0), a[2], (if gt(s1, h_leaky_ref(x0, m), m) { x1 } else { a[0] })];
+    let mut t5 = [h_leaky_ref(t4[0], m), (((2.0 + (((s2 + t4[3]) * 0.0463).tanh() * 8.00)) * 0.1000).tanh() * 6.00)];
+    s2 = t4[1];
+    s2 = (s2 * 1.25 + ((h_sq_ref((((if gt({ let t6 = ((t5[1] * 0.1667).tanh() * 4.00); t6 * ((s1 * 0.0548).tanh() * 4.00) + t6 }, 0.5, m) { x0 } else { s2 }) * 0.2500).tanh() * 3.00), m) * 0.1111).tanh() * 2.00)).atan();
+    let mut s7: f64 = 0.0;
+    ((((((((((min_(x1, a[2], m) - s2) * (min_(x1, a[2], m) - s2) + 0.5) * 0.0989).tanh() * 4.00) + 0.5).powf((((((x0 * 0.6667).tanh() * 1.00).tan() * (((signum_(s2, m) + t4[2]) * 0.1515).tanh() * 6.00)) * 0.1042).tanh() * 2.00)) + s7) + s2) + ((s1 * 0.0548).tanh() * 10.00)) + t5[0]) + t4[1])
 }
 
 pub fn p13_run(x: &[f32]) -> Run {
-    let a: [f32; 3] = [x[0], x[1], x[2]];
-    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
-    let (value, g_x0, g_x1) = p13_grad(&a, &mut g_a, x[3], x[4]).expect("finite gradient");
-    let (vjp_value, v_x0, v_x1) = p13_vjp(&a, &mut v_a, x[3], x[4], D_OUT).expect("finite gradient");
-    let (jvp_value, jvp) = p13_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p13(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (value, g_x1) = p13_grad(x[0], &a, &mut g_a, x[4]);
+    let (vjp_value, v_x0, v_x1) = p13_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
+    let (jvp_value, jvp) = p13_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p13(x[0], &a, x[4]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p13_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p13_ref(&[x[0], x[1], x[2]], x[3], x[4], m)
+    p13_ref(x[0], &[x[1], x[2], x[3]], x[4], m)
 }
 
-#[differentiable(jvp)]
-pub fn p14(x0: f32, b: [f32; 2]) -> f32 {
-    let mut s1 = x0.atan2((x0 * x0 + 1.0));
-    let mut s2 = (s1 + b[1]);
-    for i0 in 1..4 { s2 = (s2 * 0.25 + ((b[0].exp().recip().powi(4) * 0.0625).tanh() * 2.00)).sin(); s1 = (({ let t3 = (((if s2 <= x0 { s1 } else { x0 }) * 0.0735).tanh() * 4.00); t3 * (((t3 - s1) * 0.0568).tanh() * 4.00) + t3 } * 0.0500).tanh() * 13.60); s1 = (s1 * 0.3 + ((((((x0.exp2() * s2) * 0.1140).tanh() * 6.00) * (-x0).atan2((x0.powi(3) * x0.powi(3) + 1.0))) * 0.1042).tanh() * 2.00)).tanh(); }
-    ((((((s1 * b[0]) * s1).floor() + (s1 * x0).abs()) + s2) + s1) + b[0])
+#[differentiable(jvp, check_finite)]
+pub fn p14(x0: f32, x1: f32, b: [f32; 2]) -> f32 {
+    let mut s1 = (-b[1]);
+    let mut s2: f32 = (s1.round() + s1).cos();
+    s1 -= x1;
+    s2 -= (if h_sq(b[1]).clamp(-1.0, 2.0) > (if s1 <= 0.5 { x0 } else { s1 }) { (s2 - x1).max((x0 * s1)) } else { (if (-x1) > b[1] { (1.25 + s2) } else { x0 }) });
+    (((b[1] + s2) + s1) + b[1])
 }
 
-pub fn p14_ref(x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
-    let mut s1 = x0.atan2((x0 * x0 + 1.0));
-    let mut s2 = (s1 + b[1]);
-    for i0 in 1..4 { s2 = (s2 * 0.25 + ((b[0].exp().recip().powi(4) * 0.0625).tanh() * 2.00)).sin(); s1 = (({ let t3 = (((if le(s2, x0, m) { s1 } else { x0 }) * 0.0735).tanh() * 4.00); t3 * (((t3 - s1) * 0.0568).tanh() * 4.00) + t3 } * 0.0500).tanh() * 13.60); s1 = (s1 * 0.3 + ((((((x0.exp2() * s2) * 0.1140).tanh() * 6.00) * (-x0).atan2((x0.powi(3) * x0.powi(3) + 1.0))) * 0.1042).tanh() * 2.00)).tanh(); }
-    ((((floor_(((s1 * b[0]) * s1), m) + abs_((s1 * x0), m)) + s2) + s1) + b[0])
+pub fn p14_ref(x0: f64, x1: f64, b: [f64; 2], m: &mut f64) -> f64 {
+    let mut s1 = (-b[1]);
+    let mut s2: f64 = (round_(s1, m) + s1).cos();
+    s1 -= x1;
+    s2 -= (if gt(clamp_(h_sq_ref(b[1], m), -1.0, 2.0, m), (if le(s1, 0.5, m) { x0 } else { s1 }), m) { max_((s2 - x1), (x0 * s1), m) } else { (if gt((-x1), b[1], m) { (1.25 + s2) } else { x0 }) });
+    (((b[1] + s2) + s1) + b[1])
 }
 
 pub fn p14_run(x: &[f32]) -> Run {
-    let b: [f32; 2] = [x[1], x[2]];
-    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
-    let (value, g_x0, g_b) = p14_grad(x[0], b);
-    let (vjp_value, v_x0, v_b) = p14_vjp(x[0], b, D_OUT);
-    let (jvp_value, jvp) = p14_jvp(x[0], tangent(0), b, b_dot);
-    Run { plain: p14(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let b: [f32; 2] = [x[2], x[3]];
+    let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let (value, g_x0, g_x1, g_b) = p14_grad(x[0], x[1], b).expect("finite gradient");
+    let (vjp_value, v_x0, v_x1, v_b) = p14_vjp(x[0], x[1], b, D_OUT).expect("finite gradient");
+    let (jvp_value, jvp) = p14_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
+    Run { plain: p14(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p14_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p14_ref(x[0], [x[1], x[2]], m)
+    p14_ref(x[0], x[1], [x[2], x[3]], m)
 }
 
 #[differentiable(jvp)]
-pub fn p15(a: &[f32; 3], x0: f32) -> f32 {
-    let mut s1 = x0.cos();
-    for i0 in 1..4 { s1 += (((((((s1 * 0.0735).tanh() * 8.00) * 0.5).hypot(((i0 as f32) * 0.5 + x0)) * 0.1429).tanh() * 6.00).mul_add((((a[1].hypot(s1).ceil() + h_sq(x0)) * 0.0545).tanh() * 6.00), ((((-s1) * 0.0735).tanh() * 8.00) / 2.0)) * 0.0250).tanh() * 1.00); }
-    s1 += x0;
-    let mut t2 = *a;
-    for i0 in 1..=1 { s1 /= (((((if x0.tanh() < 0.75 { x0 } else { (s1 + t2[i0]) }) * 0.0391).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp(); }
-    for i0 in 1..5 { s1 /= ((i0 as f32) * (i0 as f32) + 1.0); }
-    return (((h_mix({ let t3 = a[0]; t3 * x0 + t3 }, x0).hypot(x0) + ((s1 * 0.0061).tanh() * 10.00)) + ((t2[1] * 0.0465).tanh() * 10.00)) + a[1]);
+pub fn p15(x2: f32, x0: f32, x1: f32) -> f32 {
+    let mut s1 = x1;
+    let mut s2: f32 = { let t3 = (if x2 < x0 { x1 } else { x2 }); t3 * s1 + t3 };
+    let v4 = s1.tanh();
+    let t5 = [{ let t6 = x0; t6 * x0 + t6 }.atan2((((x0.sinh() * 0.1824).tanh() * 5.00) * ((x0.sinh() * 0.1824).tanh() * 5.00) + 0.5)), (if (s2 > 2.0 || x1 >= s1) { (s2 * s2 + 2.0).cbrt() } else { (x0 * 0.5) }), x2, v4.tanh()];
+    let mut s7: f32 = (s1 * s1 + 2.0).recip().abs();
+    let mut t8 = [((s2 * 0.2667).tanh() * 0.90).acos(), t5[1], (((v4.hypot(x2).ceil() + (s1 - x2)) * 0.1538).tanh() * 6.00), (-((x2 * 0.6667).tanh() * 0.90).asin())];
+    if ((((((((t5[3] / 0.25) * 0.0624).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(2.5) > 1.5 { s1 *= ((f32::max(t5[1], s7).mul_add(f32::max(v4, t8[3]), (-x2)) * 0.0391).tanh() * 3.00); }
+    ((((((x0 + s7) + v4) + s2) + s1) + t8[1]) + t5[3])
 }
 
-pub fn p15_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0.cos();
-    for i0 in 1..4 { s1 += ((((hypot_((((s1 * 0.0735).tanh() * 8.00) * 0.5), ((i0 as f64) * 0.5 + x0), m) * 0.1429).tanh() * 6.00).mul_add((((ceil_(hypot_(a[1], s1, m), m) + h_sq_ref(x0, m)) * 0.0545).tanh() * 6.00), ((((-s1) * 0.0735).tanh() * 8.00) / 2.0)) * 0.0250).tanh() * 1.00); }
-    s1 += x0;
-    let mut t2 = *a;
-    for i0 in 1..=1 { s1 /= (((((if lt(x0.tanh(), 0.75, m) { x0 } else { (s1 + t2[i0]) }) * 0.0391).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp(); }
-    for i0 in 1..5 { s1 /= ((i0 as f64) * (i0 as f64) + 1.0); }
-    return (((hypot_(h_mix_ref({ let t3 = a[0]; t3 * x0 + t3 }, x0, m), x0, m) + ((s1 * 0.0061).tanh() * 10.00)) + ((t2[1] * 0.0465).tanh() * 10.00)) + a[1]);
+pub fn p15_ref(x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = x1;
+    let mut s2: f64 = { let t3 = (if lt(x2, x0, m) { x1 } else { x2 }); t3 * s1 + t3 };
+    let v4 = s1.tanh();
+    let t5 = [{ let t6 = x0; t6 * x0 + t6 }.atan2((((x0.sinh() * 0.1824).tanh() * 5.00) * ((x0.sinh() * 0.1824).tanh() * 5.00) + 0.5)), (if (gt(s2, 2.0, m) || ge(x1, s1, m)) { (s2 * s2 + 2.0).cbrt() } else { (x0 * 0.5) }), x2, v4.tanh()];
+    let mut s7: f64 = abs_((s1 * s1 + 2.0).recip(), m);
+    let mut t8 = [((s2 * 0.2667).tanh() * 0.90).acos(), t5[1], (((ceil_(hypot_(v4, x2, m), m) + (s1 - x2)) * 0.1538).tanh() * 6.00), (-((x2 * 0.6667).tanh() * 0.90).asin())];
+    if gt(((((((((t5[3] / 0.25) * 0.0624).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(2.5), 1.5, m) { s1 *= ((max_(t5[1], s7, m).mul_add(max_(v4, t8[3], m), (-x2)) * 0.0391).tanh() * 3.00); }
+    ((((((x0 + s7) + v4) + s2) + s1) + t8[1]) + t5[3])
 }
 
 pub fn p15_run(x: &[f32]) -> Run {
-    let a: [f32; 3] = [x[0], x[1], x[2]];
-    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
-    let mut g_a = [PREFILL; 3];
-    let mut v_a = [PREFILL; 3];
-    let (value, g_x0) = p15_grad(&a, &mut g_a, x[3]);
-    let (vjp_value, v_x0) = p15_vjp(&a, &mut v_a, x[3], D_OUT);
-    let (jvp_value, jvp) = p15_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p15(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (value, g_x2, g_x0, g_x1) = p15_grad(x[0], x[1], x[2]);
+    let (vjp_value, v_x2, v_x0, v_x1) = p15_vjp(x[0], x[1], x[2], D_OUT);
+    let (jvp_value, jvp) = p15_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p15(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p15_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p15_ref(&[x[0], x[1], x[2]], x[3], m)
+    p15_ref(x[0], x[1], x[2], m)
 }
 
 #[differentiable(jvp)]
-pub fn p16(x0: f32) -> f32 {
-    let mut s1 = (x0 / 0.3);
-    let mut s2 = x0;
-    let c3 = (s2 >= s1 || s2 < x0);
-    let mut s4: f32 = 0.0;
-    let v6 = { let t5 = ((s1 * 0.2000).tanh() * 4.00); t5 * s4.mul_add(s2, s2).tanh() + t5 };
-    let c7 = s4 < (v6 / (x0 * x0 + 2.0));
-    return ((((s4 + ((v6 * 0.0962).tanh() * 10.00)) + s4) + s2) + s1);
+pub fn p16(x1: f32, a: &[f32; 2], x0: f32) -> f32 {
+    let mut s1 = x0;
+    let mut s2 = a[0];
+    let mut t3 = *a;
+    let v4 = a[0];
+    (((((h_sq(((((v4 - x0) * v4) * 0.2222).tanh() * 3.00)) + v4) + s2) + s1) + t3[0]) + a[0])
 }
 
-pub fn p16_ref(x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = (x0 / 0.3);
-    let mut s2 = x0;
-    let c3 = (ge(s2, s1, m) || lt(s2, x0, m));
-    let mut s4: f64 = 0.0;
-    let v6 = { let t5 = ((s1 * 0.2000).tanh() * 4.00); t5 * s4.mul_add(s2, s2).tanh() + t5 };
-    let c7 = lt(s4, (v6 / (x0 * x0 + 2.0)), m);
-    return ((((s4 + ((v6 * 0.0962).tanh() * 10.00)) + s4) + s2) + s1);
+pub fn p16_ref(x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = a[0];
+    let mut t3 = *a;
+    let v4 = a[0];
+    (((((h_sq_ref(((((v4 - x0) * v4) * 0.2222).tanh() * 3.00), m) + v4) + s2) + s1) + t3[0]) + a[0])
 }
 
 pub fn p16_run(x: &[f32]) -> Run {
-    let (value, g_x0) = p16_grad(x[0]);
-    let (vjp_value, v_x0) = p16_vjp(x[0], D_OUT);
-    let (jvp_value, jvp) = p16_jvp(x[0], tangent(0));
-    Run { plain: p16(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
-}
-
-pub fn p16_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p16_ref(x[0], m)
-}
-
-#[differentiable(jvp)]
-pub fn p17(b: [f32; 3], x0: f32) -> f32 {
-    let mut s1 = (if x0 >= b[0] { x0 } else { x0 });
-    let mut s2 = x0;
-    let mut t3 = b;
-    let mut s4: f32 = ((f32::max(s2, t3[1]) * f32::max(s2, t3[1]) + 1.0) + 0.5).powf((((x0 - s1) * 0.3333).tanh() * 2.00));
-    s4 = x0;
-    let mut s5: f32 = 0.0;
-    for i0 in 1..=1 { s4 -= ((b[2 - i0].mul_add(((({ let t6 = ((s5 * 0.2000).tanh() * 4.00); t6 * ((s2 * 0.1818).tanh() * 4.00) + t6 } / (((((t3[i0] + (i0 as f32)) * 0.1538).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) * 0.0068).tanh() * 6.00), (((s2 * 0.1818).tanh() * 2.00).powi(2) * 0.25)) * 0.1000).tanh() * 1.00); s5 += ((s2 * 0.1818).tanh() * 1.00); s5 -= (({ let t7 = (((((s5 * 0.1667).tanh() * 2.00).powi(4) + (s1 - s1)) * 0.0370).tanh() * 4.00); t7 * ((((((b[i0] * b[i0] + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf((((b[i0] * b[i0] + 2.0).cbrt() * 0.4851).tanh() * 2.00)) * 0.0494).tanh() * 4.00) + t7 } * 0.0500).tanh() * 1.00); }
-    return ((((((((((((s5 * 0.1429).tanh() * 2.00).sinh().ceil() + t3[0].max(s2)) * 0.0672).tanh() * 5.00) * (((((s5 * 0.1429).tanh() * 2.00).sinh().ceil() + t3[0].max(s2)) * 0.0672).tanh() * 5.00) + 0.5).cbrt() + s5) + s4) + s2) + s1) + t3[2]) + b[2]);
-}
-
-pub fn p17_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = (if ge(x0, b[0], m) { x0 } else { x0 });
-    let mut s2 = x0;
-    let mut t3 = b;
-    let mut s4: f64 = ((max_(s2, t3[1], m) * max_(s2, t3[1], m) + 1.0) + 0.5).powf((((x0 - s1) * 0.3333).tanh() * 2.00));
-    s4 = x0;
-    let mut s5: f64 = 0.0;
-    for i0 in 1..=1 { s4 -= ((b[2 - i0].mul_add(((({ let t6 = ((s5 * 0.2000).tanh() * 4.00); t6 * ((s2 * 0.1818).tanh() * 4.00) + t6 } / (((((t3[i0] + (i0 as f64)) * 0.1538).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) * 0.0068).tanh() * 6.00), (((s2 * 0.1818).tanh() * 2.00).powi(2) * 0.25)) * 0.1000).tanh() * 1.00); s5 += ((s2 * 0.1818).tanh() * 1.00); s5 -= (({ let t7 = (((((s5 * 0.1667).tanh() * 2.00).powi(4) + (s1 - s1)) * 0.0370).tanh() * 4.00); t7 * ((((((b[i0] * b[i0] + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf((((b[i0] * b[i0] + 2.0).cbrt() * 0.4851).tanh() * 2.00)) * 0.0494).tanh() * 4.00) + t7 } * 0.0500).tanh() * 1.00); }
-    return ((((((((((ceil_(((s5 * 0.1429).tanh() * 2.00).sinh(), m) + max_(t3[0], s2, m)) * 0.0672).tanh() * 5.00) * (((ceil_(((s5 * 0.1429).tanh() * 2.00).sinh(), m) + max_(t3[0], s2, m)) * 0.0672).tanh() * 5.00) + 0.5).cbrt() + s5) + s4) + s2) + s1) + t3[2]) + b[2]);
-}
-
-pub fn p17_run(x: &[f32]) -> Run {
-    let b: [f32; 3] = [x[0], x[1], x[2]];
-    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
-    let (value, g_b, g_x0) = p17_grad(b, x[3]);
-    let (vjp_value, v_b, v_x0) = p17_vjp(b, x[3], D_OUT);
-    let (jvp_value, jvp) = p17_jvp(b, b_dot, x[3], tangent(3));
-    Run { plain: p17(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
-}
-
-pub fn p17_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p17_ref([x[0], x[1], x[2]], x[3], m)
-}
-
-#[differentiable(jvp, wrt(a))]
-pub fn p18(a: &[f32; 2], x0: f32, x2: f32, x1: f32) -> f32 {
-    let mut s1 = (if x0 >= x1 { a[1] } else { a[1] });
-    s1 += (((s1 + a[0]).tanh() * 1.0000).tanh() * 0.90).acos();
-    let c2 = (x1 < a[1] && s1 <= a[1]);
-    for i0 in 0..=3 { s1 -= ((x0.mul_add((h_sq(a[1]) * 0.75), ((a[i0 % 2] * ((s1 * 0.0483).tanh() * 6.00)) + x2.powi(2))) * 0.0726).tanh() * 1.00); s1 = (s1 * 0.3 + ((h_sq((((x0 * ((s1 * 0.0461).tanh() * 6.00)) * 0.1111).tanh() * 3.00)) * 0.1111).tanh() * 2.00)).atan(); let mut s3: f32 = 0.0; }
-    (((0.3 + x0) + s1) + a[0])
-}
-
-pub fn p18_ref(a: &[f64; 2], x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = (if ge(x0, x1, m) { a[1] } else { a[1] });
-    s1 += (((s1 + a[0]).tanh() * 1.0000).tanh() * 0.90).acos();
-    let c2 = (lt(x1, a[1], m) && le(s1, a[1], m));
-    for i0 in 0..=3 { s1 -= ((x0.mul_add((h_sq_ref(a[1], m) * 0.75), ((a[i0 % 2] * ((s1 * 0.0483).tanh() * 6.00)) + x2.powi(2))) * 0.0726).tanh() * 1.00); s1 = (s1 * 0.3 + ((h_sq_ref((((x0 * ((s1 * 0.0461).tanh() * 6.00)) * 0.1111).tanh() * 3.00), m) * 0.1111).tanh() * 2.00)).atan(); let mut s3: f64 = 0.0; }
-    (((0.3 + x0) + s1) + a[0])
-}
-
-pub fn p18_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[0], x[1]];
-    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let value = p18_grad(&a, &mut g_a, x[2], x[3], x[4]);
-    let (vjp_value, v_x0, v_x2, v_x1) = p18_vjp(&a, &mut v_a, x[2], x[3], x[4], D_OUT);
-    let (jvp_value, jvp) = p18_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p18(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp }
-}
-
-pub fn p18_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p18_ref(&[x[0], x[1]], x[2], x[3], x[4], m)
-}
-
-#[differentiable(jvp)]
-pub fn p19(x0: f32, a: &[f32; 2], x1: f32) -> f32 {
-    let mut s1 = a[1].mul_add(x0, a[1]);
-    let mut s2 = (x1 + x1);
-    let t3 = h_lift(s2.clamp(0.0, 1.0), s2); s1 += t3[0].tanh();
-    s2 = (((s1.mul_add(s2, a[1]) - x0) * 0.0702).tanh() * 8.00);
-    for i0 in 0..=3 { s1 -= (((i0 as f32) * 0.3333).tanh() * 1.00); s1 = (s1 * 0.75 + ((((((((s1 * 0.0482).tanh() * 6.00) * a[(i0 + 1) % 2]) + (x1 * 1.5)) * 0.0889).tanh() * 6.00).mul_add(((s1.clamp(-0.5, 0.5).exp_m1() * 0.1192).tanh() * 6.00), h_sq(((s2 * 0.0417).tanh() * 3.00))) * 0.0222).tanh() * 2.00)).atan(); }
-    for i0 in 0..2 { s1 -= (((h_leaky((x0 / 2.0)) * h_leaky((x0 / 2.0)) + 0.5).recip() * 0.5000).tanh() * 1.00); s1 -= (((((-s1) * 0.0943).tanh() * 10.00).tanh() * 0.6250).tanh() * 1.00); }
-    let c4 = ((((s2 * 0.0312).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().sqrt() < 1.25;
-    let t5 = [(((((s1 * 0.0862).tanh() * 8.00) * 2.0).abs() * 0.0625).tanh() * 6.00), t3[1]];
-    (((((-(if h_mix(((t3[1] * 0.1667).tanh() * 4.00), x1) <= 0.75 { (if s1 <= (s1 + 0.5) { x1 } else { a[0] }) } else { t5[0].abs() })) + ((s2 * 0.0312).tanh() * 10.00)) + ((s1 * 0.0862).tanh() * 10.00)) + t5[1]) + t3[1])
-}
-
-pub fn p19_ref(x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = a[1].mul_add(x0, a[1]);
-    let mut s2 = (x1 + x1);
-    let t3 = h_lift_ref(clamp_(s2, 0.0, 1.0, m), s2, m); s1 += t3[0].tanh();
-    s2 = (((s1.mul_add(s2, a[1]) - x0) * 0.0702).tanh() * 8.00);
-    for i0 in 0..=3 { s1 -= (((i0 as f64) * 0.3333).tanh() * 1.00); s1 = (s1 * 0.75 + ((((((((s1 * 0.0482).tanh() * 6.00) * a[(i0 + 1) % 2]) + (x1 * 1.5)) * 0.0889).tanh() * 6.00).mul_add(((clamp_(s1, -0.5, 0.5, m).exp_m1() * 0.1192).tanh() * 6.00), h_sq_ref(((s2 * 0.0417).tanh() * 3.00), m)) * 0.0222).tanh() * 2.00)).atan(); }
-    for i0 in 0..2 { s1 -= (((h_leaky_ref((x0 / 2.0), m) * h_leaky_ref((x0 / 2.0), m) + 0.5).recip() * 0.5000).tanh() * 1.00); s1 -= (((((-s1) * 0.0943).tanh() * 10.00).tanh() * 0.6250).tanh() * 1.00); }
-    let c4 = lt(((((s2 * 0.0312).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().sqrt(), 1.25, m);
-    let t5 = [((abs_((((s1 * 0.0862).tanh() * 8.00) * 2.0), m) * 0.0625).tanh() * 6.00), t3[1]];
-    (((((-(if le(h_mix_ref(((t3[1] * 0.1667).tanh() * 4.00), x1, m), 0.75, m) { (if le(s1, (s1 + 0.5), m) { x1 } else { a[0] }) } else { abs_(t5[0], m) })) + ((s2 * 0.0312).tanh() * 10.00)) + ((s1 * 0.0862).tanh() * 10.00)) + t5[1]) + t3[1])
-}
-
-pub fn p19_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
-    let (value, g_x0, g_x1) = p19_grad(x[0], &a, &mut g_a, x[3]);
-    let (vjp_value, v_x0, v_x1) = p19_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
-    let (jvp_value, jvp) = p19_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p19(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (value, g_x1, g_x0) = p16_grad(x[0], &a, &mut g_a, x[3]);
+    let (vjp_value, v_x1, v_x0) = p16_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
+    let (jvp_value, jvp) = p16_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
+    Run { plain: p16(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+}
+
+pub fn p16_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p16_ref(x[0], &[x[1], x[2]], x[3], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p17(x0: f32, a: &[f32; 2], x1: f32, c: &[f32], x2: f32) -> f32 {
+    let mut s1 = ((x2 * 0.6667).tanh() * 1.00).tan();
+    let mut s2 = (x1 * x1 + 2.0).log10();
+    s1 /= ((f32::max(x0, (x0 + 0.75)) - c[0].clamp(-0.5, 0.5)) * (f32::max(x0, (x0 + 0.75)) - c[0].clamp(-0.5, 0.5)) + 2.0);
+    ((({ let t3 = (((x1 * x1 + 2.0).log10() * 0.2398).tanh() * 4.00); t3 * x1 + t3 }.sin() + s2) + s1) + a[0])
+}
+
+pub fn p17_ref(x0: f64, a: &[f64; 2], x1: f64, c: &[f64; 4], x2: f64, m: &mut f64) -> f64 {
+    let mut s1 = ((x2 * 0.6667).tanh() * 1.00).tan();
+    let mut s2 = (x1 * x1 + 2.0).log10();
+    s1 /= ((max_(x0, (x0 + 0.75), m) - clamp_(c[0], -0.5, 0.5, m)) * (max_(x0, (x0 + 0.75), m) - clamp_(c[0], -0.5, 0.5, m)) + 2.0);
+    ((({ let t3 = (((x1 * x1 + 2.0).log10() * 0.2398).tanh() * 4.00); t3 * x1 + t3 }.sin() + s2) + s1) + a[0])
+}
+
+pub fn p17_run(x: &[f32]) -> Run {
+    let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let mut g_a = [PREFILL; 2];
+    let mut v_a = [PREFILL; 2];
+    let c: [f32; 4] = [x[4], x[5], x[6], x[7]];
+    let c_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let mut g_c = [PREFILL; 4];
+    let mut v_c = [PREFILL; 4];
+    let (value, g_x0, g_x1, g_x2) = p17_grad(x[0], &a, &mut g_a, x[3], &c, &mut g_c, x[8]).expect("within max_iters");
+    let (vjp_value, v_x0, v_x1, v_x2) = p17_vjp(x[0], &a, &mut v_a, x[3], &c, &mut v_c, x[8], D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p17_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), &c, &c_dot, x[8], tangent(8));
+    Run { plain: p17(x[0], &a, x[3], &c, x[8]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x2], jvp_value, jvp }
+}
+
+pub fn p17_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p17_ref(x[0], &[x[1], x[2]], x[3], &[x[4], x[5], x[6], x[7]], x[8], m)
+}
+
+#[differentiable(jvp)]
+pub fn p18(x0: f32, a: &[f32; 4], x1: f32) -> f32 {
+    let mut s1 = x0;
+    let mut s2 = s1;
+    for i0 in 0..2 { s2 -= (((h_leaky(s2) + (x1 * 1.5)) * 0.0851).tanh() * 1.00); s1 = ((((-(((s2 * 0.0952).tanh() * 6.00) * ((s2 * 0.0952).tanh() * 6.00))) - (-(i0 as f32)).sinh()) * 0.0252).tanh() * 9.50); }
+    s2 = (s2 * 2.0 + ((((x0 * 0.6667).tanh() * 0.90).acos() * 0.3125).tanh() * 2.00)).sin();
+    let mut t3: [f32; 3] = [0.0; 3];
+    for i0 in 0..3 { t3[i0] = (x1 * x1 + 0.5).recip().powi(2); }
+    let mut t4 = [((h_dot(&t3, &t3) * 0.0208).tanh() * 6.00), { let t5 = x1; t5 * t3[1] + t5 }.atan2((a[1] * a[1] + 1.0))];
+    return (((((t4[0].atan2((((t4[0] * 0.1667).tanh() * 5.00) * ((t4[0] * 0.1667).tanh() * 5.00) + 2.0)) + h_mix(t3[1], x1)).abs() + s2) + s1) + t4[1]) + t3[2]);
+}
+
+pub fn p18_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = s1;
+    for i0 in 0..2 { s2 -= (((h_leaky_ref(s2, m) + (x1 * 1.5)) * 0.0851).tanh() * 1.00); s1 = ((((-(((s2 * 0.0952).tanh() * 6.00) * ((s2 * 0.0952).tanh() * 6.00))) - (-(i0 as f64)).sinh()) * 0.0252).tanh() * 9.50); }
+    s2 = (s2 * 2.0 + ((((x0 * 0.6667).tanh() * 0.90).acos() * 0.3125).tanh() * 2.00)).sin();
+    let mut t3: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t3[i0] = (x1 * x1 + 0.5).recip().powi(2); }
+    let mut t4 = [((h_dot_ref(&t3, &t3, m) * 0.0208).tanh() * 6.00), { let t5 = x1; t5 * t3[1] + t5 }.atan2((a[1] * a[1] + 1.0))];
+    return ((((abs_((t4[0].atan2((((t4[0] * 0.1667).tanh() * 5.00) * ((t4[0] * 0.1667).tanh() * 5.00) + 2.0)) + h_mix_ref(t3[1], x1, m)), m) + s2) + s1) + t4[1]) + t3[2]);
+}
+
+pub fn p18_run(x: &[f32]) -> Run {
+    let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let mut g_a = [PREFILL; 4];
+    let mut v_a = [PREFILL; 4];
+    let (value, g_x0, g_x1) = p18_grad(x[0], &a, &mut g_a, x[5]);
+    let (vjp_value, v_x0, v_x1) = p18_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
+    let (jvp_value, jvp) = p18_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
+    Run { plain: p18(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+}
+
+pub fn p18_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p18_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], m)
+}
+
+#[differentiable(jvp)]
+pub fn p19(x0: f32, x1: f32, x2: f32) -> f32 {
+    let mut s1 = x0.mul_add(x0, x1);
+    let mut s2 = s1;
+    let mut t3: [f32; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = x1.exp().sqrt().clamp(0.0, 1.0).atan(); }
+    let v4 = ((h_sq(((s2 * 0.2667).tanh() * 3.00)) * 0.1111).tanh() * 6.00).mul_add(s2.max(((t3[3] * 0.6250).tanh() * 0.90).asin()), t3[0]);
+    t3[3] += (((x1 / ((((v4 * 0.0415).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()).hypot((s1 * s1 + 2.0).sqrt()) * 0.0663).tanh() * 4.00);
+    let v5 = x1.max((((((s1 * 0.2667).tanh() * 2.00).cosh() * 0.1192).tanh() * 3.00) * ((((s1 * 0.2667).tanh() * 2.00).cosh() * 0.1192).tanh() * 3.00)).ln_1p());
+    let t6 = [(((2.0 + ((v5 * 0.4343).tanh() * 2.00).powi(3)) * 0.1000).tanh() * 6.00), ((((x1 / (((t3[0] * 0.1786).tanh() * 5.00) * ((t3[0] * 0.1786).tanh() * 5.00) + 2.0)).ceil() + s1.hypot(t3[0])) * 0.0901).tanh() * 6.00), (((v5 * 0.4343).tanh() * 1.00).tan() * 0.3)];
+    ((((((v5 + v5) + ((v4 * 0.0415).tanh() * 10.00)) + s2) + s1) + t6[2]) + t3[3])
+}
+
+pub fn p19_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0.mul_add(x0, x1);
+    let mut s2 = s1;
+    let mut t3: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = clamp_(x1.exp().sqrt(), 0.0, 1.0, m).atan(); }
+    let v4 = ((h_sq_ref(((s2 * 0.2667).tanh() * 3.00), m) * 0.1111).tanh() * 6.00).mul_add(max_(s2, ((t3[3] * 0.6250).tanh() * 0.90).asin(), m), t3[0]);
+    t3[3] += ((hypot_((x1 / ((((v4 * 0.0415).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()), (s1 * s1 + 2.0).sqrt(), m) * 0.0663).tanh() * 4.00);
+    let v5 = max_(x1, (((((s1 * 0.2667).tanh() * 2.00).cosh() * 0.1192).tanh() * 3.00) * ((((s1 * 0.2667).tanh() * 2.00).cosh() * 0.1192).tanh() * 3.00)).ln_1p(), m);
+    let t6 = [(((2.0 + ((v5 * 0.4343).tanh() * 2.00).powi(3)) * 0.1000).tanh() * 6.00), (((ceil_((x1 / (((t3[0] * 0.1786).tanh() * 5.00) * ((t3[0] * 0.1786).tanh() * 5.00) + 2.0)), m) + hypot_(s1, t3[0], m)) * 0.0901).tanh() * 6.00), (((v5 * 0.4343).tanh() * 1.00).tan() * 0.3)];
+    ((((((v5 + v5) + ((v4 * 0.0415).tanh() * 10.00)) + s2) + s1) + t6[2]) + t3[3])
+}
+
+pub fn p19_run(x: &[f32]) -> Run {
+    let (value, g_x0, g_x1, g_x2) = p19_grad(x[0], x[1], x[2]);
+    let (vjp_value, v_x0, v_x1, v_x2) = p19_vjp(x[0], x[1], x[2], D_OUT);
+    let (jvp_value, jvp) = p19_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p19(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
 }
 
 pub fn p19_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p19_ref(x[0], &[x[1], x[2]], x[3], m)
+    p19_ref(x[0], x[1], x[2], m)
 }
 
 #[differentiable(jvp)]
-pub fn p20(x0: f32, x2: f32, x1: f32) -> f32 {
-    let mut s1 = x1;
-    let mut s2 = x1.max(s1);
-    if h_leaky(s2) <= s1 { s1 /= ((((h_sq((if s2 <= x2 { x0 } else { s2 })) - (x1 - (-s1))) * 0.1905).tanh() * 5.00) * (((h_sq((if s2 <= x2 { x0 } else { s2 })) - (x1 - (-s1))) * 0.1905).tanh() * 5.00) + 0.5); }
-    let v3 = s2.cosh();
-    (((s2 + v3) + s2) + s1)
+pub fn p20(x0: f32, x2: f32, x1: f32, a: &[f32; 3]) -> f32 {
+    let mut s1 = h_mix(x0, a[1]);
+    let mut t2: [f32; 4] = [0.0; 4];
+    for i0 in 0..4 { t2[i0] = { let t3 = a[2]; t3 * s1 + t3 }.abs().max((if s1 >= (s1 + 0.5) { a[(i0 + 1) % 3] } else { a[i0 % 3] }).clamp(-0.5, 0.5)); }
+    ((((((if x0 > 0.3 { a[1] } else { x1 }) * (if x0 > 0.3 { a[1] } else { x1 }) + 1.0) + 0.5).powf(f32::max(x2, x1)).atan2(((((x1.tanh() * x1.tanh() + 0.5) + 0.5).powf(((x2.exp().log10() * 0.2353).tanh() * 2.00)) * 0.2500).tanh() * 2.00).exp()) + s1) + t2[0]) + a[2])
 }
 
-pub fn p20_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = x1;
-    let mut s2 = max_(x1, s1, m);
-    if le(h_leaky_ref(s2, m), s1, m) { s1 /= ((((h_sq_ref((if le(s2, x2, m) { x0 } else { s2 }), m) - (x1 - (-s1))) * 0.1905).tanh() * 5.00) * (((h_sq_ref((if le(s2, x2, m) { x0 } else { s2 }), m) - (x1 - (-s1))) * 0.1905).tanh() * 5.00) + 0.5); }
-    let v3 = s2.cosh();
-    (((s2 + v3) + s2) + s1)
+pub fn p20_ref(x0: f64, x2: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
+    let mut s1 = h_mix_ref(x0, a[1], m);
+    let mut t2: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t2[i0] = max_(abs_({ let t3 = a[2]; t3 * s1 + t3 }, m), clamp_((if ge(s1, (s1 + 0.5), m) { a[(i0 + 1) % 3] } else { a[i0 % 3] }), -0.5, 0.5, m), m); }
+    ((((((if gt(x0, 0.3, m) { a[1] } else { x1 }) * (if gt(x0, 0.3, m) { a[1] } else { x1 }) + 1.0) + 0.5).powf(max_(x2, x1, m)).atan2(((((x1.tanh() * x1.tanh() + 0.5) + 0.5).powf(((x2.exp().log10() * 0.2353).tanh() * 2.00)) * 0.2500).tanh() * 2.00).exp()) + s1) + t2[0]) + a[2])
 }
 
 pub fn p20_run(x: &[f32]) -> Run {
-    let (value, g_x0, g_x2, g_x1) = p20_grad(x[0], x[1], x[2]);
-    let (vjp_value, v_x0, v_x2, v_x1) = p20_vjp(x[0], x[1], x[2], D_OUT);
-    let (jvp_value, jvp) = p20_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p20(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let a: [f32; 3] = [x[3], x[4], x[5]];
+    let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let mut g_a = [PREFILL; 3];
+    let mut v_a = [PREFILL; 3];
+    let (value, g_x0, g_x2, g_x1) = p20_grad(x[0], x[1], x[2], &a, &mut g_a);
+    let (vjp_value, v_x0, v_x2, v_x1) = p20_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
+    let (jvp_value, jvp) = p20_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p20(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p20_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p20_ref(x[0], x[1], x[2], m)
-}
-
-#[differentiable(jvp)]
-pub fn p21(x2: f32, x0: f32, a: &[f32; 2], x1: f32) -> f32 {
-    let mut s1 = { let t2 = a[1]; t2 * a[0] + t2 };
-    let mut t3: [f32; 2] = [0.0; 2];
-    for i0 in 0..2 { t3[i0] = (s1.atan2((x2 * x2 + 1.0)) * s1.atan2((x2 * x2 + 1.0)) + 1.0).recip().hypot(h_leaky((0.3 - x1))); }
-    let t5 = h_lift(h_leaky(a[0]).tanh(), h_mix(x1, (({ let t4 = s1; t4 * a[1] + t4 } * 0.1067).tanh() * 4.00))); s1 += t5[1].tanh();
-    if { let t6 = t5[1].clamp(-0.5, 0.5); t6 * x0.clamp(-1.0, 2.0) + t6 } >= ((x2 * 0.6667).tanh() * 0.90).asin() { s1 += x2; } else { t3[0] = ((((t3[0] + 0.3) * x0.abs()) * 0.1626).tanh() * 4.00); t3[1] -= f32::min((x1 + x2), (if x0 > 1.5 { x2 } else { x2 })); }
-    let c7 = a[1].tanh() <= 2.0;
-    if (((x1 * 0.6667).tanh() * 0.90).asin() > (t3[0].ceil() + x0) && c7) { s1 = (s1 * 0.5 + ((x1.powi(2) * 0.4444).tanh() * 2.00)).tanh(); s1 -= ((((((t3[0] * 0.1429).tanh() * 0.90).asin() * 0.3125).tanh() * 2.00).exp2() * 0.1192).tanh() * 8.00); }
-    return ((({ let t8 = (x1 - a[1].abs()); t8 * ((((((((((s1 * 0.1042).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(2.5) - a[0].hypot(x2)) * 0.0218).tanh() * 4.00) + t8 } + s1) + t5[2]) + t3[0]);
-}
-
-pub fn p21_ref(x2: f64, x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = { let t2 = a[1]; t2 * a[0] + t2 };
-    let mut t3: [f64; 2] = [0.0; 2];
-    for i0 in 0..2 { t3[i0] = hypot_((s1.atan2((x2 * x2 + 1.0)) * s1.atan2((x2 * x2 + 1.0)) + 1.0).recip(), h_leaky_ref((0.3 - x1), m), m); }
-    let t5 = h_lift_ref(h_leaky_ref(a[0], m).tanh(), h_mix_ref(x1, (({ let t4 = s1; t4 * a[1] + t4 } * 0.1067).tanh() * 4.00), m), m); s1 += t5[1].tanh();
-    if ge({ let t6 = clamp_(t5[1], -0.5, 0.5, m); t6 * clamp_(x0, -1.0, 2.0, m) + t6 }, ((x2 * 0.6667).tanh() * 0.90).asin(), m) { s1 += x2; } else { t3[0] = ((((t3[0] + 0.3) * abs_(x0, m)) * 0.1626).tanh() * 4.00); t3[1] -= min_((x1 + x2), (if gt(x0, 1.5, m) { x2 } else { x2 }), m); }
-    let c7 = le(a[1].tanh(), 2.0, m);
-    if (gt(((x1 * 0.6667).tanh() * 0.90).asin(), (ceil_(t3[0], m) + x0), m) && c7) { s1 = (s1 * 0.5 + ((x1.powi(2) * 0.4444).tanh() * 2.00)).tanh(); s1 -= ((((((t3[0] * 0.1429).tanh() * 0.90).asin() * 0.3125).tanh() * 2.00).exp2() * 0.1192).tanh() * 8.00); }
-    return ((({ let t8 = (x1 - abs_(a[1], m)); t8 * ((((((((((s1 * 0.1042).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(2.5) - hypot_(a[0], x2, m)) * 0.0218).tanh() * 4.00) + t8 } + s1) + t5[2]) + t3[0]);
-}
-
-pub fn p21_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[2], x[3]];
-    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let (value, g_x2, g_x0, g_x1) = p21_grad(x[0], x[1], &a, &mut g_a, x[4]);
-    let (vjp_value, v_x2, v_x0, v_x1) = p21_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
-    let (jvp_value, jvp) = p21_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p21(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
-}
-
-pub fn p21_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p21_ref(x[0], x[1], &[x[2], x[3]], x[4], m)
-}
-
-#[differentiable(jvp, wrt(x0))]
-pub fn p22(a: &[f32; 3], x0: f32) -> f32 {
-    let mut s1 = (if a[1] <= 3.0 { x0 } else { x0 });
-    let mut t2 = [(a[1] * a[1]).ln_1p().mul_add((s1 * x0), h_mix(s1, x0)), (x0.tanh() * x0.tanh() + 2.0).recip(), (x0 * x0), a[2]];
-    (((((s1 * 0.6667).tanh() * 0.90).acos() + s1) + t2[2]) + a[2])
-}
-
-pub fn p22_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = (if le(a[1], 3.0, m) { x0 } else { x0 });
-    let mut t2 = [(a[1] * a[1]).ln_1p().mul_add((s1 * x0), h_mix_ref(s1, x0, m)), (x0.tanh() * x0.tanh() + 2.0).recip(), (x0 * x0), a[2]];
-    (((((s1 * 0.6667).tanh() * 0.90).acos() + s1) + t2[2]) + a[2])
-}
-
-pub fn p22_run(x: &[f32]) -> Run {
-    let a: [f32; 3] = [x[0], x[1], x[2]];
-    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
-    let mut g_a = [PREFILL; 3];
-    let mut v_a = [PREFILL; 3];
-    let (value, g_x0) = p22_grad(&a, x[3]);
-    let (vjp_value, v_x0) = p22_vjp(&a, &mut v_a, x[3], D_OUT);
-    let (jvp_value, jvp) = p22_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p22(&a, x[3]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
-}
-
-pub fn p22_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p22_ref(&[x[0], x[1], x[2]], x[3], m)
-}
-
-#[differentiable(jvp)]
-pub fn p23(x2: f32, x1: f32, x0: f32) -> f32 {
-    let mut s1 = (x0 * x0).ln_1p();
-    let t2 = h_lift(x2, ((-x2) - (if x1 <= 1.5 { x2 } else { x1 }))); s1 += t2[0].tanh();
-    s1 = (s1 * 0.3 + (((({ let t3 = ((h_sq(((t2[0] * 0.2222).tanh() * 3.00)) * 0.1111).tanh() * 4.00); t3 * ((t2[1] * 0.2222).tanh() * 4.00) + t3 } * 0.0500).tanh() * 2.00).powi(3) * 0.1250).tanh() * 2.00)).tanh();
-    let x1 = t2[1];
-    let mut s4: f32 = 0.0;
-    let mut s5: f32 = ((t2[1] * 0.2222).tanh() * 1.00).tan().abs();
-    let v6 = t2[1].max((((x1 + s1) * 0.1639).tanh() * 0.90).asin());
-    return (((((((h_sq(((t2[0] * 0.2222).tanh() * 3.00)).round() + (x0 * x0 + 1.0).cbrt()) - (v6 * 2.0).clamp(-0.5, 0.5)) + v6) + s5) + s4) + x1) + t2[2]);
-}
-
-pub fn p23_ref(x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = (x0 * x0).ln_1p();
-    let t2 = h_lift_ref(x2, ((-x2) - (if le(x1, 1.5, m) { x2 } else { x1 })), m); s1 += t2[0].tanh();
-    s1 = (s1 * 0.3 + (((({ let t3 = ((h_sq_ref(((t2[0] * 0.2222).tanh() * 3.00), m) * 0.1111).tanh() * 4.00); t3 * ((t2[1] * 0.2222).tanh() * 4.00) + t3 } * 0.0500).tanh() * 2.00).powi(3) * 0.1250).tanh() * 2.00)).tanh();
-    let x1 = t2[1];
-    let mut s4: f64 = 0.0;
-    let mut s5: f64 = abs_(((t2[1] * 0.2222).tanh() * 1.00).tan(), m);
-    let v6 = max_(t2[1], (((x1 + s1) * 0.1639).tanh() * 0.90).asin(), m);
-    return (((((((round_(h_sq_ref(((t2[0] * 0.2222).tanh() * 3.00), m), m) + (x0 * x0 + 1.0).cbrt()) - clamp_((v6 * 2.0), -0.5, 0.5, m)) + v6) + s5) + s4) + x1) + t2[2]);
-}
-
-pub fn p23_run(x: &[f32]) -> Run {
-    let (value, g_x2, g_x1, g_x0) = p23_grad(x[0], x[1], x[2]);
-    let (vjp_value, v_x2, v_x1, v_x0) = p23_vjp(x[0], x[1], x[2], D_OUT);
-    let (jvp_value, jvp) = p23_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p23(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
-}
-
-pub fn p23_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p23_ref(x[0], x[1], x[2], m)
-}
-
-#[differentiable(jvp)]
-pub fn p24(x2: f32, x0: f32, x1: f32) -> f32 {
-    let mut s1 = x0;
-    let mut s2 = (x2 * x0);
-    let mut t3 = [x1.atan(), (-x2.min(s2)), s2, (s1 * s1 + 2.0).recip()];
-    (((x1 + s2) + s1) + t3[0])
-}
-
-pub fn p24_ref(x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0;
-    let mut s2 = (x2 * x0);
-    let mut t3 = [x1.atan(), (-min_(x2, s2, m)), s2, (s1 * s1 + 2.0).recip()];
-    (((x1 + s2) + s1) + t3[0])
-}
-
-pub fn p24_run(x: &[f32]) -> Run {
-    let (value, g_x2, g_x0, g_x1) = p24_grad(x[0], x[1], x[2]);
-    let (vjp_value, v_x2, v_x0, v_x1) = p24_vjp(x[0], x[1], x[2], D_OUT);
-    let (jvp_value, jvp) = p24_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p24(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
-}
-
-pub fn p24_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p24_ref(x[0], x[1], x[2], m)
-}
-
-#[differentiable(jvp)]
-pub fn p25(x2: f32, x1: f32, b: [f32; 3], x0: f32) -> f32 {
-    let mut s1 = x0.atan2((b[2] * b[2] + 0.5));
-    for i0 in (0..3).rev() { for i1 in 1..=3 { s1 -= ((((((((s1 * 0.0391).tanh() * 8.00) / 1.25) * 0.1562).tanh() * 6.00) * ((((((((((i1 as f32).ceil() + (i1 as f32)) * 0.1429).tanh() * 5.00) * ((((i1 as f32).ceil() + (i1 as f32)) * 0.1429).tanh() * 5.00) + 0.5) * 0.0392).tanh() * 4.00) + 0.5).powf(((b[i0].sinh() * 0.1824).tanh() * 2.00)) * 0.0494).tanh() * 6.00)) * 0.0278).tanh() * 1.00); } s1 /= ((if s1 <= 0.75 { ((b[1] * 0.6667).tanh() * 0.90).acos().atan2((((s1.abs() * 0.0376).tanh() * 5.00) * ((s1.abs() * 0.0376).tanh() * 5.00) + 1.0)) } else { (if ((s1 * 0.0376).tanh() * 1.00).tan() > 2.0 { h_leaky((i0 as f32)) } else { (x2 * b[i0]) }) }) * (if s1 <= 0.75 { ((b[1] * 0.6667).tanh() * 0.90).acos().atan2((((s1.abs() * 0.0376).tanh() * 5.00) * ((s1.abs() * 0.0376).tanh() * 5.00) + 1.0)) } else { (if ((s1 * 0.0376).tanh() * 1.00).tan() > 2.0 { h_leaky((i0 as f32)) } else { (x2 * b[i0]) }) }) + 0.5); }
-    let c2 = (x0 < x2 || b[1] > 1.25);
-    let mut t3 = [((h_dot(&b, &b) * 0.1481).tanh() * 6.00), { let t4 = (-b[0]); t4 * b[1] + t4 }, x2.powi(3), (x2 * (x2 + 2.0))];
-    let v5 = ((x1 * 0.6667).tanh() * 0.90).acos().atan2((x1 * x1 + 2.0)).tanh();
-    ((((x0 + v5) + ((s1 * 0.0188).tanh() * 10.00)) + t3[1]) + b[2])
-}
-
-pub fn p25_ref(x2: f64, x1: f64, b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0.atan2((b[2] * b[2] + 0.5));
-    for i0 in (0..3).rev() { for i1 in 1..=3 { s1 -= ((((((((s1 * 0.0391).tanh() * 8.00) / 1.25) * 0.1562).tanh() * 6.00) * (((((((((ceil_((i1 as f64), m) + (i1 as f64)) * 0.1429).tanh() * 5.00) * (((ceil_((i1 as f64), m) + (i1 as f64)) * 0.1429).tanh() * 5.00) + 0.5) * 0.0392).tanh() * 4.00) + 0.5).powf(((b[i0].sinh() * 0.1824).tanh() * 2.00)) * 0.0494).tanh() * 6.00)) * 0.0278).tanh() * 1.00); } s1 /= ((if le(s1, 0.75, m) { ((b[1] * 0.6667).tanh() * 0.90).acos().atan2((((abs_(s1, m) * 0.0376).tanh() * 5.00) * ((abs_(s1, m) * 0.0376).tanh() * 5.00) + 1.0)) } else { (if gt(((s1 * 0.0376).tanh() * 1.00).tan(), 2.0, m) { h_leaky_ref((i0 as f64), m) } else { (x2 * b[i0]) }) }) * (if le(s1, 0.75, m) { ((b[1] * 0.6667).tanh() * 0.90).acos().atan2((((abs_(s1, m) * 0.0376).tanh() * 5.00) * ((abs_(s1, m) * 0.0376).tanh() * 5.00) + 1.0)) } else { (if gt(((s1 * 0.0376).tanh() * 1.00).tan(), 2.0, m) { h_leaky_ref((i0 as f64), m) } else { (x2 * b[i0]) }) }) + 0.5); }
-    let c2 = (lt(x0, x2, m) || gt(b[1], 1.25, m));
-    let mut t3 = [((h_dot_ref(&b, &b, m) * 0.1481).tanh() * 6.00), { let t4 = (-b[0]); t4 * b[1] + t4 }, x2.powi(3), (x2 * (x2 + 2.0))];
-    let v5 = ((x1 * 0.6667).tanh() * 0.90).acos().atan2((x1 * x1 + 2.0)).tanh();
-    ((((x0 + v5) + ((s1 * 0.0188).tanh() * 10.00)) + t3[1]) + b[2])
-}
-
-pub fn p25_run(x: &[f32]) -> Run {
-    let b: [f32; 3] = [x[2], x[3], x[4]];
-    let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
-    let (value, g_x2, g_x1, g_b, g_x0) = p25_grad(x[0], x[1], b, x[5]);
-    let (vjp_value, v_x2, v_x1, v_b, v_x0) = p25_vjp(x[0], x[1], b, x[5], D_OUT);
-    let (jvp_value, jvp) = p25_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[5], tangent(5));
-    Run { plain: p25(x[0], x[1], b, x[5]), value, vjp_value, grad: vec![g_x2, g_x1, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x2, v_x1, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
-}
-
-pub fn p25_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p25_ref(x[0], x[1], [x[2], x[3], x[4]], x[5], m)
-}
-
-#[differentiable(jvp)]
-pub fn p26(b: [f32; 3], x0: f32) -> f32 {
-    let mut s1 = h_dot(&b, &b);
-    let mut s2 = (-x0);
-    let mut t3 = b;
-    s1 = (s1 * 0.75 + ((((((((((x0.ceil() + b[1]) + s2.max((s2 + 0.5))) * 0.1667).tanh() * 5.00) * ((((x0.ceil() + b[1]) + s2.max((s2 + 0.5))) * 0.1667).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 2.00)).atan();
-    t3[2] = (((((h_dot(&t3, &b) * 0.1481).tanh() * 6.00) * s2) * 0.1111).tanh() * 4.00);
-    for i0 in 0..4 { s1 = (s1 * 0.25 + (((((b[i0 % 3] * 0.6667).tanh() * 0.90).asin() + 0.5) * 0.2703).tanh() * 2.00)).atan(); s2 += ((t3[i0 % 3] * 0.0500).tanh() * 1.00); s1 -= ((((s1 + 0.5) * (((t3[i0 % 3] - x0) * 0.0465).tanh() * 6.00)) * 0.0794).tanh() * 1.00); }
-    return ((((h_dot(&b, &t3) + ((s2 * 0.0541).tanh() * 10.00)) + s1) + ((t3[2] * 0.0500).tanh() * 10.00)) + b[0]);
-}
-
-pub fn p26_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = h_dot_ref(&b, &b, m);
-    let mut s2 = (-x0);
-    let mut t3 = b;
-    s1 = (s1 * 0.75 + ((((((((((ceil_(x0, m) + b[1]) + max_(s2, (s2 + 0.5), m)) * 0.1667).tanh() * 5.00) * ((((ceil_(x0, m) + b[1]) + max_(s2, (s2 + 0.5), m)) * 0.1667).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 2.00)).atan();
-    t3[2] = (((((h_dot_ref(&t3, &b, m) * 0.1481).tanh() * 6.00) * s2) * 0.1111).tanh() * 4.00);
-    for i0 in 0..4 { s1 = (s1 * 0.25 + (((((b[i0 % 3] * 0.6667).tanh() * 0.90).asin() + 0.5) * 0.2703).tanh() * 2.00)).atan(); s2 += ((t3[i0 % 3] * 0.0500).tanh() * 1.00); s1 -= ((((s1 + 0.5) * (((t3[i0 % 3] - x0) * 0.0465).tanh() * 6.00)) * 0.0794).tanh() * 1.00); }
-    return ((((h_dot_ref(&b, &t3, m) + ((s2 * 0.0541).tanh() * 10.00)) + s1) + ((t3[2] * 0.0500).tanh() * 10.00)) + b[0]);
-}
-
-pub fn p26_run(x: &[f32]) -> Run {
-    let b: [f32; 3] = [x[0], x[1], x[2]];
-    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
-    let (value, g_b, g_x0) = p26_grad(b, x[3]);
-    let (vjp_value, v_b, v_x0) = p26_vjp(b, x[3], D_OUT);
-    let (jvp_value, jvp) = p26_jvp(b, b_dot, x[3], tangent(3));
-    Run { plain: p26(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
-}
-
-pub fn p26_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p26_ref([x[0], x[1], x[2]], x[3], m)
-}
-
-#[differentiable(jvp)]
-pub fn p27(x0: f32, x2: f32, x1: f32, a: &[f32; 4]) -> f32 {
-    let mut s1 = (x0 * x0).ln_1p();
-    for i0 in (1..2).rev() { s1 = ((x2 + a[i0]).abs() + a[3 - i0]); s1 -= (({ let t2 = x2; t2 * x1.hypot(x0).sin() + t2 } * 0.2564).tanh() * 1.00); for i1 in (1..4).rev() { s1 = (s1 * 3.0 + (((((((a[i1] - x2) * (a[i1] - x2) + 2.0) * 0.0909).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 2.00)).tanh(); s1 -= ((h_sq((s1 * s1 + 0.5).log2().atan2(((x2 * x0) * (x2 * x0) + 2.0))) * 0.3906).tanh() * 1.00); } }
-    let mut t3: [f32; 2] = [0.0; 2];
-    for i0 in 0..2 { t3[i0] = (((s1.atan2((x1 * x1 + 1.0)).sin() + ((i0 as f32) * 0.5 + x1.powi(4))) * 0.1396).tanh() * 6.00); }
-    let c4 = x0 <= (x2 / (x0 * x0 + 1.0));
-    let mut s5: f32 = 0.0;
-    return (((((a[2] / (h_leaky(s1).atan2((x0 * x0 + 1.0)) * h_leaky(s1).atan2((x0 * x0 + 1.0)) + 1.0)) + s5) + s1) + t3[1]) + a[3]);
-}
-
-pub fn p27_ref(x0: f64, x2: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
-    let mut s1 = (x0 * x0).ln_1p();
-    for i0 in (1..2).rev() { s1 = (abs_((x2 + a[i0]), m) + a[3 - i0]); s1 -= (({ let t2 = x2; t2 * hypot_(x1, x0, m).sin() + t2 } * 0.2564).tanh() * 1.00); for i1 in (1..4).rev() { s1 = (s1 * 3.0 + (((((((a[i1] - x2) * (a[i1] - x2) + 2.0) * 0.0909).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 2.00)).tanh(); s1 -= ((h_sq_ref((s1 * s1 + 0.5).log2().atan2(((x2 * x0) * (x2 * x0) + 2.0)), m) * 0.3906).tanh() * 1.00); } }
-    let mut t3: [f64; 2] = [0.0; 2];
-    for i0 in 0..2 { t3[i0] = (((s1.atan2((x1 * x1 + 1.0)).sin() + ((i0 as f64) * 0.5 + x1.powi(4))) * 0.1396).tanh() * 6.00); }
-    let c4 = le(x0, (x2 / (x0 * x0 + 1.0)), m);
-    let mut s5: f64 = 0.0;
-    return (((((a[2] / (h_leaky_ref(s1, m).atan2((x0 * x0 + 1.0)) * h_leaky_ref(s1, m).atan2((x0 * x0 + 1.0)) + 1.0)) + s5) + s1) + t3[1]) + a[3]);
-}
-
-pub fn p27_run(x: &[f32]) -> Run {
-    let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
-    let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
-    let mut g_a = [PREFILL; 4];
-    let mut v_a = [PREFILL; 4];
-    let (value, g_x0, g_x2, g_x1) = p27_grad(x[0], x[1], x[2], &a, &mut g_a);
-    let (vjp_value, v_x0, v_x2, v_x1) = p27_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
-    let (jvp_value, jvp) = p27_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p27(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
-}
-
-pub fn p27_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p27_ref(x[0], x[1], x[2], &[x[3], x[4], x[5], x[6]], m)
-}
-
-#[differentiable(jvp)]
-pub fn p28(x2: f32, x0: f32, a: &[f32; 2], x1: f32) -> f32 {
-    let mut s1 = x1;
-    let mut s2: f32 = s1.tanh().powi(2);
-    let c3 = (x0 >= a[0] && a[0] <= 1.25);
-    return ((({ let t4 = (x2 - (s2 - s1)); t4 * ((((s1 - t4) + (t4 / (s2 * s2 + 2.0))) * 0.1333).tanh() * 4.00) + t4 } + s2) + s1) + a[0]);
-}
-
-pub fn p28_ref(x2: f64, x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = x1;
-    let mut s2: f64 = s1.tanh().powi(2);
-    let c3 = (ge(x0, a[0], m) && le(a[0], 1.25, m));
-    return ((({ let t4 = (x2 - (s2 - s1)); t4 * ((((s1 - t4) + (t4 / (s2 * s2 + 2.0))) * 0.1333).tanh() * 4.00) + t4 } + s2) + s1) + a[0]);
-}
-
-pub fn p28_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[2], x[3]];
-    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let (value, g_x2, g_x0, g_x1) = p28_grad(x[0], x[1], &a, &mut g_a, x[4]);
-    let (vjp_value, v_x2, v_x0, v_x1) = p28_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
-    let (jvp_value, jvp) = p28_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p28(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
-}
-
-pub fn p28_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p28_ref(x[0], x[1], &[x[2], x[3]], x[4], m)
-}
-
-#[differentiable(jvp)]
-pub fn p29(a: &[f32; 2], x0: f32) -> f32 {
-    let mut s1 = x0;
-    let mut t2: [f32; 3] = [0.0; 3];
-    for i0 in 0..3 { t2[i0] = (((-(a[i0 % 2] * x0)) * 0.4444).tanh() * 0.90).acos(); }
-    let s1 = (-(-x0));
-    t2[0] -= (({ let t3 = ((s1.cosh() * 0.1824).tanh() * 4.00); t3 * a[1] + t3 } * 0.1000).tanh() * 4.00);
-    ((((((x0 / 0.75) * (x0 / 0.75) + 2.0).cbrt() / (s1.cos() * s1.cos() + 0.5)) + s1) + t2[0]) + a[1])
-}
-
-pub fn p29_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0;
-    let mut t2: [f64; 3] = [0.0; 3];
-    for i0 in 0..3 { t2[i0] = (((-(a[i0 % 2] * x0)) * 0.4444).tanh() * 0.90).acos(); }
-    let s1 = (-(-x0));
-    t2[0] -= (({ let t3 = ((s1.cosh() * 0.1824).tanh() * 4.00); t3 * a[1] + t3 } * 0.1000).tanh() * 4.00);
-    ((((((x0 / 0.75) * (x0 / 0.75) + 2.0).cbrt() / (s1.cos() * s1.cos() + 0.5)) + s1) + t2[0]) + a[1])
-}
-
-pub fn p29_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[0], x[1]];
-    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let (value, g_x0) = p29_grad(&a, &mut g_a, x[2]);
-    let (vjp_value, v_x0) = p29_vjp(&a, &mut v_a, x[2], D_OUT);
-    let (jvp_value, jvp) = p29_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p29(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
-}
-
-pub fn p29_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p29_ref(&[x[0], x[1]], x[2], m)
-}
-
-#[differentiable(jvp)]
-pub fn p30(a: &[f32; 2], x1: f32, x2: f32, b: [f32; 2], x0: f32) -> f32 {
-    let mut s1 = (if a[0] <= x1 { x1 } else { x2 });
-    let c2 = b[1].exp2() <= (b[0] * x0);
-    return (((b[1] + s1) + b[1]) + a[0]);
-}
-
-pub fn p30_ref(a: &[f64; 2], x1: f64, x2: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = (if le(a[0], x1, m) { x1 } else { x2 });
-    let c2 = le(b[1].exp2(), (b[0] * x0), m);
-    return (((b[1] + s1) + b[1]) + a[0]);
-}
-
-pub fn p30_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[0], x[1]];
-    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let b: [f32; 2] = [x[4], x[5]];
-    let b_dot: [f32; 2] = [tangent(4), tangent(5)];
-    let (value, g_x1, g_x2, g_b, g_x0) = p30_grad(&a, &mut g_a, x[2], x[3], b, x[6]);
-    let (vjp_value, v_x1, v_x2, v_b, v_x0) = p30_vjp(&a, &mut v_a, x[2], x[3], b, x[6], D_OUT);
-    let (jvp_value, jvp) = p30_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), b, b_dot, x[6], tangent(6));
-    Run { plain: p30(&a, x[2], x[3], b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x2, g_b[0], g_b[1], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x2, v_b[0], v_b[1], v_x0], jvp_value, jvp }
-}
-
-pub fn p30_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p30_ref(&[x[0], x[1]], x[2], x[3], [x[4], x[5]], x[6], m)
-}
-
-#[differentiable(jvp)]
-pub fn p31(a: &[f32; 3], x1: f32, x0: f32) -> f32 {
-    let mut s1 = h_sq(x1);
-    s1 /= ((if ((x0 * 0.6667).tanh() * 1.00).tan() >= (x1.round() + x1) { (s1 / (x1 * x1 + 1.0)) } else { (0.75 + a[1]) }) * (if ((x0 * 0.6667).tanh() * 1.00).tan() >= (x1.round() + x1) { (s1 / (x1 * x1 + 1.0)) } else { (0.75 + a[1]) }) + 2.0);
-    let mut s2: f32 = (a[1] * a[1] + 2.0).cbrt();
-    s1 = (s1 * 1.25 + ((s2 * 0.4851).tanh() * 2.00)).atan();
-    let t3 = h_lift(((((x0 + a[2]) - (s1 * x1)) * 0.1852).tanh() * 3.00), x0); s1 += t3[2].tanh();
-    let t4 = [(((((x0 / 0.25) * 0.1667).tanh() * 2.00).powi(3) * 0.1250).tanh() * 6.00), (s1 * 0.25)];
-    (((((t3[2].cos() * x1.powi(3)) + s2) + s1) + t4[1]) + t3[1])
-}
-
-pub fn p31_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = h_sq_ref(x1, m);
-    s1 /= ((if ge(((x0 * 0.6667).tanh() * 1.00).tan(), (round_(x1, m) + x1), m) { (s1 / (x1 * x1 + 1.0)) } else { (0.75 + a[1]) }) * (if ge(((x0 * 0.6667).tanh() * 1.00).tan(), (round_(x1, m) + x1), m) { (s1 / (x1 * x1 + 1.0)) } else { (0.75 + a[1]) }) + 2.0);
-    let mut s2: f64 = (a[1] * a[1] + 2.0).cbrt();
-    s1 = (s1 * 1.25 + ((s2 * 0.4851).tanh() * 2.00)).atan();
-    let t3 = h_lift_ref(((((x0 + a[2]) - (s1 * x1)) * 0.1852).tanh() * 3.00), x0, m); s1 += t3[2].tanh();
-    let t4 = [(((((x0 / 0.25) * 0.1667).tanh() * 2.00).powi(3) * 0.1250).tanh() * 6.00), (s1 * 0.25)];
-    (((((t3[2].cos() * x1.powi(3)) + s2) + s1) + t4[1]) + t3[1])
-}
-
-pub fn p31_run(x: &[f32]) -> Run {
-    let a: [f32; 3] = [x[0], x[1], x[2]];
-    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
-    let mut g_a = [PREFILL; 3];
-    let mut v_a = [PREFILL; 3];
-    let (value, g_x1, g_x0) = p31_grad(&a, &mut g_a, x[3], x[4]);
-    let (vjp_value, v_x1, v_x0) = p31_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
-    let (jvp_value, jvp) = p31_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p31(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
-}
-
-pub fn p31_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p31_ref(&[x[0], x[1], x[2]], x[3], x[4], m)
-}
-
-#[differentiable(jvp, wrt(x0))]
-pub fn p32(x1: f32, x0: f32, a: &[f32; 2], x2: f32) -> f32 {
-    let mut s1 = (x2 * x2);
-    s1 -= (x2 / (a[0] * a[0] + 2.0)).atan2((h_sq(x0) * h_sq(x0) + 0.5));
-    let c2 = (x2 * x0) <= x2.abs();
-    s1 = h_leaky((x0 - x0));
-    if ((a[0] + s1) + x2.max(a[1])) > 2.0 { s1 -= a[1].exp().recip(); s1 = (s1 * 1.5 + (a[0] * a[0] + 2.0).cbrt().atan2(((((x1.mul_add(a[1], s1) * 0.1379).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp())).tanh(); } else { let mut s3: f32 = 1.0; }
-    let t4 = h_lift(x1, x1); s1 += t4[1].tanh();
-    let mut s5: f32 = 1.0;
-    (((((if (-h_leaky(x0)) > s5.powi(3) { ((t4[1] * 0.4444).tanh() * 2.00).powi(4).hypot(s5.abs()) } else { ((a[1].cosh() * 0.1824).tanh() * 1.00).tan() }) + s5) + s1) + t4[2]) + a[0])
-}
-
-pub fn p32_ref(x1: f64, x0: f64, a: &[f64; 2], x2: f64, m: &mut f64) -> f64 {
-    let mut s1 = (x2 * x2);
-    s1 -= (x2 / (a[0] * a[0] + 2.0)).atan2((h_sq_ref(x0, m) * h_sq_ref(x0, m) + 0.5));
-    let c2 = le((x2 * x0), abs_(x2, m), m);
-    s1 = h_leaky_ref((x0 - x0), m);
-    if gt(((a[0] + s1) + max_(x2, a[1], m)), 2.0, m) { s1 -= a[1].exp().recip(); s1 = (s1 * 1.5 + (a[0] * a[0] + 2.0).cbrt().atan2(((((x1.mul_add(a[1], s1) * 0.1379).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp())).tanh(); } else { let mut s3: f64 = 1.0; }
-    let t4 = h_lift_ref(x1, x1, m); s1 += t4[1].tanh();
-    let mut s5: f64 = 1.0;
-    (((((if gt((-h_leaky_ref(x0, m)), s5.powi(3), m) { hypot_(((t4[1] * 0.4444).tanh() * 2.00).powi(4), abs_(s5, m), m) } else { ((a[1].cosh() * 0.1824).tanh() * 1.00).tan() }) + s5) + s1) + t4[2]) + a[0])
-}
-
-pub fn p32_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[2], x[3]];
-    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let (value, g_x0) = p32_grad(x[0], x[1], &a, x[4]);
-    let (vjp_value, v_x1, v_x0, v_x2) = p32_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
-    let (jvp_value, jvp) = p32_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p32(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![f32::NAN, g_x0, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp }
-}
-
-pub fn p32_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p32_ref(x[0], x[1], &[x[2], x[3]], x[4], m)
-}
-
-#[differentiable(jvp, wrt(x0))]
-pub fn p33(x0: f32, x1: f32) -> f32 {
-    let mut s1 = (x0 * x0 + 1.0).log2();
-    let mut s2 = x0;
-    let t3 = h_lift((((x1.clamp(-1.0, 2.0) + x0.clamp(0.0, 1.0)) * 0.2500).tanh() * 3.00), ((((if s1 >= 1.5 { x0 } else { x0 }) / 0.3) * 0.2000).tanh() * 3.00)); s1 += t3[0].tanh();
-    let mut t4: [f32; 4] = [0.0; 4];
-    for i0 in 0..4 { t4[i0] = ((i0 as f32) * 0.5 + (((h_leaky(t3[1]) * 0.1111).tanh() * 8.00) * 0.25)); }
-    ((((((((t3[1] * 0.1111).tanh() * 5.00) * ((t3[1] * 0.1111).tanh() * 5.00) + 2.0).recip() + (s2 - x0).tanh()) + s2) + s1) + t4[1]) + t3[0])
-}
-
-pub fn p33_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = (x0 * x0 + 1.0).log2();
-    let mut s2 = x0;
-    let t3 = h_lift_ref((((clamp_(x1, -1.0, 2.0, m) + clamp_(x0, 0.0, 1.0, m)) * 0.2500).tanh() * 3.00), ((((if ge(s1, 1.5, m) { x0 } else { x0 }) / 0.3) * 0.2000).tanh() * 3.00), m); s1 += t3[0].tanh();
-    let mut t4: [f64; 4] = [0.0; 4];
-    for i0 in 0..4 { t4[i0] = ((i0 as f64) * 0.5 + (((h_leaky_ref(t3[1], m) * 0.1111).tanh() * 8.00) * 0.25)); }
-    ((((((((t3[1] * 0.1111).tanh() * 5.00) * ((t3[1] * 0.1111).tanh() * 5.00) + 2.0).recip() + (s2 - x0).tanh()) + s2) + s1) + t4[1]) + t3[0])
-}
-
-pub fn p33_run(x: &[f32]) -> Run {
-    let (value, g_x0) = p33_grad(x[0], x[1]);
-    let (vjp_value, v_x0, v_x1) = p33_vjp(x[0], x[1], D_OUT);
-    let (jvp_value, jvp) = p33_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p33(x[0], x[1]), value, vjp_value, grad: vec![g_x0, f32::NAN], vjp: vec![v_x0, v_x1], jvp_value, jvp }
-}
-
-pub fn p33_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p33_ref(x[0], x[1], m)
-}
-
-#[differentiable(jvp)]
-pub fn p34(x0: f32) -> f32 {
-    let mut s1 = x0;
-    let mut s2 = x0;
-    let mut t3: [f32; 3] = [0.0; 3];
-    for i0 in 0..3 { t3[i0] = ((((f32::min(x0, s2).exp().log10() * 0.2353).tanh() * 2.00).powi(3) * 0.1250).tanh() * 6.00); }
-    return (((t3[0] + s2) + s1) + t3[2]);
-}
-
-pub fn p34_ref(x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0;
-    let mut s2 = x0;
-    let mut t3: [f64; 3] = [0.0; 3];
-    for i0 in 0..3 { t3[i0] = ((((min_(x0, s2, m).exp().log10() * 0.2353).tanh() * 2.00).powi(3) * 0.1250).tanh() * 6.00); }
-    return (((t3[0] + s2) + s1) + t3[2]);
-}
-
-pub fn p34_run(x: &[f32]) -> Run {
-    let (value, g_x0) = p34_grad(x[0]);
-    let (vjp_value, v_x0) = p34_vjp(x[0], D_OUT);
-    let (jvp_value, jvp) = p34_jvp(x[0], tangent(0));
-    Run { plain: p34(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
-}
-
-pub fn p34_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p34_ref(x[0], m)
-}
-
-#[differentiable(jvp)]
-pub fn p35(x1: f32, x0: f32, a: &[f32; 2]) -> f32 {
-    let mut s1 = { let t2 = x1; t2 * a[0] + t2 };
-    let mut s3 = a[1].abs();
-    s3 /= (((((((x1 * 0.6667).tanh() * 1.00).tan() / ((x1 - s3) * (x1 - s3) + 0.5)) * ((x1 * x0).round() + x0)) * 0.0658).tanh() * 5.00) * ((((((x1 * 0.6667).tanh() * 1.00).tan() / ((x1 - s3) * (x1 - s3) + 0.5)) * ((x1 * x0).round() + x0)) * 0.0658).tanh() * 5.00) + 0.5);
-    let mut s4: f32 = s3;
-    let mut s5: f32 = (a[1].powi(4).ceil() + (s1 - s3));
-    let s5 = s3;
-    s1 = ((((((x0.exp() * 0.2231).tanh() * 4.00) + 0.5).powf(1.5) / (h_leaky(a[0]) * h_leaky(a[0]) + 0.5)) * 0.0116).tanh() * 8.00);
-    let v6 = (x1 / ((x1 / (a[0] * a[0] + 1.0)).hypot(a[1]) * (x1 / (a[0] * a[0] + 1.0)).hypot(a[1]) + 0.5));
-    return (((((s3 + v6) + s5) + s4) + s3) + a[0]);
-}
-
-pub fn p35_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
-    let mut s1 = { let t2 = x1; t2 * a[0] + t2 };
-    let mut s3 = abs_(a[1], m);
-    s3 /= (((((((x1 * 0.6667).tanh() * 1.00).tan() / ((x1 - s3) * (x1 - s3) + 0.5)) * (round_((x1 * x0), m) + x0)) * 0.0658).tanh() * 5.00) * ((((((x1 * 0.6667).tanh() * 1.00).tan() / ((x1 - s3) * (x1 - s3) + 0.5)) * (round_((x1 * x0), m) + x0)) * 0.0658).tanh() * 5.00) + 0.5);
-    let mut s4: f64 = s3;
-    let mut s5: f64 = (ceil_(a[1].powi(4), m) + (s1 - s3));
-    let s5 = s3;
-    s1 = ((((((x0.exp() * 0.2231).tanh() * 4.00) + 0.5).powf(1.5) / (h_leaky_ref(a[0], m) * h_leaky_ref(a[0], m) + 0.5)) * 0.0116).tanh() * 8.00);
-    let v6 = (x1 / (hypot_((x1 / (a[0] * a[0] + 1.0)), a[1], m) * hypot_((x1 / (a[0] * a[0] + 1.0)), a[1], m) + 0.5));
-    return (((((s3 + v6) + s5) + s4) + s3) + a[0]);
-}
-
-pub fn p35_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[2], x[3]];
-    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let (value, g_x1, g_x0) = p35_grad(x[0], x[1], &a, &mut g_a);
-    let (vjp_value, v_x1, v_x0) = p35_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    let (jvp_value, jvp) = p35_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p35(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
-}
-
-pub fn p35_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p35_ref(x[0], x[1], &[x[2], x[3]], m)
+    p20_ref(x[0], x[1], x[2], &[x[3], x[4], x[5]], m)
 }
 
 #[differentiable(jvp, check_finite)]
-pub fn p36(x1: f32, x0: f32) -> f32 {
-    let mut s1 = x0;
-    let mut s2 = x1.mul_add(x1, s1);
-    let s1 = (((x0.powi(4) * 0.3).max((x1 - { let t3 = s2; t3 * s2 + t3 })) * 0.0518).tanh() * 8.00);
-    for i0 in (1..5).rev() { s2 = (s2 * 1.25 + (((if ((i0 as f32) * ((s1 * 0.1250).tanh() * 6.00)) <= 0.25 { (if x0 <= s2 { x1 } else { s1 }) } else { x0 }) * 0.1250).tanh() * 2.00)).tanh(); }
-    if ((((s1 + 0.3) * 0.1205).tanh() * 6.00) * (if x1 < (x1 + 3.0) { x1 } else { x0 })) <= s2 { s2 *= (((((((((s2 / s2.exp()) * 0.1262).tanh() * 6.00) * (((x0 * ((s1 * 0.1250).tanh() * 6.00)) * 0.1111).tanh() * 6.00)) * 0.0278).tanh() * 8.00) * 0.75) * 0.1667).tanh() * 3.00); } else { let v4 = (x0 * x0 + 2.0).recip().tanh().tanh(); s2 += (h_sq(s2) + s2); }
-    if x0 >= (if s2 < 3.0 { x1 } else { s1 }) { s2 /= (((((((((s1 * 0.1250).tanh() * 2.00).exp2() * 0.1192).tanh() * 8.00) / 0.25) * 0.0312).tanh() * 3.00) * (((((((s1 * 0.1250).tanh() * 2.00).exp2() * 0.1192).tanh() * 8.00) / 0.25) * 0.0312).tanh() * 3.00)).ln_1p() * ((((((((s1 * 0.1250).tanh() * 2.00).exp2() * 0.1192).tanh() * 8.00) / 0.25) * 0.0312).tanh() * 3.00) * (((((((s1 * 0.1250).tanh() * 2.00).exp2() * 0.1192).tanh() * 8.00) / 0.25) * 0.0312).tanh() * 3.00)).ln_1p() + 0.5); }
-    return ((x1 + s1) + ((s2 * 0.0868).tanh() * 10.00));
+pub fn p21(b: [f32; 2], x1: f32, x0: f32) -> f32 {
+    let mut s1 = x0.abs();
+    let t2 = [((({ let t3 = b[1]; t3 * x1 + t3 }.floor() + x1.hypot((x1 + 0.3))) * 0.1242).tanh() * 6.00), h_sq(x1), b[0], ((x0 + b[0]) / 1.25)];
+    ((((x0 - x0.abs()) + s1) + t2[0]) + b[0])
 }
 
-pub fn p36_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
+pub fn p21_ref(b: [f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = abs_(x0, m);
+    let t2 = [(((floor_({ let t3 = b[1]; t3 * x1 + t3 }, m) + hypot_(x1, (x1 + 0.3), m)) * 0.1242).tanh() * 6.00), h_sq_ref(x1, m), b[0], ((x0 + b[0]) / 1.25)];
+    ((((x0 - abs_(x0, m)) + s1) + t2[0]) + b[0])
+}
+
+pub fn p21_run(x: &[f32]) -> Run {
+    let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let (value, g_b, g_x1, g_x0) = p21_grad(b, x[2], x[3]).expect("finite gradient");
+    let (vjp_value, v_b, v_x1, v_x0) = p21_vjp(b, x[2], x[3], D_OUT).expect("finite gradient");
+    let (jvp_value, jvp) = p21_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3));
+    Run { plain: p21(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp }
+}
+
+pub fn p21_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p21_ref([x[0], x[1]], x[2], x[3], m)
+}
+
+#[differentiable(jvp)]
+pub fn p22(a: &[f32; 4], x0: f32) -> f32 {
+    let mut s1 = x0.cos();
+    s1 = (s1 * 0.25 + x0).sin();
+    let v2 = (((s1 * s1 + 1.0).recip() * (s1 * s1 + 1.0).recip()).ln_1p() / (x0.tanh().clamp(-0.5, 0.5) * x0.tanh().clamp(-0.5, 0.5) + 0.5));
+    let t3 = h_lift(s1.powi(2).abs(), ((((((h_mix(v2, v2) * h_mix(v2, v2) + 2.0) * 0.0665).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 3.00)); s1 += t3[0].tanh();
+    ((((v2 + v2) + s1) + t3[0]) + a[3])
+}
+
+pub fn p22_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0.cos();
+    s1 = (s1 * 0.25 + x0).sin();
+    let v2 = (((s1 * s1 + 1.0).recip() * (s1 * s1 + 1.0).recip()).ln_1p() / (clamp_(x0.tanh(), -0.5, 0.5, m) * clamp_(x0.tanh(), -0.5, 0.5, m) + 0.5));
+    let t3 = h_lift_ref(abs_(s1.powi(2), m), ((((((h_mix_ref(v2, v2, m) * h_mix_ref(v2, v2, m) + 2.0) * 0.0665).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 3.00), m); s1 += t3[0].tanh();
+    ((((v2 + v2) + s1) + t3[0]) + a[3])
+}
+
+pub fn p22_run(x: &[f32]) -> Run {
+    let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let mut g_a = [PREFILL; 4];
+    let mut v_a = [PREFILL; 4];
+    let (value, g_x0) = p22_grad(&a, &mut g_a, x[4]);
+    let (vjp_value, v_x0) = p22_vjp(&a, &mut v_a, x[4], D_OUT);
+    let (jvp_value, jvp) = p22_jvp(&a, &a_dot, x[4], tangent(4));
+    Run { plain: p22(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+}
+
+pub fn p22_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p22_ref(&[x[0], x[1], x[2], x[3]], x[4], m)
+}
+
+#[differentiable(jvp, wrt(a), max_iters = 8)]
+pub fn p23(c: &[f32], x0: f32, x1: f32, a: &[f32; 4]) -> f32 {
+    let mut s1 = x1;
+    let mut s2 = s1;
+    let mut s3: f32 = (h_sq(c[2]) - (s1 * s1).ln_1p());
+    let t4 = h_lift(s2, ((-x1) - (if s3 <= 1.5 { s2 } else { s1 }))); s1 += t4[0].tanh();
+    s2 = (s2 * 1.5 + (((({ let t5 = h_sq(c[1]); t5 * (c[1] / 1.25) + t5 } * 0.2020).tanh() * 2.00).powi(2) * 0.2500).tanh() * 2.00)).atan();
+    ((((((h_leaky(s2) / (f32::max(x1.hypot(s1), x0) * f32::max(x1.hypot(s1), x0) + 0.5)) + s3) + s2) + s1) + t4[1]) + a[1])
+}
+
+pub fn p23_ref(c: &[f64; 4], x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
+    let mut s1 = x1;
+    let mut s2 = s1;
+    let mut s3: f64 = (h_sq_ref(c[2], m) - (s1 * s1).ln_1p());
+    let t4 = h_lift_ref(s2, ((-x1) - (if le(s3, 1.5, m) { s2 } else { s1 })), m); s1 += t4[0].tanh();
+    s2 = (s2 * 1.5 + (((({ let t5 = h_sq_ref(c[1], m); t5 * (c[1] / 1.25) + t5 } * 0.2020).tanh() * 2.00).powi(2) * 0.2500).tanh() * 2.00)).atan();
+    ((((((h_leaky_ref(s2, m) / (max_(hypot_(x1, s1, m), x0, m) * max_(hypot_(x1, s1, m), x0, m) + 0.5)) + s3) + s2) + s1) + t4[1]) + a[1])
+}
+
+pub fn p23_run(x: &[f32]) -> Run {
+    let c: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let c_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let mut g_c = [PREFILL; 4];
+    let mut v_c = [PREFILL; 4];
+    let a: [f32; 4] = [x[6], x[7], x[8], x[9]];
+    let a_dot: [f32; 4] = [tangent(6), tangent(7), tangent(8), tangent(9)];
+    let mut g_a = [PREFILL; 4];
+    let mut v_a = [PREFILL; 4];
+    let value = p23_grad(&c, x[4], x[5], &a, &mut g_a).expect("within max_iters");
+    let (vjp_value, v_x0, v_x1) = p23_vjp(&c, &mut v_c, x[4], x[5], &a, &mut v_a, D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p23_jvp(&c, &c_dot, x[4], tangent(4), x[5], tangent(5), &a, &a_dot);
+    Run { plain: p23(&c, x[4], x[5], &a), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+}
+
+pub fn p23_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p23_ref(&[x[0], x[1], x[2], x[3]], x[4], x[5], &[x[6], x[7], x[8], x[9]], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p24(b: [f32; 2], x0: f32, c: &[f32]) -> f32 {
+    let mut s1 = (-c[0]);
+    let v2 = c[1];
+    let t3 = [(x0.clamp(-1.0, 2.0) * x0.clamp(-1.0, 2.0) + 1.0).log2(), ((h_sq(((c[1].cosh() * 0.1824).tanh() * 3.00)) * 0.1111).tanh() * 6.00)];
+    let v5 = ({ let t4 = c[1]; t4 * h_sq(t4) + t4 } * (f32::min(v2, b[0]) * v2.atan2((s1 * s1 + 1.0))));
+    (((((((v5 * 0.0855).tanh() * 6.00).mul_add(c[1].tanh(), (b[0] * b[0] + 2.0).recip()).min(f32::max(b[0], h_sq(((v5 * 0.0855).tanh() * 3.00)))) + ((v5 * 0.0855).tanh() * 10.00)) + v2) + s1) + t3[1]) + b[0])
+}
+
+pub fn p24_ref(b: [f64; 2], x0: f64, c: &[f64; 2], m: &mut f64) -> f64 {
+    let mut s1 = (-c[0]);
+    let v2 = c[1];
+    let t3 = [(clamp_(x0, -1.0, 2.0, m) * clamp_(x0, -1.0, 2.0, m) + 1.0).log2(), ((h_sq_ref(((c[1].cosh() * 0.1824).tanh() * 3.00), m) * 0.1111).tanh() * 6.00)];
+    let v5 = ({ let t4 = c[1]; t4 * h_sq_ref(t4, m) + t4 } * (min_(v2, b[0], m) * v2.atan2((s1 * s1 + 1.0))));
+    (((((min_(((v5 * 0.0855).tanh() * 6.00).mul_add(c[1].tanh(), (b[0] * b[0] + 2.0).recip()), max_(b[0], h_sq_ref(((v5 * 0.0855).tanh() * 3.00), m), m), m) + ((v5 * 0.0855).tanh() * 10.00)) + v2) + s1) + t3[1]) + b[0])
+}
+
+pub fn p24_run(x: &[f32]) -> Run {
+    let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let c: [f32; 2] = [x[3], x[4]];
+    let c_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let mut g_c = [PREFILL; 2];
+    let mut v_c = [PREFILL; 2];
+    let (value, g_b, g_x0) = p24_grad(b, x[2], &c, &mut g_c).expect("within max_iters");
+    let (vjp_value, v_b, v_x0) = p24_vjp(b, x[2], &c, &mut v_c, D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p24_jvp(b, b_dot, x[2], tangent(2), &c, &c_dot);
+    Run { plain: p24(b, x[2], &c), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+}
+
+pub fn p24_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p24_ref([x[0], x[1]], x[2], &[x[3], x[4]], m)
+}
+
+#[differentiable(jvp)]
+pub fn p25(x0: f32, a: &[f32; 4]) -> f32 {
     let mut s1 = x0;
-    let mut s2 = x1.mul_add(x1, s1);
-    let s1 = ((max_((x0.powi(4) * 0.3), (x1 - { let t3 = s2; t3 * s2 + t3 }), m) * 0.0518).tanh() * 8.00);
-    for i0 in (1..5).rev() { s2 = (s2 * 1.25 + (((if le(((i0 as f64) * ((s1 * 0.1250).tanh() * 6.00)), 0.25, m) { (if le(x0, s2, m) { x1 } else { s1 }) } else { x0 }) * 0.1250).tanh() * 2.00)).tanh(); }
-    if le(((((s1 + 0.3) * 0.1205).tanh() * 6.00) * (if lt(x1, (x1 + 3.0), m) { x1 } else { x0 })), s2, m) { s2 *= (((((((((s2 / s2.exp()) * 0.1262).tanh() * 6.00) * (((x0 * ((s1 * 0.1250).tanh() * 6.00)) * 0.1111).tanh() * 6.00)) * 0.0278).tanh() * 8.00) * 0.75) * 0.1667).tanh() * 3.00); } else { let v4 = (x0 * x0 + 2.0).recip().tanh().tanh(); s2 += (h_sq_ref(s2, m) + s2); }
-    if ge(x0, (if lt(s2, 3.0, m) { x1 } else { s1 }), m) { s2 /= (((((((((s1 * 0.1250).tanh() * 2.00).exp2() * 0.1192).tanh() * 8.00) / 0.25) * 0.0312).tanh() * 3.00) * (((((((s1 * 0.1250).tanh() * 2.00).exp2() * 0.1192).tanh() * 8.00) / 0.25) * 0.0312).tanh() * 3.00)).ln_1p() * ((((((((s1 * 0.1250).tanh() * 2.00).exp2() * 0.1192).tanh() * 8.00) / 0.25) * 0.0312).tanh() * 3.00) * (((((((s1 * 0.1250).tanh() * 2.00).exp2() * 0.1192).tanh() * 8.00) / 0.25) * 0.0312).tanh() * 3.00)).ln_1p() + 0.5); }
-    return ((x1 + s1) + ((s2 * 0.0868).tanh() * 10.00));
+    let mut s2 = s1.atan();
+    let s2 = ((a[2] * 0.6667).tanh() * 1.00).tan();
+    s1 -= s2;
+    ((((((((((s2.ceil() + s2) * (s2.ceil() + s2) + 0.5) * 0.0551).tanh() * 4.00) + 0.5).powf(((a[1].exp_m1() * 0.1824).tanh() * 2.00)) * 0.0494).tanh() * 10.00).cos() + s2) + s1) + a[2])
+}
+
+pub fn p25_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = s1.atan();
+    let s2 = ((a[2] * 0.6667).tanh() * 1.00).tan();
+    s1 -= s2;
+    ((((((((((ceil_(s2, m) + s2) * (ceil_(s2, m) + s2) + 0.5) * 0.0551).tanh() * 4.00) + 0.5).powf(((a[1].exp_m1() * 0.1824).tanh() * 2.00)) * 0.0494).tanh() * 10.00).cos() + s2) + s1) + a[2])
+}
+
+pub fn p25_run(x: &[f32]) -> Run {
+    let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let mut g_a = [PREFILL; 4];
+    let mut v_a = [PREFILL; 4];
+    let (value, g_x0) = p25_grad(x[0], &a, &mut g_a);
+    let (vjp_value, v_x0) = p25_vjp(x[0], &a, &mut v_a, D_OUT);
+    let (jvp_value, jvp) = p25_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p25(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+}
+
+pub fn p25_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p25_ref(x[0], &[x[1], x[2], x[3], x[4]], m)
+}
+
+#[differentiable(jvp)]
+pub fn p26(x0: f32, x1: f32, b: [f32; 2], x2: f32) -> f32 {
+    let mut s1 = (b[1] / (x1 * x1 + 0.5));
+    let mut s2 = ((s1 * 0.3333).tanh() * 0.90).asin();
+    for i0 in 1..4 { for i1 in (1..2).rev() { s2 += ((s1 * 0.0526).tanh() * 1.00); } }
+    for i0 in 1..=3 { if s2.atan2((b[(i0 + 1) % 2] * b[(i0 + 1) % 2] + 2.0)).clamp(-1.0, 2.0) < 1.5 { break; } s2 -= ((b[0] * 0.6667).tanh() * 1.00); s1 = (s1 * 0.75 + ((((x0 * 3.0) * (x2 * x2 + 0.5).recip()) * 0.1111).tanh() * 2.00)).sin(); s1 = (s1 * 0.5 + s1).atan(); }
+    for i0 in (1..5).rev() { s1 /= ((((s2.min((-x2)) * 0.0203).tanh() * 3.00) * ((s2.min((-x2)) * 0.0203).tanh() * 3.00)).ln_1p() * (((s2.min((-x2)) * 0.0203).tanh() * 3.00) * ((s2.min((-x2)) * 0.0203).tanh() * 3.00)).ln_1p() + 0.5); s1 = (s1 * 3.0 + ((((x2 / 2.0) * ((f32::max(x1, s1) * 0.0284).tanh() * 6.00)) * 0.2222).tanh() * 2.00)).tanh(); s2 *= ((b[i0 % 2] * 0.6667).tanh() * 1.00); }
+    if (-x0).cos() <= 1.25 { s2 = (s2 * 0.75 + ((s2 * 0.0203).tanh() * 10.00).sin()).tanh(); s2 = (b[1] - s1).min((b[1] + b[0])); } else { let c3 = (x1 * x2) >= 0.75; }
+    for i0 in 0..=3 { if ((b[(i0 + 1) % 2] * ((s1 * 0.0568).tanh() * 6.00)) <= 0.75 || (((s2 * 0.0153).tanh() * 3.00) * ((s2 * 0.0153).tanh() * 3.00)).ln_1p() >= 0.3) { break; } s1 = ((x1 + b[i0 % 2]).abs() + b[i0 % 2]); }
+    return (((s1 + ((s2 * 0.0153).tanh() * 10.00)) + s1) + b[1]);
+}
+
+pub fn p26_ref(x0: f64, x1: f64, b: [f64; 2], x2: f64, m: &mut f64) -> f64 {
+    let mut s1 = (b[1] / (x1 * x1 + 0.5));
+    let mut s2 = ((s1 * 0.3333).tanh() * 0.90).asin();
+    for i0 in 1..4 { for i1 in (1..2).rev() { s2 += ((s1 * 0.0526).tanh() * 1.00); } }
+    for i0 in 1..=3 { if lt(clamp_(s2.atan2((b[(i0 + 1) % 2] * b[(i0 + 1) % 2] + 2.0)), -1.0, 2.0, m), 1.5, m) { break; } s2 -= ((b[0] * 0.6667).tanh() * 1.00); s1 = (s1 * 0.75 + ((((x0 * 3.0) * (x2 * x2 + 0.5).recip()) * 0.1111).tanh() * 2.00)).sin(); s1 = (s1 * 0.5 + s1).atan(); }
+    for i0 in (1..5).rev() { s1 /= ((((min_(s2, (-x2), m) * 0.0203).tanh() * 3.00) * ((min_(s2, (-x2), m) * 0.0203).tanh() * 3.00)).ln_1p() * (((min_(s2, (-x2), m) * 0.0203).tanh() * 3.00) * ((min_(s2, (-x2), m) * 0.0203).tanh() * 3.00)).ln_1p() + 0.5); s1 = (s1 * 3.0 + ((((x2 / 2.0) * ((max_(x1, s1, m) * 0.0284).tanh() * 6.00)) * 0.2222).tanh() * 2.00)).tanh(); s2 *= ((b[i0 % 2] * 0.6667).tanh() * 1.00); }
+    if le((-x0).cos(), 1.25, m) { s2 = (s2 * 0.75 + ((s2 * 0.0203).tanh() * 10.00).sin()).tanh(); s2 = min_((b[1] - s1), (b[1] + b[0]), m); } else { let c3 = ge((x1 * x2), 0.75, m); }
+    for i0 in 0..=3 { if (le((b[(i0 + 1) % 2] * ((s1 * 0.0568).tanh() * 6.00)), 0.75, m) || ge((((s2 * 0.0153).tanh() * 3.00) * ((s2 * 0.0153).tanh() * 3.00)).ln_1p(), 0.3, m)) { break; } s1 = (abs_((x1 + b[i0 % 2]), m) + b[i0 % 2]); }
+    return (((s1 + ((s2 * 0.0153).tanh() * 10.00)) + s1) + b[1]);
+}
+
+pub fn p26_run(x: &[f32]) -> Run {
+    let b: [f32; 2] = [x[2], x[3]];
+    let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let (value, g_x0, g_x1, g_b, g_x2) = p26_grad(x[0], x[1], b, x[4]);
+    let (vjp_value, v_x0, v_x1, v_b, v_x2) = p26_vjp(x[0], x[1], b, x[4], D_OUT);
+    let (jvp_value, jvp) = p26_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
+    Run { plain: p26(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_x2], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_x2], jvp_value, jvp }
+}
+
+pub fn p26_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p26_ref(x[0], x[1], [x[2], x[3]], x[4], m)
+}
+
+#[differentiable(jvp)]
+pub fn p27(a: &[f32; 3], b: [f32; 3], x1: f32, x0: f32) -> f32 {
+    let mut s1 = h_leaky(x0);
+    s1 *= ((x0 * x0).ln_1p() * ((((x0 * x0 + 1.0) + 0.5).powf(x0) * 0.0711).tanh() * 6.00)).clamp(-0.5, 0.5);
+    let t2 = h_lift((((if b[1].powi(4) <= 1.25 { (x0 * x0 + 0.5).log2() } else { (s1 * x0) }) * 0.2222).tanh() * 3.00), (((h_dot(a, &b) - h_mix(x1, x1)) * 0.1053).tanh() * 3.00)); s1 += t2[2].tanh();
+    s1 -= ((((((((t2[0] * 0.1111).tanh() * 5.00) * ((t2[0] * 0.1111).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf((((s1.round() + (x1 / (s1 * s1 + 1.0))) * 0.1818).tanh() * 2.00)) * 0.0494).tanh() * 8.00);
+    let mut s3: f32 = 0.0;
+    let x0 = ((t2[0] * 0.1111).tanh() * 8.00);
+    return (((((h_leaky(s3.atan()).atan2((((t2[0] * 0.1111).tanh() * 5.00) * ((t2[0] * 0.1111).tanh() * 5.00) + 2.0)) + x0) + s3) + ((s1 * 0.0909).tanh() * 10.00)) + t2[0]) + b[2]);
+}
+
+pub fn p27_ref(a: &[f64; 3], b: [f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = h_leaky_ref(x0, m);
+    s1 *= clamp_(((x0 * x0).ln_1p() * ((((x0 * x0 + 1.0) + 0.5).powf(x0) * 0.0711).tanh() * 6.00)), -0.5, 0.5, m);
+    let t2 = h_lift_ref((((if le(b[1].powi(4), 1.25, m) { (x0 * x0 + 0.5).log2() } else { (s1 * x0) }) * 0.2222).tanh() * 3.00), (((h_dot_ref(a, &b, m) - h_mix_ref(x1, x1, m)) * 0.1053).tanh() * 3.00), m); s1 += t2[2].tanh();
+    s1 -= ((((((((t2[0] * 0.1111).tanh() * 5.00) * ((t2[0] * 0.1111).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf((((round_(s1, m) + (x1 / (s1 * s1 + 1.0))) * 0.1818).tanh() * 2.00)) * 0.0494).tanh() * 8.00);
+    let mut s3: f64 = 0.0;
+    let x0 = ((t2[0] * 0.1111).tanh() * 8.00);
+    return (((((h_leaky_ref(s3.atan(), m).atan2((((t2[0] * 0.1111).tanh() * 5.00) * ((t2[0] * 0.1111).tanh() * 5.00) + 2.0)) + x0) + s3) + ((s1 * 0.0909).tanh() * 10.00)) + t2[0]) + b[2]);
+}
+
+pub fn p27_run(x: &[f32]) -> Run {
+    let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let mut g_a = [PREFILL; 3];
+    let mut v_a = [PREFILL; 3];
+    let b: [f32; 3] = [x[3], x[4], x[5]];
+    let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let (value, g_b, g_x1, g_x0) = p27_grad(&a, &mut g_a, b, x[6], x[7]);
+    let (vjp_value, v_b, v_x1, v_x0) = p27_vjp(&a, &mut v_a, b, x[6], x[7], D_OUT);
+    let (jvp_value, jvp) = p27_jvp(&a, &a_dot, b, b_dot, x[6], tangent(6), x[7], tangent(7));
+    Run { plain: p27(&a, b, x[6], x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp }
+}
+
+pub fn p27_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p27_ref(&[x[0], x[1], x[2]], [x[3], x[4], x[5]], x[6], x[7], m)
+}
+
+#[differentiable(jvp)]
+pub fn p28(x0: f32) -> f32 {
+    let mut s1 = x0;
+    let mut s2: f32 = s1.tanh().powi(2);
+    let c3 = (s1 > s2 || x0 >= s2);
+    return (((f32::min((s1 * s1).ln_1p(), (s1 - s1)) * f32::min((s1 * s1).ln_1p(), (s1 - s1))).ln_1p() + s2) + s1);
+}
+
+pub fn p28_ref(x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2: f64 = s1.tanh().powi(2);
+    let c3 = (gt(s1, s2, m) || ge(x0, s2, m));
+    return (((min_((s1 * s1).ln_1p(), (s1 - s1), m) * min_((s1 * s1).ln_1p(), (s1 - s1), m)).ln_1p() + s2) + s1);
+}
+
+pub fn p28_run(x: &[f32]) -> Run {
+    let (value, g_x0) = p28_grad(x[0]);
+    let (vjp_value, v_x0) = p28_vjp(x[0], D_OUT);
+    let (jvp_value, jvp) = p28_jvp(x[0], tangent(0));
+    Run { plain: p28(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+}
+
+pub fn p28_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p28_ref(x[0], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p29(c: &[f32], x0: f32, b: [f32; 3]) -> f32 {
+    let mut s1 = x0.hypot(c[0]);
+    for i0 in (1..4).rev() { s1 = (s1 * 0.25 + ((b[i0 % 3] * 0.6667).tanh() * 0.90).acos().atan2(((((s1 * 0.0667).tanh() * 5.00) * ((s1 * 0.0667).tanh() * 5.00) + 0.5).recip() * (((s1 * 0.0667).tanh() * 5.00) * ((s1 * 0.0667).tanh() * 5.00) + 0.5).recip() + 2.0))).sin(); }
+    for i0 in 1..2 { if (i0 as f32) <= (i0 as f32).clamp(-1.0, 2.0) { break; } s1 /= ((h_sq(((x0 * 0.6667).tanh() * 1.00).tan().atan2((x0.cos() * x0.cos() + 2.0))) * 0.3906).tanh() * 2.00).exp(); }
+    let mut s2: f32 = 0.0;
+    for i0 in 0..c.len() { s1 += ((h_sq((((if (((s1 * 0.0203).tanh() * 5.00) * ((s1 * 0.0203).tanh() * 5.00) + 0.5).cbrt() <= ((s1 * 0.0203).tanh() * 6.00).mul_add(((s1 * 0.0203).tanh() * 6.00), x0) { (if s2 < c[0] { s1 } else { x0 }) } else { x0 }) * 0.0203).tanh() * 3.00)) * 0.1111).tanh() * 1.00); s2 = (s2 * 1.5 + ((((s2 + x0).hypot(((c[1 - i0] * 0.6667).tanh() * 1.00).tan()) / ((({ let t3 = ((s2.abs() * 0.1111).tanh() * 4.00); t3 * (((s1.round() + x0) * 0.0189).tanh() * 4.00) + t3 } * 0.0500).tanh() * 5.00) * (({ let t3 = ((s2.abs() * 0.1111).tanh() * 4.00); t3 * (((s1.round() + x0) * 0.0189).tanh() * 4.00) + t3 } * 0.0500).tanh() * 5.00) + 2.0)) * 0.1653).tanh() * 2.00)).sin(); s2 = (s2 * 1.25 + (((-((i0 as f32) - c[1])) * 0.4000).tanh() * 2.00)).atan(); if (((i0 as f32) * 0.5 + c[i0]) * ((i0 as f32) * 0.5 + c[i0]) + 1.0).log10() > (s2 * s2 + 2.0).sqrt() { break; } }
+    for i0 in 0..3 { if h_mix((((s1 + s1) * 0.0080).tanh() * 4.00), (((1.5 - ((s2 * 0.0735).tanh() * 8.00)) * 0.1053).tanh() * 4.00)) >= ((i0 as f32) / 0.25) { break; } s2 -= (((((((s2 * 0.0735).tanh() * 2.00).sinh() * 0.1192).tanh() * 6.00) * b[1].tanh()) * 0.1042).tanh() * 1.00); let c4 = x0.atan() < (((s1 * 0.0160).tanh() * 5.00) * ((s1 * 0.0160).tanh() * 5.00) + 2.0).ln(); s1 -= ((c[(i0 + 1) % 2] * 0.6667).tanh() * 1.00); }
+    ((((c[0].atan2((((s1 * 0.0158).tanh() * 5.00) * ((s1 * 0.0158).tanh() * 5.00) + 0.5)).powi(3) * c[0].atan2((((s1 * 0.0158).tanh() * 5.00) * ((s1 * 0.0158).tanh() * 5.00) + 0.5)).powi(3) + 2.0).cbrt() + ((s2 * 0.0685).tanh() * 10.00)) + ((s1 * 0.0158).tanh() * 10.00)) + b[0])
+}
+
+pub fn p29_ref(c: &[f64; 2], x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
+    let mut s1 = hypot_(x0, c[0], m);
+    for i0 in (1..4).rev() { s1 = (s1 * 0.25 + ((b[i0 % 3] * 0.6667).tanh() * 0.90).acos().atan2(((((s1 * 0.0667).tanh() * 5.00) * ((s1 * 0.0667).tanh() * 5.00) + 0.5).recip() * (((s1 * 0.0667).tanh() * 5.00) * ((s1 * 0.0667).tanh() * 5.00) + 0.5).recip() + 2.0))).sin(); }
+    for i0 in 1..2 { if le((i0 as f64), clamp_((i0 as f64), -1.0, 2.0, m), m) { break; } s1 /= ((h_sq_ref(((x0 * 0.6667).tanh() * 1.00).tan().atan2((x0.cos() * x0.cos() + 2.0)), m) * 0.3906).tanh() * 2.00).exp(); }
+    let mut s2: f64 = 0.0;
+    for i0 in 0..c.len() { s1 += ((h_sq_ref((((if le((((s1 * 0.0203).tanh() * 5.00) * ((s1 * 0.0203).tanh() * 5.00) + 0.5).cbrt(), ((s1 * 0.0203).tanh() * 6.00).mul_add(((s1 * 0.0203).tanh() * 6.00), x0), m) { (if lt(s2, c[0], m) { s1 } else { x0 }) } else { x0 }) * 0.0203).tanh() * 3.00), m) * 0.1111).tanh() * 1.00); s2 = (s2 * 1.5 + (((hypot_((s2 + x0), ((c[1 - i0] * 0.6667).tanh() * 1.00).tan(), m) / ((({ let t3 = ((abs_(s2, m) * 0.1111).tanh() * 4.00); t3 * (((round_(s1, m) + x0) * 0.0189).tanh() * 4.00) + t3 } * 0.0500).tanh() * 5.00) * (({ let t3 = ((abs_(s2, m) * 0.1111).tanh() * 4.00); t3 * (((round_(s1, m) + x0) * 0.0189).tanh() * 4.00) + t3 } * 0.0500).tanh() * 5.00) + 2.0)) * 0.1653).tanh() * 2.00)).sin(); s2 = (s2 * 1.25 + (((-((i0 as f64) - c[1])) * 0.4000).tanh() * 2.00)).atan(); if gt((((i0 as f64) * 0.5 + c[i0]) * ((i0 as f64) * 0.5 + c[i0]) + 1.0).log10(), (s2 * s2 + 2.0).sqrt(), m) { break; } }
+    for i0 in 0..3 { if ge(h_mix_ref((((s1 + s1) * 0.0080).tanh() * 4.00), (((1.5 - ((s2 * 0.0735).tanh() * 8.00)) * 0.1053).tanh() * 4.00), m), ((i0 as f64) / 0.25), m) { break; } s2 -= (((((((s2 * 0.0735).tanh() * 2.00).sinh() * 0.1192).tanh() * 6.00) * b[1].tanh()) * 0.1042).tanh() * 1.00); let c4 = lt(x0.atan(), (((s1 * 0.0160).tanh() * 5.00) * ((s1 * 0.0160).tanh() * 5.00) + 2.0).ln(), m); s1 -= ((c[(i0 + 1) % 2] * 0.6667).tanh() * 1.00); }
+    ((((c[0].atan2((((s1 * 0.0158).tanh() * 5.00) * ((s1 * 0.0158).tanh() * 5.00) + 0.5)).powi(3) * c[0].atan2((((s1 * 0.0158).tanh() * 5.00) * ((s1 * 0.0158).tanh() * 5.00) + 0.5)).powi(3) + 2.0).cbrt() + ((s2 * 0.0685).tanh() * 10.00)) + ((s1 * 0.0158).tanh() * 10.00)) + b[0])
+}
+
+pub fn p29_run(x: &[f32]) -> Run {
+    let c: [f32; 2] = [x[0], x[1]];
+    let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let mut g_c = [PREFILL; 2];
+    let mut v_c = [PREFILL; 2];
+    let b: [f32; 3] = [x[3], x[4], x[5]];
+    let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let (value, g_x0, g_b) = p29_grad(&c, &mut g_c, x[2], b).expect("within max_iters");
+    let (vjp_value, v_x0, v_b) = p29_vjp(&c, &mut v_c, x[2], b, D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p29_jvp(&c, &c_dot, x[2], tangent(2), b, b_dot);
+    Run { plain: p29(&c, x[2], b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+}
+
+pub fn p29_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p29_ref(&[x[0], x[1]], x[2], [x[3], x[4], x[5]], m)
+}
+
+#[differentiable(jvp, check_finite)]
+pub fn p30(x0: f32, x2: f32, x1: f32) -> f32 {
+    let mut s1 = (x1 * x2);
+    let mut s2 = (x0 + x0);
+    s2 -= x0;
+    ((((((x0 - x0) * 0.3333).tanh() * 2.00).exp().log10() / 3.0) + s2) + s1)
+}
+
+pub fn p30_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = (x1 * x2);
+    let mut s2 = (x0 + x0);
+    s2 -= x0;
+    ((((((x0 - x0) * 0.3333).tanh() * 2.00).exp().log10() / 3.0) + s2) + s1)
+}
+
+pub fn p30_run(x: &[f32]) -> Run {
+    let (value, g_x0, g_x2, g_x1) = p30_grad(x[0], x[1], x[2]).expect("finite gradient");
+    let (vjp_value, v_x0, v_x2, v_x1) = p30_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
+    let (jvp_value, jvp) = p30_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p30(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+}
+
+pub fn p30_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p30_ref(x[0], x[1], x[2], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p31(c: &[f32], x0: f32, a: &[f32; 3]) -> f32 {
+    let mut s1 = x0;
+    let mut s2 = (c[2] * c[2] + 0.5).recip();
+    let mut s3: f32 = 0.0;
+    for i0 in 0..1 { s2 = (s2 * 0.5 + ((h_leaky((if s2 >= c[i0] { s1 } else { s1 })).mul_add(((x0 + 3.0) / 3.0), s3) * 0.0755).tanh() * 2.00)).atan(); s3 /= (x0 * x0 + 0.5); s2 -= ((c[0].atan() * 0.6250).tanh() * 1.00); }
+    for i0 in 1..4 { let mut s4: f32 = ((i0 as f32).tanh() / 3.0); if ((i0 as f32) * 0.5 + { let t5 = s4; t5 * a[i0 % 3] + t5 }) <= 1.5 { break; } }
+    let t6 = h_lift((((s1.clamp(-1.0, 2.0) + x0.clamp(0.0, 1.0)) * 0.2500).tanh() * 3.00), ((((if s2 >= 1.5 { x0 } else { x0 }) / 0.3) * 0.2000).tanh() * 3.00)); s1 += t6[0].tanh();
+    (((((((1.5 + c[1]) * (1.5 + c[1]) + 2.0).ln() + ((s3 * 0.0455).tanh() * 10.00)) + ((s2 * 0.0685).tanh() * 10.00)) + ((s1 * 0.0571).tanh() * 10.00)) + t6[1]) + a[1])
+}
+
+pub fn p31_ref(c: &[f64; 3], x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = (c[2] * c[2] + 0.5).recip();
+    let mut s3: f64 = 0.0;
+    for i0 in 0..1 { s2 = (s2 * 0.5 + ((h_leaky_ref((if ge(s2, c[i0], m) { s1 } else { s1 }), m).mul_add(((x0 + 3.0) / 3.0), s3) * 0.0755).tanh() * 2.00)).atan(); s3 /= (x0 * x0 + 0.5); s2 -= ((c[0].atan() * 0.6250).tanh() * 1.00); }
+    for i0 in 1..4 { let mut s4: f64 = ((i0 as f64).tanh() / 3.0); if le(((i0 as f64) * 0.5 + { let t5 = s4; t5 * a[i0 % 3] + t5 }), 1.5, m) { break; } }
+    let t6 = h_lift_ref((((clamp_(s1, -1.0, 2.0, m) + clamp_(x0, 0.0, 1.0, m)) * 0.2500).tanh() * 3.00), ((((if ge(s2, 1.5, m) { x0 } else { x0 }) / 0.3) * 0.2000).tanh() * 3.00), m); s1 += t6[0].tanh();
+    (((((((1.5 + c[1]) * (1.5 + c[1]) + 2.0).ln() + ((s3 * 0.0455).tanh() * 10.00)) + ((s2 * 0.0685).tanh() * 10.00)) + ((s1 * 0.0571).tanh() * 10.00)) + t6[1]) + a[1])
+}
+
+pub fn p31_run(x: &[f32]) -> Run {
+    let c: [f32; 3] = [x[0], x[1], x[2]];
+    let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let mut g_c = [PREFILL; 3];
+    let mut v_c = [PREFILL; 3];
+    let a: [f32; 3] = [x[4], x[5], x[6]];
+    let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let mut g_a = [PREFILL; 3];
+    let mut v_a = [PREFILL; 3];
+    let (value, g_x0) = p31_grad(&c, &mut g_c, x[3], &a, &mut g_a).expect("within max_iters");
+    let (vjp_value, v_x0) = p31_vjp(&c, &mut v_c, x[3], &a, &mut v_a, D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p31_jvp(&c, &c_dot, x[3], tangent(3), &a, &a_dot);
+    Run { plain: p31(&c, x[3], &a), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+}
+
+pub fn p31_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p31_ref(&[x[0], x[1], x[2]], x[3], &[x[4], x[5], x[6]], m)
+}
+
+#[differentiable(jvp)]
+pub fn p32(x2: f32, x1: f32, b: [f32; 2], x0: f32) -> f32 {
+    let mut s1 = x0.exp2();
+    let mut s2 = f32::max(x1, x2);
+    let mut t3: [f32; 3] = [0.0; 3];
+    for i0 in 0..3 { t3[i0] = b[i0 % 2]; }
+    let v4 = ((if (((s1 * 0.1824).tanh() * 5.00) * ((s1 * 0.1824).tanh() * 5.00) + 1.0).log2() <= x0.abs() { b[1] } else { (s2 - x2) }) - s2);
+    return ((((({ let t5 = (s1.tanh() - t3[2]); t5 * (-s2.tanh()) + t5 } + v4) + s2) + s1) + t3[2]) + b[0]);
+}
+
+pub fn p32_ref(x2: f64, x1: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0.exp2();
+    let mut s2 = max_(x1, x2, m);
+    let mut t3: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t3[i0] = b[i0 % 2]; }
+    let v4 = ((if le((((s1 * 0.1824).tanh() * 5.00) * ((s1 * 0.1824).tanh() * 5.00) + 1.0).log2(), abs_(x0, m), m) { b[1] } else { (s2 - x2) }) - s2);
+    return ((((({ let t5 = (s1.tanh() - t3[2]); t5 * (-s2.tanh()) + t5 } + v4) + s2) + s1) + t3[2]) + b[0]);
+}
+
+pub fn p32_run(x: &[f32]) -> Run {
+    let b: [f32; 2] = [x[2], x[3]];
+    let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let (value, g_x2, g_x1, g_b, g_x0) = p32_grad(x[0], x[1], b, x[4]);
+    let (vjp_value, v_x2, v_x1, v_b, v_x0) = p32_vjp(x[0], x[1], b, x[4], D_OUT);
+    let (jvp_value, jvp) = p32_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
+    Run { plain: p32(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x2, g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x2, v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+}
+
+pub fn p32_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p32_ref(x[0], x[1], [x[2], x[3]], x[4], m)
+}
+
+#[differentiable(jvp)]
+pub fn p33(x1: f32, x0: f32, x2: f32) -> f32 {
+    let mut s1 = (x2 * x2 + 2.0).sqrt();
+    let mut s2 = x2.clamp(0.0, 1.0);
+    let v3 = (if (x0 * ((((x1 * x1 + 0.5) + 0.5).powf(x2) * 0.0947).tanh() * 6.00)) <= 0.75 { (x0.max(s2) * x0.max(s2) + 1.0).cbrt() } else { ((x2 / x2.exp()).floor() + (if x0 >= 3.0 { x0 } else { x1 })) });
+    let c4 = x0.mul_add(s2, s2) > (if x0 < x2 { s2 } else { s1 });
+    ((((f32::min((s1 * s1 + 1.0).log2(), (x1 / (s1 * s1 + 0.5))) + (f32::max(s2, v3) - h_sq(x2))) + v3) + s2) + s1)
+}
+
+pub fn p33_ref(x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
+    let mut s1 = (x2 * x2 + 2.0).sqrt();
+    let mut s2 = clamp_(x2, 0.0, 1.0, m);
+    let v3 = (if le((x0 * ((((x1 * x1 + 0.5) + 0.5).powf(x2) * 0.0947).tanh() * 6.00)), 0.75, m) { (max_(x0, s2, m) * max_(x0, s2, m) + 1.0).cbrt() } else { (floor_((x2 / x2.exp()), m) + (if ge(x0, 3.0, m) { x0 } else { x1 })) });
+    let c4 = gt(x0.mul_add(s2, s2), (if lt(x0, x2, m) { s2 } else { s1 }), m);
+    ((((min_((s1 * s1 + 1.0).log2(), (x1 / (s1 * s1 + 0.5)), m) + (max_(s2, v3, m) - h_sq_ref(x2, m))) + v3) + s2) + s1)
+}
+
+pub fn p33_run(x: &[f32]) -> Run {
+    let (value, g_x1, g_x0, g_x2) = p33_grad(x[0], x[1], x[2]);
+    let (vjp_value, v_x1, v_x0, v_x2) = p33_vjp(x[0], x[1], x[2], D_OUT);
+    let (jvp_value, jvp) = p33_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p33(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+}
+
+pub fn p33_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p33_ref(x[0], x[1], x[2], m)
+}
+
+#[differentiable(jvp)]
+pub fn p34(x0: f32, a: &[f32; 3]) -> f32 {
+    let mut s1 = (a[0] + x0);
+    let mut s2 = (x0 / (s1 * s1 + 2.0));
+    let mut t3 = *a;
+    let mut s4: f32 = 1.0;
+    (((((((if s2.max(s1) < 0.75 { s4.cosh() } else { (x0 * s4) }) + a[0]) + s4) + s2) + s1) + t3[1]) + a[2])
+}
+
+pub fn p34_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
+    let mut s1 = (a[0] + x0);
+    let mut s2 = (x0 / (s1 * s1 + 2.0));
+    let mut t3 = *a;
+    let mut s4: f64 = 1.0;
+    (((((((if lt(max_(s2, s1, m), 0.75, m) { s4.cosh() } else { (x0 * s4) }) + a[0]) + s4) + s2) + s1) + t3[1]) + a[2])
+}
+
+pub fn p34_run(x: &[f32]) -> Run {
+    let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let mut g_a = [PREFILL; 3];
+    let mut v_a = [PREFILL; 3];
+    let (value, g_x0) = p34_grad(x[0], &a, &mut g_a);
+    let (vjp_value, v_x0) = p34_vjp(x[0], &a, &mut v_a, D_OUT);
+    let (jvp_value, jvp) = p34_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p34(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+}
+
+pub fn p34_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p34_ref(x[0], &[x[1], x[2], x[3]], m)
+}
+
+#[differentiable(jvp, check_finite)]
+pub fn p35(x0: f32) -> f32 {
+    let mut s1 = (if x0 <= (x0 + 0.25) { x0 } else { x0 });
+    s1 = (s1 * 0.75 + ((h_sq(x0.abs()) * 0.4444).tanh() * 2.00)).atan();
+    for i0 in 0..2 { s1 *= (((x0 - x0).abs() * 0.3333).tanh() * 1.00); s1 = (s1 * 0.25 + ((h_leaky((((i0 as f32) * (i0 as f32) + 0.5) + 0.5).powf(x0)) * 0.2500).tanh() * 2.00)).tanh(); s1 = (s1 * 0.5 + ((x0 * 0.6667).tanh() * 1.00).tan()).sin(); if (x0.clamp(-1.0, 2.0) > 2.0 || h_sq((i0 as f32)) <= s1) { break; } }
+    let mut s2: f32 = 1.0;
+    (((s2 * s2 + 2.0).recip() + s2) + s1)
+}
+
+pub fn p35_ref(x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = (if le(x0, (x0 + 0.25), m) { x0 } else { x0 });
+    s1 = (s1 * 0.75 + ((h_sq_ref(abs_(x0, m), m) * 0.4444).tanh() * 2.00)).atan();
+    for i0 in 0..2 { s1 *= ((abs_((x0 - x0), m) * 0.3333).tanh() * 1.00); s1 = (s1 * 0.25 + ((h_leaky_ref((((i0 as f64) * (i0 as f64) + 0.5) + 0.5).powf(x0), m) * 0.2500).tanh() * 2.00)).tanh(); s1 = (s1 * 0.5 + ((x0 * 0.6667).tanh() * 1.00).tan()).sin(); if (gt(clamp_(x0, -1.0, 2.0, m), 2.0, m) || le(h_sq_ref((i0 as f64), m), s1, m)) { break; } }
+    let mut s2: f64 = 1.0;
+    (((s2 * s2 + 2.0).recip() + s2) + s1)
+}
+
+pub fn p35_run(x: &[f32]) -> Run {
+    let (value, g_x0) = p35_grad(x[0]).expect("finite gradient");
+    let (vjp_value, v_x0) = p35_vjp(x[0], D_OUT).expect("finite gradient");
+    let (jvp_value, jvp) = p35_jvp(x[0], tangent(0));
+    Run { plain: p35(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+}
+
+pub fn p35_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p35_ref(x[0], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p36(c: &[f32], x1: f32, x0: f32, x2: f32) -> f32 {
+    let mut s1 = c[2];
+    let mut s2 = c[1].clamp(0.0, 1.0);
+    for i0 in (0..2).rev() { s1 = (s1 * 0.75 + ((h_mix((((c[i0].hypot(x1) * ((s2 * 0.1000).tanh() * 6.00)) * 0.0556).tanh() * 4.00), (((if (x2 < s2 || x2 >= c[i0]) { { let t3 = ((s2 * 0.1000).tanh() * 4.00); t3 * (i0 as f32) + t3 } } else { (x1 / 0.25) }) * 0.1250).tanh() * 4.00)) * 0.2500).tanh() * 2.00)).tanh(); }
+    let c4 = ((x2 * 0.6667).tanh() * 0.90).acos() > s1.hypot(x0);
+    let mut s5: f32 = 1.0;
+    for i0 in 0..2 { s5 -= (((c[2 - i0].round() + x0.clamp(-1.0, 2.0)) * 0.2222).tanh() * 1.00); s5 = (if c4 { c[2 - i0].clamp(-0.5, 0.5) } else { (i0 as f32).exp2() }); s1 = ((((((s5 * 0.2689).tanh() * 1.00).tan() * ((s5 * 0.2689).tanh() * 1.00).tan()).ln_1p() - s2) * 0.0519).tanh() * 9.60); }
+    for i0 in (1..2).rev() { let v6 = s2; s5 += ((s5 * 0.1296).tanh() * 1.00); }
+    (((h_mix(((((((s1 - s5) * 0.0448).tanh() * 6.00) * ((x0.hypot(s1) * 0.0662).tanh() * 6.00)) * 0.0278).tanh() * 4.00), (c[1] - s2).tanh()) + s5) + ((s2 * 0.0455).tanh() * 10.00)) + ((s1 * 0.0735).tanh() * 10.00))
+}
+
+pub fn p36_ref(c: &[f64; 3], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
+    let mut s1 = c[2];
+    let mut s2 = clamp_(c[1], 0.0, 1.0, m);
+    for i0 in (0..2).rev() { s1 = (s1 * 0.75 + ((h_mix_ref((((hypot_(c[i0], x1, m) * ((s2 * 0.1000).tanh() * 6.00)) * 0.0556).tanh() * 4.00), (((if (lt(x2, s2, m) || ge(x2, c[i0], m)) { { let t3 = ((s2 * 0.1000).tanh() * 4.00); t3 * (i0 as f64) + t3 } } else { (x1 / 0.25) }) * 0.1250).tanh() * 4.00), m) * 0.2500).tanh() * 2.00)).tanh(); }
+    let c4 = gt(((x2 * 0.6667).tanh() * 0.90).acos(), hypot_(s1, x0, m), m);
+    let mut s5: f64 = 1.0;
+    for i0 in 0..2 { s5 -= (((round_(c[2 - i0], m) + clamp_(x0, -1.0, 2.0, m)) * 0.2222).tanh() * 1.00); s5 = (if c4 { clamp_(c[2 - i0], -0.5, 0.5, m) } else { (i0 as f64).exp2() }); s1 = ((((((s5 * 0.2689).tanh() * 1.00).tan() * ((s5 * 0.2689).tanh() * 1.00).tan()).ln_1p() - s2) * 0.0519).tanh() * 9.60); }
+    for i0 in (1..2).rev() { let v6 = s2; s5 += ((s5 * 0.1296).tanh() * 1.00); }
+    (((h_mix_ref(((((((s1 - s5) * 0.0448).tanh() * 6.00) * ((hypot_(x0, s1, m) * 0.0662).tanh() * 6.00)) * 0.0278).tanh() * 4.00), (c[1] - s2).tanh(), m) + s5) + ((s2 * 0.0455).tanh() * 10.00)) + ((s1 * 0.0735).tanh() * 10.00))
 }
 
 pub fn p36_run(x: &[f32]) -> Run {
-    let (value, g_x1, g_x0) = p36_grad(x[0], x[1]).expect("finite gradient");
-    let (vjp_value, v_x1, v_x0) = p36_vjp(x[0], x[1], D_OUT).expect("finite gradient");
-    let (jvp_value, jvp) = p36_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p36(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let c: [f32; 3] = [x[0], x[1], x[2]];
+    let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let mut g_c = [PREFILL; 3];
+    let mut v_c = [PREFILL; 3];
+    let (value, g_x1, g_x0, g_x2) = p36_grad(&c, &mut g_c, x[3], x[4], x[5]).expect("within max_iters");
+    let (vjp_value, v_x1, v_x0, v_x2) = p36_vjp(&c, &mut v_c, x[3], x[4], x[5], D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p36_jvp(&c, &c_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p36(&c, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
 }
 
 pub fn p36_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p36_ref(x[0], x[1], m)
+    p36_ref(&[x[0], x[1], x[2]], x[3], x[4], x[5], m)
 }
 
 #[differentiable(jvp)]
-pub fn p37(x1: f32, x0: f32, x2: f32) -> f32 {
-    let mut s1 = x2;
-    let mut s2 = s1.clamp(0.0, 1.0);
-    for i0 in (0..2).rev() { s2 *= ((h_leaky((x1 * x1 + 2.0).log10()) * 0.2398).tanh() * 1.00); s1 = (s1 * 0.75 + (((s2.atan2((x0 * x0 + 2.0)) * (((((s2 * 0.1000).tanh() * 6.00) * x2) * 0.1111).tanh() * 6.00)) * 0.1042).tanh() * 2.00)).atan(); s2 = (s2 * 2.0 + (({ let t3 = ((i0 as f32) / ((i0 as f32) * (i0 as f32) + 0.5)); t3 * (x0 + x2) + t3 } * 0.1250).tanh() * 2.00)).tanh(); }
-    s1 -= (((((s1 - s1) * 0.3125).tanh() * 2.00).powi(4) * 0.0625).tanh() * 8.00);
-    for i0 in 0..2 { s2 = (s2 * 0.25 + ((((((x0.ceil() + ((s2 * 0.1042).tanh() * 2.00).sinh()) * 0.0918).tanh() * 6.00) * (s2 + s1).tanh()) * 0.1667).tanh() * 2.00)).tanh(); }
-    let v4 = x0;
-    if x1 >= 2.0 { s1 = ((x1 - x1) * 0.75); s2 = (s2 * 1.5 + ((s2.powi(3) * 0.2441).tanh() * 2.00)).sin(); }
-    ((((x1 - (((((((s1 * 0.0568).tanh() * 5.00) * ((s1 * 0.0568).tanh() * 5.00) + 0.5) * 0.0392).tanh() * 4.00) + 0.5).powf(2.5) - x2)) + v4) + s2) + ((s1 * 0.0568).tanh() * 10.00))
+pub fn p37(x0: f32, x1: f32, b: [f32; 3]) -> f32 {
+    let mut s1 = h_sq(b[2]);
+    let mut s2 = h_sq(b[1]);
+    let t3 = [x1.atan2((s1 * s1 + 2.0)), (((({ let t4 = s1; t4 * t4 + t4 } * 0.1368).tanh() * 2.00).exp_m1() * 0.1192).tanh() * 6.00)];
+    for i0 in 1..5 { s1 -= ((((((i0 as f32).round() + ((b[0] * 0.6667).tanh() * 1.00).tan()) * 0.1515).tanh() * 6.00).mul_add(((i0 as f32).abs() * (i0 as f32).abs() + 0.5).cbrt(), b[(i0 + 1) % 3]) * 0.0387).tanh() * 1.00); }
+    return (((((((-x0) * (-x0) + 1.0) + 0.5).powf(x0) + ((s2 * 0.0548).tanh() * 10.00)) + ((s1 * 0.0519).tanh() * 10.00)) + t3[1]) + b[0]);
 }
 
-pub fn p37_ref(x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
-    let mut s1 = x2;
-    let mut s2 = clamp_(s1, 0.0, 1.0, m);
-    for i0 in (0..2).rev() { s2 *= ((h_leaky_ref((x1 * x1 + 2.0).log10(), m) * 0.2398).tanh() * 1.00); s1 = (s1 * 0.75 + (((s2.atan2((x0 * x0 + 2.0)) * (((((s2 * 0.1000).tanh() * 6.00) * x2) * 0.1111).tanh() * 6.00)) * 0.1042).tanh() * 2.00)).atan(); s2 = (s2 * 2.0 + (({ let t3 = ((i0 as f64) / ((i0 as f64) * (i0 as f64) + 0.5)); t3 * (x0 + x2) + t3 } * 0.1250).tanh() * 2.00)).tanh(); }
-    s1 -= (((((s1 - s1) * 0.3125).tanh() * 2.00).powi(4) * 0.0625).tanh() * 8.00);
-    for i0 in 0..2 { s2 = (s2 * 0.25 + ((((((ceil_(x0, m) + ((s2 * 0.1042).tanh() * 2.00).sinh()) * 0.0918).tanh() * 6.00) * (s2 + s1).tanh()) * 0.1667).tanh() * 2.00)).tanh(); }
-    let v4 = x0;
-    if ge(x1, 2.0, m) { s1 = ((x1 - x1) * 0.75); s2 = (s2 * 1.5 + ((s2.powi(3) * 0.2441).tanh() * 2.00)).sin(); }
-    ((((x1 - (((((((s1 * 0.0568).tanh() * 5.00) * ((s1 * 0.0568).tanh() * 5.00) + 0.5) * 0.0392).tanh() * 4.00) + 0.5).powf(2.5) - x2)) + v4) + s2) + ((s1 * 0.0568).tanh() * 10.00))
+pub fn p37_ref(x0: f64, x1: f64, b: [f64; 3], m: &mut f64) -> f64 {
+    let mut s1 = h_sq_ref(b[2], m);
+    let mut s2 = h_sq_ref(b[1], m);
+    let t3 = [x1.atan2((s1 * s1 + 2.0)), (((({ let t4 = s1; t4 * t4 + t4 } * 0.1368).tanh() * 2.00).exp_m1() * 0.1192).tanh() * 6.00)];
+    for i0 in 1..5 { s1 -= (((((round_((i0 as f64), m) + ((b[0] * 0.6667).tanh() * 1.00).tan()) * 0.1515).tanh() * 6.00).mul_add((abs_((i0 as f64), m) * abs_((i0 as f64), m) + 0.5).cbrt(), b[(i0 + 1) % 3]) * 0.0387).tanh() * 1.00); }
+    return (((((((-x0) * (-x0) + 1.0) + 0.5).powf(x0) + ((s2 * 0.0548).tanh() * 10.00)) + ((s1 * 0.0519).tanh() * 10.00)) + t3[1]) + b[0]);
 }
 
 pub fn p37_run(x: &[f32]) -> Run {
-    let (value, g_x1, g_x0, g_x2) = p37_grad(x[0], x[1], x[2]);
-    let (vjp_value, v_x1, v_x0, v_x2) = p37_vjp(x[0], x[1], x[2], D_OUT);
-    let (jvp_value, jvp) = p37_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p37(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let b: [f32; 3] = [x[2], x[3], x[4]];
+    let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let (value, g_x0, g_x1, g_b) = p37_grad(x[0], x[1], b);
+    let (vjp_value, v_x0, v_x1, v_b) = p37_vjp(x[0], x[1], b, D_OUT);
+    let (jvp_value, jvp) = p37_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
+    Run { plain: p37(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p37_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p37_ref(x[0], x[1], x[2], m)
+    p37_ref(x[0], x[1], [x[2], x[3], x[4]], m)
 }
 
-#[differentiable(jvp)]
-pub fn p38(x0: f32, x2: f32, x1: f32) -> f32 {
-    let mut s1 = x2.tanh();
-    let mut s2 = x0.exp2();
-    let mut s3: f32 = s2;
-    let t6 = h_lift((h_sq(x2) * h_sq(x2) + 1.0).cbrt(), (({ let t5 = { let t4 = s1; t4 * x1 + t4 }; t5 * s1.atan2((s1 * s1 + 2.0)) + t5 } * 0.1538).tanh() * 3.00)); s1 += t6[2].tanh();
-    (((((({ let t7 = (((s1 * ((t6[0] * 0.1354).tanh() * 6.00)) * 0.1667).tanh() * 4.00); t7 * t7 + t7 } * 0.0500).tanh() * 2.00).exp2() + s3) + s2) + s1) + t6[0])
+#[differentiable(jvp, max_iters = 8)]
+pub fn p38(x0: f32, c: &[f32]) -> f32 {
+    let mut s1 = x0;
+    let mut s2 = (x0 + 2.0);
+    for i0 in (0..4).rev() { s1 -= (((-c[(i0 + 1) % 1].tanh()) * 0.6250).tanh() * 1.00); let mut s3: f32 = 1.0; }
+    ((c[0].min((((((s2 * 0.0513).tanh() * 6.00).mul_add(((s2 * 0.0513).tanh() * 6.00), c[0]) * 0.0267).tanh() * 6.00) * ((f32::max(s1, x0) * 0.0541).tanh() * 6.00))) + ((s2 * 0.0513).tanh() * 10.00)) + ((s1 * 0.0541).tanh() * 10.00))
 }
 
-pub fn p38_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = x2.tanh();
-    let mut s2 = x0.exp2();
-    let mut s3: f64 = s2;
-    let t6 = h_lift_ref((h_sq_ref(x2, m) * h_sq_ref(x2, m) + 1.0).cbrt(), (({ let t5 = { let t4 = s1; t4 * x1 + t4 }; t5 * s1.atan2((s1 * s1 + 2.0)) + t5 } * 0.1538).tanh() * 3.00), m); s1 += t6[2].tanh();
-    (((((({ let t7 = (((s1 * ((t6[0] * 0.1354).tanh() * 6.00)) * 0.1667).tanh() * 4.00); t7 * t7 + t7 } * 0.0500).tanh() * 2.00).exp2() + s3) + s2) + s1) + t6[0])
+pub fn p38_ref(x0: f64, c: &[f64; 1], m: &mut f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = (x0 + 2.0);
+    for i0 in (0..4).rev() { s1 -= (((-c[(i0 + 1) % 1].tanh()) * 0.6250).tanh() * 1.00); let mut s3: f64 = 1.0; }
+    ((min_(c[0], (((((s2 * 0.0513).tanh() * 6.00).mul_add(((s2 * 0.0513).tanh() * 6.00), c[0]) * 0.0267).tanh() * 6.00) * ((max_(s1, x0, m) * 0.0541).tanh() * 6.00)), m) + ((s2 * 0.0513).tanh() * 10.00)) + ((s1 * 0.0541).tanh() * 10.00))
 }
 
 pub fn p38_run(x: &[f32]) -> Run {
-    let (value, g_x0, g_x2, g_x1) = p38_grad(x[0], x[1], x[2]);
-    let (vjp_value, v_x0, v_x2, v_x1) = p38_vjp(x[0], x[1], x[2], D_OUT);
-    let (jvp_value, jvp) = p38_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p38(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let c: [f32; 1] = [x[1]];
+    let c_dot: [f32; 1] = [tangent(1)];
+    let mut g_c = [PREFILL; 1];
+    let mut v_c = [PREFILL; 1];
+    let (value, g_x0) = p38_grad(x[0], &c, &mut g_c).expect("within max_iters");
+    let (vjp_value, v_x0) = p38_vjp(x[0], &c, &mut v_c, D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p38_jvp(x[0], tangent(0), &c, &c_dot);
+    Run { plain: p38(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p38_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p38_ref(x[0], x[1], x[2], m)
+    p38_ref(x[0], &[x[1]], m)
 }
 
 #[differentiable(jvp)]
 pub fn p39(x0: f32) -> f32 {
-    let mut s1 = (x0.floor() + x0);
-    let mut s2 = x0;
-    for i0 in 0..1 { s2 = ((0.25 + (x0 / (((s2 * 0.1818).tanh() * 5.00) * ((s2 * 0.1818).tanh() * 5.00) + 2.0))) - h_mix(x0, x0)); }
-    let v3 = ((((((((s1 * 0.1250).tanh() * 6.00).mul_add(s2, s1) * 0.0328).tanh() * 8.00) + 0.5) * 0.1176).tanh() * 5.00) * (((((((s1 * 0.1250).tanh() * 6.00).mul_add(s2, s1) * 0.0328).tanh() * 8.00) + 0.5) * 0.1176).tanh() * 5.00) + 1.0).recip();
-    for i0 in (0..4).rev() { s1 -= (((-v3.cos()) * 0.6250).tanh() * 1.00); let t4 = [(({ let t5 = v3.atan(); t5 * (((x0 - s2) * 0.0471).tanh() * 4.00) + t5 } * 0.1250).tanh() * 6.00), ((((s2 * 0.0506).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().log10(), (((s2 + x0) * 0.0471).tanh() * 6.00), (((s2 - (i0 as f32)) * 0.0440).tanh() * 0.90).acos()]; s1 *= (((if v3 > 0.25 { s1 } else { h_leaky(s2) }) * 0.0400).tanh() * 1.00); }
-    ((((h_mix((1.5 + x0), ((s2 * 0.0506).tanh() * 4.00)) - 0.25) + v3) + ((s2 * 0.0506).tanh() * 10.00)) + ((s1 * 0.0400).tanh() * 10.00))
+    let mut s1 = x0;
+    s1 += ((x0 * 0.6667).tanh() * 0.90).acos().min(x0.min((x0 + 0.75)));
+    s1 *= (((2.0 - x0) * 0.2857).tanh() * 3.00);
+    let v2 = s1;
+    for i0 in 0..=1 { if s1 < { let t3 = x0; t3 * t3 + t3 } { break; } s1 -= (((((x0 * x0).ln_1p() * (x0 * x0).ln_1p() + 0.5) + 0.5).powf(1.5) * 0.1133).tanh() * 1.00); s1 = (s1 * 3.0 + x0).sin(); s1 = (s1 * 0.3 + x0.atan().max((if (i0 as f32) > ((i0 as f32) + 3.0) { v2 } else { s1 })).tanh()).atan(); }
+    let t4 = h_lift(((v2 * 0.0709).tanh() * 3.00), ((s1 / (((v2 * 0.0709).tanh() * 5.00) * ((v2 * 0.0709).tanh() * 5.00) + 2.0)) * (s1 / (((v2 * 0.0709).tanh() * 5.00) * ((v2 * 0.0709).tanh() * 5.00) + 2.0))).ln_1p()); s1 += t4[0].tanh();
+    let mut t5: [f32; 2] = [0.0; 2];
+    for i0 in 0..2 { t5[i0] = (((i0 as f32) / (t4[2] * t4[2] + 2.0)) + x0.exp()).abs(); }
+    ((((x0 + ((v2 * 0.0709).tanh() * 10.00)) + s1) + t5[0]) + t4[0])
 }
 
 pub fn p39_ref(x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = (floor_(x0, m) + x0);
-    let mut s2 = x0;
-    for i0 in 0..1 { s2 = ((0.25 + (x0 / (((s2 * 0.1818).tanh() * 5.00) * ((s2 * 0.1818).tanh() * 5.00) + 2.0))) - h_mix_ref(x0, x0, m)); }
-    let v3 = ((((((((s1 * 0.1250).tanh() * 6.00).mul_add(s2, s1) * 0.0328).tanh() * 8.00) + 0.5) * 0.1176).tanh() * 5.00) * (((((((s1 * 0.1250).tanh() * 6.00).mul_add(s2, s1) * 0.0328).tanh() * 8.00) + 0.5) * 0.1176).tanh() * 5.00) + 1.0).recip();
-    for i0 in (0..4).rev() { s1 -= (((-v3.cos()) * 0.6250).tanh() * 1.00); let t4 = [(({ let t5 = v3.atan(); t5 * (((x0 - s2) * 0.0471).tanh() * 4.00) + t5 } * 0.1250).tanh() * 6.00), ((((s2 * 0.0506).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().log10(), (((s2 + x0) * 0.0471).tanh() * 6.00), (((s2 - (i0 as f64)) * 0.0440).tanh() * 0.90).acos()]; s1 *= (((if gt(v3, 0.25, m) { s1 } else { h_leaky_ref(s2, m) }) * 0.0400).tanh() * 1.00); }
-    ((((h_mix_ref((1.5 + x0), ((s2 * 0.0506).tanh() * 4.00), m) - 0.25) + v3) + ((s2 * 0.0506).tanh() * 10.00)) + ((s1 * 0.0400).tanh() * 10.00))
+    let mut s1 = x0;
+    s1 += min_(((x0 * 0.6667).tanh() * 0.90).acos(), min_(x0, (x0 + 0.75), m), m);
+    s1 *= (((2.0 - x0) * 0.2857).tanh() * 3.00);
+    let v2 = s1;
+    for i0 in 0..=1 { if lt(s1, { let t3 = x0; t3 * t3 + t3 }, m) { break; } s1 -= (((((x0 * x0).ln_1p() * (x0 * x0).ln_1p() + 0.5) + 0.5).powf(1.5) * 0.1133).tanh() * 1.00); s1 = (s1 * 3.0 + x0).sin(); s1 = (s1 * 0.3 + max_(x0.atan(), (if gt((i0 as f64), ((i0 as f64) + 3.0), m) { v2 } else { s1 }), m).tanh()).atan(); }
+    let t4 = h_lift_ref(((v2 * 0.0709).tanh() * 3.00), ((s1 / (((v2 * 0.0709).tanh() * 5.00) * ((v2 * 0.0709).tanh() * 5.00) + 2.0)) * (s1 / (((v2 * 0.0709).tanh() * 5.00) * ((v2 * 0.0709).tanh() * 5.00) + 2.0))).ln_1p(), m); s1 += t4[0].tanh();
+    let mut t5: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t5[i0] = abs_((((i0 as f64) / (t4[2] * t4[2] + 2.0)) + x0.exp()), m); }
+    ((((x0 + ((v2 * 0.0709).tanh() * 10.00)) + s1) + t5[0]) + t4[0])
 }
 
 pub fn p39_run(x: &[f32]) -> Run {
@@ -1323,81 +1349,65 @@ pub fn p39_ref_flat(x: &[f64], m: &mut f64) -> f64 {
 }
 
 #[differentiable(jvp)]
-pub fn p40(a: &[f32; 2], x0: f32) -> f32 {
-    let mut s1 = x0.exp().ln();
-    let mut s2 = x0.powi(2);
-    for i0 in 0..3 { for i1 in 1..=1 { s2 = (s2 * 0.5 + a[i0 % 2]).atan(); } let mut t3 = *a; s1 -= ((((i0 as f32) + a[(i0 + 1) % 2].sin()) * 0.2778).tanh() * 1.00); }
-    let v4 = (x0 / a[1].exp());
-    for i0 in 1..=1 { s2 = (v4 + 3.0).tanh(); s2 = (s2 * 0.5 + ((((((s1 * 0.0396).tanh() * 2.00).exp_m1() * 0.1192).tanh() * 2.00).powi(2) * 0.2500).tanh() * 2.00)).sin(); }
-    for i0 in (1..4).rev() { s1 = (s1 * 0.25 + (((((s1 * 0.0268).tanh() * 1.00).tan() * ((a[(i0 + 1) % 2].hypot(s1) * 0.0258).tanh() * 6.00)) * 0.1042).tanh() * 2.00)).sin(); }
-    let mut t5: [f32; 3] = [0.0; 3];
-    for i0 in 0..3 { t5[i0] = ((((((h_leaky(s1).atan2((((((s2 - x0) * 0.0662).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) * h_leaky(s1).atan2((((((s2 - x0) * 0.0662).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) + 2.0) * 0.2193).tanh() * 4.00) + 0.5).powf(a[0].atan2(s1.exp())) * 0.0494).tanh() * 6.00); }
-    let v6 = (if (((t5[0] * 0.1667).tanh() * 3.00) * ((t5[0] * 0.1667).tanh() * 3.00)).ln_1p() < 0.75 { ((((((t5[2] * 0.1667).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().ln() * 0.2000).tanh() * 2.00).sinh() } else { (x0.clamp(0.0, 1.0) * s1.tanh()) });
-    return ((((((((f32::min(v6, x0) * 0.1192).tanh() * 0.90).asin().abs() + v6) + v4) + ((s2 * 0.0735).tanh() * 10.00)) + s1) + t5[2]) + a[1]);
+pub fn p40(x0: f32, x1: f32) -> f32 {
+    let mut s1 = f32::min(x1, (x1 + 3.0));
+    s1 += (((f32::min(s1, (s1 + 0.3)) + (x1 - s1)).max(x1) * 0.0926).tanh() * 8.00);
+    let x1 = h_leaky((x1 * (-x0)));
+    let t2 = h_lift(((((x1 * x1 + 2.0).ln() * 0.2027).tanh() * 3.00) * (((x1 * x1 + 2.0).ln() * 0.2027).tanh() * 3.00)).ln_1p(), ((s1 * 0.0800).tanh() * 3.00)); s1 += t2[0].tanh();
+    ((((((((t2[2] + x0) * 0.1189).tanh() * 6.00) * ((s1 * 0.0800).tanh() * 1.00).tan()) + (t2[2] / (x1.atan() * x1.atan() + 2.0))) + x1) + ((s1 * 0.0800).tanh() * 10.00)) + t2[2])
 }
 
-pub fn p40_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0.exp().ln();
-    let mut s2 = x0.powi(2);
-    for i0 in 0..3 { for i1 in 1..=1 { s2 = (s2 * 0.5 + a[i0 % 2]).atan(); } let mut t3 = *a; s1 -= ((((i0 as f64) + a[(i0 + 1) % 2].sin()) * 0.2778).tanh() * 1.00); }
-    let v4 = (x0 / a[1].exp());
-    for i0 in 1..=1 { s2 = (v4 + 3.0).tanh(); s2 = (s2 * 0.5 + ((((((s1 * 0.0396).tanh() * 2.00).exp_m1() * 0.1192).tanh() * 2.00).powi(2) * 0.2500).tanh() * 2.00)).sin(); }
-    for i0 in (1..4).rev() { s1 = (s1 * 0.25 + (((((s1 * 0.0268).tanh() * 1.00).tan() * ((hypot_(a[(i0 + 1) % 2], s1, m) * 0.0258).tanh() * 6.00)) * 0.1042).tanh() * 2.00)).sin(); }
-    let mut t5: [f64; 3] = [0.0; 3];
-    for i0 in 0..3 { t5[i0] = ((((((h_leaky_ref(s1, m).atan2((((((s2 - x0) * 0.0662).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) * h_leaky_ref(s1, m).atan2((((((s2 - x0) * 0.0662).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) + 2.0) * 0.2193).tanh() * 4.00) + 0.5).powf(a[0].atan2(s1.exp())) * 0.0494).tanh() * 6.00); }
-    let v6 = (if lt((((t5[0] * 0.1667).tanh() * 3.00) * ((t5[0] * 0.1667).tanh() * 3.00)).ln_1p(), 0.75, m) { ((((((t5[2] * 0.1667).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().ln() * 0.2000).tanh() * 2.00).sinh() } else { (clamp_(x0, 0.0, 1.0, m) * s1.tanh()) });
-    return ((((((abs_(((min_(v6, x0, m) * 0.1192).tanh() * 0.90).asin(), m) + v6) + v4) + ((s2 * 0.0735).tanh() * 10.00)) + s1) + t5[2]) + a[1]);
+pub fn p40_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = min_(x1, (x1 + 3.0), m);
+    s1 += ((max_((min_(s1, (s1 + 0.3), m) + (x1 - s1)), x1, m) * 0.0926).tanh() * 8.00);
+    let x1 = h_leaky_ref((x1 * (-x0)), m);
+    let t2 = h_lift_ref(((((x1 * x1 + 2.0).ln() * 0.2027).tanh() * 3.00) * (((x1 * x1 + 2.0).ln() * 0.2027).tanh() * 3.00)).ln_1p(), ((s1 * 0.0800).tanh() * 3.00), m); s1 += t2[0].tanh();
+    ((((((((t2[2] + x0) * 0.1189).tanh() * 6.00) * ((s1 * 0.0800).tanh() * 1.00).tan()) + (t2[2] / (x1.atan() * x1.atan() + 2.0))) + x1) + ((s1 * 0.0800).tanh() * 10.00)) + t2[2])
 }
 
 pub fn p40_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[0], x[1]];
-    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let (value, g_x0) = p40_grad(&a, &mut g_a, x[2]);
-    let (vjp_value, v_x0) = p40_vjp(&a, &mut v_a, x[2], D_OUT);
-    let (jvp_value, jvp) = p40_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p40(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (value, g_x0, g_x1) = p40_grad(x[0], x[1]);
+    let (vjp_value, v_x0, v_x1) = p40_vjp(x[0], x[1], D_OUT);
+    let (jvp_value, jvp) = p40_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p40(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p40_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p40_ref(&[x[0], x[1]], x[2], m)
+    p40_ref(x[0], x[1], m)
 }
 
-#[differentiable(jvp, wrt(a))]
-pub fn p41(a: &[f32; 4], x1: f32, x0: f32) -> f32 {
-    let mut s1 = x0;
-    let mut s2 = x0.tanh();
-    let mut s3: f32 = (if a[2] >= a[1].hypot(x0) { (a[0] * a[2]) } else { ((a[3] * a[3] + 0.5) + 0.5).powf(s2) });
-    s2 -= (-a[1]).exp().ln();
-    s3 += (((if x0.mul_add(a[0], x1) < 0.25 { { let t4 = x1; t4 * s1 + t4 } } else { ((x1 * x1 + 1.0) + 0.5).powf(s1) }) * 0.0711).tanh() * 8.00);
-    let mut t5 = [(((x0 * x0 + 2.0).recip() * 0.5000).tanh() * 1.00).tan(), ((((s2 * 0.1709).tanh() * 2.00).exp_m1() * 0.1192).tanh() * 6.00), (s1.hypot(a[1]) * h_leaky(s1))];
-    return ((((((((((((s2 * 0.1709).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(2.5) + ((s3 * 0.0539).tanh() * 10.00)) + s2) + s1) + t5[0]) + a[3]);
+#[differentiable(jvp)]
+pub fn p41(x2: f32, a: &[f32; 2], x0: f32, x1: f32) -> f32 {
+    let mut s1 = x0.atan2(x0.exp());
+    let mut s2 = x2;
+    for i0 in 1..=2 { if ((({ let t3 = x0; t3 * x0 + t3 } * 0.2667).tanh() * 3.00) * (({ let t3 = x0; t3 * x0 + t3 } * 0.2667).tanh() * 3.00)).ln_1p() >= 0.75 { break; } let v4 = a[0]; s1 = h_sq(v4); s1 += ((((-a[(i0 + 1) % 2]) * (-a[(i0 + 1) % 2]) + 1.0).log2() * 0.2654).tanh() * 1.00); }
+    let mut t5 = *a;
+    if (t5[0] * t5[0] + 0.5).sqrt().mul_add((s1 / 1.25), (if t5[1] >= (t5[1] + 1.5) { s1 } else { t5[1] })) < 1.25 { s1 += s1; s1 = a[1]; }
+    (((((((h_sq((((((((((s2 * 0.1053).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 3.00)) * 0.1111).tanh() * 3.00) * ((h_sq((((((((((s2 * 0.1053).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 3.00)) * 0.1111).tanh() * 3.00)).ln_1p() + s2) + s1) + t5[0]) + a[0])
 }
 
-pub fn p41_ref(a: &[f64; 4], x1: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0;
-    let mut s2 = x0.tanh();
-    let mut s3: f64 = (if ge(a[2], hypot_(a[1], x0, m), m) { (a[0] * a[2]) } else { ((a[3] * a[3] + 0.5) + 0.5).powf(s2) });
-    s2 -= (-a[1]).exp().ln();
-    s3 += (((if lt(x0.mul_add(a[0], x1), 0.25, m) { { let t4 = x1; t4 * s1 + t4 } } else { ((x1 * x1 + 1.0) + 0.5).powf(s1) }) * 0.0711).tanh() * 8.00);
-    let mut t5 = [(((x0 * x0 + 2.0).recip() * 0.5000).tanh() * 1.00).tan(), ((((s2 * 0.1709).tanh() * 2.00).exp_m1() * 0.1192).tanh() * 6.00), (hypot_(s1, a[1], m) * h_leaky_ref(s1, m))];
-    return ((((((((((((s2 * 0.1709).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(2.5) + ((s3 * 0.0539).tanh() * 10.00)) + s2) + s1) + t5[0]) + a[3]);
+pub fn p41_ref(x2: f64, a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0.atan2(x0.exp());
+    let mut s2 = x2;
+    for i0 in 1..=2 { if ge(((({ let t3 = x0; t3 * x0 + t3 } * 0.2667).tanh() * 3.00) * (({ let t3 = x0; t3 * x0 + t3 } * 0.2667).tanh() * 3.00)).ln_1p(), 0.75, m) { break; } let v4 = a[0]; s1 = h_sq_ref(v4, m); s1 += ((((-a[(i0 + 1) % 2]) * (-a[(i0 + 1) % 2]) + 1.0).log2() * 0.2654).tanh() * 1.00); }
+    let mut t5 = *a;
+    if lt((t5[0] * t5[0] + 0.5).sqrt().mul_add((s1 / 1.25), (if ge(t5[1], (t5[1] + 1.5), m) { s1 } else { t5[1] })), 1.25, m) { s1 += s1; s1 = a[1]; }
+    (((((((h_sq_ref((((((((((s2 * 0.1053).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 3.00), m) * 0.1111).tanh() * 3.00) * ((h_sq_ref((((((((((s2 * 0.1053).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 3.00), m) * 0.1111).tanh() * 3.00)).ln_1p() + s2) + s1) + t5[0]) + a[0])
 }
 
 pub fn p41_run(x: &[f32]) -> Run {
-    let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
-    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
-    let mut g_a = [PREFILL; 4];
-    let mut v_a = [PREFILL; 4];
-    let value = p41_grad(&a, &mut g_a, x[4], x[5]);
-    let (vjp_value, v_x1, v_x0) = p41_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
-    let (jvp_value, jvp) = p41_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p41(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let mut g_a = [PREFILL; 2];
+    let mut v_a = [PREFILL; 2];
+    let (value, g_x2, g_x0, g_x1) = p41_grad(x[0], &a, &mut g_a, x[3], x[4]);
+    let (vjp_value, v_x2, v_x0, v_x1) = p41_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
+    let (jvp_value, jvp) = p41_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p41(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p41_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p41_ref(&[x[0], x[1], x[2], x[3]], x[4], x[5], m)
+    p41_ref(x[0], &[x[1], x[2]], x[3], x[4], m)
 }
 
 #[differentiable(jvp)]
@@ -1405,18 +1415,18 @@ pub fn p42(x0: f32, x2: f32, x1: f32) -> f32 {
     let mut s1 = x1;
     let mut s2 = (x0 * x0).ln_1p();
     if f32::max({ let t3 = x0; t3 * x0 + t3 }, (s2 * x1)) > 3.0 { s2 += s2.exp().ln(); s1 += x0; } else { s1 /= ((x0 * x0).ln_1p() * (x0 * x0).ln_1p() + 2.0); }
-    for i0 in 0..4 { s1 = (s1 * 0.75 + ((((3.0 - ((s2 * 0.0477).tanh() * 8.00)) + x0) * 0.0800).tanh() * 2.00)).tanh(); s2 = (s2 * 1.25 + (((((h_mix(((s2 * 0.0477).tanh() * 4.00), s1) - h_mix(((s2 * 0.0477).tanh() * 4.00), (i0 as f32))) * 0.1250).tanh() * 0.90).acos() * 0.3125).tanh() * 2.00)).tanh(); s2 = (s2 * 0.3 + (-(if x2 <= x1 { x1 } else { x1 }))).tanh(); }
-    let x1 = (x1 / (x1 * x1 + 2.0)).min((s1 / (x2 * x2 + 1.0))).powi(4);
-    (((h_leaky(f32::min((s1 * s1), (-x1))) + x1) + s2) + s1)
+    for i0 in 0..4 { s1 = (0.25 + ((s1 * 0.0526).tanh() * 8.00)); s2 = x1.abs(); s2 -= ((x0 * 0.6667).tanh() * 1.00); }
+    let s1 = h_mix(((if x1 < s1 { x1 } else { x2 }) / ((if x2 <= x1 { x1 } else { x1 }) * (if x2 <= x1 { x1 } else { x1 }) + 1.0)), x0);
+    return ((x1 + s1) + s2);
 }
 
 pub fn p42_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
     let mut s1 = x1;
     let mut s2 = (x0 * x0).ln_1p();
     if gt(max_({ let t3 = x0; t3 * x0 + t3 }, (s2 * x1), m), 3.0, m) { s2 += s2.exp().ln(); s1 += x0; } else { s1 /= ((x0 * x0).ln_1p() * (x0 * x0).ln_1p() + 2.0); }
-    for i0 in 0..4 { s1 = (s1 * 0.75 + ((((3.0 - ((s2 * 0.0477).tanh() * 8.00)) + x0) * 0.0800).tanh() * 2.00)).tanh(); s2 = (s2 * 1.25 + (((((h_mix_ref(((s2 * 0.0477).tanh() * 4.00), s1, m) - h_mix_ref(((s2 * 0.0477).tanh() * 4.00), (i0 as f64), m)) * 0.1250).tanh() * 0.90).acos() * 0.3125).tanh() * 2.00)).tanh(); s2 = (s2 * 0.3 + (-(if le(x2, x1, m) { x1 } else { x1 }))).tanh(); }
-    let x1 = min_((x1 / (x1 * x1 + 2.0)), (s1 / (x2 * x2 + 1.0)), m).powi(4);
-    (((h_leaky_ref(min_((s1 * s1), (-x1), m), m) + x1) + s2) + s1)
+    for i0 in 0..4 { s1 = (0.25 + ((s1 * 0.0526).tanh() * 8.00)); s2 = abs_(x1, m); s2 -= ((x0 * 0.6667).tanh() * 1.00); }
+    let s1 = h_mix_ref(((if lt(x1, s1, m) { x1 } else { x2 }) / ((if le(x2, x1, m) { x1 } else { x1 }) * (if le(x2, x1, m) { x1 } else { x1 }) + 1.0)), x0, m);
+    return ((x1 + s1) + s2);
 }
 
 pub fn p42_run(x: &[f32]) -> Run {
@@ -1430,432 +1440,420 @@ pub fn p42_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p42_ref(x[0], x[1], x[2], m)
 }
 
-#[differentiable(jvp)]
-pub fn p43(a: &[f32; 4], x1: f32, x2: f32, x0: f32) -> f32 {
-    let mut s1 = a[2];
-    let t2 = [((a[3] * x1).ceil() + (if x1 >= (x1 + 0.75) { x1 } else { x2 })), (x0 * x0 + 2.0).log2(), a[3], ((((s1 - x1) - ((x0 * x0 + 1.0) + 0.5).powf(-0.5)) * 0.0331).tanh() * 6.00)];
-    let t3 = [(((x0 * 0.6667).tanh() * 1.00).tan() - s1), f32::max(h_sq(x0), (if x1 < 1.25 { a[0] } else { x0 }))];
-    let v4 = x1.atan2((((((x2 * 3.0) + (x2 + x2)) * 0.1333).tanh() * 5.00) * ((((x2 * 3.0) + (x2 + x2)) * 0.1333).tanh() * 5.00) + 2.0));
-    for i0 in 1..2 { s1 += (((v4 * v4 + 2.0).recip() * 0.5000).tanh() * 1.00); s1 += ((x0 * 0.6667).tanh() * 1.00); }
-    let v5 = t3[1];
-    (((((((v4.atan2((a[0] * a[0] + 1.0)) - ((x1 * 0.6667).tanh() * 0.90).acos()) + 2.0) + v5) + v4) + s1) + t3[0]) + t2[0])
+#[differentiable(jvp, check_finite)]
+pub fn p43(a: &[f32; 2], x1: f32, b: [f32; 3], x0: f32) -> f32 {
+    let mut s1 = h_leaky(x0);
+    for i0 in (0..1).rev() { s1 *= ((b[i0] * 0.6667).tanh() * 1.00); }
+    s1 = (s1 * 0.75 + ((((((h_sq(x0) * h_sq(x0) + 2.0) * 0.1416).tanh() * 4.00) + 0.5).powf(b[2]) * 0.0494).tanh() * 2.00)).sin();
+    ((((s1 * s1).ln_1p() + s1) + b[1]) + a[0])
 }
 
-pub fn p43_ref(a: &[f64; 4], x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = a[2];
-    let t2 = [(ceil_((a[3] * x1), m) + (if ge(x1, (x1 + 0.75), m) { x1 } else { x2 })), (x0 * x0 + 2.0).log2(), a[3], ((((s1 - x1) - ((x0 * x0 + 1.0) + 0.5).powf(-0.5)) * 0.0331).tanh() * 6.00)];
-    let t3 = [(((x0 * 0.6667).tanh() * 1.00).tan() - s1), max_(h_sq_ref(x0, m), (if lt(x1, 1.25, m) { a[0] } else { x0 }), m)];
-    let v4 = x1.atan2((((((x2 * 3.0) + (x2 + x2)) * 0.1333).tanh() * 5.00) * ((((x2 * 3.0) + (x2 + x2)) * 0.1333).tanh() * 5.00) + 2.0));
-    for i0 in 1..2 { s1 += (((v4 * v4 + 2.0).recip() * 0.5000).tanh() * 1.00); s1 += ((x0 * 0.6667).tanh() * 1.00); }
-    let v5 = t3[1];
-    (((((((v4.atan2((a[0] * a[0] + 1.0)) - ((x1 * 0.6667).tanh() * 0.90).acos()) + 2.0) + v5) + v4) + s1) + t3[0]) + t2[0])
+pub fn p43_ref(a: &[f64; 2], x1: f64, b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = h_leaky_ref(x0, m);
+    for i0 in (0..1).rev() { s1 *= ((b[i0] * 0.6667).tanh() * 1.00); }
+    s1 = (s1 * 0.75 + ((((((h_sq_ref(x0, m) * h_sq_ref(x0, m) + 2.0) * 0.1416).tanh() * 4.00) + 0.5).powf(b[2]) * 0.0494).tanh() * 2.00)).sin();
+    ((((s1 * s1).ln_1p() + s1) + b[1]) + a[0])
 }
 
 pub fn p43_run(x: &[f32]) -> Run {
-    let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
-    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
-    let mut g_a = [PREFILL; 4];
-    let mut v_a = [PREFILL; 4];
-    let (value, g_x1, g_x2, g_x0) = p43_grad(&a, &mut g_a, x[4], x[5], x[6]);
-    let (vjp_value, v_x1, v_x2, v_x0) = p43_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
-    let (jvp_value, jvp) = p43_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p43(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp }
-}
-
-pub fn p43_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p43_ref(&[x[0], x[1], x[2], x[3]], x[4], x[5], x[6], m)
-}
-
-#[differentiable(jvp)]
-pub fn p44(x1: f32, x0: f32) -> f32 {
-    let mut s1 = (x0 * x0 + 1.0).recip();
-    let mut s2 = s1;
-    if ({ let t3 = x0; t3 * x1 + t3 }.floor() + f32::max(s1, s2)) >= 1.25 { s2 = x0.cos().atan2(((((f32::max(s1, (s1 + 0.25)) - (x1 - x1)) * 0.1905).tanh() * 5.00) * (((f32::max(s1, (s1 + 0.25)) - (x1 - x1)) * 0.1905).tanh() * 5.00) + 0.5)); s1 = (s1 * 0.25 + x0).tanh(); }
-    let mut s4: f32 = (x1 + (s2 * s2 + 1.0).log2());
-    for i0 in (0..2).rev() { s2 += (((if (s2 < s1 && x1 > s2) { (x1 - x0) } else { x1.clamp(0.0, 1.0) }).abs() * 0.3333).tanh() * 1.00); s1 -= ((((x1 + s2) + x0) * 0.0714).tanh() * 1.00); s1 -= (((i0 as f32).sinh() * 0.2689).tanh() * 1.00); }
-    let mut s5: f32 = 1.0;
-    let mut t6 = [((s4 * 0.0719).tanh() * 6.00), s5.tan().clamp(-1.0, 2.0), (if s4 > 0.75 { s5.tanh() } else { x0 }), (((if x0.clamp(0.0, 1.0) <= ((x0 * x0 + 1.0) + 0.5).powf(((s2 * 0.0909).tanh() * 2.00)) { (x1 * 1.25) } else { ((s4 * 0.0719).tanh() * 2.00).powi(4) }) * 0.0625).tanh() * 6.00)];
-    let mut s7: f32 = ((x0 * x0 + 2.0).recip() / 0.75);
-    ((((((x1.exp_m1() + ((s5 * s5 + 2.0) + 0.5).powf((((t6[1] / 0.75) * 0.1250).tanh() * 2.00))) + s7) + s5) + ((s4 * 0.0719).tanh() * 10.00)) + ((s2 * 0.0909).tanh() * 10.00)) + t6[2])
-}
-
-pub fn p44_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = (x0 * x0 + 1.0).recip();
-    let mut s2 = s1;
-    if ge((floor_({ let t3 = x0; t3 * x1 + t3 }, m) + max_(s1, s2, m)), 1.25, m) { s2 = x0.cos().atan2(((((max_(s1, (s1 + 0.25), m) - (x1 - x1)) * 0.1905).tanh() * 5.00) * (((max_(s1, (s1 + 0.25), m) - (x1 - x1)) * 0.1905).tanh() * 5.00) + 0.5)); s1 = (s1 * 0.25 + x0).tanh(); }
-    let mut s4: f64 = (x1 + (s2 * s2 + 1.0).log2());
-    for i0 in (0..2).rev() { s2 += ((abs_((if (lt(s2, s1, m) && gt(x1, s2, m)) { (x1 - x0) } else { clamp_(x1, 0.0, 1.0, m) }), m) * 0.3333).tanh() * 1.00); s1 -= ((((x1 + s2) + x0) * 0.0714).tanh() * 1.00); s1 -= (((i0 as f64).sinh() * 0.2689).tanh() * 1.00); }
-    let mut s5: f64 = 1.0;
-    let mut t6 = [((s4 * 0.0719).tanh() * 6.00), clamp_(s5.tan(), -1.0, 2.0, m), (if gt(s4, 0.75, m) { s5.tanh() } else { x0 }), (((if le(clamp_(x0, 0.0, 1.0, m), ((x0 * x0 + 1.0) + 0.5).powf(((s2 * 0.0909).tanh() * 2.00)), m) { (x1 * 1.25) } else { ((s4 * 0.0719).tanh() * 2.00).powi(4) }) * 0.0625).tanh() * 6.00)];
-    let mut s7: f64 = ((x0 * x0 + 2.0).recip() / 0.75);
-    ((((((x1.exp_m1() + ((s5 * s5 + 2.0) + 0.5).powf((((t6[1] / 0.75) * 0.1250).tanh() * 2.00))) + s7) + s5) + ((s4 * 0.0719).tanh() * 10.00)) + ((s2 * 0.0909).tanh() * 10.00)) + t6[2])
-}
-
-pub fn p44_run(x: &[f32]) -> Run {
-    let (value, g_x1, g_x0) = p44_grad(x[0], x[1]);
-    let (vjp_value, v_x1, v_x0) = p44_vjp(x[0], x[1], D_OUT);
-    let (jvp_value, jvp) = p44_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p44(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
-}
-
-pub fn p44_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p44_ref(x[0], x[1], m)
-}
-
-#[differentiable(jvp, check_finite)]
-pub fn p45(x0: f32, x1: f32, a: &[f32; 2]) -> f32 {
-    let mut s1 = h_leaky(x0);
-    let mut s2 = s1.max(x1);
-    s2 = (if (3.0 + a[1]) >= a[0].tanh() { s1.atan2((a[0] * a[0] + 2.0)) } else { (s2 * s2 + 2.0).log10() });
-    let v3 = ((((x0 * a[0]) * 0.4444).tanh() * 2.00).exp_m1() - ((x1 * 0.6667).tanh() * 0.90).acos());
-    let mut t4 = *a;
-    (((((a[1] + ((v3 * 0.0863).tanh() * 10.00)) + s2) + s1) + t4[1]) + a[1])
-}
-
-pub fn p45_ref(x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
-    let mut s1 = h_leaky_ref(x0, m);
-    let mut s2 = max_(s1, x1, m);
-    s2 = (if ge((3.0 + a[1]), a[0].tanh(), m) { s1.atan2((a[0] * a[0] + 2.0)) } else { (s2 * s2 + 2.0).log10() });
-    let v3 = ((((x0 * a[0]) * 0.4444).tanh() * 2.00).exp_m1() - ((x1 * 0.6667).tanh() * 0.90).acos());
-    let mut t4 = *a;
-    (((((a[1] + ((v3 * 0.0863).tanh() * 10.00)) + s2) + s1) + t4[1]) + a[1])
-}
-
-pub fn p45_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[2], x[3]];
-    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let (value, g_x0, g_x1) = p45_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
-    let (vjp_value, v_x0, v_x1) = p45_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
-    let (jvp_value, jvp) = p45_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p45(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
-}
-
-pub fn p45_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p45_ref(x[0], x[1], &[x[2], x[3]], m)
-}
-
-#[differentiable(jvp, wrt(a))]
-pub fn p46(a: &[f32; 3], x0: f32, x1: f32) -> f32 {
-    let mut s1 = (x0 * x1);
-    let mut s2 = (x0 * x1);
-    let mut s3: f32 = 1.0;
-    for i0 in 1..=1 { let mut t4 = *a; }
-    let t5 = [(((f32::min(x0, s3) + x0.atan2((((s2 * 0.1600).tanh() * 5.00) * ((s2 * 0.1600).tanh() * 5.00) + 0.5))) * 0.1515).tanh() * 6.00), ((s2 * 0.1600).tanh() * 6.00)];
-    let v6 = x1;
-    s1 += ((h_sq(((t5[1] * 0.1667).tanh() * 3.00)) * 0.1111).tanh() * 8.00);
-    ((((((((if x0 <= v6 { s3 } else { s3 }).mul_add((x1 / (((s2 * 0.1600).tanh() * 5.00) * ((s2 * 0.1600).tanh() * 5.00) + 1.0)), s3.max(a[0])) - x1.clamp(-1.0, 2.0)) + v6) + s3) + s2) + ((s1 * 0.0702).tanh() * 10.00)) + t5[0]) + a[0])
-}
-
-pub fn p46_ref(a: &[f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = (x0 * x1);
-    let mut s2 = (x0 * x1);
-    let mut s3: f64 = 1.0;
-    for i0 in 1..=1 { let mut t4 = *a; }
-    let t5 = [(((min_(x0, s3, m) + x0.atan2((((s2 * 0.1600).tanh() * 5.00) * ((s2 * 0.1600).tanh() * 5.00) + 0.5))) * 0.1515).tanh() * 6.00), ((s2 * 0.1600).tanh() * 6.00)];
-    let v6 = x1;
-    s1 += ((h_sq_ref(((t5[1] * 0.1667).tanh() * 3.00), m) * 0.1111).tanh() * 8.00);
-    ((((((((if le(x0, v6, m) { s3 } else { s3 }).mul_add((x1 / (((s2 * 0.1600).tanh() * 5.00) * ((s2 * 0.1600).tanh() * 5.00) + 1.0)), max_(s3, a[0], m)) - clamp_(x1, -1.0, 2.0, m)) + v6) + s3) + s2) + ((s1 * 0.0702).tanh() * 10.00)) + t5[0]) + a[0])
-}
-
-pub fn p46_run(x: &[f32]) -> Run {
-    let a: [f32; 3] = [x[0], x[1], x[2]];
-    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
-    let mut g_a = [PREFILL; 3];
-    let mut v_a = [PREFILL; 3];
-    let value = p46_grad(&a, &mut g_a, x[3], x[4]);
-    let (vjp_value, v_x0, v_x1) = p46_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
-    let (jvp_value, jvp) = p46_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p46(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp }
-}
-
-pub fn p46_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p46_ref(&[x[0], x[1], x[2]], x[3], x[4], m)
-}
-
-#[differentiable(jvp, check_finite)]
-pub fn p47(x0: f32) -> f32 {
-    let mut s1 = x0.clamp(-1.0, 2.0);
-    let mut s2 = x0.powi(2);
-    s1 += (s2 + (0.75 - s1));
-    let x0 = h_sq(x0.abs());
-    ((((s1.sin() * s1.sin() + 0.5).recip() + x0) + s2) + s1)
-}
-
-pub fn p47_ref(x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = clamp_(x0, -1.0, 2.0, m);
-    let mut s2 = x0.powi(2);
-    s1 += (s2 + (0.75 - s1));
-    let x0 = h_sq_ref(abs_(x0, m), m);
-    ((((s1.sin() * s1.sin() + 0.5).recip() + x0) + s2) + s1)
-}
-
-pub fn p47_run(x: &[f32]) -> Run {
-    let (value, g_x0) = p47_grad(x[0]).expect("finite gradient");
-    let (vjp_value, v_x0) = p47_vjp(x[0], D_OUT).expect("finite gradient");
-    let (jvp_value, jvp) = p47_jvp(x[0], tangent(0));
-    Run { plain: p47(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
-}
-
-pub fn p47_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p47_ref(x[0], m)
-}
-
-#[differentiable(jvp)]
-pub fn p48(x0: f32) -> f32 {
-    let mut s1 = (x0 - 3.0);
-    let mut s2 = s1;
-    let mut s3: f32 = h_sq(x0).sin();
-    let s1 = x0;
-    (((((s2 * 0.75) + s1.sinh()).sin() + s1) + s3) + s2)
-}
-
-pub fn p48_ref(x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = (x0 - 3.0);
-    let mut s2 = s1;
-    let mut s3: f64 = h_sq_ref(x0, m).sin();
-    let s1 = x0;
-    (((((s2 * 0.75) + s1.sinh()).sin() + s1) + s3) + s2)
-}
-
-pub fn p48_run(x: &[f32]) -> Run {
-    let (value, g_x0) = p48_grad(x[0]);
-    let (vjp_value, v_x0) = p48_vjp(x[0], D_OUT);
-    let (jvp_value, jvp) = p48_jvp(x[0], tangent(0));
-    Run { plain: p48(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
-}
-
-pub fn p48_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p48_ref(x[0], m)
-}
-
-#[differentiable(jvp)]
-pub fn p49(x1: f32, x2: f32, x0: f32) -> f32 {
-    let mut s1 = (x1 * x0);
-    let mut s2 = x1.clamp(0.0, 1.0);
-    let v3 = (((x2.cosh() + x0) * 0.1432).tanh() * 6.00).mul_add(x0.exp().log10().atan(), x0.hypot(((((s2 * s2 + 2.0) * 0.1667).tanh() * 4.00) + 0.5).powf(((s1 * 0.4444).tanh() * 2.00))));
-    let c4 = (s2 >= 0.75 && s2 < 2.0);
-    let s2 = (((((((({ let t5 = s1.tanh(); t5 * ((x2.exp_m1() * 0.1824).tanh() * 4.00) + t5 } * 0.1250).tanh() * 5.00) * (({ let t5 = s1.tanh(); t5 * ((x2.exp_m1() * 0.1824).tanh() * 4.00) + t5 } * 0.1250).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf(((f32::max((x0.ceil() + x1), x2) * 0.2500).tanh() * 2.00)) * 0.0494).tanh() * 8.00);
-    if ((s2 * 0.1250).tanh() * 6.00).mul_add(((v3 * 0.0319).tanh() * 6.00), h_leaky(s2)) >= 0.5 { s1 -= ((((s1.floor() + x0) + (s2.signum() + x1)) * 0.0656).tanh() * 8.00); s1 -= ((s1 * 0.0976).tanh() * 8.00); } else { s1 = (s1 * 3.0 + x1).atan(); s1 += (((v3.max((v3 + 0.5)) * 0.0314).tanh() * 5.00) * ((v3.max((v3 + 0.5)) * 0.0314).tanh() * 5.00) + 1.0).log10(); }
-    let mut s6: f32 = (s1 - s2.atan2((((s1 * 0.0548).tanh() * 5.00) * ((s1 * 0.0548).tanh() * 5.00) + 1.0)));
-    if ((x0 * 0.6667).tanh() * 1.00).tan() >= 1.5 { s1 /= ((((x0 * ((((h_mix(((s1 * 0.0548).tanh() * 4.00), ((s1 * 0.0548).tanh() * 4.00)) * 0.2500).tanh() * 2.00).powi(4) * 0.0625).tanh() * 6.00)) * 0.1111).tanh() * 5.00) * (((x0 * ((((h_mix(((s1 * 0.0548).tanh() * 4.00), ((s1 * 0.0548).tanh() * 4.00)) * 0.2500).tanh() * 2.00).powi(4) * 0.0625).tanh() * 6.00)) * 0.1111).tanh() * 5.00) + 1.0); s1 = (s1 * 1.25 + ((s6 * 0.0504).tanh() * 2.00)).tanh(); } else { s6 = s2; }
-    return ((((((((v3 * 0.0319).tanh() * 8.00) / 1.5).floor() + h_mix(((((((((v3 * 0.0319).tanh() * 5.00) * ((v3 * 0.0319).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 4.00), ((s1 * 0.0548).tanh() * 4.00))) + ((s6 * 0.0504).tanh() * 10.00)) + s2) + ((v3 * 0.0319).tanh() * 10.00)) + ((s1 * 0.0548).tanh() * 10.00));
-}
-
-pub fn p49_ref(x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = (x1 * x0);
-    let mut s2 = clamp_(x1, 0.0, 1.0, m);
-    let v3 = (((x2.cosh() + x0) * 0.1432).tanh() * 6.00).mul_add(x0.exp().log10().atan(), hypot_(x0, ((((s2 * s2 + 2.0) * 0.1667).tanh() * 4.00) + 0.5).powf(((s1 * 0.4444).tanh() * 2.00)), m));
-    let c4 = (ge(s2, 0.75, m) && lt(s2, 2.0, m));
-    let s2 = (((((((({ let t5 = s1.tanh(); t5 * ((x2.exp_m1() * 0.1824).tanh() * 4.00) + t5 } * 0.1250).tanh() * 5.00) * (({ let t5 = s1.tanh(); t5 * ((x2.exp_m1() * 0.1824).tanh() * 4.00) + t5 } * 0.1250).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf(((max_((ceil_(x0, m) + x1), x2, m) * 0.2500).tanh() * 2.00)) * 0.0494).tanh() * 8.00);
-    if ge(((s2 * 0.1250).tanh() * 6.00).mul_add(((v3 * 0.0319).tanh() * 6.00), h_leaky_ref(s2, m)), 0.5, m) { s1 -= ((((floor_(s1, m) + x0) + (signum_(s2, m) + x1)) * 0.0656).tanh() * 8.00); s1 -= ((s1 * 0.0976).tanh() * 8.00); } else { s1 = (s1 * 3.0 + x1).atan(); s1 += (((max_(v3, (v3 + 0.5), m) * 0.0314).tanh() * 5.00) * ((max_(v3, (v3 + 0.5), m) * 0.0314).tanh() * 5.00) + 1.0).log10(); }
-    let mut s6: f64 = (s1 - s2.atan2((((s1 * 0.0548).tanh() * 5.00) * ((s1 * 0.0548).tanh() * 5.00) + 1.0)));
-    if ge(((x0 * 0.6667).tanh() * 1.00).tan(), 1.5, m) { s1 /= ((((x0 * ((((h_mix_ref(((s1 * 0.0548).tanh() * 4.00), ((s1 * 0.0548).tanh() * 4.00), m) * 0.2500).tanh() * 2.00).powi(4) * 0.0625).tanh() * 6.00)) * 0.1111).tanh() * 5.00) * (((x0 * ((((h_mix_ref(((s1 * 0.0548).tanh() * 4.00), ((s1 * 0.0548).tanh() * 4.00), m) * 0.2500).tanh() * 2.00).powi(4) * 0.0625).tanh() * 6.00)) * 0.1111).tanh() * 5.00) + 1.0); s1 = (s1 * 1.25 + ((s6 * 0.0504).tanh() * 2.00)).tanh(); } else { s6 = s2; }
-    return (((((floor_((((v3 * 0.0319).tanh() * 8.00) / 1.5), m) + h_mix_ref(((((((((v3 * 0.0319).tanh() * 5.00) * ((v3 * 0.0319).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 4.00), ((s1 * 0.0548).tanh() * 4.00), m)) + ((s6 * 0.0504).tanh() * 10.00)) + s2) + ((v3 * 0.0319).tanh() * 10.00)) + ((s1 * 0.0548).tanh() * 10.00));
-}
-
-pub fn p49_run(x: &[f32]) -> Run {
-    let (value, g_x1, g_x2, g_x0) = p49_grad(x[0], x[1], x[2]);
-    let (vjp_value, v_x1, v_x2, v_x0) = p49_vjp(x[0], x[1], x[2], D_OUT);
-    let (jvp_value, jvp) = p49_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p49(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
-}
-
-pub fn p49_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p49_ref(x[0], x[1], x[2], m)
-}
-
-#[differentiable(jvp, check_finite)]
-pub fn p50(a: &[f32; 4], x0: f32) -> f32 {
-    let mut s1 = a[2].cosh();
-    let mut s2 = s1;
-    let mut s3: f32 = x0.clamp(-0.5, 0.5).sin();
-    let mut s4: f32 = a[0];
-    let v5 = a[0];
-    (((((h_mix((((if x0.atan() >= 2.0 { s1 } else { s1 }) * 0.1824).tanh() * 4.00), (v5 * v5 + 1.0).log2()) + v5) + s4) + s3) + s2) + a[3])
-}
-
-pub fn p50_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = a[2].cosh();
-    let mut s2 = s1;
-    let mut s3: f64 = clamp_(x0, -0.5, 0.5, m).sin();
-    let mut s4: f64 = a[0];
-    let v5 = a[0];
-    (((((h_mix_ref((((if ge(x0.atan(), 2.0, m) { s1 } else { s1 }) * 0.1824).tanh() * 4.00), (v5 * v5 + 1.0).log2(), m) + v5) + s4) + s3) + s2) + a[3])
-}
-
-pub fn p50_run(x: &[f32]) -> Run {
-    let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
-    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
-    let mut g_a = [PREFILL; 4];
-    let mut v_a = [PREFILL; 4];
-    let (value, g_x0) = p50_grad(&a, &mut g_a, x[4]).expect("finite gradient");
-    let (vjp_value, v_x0) = p50_vjp(&a, &mut v_a, x[4], D_OUT).expect("finite gradient");
-    let (jvp_value, jvp) = p50_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p50(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
-}
-
-pub fn p50_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p50_ref(&[x[0], x[1], x[2], x[3]], x[4], m)
-}
-
-#[differentiable(jvp)]
-pub fn p51(x0: f32, a: &[f32; 2]) -> f32 {
-    let mut s1 = (-x0);
-    let mut s2 = (s1 * x0);
-    let mut t3 = [(if ((x0 * 0.6667).tanh() * 0.90).asin() <= s1.hypot(a[0]) { h_mix(a[0], a[0]) } else { ((x0 * 0.6667).tanh() * 1.00).tan() }), ((s1 * a[0]) - a[1].atan2((x0 * x0 + 0.5))), ((x0 * a[1]) / 0.75)];
-    ((((s1.min((if s1 >= 3.0 { h_dot(&t3, &t3) } else { (s1 - t3[2]) })) + s2) + s1) + t3[0]) + a[1])
-}
-
-pub fn p51_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
-    let mut s1 = (-x0);
-    let mut s2 = (s1 * x0);
-    let mut t3 = [(if le(((x0 * 0.6667).tanh() * 0.90).asin(), hypot_(s1, a[0], m), m) { h_mix_ref(a[0], a[0], m) } else { ((x0 * 0.6667).tanh() * 1.00).tan() }), ((s1 * a[0]) - a[1].atan2((x0 * x0 + 0.5))), ((x0 * a[1]) / 0.75)];
-    ((((min_(s1, (if ge(s1, 3.0, m) { h_dot_ref(&t3, &t3, m) } else { (s1 - t3[2]) }), m) + s2) + s1) + t3[0]) + a[1])
-}
-
-pub fn p51_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[1], x[2]];
-    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let (value, g_x0) = p51_grad(x[0], &a, &mut g_a);
-    let (vjp_value, v_x0) = p51_vjp(x[0], &a, &mut v_a, D_OUT);
-    let (jvp_value, jvp) = p51_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p51(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
-}
-
-pub fn p51_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p51_ref(x[0], &[x[1], x[2]], m)
-}
-
-#[differentiable(jvp)]
-pub fn p52(a: &[f32; 2], x0: f32) -> f32 {
-    let mut s1 = x0.exp().cbrt();
-    for i0 in (1..5).rev() { s1 += ((((a[i0 % 2] / 2.0) * f32::max(a[1], x0)).atan2(((((({ let t2 = x0; t2 * ((s1 * 0.0552).tanh() * 4.00) + t2 } + a[1]) * 0.1111).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) * 0.6250).tanh() * 1.00); }
-    for i0 in 1..2 { s1 -= (((((((h_sq(((s1 * 0.0433).tanh() * 3.00)) * 0.1111).tanh() * 6.00) * x0) * 0.1111).tanh() * 6.00).mul_add((((x0.ceil() + s1) * 0.0390).tanh() * 6.00), h_mix(((s1.abs() * 0.0433).tanh() * 4.00), s1.atan2((a[i0] * a[i0] + 1.0)))) * 0.0250).tanh() * 1.00); s1 -= ((((x0 + s1) - a[i0]) * 0.0369).tanh() * 1.00); }
-    ((((x0.min(s1) / ((1.25 - a[1]) * (1.25 - a[1]) + 0.5)).round() + (x0 - (x0 / x0.exp()))) + ((s1 * 0.0398).tanh() * 10.00)) + a[0])
-}
-
-pub fn p52_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0.exp().cbrt();
-    for i0 in (1..5).rev() { s1 += ((((a[i0 % 2] / 2.0) * max_(a[1], x0, m)).atan2(((((({ let t2 = x0; t2 * ((s1 * 0.0552).tanh() * 4.00) + t2 } + a[1]) * 0.1111).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) * 0.6250).tanh() * 1.00); }
-    for i0 in 1..2 { s1 -= (((((((h_sq_ref(((s1 * 0.0433).tanh() * 3.00), m) * 0.1111).tanh() * 6.00) * x0) * 0.1111).tanh() * 6.00).mul_add((((ceil_(x0, m) + s1) * 0.0390).tanh() * 6.00), h_mix_ref(((abs_(s1, m) * 0.0433).tanh() * 4.00), s1.atan2((a[i0] * a[i0] + 1.0)), m)) * 0.0250).tanh() * 1.00); s1 -= ((((x0 + s1) - a[i0]) * 0.0369).tanh() * 1.00); }
-    (((round_((min_(x0, s1, m) / ((1.25 - a[1]) * (1.25 - a[1]) + 0.5)), m) + (x0 - (x0 / x0.exp()))) + ((s1 * 0.0398).tanh() * 10.00)) + a[0])
-}
-
-pub fn p52_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
-    let (value, g_x0) = p52_grad(&a, &mut g_a, x[2]);
-    let (vjp_value, v_x0) = p52_vjp(&a, &mut v_a, x[2], D_OUT);
-    let (jvp_value, jvp) = p52_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p52(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let b: [f32; 3] = [x[3], x[4], x[5]];
+    let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let (value, g_x1, g_b, g_x0) = p43_grad(&a, &mut g_a, x[2], b, x[6]).expect("finite gradient");
+    let (vjp_value, v_x1, v_b, v_x0) = p43_vjp(&a, &mut v_a, x[2], b, x[6], D_OUT).expect("finite gradient");
+    let (jvp_value, jvp) = p43_jvp(&a, &a_dot, x[2], tangent(2), b, b_dot, x[6], tangent(6));
+    Run { plain: p43(&a, x[2], b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+}
+
+pub fn p43_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p43_ref(&[x[0], x[1]], x[2], [x[3], x[4], x[5]], x[6], m)
+}
+
+#[differentiable(jvp)]
+pub fn p44(x0: f32) -> f32 {
+    let mut s1 = (if x0 >= (x0 + 0.75) { x0 } else { x0 });
+    let mut s2 = (s1 * s1 + 2.0).log10();
+    let t3 = h_lift(((((x0 - x0) + f32::max(x0, s2)) * 0.1395).tanh() * 3.00), s1); s2 += t3[1].tanh();
+    let t4 = [(((((s2 * 0.2398).tanh() * 1.00).tan() - h_dot(&t3, &t3)) * 0.0160).tanh() * 6.00), ((f32::max(h_sq(((s2 * 0.2398).tanh() * 3.00)), (if s1 < 1.25 { t3[1] } else { s2 })) * 0.1111).tanh() * 6.00)];
+    let v5 = s2.atan2((((((s1 * 3.0) + (x0 + s1)) * 0.1333).tanh() * 5.00) * ((((s1 * 3.0) + (x0 + s1)) * 0.1333).tanh() * 5.00) + 2.0));
+    for i0 in 1..2 { s1 += (((((h_dot(&t3, &t3) * 0.0165).tanh() * 5.00) * ((h_dot(&t3, &t3) * 0.0165).tanh() * 5.00) + 2.0).recip() * 0.5000).tanh() * 1.00); s1 += ((s2 * 0.1224).tanh() * 1.00); }
+    let v6 = t4[1];
+    let x0 = ((t3[0] * t3[0] + 1.0).recip().atan2(((((s1 * 0.1333).tanh() * 0.90).acos() * 0.3125).tanh() * 2.00).exp()) + t4[0]);
+    (((((((((((v5 * ((s1 * 0.1333).tanh() * 6.00)) * 0.1042).tanh() * 5.00) * (((v5 * ((s1 * 0.1333).tanh() * 6.00)) * 0.1042).tanh() * 5.00) + 2.0).log10() - (if s1 >= 2.0 { { let t7 = ((s1 * 0.1333).tanh() * 4.00); t7 * ((x0 * 0.1316).tanh() * 4.00) + t7 } } else { v5 })) + x0) + v6) + v5) + s2) + t4[0]) + t3[2])
+}
+
+pub fn p44_ref(x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = (if ge(x0, (x0 + 0.75), m) { x0 } else { x0 });
+    let mut s2 = (s1 * s1 + 2.0).log10();
+    let t3 = h_lift_ref(((((x0 - x0) + max_(x0, s2, m)) * 0.1395).tanh() * 3.00), s1, m); s2 += t3[1].tanh();
+    let t4 = [(((((s2 * 0.2398).tanh() * 1.00).tan() - h_dot_ref(&t3, &t3, m)) * 0.0160).tanh() * 6.00), ((max_(h_sq_ref(((s2 * 0.2398).tanh() * 3.00), m), (if lt(s1, 1.25, m) { t3[1] } else { s2 }), m) * 0.1111).tanh() * 6.00)];
+    let v5 = s2.atan2((((((s1 * 3.0) + (x0 + s1)) * 0.1333).tanh() * 5.00) * ((((s1 * 3.0) + (x0 + s1)) * 0.1333).tanh() * 5.00) + 2.0));
+    for i0 in 1..2 { s1 += (((((h_dot_ref(&t3, &t3, m) * 0.0165).tanh() * 5.00) * ((h_dot_ref(&t3, &t3, m) * 0.0165).tanh() * 5.00) + 2.0).recip() * 0.5000).tanh() * 1.00); s1 += ((s2 * 0.1224).tanh() * 1.00); }
+    let v6 = t4[1];
+    let x0 = ((t3[0] * t3[0] + 1.0).recip().atan2(((((s1 * 0.1333).tanh() * 0.90).acos() * 0.3125).tanh() * 2.00).exp()) + t4[0]);
+    (((((((((((v5 * ((s1 * 0.1333).tanh() * 6.00)) * 0.1042).tanh() * 5.00) * (((v5 * ((s1 * 0.1333).tanh() * 6.00)) * 0.1042).tanh() * 5.00) + 2.0).log10() - (if ge(s1, 2.0, m) { { let t7 = ((s1 * 0.1333).tanh() * 4.00); t7 * ((x0 * 0.1316).tanh() * 4.00) + t7 } } else { v5 })) + x0) + v6) + v5) + s2) + t4[0]) + t3[2])
+}
+
+pub fn p44_run(x: &[f32]) -> Run {
+    let (value, g_x0) = p44_grad(x[0]);
+    let (vjp_value, v_x0) = p44_vjp(x[0], D_OUT);
+    let (jvp_value, jvp) = p44_jvp(x[0], tangent(0));
+    Run { plain: p44(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+}
+
+pub fn p44_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p44_ref(x[0], m)
+}
+
+#[differentiable(jvp)]
+pub fn p45(x0: f32, b: [f32; 2]) -> f32 {
+    let mut s1 = b[1].atan2((x0 * x0 + 2.0));
+    let v2 = h_sq(((((x0 + b[1]) + 0.5) * 0.2857).tanh() * 3.00));
+    return (((v2.atan2((((({ let t3 = x0; t3 * x0 + t3 } / (((b[1] * b[0]) * 0.4444).tanh() * 2.00).exp()) * 0.0361).tanh() * 5.00) * ((({ let t3 = x0; t3 * x0 + t3 } / (((b[1] * b[0]) * 0.4444).tanh() * 2.00).exp()) * 0.0361).tanh() * 5.00) + 0.5)) + v2) + s1) + b[0]);
+}
+
+pub fn p45_ref(x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
+    let mut s1 = b[1].atan2((x0 * x0 + 2.0));
+    let v2 = h_sq_ref(((((x0 + b[1]) + 0.5) * 0.2857).tanh() * 3.00), m);
+    return (((v2.atan2((((({ let t3 = x0; t3 * x0 + t3 } / (((b[1] * b[0]) * 0.4444).tanh() * 2.00).exp()) * 0.0361).tanh() * 5.00) * ((({ let t3 = x0; t3 * x0 + t3 } / (((b[1] * b[0]) * 0.4444).tanh() * 2.00).exp()) * 0.0361).tanh() * 5.00) + 0.5)) + v2) + s1) + b[0]);
+}
+
+pub fn p45_run(x: &[f32]) -> Run {
+    let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let (value, g_x0, g_b) = p45_grad(x[0], b);
+    let (vjp_value, v_x0, v_b) = p45_vjp(x[0], b, D_OUT);
+    let (jvp_value, jvp) = p45_jvp(x[0], tangent(0), b, b_dot);
+    Run { plain: p45(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+}
+
+pub fn p45_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p45_ref(x[0], [x[1], x[2]], m)
+}
+
+#[differentiable(jvp)]
+pub fn p46(x0: f32, x1: f32) -> f32 {
+    let mut s1 = (x1 + 0.5);
+    let mut s2 = (if x1 <= s1 { x1 } else { x1 });
+    let x0 = (((((((((((x1.floor() + s1) * 0.2222).tanh() * 2.00).powi(4) * 0.0625).tanh() * 5.00) * (((((x1.floor() + s1) * 0.2222).tanh() * 2.00).powi(4) * 0.0625).tanh() * 5.00) + 0.5) * 0.0392).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 8.00);
+    let mut t3: [f32; 3] = [0.0; 3];
+    for i0 in 0..3 { t3[i0] = (((x1 + x1) * 0.3333).tanh() * 2.00).powi(2).max(s1); }
+    let v4 = (if x1.sinh() <= (if s1 >= 0.3 { s1 } else { s1 }) { h_mix((((t3[2].round() + x1) * 0.1538).tanh() * 4.00), (((x0 - 0.3) * 0.1205).tanh() * 4.00)) } else { (if t3[0] >= (t3[0] + 0.25) { t3[2] } else { x1 }).clamp(0.0, 1.0) });
+    let t5 = h_lift(((x0 * 0.1250).tanh() * 3.00), ((((h_leaky(t3[1]) * 0.2500).tanh() * 2.00).exp() * 0.1192).tanh() * 3.00)); s2 += t5[2].tanh();
+    for i0 in 1..4 { s1 += (((({ let t6 = ((s2 * 0.0741).tanh() * 4.00); t6 * ((h_dot(&t3, &t3) * 0.0013).tanh() * 4.00) + t6 } * 0.0500).tanh() * 0.90).asin() * 0.3125).tanh() * 1.00); s1 = (s1 * 2.0 + ((((((t3[1] + s2) * 0.0339).tanh() * 6.00) * (((((t3[i0 % 3] * 0.0625).tanh() * 6.00) * x1) * 0.1111).tanh() * 6.00)).max(f32::max(t5[(i0 + 1) % 3], (i0 as f32))) * 0.0278).tanh() * 2.00)).atan(); s2 -= (((t3[i0 % 3].tanh() - (((s2 * 0.0741).tanh() * 6.00) * v4)) * 0.0400).tanh() * 1.00); if (((s2.min(x0) * 0.0690).tanh() * 6.00) * ((s2 * 0.0690).tanh() * 10.00).sin()) <= (((t5[1] * 0.1111).tanh() * 6.00) * x1) { break; } }
+    (((((((if s1 < s2 { v4 } else { s2 }).atan2(((((t3[1] * 0.0625).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()).exp2() + v4) + x0) + ((s2 * 0.0690).tanh() * 10.00)) + s1) + t5[2]) + ((t3[0] * 0.0625).tanh() * 10.00))
+}
+
+pub fn p46_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = (x1 + 0.5);
+    let mut s2 = (if le(x1, s1, m) { x1 } else { x1 });
+    let x0 = (((((((((((floor_(x1, m) + s1) * 0.2222).tanh() * 2.00).powi(4) * 0.0625).tanh() * 5.00) * (((((floor_(x1, m) + s1) * 0.2222).tanh() * 2.00).powi(4) * 0.0625).tanh() * 5.00) + 0.5) * 0.0392).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 8.00);
+    let mut t3: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t3[i0] = max_((((x1 + x1) * 0.3333).tanh() * 2.00).powi(2), s1, m); }
+    let v4 = (if le(x1.sinh(), (if ge(s1, 0.3, m) { s1 } else { s1 }), m) { h_mix_ref((((round_(t3[2], m) + x1) * 0.1538).tanh() * 4.00), (((x0 - 0.3) * 0.1205).tanh() * 4.00), m) } else { clamp_((if ge(t3[0], (t3[0] + 0.25), m) { t3[2] } else { x1 }), 0.0, 1.0, m) });
+    let t5 = h_lift_ref(((x0 * 0.1250).tanh() * 3.00), ((((h_leaky_ref(t3[1], m) * 0.2500).tanh() * 2.00).exp() * 0.1192).tanh() * 3.00), m); s2 += t5[2].tanh();
+    for i0 in 1..4 { s1 += (((({ let t6 = ((s2 * 0.0741).tanh() * 4.00); t6 * ((h_dot_ref(&t3, &t3, m) * 0.0013).tanh() * 4.00) + t6 } * 0.0500).tanh() * 0.90).asin() * 0.3125).tanh() * 1.00); s1 = (s1 * 2.0 + ((max_(((((t3[1] + s2) * 0.0339).tanh() * 6.00) * (((((t3[i0 % 3] * 0.0625).tanh() * 6.00) * x1) * 0.1111).tanh() * 6.00)), max_(t5[(i0 + 1) % 3], (i0 as f64), m), m) * 0.0278).tanh() * 2.00)).atan(); s2 -= (((t3[i0 % 3].tanh() - (((s2 * 0.0741).tanh() * 6.00) * v4)) * 0.0400).tanh() * 1.00); if le((((min_(s2, x0, m) * 0.0690).tanh() * 6.00) * ((s2 * 0.0690).tanh() * 10.00).sin()), (((t5[1] * 0.1111).tanh() * 6.00) * x1), m) { break; } }
+    (((((((if lt(s1, s2, m) { v4 } else { s2 }).atan2(((((t3[1] * 0.0625).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()).exp2() + v4) + x0) + ((s2 * 0.0690).tanh() * 10.00)) + s1) + t5[2]) + ((t3[0] * 0.0625).tanh() * 10.00))
+}
+
+pub fn p46_run(x: &[f32]) -> Run {
+    let (value, g_x0, g_x1) = p46_grad(x[0], x[1]);
+    let (vjp_value, v_x0, v_x1) = p46_vjp(x[0], x[1], D_OUT);
+    let (jvp_value, jvp) = p46_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p46(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+}
+
+pub fn p46_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p46_ref(x[0], x[1], m)
+}
+
+#[differentiable(jvp)]
+pub fn p47(x1: f32, x0: f32, x2: f32) -> f32 {
+    let mut s1 = (x0 * x0 + 1.0).recip();
+    let mut s2 = x1;
+    s2 -= (x2 * x2 + 0.5).ln().hypot(x1.hypot(s1));
+    let x2 = (((((((s1 - (s1 / (x2 * x2 + 1.0))) * (s1 - (s1 / (x2 * x2 + 1.0))) + 2.0) * 0.0556).tanh() * 4.00) + 0.5).powf((x1 - x1).atan()) * 0.0494).tanh() * 8.00);
+    s1 = (s1 * 0.75 + ((((x1 * x1 + 2.0).cbrt() + (((s2 * 0.1174).tanh() * 6.00) * x1.exp().cbrt())) * 0.0677).tanh() * 2.00)).sin();
+    s1 -= ((s2 * 0.1174).tanh() * 8.00);
+    return (((((((if (x2 > 0.3 || x2 > 0.5) { ((((((s2 * 0.1174).tanh() * 5.00) * ((s2 * 0.1174).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf(2.5) } else { (x2 + x1) }) * 0.0233).tanh() * 5.00) * (((if (x2 > 0.3 || x2 > 0.5) { ((((((s2 * 0.1174).tanh() * 5.00) * ((s2 * 0.1174).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf(2.5) } else { (x2 + x1) }) * 0.0233).tanh() * 5.00) + 0.5).sqrt() + x2) + s2) + s1);
+}
+
+pub fn p47_ref(x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
+    let mut s1 = (x0 * x0 + 1.0).recip();
+    let mut s2 = x1;
+    s2 -= hypot_((x2 * x2 + 0.5).ln(), hypot_(x1, s1, m), m);
+    let x2 = (((((((s1 - (s1 / (x2 * x2 + 1.0))) * (s1 - (s1 / (x2 * x2 + 1.0))) + 2.0) * 0.0556).tanh() * 4.00) + 0.5).powf((x1 - x1).atan()) * 0.0494).tanh() * 8.00);
+    s1 = (s1 * 0.75 + ((((x1 * x1 + 2.0).cbrt() + (((s2 * 0.1174).tanh() * 6.00) * x1.exp().cbrt())) * 0.0677).tanh() * 2.00)).sin();
+    s1 -= ((s2 * 0.1174).tanh() * 8.00);
+    return (((((((if (gt(x2, 0.3, m) || gt(x2, 0.5, m)) { ((((((s2 * 0.1174).tanh() * 5.00) * ((s2 * 0.1174).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf(2.5) } else { (x2 + x1) }) * 0.0233).tanh() * 5.00) * (((if (gt(x2, 0.3, m) || gt(x2, 0.5, m)) { ((((((s2 * 0.1174).tanh() * 5.00) * ((s2 * 0.1174).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf(2.5) } else { (x2 + x1) }) * 0.0233).tanh() * 5.00) + 0.5).sqrt() + x2) + s2) + s1);
+}
+
+pub fn p47_run(x: &[f32]) -> Run {
+    let (value, g_x1, g_x0, g_x2) = p47_grad(x[0], x[1], x[2]);
+    let (vjp_value, v_x1, v_x0, v_x2) = p47_vjp(x[0], x[1], x[2], D_OUT);
+    let (jvp_value, jvp) = p47_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p47(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+}
+
+pub fn p47_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p47_ref(x[0], x[1], x[2], m)
+}
+
+#[differentiable(jvp)]
+pub fn p48(a: &[f32; 4], x1: f32, x0: f32, x2: f32) -> f32 {
+    let mut s1 = a[0].abs();
+    for i0 in 1..=4 { if (f32::max(x1, (x1 + 0.75)) * f32::max(x1, (x1 + 0.75)) + 1.0).log10() < 0.25 { break; } s1 = (s1 * 1.5 + h_sq((if s1 >= 1.5 { x1 } else { x1 })).cos()).tanh(); }
+    return (((((x2 * s1) * ((((s1 * s1 + 1.0) + 0.5).powf(2.5) * 0.0301).tanh() * 6.00)).floor() + s1) + s1) + a[3]);
+}
+
+pub fn p48_ref(a: &[f64; 4], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
+    let mut s1 = abs_(a[0], m);
+    for i0 in 1..=4 { if lt((max_(x1, (x1 + 0.75), m) * max_(x1, (x1 + 0.75), m) + 1.0).log10(), 0.25, m) { break; } s1 = (s1 * 1.5 + h_sq_ref((if ge(s1, 1.5, m) { x1 } else { x1 }), m).cos()).tanh(); }
+    return (((floor_(((x2 * s1) * ((((s1 * s1 + 1.0) + 0.5).powf(2.5) * 0.0301).tanh() * 6.00)), m) + s1) + s1) + a[3]);
+}
+
+pub fn p48_run(x: &[f32]) -> Run {
+    let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
+    let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let mut g_a = [PREFILL; 4];
+    let mut v_a = [PREFILL; 4];
+    let (value, g_x1, g_x0, g_x2) = p48_grad(&a, &mut g_a, x[4], x[5], x[6]);
+    let (vjp_value, v_x1, v_x0, v_x2) = p48_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
+    let (jvp_value, jvp) = p48_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p48(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
+}
+
+pub fn p48_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p48_ref(&[x[0], x[1], x[2], x[3]], x[4], x[5], x[6], m)
+}
+
+#[differentiable(jvp)]
+pub fn p49(a: &[f32; 2], x0: f32) -> f32 {
+    let mut s1 = x0.tanh();
+    let mut s2 = a[1].exp2();
+    let v3 = s1;
+    (((((((((((((s2 * 0.1824).tanh() * 5.00) * ((s2 * 0.1824).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf(0.5).max(((((x0 * x0 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(x0)) * 0.0233).tanh() * 5.00) * ((((((((s2 * 0.1824).tanh() * 5.00) * ((s2 * 0.1824).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf(0.5).max(((((x0 * x0 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(x0)) * 0.0233).tanh() * 5.00) + 0.5).sqrt() + v3) + s2) + s1) + a[1])
+}
+
+pub fn p49_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0.tanh();
+    let mut s2 = a[1].exp2();
+    let v3 = s1;
+    (((((((max_(((((((s2 * 0.1824).tanh() * 5.00) * ((s2 * 0.1824).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf(0.5), ((((x0 * x0 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(x0), m) * 0.0233).tanh() * 5.00) * ((max_(((((((s2 * 0.1824).tanh() * 5.00) * ((s2 * 0.1824).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf(0.5), ((((x0 * x0 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(x0), m) * 0.0233).tanh() * 5.00) + 0.5).sqrt() + v3) + s2) + s1) + a[1])
+}
+
+pub fn p49_run(x: &[f32]) -> Run {
+    let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let mut g_a = [PREFILL; 2];
+    let mut v_a = [PREFILL; 2];
+    let (value, g_x0) = p49_grad(&a, &mut g_a, x[2]);
+    let (vjp_value, v_x0) = p49_vjp(&a, &mut v_a, x[2], D_OUT);
+    let (jvp_value, jvp) = p49_jvp(&a, &a_dot, x[2], tangent(2));
+    Run { plain: p49(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+}
+
+pub fn p49_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p49_ref(&[x[0], x[1]], x[2], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p50(c: &[f32], x0: f32) -> f32 {
+    let mut s1 = ((x0 * x0 + 0.5) + 0.5).powf(-0.5);
+    for i0 in 0..c.len() { s1 = (s1 * 0.3 + (((x0 / (c[0] * c[0] + 0.5)) * 0.3333).tanh() * 2.00)).atan(); }
+    s1 /= ((((c[0] * 0.6667).tanh() * 0.90).acos() * 0.3125).tanh() * 2.00).exp();
+    for i0 in 0..3 { s1 = (s1 * 3.0 + ((((((((i0 as f32) * c[i0 % 2]).ceil() + { let t2 = ((s1 * 0.0420).tanh() * 4.00); t2 * (i0 as f32) + t2 }) * 0.0625).tanh() * 5.00) * (((((i0 as f32) * c[i0 % 2]).ceil() + { let t2 = ((s1 * 0.0420).tanh() * 4.00); t2 * (i0 as f32) + t2 }) * 0.0625).tanh() * 5.00) + 1.0).log2() * 0.1452).tanh() * 2.00)).tanh(); if (s1.hypot((s1 + 3.0)) + ((x0 * x0 + 0.5) + 0.5).powf(0.5)) > 3.0 { break; } }
+    for i0 in 0..=0 { if (if (if c[1 - i0] < (i0 as f32) { s1 } else { c[1] }) <= 0.3 { ((c[i0] * 0.6667).tanh() * 1.00).tan() } else { (x0.ceil() + x0) }) < s1 { break; } s1 -= ((((i0 as f32) * 0.5 + ((((if c[i0] <= x0 { x0 } else { s1 }) + x0.cos()) * 0.1389).tanh() * 6.00)) * 0.1667).tanh() * 1.00); }
+    let mut s3: f32 = s1.atan2((x0 * x0 + 0.5)).mul_add(((((c[0] * c[0] + 1.0) + 0.5).powf(-0.5) * 0.0367).tanh() * 6.00), s1);
+    ((s3 + ((s3 * 0.0617).tanh() * 10.00)) + s1)
+}
+
+pub fn p50_ref(c: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = ((x0 * x0 + 0.5) + 0.5).powf(-0.5);
+    for i0 in 0..c.len() { s1 = (s1 * 0.3 + (((x0 / (c[0] * c[0] + 0.5)) * 0.3333).tanh() * 2.00)).atan(); }
+    s1 /= ((((c[0] * 0.6667).tanh() * 0.90).acos() * 0.3125).tanh() * 2.00).exp();
+    for i0 in 0..3 { s1 = (s1 * 3.0 + ((((((ceil_(((i0 as f64) * c[i0 % 2]), m) + { let t2 = ((s1 * 0.0420).tanh() * 4.00); t2 * (i0 as f64) + t2 }) * 0.0625).tanh() * 5.00) * (((ceil_(((i0 as f64) * c[i0 % 2]), m) + { let t2 = ((s1 * 0.0420).tanh() * 4.00); t2 * (i0 as f64) + t2 }) * 0.0625).tanh() * 5.00) + 1.0).log2() * 0.1452).tanh() * 2.00)).tanh(); if gt((hypot_(s1, (s1 + 3.0), m) + ((x0 * x0 + 0.5) + 0.5).powf(0.5)), 3.0, m) { break; } }
+    for i0 in 0..=0 { if lt((if le((if lt(c[1 - i0], (i0 as f64), m) { s1 } else { c[1] }), 0.3, m) { ((c[i0] * 0.6667).tanh() * 1.00).tan() } else { (ceil_(x0, m) + x0) }), s1, m) { break; } s1 -= ((((i0 as f64) * 0.5 + ((((if le(c[i0], x0, m) { x0 } else { s1 }) + x0.cos()) * 0.1389).tanh() * 6.00)) * 0.1667).tanh() * 1.00); }
+    let mut s3: f64 = s1.atan2((x0 * x0 + 0.5)).mul_add(((((c[0] * c[0] + 1.0) + 0.5).powf(-0.5) * 0.0367).tanh() * 6.00), s1);
+    ((s3 + ((s3 * 0.0617).tanh() * 10.00)) + s1)
+}
+
+pub fn p50_run(x: &[f32]) -> Run {
+    let c: [f32; 2] = [x[0], x[1]];
+    let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let mut g_c = [PREFILL; 2];
+    let mut v_c = [PREFILL; 2];
+    let (value, g_x0) = p50_grad(&c, &mut g_c, x[2]).expect("within max_iters");
+    let (vjp_value, v_x0) = p50_vjp(&c, &mut v_c, x[2], D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p50_jvp(&c, &c_dot, x[2], tangent(2));
+    Run { plain: p50(&c, x[2]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0], jvp_value, jvp }
+}
+
+pub fn p50_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p50_ref(&[x[0], x[1]], x[2], m)
+}
+
+#[differentiable(jvp)]
+pub fn p51(x0: f32, a: &[f32; 4], b: [f32; 3]) -> f32 {
+    let mut s1 = h_dot(&b, &b);
+    let mut t2 = *a;
+    s1 *= ((h_dot(&b, &b) * 0.1481).tanh() * 3.00);
+    let mut s3: f32 = 0.0;
+    (((((x0 / 0.5) + s3) + ((s1 * 0.0494).tanh() * 10.00)) + t2[3]) + b[0])
+}
+
+pub fn p51_ref(x0: f64, a: &[f64; 4], b: [f64; 3], m: &mut f64) -> f64 {
+    let mut s1 = h_dot_ref(&b, &b, m);
+    let mut t2 = *a;
+    s1 *= ((h_dot_ref(&b, &b, m) * 0.1481).tanh() * 3.00);
+    let mut s3: f64 = 0.0;
+    (((((x0 / 0.5) + s3) + ((s1 * 0.0494).tanh() * 10.00)) + t2[3]) + b[0])
+}
+
+pub fn p51_run(x: &[f32]) -> Run {
+    let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let mut g_a = [PREFILL; 4];
+    let mut v_a = [PREFILL; 4];
+    let b: [f32; 3] = [x[5], x[6], x[7]];
+    let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let (value, g_x0, g_b) = p51_grad(x[0], &a, &mut g_a, b);
+    let (vjp_value, v_x0, v_b) = p51_vjp(x[0], &a, &mut v_a, b, D_OUT);
+    let (jvp_value, jvp) = p51_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot);
+    Run { plain: p51(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+}
+
+pub fn p51_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p51_ref(x[0], &[x[1], x[2], x[3], x[4]], [x[5], x[6], x[7]], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p52(x1: f32, x0: f32, c: &[f32]) -> f32 {
+    let mut s1 = x0;
+    if ((s1 / (x1 * x1 + 0.5)) <= f32::min(x0, (x0 + 1.25)) && h_leaky(x0) > 1.5) { s1 *= (((((s1 + s1).max(c[0].hypot(x0)) * 0.3333).tanh() * 2.00).exp() * 0.1192).tanh() * 3.00); s1 = (s1 * 1.25 + (((x1 / (s1 * s1 + 0.5)) * 0.3333).tanh() * 1.00).tan()).tanh(); } else { s1 = (s1 * 2.0 + x1).sin(); }
+    s1 = (s1 * 0.3 + x0.tanh()).atan();
+    (x0 + s1)
+}
+
+pub fn p52_ref(x1: f64, x0: f64, c: &[f64; 1], m: &mut f64) -> f64 {
+    let mut s1 = x0;
+    if (le((s1 / (x1 * x1 + 0.5)), min_(x0, (x0 + 1.25), m), m) && gt(h_leaky_ref(x0, m), 1.5, m)) { s1 *= ((((max_((s1 + s1), hypot_(c[0], x0, m), m) * 0.3333).tanh() * 2.00).exp() * 0.1192).tanh() * 3.00); s1 = (s1 * 1.25 + (((x1 / (s1 * s1 + 0.5)) * 0.3333).tanh() * 1.00).tan()).tanh(); } else { s1 = (s1 * 2.0 + x1).sin(); }
+    s1 = (s1 * 0.3 + x0.tanh()).atan();
+    (x0 + s1)
+}
+
+pub fn p52_run(x: &[f32]) -> Run {
+    let c: [f32; 1] = [x[2]];
+    let c_dot: [f32; 1] = [tangent(2)];
+    let mut g_c = [PREFILL; 1];
+    let mut v_c = [PREFILL; 1];
+    let (value, g_x1, g_x0) = p52_grad(x[0], x[1], &c, &mut g_c).expect("within max_iters");
+    let (vjp_value, v_x1, v_x0) = p52_vjp(x[0], x[1], &c, &mut v_c, D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p52_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot);
+    Run { plain: p52(x[0], x[1], &c), value, vjp_value, grad: vec![g_x1, g_x0, g_c[0] - PREFILL], vjp: vec![v_x1, v_x0, v_c[0] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p52_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p52_ref(&[x[0], x[1]], x[2], m)
+    p52_ref(x[0], x[1], &[x[2]], m)
 }
 
 #[differentiable(jvp)]
-pub fn p53(x1: f32, x0: f32) -> f32 {
-    let mut s1 = x1.clamp(-1.0, 2.0);
-    s1 = (s1 * (x0 * x1));
-    let c2 = (x0 * s1) <= 2.0;
-    let mut s3: f32 = s1;
-    for i0 in 0..4 { let t4 = [x0, x0, x1, h_mix(((s3 * 0.0488).tanh() * 4.00), x1).sin()]; s3 = ((((((x0.abs() - x0.mul_add(((s1 * 0.0488).tanh() * 6.00), x0)) * 0.0833).tanh() * 6.00) * (x0.hypot((i0 as f32)) / (((i0 as f32) + x0) * ((i0 as f32) + x0) + 1.0))) * 0.0370).tanh() * 20.50); s1 -= (((x1.atan2((((s1 * 0.0488).tanh() * 5.00) * ((s1 * 0.0488).tanh() * 5.00) + 0.5)) * 0.75) * 0.8333).tanh() * 1.00); }
-    let mut t5 = [((((x1 * x1 + 2.0).ln() * (x1 * x1 + 2.0).ln() + 0.5).log10() * 0.1581).tanh() * 6.00), (x1 * x1 + 2.0).ln().clamp(-1.0, 2.0), ((s1 * 0.0465).tanh() * 6.00)];
-    t5[2] = (((x0 + (2.0 + t5[2])) * 0.1053).tanh() * 4.00);
-    return ((((h_mix(((h_dot(&t5, &t5) * 0.0093).tanh() * 4.00), ((x0.hypot(t5[0]) * 0.1333).tanh() * 4.00)) - x0) + ((s3 * 0.0488).tanh() * 10.00)) + ((s1 * 0.0465).tanh() * 10.00)) + t5[0]);
+pub fn p53(b: [f32; 2], x0: f32) -> f32 {
+    let mut s1 = (x0 - b[1]);
+    s1 = (s1 * 3.0 + x0.tanh().tanh()).sin();
+    for i0 in 0..=2 { s1 *= ((x0 * 0.6667).tanh() * 1.00); s1 += ((((if x0 > s1 { x0 } else { s1 }).abs() / (((0.5 - b[(i0 + 1) % 2]).ceil() + (x0 * x0 + 2.0).recip()) * ((0.5 - b[(i0 + 1) % 2]).ceil() + (x0 * x0 + 2.0).recip()) + 0.5)) * 0.0368).tanh() * 1.00); let mut s2: f32 = 0.0; }
+    s1 *= b[1].cos();
+    let t3 = h_lift((((h_mix(x0, ((s1 * 0.0428).tanh() * 4.00)) + s1.atan2(b[1].exp())) * 0.2299).tanh() * 3.00), ((((((x0 + s1) * 0.0402).tanh() * 5.00) * (((x0 + s1) * 0.0402).tanh() * 5.00) + 2.0).log2() * 0.1440).tanh() * 3.00)); s1 += t3[1].tanh();
+    s1 += b[1];
+    let s1 = (((((2.0 + (((s1.ceil() + x0) * 0.0365).tanh() * 8.00)) * 0.1000).tanh() * 6.00).mul_add(((((((1.25 - ((t3[0] * 0.1111).tanh() * 8.00)) * 0.1081).tanh() * 6.00) * x0.tanh()) * 0.1042).tanh() * 6.00), x0) * 0.0267).tanh() * 8.00);
+    (((((((s1.floor() + s1) * 0.0588).tanh() * 10.00).sin() / ((((h_sq(((((x0 * x0 + 0.5) + 0.5).powf(((s1 * 0.1250).tanh() * 2.00)) * 0.0947).tanh() * 3.00)) * 0.1111).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) + s1) + t3[2]) + b[0])
 }
 
-pub fn p53_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = clamp_(x1, -1.0, 2.0, m);
-    s1 = (s1 * (x0 * x1));
-    let c2 = le((x0 * s1), 2.0, m);
-    let mut s3: f64 = s1;
-    for i0 in 0..4 { let t4 = [x0, x0, x1, h_mix_ref(((s3 * 0.0488).tanh() * 4.00), x1, m).sin()]; s3 = ((((((abs_(x0, m) - x0.mul_add(((s1 * 0.0488).tanh() * 6.00), x0)) * 0.0833).tanh() * 6.00) * (hypot_(x0, (i0 as f64), m) / (((i0 as f64) + x0) * ((i0 as f64) + x0) + 1.0))) * 0.0370).tanh() * 20.50); s1 -= (((x1.atan2((((s1 * 0.0488).tanh() * 5.00) * ((s1 * 0.0488).tanh() * 5.00) + 0.5)) * 0.75) * 0.8333).tanh() * 1.00); }
-    let mut t5 = [((((x1 * x1 + 2.0).ln() * (x1 * x1 + 2.0).ln() + 0.5).log10() * 0.1581).tanh() * 6.00), clamp_((x1 * x1 + 2.0).ln(), -1.0, 2.0, m), ((s1 * 0.0465).tanh() * 6.00)];
-    t5[2] = (((x0 + (2.0 + t5[2])) * 0.1053).tanh() * 4.00);
-    return ((((h_mix_ref(((h_dot_ref(&t5, &t5, m) * 0.0093).tanh() * 4.00), ((hypot_(x0, t5[0], m) * 0.1333).tanh() * 4.00), m) - x0) + ((s3 * 0.0488).tanh() * 10.00)) + ((s1 * 0.0465).tanh() * 10.00)) + t5[0]);
+pub fn p53_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = (x0 - b[1]);
+    s1 = (s1 * 3.0 + x0.tanh().tanh()).sin();
+    for i0 in 0..=2 { s1 *= ((x0 * 0.6667).tanh() * 1.00); s1 += (((abs_((if gt(x0, s1, m) { x0 } else { s1 }), m) / ((ceil_((0.5 - b[(i0 + 1) % 2]), m) + (x0 * x0 + 2.0).recip()) * (ceil_((0.5 - b[(i0 + 1) % 2]), m) + (x0 * x0 + 2.0).recip()) + 0.5)) * 0.0368).tanh() * 1.00); let mut s2: f64 = 0.0; }
+    s1 *= b[1].cos();
+    let t3 = h_lift_ref((((h_mix_ref(x0, ((s1 * 0.0428).tanh() * 4.00), m) + s1.atan2(b[1].exp())) * 0.2299).tanh() * 3.00), ((((((x0 + s1) * 0.0402).tanh() * 5.00) * (((x0 + s1) * 0.0402).tanh() * 5.00) + 2.0).log2() * 0.1440).tanh() * 3.00), m); s1 += t3[1].tanh();
+    s1 += b[1];
+    let s1 = (((((2.0 + (((ceil_(s1, m) + x0) * 0.0365).tanh() * 8.00)) * 0.1000).tanh() * 6.00).mul_add(((((((1.25 - ((t3[0] * 0.1111).tanh() * 8.00)) * 0.1081).tanh() * 6.00) * x0.tanh()) * 0.1042).tanh() * 6.00), x0) * 0.0267).tanh() * 8.00);
+    (((((((floor_(s1, m) + s1) * 0.0588).tanh() * 10.00).sin() / ((((h_sq_ref(((((x0 * x0 + 0.5) + 0.5).powf(((s1 * 0.1250).tanh() * 2.00)) * 0.0947).tanh() * 3.00), m) * 0.1111).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) + s1) + t3[2]) + b[0])
 }
 
 pub fn p53_run(x: &[f32]) -> Run {
-    let (value, g_x1, g_x0) = p53_grad(x[0], x[1]);
-    let (vjp_value, v_x1, v_x0) = p53_vjp(x[0], x[1], D_OUT);
-    let (jvp_value, jvp) = p53_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p53(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let (value, g_b, g_x0) = p53_grad(b, x[2]);
+    let (vjp_value, v_b, v_x0) = p53_vjp(b, x[2], D_OUT);
+    let (jvp_value, jvp) = p53_jvp(b, b_dot, x[2], tangent(2));
+    Run { plain: p53(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
 }
 
 pub fn p53_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p53_ref(x[0], x[1], m)
+    p53_ref([x[0], x[1]], x[2], m)
 }
 
 #[differentiable(jvp)]
-pub fn p54(x2: f32, x1: f32, x0: f32) -> f32 {
-    let mut s1 = x1.powi(3);
-    let mut s2 = (s1 * x2);
-    for i0 in 0..4 { let t3 = h_lift(x1, (((h_sq(x0) + ((s2 * 0.0475).tanh() * 10.00).tanh()) * 0.2597).tanh() * 3.00)); s2 += t3[0].tanh(); }
-    let mut s4: f32 = 1.0;
-    s4 /= (h_mix((((((h_leaky(s2) * 0.0475).tanh() * 6.00) * ((x2 * 0.6667).tanh() * 0.90).acos()) * 0.0521).tanh() * 4.00), ((s2 * 0.0475).tanh() * 4.00)) * h_mix((((((h_leaky(s2) * 0.0475).tanh() * 6.00) * ((x2 * 0.6667).tanh() * 0.90).acos()) * 0.0521).tanh() * 4.00), ((s2 * 0.0475).tanh() * 4.00)) + 2.0);
-    let c5 = s1.hypot(x0) <= x2;
-    if c5 { s1 = (s1 * 0.3 + s2.abs().clamp(-0.5, 0.5)).tanh(); s4 = s4; }
-    return ((({ let t6 = (((((x0 * 0.6667).tanh() * 1.00).tan() - ((x2 * 0.6667).tanh() * 0.90).acos()) * 0.2083).tanh() * 4.00); t6 * ((s1 * 0.0516).tanh() * 4.00) + t6 } + s4) + ((s2 * 0.0475).tanh() * 10.00)) + ((s1 * 0.0516).tanh() * 10.00));
+pub fn p54(b: [f32; 2], x0: f32) -> f32 {
+    let mut s1 = (x0 * x0 + 0.5).log2();
+    let mut s2 = x0.atan2((s1 * s1 + 0.5));
+    let mut s3: f32 = (-s2.tanh());
+    for i0 in 0..=0 { if b[1 - i0] < 3.0 { break; } s1 = (s1 * 3.0 + ((f32::max(s1.hypot((b[0] * ((s1 * 0.1330).tanh() * 6.00))), (((s2 - s1) * 0.0762).tanh() * 6.00).mul_add((b[i0] / (b[i0] * b[i0] + 2.0)), s3)) * 0.0605).tanh() * 2.00)).atan(); }
+    let mut t4: [f32; 3] = [0.0; 3];
+    for i0 in 0..3 { t4[i0] = h_leaky((b[1] - s1)).atan2(((s1.min((s1 + 0.75)) - (if b[i0 % 2] < s2 { x0 } else { b[(i0 + 1) % 2] })) * (s1.min((s1 + 0.75)) - (if b[i0 % 2] < s2 { x0 } else { b[(i0 + 1) % 2] })) + 2.0)); }
+    let mut s5: f32 = ((((s2 * 0.1786).tanh() * 2.00).powi(4) * 0.0625).tanh() * 10.00).tanh();
+    if s3 > (s3 + x0) { s1 *= ((s2 * 0.1786).tanh() * 3.00); s5 = (s5 * 1.25 + ((s3 * 0.2000).tanh() * 2.00)).tanh(); }
+    (((((({ let t6 = ((x0.powi(4) * 0.1975).tanh() * 4.00); t6 * h_leaky(h_mix(b[0], ((s3 * 0.2000).tanh() * 4.00))) + t6 } + s5) + s3) + s2) + s1) + t4[2]) + b[1])
 }
 
-pub fn p54_ref(x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x1.powi(3);
-    let mut s2 = (s1 * x2);
-    for i0 in 0..4 { let t3 = h_lift_ref(x1, (((h_sq_ref(x0, m) + ((s2 * 0.0475).tanh() * 10.00).tanh()) * 0.2597).tanh() * 3.00), m); s2 += t3[0].tanh(); }
-    let mut s4: f64 = 1.0;
-    s4 /= (h_mix_ref((((((h_leaky_ref(s2, m) * 0.0475).tanh() * 6.00) * ((x2 * 0.6667).tanh() * 0.90).acos()) * 0.0521).tanh() * 4.00), ((s2 * 0.0475).tanh() * 4.00), m) * h_mix_ref((((((h_leaky_ref(s2, m) * 0.0475).tanh() * 6.00) * ((x2 * 0.6667).tanh() * 0.90).acos()) * 0.0521).tanh() * 4.00), ((s2 * 0.0475).tanh() * 4.00), m) + 2.0);
-    let c5 = le(hypot_(s1, x0, m), x2, m);
-    if c5 { s1 = (s1 * 0.3 + clamp_(abs_(s2, m), -0.5, 0.5, m)).tanh(); s4 = s4; }
-    return ((({ let t6 = (((((x0 * 0.6667).tanh() * 1.00).tan() - ((x2 * 0.6667).tanh() * 0.90).acos()) * 0.2083).tanh() * 4.00); t6 * ((s1 * 0.0516).tanh() * 4.00) + t6 } + s4) + ((s2 * 0.0475).tanh() * 10.00)) + ((s1 * 0.0516).tanh() * 10.00));
+pub fn p54_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = (x0 * x0 + 0.5).log2();
+    let mut s2 = x0.atan2((s1 * s1 + 0.5));
+    let mut s3: f64 = (-s2.tanh());
+    for i0 in 0..=0 { if lt(b[1 - i0], 3.0, m) { break; } s1 = (s1 * 3.0 + ((max_(hypot_(s1, (b[0] * ((s1 * 0.1330).tanh() * 6.00)), m), (((s2 - s1) * 0.0762).tanh() * 6.00).mul_add((b[i0] / (b[i0] * b[i0] + 2.0)), s3), m) * 0.0605).tanh() * 2.00)).atan(); }
+    let mut t4: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t4[i0] = h_leaky_ref((b[1] - s1), m).atan2(((min_(s1, (s1 + 0.75), m) - (if lt(b[i0 % 2], s2, m) { x0 } else { b[(i0 + 1) % 2] })) * (min_(s1, (s1 + 0.75), m) - (if lt(b[i0 % 2], s2, m) { x0 } else { b[(i0 + 1) % 2] })) + 2.0)); }
+    let mut s5: f64 = ((((s2 * 0.1786).tanh() * 2.00).powi(4) * 0.0625).tanh() * 10.00).tanh();
+    if gt(s3, (s3 + x0), m) { s1 *= ((s2 * 0.1786).tanh() * 3.00); s5 = (s5 * 1.25 + ((s3 * 0.2000).tanh() * 2.00)).tanh(); }
+    (((((({ let t6 = ((x0.powi(4) * 0.1975).tanh() * 4.00); t6 * h_leaky_ref(h_mix_ref(b[0], ((s3 * 0.2000).tanh() * 4.00), m), m) + t6 } + s5) + s3) + s2) + s1) + t4[2]) + b[1])
 }
 
 pub fn p54_run(x: &[f32]) -> Run {
-    let (value, g_x2, g_x1, g_x0) = p54_grad(x[0], x[1], x[2]);
-    let (vjp_value, v_x2, v_x1, v_x0) = p54_vjp(x[0], x[1], x[2], D_OUT);
-    let (jvp_value, jvp) = p54_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p54(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let (value, g_b, g_x0) = p54_grad(b, x[2]);
+    let (vjp_value, v_b, v_x0) = p54_vjp(b, x[2], D_OUT);
+    let (jvp_value, jvp) = p54_jvp(b, b_dot, x[2], tangent(2));
+    Run { plain: p54(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
 }
 
 pub fn p54_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p54_ref(x[0], x[1], x[2], m)
+    p54_ref([x[0], x[1]], x[2], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, check_finite)]
 pub fn p55(x0: f32) -> f32 {
-    let mut s1 = x0;
-    let mut s2 = s1;
-    let mut s3: f32 = s1;
-    if s3 > x0.max((x0 + 2.0)) { s1 *= ((((s2 - s2) - s2) * 0.2222).tanh() * 3.00); s3 -= ((((((s2 * s2 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(-0.5).hypot(s3) * 0.0225).tanh() * 8.00); }
-    for i0 in (1..2).rev() { s1 -= (((((s3 * 0.0741).tanh() * 8.00) / 0.25) * 0.0312).tanh() * 1.00); s3 = ((((((s3 + s3) * 0.0370).tanh() * 6.00) * ((h_sq(((s3 * 0.0741).tanh() * 3.00)) * 0.1111).tanh() * 6.00)) * 0.0278).tanh() * 1.00).tan(); }
-    let mut s4: f32 = f32::min((x0 * x0 + 0.5).recip(), x0.cos());
-    s3 -= (x0 + ((s4 * 0.5000).tanh() * 1.00).tan());
-    let mut s5: f32 = 0.0;
-    (((((s1 - ((((((s5 * s5 + 2.0) + 0.5).powf(((s2 * 0.1818).tanh() * 2.00)) * 0.0816).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().log2()) + s5) + s4) + s3) + s2)
+    let mut s1 = x0.hypot((x0 + 0.5));
+    s1 *= (x0 * x0.tanh());
+    let mut s2: f32 = (x0 * ((x0 * 0.6667).tanh() * 0.90).acos());
+    let mut s3: f32 = 0.0;
+    (((((s3 * s3).sin() * (s3 * s3).sin()).ln_1p() + s3) + s2) + s1)
 }
 
 pub fn p55_ref(x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0;
-    let mut s2 = s1;
-    let mut s3: f64 = s1;
-    if gt(s3, max_(x0, (x0 + 2.0), m), m) { s1 *= ((((s2 - s2) - s2) * 0.2222).tanh() * 3.00); s3 -= ((hypot_(((((s2 * s2 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(-0.5), s3, m) * 0.0225).tanh() * 8.00); }
-    for i0 in (1..2).rev() { s1 -= (((((s3 * 0.0741).tanh() * 8.00) / 0.25) * 0.0312).tanh() * 1.00); s3 = ((((((s3 + s3) * 0.0370).tanh() * 6.00) * ((h_sq_ref(((s3 * 0.0741).tanh() * 3.00), m) * 0.1111).tanh() * 6.00)) * 0.0278).tanh() * 1.00).tan(); }
-    let mut s4: f64 = min_((x0 * x0 + 0.5).recip(), x0.cos(), m);
-    s3 -= (x0 + ((s4 * 0.5000).tanh() * 1.00).tan());
-    let mut s5: f64 = 0.0;
-    (((((s1 - ((((((s5 * s5 + 2.0) + 0.5).powf(((s2 * 0.1818).tanh() * 2.00)) * 0.0816).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().log2()) + s5) + s4) + s3) + s2)
+    let mut s1 = hypot_(x0, (x0 + 0.5), m);
+    s1 *= (x0 * x0.tanh());
+    let mut s2: f64 = (x0 * ((x0 * 0.6667).tanh() * 0.90).acos());
+    let mut s3: f64 = 0.0;
+    (((((s3 * s3).sin() * (s3 * s3).sin()).ln_1p() + s3) + s2) + s1)
 }
 
 pub fn p55_run(x: &[f32]) -> Run {
-    let (value, g_x0) = p55_grad(x[0]);
-    let (vjp_value, v_x0) = p55_vjp(x[0], D_OUT);
+    let (value, g_x0) = p55_grad(x[0]).expect("finite gradient");
+    let (vjp_value, v_x0) = p55_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p55_jvp(x[0], tangent(0));
     Run { plain: p55(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
 }
@@ -1864,511 +1862,559 @@ pub fn p55_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p55_ref(x[0], m)
 }
 
-#[differentiable(jvp)]
-pub fn p56(x0: f32, x1: f32) -> f32 {
-    let mut s1 = (x0 - x0);
-    let mut s2 = (s1 + s1);
-    for i0 in 0..=3 { s2 -= (((x1.sin() - (s2 + (s2 / (((s2 * 0.0455).tanh() * 5.00) * ((s2 * 0.0455).tanh() * 5.00) + 0.5)))) * 0.0148).tanh() * 1.00); }
-    return (((x1 * (((-(((s2 * 0.0435).tanh() * 5.00) * ((s2 * 0.0435).tanh() * 5.00) + 2.0).log10()) * 0.1440).tanh() * 6.00)) + ((s2 * 0.0435).tanh() * 10.00)) + ((s1 * 0.0526).tanh() * 10.00));
+#[differentiable(jvp, check_finite)]
+pub fn p56(x0: f32, a: &[f32; 2]) -> f32 {
+    let mut s1 = a[1].exp2();
+    let mut s2 = a[1];
+    let mut t3 = *a;
+    t3 = [(({ let t4 = a[1]; t4 * ((s1 * 0.1824).tanh() * 4.00) + t4 }.hypot(s2.sinh()) * 0.0770).tanh() * 4.00); 2];
+    s2 *= ((s1 * 0.1824).tanh() * 3.00);
+    let mut t5 = [(-a[0]), ({ let t6 = a[1]; t6 * x0 + t6 } - s1.clamp(-0.5, 0.5))];
+    return (((((((s1 * 0.1824).tanh() * 5.00) * ((s1 * 0.1824).tanh() * 5.00) + 1.0).log2() + s2) + s1) + t5[0]) + t3[1]);
 }
 
-pub fn p56_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = (x0 - x0);
-    let mut s2 = (s1 + s1);
-    for i0 in 0..=3 { s2 -= (((x1.sin() - (s2 + (s2 / (((s2 * 0.0455).tanh() * 5.00) * ((s2 * 0.0455).tanh() * 5.00) + 0.5)))) * 0.0148).tanh() * 1.00); }
-    return (((x1 * (((-(((s2 * 0.0435).tanh() * 5.00) * ((s2 * 0.0435).tanh() * 5.00) + 2.0).log10()) * 0.1440).tanh() * 6.00)) + ((s2 * 0.0435).tanh() * 10.00)) + ((s1 * 0.0526).tanh() * 10.00));
+pub fn p56_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
+    let mut s1 = a[1].exp2();
+    let mut s2 = a[1];
+    let mut t3 = *a;
+    t3 = [((hypot_({ let t4 = a[1]; t4 * ((s1 * 0.1824).tanh() * 4.00) + t4 }, s2.sinh(), m) * 0.0770).tanh() * 4.00); 2];
+    s2 *= ((s1 * 0.1824).tanh() * 3.00);
+    let mut t5 = [(-a[0]), ({ let t6 = a[1]; t6 * x0 + t6 } - clamp_(s1, -0.5, 0.5, m))];
+    return (((((((s1 * 0.1824).tanh() * 5.00) * ((s1 * 0.1824).tanh() * 5.00) + 1.0).log2() + s2) + s1) + t5[0]) + t3[1]);
 }
 
 pub fn p56_run(x: &[f32]) -> Run {
-    let (value, g_x0, g_x1) = p56_grad(x[0], x[1]);
-    let (vjp_value, v_x0, v_x1) = p56_vjp(x[0], x[1], D_OUT);
-    let (jvp_value, jvp) = p56_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p56(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
-}
-
-pub fn p56_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p56_ref(x[0], x[1], m)
-}
-
-#[differentiable(jvp)]
-pub fn p57(x0: f32, x1: f32, a: &[f32; 4]) -> f32 {
-    let mut s1 = x0.exp().recip();
-    let s1 = x1.abs();
-    let v3 = ((a[0] / (s1 * s1 + 2.0)) * { let t2 = x0; t2 * a[3] + t2 });
-    if a[1] < s1.mul_add(a[1], x0) { let mut t4: [f32; 4] = [0.0; 4]; for i0 in 0..4 { t4[i0] = a[i0]; } let c5 = v3 >= x0; } else { let v6 = (x0 * 0.5).clamp(-0.5, 0.5); let mut t7: [f32; 4] = [0.0; 4]; for i0 in 0..4 { t7[i0] = ((((a[3 - i0] * a[3 - i0] + 0.5) + 0.5).powf(2.5) * 0.0525).tanh() * 6.00); } }
-    let mut s8: f32 = a[0];
-    if s8 <= x1 { s8 = (s8 * 0.3 + x1).tanh(); } else { let mut t9 = *a; t9[3] *= (((s1.exp().ln() * s1) * 0.1569).tanh() * 4.00); }
-    let v10 = a[1].clamp(0.0, 1.0);
-    return (((((a[3] + v10) + s8) + v3) + s1) + a[3]);
-}
-
-pub fn p57_ref(x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
-    let mut s1 = x0.exp().recip();
-    let s1 = abs_(x1, m);
-    let v3 = ((a[0] / (s1 * s1 + 2.0)) * { let t2 = x0; t2 * a[3] + t2 });
-    if lt(a[1], s1.mul_add(a[1], x0), m) { let mut t4: [f64; 4] = [0.0; 4]; for i0 in 0..4 { t4[i0] = a[i0]; } let c5 = ge(v3, x0, m); } else { let v6 = clamp_((x0 * 0.5), -0.5, 0.5, m); let mut t7: [f64; 4] = [0.0; 4]; for i0 in 0..4 { t7[i0] = ((((a[3 - i0] * a[3 - i0] + 0.5) + 0.5).powf(2.5) * 0.0525).tanh() * 6.00); } }
-    let mut s8: f64 = a[0];
-    if le(s8, x1, m) { s8 = (s8 * 0.3 + x1).tanh(); } else { let mut t9 = *a; t9[3] *= (((s1.exp().ln() * s1) * 0.1569).tanh() * 4.00); }
-    let v10 = clamp_(a[1], 0.0, 1.0, m);
-    return (((((a[3] + v10) + s8) + v3) + s1) + a[3]);
-}
-
-pub fn p57_run(x: &[f32]) -> Run {
-    let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
-    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
-    let mut g_a = [PREFILL; 4];
-    let mut v_a = [PREFILL; 4];
-    let (value, g_x0, g_x1) = p57_grad(x[0], x[1], &a, &mut g_a);
-    let (vjp_value, v_x0, v_x1) = p57_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    let (jvp_value, jvp) = p57_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p57(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
-}
-
-pub fn p57_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p57_ref(x[0], x[1], &[x[2], x[3], x[4], x[5]], m)
-}
-
-#[differentiable(jvp, wrt(a))]
-pub fn p58(x0: f32, a: &[f32; 4], x2: f32, x1: f32) -> f32 {
-    let mut s1 = x0.powi(2);
-    let t2 = h_lift((x1 - 0.5), ((s1.cos().mul_add((1.5 - x2), a[1].clamp(0.0, 1.0)) * 0.1471).tanh() * 3.00)); s1 += t2[1].tanh();
-    let mut t3 = *a;
-    return (((((((((t2[0] * 0.1667).tanh() * 2.00).powi(4) * 0.0625).tanh() * 10.00).tanh() * 0.6250).tanh() * 1.00).tan() + s1) + t3[1]) + t2[1]);
-}
-
-pub fn p58_ref(x0: f64, a: &[f64; 4], x2: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0.powi(2);
-    let t2 = h_lift_ref((x1 - 0.5), ((s1.cos().mul_add((1.5 - x2), clamp_(a[1], 0.0, 1.0, m)) * 0.1471).tanh() * 3.00), m); s1 += t2[1].tanh();
-    let mut t3 = *a;
-    return (((((((((t2[0] * 0.1667).tanh() * 2.00).powi(4) * 0.0625).tanh() * 10.00).tanh() * 0.6250).tanh() * 1.00).tan() + s1) + t3[1]) + t2[1]);
-}
-
-pub fn p58_run(x: &[f32]) -> Run {
-    let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
-    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
-    let mut g_a = [PREFILL; 4];
-    let mut v_a = [PREFILL; 4];
-    let value = p58_grad(x[0], &a, &mut g_a, x[5], x[6]);
-    let (vjp_value, v_x0, v_x2, v_x1) = p58_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
-    let (jvp_value, jvp) = p58_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p58(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1], jvp_value, jvp }
-}
-
-pub fn p58_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p58_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], x[6], m)
-}
-
-#[differentiable(jvp)]
-pub fn p59(x1: f32, x0: f32, a: &[f32; 2]) -> f32 {
-    let mut s1 = x0;
-    let mut t2: [f32; 4] = [0.0; 4];
-    for i0 in 0..4 { t2[i0] = (a[0] / (x1 * x1 + 2.0)).atan2(((s1 / ((i0 as f32) * (i0 as f32) + 2.0)) * (s1 / ((i0 as f32) * (i0 as f32) + 2.0)) + 2.0)).cos(); }
-    return (((((if t2[2].exp().recip() > (x0 * a[1]) { h_sq(t2[2]) } else { a[1].mul_add(x0, x1) }) / ((((((x1 * x1).round() + { let t3 = a[1]; t3 * x1 + t3 }) * 0.1429).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) + s1) + t2[0]) + a[1]);
-}
-
-pub fn p59_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
-    let mut s1 = x0;
-    let mut t2: [f64; 4] = [0.0; 4];
-    for i0 in 0..4 { t2[i0] = (a[0] / (x1 * x1 + 2.0)).atan2(((s1 / ((i0 as f64) * (i0 as f64) + 2.0)) * (s1 / ((i0 as f64) * (i0 as f64) + 2.0)) + 2.0)).cos(); }
-    return (((((if gt(t2[2].exp().recip(), (x0 * a[1]), m) { h_sq_ref(t2[2], m) } else { a[1].mul_add(x0, x1) }) / (((((round_((x1 * x1), m) + { let t3 = a[1]; t3 * x1 + t3 }) * 0.1429).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) + s1) + t2[0]) + a[1]);
-}
-
-pub fn p59_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[2], x[3]];
-    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let (value, g_x1, g_x0) = p59_grad(x[0], x[1], &a, &mut g_a);
-    let (vjp_value, v_x1, v_x0) = p59_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    let (jvp_value, jvp) = p59_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p59(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
-}
-
-pub fn p59_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p59_ref(x[0], x[1], &[x[2], x[3]], m)
-}
-
-#[differentiable(jvp)]
-pub fn p60(b: [f32; 2], x0: f32) -> f32 {
-    let mut s1 = x0;
-    let mut s2 = (x0 * x0);
-    for i0 in 0..4 { s2 /= (((s2 * 0.0548).tanh() * 5.00) * ((s2 * 0.0548).tanh() * 5.00) + 1.0); s2 = ((((((b[0] * ((s2 * 0.0548).tanh() * 6.00)) * 0.1111).tanh() * 6.00) * ((s1.abs() * 0.0571).tanh() * 6.00)) * 0.0278).tanh() * 18.25); let mut s3: f32 = (((((s2 * 0.0548).tanh() * 5.00) * ((s2 * 0.0548).tanh() * 5.00) + 0.5).ln() * 0.1458).tanh() * 1.00).tan(); }
-    return (((h_mix(b[0], (((-s1) * 0.0571).tanh() * 4.00)) + ((s2 * 0.0548).tanh() * 10.00)) + ((s1 * 0.0571).tanh() * 10.00)) + b[0]);
-}
-
-pub fn p60_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0;
-    let mut s2 = (x0 * x0);
-    for i0 in 0..4 { s2 /= (((s2 * 0.0548).tanh() * 5.00) * ((s2 * 0.0548).tanh() * 5.00) + 1.0); s2 = ((((((b[0] * ((s2 * 0.0548).tanh() * 6.00)) * 0.1111).tanh() * 6.00) * ((abs_(s1, m) * 0.0571).tanh() * 6.00)) * 0.0278).tanh() * 18.25); let mut s3: f64 = (((((s2 * 0.0548).tanh() * 5.00) * ((s2 * 0.0548).tanh() * 5.00) + 0.5).ln() * 0.1458).tanh() * 1.00).tan(); }
-    return (((h_mix_ref(b[0], (((-s1) * 0.0571).tanh() * 4.00), m) + ((s2 * 0.0548).tanh() * 10.00)) + ((s1 * 0.0571).tanh() * 10.00)) + b[0]);
-}
-
-pub fn p60_run(x: &[f32]) -> Run {
-    let b: [f32; 2] = [x[0], x[1]];
-    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
-    let (value, g_b, g_x0) = p60_grad(b, x[2]);
-    let (vjp_value, v_b, v_x0) = p60_vjp(b, x[2], D_OUT);
-    let (jvp_value, jvp) = p60_jvp(b, b_dot, x[2], tangent(2));
-    Run { plain: p60(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
-}
-
-pub fn p60_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p60_ref([x[0], x[1]], x[2], m)
-}
-
-#[differentiable(jvp)]
-pub fn p61(x0: f32, a: &[f32; 2], b: [f32; 3], x1: f32) -> f32 {
-    let mut s1 = (-b[1]);
-    let mut s2 = { let t3 = s1; t3 * s1 + t3 };
-    let mut s4: f32 = 1.0;
-    let mut s5: f32 = (x0 + 2.0);
-    let mut s6: f32 = h_mix(s2.clamp(0.0, 1.0), (((x1 + s2) * 0.1905).tanh() * 4.00));
-    let mut t7 = *a;
-    (((((((((((((if s1 > (s1 + 2.0) { s4 } else { a[0] }) * 0.6667).tanh() * 1.00).tan() * (((if s1 > (s1 + 2.0) { s4 } else { a[0] }) * 0.6667).tanh() * 1.00).tan() + 2.0) * 0.2193).tanh() * 4.00) + 0.5).powf((((h_dot(&b, &b) + ((s1 * 0.6667).tanh() * 1.00).tan()) * 0.1198).tanh() * 2.00)) + s6) + s5) + s4) + s2) + t7[1]) + b[1])
-}
-
-pub fn p61_ref(x0: f64, a: &[f64; 2], b: [f64; 3], x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = (-b[1]);
-    let mut s2 = { let t3 = s1; t3 * s1 + t3 };
-    let mut s4: f64 = 1.0;
-    let mut s5: f64 = (x0 + 2.0);
-    let mut s6: f64 = h_mix_ref(clamp_(s2, 0.0, 1.0, m), (((x1 + s2) * 0.1905).tanh() * 4.00), m);
-    let mut t7 = *a;
-    (((((((((((((if gt(s1, (s1 + 2.0), m) { s4 } else { a[0] }) * 0.6667).tanh() * 1.00).tan() * (((if gt(s1, (s1 + 2.0), m) { s4 } else { a[0] }) * 0.6667).tanh() * 1.00).tan() + 2.0) * 0.2193).tanh() * 4.00) + 0.5).powf((((h_dot_ref(&b, &b, m) + ((s1 * 0.6667).tanh() * 1.00).tan()) * 0.1198).tanh() * 2.00)) + s6) + s5) + s4) + s2) + t7[1]) + b[1])
-}
-
-pub fn p61_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
-    let b: [f32; 3] = [x[3], x[4], x[5]];
-    let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
-    let (value, g_x0, g_b, g_x1) = p61_grad(x[0], &a, &mut g_a, b, x[6]);
-    let (vjp_value, v_x0, v_b, v_x1) = p61_vjp(x[0], &a, &mut v_a, b, x[6], D_OUT);
-    let (jvp_value, jvp) = p61_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[6], tangent(6));
-    Run { plain: p61(x[0], &a, b, x[6]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp }
+    let (value, g_x0) = p56_grad(x[0], &a, &mut g_a).expect("finite gradient");
+    let (vjp_value, v_x0) = p56_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
+    let (jvp_value, jvp) = p56_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p56(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+}
+
+pub fn p56_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p56_ref(x[0], &[x[1], x[2]], m)
+}
+
+#[differentiable(jvp, check_finite)]
+pub fn p57(x0: f32, a: &[f32; 4]) -> f32 {
+    let mut s1 = x0.tanh();
+    let v2 = h_mix(x0.hypot(a[1]).tanh(), (((s1 * (s1 / a[3].exp())) * 0.2231).tanh() * 4.00));
+    let t3 = h_lift(a[3], (((s1.tanh() - v2) * 0.2632).tanh() * 3.00)); s1 += t3[0].tanh();
+    let c4 = (x0 >= s1 && v2 > s1);
+    let mut s5: f32 = 0.0;
+    if ((t3[2] * s5) * (t3[2] * s5) + 1.0).recip() < v2.sin() { s1 = ((x0 * 0.6667).tanh() * 1.00).tan(); }
+    return (((((x0.min(s1) + s5) + v2) + s1) + t3[0]) + a[2]);
+}
+
+pub fn p57_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
+    let mut s1 = x0.tanh();
+    let v2 = h_mix_ref(hypot_(x0, a[1], m).tanh(), (((s1 * (s1 / a[3].exp())) * 0.2231).tanh() * 4.00), m);
+    let t3 = h_lift_ref(a[3], (((s1.tanh() - v2) * 0.2632).tanh() * 3.00), m); s1 += t3[0].tanh();
+    let c4 = (ge(x0, s1, m) && gt(v2, s1, m));
+    let mut s5: f64 = 0.0;
+    if lt(((t3[2] * s5) * (t3[2] * s5) + 1.0).recip(), v2.sin(), m) { s1 = ((x0 * 0.6667).tanh() * 1.00).tan(); }
+    return (((((min_(x0, s1, m) + s5) + v2) + s1) + t3[0]) + a[2]);
+}
+
+pub fn p57_run(x: &[f32]) -> Run {
+    let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let mut g_a = [PREFILL; 4];
+    let mut v_a = [PREFILL; 4];
+    let (value, g_x0) = p57_grad(x[0], &a, &mut g_a).expect("finite gradient");
+    let (vjp_value, v_x0) = p57_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
+    let (jvp_value, jvp) = p57_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p57(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+}
+
+pub fn p57_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p57_ref(x[0], &[x[1], x[2], x[3], x[4]], m)
+}
+
+#[differentiable(jvp)]
+pub fn p58(x1: f32, b: [f32; 2], x0: f32, x2: f32) -> f32 {
+    let mut s1 = (x1 * x0);
+    let mut s2 = (x1 - x2);
+    let mut s3: f32 = ((if x0 > 0.25 { x2 } else { s1 }) / (b[0].hypot(x0) * b[0].hypot(x0) + 1.0));
+    return (((((b[0] - s3) + s3) + s2) + s1) + b[1]);
+}
+
+pub fn p58_ref(x1: f64, b: [f64; 2], x0: f64, x2: f64, m: &mut f64) -> f64 {
+    let mut s1 = (x1 * x0);
+    let mut s2 = (x1 - x2);
+    let mut s3: f64 = ((if gt(x0, 0.25, m) { x2 } else { s1 }) / (hypot_(b[0], x0, m) * hypot_(b[0], x0, m) + 1.0));
+    return (((((b[0] - s3) + s3) + s2) + s1) + b[1]);
+}
+
+pub fn p58_run(x: &[f32]) -> Run {
+    let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let (value, g_x1, g_b, g_x0, g_x2) = p58_grad(x[0], b, x[3], x[4]);
+    let (vjp_value, v_x1, v_b, v_x0, v_x2) = p58_vjp(x[0], b, x[3], x[4], D_OUT);
+    let (jvp_value, jvp) = p58_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p58(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0, g_x2], vjp: vec![v_x1, v_b[0], v_b[1], v_x0, v_x2], jvp_value, jvp }
+}
+
+pub fn p58_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p58_ref(x[0], [x[1], x[2]], x[3], x[4], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p59(x0: f32, x1: f32, c: &[f32], a: &[f32; 3], b: [f32; 2]) -> f32 {
+    let mut s1 = (x1 * x1 + 2.0).log10();
+    let mut s2 = c[1];
+    if ((x1 + c[2]) <= x1.powi(2) || (x0 < 0.3 && b[0] <= s1)) { s2 *= (({ let t3 = ((s1 * 0.2398).tanh() * 4.00); t3 * a[2] + t3 } * 0.1000).tanh() * 3.00); s2 += ((({ let t4 = ((s1.mul_add(b[1], x0) * 0.1289).tanh() * 4.00); t4 * { let t5 = b[0]; t5 * x1 + t5 } + t4 } - (2.0 + (if s2 < (s2 + 2.0) { c[1] } else { c[1] }))) * 0.0444).tanh() * 8.00); } else { if x0 <= (b[1] * c[2]) { s1 *= ((h_leaky(s1) * 0.2398).tanh() * 3.00); s2 -= (a[1] / ((c[1] / (s2 * s2 + 1.0)) * (c[1] / (s2 * s2 + 1.0)) + 1.0)); } for i0 in 1..4 { s1 = (s1 * 1.5 + ((f32::max(s2, x1.exp().ln()) * 0.0667).tanh() * 2.00)).atan(); s1 *= ((((i0 as f32) * 0.5 + c[(i0 + 1) % 3]).clamp(0.0, 1.0) * 0.5000).tanh() * 1.00); } }
+    if c[0].tanh() >= (x1 - b[1]) { s2 = (s1 * x1).abs(); s1 = (((((((s1 * 0.2398).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 8.00); } else { let c6 = (s1 * s1 + 1.0).ln() < a[2].atan2((x0 * x0 + 0.5)); for i0 in 0..c.len() { s1 = (s1 * 0.25 + ((h_sq((x1.atan2((((s2 * 0.0370).tanh() * 5.00) * ((s2 * 0.0370).tanh() * 5.00) + 2.0)) * x1.atan2((((s2 * 0.0370).tanh() * 5.00) * ((s2 * 0.0370).tanh() * 5.00) + 2.0)) + 1.0).cbrt()) * 0.2809).tanh() * 2.00)).sin(); s2 = ((i0 as f32).max(s1) / (c[i0] * c[i0] + 1.0)); } }
+    s1 *= (a[2].powi(3) * h_sq(c[1])).tanh();
+    s1 += (((if (x1 > 0.5 && c[2].abs() < 1.5) { ((((((s2 * 0.1599).tanh() * 5.00) * ((s2 * 0.1599).tanh() * 5.00) + 1.0).ln() * 0.1452).tanh() * 6.00) * ((s1.hypot(x1) * 0.1053).tanh() * 6.00)) } else { x1 }) * 0.0278).tanh() * 8.00);
+    let mut t7 = [((s1 * 0.0625).tanh() * 6.00), ((s1.max(b[0]) * 0.0625).tanh() * 1.00).tan()];
+    let c8 = x0.cos() <= 0.3;
+    (((((-c[0]) + s2) + ((s1 * 0.0625).tanh() * 10.00)) + t7[0]) + b[0])
+}
+
+pub fn p59_ref(x0: f64, x1: f64, c: &[f64; 3], a: &[f64; 3], b: [f64; 2], m: &mut f64) -> f64 {
+    let mut s1 = (x1 * x1 + 2.0).log10();
+    let mut s2 = c[1];
+    if (le((x1 + c[2]), x1.powi(2), m) || (lt(x0, 0.3, m) && le(b[0], s1, m))) { s2 *= (({ let t3 = ((s1 * 0.2398).tanh() * 4.00); t3 * a[2] + t3 } * 0.1000).tanh() * 3.00); s2 += ((({ let t4 = ((s1.mul_add(b[1], x0) * 0.1289).tanh() * 4.00); t4 * { let t5 = b[0]; t5 * x1 + t5 } + t4 } - (2.0 + (if lt(s2, (s2 + 2.0), m) { c[1] } else { c[1] }))) * 0.0444).tanh() * 8.00); } else { if le(x0, (b[1] * c[2]), m) { s1 *= ((h_leaky_ref(s1, m) * 0.2398).tanh() * 3.00); s2 -= (a[1] / ((c[1] / (s2 * s2 + 1.0)) * (c[1] / (s2 * s2 + 1.0)) + 1.0)); } for i0 in 1..4 { s1 = (s1 * 1.5 + ((max_(s2, x1.exp().ln(), m) * 0.0667).tanh() * 2.00)).atan(); s1 *= ((clamp_(((i0 as f64) * 0.5 + c[(i0 + 1) % 3]), 0.0, 1.0, m) * 0.5000).tanh() * 1.00); } }
+    if ge(c[0].tanh(), (x1 - b[1]), m) { s2 = abs_((s1 * x1), m); s1 = (((((((s1 * 0.2398).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 8.00); } else { let c6 = lt((s1 * s1 + 1.0).ln(), a[2].atan2((x0 * x0 + 0.5)), m); for i0 in 0..c.len() { s1 = (s1 * 0.25 + ((h_sq_ref((x1.atan2((((s2 * 0.0370).tanh() * 5.00) * ((s2 * 0.0370).tanh() * 5.00) + 2.0)) * x1.atan2((((s2 * 0.0370).tanh() * 5.00) * ((s2 * 0.0370).tanh() * 5.00) + 2.0)) + 1.0).cbrt(), m) * 0.2809).tanh() * 2.00)).sin(); s2 = (max_((i0 as f64), s1, m) / (c[i0] * c[i0] + 1.0)); } }
+    s1 *= (a[2].powi(3) * h_sq_ref(c[1], m)).tanh();
+    s1 += (((if (gt(x1, 0.5, m) && lt(abs_(c[2], m), 1.5, m)) { ((((((s2 * 0.1599).tanh() * 5.00) * ((s2 * 0.1599).tanh() * 5.00) + 1.0).ln() * 0.1452).tanh() * 6.00) * ((hypot_(s1, x1, m) * 0.1053).tanh() * 6.00)) } else { x1 }) * 0.0278).tanh() * 8.00);
+    let mut t7 = [((s1 * 0.0625).tanh() * 6.00), ((max_(s1, b[0], m) * 0.0625).tanh() * 1.00).tan()];
+    let c8 = le(x0.cos(), 0.3, m);
+    (((((-c[0]) + s2) + ((s1 * 0.0625).tanh() * 10.00)) + t7[0]) + b[0])
+}
+
+pub fn p59_run(x: &[f32]) -> Run {
+    let c: [f32; 3] = [x[2], x[3], x[4]];
+    let c_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let mut g_c = [PREFILL; 3];
+    let mut v_c = [PREFILL; 3];
+    let a: [f32; 3] = [x[5], x[6], x[7]];
+    let a_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let mut g_a = [PREFILL; 3];
+    let mut v_a = [PREFILL; 3];
+    let b: [f32; 2] = [x[8], x[9]];
+    let b_dot: [f32; 2] = [tangent(8), tangent(9)];
+    let (value, g_x0, g_x1, g_b) = p59_grad(x[0], x[1], &c, &mut g_c, &a, &mut g_a, b).expect("within max_iters");
+    let (vjp_value, v_x0, v_x1, v_b) = p59_vjp(x[0], x[1], &c, &mut v_c, &a, &mut v_a, b, D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p59_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot, &a, &a_dot, b, b_dot);
+    Run { plain: p59(x[0], x[1], &c, &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp }
+}
+
+pub fn p59_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p59_ref(x[0], x[1], &[x[2], x[3], x[4]], &[x[5], x[6], x[7]], [x[8], x[9]], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p60(a: &[f32; 3], x1: f32, c: &[f32], x0: f32) -> f32 {
+    let mut s1 = (x0 * x0).ln_1p();
+    if (-a[1]) >= x0 { s1 += x0; s1 = h_mix((c[0] + x1), ((x1 * 0.6667).tanh() * 0.90).asin()); } else { s1 /= ((((x0 * x0 + 2.0).log2() * (x0 * x0 + 2.0).log2() + 0.5).sqrt() * 0.2364).tanh() * 2.00).exp(); for i0 in 0..c.len() { s1 -= (((if ((i0 as f32).sin() >= c[i0] || (x1 - s1) < ((i0 as f32) * 0.5 + c[i0])) { c[i0] } else { x0.exp() }) * 0.1824).tanh() * 1.00); if ((x0.signum() + x1) * (x0.signum() + x1) + 1.0).log2() > (i0 as f32).sin() { s1 /= (((s1 * 0.0565).tanh() * 0.90).asin() * ((s1 * 0.0565).tanh() * 0.90).asin() + 2.0); s1 += (({ let t2 = h_mix((x0 / 2.0), ((i0 as f32) * 0.5 + x0)); t2 * (-((i0 as f32) / (x0 * x0 + 1.0))) + t2 } * 0.2105).tanh() * 1.00); } else { s1 -= (((((a[i0] * ((s1 * 0.0565).tanh() * 6.00)) * 0.1111).tanh() * 0.90).acos() * 0.3125).tanh() * 1.00); s1 /= (((h_dot(a, a) * 0.1481).tanh() * 5.00) * ((h_dot(a, a) * 0.1481).tanh() * 5.00) + 0.5); } } }
+    for i0 in (0..4).rev() { s1 = (if ((0.75 + x0) >= 0.3 && h_dot(a, a) < ((x1 * 0.6667).tanh() * 1.00).tan()) { (x1.powi(2) / (h_sq(a[(i0 + 1) % 3]) * h_sq(a[(i0 + 1) % 3]) + 1.0)) } else { c[0].powi(2) }); }
+    for i0 in 0..c.len() { if (((s1 * 0.0976).tanh() * 10.00).tanh() / ((x1 * c[1 - i0]) * (x1 * c[1 - i0]) + 2.0)) <= 0.3 { break; } s1 *= ((x0 * 0.6667).tanh() * 1.00); s1 = (s1 * 0.75 + (((s1.signum() + h_leaky((s1 / (x0 * x0 + 0.5)))) * 0.0315).tanh() * 2.00)).sin(); s1 = (s1 * 1.5 + ((h_dot(a, a) * 0.1481).tanh() * 2.00)).atan(); }
+    s1 = (s1 * 0.3 + c[1]).atan();
+    let mut s3: f32 = 1.0;
+    return ((((x0 / (s1 * s1 + 0.5)) + s3) + s1) + a[1]);
+}
+
+pub fn p60_ref(a: &[f64; 3], x1: f64, c: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = (x0 * x0).ln_1p();
+    if ge((-a[1]), x0, m) { s1 += x0; s1 = h_mix_ref((c[0] + x1), ((x1 * 0.6667).tanh() * 0.90).asin(), m); } else { s1 /= ((((x0 * x0 + 2.0).log2() * (x0 * x0 + 2.0).log2() + 0.5).sqrt() * 0.2364).tanh() * 2.00).exp(); for i0 in 0..c.len() { s1 -= (((if (ge((i0 as f64).sin(), c[i0], m) || lt((x1 - s1), ((i0 as f64) * 0.5 + c[i0]), m)) { c[i0] } else { x0.exp() }) * 0.1824).tanh() * 1.00); if gt(((signum_(x0, m) + x1) * (signum_(x0, m) + x1) + 1.0).log2(), (i0 as f64).sin(), m) { s1 /= (((s1 * 0.0565).tanh() * 0.90).asin() * ((s1 * 0.0565).tanh() * 0.90).asin() + 2.0); s1 += (({ let t2 = h_mix_ref((x0 / 2.0), ((i0 as f64) * 0.5 + x0), m); t2 * (-((i0 as f64) / (x0 * x0 + 1.0))) + t2 } * 0.2105).tanh() * 1.00); } else { s1 -= (((((a[i0] * ((s1 * 0.0565).tanh() * 6.00)) * 0.1111).tanh() * 0.90).acos() * 0.3125).tanh() * 1.00); s1 /= (((h_dot_ref(a, a, m) * 0.1481).tanh() * 5.00) * ((h_dot_ref(a, a, m) * 0.1481).tanh() * 5.00) + 0.5); } } }
+    for i0 in (0..4).rev() { s1 = (if (ge((0.75 + x0), 0.3, m) && lt(h_dot_ref(a, a, m), ((x1 * 0.6667).tanh() * 1.00).tan(), m)) { (x1.powi(2) / (h_sq_ref(a[(i0 + 1) % 3], m) * h_sq_ref(a[(i0 + 1) % 3], m) + 1.0)) } else { c[0].powi(2) }); }
+    for i0 in 0..c.len() { if le((((s1 * 0.0976).tanh() * 10.00).tanh() / ((x1 * c[1 - i0]) * (x1 * c[1 - i0]) + 2.0)), 0.3, m) { break; } s1 *= ((x0 * 0.6667).tanh() * 1.00); s1 = (s1 * 0.75 + (((signum_(s1, m) + h_leaky_ref((s1 / (x0 * x0 + 0.5)), m)) * 0.0315).tanh() * 2.00)).sin(); s1 = (s1 * 1.5 + ((h_dot_ref(a, a, m) * 0.1481).tanh() * 2.00)).atan(); }
+    s1 = (s1 * 0.3 + c[1]).atan();
+    let mut s3: f64 = 1.0;
+    return ((((x0 / (s1 * s1 + 0.5)) + s3) + s1) + a[1]);
+}
+
+pub fn p60_run(x: &[f32]) -> Run {
+    let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let mut g_a = [PREFILL; 3];
+    let mut v_a = [PREFILL; 3];
+    let c: [f32; 2] = [x[4], x[5]];
+    let c_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let mut g_c = [PREFILL; 2];
+    let mut v_c = [PREFILL; 2];
+    let (value, g_x1, g_x0) = p60_grad(&a, &mut g_a, x[3], &c, &mut g_c, x[6]).expect("within max_iters");
+    let (vjp_value, v_x1, v_x0) = p60_vjp(&a, &mut v_a, x[3], &c, &mut v_c, x[6], D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p60_jvp(&a, &a_dot, x[3], tangent(3), &c, &c_dot, x[6], tangent(6));
+    Run { plain: p60(&a, x[3], &c, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0], jvp_value, jvp }
+}
+
+pub fn p60_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p60_ref(&[x[0], x[1], x[2]], x[3], &[x[4], x[5]], x[6], m)
+}
+
+#[differentiable(jvp)]
+pub fn p61(x1: f32, x2: f32, x0: f32, a: &[f32; 3], b: [f32; 3]) -> f32 {
+    let mut s1 = h_mix(x2, a[1]);
+    let mut s2 = x0.atan2((x2 * x2 + 2.0));
+    s2 -= (((x2.mul_add(s2, x2) * 0.2564).tanh() * 3.00) * ((x2.mul_add(s2, x2) * 0.2564).tanh() * 3.00)).ln_1p();
+    let t3 = [(((((h_dot(&b, a) * 0.1481).tanh() * 6.00) * (if x1 >= x2 { s2 } else { x1 })) * 0.0427).tanh() * 6.00), ((h_leaky((s2.floor() + x2)) * 0.1562).tanh() * 6.00), a[0], (((((s2 * 0.2562).tanh() * 2.00).exp().log10() - ((s2 * 0.2562).tanh() * 1.00).tan()) * 0.1515).tanh() * 6.00)];
+    return ((((((({ let t4 = x2.powi(3); t4 * h_leaky(x2) + t4 } * 0.1185).tanh() * 5.00) * (({ let t4 = x2.powi(3); t4 * h_leaky(x2) + t4 } * 0.1185).tanh() * 5.00) + 2.0).cbrt() + s2) + s1) + t3[3]) + b[1]);
+}
+
+pub fn p61_ref(x1: f64, x2: f64, x0: f64, a: &[f64; 3], b: [f64; 3], m: &mut f64) -> f64 {
+    let mut s1 = h_mix_ref(x2, a[1], m);
+    let mut s2 = x0.atan2((x2 * x2 + 2.0));
+    s2 -= (((x2.mul_add(s2, x2) * 0.2564).tanh() * 3.00) * ((x2.mul_add(s2, x2) * 0.2564).tanh() * 3.00)).ln_1p();
+    let t3 = [(((((h_dot_ref(&b, a, m) * 0.1481).tanh() * 6.00) * (if ge(x1, x2, m) { s2 } else { x1 })) * 0.0427).tanh() * 6.00), ((h_leaky_ref((floor_(s2, m) + x2), m) * 0.1562).tanh() * 6.00), a[0], (((((s2 * 0.2562).tanh() * 2.00).exp().log10() - ((s2 * 0.2562).tanh() * 1.00).tan()) * 0.1515).tanh() * 6.00)];
+    return ((((((({ let t4 = x2.powi(3); t4 * h_leaky_ref(x2, m) + t4 } * 0.1185).tanh() * 5.00) * (({ let t4 = x2.powi(3); t4 * h_leaky_ref(x2, m) + t4 } * 0.1185).tanh() * 5.00) + 2.0).cbrt() + s2) + s1) + t3[3]) + b[1]);
+}
+
+pub fn p61_run(x: &[f32]) -> Run {
+    let a: [f32; 3] = [x[3], x[4], x[5]];
+    let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let mut g_a = [PREFILL; 3];
+    let mut v_a = [PREFILL; 3];
+    let b: [f32; 3] = [x[6], x[7], x[8]];
+    let b_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
+    let (value, g_x1, g_x2, g_x0, g_b) = p61_grad(x[0], x[1], x[2], &a, &mut g_a, b);
+    let (vjp_value, v_x1, v_x2, v_x0, v_b) = p61_vjp(x[0], x[1], x[2], &a, &mut v_a, b, D_OUT);
+    let (jvp_value, jvp) = p61_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot, b, b_dot);
+    Run { plain: p61(x[0], x[1], x[2], &a, b), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p61_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p61_ref(x[0], &[x[1], x[2]], [x[3], x[4], x[5]], x[6], m)
+    p61_ref(x[0], x[1], x[2], &[x[3], x[4], x[5]], [x[6], x[7], x[8]], m)
 }
 
-#[differentiable(jvp)]
-pub fn p62(a: &[f32; 3], x0: f32) -> f32 {
-    let mut s1 = x0;
-    let mut s2 = (x0 - x0);
-    let mut t3 = *a;
-    let t4 = h_lift((((x0 * 0.3).acos() * 0.3125).tanh() * 3.00), ((((s1 - s2) + s2.tanh()) * 0.1639).tanh() * 3.00)); s1 += t4[1].tanh();
-    s1 += { let t5 = h_mix((s1 / 2.0), s1); t5 * (-(x0 / (s1 * s1 + 1.0))) + t5 };
-    let mut s6: f32 = ((((((({ let t7 = s2; t7 * a[1] + t7 } * 0.1333).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(-0.5);
-    (((((s2.clamp(-1.0, 2.0) + ((s6 * 0.0233).tanh() * 10.00)) + s2) + s1) + t4[0]) + t3[1])
+#[differentiable(jvp, max_iters = 8)]
+pub fn p62(a: &[f32; 4], x0: f32, b: [f32; 3], x1: f32, c: &[f32]) -> f32 {
+    let mut s1 = (a[1] / c[2].exp());
+    let mut s2 = x0.powi(4);
+    let mut t3 = [(((s2 * 0.1975).tanh() * 5.00) * ((s2 * 0.1975).tanh() * 5.00) + 2.0).cbrt(), (c[0].powi(3) * x0), (-b[0]).clamp(-0.5, 0.5)];
+    for i0 in 0..c.len() { s2 -= ((((((x0 - s1) * 0.0494).tanh() * 6.00) * ((s1 * 0.0534).tanh() * 6.00)) * 0.0278).tanh() * 1.00); s1 -= ((f32::max((((if s2 > x0 { a[0] } else { s1 }) * 0.0534).tanh() * 10.00).atan(), h_sq((({ let t4 = ((s2 * 0.0554).tanh() * 4.00); t4 * ((s2 * 0.0554).tanh() * 4.00) + t4 } * 0.0500).tanh() * 3.00))) * 0.1111).tanh() * 1.00); }
+    ((((x1.tanh() + ((s2 * 0.0554).tanh() * 10.00)) + ((s1 * 0.0507).tanh() * 10.00)) + ((t3[2] * 0.0582).tanh() * 10.00)) + b[0])
 }
 
-pub fn p62_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0;
-    let mut s2 = (x0 - x0);
-    let mut t3 = *a;
-    let t4 = h_lift_ref((((x0 * 0.3).acos() * 0.3125).tanh() * 3.00), ((((s1 - s2) + s2.tanh()) * 0.1639).tanh() * 3.00), m); s1 += t4[1].tanh();
-    s1 += { let t5 = h_mix_ref((s1 / 2.0), s1, m); t5 * (-(x0 / (s1 * s1 + 1.0))) + t5 };
-    let mut s6: f64 = ((((((({ let t7 = s2; t7 * a[1] + t7 } * 0.1333).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(-0.5);
-    (((((clamp_(s2, -1.0, 2.0, m) + ((s6 * 0.0233).tanh() * 10.00)) + s2) + s1) + t4[0]) + t3[1])
+pub fn p62_ref(a: &[f64; 4], x0: f64, b: [f64; 3], x1: f64, c: &[f64; 3], m: &mut f64) -> f64 {
+    let mut s1 = (a[1] / c[2].exp());
+    let mut s2 = x0.powi(4);
+    let mut t3 = [(((s2 * 0.1975).tanh() * 5.00) * ((s2 * 0.1975).tanh() * 5.00) + 2.0).cbrt(), (c[0].powi(3) * x0), clamp_((-b[0]), -0.5, 0.5, m)];
+    for i0 in 0..c.len() { s2 -= ((((((x0 - s1) * 0.0494).tanh() * 6.00) * ((s1 * 0.0534).tanh() * 6.00)) * 0.0278).tanh() * 1.00); s1 -= ((max_((((if gt(s2, x0, m) { a[0] } else { s1 }) * 0.0534).tanh() * 10.00).atan(), h_sq_ref((({ let t4 = ((s2 * 0.0554).tanh() * 4.00); t4 * ((s2 * 0.0554).tanh() * 4.00) + t4 } * 0.0500).tanh() * 3.00), m), m) * 0.1111).tanh() * 1.00); }
+    ((((x1.tanh() + ((s2 * 0.0554).tanh() * 10.00)) + ((s1 * 0.0507).tanh() * 10.00)) + ((t3[2] * 0.0582).tanh() * 10.00)) + b[0])
 }
 
 pub fn p62_run(x: &[f32]) -> Run {
-    let a: [f32; 3] = [x[0], x[1], x[2]];
-    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
-    let mut g_a = [PREFILL; 3];
-    let mut v_a = [PREFILL; 3];
-    let (value, g_x0) = p62_grad(&a, &mut g_a, x[3]);
-    let (vjp_value, v_x0) = p62_vjp(&a, &mut v_a, x[3], D_OUT);
-    let (jvp_value, jvp) = p62_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p62(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
-}
-
-pub fn p62_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p62_ref(&[x[0], x[1], x[2]], x[3], m)
-}
-
-#[differentiable(jvp)]
-pub fn p63(a: &[f32; 3], x0: f32) -> f32 {
-    let mut s1 = ((x0 * x0 + 0.5) + 0.5).powf(2.5);
-    s1 = (if ((0.75 + ((s1 * 0.0525).tanh() * 8.00)) >= 0.3 && h_dot(a, a) < ((x0 * 0.6667).tanh() * 1.00).tan()) { (x0.powi(2) / ((h_sq(a[2]) * 0.4444).tanh() * 2.00).exp()) } else { a[1] });
-    ((x0 + ((s1 * 0.0601).tanh() * 10.00)) + a[2])
-}
-
-pub fn p63_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = ((x0 * x0 + 0.5) + 0.5).powf(2.5);
-    s1 = (if (ge((0.75 + ((s1 * 0.0525).tanh() * 8.00)), 0.3, m) && lt(h_dot_ref(a, a, m), ((x0 * 0.6667).tanh() * 1.00).tan(), m)) { (x0.powi(2) / ((h_sq_ref(a[2], m) * 0.4444).tanh() * 2.00).exp()) } else { a[1] });
-    ((x0 + ((s1 * 0.0601).tanh() * 10.00)) + a[2])
-}
-
-pub fn p63_run(x: &[f32]) -> Run {
-    let a: [f32; 3] = [x[0], x[1], x[2]];
-    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
-    let mut g_a = [PREFILL; 3];
-    let mut v_a = [PREFILL; 3];
-    let (value, g_x0) = p63_grad(&a, &mut g_a, x[3]);
-    let (vjp_value, v_x0) = p63_vjp(&a, &mut v_a, x[3], D_OUT);
-    let (jvp_value, jvp) = p63_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p63(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
-}
-
-pub fn p63_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p63_ref(&[x[0], x[1], x[2]], x[3], m)
-}
-
-#[differentiable(jvp)]
-pub fn p64(x0: f32, a: &[f32; 3]) -> f32 {
-    let mut s1 = x0;
-    s1 /= ((x0 * 0.3) * (x0 * 0.3) + 0.5);
-    s1 -= ((((x0.cos() * x0.cos() + 0.5) + 0.5).powf((((a[2].signum() + a[0]) * 0.2500).tanh() * 2.00)).min((s1.hypot(a[1]) * ((a[0] * 0.6667).tanh() * 0.90).asin())) * 0.0694).tanh() * 8.00);
-    s1 -= h_mix(a[1], (((s1 - a[1]) * 0.0800).tanh() * 4.00));
-    s1 *= a[2];
-    (({ let t2 = ((s1 * 0.0485).tanh() * 4.00); t2 * (((x0 / (x0 * x0 + 2.0)).min((a[1] + t2)) * 0.1818).tanh() * 4.00) + t2 } + ((s1 * 0.0485).tanh() * 10.00)) + a[2])
-}
-
-pub fn p64_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
-    let mut s1 = x0;
-    s1 /= ((x0 * 0.3) * (x0 * 0.3) + 0.5);
-    s1 -= ((min_(((x0.cos() * x0.cos() + 0.5) + 0.5).powf((((signum_(a[2], m) + a[0]) * 0.2500).tanh() * 2.00)), (hypot_(s1, a[1], m) * ((a[0] * 0.6667).tanh() * 0.90).asin()), m) * 0.0694).tanh() * 8.00);
-    s1 -= h_mix_ref(a[1], (((s1 - a[1]) * 0.0800).tanh() * 4.00), m);
-    s1 *= a[2];
-    (({ let t2 = ((s1 * 0.0485).tanh() * 4.00); t2 * ((min_((x0 / (x0 * x0 + 2.0)), (a[1] + t2), m) * 0.1818).tanh() * 4.00) + t2 } + ((s1 * 0.0485).tanh() * 10.00)) + a[2])
-}
-
-pub fn p64_run(x: &[f32]) -> Run {
-    let a: [f32; 3] = [x[1], x[2], x[3]];
-    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
-    let mut g_a = [PREFILL; 3];
-    let mut v_a = [PREFILL; 3];
-    let (value, g_x0) = p64_grad(x[0], &a, &mut g_a);
-    let (vjp_value, v_x0) = p64_vjp(x[0], &a, &mut v_a, D_OUT);
-    let (jvp_value, jvp) = p64_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p64(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
-}
-
-pub fn p64_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p64_ref(x[0], &[x[1], x[2], x[3]], m)
-}
-
-#[differentiable(jvp)]
-pub fn p65(a: &[f32; 4], x1: f32, b: [f32; 3], x0: f32) -> f32 {
-    let mut s1 = ((x1 * 0.6667).tanh() * 0.90).acos();
-    let mut s2 = (s1 * s1 + 1.0).recip();
-    s1 = (s1 * 1.25 + ((((-x1) + s2.clamp(0.0, 1.0)) * 0.2857).tanh() * 2.00)).sin();
-    let t3 = h_lift(((((x1 / (b[0] * b[0] + 0.5)) / (((h_dot(&b, &b) * 0.1481).tanh() * 5.00) * ((h_dot(&b, &b) * 0.1481).tanh() * 5.00) + 0.5)) * 0.1667).tanh() * 3.00), (((((x0 * x0 + 1.0).cbrt() * 0.5547).tanh() * 0.90).asin() * 0.3125).tanh() * 3.00)); s1 += t3[1].tanh();
-    return ((((x1 + s2) + s1) + t3[2]) + b[1]);
-}
-
-pub fn p65_ref(a: &[f64; 4], x1: f64, b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = ((x1 * 0.6667).tanh() * 0.90).acos();
-    let mut s2 = (s1 * s1 + 1.0).recip();
-    s1 = (s1 * 1.25 + ((((-x1) + clamp_(s2, 0.0, 1.0, m)) * 0.2857).tanh() * 2.00)).sin();
-    let t3 = h_lift_ref(((((x1 / (b[0] * b[0] + 0.5)) / (((h_dot_ref(&b, &b, m) * 0.1481).tanh() * 5.00) * ((h_dot_ref(&b, &b, m) * 0.1481).tanh() * 5.00) + 0.5)) * 0.1667).tanh() * 3.00), (((((x0 * x0 + 1.0).cbrt() * 0.5547).tanh() * 0.90).asin() * 0.3125).tanh() * 3.00), m); s1 += t3[1].tanh();
-    return ((((x1 + s2) + s1) + t3[2]) + b[1]);
-}
-
-pub fn p65_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[5], x[6], x[7]];
     let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
-    let (value, g_x1, g_b, g_x0) = p65_grad(&a, &mut g_a, x[4], b, x[8]);
-    let (vjp_value, v_x1, v_b, v_x0) = p65_vjp(&a, &mut v_a, x[4], b, x[8], D_OUT);
-    let (jvp_value, jvp) = p65_jvp(&a, &a_dot, x[4], tangent(4), b, b_dot, x[8], tangent(8));
-    Run { plain: p65(&a, x[4], b, x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let c: [f32; 3] = [x[9], x[10], x[11]];
+    let c_dot: [f32; 3] = [tangent(9), tangent(10), tangent(11)];
+    let mut g_c = [PREFILL; 3];
+    let mut v_c = [PREFILL; 3];
+    let (value, g_x0, g_b, g_x1) = p62_grad(&a, &mut g_a, x[4], b, x[8], &c, &mut g_c).expect("within max_iters");
+    let (vjp_value, v_x0, v_b, v_x1) = p62_vjp(&a, &mut v_a, x[4], b, x[8], &c, &mut v_c, D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p62_jvp(&a, &a_dot, x[4], tangent(4), b, b_dot, x[8], tangent(8), &c, &c_dot);
+    Run { plain: p62(&a, x[4], b, x[8], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp }
 }
 
-pub fn p65_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p65_ref(&[x[0], x[1], x[2], x[3]], x[4], [x[5], x[6], x[7]], x[8], m)
+pub fn p62_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p62_ref(&[x[0], x[1], x[2], x[3]], x[4], [x[5], x[6], x[7]], x[8], &[x[9], x[10], x[11]], m)
 }
 
 #[differentiable(jvp, check_finite)]
-pub fn p66(b: [f32; 2], x0: f32, x1: f32, x2: f32) -> f32 {
-    let mut s1 = x2.abs();
-    let mut s2 = (x1 + x1);
-    let x0 = s1;
-    (((((((s2 * 0.3333).tanh() * 2.00).sinh().tanh() * ((x1 - s2) / 0.75)) + x0) + s2) + s1) + b[0])
+pub fn p63(x0: f32, a: &[f32; 2], x1: f32, x2: f32) -> f32 {
+    let mut s1 = x2;
+    if { let t2 = (a[0] + a[1]); t2 * (x2 - a[0]) + t2 } <= (a[0] + 3.0) { s1 = h_mix(((((a[0] - a[1]) - (x2 * x2 + 0.5).ln()) * 0.1534).tanh() * 4.00), (((x2.clamp(-1.0, 2.0).floor() + (x2 + x2)) * 0.1667).tanh() * 4.00)); } else { s1 += ((((if (x0 / (s1 * s1 + 0.5)) <= 0.25 { h_mix(x2, x1) } else { (s1 * s1 + 2.0).sqrt() }) * (((s1.exp() / (({ let t3 = a[1]; t3 * a[0] + t3 } * 0.2667).tanh() * 2.00).exp()) * 0.0247).tanh() * 6.00)) * 0.0606).tanh() * 8.00); }
+    s1 *= x1.min((x1 + 0.75));
+    ((a[0].tanh() + ((s1 * 0.0468).tanh() * 10.00)) + a[1])
 }
 
-pub fn p66_ref(b: [f64; 2], x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
-    let mut s1 = abs_(x2, m);
-    let mut s2 = (x1 + x1);
-    let x0 = s1;
-    (((((((s2 * 0.3333).tanh() * 2.00).sinh().tanh() * ((x1 - s2) / 0.75)) + x0) + s2) + s1) + b[0])
+pub fn p63_ref(x0: f64, a: &[f64; 2], x1: f64, x2: f64, m: &mut f64) -> f64 {
+    let mut s1 = x2;
+    if le({ let t2 = (a[0] + a[1]); t2 * (x2 - a[0]) + t2 }, (a[0] + 3.0), m) { s1 = h_mix_ref(((((a[0] - a[1]) - (x2 * x2 + 0.5).ln()) * 0.1534).tanh() * 4.00), (((floor_(clamp_(x2, -1.0, 2.0, m), m) + (x2 + x2)) * 0.1667).tanh() * 4.00), m); } else { s1 += ((((if le((x0 / (s1 * s1 + 0.5)), 0.25, m) { h_mix_ref(x2, x1, m) } else { (s1 * s1 + 2.0).sqrt() }) * (((s1.exp() / (({ let t3 = a[1]; t3 * a[0] + t3 } * 0.2667).tanh() * 2.00).exp()) * 0.0247).tanh() * 6.00)) * 0.0606).tanh() * 8.00); }
+    s1 *= min_(x1, (x1 + 0.75), m);
+    ((a[0].tanh() + ((s1 * 0.0468).tanh() * 10.00)) + a[1])
 }
 
-pub fn p66_run(x: &[f32]) -> Run {
-    let b: [f32; 2] = [x[0], x[1]];
-    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
-    let (value, g_b, g_x0, g_x1, g_x2) = p66_grad(b, x[2], x[3], x[4]).expect("finite gradient");
-    let (vjp_value, v_b, v_x0, v_x1, v_x2) = p66_vjp(b, x[2], x[3], x[4], D_OUT).expect("finite gradient");
-    let (jvp_value, jvp) = p66_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p66(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_x2], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_x2], jvp_value, jvp }
+pub fn p63_run(x: &[f32]) -> Run {
+    let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let mut g_a = [PREFILL; 2];
+    let mut v_a = [PREFILL; 2];
+    let (value, g_x0, g_x1, g_x2) = p63_grad(x[0], &a, &mut g_a, x[3], x[4]).expect("finite gradient");
+    let (vjp_value, v_x0, v_x1, v_x2) = p63_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT).expect("finite gradient");
+    let (jvp_value, jvp) = p63_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p63(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x2], jvp_value, jvp }
 }
 
-pub fn p66_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p66_ref([x[0], x[1]], x[2], x[3], x[4], m)
-}
-
-#[differentiable(jvp)]
-pub fn p67(x0: f32, x2: f32, a: &[f32; 4], x1: f32) -> f32 {
-    let mut s1 = x1.atan();
-    let mut s2 = x1;
-    s2 /= (x2 * x2 + 0.5);
-    (((a[1].hypot((x2 * x2).ln_1p()) + s2) + s1) + a[2])
-}
-
-pub fn p67_ref(x0: f64, x2: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = x1.atan();
-    let mut s2 = x1;
-    s2 /= (x2 * x2 + 0.5);
-    (((hypot_(a[1], (x2 * x2).ln_1p(), m) + s2) + s1) + a[2])
-}
-
-pub fn p67_run(x: &[f32]) -> Run {
-    let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
-    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
-    let mut g_a = [PREFILL; 4];
-    let mut v_a = [PREFILL; 4];
-    let (value, g_x0, g_x2, g_x1) = p67_grad(x[0], x[1], &a, &mut g_a, x[6]);
-    let (vjp_value, v_x0, v_x2, v_x1) = p67_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
-    let (jvp_value, jvp) = p67_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p67(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
-}
-
-pub fn p67_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p67_ref(x[0], x[1], &[x[2], x[3], x[4], x[5]], x[6], m)
+pub fn p63_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p63_ref(x[0], &[x[1], x[2]], x[3], x[4], m)
 }
 
 #[differentiable(jvp)]
-pub fn p68(x0: f32, x1: f32, x2: f32) -> f32 {
-    let mut s1 = h_mix(x1, x1);
-    let mut s2 = (if x1 <= x2 { x2 } else { x1 });
-    let v3 = s1;
-    s2 /= (v3 * v3 + 2.0);
-    let x0 = ((x1 * x1) - (x2.signum() + x1)).atan2((((-(x0 - s2)) * 0.3333).tanh() * 2.00).exp());
-    s1 = x1.tanh();
-    let mut s4: f32 = (s1.exp().recip().floor() + { let t5 = s1; t5 * s1 + t5 });
-    (((((if x1.powi(2) <= (x2 * x2) { (s1.signum() + s2) } else { ((x1 * 0.6667).tanh() * 0.90).asin() }).hypot(((v3 * 0.3636).tanh() * 1.00).tan().sinh()) + s4) + x0) + v3) + s2)
+pub fn p64(x1: f32, x2: f32, x0: f32, b: [f32; 3], a: &[f32; 3]) -> f32 {
+    let mut s1 = (x1 * x1 + 2.0).recip();
+    let c2 = (x0 <= s1 && b[0] > 0.75);
+    let t3 = h_lift(((((b[0] * s1) * (b[0] * s1) + 1.0).cbrt() * 0.3162).tanh() * 3.00), x2.clamp(-1.0, 2.0).abs()); s1 += t3[0].tanh();
+    let t4 = h_lift(h_mix((a[1] * 0.5), (a[0] + x2)), (((a[0] * a[0] + 2.0).log2() * 0.2398).tanh() * 3.00)); s1 += t4[0].tanh();
+    s1 -= x2.mul_add(b[0], ((s1 * s1).ln_1p() / 0.75));
+    s1 = (s1 * 1.25 + { let t5 = x2; t5 * ((s1 * 0.1563).tanh() * 4.00) + t5 }.tanh()).atan();
+    return ((((if (a[1].exp2() * b[2]) > 0.25 { t4[0] } else { ((x2 + s1) * b[2].tanh()) }) + s1) + t4[2]) + t3[0]);
 }
 
-pub fn p68_ref(x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
-    let mut s1 = h_mix_ref(x1, x1, m);
-    let mut s2 = (if le(x1, x2, m) { x2 } else { x1 });
-    let v3 = s1;
-    s2 /= (v3 * v3 + 2.0);
-    let x0 = ((x1 * x1) - (signum_(x2, m) + x1)).atan2((((-(x0 - s2)) * 0.3333).tanh() * 2.00).exp());
-    s1 = x1.tanh();
-    let mut s4: f64 = (floor_(s1.exp().recip(), m) + { let t5 = s1; t5 * s1 + t5 });
-    ((((hypot_((if le(x1.powi(2), (x2 * x2), m) { (signum_(s1, m) + s2) } else { ((x1 * 0.6667).tanh() * 0.90).asin() }), ((v3 * 0.3636).tanh() * 1.00).tan().sinh(), m) + s4) + x0) + v3) + s2)
+pub fn p64_ref(x1: f64, x2: f64, x0: f64, b: [f64; 3], a: &[f64; 3], m: &mut f64) -> f64 {
+    let mut s1 = (x1 * x1 + 2.0).recip();
+    let c2 = (le(x0, s1, m) && gt(b[0], 0.75, m));
+    let t3 = h_lift_ref(((((b[0] * s1) * (b[0] * s1) + 1.0).cbrt() * 0.3162).tanh() * 3.00), abs_(clamp_(x2, -1.0, 2.0, m), m), m); s1 += t3[0].tanh();
+    let t4 = h_lift_ref(h_mix_ref((a[1] * 0.5), (a[0] + x2), m), (((a[0] * a[0] + 2.0).log2() * 0.2398).tanh() * 3.00), m); s1 += t4[0].tanh();
+    s1 -= x2.mul_add(b[0], ((s1 * s1).ln_1p() / 0.75));
+    s1 = (s1 * 1.25 + { let t5 = x2; t5 * ((s1 * 0.1563).tanh() * 4.00) + t5 }.tanh()).atan();
+    return ((((if gt((a[1].exp2() * b[2]), 0.25, m) { t4[0] } else { ((x2 + s1) * b[2].tanh()) }) + s1) + t4[2]) + t3[0]);
 }
 
-pub fn p68_run(x: &[f32]) -> Run {
-    let (value, g_x0, g_x1, g_x2) = p68_grad(x[0], x[1], x[2]);
-    let (vjp_value, v_x0, v_x1, v_x2) = p68_vjp(x[0], x[1], x[2], D_OUT);
-    let (jvp_value, jvp) = p68_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p68(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
+pub fn p64_run(x: &[f32]) -> Run {
+    let b: [f32; 3] = [x[3], x[4], x[5]];
+    let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a: [f32; 3] = [x[6], x[7], x[8]];
+    let a_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
+    let mut g_a = [PREFILL; 3];
+    let mut v_a = [PREFILL; 3];
+    let (value, g_x1, g_x2, g_x0, g_b) = p64_grad(x[0], x[1], x[2], b, &a, &mut g_a);
+    let (vjp_value, v_x1, v_x2, v_x0, v_b) = p64_vjp(x[0], x[1], x[2], b, &a, &mut v_a, D_OUT);
+    let (jvp_value, jvp) = p64_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot, &a, &a_dot);
+    Run { plain: p64(x[0], x[1], x[2], b, &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
 }
 
-pub fn p68_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p68_ref(x[0], x[1], x[2], m)
+pub fn p64_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p64_ref(x[0], x[1], x[2], [x[3], x[4], x[5]], &[x[6], x[7], x[8]], m)
 }
 
 #[differentiable(jvp)]
-pub fn p69(x0: f32, a: &[f32; 4], x1: f32) -> f32 {
-    let mut s1 = (x0 / (x1 * x1 + 0.5));
-    let t2 = [h_mix((x1 * x1).ln_1p(), (s1 * s1 + 2.0).sqrt()), (((((s1 * 0.3333).tanh() * 2.00).exp() / (({ let t3 = a[1]; t3 * a[2] + t3 } * 0.2667).tanh() * 2.00).exp()) * 0.0161).tanh() * 6.00), (s1.min(x0) * s1.min(x0) + 2.0).sqrt(), s1.sin()];
-    let mut t4 = [h_leaky((if x0 <= x1 { x1 } else { s1 })), x1, h_leaky((((t2[1] * 0.1667).tanh() * 5.00) * ((t2[1] * 0.1667).tanh() * 5.00) + 1.0).sqrt()), (-(x0 * x0 + 1.0).recip())];
-    let t5 = h_lift(((h_sq((((s1 - x0) * 0.2222).tanh() * 3.00)) * 0.1111).tanh() * 3.00), (if (x1 < 2.0 || x0 > 0.25) { h_mix(x0, ((t2[2] * 0.1667).tanh() * 4.00)) } else { x0 })); s1 += t5[0].tanh();
-    s1 = (((x0.min(t2[1]) * 0.1667).tanh() * 3.00) * ((x0.min(t2[1]) * 0.1667).tanh() * 3.00)).ln_1p();
-    let c6 = (a[2] + x0) > a[3];
-    return (((({ let t7 = (-x1); t7 * x0 + t7 } / ((((if { let t8 = x1; t8 * x1 + t8 } > 3.0 { x1.exp_m1() } else { ((t2[2] * 0.1667).tanh() * 2.00).exp2() }) * 0.1192).tanh() * 5.00) * (((if { let t8 = x1; t8 * x1 + t8 } > 3.0 { x1.exp_m1() } else { ((t2[2] * 0.1667).tanh() * 2.00).exp2() }) * 0.1192).tanh() * 5.00) + 0.5)) + s1) + t5[1]) + t4[3]);
+pub fn p65(x0: f32, a: &[f32; 4]) -> f32 {
+    let mut s1 = (x0 * x0).ln_1p();
+    let mut s2 = ((s1 * 0.8484).tanh() * 0.90).acos();
+    for i0 in (1..5).rev() { s1 = (s1 * 3.0 + (x0 * x0 + 1.0).recip()).tanh(); if (i0 as f32).sin().powi(4) > 3.0 { s1 = (s1 * 3.0 + ((((((i0 as f32) * (i0 as f32)) * 0.0625).tanh() * 6.00).mul_add(a[3], (s2 - a[i0 % 4])) * 0.0337).tanh() * 2.00)).sin(); } else { s1 = (s1 * 0.5 + ((((((s2.tanh() - x0.min(s2)) * 0.0495).tanh() * 8.00) * 1.5) * 0.0833).tanh() * 2.00)).tanh(); } s1 -= (((i0 as f32) * 0.2500).tanh() * 1.00); }
+    s2 /= (((a[1].tanh() / ((a[0] + s1) * (a[0] + s1) + 2.0)) - x0) * ((a[1].tanh() / ((a[0] + s1) * (a[0] + s1) + 2.0)) - x0) + 0.5);
+    for i0 in 0..4 { let c3 = (if s1 >= (s1 + 2.0) { s1 } else { a[i0] }) < (((s1 * 0.0538).tanh() * 5.00) * ((s1 * 0.0538).tanh() * 5.00) + 1.0).log10(); s1 = (s1 * 3.0 + ((((i0 as f32) * 0.5 + a[i0]) * 0.3333).tanh() * 2.00)).atan(); s2 -= ((a[i0] * 0.6667).tanh() * 1.00); }
+    s2 *= ((x0 * 0.6667).tanh() * 0.90).acos().atan2(x0.exp());
+    let mut t4: [f32; 2] = [0.0; 2];
+    for i0 in 0..2 { t4[i0] = (a[3 - i0] - s1); }
+    t4 = t4;
+    (((((if h_sq(s1.atan2((x0 * x0 + 2.0))) >= 0.3 { h_mix(((f32::min(s2, x0) * 0.0113).tanh() * 4.00), (x0.floor() + x0)) } else { (a[0] * a[0] + 2.0).recip() }) + ((s2 * 0.0113).tanh() * 10.00)) + s1) + t4[0]) + a[0])
 }
 
-pub fn p69_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = (x0 / (x1 * x1 + 0.5));
-    let t2 = [h_mix_ref((x1 * x1).ln_1p(), (s1 * s1 + 2.0).sqrt(), m), (((((s1 * 0.3333).tanh() * 2.00).exp() / (({ let t3 = a[1]; t3 * a[2] + t3 } * 0.2667).tanh() * 2.00).exp()) * 0.0161).tanh() * 6.00), (min_(s1, x0, m) * min_(s1, x0, m) + 2.0).sqrt(), s1.sin()];
-    let mut t4 = [h_leaky_ref((if le(x0, x1, m) { x1 } else { s1 }), m), x1, h_leaky_ref((((t2[1] * 0.1667).tanh() * 5.00) * ((t2[1] * 0.1667).tanh() * 5.00) + 1.0).sqrt(), m), (-(x0 * x0 + 1.0).recip())];
-    let t5 = h_lift_ref(((h_sq_ref((((s1 - x0) * 0.2222).tanh() * 3.00), m) * 0.1111).tanh() * 3.00), (if (lt(x1, 2.0, m) || gt(x0, 0.25, m)) { h_mix_ref(x0, ((t2[2] * 0.1667).tanh() * 4.00), m) } else { x0 }), m); s1 += t5[0].tanh();
-    s1 = (((min_(x0, t2[1], m) * 0.1667).tanh() * 3.00) * ((min_(x0, t2[1], m) * 0.1667).tanh() * 3.00)).ln_1p();
-    let c6 = gt((a[2] + x0), a[3], m);
-    return (((({ let t7 = (-x1); t7 * x0 + t7 } / ((((if gt({ let t8 = x1; t8 * x1 + t8 }, 3.0, m) { x1.exp_m1() } else { ((t2[2] * 0.1667).tanh() * 2.00).exp2() }) * 0.1192).tanh() * 5.00) * (((if gt({ let t8 = x1; t8 * x1 + t8 }, 3.0, m) { x1.exp_m1() } else { ((t2[2] * 0.1667).tanh() * 2.00).exp2() }) * 0.1192).tanh() * 5.00) + 0.5)) + s1) + t5[1]) + t4[3]);
+pub fn p65_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
+    let mut s1 = (x0 * x0).ln_1p();
+    let mut s2 = ((s1 * 0.8484).tanh() * 0.90).acos();
+    for i0 in (1..5).rev() { s1 = (s1 * 3.0 + (x0 * x0 + 1.0).recip()).tanh(); if gt((i0 as f64).sin().powi(4), 3.0, m) { s1 = (s1 * 3.0 + ((((((i0 as f64) * (i0 as f64)) * 0.0625).tanh() * 6.00).mul_add(a[3], (s2 - a[i0 % 4])) * 0.0337).tanh() * 2.00)).sin(); } else { s1 = (s1 * 0.5 + ((((((s2.tanh() - min_(x0, s2, m)) * 0.0495).tanh() * 8.00) * 1.5) * 0.0833).tanh() * 2.00)).tanh(); } s1 -= (((i0 as f64) * 0.2500).tanh() * 1.00); }
+    s2 /= (((a[1].tanh() / ((a[0] + s1) * (a[0] + s1) + 2.0)) - x0) * ((a[1].tanh() / ((a[0] + s1) * (a[0] + s1) + 2.0)) - x0) + 0.5);
+    for i0 in 0..4 { let c3 = lt((if ge(s1, (s1 + 2.0), m) { s1 } else { a[i0] }), (((s1 * 0.0538).tanh() * 5.00) * ((s1 * 0.0538).tanh() * 5.00) + 1.0).log10(), m); s1 = (s1 * 3.0 + ((((i0 as f64) * 0.5 + a[i0]) * 0.3333).tanh() * 2.00)).atan(); s2 -= ((a[i0] * 0.6667).tanh() * 1.00); }
+    s2 *= ((x0 * 0.6667).tanh() * 0.90).acos().atan2(x0.exp());
+    let mut t4: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t4[i0] = (a[3 - i0] - s1); }
+    t4 = t4;
+    (((((if ge(h_sq_ref(s1.atan2((x0 * x0 + 2.0)), m), 0.3, m) { h_mix_ref(((min_(s2, x0, m) * 0.0113).tanh() * 4.00), (floor_(x0, m) + x0), m) } else { (a[0] * a[0] + 2.0).recip() }) + ((s2 * 0.0113).tanh() * 10.00)) + s1) + t4[0]) + a[0])
 }
 
-pub fn p69_run(x: &[f32]) -> Run {
+pub fn p65_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
-    let (value, g_x0, g_x1) = p69_grad(x[0], &a, &mut g_a, x[5]);
-    let (vjp_value, v_x0, v_x1) = p69_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
-    let (jvp_value, jvp) = p69_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p69(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (value, g_x0) = p65_grad(x[0], &a, &mut g_a);
+    let (vjp_value, v_x0) = p65_vjp(x[0], &a, &mut v_a, D_OUT);
+    let (jvp_value, jvp) = p65_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p65(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+}
+
+pub fn p65_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p65_ref(x[0], &[x[1], x[2], x[3], x[4]], m)
+}
+
+#[differentiable(jvp, check_finite)]
+pub fn p66(x2: f32, x0: f32, x1: f32) -> f32 {
+    let mut s1 = x1.tanh();
+    let mut t2: [f32; 4] = [0.0; 4];
+    for i0 in 0..4 { t2[i0] = ((((x0 * x0).mul_add((x1 / (x2 * x2 + 2.0)), (x2 - s1)) * ((x1.mul_add(x1, x2) * 0.2667).tanh() * 1.00).tan()) * 0.1493).tanh() * 6.00); }
+    for i0 in 0..1 { s1 = (s1 * 0.5 + (((((((t2[3 - i0].ceil() + x1) * 0.0800).tanh() * 5.00) * (((t2[3 - i0].ceil() + x1) * 0.0800).tanh() * 5.00) + 1.0).cbrt() * (((x0 * 0.6667).tanh() * 1.00).tan() * h_leaky(x2))) * 0.0817).tanh() * 2.00)).sin(); }
+    let t3 = [(((t2[3] + ((t2[0] * 0.1000).tanh() * 2.00).exp()) * 0.0544).tanh() * 6.00), t2[0].atan2((((t2[1] * 0.1000).tanh() * 5.00) * ((t2[1] * 0.1000).tanh() * 5.00) + 2.0)).atan(), ((((((((t2[1] / (((t2[1] * 0.1000).tanh() * 5.00) * ((t2[1] * 0.1000).tanh() * 5.00) + 2.0)) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 6.00), x2];
+    let v4 = (s1 - (if (s1 + t2[1]) > (x1 / (x1 * x1 + 1.0)) { (if x2 >= x1 { t3[2] } else { x0 }) } else { s1.tanh() }));
+    for i0 in (1..4).rev() { s1 = (s1 * 0.3 + (((((t3[3] * 0.1667).tanh() * 5.00) * ((t3[3] * 0.1667).tanh() * 5.00) + 2.0).ln() * 0.1440).tanh() * 2.00)).sin(); t2 = t2; }
+    if f32::max((((x0.exp() * 0.2231).tanh() * 4.00) + 0.5).powf(x1), (x1 * x2)) > (v4 / (((t2[0] * 0.0455).tanh() * 5.00) * ((t2[0] * 0.0455).tanh() * 5.00) + 2.0)) { s1 /= ((v4 * 0.25).abs() * (v4 * 0.25).abs() + 1.0); } else { t2 = t2; t2[1] *= (x2 * 0.25).mul_add((((t2[0] - x0) * 0.0426).tanh() * 6.00), x1); }
+    (((((x2 / ((((t2[3] * 0.0121).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) + v4) + s1) + t3[1]) + ((t2[2] * 0.0121).tanh() * 10.00))
+}
+
+pub fn p66_ref(x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = x1.tanh();
+    let mut t2: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t2[i0] = ((((x0 * x0).mul_add((x1 / (x2 * x2 + 2.0)), (x2 - s1)) * ((x1.mul_add(x1, x2) * 0.2667).tanh() * 1.00).tan()) * 0.1493).tanh() * 6.00); }
+    for i0 in 0..1 { s1 = (s1 * 0.5 + (((((((ceil_(t2[3 - i0], m) + x1) * 0.0800).tanh() * 5.00) * (((ceil_(t2[3 - i0], m) + x1) * 0.0800).tanh() * 5.00) + 1.0).cbrt() * (((x0 * 0.6667).tanh() * 1.00).tan() * h_leaky_ref(x2, m))) * 0.0817).tanh() * 2.00)).sin(); }
+    let t3 = [(((t2[3] + ((t2[0] * 0.1000).tanh() * 2.00).exp()) * 0.0544).tanh() * 6.00), t2[0].atan2((((t2[1] * 0.1000).tanh() * 5.00) * ((t2[1] * 0.1000).tanh() * 5.00) + 2.0)).atan(), ((((((((t2[1] / (((t2[1] * 0.1000).tanh() * 5.00) * ((t2[1] * 0.1000).tanh() * 5.00) + 2.0)) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 6.00), x2];
+    let v4 = (s1 - (if gt((s1 + t2[1]), (x1 / (x1 * x1 + 1.0)), m) { (if ge(x2, x1, m) { t3[2] } else { x0 }) } else { s1.tanh() }));
+    for i0 in (1..4).rev() { s1 = (s1 * 0.3 + (((((t3[3] * 0.1667).tanh() * 5.00) * ((t3[3] * 0.1667).tanh() * 5.00) + 2.0).ln() * 0.1440).tanh() * 2.00)).sin(); t2 = t2; }
+    if gt(max_((((x0.exp() * 0.2231).tanh() * 4.00) + 0.5).powf(x1), (x1 * x2), m), (v4 / (((t2[0] * 0.0455).tanh() * 5.00) * ((t2[0] * 0.0455).tanh() * 5.00) + 2.0)), m) { s1 /= (abs_((v4 * 0.25), m) * abs_((v4 * 0.25), m) + 1.0); } else { t2 = t2; t2[1] *= (x2 * 0.25).mul_add((((t2[0] - x0) * 0.0426).tanh() * 6.00), x1); }
+    (((((x2 / ((((t2[3] * 0.0121).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) + v4) + s1) + t3[1]) + ((t2[2] * 0.0121).tanh() * 10.00))
+}
+
+pub fn p66_run(x: &[f32]) -> Run {
+    let (value, g_x2, g_x0, g_x1) = p66_grad(x[0], x[1], x[2]).expect("finite gradient");
+    let (vjp_value, v_x2, v_x0, v_x1) = p66_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
+    let (jvp_value, jvp) = p66_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p66(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+}
+
+pub fn p66_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p66_ref(x[0], x[1], x[2], m)
+}
+
+#[differentiable(jvp, wrt(x1))]
+pub fn p67(x1: f32, a: &[f32; 3], x0: f32) -> f32 {
+    let mut s1 = (x0 / x1.exp());
+    for i0 in (0..3).rev() { s1 = ((i0 as f32) / 1.25).exp(); s1 *= (((a[0].clamp(-1.0, 2.0) * (a[i0] * a[i0]).ln_1p()) * 0.4242).tanh() * 1.00); }
+    s1 /= (x0 * x0 + 0.5);
+    if (x0 > 2.0 && s1.max(x0) >= 0.75) { s1 += ((x1 * 0.6667).tanh() * 0.90).acos().atan2((((((((((({ let t2 = ((s1 * 0.0840).tanh() * 4.00); t2 * x0 + t2 } * 0.1000).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 5.00) * ((((((((({ let t2 = ((s1 * 0.0840).tanh() * 4.00); t2 * x0 + t2 } * 0.1000).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 5.00) + 2.0)); } else { s1 *= x1; }
+    for i0 in 0..3 { s1 -= (((x0 - x1).hypot(x1.powi(2)).hypot((((((s1 * 0.0335).tanh() * 2.00).sinh() * 0.1192).tanh() * 6.00) * (x1 * x1 + 0.5).recip())) * 0.0580).tanh() * 1.00); }
+    ((((a[2] * (((s1 - a[2]) * 0.0309).tanh() * 6.00)) / (((x0 * x0 + 1.0).recip() - (if a[1] >= 0.25 { x1 } else { x1 })) * ((x0 * x0 + 1.0).recip() - (if a[1] >= 0.25 { x1 } else { x1 })) + 1.0)) + ((s1 * 0.0324).tanh() * 10.00)) + a[1])
+}
+
+pub fn p67_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = (x0 / x1.exp());
+    for i0 in (0..3).rev() { s1 = ((i0 as f64) / 1.25).exp(); s1 *= (((clamp_(a[0], -1.0, 2.0, m) * (a[i0] * a[i0]).ln_1p()) * 0.4242).tanh() * 1.00); }
+    s1 /= (x0 * x0 + 0.5);
+    if (gt(x0, 2.0, m) && ge(max_(s1, x0, m), 0.75, m)) { s1 += ((x1 * 0.6667).tanh() * 0.90).acos().atan2((((((((((({ let t2 = ((s1 * 0.0840).tanh() * 4.00); t2 * x0 + t2 } * 0.1000).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 5.00) * ((((((((({ let t2 = ((s1 * 0.0840).tanh() * 4.00); t2 * x0 + t2 } * 0.1000).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 5.00) + 2.0)); } else { s1 *= x1; }
+    for i0 in 0..3 { s1 -= ((hypot_(hypot_((x0 - x1), x1.powi(2), m), (((((s1 * 0.0335).tanh() * 2.00).sinh() * 0.1192).tanh() * 6.00) * (x1 * x1 + 0.5).recip()), m) * 0.0580).tanh() * 1.00); }
+    ((((a[2] * (((s1 - a[2]) * 0.0309).tanh() * 6.00)) / (((x0 * x0 + 1.0).recip() - (if ge(a[1], 0.25, m) { x1 } else { x1 })) * ((x0 * x0 + 1.0).recip() - (if ge(a[1], 0.25, m) { x1 } else { x1 })) + 1.0)) + ((s1 * 0.0324).tanh() * 10.00)) + a[1])
+}
+
+pub fn p67_run(x: &[f32]) -> Run {
+    let a: [f32; 3] = [x[1], x[2], x[3]];
+    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let mut g_a = [PREFILL; 3];
+    let mut v_a = [PREFILL; 3];
+    let (value, g_x1) = p67_grad(x[0], &a, x[4]);
+    let (vjp_value, v_x1, v_x0) = p67_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
+    let (jvp_value, jvp) = p67_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p67(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+}
+
+pub fn p67_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p67_ref(x[0], &[x[1], x[2], x[3]], x[4], m)
+}
+
+#[differentiable(jvp, check_finite)]
+pub fn p68(x0: f32, a: &[f32; 2]) -> f32 {
+    let mut s1 = x0;
+    s1 *= (((s1 * s1).ln_1p() * (s1 * s1).ln_1p()).ln_1p() + 2.0);
+    let t2 = h_lift(f32::min(x0, (-x0)), x0); s1 += t2[2].tanh();
+    let t4 = h_lift(((x0.powi(4).hypot(((x0 * 0.6667).tanh() * 1.00).tan()) * 0.1501).tanh() * 3.00), (({ let t3 = ((s1 * 0.2322).tanh() * 4.00); t3 * t3.clamp(-1.0, 2.0) + t3 } * 0.0833).tanh() * 3.00)); s1 += t4[0].tanh();
+    (((x0 + s1) + t4[1]) + t2[0])
+}
+
+pub fn p68_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
+    let mut s1 = x0;
+    s1 *= (((s1 * s1).ln_1p() * (s1 * s1).ln_1p()).ln_1p() + 2.0);
+    let t2 = h_lift_ref(min_(x0, (-x0), m), x0, m); s1 += t2[2].tanh();
+    let t4 = h_lift_ref(((hypot_(x0.powi(4), ((x0 * 0.6667).tanh() * 1.00).tan(), m) * 0.1501).tanh() * 3.00), (({ let t3 = ((s1 * 0.2322).tanh() * 4.00); t3 * clamp_(t3, -1.0, 2.0, m) + t3 } * 0.0833).tanh() * 3.00), m); s1 += t4[0].tanh();
+    (((x0 + s1) + t4[1]) + t2[0])
+}
+
+pub fn p68_run(x: &[f32]) -> Run {
+    let a: [f32; 2] = [x[1], x[2]];
+    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let mut g_a = [PREFILL; 2];
+    let mut v_a = [PREFILL; 2];
+    let (value, g_x0) = p68_grad(x[0], &a, &mut g_a).expect("finite gradient");
+    let (vjp_value, v_x0) = p68_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
+    let (jvp_value, jvp) = p68_jvp(x[0], tangent(0), &a, &a_dot);
+    Run { plain: p68(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+}
+
+pub fn p68_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p68_ref(x[0], &[x[1], x[2]], m)
+}
+
+#[differentiable(jvp, check_finite)]
+pub fn p69(x0: f32, x1: f32, b: [f32; 2]) -> f32 {
+    let mut s1 = x1;
+    let mut s2: f32 = 1.0;
+    let mut t3: [f32; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = x0; }
+    let t4 = h_lift(s1.abs().max((x1 * s1)), t3[3]); s1 += t4[1].tanh();
+    ((((x0.mul_add(((s2 / (s2 * s2 + 0.5)) + x1.min(s2)), h_dot(&t4, &t4)) + s2) + s1) + t4[2]) + t3[2])
+}
+
+pub fn p69_ref(x0: f64, x1: f64, b: [f64; 2], m: &mut f64) -> f64 {
+    let mut s1 = x1;
+    let mut s2: f64 = 1.0;
+    let mut t3: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = x0; }
+    let t4 = h_lift_ref(max_(abs_(s1, m), (x1 * s1), m), t3[3], m); s1 += t4[1].tanh();
+    ((((x0.mul_add(((s2 / (s2 * s2 + 0.5)) + min_(x1, s2, m)), h_dot_ref(&t4, &t4, m)) + s2) + s1) + t4[2]) + t3[2])
+}
+
+pub fn p69_run(x: &[f32]) -> Run {
+    let b: [f32; 2] = [x[2], x[3]];
+    let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let (value, g_x0, g_x1, g_b) = p69_grad(x[0], x[1], b).expect("finite gradient");
+    let (vjp_value, v_x0, v_x1, v_b) = p69_vjp(x[0], x[1], b, D_OUT).expect("finite gradient");
+    let (jvp_value, jvp) = p69_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
+    Run { plain: p69(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp }
 }
 
 pub fn p69_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p69_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], m)
+    p69_ref(x[0], x[1], [x[2], x[3]], m)
 }
 
 #[differentiable(jvp)]
-pub fn p70(x2: f32, x1: f32, x0: f32, a: &[f32; 3]) -> f32 {
-    let mut s1 = h_dot(a, a);
-    let t2 = [a[2], { let t3 = x2; t3 * x0.abs() + t3 }];
-    let s1 = (((t2[1].atan2(x1.exp()) * 0.6250).tanh() * 0.90).acos() * a[0].clamp(-1.0, 2.0).cos());
-    let x2 = x0.sin().tanh();
-    if s1.sin().powi(4) > 3.0 { let t4 = [x2.atan(), (x2.abs() + (x2 + a[2])), ((f32::min(h_leaky(a[1]), h_sq(((t2[1] * 0.2667).tanh() * 3.00))) * 0.1111).tanh() * 6.00), (x1 * x1).ln_1p().hypot((x1 - 1.5))]; }
+pub fn p70(x2: f32, x1: f32, x0: f32, a: &[f32; 2]) -> f32 {
+    let mut s1 = x0.atan2(x2.exp());
+    let mut s2 = (x0.ceil() + x2);
+    let c3 = (x0 + a[0]) <= (s2 * s2 + 2.0).log10();
+    let mut s4: f32 = (x2 * x2 + 0.5).cbrt().tanh();
+    s2 /= (((s2.hypot(a[1]) * 0.1818).tanh() * 2.00).powi(2).cos() * ((s2.hypot(a[1]) * 0.1818).tanh() * 2.00).powi(2).cos() + 0.5);
     let mut s5: f32 = 0.0;
-    return (((((((if s1 < 0.3 { x0 } else { x0 }).tanh().ceil() + ((t2[1] / (a[0] * a[0] + 0.5)) - ((s1 * 0.1953).tanh() * 2.00).exp())) + s5) + x2) + s1) + t2[1]) + a[0]);
+    s4 = (s4 * 2.0 + (((a[0] + a[1]) * 0.3333).tanh() * 2.00)).tanh();
+    let x2 = ((((a[0].hypot(s5) * x0) - f32::max(x0.atan2(a[0].exp()), ((s5 * s5 + 2.0) + 0.5).powf(-0.5))) * 0.0375).tanh() * 8.00);
+    (((((({ let t6 = (((s2 + 0.3) * 0.1205).tanh() * 4.00); t6 * (a[0] * a[0]).ln_1p() + t6 } / ((((x2 * 0.1250).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) + x2) + s5) + s4) + s2) + a[0])
 }
 
-pub fn p70_ref(x2: f64, x1: f64, x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
-    let mut s1 = h_dot_ref(a, a, m);
-    let t2 = [a[2], { let t3 = x2; t3 * abs_(x0, m) + t3 }];
-    let s1 = (((t2[1].atan2(x1.exp()) * 0.6250).tanh() * 0.90).acos() * clamp_(a[0], -1.0, 2.0, m).cos());
-    let x2 = x0.sin().tanh();
-    if gt(s1.sin().powi(4), 3.0, m) { let t4 = [x2.atan(), (abs_(x2, m) + (x2 + a[2])), ((min_(h_leaky_ref(a[1], m), h_sq_ref(((t2[1] * 0.2667).tanh() * 3.00), m), m) * 0.1111).tanh() * 6.00), hypot_((x1 * x1).ln_1p(), (x1 - 1.5), m)]; }
+pub fn p70_ref(x2: f64, x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
+    let mut s1 = x0.atan2(x2.exp());
+    let mut s2 = (ceil_(x0, m) + x2);
+    let c3 = le((x0 + a[0]), (s2 * s2 + 2.0).log10(), m);
+    let mut s4: f64 = (x2 * x2 + 0.5).cbrt().tanh();
+    s2 /= (((hypot_(s2, a[1], m) * 0.1818).tanh() * 2.00).powi(2).cos() * ((hypot_(s2, a[1], m) * 0.1818).tanh() * 2.00).powi(2).cos() + 0.5);
     let mut s5: f64 = 0.0;
-    return ((((((ceil_((if lt(s1, 0.3, m) { x0 } else { x0 }).tanh(), m) + ((t2[1] / (a[0] * a[0] + 0.5)) - ((s1 * 0.1953).tanh() * 2.00).exp())) + s5) + x2) + s1) + t2[1]) + a[0]);
+    s4 = (s4 * 2.0 + (((a[0] + a[1]) * 0.3333).tanh() * 2.00)).tanh();
+    let x2 = ((((hypot_(a[0], s5, m) * x0) - max_(x0.atan2(a[0].exp()), ((s5 * s5 + 2.0) + 0.5).powf(-0.5), m)) * 0.0375).tanh() * 8.00);
+    (((((({ let t6 = (((s2 + 0.3) * 0.1205).tanh() * 4.00); t6 * (a[0] * a[0]).ln_1p() + t6 } / ((((x2 * 0.1250).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) + x2) + s5) + s4) + s2) + a[0])
 }
 
 pub fn p70_run(x: &[f32]) -> Run {
-    let a: [f32; 3] = [x[3], x[4], x[5]];
-    let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
-    let mut g_a = [PREFILL; 3];
-    let mut v_a = [PREFILL; 3];
+    let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let mut g_a = [PREFILL; 2];
+    let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x1, g_x0) = p70_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x1, v_x0) = p70_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p70_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p70(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    Run { plain: p70(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
 }
 
 pub fn p70_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p70_ref(x[0], x[1], x[2], &[x[3], x[4], x[5]], m)
+    p70_ref(x[0], x[1], x[2], &[x[3], x[4]], m)
 }
 
-#[differentiable(jvp)]
-pub fn p71(x0: f32, a: &[f32; 3], b: [f32; 3]) -> f32 {
-    let mut s1 = f32::min(x0, a[2]);
-    s1 *= a[2];
-    let t2 = h_lift(((((b[1].ceil() + x0) * (b[1].ceil() + x0) + 0.5).log2() * 0.1612).tanh() * 3.00), h_sq(x0)); s1 += t2[1].tanh();
-    let v3 = s1;
-    for i0 in (1..3).rev() { s1 *= ((((x0 * 0.6667).tanh() * 0.90).acos() * 0.3125).tanh() * 1.00); }
-    s1 = (s1 * 2.0 + ((s1.hypot(x0) * 0.0851).tanh() * 2.00)).sin();
-    (((((s1.cos().exp().sqrt() * 1.5) + v3) + s1) + t2[0]) + b[0])
+#[differentiable(jvp, check_finite)]
+pub fn p71(x1: f32, a: &[f32; 3], x0: f32) -> f32 {
+    let mut s1 = x0.mul_add(x0, x0);
+    s1 /= (((((s1 - s1) / ((a[2] * a[2]).ln_1p() * (a[2] * a[2]).ln_1p() + 1.0)) * 0.1333).tanh() * 5.00) * ((((s1 - s1) / ((a[2] * a[2]).ln_1p() * (a[2] * a[2]).ln_1p() + 1.0)) * 0.1333).tanh() * 5.00) + 1.0);
+    ((((a[1] * (x0 / (a[1] * a[1] + 1.0))) - ((h_mix(a[2], x1) * 0.3636).tanh() * 1.00).tan()) + s1) + a[1])
 }
 
-pub fn p71_ref(x0: f64, a: &[f64; 3], b: [f64; 3], m: &mut f64) -> f64 {
-    let mut s1 = min_(x0, a[2], m);
-    s1 *= a[2];
-    let t2 = h_lift_ref(((((ceil_(b[1], m) + x0) * (ceil_(b[1], m) + x0) + 0.5).log2() * 0.1612).tanh() * 3.00), h_sq_ref(x0, m), m); s1 += t2[1].tanh();
-    let v3 = s1;
-    for i0 in (1..3).rev() { s1 *= ((((x0 * 0.6667).tanh() * 0.90).acos() * 0.3125).tanh() * 1.00); }
-    s1 = (s1 * 2.0 + ((hypot_(s1, x0, m) * 0.0851).tanh() * 2.00)).sin();
-    (((((s1.cos().exp().sqrt() * 1.5) + v3) + s1) + t2[0]) + b[0])
+pub fn p71_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0.mul_add(x0, x0);
+    s1 /= (((((s1 - s1) / ((a[2] * a[2]).ln_1p() * (a[2] * a[2]).ln_1p() + 1.0)) * 0.1333).tanh() * 5.00) * ((((s1 - s1) / ((a[2] * a[2]).ln_1p() * (a[2] * a[2]).ln_1p() + 1.0)) * 0.1333).tanh() * 5.00) + 1.0);
+    ((((a[1] * (x0 / (a[1] * a[1] + 1.0))) - ((h_mix_ref(a[2], x1, m) * 0.3636).tanh() * 1.00).tan()) + s1) + a[1])
 }
 
 pub fn p71_run(x: &[f32]) -> Run {
@@ -2376,887 +2422,951 @@ pub fn p71_run(x: &[f32]) -> Run {
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
-    let b: [f32; 3] = [x[4], x[5], x[6]];
-    let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
-    let (value, g_x0, g_b) = p71_grad(x[0], &a, &mut g_a, b);
-    let (vjp_value, v_x0, v_b) = p71_vjp(x[0], &a, &mut v_a, b, D_OUT);
-    let (jvp_value, jvp) = p71_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot);
-    Run { plain: p71(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (value, g_x1, g_x0) = p71_grad(x[0], &a, &mut g_a, x[4]).expect("finite gradient");
+    let (vjp_value, v_x1, v_x0) = p71_vjp(x[0], &a, &mut v_a, x[4], D_OUT).expect("finite gradient");
+    let (jvp_value, jvp) = p71_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p71(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
 }
 
 pub fn p71_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p71_ref(x[0], &[x[1], x[2], x[3]], [x[4], x[5], x[6]], m)
+    p71_ref(x[0], &[x[1], x[2], x[3]], x[4], m)
 }
 
 #[differentiable(jvp)]
-pub fn p72(x0: f32) -> f32 {
-    let mut s1 = x0;
-    let mut s2 = x0;
-    for i0 in 0..1 { s1 -= ((((s2.tanh() + h_sq(((s1 * 0.1818).tanh() * 3.00))).floor() + (s2.tanh() * ((((x0 * x0 + 1.0) + 0.5).powf((i0 as f32)) * 0.0711).tanh() * 6.00))) * 0.0485).tanh() * 1.00); let mut t3: [f32; 4] = [0.0; 4]; for i1 in 0..4 { t3[i1] = ((((((((x0 * ((s1 * 0.1538).tanh() * 6.00)) * 0.1111).tanh() * 6.00).mul_add((x0 / (x0 * x0 + 2.0)), (x0 - x0)) * 0.1333).tanh() * 6.00) * ((s2.mul_add(((s1 * 0.1538).tanh() * 6.00), x0) * 0.0290).tanh() * 1.00).tan()) * 0.1042).tanh() * 6.00); } t3 = [((((((s1 * 0.1538).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().recip().powi(3) * 0.1250).tanh() * 1.00); 4]; }
-    let s2 = (((((x0 * s2).round() + x0.exp2()) + (((x0 * x0 + 1.0).log10() * 0.2654).tanh() * 1.00).tan()) * 0.0612).tanh() * 8.00);
-    let mut t4 = [(((s2 - (x0 * ((s2 * 0.1250).tanh() * 6.00))) * 0.0588).tanh() * 6.00), ((s2 * 0.1250).tanh() * 6.00), s2.hypot(x0).atan2(((((s1 + s2) * 0.0690).tanh() * 5.00) * (((s1 + s2) * 0.0690).tanh() * 5.00) + 0.5)), (((((s2 * 0.1250).tanh() * 2.00).powi(3) + (2.0 + s1)) * 0.0606).tanh() * 6.00)];
-    let mut t5: [f32; 2] = [0.0; 2];
-    for i0 in 0..2 { t5[i0] = ((s1.max((i0 as f32)) * 0.1538).tanh() * 6.00); }
-    s1 += ((h_sq((((((s2 + s2) * 0.0625).tanh() * 0.90).asin() * 0.3125).tanh() * 3.00)) * 0.1111).tanh() * 8.00);
-    let t6 = [t5[0], { let t7 = s2.tanh(); t7 * ((((s2 * 0.1250).tanh() * 2.00).exp_m1() * 0.1192).tanh() * 4.00) + t7 }, ((s2.atan2((((s1 * 0.0690).tanh() * 5.00) * ((s1 * 0.0690).tanh() * 5.00) + 1.0)).mul_add(t5[0], s1.tanh()) * 0.0943).tanh() * 6.00), t5[1]];
-    (((((s2.max(x0).cos() * s2.max(x0).cos() + 2.0).log2() + s2) + ((s1 * 0.0690).tanh() * 10.00)) + t6[2]) + t5[1])
+pub fn p72(x2: f32, x0: f32, a: &[f32; 2], x1: f32) -> f32 {
+    let mut s1 = (a[0].floor() + x1);
+    let mut s2 = x0.mul_add(x0, x1);
+    let mut s3: f32 = 0.0;
+    for i0 in (1..5).rev() { s3 += ((x0 * 0.6667).tanh() * 1.00); }
+    let v4 = a[0];
+    let mut s5: f32 = 0.0;
+    return (((((a[1] + s5) + v4) + ((s3 * 0.0556).tanh() * 10.00)) + ((s2 * 0.0506).tanh() * 10.00)) + a[0]);
 }
 
-pub fn p72_ref(x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0;
-    let mut s2 = x0;
-    for i0 in 0..1 { s1 -= (((floor_((s2.tanh() + h_sq_ref(((s1 * 0.1818).tanh() * 3.00), m)), m) + (s2.tanh() * ((((x0 * x0 + 1.0) + 0.5).powf((i0 as f64)) * 0.0711).tanh() * 6.00))) * 0.0485).tanh() * 1.00); let mut t3: [f64; 4] = [0.0; 4]; for i1 in 0..4 { t3[i1] = ((((((((x0 * ((s1 * 0.1538).tanh() * 6.00)) * 0.1111).tanh() * 6.00).mul_add((x0 / (x0 * x0 + 2.0)), (x0 - x0)) * 0.1333).tanh() * 6.00) * ((s2.mul_add(((s1 * 0.1538).tanh() * 6.00), x0) * 0.0290).tanh() * 1.00).tan()) * 0.1042).tanh() * 6.00); } t3 = [((((((s1 * 0.1538).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().recip().powi(3) * 0.1250).tanh() * 1.00); 4]; }
-    let s2 = ((((round_((x0 * s2), m) + x0.exp2()) + (((x0 * x0 + 1.0).log10() * 0.2654).tanh() * 1.00).tan()) * 0.0612).tanh() * 8.00);
-    let mut t4 = [(((s2 - (x0 * ((s2 * 0.1250).tanh() * 6.00))) * 0.0588).tanh() * 6.00), ((s2 * 0.1250).tanh() * 6.00), hypot_(s2, x0, m).atan2(((((s1 + s2) * 0.0690).tanh() * 5.00) * (((s1 + s2) * 0.0690).tanh() * 5.00) + 0.5)), (((((s2 * 0.1250).tanh() * 2.00).powi(3) + (2.0 + s1)) * 0.0606).tanh() * 6.00)];
-    let mut t5: [f64; 2] = [0.0; 2];
-    for i0 in 0..2 { t5[i0] = ((max_(s1, (i0 as f64), m) * 0.1538).tanh() * 6.00); }
-    s1 += ((h_sq_ref((((((s2 + s2) * 0.0625).tanh() * 0.90).asin() * 0.3125).tanh() * 3.00), m) * 0.1111).tanh() * 8.00);
-    let t6 = [t5[0], { let t7 = s2.tanh(); t7 * ((((s2 * 0.1250).tanh() * 2.00).exp_m1() * 0.1192).tanh() * 4.00) + t7 }, ((s2.atan2((((s1 * 0.0690).tanh() * 5.00) * ((s1 * 0.0690).tanh() * 5.00) + 1.0)).mul_add(t5[0], s1.tanh()) * 0.0943).tanh() * 6.00), t5[1]];
-    (((((max_(s2, x0, m).cos() * max_(s2, x0, m).cos() + 2.0).log2() + s2) + ((s1 * 0.0690).tanh() * 10.00)) + t6[2]) + t5[1])
+pub fn p72_ref(x2: f64, x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = (floor_(a[0], m) + x1);
+    let mut s2 = x0.mul_add(x0, x1);
+    let mut s3: f64 = 0.0;
+    for i0 in (1..5).rev() { s3 += ((x0 * 0.6667).tanh() * 1.00); }
+    let v4 = a[0];
+    let mut s5: f64 = 0.0;
+    return (((((a[1] + s5) + v4) + ((s3 * 0.0556).tanh() * 10.00)) + ((s2 * 0.0506).tanh() * 10.00)) + a[0]);
 }
 
 pub fn p72_run(x: &[f32]) -> Run {
-    let (value, g_x0) = p72_grad(x[0]);
-    let (vjp_value, v_x0) = p72_vjp(x[0], D_OUT);
-    let (jvp_value, jvp) = p72_jvp(x[0], tangent(0));
-    Run { plain: p72(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let mut g_a = [PREFILL; 2];
+    let mut v_a = [PREFILL; 2];
+    let (value, g_x2, g_x0, g_x1) = p72_grad(x[0], x[1], &a, &mut g_a, x[4]);
+    let (vjp_value, v_x2, v_x0, v_x1) = p72_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
+    let (jvp_value, jvp) = p72_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
+    Run { plain: p72(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
 }
 
 pub fn p72_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p72_ref(x[0], m)
+    p72_ref(x[0], x[1], &[x[2], x[3]], x[4], m)
 }
 
-#[differentiable(jvp)]
-pub fn p73(x1: f32, x0: f32, x2: f32) -> f32 {
-    let mut s1 = f32::max(x1, x0);
-    let mut s2 = (x2 - x1);
-    let t3 = h_lift(((((s1 - 1.25) - x0) * 0.2353).tanh() * 3.00), ((x2 * x2 + 2.0).recip() / 2.0)); s1 += t3[0].tanh();
-    if ((x1 >= x2 || t3[2] <= 3.0) || ((s2 * 0.3333).tanh() * 2.00).exp() > ((t3[0] * 0.3333).tanh() * 2.00).exp().recip()) { s1 = (s1 * 3.0 + ((((x2 * x1) / x2.exp()) * 0.0992).tanh() * 10.00).tanh()).tanh(); s1 = (s1 * 1.25 + (((x0.atan2((s1 * s1 + 0.5)) / (((h_dot(&t3, &t3) * 0.0370).tanh() * 5.00) * ((h_dot(&t3, &t3) * 0.0370).tanh() * 5.00) + 0.5)) * 0.3125).tanh() * 2.00)).atan(); }
-    let c4 = s2.tanh() > ((t3[0] * 0.3333).tanh() * 2.00).powi(2);
-    let v5 = x1;
-    let mut s6: f32 = 1.0;
-    (((((s6 + s6) + v5) + s2) + s1) + t3[0])
+#[differentiable(jvp, wrt(a, x0))]
+pub fn p73(a: &[f32; 2], b: [f32; 3], x0: f32) -> f32 {
+    let mut s1 = h_sq(b[2]);
+    let mut s2 = x0.exp_m1();
+    s2 = (s2 * 0.3 + ((((x0 * 0.6667).tanh() * 0.90).asin() * 0.3125).tanh() * 2.00)).tanh();
+    let t3 = [s2, (((({ let t4 = s2; t4 * b[1] + t4 } * 0.2500).tanh() * 2.00).sinh() * 0.1192).tanh() * 6.00)];
+    s1 = (s1 * 0.5 + b[1]).sin();
+    ((((((s1 * s1 + 1.0).recip() / (((t3[0].cos() * 0.6250).tanh() * 0.90).asin() * ((t3[0].cos() * 0.6250).tanh() * 0.90).asin() + 1.0)) + s2) + s1) + t3[1]) + b[1])
 }
 
-pub fn p73_ref(x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
-    let mut s1 = max_(x1, x0, m);
-    let mut s2 = (x2 - x1);
-    let t3 = h_lift_ref(((((s1 - 1.25) - x0) * 0.2353).tanh() * 3.00), ((x2 * x2 + 2.0).recip() / 2.0), m); s1 += t3[0].tanh();
-    if ((ge(x1, x2, m) || le(t3[2], 3.0, m)) || gt(((s2 * 0.3333).tanh() * 2.00).exp(), ((t3[0] * 0.3333).tanh() * 2.00).exp().recip(), m)) { s1 = (s1 * 3.0 + ((((x2 * x1) / x2.exp()) * 0.0992).tanh() * 10.00).tanh()).tanh(); s1 = (s1 * 1.25 + (((x0.atan2((s1 * s1 + 0.5)) / (((h_dot_ref(&t3, &t3, m) * 0.0370).tanh() * 5.00) * ((h_dot_ref(&t3, &t3, m) * 0.0370).tanh() * 5.00) + 0.5)) * 0.3125).tanh() * 2.00)).atan(); }
-    let c4 = gt(s2.tanh(), ((t3[0] * 0.3333).tanh() * 2.00).powi(2), m);
-    let v5 = x1;
-    let mut s6: f64 = 1.0;
-    (((((s6 + s6) + v5) + s2) + s1) + t3[0])
+pub fn p73_ref(a: &[f64; 2], b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = h_sq_ref(b[2], m);
+    let mut s2 = x0.exp_m1();
+    s2 = (s2 * 0.3 + ((((x0 * 0.6667).tanh() * 0.90).asin() * 0.3125).tanh() * 2.00)).tanh();
+    let t3 = [s2, (((({ let t4 = s2; t4 * b[1] + t4 } * 0.2500).tanh() * 2.00).sinh() * 0.1192).tanh() * 6.00)];
+    s1 = (s1 * 0.5 + b[1]).sin();
+    ((((((s1 * s1 + 1.0).recip() / (((t3[0].cos() * 0.6250).tanh() * 0.90).asin() * ((t3[0].cos() * 0.6250).tanh() * 0.90).asin() + 1.0)) + s2) + s1) + t3[1]) + b[1])
 }
 
 pub fn p73_run(x: &[f32]) -> Run {
-    let (value, g_x1, g_x0, g_x2) = p73_grad(x[0], x[1], x[2]);
-    let (vjp_value, v_x1, v_x0, v_x2) = p73_vjp(x[0], x[1], x[2], D_OUT);
-    let (jvp_value, jvp) = p73_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p73(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
-}
-
-pub fn p73_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p73_ref(x[0], x[1], x[2], m)
-}
-
-#[differentiable(jvp)]
-pub fn p74(x0: f32, x1: f32, a: &[f32; 2], b: [f32; 3], x2: f32) -> f32 {
-    let mut s1 = a[0].powi(4);
-    s1 = (s1 * 1.5 + b[1].powi(3).cos().atan()).atan();
-    let t2 = [(0.75 - x2).clamp(-1.0, 2.0), (-{ let t3 = a[0]; t3 * s1 + t3 }), ((((((((s1 * s1 + 2.0) * 0.2193).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().cbrt()];
-    s1 /= s1.exp();
-    let t4 = [b[1], (x0 * ((s1 * 0.1262).tanh() * 6.00)).clamp(-0.5, 0.5)];
-    return (((h_leaky((((t4[0] * 0.5000).tanh() * 1.00).tan() + (x2 - t4[0]))) + s1) + t4[1]) + t2[0]);
-}
-
-pub fn p74_ref(x0: f64, x1: f64, a: &[f64; 2], b: [f64; 3], x2: f64, m: &mut f64) -> f64 {
-    let mut s1 = a[0].powi(4);
-    s1 = (s1 * 1.5 + b[1].powi(3).cos().atan()).atan();
-    let t2 = [clamp_((0.75 - x2), -1.0, 2.0, m), (-{ let t3 = a[0]; t3 * s1 + t3 }), ((((((((s1 * s1 + 2.0) * 0.2193).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().cbrt()];
-    s1 /= s1.exp();
-    let t4 = [b[1], clamp_((x0 * ((s1 * 0.1262).tanh() * 6.00)), -0.5, 0.5, m)];
-    return (((h_leaky_ref((((t4[0] * 0.5000).tanh() * 1.00).tan() + (x2 - t4[0])), m) + s1) + t4[1]) + t2[0]);
-}
-
-pub fn p74_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[2], x[3]];
-    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let b: [f32; 3] = [x[4], x[5], x[6]];
-    let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
-    let (value, g_x0, g_x1, g_b, g_x2) = p74_grad(x[0], x[1], &a, &mut g_a, b, x[7]);
-    let (vjp_value, v_x0, v_x1, v_b, v_x2) = p74_vjp(x[0], x[1], &a, &mut v_a, b, x[7], D_OUT);
-    let (jvp_value, jvp) = p74_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot, x[7], tangent(7));
-    Run { plain: p74(x[0], x[1], &a, b, x[7]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x2], jvp_value, jvp }
-}
-
-pub fn p74_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p74_ref(x[0], x[1], &[x[2], x[3]], [x[4], x[5], x[6]], x[7], m)
-}
-
-#[differentiable(jvp)]
-pub fn p75(x0: f32, a: &[f32; 3]) -> f32 {
-    let mut s1 = x0;
-    let mut s2 = (x0 * a[1]);
-    let s1 = (a[0] - 1.5);
-    return (((s2 + s1) + s2) + a[2]);
-}
-
-pub fn p75_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
-    let mut s1 = x0;
-    let mut s2 = (x0 * a[1]);
-    let s1 = (a[0] - 1.5);
-    return (((s2 + s1) + s2) + a[2]);
-}
-
-pub fn p75_run(x: &[f32]) -> Run {
-    let a: [f32; 3] = [x[1], x[2], x[3]];
-    let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
-    let mut g_a = [PREFILL; 3];
-    let mut v_a = [PREFILL; 3];
-    let (value, g_x0) = p75_grad(x[0], &a, &mut g_a);
-    let (vjp_value, v_x0) = p75_vjp(x[0], &a, &mut v_a, D_OUT);
-    let (jvp_value, jvp) = p75_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p75(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
-}
-
-pub fn p75_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p75_ref(x[0], &[x[1], x[2], x[3]], m)
-}
-
-#[differentiable(jvp)]
-pub fn p76(x2: f32, a: &[f32; 2], x1: f32, x0: f32) -> f32 {
-    let mut s1 = (a[1] * x0);
-    let mut s2 = f32::min(x2, x1);
-    let mut t3: [f32; 4] = [0.0; 4];
-    for i0 in 0..4 { t3[i0] = (i0 as f32); }
-    ((((((a[0].mul_add(a[1], s2) + 1.5) / (a[1] * a[1] + 2.0)) + s2) + s1) + t3[0]) + a[0])
-}
-
-pub fn p76_ref(x2: f64, a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = (a[1] * x0);
-    let mut s2 = min_(x2, x1, m);
-    let mut t3: [f64; 4] = [0.0; 4];
-    for i0 in 0..4 { t3[i0] = (i0 as f64); }
-    ((((((a[0].mul_add(a[1], s2) + 1.5) / (a[1] * a[1] + 2.0)) + s2) + s1) + t3[0]) + a[0])
-}
-
-pub fn p76_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[1], x[2]];
-    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let (value, g_x2, g_x1, g_x0) = p76_grad(x[0], &a, &mut g_a, x[3], x[4]);
-    let (vjp_value, v_x2, v_x1, v_x0) = p76_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
-    let (jvp_value, jvp) = p76_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p76(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
-}
-
-pub fn p76_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p76_ref(x[0], &[x[1], x[2]], x[3], x[4], m)
-}
-
-#[differentiable(jvp, check_finite)]
-pub fn p77(x0: f32, x2: f32, x1: f32) -> f32 {
-    let mut s1 = h_mix(x1, x2);
-    let mut t2 = [(((x2 - x0) * 0.3333).tanh() * 1.00).tan(), ((x2 - 0.25) * (x2 - 0.25) + 0.5).sqrt(), (((x1.powi(2) * s1) * 0.1616).tanh() * 6.00), x0.mul_add(s1, s1).atan2((x0.clamp(0.0, 1.0) * x0.clamp(0.0, 1.0) + 0.5))];
-    let mut s3: f32 = (x0 - t2[3]).cos();
-    s3 = ((((t2[2] * 0.1667).tanh() * 0.90).asin() * 0.3125).tanh() * 2.00).powi(2);
-    (((((s1 * 0.3636).tanh() * 1.00).tan().atan2((((((s1 / (x0 * x0 + 1.0)).round() + (t2[3] / ((s1 * 0.3636).tanh() * 2.00).exp())) * 0.0208).tanh() * 5.00) * ((((s1 / (x0 * x0 + 1.0)).round() + (t2[3] / ((s1 * 0.3636).tanh() * 2.00).exp())) * 0.0208).tanh() * 5.00) + 1.0)) + s3) + s1) + t2[0])
-}
-
-pub fn p77_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = h_mix_ref(x1, x2, m);
-    let mut t2 = [(((x2 - x0) * 0.3333).tanh() * 1.00).tan(), ((x2 - 0.25) * (x2 - 0.25) + 0.5).sqrt(), (((x1.powi(2) * s1) * 0.1616).tanh() * 6.00), x0.mul_add(s1, s1).atan2((clamp_(x0, 0.0, 1.0, m) * clamp_(x0, 0.0, 1.0, m) + 0.5))];
-    let mut s3: f64 = (x0 - t2[3]).cos();
-    s3 = ((((t2[2] * 0.1667).tanh() * 0.90).asin() * 0.3125).tanh() * 2.00).powi(2);
-    (((((s1 * 0.3636).tanh() * 1.00).tan().atan2(((((round_((s1 / (x0 * x0 + 1.0)), m) + (t2[3] / ((s1 * 0.3636).tanh() * 2.00).exp())) * 0.0208).tanh() * 5.00) * (((round_((s1 / (x0 * x0 + 1.0)), m) + (t2[3] / ((s1 * 0.3636).tanh() * 2.00).exp())) * 0.0208).tanh() * 5.00) + 1.0)) + s3) + s1) + t2[0])
-}
-
-pub fn p77_run(x: &[f32]) -> Run {
-    let (value, g_x0, g_x2, g_x1) = p77_grad(x[0], x[1], x[2]).expect("finite gradient");
-    let (vjp_value, v_x0, v_x2, v_x1) = p77_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
-    let (jvp_value, jvp) = p77_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p77(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
-}
-
-pub fn p77_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p77_ref(x[0], x[1], x[2], m)
-}
-
-#[differentiable(jvp)]
-pub fn p78(x0: f32, x1: f32) -> f32 {
-    let mut s1 = (x1 * x1 + 2.0).recip();
-    for i0 in (0..4).rev() { s1 -= (((x1.atan() * x1.atan() + 1.0).recip() * 0.5000).tanh() * 1.00); s1 = x0.tanh(); }
-    s1 = (s1 * 0.75 + x1).sin();
-    let v2 = ((x0.hypot(s1) * f32::min(x1, x0)) + s1.tanh());
-    let t3 = h_lift(x0, (((x0 / x0.exp()).max((x1 + 0.3)) * 0.1488).tanh() * 3.00)); s1 += t3[0].tanh();
-    let v4 = v2;
-    (((((if x1 < 3.0 { (v4 * t3[1]) } else { (t3[1] * x1) }).max(v4) + v4) + v2) + s1) + t3[1])
-}
-
-pub fn p78_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = (x1 * x1 + 2.0).recip();
-    for i0 in (0..4).rev() { s1 -= (((x1.atan() * x1.atan() + 1.0).recip() * 0.5000).tanh() * 1.00); s1 = x0.tanh(); }
-    s1 = (s1 * 0.75 + x1).sin();
-    let v2 = ((hypot_(x0, s1, m) * min_(x1, x0, m)) + s1.tanh());
-    let t3 = h_lift_ref(x0, ((max_((x0 / x0.exp()), (x1 + 0.3), m) * 0.1488).tanh() * 3.00), m); s1 += t3[0].tanh();
-    let v4 = v2;
-    ((((max_((if lt(x1, 3.0, m) { (v4 * t3[1]) } else { (t3[1] * x1) }), v4, m) + v4) + v2) + s1) + t3[1])
-}
-
-pub fn p78_run(x: &[f32]) -> Run {
-    let (value, g_x0, g_x1) = p78_grad(x[0], x[1]);
-    let (vjp_value, v_x0, v_x1) = p78_vjp(x[0], x[1], D_OUT);
-    let (jvp_value, jvp) = p78_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p78(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
-}
-
-pub fn p78_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p78_ref(x[0], x[1], m)
-}
-
-#[differentiable(jvp)]
-pub fn p79(x1: f32, x0: f32, a: &[f32; 4]) -> f32 {
-    let mut s1 = (x0 / 3.0);
-    let mut s2 = (x1 * x0);
-    s1 = (({ let t3 = s2; t3 * x1 + t3 } * 0.1778).tanh() * 1.00).tan();
-    let mut t4 = [(((a[1].clamp(-0.5, 0.5) * x0.powi(3)) * 0.1481).tanh() * 6.00), f32::min((a[0] * a[0]), x0.atan()), (s2 * s2 + 1.0).cbrt().atan2(((0.75 - a[2]) * (0.75 - a[2]) + 1.0)), x0];
-    let v5 = t4[0];
-    return (((((((if a[1] <= 2.0 { x0 } else { a[0] }).atan().ceil() + s2.atan2(((-s1) * (-s1) + 0.5))) + v5) + s2) + s1) + t4[3]) + a[2]);
-}
-
-pub fn p79_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
-    let mut s1 = (x0 / 3.0);
-    let mut s2 = (x1 * x0);
-    s1 = (({ let t3 = s2; t3 * x1 + t3 } * 0.1778).tanh() * 1.00).tan();
-    let mut t4 = [(((clamp_(a[1], -0.5, 0.5, m) * x0.powi(3)) * 0.1481).tanh() * 6.00), min_((a[0] * a[0]), x0.atan(), m), (s2 * s2 + 1.0).cbrt().atan2(((0.75 - a[2]) * (0.75 - a[2]) + 1.0)), x0];
-    let v5 = t4[0];
-    return ((((((ceil_((if le(a[1], 2.0, m) { x0 } else { a[0] }).atan(), m) + s2.atan2(((-s1) * (-s1) + 0.5))) + v5) + s2) + s1) + t4[3]) + a[2]);
-}
-
-pub fn p79_run(x: &[f32]) -> Run {
-    let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
-    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
-    let mut g_a = [PREFILL; 4];
-    let mut v_a = [PREFILL; 4];
-    let (value, g_x1, g_x0) = p79_grad(x[0], x[1], &a, &mut g_a);
-    let (vjp_value, v_x1, v_x0) = p79_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    let (jvp_value, jvp) = p79_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p79(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
-}
-
-pub fn p79_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p79_ref(x[0], x[1], &[x[2], x[3], x[4], x[5]], m)
-}
-
-#[differentiable(jvp)]
-pub fn p80(x0: f32, a: &[f32; 2], x2: f32, x1: f32) -> f32 {
-    let mut s1 = x0;
-    let mut s2 = (s1 + x1);
-    let mut s3: f32 = (if x2 < (-a[0]) { (x0 * x0 + 2.0).log2() } else { (x1.round() + s2) });
-    return ((((a[0] + s3) + s2) + s1) + a[1]);
-}
-
-pub fn p80_ref(x0: f64, a: &[f64; 2], x2: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0;
-    let mut s2 = (s1 + x1);
-    let mut s3: f64 = (if lt(x2, (-a[0]), m) { (x0 * x0 + 2.0).log2() } else { (round_(x1, m) + s2) });
-    return ((((a[0] + s3) + s2) + s1) + a[1]);
-}
-
-pub fn p80_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[1], x[2]];
-    let a_dot: [f32; 2] = [tangent(1), tangent(2)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let (value, g_x0, g_x2, g_x1) = p80_grad(x[0], &a, &mut g_a, x[3], x[4]);
-    let (vjp_value, v_x0, v_x2, v_x1) = p80_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
-    let (jvp_value, jvp) = p80_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p80(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1], jvp_value, jvp }
-}
-
-pub fn p80_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p80_ref(x[0], &[x[1], x[2]], x[3], x[4], m)
-}
-
-#[differentiable(jvp)]
-pub fn p81(x1: f32, x0: f32, a: &[f32; 4]) -> f32 {
-    let mut s1 = h_sq(x1);
-    let mut s2 = ((s1 * 0.4444).tanh() * 2.00).exp().log10();
-    let mut s3: f32 = 1.0;
-    s3 = x1;
-    ((((s1 + s3) + s2) + s1) + a[2])
-}
-
-pub fn p81_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
-    let mut s1 = h_sq_ref(x1, m);
-    let mut s2 = ((s1 * 0.4444).tanh() * 2.00).exp().log10();
-    let mut s3: f64 = 1.0;
-    s3 = x1;
-    ((((s1 + s3) + s2) + s1) + a[2])
-}
-
-pub fn p81_run(x: &[f32]) -> Run {
-    let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
-    let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
-    let mut g_a = [PREFILL; 4];
-    let mut v_a = [PREFILL; 4];
-    let (value, g_x1, g_x0) = p81_grad(x[0], x[1], &a, &mut g_a);
-    let (vjp_value, v_x1, v_x0) = p81_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    let (jvp_value, jvp) = p81_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p81(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
-}
-
-pub fn p81_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p81_ref(x[0], x[1], &[x[2], x[3], x[4], x[5]], m)
-}
-
-#[differentiable(jvp)]
-pub fn p82(x0: f32, x1: f32) -> f32 {
-    let mut s1 = (0.5 + x0);
-    let mut s2 = h_mix(x0, x1);
-    for i0 in 1..=4 { s2 += ((((s2 * 0.0533).tanh() * 1.00).tan() * 0.6250).tanh() * 1.00); s1 = (s1 * 0.5 + ((s1.min(h_mix(x1, x0)) * 0.0556).tanh() * 2.00)).sin(); }
-    let mut t3: [f32; 2] = [0.0; 2];
-    for i0 in 0..2 { t3[i0] = (((-(s1.hypot(x0) / x0.clamp(0.0, 1.0).exp())) * 0.0437).tanh() * 6.00); }
-    t3[1] = (((((t3[0] * 0.1667).tanh() * 2.00).powi(4).ceil() + (s1.ceil() + s2)) * 0.0254).tanh() * 4.00);
-    (((x1 + ((s2 * 0.0506).tanh() * 10.00)) + s1) + t3[1])
-}
-
-pub fn p82_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = (0.5 + x0);
-    let mut s2 = h_mix_ref(x0, x1, m);
-    for i0 in 1..=4 { s2 += ((((s2 * 0.0533).tanh() * 1.00).tan() * 0.6250).tanh() * 1.00); s1 = (s1 * 0.5 + ((min_(s1, h_mix_ref(x1, x0, m), m) * 0.0556).tanh() * 2.00)).sin(); }
-    let mut t3: [f64; 2] = [0.0; 2];
-    for i0 in 0..2 { t3[i0] = (((-(hypot_(s1, x0, m) / clamp_(x0, 0.0, 1.0, m).exp())) * 0.0437).tanh() * 6.00); }
-    t3[1] = (((ceil_(((t3[0] * 0.1667).tanh() * 2.00).powi(4), m) + (ceil_(s1, m) + s2)) * 0.0254).tanh() * 4.00);
-    (((x1 + ((s2 * 0.0506).tanh() * 10.00)) + s1) + t3[1])
-}
-
-pub fn p82_run(x: &[f32]) -> Run {
-    let (value, g_x0, g_x1) = p82_grad(x[0], x[1]);
-    let (vjp_value, v_x0, v_x1) = p82_vjp(x[0], x[1], D_OUT);
-    let (jvp_value, jvp) = p82_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p82(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
-}
-
-pub fn p82_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p82_ref(x[0], x[1], m)
-}
-
-#[differentiable(jvp)]
-pub fn p83(x1: f32, b: [f32; 2], x2: f32, x0: f32) -> f32 {
-    let mut s1 = x0;
-    let mut t2: [f32; 3] = [0.0; 3];
-    for i0 in 0..3 { t2[i0] = (s1 / 1.5); }
-    s1 = ((((b[1] * 0.6667).tanh() * 0.90).asin() * 0.3125).tanh() * 2.00).powi(3);
-    let mut s3: f32 = 1.0;
-    s3 += h_dot(&t2, &t2);
-    let mut t4 = t2;
-    return ((((((((s3 * 0.2500).tanh() * 3.00) * ((s3 * 0.2500).tanh() * 3.00)).ln_1p().atan() + x2.tanh().tanh()) + s3) + s1) + t4[2]) + t2[1]);
-}
-
-pub fn p83_ref(x1: f64, b: [f64; 2], x2: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0;
-    let mut t2: [f64; 3] = [0.0; 3];
-    for i0 in 0..3 { t2[i0] = (s1 / 1.5); }
-    s1 = ((((b[1] * 0.6667).tanh() * 0.90).asin() * 0.3125).tanh() * 2.00).powi(3);
-    let mut s3: f64 = 1.0;
-    s3 += h_dot_ref(&t2, &t2, m);
-    let mut t4 = t2;
-    return ((((((((s3 * 0.2500).tanh() * 3.00) * ((s3 * 0.2500).tanh() * 3.00)).ln_1p().atan() + x2.tanh().tanh()) + s3) + s1) + t4[2]) + t2[1]);
-}
-
-pub fn p83_run(x: &[f32]) -> Run {
-    let b: [f32; 2] = [x[1], x[2]];
-    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
-    let (value, g_x1, g_b, g_x2, g_x0) = p83_grad(x[0], b, x[3], x[4]);
-    let (vjp_value, v_x1, v_b, v_x2, v_x0) = p83_vjp(x[0], b, x[3], x[4], D_OUT);
-    let (jvp_value, jvp) = p83_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p83(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x2, g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x2, v_x0], jvp_value, jvp }
-}
-
-pub fn p83_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p83_ref(x[0], [x[1], x[2]], x[3], x[4], m)
-}
-
-#[differentiable(jvp, wrt(x0, x1))]
-pub fn p84(x0: f32, x1: f32, a: &[f32; 2]) -> f32 {
-    let mut s1 = h_leaky(x1);
-    let mut s2 = a[1];
-    s2 = (s2 * 1.25 + a[1]).atan();
-    (((s2 + s2) + s1) + a[0])
-}
-
-pub fn p84_ref(x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
-    let mut s1 = h_leaky_ref(x1, m);
-    let mut s2 = a[1];
-    s2 = (s2 * 1.25 + a[1]).atan();
-    (((s2 + s2) + s1) + a[0])
-}
-
-pub fn p84_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[2], x[3]];
-    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let (value, g_x0, g_x1) = p84_grad(x[0], x[1], &a);
-    let (vjp_value, v_x0, v_x1) = p84_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    let (jvp_value, jvp) = p84_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p84(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
-}
-
-pub fn p84_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p84_ref(x[0], x[1], &[x[2], x[3]], m)
-}
-
-#[differentiable(jvp)]
-pub fn p85(b: [f32; 2], x0: f32) -> f32 {
-    let mut s1 = h_mix(x0, x0);
-    let mut s2 = (x0 + s1);
-    let t3 = h_lift(x0.abs(), (((b[1] * b[1] + 0.5).cbrt().exp2() * 0.1600).tanh() * 3.00)); s1 += t3[1].tanh();
-    let mut t4 = b;
-    for i0 in 0..4 { if ((((((((((s1 * 0.0533).tanh() * 6.00) * ((s2 * 0.0494).tanh() * 6.00)) * 0.0278).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(x0.tanh()) < 1.5 { s1 -= (((((x0.clamp(-0.5, 0.5) * 0.5000).tanh() * 0.90).acos() + (((x0 * 0.6667).tanh() * 0.90).asin() / ((((if x0 < (x0 + 0.5) { x0 } else { t4[(i0 + 1) % 2] }) * 0.0571).tanh() * 5.00) * (((if x0 < (x0 + 0.5) { x0 } else { t4[(i0 + 1) % 2] }) * 0.0571).tanh() * 5.00) + 1.0))) * 0.1562).tanh() * 1.00); s2 -= ((((t3[1] - x0) / (b[(i0 + 1) % 2].hypot(x0) * b[(i0 + 1) % 2].hypot(x0) + 1.0)) * 0.1667).tanh() * 1.00); } else { let v5 = (((x0 - s1) - (s1 - s1)) + (((s2 * 0.0494).tanh() * 5.00) * ((s2 * 0.0494).tanh() * 5.00) + 1.0).ln()); } }
-    let c6 = (-s2) <= 0.3;
-    s1 = (s1 * 3.0 + ((s2 * 0.0471).tanh() * 2.00)).tanh();
-    ((((((({ let t7 = ((t4[0].hypot(s2) * 0.0258).tanh() * 4.00); t7 * ((s2 * 0.0471).tanh() * 10.00).cos() + t7 } * 0.0962).tanh() * 8.00) / 2.0) + ((s2 * 0.0471).tanh() * 10.00)) + s1) + ((t4[0] * 0.0571).tanh() * 10.00)) + t3[2])
-}
-
-pub fn p85_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = h_mix_ref(x0, x0, m);
-    let mut s2 = (x0 + s1);
-    let t3 = h_lift_ref(abs_(x0, m), (((b[1] * b[1] + 0.5).cbrt().exp2() * 0.1600).tanh() * 3.00), m); s1 += t3[1].tanh();
-    let mut t4 = b;
-    for i0 in 0..4 { if lt(((((((((((s1 * 0.0533).tanh() * 6.00) * ((s2 * 0.0494).tanh() * 6.00)) * 0.0278).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(x0.tanh()), 1.5, m) { s1 -= (((((clamp_(x0, -0.5, 0.5, m) * 0.5000).tanh() * 0.90).acos() + (((x0 * 0.6667).tanh() * 0.90).asin() / ((((if lt(x0, (x0 + 0.5), m) { x0 } else { t4[(i0 + 1) % 2] }) * 0.0571).tanh() * 5.00) * (((if lt(x0, (x0 + 0.5), m) { x0 } else { t4[(i0 + 1) % 2] }) * 0.0571).tanh() * 5.00) + 1.0))) * 0.1562).tanh() * 1.00); s2 -= ((((t3[1] - x0) / (hypot_(b[(i0 + 1) % 2], x0, m) * hypot_(b[(i0 + 1) % 2], x0, m) + 1.0)) * 0.1667).tanh() * 1.00); } else { let v5 = (((x0 - s1) - (s1 - s1)) + (((s2 * 0.0494).tanh() * 5.00) * ((s2 * 0.0494).tanh() * 5.00) + 1.0).ln()); } }
-    let c6 = le((-s2), 0.3, m);
-    s1 = (s1 * 3.0 + ((s2 * 0.0471).tanh() * 2.00)).tanh();
-    ((((((({ let t7 = ((hypot_(t4[0], s2, m) * 0.0258).tanh() * 4.00); t7 * ((s2 * 0.0471).tanh() * 10.00).cos() + t7 } * 0.0962).tanh() * 8.00) / 2.0) + ((s2 * 0.0471).tanh() * 10.00)) + s1) + ((t4[0] * 0.0571).tanh() * 10.00)) + t3[2])
-}
-
-pub fn p85_run(x: &[f32]) -> Run {
-    let b: [f32; 2] = [x[0], x[1]];
-    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
-    let (value, g_b, g_x0) = p85_grad(b, x[2]);
-    let (vjp_value, v_b, v_x0) = p85_vjp(b, x[2], D_OUT);
-    let (jvp_value, jvp) = p85_jvp(b, b_dot, x[2], tangent(2));
-    Run { plain: p85(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
-}
-
-pub fn p85_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p85_ref([x[0], x[1]], x[2], m)
-}
-
-#[differentiable(jvp, wrt(x1, x0))]
-pub fn p86(b: [f32; 3], x1: f32, x0: f32) -> f32 {
-    let mut s1 = x1.mul_add(b[2], b[2]);
-    let mut s2 = b[1];
-    let mut s3: f32 = 1.0;
-    (((((x0 - 1.5) + s3) + s2) + s1) + b[2])
-}
-
-pub fn p86_ref(b: [f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x1.mul_add(b[2], b[2]);
-    let mut s2 = b[1];
-    let mut s3: f64 = 1.0;
-    (((((x0 - 1.5) + s3) + s2) + s1) + b[2])
-}
-
-pub fn p86_run(x: &[f32]) -> Run {
-    let b: [f32; 3] = [x[0], x[1], x[2]];
-    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
-    let (value, g_x1, g_x0) = p86_grad(b, x[3], x[4]);
-    let (vjp_value, v_b, v_x1, v_x0) = p86_vjp(b, x[3], x[4], D_OUT);
-    let (jvp_value, jvp) = p86_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p86(b, x[3], x[4]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp }
-}
-
-pub fn p86_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p86_ref([x[0], x[1], x[2]], x[3], x[4], m)
-}
-
-#[differentiable(jvp)]
-pub fn p87(x1: f32, a: &[f32; 4], x0: f32) -> f32 {
-    let mut s1 = (x1 * 1.5);
-    let mut t2: [f32; 3] = [0.0; 3];
-    for i0 in 0..3 { t2[i0] = h_sq(x0.abs().atan2(((x0.signum() + s1) * (x0.signum() + s1) + 1.0))); }
-    let c3 = a[0].mul_add(x1, t2[1]) >= 3.0;
-    return (((f32::max(a[2], t2[1]).atan2((((((s1 * 0.4444).tanh() * 2.00).exp2() * 0.1192).tanh() * 5.00) * ((((s1 * 0.4444).tanh() * 2.00).exp2() * 0.1192).tanh() * 5.00) + 2.0)) + s1) + t2[2]) + a[3]);
-}
-
-pub fn p87_ref(x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = (x1 * 1.5);
-    let mut t2: [f64; 3] = [0.0; 3];
-    for i0 in 0..3 { t2[i0] = h_sq_ref(abs_(x0, m).atan2(((signum_(x0, m) + s1) * (signum_(x0, m) + s1) + 1.0)), m); }
-    let c3 = ge(a[0].mul_add(x1, t2[1]), 3.0, m);
-    return (((max_(a[2], t2[1], m).atan2((((((s1 * 0.4444).tanh() * 2.00).exp2() * 0.1192).tanh() * 5.00) * ((((s1 * 0.4444).tanh() * 2.00).exp2() * 0.1192).tanh() * 5.00) + 2.0)) + s1) + t2[2]) + a[3]);
-}
-
-pub fn p87_run(x: &[f32]) -> Run {
-    let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
-    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
-    let mut g_a = [PREFILL; 4];
-    let mut v_a = [PREFILL; 4];
-    let (value, g_x1, g_x0) = p87_grad(x[0], &a, &mut g_a, x[5]);
-    let (vjp_value, v_x1, v_x0) = p87_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
-    let (jvp_value, jvp) = p87_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p87(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
-}
-
-pub fn p87_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p87_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], m)
-}
-
-#[differentiable(jvp)]
-pub fn p88(b: [f32; 2], x0: f32, a: &[f32; 4], x1: f32) -> f32 {
-    let mut s1 = (a[3] + b[0]);
-    let t2 = [(x0 / ((({ let t3 = a[3]; t3 * s1 + t3 } * 0.1667).tanh() * 5.00) * (({ let t3 = a[3]; t3 * s1 + t3 } * 0.1667).tanh() * 5.00) + 1.0)), (2.0 + h_mix(x1, x0)), (((s1.mul_add(s1, x1) + (x1 * x0)) * 0.0784).tanh() * 6.00), (b[0].atan() - a[2].clamp(-1.0, 2.0))];
-    let mut s4: f32 = 0.0;
-    ((((h_mix(((((a[3] + x0) * (a[3] + x0) + 1.0).log2() * 0.1834).tanh() * 4.00), s1) + s4) + s1) + t2[1]) + a[0])
-}
-
-pub fn p88_ref(b: [f64; 2], x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = (a[3] + b[0]);
-    let t2 = [(x0 / ((({ let t3 = a[3]; t3 * s1 + t3 } * 0.1667).tanh() * 5.00) * (({ let t3 = a[3]; t3 * s1 + t3 } * 0.1667).tanh() * 5.00) + 1.0)), (2.0 + h_mix_ref(x1, x0, m)), (((s1.mul_add(s1, x1) + (x1 * x0)) * 0.0784).tanh() * 6.00), (b[0].atan() - clamp_(a[2], -1.0, 2.0, m))];
-    let mut s4: f64 = 0.0;
-    ((((h_mix_ref(((((a[3] + x0) * (a[3] + x0) + 1.0).log2() * 0.1834).tanh() * 4.00), s1, m) + s4) + s1) + t2[1]) + a[0])
-}
-
-pub fn p88_run(x: &[f32]) -> Run {
-    let b: [f32; 2] = [x[0], x[1]];
-    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
-    let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
-    let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
-    let mut g_a = [PREFILL; 4];
-    let mut v_a = [PREFILL; 4];
-    let (value, g_b, g_x0, g_x1) = p88_grad(b, x[2], &a, &mut g_a, x[7]);
-    let (vjp_value, v_b, v_x0, v_x1) = p88_vjp(b, x[2], &a, &mut v_a, x[7], D_OUT);
-    let (jvp_value, jvp) = p88_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot, x[7], tangent(7));
-    Run { plain: p88(b, x[2], &a, x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
-}
-
-pub fn p88_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p88_ref([x[0], x[1]], x[2], &[x[3], x[4], x[5], x[6]], x[7], m)
-}
-
-#[differentiable(jvp)]
-pub fn p89(x1: f32, x0: f32, a: &[f32; 2]) -> f32 {
-    let mut s1 = x1;
-    let mut s2 = a[1];
-    let mut t3 = *a;
-    for i0 in 0..4 { s1 /= ((((((((((if (x0 <= a[(i0 + 1) % 2] || s1 < (i0 as f32)) { (x0 * x0 + 1.0).cbrt() } else { (((s1 * 0.0571).tanh() * 6.00) * x1) }) * 0.1111).tanh() * 5.00) * (((if (x0 <= a[(i0 + 1) % 2] || s1 < (i0 as f32)) { (x0 * x0 + 1.0).cbrt() } else { (((s1 * 0.0571).tanh() * 6.00) * x1) }) * 0.1111).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 5.00) * (((((((((if (x0 <= a[(i0 + 1) % 2] || s1 < (i0 as f32)) { (x0 * x0 + 1.0).cbrt() } else { (((s1 * 0.0571).tanh() * 6.00) * x1) }) * 0.1111).tanh() * 5.00) * (((if (x0 <= a[(i0 + 1) % 2] || s1 < (i0 as f32)) { (x0 * x0 + 1.0).cbrt() } else { (((s1 * 0.0571).tanh() * 6.00) * x1) }) * 0.1111).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 5.00) + 2.0); s1 += ((((f32::min(s2, x1) * 0.0571).tanh() * 1.00).tan() * 0.6250).tanh() * 1.00); }
-    for i0 in 1..4 { t3 = t3; s1 += (((i0 as f32) * 0.3333).tanh() * 1.00); }
-    t3[1] *= ((a[1].min(t3[0]) * 0.0339).tanh() * 4.00);
-    for i0 in (0..1).rev() { s2 *= ((((((((i0 as f32) * 0.5 + ((t3[0] * 0.0082).tanh() * 6.00)).ceil() + s1) * 0.0235).tanh() * 5.00) * (((((i0 as f32) * 0.5 + ((t3[0] * 0.0082).tanh() * 6.00)).ceil() + s1) * 0.0235).tanh() * 5.00) + 2.0).recip() * 0.5000).tanh() * 1.00); }
-    let mut s4: f32 = 1.0;
-    ((((((x1 * ((((t3[0] * 0.0082).tanh() * 5.00) * ((t3[0] * 0.0082).tanh() * 5.00) + 0.5).cbrt() / (((s2 * 0.0299).tanh() * 5.00) * ((s2 * 0.0299).tanh() * 5.00) + 1.0))) + s4) + ((s2 * 0.0299).tanh() * 10.00)) + ((s1 * 0.0282).tanh() * 10.00)) + ((t3[1] * 0.0082).tanh() * 10.00)) + a[0])
-}
-
-pub fn p89_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
-    let mut s1 = x1;
-    let mut s2 = a[1];
-    let mut t3 = *a;
-    for i0 in 0..4 { s1 /= ((((((((((if (le(x0, a[(i0 + 1) % 2], m) || lt(s1, (i0 as f64), m)) { (x0 * x0 + 1.0).cbrt() } else { (((s1 * 0.0571).tanh() * 6.00) * x1) }) * 0.1111).tanh() * 5.00) * (((if (le(x0, a[(i0 + 1) % 2], m) || lt(s1, (i0 as f64), m)) { (x0 * x0 + 1.0).cbrt() } else { (((s1 * 0.0571).tanh() * 6.00) * x1) }) * 0.1111).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 5.00) * (((((((((if (le(x0, a[(i0 + 1) % 2], m) || lt(s1, (i0 as f64), m)) { (x0 * x0 + 1.0).cbrt() } else { (((s1 * 0.0571).tanh() * 6.00) * x1) }) * 0.1111).tanh() * 5.00) * (((if (le(x0, a[(i0 + 1) % 2], m) || lt(s1, (i0 as f64), m)) { (x0 * x0 + 1.0).cbrt() } else { (((s1 * 0.0571).tanh() * 6.00) * x1) }) * 0.1111).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 5.00) + 2.0); s1 += ((((min_(s2, x1, m) * 0.0571).tanh() * 1.00).tan() * 0.6250).tanh() * 1.00); }
-    for i0 in 1..4 { t3 = t3; s1 += (((i0 as f64) * 0.3333).tanh() * 1.00); }
-    t3[1] *= ((min_(a[1], t3[0], m) * 0.0339).tanh() * 4.00);
-    for i0 in (0..1).rev() { s2 *= ((((((ceil_(((i0 as f64) * 0.5 + ((t3[0] * 0.0082).tanh() * 6.00)), m) + s1) * 0.0235).tanh() * 5.00) * (((ceil_(((i0 as f64) * 0.5 + ((t3[0] * 0.0082).tanh() * 6.00)), m) + s1) * 0.0235).tanh() * 5.00) + 2.0).recip() * 0.5000).tanh() * 1.00); }
-    let mut s4: f64 = 1.0;
-    ((((((x1 * ((((t3[0] * 0.0082).tanh() * 5.00) * ((t3[0] * 0.0082).tanh() * 5.00) + 0.5).cbrt() / (((s2 * 0.0299).tanh() * 5.00) * ((s2 * 0.0299).tanh() * 5.00) + 1.0))) + s4) + ((s2 * 0.0299).tanh() * 10.00)) + ((s1 * 0.0282).tanh() * 10.00)) + ((t3[1] * 0.0082).tanh() * 10.00)) + a[0])
-}
-
-pub fn p89_run(x: &[f32]) -> Run {
-    let a: [f32; 2] = [x[2], x[3]];
-    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let (value, g_x1, g_x0) = p89_grad(x[0], x[1], &a, &mut g_a);
-    let (vjp_value, v_x1, v_x0) = p89_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
-    let (jvp_value, jvp) = p89_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p89(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
-}
-
-pub fn p89_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p89_ref(x[0], x[1], &[x[2], x[3]], m)
-}
-
-#[differentiable(jvp)]
-pub fn p90(b: [f32; 3], x1: f32, x0: f32) -> f32 {
-    let mut s1 = (x0 - b[2]);
-    for i0 in 1..3 { s1 = (s1 * 0.25 + ((((x0 + 0.3) + ((i0 as f32) - 0.5)) * 0.2326).tanh() * 2.00)).tanh(); }
-    let mut t2: [f32; 3] = [0.0; 3];
-    for i0 in 0..3 { t2[i0] = (((((x0.ceil() + x0) * 0.2500).tanh() * 2.00).sinh() * 0.1192).tanh() * 1.00).tan(); }
-    let x1 = ((if ((s1 * 0.6250).tanh() * 0.90).asin() < 0.3 { h_leaky(s1) } else { b[1] }) * (if ((((x1 * x1 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(0.5) > s1 { b[0].cos() } else { s1.tanh() }));
-    t2[2] = (t2[1] * t2[1] + 0.5).log10();
-    let mut s3: f32 = h_leaky((-x0));
-    return (((((s1.mul_add((((-(b[0] / x0.exp())) * 0.1488).tanh() * 6.00), (((((h_sq(b[2]) * 0.4444).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(f32::min(x0, s3))) + s3) + x1) + s1) + t2[1]) + b[2]);
-}
-
-pub fn p90_ref(b: [f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = (x0 - b[2]);
-    for i0 in 1..3 { s1 = (s1 * 0.25 + ((((x0 + 0.3) + ((i0 as f64) - 0.5)) * 0.2326).tanh() * 2.00)).tanh(); }
-    let mut t2: [f64; 3] = [0.0; 3];
-    for i0 in 0..3 { t2[i0] = (((((ceil_(x0, m) + x0) * 0.2500).tanh() * 2.00).sinh() * 0.1192).tanh() * 1.00).tan(); }
-    let x1 = ((if lt(((s1 * 0.6250).tanh() * 0.90).asin(), 0.3, m) { h_leaky_ref(s1, m) } else { b[1] }) * (if gt(((((x1 * x1 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(0.5), s1, m) { b[0].cos() } else { s1.tanh() }));
-    t2[2] = (t2[1] * t2[1] + 0.5).log10();
-    let mut s3: f64 = h_leaky_ref((-x0), m);
-    return (((((s1.mul_add((((-(b[0] / x0.exp())) * 0.1488).tanh() * 6.00), (((((h_sq_ref(b[2], m) * 0.4444).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(min_(x0, s3, m))) + s3) + x1) + s1) + t2[1]) + b[2]);
-}
-
-pub fn p90_run(x: &[f32]) -> Run {
-    let b: [f32; 3] = [x[0], x[1], x[2]];
-    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
-    let (value, g_b, g_x1, g_x0) = p90_grad(b, x[3], x[4]);
-    let (vjp_value, v_b, v_x1, v_x0) = p90_vjp(b, x[3], x[4], D_OUT);
-    let (jvp_value, jvp) = p90_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p90(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp }
-}
-
-pub fn p90_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p90_ref([x[0], x[1], x[2]], x[3], x[4], m)
-}
-
-#[differentiable(jvp)]
-pub fn p91(x2: f32, x0: f32, b: [f32; 2], x1: f32) -> f32 {
-    let mut s1 = x1.max(x2);
-    let mut s2 = b[0];
-    let s2 = (if (-x2) <= x1.min(s2) { (if b[1] > 1.25 { s1 } else { x0 }) } else { (x1 * x0) });
-    let mut t3 = b;
-    let mut s4: f32 = (t3[1] + x0);
-    return (((((((t3[1] * t3[1] + 2.0).recip() / s1.exp()) + s4) + s2) + s1) + t3[0]) + b[0]);
-}
-
-pub fn p91_ref(x2: f64, x0: f64, b: [f64; 2], x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = max_(x1, x2, m);
-    let mut s2 = b[0];
-    let s2 = (if le((-x2), min_(x1, s2, m), m) { (if gt(b[1], 1.25, m) { s1 } else { x0 }) } else { (x1 * x0) });
-    let mut t3 = b;
-    let mut s4: f64 = (t3[1] + x0);
-    return (((((((t3[1] * t3[1] + 2.0).recip() / s1.exp()) + s4) + s2) + s1) + t3[0]) + b[0]);
-}
-
-pub fn p91_run(x: &[f32]) -> Run {
-    let b: [f32; 2] = [x[2], x[3]];
-    let b_dot: [f32; 2] = [tangent(2), tangent(3)];
-    let (value, g_x2, g_x0, g_b, g_x1) = p91_grad(x[0], x[1], b, x[4]);
-    let (vjp_value, v_x2, v_x0, v_b, v_x1) = p91_vjp(x[0], x[1], b, x[4], D_OUT);
-    let (jvp_value, jvp) = p91_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
-    Run { plain: p91(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x2, v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp }
-}
-
-pub fn p91_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p91_ref(x[0], x[1], [x[2], x[3]], x[4], m)
-}
-
-#[differentiable(jvp, check_finite)]
-pub fn p92(x1: f32, x0: f32) -> f32 {
-    let mut s1 = x0.atan();
-    let mut s2 = x1;
-    let mut s3: f32 = s2.clamp(-0.5, 0.5);
-    s1 += ((x1 * s3).round() + ((-s1) - 0.3));
-    let v4 = (((x0 + s2) * (x0 + s2) + 2.0).ln() * s3);
-    let c5 = x0 < 0.75;
-    for i0 in (0..2).rev() { s1 = ((({ let t6 = x1; t6 * x1 + t6 }.mul_add(((((s1 * 0.0645).tanh() * 6.00).mul_add(x1, s2) * 0.0541).tanh() * 6.00), (s2 + x0)) / x1.exp()) * 0.0067).tanh() * 15.50); let mut t7: [f32; 4] = [0.0; 4]; for i1 in 0..4 { t7[i1] = ((f32::min((((s2 * 0.1053).tanh() * 8.00) / 0.75), s1.min(x0)) * 0.0645).tanh() * 10.00).tanh(); } s1 /= ((t7[i0].mul_add(x1, (t7[i0] * x1)) * 0.2083).tanh() * 2.00).exp(); }
-    s3 = (s3 * 1.25 + x1).sin();
-    (((((-h_mix(((v4 * 0.0893).tanh() * 4.00), ((s1 * 0.0087).tanh() * 4.00))) + ((v4 * 0.0893).tanh() * 10.00)) + s3) + s2) + ((s1 * 0.0087).tanh() * 10.00))
-}
-
-pub fn p92_ref(x1: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = x0.atan();
-    let mut s2 = x1;
-    let mut s3: f64 = clamp_(s2, -0.5, 0.5, m);
-    s1 += (round_((x1 * s3), m) + ((-s1) - 0.3));
-    let v4 = (((x0 + s2) * (x0 + s2) + 2.0).ln() * s3);
-    let c5 = lt(x0, 0.75, m);
-    for i0 in (0..2).rev() { s1 = ((({ let t6 = x1; t6 * x1 + t6 }.mul_add(((((s1 * 0.0645).tanh() * 6.00).mul_add(x1, s2) * 0.0541).tanh() * 6.00), (s2 + x0)) / x1.exp()) * 0.0067).tanh() * 15.50); let mut t7: [f64; 4] = [0.0; 4]; for i1 in 0..4 { t7[i1] = ((min_((((s2 * 0.1053).tanh() * 8.00) / 0.75), min_(s1, x0, m), m) * 0.0645).tanh() * 10.00).tanh(); } s1 /= ((t7[i0].mul_add(x1, (t7[i0] * x1)) * 0.2083).tanh() * 2.00).exp(); }
-    s3 = (s3 * 1.25 + x1).sin();
-    (((((-h_mix_ref(((v4 * 0.0893).tanh() * 4.00), ((s1 * 0.0087).tanh() * 4.00), m)) + ((v4 * 0.0893).tanh() * 10.00)) + s3) + s2) + ((s1 * 0.0087).tanh() * 10.00))
-}
-
-pub fn p92_run(x: &[f32]) -> Run {
-    let (value, g_x1, g_x0) = p92_grad(x[0], x[1]).expect("finite gradient");
-    let (vjp_value, v_x1, v_x0) = p92_vjp(x[0], x[1], D_OUT).expect("finite gradient");
-    let (jvp_value, jvp) = p92_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p92(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
-}
-
-pub fn p92_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p92_ref(x[0], x[1], m)
-}
-
-#[differentiable(jvp)]
-pub fn p93(a: &[f32; 2], x0: f32, x1: f32) -> f32 {
-    let mut s1 = x1.mul_add(a[0], x1);
-    let mut s2 = a[1];
-    s2 -= ((a[1] * x1).round() + s2);
-    let t3 = h_lift(((s1 * 0.2667).tanh() * 3.00), (((x0 * ((((s1 * 0.2667).tanh() * 2.00).powi(4) * 0.0625).tanh() * 6.00)) * 0.1111).tanh() * 3.00)); s1 += t3[2].tanh();
-    for i0 in 0..2 { s2 *= (((((((((((s2 * 0.0702).tanh() * 5.00) * ((s2 * 0.0702).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf(((s1 * 0.0851).tanh() * 2.00)) - (i0 as f32).tanh()) * 0.0471).tanh() * 2.00).cosh() * 0.1192).tanh() * 1.00); s2 /= ((((h_dot(&t3, &t3) * 0.0041).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp(); }
-    ((((((((x0 / ((((s2 * 0.0095).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) * 0.0902).tanh() * 2.00).exp() / ((-x1).clamp(0.0, 1.0) * (-x1).clamp(0.0, 1.0) + 1.0)) + ((s2 * 0.0095).tanh() * 10.00)) + ((s1 * 0.0851).tanh() * 10.00)) + t3[2]) + a[0])
-}
-
-pub fn p93_ref(a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = x1.mul_add(a[0], x1);
-    let mut s2 = a[1];
-    s2 -= (round_((a[1] * x1), m) + s2);
-    let t3 = h_lift_ref(((s1 * 0.2667).tanh() * 3.00), (((x0 * ((((s1 * 0.2667).tanh() * 2.00).powi(4) * 0.0625).tanh() * 6.00)) * 0.1111).tanh() * 3.00), m); s1 += t3[2].tanh();
-    for i0 in 0..2 { s2 *= (((((((((((s2 * 0.0702).tanh() * 5.00) * ((s2 * 0.0702).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf(((s1 * 0.0851).tanh() * 2.00)) - (i0 as f64).tanh()) * 0.0471).tanh() * 2.00).cosh() * 0.1192).tanh() * 1.00); s2 /= ((((h_dot_ref(&t3, &t3, m) * 0.0041).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp(); }
-    ((((((((x0 / ((((s2 * 0.0095).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) * 0.0902).tanh() * 2.00).exp() / (clamp_((-x1), 0.0, 1.0, m) * clamp_((-x1), 0.0, 1.0, m) + 1.0)) + ((s2 * 0.0095).tanh() * 10.00)) + ((s1 * 0.0851).tanh() * 10.00)) + t3[2]) + a[0])
-}
-
-pub fn p93_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
-    let (value, g_x0, g_x1) = p93_grad(&a, &mut g_a, x[2], x[3]);
-    let (vjp_value, v_x0, v_x1) = p93_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
-    let (jvp_value, jvp) = p93_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p93(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let b: [f32; 3] = [x[2], x[3], x[4]];
+    let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let (value, g_x0) = p73_grad(&a, &mut g_a, b, x[5]);
+    let (vjp_value, v_b, v_x0) = p73_vjp(&a, &mut v_a, b, x[5], D_OUT);
+    let (jvp_value, jvp) = p73_jvp(&a, &a_dot, b, b_dot, x[5], tangent(5));
+    Run { plain: p73(&a, b, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+}
+
+pub fn p73_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p73_ref(&[x[0], x[1]], [x[2], x[3], x[4]], x[5], m)
+}
+
+#[differentiable(jvp)]
+pub fn p74(x0: f32) -> f32 {
+    let mut s1 = x0;
+    s1 -= s1;
+    s1 = x0;
+    (x0 + s1)
+}
+
+pub fn p74_ref(x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0;
+    s1 -= s1;
+    s1 = x0;
+    (x0 + s1)
+}
+
+pub fn p74_run(x: &[f32]) -> Run {
+    let (value, g_x0) = p74_grad(x[0]);
+    let (vjp_value, v_x0) = p74_vjp(x[0], D_OUT);
+    let (jvp_value, jvp) = p74_jvp(x[0], tangent(0));
+    Run { plain: p74(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+}
+
+pub fn p74_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p74_ref(x[0], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p75(c: &[f32], a: &[f32; 2], x0: f32, x1: f32, x2: f32) -> f32 {
+    let mut s1 = (x2 * x1);
+    let mut t2 = *a;
+    let mut s3: f32 = 1.0;
+    if h_mix((s3 * s3), x1.atan2((s3 * s3 + 1.0))) <= a[1] { s3 = (s3 * 1.5 + (((x0 / x1.exp()) * 0.1488).tanh() * 2.00)).tanh(); s1 -= x2; } else { let t4 = h_lift((c[2] * 0.25), ((((s1 * s1).round() + s1) * 0.1203).tanh() * 3.00)); s3 += t4[1].tanh(); }
+    s3 = (s3 * 1.5 + h_leaky((c[2] * 0.25))).sin();
+    return ((((((x2 / 1.5) * ((x1 * s3) / 2.0)) + s3) + s1) + t2[0]) + a[1]);
+}
+
+pub fn p75_ref(c: &[f64; 3], a: &[f64; 2], x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
+    let mut s1 = (x2 * x1);
+    let mut t2 = *a;
+    let mut s3: f64 = 1.0;
+    if le(h_mix_ref((s3 * s3), x1.atan2((s3 * s3 + 1.0)), m), a[1], m) { s3 = (s3 * 1.5 + (((x0 / x1.exp()) * 0.1488).tanh() * 2.00)).tanh(); s1 -= x2; } else { let t4 = h_lift_ref((c[2] * 0.25), (((round_((s1 * s1), m) + s1) * 0.1203).tanh() * 3.00), m); s3 += t4[1].tanh(); }
+    s3 = (s3 * 1.5 + h_leaky_ref((c[2] * 0.25), m)).sin();
+    return ((((((x2 / 1.5) * ((x1 * s3) / 2.0)) + s3) + s1) + t2[0]) + a[1]);
+}
+
+pub fn p75_run(x: &[f32]) -> Run {
+    let c: [f32; 3] = [x[0], x[1], x[2]];
+    let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let mut g_c = [PREFILL; 3];
+    let mut v_c = [PREFILL; 3];
+    let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let mut g_a = [PREFILL; 2];
+    let mut v_a = [PREFILL; 2];
+    let (value, g_x0, g_x1, g_x2) = p75_grad(&c, &mut g_c, &a, &mut g_a, x[5], x[6], x[7]).expect("within max_iters");
+    let (vjp_value, v_x0, v_x1, v_x2) = p75_vjp(&c, &mut v_c, &a, &mut v_a, x[5], x[6], x[7], D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p75_jvp(&c, &c_dot, &a, &a_dot, x[5], tangent(5), x[6], tangent(6), x[7], tangent(7));
+    Run { plain: p75(&c, &a, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp }
+}
+
+pub fn p75_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p75_ref(&[x[0], x[1], x[2]], &[x[3], x[4]], x[5], x[6], x[7], m)
+}
+
+#[differentiable(jvp)]
+pub fn p76(x1: f32, x0: f32, b: [f32; 2], a: &[f32; 4]) -> f32 {
+    let mut s1 = (x0 * a[2]);
+    let mut s2 = x1.tanh();
+    for i0 in (1..3).rev() { s1 = x1; s2 = (s2 * 3.0 + ((i0 as f32) / (h_leaky(((b[i0 % 2] * 0.6667).tanh() * 1.00).tan()) * h_leaky(((b[i0 % 2] * 0.6667).tanh() * 1.00).tan()) + 1.0))).tanh(); }
+    let mut s3: f32 = s1;
+    let s1 = s3;
+    let t4 = [b[0], (h_mix(s3, x0) + (s3 + x0)), ((s3 * s3).ln_1p() + x0)];
+    for i0 in 0..=2 { if ((x0 - b[1]) + a[i0].tanh()) >= b[1].powi(2) { break; } s2 -= (((((s2.clamp(-0.5, 0.5) * 0.5000).tanh() * 0.90).acos() + (((s1 * 0.6667).tanh() * 0.90).asin() / ((((if s2 < (s2 + 0.5) { s1 } else { t4[i0] }) * 0.1739).tanh() * 5.00) * (((if s2 < (s2 + 0.5) { s1 } else { t4[i0] }) * 0.1739).tanh() * 5.00) + 1.0))) * 0.1562).tanh() * 1.00); let mut s5: f32 = (((a[2] * 0.6667).tanh() * 0.90).acos() - b[(i0 + 1) % 2].hypot(x1)); }
+    let v6 = ((s2 * 0.0685).tanh() * 2.00).powi(2);
+    (((((((if ((x1 - x0) - (x0 - x0)) <= v6.hypot(x1) { (((t4[2] * 0.1739).tanh() * 0.90).acos().signum() + s1) } else { s2.abs() }) + v6) + s1) + ((s3 * 0.0741).tanh() * 10.00)) + ((s2 * 0.0685).tanh() * 10.00)) + t4[1]) + a[0])
+}
+
+pub fn p76_ref(x1: f64, x0: f64, b: [f64; 2], a: &[f64; 4], m: &mut f64) -> f64 {
+    let mut s1 = (x0 * a[2]);
+    let mut s2 = x1.tanh();
+    for i0 in (1..3).rev() { s1 = x1; s2 = (s2 * 3.0 + ((i0 as f64) / (h_leaky_ref(((b[i0 % 2] * 0.6667).tanh() * 1.00).tan(), m) * h_leaky_ref(((b[i0 % 2] * 0.6667).tanh() * 1.00).tan(), m) + 1.0))).tanh(); }
+    let mut s3: f64 = s1;
+    let s1 = s3;
+    let t4 = [b[0], (h_mix_ref(s3, x0, m) + (s3 + x0)), ((s3 * s3).ln_1p() + x0)];
+    for i0 in 0..=2 { if ge(((x0 - b[1]) + a[i0].tanh()), b[1].powi(2), m) { break; } s2 -= (((((clamp_(s2, -0.5, 0.5, m) * 0.5000).tanh() * 0.90).acos() + (((s1 * 0.6667).tanh() * 0.90).asin() / ((((if lt(s2, (s2 + 0.5), m) { s1 } else { t4[i0] }) * 0.1739).tanh() * 5.00) * (((if lt(s2, (s2 + 0.5), m) { s1 } else { t4[i0] }) * 0.1739).tanh() * 5.00) + 1.0))) * 0.1562).tanh() * 1.00); let mut s5: f64 = (((a[2] * 0.6667).tanh() * 0.90).acos() - hypot_(b[(i0 + 1) % 2], x1, m)); }
+    let v6 = ((s2 * 0.0685).tanh() * 2.00).powi(2);
+    (((((((if le(((x1 - x0) - (x0 - x0)), hypot_(v6, x1, m), m) { (signum_(((t4[2] * 0.1739).tanh() * 0.90).acos(), m) + s1) } else { abs_(s2, m) }) + v6) + s1) + ((s3 * 0.0741).tanh() * 10.00)) + ((s2 * 0.0685).tanh() * 10.00)) + t4[1]) + a[0])
+}
+
+pub fn p76_run(x: &[f32]) -> Run {
+    let b: [f32; 2] = [x[2], x[3]];
+    let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
+    let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let mut g_a = [PREFILL; 4];
+    let mut v_a = [PREFILL; 4];
+    let (value, g_x1, g_x0, g_b) = p76_grad(x[0], x[1], b, &a, &mut g_a);
+    let (vjp_value, v_x1, v_x0, v_b) = p76_vjp(x[0], x[1], b, &a, &mut v_a, D_OUT);
+    let (jvp_value, jvp) = p76_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, &a, &a_dot);
+    Run { plain: p76(x[0], x[1], b, &a), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+}
+
+pub fn p76_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p76_ref(x[0], x[1], [x[2], x[3]], &[x[4], x[5], x[6], x[7]], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p77(x1: f32, x2: f32, a: &[f32; 3], c: &[f32], x0: f32) -> f32 {
+    let mut s1 = x1;
+    let mut s2 = (x0 / (x2 * x2 + 2.0));
+    let mut t3 = *a;
+    let mut t4 = t3;
+    t4[2] = ((((x2 + x1) - ((((x2 * x2 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(x1)) * 0.0430).tanh() * 4.00);
+    let mut t5: [f32; 2] = [0.0; 2];
+    for i0 in 0..2 { t5[i0] = (((t4[1] - s2) * (t4[1] - s2) + 2.0).log10() / 1.25); }
+    let mut s6: f32 = (-s1).abs();
+    let mut t7: [f32; 3] = [0.0; 3];
+    for i0 in 0..3 { t7[i0] = s1.hypot(c[i0]).tanh().tan(); }
+    (((((x1 + s6) + s2) + s1) + t7[0]) + t5[1])
+}
+
+pub fn p77_ref(x1: f64, x2: f64, a: &[f64; 3], c: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = x1;
+    let mut s2 = (x0 / (x2 * x2 + 2.0));
+    let mut t3 = *a;
+    let mut t4 = t3;
+    t4[2] = ((((x2 + x1) - ((((x2 * x2 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(x1)) * 0.0430).tanh() * 4.00);
+    let mut t5: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t5[i0] = (((t4[1] - s2) * (t4[1] - s2) + 2.0).log10() / 1.25); }
+    let mut s6: f64 = abs_((-s1), m);
+    let mut t7: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t7[i0] = hypot_(s1, c[i0], m).tanh().tan(); }
+    (((((x1 + s6) + s2) + s1) + t7[0]) + t5[1])
+}
+
+pub fn p77_run(x: &[f32]) -> Run {
+    let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let mut g_a = [PREFILL; 3];
+    let mut v_a = [PREFILL; 3];
+    let c: [f32; 3] = [x[5], x[6], x[7]];
+    let c_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let mut g_c = [PREFILL; 3];
+    let mut v_c = [PREFILL; 3];
+    let (value, g_x1, g_x2, g_x0) = p77_grad(x[0], x[1], &a, &mut g_a, &c, &mut g_c, x[8]).expect("within max_iters");
+    let (vjp_value, v_x1, v_x2, v_x0) = p77_vjp(x[0], x[1], &a, &mut v_a, &c, &mut v_c, x[8], D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p77_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, &c, &c_dot, x[8], tangent(8));
+    Run { plain: p77(x[0], x[1], &a, &c, x[8]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0], jvp_value, jvp }
+}
+
+pub fn p77_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p77_ref(x[0], x[1], &[x[2], x[3], x[4]], &[x[5], x[6], x[7]], x[8], m)
+}
+
+#[differentiable(jvp)]
+pub fn p78(x0: f32) -> f32 {
+    let mut s1 = x0;
+    let mut s2 = s1;
+    s2 = (s2 * 1.5 + (((s1 * s1 + 2.0).cbrt().abs() * 0.4851).tanh() * 2.00)).atan();
+    s2 += (x0 + ((x0 * 0.6667).tanh() * 0.90).acos());
+    s1 = (s1 * 3.0 + ((h_mix((if (s1 >= s2 || x0 < 0.75) { x0 } else { s1 }), { let t3 = x0; t3 * s1 + t3 }.tanh()) * 0.3636).tanh() * 2.00)).sin();
+    let mut t4 = [(((s2 * 0.1587).tanh() * 5.00) * ((s2 * 0.1587).tanh() * 5.00) + 2.0).log10().clamp(0.0, 1.0), h_sq(s1).clamp(0.0, 1.0)];
+    t4[0] -= ((x0 * x0).ln_1p() - 2.0);
+    for i0 in 1..2 { s2 = (s2 * 0.5 + x0).tanh(); s2 *= ((((((if s1 > 0.5 { x0 } else { t4[i0] }) * 0.1089).tanh() * 3.00) * (((if s1 > 0.5 { x0 } else { t4[i0] }) * 0.1089).tanh() * 3.00)).ln_1p() * 0.4343).tanh() * 1.00); }
+    ((((s2.exp().cbrt().abs() / 1.25) + s2) + s1) + t4[1])
+}
+
+pub fn p78_ref(x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = s1;
+    s2 = (s2 * 1.5 + ((abs_((s1 * s1 + 2.0).cbrt(), m) * 0.4851).tanh() * 2.00)).atan();
+    s2 += (x0 + ((x0 * 0.6667).tanh() * 0.90).acos());
+    s1 = (s1 * 3.0 + ((h_mix_ref((if (ge(s1, s2, m) || lt(x0, 0.75, m)) { x0 } else { s1 }), { let t3 = x0; t3 * s1 + t3 }.tanh(), m) * 0.3636).tanh() * 2.00)).sin();
+    let mut t4 = [clamp_((((s2 * 0.1587).tanh() * 5.00) * ((s2 * 0.1587).tanh() * 5.00) + 2.0).log10(), 0.0, 1.0, m), clamp_(h_sq_ref(s1, m), 0.0, 1.0, m)];
+    t4[0] -= ((x0 * x0).ln_1p() - 2.0);
+    for i0 in 1..2 { s2 = (s2 * 0.5 + x0).tanh(); s2 *= ((((((if gt(s1, 0.5, m) { x0 } else { t4[i0] }) * 0.1089).tanh() * 3.00) * (((if gt(s1, 0.5, m) { x0 } else { t4[i0] }) * 0.1089).tanh() * 3.00)).ln_1p() * 0.4343).tanh() * 1.00); }
+    ((((abs_(s2.exp().cbrt(), m) / 1.25) + s2) + s1) + t4[1])
+}
+
+pub fn p78_run(x: &[f32]) -> Run {
+    let (value, g_x0) = p78_grad(x[0]);
+    let (vjp_value, v_x0) = p78_vjp(x[0], D_OUT);
+    let (jvp_value, jvp) = p78_jvp(x[0], tangent(0));
+    Run { plain: p78(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+}
+
+pub fn p78_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p78_ref(x[0], m)
+}
+
+#[differentiable(jvp)]
+pub fn p79(x2: f32, x1: f32, x0: f32, a: &[f32; 2]) -> f32 {
+    let mut s1 = a[1].cos();
+    let t2 = [(3.0 - h_leaky(x1)), a[1]];
+    for i0 in 0..4 { s1 += ((((f32::min(s1, x2) * 0.0568).tanh() * 1.00).tan() * 0.6250).tanh() * 1.00); }
+    for i0 in 1..4 { s1 += (((i0 as f32) * 0.3333).tanh() * 1.00); }
+    s1 /= ((((x1 - t2[0]) * 0.1667).tanh() * 5.00) * (((x1 - t2[0]) * 0.1667).tanh() * 5.00) + 1.0);
+    for i0 in (0..1).rev() { s1 = (s1 * 2.0 + x2.max((i0 as f32)).abs()).atan(); s1 /= (((h_leaky(x1.sinh()) * 0.1824).tanh() * 5.00) * ((h_leaky(x1.sinh()) * 0.1824).tanh() * 5.00) + 1.0); }
+    ((((if (h_sq(x0) * h_sq(x0) + 1.0).log10() > x1 { x2.mul_add(x0, x0).tanh() } else { t2[1] }) + s1) + t2[1]) + a[0])
+}
+
+pub fn p79_ref(x2: f64, x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
+    let mut s1 = a[1].cos();
+    let t2 = [(3.0 - h_leaky_ref(x1, m)), a[1]];
+    for i0 in 0..4 { s1 += ((((min_(s1, x2, m) * 0.0568).tanh() * 1.00).tan() * 0.6250).tanh() * 1.00); }
+    for i0 in 1..4 { s1 += (((i0 as f64) * 0.3333).tanh() * 1.00); }
+    s1 /= ((((x1 - t2[0]) * 0.1667).tanh() * 5.00) * (((x1 - t2[0]) * 0.1667).tanh() * 5.00) + 1.0);
+    for i0 in (0..1).rev() { s1 = (s1 * 2.0 + abs_(max_(x2, (i0 as f64), m), m)).atan(); s1 /= (((h_leaky_ref(x1.sinh(), m) * 0.1824).tanh() * 5.00) * ((h_leaky_ref(x1.sinh(), m) * 0.1824).tanh() * 5.00) + 1.0); }
+    ((((if gt((h_sq_ref(x0, m) * h_sq_ref(x0, m) + 1.0).log10(), x1, m) { x2.mul_add(x0, x0).tanh() } else { t2[1] }) + s1) + t2[1]) + a[0])
+}
+
+pub fn p79_run(x: &[f32]) -> Run {
+    let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let mut g_a = [PREFILL; 2];
+    let mut v_a = [PREFILL; 2];
+    let (value, g_x2, g_x1, g_x0) = p79_grad(x[0], x[1], x[2], &a, &mut g_a);
+    let (vjp_value, v_x2, v_x1, v_x0) = p79_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
+    let (jvp_value, jvp) = p79_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p79(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+}
+
+pub fn p79_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p79_ref(x[0], x[1], x[2], &[x[3], x[4]], m)
+}
+
+#[differentiable(jvp)]
+pub fn p80(b: [f32; 2], x2: f32, x1: f32, x0: f32) -> f32 {
+    let mut s1 = x2.min(x0);
+    let mut s2 = (x0 - 0.5);
+    let mut t3: [f32; 2] = [0.0; 2];
+    for i0 in 0..2 { t3[i0] = (i0 as f32); }
+    let t4 = h_lift((((f32::max(s2, s1).ceil() + x0) * 0.2222).tanh() * 3.00), (((h_leaky(x2).ceil() + s1) * 0.2500).tanh() * 3.00)); s2 += t4[1].tanh();
+    let v5 = h_leaky((x1 + t3[0]));
+    return (((((s2.abs() + v5) + s2) + s1) + t4[1]) + t3[1]);
+}
+
+pub fn p80_ref(b: [f64; 2], x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = min_(x2, x0, m);
+    let mut s2 = (x0 - 0.5);
+    let mut t3: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t3[i0] = (i0 as f64); }
+    let t4 = h_lift_ref((((ceil_(max_(s2, s1, m), m) + x0) * 0.2222).tanh() * 3.00), (((ceil_(h_leaky_ref(x2, m), m) + s1) * 0.2500).tanh() * 3.00), m); s2 += t4[1].tanh();
+    let v5 = h_leaky_ref((x1 + t3[0]), m);
+    return (((((abs_(s2, m) + v5) + s2) + s1) + t4[1]) + t3[1]);
+}
+
+pub fn p80_run(x: &[f32]) -> Run {
+    let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let (value, g_b, g_x2, g_x1, g_x0) = p80_grad(b, x[2], x[3], x[4]);
+    let (vjp_value, v_b, v_x2, v_x1, v_x0) = p80_vjp(b, x[2], x[3], x[4], D_OUT);
+    let (jvp_value, jvp) = p80_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p80(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x2, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x2, v_x1, v_x0], jvp_value, jvp }
+}
+
+pub fn p80_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p80_ref([x[0], x[1]], x[2], x[3], x[4], m)
+}
+
+#[differentiable(jvp)]
+pub fn p81(x1: f32, b: [f32; 2], x0: f32) -> f32 {
+    let mut s1 = x1.tanh();
+    for i0 in (0..4).rev() { s1 = h_mix(x1.atan2(x0.exp()), ((f32::max(s1, x1) * 0.0588).tanh() * 4.00)); s1 = (s1 * 2.0 + ((h_sq((((x1.mul_add(s1, b[1]).floor() + f32::max(s1, b[i0 % 2])) * 0.1053).tanh() * 3.00)) * 0.1111).tanh() * 2.00)).tanh(); }
+    let mut t2 = b;
+    s1 *= x0;
+    if x1.tanh() < (x0 * x1) { s1 /= (x0 * x0 + 2.0); }
+    let mut t3: [f32; 3] = [0.0; 3];
+    for i0 in 0..3 { t3[i0] = t2[i0 % 2]; }
+    return (((h_mix(((((x1 * 0.6667).tanh() * 0.90).acos() * 0.3125).tanh() * 1.00).tan(), (((b[1] * 0.6667).tanh() * 1.00).tan() - s1)) + s1) + t3[0]) + t2[0]);
+}
+
+pub fn p81_ref(x1: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = x1.tanh();
+    for i0 in (0..4).rev() { s1 = h_mix_ref(x1.atan2(x0.exp()), ((max_(s1, x1, m) * 0.0588).tanh() * 4.00), m); s1 = (s1 * 2.0 + ((h_sq_ref((((floor_(x1.mul_add(s1, b[1]), m) + max_(s1, b[i0 % 2], m)) * 0.1053).tanh() * 3.00), m) * 0.1111).tanh() * 2.00)).tanh(); }
+    let mut t2 = b;
+    s1 *= x0;
+    if lt(x1.tanh(), (x0 * x1), m) { s1 /= (x0 * x0 + 2.0); }
+    let mut t3: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t3[i0] = t2[i0 % 2]; }
+    return (((h_mix_ref(((((x1 * 0.6667).tanh() * 0.90).acos() * 0.3125).tanh() * 1.00).tan(), (((b[1] * 0.6667).tanh() * 1.00).tan() - s1), m) + s1) + t3[0]) + t2[0]);
+}
+
+pub fn p81_run(x: &[f32]) -> Run {
+    let b: [f32; 2] = [x[1], x[2]];
+    let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let (value, g_x1, g_b, g_x0) = p81_grad(x[0], b, x[3]);
+    let (vjp_value, v_x1, v_b, v_x0) = p81_vjp(x[0], b, x[3], D_OUT);
+    let (jvp_value, jvp) = p81_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
+    Run { plain: p81(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+}
+
+pub fn p81_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p81_ref(x[0], [x[1], x[2]], x[3], m)
+}
+
+#[differentiable(jvp, wrt(a, x0), check_finite)]
+pub fn p82(b: [f32; 3], a: &[f32; 2], x0: f32) -> f32 {
+    let mut s1 = b[1].min(x0);
+    let mut s2: f32 = 0.0;
+    for i0 in 1..=2 { let t3 = [(({ let t4 = ((s1 * 0.1053).tanh() * 4.00); t4 * (((a[i0 % 2].signum() + s1) * 0.0833).tanh() * 4.00) + t4 } * 0.0500).tanh() * 6.00), ((h_sq((((if x0 <= (x0 + 0.75) { s2 } else { x0 }) * 0.1111).tanh() * 3.00)) * 0.1111).tanh() * 6.00), (((-s1) * 0.1053).tanh() * 6.00), a[i0 % 2]]; s1 = (s1 * 3.0 + ((h_mix((i0 as f32), ((s2 * 0.1111).tanh() * 4.00)) * 0.3333).tanh() * 2.00)).tanh(); s2 = (s2 * 1.25 + (-(((t3[i0] * 0.1667).tanh() * 5.00) * ((t3[i0] * 0.1667).tanh() * 5.00) + 1.0).recip()).atan()).sin(); if (x0.min((x0 + 2.0)) + s1) < f32::min((i0 as f32), t3[i0]) { break; } }
+    for i0 in (1..5).rev() { s2 = (s2 * 2.0 + (((i0 as f32) * 0.2500).tanh() * 2.00)).sin(); s1 = (s1 * 2.0 + ((h_sq(((((b[0] * b[0] + 1.0).log10() * 0.2654).tanh() * 3.00) * (((b[0] * b[0] + 1.0).log10() * 0.2654).tanh() * 3.00)).ln_1p()) * 0.1886).tanh() * 2.00)).sin(); }
+    if s1.atan2((b[2] * b[2] + 1.0)) <= (s2 * 1.25) { s2 *= ((h_dot(&b, &b) * 0.1481).tanh() * 3.00); s2 /= ((((b[1].atan2((x0 * x0 + 0.5)) * 0.6250).tanh() * 1.00).tan() * b[1]) * (((b[1].atan2((x0 * x0 + 0.5)) * 0.6250).tanh() * 1.00).tan() * b[1]) + 1.0); } else { let c5 = (a[1] * s1) <= s2; s2 = (s2 * 0.5 + (s2 * x0).atan2(((((h_dot(&b, &b) * 0.1481).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()).atan2(((0.5 + s2).min((s1 + x0)) * (0.5 + s2).min((s1 + x0)) + 1.0))).sin(); }
+    let s1 = (((x0 * (((s2 * x0) * 0.1389).tanh() * 6.00)).hypot((b[0].exp_m1() / ((if b[1] < s2 { s2 } else { a[0] }) * (if b[1] < s2 { s2 } else { a[0] }) + 1.0))) * 0.0691).tanh() * 8.00);
+    let t7 = h_lift((((if { let t6 = b[2]; t6 * b[0] + t6 } > ((s2 * 0.2083).tanh() * 2.00).powi(2) { s1.sin() } else { b[0].mul_add(s2, x0) }) * 0.1149).tanh() * 3.00), (-(b[0] / (s2 * s2 + 2.0)))); s2 += t7[1].tanh();
+    (((((-(t7[1] * t7[0]).cos()) + s1) + s2) + t7[0]) + a[0])
+}
+
+pub fn p82_ref(b: [f64; 3], a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = min_(b[1], x0, m);
+    let mut s2: f64 = 0.0;
+    for i0 in 1..=2 { let t3 = [(({ let t4 = ((s1 * 0.1053).tanh() * 4.00); t4 * (((signum_(a[i0 % 2], m) + s1) * 0.0833).tanh() * 4.00) + t4 } * 0.0500).tanh() * 6.00), ((h_sq_ref((((if le(x0, (x0 + 0.75), m) { s2 } else { x0 }) * 0.1111).tanh() * 3.00), m) * 0.1111).tanh() * 6.00), (((-s1) * 0.1053).tanh() * 6.00), a[i0 % 2]]; s1 = (s1 * 3.0 + ((h_mix_ref((i0 as f64), ((s2 * 0.1111).tanh() * 4.00), m) * 0.3333).tanh() * 2.00)).tanh(); s2 = (s2 * 1.25 + (-(((t3[i0] * 0.1667).tanh() * 5.00) * ((t3[i0] * 0.1667).tanh() * 5.00) + 1.0).recip()).atan()).sin(); if lt((min_(x0, (x0 + 2.0), m) + s1), min_((i0 as f64), t3[i0], m), m) { break; } }
+    for i0 in (1..5).rev() { s2 = (s2 * 2.0 + (((i0 as f64) * 0.2500).tanh() * 2.00)).sin(); s1 = (s1 * 2.0 + ((h_sq_ref(((((b[0] * b[0] + 1.0).log10() * 0.2654).tanh() * 3.00) * (((b[0] * b[0] + 1.0).log10() * 0.2654).tanh() * 3.00)).ln_1p(), m) * 0.1886).tanh() * 2.00)).sin(); }
+    if le(s1.atan2((b[2] * b[2] + 1.0)), (s2 * 1.25), m) { s2 *= ((h_dot_ref(&b, &b, m) * 0.1481).tanh() * 3.00); s2 /= ((((b[1].atan2((x0 * x0 + 0.5)) * 0.6250).tanh() * 1.00).tan() * b[1]) * (((b[1].atan2((x0 * x0 + 0.5)) * 0.6250).tanh() * 1.00).tan() * b[1]) + 1.0); } else { let c5 = le((a[1] * s1), s2, m); s2 = (s2 * 0.5 + (s2 * x0).atan2(((((h_dot_ref(&b, &b, m) * 0.1481).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()).atan2((min_((0.5 + s2), (s1 + x0), m) * min_((0.5 + s2), (s1 + x0), m) + 1.0))).sin(); }
+    let s1 = ((hypot_((x0 * (((s2 * x0) * 0.1389).tanh() * 6.00)), (b[0].exp_m1() / ((if lt(b[1], s2, m) { s2 } else { a[0] }) * (if lt(b[1], s2, m) { s2 } else { a[0] }) + 1.0)), m) * 0.0691).tanh() * 8.00);
+    let t7 = h_lift_ref((((if gt({ let t6 = b[2]; t6 * b[0] + t6 }, ((s2 * 0.2083).tanh() * 2.00).powi(2), m) { s1.sin() } else { b[0].mul_add(s2, x0) }) * 0.1149).tanh() * 3.00), (-(b[0] / (s2 * s2 + 2.0))), m); s2 += t7[1].tanh();
+    (((((-(t7[1] * t7[0]).cos()) + s1) + s2) + t7[0]) + a[0])
+}
+
+pub fn p82_run(x: &[f32]) -> Run {
+    let b: [f32; 3] = [x[0], x[1], x[2]];
+    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let mut g_a = [PREFILL; 2];
+    let mut v_a = [PREFILL; 2];
+    let (value, g_x0) = p82_grad(b, &a, &mut g_a, x[5]).expect("finite gradient");
+    let (vjp_value, v_b, v_x0) = p82_vjp(b, &a, &mut v_a, x[5], D_OUT).expect("finite gradient");
+    let (jvp_value, jvp) = p82_jvp(b, b_dot, &a, &a_dot, x[5], tangent(5));
+    Run { plain: p82(b, &a, x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+}
+
+pub fn p82_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p82_ref([x[0], x[1], x[2]], &[x[3], x[4]], x[5], m)
+}
+
+#[differentiable(jvp)]
+pub fn p83(a: &[f32; 2], x0: f32) -> f32 {
+    let mut s1 = x0;
+    let mut t2: [f32; 2] = [0.0; 2];
+    for i0 in 0..2 { t2[i0] = ((h_leaky(a[1]) * 0.6667).tanh() * 0.90).acos().atan2((a[1] * a[1] + 2.0)); }
+    let mut t3: [f32; 2] = [0.0; 2];
+    for i0 in 0..2 { t3[i0] = (-(0.75 - s1).hypot(a[0])); }
+    let s1 = { let t4 = a[0].hypot(s1).atan(); t4 * (((t4 * { let t5 = t4; t5 * s1 + t5 }) * 0.1562).tanh() * 4.00) + t4 };
+    let mut t6: [f32; 3] = [0.0; 3];
+    for i0 in 0..3 { t6[i0] = (((((1.5 - s1) / (t3[i0 % 2] * t3[i0 % 2] + 1.0)) * 0.1053).tanh() * 3.00) * ((((1.5 - s1) / (t3[i0 % 2] * t3[i0 % 2] + 1.0)) * 0.1053).tanh() * 3.00)).ln_1p(); }
+    let mut t7: [f32; 4] = [0.0; 4];
+    for i0 in 0..4 { t7[i0] = (((t2[0] + h_sq(((s1 * 0.1250).tanh() * 3.00))).max((x0 * x0).ln_1p()) * 0.0943).tanh() * 6.00); }
+    for i0 in 0..=2 { if s1 >= (if t6[i0] >= s1 { x0 } else { x0 }) { break; } let v8 = x0; t6[2] += ((((-x0).floor() + (if a[i0 % 2] < 1.25 { t6[2 - i0] } else { x0 })) * 0.0595).tanh() * 1.00); }
+    ((((((if x0 > (x0 + 1.25) { t3[0] } else { a[0] }) * 0.0635).tanh() * 2.00).sinh() + s1) + ((t7[3] * 0.0556).tanh() * 10.00)) + ((t6[1] * 0.0653).tanh() * 10.00))
+}
+
+pub fn p83_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0;
+    let mut t2: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t2[i0] = ((h_leaky_ref(a[1], m) * 0.6667).tanh() * 0.90).acos().atan2((a[1] * a[1] + 2.0)); }
+    let mut t3: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t3[i0] = (-hypot_((0.75 - s1), a[0], m)); }
+    let s1 = { let t4 = hypot_(a[0], s1, m).atan(); t4 * (((t4 * { let t5 = t4; t5 * s1 + t5 }) * 0.1562).tanh() * 4.00) + t4 };
+    let mut t6: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t6[i0] = (((((1.5 - s1) / (t3[i0 % 2] * t3[i0 % 2] + 1.0)) * 0.1053).tanh() * 3.00) * ((((1.5 - s1) / (t3[i0 % 2] * t3[i0 % 2] + 1.0)) * 0.1053).tanh() * 3.00)).ln_1p(); }
+    let mut t7: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t7[i0] = ((max_((t2[0] + h_sq_ref(((s1 * 0.1250).tanh() * 3.00), m)), (x0 * x0).ln_1p(), m) * 0.0943).tanh() * 6.00); }
+    for i0 in 0..=2 { if ge(s1, (if ge(t6[i0], s1, m) { x0 } else { x0 }), m) { break; } let v8 = x0; t6[2] += (((floor_((-x0), m) + (if lt(a[i0 % 2], 1.25, m) { t6[2 - i0] } else { x0 })) * 0.0595).tanh() * 1.00); }
+    ((((((if gt(x0, (x0 + 1.25), m) { t3[0] } else { a[0] }) * 0.0635).tanh() * 2.00).sinh() + s1) + ((t7[3] * 0.0556).tanh() * 10.00)) + ((t6[1] * 0.0653).tanh() * 10.00))
+}
+
+pub fn p83_run(x: &[f32]) -> Run {
+    let a: [f32; 2] = [x[0], x[1]];
+    let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let mut g_a = [PREFILL; 2];
+    let mut v_a = [PREFILL; 2];
+    let (value, g_x0) = p83_grad(&a, &mut g_a, x[2]);
+    let (vjp_value, v_x0) = p83_vjp(&a, &mut v_a, x[2], D_OUT);
+    let (jvp_value, jvp) = p83_jvp(&a, &a_dot, x[2], tangent(2));
+    Run { plain: p83(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+}
+
+pub fn p83_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p83_ref(&[x[0], x[1]], x[2], m)
+}
+
+#[differentiable(jvp)]
+pub fn p84(b: [f32; 2], a: &[f32; 3], x0: f32) -> f32 {
+    let mut s1 = x0;
+    s1 -= (s1 + (s1 - a[2]));
+    for i0 in (1..5).rev() { s1 = ((b[(i0 + 1) % 2] + b[i0 % 2]).signum() + a[(i0 + 1) % 3].exp()); }
+    for i0 in (1..5).rev() { s1 *= (((x0 / (h_mix(((s1 * 0.0392).tanh() * 4.00), ((s1 * 0.0392).tanh() * 10.00).tanh()) * h_mix(((s1 * 0.0392).tanh() * 4.00), ((s1 * 0.0392).tanh() * 10.00).tanh()) + 0.5)) * 0.3333).tanh() * 1.00); s1 -= (({ let t2 = (((i0 as f32) * 0.2500).tanh() * 0.90).acos(); t2 * (x0 * x0 + 2.0).cbrt() + t2 } * 0.1021).tanh() * 1.00); s1 += (((h_dot(a, a) - ((({ let t3 = ((s1 * 0.0378).tanh() * 4.00); t3 * b[i0 % 2] + t3 } * 0.1000).tanh() * 6.00) * ((((s1 * 0.0378).tanh() * 2.00).powi(3) * 0.1250).tanh() * 6.00))) * 0.0234).tanh() * 1.00); }
+    let mut t4 = *a;
+    ((((if s1.min(x0) < 0.5 { s1.atan2((x0 * x0 + 0.5)) } else { (((s1 * 0.0364).tanh() * 5.00) * ((s1 * 0.0364).tanh() * 5.00) + 1.0).cbrt() }).hypot(s1) + ((s1 * 0.0364).tanh() * 10.00)) + t4[1]) + a[0])
+}
+
+pub fn p84_ref(b: [f64; 2], a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0;
+    s1 -= (s1 + (s1 - a[2]));
+    for i0 in (1..5).rev() { s1 = (signum_((b[(i0 + 1) % 2] + b[i0 % 2]), m) + a[(i0 + 1) % 3].exp()); }
+    for i0 in (1..5).rev() { s1 *= (((x0 / (h_mix_ref(((s1 * 0.0392).tanh() * 4.00), ((s1 * 0.0392).tanh() * 10.00).tanh(), m) * h_mix_ref(((s1 * 0.0392).tanh() * 4.00), ((s1 * 0.0392).tanh() * 10.00).tanh(), m) + 0.5)) * 0.3333).tanh() * 1.00); s1 -= (({ let t2 = (((i0 as f64) * 0.2500).tanh() * 0.90).acos(); t2 * (x0 * x0 + 2.0).cbrt() + t2 } * 0.1021).tanh() * 1.00); s1 += (((h_dot_ref(a, a, m) - ((({ let t3 = ((s1 * 0.0378).tanh() * 4.00); t3 * b[i0 % 2] + t3 } * 0.1000).tanh() * 6.00) * ((((s1 * 0.0378).tanh() * 2.00).powi(3) * 0.1250).tanh() * 6.00))) * 0.0234).tanh() * 1.00); }
+    let mut t4 = *a;
+    (((hypot_((if lt(min_(s1, x0, m), 0.5, m) { s1.atan2((x0 * x0 + 0.5)) } else { (((s1 * 0.0364).tanh() * 5.00) * ((s1 * 0.0364).tanh() * 5.00) + 1.0).cbrt() }), s1, m) + ((s1 * 0.0364).tanh() * 10.00)) + t4[1]) + a[0])
+}
+
+pub fn p84_run(x: &[f32]) -> Run {
+    let b: [f32; 2] = [x[0], x[1]];
+    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a: [f32; 3] = [x[2], x[3], x[4]];
+    let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let mut g_a = [PREFILL; 3];
+    let mut v_a = [PREFILL; 3];
+    let (value, g_b, g_x0) = p84_grad(b, &a, &mut g_a, x[5]);
+    let (vjp_value, v_b, v_x0) = p84_vjp(b, &a, &mut v_a, x[5], D_OUT);
+    let (jvp_value, jvp) = p84_jvp(b, b_dot, &a, &a_dot, x[5], tangent(5));
+    Run { plain: p84(b, &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+}
+
+pub fn p84_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p84_ref([x[0], x[1]], &[x[2], x[3], x[4]], x[5], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p85(c: &[f32], x1: f32, x0: f32) -> f32 {
+    let mut s1 = x1.clamp(-1.0, 2.0);
+    let mut s2 = (c[1] + s1);
+    s1 = (s1 * 0.3 + s2.tanh().cos()).sin();
+    let v3 = (((((((s2 / (s2 * s2 + 0.5)) * 0.1429).tanh() * 5.00) * (((s2 / (s2 * s2 + 0.5)) * 0.1429).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf(s1).atan2((s2.clamp(0.0, 1.0).hypot(s1.atan2((x0 * x0 + 1.0))) * s2.clamp(0.0, 1.0).hypot(s1.atan2((x0 * x0 + 1.0))) + 0.5));
+    (((((s2 * s2 + 1.0).cbrt() + (-x1).clamp(0.0, 1.0)) + v3) + s2) + s1)
+}
+
+pub fn p85_ref(c: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = clamp_(x1, -1.0, 2.0, m);
+    let mut s2 = (c[1] + s1);
+    s1 = (s1 * 0.3 + s2.tanh().cos()).sin();
+    let v3 = (((((((s2 / (s2 * s2 + 0.5)) * 0.1429).tanh() * 5.00) * (((s2 / (s2 * s2 + 0.5)) * 0.1429).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf(s1).atan2((hypot_(clamp_(s2, 0.0, 1.0, m), s1.atan2((x0 * x0 + 1.0)), m) * hypot_(clamp_(s2, 0.0, 1.0, m), s1.atan2((x0 * x0 + 1.0)), m) + 0.5));
+    (((((s2 * s2 + 1.0).cbrt() + clamp_((-x1), 0.0, 1.0, m)) + v3) + s2) + s1)
+}
+
+pub fn p85_run(x: &[f32]) -> Run {
+    let c: [f32; 2] = [x[0], x[1]];
+    let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let mut g_c = [PREFILL; 2];
+    let mut v_c = [PREFILL; 2];
+    let (value, g_x1, g_x0) = p85_grad(&c, &mut g_c, x[2], x[3]).expect("within max_iters");
+    let (vjp_value, v_x1, v_x0) = p85_vjp(&c, &mut v_c, x[2], x[3], D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p85_jvp(&c, &c_dot, x[2], tangent(2), x[3], tangent(3));
+    Run { plain: p85(&c, x[2], x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+}
+
+pub fn p85_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p85_ref(&[x[0], x[1]], x[2], x[3], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p86(x0: f32, c: &[f32], x1: f32) -> f32 {
+    let mut s1 = x1.exp_m1();
+    let mut s2: f32 = 0.0;
+    ((x0 + s2) + s1)
+}
+
+pub fn p86_ref(x0: f64, c: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = x1.exp_m1();
+    let mut s2: f64 = 0.0;
+    ((x0 + s2) + s1)
+}
+
+pub fn p86_run(x: &[f32]) -> Run {
+    let c: [f32; 4] = [x[1], x[2], x[3], x[4]];
+    let c_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let mut g_c = [PREFILL; 4];
+    let mut v_c = [PREFILL; 4];
+    let (value, g_x0, g_x1) = p86_grad(x[0], &c, &mut g_c, x[5]).expect("within max_iters");
+    let (vjp_value, v_x0, v_x1) = p86_vjp(x[0], &c, &mut v_c, x[5], D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p86_jvp(x[0], tangent(0), &c, &c_dot, x[5], tangent(5));
+    Run { plain: p86(x[0], &c, x[5]), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x1], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x1], jvp_value, jvp }
+}
+
+pub fn p86_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p86_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], m)
+}
+
+#[differentiable(jvp)]
+pub fn p87(x0: f32, x1: f32) -> f32 {
+    let mut s1 = h_leaky(x0);
+    let t2 = h_lift(x0, ((if x0 > (x0 + 2.0) { s1 } else { x0 }) * (if x0 > (x0 + 2.0) { s1 } else { x0 }) + 1.0).sqrt()); s1 += t2[0].tanh();
+    for i0 in (1..2).rev() { s1 = ((((t2[0] * 0.3698).tanh() * 0.90).acos() * 0.3125).tanh() * 1.00).tan(); s1 = ((h_sq((i0 as f32)).hypot(t2[2 - i0].clamp(-1.0, 2.0)) * 0.3333).tanh() * 1.60); s1 -= (((t2[i0] / (t2[i0] * t2[i0] + 2.0)).mul_add(x0.clamp(0.0, 1.0), s1) * 0.2323).tanh() * 1.00); }
+    s1 /= (x1 * x1 + 0.5);
+    ((x1.sin().atan().tanh() + s1) + t2[0])
+}
+
+pub fn p87_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = h_leaky_ref(x0, m);
+    let t2 = h_lift_ref(x0, ((if gt(x0, (x0 + 2.0), m) { s1 } else { x0 }) * (if gt(x0, (x0 + 2.0), m) { s1 } else { x0 }) + 1.0).sqrt(), m); s1 += t2[0].tanh();
+    for i0 in (1..2).rev() { s1 = ((((t2[0] * 0.3698).tanh() * 0.90).acos() * 0.3125).tanh() * 1.00).tan(); s1 = ((hypot_(h_sq_ref((i0 as f64), m), clamp_(t2[2 - i0], -1.0, 2.0, m), m) * 0.3333).tanh() * 1.60); s1 -= (((t2[i0] / (t2[i0] * t2[i0] + 2.0)).mul_add(clamp_(x0, 0.0, 1.0, m), s1) * 0.2323).tanh() * 1.00); }
+    s1 /= (x1 * x1 + 0.5);
+    ((x1.sin().atan().tanh() + s1) + t2[0])
+}
+
+pub fn p87_run(x: &[f32]) -> Run {
+    let (value, g_x0, g_x1) = p87_grad(x[0], x[1]);
+    let (vjp_value, v_x0, v_x1) = p87_vjp(x[0], x[1], D_OUT);
+    let (jvp_value, jvp) = p87_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p87(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+}
+
+pub fn p87_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p87_ref(x[0], x[1], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p88(x2: f32, x0: f32, c: &[f32], b: [f32; 3], x1: f32, a: &[f32; 4]) -> f32 {
+    let mut s1 = c[3].sin();
+    let mut s2 = h_leaky(s1);
+    for i0 in 0..c.len() { s1 -= (((x1 * ((s1 * 0.0568).tanh() * 6.00)).abs() * 0.1111).tanh() * 1.00); s2 *= (((-((i0 as f32).abs() * (i0 as f32).abs() + 0.5).recip()) * 0.5000).tanh() * 1.00); }
+    let x0 = ((((c[1] * c[1] + 0.5) + 0.5).powf(2.5) * 0.0525).tanh() * 8.00);
+    let mut s3: f32 = 0.0;
+    let s3 = (c[1].abs() * ((x0 * 0.1250).tanh() * 6.00)).tanh();
+    return ((((((((x1.ceil() + b[0]) - ((((((s2 * 0.0568).tanh() * 5.00) * ((s2 * 0.0568).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf(0.5)).atan2((((h_leaky((if a[2] > x2 { s3 } else { x0 })) * 0.1250).tanh() * 5.00) * ((h_leaky((if a[2] > x2 { s3 } else { x0 })) * 0.1250).tanh() * 5.00) + 1.0)) + s3) + x0) + ((s2 * 0.0568).tanh() * 10.00)) + ((s1 * 0.0538).tanh() * 10.00)) + a[2]) + b[1]);
+}
+
+pub fn p88_ref(x2: f64, x0: f64, c: &[f64; 4], b: [f64; 3], x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
+    let mut s1 = c[3].sin();
+    let mut s2 = h_leaky_ref(s1, m);
+    for i0 in 0..c.len() { s1 -= ((abs_((x1 * ((s1 * 0.0568).tanh() * 6.00)), m) * 0.1111).tanh() * 1.00); s2 *= (((-(abs_((i0 as f64), m) * abs_((i0 as f64), m) + 0.5).recip()) * 0.5000).tanh() * 1.00); }
+    let x0 = ((((c[1] * c[1] + 0.5) + 0.5).powf(2.5) * 0.0525).tanh() * 8.00);
+    let mut s3: f64 = 0.0;
+    let s3 = (abs_(c[1], m) * ((x0 * 0.1250).tanh() * 6.00)).tanh();
+    return ((((((((ceil_(x1, m) + b[0]) - ((((((s2 * 0.0568).tanh() * 5.00) * ((s2 * 0.0568).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf(0.5)).atan2((((h_leaky_ref((if gt(a[2], x2, m) { s3 } else { x0 }), m) * 0.1250).tanh() * 5.00) * ((h_leaky_ref((if gt(a[2], x2, m) { s3 } else { x0 }), m) * 0.1250).tanh() * 5.00) + 1.0)) + s3) + x0) + ((s2 * 0.0568).tanh() * 10.00)) + ((s1 * 0.0538).tanh() * 10.00)) + a[2]) + b[1]);
+}
+
+pub fn p88_run(x: &[f32]) -> Run {
+    let c: [f32; 4] = [x[2], x[3], x[4], x[5]];
+    let c_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let mut g_c = [PREFILL; 4];
+    let mut v_c = [PREFILL; 4];
+    let b: [f32; 3] = [x[6], x[7], x[8]];
+    let b_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
+    let a: [f32; 4] = [x[10], x[11], x[12], x[13]];
+    let a_dot: [f32; 4] = [tangent(10), tangent(11), tangent(12), tangent(13)];
+    let mut g_a = [PREFILL; 4];
+    let mut v_a = [PREFILL; 4];
+    let (value, g_x2, g_x0, g_b, g_x1) = p88_grad(x[0], x[1], &c, &mut g_c, b, x[9], &a, &mut g_a).expect("within max_iters");
+    let (vjp_value, v_x2, v_x0, v_b, v_x1) = p88_vjp(x[0], x[1], &c, &mut v_c, b, x[9], &a, &mut v_a, D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p88_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot, b, b_dot, x[9], tangent(9), &a, &a_dot);
+    Run { plain: p88(x[0], x[1], &c, b, x[9], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+}
+
+pub fn p88_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p88_ref(x[0], x[1], &[x[2], x[3], x[4], x[5]], [x[6], x[7], x[8]], x[9], &[x[10], x[11], x[12], x[13]], m)
+}
+
+#[differentiable(jvp)]
+pub fn p89(x0: f32) -> f32 {
+    let mut s1 = x0.cosh();
+    s1 -= s1;
+    let t2 = h_lift(((((x0 - x0) / x0.tanh().exp()) * 0.1226).tanh() * 3.00), ((((((((s1 * 0.0912).tanh() * 6.00).mul_add(x0, s1) * 0.0501).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().log2() * 0.2000).tanh() * 3.00)); s1 += t2[0].tanh();
+    for i0 in 0..=2 { if ((({ let t3 = ((t2[i0] * 0.1111).tanh() * 4.00); t3 * x0 + t3 } * 0.1000).tanh() * 6.00) * (x0 / 3.0)) > ((x0 * 0.6667).tanh() * 1.00).tan() { break; } s1 -= ((((((s1.atan2((((s1 * 0.0435).tanh() * 5.00) * ((s1 * 0.0435).tanh() * 5.00) + 2.0)) + (if s1 >= (s1 + 2.0) { s1 } else { t2[2 - i0] })) * 0.0407).tanh() * 6.00) * (((t2[2 - i0] - s1) * 0.0313).tanh() * 10.00).sin()) * 0.1042).tanh() * 1.00); }
+    s1 += ((x0.min((x0 + 0.3)).hypot(((((s1 + t2[1]) * 0.0303).tanh() * 5.00) * (((s1 + t2[1]) * 0.0303).tanh() * 5.00) + 2.0).log2()) * 0.1144).tanh() * 8.00);
+    (((x0 / ((((((t2[2] * 0.1111).tanh() * 6.00) * ((t2[2] * 0.1111).tanh() * 6.00)) * 0.0278).tanh() * 5.00) * (((((t2[2] * 0.1111).tanh() * 6.00) * ((t2[2] * 0.1111).tanh() * 6.00)) * 0.0278).tanh() * 5.00) + 0.5)) + ((s1 * 0.0313).tanh() * 10.00)) + t2[1])
+}
+
+pub fn p89_ref(x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0.cosh();
+    s1 -= s1;
+    let t2 = h_lift_ref(((((x0 - x0) / x0.tanh().exp()) * 0.1226).tanh() * 3.00), ((((((((s1 * 0.0912).tanh() * 6.00).mul_add(x0, s1) * 0.0501).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().log2() * 0.2000).tanh() * 3.00), m); s1 += t2[0].tanh();
+    for i0 in 0..=2 { if gt(((({ let t3 = ((t2[i0] * 0.1111).tanh() * 4.00); t3 * x0 + t3 } * 0.1000).tanh() * 6.00) * (x0 / 3.0)), ((x0 * 0.6667).tanh() * 1.00).tan(), m) { break; } s1 -= ((((((s1.atan2((((s1 * 0.0435).tanh() * 5.00) * ((s1 * 0.0435).tanh() * 5.00) + 2.0)) + (if ge(s1, (s1 + 2.0), m) { s1 } else { t2[2 - i0] })) * 0.0407).tanh() * 6.00) * (((t2[2 - i0] - s1) * 0.0313).tanh() * 10.00).sin()) * 0.1042).tanh() * 1.00); }
+    s1 += ((hypot_(min_(x0, (x0 + 0.3), m), ((((s1 + t2[1]) * 0.0303).tanh() * 5.00) * (((s1 + t2[1]) * 0.0303).tanh() * 5.00) + 2.0).log2(), m) * 0.1144).tanh() * 8.00);
+    (((x0 / ((((((t2[2] * 0.1111).tanh() * 6.00) * ((t2[2] * 0.1111).tanh() * 6.00)) * 0.0278).tanh() * 5.00) * (((((t2[2] * 0.1111).tanh() * 6.00) * ((t2[2] * 0.1111).tanh() * 6.00)) * 0.0278).tanh() * 5.00) + 0.5)) + ((s1 * 0.0313).tanh() * 10.00)) + t2[1])
+}
+
+pub fn p89_run(x: &[f32]) -> Run {
+    let (value, g_x0) = p89_grad(x[0]);
+    let (vjp_value, v_x0) = p89_vjp(x[0], D_OUT);
+    let (jvp_value, jvp) = p89_jvp(x[0], tangent(0));
+    Run { plain: p89(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+}
+
+pub fn p89_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p89_ref(x[0], m)
+}
+
+#[differentiable(jvp, check_finite)]
+pub fn p90(x1: f32, x2: f32, x0: f32, a: &[f32; 2]) -> f32 {
+    let mut s1 = x2;
+    let mut s2 = h_leaky(a[1]);
+    let v3 = s1;
+    let v4 = h_leaky((x1 * x1 + 1.0).log10());
+    let mut t5: [f32; 4] = [0.0; 4];
+    for i0 in 0..4 { t5[i0] = (({ let t6 = a[(i0 + 1) % 2]; t6 * ((t6 * a[1]) - (if a[0] <= v3 { x1 } else { s1 })) + t6 } * 0.1404).tanh() * 6.00); }
+    let mut s7: f32 = 0.0;
+    (((((((((((s1 * s1 + 0.5) + 0.5).powf(-0.5) * 0.0525).tanh() * 6.00) * ((((((a[1] * a[1] + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 6.00)).atan2((v3 * v3 + 0.5)) + s7) + v4) + v3) + s2) + t5[0]) + a[0])
+}
+
+pub fn p90_ref(x1: f64, x2: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
+    let mut s1 = x2;
+    let mut s2 = h_leaky_ref(a[1], m);
+    let v3 = s1;
+    let v4 = h_leaky_ref((x1 * x1 + 1.0).log10(), m);
+    let mut t5: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t5[i0] = (({ let t6 = a[(i0 + 1) % 2]; t6 * ((t6 * a[1]) - (if le(a[0], v3, m) { x1 } else { s1 })) + t6 } * 0.1404).tanh() * 6.00); }
+    let mut s7: f64 = 0.0;
+    (((((((((((s1 * s1 + 0.5) + 0.5).powf(-0.5) * 0.0525).tanh() * 6.00) * ((((((a[1] * a[1] + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 6.00)).atan2((v3 * v3 + 0.5)) + s7) + v4) + v3) + s2) + t5[0]) + a[0])
+}
+
+pub fn p90_run(x: &[f32]) -> Run {
+    let a: [f32; 2] = [x[3], x[4]];
+    let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let mut g_a = [PREFILL; 2];
+    let mut v_a = [PREFILL; 2];
+    let (value, g_x1, g_x2, g_x0) = p90_grad(x[0], x[1], x[2], &a, &mut g_a).expect("finite gradient");
+    let (vjp_value, v_x1, v_x2, v_x0) = p90_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT).expect("finite gradient");
+    let (jvp_value, jvp) = p90_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
+    Run { plain: p90(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+}
+
+pub fn p90_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p90_ref(x[0], x[1], x[2], &[x[3], x[4]], m)
+}
+
+#[differentiable(jvp)]
+pub fn p91(a: &[f32; 3], x0: f32) -> f32 {
+    let mut s1 = a[1];
+    let mut s2 = a[2];
+    for i0 in (0..3).rev() { s2 /= (((((((((s2 * 0.0741).tanh() * 0.90).acos() * ((s2 * 0.0741).tanh() * 0.90).acos() + 1.0) * 0.0890).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 5.00) * ((((((((s2 * 0.0741).tanh() * 0.90).acos() * ((s2 * 0.0741).tanh() * 0.90).acos() + 1.0) * 0.0890).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 5.00) + 0.5); s1 = (s1 * 1.25 + ((i0 as f32) * 0.5 + (({ let t3 = ((s1 * 0.0741).tanh() * 4.00); t3 * ((s1 * 0.0741).tanh() * 4.00) + t3 } * 0.0500).tanh() * 6.00)).clamp(-1.0, 2.0)).sin(); }
+    return (((f32::max((h_sq(s1) * a[0].mul_add(x0, x0)), (x0 * x0 + 1.0).log2().mul_add(a[2].powi(4), (s1 * s1).ln_1p())) + ((s2 * 0.0370).tanh() * 10.00)) + s1) + a[1]);
+}
+
+pub fn p91_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = a[1];
+    let mut s2 = a[2];
+    for i0 in (0..3).rev() { s2 /= (((((((((s2 * 0.0741).tanh() * 0.90).acos() * ((s2 * 0.0741).tanh() * 0.90).acos() + 1.0) * 0.0890).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 5.00) * ((((((((s2 * 0.0741).tanh() * 0.90).acos() * ((s2 * 0.0741).tanh() * 0.90).acos() + 1.0) * 0.0890).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 5.00) + 0.5); s1 = (s1 * 1.25 + clamp_(((i0 as f64) * 0.5 + (({ let t3 = ((s1 * 0.0741).tanh() * 4.00); t3 * ((s1 * 0.0741).tanh() * 4.00) + t3 } * 0.0500).tanh() * 6.00)), -1.0, 2.0, m)).sin(); }
+    return (((max_((h_sq_ref(s1, m) * a[0].mul_add(x0, x0)), (x0 * x0 + 1.0).log2().mul_add(a[2].powi(4), (s1 * s1).ln_1p()), m) + ((s2 * 0.0370).tanh() * 10.00)) + s1) + a[1]);
+}
+
+pub fn p91_run(x: &[f32]) -> Run {
+    let a: [f32; 3] = [x[0], x[1], x[2]];
+    let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let mut g_a = [PREFILL; 3];
+    let mut v_a = [PREFILL; 3];
+    let (value, g_x0) = p91_grad(&a, &mut g_a, x[3]);
+    let (vjp_value, v_x0) = p91_vjp(&a, &mut v_a, x[3], D_OUT);
+    let (jvp_value, jvp) = p91_jvp(&a, &a_dot, x[3], tangent(3));
+    Run { plain: p91(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+}
+
+pub fn p91_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p91_ref(&[x[0], x[1], x[2]], x[3], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p92(c: &[f32], x0: f32, a: &[f32; 4]) -> f32 {
+    let mut s1 = (x0 - x0);
+    let mut s2 = s1;
+    for i0 in 1..4 { s2 += ((s2 * 0.0667).tanh() * 1.00); s2 = (s2 * 0.3 + ((((a[1] * 0.6667).tanh() * 1.00).tan().atan().exp2() * 0.1680).tanh() * 2.00)).tanh(); let c3 = h_sq(x0) >= (s1.ceil() + s2); if s1 <= x0.abs() { break; } }
+    if (if s1.hypot(s2) < (if s2 < 0.25 { a[3] } else { s1 }) { s1 } else { s2 }) > c[0] { s1 = (s1 * 0.3 + c[0]).atan(); } else { s1 = ((((s1 * 0.0667).tanh() * 10.00).sin() / (c[1] * c[1] + 0.5)) + 1.25); for i0 in 0..=2 { s1 = (s1 * 1.5 + (((if (-c[0]) >= (s2 / ((i0 as f32) * (i0 as f32) + 1.0)) { (x0 * (i0 as f32)) } else { a[2] }) * 0.3333).tanh() * 2.00)).atan(); s1 = (((h_leaky(s1.cos()) * h_leaky(s1.cos()) + 1.0).log2() * 0.2561).tanh() * 1.60); s2 += ((s2 * 0.0735).tanh() * 1.00); } }
+    let s2 = (((((s2 * 0.0685).tanh() * 6.00) * ((s2 * 0.0685).tanh() * 6.00)) * 0.0278).tanh() * 8.00);
+    (((((((((f32::min(s1, x0) * f32::min(s1, x0) + 2.0) * 0.2193).tanh() * 4.00) + 0.5).powf(((s1.mul_add(x0, a[3]) * 0.2564).tanh() * 2.00)) * 0.0494).tanh() * 10.00).tanh() + s2) + s1) + a[0])
+}
+
+pub fn p92_ref(c: &[f64; 2], x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
+    let mut s1 = (x0 - x0);
+    let mut s2 = s1;
+    for i0 in 1..4 { s2 += ((s2 * 0.0667).tanh() * 1.00); s2 = (s2 * 0.3 + ((((a[1] * 0.6667).tanh() * 1.00).tan().atan().exp2() * 0.1680).tanh() * 2.00)).tanh(); let c3 = ge(h_sq_ref(x0, m), (ceil_(s1, m) + s2), m); if le(s1, abs_(x0, m), m) { break; } }
+    if gt((if lt(hypot_(s1, s2, m), (if lt(s2, 0.25, m) { a[3] } else { s1 }), m) { s1 } else { s2 }), c[0], m) { s1 = (s1 * 0.3 + c[0]).atan(); } else { s1 = ((((s1 * 0.0667).tanh() * 10.00).sin() / (c[1] * c[1] + 0.5)) + 1.25); for i0 in 0..=2 { s1 = (s1 * 1.5 + (((if ge((-c[0]), (s2 / ((i0 as f64) * (i0 as f64) + 1.0)), m) { (x0 * (i0 as f64)) } else { a[2] }) * 0.3333).tanh() * 2.00)).atan(); s1 = (((h_leaky_ref(s1.cos(), m) * h_leaky_ref(s1.cos(), m) + 1.0).log2() * 0.2561).tanh() * 1.60); s2 += ((s2 * 0.0735).tanh() * 1.00); } }
+    let s2 = (((((s2 * 0.0685).tanh() * 6.00) * ((s2 * 0.0685).tanh() * 6.00)) * 0.0278).tanh() * 8.00);
+    (((((((((min_(s1, x0, m) * min_(s1, x0, m) + 2.0) * 0.2193).tanh() * 4.00) + 0.5).powf(((s1.mul_add(x0, a[3]) * 0.2564).tanh() * 2.00)) * 0.0494).tanh() * 10.00).tanh() + s2) + s1) + a[0])
+}
+
+pub fn p92_run(x: &[f32]) -> Run {
+    let c: [f32; 2] = [x[0], x[1]];
+    let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let mut g_c = [PREFILL; 2];
+    let mut v_c = [PREFILL; 2];
+    let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
+    let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let mut g_a = [PREFILL; 4];
+    let mut v_a = [PREFILL; 4];
+    let (value, g_x0) = p92_grad(&c, &mut g_c, x[2], &a, &mut g_a).expect("within max_iters");
+    let (vjp_value, v_x0) = p92_vjp(&c, &mut v_c, x[2], &a, &mut v_a, D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p92_jvp(&c, &c_dot, x[2], tangent(2), &a, &a_dot);
+    Run { plain: p92(&c, x[2], &a), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+}
+
+pub fn p92_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p92_ref(&[x[0], x[1]], x[2], &[x[3], x[4], x[5], x[6]], m)
+}
+
+#[differentiable(jvp)]
+pub fn p93(x0: f32, x1: f32) -> f32 {
+    let mut s1 = (-x1);
+    let mut s2 = ((s1 * 0.6667).tanh() * 1.00).tan();
+    let mut t3: [f32; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = (s1.exp().recip().hypot(x0) / (((x0.cosh().abs() * 0.1824).tanh() * 5.00) * ((x0.cosh().abs() * 0.1824).tanh() * 5.00) + 2.0)); }
+    let x0 = x0.atan2(((((t3[0] / s2.exp()) * 0.1154).tanh() * 1.00).tan() * (((t3[0] / s2.exp()) * 0.1154).tanh() * 1.00).tan() + 2.0));
+    (((((t3[2] * 2.0) + x0) + s2) + s1) + t3[0])
+}
+
+pub fn p93_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = (-x1);
+    let mut s2 = ((s1 * 0.6667).tanh() * 1.00).tan();
+    let mut t3: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = (hypot_(s1.exp().recip(), x0, m) / (((abs_(x0.cosh(), m) * 0.1824).tanh() * 5.00) * ((abs_(x0.cosh(), m) * 0.1824).tanh() * 5.00) + 2.0)); }
+    let x0 = x0.atan2(((((t3[0] / s2.exp()) * 0.1154).tanh() * 1.00).tan() * (((t3[0] / s2.exp()) * 0.1154).tanh() * 1.00).tan() + 2.0));
+    (((((t3[2] * 2.0) + x0) + s2) + s1) + t3[0])
+}
+
+pub fn p93_run(x: &[f32]) -> Run {
+    let (value, g_x0, g_x1) = p93_grad(x[0], x[1]);
+    let (vjp_value, v_x0, v_x1) = p93_vjp(x[0], x[1], D_OUT);
+    let (jvp_value, jvp) = p93_jvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p93(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
 }
 
 pub fn p93_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p93_ref(&[x[0], x[1]], x[2], x[3], m)
+    p93_ref(x[0], x[1], m)
 }
 
-#[differentiable(jvp)]
-pub fn p94(b: [f32; 2], x1: f32, x0: f32) -> f32 {
-    let mut s1 = (b[1] * x0);
-    let x0 = (x1.sin() + (if b[0].atan2((x0 * x0 + 0.5)) >= x0.tanh() { ((b[1] * 0.6667).tanh() * 0.90).acos() } else { b[0].powi(4) }));
-    for i0 in 0..3 { s1 += ((b[i0 % 2] * 0.6667).tanh() * 1.00); }
-    ((((((s1 * 0.0656).tanh() * 6.00) * ((h_leaky(b[1]) * 0.6667).tanh() * 0.90).acos()) + x0) + ((s1 * 0.0656).tanh() * 10.00)) + b[1])
+#[differentiable(jvp, max_iters = 8)]
+pub fn p94(x0: f32, c: &[f32], b: [f32; 3]) -> f32 {
+    let mut s1 = x0.clamp(-1.0, 2.0);
+    let mut t2: [f32; 3] = [0.0; 3];
+    for i0 in 0..3 { t2[i0] = (i0 as f32); }
+    for i0 in 0..2 { let mut t3: [f32; 4] = [0.0; 4]; for i1 in 0..4 { t3[i1] = ((s1 * 0.1000).tanh() * 2.00).cosh().atan2((((((s1 * 0.1000).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().log2() * ((((s1 * 0.1000).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().log2() + 1.0)).exp().log10(); } s1 -= (((((s1 * 0.1000).tanh() * 3.00) * ((s1 * 0.1000).tanh() * 3.00)).ln_1p().tanh() * 0.6250).tanh() * 1.00); }
+    t2 = h_cell(&b, &t2);
+    let mut s4: f32 = 1.0;
+    let v5 = (if (((((((s1 * 0.0909).tanh() * 5.00) * ((s1 * 0.0909).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf(((t2[1] * 0.1000).tanh() * 2.00)) >= (s1 - s1) && ((s1 * 0.0909).tanh() * 10.00).tanh() < 0.3) { ((s4.sinh() * 0.2689).tanh() * 1.00).tan() } else { ((s1 * 0.0909).tanh() * 0.90).asin().tanh() });
+    for i0 in 0..=0 { if (h_dot(&b, &b) + (s4 * c[1 - i0])) > 0.5 { break; } s1 /= (((h_dot(&b, &b) * 0.1481).tanh() * 5.00) * ((h_dot(&b, &b) * 0.1481).tanh() * 5.00) + 1.0); t2 = h_cell(&b, &t2); s4 *= ((h_sq(((((((if c[1 - i0] <= 3.0 { v5 } else { s1 }) * 0.0667).tanh() * 6.00) * ((s4 * 0.2000).tanh() * 0.90).acos()) * 0.0521).tanh() * 3.00)) * 0.1111).tanh() * 1.00); }
+    (((((((x0.powi(2) * x0.powi(2) + 2.0).log10() + f32::max(t2[1], v5)) + v5) + s4) + ((s1 * 0.0667).tanh() * 10.00)) + ((t2[0] * 0.0714).tanh() * 10.00)) + b[0])
 }
 
-pub fn p94_ref(b: [f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = (b[1] * x0);
-    let x0 = (x1.sin() + (if ge(b[0].atan2((x0 * x0 + 0.5)), x0.tanh(), m) { ((b[1] * 0.6667).tanh() * 0.90).acos() } else { b[0].powi(4) }));
-    for i0 in 0..3 { s1 += ((b[i0 % 2] * 0.6667).tanh() * 1.00); }
-    ((((((s1 * 0.0656).tanh() * 6.00) * ((h_leaky_ref(b[1], m) * 0.6667).tanh() * 0.90).acos()) + x0) + ((s1 * 0.0656).tanh() * 10.00)) + b[1])
+pub fn p94_ref(x0: f64, c: &[f64; 2], b: [f64; 3], m: &mut f64) -> f64 {
+    let mut s1 = clamp_(x0, -1.0, 2.0, m);
+    let mut t2: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t2[i0] = (i0 as f64); }
+    for i0 in 0..2 { let mut t3: [f64; 4] = [0.0; 4]; for i1 in 0..4 { t3[i1] = ((s1 * 0.1000).tanh() * 2.00).cosh().atan2((((((s1 * 0.1000).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().log2() * ((((s1 * 0.1000).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().log2() + 1.0)).exp().log10(); } s1 -= (((((s1 * 0.1000).tanh() * 3.00) * ((s1 * 0.1000).tanh() * 3.00)).ln_1p().tanh() * 0.6250).tanh() * 1.00); }
+    t2 = h_cell_ref(&b, &t2, m);
+    let mut s4: f64 = 1.0;
+    let v5 = (if (ge(((((((s1 * 0.0909).tanh() * 5.00) * ((s1 * 0.0909).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf(((t2[1] * 0.1000).tanh() * 2.00)), (s1 - s1), m) && lt(((s1 * 0.0909).tanh() * 10.00).tanh(), 0.3, m)) { ((s4.sinh() * 0.2689).tanh() * 1.00).tan() } else { ((s1 * 0.0909).tanh() * 0.90).asin().tanh() });
+    for i0 in 0..=0 { if gt((h_dot_ref(&b, &b, m) + (s4 * c[1 - i0])), 0.5, m) { break; } s1 /= (((h_dot_ref(&b, &b, m) * 0.1481).tanh() * 5.00) * ((h_dot_ref(&b, &b, m) * 0.1481).tanh() * 5.00) + 1.0); t2 = h_cell_ref(&b, &t2, m); s4 *= ((h_sq_ref(((((((if le(c[1 - i0], 3.0, m) { v5 } else { s1 }) * 0.0667).tanh() * 6.00) * ((s4 * 0.2000).tanh() * 0.90).acos()) * 0.0521).tanh() * 3.00), m) * 0.1111).tanh() * 1.00); }
+    (((((((x0.powi(2) * x0.powi(2) + 2.0).log10() + max_(t2[1], v5, m)) + v5) + s4) + ((s1 * 0.0667).tanh() * 10.00)) + ((t2[0] * 0.0714).tanh() * 10.00)) + b[0])
 }
 
 pub fn p94_run(x: &[f32]) -> Run {
-    let b: [f32; 2] = [x[0], x[1]];
-    let b_dot: [f32; 2] = [tangent(0), tangent(1)];
-    let (value, g_b, g_x1, g_x0) = p94_grad(b, x[2], x[3]);
-    let (vjp_value, v_b, v_x1, v_x0) = p94_vjp(b, x[2], x[3], D_OUT);
-    let (jvp_value, jvp) = p94_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p94(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp }
+    let c: [f32; 2] = [x[1], x[2]];
+    let c_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let mut g_c = [PREFILL; 2];
+    let mut v_c = [PREFILL; 2];
+    let b: [f32; 3] = [x[3], x[4], x[5]];
+    let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let (value, g_x0, g_b) = p94_grad(x[0], &c, &mut g_c, b).expect("within max_iters");
+    let (vjp_value, v_x0, v_b) = p94_vjp(x[0], &c, &mut v_c, b, D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p94_jvp(x[0], tangent(0), &c, &c_dot, b, b_dot);
+    Run { plain: p94(x[0], &c, b), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
 }
 
 pub fn p94_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p94_ref([x[0], x[1]], x[2], x[3], m)
-}
-
-#[differentiable(jvp, check_finite)]
-pub fn p95(x0: f32, a: &[f32; 4]) -> f32 {
-    let mut s1 = (a[0] / (x0 * x0 + 2.0));
-    let mut t2 = *a;
-    let mut t3 = t2;
-    t3 = [(-{ let t4 = x0; t4 * x0 + t4 }), a[3], (-(x0 * x0)), s1];
-    if ((s1 * s1).ln_1p() * (s1 * s1).ln_1p()).ln_1p() <= 0.75 { s1 = (s1 * 1.25 + ((t3[3] * 0.2667).tanh() * 2.00)).atan(); s1 /= (s1.tanh().hypot((s1 * s1)) * s1.tanh().hypot((s1 * s1)) + 1.0); }
-    (((t2[2] + s1) + t3[0]) + t2[2])
-}
-
-pub fn p95_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
-    let mut s1 = (a[0] / (x0 * x0 + 2.0));
-    let mut t2 = *a;
-    let mut t3 = t2;
-    t3 = [(-{ let t4 = x0; t4 * x0 + t4 }), a[3], (-(x0 * x0)), s1];
-    if le(((s1 * s1).ln_1p() * (s1 * s1).ln_1p()).ln_1p(), 0.75, m) { s1 = (s1 * 1.25 + ((t3[3] * 0.2667).tanh() * 2.00)).atan(); s1 /= (hypot_(s1.tanh(), (s1 * s1), m) * hypot_(s1.tanh(), (s1 * s1), m) + 1.0); }
-    (((t2[2] + s1) + t3[0]) + t2[2])
-}
-
-pub fn p95_run(x: &[f32]) -> Run {
-    let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
-    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
-    let mut g_a = [PREFILL; 4];
-    let mut v_a = [PREFILL; 4];
-    let (value, g_x0) = p95_grad(x[0], &a, &mut g_a).expect("finite gradient");
-    let (vjp_value, v_x0) = p95_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
-    let (jvp_value, jvp) = p95_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p95(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
-}
-
-pub fn p95_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p95_ref(x[0], &[x[1], x[2], x[3], x[4]], m)
-}
-
-#[differentiable(jvp, wrt(x0))]
-pub fn p96(x1: f32, a: &[f32; 4], x0: f32) -> f32 {
-    let mut s1 = h_mix(a[0], x1);
-    let s1 = a[2];
-    let mut s2: f32 = x1;
-    let mut t3 = *a;
-    return (((((((t3[3].signum() + s2) * 0.2500).tanh() * 2.00).powi(3).abs() + s2) + s1) + t3[2]) + a[1]);
-}
-
-pub fn p96_ref(x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = h_mix_ref(a[0], x1, m);
-    let s1 = a[2];
-    let mut s2: f64 = x1;
-    let mut t3 = *a;
-    return ((((abs_((((signum_(t3[3], m) + s2) * 0.2500).tanh() * 2.00).powi(3), m) + s2) + s1) + t3[2]) + a[1]);
-}
-
-pub fn p96_run(x: &[f32]) -> Run {
-    let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
-    let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
-    let mut g_a = [PREFILL; 4];
-    let mut v_a = [PREFILL; 4];
-    let (value, g_x0) = p96_grad(x[0], &a, x[5]);
-    let (vjp_value, v_x1, v_x0) = p96_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
-    let (jvp_value, jvp) = p96_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p96(x[0], &a, x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
-}
-
-pub fn p96_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p96_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], m)
-}
-
-#[differentiable(jvp, check_finite)]
-pub fn p97(b: [f32; 3], x0: f32, a: &[f32; 2]) -> f32 {
-    let mut s1 = x0;
-    let mut s2 = b[1].exp2();
-    if (((((((if a[0] > 0.5 { s2 } else { x0 }) * 0.1824).tanh() * 5.00) * (((if a[0] > 0.5 { s2 } else { x0 }) * 0.1824).tanh() * 5.00) + 0.5) * 0.0392).tanh() * 4.00) + 0.5).powf(2.5) >= s2.abs() { s2 -= a[0]; } else { s2 = (s2 * 0.25 + (x0.atan() * x0.atan() + 2.0).recip()).atan(); }
-    for i0 in 0..2 { s2 -= (((((x0.tanh() * 0.6250).tanh() * 0.90).asin() / (((i0 as f32) / ((((s2 * 0.0667).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()).clamp(-0.5, 0.5) * ((i0 as f32) / ((((s2 * 0.0667).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()).clamp(-0.5, 0.5) + 1.0)) * 0.3125).tanh() * 1.00); s1 *= (((s2 / (h_mix(((s2 * 0.0626).tanh() * 4.00), s1.tanh()) * h_mix(((s2 * 0.0626).tanh() * 4.00), s1.tanh()) + 0.5)) * 0.0313).tanh() * 1.00); s2 -= (({ let t3 = (((i0 as f32) * 1.0000).tanh() * 0.90).acos(); t3 * (((((s2 * 0.0626).tanh() * 5.00) * ((s2 * 0.0626).tanh() * 5.00) + 2.0).cbrt() * 0.1925).tanh() * 4.00) + t3 } * 0.0625).tanh() * 1.00); }
-    ((((a[0] + ((s2 * 0.0589).tanh() * 10.00)) + s1) + a[1]) + b[1])
-}
-
-pub fn p97_ref(b: [f64; 3], x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
-    let mut s1 = x0;
-    let mut s2 = b[1].exp2();
-    if ge((((((((if gt(a[0], 0.5, m) { s2 } else { x0 }) * 0.1824).tanh() * 5.00) * (((if gt(a[0], 0.5, m) { s2 } else { x0 }) * 0.1824).tanh() * 5.00) + 0.5) * 0.0392).tanh() * 4.00) + 0.5).powf(2.5), abs_(s2, m), m) { s2 -= a[0]; } else { s2 = (s2 * 0.25 + (x0.atan() * x0.atan() + 2.0).recip()).atan(); }
-    for i0 in 0..2 { s2 -= (((((x0.tanh() * 0.6250).tanh() * 0.90).asin() / (clamp_(((i0 as f64) / ((((s2 * 0.0667).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()), -0.5, 0.5, m) * clamp_(((i0 as f64) / ((((s2 * 0.0667).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()), -0.5, 0.5, m) + 1.0)) * 0.3125).tanh() * 1.00); s1 *= (((s2 / (h_mix_ref(((s2 * 0.0626).tanh() * 4.00), s1.tanh(), m) * h_mix_ref(((s2 * 0.0626).tanh() * 4.00), s1.tanh(), m) + 0.5)) * 0.0313).tanh() * 1.00); s2 -= (({ let t3 = (((i0 as f64) * 1.0000).tanh() * 0.90).acos(); t3 * (((((s2 * 0.0626).tanh() * 5.00) * ((s2 * 0.0626).tanh() * 5.00) + 2.0).cbrt() * 0.1925).tanh() * 4.00) + t3 } * 0.0625).tanh() * 1.00); }
-    ((((a[0] + ((s2 * 0.0589).tanh() * 10.00)) + s1) + a[1]) + b[1])
-}
-
-pub fn p97_run(x: &[f32]) -> Run {
-    let b: [f32; 3] = [x[0], x[1], x[2]];
-    let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
-    let a: [f32; 2] = [x[4], x[5]];
-    let a_dot: [f32; 2] = [tangent(4), tangent(5)];
-    let mut g_a = [PREFILL; 2];
-    let mut v_a = [PREFILL; 2];
-    let (value, g_b, g_x0) = p97_grad(b, x[3], &a, &mut g_a).expect("finite gradient");
-    let (vjp_value, v_b, v_x0) = p97_vjp(b, x[3], &a, &mut v_a, D_OUT).expect("finite gradient");
-    let (jvp_value, jvp) = p97_jvp(b, b_dot, x[3], tangent(3), &a, &a_dot);
-    Run { plain: p97(b, x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
-}
-
-pub fn p97_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p97_ref([x[0], x[1], x[2]], x[3], &[x[4], x[5]], m)
+    p94_ref(x[0], &[x[1], x[2]], [x[3], x[4], x[5]], m)
 }
 
 #[differentiable(jvp)]
-pub fn p98(a: &[f32; 2], x0: f32) -> f32 {
-    let mut s1 = (if x0 <= 2.0 { a[1] } else { x0 });
-    let mut t2 = *a;
-    ((((if s1.min(x0) < 0.5 { s1.atan2((x0 * x0 + 0.5)) } else { (s1 * s1 + 1.0).cbrt() }).hypot(s1) + s1) + t2[0]) + a[1])
+pub fn p95(x1: f32, x0: f32, a: &[f32; 2]) -> f32 {
+    let mut s1 = x0;
+    for i0 in 0..1 { for i1 in 0..3 { s1 = (s1 * 0.3 + (((((a[i0] * 0.6667).tanh() * 1.00).tan() / ((s1 * 0.0571).tanh() * 10.00).sin().exp()) * 0.1262).tanh() * 2.00)).atan(); s1 = (((h_leaky(s1) + 1.25) * 0.3509).tanh() * 1.60); } s1 /= (((s1.floor() + x0) * (s1.floor() + x0) + 1.0).cbrt() * ((s1.floor() + x0) * (s1.floor() + x0) + 1.0).cbrt() + 1.0); if (-(i0 as f32)).atan2(((a[i0] * a[i0]) * (a[i0] * a[i0]) + 1.0)) < 3.0 { break; } }
+    let mut s2: f32 = s1;
+    ((((a[1].max(h_leaky(s2)) / ((((if s1 <= (s1 + 0.75) { x1 } else { a[1] }) + x0.clamp(-1.0, 2.0)) * 0.2857).tanh() * 2.00).exp()) + s2) + s1) + a[1])
 }
 
-pub fn p98_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
-    let mut s1 = (if le(x0, 2.0, m) { a[1] } else { x0 });
-    let mut t2 = *a;
-    (((hypot_((if lt(min_(s1, x0, m), 0.5, m) { s1.atan2((x0 * x0 + 0.5)) } else { (s1 * s1 + 1.0).cbrt() }), s1, m) + s1) + t2[0]) + a[1])
+pub fn p95_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
+    let mut s1 = x0;
+    for i0 in 0..1 { for i1 in 0..3 { s1 = (s1 * 0.3 + (((((a[i0] * 0.6667).tanh() * 1.00).tan() / ((s1 * 0.0571).tanh() * 10.00).sin().exp()) * 0.1262).tanh() * 2.00)).atan(); s1 = (((h_leaky_ref(s1, m) + 1.25) * 0.3509).tanh() * 1.60); } s1 /= (((floor_(s1, m) + x0) * (floor_(s1, m) + x0) + 1.0).cbrt() * ((floor_(s1, m) + x0) * (floor_(s1, m) + x0) + 1.0).cbrt() + 1.0); if lt((-(i0 as f64)).atan2(((a[i0] * a[i0]) * (a[i0] * a[i0]) + 1.0)), 3.0, m) { break; } }
+    let mut s2: f64 = s1;
+    ((((max_(a[1], h_leaky_ref(s2, m), m) / ((((if le(s1, (s1 + 0.75), m) { x1 } else { a[1] }) + clamp_(x0, -1.0, 2.0, m)) * 0.2857).tanh() * 2.00).exp()) + s2) + s1) + a[1])
+}
+
+pub fn p95_run(x: &[f32]) -> Run {
+    let a: [f32; 2] = [x[2], x[3]];
+    let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let mut g_a = [PREFILL; 2];
+    let mut v_a = [PREFILL; 2];
+    let (value, g_x1, g_x0) = p95_grad(x[0], x[1], &a, &mut g_a);
+    let (vjp_value, v_x1, v_x0) = p95_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
+    let (jvp_value, jvp) = p95_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
+    Run { plain: p95(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+}
+
+pub fn p95_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p95_ref(x[0], x[1], &[x[2], x[3]], m)
+}
+
+#[differentiable(jvp)]
+pub fn p96(x0: f32) -> f32 {
+    let mut s1 = x0;
+    s1 /= (s1 * s1 + 1.0);
+    ((((x0 * 0.6667).tanh() * 0.90).acos() * ((x0 * 0.6667).tanh() * 0.90).acos() + 0.5).sqrt() + s1)
+}
+
+pub fn p96_ref(x0: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0;
+    s1 /= (s1 * s1 + 1.0);
+    ((((x0 * 0.6667).tanh() * 0.90).acos() * ((x0 * 0.6667).tanh() * 0.90).acos() + 0.5).sqrt() + s1)
+}
+
+pub fn p96_run(x: &[f32]) -> Run {
+    let (value, g_x0) = p96_grad(x[0]);
+    let (vjp_value, v_x0) = p96_vjp(x[0], D_OUT);
+    let (jvp_value, jvp) = p96_jvp(x[0], tangent(0));
+    Run { plain: p96(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+}
+
+pub fn p96_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p96_ref(x[0], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p97(c: &[f32], x2: f32, x0: f32, x1: f32) -> f32 {
+    let mut s1 = x0.tanh();
+    let mut s2 = c[0];
+    let mut s3: f32 = 0.0;
+    s3 += ((x1 * 0.6667).tanh() * 0.90).acos();
+    let v4 = ((s3 * 0.2381).tanh() * 2.00).exp().cbrt();
+    (((((((x1 * 0.6667).tanh() * 1.00).tan() - (v4 - s3)).clamp(-1.0, 2.0) + v4) + s3) + s2) + s1)
+}
+
+pub fn p97_ref(c: &[f64; 2], x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0.tanh();
+    let mut s2 = c[0];
+    let mut s3: f64 = 0.0;
+    s3 += ((x1 * 0.6667).tanh() * 0.90).acos();
+    let v4 = ((s3 * 0.2381).tanh() * 2.00).exp().cbrt();
+    ((((clamp_((((x1 * 0.6667).tanh() * 1.00).tan() - (v4 - s3)), -1.0, 2.0, m) + v4) + s3) + s2) + s1)
+}
+
+pub fn p97_run(x: &[f32]) -> Run {
+    let c: [f32; 2] = [x[0], x[1]];
+    let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let mut g_c = [PREFILL; 2];
+    let mut v_c = [PREFILL; 2];
+    let (value, g_x2, g_x0, g_x1) = p97_grad(&c, &mut g_c, x[2], x[3], x[4]).expect("within max_iters");
+    let (vjp_value, v_x2, v_x0, v_x1) = p97_vjp(&c, &mut v_c, x[2], x[3], x[4], D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p97_jvp(&c, &c_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p97(&c, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp }
+}
+
+pub fn p97_ref_flat(x: &[f64], m: &mut f64) -> f64 {
+    p97_ref(&[x[0], x[1]], x[2], x[3], x[4], m)
+}
+
+#[differentiable(jvp, max_iters = 8)]
+pub fn p98(a: &[f32; 2], x0: f32, c: &[f32], b: [f32; 2], x1: f32) -> f32 {
+    let mut s1 = x0;
+    let mut s2 = (-s1);
+    let mut s3: f32 = 1.0;
+    if (x1 / (b[0] * b[0] + 1.0)).atan2(s2.exp()) < { let t4 = s3; t4 * x1 + t4 } { s1 -= (if (0.75 + c[1]) <= c[0] { (x0 + 3.0) } else { ((x0 * 0.6667).tanh() * 0.90).acos() }); s1 += ((((s2 * s2 + 0.5) + 0.5).powf(c[0]).min((-s3)) * 0.0947).tanh() * 8.00); } else { s1 = (s1 * 2.0 + (0.5 - (if s3 < s1 { s2 } else { b[1] }))).atan(); }
+    for i0 in 1..3 { s2 /= ((i0 as f32) * (i0 as f32) + 0.5); s3 -= (((x1.cos() * (i0 as f32)) * 0.3125).tanh() * 1.00); if (s3 > (if x0 <= s3 { c[0] } else { x0 }) || s2 > ((i0 as f32) * 0.5 + ((s3 * 0.1000).tanh() * 6.00))) { break; } }
+    let t5 = h_lift(((((-b[1]) * (-b[1]) + 2.0).ln() * 0.2398).tanh() * 3.00), (((c[1] + c[1].atan2((((s3 * 0.1000).tanh() * 5.00) * ((s3 * 0.1000).tanh() * 5.00) + 1.0))) * 0.3226).tanh() * 3.00)); s1 += t5[2].tanh();
+    (((((((t5[1] * 0.1111).tanh() * 2.00).exp() + s3) + ((s2 * 0.0526).tanh() * 10.00)) + ((s1 * 0.0455).tanh() * 10.00)) + t5[1]) + b[1])
+}
+
+pub fn p98_ref(a: &[f64; 2], x0: f64, c: &[f64; 3], b: [f64; 2], x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = (-s1);
+    let mut s3: f64 = 1.0;
+    if lt((x1 / (b[0] * b[0] + 1.0)).atan2(s2.exp()), { let t4 = s3; t4 * x1 + t4 }, m) { s1 -= (if le((0.75 + c[1]), c[0], m) { (x0 + 3.0) } else { ((x0 * 0.6667).tanh() * 0.90).acos() }); s1 += ((min_(((s2 * s2 + 0.5) + 0.5).powf(c[0]), (-s3), m) * 0.0947).tanh() * 8.00); } else { s1 = (s1 * 2.0 + (0.5 - (if lt(s3, s1, m) { s2 } else { b[1] }))).atan(); }
+    for i0 in 1..3 { s2 /= ((i0 as f64) * (i0 as f64) + 0.5); s3 -= (((x1.cos() * (i0 as f64)) * 0.3125).tanh() * 1.00); if (gt(s3, (if le(x0, s3, m) { c[0] } else { x0 }), m) || gt(s2, ((i0 as f64) * 0.5 + ((s3 * 0.1000).tanh() * 6.00)), m)) { break; } }
+    let t5 = h_lift_ref(((((-b[1]) * (-b[1]) + 2.0).ln() * 0.2398).tanh() * 3.00), (((c[1] + c[1].atan2((((s3 * 0.1000).tanh() * 5.00) * ((s3 * 0.1000).tanh() * 5.00) + 1.0))) * 0.3226).tanh() * 3.00), m); s1 += t5[2].tanh();
+    (((((((t5[1] * 0.1111).tanh() * 2.00).exp() + s3) + ((s2 * 0.0526).tanh() * 10.00)) + ((s1 * 0.0455).tanh() * 10.00)) + t5[1]) + b[1])
 }
 
 pub fn p98_run(x: &[f32]) -> Run {
@@ -3264,145 +3374,151 @@ pub fn p98_run(x: &[f32]) -> Run {
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
-    let (value, g_x0) = p98_grad(&a, &mut g_a, x[2]);
-    let (vjp_value, v_x0) = p98_vjp(&a, &mut v_a, x[2], D_OUT);
-    let (jvp_value, jvp) = p98_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p98(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let c: [f32; 3] = [x[3], x[4], x[5]];
+    let c_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let mut g_c = [PREFILL; 3];
+    let mut v_c = [PREFILL; 3];
+    let b: [f32; 2] = [x[6], x[7]];
+    let b_dot: [f32; 2] = [tangent(6), tangent(7)];
+    let (value, g_x0, g_b, g_x1) = p98_grad(&a, &mut g_a, x[2], &c, &mut g_c, b, x[8]).expect("within max_iters");
+    let (vjp_value, v_x0, v_b, v_x1) = p98_vjp(&a, &mut v_a, x[2], &c, &mut v_c, b, x[8], D_OUT).expect("within max_iters");
+    let (jvp_value, jvp) = p98_jvp(&a, &a_dot, x[2], tangent(2), &c, &c_dot, b, b_dot, x[8], tangent(8));
+    Run { plain: p98(&a, x[2], &c, b, x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_b[0], g_b[1], g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_b[0], v_b[1], v_x1], jvp_value, jvp }
 }
 
 pub fn p98_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p98_ref(&[x[0], x[1]], x[2], m)
+    p98_ref(&[x[0], x[1]], x[2], &[x[3], x[4], x[5]], [x[6], x[7]], x[8], m)
 }
 
 #[differentiable(jvp)]
-pub fn p99(x0: f32, x1: f32) -> f32 {
-    let mut s1 = (-x1);
-    let mut s2 = s1.exp();
-    s2 *= (s1 * s1 + 2.0).recip();
-    let s2 = x1;
-    for i0 in 1..=1 { s1 -= (s2 * s2).tanh(); s1 *= ((((i0 as f32) * (i0 as f32) + 0.5).recip() * 0.5000).tanh() * 1.00); }
-    ((h_leaky(x1) + s2) + s1)
+pub fn p99(x0: f32, x2: f32, x1: f32) -> f32 {
+    let mut s1 = h_sq(x1);
+    let mut s2 = (x2 / (s1 * s1 + 2.0));
+    let c3 = (x0 * x0).ln_1p() >= 0.25;
+    s1 += (((((((((3.0 - s1) * 0.1905).tanh() * 5.00) * (((3.0 - s1) * 0.1905).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 8.00);
+    for i0 in 0..2 { s1 = (s1 * 3.0 + x2).atan(); }
+    ((x0 + s2) + s1)
 }
 
-pub fn p99_ref(x0: f64, x1: f64, m: &mut f64) -> f64 {
-    let mut s1 = (-x1);
-    let mut s2 = s1.exp();
-    s2 *= (s1 * s1 + 2.0).recip();
-    let s2 = x1;
-    for i0 in 1..=1 { s1 -= (s2 * s2).tanh(); s1 *= ((((i0 as f64) * (i0 as f64) + 0.5).recip() * 0.5000).tanh() * 1.00); }
-    ((h_leaky_ref(x1, m) + s2) + s1)
+pub fn p99_ref(x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
+    let mut s1 = h_sq_ref(x1, m);
+    let mut s2 = (x2 / (s1 * s1 + 2.0));
+    let c3 = ge((x0 * x0).ln_1p(), 0.25, m);
+    s1 += (((((((((3.0 - s1) * 0.1905).tanh() * 5.00) * (((3.0 - s1) * 0.1905).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 8.00);
+    for i0 in 0..2 { s1 = (s1 * 3.0 + x2).atan(); }
+    ((x0 + s2) + s1)
 }
 
 pub fn p99_run(x: &[f32]) -> Run {
-    let (value, g_x0, g_x1) = p99_grad(x[0], x[1]);
-    let (vjp_value, v_x0, v_x1) = p99_vjp(x[0], x[1], D_OUT);
-    let (jvp_value, jvp) = p99_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p99(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (value, g_x0, g_x2, g_x1) = p99_grad(x[0], x[1], x[2]);
+    let (vjp_value, v_x0, v_x2, v_x1) = p99_vjp(x[0], x[1], x[2], D_OUT);
+    let (jvp_value, jvp) = p99_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p99(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
 }
 
 pub fn p99_ref_flat(x: &[f64], m: &mut f64) -> f64 {
-    p99_ref(x[0], x[1], m)
+    p99_ref(x[0], x[1], x[2], m)
 }
 
 pub const PROGRAMS: &[Program] = &[
     Program { name: "p0", inputs: 3, run: p0_run, reference: p0_ref_flat },
-    Program { name: "p1", inputs: 3, run: p1_run, reference: p1_ref_flat },
-    Program { name: "p2", inputs: 6, run: p2_run, reference: p2_ref_flat },
-    Program { name: "p3", inputs: 5, run: p3_run, reference: p3_ref_flat },
+    Program { name: "p1", inputs: 5, run: p1_run, reference: p1_ref_flat },
+    Program { name: "p2", inputs: 2, run: p2_run, reference: p2_ref_flat },
+    Program { name: "p3", inputs: 6, run: p3_run, reference: p3_ref_flat },
     Program { name: "p4", inputs: 5, run: p4_run, reference: p4_ref_flat },
-    Program { name: "p5", inputs: 2, run: p5_run, reference: p5_ref_flat },
-    Program { name: "p6", inputs: 3, run: p6_run, reference: p6_ref_flat },
-    Program { name: "p7", inputs: 7, run: p7_run, reference: p7_ref_flat },
+    Program { name: "p5", inputs: 4, run: p5_run, reference: p5_ref_flat },
+    Program { name: "p6", inputs: 2, run: p6_run, reference: p6_ref_flat },
+    Program { name: "p7", inputs: 5, run: p7_run, reference: p7_ref_flat },
     Program { name: "p8", inputs: 7, run: p8_run, reference: p8_ref_flat },
-    Program { name: "p9", inputs: 2, run: p9_run, reference: p9_ref_flat },
-    Program { name: "p10", inputs: 6, run: p10_run, reference: p10_ref_flat },
-    Program { name: "p11", inputs: 6, run: p11_run, reference: p11_ref_flat },
-    Program { name: "p12", inputs: 3, run: p12_run, reference: p12_ref_flat },
+    Program { name: "p9", inputs: 5, run: p9_run, reference: p9_ref_flat },
+    Program { name: "p10", inputs: 1, run: p10_run, reference: p10_ref_flat },
+    Program { name: "p11", inputs: 7, run: p11_run, reference: p11_ref_flat },
+    Program { name: "p12", inputs: 5, run: p12_run, reference: p12_ref_flat },
     Program { name: "p13", inputs: 5, run: p13_run, reference: p13_ref_flat },
-    Program { name: "p14", inputs: 3, run: p14_run, reference: p14_ref_flat },
-    Program { name: "p15", inputs: 4, run: p15_run, reference: p15_ref_flat },
-    Program { name: "p16", inputs: 1, run: p16_run, reference: p16_ref_flat },
-    Program { name: "p17", inputs: 4, run: p17_run, reference: p17_ref_flat },
-    Program { name: "p18", inputs: 5, run: p18_run, reference: p18_ref_flat },
-    Program { name: "p19", inputs: 4, run: p19_run, reference: p19_ref_flat },
-    Program { name: "p20", inputs: 3, run: p20_run, reference: p20_ref_flat },
-    Program { name: "p21", inputs: 5, run: p21_run, reference: p21_ref_flat },
-    Program { name: "p22", inputs: 4, run: p22_run, reference: p22_ref_flat },
-    Program { name: "p23", inputs: 3, run: p23_run, reference: p23_ref_flat },
-    Program { name: "p24", inputs: 3, run: p24_run, reference: p24_ref_flat },
-    Program { name: "p25", inputs: 6, run: p25_run, reference: p25_ref_flat },
-    Program { name: "p26", inputs: 4, run: p26_run, reference: p26_ref_flat },
-    Program { name: "p27", inputs: 7, run: p27_run, reference: p27_ref_flat },
-    Program { name: "p28", inputs: 5, run: p28_run, reference: p28_ref_flat },
-    Program { name: "p29", inputs: 3, run: p29_run, reference: p29_ref_flat },
-    Program { name: "p30", inputs: 7, run: p30_run, reference: p30_ref_flat },
-    Program { name: "p31", inputs: 5, run: p31_run, reference: p31_ref_flat },
+    Program { name: "p14", inputs: 4, run: p14_run, reference: p14_ref_flat },
+    Program { name: "p15", inputs: 3, run: p15_run, reference: p15_ref_flat },
+    Program { name: "p16", inputs: 4, run: p16_run, reference: p16_ref_flat },
+    Program { name: "p17", inputs: 9, run: p17_run, reference: p17_ref_flat },
+    Program { name: "p18", inputs: 6, run: p18_run, reference: p18_ref_flat },
+    Program { name: "p19", inputs: 3, run: p19_run, reference: p19_ref_flat },
+    Program { name: "p20", inputs: 6, run: p20_run, reference: p20_ref_flat },
+    Program { name: "p21", inputs: 4, run: p21_run, reference: p21_ref_flat },
+    Program { name: "p22", inputs: 5, run: p22_run, reference: p22_ref_flat },
+    Program { name: "p23", inputs: 10, run: p23_run, reference: p23_ref_flat },
+    Program { name: "p24", inputs: 5, run: p24_run, reference: p24_ref_flat },
+    Program { name: "p25", inputs: 5, run: p25_run, reference: p25_ref_flat },
+    Program { name: "p26", inputs: 5, run: p26_run, reference: p26_ref_flat },
+    Program { name: "p27", inputs: 8, run: p27_run, reference: p27_ref_flat },
+    Program { name: "p28", inputs: 1, run: p28_run, reference: p28_ref_flat },
+    Program { name: "p29", inputs: 6, run: p29_run, reference: p29_ref_flat },
+    Program { name: "p30", inputs: 3, run: p30_run, reference: p30_ref_flat },
+    Program { name: "p31", inputs: 7, run: p31_run, reference: p31_ref_flat },
     Program { name: "p32", inputs: 5, run: p32_run, reference: p32_ref_flat },
-    Program { name: "p33", inputs: 2, run: p33_run, reference: p33_ref_flat },
-    Program { name: "p34", inputs: 1, run: p34_run, reference: p34_ref_flat },
-    Program { name: "p35", inputs: 4, run: p35_run, reference: p35_ref_flat },
-    Program { name: "p36", inputs: 2, run: p36_run, reference: p36_ref_flat },
-    Program { name: "p37", inputs: 3, run: p37_run, reference: p37_ref_flat },
-    Program { name: "p38", inputs: 3, run: p38_run, reference: p38_ref_flat },
+    Program { name: "p33", inputs: 3, run: p33_run, reference: p33_ref_flat },
+    Program { name: "p34", inputs: 4, run: p34_run, reference: p34_ref_flat },
+    Program { name: "p35", inputs: 1, run: p35_run, reference: p35_ref_flat },
+    Program { name: "p36", inputs: 6, run: p36_run, reference: p36_ref_flat },
+    Program { name: "p37", inputs: 5, run: p37_run, reference: p37_ref_flat },
+    Program { name: "p38", inputs: 2, run: p38_run, reference: p38_ref_flat },
     Program { name: "p39", inputs: 1, run: p39_run, reference: p39_ref_flat },
-    Program { name: "p40", inputs: 3, run: p40_run, reference: p40_ref_flat },
-    Program { name: "p41", inputs: 6, run: p41_run, reference: p41_ref_flat },
+    Program { name: "p40", inputs: 2, run: p40_run, reference: p40_ref_flat },
+    Program { name: "p41", inputs: 5, run: p41_run, reference: p41_ref_flat },
     Program { name: "p42", inputs: 3, run: p42_run, reference: p42_ref_flat },
     Program { name: "p43", inputs: 7, run: p43_run, reference: p43_ref_flat },
-    Program { name: "p44", inputs: 2, run: p44_run, reference: p44_ref_flat },
-    Program { name: "p45", inputs: 4, run: p45_run, reference: p45_ref_flat },
-    Program { name: "p46", inputs: 5, run: p46_run, reference: p46_ref_flat },
-    Program { name: "p47", inputs: 1, run: p47_run, reference: p47_ref_flat },
-    Program { name: "p48", inputs: 1, run: p48_run, reference: p48_ref_flat },
+    Program { name: "p44", inputs: 1, run: p44_run, reference: p44_ref_flat },
+    Program { name: "p45", inputs: 3, run: p45_run, reference: p45_ref_flat },
+    Program { name: "p46", inputs: 2, run: p46_run, reference: p46_ref_flat },
+    Program { name: "p47", inputs: 3, run: p47_run, reference: p47_ref_flat },
+    Program { name: "p48", inputs: 7, run: p48_run, reference: p48_ref_flat },
     Program { name: "p49", inputs: 3, run: p49_run, reference: p49_ref_flat },
-    Program { name: "p50", inputs: 5, run: p50_run, reference: p50_ref_flat },
-    Program { name: "p51", inputs: 3, run: p51_run, reference: p51_ref_flat },
+    Program { name: "p50", inputs: 3, run: p50_run, reference: p50_ref_flat },
+    Program { name: "p51", inputs: 8, run: p51_run, reference: p51_ref_flat },
     Program { name: "p52", inputs: 3, run: p52_run, reference: p52_ref_flat },
-    Program { name: "p53", inputs: 2, run: p53_run, reference: p53_ref_flat },
+    Program { name: "p53", inputs: 3, run: p53_run, reference: p53_ref_flat },
     Program { name: "p54", inputs: 3, run: p54_run, reference: p54_ref_flat },
     Program { name: "p55", inputs: 1, run: p55_run, reference: p55_ref_flat },
-    Program { name: "p56", inputs: 2, run: p56_run, reference: p56_ref_flat },
-    Program { name: "p57", inputs: 6, run: p57_run, reference: p57_ref_flat },
-    Program { name: "p58", inputs: 7, run: p58_run, reference: p58_ref_flat },
-    Program { name: "p59", inputs: 4, run: p59_run, reference: p59_ref_flat },
-    Program { name: "p60", inputs: 3, run: p60_run, reference: p60_ref_flat },
-    Program { name: "p61", inputs: 7, run: p61_run, reference: p61_ref_flat },
-    Program { name: "p62", inputs: 4, run: p62_run, reference: p62_ref_flat },
-    Program { name: "p63", inputs: 4, run: p63_run, reference: p63_ref_flat },
-    Program { name: "p64", inputs: 4, run: p64_run, reference: p64_ref_flat },
-    Program { name: "p65", inputs: 9, run: p65_run, reference: p65_ref_flat },
-    Program { name: "p66", inputs: 5, run: p66_run, reference: p66_ref_flat },
-    Program { name: "p67", inputs: 7, run: p67_run, reference: p67_ref_flat },
+    Program { name: "p56", inputs: 3, run: p56_run, reference: p56_ref_flat },
+    Program { name: "p57", inputs: 5, run: p57_run, reference: p57_ref_flat },
+    Program { name: "p58", inputs: 5, run: p58_run, reference: p58_ref_flat },
+    Program { name: "p59", inputs: 10, run: p59_run, reference: p59_ref_flat },
+    Program { name: "p60", inputs: 7, run: p60_run, reference: p60_ref_flat },
+    Program { name: "p61", inputs: 9, run: p61_run, reference: p61_ref_flat },
+    Program { name: "p62", inputs: 12, run: p62_run, reference: p62_ref_flat },
+    Program { name: "p63", inputs: 5, run: p63_run, reference: p63_ref_flat },
+    Program { name: "p64", inputs: 9, run: p64_run, reference: p64_ref_flat },
+    Program { name: "p65", inputs: 5, run: p65_run, reference: p65_ref_flat },
+    Program { name: "p66", inputs: 3, run: p66_run, reference: p66_ref_flat },
+    Program { name: "p67", inputs: 5, run: p67_run, reference: p67_ref_flat },
     Program { name: "p68", inputs: 3, run: p68_run, reference: p68_ref_flat },
-    Program { name: "p69", inputs: 6, run: p69_run, reference: p69_ref_flat },
-    Program { name: "p70", inputs: 6, run: p70_run, reference: p70_ref_flat },
-    Program { name: "p71", inputs: 7, run: p71_run, reference: p71_ref_flat },
-    Program { name: "p72", inputs: 1, run: p72_run, reference: p72_ref_flat },
-    Program { name: "p73", inputs: 3, run: p73_run, reference: p73_ref_flat },
-    Program { name: "p74", inputs: 8, run: p74_run, reference: p74_ref_flat },
-    Program { name: "p75", inputs: 4, run: p75_run, reference: p75_ref_flat },
-    Program { name: "p76", inputs: 5, run: p76_run, reference: p76_ref_flat },
-    Program { name: "p77", inputs: 3, run: p77_run, reference: p77_ref_flat },
-    Program { name: "p78", inputs: 2, run: p78_run, reference: p78_ref_flat },
-    Program { name: "p79", inputs: 6, run: p79_run, reference: p79_ref_flat },
+    Program { name: "p69", inputs: 4, run: p69_run, reference: p69_ref_flat },
+    Program { name: "p70", inputs: 5, run: p70_run, reference: p70_ref_flat },
+    Program { name: "p71", inputs: 5, run: p71_run, reference: p71_ref_flat },
+    Program { name: "p72", inputs: 5, run: p72_run, reference: p72_ref_flat },
+    Program { name: "p73", inputs: 6, run: p73_run, reference: p73_ref_flat },
+    Program { name: "p74", inputs: 1, run: p74_run, reference: p74_ref_flat },
+    Program { name: "p75", inputs: 8, run: p75_run, reference: p75_ref_flat },
+    Program { name: "p76", inputs: 8, run: p76_run, reference: p76_ref_flat },
+    Program { name: "p77", inputs: 9, run: p77_run, reference: p77_ref_flat },
+    Program { name: "p78", inputs: 1, run: p78_run, reference: p78_ref_flat },
+    Program { name: "p79", inputs: 5, run: p79_run, reference: p79_ref_flat },
     Program { name: "p80", inputs: 5, run: p80_run, reference: p80_ref_flat },
-    Program { name: "p81", inputs: 6, run: p81_run, reference: p81_ref_flat },
-    Program { name: "p82", inputs: 2, run: p82_run, reference: p82_ref_flat },
-    Program { name: "p83", inputs: 5, run: p83_run, reference: p83_ref_flat },
-    Program { name: "p84", inputs: 4, run: p84_run, reference: p84_ref_flat },
-    Program { name: "p85", inputs: 3, run: p85_run, reference: p85_ref_flat },
-    Program { name: "p86", inputs: 5, run: p86_run, reference: p86_ref_flat },
-    Program { name: "p87", inputs: 6, run: p87_run, reference: p87_ref_flat },
-    Program { name: "p88", inputs: 8, run: p88_run, reference: p88_ref_flat },
-    Program { name: "p89", inputs: 4, run: p89_run, reference: p89_ref_flat },
+    Program { name: "p81", inputs: 4, run: p81_run, reference: p81_ref_flat },
+    Program { name: "p82", inputs: 6, run: p82_run, reference: p82_ref_flat },
+    Program { name: "p83", inputs: 3, run: p83_run, reference: p83_ref_flat },
+    Program { name: "p84", inputs: 6, run: p84_run, reference: p84_ref_flat },
+    Program { name: "p85", inputs: 4, run: p85_run, reference: p85_ref_flat },
+    Program { name: "p86", inputs: 6, run: p86_run, reference: p86_ref_flat },
+    Program { name: "p87", inputs: 2, run: p87_run, reference: p87_ref_flat },
+    Program { name: "p88", inputs: 14, run: p88_run, reference: p88_ref_flat },
+    Program { name: "p89", inputs: 1, run: p89_run, reference: p89_ref_flat },
     Program { name: "p90", inputs: 5, run: p90_run, reference: p90_ref_flat },
-    Program { name: "p91", inputs: 5, run: p91_run, reference: p91_ref_flat },
-    Program { name: "p92", inputs: 2, run: p92_run, reference: p92_ref_flat },
-    Program { name: "p93", inputs: 4, run: p93_run, reference: p93_ref_flat },
-    Program { name: "p94", inputs: 4, run: p94_run, reference: p94_ref_flat },
-    Program { name: "p95", inputs: 5, run: p95_run, reference: p95_ref_flat },
-    Program { name: "p96", inputs: 6, run: p96_run, reference: p96_ref_flat },
-    Program { name: "p97", inputs: 6, run: p97_run, reference: p97_ref_flat },
-    Program { name: "p98", inputs: 3, run: p98_run, reference: p98_ref_flat },
-    Program { name: "p99", inputs: 2, run: p99_run, reference: p99_ref_flat },
+    Program { name: "p91", inputs: 4, run: p91_run, reference: p91_ref_flat },
+    Program { name: "p92", inputs: 7, run: p92_run, reference: p92_ref_flat },
+    Program { name: "p93", inputs: 2, run: p93_run, reference: p93_ref_flat },
+    Program { name: "p94", inputs: 6, run: p94_run, reference: p94_ref_flat },
+    Program { name: "p95", inputs: 4, run: p95_run, reference: p95_ref_flat },
+    Program { name: "p96", inputs: 1, run: p96_run, reference: p96_ref_flat },
+    Program { name: "p97", inputs: 5, run: p97_run, reference: p97_ref_flat },
+    Program { name: "p98", inputs: 9, run: p98_run, reference: p98_ref_flat },
+    Program { name: "p99", inputs: 3, run: p99_run, reference: p99_ref_flat },
 ];

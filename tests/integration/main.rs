@@ -23,6 +23,7 @@ mod ops_in_a_loss;
 mod ops_vs_pytorch;
 mod params_vs_pytorch;
 mod regressions;
+mod runtime_length;
 mod scalar_constructs;
 mod scalar_rules;
 mod split_mode;

@@ -1,13 +1,15 @@
 use backprop::differentiable;
 
+// `break` in the middle of the body: the last iteration would run only part of it.
 #[differentiable]
 fn f(x: &[f32; 4]) -> f32 {
     let mut s = 0.0;
     for i in 0..4 {
+        s += x[i];
         if x[i] < 0.0 {
             break;
         }
-        s += x[i];
+        s += 1.0;
     }
     s
 }

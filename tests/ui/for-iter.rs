@@ -3,7 +3,7 @@ use backprop::differentiable;
 #[differentiable]
 fn f(x: &[f32; 3]) -> f32 {
     let mut s = 0.0;
-    for v in x.iter() {
+    for v in x.iter().skip(1) {
         s += v * v;
     }
     s

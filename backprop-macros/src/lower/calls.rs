@@ -17,6 +17,9 @@ impl Lower<'_> {
         }
         if MathFn::from_name(&name).is_none() && name != "powi" {
             if let Some(place) = self.receiver_place(&m.receiver) {
+                if let Some(len) = self.runtime_len(&name, &place, m) {
+                    return Some(Lowered::I(len));
+                }
                 let version = self.place_version(&place);
                 let mut path = m.method.to_token_stream();
                 if let Some(t) = &m.turbofish {
@@ -38,6 +41,19 @@ impl Lower<'_> {
         }
         let args: Vec<&Expr> = std::iter::once(&*m.receiver).chain(m.args.iter()).collect();
         self.math_call(&name, &args, m.method.span(), m)
+    }
+
+    /// `xs.len()` of a slice or `&Vec` parameter: an integer known at run time.
+    fn runtime_len(&self, name: &str, place: &Place, m: &syn::ExprMethodCall) -> Option<IntExpr> {
+        let Base::Param(p) = place.base else {
+            return None;
+        };
+        let param = &self.b.func.params[p];
+        (name == "len"
+            && m.args.is_empty()
+            && place.path.is_empty()
+            && crate::interface::has_runtime_length(&param.ty))
+        .then(|| IntExpr::Len(param.name.clone()))
     }
 
     pub(super) fn call(&mut self, c: &syn::ExprCall) -> Option<Lowered> {

@@ -109,9 +109,9 @@ impl Lower<'_> {
     pub(super) fn unsupported(&mut self, e: &Expr) {
         let msg = match e {
             Expr::Closure(_) => "closures cannot be differentiated: write the computation inline or as a `#[differentiable]` function",
-            Expr::While(_) => "`while` loops cannot be differentiated: use `for i in 0..N` with a bound known at compile time",
-            Expr::Loop(_) => "`loop` cannot be differentiated: use `for i in 0..N` with a bound known at compile time",
-            Expr::Break(_) => "`break` is not supported: loops run their full range (use `if` inside the loop)",
+            Expr::While(_) => "a `while` loop is a statement, not a value: end the block with the value after the loop",
+            Expr::Loop(_) => "a `loop` is a statement, not a value (`break value` is not supported): end the block with the value after the loop",
+            Expr::Break(_) => "`break` is supported as `if cond { break; }`, the first or the last statement of a loop's body (use `if` around the rest otherwise)",
             Expr::Continue(_) => "`continue` is not supported: wrap the rest of the body in `if`",
             Expr::Match(_) => "`match` is not supported: use `if`/`else`",
             Expr::Macro(_) => "macros cannot be differentiated: write the expression out",
@@ -373,29 +373,10 @@ impl Lower<'_> {
             Lowered::I(i) => Some(i),
             Lowered::Named(n, _) => Some(IntExpr::Named(n)),
             Lowered::Call(call, _) if call.path == "len" && call.args.is_empty() => {
-                let vec = match &call.receiver {
-                    Some((
-                        Place {
-                            base: Base::Param(p),
-                            path,
-                        },
-                        _,
-                    )) if path.is_empty() => {
-                        let param = &self.b.func.params[*p];
-                        crate::interface::is_vec_ref(&param.ty).then(|| param.name.clone())
-                    }
-                    _ => None,
-                };
-                match vec {
-                    Some(name) => self.err_at(
-                        span,
-                        format_args!("`{name}.len()` is not supported yet: pass the length as an integer parameter (`n: usize`) and loop `for i in 0..n`"),
-                    ),
-                    None => self.err_at(
-                        span,
-                        "an array's length is known at compile time: write its size (the const generic `N` or the literal) instead of `.len()`",
-                    ),
-                }
+                self.err_at(
+                    span,
+                    "an array's length is known at compile time: write its size (the const generic `N` or the literal) instead of `.len()`",
+                );
                 None
             }
             _ => {

@@ -297,15 +297,17 @@ fn is_float_array(ty: &Type) -> bool {
     }
 }
 
-/// The rank of `[f32; N]`-like type tokens, or `None` for anything else (a struct).
+/// The rank of `[f32; N]`-like type tokens (a slice `[[f32; N]]` counts as an array), or `None` for anything else (a struct).
 fn array_rank_of(tokens: &TokenStream) -> Option<usize> {
     let ty: Type = syn::parse2(tokens.clone()).ok()?;
     let ty = match ty {
         Type::Reference(r) => *r.elem,
         t => t,
     };
-    let mut rank = 0;
-    let mut t = &ty;
+    let (mut rank, mut t) = match &ty {
+        Type::Slice(s) => (1, &*s.elem),
+        t => (0, t),
+    };
     while let Type::Array(a) = t {
         rank += 1;
         t = &a.elem;

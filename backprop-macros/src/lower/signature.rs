@@ -97,16 +97,13 @@ impl Lower<'_> {
                     return;
                 }
                 if let Type::Slice(slice) = &*r.elem {
-                    let elem = &slice.elem;
-                    self.err(
-                        ty,
-                        format_args!(
-                            "slices are not supported yet: for data whose length is known only at run time take `&Vec<{}>` and its length `n: usize` (a loop that only accumulates may run to `n`); for a fixed size, an array `&[{}; N]`",
-                            quote!(#elem),
-                            quote!(#elem),
-                        ),
-                    );
-                    return;
+                    if !is_float(&slice.elem) && !is_float_array(&slice.elem) {
+                        self.err(
+                            &slice.elem,
+                            "slices in differentiable functions hold floats or float arrays: `&[f32]`, `&[[f32; N]]`",
+                        );
+                        return;
+                    }
                 }
                 if is_int_array(&r.elem) {
                     self.add_param(name.clone(), ParamKind::Constant, tokens, false);

@@ -334,6 +334,18 @@ impl Lower<'_> {
                 self.assign(&b.left, &b.right, compound_op(&b.op), b)
             }
             Expr::ForLoop(f) => self.for_loop(f),
+            Expr::While(w) => {
+                if let Some(label) = &w.label {
+                    self.err(label, "loop labels are not supported");
+                }
+                self.leaving_loop(&w.while_token, Some(&w.cond), &w.body);
+            }
+            Expr::Loop(l) => {
+                if let Some(label) = &l.label {
+                    self.err(label, "loop labels are not supported");
+                }
+                self.leaving_loop(&l.loop_token, None, &l.body);
+            }
             Expr::If(i) => {
                 self.if_stmt(i);
             }
@@ -583,6 +595,7 @@ impl Lower<'_> {
         for seg in &place.path {
             match (seg, ty) {
                 (Seg::Index(_), Type::Array(a)) => ty = *a.elem,
+                (Seg::Index(_), Type::Slice(s)) => ty = *s.elem,
                 _ => return None,
             }
         }
@@ -661,6 +674,7 @@ impl Lower<'_> {
             inclusive: false,
             rev: false,
             body,
+            end: None,
         });
     }
 
@@ -743,35 +757,39 @@ impl Lower<'_> {
                 return;
             }
         };
-        let (range, rev) = match &*f.expr {
-            Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => {
-                (strip_parens(&m.receiver), true)
-            }
-            e => (e, false),
+        let Some((lo, hi, inclusive, rev, end_span, elements)) = self.loop_range(&f.expr) else {
+            return;
         };
-        let Expr::Range(r) = range else {
+        let leaves = f.body.stmts.first().and_then(break_if).is_some()
+            || f.body.stmts.last().and_then(break_if).is_some();
+        if leaves && !self.leaving_allowed(&f.for_token) {
+            return;
+        }
+        if leaves && rev {
             self.err(
                 &f.expr,
-                "only ranges are supported in `for`: `for i in a..b`, `a..=b` or `(a..b).rev()` (iterator chains and closures are not differentiable)",
+                "a loop with `break` runs forwards: write `a..b`, not `(a..b).rev()`",
             );
             return;
-        };
-        let inclusive = matches!(r.limits, syn::RangeLimits::Closed(_));
-        let (Some(start), Some(end)) = (&r.start, &r.end) else {
-            self.err(r, "a loop range needs both bounds: `a..b`");
-            return;
-        };
-        let lo = self.expr(start).and_then(|l| self.integer(l, start.span()));
-        let hi = self.expr(end).and_then(|l| self.integer(l, end.span()));
-        let (Some(lo), Some(hi)) = (lo, hi) else {
-            return;
-        };
+        }
         let var = self.b.func.int_vars.len();
-        self.b.func.int_vars.push(name.clone());
-        let region = self.open_region(Some((var, hi.clone(), inclusive, end.span())));
+        let counter = if elements.is_some() { "i" } else { &name };
+        self.b.func.int_vars.push(counter.to_string());
+        let end_var = leaves.then(|| {
+            self.b.func.int_vars.push("end".into());
+            self.b.func.int_vars.len() - 1
+        });
+        let region = self.open_region(Some((var, hi.clone(), inclusive, end_span)));
         self.scopes.push(HashMap::new());
-        self.bind(name, Binding::Int(IntExpr::Var(var)));
-        let body = self.block(&f.body, None);
+        match elements {
+            // `for x in xs`: `x` is the place `xs[i]`, read (or indexed further) as written.
+            Some(xs) => self.bind(name, Binding::Place(xs.indexed(&[IntExpr::Var(var)]))),
+            None => self.bind(name, Binding::Int(IntExpr::Var(var))),
+        }
+        let body = match end_var {
+            Some(e) => self.loop_body(&f.body, None, var, e),
+            None => self.block(&f.body, None),
+        };
         self.scopes.pop();
         self.region_stack.pop();
         self.emit(Stmt::For {
@@ -782,7 +800,167 @@ impl Lower<'_> {
             inclusive,
             rev,
             body,
+            end: end_var,
         });
+    }
+
+    /// What a `for` loop runs over: `lo..hi`, `lo..=hi`, `(lo..hi).rev()`, or the elements of
+    /// a parameter (`for x in xs`, `xs.iter()`: `0..xs.len()` for a slice or `&Vec`, the
+    /// array's length otherwise), with the span of the bound and the parameter's place.
+    #[allow(clippy::type_complexity)]
+    fn loop_range(
+        &mut self,
+        e: &Expr,
+    ) -> Option<(IntExpr, IntExpr, bool, bool, Span, Option<Place>)> {
+        if let Some((xs, len)) = self.elements(e) {
+            return Some((IntExpr::Lit(0), len, false, false, e.span(), Some(xs)));
+        }
+        let (range, rev) = match e {
+            Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => {
+                (strip_parens(&m.receiver), true)
+            }
+            e => (e, false),
+        };
+        let Expr::Range(r) = range else {
+            self.err(
+                e,
+                "only ranges and the elements of a parameter are supported in `for`: `for i in a..b`, `a..=b`, `(a..b).rev()`, `for x in xs` or `xs.iter()` (iterator chains and closures are not differentiable)",
+            );
+            return None;
+        };
+        let inclusive = matches!(r.limits, syn::RangeLimits::Closed(_));
+        let (Some(start), Some(end)) = (&r.start, &r.end) else {
+            self.err(r, "a loop range needs both bounds: `a..b`");
+            return None;
+        };
+        let lo = self.expr(start).and_then(|l| self.integer(l, start.span()));
+        let hi = self.expr(end).and_then(|l| self.integer(l, end.span()));
+        Some((lo?, hi?, inclusive, rev, end.span(), None))
+    }
+
+    /// `xs` or `xs.iter()` for a parameter array, slice or `&Vec`: its place and its length.
+    fn elements(&mut self, e: &Expr) -> Option<(Place, IntExpr)> {
+        let e = match e {
+            Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => &*m.receiver,
+            e => e,
+        };
+        let Expr::Path(path) = e else {
+            return None;
+        };
+        let name = path.path.get_ident()?.to_string();
+        let Some(Binding::Place(place)) = self.lookup(&name) else {
+            return None;
+        };
+        let Base::Param(p) = place.base else {
+            return None;
+        };
+        let param = &self.b.func.params[p];
+        if place.path.is_empty() && crate::interface::has_runtime_length(&param.ty) {
+            return Some((place, IntExpr::Len(param.name.clone())));
+        }
+        let (_, dims) = self.place_type(&place)?;
+        let len = dims.first()?.clone();
+        Some((place, len))
+    }
+
+    /// `while cond { body }` (`test` is `cond`) or `loop { body }`: a loop from 0 with no bound
+    /// of its own, left by its test or by `if c { break; }` at the start or the end of its
+    /// body. Its trip count is known only at run time, so what it overwrites needs
+    /// `max_iters`, as a `for` loop with a run-time bound does.
+    fn leaving_loop(&mut self, keyword: &dyn ToTokens, test: Option<&Expr>, block: &syn::Block) {
+        if !self.leaving_allowed(keyword) {
+            return;
+        }
+        let leaves = test.is_some()
+            || block.stmts.first().and_then(break_if).is_some()
+            || block.stmts.last().and_then(break_if).is_some();
+        if !leaves {
+            self.err(
+                keyword,
+                "this `loop` has no way out the macro can see: end its body with `if done { break; }` (or start it with one)",
+            );
+            return;
+        }
+        let var = self.b.func.int_vars.len();
+        self.b.func.int_vars.push("iteration".into());
+        let end = var + 1;
+        self.b.func.int_vars.push("end".into());
+        let hi = IntExpr::Var(end);
+        let region = self.open_region(Some((var, hi.clone(), false, whole_span(keyword))));
+        self.scopes.push(HashMap::new());
+        let body = self.loop_body(block, test, var, end);
+        self.scopes.pop();
+        self.region_stack.pop();
+        self.emit(Stmt::For {
+            region,
+            var,
+            lo: IntExpr::Lit(0),
+            hi,
+            inclusive: false,
+            rev: false,
+            body,
+            end: Some(end),
+        });
+    }
+
+    /// A loop that leaves early keeps one record of where it stopped, so it must run once per
+    /// call: at the top of the function, not inside another loop or branch.
+    fn leaving_allowed(&mut self, keyword: &dyn ToTokens) -> bool {
+        if self.region_stack.is_empty() {
+            return true;
+        }
+        self.err(
+            keyword,
+            "a loop that can leave early (`while`, `loop`, `break`) is supported at the top of the function only, not inside another loop or branch: move the inner loop into a `#[differentiable]` function of its own",
+        );
+        false
+    }
+
+    /// The body of a loop that can leave early: `test` (a `while` condition) and each
+    /// `if c { break; }` that is the first or the last statement become [`Stmt::Break`]s.
+    fn loop_body(
+        &mut self,
+        block: &syn::Block,
+        test: Option<&Expr>,
+        var: IntVarId,
+        end: IntVarId,
+    ) -> Block {
+        let id = self.b.open_block();
+        self.stmts.push(Vec::new());
+        self.scopes.push(HashMap::new());
+        let leave = |l: &mut Self, cond: &Expr, negate: bool, at_start: bool| {
+            let Some(c) = l.expr(cond).and_then(|v| l.boolean(v, cond.span())) else {
+                return;
+            };
+            let cond = if negate {
+                l.value(Op::Not(c), cond.span())
+            } else {
+                c
+            };
+            l.emit(Stmt::Break {
+                cond,
+                var,
+                end,
+                at_start,
+            });
+        };
+        if let Some(test) = test {
+            leave(self, test, true, true);
+        }
+        let n = block.stmts.len();
+        for (i, s) in block.stmts.iter().enumerate() {
+            let first = i == 0 && test.is_none();
+            match break_if(s) {
+                Some(cond) if first || i + 1 == n => leave(self, cond, false, first),
+                _ => self.stmt(s),
+            }
+        }
+        self.scopes.pop();
+        self.b.close_block();
+        Block {
+            id,
+            stmts: self.stmts.pop().unwrap_or_default(),
+        }
     }
 
     /// Lowers an `if`; with `result`, each branch's final expression is assigned to it.
@@ -838,4 +1016,20 @@ impl Lower<'_> {
 /// The error for a whole-array assignment to a local whose type the macro cannot see.
 fn unknown_array_type(name: &str) -> String {
     format!("the macro does not know the type of `{name}` (a call's result): annotate it, `let mut {name}: [f32; N] = ...`, to assign to it as a whole")
+}
+
+/// `if cond { break; }` (no `else`, nothing but the `break`): its condition.
+fn break_if(s: &SynStmt) -> Option<&Expr> {
+    let SynStmt::Expr(Expr::If(i), _) = s else {
+        return None;
+    };
+    if i.else_branch.is_some() {
+        return None;
+    }
+    match i.then_branch.stmts.as_slice() {
+        [SynStmt::Expr(Expr::Break(b), _)] if b.label.is_none() && b.expr.is_none() => {
+            Some(&i.cond)
+        }
+        _ => None,
+    }
 }

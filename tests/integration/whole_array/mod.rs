@@ -2,7 +2,7 @@
 //! m.wq.forward(&x[i])`, `h = [a, b]`, `row = m[i]`), against central differences and, for the
 //! GRU and the attention, against PyTorch (`scripts/whole_array_fixtures.py`).
 
-mod programs;
+pub(crate) mod programs;
 
 use crate::loops::programs::{assert_close, assert_fd, flat, scalar, tensor};
 use backprop::nn::Linear;
@@ -34,7 +34,7 @@ fn params<P: Parameters>(json: &Value) -> P {
 
 /// Asserts every tensor of the gradient `grad` against the fixture's, by name.
 #[track_caller]
-fn assert_params_torch<P: Parameters>(grad: &P, json: &Value) {
+pub(crate) fn assert_params_torch<P: Parameters>(grad: &P, json: &Value) {
     for k in 0..P::TENSORS {
         let name = P::name(k);
         assert_close(
@@ -72,7 +72,7 @@ pub(crate) fn assert_params_fd<P: Parameters + Copy>(grad: &P, p: &P, f: impl Fn
 }
 
 /// The GRU fixture: the case, the model, the sequence and the initial state.
-fn gru_case() -> (&'static Value, Gru, [[f32; D]; T], [f32; H]) {
+pub(crate) fn gru_case() -> (&'static Value, Gru, [[f32; D]; T], [f32; H]) {
     let case = fixture("gru");
     let xs = tensor(&case["xs"]);
     let h0 = tensor(&case["h0"]);

@@ -1,0 +1,50 @@
+//! The error of a gradient whose loop ran past its stated bound: `#[differentiable(max_iters =
+//! M)]` sizes the stack buffers of loops with a run-time trip count for `M` iterations, and
+//! the generated `_grad`, `_vjp` and `_fwd` return `Err(IterationLimit)` before a loop that
+//! would need more.
+
+use core::fmt;
+
+/// A loop of a `#[differentiable(max_iters = M)]` function needed more than `M` iterations of
+/// buffer: nothing was computed past the check, and no gradient is returned.
+///
+/// ```
+/// # use backprop_runtime as backprop;
+/// use backprop::{differentiable, IterationLimit};
+///
+/// #[differentiable(max_iters = 8)]
+/// fn repeated_square(x: f32, n: usize) -> f32 {
+///     let mut y = x;
+///     for _ in 0..n {
+///         y = y * y;
+///     }
+///     y
+/// }
+///
+/// assert_eq!(repeated_square_grad(1.5, 2), Ok((1.5f32.powi(4), 4.0 * 1.5f32.powi(3))));
+/// let err = repeated_square_grad(1.5, 9).unwrap_err();
+/// assert_eq!(err, IterationLimit { function: "repeated_square", max_iters: 8, needed: 9 });
+/// assert!(err.to_string().contains("max_iters = 8"));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IterationLimit {
+    /// The differentiated function.
+    pub function: &'static str,
+    /// The bound its attribute states.
+    pub max_iters: usize,
+    /// The buffer the loop needed: the end of its range (`n` for `0..n`, `n + 1` for `0..=n`).
+    pub needed: usize,
+}
+
+impl fmt::Display for IterationLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "a loop of `{}` needs {} iterations of buffer, more than its `max_iters = {}`: raise the bound or shorten the input",
+            self.function, self.needed, self.max_iters
+        )
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for IterationLimit {}
