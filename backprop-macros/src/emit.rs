@@ -292,7 +292,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn path(&self, path: &[Seg]) -> TokenStream {
+    pub fn path(&self, path: &[Seg]) -> TokenStream {
         path.iter()
             .map(|s| match s {
                 Seg::Field(name) => {
@@ -443,7 +443,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn math(&self, f: MathFn, args: Vec<TokenStream>) -> TokenStream {
+    pub fn math(&self, f: MathFn, args: Vec<TokenStream>) -> TokenStream {
         let rt = &self.rt;
         let name = format_ident!("{}", f.name());
         quote!(#rt::math::#name(#(#args),*))

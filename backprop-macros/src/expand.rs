@@ -10,7 +10,7 @@ use crate::attr::{self, Custom};
 use crate::errors::Errors;
 use crate::interface::{self, is_float};
 use crate::ir::{Function, IntExpr, Op, ParamKind, Stmt};
-use crate::{analyze, fallback, lower, tangent};
+use crate::{analyze, fallback, ktangent, lower, tangent};
 
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     let func: syn::ItemFn = match syn::parse2(item.clone()) {
@@ -55,11 +55,12 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     let (jvp, second_order, carried) = if args.forward_mode() {
         let tangent = tangent::transform(&ir);
         let jvp = assemble::jvp(&target, &tangent);
+        let jvpk = ktangent::jvpk(&target, &tangent);
         let (second_order, carried) = match args.hvp {
             Some(span) => second_order(&target, &tangent, &wrt, args.loops, span),
             None => (TokenStream::new(), TokenStream::new()),
         };
-        (jvp, second_order, carried)
+        (quote!(#jvp #jvpk), second_order, carried)
     } else {
         (TokenStream::new(), TokenStream::new(), TokenStream::new())
     };
@@ -112,8 +113,12 @@ fn custom_derivative(
             assemble::vjp_from_fwd(&target, &docs)
         }
     };
+    // `K` tangents through the hand-written `f_jvp`, one lane at a time.
+    let jvpk = args
+        .forward_mode()
+        .then(|| ktangent::jvpk_from_jvp(&target));
     let carrier = carrier(&target, args.forward_mode(), TokenStream::new());
-    quote!(#hvp_error #func #grad #derivative #carrier)
+    quote!(#hvp_error #func #grad #derivative #jvpk #carrier)
 }
 
 fn carrier(t: &Target, forward_mode: bool, extra: TokenStream) -> TokenStream {

@@ -62,7 +62,20 @@ pub fn expand(
     );
     let jvp = args.forward_mode().then(|| {
         let inputs = interface::jvp_inputs(func, ir);
-        stub(Flavor::Jvp, &inputs, &interface::jvp_output(ir))
+        let jvp = stub(Flavor::Jvp, &inputs, &interface::jvp_output(ir));
+        let k = crate::ktangent::lanes_ident(func);
+        let kfunc = crate::ktangent::with_lanes(func, &k);
+        let name = interface::generated_name(func, Flavor::Jvpk);
+        let generics = &kfunc.sig.generics;
+        let inputs = crate::ktangent::inputs(func, ir, &k);
+        let output = crate::ktangent::output(ir, &k);
+        quote! {
+            #jvp
+            #[allow(unused)]
+            #vis fn #name #generics (#(#inputs),*) -> #output #where_clause {
+                ::core::unreachable!()
+            }
+        }
     });
     quote! {
         #errors

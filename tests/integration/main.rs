@@ -14,6 +14,7 @@ mod derive_parameters;
 mod examples;
 mod forward_mode;
 mod hand_written_grads;
+mod k_tangents;
 mod layers_in_a_model;
 mod loops;
 mod losses;
