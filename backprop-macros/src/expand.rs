@@ -27,6 +27,12 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
         return custom_derivative(&func, &args, custom, &rt, errors);
     }
 
+    if let Some(span) = args.jvpk {
+        errors.push(syn::Error::new(
+            span,
+            "`jvpk` says a hand-written `f_jvpk` comes with a `custom_vjp` or `custom_fwd` function; the macro generates `f_jvpk` for every other function with `jvp`: remove `jvpk`, or write `jvp`",
+        ));
+    }
     // Parse, then plan what the reverse sweep keeps.
     let mut ir = lower::lower(&func, &mut errors);
     analyze::plan(&mut ir, args.loops, &mut errors);
@@ -113,10 +119,10 @@ fn custom_derivative(
             assemble::vjp_from_fwd(&target, &docs)
         }
     };
-    // `K` tangents through the hand-written `f_jvp`, one lane at a time.
-    let jvpk = args
-        .forward_mode()
-        .then(|| ktangent::jvpk_from_jvp(&target));
+    // `K` tangents through the hand-written `f_jvp`, one lane at a time, unless `jvpk` says
+    // the user wrote `f_jvpk` too.
+    let jvpk =
+        (args.forward_mode() && args.jvpk.is_none()).then(|| ktangent::jvpk_from_jvp(&target));
     let carrier = carrier(&target, args.forward_mode(), TokenStream::new());
     quote!(#hvp_error #func #grad #derivative #jvpk #carrier)
 }

@@ -312,3 +312,49 @@ fn jacobians_match_torch_func_jacfwd() {
     assert_close(got.as_flattened(), &array("jacobian"), 1e-5, "mlp");
     assert_close(&mlp.forward(&x), &array("value"), 1e-6, "mlp value");
 }
+
+/// The runtime's hand-written K-forms (the value once, the tangent per lane) and the ones built
+/// on a hand-written `_jvp` (one call per lane) against the single-tangent `_jvp`.
+#[test]
+fn runtime_k_forms_equal_single_tangents() {
+    use backprop::ops::{
+        dot_jvp, dot_jvpk, linear_jvp, linear_jvpk, log_softmax_jvp, log_softmax_jvpk, mul_jvp,
+        mul_jvpk, sigmoid_jvp, sigmoid_jvpk, tanh_jvp, tanh_jvpk,
+    };
+    let mut s = 5;
+    let x: [f32; 4] = rnd_array(&mut s);
+    let dx: [[f32; 4]; 3] = core::array::from_fn(|_| rnd_array(&mut s));
+    let w: [[f32; 4]; 2] = core::array::from_fn(|_| rnd_array(&mut s));
+    let dw: [[[f32; 4]; 2]; 3] =
+        core::array::from_fn(|_| core::array::from_fn(|_| rnd_array(&mut s)));
+    let b: [f32; 2] = rnd_array(&mut s);
+    let db: [[f32; 2]; 3] = core::array::from_fn(|_| rnd_array(&mut s));
+    fn lanes<T>(a: &[T; 3]) -> [&T; 3] {
+        [&a[0], &a[1], &a[2]]
+    }
+    let (v, t) = linear_jvpk(
+        &x,
+        lanes(&dx),
+        &w,
+        [&dw[0], &dw[1], &dw[2]],
+        &b,
+        [&db[0], &db[1], &db[2]],
+    );
+    let (v2, t2) = tanh_jvpk(&x, lanes(&dx));
+    let (v3, t3) = sigmoid_jvpk(&x, lanes(&dx));
+    let (v4, t4) = dot_jvpk(&x, lanes(&dx), &w[0], lanes(&dx));
+    let (v5, t5) = log_softmax_jvpk(&x, lanes(&dx));
+    let (v6, t6) = mul_jvpk(&x, lanes(&dx), &w[1], lanes(&dx));
+    for k in 0..3 {
+        assert_eq!(
+            (v, t[k]),
+            linear_jvp(&x, &dx[k], &w, &dw[k], &b, &db[k]),
+            "linear {k}"
+        );
+        assert_eq!((v2, t2[k]), tanh_jvp(&x, &dx[k]), "tanh {k}");
+        assert_eq!((v3, t3[k]), sigmoid_jvp(&x, &dx[k]), "sigmoid {k}");
+        assert_eq!((v4, t4[k]), dot_jvp(&x, &dx[k], &w[0], &dx[k]), "dot {k}");
+        assert_eq!((v5, t5[k]), log_softmax_jvp(&x, &dx[k]), "log_softmax {k}");
+        assert_eq!((v6, t6[k]), mul_jvp(&x, &dx[k], &w[1], &dx[k]), "mul {k}");
+    }
+}
