@@ -18,12 +18,14 @@ pub fn p0_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p0_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p0_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p0_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p0_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p0(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p0_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p0(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p0_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -48,12 +50,14 @@ pub fn p1_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p1_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p1_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p1_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p1_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p1(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p1_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p1(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p1_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -82,12 +86,14 @@ pub fn p2_ref(x0: f64, x1: f64, a: &[f64; 3], x2: f64, m: &mut f64) -> f64 {
 pub fn p2_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1, g_x2) = p2_grad(x[0], x[1], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1, v_x2) = p2_vjp(x[0], x[1], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p2_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p2(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p2_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p2(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p2_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -116,12 +122,14 @@ pub fn p3_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p3_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p3_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p3_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p3_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p3(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p3_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p3(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p3_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -152,10 +160,12 @@ pub fn p4_ref(b: [f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p4_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_x0) = p4_grad(b, x[3], x[4]);
     let (vjp_value, v_b, v_x0, v_x1) = p4_vjp(b, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p4_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p4(b, x[3], x[4]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0, f32::NAN], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p4_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p4(b, x[3], x[4]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0, f32::NAN], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p4_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -185,7 +195,8 @@ pub fn p5_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p5_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p5_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p5_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p5(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p5_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p5(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p5_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -213,7 +224,8 @@ pub fn p6_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2, g_x0) = p6_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p6_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p6_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p6(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p6_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p6(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p6_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -248,12 +260,14 @@ pub fn p7_ref(x0: f64, x2: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p7_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_x1) = p7_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x0, v_x2, v_x1) = p7_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p7_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p7(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p7_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p7(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p7_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -286,12 +300,14 @@ pub fn p8_ref(a: &[f64; 4], x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p8_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x2, g_x0) = p8_grad(&a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_x1, v_x2, v_x0) = p8_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p8_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p8(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p8_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p8(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p8_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -321,7 +337,8 @@ pub fn p9_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p9_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p9_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p9_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p9(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p9_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p9(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p9_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -346,12 +363,14 @@ pub fn p10_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p10_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p10_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p10_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p10_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p10(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p10_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p10(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p10_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -380,12 +399,14 @@ pub fn p11_ref(x2: f64, a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p11_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2, g_x1, g_x0) = p11_grad(x[0], &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x2, v_x1, v_x0) = p11_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p11_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p11(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p11_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p11(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p11_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -420,12 +441,14 @@ pub fn p12_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p12_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p12_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p12_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p12_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p12(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p12_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p12(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p12_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -460,12 +483,14 @@ pub fn p13_ref(a: &[f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p13_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p13_grad(&a, &mut g_a, x[3], x[4]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p13_vjp(&a, &mut v_a, x[3], x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p13_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p13(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p13_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p13(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p13_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -490,10 +515,12 @@ pub fn p14_ref(x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p14_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x0, g_b) = p14_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p14_vjp(x[0], b, D_OUT);
     let (jvp_value, jvp) = p14_jvp(x[0], tangent(0), b, b_dot);
-    Run { plain: p14(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p14_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2]);
+    Run { plain: p14(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p14_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -524,12 +551,14 @@ pub fn p15_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p15_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p15_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p15_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p15_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p15(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p15_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p15(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p15_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -561,7 +590,8 @@ pub fn p16_run(x: &[f32]) -> Run {
     let (value, g_x0) = p16_grad(x[0]);
     let (vjp_value, v_x0) = p16_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p16_jvp(x[0], tangent(0));
-    Run { plain: p16(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p16_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p16(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p16_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -594,10 +624,12 @@ pub fn p17_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p17_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x0) = p17_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p17_vjp(b, x[3], D_OUT);
     let (jvp_value, jvp) = p17_jvp(b, b_dot, x[3], tangent(3));
-    Run { plain: p17(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p17_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p17(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p17_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -624,12 +656,14 @@ pub fn p18_ref(a: &[f64; 2], x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p18_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let value = p18_grad(&a, &mut g_a, x[2], x[3], x[4]);
     let (vjp_value, v_x0, v_x2, v_x1) = p18_vjp(&a, &mut v_a, x[2], x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p18_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p18(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p18_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p18(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p18_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -664,12 +698,14 @@ pub fn p19_ref(x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p19_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p19_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x0, v_x1) = p19_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p19_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p19(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p19_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p19(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p19_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -697,7 +733,8 @@ pub fn p20_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p20_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p20_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p20_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p20(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p20_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p20(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p20_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -730,12 +767,14 @@ pub fn p21_ref(x2: f64, x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p21_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x0, g_x1) = p21_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x2, v_x0, v_x1) = p21_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p21_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p21(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p21_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p21(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p21_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -758,12 +797,14 @@ pub fn p22_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p22_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p22_grad(&a, x[3]);
     let (vjp_value, v_x0) = p22_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p22_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p22(&a, x[3]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p22_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p22(&a, x[3]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p22_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -797,7 +838,8 @@ pub fn p23_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p23_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p23_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p23_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p23(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p23_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p23(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p23_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -823,7 +865,8 @@ pub fn p24_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p24_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p24_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p24_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p24(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p24_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p24(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p24_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -852,10 +895,12 @@ pub fn p25_ref(x2: f64, x1: f64, b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p25_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let (value, g_x2, g_x1, g_b, g_x0) = p25_grad(x[0], x[1], b, x[5]);
     let (vjp_value, v_x2, v_x1, v_b, v_x0) = p25_vjp(x[0], x[1], b, x[5], D_OUT);
     let (jvp_value, jvp) = p25_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[5], tangent(5));
-    Run { plain: p25(x[0], x[1], b, x[5]), value, vjp_value, grad: vec![g_x2, g_x1, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x2, v_x1, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p25_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p25(x[0], x[1], b, x[5]), value, vjp_value, grad: vec![g_x2, g_x1, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x2, v_x1, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p25_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -886,10 +931,12 @@ pub fn p26_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p26_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x0) = p26_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p26_vjp(b, x[3], D_OUT);
     let (jvp_value, jvp) = p26_jvp(b, b_dot, x[3], tangent(3));
-    Run { plain: p26(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p26_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p26(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p26_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -920,12 +967,14 @@ pub fn p27_ref(x0: f64, x2: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p27_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_x1) = p27_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x0, v_x2, v_x1) = p27_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p27_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p27(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p27_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p27(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p27_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -950,12 +999,14 @@ pub fn p28_ref(x2: f64, x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p28_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x0, g_x1) = p28_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x2, v_x0, v_x1) = p28_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p28_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p28(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p28_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p28(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p28_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -984,12 +1035,14 @@ pub fn p29_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p29_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p29_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p29_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p29_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p29(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p29_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p29(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p29_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1012,14 +1065,17 @@ pub fn p30_ref(a: &[f64; 2], x1: f64, x2: f64, b: [f64; 2], x0: f64, m: &mut f64
 pub fn p30_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[4], x[5]];
     let b_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let b_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let (value, g_x1, g_x2, g_b, g_x0) = p30_grad(&a, &mut g_a, x[2], x[3], b, x[6]);
     let (vjp_value, v_x1, v_x2, v_b, v_x0) = p30_vjp(&a, &mut v_a, x[2], x[3], b, x[6], D_OUT);
     let (jvp_value, jvp) = p30_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), b, b_dot, x[6], tangent(6));
-    Run { plain: p30(&a, x[2], x[3], b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x2, g_b[0], g_b[1], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x2, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p30_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p30(&a, x[2], x[3], b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x2, g_b[0], g_b[1], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x2, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p30_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1050,12 +1106,14 @@ pub fn p31_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p31_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p31_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x0) = p31_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p31_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p31(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p31_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p31(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p31_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1088,12 +1146,14 @@ pub fn p32_ref(x1: f64, x0: f64, a: &[f64; 2], x2: f64, m: &mut f64) -> f64 {
 pub fn p32_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p32_grad(x[0], x[1], &a, x[4]);
     let (vjp_value, v_x1, v_x0, v_x2) = p32_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p32_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p32(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![f32::NAN, g_x0, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p32_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p32(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![f32::NAN, g_x0, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p32_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1123,7 +1183,8 @@ pub fn p33_run(x: &[f32]) -> Run {
     let (value, g_x0) = p33_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p33_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p33_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p33(x[0], x[1]), value, vjp_value, grad: vec![g_x0, f32::NAN], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p33_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p33(x[0], x[1]), value, vjp_value, grad: vec![g_x0, f32::NAN], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p33_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1151,7 +1212,8 @@ pub fn p34_run(x: &[f32]) -> Run {
     let (value, g_x0) = p34_grad(x[0]);
     let (vjp_value, v_x0) = p34_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p34_jvp(x[0], tangent(0));
-    Run { plain: p34(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p34_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p34(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p34_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1186,12 +1248,14 @@ pub fn p35_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p35_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p35_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p35_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p35_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p35(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p35_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p35(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p35_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1223,7 +1287,8 @@ pub fn p36_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p36_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p36_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p36_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p36(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p36_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p36(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p36_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1257,7 +1322,8 @@ pub fn p37_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p37_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p37_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p37_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p37(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p37_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p37(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p37_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1285,7 +1351,8 @@ pub fn p38_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p38_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p38_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p38_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p38(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p38_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p38(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p38_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1315,7 +1382,8 @@ pub fn p39_run(x: &[f32]) -> Run {
     let (value, g_x0) = p39_grad(x[0]);
     let (vjp_value, v_x0) = p39_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p39_jvp(x[0], tangent(0));
-    Run { plain: p39(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p39_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p39(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p39_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1352,12 +1420,14 @@ pub fn p40_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p40_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p40_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p40_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p40_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p40(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p40_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p40(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p40_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1388,12 +1458,14 @@ pub fn p41_ref(a: &[f64; 4], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p41_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let value = p41_grad(&a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x1, v_x0) = p41_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p41_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p41(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p41_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p41(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p41_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1423,7 +1495,8 @@ pub fn p42_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p42_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p42_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p42_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p42(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p42_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p42(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p42_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1454,12 +1527,14 @@ pub fn p43_ref(a: &[f64; 4], x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p43_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x2, g_x0) = p43_grad(&a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_x1, v_x2, v_x0) = p43_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p43_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p43(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p43_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p43(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p43_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1495,7 +1570,8 @@ pub fn p44_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p44_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p44_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p44_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p44(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p44_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p44(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p44_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1524,12 +1600,14 @@ pub fn p45_ref(x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p45_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p45_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p45_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p45_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p45(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p45_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p45(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p45_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1562,12 +1640,14 @@ pub fn p46_ref(a: &[f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p46_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let value = p46_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x0, v_x1) = p46_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p46_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p46(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p46_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p46(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p46_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1595,7 +1675,8 @@ pub fn p47_run(x: &[f32]) -> Run {
     let (value, g_x0) = p47_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p47_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p47_jvp(x[0], tangent(0));
-    Run { plain: p47(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p47_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p47(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p47_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1623,7 +1704,8 @@ pub fn p48_run(x: &[f32]) -> Run {
     let (value, g_x0) = p48_grad(x[0]);
     let (vjp_value, v_x0) = p48_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p48_jvp(x[0], tangent(0));
-    Run { plain: p48(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p48_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p48(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p48_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1659,7 +1741,8 @@ pub fn p49_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2, g_x0) = p49_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p49_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p49_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p49(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p49_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p49(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p49_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1688,12 +1771,14 @@ pub fn p50_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p50_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p50_grad(&a, &mut g_a, x[4]).expect("finite gradient");
     let (vjp_value, v_x0) = p50_vjp(&a, &mut v_a, x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p50_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p50(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p50_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p50(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p50_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1718,12 +1803,14 @@ pub fn p51_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p51_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p51_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p51_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p51_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p51(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p51_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p51(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p51_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1748,12 +1835,14 @@ pub fn p52_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p52_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p52_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p52_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p52_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p52(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p52_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p52(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p52_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1787,7 +1876,8 @@ pub fn p53_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p53_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p53_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p53_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p53(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p53_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p53(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p53_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1821,7 +1911,8 @@ pub fn p54_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p54_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p54_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p54_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p54(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p54_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p54(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p54_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1857,7 +1948,8 @@ pub fn p55_run(x: &[f32]) -> Run {
     let (value, g_x0) = p55_grad(x[0]);
     let (vjp_value, v_x0) = p55_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p55_jvp(x[0], tangent(0));
-    Run { plain: p55(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p55_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p55(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p55_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1883,7 +1975,8 @@ pub fn p56_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p56_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p56_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p56_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p56(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p56_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p56(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p56_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1916,12 +2009,14 @@ pub fn p57_ref(x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p57_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p57_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p57_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p57_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p57(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p57_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p57(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p57_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1946,12 +2041,14 @@ pub fn p58_ref(x0: f64, a: &[f64; 4], x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p58_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let value = p58_grad(x[0], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_x0, v_x2, v_x1) = p58_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p58_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p58(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p58_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p58(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p58_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1976,12 +2073,14 @@ pub fn p59_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p59_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p59_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p59_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p59_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p59(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p59_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p59(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p59_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2006,10 +2105,12 @@ pub fn p60_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p60_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0) = p60_grad(b, x[2]);
     let (vjp_value, v_b, v_x0) = p60_vjp(b, x[2], D_OUT);
     let (jvp_value, jvp) = p60_jvp(b, b_dot, x[2], tangent(2));
-    Run { plain: p60(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p60_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p60(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p60_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2040,14 +2141,17 @@ pub fn p61_ref(x0: f64, a: &[f64; 2], b: [f64; 3], x1: f64, m: &mut f64) -> f64 
 pub fn p61_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x0, g_b, g_x1) = p61_grad(x[0], &a, &mut g_a, b, x[6]);
     let (vjp_value, v_x0, v_b, v_x1) = p61_vjp(x[0], &a, &mut v_a, b, x[6], D_OUT);
     let (jvp_value, jvp) = p61_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[6], tangent(6));
-    Run { plain: p61(x[0], &a, b, x[6]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p61_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p61(x[0], &a, b, x[6]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p61_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2078,12 +2182,14 @@ pub fn p62_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p62_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p62_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p62_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p62_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p62(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p62_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p62(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p62_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2106,12 +2212,14 @@ pub fn p63_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p63_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p63_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p63_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p63_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p63(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p63_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p63(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p63_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2140,12 +2248,14 @@ pub fn p64_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p64_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p64_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p64_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p64_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p64(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p64_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p64(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p64_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2172,14 +2282,17 @@ pub fn p65_ref(a: &[f64; 4], x1: f64, b: [f64; 3], x0: f64, m: &mut f64) -> f64 
 pub fn p65_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[5], x[6], x[7]];
     let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let b_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let (value, g_x1, g_b, g_x0) = p65_grad(&a, &mut g_a, x[4], b, x[8]);
     let (vjp_value, v_x1, v_b, v_x0) = p65_vjp(&a, &mut v_a, x[4], b, x[8], D_OUT);
     let (jvp_value, jvp) = p65_jvp(&a, &a_dot, x[4], tangent(4), b, b_dot, x[8], tangent(8));
-    Run { plain: p65(&a, x[4], b, x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p65_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], b, [b_dot, b_dot2], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p65(&a, x[4], b, x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p65_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2204,10 +2317,12 @@ pub fn p66_ref(b: [f64; 2], x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p66_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0, g_x1, g_x2) = p66_grad(b, x[2], x[3], x[4]).expect("finite gradient");
     let (vjp_value, v_b, v_x0, v_x1, v_x2) = p66_vjp(b, x[2], x[3], x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p66_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p66(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_x2], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p66_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p66(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_x2], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p66_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2232,12 +2347,14 @@ pub fn p67_ref(x0: f64, x2: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 pub fn p67_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_x1) = p67_grad(x[0], x[1], &a, &mut g_a, x[6]);
     let (vjp_value, v_x0, v_x2, v_x1) = p67_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
     let (jvp_value, jvp) = p67_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p67(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p67_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p67(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p67_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2271,7 +2388,8 @@ pub fn p68_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p68_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p68_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p68_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p68(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p68_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p68(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p68_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2302,12 +2420,14 @@ pub fn p69_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 pub fn p69_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p69_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1) = p69_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p69_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p69(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p69_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p69(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p69_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2338,12 +2458,14 @@ pub fn p70_ref(x2: f64, x1: f64, x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p70_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2, g_x1, g_x0) = p70_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x1, v_x0) = p70_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p70_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p70(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p70_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p70(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p70_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2374,14 +2496,17 @@ pub fn p71_ref(x0: f64, a: &[f64; 3], b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p71_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_x0, g_b) = p71_grad(x[0], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_b) = p71_vjp(x[0], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p71_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot);
-    Run { plain: p71(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p71_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p71(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p71_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2419,7 +2544,8 @@ pub fn p72_run(x: &[f32]) -> Run {
     let (value, g_x0) = p72_grad(x[0]);
     let (vjp_value, v_x0) = p72_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p72_jvp(x[0], tangent(0));
-    Run { plain: p72(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p72_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p72(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p72_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2453,7 +2579,8 @@ pub fn p73_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p73_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p73_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p73_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p73(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p73_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p73(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p73_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2482,14 +2609,17 @@ pub fn p74_ref(x0: f64, x1: f64, a: &[f64; 2], b: [f64; 3], x2: f64, m: &mut f64
 pub fn p74_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_x0, g_x1, g_b, g_x2) = p74_grad(x[0], x[1], &a, &mut g_a, b, x[7]);
     let (vjp_value, v_x0, v_x1, v_b, v_x2) = p74_vjp(x[0], x[1], &a, &mut v_a, b, x[7], D_OUT);
     let (jvp_value, jvp) = p74_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot, x[7], tangent(7));
-    Run { plain: p74(x[0], x[1], &a, b, x[7]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p74_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p74(x[0], x[1], &a, b, x[7]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p74_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2514,12 +2644,14 @@ pub fn p75_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p75_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p75_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p75_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p75_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p75(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p75_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p75(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p75_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2546,12 +2678,14 @@ pub fn p76_ref(x2: f64, a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p76_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x1, g_x0) = p76_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x2, v_x1, v_x0) = p76_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p76_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p76(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p76_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p76(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p76_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2579,7 +2713,8 @@ pub fn p77_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p77_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x0, v_x2, v_x1) = p77_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p77_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p77(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p77_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p77(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p77_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2611,7 +2746,8 @@ pub fn p78_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p78_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p78_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p78_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p78(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p78_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p78(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p78_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2640,12 +2776,14 @@ pub fn p79_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p79_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p79_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p79_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p79_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p79(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p79_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p79(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p79_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2670,12 +2808,14 @@ pub fn p80_ref(x0: f64, a: &[f64; 2], x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p80_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x2, g_x1) = p80_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x0, v_x2, v_x1) = p80_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p80_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p80(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p80_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p80(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p80_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2702,12 +2842,14 @@ pub fn p81_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p81_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p81_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p81_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p81_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p81(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p81_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p81(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p81_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2739,7 +2881,8 @@ pub fn p82_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p82_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p82_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p82_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p82(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p82_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p82(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p82_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2772,10 +2915,12 @@ pub fn p83_ref(x1: f64, b: [f64; 2], x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p83_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x1, g_b, g_x2, g_x0) = p83_grad(x[0], b, x[3], x[4]);
     let (vjp_value, v_x1, v_b, v_x2, v_x0) = p83_vjp(x[0], b, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p83_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p83(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x2, g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p83_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p83(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x2, g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p83_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2800,12 +2945,14 @@ pub fn p84_ref(x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p84_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p84_grad(x[0], x[1], &a);
     let (vjp_value, v_x0, v_x1) = p84_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p84_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p84(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p84_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p84(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p84_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2838,10 +2985,12 @@ pub fn p85_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p85_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0) = p85_grad(b, x[2]);
     let (vjp_value, v_b, v_x0) = p85_vjp(b, x[2], D_OUT);
     let (jvp_value, jvp) = p85_jvp(b, b_dot, x[2], tangent(2));
-    Run { plain: p85(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p85_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p85(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p85_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2866,10 +3015,12 @@ pub fn p86_ref(b: [f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p86_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_x1, g_x0) = p86_grad(b, x[3], x[4]);
     let (vjp_value, v_b, v_x1, v_x0) = p86_vjp(b, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p86_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p86(b, x[3], x[4]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p86_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p86(b, x[3], x[4]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p86_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2896,12 +3047,14 @@ pub fn p87_ref(x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p87_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p87_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x1, v_x0) = p87_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p87_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p87(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p87_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p87(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p87_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2926,14 +3079,17 @@ pub fn p88_ref(b: [f64; 2], x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 
 pub fn p88_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x0, g_x1) = p88_grad(b, x[2], &a, &mut g_a, x[7]);
     let (vjp_value, v_b, v_x0, v_x1) = p88_vjp(b, x[2], &a, &mut v_a, x[7], D_OUT);
     let (jvp_value, jvp) = p88_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot, x[7], tangent(7));
-    Run { plain: p88(b, x[2], &a, x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p88_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p88(b, x[2], &a, x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p88_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2968,12 +3124,14 @@ pub fn p89_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p89_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p89_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p89_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p89_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p89(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p89_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p89(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p89_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3006,10 +3164,12 @@ pub fn p90_ref(b: [f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p90_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x1, g_x0) = p90_grad(b, x[3], x[4]);
     let (vjp_value, v_b, v_x1, v_x0) = p90_vjp(b, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p90_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p90(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p90_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p90(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p90_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3038,10 +3198,12 @@ pub fn p91_ref(x2: f64, x0: f64, b: [f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p91_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x2, g_x0, g_b, g_x1) = p91_grad(x[0], x[1], b, x[4]);
     let (vjp_value, v_x2, v_x0, v_b, v_x1) = p91_vjp(x[0], x[1], b, x[4], D_OUT);
     let (jvp_value, jvp) = p91_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
-    Run { plain: p91(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x2, v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p91_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p91(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x2, v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p91_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3077,7 +3239,8 @@ pub fn p92_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p92_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p92_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p92_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p92(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p92_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p92(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p92_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3106,12 +3269,14 @@ pub fn p93_ref(a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p93_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p93_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x0, v_x1) = p93_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p93_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p93(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p93_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p93(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p93_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3136,10 +3301,12 @@ pub fn p94_ref(b: [f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p94_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x1, g_x0) = p94_grad(b, x[2], x[3]);
     let (vjp_value, v_b, v_x1, v_x0) = p94_vjp(b, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p94_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p94(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p94_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p94(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p94_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3168,12 +3335,14 @@ pub fn p95_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p95_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p95_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p95_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p95_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p95(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p95_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p95(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p95_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3200,12 +3369,14 @@ pub fn p96_ref(x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p96_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p96_grad(x[0], &a, x[5]);
     let (vjp_value, v_x1, v_x0) = p96_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p96_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p96(x[0], &a, x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p96_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p96(x[0], &a, x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p96_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3232,14 +3403,17 @@ pub fn p97_ref(b: [f64; 3], x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p97_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let a: [f32; 2] = [x[4], x[5]];
     let a_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let a_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0) = p97_grad(b, x[3], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_b, v_x0) = p97_vjp(b, x[3], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p97_jvp(b, b_dot, x[3], tangent(3), &a, &a_dot);
-    Run { plain: p97(b, x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p97_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p97(b, x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p97_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3262,12 +3436,14 @@ pub fn p98_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p98_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p98_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p98_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p98_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p98(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p98_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p98(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p98_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3297,7 +3473,8 @@ pub fn p99_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p99_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p99_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p99_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p99(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p99_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p99(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p99_ref_flat(x: &[f64], m: &mut f64) -> f64 {

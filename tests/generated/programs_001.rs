@@ -30,12 +30,14 @@ pub fn p100_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p100_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p100_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p100_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p100_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p100(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p100_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p100(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p100_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -67,7 +69,8 @@ pub fn p101_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2, g_x0) = p101_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p101_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p101_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p101(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p101_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p101(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p101_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -100,12 +103,14 @@ pub fn p102_ref(x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p102_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p102_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p102_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p102_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p102(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p102_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p102(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p102_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -139,7 +144,8 @@ pub fn p103_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p103_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x0, v_x2, v_x1) = p103_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p103_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p103(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p103_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p103(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p103_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -172,14 +178,17 @@ pub fn p104_ref(b: [f64; 3], a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p104_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0) = p104_grad(b, &a, &mut g_a, x[5]);
     let (vjp_value, v_b, v_x0) = p104_vjp(b, &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p104_jvp(b, b_dot, &a, &a_dot, x[5], tangent(5));
-    Run { plain: p104(b, &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p104_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p104(b, &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p104_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -206,10 +215,12 @@ pub fn p105_ref(b: [f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p105_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x1, g_x0) = p105_grad(b, x[3], x[4]);
     let (vjp_value, v_b, v_x1, v_x0) = p105_vjp(b, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p105_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p105(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p105_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p105(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p105_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -235,7 +246,8 @@ pub fn p106_run(x: &[f32]) -> Run {
     let (value, g_x0) = p106_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p106_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p106_jvp(x[0], tangent(0));
-    Run { plain: p106(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p106_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p106(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p106_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -273,7 +285,8 @@ pub fn p107_run(x: &[f32]) -> Run {
     let (value, g_x0) = p107_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p107_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p107_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p107(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p107_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p107(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p107_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -302,14 +315,17 @@ pub fn p108_ref(x0: f64, b: [f64; 3], a: &[f64; 4], x1: f64, x2: f64, m: &mut f6
 pub fn p108_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
     let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 4] = [tangent2(4), tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_b, g_x1, g_x2) = p108_grad(x[0], b, &a, &mut g_a, x[8], x[9]).expect("finite gradient");
     let (vjp_value, v_x0, v_b, v_x1, v_x2) = p108_vjp(x[0], b, &a, &mut v_a, x[8], x[9], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p108_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot, x[8], tangent(8), x[9], tangent(9));
-    Run { plain: p108(x[0], b, &a, x[8], x[9]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p108_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[8], [tangent(8), tangent2(8)], x[9], [tangent(9), tangent2(9)]);
+    Run { plain: p108(x[0], b, &a, x[8], x[9]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p108_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -342,12 +358,14 @@ pub fn p109_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p109_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p109_grad(&a, &mut g_a, x[4]).expect("finite gradient");
     let (vjp_value, v_x0) = p109_vjp(&a, &mut v_a, x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p109_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p109(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p109_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p109(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p109_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -376,12 +394,14 @@ pub fn p110_ref(x2: f64, a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p110_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x1, g_x0) = p110_grad(x[0], &a, x[3], x[4]);
     let (vjp_value, v_x2, v_x1, v_x0) = p110_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p110_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p110(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, f32::NAN, f32::NAN, g_x1, g_x0], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p110_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p110(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, f32::NAN, f32::NAN, g_x1, g_x0], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p110_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -416,14 +436,17 @@ pub fn p111_ref(x0: f64, b: [f64; 2], a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p111_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_b) = p111_grad(x[0], b, &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0, v_b) = p111_vjp(x[0], b, &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p111_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot);
-    Run { plain: p111(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p111_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p111(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p111_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -450,14 +473,17 @@ pub fn p112_ref(x1: f64, x2: f64, b: [f64; 2], x0: f64, a: &[f64; 2], m: &mut f6
 pub fn p112_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let a: [f32; 2] = [x[5], x[6]];
     let a_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let a_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x2, g_b, g_x0) = p112_grad(x[0], x[1], b, x[4], &a, &mut g_a);
     let (vjp_value, v_x1, v_x2, v_b, v_x0) = p112_vjp(x[0], x[1], b, x[4], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p112_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4), &a, &a_dot);
-    Run { plain: p112(x[0], x[1], b, x[4], &a), value, vjp_value, grad: vec![g_x1, g_x2, g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x2, v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p112_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p112(x[0], x[1], b, x[4], &a), value, vjp_value, grad: vec![g_x1, g_x2, g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x2, v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p112_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -488,14 +514,17 @@ pub fn p113_ref(x0: f64, b: [f64; 3], a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p113_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let a: [f32; 3] = [x[4], x[5], x[6]];
     let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_b) = p113_grad(x[0], b, &a, &mut g_a);
     let (vjp_value, v_x0, v_b) = p113_vjp(x[0], b, &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p113_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot);
-    Run { plain: p113(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p113_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p113(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p113_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -524,14 +553,17 @@ pub fn p114_ref(b: [f64; 3], a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p114_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x0) = p114_grad(b, &a, &mut g_a, x[7]);
     let (vjp_value, v_b, v_x0) = p114_vjp(b, &a, &mut v_a, x[7], D_OUT);
     let (jvp_value, jvp) = p114_jvp(b, b_dot, &a, &a_dot, x[7], tangent(7));
-    Run { plain: p114(b, &a, x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p114_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p114(b, &a, x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p114_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -565,7 +597,8 @@ pub fn p115_run(x: &[f32]) -> Run {
     let (value, g_x0) = p115_grad(x[0]);
     let (vjp_value, v_x0) = p115_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p115_jvp(x[0], tangent(0));
-    Run { plain: p115(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p115_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p115(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p115_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -596,12 +629,14 @@ pub fn p116_ref(x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p116_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p116_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p116_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p116_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p116(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p116_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p116(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p116_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -635,7 +670,8 @@ pub fn p117_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p117_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p117_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p117_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p117(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p117_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p117(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p117_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -662,12 +698,14 @@ pub fn p118_ref(x2: f64, x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p118_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x1) = p118_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x2, v_x1, v_x0) = p118_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p118_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p118(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p118_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p118(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p118_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -692,12 +730,14 @@ pub fn p119_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p119_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p119_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p119_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p119_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p119(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p119_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p119(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p119_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -729,7 +769,8 @@ pub fn p120_run(x: &[f32]) -> Run {
     let (value, g_x0) = p120_grad(x[0]);
     let (vjp_value, v_x0) = p120_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p120_jvp(x[0], tangent(0));
-    Run { plain: p120(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p120_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p120(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p120_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -755,7 +796,8 @@ pub fn p121_run(x: &[f32]) -> Run {
     let (value, g_x0) = p121_grad(x[0]);
     let (vjp_value, v_x0) = p121_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p121_jvp(x[0], tangent(0));
-    Run { plain: p121(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p121_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p121(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p121_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -786,10 +828,12 @@ pub fn p122_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p122_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x0) = p122_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p122_vjp(b, x[3], D_OUT);
     let (jvp_value, jvp) = p122_jvp(b, b_dot, x[3], tangent(3));
-    Run { plain: p122(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p122_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p122(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p122_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -816,12 +860,14 @@ pub fn p123_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p123_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p123_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p123_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p123_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p123(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p123_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p123(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p123_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -848,14 +894,17 @@ pub fn p124_ref(x0: f64, x1: f64, a: &[f64; 4], b: [f64; 2], m: &mut f64) -> f64
 pub fn p124_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[6], x[7]];
     let b_dot: [f32; 2] = [tangent(6), tangent(7)];
+    let b_dot2: [f32; 2] = [tangent2(6), tangent2(7)];
     let (value, g_x0, g_x1, g_b) = p124_grad(x[0], x[1], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_x1, v_b) = p124_vjp(x[0], x[1], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p124_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot);
-    Run { plain: p124(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p124_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p124(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p124_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -888,12 +937,14 @@ pub fn p125_ref(x2: f64, x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p125_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x0, g_x1) = p125_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x0, v_x1) = p125_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p125_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p125(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p125_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p125(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p125_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -928,12 +979,14 @@ pub fn p126_ref(x1: f64, a: &[f64; 4], x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p126_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0, g_x2) = p126_grad(x[0], &a, &mut g_a, x[5], x[6]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0, v_x2) = p126_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p126_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p126(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p126_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p126(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p126_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -958,14 +1011,17 @@ pub fn p127_ref(b: [f64; 3], x0: f64, x1: f64, x2: f64, a: &[f64; 2], m: &mut f6
 pub fn p127_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let a: [f32; 2] = [x[6], x[7]];
     let a_dot: [f32; 2] = [tangent(6), tangent(7)];
+    let a_dot2: [f32; 2] = [tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1, g_x2) = p127_grad(b, x[3], x[4], x[5], &a, &mut g_a);
     let (vjp_value, v_b, v_x0, v_x1, v_x2) = p127_vjp(b, x[3], x[4], x[5], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p127_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5), &a, &a_dot);
-    Run { plain: p127(b, x[3], x[4], x[5], &a), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p127_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p127(b, x[3], x[4], x[5], &a), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p127_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -997,7 +1053,8 @@ pub fn p128_run(x: &[f32]) -> Run {
     let (value, g_x0) = p128_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p128_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p128_jvp(x[0], tangent(0));
-    Run { plain: p128(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p128_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p128(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p128_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1023,7 +1080,8 @@ pub fn p129_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p129_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p129_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p129_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p129(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p129_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p129(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p129_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1046,12 +1104,14 @@ pub fn p130_ref(x0: f64, a: &[f64; 2], x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p130_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1, g_x2) = p130_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x0, v_x1, v_x2) = p130_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p130_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p130(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p130_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p130(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p130_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1076,12 +1136,14 @@ pub fn p131_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p131_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p131_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p131_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p131_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p131(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p131_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p131(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p131_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1109,7 +1171,8 @@ pub fn p132_run(x: &[f32]) -> Run {
     let (value, g_x0) = p132_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p132_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p132_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p132(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p132_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p132(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p132_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1136,14 +1199,17 @@ pub fn p133_ref(x2: f64, a: &[f64; 4], x0: f64, b: [f64; 3], x1: f64, m: &mut f6
 pub fn p133_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[6], x[7], x[8]];
     let b_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
+    let b_dot2: [f32; 3] = [tangent2(6), tangent2(7), tangent2(8)];
     let (value, g_x0, g_b) = p133_grad(x[0], &a, &mut g_a, x[5], b, x[9]).expect("finite gradient");
     let (vjp_value, v_x2, v_x0, v_b, v_x1) = p133_vjp(x[0], &a, &mut v_a, x[5], b, x[9], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p133_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), b, b_dot, x[9], tangent(9));
-    Run { plain: p133(x[0], &a, x[5], b, x[9]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], f32::NAN], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p133_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], b, [b_dot, b_dot2], x[9], [tangent(9), tangent2(9)]);
+    Run { plain: p133(x[0], &a, x[5], b, x[9]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], f32::NAN], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p133_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1172,10 +1238,12 @@ pub fn p134_ref(x0: f64, b: [f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p134_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x0, g_b, g_x1) = p134_grad(x[0], b, x[3]);
     let (vjp_value, v_x0, v_b, v_x1) = p134_vjp(x[0], b, x[3], D_OUT);
     let (jvp_value, jvp) = p134_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
-    Run { plain: p134(x[0], b, x[3]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p134_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p134(x[0], b, x[3]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p134_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1201,7 +1269,8 @@ pub fn p135_run(x: &[f32]) -> Run {
     let (value, g_x0) = p135_grad(x[0]);
     let (vjp_value, v_x0) = p135_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p135_jvp(x[0], tangent(0));
-    Run { plain: p135(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p135_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p135(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p135_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1235,7 +1304,8 @@ pub fn p136_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2) = p136_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p136_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p136_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p136(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p136_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p136(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p136_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1267,7 +1337,8 @@ pub fn p137_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p137_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p137_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p137_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p137(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p137_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p137(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p137_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1295,7 +1366,8 @@ pub fn p138_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p138_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p138_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p138_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p138(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p138_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p138(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p138_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1329,7 +1401,8 @@ pub fn p139_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p139_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p139_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p139_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p139(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p139_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p139(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p139_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1364,12 +1437,14 @@ pub fn p140_ref(x1: f64, x2: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p140_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p140_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x2, v_x0) = p140_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p140_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p140(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p140_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p140(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p140_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1397,7 +1472,8 @@ pub fn p141_run(x: &[f32]) -> Run {
     let (value, g_x0) = p141_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p141_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p141_jvp(x[0], tangent(0));
-    Run { plain: p141(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p141_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p141(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p141_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1425,7 +1501,8 @@ pub fn p142_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p142_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p142_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p142_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p142(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p142_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p142(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p142_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1460,12 +1537,14 @@ pub fn p143_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p143_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p143_grad(&a, &mut g_a, x[3]).expect("finite gradient");
     let (vjp_value, v_x0) = p143_vjp(&a, &mut v_a, x[3], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p143_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p143(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p143_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p143(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p143_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1497,7 +1576,8 @@ pub fn p144_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p144_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p144_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p144_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p144(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p144_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p144(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p144_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1525,7 +1605,8 @@ pub fn p145_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p145_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p145_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p145_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p145(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p145_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p145(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p145_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1554,12 +1635,14 @@ pub fn p146_ref(a: &[f64; 4], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p146_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p146_grad(&a, &mut g_a, x[4], x[5]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p146_vjp(&a, &mut v_a, x[4], x[5], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p146_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p146(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p146_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p146(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p146_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1586,10 +1669,12 @@ pub fn p147_ref(b: [f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p147_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x1, g_x0) = p147_grad(b, x[3], x[4]);
     let (vjp_value, v_b, v_x1, v_x0) = p147_vjp(b, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p147_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p147(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p147_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p147(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p147_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1621,7 +1706,8 @@ pub fn p148_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p148_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p148_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p148_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p148(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p148_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p148(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p148_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1650,12 +1736,14 @@ pub fn p149_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p149_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p149_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p149_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p149_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p149(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p149_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p149(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p149_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1687,7 +1775,8 @@ pub fn p150_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p150_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p150_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p150_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p150(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p150_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p150(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p150_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1712,12 +1801,14 @@ pub fn p151_ref(a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p151_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p151_grad(&a, &mut g_a, x[2], x[3]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p151_vjp(&a, &mut v_a, x[2], x[3], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p151_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p151(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p151_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p151(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p151_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1751,7 +1842,8 @@ pub fn p152_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2, g_x0) = p152_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p152_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p152_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p152(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p152_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p152(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p152_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1784,14 +1876,17 @@ pub fn p153_ref(a: &[f64; 3], b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p153_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[3], x[4]];
     let b_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let b_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let (value, g_b, g_x0) = p153_grad(&a, &mut g_a, b, x[5]).expect("finite gradient");
     let (vjp_value, v_b, v_x0) = p153_vjp(&a, &mut v_a, b, x[5], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p153_jvp(&a, &a_dot, b, b_dot, x[5], tangent(5));
-    Run { plain: p153(&a, b, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p153_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p153(&a, b, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p153_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1816,12 +1911,14 @@ pub fn p154_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p154_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p154_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p154_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p154_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p154(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p154_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p154(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p154_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1857,7 +1954,8 @@ pub fn p155_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p155_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p155_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p155_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p155(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p155_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p155(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p155_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1882,12 +1980,14 @@ pub fn p156_ref(x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p156_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p156_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x1, v_x0) = p156_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p156_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p156(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p156_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p156(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p156_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1912,12 +2012,14 @@ pub fn p157_ref(x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p157_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1) = p157_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x1, v_x0) = p157_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p157_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p157(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p157_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p157(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p157_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1946,12 +2048,14 @@ pub fn p158_ref(x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p158_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p158_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x1, v_x0) = p158_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p158_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p158(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p158_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p158(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p158_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1984,12 +2088,14 @@ pub fn p159_ref(x1: f64, a: &[f64; 3], x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p159_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x2, g_x0) = p159_grad(x[0], &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x1, v_x2, v_x0) = p159_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p159_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p159(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p159_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p159(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p159_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2024,10 +2130,12 @@ pub fn p160_ref(x1: f64, x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p160_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let (value, g_x1, g_x0, g_b) = p160_grad(x[0], x[1], b);
     let (vjp_value, v_x1, v_x0, v_b) = p160_vjp(x[0], x[1], b, D_OUT);
     let (jvp_value, jvp) = p160_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p160(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p160_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p160(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p160_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2059,7 +2167,8 @@ pub fn p161_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p161_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p161_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p161_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p161(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p161_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p161(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p161_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2088,12 +2197,14 @@ pub fn p162_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p162_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p162_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p162_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p162_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p162(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p162_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p162(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p162_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2120,10 +2231,12 @@ pub fn p163_ref(x0: f64, x1: f64, x2: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p163_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x0, g_x1, g_x2, g_b) = p163_grad(x[0], x[1], x[2], b).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_x2, v_b) = p163_vjp(x[0], x[1], x[2], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p163_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
-    Run { plain: p163(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_x2, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p163_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2]);
+    Run { plain: p163(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_x2, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p163_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2155,7 +2268,8 @@ pub fn p164_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p164_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p164_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p164_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p164(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p164_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p164(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p164_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2187,7 +2301,8 @@ pub fn p165_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p165_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p165_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p165_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p165(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p165_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p165(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p165_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2210,12 +2325,14 @@ pub fn p166_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p166_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p166_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p166_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p166_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p166(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p166_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p166(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p166_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2250,12 +2367,14 @@ pub fn p167_ref(x1: f64, a: &[f64; 4], x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p167_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x2, g_x0) = p167_grad(x[0], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_x1, v_x2, v_x0) = p167_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p167_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p167(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p167_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p167(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p167_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2280,14 +2399,17 @@ pub fn p168_ref(x1: f64, a: &[f64; 2], b: [f64; 3], x0: f64, m: &mut f64) -> f64
 pub fn p168_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x1, g_b, g_x0) = p168_grad(x[0], &a, &mut g_a, b, x[6]);
     let (vjp_value, v_x1, v_b, v_x0) = p168_vjp(x[0], &a, &mut v_a, b, x[6], D_OUT);
     let (jvp_value, jvp) = p168_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[6], tangent(6));
-    Run { plain: p168(x[0], &a, b, x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p168_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p168(x[0], &a, b, x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p168_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2313,7 +2435,8 @@ pub fn p169_run(x: &[f32]) -> Run {
     let (value, g_x0) = p169_grad(x[0]);
     let (vjp_value, v_x0) = p169_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p169_jvp(x[0], tangent(0));
-    Run { plain: p169(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p169_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p169(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p169_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2342,12 +2465,14 @@ pub fn p170_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 pub fn p170_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p170_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1) = p170_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p170_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p170(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p170_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p170(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p170_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2370,12 +2495,14 @@ pub fn p171_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p171_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p171_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p171_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p171_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p171(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p171_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p171(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p171_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2410,12 +2537,14 @@ pub fn p172_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p172_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p172_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p172_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p172_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p172(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p172_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p172(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p172_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2450,12 +2579,14 @@ pub fn p173_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p173_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p173_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p173_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p173_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p173(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p173_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p173(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p173_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2481,7 +2612,8 @@ pub fn p174_run(x: &[f32]) -> Run {
     let (value, g_x0) = p174_grad(x[0]);
     let (vjp_value, v_x0) = p174_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p174_jvp(x[0], tangent(0));
-    Run { plain: p174(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p174_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p174(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p174_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2508,14 +2640,17 @@ pub fn p175_ref(a: &[f64; 3], x0: f64, x1: f64, b: [f64; 3], m: &mut f64) -> f64
 pub fn p175_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[5], x[6], x[7]];
     let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let b_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let (value, g_x0, g_x1, g_b) = p175_grad(&a, &mut g_a, x[3], x[4], b);
     let (vjp_value, v_x0, v_x1, v_b) = p175_vjp(&a, &mut v_a, x[3], x[4], b, D_OUT);
     let (jvp_value, jvp) = p175_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), b, b_dot);
-    Run { plain: p175(&a, x[3], x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p175_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], b, [b_dot, b_dot2]);
+    Run { plain: p175(&a, x[3], x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p175_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2540,12 +2675,14 @@ pub fn p176_ref(x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p176_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p176_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x1, v_x0) = p176_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p176_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p176(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p176_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p176(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p176_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2573,7 +2710,8 @@ pub fn p177_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p177_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p177_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p177_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p177(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p177_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p177(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p177_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2600,12 +2738,14 @@ pub fn p178_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p178_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p178_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p178_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p178_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p178(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p178_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p178(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p178_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2632,12 +2772,14 @@ pub fn p179_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p179_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p179_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p179_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p179_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p179(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p179_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p179(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p179_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2662,12 +2804,14 @@ pub fn p180_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p180_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p180_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0) = p180_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p180_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p180(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p180_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p180(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p180_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2697,7 +2841,8 @@ pub fn p181_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p181_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p181_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p181_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p181(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p181_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p181(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p181_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2730,12 +2875,14 @@ pub fn p182_ref(x0: f64, a: &[f64; 4], x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p182_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2) = p182_grad(x[0], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_x0, v_x1, v_x2) = p182_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p182_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p182(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p182_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p182(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p182_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2758,12 +2905,14 @@ pub fn p183_ref(x0: f64, x1: f64, a: &[f64; 3], x2: f64, m: &mut f64) -> f64 {
 pub fn p183_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1, g_x2) = p183_grad(x[0], x[1], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1, v_x2) = p183_vjp(x[0], x[1], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p183_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p183(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p183_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p183(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p183_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2795,7 +2944,8 @@ pub fn p184_run(x: &[f32]) -> Run {
     let (value, g_x0) = p184_grad(x[0]);
     let (vjp_value, v_x0) = p184_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p184_jvp(x[0], tangent(0));
-    Run { plain: p184(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p184_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p184(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p184_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2820,14 +2970,17 @@ pub fn p185_ref(b: [f64; 2], x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p185_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x0) = p185_grad(b, x[2], &a, &mut g_a);
     let (vjp_value, v_b, v_x0) = p185_vjp(b, x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p185_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot);
-    Run { plain: p185(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p185_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p185(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p185_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2859,7 +3012,8 @@ pub fn p186_run(x: &[f32]) -> Run {
     let (value, g_x0) = p186_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p186_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p186_jvp(x[0], tangent(0));
-    Run { plain: p186(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p186_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p186(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p186_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2888,12 +3042,14 @@ pub fn p187_ref(x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p187_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p187_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x1, v_x0) = p187_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p187_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p187(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p187_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p187(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p187_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2926,10 +3082,12 @@ pub fn p188_ref(b: [f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p188_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0, g_x1) = p188_grad(b, x[2], x[3]);
     let (vjp_value, v_b, v_x0, v_x1) = p188_vjp(b, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p188_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p188(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p188_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p188(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p188_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2960,12 +3118,14 @@ pub fn p189_ref(x1: f64, x2: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p189_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x2, g_x0) = p189_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x2, v_x0) = p189_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p189_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p189(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p189_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p189(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p189_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2992,10 +3152,12 @@ pub fn p190_ref(x2: f64, b: [f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p190_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x2, g_b, g_x1, g_x0) = p190_grad(x[0], b, x[3], x[4]);
     let (vjp_value, v_x2, v_b, v_x1, v_x0) = p190_vjp(x[0], b, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p190_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p190(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_x2, v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p190_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p190(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_x2, v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p190_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3024,10 +3186,12 @@ pub fn p191_ref(b: [f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p191_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b) = p191_grad(b, x[3], x[4]).expect("finite gradient");
     let (vjp_value, v_b, v_x0, v_x1) = p191_vjp(b, x[3], x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p191_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p191(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], f32::NAN, f32::NAN], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p191_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p191(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], f32::NAN, f32::NAN], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p191_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3056,14 +3220,17 @@ pub fn p192_ref(x0: f64, x1: f64, a: &[f64; 3], b: [f64; 2], m: &mut f64) -> f64
 pub fn p192_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[5], x[6]];
     let b_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let b_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let (value, g_x0, g_x1, g_b) = p192_grad(x[0], x[1], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_x1, v_b) = p192_vjp(x[0], x[1], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p192_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot);
-    Run { plain: p192(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p192_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p192(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p192_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3089,7 +3256,8 @@ pub fn p193_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p193_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p193_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p193_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p193(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p193_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p193(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p193_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3118,12 +3286,14 @@ pub fn p194_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p194_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p194_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p194_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p194_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p194(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p194_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p194(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p194_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3154,12 +3324,14 @@ pub fn p195_ref(a: &[f64; 3], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p195_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0, g_x2) = p195_grad(&a, &mut g_a, x[3], x[4], x[5]);
     let (vjp_value, v_x1, v_x0, v_x2) = p195_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p195_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p195(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p195_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p195(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p195_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3193,7 +3365,8 @@ pub fn p196_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p196_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p196_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p196_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p196(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p196_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p196(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p196_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3222,12 +3395,14 @@ pub fn p197_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p197_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p197_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p197_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p197_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p197(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p197_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p197(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p197_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3259,7 +3434,8 @@ pub fn p198_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p198_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_x2) = p198_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p198_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p198(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p198_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p198(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p198_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3286,12 +3462,14 @@ pub fn p199_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p199_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p199_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p199_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p199_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p199(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p199_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p199(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p199_ref_flat(x: &[f64], m: &mut f64) -> f64 {

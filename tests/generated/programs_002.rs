@@ -16,12 +16,14 @@ pub fn p200_ref(x1: f64, x2: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p200_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x2, g_x0) = p200_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x1, v_x2, v_x0) = p200_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p200_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p200(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p200_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p200(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p200_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -53,7 +55,8 @@ pub fn p201_run(x: &[f32]) -> Run {
     let (value, g_x0) = p201_grad(x[0]);
     let (vjp_value, v_x0) = p201_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p201_jvp(x[0], tangent(0));
-    Run { plain: p201(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p201_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p201(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p201_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -88,12 +91,14 @@ pub fn p202_ref(x2: f64, a: &[f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p202_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p202_grad(x[0], &a, &mut g_a, x[4], x[5]).expect("finite gradient");
     let (vjp_value, v_x2, v_x0, v_x1) = p202_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p202_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p202(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p202_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p202(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p202_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -120,10 +125,12 @@ pub fn p203_ref(b: [f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p203_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x1, g_x0) = p203_grad(b, x[3], x[4]);
     let (vjp_value, v_b, v_x1, v_x0) = p203_vjp(b, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p203_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p203(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p203_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p203(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p203_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -150,12 +157,14 @@ pub fn p204_ref(a: &[f64; 3], x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p204_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x2, g_x1) = p204_grad(&a, &mut g_a, x[3], x[4], x[5]);
     let (vjp_value, v_x0, v_x2, v_x1) = p204_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p204_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p204(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p204_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p204(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p204_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -186,12 +195,14 @@ pub fn p205_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p205_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p205_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p205_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p205_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p205(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p205_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p205(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p205_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -225,7 +236,8 @@ pub fn p206_run(x: &[f32]) -> Run {
     let (value, g_x0) = p206_grad(x[0]);
     let (vjp_value, v_x0) = p206_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p206_jvp(x[0], tangent(0));
-    Run { plain: p206(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p206_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p206(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p206_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -250,12 +262,14 @@ pub fn p207_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p207_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p207_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p207_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p207_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p207(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p207_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p207(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p207_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -290,12 +304,14 @@ pub fn p208_ref(x1: f64, x2: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p208_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x2, g_x0) = p208_grad(x[0], x[1], &a, &mut g_a, x[6]);
     let (vjp_value, v_x1, v_x2, v_x0) = p208_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
     let (jvp_value, jvp) = p208_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p208(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p208_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p208(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p208_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -326,12 +342,14 @@ pub fn p209_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p209_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p209_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p209_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p209_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p209(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p209_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p209(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p209_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -366,14 +384,17 @@ pub fn p210_ref(a: &[f64; 4], b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p210_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_b, g_x0) = p210_grad(&a, &mut g_a, b, x[7]);
     let (vjp_value, v_b, v_x0) = p210_vjp(&a, &mut v_a, b, x[7], D_OUT);
     let (jvp_value, jvp) = p210_jvp(&a, &a_dot, b, b_dot, x[7], tangent(7));
-    Run { plain: p210(&a, b, x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p210_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p210(&a, b, x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p210_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -402,12 +423,14 @@ pub fn p211_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p211_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p211_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p211_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p211_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p211(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p211_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p211(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p211_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -432,12 +455,14 @@ pub fn p212_ref(x0: f64, x1: f64, a: &[f64; 4], x2: f64, m: &mut f64) -> f64 {
 pub fn p212_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1, g_x2) = p212_grad(x[0], x[1], &a, &mut g_a, x[6]);
     let (vjp_value, v_x0, v_x1, v_x2) = p212_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
     let (jvp_value, jvp) = p212_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p212(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p212_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p212(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p212_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -472,12 +497,14 @@ pub fn p213_ref(a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p213_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p213_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x0, v_x1) = p213_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p213_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p213(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p213_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p213(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p213_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -500,12 +527,14 @@ pub fn p214_ref(a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p214_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p214_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x0, v_x1) = p214_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p214_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p214(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p214_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p214(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p214_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -528,12 +557,14 @@ pub fn p215_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p215_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p215_grad(&a, &mut g_a, x[3], x[4]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p215_vjp(&a, &mut v_a, x[3], x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p215_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p215(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p215_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p215(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p215_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -560,12 +591,14 @@ pub fn p216_ref(x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p216_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p216_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p216_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p216_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p216(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p216_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p216(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p216_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -598,12 +631,14 @@ pub fn p217_ref(a: &[f64; 4], x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p217_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1, g_x2) = p217_grad(&a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_x0, v_x1, v_x2) = p217_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p217_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p217(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p217_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p217(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p217_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -634,12 +669,14 @@ pub fn p218_ref(x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p218_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p218_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x1, v_x0) = p218_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p218_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p218(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p218_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p218(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p218_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -676,14 +713,17 @@ pub fn p219_ref(b: [f64; 3], x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p219_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let a: [f32; 2] = [x[4], x[5]];
     let a_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let a_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0) = p219_grad(b, x[3], &a, &mut g_a);
     let (vjp_value, v_b, v_x0) = p219_vjp(b, x[3], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p219_jvp(b, b_dot, x[3], tangent(3), &a, &a_dot);
-    Run { plain: p219(b, x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p219_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p219(b, x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p219_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -716,14 +756,17 @@ pub fn p220_ref(b: [f64; 2], a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64
 pub fn p220_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b, g_x1, g_x0) = p220_grad(b, &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_b, v_x1, v_x0) = p220_vjp(b, &a, &mut v_a, x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p220_jvp(b, b_dot, &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p220(b, &a, x[5], x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p220_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p220(b, &a, x[5], x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p220_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -758,10 +801,12 @@ pub fn p221_ref(x0: f64, x1: f64, x2: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p221_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[3], x[4]];
     let b_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let b_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let (value, g_x0, g_x1, g_x2, g_b) = p221_grad(x[0], x[1], x[2], b);
     let (vjp_value, v_x0, v_x1, v_x2, v_b) = p221_vjp(x[0], x[1], x[2], b, D_OUT);
     let (jvp_value, jvp) = p221_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
-    Run { plain: p221(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_x2, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p221_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2]);
+    Run { plain: p221(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_x2, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p221_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -792,12 +837,14 @@ pub fn p222_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p222_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p222_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p222_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p222_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p222(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p222_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p222(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p222_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -824,14 +871,17 @@ pub fn p223_ref(b: [f64; 2], x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p223_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b) = p223_grad(b, x[2], &a);
     let (vjp_value, v_b, v_x0) = p223_vjp(b, x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p223_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot);
-    Run { plain: p223(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p223_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p223(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p223_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -857,7 +907,8 @@ pub fn p224_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p224_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p224_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p224_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p224(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p224_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p224(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p224_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -882,14 +933,17 @@ pub fn p225_ref(x0: f64, x1: f64, a: &[f64; 2], b: [f64; 3], m: &mut f64) -> f64
 pub fn p225_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_x0, g_x1, g_b) = p225_grad(x[0], x[1], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_x1, v_b) = p225_vjp(x[0], x[1], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p225_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot);
-    Run { plain: p225(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p225_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p225(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p225_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -912,10 +966,12 @@ pub fn p226_ref(x1: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p226_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x1, g_b, g_x0) = p226_grad(x[0], b, x[3]);
     let (vjp_value, v_x1, v_b, v_x0) = p226_vjp(x[0], b, x[3], D_OUT);
     let (jvp_value, jvp) = p226_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
-    Run { plain: p226(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p226_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p226(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p226_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -946,10 +1002,12 @@ pub fn p227_ref(x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p227_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let (value, g_x0, g_b) = p227_grad(x[0], b).expect("finite gradient");
     let (vjp_value, v_x0, v_b) = p227_vjp(x[0], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p227_jvp(x[0], tangent(0), b, b_dot);
-    Run { plain: p227(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p227_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2]);
+    Run { plain: p227(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p227_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -977,7 +1035,8 @@ pub fn p228_run(x: &[f32]) -> Run {
     let (value, g_x0) = p228_grad(x[0]);
     let (vjp_value, v_x0) = p228_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p228_jvp(x[0], tangent(0));
-    Run { plain: p228(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p228_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p228(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p228_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1002,12 +1061,14 @@ pub fn p229_ref(x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p229_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p229_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p229_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p229_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p229(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p229_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p229(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p229_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1034,14 +1095,17 @@ pub fn p230_ref(a: &[f64; 3], x0: f64, b: [f64; 2], x1: f64, m: &mut f64) -> f64
 pub fn p230_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[4], x[5]];
     let b_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let b_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let (value, g_x0, g_b, g_x1) = p230_grad(&a, &mut g_a, x[3], b, x[6]);
     let (vjp_value, v_x0, v_b, v_x1) = p230_vjp(&a, &mut v_a, x[3], b, x[6], D_OUT);
     let (jvp_value, jvp) = p230_jvp(&a, &a_dot, x[3], tangent(3), b, b_dot, x[6], tangent(6));
-    Run { plain: p230(&a, x[3], b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p230_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p230(&a, x[3], b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p230_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1067,7 +1131,8 @@ pub fn p231_run(x: &[f32]) -> Run {
     let (value, g_x0) = p231_grad(x[0]);
     let (vjp_value, v_x0) = p231_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p231_jvp(x[0], tangent(0));
-    Run { plain: p231(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p231_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p231(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p231_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1102,12 +1167,14 @@ pub fn p232_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p232_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p232_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p232_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p232_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p232(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p232_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p232(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p232_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1133,7 +1200,8 @@ pub fn p233_run(x: &[f32]) -> Run {
     let (value, g_x0) = p233_grad(x[0]);
     let (vjp_value, v_x0) = p233_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p233_jvp(x[0], tangent(0));
-    Run { plain: p233(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p233_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p233(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p233_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1165,7 +1233,8 @@ pub fn p234_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p234_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x2, v_x1, v_x0) = p234_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p234_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p234(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p234_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p234(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p234_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1202,12 +1271,14 @@ pub fn p235_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p235_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p235_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p235_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p235_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p235(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p235_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p235(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p235_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1231,7 +1302,8 @@ pub fn p236_run(x: &[f32]) -> Run {
     let (value, g_x0) = p236_grad(x[0]);
     let (vjp_value, v_x0) = p236_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p236_jvp(x[0], tangent(0));
-    Run { plain: p236(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p236_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p236(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p236_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1264,14 +1336,17 @@ pub fn p237_ref(a: &[f64; 3], x1: f64, b: [f64; 3], x2: f64, x0: f64, m: &mut f6
 pub fn p237_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_x1, g_b, g_x2, g_x0) = p237_grad(&a, &mut g_a, x[3], b, x[7], x[8]);
     let (vjp_value, v_x1, v_b, v_x2, v_x0) = p237_vjp(&a, &mut v_a, x[3], b, x[7], x[8], D_OUT);
     let (jvp_value, jvp) = p237_jvp(&a, &a_dot, x[3], tangent(3), b, b_dot, x[7], tangent(7), x[8], tangent(8));
-    Run { plain: p237(&a, x[3], b, x[7], x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_b[0], g_b[1], g_b[2], g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_b[0], v_b[1], v_b[2], v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p237_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], b, [b_dot, b_dot2], x[7], [tangent(7), tangent2(7)], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p237(&a, x[3], b, x[7], x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_b[0], g_b[1], g_b[2], g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_b[0], v_b[1], v_b[2], v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p237_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1307,7 +1382,8 @@ pub fn p238_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p238_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p238_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p238_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p238(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p238_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p238(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p238_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1344,12 +1420,14 @@ pub fn p239_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p239_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p239_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p239_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p239_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p239(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p239_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p239(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p239_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1380,14 +1458,17 @@ pub fn p240_ref(x0: f64, b: [f64; 2], a: &[f64; 3], x1: f64, m: &mut f64) -> f64
 pub fn p240_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1) = p240_grad(x[0], b, &a, &mut g_a, x[6]);
     let (vjp_value, v_x0, v_b, v_x1) = p240_vjp(x[0], b, &a, &mut v_a, x[6], D_OUT);
     let (jvp_value, jvp) = p240_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot, x[6], tangent(6));
-    Run { plain: p240(x[0], b, &a, x[6]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p240_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p240(x[0], b, &a, x[6]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p240_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1417,7 +1498,8 @@ pub fn p241_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p241_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p241_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p241_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p241(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p241_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p241(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p241_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1448,12 +1530,14 @@ pub fn p242_ref(x0: f64, a: &[f64; 3], x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p242_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1, g_x2) = p242_grad(x[0], &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x0, v_x1, v_x2) = p242_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p242_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p242(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p242_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p242(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p242_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1490,14 +1574,17 @@ pub fn p243_ref(x2: f64, a: &[f64; 2], x0: f64, b: [f64; 2], x1: f64, m: &mut f6
 pub fn p243_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[4], x[5]];
     let b_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let b_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let (value, g_x2, g_x0, g_b, g_x1) = p243_grad(x[0], &a, &mut g_a, x[3], b, x[6]);
     let (vjp_value, v_x2, v_x0, v_b, v_x1) = p243_vjp(x[0], &a, &mut v_a, x[3], b, x[6], D_OUT);
     let (jvp_value, jvp) = p243_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), b, b_dot, x[6], tangent(6));
-    Run { plain: p243(x[0], &a, x[3], b, x[6]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p243_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p243(x[0], &a, x[3], b, x[6]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p243_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1531,7 +1618,8 @@ pub fn p244_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2, g_x0) = p244_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p244_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p244_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p244(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p244_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p244(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p244_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1565,7 +1653,8 @@ pub fn p245_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p245_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p245_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p245_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p245(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p245_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p245(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p245_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1598,12 +1687,14 @@ pub fn p246_ref(x2: f64, x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p246_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x1, g_x0) = p246_grad(x[0], x[1], &a, &mut g_a, x[6]);
     let (vjp_value, v_x2, v_x1, v_x0) = p246_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
     let (jvp_value, jvp) = p246_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p246(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p246_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p246(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p246_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1636,12 +1727,14 @@ pub fn p247_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p247_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p247_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p247_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p247_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p247(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p247_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p247(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p247_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1670,12 +1763,14 @@ pub fn p248_ref(x0: f64, x1: f64, a: &[f64; 2], x2: f64, m: &mut f64) -> f64 {
 pub fn p248_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1) = p248_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1, v_x2) = p248_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p248_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p248(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![f32::NAN, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p248_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p248(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![f32::NAN, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p248_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1701,7 +1796,8 @@ pub fn p249_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p249_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p249_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p249_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p249(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p249_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p249(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p249_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1730,10 +1826,12 @@ pub fn p250_ref(x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p250_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x0, g_b) = p250_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p250_vjp(x[0], b, D_OUT);
     let (jvp_value, jvp) = p250_jvp(x[0], tangent(0), b, b_dot);
-    Run { plain: p250(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p250_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2]);
+    Run { plain: p250(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p250_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1758,12 +1856,14 @@ pub fn p251_ref(x0: f64, x2: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p251_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x2, g_x1) = p251_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x0, v_x2, v_x1) = p251_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p251_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p251(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p251_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p251(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p251_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1794,12 +1894,14 @@ pub fn p252_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 pub fn p252_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p252_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1) = p252_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p252_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p252(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p252_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p252(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p252_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1825,7 +1927,8 @@ pub fn p253_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p253_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p253_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p253_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p253(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p253_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p253(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p253_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1857,7 +1960,8 @@ pub fn p254_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p254_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p254_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p254_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p254(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p254_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p254(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p254_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1882,12 +1986,14 @@ pub fn p255_ref(a: &[f64; 3], x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p255_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2, g_x0, g_x1) = p255_grad(&a, &mut g_a, x[3], x[4], x[5]);
     let (vjp_value, v_x2, v_x0, v_x1) = p255_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p255_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p255(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p255_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p255(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p255_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1919,7 +2025,8 @@ pub fn p256_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p256_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p256_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p256_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p256(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p256_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p256(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p256_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1950,12 +2057,14 @@ pub fn p257_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p257_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p257_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0) = p257_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p257_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p257(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p257_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p257(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p257_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1982,12 +2091,14 @@ pub fn p258_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p258_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p258_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p258_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p258_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p258(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p258_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p258(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p258_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2018,12 +2129,14 @@ pub fn p259_ref(x2: f64, x1: f64, x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p259_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2, g_x1, g_x0) = p259_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x1, v_x0) = p259_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p259_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p259(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p259_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p259(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p259_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2052,12 +2165,14 @@ pub fn p260_ref(a: &[f64; 4], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p260_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p260_grad(&a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x1, v_x0) = p260_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p260_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p260(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p260_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p260(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p260_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2092,14 +2207,17 @@ pub fn p261_ref(x0: f64, a: &[f64; 4], b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p261_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[5], x[6]];
     let b_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let b_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let (value, g_x0, g_b) = p261_grad(x[0], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_b) = p261_vjp(x[0], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p261_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot);
-    Run { plain: p261(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p261_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p261(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p261_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2132,14 +2250,17 @@ pub fn p262_ref(x0: f64, b: [f64; 3], a: &[f64; 4], x2: f64, x1: f64, m: &mut f6
 pub fn p262_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
     let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 4] = [tangent2(4), tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_b, g_x2, g_x1) = p262_grad(x[0], b, &a, &mut g_a, x[8], x[9]);
     let (vjp_value, v_x0, v_b, v_x2, v_x1) = p262_vjp(x[0], b, &a, &mut v_a, x[8], x[9], D_OUT);
     let (jvp_value, jvp) = p262_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot, x[8], tangent(8), x[9], tangent(9));
-    Run { plain: p262(x[0], b, &a, x[8], x[9]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p262_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[8], [tangent(8), tangent2(8)], x[9], [tangent(9), tangent2(9)]);
+    Run { plain: p262(x[0], b, &a, x[8], x[9]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p262_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2169,7 +2290,8 @@ pub fn p263_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p263_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0, v_x2) = p263_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p263_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p263(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p263_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p263(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p263_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2205,7 +2327,8 @@ pub fn p264_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p264_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p264_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p264_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p264(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p264_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p264(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p264_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2231,7 +2354,8 @@ pub fn p265_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p265_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p265_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p265_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p265(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p265_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p265(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p265_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2256,12 +2380,14 @@ pub fn p266_ref(x0: f64, x1: f64, x2: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p266_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1, g_x2) = p266_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1, v_x2) = p266_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p266_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p266(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p266_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p266(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p266_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2289,7 +2415,8 @@ pub fn p267_run(x: &[f32]) -> Run {
     let (value, g_x0) = p267_grad(x[0]);
     let (vjp_value, v_x0) = p267_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p267_jvp(x[0], tangent(0));
-    Run { plain: p267(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p267_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p267(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p267_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2315,7 +2442,8 @@ pub fn p268_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p268_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p268_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p268_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p268(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p268_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p268(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p268_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2345,7 +2473,8 @@ pub fn p269_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p269_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x2, v_x1, v_x0) = p269_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p269_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p269(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p269_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p269(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p269_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2372,12 +2501,14 @@ pub fn p270_ref(x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p270_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p270_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x1, v_x0) = p270_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p270_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p270(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p270_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p270(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p270_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2410,12 +2541,14 @@ pub fn p271_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p271_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p271_grad(&a, x[2]);
     let (vjp_value, v_x0) = p271_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p271_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p271(&a, x[2]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p271_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p271(&a, x[2]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p271_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2446,14 +2579,17 @@ pub fn p272_ref(b: [f64; 3], x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64
 pub fn p272_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let a: [f32; 2] = [x[4], x[5]];
     let a_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let a_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x1, g_x0) = p272_grad(b, x[3], &a, &mut g_a, x[6]);
     let (vjp_value, v_b, v_x1, v_x0) = p272_vjp(b, x[3], &a, &mut v_a, x[6], D_OUT);
     let (jvp_value, jvp) = p272_jvp(b, b_dot, x[3], tangent(3), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p272(b, x[3], &a, x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p272_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p272(b, x[3], &a, x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p272_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2477,7 +2613,8 @@ pub fn p273_run(x: &[f32]) -> Run {
     let (value, g_x0) = p273_grad(x[0]);
     let (vjp_value, v_x0) = p273_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p273_jvp(x[0], tangent(0));
-    Run { plain: p273(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p273_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p273(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p273_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2502,10 +2639,12 @@ pub fn p274_ref(b: [f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p274_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0, g_x1) = p274_grad(b, x[2], x[3]);
     let (vjp_value, v_b, v_x0, v_x1) = p274_vjp(b, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p274_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p274(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p274_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p274(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p274_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2540,12 +2679,14 @@ pub fn p275_ref(x2: f64, x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p275_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2, g_x1, g_x0) = p275_grad(x[0], x[1], &a, &mut g_a, x[5]);
     let (vjp_value, v_x2, v_x1, v_x0) = p275_vjp(x[0], x[1], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p275_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p275(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p275_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p275(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p275_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2575,7 +2716,8 @@ pub fn p276_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p276_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p276_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p276_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p276(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p276_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p276(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p276_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2609,7 +2751,8 @@ pub fn p277_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p277_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p277_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p277_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p277(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p277_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p277(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p277_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2634,10 +2777,12 @@ pub fn p278_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p278_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x0) = p278_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p278_vjp(b, x[3], D_OUT);
     let (jvp_value, jvp) = p278_jvp(b, b_dot, x[3], tangent(3));
-    Run { plain: p278(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p278_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p278(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p278_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2666,14 +2811,17 @@ pub fn p279_ref(b: [f64; 2], x0: f64, a: &[f64; 4], x2: f64, x1: f64, m: &mut f6
 pub fn p279_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x0, g_x2, g_x1) = p279_grad(b, x[2], &a, &mut g_a, x[7], x[8]).expect("finite gradient");
     let (vjp_value, v_b, v_x0, v_x2, v_x1) = p279_vjp(b, x[2], &a, &mut v_a, x[7], x[8], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p279_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot, x[7], tangent(7), x[8], tangent(8));
-    Run { plain: p279(b, x[2], &a, x[7], x[8]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p279_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], x[7], [tangent(7), tangent2(7)], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p279(b, x[2], &a, x[7], x[8]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p279_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2698,12 +2846,14 @@ pub fn p280_ref(a: &[f64; 4], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p280_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p280_grad(&a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x1, v_x0) = p280_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p280_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p280(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p280_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p280(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p280_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2732,14 +2882,17 @@ pub fn p281_ref(x0: f64, a: &[f64; 3], b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p281_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_x0, g_b) = p281_grad(x[0], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_b) = p281_vjp(x[0], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p281_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot);
-    Run { plain: p281(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p281_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p281(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p281_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2769,7 +2922,8 @@ pub fn p282_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p282_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p282_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p282_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p282(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p282_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p282(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p282_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2803,7 +2957,8 @@ pub fn p283_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p283_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p283_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p283_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p283(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p283_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p283(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p283_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2831,7 +2986,8 @@ pub fn p284_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p284_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p284_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p284_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p284(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p284_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p284(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p284_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2858,12 +3014,14 @@ pub fn p285_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p285_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p285_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p285_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p285_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p285(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p285_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p285(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p285_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2890,12 +3048,14 @@ pub fn p286_ref(x2: f64, a: &[f64; 4], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p286_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x0, g_x1) = p286_grad(x[0], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_x2, v_x0, v_x1) = p286_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p286_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p286(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p286_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p286(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p286_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2920,14 +3080,17 @@ pub fn p287_ref(x1: f64, x0: f64, b: [f64; 2], a: &[f64; 3], m: &mut f64) -> f64
 pub fn p287_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let a: [f32; 3] = [x[4], x[5], x[6]];
     let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0, g_b) = p287_grad(x[0], x[1], b, &a, &mut g_a);
     let (vjp_value, v_x1, v_x0, v_b) = p287_vjp(x[0], x[1], b, &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p287_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, &a, &a_dot);
-    Run { plain: p287(x[0], x[1], b, &a), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p287_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p287(x[0], x[1], b, &a), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p287_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2959,7 +3122,8 @@ pub fn p288_run(x: &[f32]) -> Run {
     let (value, g_x0) = p288_grad(x[0]);
     let (vjp_value, v_x0) = p288_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p288_jvp(x[0], tangent(0));
-    Run { plain: p288(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p288_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p288(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p288_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2986,12 +3150,14 @@ pub fn p289_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p289_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p289_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p289_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p289_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p289(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p289_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p289(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p289_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3022,12 +3188,14 @@ pub fn p290_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p290_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p290_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p290_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p290_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p290(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p290_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p290(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p290_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3058,14 +3226,17 @@ pub fn p291_ref(x0: f64, a: &[f64; 2], x2: f64, b: [f64; 3], x1: f64, m: &mut f6
 pub fn p291_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_x0, g_x2, g_b, g_x1) = p291_grad(x[0], &a, &mut g_a, x[3], b, x[7]);
     let (vjp_value, v_x0, v_x2, v_b, v_x1) = p291_vjp(x[0], &a, &mut v_a, x[3], b, x[7], D_OUT);
     let (jvp_value, jvp) = p291_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), b, b_dot, x[7], tangent(7));
-    Run { plain: p291(x[0], &a, x[3], b, x[7]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p291_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], b, [b_dot, b_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p291(x[0], &a, x[3], b, x[7]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p291_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3089,7 +3260,8 @@ pub fn p292_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p292_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p292_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p292_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p292(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p292_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p292(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p292_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3116,14 +3288,17 @@ pub fn p293_ref(x0: f64, a: &[f64; 3], b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p293_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_x0, g_b) = p293_grad(x[0], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_b) = p293_vjp(x[0], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p293_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot);
-    Run { plain: p293(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p293_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p293(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p293_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3150,12 +3325,14 @@ pub fn p294_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p294_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p294_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x0) = p294_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p294_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p294(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p294_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p294(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p294_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3183,7 +3360,8 @@ pub fn p295_run(x: &[f32]) -> Run {
     let (value, g_x0) = p295_grad(x[0]);
     let (vjp_value, v_x0) = p295_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p295_jvp(x[0], tangent(0));
-    Run { plain: p295(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p295_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p295(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p295_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3210,14 +3388,17 @@ pub fn p296_ref(a: &[f64; 3], x0: f64, x2: f64, x1: f64, b: [f64; 3], m: &mut f6
 pub fn p296_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[6], x[7], x[8]];
     let b_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
+    let b_dot2: [f32; 3] = [tangent2(6), tangent2(7), tangent2(8)];
     let (value, g_x0, g_x2, g_x1, g_b) = p296_grad(&a, &mut g_a, x[3], x[4], x[5], b);
     let (vjp_value, v_x0, v_x2, v_x1, v_b) = p296_vjp(&a, &mut v_a, x[3], x[4], x[5], b, D_OUT);
     let (jvp_value, jvp) = p296_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5), b, b_dot);
-    Run { plain: p296(&a, x[3], x[4], x[5], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p296_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], b, [b_dot, b_dot2]);
+    Run { plain: p296(&a, x[3], x[4], x[5], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p296_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3244,10 +3425,12 @@ pub fn p297_ref(x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p297_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let (value, g_x0, g_b) = p297_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p297_vjp(x[0], b, D_OUT);
     let (jvp_value, jvp) = p297_jvp(x[0], tangent(0), b, b_dot);
-    Run { plain: p297(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p297_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2]);
+    Run { plain: p297(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p297_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3278,12 +3461,14 @@ pub fn p298_ref(x2: f64, x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p298_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x1, g_x0) = p298_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x1, v_x0) = p298_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p298_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p298(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p298_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p298(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p298_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3312,12 +3497,14 @@ pub fn p299_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p299_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p299_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0) = p299_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p299_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p299(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p299_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p299(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p299_ref_flat(x: &[f64], m: &mut f64) -> f64 {

@@ -21,7 +21,8 @@ pub fn p300_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p300_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p300_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p300_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p300(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p300_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p300(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p300_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -52,10 +53,12 @@ pub fn p301_ref(x1: f64, x2: f64, x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p301_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x1, g_x0, g_b) = p301_grad(x[0], x[1], x[2], b);
     let (vjp_value, v_x1, v_x2, v_x0, v_b) = p301_vjp(x[0], x[1], x[2], b, D_OUT);
     let (jvp_value, jvp) = p301_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
-    Run { plain: p301(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x1, f32::NAN, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p301_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2]);
+    Run { plain: p301(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x1, f32::NAN, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p301_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -80,12 +83,14 @@ pub fn p302_ref(x2: f64, x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 pub fn p302_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x0, g_x1) = p302_grad(x[0], x[1], &a, &mut g_a, x[6]);
     let (vjp_value, v_x2, v_x0, v_x1) = p302_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
     let (jvp_value, jvp) = p302_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p302(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p302_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p302(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p302_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -111,7 +116,8 @@ pub fn p303_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p303_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p303_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p303_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p303(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p303_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p303(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p303_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -146,12 +152,14 @@ pub fn p304_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p304_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p304_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p304_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p304_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p304(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p304_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p304(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p304_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -174,12 +182,14 @@ pub fn p305_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p305_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p305_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x0) = p305_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p305_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p305(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p305_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p305(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p305_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -216,12 +226,14 @@ pub fn p306_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p306_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p306_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0) = p306_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p306_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p306(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p306_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p306(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p306_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -250,12 +262,14 @@ pub fn p307_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p307_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p307_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p307_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p307_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p307(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p307_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p307(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p307_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -278,12 +292,14 @@ pub fn p308_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p308_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p308_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p308_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p308_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p308(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p308_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p308(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p308_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -306,12 +322,14 @@ pub fn p309_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p309_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p309_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p309_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p309_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p309(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p309_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p309(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p309_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -340,12 +358,14 @@ pub fn p310_ref(a: &[f64; 4], x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p310_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x2, g_x0) = p310_grad(&a, &mut g_a, x[4], x[5], x[6]).expect("finite gradient");
     let (vjp_value, v_x1, v_x2, v_x0) = p310_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p310_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p310(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p310_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p310(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p310_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -374,12 +394,14 @@ pub fn p311_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p311_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p311_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p311_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p311_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p311(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p311_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p311(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p311_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -406,14 +428,17 @@ pub fn p312_ref(x2: f64, a: &[f64; 3], x0: f64, x1: f64, b: [f64; 2], m: &mut f6
 pub fn p312_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[6], x[7]];
     let b_dot: [f32; 2] = [tangent(6), tangent(7)];
+    let b_dot2: [f32; 2] = [tangent2(6), tangent2(7)];
     let (value, g_x2, g_x0, g_x1, g_b) = p312_grad(x[0], &a, &mut g_a, x[4], x[5], b);
     let (vjp_value, v_x2, v_x0, v_x1, v_b) = p312_vjp(x[0], &a, &mut v_a, x[4], x[5], b, D_OUT);
     let (jvp_value, jvp) = p312_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5), b, b_dot);
-    Run { plain: p312(x[0], &a, x[4], x[5], b), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p312_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], b, [b_dot, b_dot2]);
+    Run { plain: p312(x[0], &a, x[4], x[5], b), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p312_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -442,12 +467,14 @@ pub fn p313_ref(a: &[f64; 4], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p313_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p313_grad(&a, &mut g_a, x[4], x[5]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p313_vjp(&a, &mut v_a, x[4], x[5], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p313_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p313(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p313_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p313(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p313_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -474,10 +501,12 @@ pub fn p314_ref(x1: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p314_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x1, g_b, g_x0) = p314_grad(x[0], b, x[3]);
     let (vjp_value, v_x1, v_b, v_x0) = p314_vjp(x[0], b, x[3], D_OUT);
     let (jvp_value, jvp) = p314_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
-    Run { plain: p314(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p314_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p314(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p314_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -502,12 +531,14 @@ pub fn p315_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p315_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p315_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p315_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p315_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p315(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p315_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p315(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p315_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -541,7 +572,8 @@ pub fn p316_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p316_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p316_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p316_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p316(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p316_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p316(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p316_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -567,7 +599,8 @@ pub fn p317_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p317_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p317_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p317_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p317(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p317_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p317(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p317_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -590,12 +623,14 @@ pub fn p318_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p318_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p318_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p318_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p318_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p318(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p318_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p318(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p318_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -619,7 +654,8 @@ pub fn p319_run(x: &[f32]) -> Run {
     let (value, g_x0) = p319_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p319_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p319_jvp(x[0], tangent(0));
-    Run { plain: p319(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p319_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p319(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p319_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -653,7 +689,8 @@ pub fn p320_run(x: &[f32]) -> Run {
     let (value, g_x0) = p320_grad(x[0]);
     let (vjp_value, v_x0) = p320_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p320_jvp(x[0], tangent(0));
-    Run { plain: p320(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p320_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p320(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p320_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -688,10 +725,12 @@ pub fn p321_ref(x1: f64, x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p321_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let (value, g_x1, g_x0, g_b) = p321_grad(x[0], x[1], b);
     let (vjp_value, v_x1, v_x0, v_b) = p321_vjp(x[0], x[1], b, D_OUT);
     let (jvp_value, jvp) = p321_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p321(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p321_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p321(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p321_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -718,14 +757,17 @@ pub fn p322_ref(a: &[f64; 4], x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p322_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[5], x[6]];
     let b_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let b_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let (value, g_x0, g_b) = p322_grad(&a, &mut g_a, x[4], b);
     let (vjp_value, v_x0, v_b) = p322_vjp(&a, &mut v_a, x[4], b, D_OUT);
     let (jvp_value, jvp) = p322_jvp(&a, &a_dot, x[4], tangent(4), b, b_dot);
-    Run { plain: p322(&a, x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p322_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], b, [b_dot, b_dot2]);
+    Run { plain: p322(&a, x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p322_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -760,12 +802,14 @@ pub fn p323_ref(x0: f64, x1: f64, a: &[f64; 3], x2: f64, m: &mut f64) -> f64 {
 pub fn p323_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1, g_x2) = p323_grad(x[0], x[1], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1, v_x2) = p323_vjp(x[0], x[1], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p323_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p323(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p323_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p323(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p323_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -800,12 +844,14 @@ pub fn p324_ref(a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p324_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1) = p324_grad(&a, x[2], x[3]);
     let (vjp_value, v_x1, v_x0) = p324_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p324_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p324(&a, x[2], x[3]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x1, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p324_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p324(&a, x[2], x[3]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x1, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p324_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -841,7 +887,8 @@ pub fn p325_run(x: &[f32]) -> Run {
     let (value, g_x0) = p325_grad(x[0]);
     let (vjp_value, v_x0) = p325_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p325_jvp(x[0], tangent(0));
-    Run { plain: p325(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p325_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p325(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p325_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -868,12 +915,14 @@ pub fn p326_ref(x1: f64, x0: f64, x2: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p326_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0, g_x2) = p326_grad(x[0], x[1], x[2], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x1, v_x0, v_x2) = p326_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p326_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p326(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p326_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p326(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p326_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -907,7 +956,8 @@ pub fn p327_run(x: &[f32]) -> Run {
     let (value, g_x0) = p327_grad(x[0]);
     let (vjp_value, v_x0) = p327_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p327_jvp(x[0], tangent(0));
-    Run { plain: p327(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p327_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p327(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p327_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -935,7 +985,8 @@ pub fn p328_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p328_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p328_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p328_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p328(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p328_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p328(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p328_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -960,12 +1011,14 @@ pub fn p329_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p329_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p329_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p329_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p329_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p329(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p329_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p329(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p329_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -992,14 +1045,17 @@ pub fn p330_ref(a: &[f64; 4], b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p330_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[4], x[5]];
     let b_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let b_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let (value, g_b, g_x0) = p330_grad(&a, &mut g_a, b, x[6]);
     let (vjp_value, v_b, v_x0) = p330_vjp(&a, &mut v_a, b, x[6], D_OUT);
     let (jvp_value, jvp) = p330_jvp(&a, &a_dot, b, b_dot, x[6], tangent(6));
-    Run { plain: p330(&a, b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p330_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p330(&a, b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p330_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1031,7 +1087,8 @@ pub fn p331_run(x: &[f32]) -> Run {
     let (value, g_x0) = p331_grad(x[0]);
     let (vjp_value, v_x0) = p331_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p331_jvp(x[0], tangent(0));
-    Run { plain: p331(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p331_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p331(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p331_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1057,7 +1114,8 @@ pub fn p332_run(x: &[f32]) -> Run {
     let (value, g_x0) = p332_grad(x[0]);
     let (vjp_value, v_x0) = p332_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p332_jvp(x[0], tangent(0));
-    Run { plain: p332(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p332_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p332(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p332_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1090,12 +1148,14 @@ pub fn p333_ref(x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p333_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p333_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p333_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p333_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p333(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p333_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p333(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p333_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1126,12 +1186,14 @@ pub fn p334_ref(a: &[f64; 3], x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p334_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1, g_x2) = p334_grad(&a, &mut g_a, x[3], x[4], x[5]);
     let (vjp_value, v_x0, v_x1, v_x2) = p334_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p334_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p334(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p334_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p334(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p334_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1154,12 +1216,14 @@ pub fn p335_ref(x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p335_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p335_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x1, v_x0) = p335_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p335_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p335(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p335_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p335(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p335_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1196,12 +1260,14 @@ pub fn p336_ref(x0: f64, x1: f64, a: &[f64; 4], x2: f64, m: &mut f64) -> f64 {
 pub fn p336_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1, g_x2) = p336_grad(x[0], x[1], &a, &mut g_a, x[6]);
     let (vjp_value, v_x0, v_x1, v_x2) = p336_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
     let (jvp_value, jvp) = p336_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p336(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p336_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p336(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p336_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1230,12 +1296,14 @@ pub fn p337_ref(x0: f64, x1: f64, x2: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p337_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1, g_x2) = p337_grad(x[0], x[1], x[2], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_x2) = p337_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p337_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p337(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p337_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p337(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p337_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1266,12 +1334,14 @@ pub fn p338_ref(x1: f64, a: &[f64; 2], x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p338_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x2, g_x0) = p338_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x2, v_x0) = p338_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p338_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p338(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p338_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p338(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p338_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1302,12 +1372,14 @@ pub fn p339_ref(a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p339_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p339_grad(&a, &mut g_a, x[2], x[3]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p339_vjp(&a, &mut v_a, x[2], x[3], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p339_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p339(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p339_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p339(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p339_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1339,7 +1411,8 @@ pub fn p340_run(x: &[f32]) -> Run {
     let (value, g_x0) = p340_grad(x[0]);
     let (vjp_value, v_x0) = p340_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p340_jvp(x[0], tangent(0));
-    Run { plain: p340(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p340_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p340(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p340_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1372,10 +1445,12 @@ pub fn p341_ref(x0: f64, x2: f64, b: [f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p341_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x0, g_x2, g_b, g_x1) = p341_grad(x[0], x[1], b, x[4]);
     let (vjp_value, v_x0, v_x2, v_b, v_x1) = p341_vjp(x[0], x[1], b, x[4], D_OUT);
     let (jvp_value, jvp) = p341_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
-    Run { plain: p341(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x0, g_x2, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_x2, v_b[0], v_b[1], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p341_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p341(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x0, g_x2, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_x2, v_b[0], v_b[1], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p341_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1400,14 +1475,17 @@ pub fn p342_ref(b: [f64; 2], a: &[f64; 3], x0: f64, x2: f64, x1: f64, m: &mut f6
 pub fn p342_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b, g_x0, g_x2, g_x1) = p342_grad(b, &a, &mut g_a, x[5], x[6], x[7]);
     let (vjp_value, v_b, v_x0, v_x2, v_x1) = p342_vjp(b, &a, &mut v_a, x[5], x[6], x[7], D_OUT);
     let (jvp_value, jvp) = p342_jvp(b, b_dot, &a, &a_dot, x[5], tangent(5), x[6], tangent(6), x[7], tangent(7));
-    Run { plain: p342(b, &a, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p342_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p342(b, &a, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p342_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1436,12 +1514,14 @@ pub fn p343_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p343_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p343_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p343_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p343_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p343(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p343_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p343(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p343_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1470,10 +1550,12 @@ pub fn p344_ref(x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p344_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let (value, g_x0, g_b) = p344_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p344_vjp(x[0], b, D_OUT);
     let (jvp_value, jvp) = p344_jvp(x[0], tangent(0), b, b_dot);
-    Run { plain: p344(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p344_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2]);
+    Run { plain: p344(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p344_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1500,14 +1582,17 @@ pub fn p345_ref(x0: f64, x1: f64, b: [f64; 3], a: &[f64; 3], m: &mut f64) -> f64
 pub fn p345_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let a: [f32; 3] = [x[5], x[6], x[7]];
     let a_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1, g_b) = p345_grad(x[0], x[1], b, &a, &mut g_a);
     let (vjp_value, v_x0, v_x1, v_b) = p345_vjp(x[0], x[1], b, &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p345_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, &a, &a_dot);
-    Run { plain: p345(x[0], x[1], b, &a), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p345_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p345(x[0], x[1], b, &a), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p345_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1536,12 +1621,14 @@ pub fn p346_ref(a: &[f64; 4], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p346_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p346_grad(&a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x1, v_x0) = p346_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p346_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p346(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p346_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p346(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p346_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1568,10 +1655,12 @@ pub fn p347_ref(x1: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p347_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x1, g_b, g_x0) = p347_grad(x[0], b, x[3]);
     let (vjp_value, v_x1, v_b, v_x0) = p347_vjp(x[0], b, x[3], D_OUT);
     let (jvp_value, jvp) = p347_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
-    Run { plain: p347(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p347_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p347(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p347_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1594,12 +1683,14 @@ pub fn p348_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p348_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p348_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0) = p348_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p348_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p348(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p348_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p348(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p348_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1623,7 +1714,8 @@ pub fn p349_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p349_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p349_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p349_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p349(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p349_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p349(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p349_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1652,12 +1744,14 @@ pub fn p350_ref(x1: f64, x2: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p350_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x2, g_x0) = p350_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x1, v_x2, v_x0) = p350_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p350_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p350(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p350_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p350(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p350_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1691,7 +1785,8 @@ pub fn p351_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p351_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p351_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p351_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p351(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p351_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p351(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p351_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1723,7 +1818,8 @@ pub fn p352_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p352_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p352_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p352_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p352(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p352_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p352(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p352_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1756,12 +1852,14 @@ pub fn p353_ref(x2: f64, x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p353_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2, g_x1, g_x0) = p353_grad(x[0], x[1], &a, &mut g_a, x[5]);
     let (vjp_value, v_x2, v_x1, v_x0) = p353_vjp(x[0], x[1], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p353_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p353(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p353_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p353(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p353_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1787,7 +1885,8 @@ pub fn p354_run(x: &[f32]) -> Run {
     let (value, g_x0) = p354_grad(x[0]);
     let (vjp_value, v_x0) = p354_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p354_jvp(x[0], tangent(0));
-    Run { plain: p354(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p354_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p354(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p354_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1819,7 +1918,8 @@ pub fn p355_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p355_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p355_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p355_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p355(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p355_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p355(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p355_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1853,7 +1953,8 @@ pub fn p356_run(x: &[f32]) -> Run {
     let (value, g_x0) = p356_grad(x[0]);
     let (vjp_value, v_x0) = p356_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p356_jvp(x[0], tangent(0));
-    Run { plain: p356(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p356_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p356(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p356_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1886,10 +1987,12 @@ pub fn p357_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p357_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x0) = p357_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p357_vjp(b, x[3], D_OUT);
     let (jvp_value, jvp) = p357_jvp(b, b_dot, x[3], tangent(3));
-    Run { plain: p357(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p357_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p357(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p357_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1920,12 +2023,14 @@ pub fn p358_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p358_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p358_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p358_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p358_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p358(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p358_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p358(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p358_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1954,12 +2059,14 @@ pub fn p359_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p359_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p359_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x0) = p359_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p359_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p359(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p359_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p359(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p359_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1990,12 +2097,14 @@ pub fn p360_ref(x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p360_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p360_grad(x[0], x[1], &a);
     let (vjp_value, v_x0, v_x1) = p360_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p360_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p360(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p360_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p360(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p360_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2023,7 +2132,8 @@ pub fn p361_run(x: &[f32]) -> Run {
     let (value, g_x0) = p361_grad(x[0]);
     let (vjp_value, v_x0) = p361_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p361_jvp(x[0], tangent(0));
-    Run { plain: p361(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p361_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p361(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p361_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2061,7 +2171,8 @@ pub fn p362_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p362_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p362_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p362_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p362(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p362_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p362(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p362_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2092,12 +2203,14 @@ pub fn p363_ref(x2: f64, a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p363_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x0, g_x1) = p363_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x2, v_x0, v_x1) = p363_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p363_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p363(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p363_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p363(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p363_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2125,7 +2238,8 @@ pub fn p364_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2, g_x0) = p364_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x1, v_x2, v_x0) = p364_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p364_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p364(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p364_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p364(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p364_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2156,12 +2270,14 @@ pub fn p365_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p365_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p365_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p365_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p365_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p365(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p365_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p365(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p365_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2194,12 +2310,14 @@ pub fn p366_ref(x0: f64, a: &[f64; 3], x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p366_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let value = p366_grad(x[0], &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x0, v_x1, v_x2) = p366_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p366_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p366(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p366_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p366(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p366_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2236,10 +2354,12 @@ pub fn p367_ref(x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p367_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x0, g_b) = p367_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p367_vjp(x[0], b, D_OUT);
     let (jvp_value, jvp) = p367_jvp(x[0], tangent(0), b, b_dot);
-    Run { plain: p367(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p367_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2]);
+    Run { plain: p367(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p367_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2271,7 +2391,8 @@ pub fn p368_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p368_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p368_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p368_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p368(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p368_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p368(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p368_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2296,14 +2417,17 @@ pub fn p369_ref(b: [f64; 2], a: &[f64; 3], x0: f64, x1: f64, x2: f64, m: &mut f6
 pub fn p369_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b, g_x0, g_x1, g_x2) = p369_grad(b, &a, &mut g_a, x[5], x[6], x[7]);
     let (vjp_value, v_b, v_x0, v_x1, v_x2) = p369_vjp(b, &a, &mut v_a, x[5], x[6], x[7], D_OUT);
     let (jvp_value, jvp) = p369_jvp(b, b_dot, &a, &a_dot, x[5], tangent(5), x[6], tangent(6), x[7], tangent(7));
-    Run { plain: p369(b, &a, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p369_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p369(b, &a, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p369_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2327,7 +2451,8 @@ pub fn p370_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p370_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p370_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p370_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p370(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p370_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p370(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p370_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2358,10 +2483,12 @@ pub fn p371_ref(b: [f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p371_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x1, g_x0) = p371_grad(b, x[3], x[4]);
     let (vjp_value, v_b, v_x1, v_x0) = p371_vjp(b, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p371_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p371(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p371_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p371(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p371_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2391,7 +2518,8 @@ pub fn p372_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p372_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p372_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p372_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p372(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p372_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p372(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p372_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2421,7 +2549,8 @@ pub fn p373_run(x: &[f32]) -> Run {
     let (value, g_x0) = p373_grad(x[0]);
     let (vjp_value, v_x0) = p373_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p373_jvp(x[0], tangent(0));
-    Run { plain: p373(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p373_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p373(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p373_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2454,12 +2583,14 @@ pub fn p374_ref(x1: f64, a: &[f64; 4], x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p374_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x2, g_x0) = p374_grad(x[0], &a, &mut g_a, x[5], x[6]).expect("finite gradient");
     let (vjp_value, v_x1, v_x2, v_x0) = p374_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p374_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p374(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p374_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p374(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p374_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2490,10 +2621,12 @@ pub fn p375_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p375_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x0) = p375_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p375_vjp(b, x[3], D_OUT);
     let (jvp_value, jvp) = p375_jvp(b, b_dot, x[3], tangent(3));
-    Run { plain: p375(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p375_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p375(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p375_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2520,10 +2653,12 @@ pub fn p376_ref(b: [f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p376_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x1, g_x0) = p376_grad(b, x[3], x[4]);
     let (vjp_value, v_b, v_x1, v_x0) = p376_vjp(b, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p376_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p376(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p376_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p376(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p376_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2555,7 +2690,8 @@ pub fn p377_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p377_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p377_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p377_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p377(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, f32::NAN], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p377_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p377(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, f32::NAN], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p377_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2580,12 +2716,14 @@ pub fn p378_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p378_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p378_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p378_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p378_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p378(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p378_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p378(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p378_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2620,12 +2758,14 @@ pub fn p379_ref(x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p379_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p379_grad(x[0], &a, &mut g_a, x[3]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p379_vjp(x[0], &a, &mut v_a, x[3], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p379_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p379(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p379_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p379(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p379_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2658,12 +2798,14 @@ pub fn p380_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p380_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p380_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p380_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p380_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p380(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p380_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p380(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p380_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2690,12 +2832,14 @@ pub fn p381_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 pub fn p381_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p381_grad(x[0], &a, x[5]);
     let (vjp_value, v_x0, v_x1) = p381_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p381_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p381(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p381_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p381(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p381_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2726,12 +2870,14 @@ pub fn p382_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p382_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p382_grad(x[0], &a);
     let (vjp_value, v_x0) = p382_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p382_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p382(x[0], &a), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p382_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p382(x[0], &a), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p382_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2764,12 +2910,14 @@ pub fn p383_ref(x1: f64, x2: f64, x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p383_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x2, g_x0) = p383_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x1, v_x2, v_x0) = p383_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p383_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p383(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p383_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p383(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p383_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2792,12 +2940,14 @@ pub fn p384_ref(a: &[f64; 2], x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p384_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p384_grad(&a, &mut g_a, x[2], x[3], x[4]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_x2) = p384_vjp(&a, &mut v_a, x[2], x[3], x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p384_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p384(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p384_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p384(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p384_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2822,10 +2972,12 @@ pub fn p385_ref(b: [f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p385_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0, g_x1) = p385_grad(b, x[2], x[3]).expect("finite gradient");
     let (vjp_value, v_b, v_x0, v_x1) = p385_vjp(b, x[2], x[3], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p385_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p385(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p385_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p385(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p385_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2853,7 +3005,8 @@ pub fn p386_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p386_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p386_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p386_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p386(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p386_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p386(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p386_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2876,12 +3029,14 @@ pub fn p387_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p387_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p387_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p387_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p387_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p387(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p387_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p387(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p387_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2910,10 +3065,12 @@ pub fn p388_ref(x1: f64, x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p388_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x1, g_x0, g_b) = p388_grad(x[0], x[1], b).expect("finite gradient");
     let (vjp_value, v_x1, v_x0, v_b) = p388_vjp(x[0], x[1], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p388_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p388(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p388_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p388(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p388_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2940,12 +3097,14 @@ pub fn p389_ref(x2: f64, a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p389_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x0, g_x1) = p389_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x2, v_x0, v_x1) = p389_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p389_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p389(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p389_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p389(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p389_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2970,12 +3129,14 @@ pub fn p390_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p390_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p390_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p390_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p390_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p390(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p390_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p390(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p390_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3011,7 +3172,8 @@ pub fn p391_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p391_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p391_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p391_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p391(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p391_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p391(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p391_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3044,14 +3206,17 @@ pub fn p392_ref(x0: f64, x1: f64, b: [f64; 2], a: &[f64; 2], m: &mut f64) -> f64
 pub fn p392_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let a: [f32; 2] = [x[4], x[5]];
     let a_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let a_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let value = p392_grad(x[0], x[1], b, &a, &mut g_a);
     let (vjp_value, v_x0, v_x1, v_b) = p392_vjp(x[0], x[1], b, &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p392_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, &a, &a_dot);
-    Run { plain: p392(x[0], x[1], b, &a), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p392_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p392(x[0], x[1], b, &a), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p392_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3081,7 +3246,8 @@ pub fn p393_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p393_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_x2) = p393_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p393_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p393(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p393_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p393(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p393_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3114,14 +3280,17 @@ pub fn p394_ref(x1: f64, a: &[f64; 4], b: [f64; 3], x0: f64, m: &mut f64) -> f64
 pub fn p394_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[5], x[6], x[7]];
     let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let b_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let (value, g_x1, g_b, g_x0) = p394_grad(x[0], &a, &mut g_a, b, x[8]);
     let (vjp_value, v_x1, v_b, v_x0) = p394_vjp(x[0], &a, &mut v_a, b, x[8], D_OUT);
     let (jvp_value, jvp) = p394_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[8], tangent(8));
-    Run { plain: p394(x[0], &a, b, x[8]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p394_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p394(x[0], &a, b, x[8]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p394_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3146,12 +3315,14 @@ pub fn p395_ref(x1: f64, x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p395_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p395_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p395_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p395_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p395(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p395_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p395(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p395_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3186,12 +3357,14 @@ pub fn p396_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p396_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p396_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p396_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p396_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p396(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p396_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p396(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p396_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3216,12 +3389,14 @@ pub fn p397_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p397_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p397_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p397_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p397_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p397(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p397_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p397(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p397_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3252,12 +3427,14 @@ pub fn p398_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p398_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p398_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p398_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p398_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p398(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p398_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p398(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p398_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3281,7 +3458,8 @@ pub fn p399_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p399_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x2, v_x1, v_x0) = p399_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p399_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p399(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p399_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p399(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p399_ref_flat(x: &[f64], m: &mut f64) -> f64 {

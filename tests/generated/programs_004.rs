@@ -28,14 +28,17 @@ pub fn p400_ref(a: &[f64; 4], b: [f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64
 pub fn p400_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_b, g_x0, g_x1) = p400_grad(&a, &mut g_a, b, x[7], x[8]).expect("finite gradient");
     let (vjp_value, v_b, v_x0, v_x1) = p400_vjp(&a, &mut v_a, b, x[7], x[8], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p400_jvp(&a, &a_dot, b, b_dot, x[7], tangent(7), x[8], tangent(8));
-    Run { plain: p400(&a, b, x[7], x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p400_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[7], [tangent(7), tangent2(7)], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p400(&a, b, x[7], x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p400_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -60,12 +63,14 @@ pub fn p401_ref(a: &[f64; 4], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p401_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p401_grad(&a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x1, v_x0) = p401_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p401_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p401(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p401_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p401(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p401_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -97,7 +102,8 @@ pub fn p402_run(x: &[f32]) -> Run {
     let (value, g_x0) = p402_grad(x[0]);
     let (vjp_value, v_x0) = p402_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p402_jvp(x[0], tangent(0));
-    Run { plain: p402(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p402_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p402(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p402_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -120,14 +126,17 @@ pub fn p403_ref(x0: f64, b: [f64; 2], a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p403_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_b) = p403_grad(x[0], b, &a, &mut g_a);
     let (vjp_value, v_x0, v_b) = p403_vjp(x[0], b, &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p403_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot);
-    Run { plain: p403(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p403_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p403(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p403_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -154,12 +163,14 @@ pub fn p404_ref(x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p404_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p404_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p404_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p404_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p404(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p404_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p404(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p404_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -193,7 +204,8 @@ pub fn p405_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p405_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p405_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p405_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p405(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p405_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p405(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p405_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -229,7 +241,8 @@ pub fn p406_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p406_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p406_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p406_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p406(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p406_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p406(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p406_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -259,7 +272,8 @@ pub fn p407_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p407_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p407_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p407_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p407(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p407_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p407(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p407_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -287,7 +301,8 @@ pub fn p408_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2) = p408_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p408_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p408_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p408(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, f32::NAN], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p408_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p408(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, f32::NAN], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p408_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -321,7 +336,8 @@ pub fn p409_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p409_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p409_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p409_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p409(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p409_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p409(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p409_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -352,14 +368,17 @@ pub fn p410_ref(x0: f64, x1: f64, a: &[f64; 3], b: [f64; 2], m: &mut f64) -> f64
 pub fn p410_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[5], x[6]];
     let b_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let b_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let value = p410_grad(x[0], x[1], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_x1, v_b) = p410_vjp(x[0], x[1], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p410_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot);
-    Run { plain: p410(x[0], x[1], &a, b), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p410_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p410(x[0], x[1], &a, b), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p410_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -388,10 +407,12 @@ pub fn p411_ref(b: [f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p411_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_x1, g_x0) = p411_grad(b, x[2], x[3]);
     let (vjp_value, v_b, v_x1, v_x0) = p411_vjp(b, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p411_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p411(b, x[2], x[3]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p411_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p411(b, x[2], x[3]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p411_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -420,10 +441,12 @@ pub fn p412_ref(x0: f64, x1: f64, b: [f64; 3], x2: f64, m: &mut f64) -> f64 {
 pub fn p412_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let (value, g_x0, g_x1, g_b, g_x2) = p412_grad(x[0], x[1], b, x[5]);
     let (vjp_value, v_x0, v_x1, v_b, v_x2) = p412_vjp(x[0], x[1], b, x[5], D_OUT);
     let (jvp_value, jvp) = p412_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[5], tangent(5));
-    Run { plain: p412(x[0], x[1], b, x[5]), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_b[2], g_x2], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_b[2], v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p412_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p412(x[0], x[1], b, x[5]), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_b[2], g_x2], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_b[2], v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p412_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -450,12 +473,14 @@ pub fn p413_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p413_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p413_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p413_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p413_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p413(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p413_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p413(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p413_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -480,14 +505,17 @@ pub fn p414_ref(b: [f64; 2], a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p414_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x0) = p414_grad(b, &a, &mut g_a, x[6]);
     let (vjp_value, v_b, v_x0) = p414_vjp(b, &a, &mut v_a, x[6], D_OUT);
     let (jvp_value, jvp) = p414_jvp(b, b_dot, &a, &a_dot, x[6], tangent(6));
-    Run { plain: p414(b, &a, x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p414_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p414(b, &a, x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p414_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -512,10 +540,12 @@ pub fn p415_ref(b: [f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p415_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x1, g_x0) = p415_grad(b, x[3], x[4]).expect("finite gradient");
     let (vjp_value, v_b, v_x1, v_x0) = p415_vjp(b, x[3], x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p415_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p415(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p415_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p415(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p415_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -548,12 +578,14 @@ pub fn p416_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p416_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p416_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p416_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p416_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p416(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p416_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p416(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p416_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -584,12 +616,14 @@ pub fn p417_ref(x0: f64, x2: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 pub fn p417_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2) = p417_grad(x[0], x[1], &a, x[6]);
     let (vjp_value, v_x0, v_x2, v_x1) = p417_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
     let (jvp_value, jvp) = p417_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p417(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![f32::NAN, g_x2, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p417_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p417(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![f32::NAN, g_x2, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p417_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -622,10 +656,12 @@ pub fn p418_ref(x0: f64, b: [f64; 3], x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p418_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let (value, g_x0, g_b, g_x2, g_x1) = p418_grad(x[0], b, x[4], x[5]).expect("finite gradient");
     let (vjp_value, v_x0, v_b, v_x2, v_x1) = p418_vjp(x[0], b, x[4], x[5], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p418_jvp(x[0], tangent(0), b, b_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p418(x[0], b, x[4], x[5]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x2, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p418_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p418(x[0], b, x[4], x[5]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x2, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p418_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -652,14 +688,17 @@ pub fn p419_ref(b: [f64; 2], x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64
 pub fn p419_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 2] = [x[4], x[5]];
     let a_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let a_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0, g_x1) = p419_grad(b, x[2], x[3], &a, &mut g_a);
     let (vjp_value, v_b, v_x0, v_x1) = p419_vjp(b, x[2], x[3], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p419_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), &a, &a_dot);
-    Run { plain: p419(b, x[2], x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p419_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p419(b, x[2], x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p419_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -692,14 +731,17 @@ pub fn p420_ref(x2: f64, x0: f64, b: [f64; 2], x1: f64, a: &[f64; 3], m: &mut f6
 pub fn p420_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let a: [f32; 3] = [x[5], x[6], x[7]];
     let a_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2, g_x0, g_b, g_x1) = p420_grad(x[0], x[1], b, x[4], &a, &mut g_a);
     let (vjp_value, v_x2, v_x0, v_b, v_x1) = p420_vjp(x[0], x[1], b, x[4], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p420_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4), &a, &a_dot);
-    Run { plain: p420(x[0], x[1], b, x[4], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x2, v_x0, v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p420_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p420(x[0], x[1], b, x[4], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x2, v_x0, v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p420_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -722,12 +764,14 @@ pub fn p421_ref(x1: f64, x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p421_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p421_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p421_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p421_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p421(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p421_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p421(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p421_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -752,14 +796,17 @@ pub fn p422_ref(x2: f64, x1: f64, x0: f64, a: &[f64; 4], b: [f64; 3], m: &mut f6
 pub fn p422_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[7], x[8], x[9]];
     let b_dot: [f32; 3] = [tangent(7), tangent(8), tangent(9)];
+    let b_dot2: [f32; 3] = [tangent2(7), tangent2(8), tangent2(9)];
     let (value, g_x2, g_x1, g_x0, g_b) = p422_grad(x[0], x[1], x[2], &a, &mut g_a, b);
     let (vjp_value, v_x2, v_x1, v_x0, v_b) = p422_vjp(x[0], x[1], x[2], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p422_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot, b, b_dot);
-    Run { plain: p422(x[0], x[1], x[2], &a, b), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p422_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p422(x[0], x[1], x[2], &a, b), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p422_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -793,7 +840,8 @@ pub fn p423_run(x: &[f32]) -> Run {
     let (value, g_x0) = p423_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p423_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p423_jvp(x[0], tangent(0));
-    Run { plain: p423(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p423_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p423(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p423_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -828,10 +876,12 @@ pub fn p424_ref(x0: f64, x1: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p424_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x0, g_x1, g_b) = p424_grad(x[0], x[1], b);
     let (vjp_value, v_x0, v_x1, v_b) = p424_vjp(x[0], x[1], b, D_OUT);
     let (jvp_value, jvp) = p424_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p424(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p424_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p424(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p424_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -860,10 +910,12 @@ pub fn p425_ref(x2: f64, b: [f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p425_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let (value, g_x2, g_b, g_x0, g_x1) = p425_grad(x[0], b, x[4], x[5]).expect("finite gradient");
     let (vjp_value, v_x2, v_b, v_x0, v_x1) = p425_vjp(x[0], b, x[4], x[5], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p425_jvp(x[0], tangent(0), b, b_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p425(x[0], b, x[4], x[5]), value, vjp_value, grad: vec![g_x2, g_b[0], g_b[1], g_b[2], g_x0, g_x1], vjp: vec![v_x2, v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p425_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p425(x[0], b, x[4], x[5]), value, vjp_value, grad: vec![g_x2, g_b[0], g_b[1], g_b[2], g_x0, g_x1], vjp: vec![v_x2, v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p425_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -894,14 +946,17 @@ pub fn p426_ref(a: &[f64; 4], b: [f64; 2], x0: f64, x2: f64, x1: f64, m: &mut f6
 pub fn p426_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[4], x[5]];
     let b_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let b_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let (value, g_b, g_x0, g_x2, g_x1) = p426_grad(&a, &mut g_a, b, x[6], x[7], x[8]);
     let (vjp_value, v_b, v_x0, v_x2, v_x1) = p426_vjp(&a, &mut v_a, b, x[6], x[7], x[8], D_OUT);
     let (jvp_value, jvp) = p426_jvp(&a, &a_dot, b, b_dot, x[6], tangent(6), x[7], tangent(7), x[8], tangent(8));
-    Run { plain: p426(&a, b, x[6], x[7], x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p426_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p426(&a, b, x[6], x[7], x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p426_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -930,14 +985,17 @@ pub fn p427_ref(b: [f64; 2], x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p427_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0) = p427_grad(b, x[2], &a, &mut g_a);
     let (vjp_value, v_b, v_x0) = p427_vjp(b, x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p427_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot);
-    Run { plain: p427(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p427_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p427(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p427_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -963,7 +1021,8 @@ pub fn p428_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p428_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p428_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p428_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p428(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p428_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p428(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p428_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -990,12 +1049,14 @@ pub fn p429_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p429_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p429_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0) = p429_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p429_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p429(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p429_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p429(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p429_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1028,12 +1089,14 @@ pub fn p430_ref(a: &[f64; 3], x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p430_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x2, g_x0) = p430_grad(&a, &mut g_a, x[3], x[4], x[5]).expect("finite gradient");
     let (vjp_value, v_x1, v_x2, v_x0) = p430_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p430_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p430(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p430_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p430(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p430_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1065,7 +1128,8 @@ pub fn p431_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p431_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p431_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p431_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p431(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p431_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p431(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p431_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1097,7 +1161,8 @@ pub fn p432_run(x: &[f32]) -> Run {
     let (value, g_x0) = p432_grad(x[0]);
     let (vjp_value, v_x0) = p432_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p432_jvp(x[0], tangent(0));
-    Run { plain: p432(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p432_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p432(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p432_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1130,12 +1195,14 @@ pub fn p433_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p433_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p433_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p433_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p433_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p433(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p433_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p433(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p433_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1160,12 +1227,14 @@ pub fn p434_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p434_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p434_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p434_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p434_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p434(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p434_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p434(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p434_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1189,7 +1258,8 @@ pub fn p435_run(x: &[f32]) -> Run {
     let (value, g_x0) = p435_grad(x[0]);
     let (vjp_value, v_x0) = p435_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p435_jvp(x[0], tangent(0));
-    Run { plain: p435(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p435_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p435(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p435_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1219,7 +1289,8 @@ pub fn p436_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p436_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p436_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p436_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p436(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p436_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p436(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p436_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1246,12 +1317,14 @@ pub fn p437_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p437_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p437_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p437_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p437_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p437(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p437_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p437(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p437_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1284,12 +1357,14 @@ pub fn p438_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p438_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1) = p438_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x0) = p438_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p438_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p438(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p438_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p438(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p438_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1320,14 +1395,17 @@ pub fn p439_ref(b: [f64; 2], a: &[f64; 2], x2: f64, x0: f64, x1: f64, m: &mut f6
 pub fn p439_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x2, g_x0, g_x1) = p439_grad(b, &a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_b, v_x2, v_x0, v_x1) = p439_vjp(b, &a, &mut v_a, x[4], x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p439_jvp(b, b_dot, &a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p439(b, &a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p439_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p439(b, &a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p439_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1355,7 +1433,8 @@ pub fn p440_run(x: &[f32]) -> Run {
     let (value, g_x0) = p440_grad(x[0]);
     let (vjp_value, v_x0) = p440_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p440_jvp(x[0], tangent(0));
-    Run { plain: p440(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p440_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p440(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p440_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1390,12 +1469,14 @@ pub fn p441_ref(a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p441_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p441_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x0, v_x1) = p441_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p441_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p441(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p441_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p441(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p441_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1419,7 +1500,8 @@ pub fn p442_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p442_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p442_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p442_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p442(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p442_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p442(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p442_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1454,14 +1536,17 @@ pub fn p443_ref(a: &[f64; 4], x0: f64, b: [f64; 3], x1: f64, m: &mut f64) -> f64
 pub fn p443_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[5], x[6], x[7]];
     let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let b_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let (value, g_x0, g_b, g_x1) = p443_grad(&a, &mut g_a, x[4], b, x[8]);
     let (vjp_value, v_x0, v_b, v_x1) = p443_vjp(&a, &mut v_a, x[4], b, x[8], D_OUT);
     let (jvp_value, jvp) = p443_jvp(&a, &a_dot, x[4], tangent(4), b, b_dot, x[8], tangent(8));
-    Run { plain: p443(&a, x[4], b, x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p443_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], b, [b_dot, b_dot2], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p443(&a, x[4], b, x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p443_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1485,7 +1570,8 @@ pub fn p444_run(x: &[f32]) -> Run {
     let (value, g_x0) = p444_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p444_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p444_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p444(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p444_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p444(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p444_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1514,12 +1600,14 @@ pub fn p445_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p445_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p445_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p445_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p445_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p445(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p445_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p445(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p445_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1548,12 +1636,14 @@ pub fn p446_ref(x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p446_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p446_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x0, v_x1) = p446_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p446_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p446(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p446_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p446(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p446_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1584,12 +1674,14 @@ pub fn p447_ref(x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p447_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p447_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p447_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p447_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p447(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p447_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p447(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p447_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1624,14 +1716,17 @@ pub fn p448_ref(x0: f64, x1: f64, a: &[f64; 3], b: [f64; 2], m: &mut f64) -> f64
 pub fn p448_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[5], x[6]];
     let b_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let b_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let (value, g_x0, g_x1, g_b) = p448_grad(x[0], x[1], &a, &mut g_a, b).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_b) = p448_vjp(x[0], x[1], &a, &mut v_a, b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p448_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot);
-    Run { plain: p448(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p448_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p448(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p448_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1660,12 +1755,14 @@ pub fn p449_ref(x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p449_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p449_grad(x[0], &a, &mut g_a, x[3]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p449_vjp(x[0], &a, &mut v_a, x[3], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p449_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p449(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p449_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p449(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p449_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1697,7 +1794,8 @@ pub fn p450_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p450_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p450_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p450_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p450(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p450_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p450(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p450_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1720,10 +1818,12 @@ pub fn p451_ref(x1: f64, x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p451_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let (value, g_x1, g_x0, g_b) = p451_grad(x[0], x[1], b).expect("finite gradient");
     let (vjp_value, v_x1, v_x0, v_b) = p451_vjp(x[0], x[1], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p451_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p451(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p451_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p451(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p451_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1752,14 +1852,17 @@ pub fn p452_ref(x1: f64, x0: f64, a: &[f64; 2], b: [f64; 3], m: &mut f64) -> f64
 pub fn p452_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_x1, g_x0, g_b) = p452_grad(x[0], x[1], &a, &mut g_a, b);
     let (vjp_value, v_x1, v_x0, v_b) = p452_vjp(x[0], x[1], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p452_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot);
-    Run { plain: p452(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p452_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p452(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p452_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1793,7 +1896,8 @@ pub fn p453_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p453_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p453_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p453_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p453(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p453_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p453(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p453_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1821,7 +1925,8 @@ pub fn p454_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p454_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p454_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p454_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p454(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p454_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p454(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p454_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1855,7 +1960,8 @@ pub fn p455_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p455_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p455_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p455_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p455(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p455_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p455(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p455_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1887,7 +1993,8 @@ pub fn p456_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p456_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p456_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p456_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p456(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p456_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p456(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p456_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1913,7 +2020,8 @@ pub fn p457_run(x: &[f32]) -> Run {
     let (value, g_x1) = p457_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p457_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p457_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p457(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, g_x1, f32::NAN], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p457_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p457(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, g_x1, f32::NAN], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p457_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1936,12 +2044,14 @@ pub fn p458_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 pub fn p458_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p458_grad(x[0], &a, &mut g_a, x[4]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p458_vjp(x[0], &a, &mut v_a, x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p458_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p458(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p458_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p458(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p458_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1974,12 +2084,14 @@ pub fn p459_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p459_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let value = p459_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p459_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p459_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p459(x[0], &a), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p459_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p459(x[0], &a), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p459_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2007,7 +2119,8 @@ pub fn p460_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p460_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p460_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p460_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p460(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p460_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p460(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p460_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2039,7 +2152,8 @@ pub fn p461_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p461_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p461_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p461_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p461(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p461_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p461(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p461_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2064,12 +2178,14 @@ pub fn p462_ref(x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p462_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p462_grad(x[0], x[1], &a);
     let (vjp_value, v_x0, v_x1) = p462_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p462_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p462(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p462_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p462(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p462_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2103,7 +2219,8 @@ pub fn p463_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1) = p463_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p463_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p463_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p463(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, f32::NAN, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p463_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p463(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, f32::NAN, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p463_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2136,10 +2253,12 @@ pub fn p464_ref(x1: f64, x2: f64, x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p464_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[3], x[4]];
     let b_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let b_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let (value, g_x1, g_x2, g_x0, g_b) = p464_grad(x[0], x[1], x[2], b);
     let (vjp_value, v_x1, v_x2, v_x0, v_b) = p464_vjp(x[0], x[1], x[2], b, D_OUT);
     let (jvp_value, jvp) = p464_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
-    Run { plain: p464(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1]], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p464_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2]);
+    Run { plain: p464(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1]], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p464_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2169,7 +2288,8 @@ pub fn p465_run(x: &[f32]) -> Run {
     let (value, g_x0) = p465_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p465_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p465_jvp(x[0], tangent(0));
-    Run { plain: p465(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p465_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p465(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p465_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2201,7 +2321,8 @@ pub fn p466_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p466_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p466_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p466_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p466(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p466_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p466(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p466_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2224,12 +2345,14 @@ pub fn p467_ref(a: &[f64; 4], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p467_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p467_grad(&a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x0, v_x1) = p467_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p467_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p467(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p467_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p467(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p467_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2265,7 +2388,8 @@ pub fn p468_run(x: &[f32]) -> Run {
     let (value, g_x0) = p468_grad(x[0]);
     let (vjp_value, v_x0) = p468_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p468_jvp(x[0], tangent(0));
-    Run { plain: p468(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p468_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p468(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p468_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2293,7 +2417,8 @@ pub fn p469_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p469_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p469_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p469_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p469(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p469_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p469(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p469_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2325,7 +2450,8 @@ pub fn p470_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p470_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p470_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p470_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p470(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p470_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p470(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p470_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2356,12 +2482,14 @@ pub fn p471_ref(x1: f64, a: &[f64; 3], x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p471_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x2, g_x0) = p471_grad(x[0], &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x1, v_x2, v_x0) = p471_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p471_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p471(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p471_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p471(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p471_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2397,7 +2525,8 @@ pub fn p472_run(x: &[f32]) -> Run {
     let (value, g_x0) = p472_grad(x[0]);
     let (vjp_value, v_x0) = p472_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p472_jvp(x[0], tangent(0));
-    Run { plain: p472(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p472_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p472(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p472_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2431,7 +2560,8 @@ pub fn p473_run(x: &[f32]) -> Run {
     let (value, g_x0) = p473_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p473_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p473_jvp(x[0], tangent(0));
-    Run { plain: p473(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p473_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p473(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p473_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2467,7 +2597,8 @@ pub fn p474_run(x: &[f32]) -> Run {
     let (value, g_x0) = p474_grad(x[0]);
     let (vjp_value, v_x0) = p474_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p474_jvp(x[0], tangent(0));
-    Run { plain: p474(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p474_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p474(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p474_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2492,12 +2623,14 @@ pub fn p475_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p475_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p475_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p475_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p475_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p475(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p475_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p475(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p475_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2523,7 +2656,8 @@ pub fn p476_run(x: &[f32]) -> Run {
     let (value, g_x0) = p476_grad(x[0]);
     let (vjp_value, v_x0) = p476_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p476_jvp(x[0], tangent(0));
-    Run { plain: p476(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p476_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p476(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p476_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2554,10 +2688,12 @@ pub fn p477_ref(x0: f64, x1: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p477_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x0, g_x1, g_b) = p477_grad(x[0], x[1], b).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_b) = p477_vjp(x[0], x[1], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p477_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p477(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p477_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p477(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p477_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2581,7 +2717,8 @@ pub fn p478_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p478_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p478_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p478_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p478(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p478_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p478(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p478_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2610,14 +2747,17 @@ pub fn p479_ref(b: [f64; 3], x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p479_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let a: [f32; 2] = [x[4], x[5]];
     let a_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let a_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0) = p479_grad(b, x[3], &a, &mut g_a);
     let (vjp_value, v_b, v_x0) = p479_vjp(b, x[3], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p479_jvp(b, b_dot, x[3], tangent(3), &a, &a_dot);
-    Run { plain: p479(b, x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p479_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p479(b, x[3], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p479_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2646,12 +2786,14 @@ pub fn p480_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p480_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p480_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p480_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p480_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p480(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p480_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p480(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p480_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2680,12 +2822,14 @@ pub fn p481_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p481_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p481_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p481_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p481_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p481(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p481_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p481(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p481_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2718,10 +2862,12 @@ pub fn p482_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p482_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x0) = p482_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p482_vjp(b, x[3], D_OUT);
     let (jvp_value, jvp) = p482_jvp(b, b_dot, x[3], tangent(3));
-    Run { plain: p482(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p482_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p482(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p482_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2750,14 +2896,17 @@ pub fn p483_ref(x1: f64, x0: f64, a: &[f64; 2], b: [f64; 3], m: &mut f64) -> f64
 pub fn p483_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_b) = p483_grad(x[0], x[1], &a, b);
     let (vjp_value, v_x1, v_x0, v_b) = p483_vjp(x[0], x[1], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p483_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot);
-    Run { plain: p483(x[0], x[1], &a, b), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p483_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p483(x[0], x[1], &a, b), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p483_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2782,12 +2931,14 @@ pub fn p484_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 pub fn p484_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p484_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1) = p484_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p484_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p484(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p484_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p484(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p484_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2817,7 +2968,8 @@ pub fn p485_run(x: &[f32]) -> Run {
     let (value, g_x1) = p485_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p485_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p485_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p485(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p485_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p485(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p485_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2852,12 +3004,14 @@ pub fn p486_ref(x0: f64, x1: f64, a: &[f64; 2], x2: f64, m: &mut f64) -> f64 {
 pub fn p486_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1, g_x2) = p486_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1, v_x2) = p486_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p486_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p486(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p486_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p486(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p486_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2891,7 +3045,8 @@ pub fn p487_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p487_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p487_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p487_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p487(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p487_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p487(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p487_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2916,12 +3071,14 @@ pub fn p488_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p488_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p488_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p488_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p488_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p488(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p488_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p488(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p488_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2952,12 +3109,14 @@ pub fn p489_ref(a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p489_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p489_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x1, v_x0) = p489_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p489_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p489(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p489_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p489(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p489_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2991,7 +3150,8 @@ pub fn p490_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p490_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p490_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p490_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p490(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p490_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p490(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p490_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3026,14 +3186,17 @@ pub fn p491_ref(a: &[f64; 3], b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p491_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_b, g_x0) = p491_grad(&a, &mut g_a, b, x[6]);
     let (vjp_value, v_b, v_x0) = p491_vjp(&a, &mut v_a, b, x[6], D_OUT);
     let (jvp_value, jvp) = p491_jvp(&a, &a_dot, b, b_dot, x[6], tangent(6));
-    Run { plain: p491(&a, b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p491_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p491(&a, b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p491_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3069,7 +3232,8 @@ pub fn p492_run(x: &[f32]) -> Run {
     let (value, g_x0) = p492_grad(x[0]);
     let (vjp_value, v_x0) = p492_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p492_jvp(x[0], tangent(0));
-    Run { plain: p492(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p492_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p492(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p492_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3102,10 +3266,12 @@ pub fn p493_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p493_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x0) = p493_grad(b, x[3]).expect("finite gradient");
     let (vjp_value, v_b, v_x0) = p493_vjp(b, x[3], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p493_jvp(b, b_dot, x[3], tangent(3));
-    Run { plain: p493(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p493_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p493(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p493_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3133,7 +3299,8 @@ pub fn p494_run(x: &[f32]) -> Run {
     let (value, g_x0) = p494_grad(x[0]);
     let (vjp_value, v_x0) = p494_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p494_jvp(x[0], tangent(0));
-    Run { plain: p494(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p494_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p494(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p494_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3158,12 +3325,14 @@ pub fn p495_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p495_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let value = p495_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p495_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p495_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p495(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p495_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p495(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p495_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3198,12 +3367,14 @@ pub fn p496_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p496_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p496_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p496_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p496_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p496(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p496_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p496(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p496_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3236,12 +3407,14 @@ pub fn p497_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p497_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p497_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p497_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p497_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p497(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p497_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p497(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p497_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3273,7 +3446,8 @@ pub fn p498_run(x: &[f32]) -> Run {
     let (value, g_x0) = p498_grad(x[0]);
     let (vjp_value, v_x0) = p498_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p498_jvp(x[0], tangent(0));
-    Run { plain: p498(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p498_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p498(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p498_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3301,7 +3475,8 @@ pub fn p499_run(x: &[f32]) -> Run {
     let (value, g_x0) = p499_grad(x[0]);
     let (vjp_value, v_x0) = p499_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p499_jvp(x[0], tangent(0));
-    Run { plain: p499(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p499_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p499(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p499_ref_flat(x: &[f64], m: &mut f64) -> f64 {

@@ -20,12 +20,14 @@ pub fn p500_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p500_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p500_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p500_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p500_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p500(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p500_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p500(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p500_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -59,7 +61,8 @@ pub fn p501_run(x: &[f32]) -> Run {
     let (value, g_x0) = p501_grad(x[0]);
     let (vjp_value, v_x0) = p501_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p501_jvp(x[0], tangent(0));
-    Run { plain: p501(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p501_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p501(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p501_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -86,12 +89,14 @@ pub fn p502_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p502_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p502_grad(x[0], &a, &mut g_a, x[4]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p502_vjp(x[0], &a, &mut v_a, x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p502_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p502(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p502_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p502(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p502_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -126,12 +131,14 @@ pub fn p503_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p503_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p503_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p503_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p503_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p503(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p503_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p503(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p503_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -159,7 +166,8 @@ pub fn p504_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p504_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p504_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p504_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p504(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p504_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p504(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p504_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -186,10 +194,12 @@ pub fn p505_ref(x1: f64, x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p505_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x1, g_x0, g_b) = p505_grad(x[0], x[1], b);
     let (vjp_value, v_x1, v_x0, v_b) = p505_vjp(x[0], x[1], b, D_OUT);
     let (jvp_value, jvp) = p505_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p505(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p505_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p505(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p505_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -217,7 +227,8 @@ pub fn p506_run(x: &[f32]) -> Run {
     let (value, g_x0) = p506_grad(x[0]);
     let (vjp_value, v_x0) = p506_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p506_jvp(x[0], tangent(0));
-    Run { plain: p506(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p506_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p506(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p506_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -242,12 +253,14 @@ pub fn p507_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p507_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p507_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p507_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p507_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p507(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p507_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p507(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p507_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -282,12 +295,14 @@ pub fn p508_ref(x2: f64, x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 pub fn p508_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x0, g_x1) = p508_grad(x[0], x[1], &a, &mut g_a, x[6]);
     let (vjp_value, v_x2, v_x0, v_x1) = p508_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
     let (jvp_value, jvp) = p508_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p508(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p508_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p508(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p508_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -316,12 +331,14 @@ pub fn p509_ref(a: &[f64; 4], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p509_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p509_grad(&a, &mut g_a, x[4], x[5]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p509_vjp(&a, &mut v_a, x[4], x[5], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p509_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p509(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p509_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p509(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p509_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -352,14 +369,17 @@ pub fn p510_ref(x0: f64, x1: f64, a: &[f64; 3], b: [f64; 2], x2: f64, m: &mut f6
 pub fn p510_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[5], x[6]];
     let b_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let b_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let (value, g_x0, g_x1, g_b, g_x2) = p510_grad(x[0], x[1], &a, &mut g_a, b, x[7]);
     let (vjp_value, v_x0, v_x1, v_b, v_x2) = p510_vjp(x[0], x[1], &a, &mut v_a, b, x[7], D_OUT);
     let (jvp_value, jvp) = p510_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot, x[7], tangent(7));
-    Run { plain: p510(x[0], x[1], &a, b, x[7]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p510_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p510(x[0], x[1], &a, b, x[7]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p510_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -388,12 +408,14 @@ pub fn p511_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p511_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p511_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p511_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p511_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p511(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p511_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p511(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p511_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -419,7 +441,8 @@ pub fn p512_run(x: &[f32]) -> Run {
     let (value, g_x0) = p512_grad(x[0]);
     let (vjp_value, v_x0) = p512_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p512_jvp(x[0], tangent(0));
-    Run { plain: p512(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p512_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p512(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p512_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -450,14 +473,17 @@ pub fn p513_ref(x1: f64, a: &[f64; 3], b: [f64; 3], x2: f64, x0: f64, m: &mut f6
 pub fn p513_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_x1, g_b, g_x2, g_x0) = p513_grad(x[0], &a, &mut g_a, b, x[7], x[8]);
     let (vjp_value, v_x1, v_b, v_x2, v_x0) = p513_vjp(x[0], &a, &mut v_a, b, x[7], x[8], D_OUT);
     let (jvp_value, jvp) = p513_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[7], tangent(7), x[8], tangent(8));
-    Run { plain: p513(x[0], &a, b, x[7], x[8]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2], g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2], v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p513_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[7], [tangent(7), tangent2(7)], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p513(x[0], &a, b, x[7], x[8]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2], g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2], v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p513_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -488,12 +514,14 @@ pub fn p514_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p514_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p514_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p514_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p514_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p514(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p514_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p514(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p514_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -524,14 +552,17 @@ pub fn p515_ref(b: [f64; 3], a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p515_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0) = p515_grad(b, &a, &mut g_a, x[5]);
     let (vjp_value, v_b, v_x0) = p515_vjp(b, &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p515_jvp(b, b_dot, &a, &a_dot, x[5], tangent(5));
-    Run { plain: p515(b, &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p515_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p515(b, &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p515_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -559,7 +590,8 @@ pub fn p516_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2, g_x0) = p516_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p516_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p516_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p516(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p516_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p516(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p516_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -590,12 +622,14 @@ pub fn p517_ref(x2: f64, x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p517_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x1, g_x0) = p517_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x1, v_x0) = p517_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p517_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p517(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p517_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p517(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p517_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -627,7 +661,8 @@ pub fn p518_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p518_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p518_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p518_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p518(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p518_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p518(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p518_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -659,7 +694,8 @@ pub fn p519_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p519_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p519_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p519_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p519(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p519_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p519(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p519_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -696,14 +732,17 @@ pub fn p520_ref(b: [f64; 2], x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p520_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x0) = p520_grad(b, x[2], &a, &mut g_a);
     let (vjp_value, v_b, v_x0) = p520_vjp(b, x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p520_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot);
-    Run { plain: p520(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p520_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p520(b, x[2], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p520_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -736,10 +775,12 @@ pub fn p521_ref(x1: f64, b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p521_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let (value, g_x1, g_b, g_x0) = p521_grad(x[0], b, x[4]);
     let (vjp_value, v_x1, v_b, v_x0) = p521_vjp(x[0], b, x[4], D_OUT);
     let (jvp_value, jvp) = p521_jvp(x[0], tangent(0), b, b_dot, x[4], tangent(4));
-    Run { plain: p521(x[0], b, x[4]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p521_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p521(x[0], b, x[4]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p521_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -772,10 +813,12 @@ pub fn p522_ref(x1: f64, x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p522_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let (value, g_x1, g_x0, g_b) = p522_grad(x[0], x[1], b);
     let (vjp_value, v_x1, v_x0, v_b) = p522_vjp(x[0], x[1], b, D_OUT);
     let (jvp_value, jvp) = p522_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p522(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p522_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p522(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p522_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -804,14 +847,17 @@ pub fn p523_ref(x0: f64, b: [f64; 3], a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p523_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
     let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 4] = [tangent2(4), tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_b) = p523_grad(x[0], b, &a, &mut g_a);
     let (vjp_value, v_x0, v_b) = p523_vjp(x[0], b, &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p523_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot);
-    Run { plain: p523(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p523_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p523(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p523_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -841,7 +887,8 @@ pub fn p524_run(x: &[f32]) -> Run {
     let (value, g_x0) = p524_grad(x[0]);
     let (vjp_value, v_x0) = p524_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p524_jvp(x[0], tangent(0));
-    Run { plain: p524(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p524_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p524(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p524_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -868,10 +915,12 @@ pub fn p525_ref(x1: f64, x0: f64, x2: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p525_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x1, g_x0, g_x2, g_b) = p525_grad(x[0], x[1], x[2], b);
     let (vjp_value, v_x1, v_x0, v_x2, v_b) = p525_vjp(x[0], x[1], x[2], b, D_OUT);
     let (jvp_value, jvp) = p525_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
-    Run { plain: p525(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x1, g_x0, g_x2, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_x2, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p525_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2]);
+    Run { plain: p525(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x1, g_x0, g_x2, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x0, v_x2, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p525_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -899,7 +948,8 @@ pub fn p526_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p526_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p526_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p526_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p526(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p526_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p526(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p526_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -933,7 +983,8 @@ pub fn p527_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p527_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p527_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p527_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p527(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p527_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p527(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p527_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -956,12 +1007,14 @@ pub fn p528_ref(x2: f64, x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p528_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x1, g_x0) = p528_grad(x[0], x[1], &a, &mut g_a, x[6]).expect("finite gradient");
     let (vjp_value, v_x2, v_x1, v_x0) = p528_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p528_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p528(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p528_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p528(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p528_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -988,10 +1041,12 @@ pub fn p529_ref(b: [f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p529_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_x0) = p529_grad(b, x[3], x[4]);
     let (vjp_value, v_b, v_x0, v_x1) = p529_vjp(b, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p529_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p529(b, x[3], x[4]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0, f32::NAN], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p529_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p529(b, x[3], x[4]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0, f32::NAN], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p529_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1021,7 +1076,8 @@ pub fn p530_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p530_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p530_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p530_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p530(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p530_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p530(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p530_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1057,7 +1113,8 @@ pub fn p531_run(x: &[f32]) -> Run {
     let (value, g_x0) = p531_grad(x[0]);
     let (vjp_value, v_x0) = p531_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p531_jvp(x[0], tangent(0));
-    Run { plain: p531(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p531_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p531(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p531_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1091,7 +1148,8 @@ pub fn p532_run(x: &[f32]) -> Run {
     let (value, g_x0) = p532_grad(x[0]);
     let (vjp_value, v_x0) = p532_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p532_jvp(x[0], tangent(0));
-    Run { plain: p532(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p532_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p532(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p532_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1118,12 +1176,14 @@ pub fn p533_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p533_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p533_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p533_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p533_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p533(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p533_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p533(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p533_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1152,10 +1212,12 @@ pub fn p534_ref(x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p534_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_b) = p534_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p534_vjp(x[0], b, D_OUT);
     let (jvp_value, jvp) = p534_jvp(x[0], tangent(0), b, b_dot);
-    Run { plain: p534(x[0], b), value, vjp_value, grad: vec![f32::NAN, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p534_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2]);
+    Run { plain: p534(x[0], b), value, vjp_value, grad: vec![f32::NAN, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p534_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1178,14 +1240,17 @@ pub fn p535_ref(x0: f64, x2: f64, x1: f64, b: [f64; 2], a: &[f64; 3], m: &mut f6
 pub fn p535_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[3], x[4]];
     let b_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let b_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let a: [f32; 3] = [x[5], x[6], x[7]];
     let a_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x2, g_x1, g_b) = p535_grad(x[0], x[1], x[2], b, &a, &mut g_a);
     let (vjp_value, v_x0, v_x2, v_x1, v_b) = p535_vjp(x[0], x[1], x[2], b, &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p535_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot, &a, &a_dot);
-    Run { plain: p535(x[0], x[1], x[2], b, &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p535_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p535(x[0], x[1], x[2], b, &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p535_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1221,7 +1286,8 @@ pub fn p536_run(x: &[f32]) -> Run {
     let (value, g_x0) = p536_grad(x[0]);
     let (vjp_value, v_x0) = p536_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p536_jvp(x[0], tangent(0));
-    Run { plain: p536(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p536_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p536(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p536_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1252,14 +1318,17 @@ pub fn p537_ref(x0: f64, b: [f64; 3], a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p537_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let a: [f32; 3] = [x[4], x[5], x[6]];
     let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_b) = p537_grad(x[0], b, &a, &mut g_a);
     let (vjp_value, v_x0, v_b) = p537_vjp(x[0], b, &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p537_jvp(x[0], tangent(0), b, b_dot, &a, &a_dot);
-    Run { plain: p537(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p537_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p537(x[0], b, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p537_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1284,12 +1353,14 @@ pub fn p538_ref(a: &[f64; 4], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p538_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1) = p538_grad(&a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x1, v_x0) = p538_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p538_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p538(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p538_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p538(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p538_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1323,7 +1394,8 @@ pub fn p539_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p539_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p539_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p539_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p539(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p539_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p539(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p539_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1353,7 +1425,8 @@ pub fn p540_run(x: &[f32]) -> Run {
     let (value, g_x0) = p540_grad(x[0]);
     let (vjp_value, v_x0) = p540_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p540_jvp(x[0], tangent(0));
-    Run { plain: p540(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p540_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p540(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p540_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1378,12 +1451,14 @@ pub fn p541_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p541_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p541_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p541_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p541_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p541(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p541_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p541(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p541_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1408,12 +1483,14 @@ pub fn p542_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p542_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p542_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p542_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p542_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p542(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p542_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p542(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p542_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1446,12 +1523,14 @@ pub fn p543_ref(x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p543_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p543_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p543_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p543_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p543(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p543_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p543(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p543_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1482,10 +1561,12 @@ pub fn p544_ref(x0: f64, x2: f64, x1: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p544_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x0, g_x2, g_x1, g_b) = p544_grad(x[0], x[1], x[2], b).expect("finite gradient");
     let (vjp_value, v_x0, v_x2, v_x1, v_b) = p544_vjp(x[0], x[1], x[2], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p544_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
-    Run { plain: p544(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x2, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p544_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2]);
+    Run { plain: p544(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x2, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p544_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1516,12 +1597,14 @@ pub fn p545_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p545_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p545_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p545_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p545_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p545(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p545_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p545(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p545_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1549,7 +1632,8 @@ pub fn p546_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p546_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p546_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p546_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p546(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p546_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p546(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p546_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1574,12 +1658,14 @@ pub fn p547_ref(a: &[f64; 3], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p547_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0, g_x2) = p547_grad(&a, x[3], x[4], x[5]);
     let (vjp_value, v_x1, v_x0, v_x2) = p547_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p547_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p547(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p547_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p547(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p547_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1612,12 +1698,14 @@ pub fn p548_ref(x1: f64, x0: f64, a: &[f64; 2], x2: f64, m: &mut f64) -> f64 {
 pub fn p548_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0, g_x2) = p548_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0, v_x2) = p548_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p548_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p548(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p548_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p548(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p548_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1650,12 +1738,14 @@ pub fn p549_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p549_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p549_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p549_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p549_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p549(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p549_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p549(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p549_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1691,7 +1781,8 @@ pub fn p550_run(x: &[f32]) -> Run {
     let (value, g_x0) = p550_grad(x[0]);
     let (vjp_value, v_x0) = p550_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p550_jvp(x[0], tangent(0));
-    Run { plain: p550(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p550_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p550(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p550_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1718,14 +1809,17 @@ pub fn p551_ref(x0: f64, a: &[f64; 2], x1: f64, b: [f64; 3], m: &mut f64) -> f64
 pub fn p551_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_x0, g_x1, g_b) = p551_grad(x[0], &a, &mut g_a, x[3], b);
     let (vjp_value, v_x0, v_x1, v_b) = p551_vjp(x[0], &a, &mut v_a, x[3], b, D_OUT);
     let (jvp_value, jvp) = p551_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), b, b_dot);
-    Run { plain: p551(x[0], &a, x[3], b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p551_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], b, [b_dot, b_dot2]);
+    Run { plain: p551(x[0], &a, x[3], b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p551_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1752,10 +1846,12 @@ pub fn p552_ref(b: [f64; 3], x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p552_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x0, g_x1, g_x2) = p552_grad(b, x[3], x[4], x[5]);
     let (vjp_value, v_b, v_x0, v_x1, v_x2) = p552_vjp(b, x[3], x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p552_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p552(b, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_x1, g_x2], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p552_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p552(b, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_x1, g_x2], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p552_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1782,14 +1878,17 @@ pub fn p553_ref(b: [f64; 2], a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p553_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0) = p553_grad(b, &a, &mut g_a, x[4]);
     let (vjp_value, v_b, v_x0) = p553_vjp(b, &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p553_jvp(b, b_dot, &a, &a_dot, x[4], tangent(4));
-    Run { plain: p553(b, &a, x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p553_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p553(b, &a, x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p553_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1814,14 +1913,17 @@ pub fn p554_ref(b: [f64; 2], a: &[f64; 3], x1: f64, x0: f64, x2: f64, m: &mut f6
 pub fn p554_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b, g_x1, g_x0, g_x2) = p554_grad(b, &a, &mut g_a, x[5], x[6], x[7]);
     let (vjp_value, v_b, v_x1, v_x0, v_x2) = p554_vjp(b, &a, &mut v_a, x[5], x[6], x[7], D_OUT);
     let (jvp_value, jvp) = p554_jvp(b, b_dot, &a, &a_dot, x[5], tangent(5), x[6], tangent(6), x[7], tangent(7));
-    Run { plain: p554(b, &a, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p554_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p554(b, &a, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p554_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1856,12 +1958,14 @@ pub fn p555_ref(x2: f64, a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p555_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2, g_x1) = p555_grad(x[0], &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x2, v_x1, v_x0) = p555_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p555_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p555(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, f32::NAN], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p555_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p555(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, f32::NAN], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p555_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1886,14 +1990,17 @@ pub fn p556_ref(a: &[f64; 3], b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p556_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_b, g_x0) = p556_grad(&a, &mut g_a, b, x[6]);
     let (vjp_value, v_b, v_x0) = p556_vjp(&a, &mut v_a, b, x[6], D_OUT);
     let (jvp_value, jvp) = p556_jvp(&a, &a_dot, b, b_dot, x[6], tangent(6));
-    Run { plain: p556(&a, b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p556_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p556(&a, b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p556_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1924,12 +2031,14 @@ pub fn p557_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p557_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p557_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p557_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p557_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p557(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p557_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p557(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p557_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1962,12 +2071,14 @@ pub fn p558_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p558_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p558_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p558_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p558_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p558(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p558_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p558(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p558_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1997,7 +2108,8 @@ pub fn p559_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p559_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p559_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p559_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p559(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p559_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p559(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p559_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2025,7 +2137,8 @@ pub fn p560_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p560_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p560_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p560_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p560(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p560_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p560(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p560_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2058,12 +2171,14 @@ pub fn p561_ref(x1: f64, x2: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p561_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x2, g_x0) = p561_grad(x[0], x[1], &a, &mut g_a, x[6]).expect("finite gradient");
     let (vjp_value, v_x1, v_x2, v_x0) = p561_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p561_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p561(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p561_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p561(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p561_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2086,12 +2201,14 @@ pub fn p562_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p562_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p562_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0) = p562_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p562_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p562(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p562_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p562(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p562_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2115,7 +2232,8 @@ pub fn p563_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p563_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p563_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p563_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p563(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p563_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p563(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p563_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2150,12 +2268,14 @@ pub fn p564_ref(x0: f64, x1: f64, a: &[f64; 2], x2: f64, m: &mut f64) -> f64 {
 pub fn p564_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1, g_x2) = p564_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1, v_x2) = p564_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p564_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p564(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p564_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p564(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p564_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2180,14 +2300,17 @@ pub fn p565_ref(b: [f64; 2], x0: f64, x1: f64, x2: f64, a: &[f64; 3], m: &mut f6
 pub fn p565_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 3] = [x[5], x[6], x[7]];
     let a_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b, g_x0, g_x1, g_x2) = p565_grad(b, x[2], x[3], x[4], &a, &mut g_a);
     let (vjp_value, v_b, v_x0, v_x1, v_x2) = p565_vjp(b, x[2], x[3], x[4], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p565_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4), &a, &a_dot);
-    Run { plain: p565(b, x[2], x[3], x[4], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p565_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p565(b, x[2], x[3], x[4], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p565_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2214,14 +2337,17 @@ pub fn p566_ref(a: &[f64; 2], b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p566_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_b, g_x0) = p566_grad(&a, &mut g_a, b, x[4]);
     let (vjp_value, v_b, v_x0) = p566_vjp(&a, &mut v_a, b, x[4], D_OUT);
     let (jvp_value, jvp) = p566_jvp(&a, &a_dot, b, b_dot, x[4], tangent(4));
-    Run { plain: p566(&a, b, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p566_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p566(&a, b, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p566_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2250,12 +2376,14 @@ pub fn p567_ref(x2: f64, x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p567_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x1, g_x0) = p567_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x2, v_x1, v_x0) = p567_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p567_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p567(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p567_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p567(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p567_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2284,12 +2412,14 @@ pub fn p568_ref(a: &[f64; 4], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p568_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p568_grad(&a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x0, v_x1) = p568_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p568_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p568(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p568_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p568(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p568_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2314,10 +2444,12 @@ pub fn p569_ref(x0: f64, b: [f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p569_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x0, g_b, g_x1) = p569_grad(x[0], b, x[3]);
     let (vjp_value, v_x0, v_b, v_x1) = p569_vjp(x[0], b, x[3], D_OUT);
     let (jvp_value, jvp) = p569_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
-    Run { plain: p569(x[0], b, x[3]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p569_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p569(x[0], b, x[3]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p569_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2343,7 +2475,8 @@ pub fn p570_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p570_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p570_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p570_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p570(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p570_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p570(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p570_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2371,7 +2504,8 @@ pub fn p571_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0) = p571_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p571_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p571_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p571(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, f32::NAN], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p571_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p571(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, f32::NAN], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p571_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2406,14 +2540,17 @@ pub fn p572_ref(a: &[f64; 4], b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p572_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[4], x[5]];
     let b_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let b_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let (value, g_b, g_x0) = p572_grad(&a, &mut g_a, b, x[6]);
     let (vjp_value, v_b, v_x0) = p572_vjp(&a, &mut v_a, b, x[6], D_OUT);
     let (jvp_value, jvp) = p572_jvp(&a, &a_dot, b, b_dot, x[6], tangent(6));
-    Run { plain: p572(&a, b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p572_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p572(&a, b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p572_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2436,10 +2573,12 @@ pub fn p573_ref(b: [f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p573_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x1, g_x0) = p573_grad(b, x[2], x[3]);
     let (vjp_value, v_b, v_x1, v_x0) = p573_vjp(b, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p573_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p573(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p573_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p573(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p573_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2466,14 +2605,17 @@ pub fn p574_ref(b: [f64; 3], x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64
 pub fn p574_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let a: [f32; 2] = [x[5], x[6]];
     let a_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let a_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x1) = p574_grad(b, x[3], x[4], &a, &mut g_a);
     let (vjp_value, v_b, v_x1, v_x0) = p574_vjp(b, x[3], x[4], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p574_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4), &a, &a_dot);
-    Run { plain: p574(b, x[3], x[4], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p574_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p574(b, x[3], x[4], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p574_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2496,12 +2638,14 @@ pub fn p575_ref(a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p575_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p575_grad(&a, &mut g_a, x[2], x[3]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p575_vjp(&a, &mut v_a, x[2], x[3], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p575_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p575(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p575_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p575(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p575_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2532,12 +2676,14 @@ pub fn p576_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p576_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p576_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p576_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p576_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p576(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p576_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p576(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p576_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2572,10 +2718,12 @@ pub fn p577_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p577_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0) = p577_grad(b, x[2]);
     let (vjp_value, v_b, v_x0) = p577_vjp(b, x[2], D_OUT);
     let (jvp_value, jvp) = p577_jvp(b, b_dot, x[2], tangent(2));
-    Run { plain: p577(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p577_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p577(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p577_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2612,12 +2760,14 @@ pub fn p578_ref(x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p578_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p578_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x0, v_x1) = p578_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p578_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p578(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p578_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p578(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p578_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2646,10 +2796,12 @@ pub fn p579_ref(x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p579_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x0, g_b) = p579_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p579_vjp(x[0], b, D_OUT);
     let (jvp_value, jvp) = p579_jvp(x[0], tangent(0), b, b_dot);
-    Run { plain: p579(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p579_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2]);
+    Run { plain: p579(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p579_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2687,7 +2839,8 @@ pub fn p580_run(x: &[f32]) -> Run {
     let (value, g_x0) = p580_grad(x[0]);
     let (vjp_value, v_x0) = p580_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p580_jvp(x[0], tangent(0));
-    Run { plain: p580(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p580_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p580(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p580_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2716,12 +2869,14 @@ pub fn p581_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p581_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let value = p581_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p581_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p581_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p581(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p581_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p581(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p581_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2756,12 +2911,14 @@ pub fn p582_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p582_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p582_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p582_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p582_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p582(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p582_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p582(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p582_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2786,12 +2943,14 @@ pub fn p583_ref(x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p583_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p583_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x0, v_x1) = p583_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p583_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p583(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p583_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p583(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p583_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2818,12 +2977,14 @@ pub fn p584_ref(a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p584_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p584_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x1, v_x0) = p584_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p584_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p584(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p584_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p584(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p584_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2848,12 +3009,14 @@ pub fn p585_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 pub fn p585_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p585_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1) = p585_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p585_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p585(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p585_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p585(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p585_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2878,12 +3041,14 @@ pub fn p586_ref(x1: f64, a: &[f64; 3], x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p586_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0, g_x2) = p586_grad(x[0], &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x1, v_x0, v_x2) = p586_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p586_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p586(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p586_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p586(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p586_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2915,7 +3080,8 @@ pub fn p587_run(x: &[f32]) -> Run {
     let (value, g_x1) = p587_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p587_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p587_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p587(x[0], x[1]), value, vjp_value, grad: vec![g_x1, f32::NAN], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p587_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p587(x[0], x[1]), value, vjp_value, grad: vec![g_x1, f32::NAN], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p587_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2939,7 +3105,8 @@ pub fn p588_run(x: &[f32]) -> Run {
     let (value, g_x0) = p588_grad(x[0]);
     let (vjp_value, v_x0) = p588_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p588_jvp(x[0], tangent(0));
-    Run { plain: p588(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p588_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p588(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p588_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2966,12 +3133,14 @@ pub fn p589_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p589_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p589_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x0) = p589_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p589_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p589(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p589_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p589(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p589_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3006,12 +3175,14 @@ pub fn p590_ref(x0: f64, a: &[f64; 3], x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p590_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x2, g_x1) = p590_grad(x[0], &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x0, v_x2, v_x1) = p590_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p590_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p590(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p590_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p590(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p590_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3044,12 +3215,14 @@ pub fn p591_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p591_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p591_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p591_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p591_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p591(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p591_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p591(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p591_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3085,7 +3258,8 @@ pub fn p592_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p592_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p592_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p592_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p592(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p592_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p592(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p592_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3112,12 +3286,14 @@ pub fn p593_ref(x1: f64, x0: f64, x2: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p593_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x2) = p593_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0, v_x2) = p593_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p593_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p593(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, f32::NAN, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p593_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p593(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, f32::NAN, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p593_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3148,12 +3324,14 @@ pub fn p594_ref(x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p594_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p594_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p594_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p594_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p594(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p594_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p594(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p594_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3180,12 +3358,14 @@ pub fn p595_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p595_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p595_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p595_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p595_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p595(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p595_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p595(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p595_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3216,12 +3396,14 @@ pub fn p596_ref(a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p596_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p596_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x1, v_x0) = p596_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p596_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p596(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p596_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p596(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p596_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3255,7 +3437,8 @@ pub fn p597_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p597_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p597_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p597_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p597(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p597_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p597(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p597_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3285,7 +3468,8 @@ pub fn p598_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p598_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p598_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p598_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p598(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p598_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p598(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p598_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3308,12 +3492,14 @@ pub fn p599_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 pub fn p599_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p599_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1) = p599_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p599_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p599(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p599_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p599(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p599_ref_flat(x: &[f64], m: &mut f64) -> f64 {
