@@ -428,6 +428,7 @@ fn mlp_k<const K: usize>() {
     };
     let units: [[f32; K]; K] =
         core::array::from_fn(|j| core::array::from_fn(|i| f32::from(i == j)));
+    assert_eq!(jvpk(&x, [&x; K]).0, mlp.forward(&x), "the K-form's value");
     let (fwd, rev) = (jacobian_fwd(jvpk, &x), jacobian_rev(vjp, &x));
     for (a, b) in fwd.iter().flatten().zip(rev.iter().flatten()) {
         assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
