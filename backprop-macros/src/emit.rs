@@ -1000,11 +1000,7 @@ impl<'a> Gen<'a> {
                         _ => {}
                     }
                     let v = self.value(*value);
-                    out.extend(match op {
-                        AssignOp::Set => quote!(#target = #v;),
-                        AssignOp::Add => quote!(#target += #v;),
-                        AssignOp::Sub => quote!(#target -= #v;),
-                    });
+                    out.extend(assign(*op, target, v));
                 }
                 Stmt::For {
                     region,
@@ -1108,6 +1104,15 @@ pub fn param_ident(name: &str) -> TokenStream {
     } else {
         let id = Ident::new(name, Span::call_site());
         quote!(#id)
+    }
+}
+
+/// `target = v;`, `target += v;` or `target -= v;`.
+pub fn assign(op: AssignOp, target: TokenStream, v: TokenStream) -> TokenStream {
+    match op {
+        AssignOp::Set => quote!(#target = #v;),
+        AssignOp::Add => quote!(#target += #v;),
+        AssignOp::Sub => quote!(#target -= #v;),
     }
 }
 

@@ -121,7 +121,18 @@ pub fn jvpk(t: &Target, tp: &TangentProgram) -> TokenStream {
         (None, Some(var)) => e.g.site(Site::Var(var)),
         (None, None) => unreachable!("a tangent program returns its tangent"),
     };
-    let kfunc = with_lanes(t.func, &k);
+    function(
+        t,
+        &k,
+        "One pass: the value and the partials are computed once and shared by the lanes.",
+        quote!(#body (#value, #tangent)),
+    )
+}
+
+/// `fn f_jvpk<..., const K: usize>(...) -> (value, [tangent; K]) { body }`, its doc comment
+/// ending with `cost`.
+fn function(t: &Target, k: &Ident, cost: &str, body: TokenStream) -> TokenStream {
+    let kfunc = with_lanes(t.func, k);
     let target = Target {
         func: &kfunc,
         ir: t.ir,
@@ -129,16 +140,12 @@ pub fn jvpk(t: &Target, tp: &TangentProgram) -> TokenStream {
         check_finite: false,
         reserved: HashSet::new(),
     };
-    let docs = docs(
-        t.func,
-        "One pass: the value and the partials are computed once and shared by the lanes.",
-    );
     target.function(
         Flavor::Jvpk,
-        &docs,
-        &inputs(t.func, t.ir, &k),
-        &output(t.ir, &k),
-        quote!(#body (#value, #tangent)),
+        &docs(t.func, cost),
+        &inputs(t.func, t.ir, k),
+        &output(t.ir, k),
+        body,
     )
 }
 
@@ -175,25 +182,8 @@ pub fn jvpk_from_jvp(t: &Target) -> TokenStream {
             ::core::option::Option::None => (#plain, tangents),
         }
     };
-    let kfunc = with_lanes(t.func, &k);
-    let target = Target {
-        func: &kfunc,
-        ir: t.ir,
-        rt: t.rt,
-        check_finite: false,
-        reserved: HashSet::new(),
-    };
-    let docs = docs(
-        t.func,
-        &format!("From the hand-written `{name}_jvp`, called once per lane: `K` passes."),
-    );
-    target.function(
-        Flavor::Jvpk,
-        &docs,
-        &inputs(t.func, t.ir, &k),
-        &output(t.ir, &k),
-        body,
-    )
+    let cost = format!("From the hand-written `{name}_jvp`, called once per lane: `K` passes.");
+    function(t, &k, &cost, body)
 }
 
 /// The carrier's `f::jvpk`, forwarding to `f_jvpk`.
@@ -351,11 +341,7 @@ impl Lanes<'_> {
                 let lane = self.lane.clone().into_token_stream();
                 let target = self.lane_place(place, &lane);
                 let v = self.operand(*value);
-                self.each_lane(match op {
-                    AssignOp::Set => quote!(#target = #v;),
-                    AssignOp::Add => quote!(#target += #v;),
-                    AssignOp::Sub => quote!(#target -= #v;),
-                })
+                self.each_lane(emit::assign(*op, target, v))
             }
             Stmt::For {
                 var,
