@@ -1,6 +1,8 @@
 //! Forward mode and second order against the value and the gradient: `_jvp` / value and
-//! `_hvp` / `_grad` on the `scalar_grad` functions and ADBench's GMM (n = 4), and a full
-//! Hessian of a function of ten inputs against ten HVPs.
+//! `_hvp` / `_grad` on the `scalar_grad` functions and ADBench's GMM (n = 4), a full
+//! Hessian of a function of ten inputs against ten HVPs, and the K-tangent form `_jvpk` against
+//! `K` single `_jvp` calls and reverse mode for K = 2, 4, 8 (the `scalar_grad` functions, and
+//! the Jacobian of an MLP of `K` inputs).
 //!
 //! `taskset -c 0 cargo bench --bench forward_mode`; figures in `docs/benchmarks-forward.md`.
 //! Each contender's fastest of 400 interleaved batches, which holds up on a busy machine.
@@ -14,7 +16,10 @@ mod interleaved;
 mod loop_common;
 
 use backprop::differentiable;
-use backprop::jacobian::hessian;
+use backprop::jacobian::{hessian, jacobian_fwd, jacobian_rev};
+use backprop::nn::Linear;
+use backprop::ops::tanh;
+use backprop::Parameters;
 use functions::*;
 use interleaved::interleaved_min;
 use loop_common::gmm::*;
@@ -274,9 +279,202 @@ fn hessian_ratio() {
     );
 }
 
+fn report_k(name: &str, k: usize, [kform, singles, reverse]: [f64; 3], reverse_name: &str) {
+    println!(
+        "{name:<12} K={k}  jvpk {kform:7.1} ns  {k} jvps {singles:7.1} ns  {reverse_name} \
+         {reverse:7.1} ns  {k} jvps/jvpk {:.2}  jvpk/{reverse_name} {:.2}",
+        singles / kform,
+        kform / reverse
+    );
+}
+
+/// `K` tangents of a fixed pattern, different in each lane.
+fn lanes<const N: usize, const K: usize>(seed: f32) -> [[f32; N]; K] {
+    core::array::from_fn(|k| core::array::from_fn(|i| ((seed + (k * N + i) as f32) * 0.73).sin()))
+}
+
+fn expression_k<const K: usize>() {
+    let (x, y) = (0.3f32, -0.7f32);
+    let [dx, dy] = [lanes::<K, 1>(1.0)[0], lanes::<K, 1>(2.0)[0]];
+    let times = interleaved_min(
+        500,
+        400,
+        [
+            &mut || {
+                black_box(expression_jvpk(black_box(x), dx, black_box(y), dy));
+            },
+            &mut || {
+                for k in 0..K {
+                    black_box(expression_jvp(black_box(x), dx[k], black_box(y), dy[k]));
+                }
+            },
+            &mut || {
+                black_box(expression_grad(black_box(x), black_box(y)));
+            },
+        ],
+    );
+    report_k("expression", K, times, "grad");
+}
+
+fn recurrence_k<const K: usize>() {
+    let (w, x) = (0.7f32, RECURRENCE_X);
+    let dw = lanes::<K, 1>(3.0)[0];
+    let dx = lanes::<6, K>(4.0);
+    let dx_refs: [&[f32; 6]; K] = core::array::from_fn(|k| &dx[k]);
+    let mut d_x = [0.0f32; 6];
+    let times = interleaved_min(
+        500,
+        400,
+        [
+            &mut || {
+                black_box(recurrence_jvpk(black_box(w), dw, black_box(&x), dx_refs));
+            },
+            &mut || {
+                for k in 0..K {
+                    black_box(recurrence_jvp(black_box(w), dw[k], black_box(&x), &dx[k]));
+                }
+            },
+            &mut || {
+                black_box(recurrence_grad(black_box(w), black_box(&x), &mut d_x));
+            },
+        ],
+    );
+    report_k("recurrence", K, times, "grad");
+}
+
+fn dense_k<const K: usize>() {
+    let (w, bias, x, y) = dense_inputs();
+    let dw: [[[f32; IN]; OUT]; K] = core::array::from_fn(|k| lanes::<IN, OUT>(k as f32 * 40.0));
+    let db = lanes::<OUT, K>(5.0);
+    let (zx, zy) = ([0.0f32; IN], [0.0f32; OUT]);
+    let dw_refs: [&[[f32; IN]; OUT]; K] = core::array::from_fn(|k| &dw[k]);
+    let db_refs: [&[f32; OUT]; K] = core::array::from_fn(|k| &db[k]);
+    let (mut d_w, mut d_b) = ([[0.0f32; IN]; OUT], [0.0f32; OUT]);
+    let times = interleaved_min(
+        500,
+        400,
+        [
+            &mut || {
+                black_box(dense_loss_jvpk(
+                    black_box(&w),
+                    dw_refs,
+                    &bias,
+                    db_refs,
+                    &x,
+                    [&zx; K],
+                    &y,
+                    [&zy; K],
+                ));
+            },
+            &mut || {
+                for k in 0..K {
+                    black_box(dense_loss_jvp(
+                        black_box(&w),
+                        &dw[k],
+                        &bias,
+                        &db[k],
+                        &x,
+                        &zx,
+                        &y,
+                        &zy,
+                    ));
+                }
+            },
+            &mut || {
+                black_box(dense_loss_grad(
+                    black_box(&w),
+                    &mut d_w,
+                    &bias,
+                    &mut d_b,
+                    &x,
+                    &y,
+                ));
+            },
+        ],
+    );
+    report_k("dense", K, times, "grad");
+}
+
+/// A two-layer tanh MLP of `IN` inputs, for its Jacobian in the input.
+#[derive(Clone, Copy, Parameters)]
+struct Mlp<const IN: usize> {
+    l1: Linear<IN, 32>,
+    l2: Linear<32, 16>,
+}
+
+impl<const IN: usize> Mlp<IN> {
+    #[differentiable(jvp)]
+    fn forward(&self, x: &[f32; IN]) -> [f32; 16] {
+        let h = tanh(&self.l1.forward(x));
+        tanh(&self.l2.forward(&h))
+    }
+}
+
+/// The Jacobian of the MLP in its `K` inputs: one K-form pass (`jacobian_fwd`), `K` `_jvp`
+/// calls, or 16 reverse passes (`jacobian_rev`, each `forward_fwd` and its pullback with no
+/// shadow for the weights).
+fn mlp_k<const K: usize>() {
+    let mlp = Mlp::<K> {
+        l1: Linear::from_parts(lanes::<K, 32>(6.0), lanes::<32, 1>(7.0)[0]),
+        l2: Linear::from_parts(lanes::<32, 16>(8.0), lanes::<16, 1>(9.0)[0]),
+    };
+    let fixed: Mlp<K> = backprop::Zero::zero();
+    let x = lanes::<K, 1>(10.0)[0];
+    let jvpk = |x: &[f32; K], x_dot: [&[f32; K]; K]| mlp.forward_jvpk([&fixed; K], x, x_dot);
+    let vjp = |x: &[f32; K], d_x: &mut [f32; K], d_out: &[f32; 16]| {
+        let (y, pullback) = mlp.forward_fwd(x);
+        pullback(&mlp, None, x, Some(d_x), d_out);
+        y
+    };
+    let units: [[f32; K]; K] =
+        core::array::from_fn(|j| core::array::from_fn(|i| f32::from(i == j)));
+    assert_eq!(jvpk(&x, [&x; K]).0, mlp.forward(&x), "the K-form's value");
+    let (fwd, rev) = (jacobian_fwd(jvpk, &x), jacobian_rev(vjp, &x));
+    for (a, b) in fwd.iter().flatten().zip(rev.iter().flatten()) {
+        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+    let times = interleaved_min(
+        200,
+        400,
+        [
+            &mut || {
+                black_box(jacobian_fwd(jvpk, black_box(&x)));
+            },
+            &mut || {
+                for u in &units {
+                    black_box(mlp.forward_jvp(&fixed, black_box(&x), u));
+                }
+            },
+            &mut || {
+                black_box(jacobian_rev(vjp, black_box(&x)));
+            },
+        ],
+    );
+    report_k("mlp K-16", K, times, "jacobian_rev");
+}
+
+fn k_tangents() {
+    expression_k::<2>();
+    expression_k::<4>();
+    expression_k::<8>();
+    recurrence_k::<2>();
+    recurrence_k::<4>();
+    recurrence_k::<8>();
+    dense_k::<2>();
+    dense_k::<4>();
+    dense_k::<8>();
+    mlp_k::<2>();
+    mlp_k::<4>();
+    mlp_k::<8>();
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` does not, and skips the timing.
     if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    if std::env::args().any(|a| a == "k_tangents") {
+        k_tangents();
         return;
     }
     println!("fastest of 400 interleaved batches of 500 calls:");
@@ -286,4 +484,5 @@ fn main() {
     gmm_ratios!("gmm d=2 K=5 n=4", "gmm_d2", 2, 3);
     gmm_ratios!("gmm d=10 K=5 n=4", "gmm_d10", 10, 55);
     hessian_ratio();
+    k_tangents();
 }

@@ -1,6 +1,6 @@
 //! Nonlinear least squares by Levenberg-Marquardt: fit `y = a exp(-b t) + c` to 20 noisy
-//! points, with the Jacobian of the residuals from forward mode (`residuals_jvp`, one pass per
-//! parameter: 3 passes for 20 residuals, where reverse mode would need 20).
+//! points, with the Jacobian of the residuals from forward mode (`residuals_jvpk`, one pass
+//! carrying the 3 parameters' tangents, where reverse mode would need 20 passes).
 //!
 //! ```sh
 //! cargo run --release --example curve_fit
@@ -60,7 +60,9 @@ fn main() {
     });
     // The data are constants: their tangents are zero.
     let zero = [0.0f32; M];
-    let jvp = |p: &[f32; 3], p_dot: &[f32; 3]| residuals_jvp(p, p_dot, &t, &zero, &y, &zero);
+    let jvpk = |p: &[f32; 3], p_dot: [&[f32; 3]; 3]| {
+        residuals_jvpk(p, p_dot, &t, [&zero; 3], &y, [&zero; 3])
+    };
 
     let mut p = [1.0f32, 0.5, 0.0];
     let mut lambda = 1e-3f32;
@@ -72,8 +74,8 @@ fn main() {
             "{iter:>4} {:>8.4} {:>8.4} {:>8.4} {c:>11.4e} {lambda:>9.1e}",
             p[0], p[1], p[2]
         );
-        let j = jacobian_fwd(jvp, &p); // [[dr_i / dp_k; 3]; M]
-                                       // Normal equations with Marquardt's scaling: (J^T J + lambda diag(J^T J)) s = -J^T r.
+        let j = jacobian_fwd(jvpk, &p); // [[dr_i / dp_k; 3]; M]
+                                        // Normal equations with Marquardt's scaling: (J^T J + lambda diag(J^T J)) s = -J^T r.
         let mut jtj = [[0.0f32; 3]; 3];
         let mut jtr = [0.0f32; 3];
         for (row, ri) in j.iter().zip(&r) {

@@ -1,7 +1,9 @@
-"""Reference tangents and Hessians for the forward-mode tests (`tests/forward_mode.rs`).
+"""Reference tangents, Jacobians and Hessians for the forward-mode tests
+(`tests/integration/forward_mode.rs`, `tests/integration/k_tangents.rs`).
 
-Each function is the PyTorch twin of a `#[differentiable]` Rust function in that file,
-evaluated in float32 with `torch.func.jvp` (value and tangent along the given tangents) and
+Each function is the PyTorch twin of a `#[differentiable]` Rust function in those files,
+evaluated in float32 with `torch.func.jvp` (value and tangent along the given tangents),
+`torch.func.jacfwd` (the Jacobian of a function of one array, for the K-tangent form) and
 `torch.func.hessian` (scalar functions of one array). The output, `tests/fixtures/jvp.json`, is
 committed so the Rust tests never need Python.
 
@@ -12,7 +14,7 @@ import json
 import pathlib
 
 import torch
-from torch.func import hessian, jvp
+from torch.func import hessian, jacfwd, jvp
 
 torch.set_default_dtype(torch.float32)
 OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "jvp.json"
@@ -46,6 +48,11 @@ def energy(x):
     return torch.maximum(s, x.sum())
 
 
+def field(x):
+    y2 = sum(x[i] * x[i] * (i + 1.0) for i in range(3))
+    return torch.stack([x[0] * torch.sin(x[1]), torch.exp(x[1] * x[2]) - x[0], y2])
+
+
 def tensors(values):
     return tuple(torch.tensor(v, dtype=torch.float32) for v in values)
 
@@ -65,6 +72,18 @@ def hessian_case(fn, x):
     return {"x": x, "value": float(fn(torch.tensor(x))), "hessian": h.tolist()}
 
 
+def jacfwd_case(fn, x):
+    x = torch.tensor(x, dtype=torch.float32)
+    return {"x": x.tolist(), "value": fn(x).tolist(), "jacobian": jacfwd(fn)(x).tolist()}
+
+
+def mlp_jacfwd_case(w1, b1, w2, b2, x):
+    w1, b1, w2, b2 = tensors([w1, b1, w2, b2])
+    case = jacfwd_case(lambda x: mlp(w1, b1, w2, b2, x), x)
+    case.update(w1=w1.tolist(), b1=b1.tolist(), w2=w2.tolist(), b2=b2.tolist())
+    return case
+
+
 g = torch.Generator().manual_seed(13)
 
 
@@ -80,11 +99,17 @@ fixtures = {
                         [rand(4, 3), rand(4), rand(2, 4), rand(2), rand(3)]),
         "energy": jvp_case(energy, [[0.4, -1.1, 0.7, 1.5]], [[0.3, 0.2, -0.5, 1.0]]),
     },
+    "jacfwd": {
+        "field": jacfwd_case(field, [0.3, -0.7, 0.5]),
+    },
     "hessian": {
         "rosenbrock": hessian_case(rosenbrock, [-1.2, 1.0]),
         "energy": hessian_case(energy, [0.4, -1.1, 0.7, 1.5]),
     },
 }
+
+# Drawn after the others, which keep their values.
+fixtures["jacfwd"]["mlp"] = mlp_jacfwd_case(rand(4, 3), rand(4), rand(2, 4), rand(2), rand(3))
 
 OUT.write_text(json.dumps(fixtures, indent=1) + "\n")
 print(f"wrote {OUT}")

@@ -1,8 +1,9 @@
 //! Differential test: random programs inside the supported subset, each written twice by
 //! `backprop-difftest` (as a `#[differentiable]` function over `f32`, and as a plain function
-//! over `f64` with the same structure). The generated `_grad`, `_vjp` and `_jvp` must agree with
-//! central differences of the `f64` version at random points away from every branch boundary
-//! (`_jvp` along a fixed tangent, and with `_vjp` by the dot-product test), and
+//! over `f64` with the same structure). The generated `_grad`, `_vjp`, `_jvp` and `_jvpk` must
+//! agree with central differences of the `f64` version at random points away from every branch
+//! boundary (`_jvp` along a fixed tangent, and with `_vjp` by the dot-product test; `_jvpk`'s
+//! first lane with `_jvp`, its second along another tangent), and
 //! where the `f64` version is smooth enough at the scale of `f32` rounding for an `f32`
 //! gradient to match it (see [`ROUGH`]).
 //!
@@ -40,11 +41,20 @@ pub struct Run {
     pub jvp_value: f32,
     /// `_jvp`'s tangent along the flat tangent `tangent(k)`.
     pub jvp: f32,
+    /// The value `_jvpk` returns.
+    pub jvpk_value: f32,
+    /// `_jvpk`'s two lanes: along `tangent(k)` (as `_jvp`) and along `tangent2(k)`.
+    pub jvpk: [f32; 2],
 }
 
 /// The tangent of flat input `k` given to every `_jvp`: mixed signs and sizes, never zero.
 pub fn tangent(k: usize) -> f32 {
     [0.75, -0.5, 1.25, 0.25, -1.0][k % 5]
+}
+
+/// The second lane of every `_jvpk`: another direction, never zero.
+pub fn tangent2(k: usize) -> f32 {
+    [-0.25, 1.5, 0.5, -1.25, 0.875, 1.0, -0.625][k % 7]
 }
 
 /// The cotangent given to every `_vjp`.
@@ -309,10 +319,29 @@ fn check(p: &Program, seed: u64, points: usize, tally: &mut Tally) {
         if ulps(run.value, run.plain) > MAX_ULPS
             || ulps(run.vjp_value, run.plain) > MAX_ULPS
             || ulps(run.jvp_value, run.plain) > MAX_ULPS
+            || ulps(run.jvpk_value, run.plain) > MAX_ULPS
         {
             bad.push(format!(
-                "values differ by more than {MAX_ULPS} ulps: fn {:e} _grad {:e} _vjp {:e} _jvp {:e}",
-                run.plain, run.value, run.vjp_value, run.jvp_value
+                "values differ by more than {MAX_ULPS} ulps: fn {:e} _grad {:e} _vjp {:e} _jvp {:e} _jvpk {:e}",
+                run.plain, run.value, run.vjp_value, run.jvp_value, run.jvpk_value
+            ));
+        }
+        // The K-tangent form: its first lane is `_jvp`'s tangent computed by the same
+        // operations (to a few ulps, as the values), its second the directional derivative
+        // along `tangent2`.
+        if ulps(run.jvpk[0], run.jvp) > MAX_ULPS {
+            bad.push(format!(
+                "_jvpk lane 0 {:e} vs _jvp {:e}",
+                run.jvpk[0], run.jvp
+            ));
+        }
+        let t2: Vec<f64> = (0..p.inputs).map(|k| tangent2(k) as f64).collect();
+        let directional2: f64 = want.iter().zip(&t2).map(|(w, t)| w * t).sum();
+        let t2_scale = scale * t2.iter().map(|t| t.abs()).sum::<f64>();
+        if !close(run.jvpk[1] as f64, directional2, t2_scale) {
+            bad.push(format!(
+                "_jvpk lane 1 {} vs numeric {directional2}",
+                run.jvpk[1]
             ));
         }
         // Forward mode: the tangent is the directional derivative along `tangent`, and the

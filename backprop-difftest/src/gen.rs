@@ -1222,7 +1222,7 @@ fn emit(
     max_iters: Option<usize>,
     body: &Lines,
 ) -> String {
-    // Every program has its forward mode too: the difftest checks `_jvp` on each.
+    // Every program has its forward mode too: the difftest checks `_jvp` and `_jvpk` on each.
     let mut attr = vec!["jvp".to_string()];
     if wrt.iter().any(|w| !w) {
         let names: Vec<&str> = params
@@ -1286,11 +1286,15 @@ fn emit(
     let mut grad_flat = Vec::new();
     let mut vjp_flat = Vec::new();
     let mut jvp_args = Vec::new();
+    let mut jvpk_args = Vec::new();
     for (p, &w) in params.iter().zip(wrt) {
         match p {
             Param::Scalar(s) => {
                 plain_args.push(format!("x[{offset}]"));
                 jvp_args.push(format!("x[{offset}], tangent({offset})"));
+                jvpk_args.push(format!(
+                    "x[{offset}], [tangent({offset}), tangent2({offset})]"
+                ));
                 unpack_ref.push(format!("x[{offset}]"));
                 if w {
                     grad_out.push(format!("g_{s}"));
@@ -1309,9 +1313,14 @@ fn emit(
                     .map(|k| format!("tangent({k})"))
                     .collect();
                 unpack += &format!("    let {a}_dot: [f32; {n}] = [{}];\n", tangents.join(", "));
+                let second: Vec<String> = (offset..offset + n)
+                    .map(|k| format!("tangent2({k})"))
+                    .collect();
+                unpack += &format!("    let {a}_dot2: [f32; {n}] = [{}];\n", second.join(", "));
                 let by_ref = !matches!(p, Param::ValArray(..));
                 let amp = if by_ref { "&" } else { "" };
                 jvp_args.push(format!("{amp}{a}, {amp}{a}_dot"));
+                jvpk_args.push(format!("{amp}{a}, [{amp}{a}_dot, {amp}{a}_dot2]"));
                 unpack_ref.push(format!("{amp}[{}]", elems.join(", ")));
                 plain_args.push(if by_ref { format!("&{a}") } else { a.clone() });
                 for k in 0..*n {
@@ -1382,7 +1391,11 @@ fn emit(
         jvp_args.join(", ")
     );
     s += &format!(
-        "    Run {{ plain: {name}({}), value, vjp_value, grad: vec![{}], vjp: vec![{}], jvp_value, jvp }}\n}}\n\n",
+        "    let (jvpk_value, jvpk) = {name}_jvpk({});\n",
+        jvpk_args.join(", ")
+    );
+    s += &format!(
+        "    Run {{ plain: {name}({}), value, vjp_value, grad: vec![{}], vjp: vec![{}], jvp_value, jvp, jvpk_value, jvpk }}\n}}\n\n",
         plain_args.join(", "),
         grad_flat.join(", "),
         vjp_flat.join(", ")

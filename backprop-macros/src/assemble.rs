@@ -35,7 +35,7 @@ impl Target<'_> {
 
     /// `docs`, attributes and `fn f_<flavor>(inputs) -> output { body }`, with `f`'s
     /// visibility, generics and where clause.
-    fn function(
+    pub fn function(
         &self,
         flavor: Flavor,
         docs: &str,

@@ -27,6 +27,10 @@ pub struct Args {
     /// Second order: `f_hvp`, and the split-mode tangent `f::tangent_fwd` that callers' `_hvp`
     /// differentiate through (implies `jvp`). The span is the flag's.
     pub hvp: Option<Span>,
+    /// With a hand-written derivative: the user writes the K-tangent form `f_jvpk` too
+    /// (otherwise the macro builds it on `f_jvp`, one lane at a time). Implies `jvp`. The span
+    /// is the flag's.
+    pub jvpk: Option<Span>,
     /// `loops = store` or `loops = recompute`: how loops that only accumulate are reversed.
     pub loops: LoopPlan,
     /// `max_iters = M`: loops with a run-time trip count that overwrite values keep their
@@ -38,7 +42,7 @@ pub struct Args {
 impl Args {
     /// Whether `f_jvp` is generated (or, for a hand-written derivative, expected).
     pub fn forward_mode(&self) -> bool {
-        self.jvp || self.hvp.is_some()
+        self.jvp || self.hvp.is_some() || self.jvpk.is_some()
     }
 }
 
@@ -70,7 +74,7 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             Err(e) => errors.push(syn::Error::new(
                 e.span(),
                 format!(
-                    "{e}: the arguments are a comma-separated list of `wrt(a, b, ...)`, `check_finite`, `jvp`, `hvp`, `custom_vjp`, `custom_fwd`, `loops = store | recompute`, `max_iters = N` and `crate = \"path\"`"
+                    "{e}: the arguments are a comma-separated list of `wrt(a, b, ...)`, `check_finite`, `jvp`, `jvpk`, `hvp`, `custom_vjp`, `custom_fwd`, `loops = store | recompute`, `max_iters = N` and `crate = \"path\"`"
                 ),
             )),
         }
@@ -200,6 +204,12 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                 }
                 args.jvp = true;
             }
+            Meta::Path(p) if p.is_ident("jvpk") => {
+                if args.jvpk.is_some() {
+                    errors.push(syn::Error::new_spanned(p, "`jvpk` given twice"));
+                }
+                args.jvpk = Some(syn::spanned::Spanned::span(p));
+            }
             Meta::Path(p) if p.is_ident("hvp") => {
                 if args.hvp.is_some() {
                     errors.push(syn::Error::new_spanned(p, "`hvp` given twice"));
@@ -214,7 +224,7 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             }
             other => errors.push(syn::Error::new_spanned(
                 other,
-                "unknown argument: expected `wrt(a, b, ...)`, `check_finite`, `jvp`, `hvp`, `custom_vjp`, `custom_fwd`, `loops = store | recompute`, `max_iters = N` or `crate = \"path\"`",
+                "unknown argument: expected `wrt(a, b, ...)`, `check_finite`, `jvp`, `jvpk`, `hvp`, `custom_vjp`, `custom_fwd`, `loops = store | recompute`, `max_iters = N` or `crate = \"path\"`",
             )),
         }
     }

@@ -38,7 +38,7 @@ pub fn describe(
             " The value of [`{name}`] and its gradient with respect to `{}`, generated at compile time by reverse-mode differentiation.\n",
             active.join("`, `")
         ),
-        Flavor::Vjp | Flavor::Fwd | Flavor::Jvp => format!(
+        Flavor::Vjp | Flavor::Fwd | Flavor::Jvp | Flavor::Jvpk => format!(
             " The value of [`{name}`] and its vector-Jacobian product with the cotangent `d_out` (every float parameter active), by its split-mode `_fwd` and the pullback.\n"
         ),
     };
@@ -64,7 +64,9 @@ pub fn describe(
         };
         lines.push(match flavor {
             Flavor::Grad | Flavor::Hvp => format!(" ∂{name}/∂{} = {text}", param.name),
-            Flavor::Vjp | Flavor::Fwd | Flavor::Jvp => format!(" d_{} = {text}", param.name),
+            Flavor::Vjp | Flavor::Fwd | Flavor::Jvp | Flavor::Jvpk => {
+                format!(" d_{} = {text}", param.name)
+            }
         });
     }
     if !lines.is_empty() {

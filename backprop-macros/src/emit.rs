@@ -289,7 +289,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn path(&self, path: &[Seg]) -> TokenStream {
+    pub fn path(&self, path: &[Seg]) -> TokenStream {
         path.iter()
             .map(|s| match s {
                 Seg::Field(name) => {
@@ -487,7 +487,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn math(&self, f: MathFn, args: Vec<TokenStream>) -> TokenStream {
+    pub fn math(&self, f: MathFn, args: Vec<TokenStream>) -> TokenStream {
         let path = self.math_path(f.name());
         quote!(#path(#(#args),*))
     }
@@ -1159,11 +1159,7 @@ impl<'a> Gen<'a> {
                         _ => {}
                     }
                     let v = self.value(*value);
-                    out.extend(match op {
-                        AssignOp::Set => quote!(#target = #v;),
-                        AssignOp::Add => quote!(#target += #v;),
-                        AssignOp::Sub => quote!(#target -= #v;),
-                    });
+                    out.extend(assign(*op, target, v));
                 }
                 Stmt::For {
                     region,
@@ -1311,6 +1307,15 @@ pub fn param_ident(name: &str) -> TokenStream {
     } else {
         let id = Ident::new(name, Span::call_site());
         quote!(#id)
+    }
+}
+
+/// `target = v;`, `target += v;` or `target -= v;`.
+pub fn assign(op: AssignOp, target: TokenStream, v: TokenStream) -> TokenStream {
+    match op {
+        AssignOp::Set => quote!(#target = #v;),
+        AssignOp::Add => quote!(#target += #v;),
+        AssignOp::Sub => quote!(#target -= #v;),
     }
 }
 

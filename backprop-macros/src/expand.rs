@@ -10,7 +10,7 @@ use crate::attr::{self, Custom};
 use crate::errors::Errors;
 use crate::interface::{self, is_float};
 use crate::ir::{Function, IntExpr, Op, ParamKind, Stmt};
-use crate::{analyze, fallback, lower, tangent};
+use crate::{analyze, fallback, ktangent, lower, tangent};
 
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     let func: syn::ItemFn = match syn::parse2(item.clone()) {
@@ -27,6 +27,12 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
         return custom_derivative(&func, &args, custom, &rt, errors);
     }
 
+    if let Some(span) = args.jvpk {
+        errors.push(syn::Error::new(
+            span,
+            "`jvpk` says a hand-written `f_jvpk` comes with a `custom_vjp` or `custom_fwd` function; the macro generates `f_jvpk` for every other function with `jvp`: remove `jvpk`, or write `jvp`",
+        ));
+    }
     // Parse, then plan what the reverse sweep keeps.
     let mut ir = lower::lower(&func, &mut errors);
     ir.max_iters = args.max_iters.map(|(m, _)| m);
@@ -57,11 +63,12 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     let (jvp, second_order, carried) = if args.forward_mode() {
         let tangent = tangent::transform(&ir);
         let jvp = assemble::jvp(&target, &tangent);
+        let jvpk = ktangent::jvpk(&target, &tangent);
         let (second_order, carried) = match args.hvp {
             Some(span) => second_order(&target, &tangent, &wrt, args.loops, span),
             None => (TokenStream::new(), TokenStream::new()),
         };
-        (jvp, second_order, carried)
+        (quote!(#jvp #jvpk), second_order, carried)
     } else {
         (TokenStream::new(), TokenStream::new(), TokenStream::new())
     };
@@ -115,8 +122,12 @@ fn custom_derivative(
             assemble::vjp_from_fwd(&target, &docs)
         }
     };
+    // `K` tangents through the hand-written `f_jvp`, one lane at a time, unless `jvpk` says
+    // the user wrote `f_jvpk` too.
+    let jvpk =
+        (args.forward_mode() && args.jvpk.is_none()).then(|| ktangent::jvpk_from_jvp(&target));
     let carrier = carrier(&target, args.forward_mode(), TokenStream::new());
-    quote!(#hvp_error #func #grad #derivative #carrier)
+    quote!(#hvp_error #func #grad #derivative #jvpk #carrier)
 }
 
 fn carrier(t: &Target, forward_mode: bool, extra: TokenStream) -> TokenStream {

@@ -32,14 +32,19 @@ pub fn expand(
     let vis = &func.vis;
     let generics = &func.sig.generics;
     let where_clause = &func.sig.generics.where_clause;
-    let stub = |flavor: Flavor, inputs: &[TokenStream], output: &TokenStream| {
-        let name = interface::generated_name(func, flavor);
-        quote! {
-            #[allow(unused)]
-            #vis fn #name #generics (#(#inputs),*) -> #output #where_clause {
-                ::core::unreachable!()
+    let stub_of =
+        |func: &syn::ItemFn, flavor: Flavor, inputs: &[TokenStream], output: &TokenStream| {
+            let name = interface::generated_name(func, flavor);
+            let generics = &func.sig.generics;
+            quote! {
+                #[allow(unused)]
+                #vis fn #name #generics (#(#inputs),*) -> #output #where_clause {
+                    ::core::unreachable!()
+                }
             }
-        }
+        };
+    let stub = |flavor, inputs: &[TokenStream], output: &TokenStream| {
+        stub_of(func, flavor, inputs, output)
     };
     let all = all_floats(ir);
     let stubs = [(Flavor::Grad, wrt), (Flavor::Vjp, all.as_slice())].map(|(flavor, wrt)| {
@@ -62,7 +67,15 @@ pub fn expand(
     );
     let jvp = args.forward_mode().then(|| {
         let inputs = interface::jvp_inputs(func, ir);
-        stub(Flavor::Jvp, &inputs, &interface::jvp_output(ir))
+        let jvp = stub(Flavor::Jvp, &inputs, &interface::jvp_output(ir));
+        let k = crate::ktangent::lanes_ident(func);
+        let jvpk = stub_of(
+            &crate::ktangent::with_lanes(func, &k),
+            Flavor::Jvpk,
+            &crate::ktangent::inputs(func, ir, &k),
+            &crate::ktangent::output(ir, &k),
+        );
+        quote!(#jvp #jvpk)
     });
     let stub_fwd = quote!((::core::unreachable!(), move |#(#params),*| -> #pullback_output { ::core::unreachable!() }));
     let stub_fwd = match failures.fwd {

@@ -31,6 +31,8 @@ pub enum Flavor {
     Fwd,
     /// `NAME_jvp`: the value and its tangent (forward mode).
     Jvp,
+    /// `NAME_jvpk`: the value and `K` tangents in one pass (forward mode).
+    Jvpk,
     /// `NAME_hvp`: the value and a Hessian-vector product.
     Hvp,
 }
@@ -42,6 +44,7 @@ impl Flavor {
             Flavor::Vjp => "vjp",
             Flavor::Fwd => "fwd",
             Flavor::Jvp => "jvp",
+            Flavor::Jvpk => "jvpk",
             Flavor::Hvp => "hvp",
         }
     }
@@ -371,7 +374,7 @@ pub fn param_args(ir: &Function) -> Vec<TokenStream> {
         .collect()
 }
 
-/// The carrier of a free function: `f::fwd` and `f::jvp` (and `extra` associated functions),
+/// The carrier of a free function: `f::fwd`, `f::jvp` and `f::jvpk` (and `extra` associated functions),
 /// found by the same `use` as `f`.
 pub fn carrier(
     func: &syn::ItemFn,
@@ -388,7 +391,7 @@ pub fn carrier(
     let fwd = carrier_fwd("fwd", func, ir, fwd_output);
     let jvp = forward_mode.then(|| {
         let (inputs, output) = (jvp_inputs(func, ir), jvp_output(ir));
-        forwarder(
+        let jvp = forwarder(
             "jvp",
             func,
             ir,
@@ -396,7 +399,9 @@ pub fn carrier(
             &inputs,
             &jvp_args(ir),
             &output,
-        )
+        );
+        let jvpk = crate::ktangent::carrier_jvpk(func, ir);
+        quote!(#jvp #jvpk)
     });
     quote! {
         #[doc(hidden)]
@@ -435,7 +440,7 @@ pub fn carrier_fwd(
 }
 
 /// An associated function `name` of a carrier that calls `func`'s generated sibling `flavor`.
-fn forwarder(
+pub fn forwarder(
     name: &str,
     func: &syn::ItemFn,
     ir: &Function,

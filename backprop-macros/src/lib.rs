@@ -15,6 +15,7 @@ mod expand;
 mod fallback;
 mod interface;
 mod ir;
+mod ktangent;
 mod lower;
 mod reverse;
 mod rules;

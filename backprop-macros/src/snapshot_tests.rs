@@ -139,30 +139,36 @@ fn second_order() {
     );
 }
 
-/// `_hvp` grows linearly with the function: lines of the formatted `energy_hvp` for chains of
-/// `n` statements (each a product, a `sin` and a loop-carried sum), `cargo test -p
-/// backprop-macros hvp_size -- --nocapture` prints them.
-#[test]
-fn hvp_size_grows_linearly() {
-    let lines = |n: usize| {
-        let mut body = String::from("let mut s = 0.0; let a0 = x * y;");
-        for i in 1..=n {
-            body += &format!(
-                "let a{i} = (a{} * y + x).sin(); s += a{i} * w[{}];",
-                i - 1,
-                i % 4
-            );
-        }
-        let item = format!("fn f(x: f32, y: f32, w: &[f32; 4]) -> f32 {{ {body} s * x }}");
-        let out = crate::expand::differentiable("hvp".parse().unwrap(), item.parse().unwrap());
-        let file: syn::File = syn::parse2(out).expect("the expansion parses");
-        let text = prettyplease::unparse(&file);
-        let start = text.find("fn f_hvp").expect("an _hvp");
-        let end = text[start..].find("\n}\n").expect("its end") + start;
-        text[start..end].lines().count()
-    };
-    let sizes: Vec<(usize, usize)> = [4, 8, 16, 32, 64].iter().map(|&n| (n, lines(n))).collect();
-    println!("statements -> lines of f_hvp: {sizes:?}");
+/// Lines of the formatted `f_<flavor>` for chains of `n` statements (each a product, a `sin`
+/// and a loop-carried sum), with `#[differentiable(<attr>)]`.
+fn generated_lines(attr: &str, flavor: &str, n: usize) -> usize {
+    let mut body = String::from("let mut s = 0.0; let a0 = x * y;");
+    for i in 1..=n {
+        body += &format!(
+            "let a{i} = (a{} * y + x).sin(); s += a{i} * w[{}];",
+            i - 1,
+            i % 4
+        );
+    }
+    let item = format!("fn f(x: f32, y: f32, w: &[f32; 4]) -> f32 {{ {body} s * x }}");
+    let out = crate::expand::differentiable(attr.parse().unwrap(), item.parse().unwrap());
+    let file: syn::File = syn::parse2(out).expect("the expansion parses");
+    let text = prettyplease::unparse(&file);
+    let start = text
+        .find(&format!("fn f_{flavor}"))
+        .expect("the generated function");
+    let end = text[start..].find("\n}\n").expect("its end") + start;
+    text[start..end].lines().count()
+}
+
+/// The sizes of `f_<flavor>` for 4 to 64 statements, asserted to grow by the same number of
+/// lines per statement (within 10%).
+fn assert_linear(attr: &str, flavor: &str) -> Vec<(usize, usize)> {
+    let sizes: Vec<(usize, usize)> = [4, 8, 16, 32, 64]
+        .iter()
+        .map(|&n| (n, generated_lines(attr, flavor, n)))
+        .collect();
+    println!("statements -> lines of f_{flavor}: {sizes:?}");
     let per_statement: Vec<f64> = sizes
         .windows(2)
         .map(|w| (w[1].1 - w[0].1) as f64 / (w[1].0 - w[0].0) as f64)
@@ -174,6 +180,29 @@ fn hvp_size_grows_linearly() {
         hi <= 1.1 * lo,
         "lines per statement vary: {per_statement:?}"
     );
+    sizes
+}
+
+/// `_hvp` grows linearly with the function; `cargo test -p backprop-macros hvp_size --
+/// --nocapture` prints the sizes.
+#[test]
+fn hvp_size_grows_linearly() {
+    assert_linear("hvp", "hvp");
+}
+
+/// The K-tangent form grows linearly too, and stays within three times `_jvp`'s lines (a lane
+/// loop of three formatted lines where `_jvp` has one `let`); `cargo test -p backprop-macros
+/// jvpk_size -- --nocapture` prints both.
+#[test]
+fn jvpk_size_grows_linearly() {
+    let jvp = assert_linear("jvp", "jvp");
+    let jvpk = assert_linear("jvp", "jvpk");
+    for ((n, single), (_, k)) in jvp.iter().zip(&jvpk) {
+        assert!(
+            *k <= 3 * single,
+            "{n} statements: _jvpk {k} lines, _jvp {single}"
+        );
+    }
 }
 
 /// Written over `f64`: every local, buffer, literal and zero is `f64`, the maths are

@@ -27,6 +27,9 @@ pub struct TangentProgram {
     pub value: Site,
     /// Where each parameter of the original function is among the tangent program's.
     pub primal_params: Vec<ParamId>,
+    /// The locals that hold tangents (of a local, or the zero passed for an argument without
+    /// one): the K-tangent form gives them `K` lanes.
+    pub tangent_vars: std::collections::HashSet<VarId>,
 }
 
 /// The name of a tangent: `x_dot` for `x`.
@@ -49,6 +52,8 @@ struct Transform<'a> {
     stmts: Vec<Vec<Stmt>>,
     depth: usize,
     fused: Vec<(Site, Site)>,
+    /// The zeros made for arguments without a tangent.
+    zeros: Vec<VarId>,
 }
 
 /// The tangent program of `f` (lowered, before any analysis).
@@ -107,6 +112,7 @@ pub fn transform(f: &Function) -> TangentProgram {
         stmts: vec![Vec::new()],
         depth: 0,
         fused: Vec::new(),
+        zeros: Vec::new(),
     };
     // Every active local has a tangent local, and so has the returned array.
     for var in 0..f.vars.len() {
@@ -145,6 +151,9 @@ pub fn transform(f: &Function) -> TangentProgram {
         (None, Some(var)) => (Site::Var(var), None, Some(t.tangent_vars[&var])),
         (None, None) => unreachable!("checked: the function returns a value"),
     };
+    let mut tangent_vars: std::collections::HashSet<VarId> =
+        t.tangent_vars.values().copied().collect();
+    tangent_vars.extend(t.zeros);
     let mut ir = t.b.func;
     ir.body = Block {
         id: 0,
@@ -157,6 +166,7 @@ pub fn transform(f: &Function) -> TangentProgram {
         ir,
         value,
         primal_params: t.params,
+        tangent_vars,
     }
 }
 
@@ -239,6 +249,7 @@ impl Transform<'_> {
             if_result: false,
         });
         let var = self.b.func.vars.len() - 1;
+        self.zeros.push(var);
         self.emit(Stmt::Decl {
             var,
             init: VarInit::ZeroLike(self.place(place)),

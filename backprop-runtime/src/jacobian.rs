@@ -1,8 +1,8 @@
 //! Jacobians and Hessians from the generated derivatives: `jacobian` by forward or reverse mode,
 //! whichever takes fewer passes, and `hessian` from Hessian-vector products, column by column.
 //!
-//! Functions of an array `&[f32; N]` take the generated functions directly: `f_jvp(x, x_dot)
-//! -> (y, y_dot)` (with `#[differentiable(jvp)]`), `f_vjp(x, d_x, d_out) -> y` and, for a
+//! Functions of an array `&[f32; N]` take the generated functions directly: the K-tangent
+//! form `f_jvpk(x, [x_dot; K]) -> (y, [y_dot; K])` (with `#[differentiable(jvp)]`), `f_vjp(x, d_x, d_out) -> y` and, for a
 //! scalar `f` with `#[differentiable(hvp)]`, `f_hvp(x, x_dot, d_x) -> f32`. Any other signature is a closure away. Nothing is allocated:
 //! the results are arrays on the stack.
 //!
@@ -26,24 +26,21 @@
 //!
 //! let h = hessian(f_hvp, &[3.0, 2.0]);
 //! assert_eq!(h, [[4.0, 6.0], [6.0, 0.0]]);
-//! let j = jacobian_fwd(polar_jvp, &[2.0, 0.0]);
+//! let j = jacobian_fwd(polar_jvpk, &[2.0, 0.0]);
 //! assert_eq!(j, [[1.0, 0.0], [0.0, 2.0]]);
 //! ```
 
-/// The Jacobian `J[i][j] = dy_i / dx_j` by forward mode: one `jvp` per input (column `j` is
-/// the tangent of the unit vector `e_j`). Cheaper than [`jacobian_rev`] when `N <= M`.
+/// The Jacobian `J[i][j] = dy_i / dx_j` by forward mode, in one pass: the K-tangent form
+/// `f_jvpk` with `K = N` lanes, lane `j` the unit vector `e_j` (its tangent is column `j`), so
+/// the value and every partial are computed once for all columns. Cheaper than
+/// [`jacobian_rev`] when `N <= M`.
 pub fn jacobian_fwd<const N: usize, const M: usize>(
-    jvp: impl Fn(&[f32; N], &[f32; N]) -> ([f32; M], [f32; M]),
+    jvpk: impl Fn(&[f32; N], [&[f32; N]; N]) -> ([f32; M], [[f32; M]; N]),
     x: &[f32; N],
 ) -> [[f32; N]; M] {
-    let mut j = [[0.0; N]; M];
-    for col in 0..N {
-        let (_, column) = jvp(x, &unit(col));
-        for (row, d) in j.iter_mut().zip(column) {
-            row[col] = d;
-        }
-    }
-    j
+    let units: [[f32; N]; N] = core::array::from_fn(unit);
+    let (_, columns) = jvpk(x, core::array::from_fn(|j| &units[j]));
+    core::array::from_fn(|i| core::array::from_fn(|j| columns[j][i]))
 }
 
 /// The Jacobian by reverse mode: one `vjp` per output (row `i` is the gradient of `y_i`).
@@ -59,8 +56,8 @@ pub fn jacobian_rev<const N: usize, const M: usize>(
     })
 }
 
-/// The Jacobian by whichever mode takes fewer passes: forward for `N <= M` (`N` jvps),
-/// reverse otherwise (`M` vjps).
+/// The Jacobian by whichever mode is cheaper: forward for `N <= M` (one K-form pass with `N`
+/// lanes), reverse otherwise (`M` vjps).
 ///
 /// ```
 /// # use backprop_runtime as backprop;
@@ -75,16 +72,16 @@ pub fn jacobian_rev<const N: usize, const M: usize>(
 ///     y
 /// }
 ///
-/// let j = backprop::jacobian::jacobian(spread_jvp, spread_vjp, &[5.0]);
+/// let j = backprop::jacobian::jacobian(spread_jvpk, spread_vjp, &[5.0]);
 /// assert_eq!(j, [[1.0], [2.0], [3.0]]);
 /// ```
 pub fn jacobian<const N: usize, const M: usize>(
-    jvp: impl Fn(&[f32; N], &[f32; N]) -> ([f32; M], [f32; M]),
+    jvpk: impl Fn(&[f32; N], [&[f32; N]; N]) -> ([f32; M], [[f32; M]; N]),
     vjp: impl Fn(&[f32; N], &mut [f32; N], &[f32; M]) -> [f32; M],
     x: &[f32; N],
 ) -> [[f32; N]; M] {
     if N <= M {
-        jacobian_fwd(jvp, x)
+        jacobian_fwd(jvpk, x)
     } else {
         jacobian_rev(vjp, x)
     }

@@ -24,12 +24,14 @@ pub fn p0_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p0_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p0_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p0_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p0_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p0(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p0_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p0(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p0_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -64,10 +66,12 @@ pub fn p1_ref(x2: f64, b: [f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p1_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x2, g_b, g_x1, g_x0) = p1_grad(x[0], b, x[3], x[4]);
     let (vjp_value, v_x2, v_b, v_x1, v_x0) = p1_vjp(x[0], b, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p1_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p1(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_x2, v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p1_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p1(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_x2, v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p1_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -97,7 +101,8 @@ pub fn p2_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p2_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p2_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p2_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p2(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p2_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p2(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p2_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -128,12 +133,14 @@ pub fn p3_ref(x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p3_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p3_grad(x[0], &a, &mut g_a, x[5]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p3_vjp(x[0], &a, &mut v_a, x[5], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p3_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p3(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p3_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p3(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p3_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -162,10 +169,12 @@ pub fn p4_ref(x1: f64, x2: f64, x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p4_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[3], x[4]];
     let b_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let b_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let (value, g_x1, g_x2, g_x0, g_b) = p4_grad(x[0], x[1], x[2], b).expect("finite gradient");
     let (vjp_value, v_x1, v_x2, v_x0, v_b) = p4_vjp(x[0], x[1], x[2], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p4_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
-    Run { plain: p4(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1]], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p4_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2]);
+    Run { plain: p4(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1]], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p4_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -196,12 +205,14 @@ pub fn p5_ref(a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p5_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p5_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x0, v_x1) = p5_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p5_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p5(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p5_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p5(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p5_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -237,7 +248,8 @@ pub fn p6_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p6_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p6_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p6_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p6(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p6_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p6(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p6_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -270,12 +282,14 @@ pub fn p7_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p7_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p7_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0) = p7_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p7_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p7(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p7_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p7(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p7_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -306,14 +320,17 @@ pub fn p8_ref(x0: f64, a: &[f64; 3], b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p8_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_x0, g_b) = p8_grad(x[0], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_b) = p8_vjp(x[0], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p8_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot);
-    Run { plain: p8(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p8_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p8(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p8_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -342,12 +359,14 @@ pub fn p9_ref(x2: f64, c: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p9_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[1], x[2]];
     let c_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let c_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x2, g_x0, g_x1) = p9_grad(x[0], &c, &mut g_c, x[3], x[4]).expect("within max_iters");
     let (vjp_value, v_x2, v_x0, v_x1) = p9_vjp(x[0], &c, &mut v_c, x[3], x[4], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p9_jvp(x[0], tangent(0), &c, &c_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p9(x[0], &c, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p9_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p9(x[0], &c, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p9_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -373,7 +392,8 @@ pub fn p10_run(x: &[f32]) -> Run {
     let (value, g_x0) = p10_grad(x[0]);
     let (vjp_value, v_x0) = p10_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p10_jvp(x[0], tangent(0));
-    Run { plain: p10(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p10_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p10(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p10_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -406,14 +426,17 @@ pub fn p11_ref(b: [f64; 2], x2: f64, a: &[f64; 2], x1: f64, x0: f64, m: &mut f64
 pub fn p11_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x2, g_x1, g_x0) = p11_grad(b, x[2], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_b, v_x2, v_x1, v_x0) = p11_vjp(b, x[2], &a, &mut v_a, x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p11_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p11(b, x[2], &a, x[5], x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p11_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p11(b, x[2], &a, x[5], x[6]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p11_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -442,12 +465,14 @@ pub fn p12_ref(c: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p12_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let c_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x0) = p12_grad(&c, &mut g_c, x[4]).expect("within max_iters");
     let (vjp_value, v_x0) = p12_vjp(&c, &mut v_c, x[4], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p12_jvp(&c, &c_dot, x[4], tangent(4));
-    Run { plain: p12(&c, x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p12_jvpk(&c, [&c_dot, &c_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p12(&c, x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p12_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -482,12 +507,14 @@ pub fn p13_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 pub fn p13_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1) = p13_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1) = p13_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p13_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p13(x[0], &a, x[4]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p13_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p13(x[0], &a, x[4]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p13_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -514,10 +541,12 @@ pub fn p14_ref(x0: f64, x1: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p14_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x0, g_x1, g_b) = p14_grad(x[0], x[1], b).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_b) = p14_vjp(x[0], x[1], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p14_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p14(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p14_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p14(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p14_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -551,7 +580,8 @@ pub fn p15_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p15_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p15_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p15_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p15(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p15_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p15(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p15_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -578,12 +608,14 @@ pub fn p16_ref(x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p16_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p16_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x1, v_x0) = p16_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p16_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p16(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p16_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p16(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p16_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -608,16 +640,19 @@ pub fn p17_ref(x0: f64, a: &[f64; 2], x1: f64, c: &[f64; 4], x2: f64, m: &mut f6
 pub fn p17_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 4] = [x[4], x[5], x[6], x[7]];
     let c_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let c_dot2: [f32; 4] = [tangent2(4), tangent2(5), tangent2(6), tangent2(7)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x0, g_x1, g_x2) = p17_grad(x[0], &a, &mut g_a, x[3], &c, &mut g_c, x[8]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1, v_x2) = p17_vjp(x[0], &a, &mut v_a, x[3], &c, &mut v_c, x[8], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p17_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), &c, &c_dot, x[8], tangent(8));
-    Run { plain: p17(x[0], &a, x[3], &c, x[8]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p17_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], &c, [&c_dot, &c_dot2], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p17(x[0], &a, x[3], &c, x[8]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p17_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -650,12 +685,14 @@ pub fn p18_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 pub fn p18_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p18_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1) = p18_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p18_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p18(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p18_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p18(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p18_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -691,7 +728,8 @@ pub fn p19_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p19_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p19_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p19_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p19(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p19_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p19(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p19_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -716,12 +754,14 @@ pub fn p20_ref(x0: f64, x2: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p20_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x2, g_x1) = p20_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x0, v_x2, v_x1) = p20_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p20_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p20(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p20_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p20(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p20_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -744,10 +784,12 @@ pub fn p21_ref(b: [f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p21_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x1, g_x0) = p21_grad(b, x[2], x[3]).expect("finite gradient");
     let (vjp_value, v_b, v_x1, v_x0) = p21_vjp(b, x[2], x[3], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p21_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p21(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p21_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p21(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p21_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -774,12 +816,14 @@ pub fn p22_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p22_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p22_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p22_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p22_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p22(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p22_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p22(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p22_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -808,16 +852,19 @@ pub fn p23_ref(c: &[f64; 4], x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64
 pub fn p23_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let c_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let a: [f32; 4] = [x[6], x[7], x[8], x[9]];
     let a_dot: [f32; 4] = [tangent(6), tangent(7), tangent(8), tangent(9)];
+    let a_dot2: [f32; 4] = [tangent2(6), tangent2(7), tangent2(8), tangent2(9)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let value = p23_grad(&c, x[4], x[5], &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p23_vjp(&c, &mut v_c, x[4], x[5], &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p23_jvp(&c, &c_dot, x[4], tangent(4), x[5], tangent(5), &a, &a_dot);
-    Run { plain: p23(&c, x[4], x[5], &a), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p23_jvpk(&c, [&c_dot, &c_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p23(&c, x[4], x[5], &a), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p23_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -844,14 +891,17 @@ pub fn p24_ref(b: [f64; 2], x0: f64, c: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p24_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let c: [f32; 2] = [x[3], x[4]];
     let c_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let c_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_b, g_x0) = p24_grad(b, x[2], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_b, v_x0) = p24_vjp(b, x[2], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p24_jvp(b, b_dot, x[2], tangent(2), &c, &c_dot);
-    Run { plain: p24(b, x[2], &c), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p24_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p24(b, x[2], &c), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p24_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -878,12 +928,14 @@ pub fn p25_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p25_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p25_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p25_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p25_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p25(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p25_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p25(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p25_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -916,10 +968,12 @@ pub fn p26_ref(x0: f64, x1: f64, b: [f64; 2], x2: f64, m: &mut f64) -> f64 {
 pub fn p26_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x0, g_x1, g_b, g_x2) = p26_grad(x[0], x[1], b, x[4]);
     let (vjp_value, v_x0, v_x1, v_b, v_x2) = p26_vjp(x[0], x[1], b, x[4], D_OUT);
     let (jvp_value, jvp) = p26_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
-    Run { plain: p26(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_x2], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p26_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p26(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_x2], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p26_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -950,14 +1004,17 @@ pub fn p27_ref(a: &[f64; 3], b: [f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 
 pub fn p27_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_b, g_x1, g_x0) = p27_grad(&a, &mut g_a, b, x[6], x[7]);
     let (vjp_value, v_b, v_x1, v_x0) = p27_vjp(&a, &mut v_a, b, x[6], x[7], D_OUT);
     let (jvp_value, jvp) = p27_jvp(&a, &a_dot, b, b_dot, x[6], tangent(6), x[7], tangent(7));
-    Run { plain: p27(&a, b, x[6], x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p27_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p27(&a, b, x[6], x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p27_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -983,7 +1040,8 @@ pub fn p28_run(x: &[f32]) -> Run {
     let (value, g_x0) = p28_grad(x[0]);
     let (vjp_value, v_x0) = p28_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p28_jvp(x[0], tangent(0));
-    Run { plain: p28(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p28_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p28(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p28_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1014,14 +1072,17 @@ pub fn p29_ref(c: &[f64; 2], x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p29_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[0], x[1]];
     let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let c_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x0, g_b) = p29_grad(&c, &mut g_c, x[2], b).expect("within max_iters");
     let (vjp_value, v_x0, v_b) = p29_vjp(&c, &mut v_c, x[2], b, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p29_jvp(&c, &c_dot, x[2], tangent(2), b, b_dot);
-    Run { plain: p29(&c, x[2], b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p29_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2]);
+    Run { plain: p29(&c, x[2], b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p29_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1047,7 +1108,8 @@ pub fn p30_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p30_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x0, v_x2, v_x1) = p30_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p30_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p30(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p30_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p30(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p30_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1078,16 +1140,19 @@ pub fn p31_ref(c: &[f64; 3], x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p31_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[0], x[1], x[2]];
     let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let c_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let a: [f32; 3] = [x[4], x[5], x[6]];
     let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p31_grad(&c, &mut g_c, x[3], &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x0) = p31_vjp(&c, &mut v_c, x[3], &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p31_jvp(&c, &c_dot, x[3], tangent(3), &a, &a_dot);
-    Run { plain: p31(&c, x[3], &a), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p31_jvpk(&c, [&c_dot, &c_dot2], x[3], [tangent(3), tangent2(3)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p31(&c, x[3], &a), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p31_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1116,10 +1181,12 @@ pub fn p32_ref(x2: f64, x1: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p32_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x2, g_x1, g_b, g_x0) = p32_grad(x[0], x[1], b, x[4]);
     let (vjp_value, v_x2, v_x1, v_b, v_x0) = p32_vjp(x[0], x[1], b, x[4], D_OUT);
     let (jvp_value, jvp) = p32_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
-    Run { plain: p32(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x2, g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x2, v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p32_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p32(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x2, g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x2, v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p32_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1147,7 +1214,8 @@ pub fn p33_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p33_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p33_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p33_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p33(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p33_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p33(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p33_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1174,12 +1242,14 @@ pub fn p34_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p34_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p34_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p34_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p34_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p34(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p34_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p34(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p34_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1207,7 +1277,8 @@ pub fn p35_run(x: &[f32]) -> Run {
     let (value, g_x0) = p35_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p35_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p35_jvp(x[0], tangent(0));
-    Run { plain: p35(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p35_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p35(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p35_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1240,12 +1311,14 @@ pub fn p36_ref(c: &[f64; 3], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p36_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[0], x[1], x[2]];
     let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let c_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x1, g_x0, g_x2) = p36_grad(&c, &mut g_c, x[3], x[4], x[5]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0, v_x2) = p36_vjp(&c, &mut v_c, x[3], x[4], x[5], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p36_jvp(&c, &c_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p36(&c, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p36_jvpk(&c, [&c_dot, &c_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p36(&c, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p36_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1272,10 +1345,12 @@ pub fn p37_ref(x0: f64, x1: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p37_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let (value, g_x0, g_x1, g_b) = p37_grad(x[0], x[1], b);
     let (vjp_value, v_x0, v_x1, v_b) = p37_vjp(x[0], x[1], b, D_OUT);
     let (jvp_value, jvp) = p37_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p37(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p37_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p37(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p37_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1300,12 +1375,14 @@ pub fn p38_ref(x0: f64, c: &[f64; 1], m: &mut f64) -> f64 {
 pub fn p38_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[1]];
     let c_dot: [f32; 1] = [tangent(1)];
+    let c_dot2: [f32; 1] = [tangent2(1)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x0) = p38_grad(x[0], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0) = p38_vjp(x[0], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p38_jvp(x[0], tangent(0), &c, &c_dot);
-    Run { plain: p38(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p38_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p38(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p38_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1341,7 +1418,8 @@ pub fn p39_run(x: &[f32]) -> Run {
     let (value, g_x0) = p39_grad(x[0]);
     let (vjp_value, v_x0) = p39_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p39_jvp(x[0], tangent(0));
-    Run { plain: p39(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p39_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p39(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p39_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1369,7 +1447,8 @@ pub fn p40_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p40_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p40_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p40_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p40(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p40_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p40(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p40_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1398,12 +1477,14 @@ pub fn p41_ref(x2: f64, a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p41_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x0, g_x1) = p41_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x2, v_x0, v_x1) = p41_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p41_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p41(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p41_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p41(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p41_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1433,7 +1514,8 @@ pub fn p42_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p42_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p42_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p42_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p42(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p42_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p42(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p42_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1458,14 +1540,17 @@ pub fn p43_ref(a: &[f64; 2], x1: f64, b: [f64; 3], x0: f64, m: &mut f64) -> f64 
 pub fn p43_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x1, g_b, g_x0) = p43_grad(&a, &mut g_a, x[2], b, x[6]).expect("finite gradient");
     let (vjp_value, v_x1, v_b, v_x0) = p43_vjp(&a, &mut v_a, x[2], b, x[6], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p43_jvp(&a, &a_dot, x[2], tangent(2), b, b_dot, x[6], tangent(6));
-    Run { plain: p43(&a, x[2], b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p43_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p43(&a, x[2], b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p43_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1501,7 +1586,8 @@ pub fn p44_run(x: &[f32]) -> Run {
     let (value, g_x0) = p44_grad(x[0]);
     let (vjp_value, v_x0) = p44_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p44_jvp(x[0], tangent(0));
-    Run { plain: p44(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p44_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p44(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p44_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1524,10 +1610,12 @@ pub fn p45_ref(x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p45_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x0, g_b) = p45_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p45_vjp(x[0], b, D_OUT);
     let (jvp_value, jvp) = p45_jvp(x[0], tangent(0), b, b_dot);
-    Run { plain: p45(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p45_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2]);
+    Run { plain: p45(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1]], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p45_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1563,7 +1651,8 @@ pub fn p46_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p46_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p46_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p46_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p46(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p46_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p46(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p46_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1595,7 +1684,8 @@ pub fn p47_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p47_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p47_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p47_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p47(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p47_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p47(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p47_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1618,12 +1708,14 @@ pub fn p48_ref(a: &[f64; 4], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p48_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0, g_x2) = p48_grad(&a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_x1, v_x0, v_x2) = p48_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p48_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p48(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p48_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p48(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p48_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1648,12 +1740,14 @@ pub fn p49_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p49_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p49_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p49_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p49_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p49(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p49_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p49(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p49_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1684,12 +1778,14 @@ pub fn p50_ref(c: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p50_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[0], x[1]];
     let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let c_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0) = p50_grad(&c, &mut g_c, x[2]).expect("within max_iters");
     let (vjp_value, v_x0) = p50_vjp(&c, &mut v_c, x[2], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p50_jvp(&c, &c_dot, x[2], tangent(2));
-    Run { plain: p50(&c, x[2]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p50_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p50(&c, x[2]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p50_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1716,14 +1812,17 @@ pub fn p51_ref(x0: f64, a: &[f64; 4], b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p51_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[5], x[6], x[7]];
     let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let b_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let (value, g_x0, g_b) = p51_grad(x[0], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_b) = p51_vjp(x[0], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p51_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot);
-    Run { plain: p51(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p51_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p51(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p51_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1748,12 +1847,14 @@ pub fn p52_ref(x1: f64, x0: f64, c: &[f64; 1], m: &mut f64) -> f64 {
 pub fn p52_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[2]];
     let c_dot: [f32; 1] = [tangent(2)];
+    let c_dot2: [f32; 1] = [tangent2(2)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x1, g_x0) = p52_grad(x[0], x[1], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p52_vjp(x[0], x[1], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p52_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot);
-    Run { plain: p52(x[0], x[1], &c), value, vjp_value, grad: vec![g_x1, g_x0, g_c[0] - PREFILL], vjp: vec![v_x1, v_x0, v_c[0] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p52_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p52(x[0], x[1], &c), value, vjp_value, grad: vec![g_x1, g_x0, g_c[0] - PREFILL], vjp: vec![v_x1, v_x0, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p52_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1786,10 +1887,12 @@ pub fn p53_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p53_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0) = p53_grad(b, x[2]);
     let (vjp_value, v_b, v_x0) = p53_vjp(b, x[2], D_OUT);
     let (jvp_value, jvp) = p53_jvp(b, b_dot, x[2], tangent(2));
-    Run { plain: p53(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p53_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p53(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p53_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1824,10 +1927,12 @@ pub fn p54_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p54_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0) = p54_grad(b, x[2]);
     let (vjp_value, v_b, v_x0) = p54_vjp(b, x[2], D_OUT);
     let (jvp_value, jvp) = p54_jvp(b, b_dot, x[2], tangent(2));
-    Run { plain: p54(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p54_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p54(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p54_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1855,7 +1960,8 @@ pub fn p55_run(x: &[f32]) -> Run {
     let (value, g_x0) = p55_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p55_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p55_jvp(x[0], tangent(0));
-    Run { plain: p55(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p55_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p55(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p55_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1886,12 +1992,14 @@ pub fn p56_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p56_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p56_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p56_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p56_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p56(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p56_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p56(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p56_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1922,12 +2030,14 @@ pub fn p57_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p57_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p57_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p57_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p57_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p57(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p57_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p57(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p57_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1952,10 +2062,12 @@ pub fn p58_ref(x1: f64, b: [f64; 2], x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p58_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x1, g_b, g_x0, g_x2) = p58_grad(x[0], b, x[3], x[4]);
     let (vjp_value, v_x1, v_b, v_x0, v_x2) = p58_vjp(x[0], b, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p58_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p58(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0, g_x2], vjp: vec![v_x1, v_b[0], v_b[1], v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p58_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p58(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0, g_x2], vjp: vec![v_x1, v_b[0], v_b[1], v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p58_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1990,18 +2102,22 @@ pub fn p59_ref(x0: f64, x1: f64, c: &[f64; 3], a: &[f64; 3], b: [f64; 2], m: &mu
 pub fn p59_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[2], x[3], x[4]];
     let c_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let c_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let a: [f32; 3] = [x[5], x[6], x[7]];
     let a_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[8], x[9]];
     let b_dot: [f32; 2] = [tangent(8), tangent(9)];
+    let b_dot2: [f32; 2] = [tangent2(8), tangent2(9)];
     let (value, g_x0, g_x1, g_b) = p59_grad(x[0], x[1], &c, &mut g_c, &a, &mut g_a, b).expect("within max_iters");
     let (vjp_value, v_x0, v_x1, v_b) = p59_vjp(x[0], x[1], &c, &mut v_c, &a, &mut v_a, b, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p59_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot, &a, &a_dot, b, b_dot);
-    Run { plain: p59(x[0], x[1], &c, &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p59_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p59(x[0], x[1], &c, &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p59_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2032,16 +2148,19 @@ pub fn p60_ref(a: &[f64; 3], x1: f64, c: &[f64; 2], x0: f64, m: &mut f64) -> f64
 pub fn p60_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let c: [f32; 2] = [x[4], x[5]];
     let c_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let c_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x1, g_x0) = p60_grad(&a, &mut g_a, x[3], &c, &mut g_c, x[6]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p60_vjp(&a, &mut v_a, x[3], &c, &mut v_c, x[6], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p60_jvp(&a, &a_dot, x[3], tangent(3), &c, &c_dot, x[6], tangent(6));
-    Run { plain: p60(&a, x[3], &c, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p60_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], &c, [&c_dot, &c_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p60(&a, x[3], &c, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p60_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2068,14 +2187,17 @@ pub fn p61_ref(x1: f64, x2: f64, x0: f64, a: &[f64; 3], b: [f64; 3], m: &mut f64
 pub fn p61_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[6], x[7], x[8]];
     let b_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
+    let b_dot2: [f32; 3] = [tangent2(6), tangent2(7), tangent2(8)];
     let (value, g_x1, g_x2, g_x0, g_b) = p61_grad(x[0], x[1], x[2], &a, &mut g_a, b);
     let (vjp_value, v_x1, v_x2, v_x0, v_b) = p61_vjp(x[0], x[1], x[2], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p61_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot, b, b_dot);
-    Run { plain: p61(x[0], x[1], x[2], &a, b), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p61_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p61(x[0], x[1], x[2], &a, b), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p61_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2102,18 +2224,22 @@ pub fn p62_ref(a: &[f64; 4], x0: f64, b: [f64; 3], x1: f64, c: &[f64; 3], m: &mu
 pub fn p62_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[5], x[6], x[7]];
     let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let b_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let c: [f32; 3] = [x[9], x[10], x[11]];
     let c_dot: [f32; 3] = [tangent(9), tangent(10), tangent(11)];
+    let c_dot2: [f32; 3] = [tangent2(9), tangent2(10), tangent2(11)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x0, g_b, g_x1) = p62_grad(&a, &mut g_a, x[4], b, x[8], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_b, v_x1) = p62_vjp(&a, &mut v_a, x[4], b, x[8], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p62_jvp(&a, &a_dot, x[4], tangent(4), b, b_dot, x[8], tangent(8), &c, &c_dot);
-    Run { plain: p62(&a, x[4], b, x[8], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p62_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], b, [b_dot, b_dot2], x[8], [tangent(8), tangent2(8)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p62(&a, x[4], b, x[8], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p62_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2138,12 +2264,14 @@ pub fn p63_ref(x0: f64, a: &[f64; 2], x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p63_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1, g_x2) = p63_grad(x[0], &a, &mut g_a, x[3], x[4]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_x2) = p63_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p63_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p63(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p63_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p63(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x2], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p63_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2174,14 +2302,17 @@ pub fn p64_ref(x1: f64, x2: f64, x0: f64, b: [f64; 3], a: &[f64; 3], m: &mut f64
 pub fn p64_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let a: [f32; 3] = [x[6], x[7], x[8]];
     let a_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
+    let a_dot2: [f32; 3] = [tangent2(6), tangent2(7), tangent2(8)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x2, g_x0, g_b) = p64_grad(x[0], x[1], x[2], b, &a, &mut g_a);
     let (vjp_value, v_x1, v_x2, v_x0, v_b) = p64_vjp(x[0], x[1], x[2], b, &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p64_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot, &a, &a_dot);
-    Run { plain: p64(x[0], x[1], x[2], b, &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p64_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p64(x[0], x[1], x[2], b, &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p64_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2218,12 +2349,14 @@ pub fn p65_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p65_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p65_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p65_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p65_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p65(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p65_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p65(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p65_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2259,7 +2392,8 @@ pub fn p66_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p66_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x2, v_x0, v_x1) = p66_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p66_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p66(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p66_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p66(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p66_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2288,12 +2422,14 @@ pub fn p67_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p67_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1) = p67_grad(x[0], &a, x[4]);
     let (vjp_value, v_x1, v_x0) = p67_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p67_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p67(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p67_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p67(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p67_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2320,12 +2456,14 @@ pub fn p68_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p68_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p68_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p68_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p68_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p68(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p68_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p68(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p68_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2354,10 +2492,12 @@ pub fn p69_ref(x0: f64, x1: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p69_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x0, g_x1, g_b) = p69_grad(x[0], x[1], b).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_b) = p69_vjp(x[0], x[1], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p69_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p69(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p69_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p69(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p69_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2392,12 +2532,14 @@ pub fn p70_ref(x2: f64, x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p70_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x1, g_x0) = p70_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x1, v_x0) = p70_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p70_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p70(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p70_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p70(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p70_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2420,12 +2562,14 @@ pub fn p71_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p71_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p71_grad(x[0], &a, &mut g_a, x[4]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p71_vjp(x[0], &a, &mut v_a, x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p71_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p71(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p71_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p71(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p71_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2456,12 +2600,14 @@ pub fn p72_ref(x2: f64, x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p72_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x0, g_x1) = p72_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x2, v_x0, v_x1) = p72_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p72_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p72(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p72_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p72(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p72_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2490,14 +2636,17 @@ pub fn p73_ref(a: &[f64; 2], b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p73_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let (value, g_x0) = p73_grad(&a, &mut g_a, b, x[5]);
     let (vjp_value, v_b, v_x0) = p73_vjp(&a, &mut v_a, b, x[5], D_OUT);
     let (jvp_value, jvp) = p73_jvp(&a, &a_dot, b, b_dot, x[5], tangent(5));
-    Run { plain: p73(&a, b, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p73_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p73(&a, b, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p73_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2523,7 +2672,8 @@ pub fn p74_run(x: &[f32]) -> Run {
     let (value, g_x0) = p74_grad(x[0]);
     let (vjp_value, v_x0) = p74_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p74_jvp(x[0], tangent(0));
-    Run { plain: p74(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p74_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p74(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p74_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2552,16 +2702,19 @@ pub fn p75_ref(c: &[f64; 3], a: &[f64; 2], x0: f64, x1: f64, x2: f64, m: &mut f6
 pub fn p75_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[0], x[1], x[2]];
     let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let c_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1, g_x2) = p75_grad(&c, &mut g_c, &a, &mut g_a, x[5], x[6], x[7]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1, v_x2) = p75_vjp(&c, &mut v_c, &a, &mut v_a, x[5], x[6], x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p75_jvp(&c, &c_dot, &a, &a_dot, x[5], tangent(5), x[6], tangent(6), x[7], tangent(7));
-    Run { plain: p75(&c, &a, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p75_jvpk(&c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p75(&c, &a, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p75_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2596,14 +2749,17 @@ pub fn p76_ref(x1: f64, x0: f64, b: [f64; 2], a: &[f64; 4], m: &mut f64) -> f64 
 pub fn p76_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
     let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 4] = [tangent2(4), tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0, g_b) = p76_grad(x[0], x[1], b, &a, &mut g_a);
     let (vjp_value, v_x1, v_x0, v_b) = p76_vjp(x[0], x[1], b, &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p76_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, &a, &a_dot);
-    Run { plain: p76(x[0], x[1], b, &a), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p76_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p76(x[0], x[1], b, &a), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p76_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2642,16 +2798,19 @@ pub fn p77_ref(x1: f64, x2: f64, a: &[f64; 3], c: &[f64; 3], x0: f64, m: &mut f6
 pub fn p77_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let c: [f32; 3] = [x[5], x[6], x[7]];
     let c_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let c_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x1, g_x2, g_x0) = p77_grad(x[0], x[1], &a, &mut g_a, &c, &mut g_c, x[8]).expect("within max_iters");
     let (vjp_value, v_x1, v_x2, v_x0) = p77_vjp(x[0], x[1], &a, &mut v_a, &c, &mut v_c, x[8], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p77_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, &c, &c_dot, x[8], tangent(8));
-    Run { plain: p77(x[0], x[1], &a, &c, x[8]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p77_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p77(x[0], x[1], &a, &c, x[8]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p77_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2687,7 +2846,8 @@ pub fn p78_run(x: &[f32]) -> Run {
     let (value, g_x0) = p78_grad(x[0]);
     let (vjp_value, v_x0) = p78_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p78_jvp(x[0], tangent(0));
-    Run { plain: p78(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p78_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p78(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p78_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2718,12 +2878,14 @@ pub fn p79_ref(x2: f64, x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p79_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x1, g_x0) = p79_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x1, v_x0) = p79_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p79_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p79(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p79_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p79(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p79_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2754,10 +2916,12 @@ pub fn p80_ref(b: [f64; 2], x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p80_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x2, g_x1, g_x0) = p80_grad(b, x[2], x[3], x[4]);
     let (vjp_value, v_b, v_x2, v_x1, v_x0) = p80_vjp(b, x[2], x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p80_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p80(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x2, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p80_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p80(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x2, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p80_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2790,10 +2954,12 @@ pub fn p81_ref(x1: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p81_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x1, g_b, g_x0) = p81_grad(x[0], b, x[3]);
     let (vjp_value, v_x1, v_b, v_x0) = p81_vjp(x[0], b, x[3], D_OUT);
     let (jvp_value, jvp) = p81_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
-    Run { plain: p81(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p81_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p81(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p81_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2826,14 +2992,17 @@ pub fn p82_ref(b: [f64; 3], a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p82_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p82_grad(b, &a, &mut g_a, x[5]).expect("finite gradient");
     let (vjp_value, v_b, v_x0) = p82_vjp(b, &a, &mut v_a, x[5], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p82_jvp(b, b_dot, &a, &a_dot, x[5], tangent(5));
-    Run { plain: p82(b, &a, x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p82_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p82(b, &a, x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p82_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2874,12 +3043,14 @@ pub fn p83_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p83_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p83_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p83_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p83_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p83(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p83_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p83(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p83_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2908,14 +3079,17 @@ pub fn p84_ref(b: [f64; 2], a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p84_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b, g_x0) = p84_grad(b, &a, &mut g_a, x[5]);
     let (vjp_value, v_b, v_x0) = p84_vjp(b, &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p84_jvp(b, b_dot, &a, &a_dot, x[5], tangent(5));
-    Run { plain: p84(b, &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p84_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p84(b, &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p84_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2942,12 +3116,14 @@ pub fn p85_ref(c: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p85_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[0], x[1]];
     let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let c_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x1, g_x0) = p85_grad(&c, &mut g_c, x[2], x[3]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p85_vjp(&c, &mut v_c, x[2], x[3], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p85_jvp(&c, &c_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p85(&c, x[2], x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p85_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p85(&c, x[2], x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p85_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2970,12 +3146,14 @@ pub fn p86_ref(x0: f64, c: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 pub fn p86_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let c_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let c_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x0, g_x1) = p86_grad(x[0], &c, &mut g_c, x[5]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p86_vjp(x[0], &c, &mut v_c, x[5], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p86_jvp(x[0], tangent(0), &c, &c_dot, x[5], tangent(5));
-    Run { plain: p86(x[0], &c, x[5]), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x1], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p86_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p86(x[0], &c, x[5]), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x1], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p86_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3003,7 +3181,8 @@ pub fn p87_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p87_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p87_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p87_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p87(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p87_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p87(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p87_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3034,18 +3213,22 @@ pub fn p88_ref(x2: f64, x0: f64, c: &[f64; 4], b: [f64; 3], x1: f64, a: &[f64; 4
 pub fn p88_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let c_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let c_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let b: [f32; 3] = [x[6], x[7], x[8]];
     let b_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
+    let b_dot2: [f32; 3] = [tangent2(6), tangent2(7), tangent2(8)];
     let a: [f32; 4] = [x[10], x[11], x[12], x[13]];
     let a_dot: [f32; 4] = [tangent(10), tangent(11), tangent(12), tangent(13)];
+    let a_dot2: [f32; 4] = [tangent2(10), tangent2(11), tangent2(12), tangent2(13)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x0, g_b, g_x1) = p88_grad(x[0], x[1], &c, &mut g_c, b, x[9], &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x2, v_x0, v_b, v_x1) = p88_vjp(x[0], x[1], &c, &mut v_c, b, x[9], &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p88_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot, b, b_dot, x[9], tangent(9), &a, &a_dot);
-    Run { plain: p88(x[0], x[1], &c, b, x[9], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p88_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2], b, [b_dot, b_dot2], x[9], [tangent(9), tangent2(9)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p88(x[0], x[1], &c, b, x[9], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p88_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3075,7 +3258,8 @@ pub fn p89_run(x: &[f32]) -> Run {
     let (value, g_x0) = p89_grad(x[0]);
     let (vjp_value, v_x0) = p89_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p89_jvp(x[0], tangent(0));
-    Run { plain: p89(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p89_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p89(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p89_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3108,12 +3292,14 @@ pub fn p90_ref(x1: f64, x2: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p90_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x2, g_x0) = p90_grad(x[0], x[1], x[2], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x1, v_x2, v_x0) = p90_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p90_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p90(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p90_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p90(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p90_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3138,12 +3324,14 @@ pub fn p91_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p91_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p91_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p91_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p91_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p91(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p91_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p91(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p91_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3172,16 +3360,19 @@ pub fn p92_ref(c: &[f64; 2], x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p92_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[0], x[1]];
     let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let c_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p92_grad(&c, &mut g_c, x[2], &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x0) = p92_vjp(&c, &mut v_c, x[2], &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p92_jvp(&c, &c_dot, x[2], tangent(2), &a, &a_dot);
-    Run { plain: p92(&c, x[2], &a), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p92_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p92(&c, x[2], &a), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p92_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3211,7 +3402,8 @@ pub fn p93_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p93_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p93_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p93_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p93(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p93_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p93(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p93_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3246,14 +3438,17 @@ pub fn p94_ref(x0: f64, c: &[f64; 2], b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p94_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[1], x[2]];
     let c_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let c_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x0, g_b) = p94_grad(x[0], &c, &mut g_c, b).expect("within max_iters");
     let (vjp_value, v_x0, v_b) = p94_vjp(x[0], &c, &mut v_c, b, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p94_jvp(x[0], tangent(0), &c, &c_dot, b, b_dot);
-    Run { plain: p94(x[0], &c, b), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p94_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p94(x[0], &c, b), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p94_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3278,12 +3473,14 @@ pub fn p95_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p95_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p95_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p95_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p95_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p95(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p95_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p95(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p95_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3307,7 +3504,8 @@ pub fn p96_run(x: &[f32]) -> Run {
     let (value, g_x0) = p96_grad(x[0]);
     let (vjp_value, v_x0) = p96_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p96_jvp(x[0], tangent(0));
-    Run { plain: p96(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p96_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p96(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p96_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3336,12 +3534,14 @@ pub fn p97_ref(c: &[f64; 2], x2: f64, x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p97_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[0], x[1]];
     let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let c_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x2, g_x0, g_x1) = p97_grad(&c, &mut g_c, x[2], x[3], x[4]).expect("within max_iters");
     let (vjp_value, v_x2, v_x0, v_x1) = p97_vjp(&c, &mut v_c, x[2], x[3], x[4], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p97_jvp(&c, &c_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p97(&c, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p97_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p97(&c, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p97_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3372,18 +3572,22 @@ pub fn p98_ref(a: &[f64; 2], x0: f64, c: &[f64; 3], b: [f64; 2], x1: f64, m: &mu
 pub fn p98_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 3] = [x[3], x[4], x[5]];
     let c_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let c_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let b: [f32; 2] = [x[6], x[7]];
     let b_dot: [f32; 2] = [tangent(6), tangent(7)];
+    let b_dot2: [f32; 2] = [tangent2(6), tangent2(7)];
     let (value, g_x0, g_b, g_x1) = p98_grad(&a, &mut g_a, x[2], &c, &mut g_c, b, x[8]).expect("within max_iters");
     let (vjp_value, v_x0, v_b, v_x1) = p98_vjp(&a, &mut v_a, x[2], &c, &mut v_c, b, x[8], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p98_jvp(&a, &a_dot, x[2], tangent(2), &c, &c_dot, b, b_dot, x[8], tangent(8));
-    Run { plain: p98(&a, x[2], &c, b, x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_b[0], g_b[1], g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_b[0], v_b[1], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p98_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], &c, [&c_dot, &c_dot2], b, [b_dot, b_dot2], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p98(&a, x[2], &c, b, x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_b[0], g_b[1], g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_b[0], v_b[1], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p98_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3413,7 +3617,8 @@ pub fn p99_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p99_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p99_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p99_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p99(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p99_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p99(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p99_ref_flat(x: &[f64], m: &mut f64) -> f64 {

@@ -23,7 +23,8 @@ pub fn p100_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p100_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p100_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p100_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p100(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p100_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p100(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p100_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -54,12 +55,14 @@ pub fn p101_ref(x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p101_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p101_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p101_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p101_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p101(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p101_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p101(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p101_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -90,16 +93,19 @@ pub fn p102_ref(a: &[f64; 2], x0: f64, x1: f64, c: &[f64; 4], m: &mut f64) -> f6
 pub fn p102_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 4] = [x[4], x[5], x[6], x[7]];
     let c_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let c_dot2: [f32; 4] = [tangent2(4), tangent2(5), tangent2(6), tangent2(7)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x0, g_x1) = p102_grad(&a, &mut g_a, x[2], x[3], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p102_vjp(&a, &mut v_a, x[2], x[3], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p102_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), &c, &c_dot);
-    Run { plain: p102(&a, x[2], x[3], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p102_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p102(&a, x[2], x[3], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p102_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -126,10 +132,12 @@ pub fn p103_ref(x0: f64, b: [f64; 3], x1: f64, m: &mut f64) -> f64 {
 pub fn p103_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let (value, g_x0, g_b, g_x1) = p103_grad(x[0], b, x[4]);
     let (vjp_value, v_x0, v_b, v_x1) = p103_vjp(x[0], b, x[4], D_OUT);
     let (jvp_value, jvp) = p103_jvp(x[0], tangent(0), b, b_dot, x[4], tangent(4));
-    Run { plain: p103(x[0], b, x[4]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p103_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p103(x[0], b, x[4]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p103_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -164,16 +172,19 @@ pub fn p104_ref(x0: f64, a: &[f64; 2], c: &[f64; 1], m: &mut f64) -> f64 {
 pub fn p104_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 1] = [x[3]];
     let c_dot: [f32; 1] = [tangent(3)];
+    let c_dot2: [f32; 1] = [tangent2(3)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x0) = p104_grad(x[0], &a, &mut g_a, &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0) = p104_vjp(x[0], &a, &mut v_a, &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p104_jvp(x[0], tangent(0), &a, &a_dot, &c, &c_dot);
-    Run { plain: p104(x[0], &a, &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p104_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2]);
+    Run { plain: p104(x[0], &a, &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p104_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -200,14 +211,17 @@ pub fn p105_ref(x0: f64, x2: f64, b: [f64; 3], a: &[f64; 4], x1: f64, m: &mut f6
 pub fn p105_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let a: [f32; 4] = [x[5], x[6], x[7], x[8]];
     let a_dot: [f32; 4] = [tangent(5), tangent(6), tangent(7), tangent(8)];
+    let a_dot2: [f32; 4] = [tangent2(5), tangent2(6), tangent2(7), tangent2(8)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_b, g_x1) = p105_grad(x[0], x[1], b, &a, &mut g_a, x[9]);
     let (vjp_value, v_x0, v_x2, v_b, v_x1) = p105_vjp(x[0], x[1], b, &a, &mut v_a, x[9], D_OUT);
     let (jvp_value, jvp) = p105_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, &a, &a_dot, x[9], tangent(9));
-    Run { plain: p105(x[0], x[1], b, &a, x[9]), value, vjp_value, grad: vec![g_x0, g_x2, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_x2, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p105_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[9], [tangent(9), tangent2(9)]);
+    Run { plain: p105(x[0], x[1], b, &a, x[9]), value, vjp_value, grad: vec![g_x0, g_x2, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_x2, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p105_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -232,14 +246,17 @@ pub fn p106_ref(x1: f64, x0: f64, b: [f64; 2], a: &[f64; 3], m: &mut f64) -> f64
 pub fn p106_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let a: [f32; 3] = [x[4], x[5], x[6]];
     let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0, g_b) = p106_grad(x[0], x[1], b, &a, &mut g_a);
     let (vjp_value, v_x1, v_x0, v_b) = p106_vjp(x[0], x[1], b, &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p106_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, &a, &a_dot);
-    Run { plain: p106(x[0], x[1], b, &a), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p106_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p106(x[0], x[1], b, &a), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p106_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -268,12 +285,14 @@ pub fn p107_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p107_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p107_grad(&a, &mut g_a, x[3], x[4]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p107_vjp(&a, &mut v_a, x[3], x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p107_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p107(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p107_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p107(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p107_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -310,10 +329,12 @@ pub fn p108_ref(x0: f64, x1: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p108_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let (value, g_x0, g_x1, g_b) = p108_grad(x[0], x[1], b);
     let (vjp_value, v_x0, v_x1, v_b) = p108_vjp(x[0], x[1], b, D_OUT);
     let (jvp_value, jvp) = p108_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p108(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p108_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p108(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p108_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -344,14 +365,17 @@ pub fn p109_ref(a: &[f64; 2], x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p109_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x0, g_b) = p109_grad(&a, x[2], b).expect("finite gradient");
     let (vjp_value, v_x0, v_b) = p109_vjp(&a, &mut v_a, x[2], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p109_jvp(&a, &a_dot, x[2], tangent(2), b, b_dot);
-    Run { plain: p109(&a, x[2], b), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p109_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2]);
+    Run { plain: p109(&a, x[2], b), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p109_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -378,12 +402,14 @@ pub fn p110_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p110_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1) = p110_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p110_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p110_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p110(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p110_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p110(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p110_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -420,14 +446,17 @@ pub fn p111_ref(a: &[f64; 2], b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p111_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let (value, g_b, g_x0) = p111_grad(&a, &mut g_a, b, x[5]);
     let (vjp_value, v_b, v_x0) = p111_vjp(&a, &mut v_a, b, x[5], D_OUT);
     let (jvp_value, jvp) = p111_jvp(&a, &a_dot, b, b_dot, x[5], tangent(5));
-    Run { plain: p111(&a, b, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p111_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p111(&a, b, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p111_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -463,7 +492,8 @@ pub fn p112_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p112_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p112_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p112_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p112(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p112_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p112(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p112_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -488,10 +518,12 @@ pub fn p113_ref(x1: f64, x0: f64, b: [f64; 2], x2: f64, m: &mut f64) -> f64 {
 pub fn p113_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x1, g_x0, g_b, g_x2) = p113_grad(x[0], x[1], b, x[4]);
     let (vjp_value, v_x1, v_x0, v_b, v_x2) = p113_vjp(x[0], x[1], b, x[4], D_OUT);
     let (jvp_value, jvp) = p113_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
-    Run { plain: p113(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_x2], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p113_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p113(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_x2], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p113_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -526,16 +558,19 @@ pub fn p114_ref(x0: f64, c: &[f64; 2], a: &[f64; 3], x1: f64, m: &mut f64) -> f6
 pub fn p114_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[1], x[2]];
     let c_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let c_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p114_grad(x[0], &c, &mut g_c, &a, &mut g_a, x[6]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p114_vjp(x[0], &c, &mut v_c, &a, &mut v_a, x[6], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p114_jvp(x[0], tangent(0), &c, &c_dot, &a, &a_dot, x[6], tangent(6));
-    Run { plain: p114(x[0], &c, &a, x[6]), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p114_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p114(x[0], &c, &a, x[6]), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p114_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -568,14 +603,17 @@ pub fn p115_ref(a: &[f64; 3], b: [f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64
 pub fn p115_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[3], x[4]];
     let b_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let b_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let (value, g_b, g_x0, g_x1) = p115_grad(&a, &mut g_a, b, x[5], x[6]);
     let (vjp_value, v_b, v_x0, v_x1) = p115_vjp(&a, &mut v_a, b, x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p115_jvp(&a, &a_dot, b, b_dot, x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p115(&a, b, x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p115_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p115(&a, b, x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p115_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -606,16 +644,19 @@ pub fn p116_ref(x1: f64, x0: f64, a: &[f64; 2], c: &[f64; 2], x2: f64, m: &mut f
 pub fn p116_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 2] = [x[4], x[5]];
     let c_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let c_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x1, g_x0, g_x2) = p116_grad(x[0], x[1], &a, &mut g_a, &c, &mut g_c, x[6]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0, v_x2) = p116_vjp(x[0], x[1], &a, &mut v_a, &c, &mut v_c, x[6], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p116_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, &c, &c_dot, x[6], tangent(6));
-    Run { plain: p116(x[0], x[1], &a, &c, x[6]), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x2], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p116_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p116(x[0], x[1], &a, &c, x[6]), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x2], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p116_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -638,12 +679,14 @@ pub fn p117_ref(x1: f64, a: &[f64; 2], x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p117_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x2, g_x0) = p117_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x2, v_x0) = p117_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p117_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p117(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p117_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p117(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p117_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -671,7 +714,8 @@ pub fn p118_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p118_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p118_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p118_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p118(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p118_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p118(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p118_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -697,7 +741,8 @@ pub fn p119_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p119_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p119_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p119_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p119(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p119_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p119(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p119_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -729,7 +774,8 @@ pub fn p120_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p120_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p120_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p120_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p120(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p120_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p120(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p120_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -754,12 +800,14 @@ pub fn p121_ref(a: &[f64; 2], x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p121_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x1, g_x0) = p121_grad(&a, &mut g_a, x[2], x[3], x[4]);
     let (vjp_value, v_x2, v_x1, v_x0) = p121_vjp(&a, &mut v_a, x[2], x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p121_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p121(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p121_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p121(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p121_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -794,16 +842,19 @@ pub fn p122_ref(x1: f64, x2: f64, a: &[f64; 2], c: &[f64; 2], x0: f64, m: &mut f
 pub fn p122_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 2] = [x[4], x[5]];
     let c_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let c_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x1, g_x2) = p122_grad(x[0], x[1], &a, &mut g_a, &c, x[6]).expect("within max_iters");
     let (vjp_value, v_x1, v_x2, v_x0) = p122_vjp(x[0], x[1], &a, &mut v_a, &c, &mut v_c, x[6], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p122_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, &c, &c_dot, x[6], tangent(6));
-    Run { plain: p122(x[0], x[1], &a, &c, x[6]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p122_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p122(x[0], x[1], &a, &c, x[6]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p122_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -831,7 +882,8 @@ pub fn p123_run(x: &[f32]) -> Run {
     let (value, g_x0) = p123_grad(x[0]);
     let (vjp_value, v_x0) = p123_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p123_jvp(x[0], tangent(0));
-    Run { plain: p123(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p123_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p123(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p123_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -862,14 +914,17 @@ pub fn p124_ref(a: &[f64; 4], x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p124_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[5], x[6], x[7]];
     let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let b_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let (value, g_x0, g_b) = p124_grad(&a, &mut g_a, x[4], b);
     let (vjp_value, v_x0, v_b) = p124_vjp(&a, &mut v_a, x[4], b, D_OUT);
     let (jvp_value, jvp) = p124_jvp(&a, &a_dot, x[4], tangent(4), b, b_dot);
-    Run { plain: p124(&a, x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p124_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], b, [b_dot, b_dot2]);
+    Run { plain: p124(&a, x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p124_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -895,7 +950,8 @@ pub fn p125_run(x: &[f32]) -> Run {
     let (value, g_x0) = p125_grad(x[0]);
     let (vjp_value, v_x0) = p125_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p125_jvp(x[0], tangent(0));
-    Run { plain: p125(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p125_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p125(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p125_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -923,7 +979,8 @@ pub fn p126_run(x: &[f32]) -> Run {
     let (value, g_x1) = p126_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p126_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p126_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p126(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, g_x1, f32::NAN], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p126_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p126(x[0], x[1], x[2]), value, vjp_value, grad: vec![f32::NAN, g_x1, f32::NAN], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p126_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -946,16 +1003,19 @@ pub fn p127_ref(x0: f64, a: &[f64; 3], x1: f64, c: &[f64; 4], m: &mut f64) -> f6
 pub fn p127_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let c: [f32; 4] = [x[5], x[6], x[7], x[8]];
     let c_dot: [f32; 4] = [tangent(5), tangent(6), tangent(7), tangent(8)];
+    let c_dot2: [f32; 4] = [tangent2(5), tangent2(6), tangent2(7), tangent2(8)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x0, g_x1) = p127_grad(x[0], &a, &mut g_a, x[4], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p127_vjp(x[0], &a, &mut v_a, x[4], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p127_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), &c, &c_dot);
-    Run { plain: p127(x[0], &a, x[4], &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p127_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p127(x[0], &a, x[4], &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p127_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -980,12 +1040,14 @@ pub fn p128_ref(x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p128_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p128_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x0, v_x1) = p128_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p128_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p128(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p128_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p128(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p128_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1012,12 +1074,14 @@ pub fn p129_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p129_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p129_grad(&a, &mut g_a, x[2]).expect("finite gradient");
     let (vjp_value, v_x0) = p129_vjp(&a, &mut v_a, x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p129_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p129(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p129_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p129(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p129_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1046,12 +1110,14 @@ pub fn p130_ref(x1: f64, x2: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p130_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x0) = p130_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x1, v_x2, v_x0) = p130_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p130_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p130(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![f32::NAN, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p130_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p130(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![f32::NAN, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p130_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1084,16 +1150,19 @@ pub fn p131_ref(a: &[f64; 2], x0: f64, c: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p131_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 2] = [x[3], x[4]];
     let c_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let c_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0) = p131_grad(&a, &mut g_a, x[2], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0) = p131_vjp(&a, &mut v_a, x[2], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p131_jvp(&a, &a_dot, x[2], tangent(2), &c, &c_dot);
-    Run { plain: p131(&a, x[2], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p131_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p131(&a, x[2], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p131_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1120,12 +1189,14 @@ pub fn p132_ref(c: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p132_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[0], x[1], x[2]];
     let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let c_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x0) = p132_grad(&c, &mut g_c, x[3]).expect("within max_iters");
     let (vjp_value, v_x0) = p132_vjp(&c, &mut v_c, x[3], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p132_jvp(&c, &c_dot, x[3], tangent(3));
-    Run { plain: p132(&c, x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p132_jvpk(&c, [&c_dot, &c_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p132(&c, x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p132_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1154,12 +1225,14 @@ pub fn p133_ref(x0: f64, x2: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p133_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x2, g_x1) = p133_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x0, v_x2, v_x1) = p133_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p133_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p133(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p133_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p133(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p133_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1184,16 +1257,19 @@ pub fn p134_ref(x0: f64, x2: f64, c: &[f64; 3], a: &[f64; 4], x1: f64, m: &mut f
 pub fn p134_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[2], x[3], x[4]];
     let c_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let c_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let a: [f32; 4] = [x[5], x[6], x[7], x[8]];
     let a_dot: [f32; 4] = [tangent(5), tangent(6), tangent(7), tangent(8)];
+    let a_dot2: [f32; 4] = [tangent2(5), tangent2(6), tangent2(7), tangent2(8)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_x1) = p134_grad(x[0], x[1], &c, &mut g_c, &a, &mut g_a, x[9]).expect("within max_iters");
     let (vjp_value, v_x0, v_x2, v_x1) = p134_vjp(x[0], x[1], &c, &mut v_c, &a, &mut v_a, x[9], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p134_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot, &a, &a_dot, x[9], tangent(9));
-    Run { plain: p134(x[0], x[1], &c, &a, x[9]), value, vjp_value, grad: vec![g_x0, g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p134_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[9], [tangent(9), tangent2(9)]);
+    Run { plain: p134(x[0], x[1], &c, &a, x[9]), value, vjp_value, grad: vec![g_x0, g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p134_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1229,7 +1305,8 @@ pub fn p135_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p135_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p135_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p135_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p135(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p135_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p135(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p135_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1255,7 +1332,8 @@ pub fn p136_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1) = p136_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p136_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p136_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p136(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, f32::NAN, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p136_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p136(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, f32::NAN, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p136_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1282,16 +1360,19 @@ pub fn p137_ref(c: &[f64; 1], x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f6
 pub fn p137_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[0]];
     let c_dot: [f32; 1] = [tangent(0)];
+    let c_dot2: [f32; 1] = [tangent2(0)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p137_grad(&c, &mut g_c, x[1], &a, &mut g_a, x[4]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p137_vjp(&c, &mut v_c, x[1], &a, &mut v_a, x[4], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p137_jvp(&c, &c_dot, x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p137(&c, x[1], &a, x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p137_jvpk(&c, [&c_dot, &c_dot2], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p137(&c, x[1], &a, x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p137_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1318,16 +1399,19 @@ pub fn p138_ref(a: &[f64; 4], x0: f64, c: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p138_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let c: [f32; 2] = [x[5], x[6]];
     let c_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let c_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0) = p138_grad(&a, &mut g_a, x[4], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0) = p138_vjp(&a, &mut v_a, x[4], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p138_jvp(&a, &a_dot, x[4], tangent(4), &c, &c_dot);
-    Run { plain: p138(&a, x[4], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p138_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p138(&a, x[4], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p138_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1360,16 +1444,19 @@ pub fn p139_ref(c: &[f64; 4], a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f6
 pub fn p139_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let c_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let a: [f32; 2] = [x[4], x[5]];
     let a_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let a_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p139_grad(&c, &mut g_c, &a, &mut g_a, x[6], x[7]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p139_vjp(&c, &mut v_c, &a, &mut v_a, x[6], x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p139_jvp(&c, &c_dot, &a, &a_dot, x[6], tangent(6), x[7], tangent(7));
-    Run { plain: p139(&c, &a, x[6], x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p139_jvpk(&c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p139(&c, &a, x[6], x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p139_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1402,16 +1489,19 @@ pub fn p140_ref(x0: f64, c: &[f64; 3], a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p140_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[1], x[2], x[3]];
     let c_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let a: [f32; 2] = [x[4], x[5]];
     let a_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let a_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p140_grad(x[0], &c, &mut g_c, &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x0) = p140_vjp(x[0], &c, &mut v_c, &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p140_jvp(x[0], tangent(0), &c, &c_dot, &a, &a_dot);
-    Run { plain: p140(x[0], &c, &a), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p140_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p140(x[0], &c, &a), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p140_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1440,12 +1530,14 @@ pub fn p141_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p141_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p141_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p141_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p141_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p141(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p141_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p141(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p141_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1479,7 +1571,8 @@ pub fn p142_run(x: &[f32]) -> Run {
     let (value, g_x0) = p142_grad(x[0]);
     let (vjp_value, v_x0) = p142_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p142_jvp(x[0], tangent(0));
-    Run { plain: p142(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p142_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p142(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p142_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1512,14 +1605,17 @@ pub fn p143_ref(c: &[f64; 3], b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p143_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[0], x[1], x[2]];
     let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let c_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let b: [f32; 2] = [x[3], x[4]];
     let b_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let b_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let (value, g_b, g_x0) = p143_grad(&c, &mut g_c, b, x[5]).expect("within max_iters");
     let (vjp_value, v_b, v_x0) = p143_vjp(&c, &mut v_c, b, x[5], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p143_jvp(&c, &c_dot, b, b_dot, x[5], tangent(5));
-    Run { plain: p143(&c, b, x[5]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p143_jvpk(&c, [&c_dot, &c_dot2], b, [b_dot, b_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p143(&c, b, x[5]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p143_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1555,7 +1651,8 @@ pub fn p144_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p144_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p144_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p144_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p144(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p144_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p144(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p144_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1580,12 +1677,14 @@ pub fn p145_ref(x1: f64, x0: f64, x2: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p145_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1) = p145_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0, v_x2) = p145_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p145_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p145(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p145_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p145(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p145_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1616,16 +1715,19 @@ pub fn p146_ref(a: &[f64; 3], c: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p146_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let c: [f32; 2] = [x[3], x[4]];
     let c_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let c_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0) = p146_grad(&a, &mut g_a, &c, &mut g_c, x[5]).expect("within max_iters");
     let (vjp_value, v_x0) = p146_vjp(&a, &mut v_a, &c, &mut v_c, x[5], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p146_jvp(&a, &a_dot, &c, &c_dot, x[5], tangent(5));
-    Run { plain: p146(&a, &c, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p146_jvpk(&a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p146(&a, &c, x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p146_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1658,12 +1760,14 @@ pub fn p147_ref(x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p147_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p147_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p147_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p147_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p147(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p147_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p147(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p147_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1696,16 +1800,19 @@ pub fn p148_ref(x0: f64, c: &[f64; 3], a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p148_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[1], x[2], x[3]];
     let c_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
     let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 4] = [tangent2(4), tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p148_grad(x[0], &c, &mut g_c, &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x0) = p148_vjp(x[0], &c, &mut v_c, &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p148_jvp(x[0], tangent(0), &c, &c_dot, &a, &a_dot);
-    Run { plain: p148(x[0], &c, &a), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p148_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p148(x[0], &c, &a), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p148_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1736,14 +1843,17 @@ pub fn p149_ref(x1: f64, a: &[f64; 4], b: [f64; 2], x0: f64, x2: f64, m: &mut f6
 pub fn p149_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[5], x[6]];
     let b_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let b_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let (value, g_x1, g_b, g_x0, g_x2) = p149_grad(x[0], &a, &mut g_a, b, x[7], x[8]);
     let (vjp_value, v_x1, v_b, v_x0, v_x2) = p149_vjp(x[0], &a, &mut v_a, b, x[7], x[8], D_OUT);
     let (jvp_value, jvp) = p149_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[7], tangent(7), x[8], tangent(8));
-    Run { plain: p149(x[0], &a, b, x[7], x[8]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p149_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[7], [tangent(7), tangent2(7)], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p149(x[0], &a, b, x[7], x[8]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p149_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1768,16 +1878,19 @@ pub fn p150_ref(c: &[f64; 4], a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p150_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let c_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
     let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 4] = [tangent2(4), tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p150_grad(&c, &mut g_c, &a, &mut g_a, x[8]).expect("within max_iters");
     let (vjp_value, v_x0) = p150_vjp(&c, &mut v_c, &a, &mut v_a, x[8], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p150_jvp(&c, &c_dot, &a, &a_dot, x[8], tangent(8));
-    Run { plain: p150(&c, &a, x[8]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p150_jvpk(&c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p150(&c, &a, x[8]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p150_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1804,18 +1917,22 @@ pub fn p151_ref(x1: f64, c: &[f64; 4], a: &[f64; 4], b: [f64; 3], x2: f64, x0: f
 pub fn p151_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let c_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let c_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let a: [f32; 4] = [x[5], x[6], x[7], x[8]];
     let a_dot: [f32; 4] = [tangent(5), tangent(6), tangent(7), tangent(8)];
+    let a_dot2: [f32; 4] = [tangent2(5), tangent2(6), tangent2(7), tangent2(8)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[9], x[10], x[11]];
     let b_dot: [f32; 3] = [tangent(9), tangent(10), tangent(11)];
+    let b_dot2: [f32; 3] = [tangent2(9), tangent2(10), tangent2(11)];
     let (value, g_x1, g_b, g_x2, g_x0) = p151_grad(x[0], &c, &mut g_c, &a, &mut g_a, b, x[12], x[13]).expect("within max_iters");
     let (vjp_value, v_x1, v_b, v_x2, v_x0) = p151_vjp(x[0], &c, &mut v_c, &a, &mut v_a, b, x[12], x[13], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p151_jvp(x[0], tangent(0), &c, &c_dot, &a, &a_dot, b, b_dot, x[12], tangent(12), x[13], tangent(13));
-    Run { plain: p151(x[0], &c, &a, b, x[12], x[13]), value, vjp_value, grad: vec![g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x2, g_x0], vjp: vec![v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p151_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[12], [tangent(12), tangent2(12)], x[13], [tangent(13), tangent2(13)]);
+    Run { plain: p151(x[0], &c, &a, b, x[12], x[13]), value, vjp_value, grad: vec![g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x2, g_x0], vjp: vec![v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p151_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1838,14 +1955,17 @@ pub fn p152_ref(c: &[f64; 4], x1: f64, x0: f64, b: [f64; 2], m: &mut f64) -> f64
 pub fn p152_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let c_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let b: [f32; 2] = [x[6], x[7]];
     let b_dot: [f32; 2] = [tangent(6), tangent(7)];
+    let b_dot2: [f32; 2] = [tangent2(6), tangent2(7)];
     let (value, g_x1, g_x0) = p152_grad(&c, &mut g_c, x[4], x[5], b).expect("within max_iters");
     let (vjp_value, v_x1, v_x0, v_b) = p152_vjp(&c, &mut v_c, x[4], x[5], b, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p152_jvp(&c, &c_dot, x[4], tangent(4), x[5], tangent(5), b, b_dot);
-    Run { plain: p152(&c, x[4], x[5], b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x1, g_x0, f32::NAN, f32::NAN], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p152_jvpk(&c, [&c_dot, &c_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], b, [b_dot, b_dot2]);
+    Run { plain: p152(&c, x[4], x[5], b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x1, g_x0, f32::NAN, f32::NAN], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p152_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1874,12 +1994,14 @@ pub fn p153_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p153_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p153_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p153_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p153_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p153(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p153_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p153(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p153_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1913,7 +2035,8 @@ pub fn p154_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p154_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p154_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p154_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p154(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p154_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p154(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p154_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1944,18 +2067,22 @@ pub fn p155_ref(b: [f64; 2], a: &[f64; 2], x0: f64, c: &[f64; 2], m: &mut f64) -
 pub fn p155_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 2] = [x[5], x[6]];
     let c_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let c_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_b, g_x0) = p155_grad(b, &a, &mut g_a, x[4], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_b, v_x0) = p155_vjp(b, &a, &mut v_a, x[4], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p155_jvp(b, b_dot, &a, &a_dot, x[4], tangent(4), &c, &c_dot);
-    Run { plain: p155(b, &a, x[4], &c), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p155_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p155(b, &a, x[4], &c), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p155_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1988,16 +2115,19 @@ pub fn p156_ref(c: &[f64; 3], a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p156_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[0], x[1], x[2]];
     let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let c_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p156_grad(&c, &mut g_c, &a, &mut g_a, x[6]).expect("within max_iters");
     let (vjp_value, v_x0) = p156_vjp(&c, &mut v_c, &a, &mut v_a, x[6], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p156_jvp(&c, &c_dot, &a, &a_dot, x[6], tangent(6));
-    Run { plain: p156(&c, &a, x[6]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p156_jvpk(&c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p156(&c, &a, x[6]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p156_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2028,10 +2158,12 @@ pub fn p157_ref(x0: f64, x1: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p157_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let (value, g_x0, g_x1, g_b) = p157_grad(x[0], x[1], b);
     let (vjp_value, v_x0, v_x1, v_b) = p157_vjp(x[0], x[1], b, D_OUT);
     let (jvp_value, jvp) = p157_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p157(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p157_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p157(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p157_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2064,12 +2196,14 @@ pub fn p158_ref(x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p158_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p158_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p158_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p158_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p158(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p158_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p158(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p158_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2098,12 +2232,14 @@ pub fn p159_ref(x0: f64, a: &[f64; 3], x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p159_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p159_grad(x[0], &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x0, v_x2, v_x1) = p159_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p159_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p159(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p159_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p159(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p159_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2126,12 +2262,14 @@ pub fn p160_ref(x1: f64, x2: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p160_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x2, g_x0) = p160_grad(x[0], x[1], &a, &mut g_a, x[5]);
     let (vjp_value, v_x1, v_x2, v_x0) = p160_vjp(x[0], x[1], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p160_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p160(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p160_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p160(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p160_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2164,10 +2302,12 @@ pub fn p161_ref(x0: f64, b: [f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p161_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x0, g_b, g_x1) = p161_grad(x[0], b, x[3]);
     let (vjp_value, v_x0, v_b, v_x1) = p161_vjp(x[0], b, x[3], D_OUT);
     let (jvp_value, jvp) = p161_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
-    Run { plain: p161(x[0], b, x[3]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p161_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p161(x[0], b, x[3]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p161_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2190,14 +2330,17 @@ pub fn p162_ref(b: [f64; 2], x0: f64, a: &[f64; 4], x1: f64, x2: f64, m: &mut f6
 pub fn p162_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_b, g_x0, g_x1, g_x2) = p162_grad(b, x[2], &a, &mut g_a, x[7], x[8]).expect("finite gradient");
     let (vjp_value, v_b, v_x0, v_x1, v_x2) = p162_vjp(b, x[2], &a, &mut v_a, x[7], x[8], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p162_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot, x[7], tangent(7), x[8], tangent(8));
-    Run { plain: p162(b, x[2], &a, x[7], x[8]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p162_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], x[7], [tangent(7), tangent2(7)], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p162(b, x[2], &a, x[7], x[8]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2], vjp: vec![v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p162_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2232,12 +2375,14 @@ pub fn p163_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p163_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p163_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p163_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p163_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p163(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p163_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p163(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p163_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2271,7 +2416,8 @@ pub fn p164_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p164_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p164_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p164_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p164(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p164_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p164(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p164_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2307,7 +2453,8 @@ pub fn p165_run(x: &[f32]) -> Run {
     let (value, g_x0) = p165_grad(x[0]);
     let (vjp_value, v_x0) = p165_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p165_jvp(x[0], tangent(0));
-    Run { plain: p165(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p165_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p165(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p165_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2345,7 +2492,8 @@ pub fn p166_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p166_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p166_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p166_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p166(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p166_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p166(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p166_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2370,16 +2518,19 @@ pub fn p167_ref(x1: f64, c: &[f64; 3], a: &[f64; 4], x0: f64, m: &mut f64) -> f6
 pub fn p167_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[1], x[2], x[3]];
     let c_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
     let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 4] = [tangent2(4), tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p167_grad(x[0], &c, &mut g_c, &a, &mut g_a, x[8]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p167_vjp(x[0], &c, &mut v_c, &a, &mut v_a, x[8], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p167_jvp(x[0], tangent(0), &c, &c_dot, &a, &a_dot, x[8], tangent(8));
-    Run { plain: p167(x[0], &c, &a, x[8]), value, vjp_value, grad: vec![g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p167_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p167(x[0], &c, &a, x[8]), value, vjp_value, grad: vec![g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p167_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2404,12 +2555,14 @@ pub fn p168_ref(x0: f64, c: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p168_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[1], x[2]];
     let c_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let c_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0) = p168_grad(x[0], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0) = p168_vjp(x[0], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p168_jvp(x[0], tangent(0), &c, &c_dot);
-    Run { plain: p168(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p168_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p168(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p168_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2438,12 +2591,14 @@ pub fn p169_ref(c: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p169_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[0], x[1], x[2]];
     let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let c_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let value = p169_grad(&c, &mut g_c, x[3]).expect("within max_iters");
     let (vjp_value, v_x0) = p169_vjp(&c, &mut v_c, x[3], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p169_jvp(&c, &c_dot, x[3], tangent(3));
-    Run { plain: p169(&c, x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, f32::NAN], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p169_jvpk(&c, [&c_dot, &c_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p169(&c, x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, f32::NAN], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p169_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2468,16 +2623,19 @@ pub fn p170_ref(c: &[f64; 2], x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f6
 pub fn p170_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[0], x[1]];
     let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let c_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
     let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 4] = [tangent2(4), tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p170_grad(&c, &mut g_c, x[2], x[3], &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p170_vjp(&c, &mut v_c, x[2], x[3], &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p170_jvp(&c, &c_dot, x[2], tangent(2), x[3], tangent(3), &a, &a_dot);
-    Run { plain: p170(&c, x[2], x[3], &a), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p170_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p170(&c, x[2], x[3], &a), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p170_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2506,12 +2664,14 @@ pub fn p171_ref(x0: f64, c: &[f64; 1], m: &mut f64) -> f64 {
 pub fn p171_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[1]];
     let c_dot: [f32; 1] = [tangent(1)];
+    let c_dot2: [f32; 1] = [tangent2(1)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x0) = p171_grad(x[0], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0) = p171_vjp(x[0], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p171_jvp(x[0], tangent(0), &c, &c_dot);
-    Run { plain: p171(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p171_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p171(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p171_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2536,14 +2696,17 @@ pub fn p172_ref(a: &[f64; 2], x2: f64, x0: f64, x1: f64, b: [f64; 3], m: &mut f6
 pub fn p172_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[5], x[6], x[7]];
     let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let b_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let (value, g_x2, g_x0, g_x1, g_b) = p172_grad(&a, &mut g_a, x[2], x[3], x[4], b);
     let (vjp_value, v_x2, v_x0, v_x1, v_b) = p172_vjp(&a, &mut v_a, x[2], x[3], x[4], b, D_OUT);
     let (jvp_value, jvp) = p172_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4), b, b_dot);
-    Run { plain: p172(&a, x[2], x[3], x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p172_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], b, [b_dot, b_dot2]);
+    Run { plain: p172(&a, x[2], x[3], x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p172_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2574,12 +2737,14 @@ pub fn p173_ref(x1: f64, a: &[f64; 3], x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p173_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0, g_x2) = p173_grad(x[0], &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x1, v_x0, v_x2) = p173_vjp(x[0], &a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p173_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p173(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p173_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p173(x[0], &a, x[4], x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p173_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2608,18 +2773,22 @@ pub fn p174_ref(a: &[f64; 2], x0: f64, b: [f64; 3], x1: f64, c: &[f64; 4], m: &m
 pub fn p174_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let c: [f32; 4] = [x[7], x[8], x[9], x[10]];
     let c_dot: [f32; 4] = [tangent(7), tangent(8), tangent(9), tangent(10)];
+    let c_dot2: [f32; 4] = [tangent2(7), tangent2(8), tangent2(9), tangent2(10)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x0, g_b, g_x1) = p174_grad(&a, &mut g_a, x[2], b, x[6], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_b, v_x1) = p174_vjp(&a, &mut v_a, x[2], b, x[6], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p174_jvp(&a, &a_dot, x[2], tangent(2), b, b_dot, x[6], tangent(6), &c, &c_dot);
-    Run { plain: p174(&a, x[2], b, x[6], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p174_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p174(&a, x[2], b, x[6], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p174_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2648,14 +2817,17 @@ pub fn p175_ref(x1: f64, x0: f64, b: [f64; 2], a: &[f64; 3], m: &mut f64) -> f64
 pub fn p175_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let a: [f32; 3] = [x[4], x[5], x[6]];
     let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0, g_b) = p175_grad(x[0], x[1], b, &a, &mut g_a);
     let (vjp_value, v_x1, v_x0, v_b) = p175_vjp(x[0], x[1], b, &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p175_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, &a, &a_dot);
-    Run { plain: p175(x[0], x[1], b, &a), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p175_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p175(x[0], x[1], b, &a), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p175_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2690,10 +2862,12 @@ pub fn p176_ref(x0: f64, x1: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p176_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let (value, g_x0, g_x1, g_b) = p176_grad(x[0], x[1], b);
     let (vjp_value, v_x0, v_x1, v_b) = p176_vjp(x[0], x[1], b, D_OUT);
     let (jvp_value, jvp) = p176_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p176(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p176_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p176(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p176_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2724,10 +2898,12 @@ pub fn p177_ref(x2: f64, x1: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p177_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x2, g_x1, g_b, g_x0) = p177_grad(x[0], x[1], b, x[4]);
     let (vjp_value, v_x2, v_x1, v_b, v_x0) = p177_vjp(x[0], x[1], b, x[4], D_OUT);
     let (jvp_value, jvp) = p177_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
-    Run { plain: p177(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x2, g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x2, v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p177_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p177(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x2, g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x2, v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p177_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2752,12 +2928,14 @@ pub fn p178_ref(a: &[f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p178_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p178_grad(&a, &mut g_a, x[3], x[4]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p178_vjp(&a, &mut v_a, x[3], x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p178_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p178(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p178_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p178(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p178_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2780,12 +2958,14 @@ pub fn p179_ref(a: &[f64; 2], x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p179_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1) = p179_grad(&a, &mut g_a, x[2], x[3], x[4]);
     let (vjp_value, v_x0, v_x2, v_x1) = p179_vjp(&a, &mut v_a, x[2], x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p179_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p179(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN, f32::NAN, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p179_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p179(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN, f32::NAN, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p179_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2814,14 +2994,17 @@ pub fn p180_ref(x0: f64, b: [f64; 3], x1: f64, c: &[f64; 4], m: &mut f64) -> f64
 pub fn p180_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let c: [f32; 4] = [x[5], x[6], x[7], x[8]];
     let c_dot: [f32; 4] = [tangent(5), tangent(6), tangent(7), tangent(8)];
+    let c_dot2: [f32; 4] = [tangent2(5), tangent2(6), tangent2(7), tangent2(8)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x0, g_b, g_x1) = p180_grad(x[0], b, x[4], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_b, v_x1) = p180_vjp(x[0], b, x[4], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p180_jvp(x[0], tangent(0), b, b_dot, x[4], tangent(4), &c, &c_dot);
-    Run { plain: p180(x[0], b, x[4], &c), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p180_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p180(x[0], b, x[4], &c), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p180_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2848,12 +3031,14 @@ pub fn p181_ref(x0: f64, c: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p181_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[1], x[2]];
     let c_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let c_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0) = p181_grad(x[0], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0) = p181_vjp(x[0], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p181_jvp(x[0], tangent(0), &c, &c_dot);
-    Run { plain: p181(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p181_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p181(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p181_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2878,12 +3063,14 @@ pub fn p182_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p182_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p182_grad(x[0], &a);
     let (vjp_value, v_x0) = p182_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p182_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p182(x[0], &a), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p182_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p182(x[0], &a), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p182_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2916,12 +3103,14 @@ pub fn p183_ref(c: &[f64; 3], x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p183_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[0], x[1], x[2]];
     let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let c_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x0, g_x1, g_x2) = p183_grad(&c, &mut g_c, x[3], x[4], x[5]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1, v_x2) = p183_vjp(&c, &mut v_c, x[3], x[4], x[5], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p183_jvp(&c, &c_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p183(&c, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p183_jvpk(&c, [&c_dot, &c_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p183(&c, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p183_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2949,7 +3138,8 @@ pub fn p184_run(x: &[f32]) -> Run {
     let (value, g_x0) = p184_grad(x[0]);
     let (vjp_value, v_x0) = p184_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p184_jvp(x[0], tangent(0));
-    Run { plain: p184(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p184_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p184(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p184_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2984,12 +3174,14 @@ pub fn p185_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p185_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p185_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p185_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p185_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p185(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p185_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p185(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p185_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3024,12 +3216,14 @@ pub fn p186_ref(x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p186_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p186_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p186_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p186_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p186(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p186_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p186(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p186_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3067,7 +3261,8 @@ pub fn p187_run(x: &[f32]) -> Run {
     let (value, g_x0) = p187_grad(x[0]);
     let (vjp_value, v_x0) = p187_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p187_jvp(x[0], tangent(0));
-    Run { plain: p187(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p187_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p187(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p187_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3100,18 +3295,22 @@ pub fn p188_ref(a: &[f64; 2], c: &[f64; 3], b: [f64; 2], x0: f64, x2: f64, x1: f
 pub fn p188_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 3] = [x[2], x[3], x[4]];
     let c_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let c_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let b: [f32; 2] = [x[5], x[6]];
     let b_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let b_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let (value, g_b, g_x0, g_x2, g_x1) = p188_grad(&a, &mut g_a, &c, &mut g_c, b, x[7], x[8], x[9]).expect("within max_iters");
     let (vjp_value, v_b, v_x0, v_x2, v_x1) = p188_vjp(&a, &mut v_a, &c, &mut v_c, b, x[7], x[8], x[9], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p188_jvp(&a, &a_dot, &c, &c_dot, b, b_dot, x[7], tangent(7), x[8], tangent(8), x[9], tangent(9));
-    Run { plain: p188(&a, &c, b, x[7], x[8], x[9]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_b[0], g_b[1], g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_b[0], v_b[1], v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p188_jvpk(&a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], b, [b_dot, b_dot2], x[7], [tangent(7), tangent2(7)], x[8], [tangent(8), tangent2(8)], x[9], [tangent(9), tangent2(9)]);
+    Run { plain: p188(&a, &c, b, x[7], x[8], x[9]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_b[0], g_b[1], g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_b[0], v_b[1], v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p188_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3138,12 +3337,14 @@ pub fn p189_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p189_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p189_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p189_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p189_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p189(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p189_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p189(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p189_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3176,12 +3377,14 @@ pub fn p190_ref(a: &[f64; 4], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p190_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0, g_x2) = p190_grad(&a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_x1, v_x0, v_x2) = p190_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p190_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p190(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p190_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p190(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p190_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3210,14 +3413,17 @@ pub fn p191_ref(x2: f64, a: &[f64; 4], x1: f64, x0: f64, b: [f64; 3], m: &mut f6
 pub fn p191_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[7], x[8], x[9]];
     let b_dot: [f32; 3] = [tangent(7), tangent(8), tangent(9)];
+    let b_dot2: [f32; 3] = [tangent2(7), tangent2(8), tangent2(9)];
     let (value, g_x2, g_x1, g_x0, g_b) = p191_grad(x[0], &a, &mut g_a, x[5], x[6], b);
     let (vjp_value, v_x2, v_x1, v_x0, v_b) = p191_vjp(x[0], &a, &mut v_a, x[5], x[6], b, D_OUT);
     let (jvp_value, jvp) = p191_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6), b, b_dot);
-    Run { plain: p191(x[0], &a, x[5], x[6], b), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p191_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)], b, [b_dot, b_dot2]);
+    Run { plain: p191(x[0], &a, x[5], x[6], b), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p191_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3240,14 +3446,17 @@ pub fn p192_ref(x1: f64, x0: f64, b: [f64; 2], a: &[f64; 3], x2: f64, m: &mut f6
 pub fn p192_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let a: [f32; 3] = [x[4], x[5], x[6]];
     let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0, g_b, g_x2) = p192_grad(x[0], x[1], b, &a, &mut g_a, x[7]);
     let (vjp_value, v_x1, v_x0, v_b, v_x2) = p192_vjp(x[0], x[1], b, &a, &mut v_a, x[7], D_OUT);
     let (jvp_value, jvp) = p192_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, &a, &a_dot, x[7], tangent(7));
-    Run { plain: p192(x[0], x[1], b, &a, x[7]), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p192_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p192(x[0], x[1], b, &a, x[7]), value, vjp_value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p192_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3273,7 +3482,8 @@ pub fn p193_run(x: &[f32]) -> Run {
     let (value, g_x0) = p193_grad(x[0]);
     let (vjp_value, v_x0) = p193_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p193_jvp(x[0], tangent(0));
-    Run { plain: p193(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p193_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p193(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p193_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3307,7 +3517,8 @@ pub fn p194_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p194_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x2, v_x0, v_x1) = p194_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p194_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p194(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p194_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p194(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p194_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3338,14 +3549,17 @@ pub fn p195_ref(b: [f64; 2], a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p195_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0) = p195_grad(b, &a, &mut g_a, x[4]);
     let (vjp_value, v_b, v_x0) = p195_vjp(b, &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p195_jvp(b, b_dot, &a, &a_dot, x[4], tangent(4));
-    Run { plain: p195(b, &a, x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p195_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p195(b, &a, x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p195_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3374,16 +3588,19 @@ pub fn p196_ref(a: &[f64; 3], c: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f6
 pub fn p196_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let c: [f32; 2] = [x[3], x[4]];
     let c_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let c_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x1, g_x0) = p196_grad(&a, &mut g_a, &c, &mut g_c, x[5], x[6]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p196_vjp(&a, &mut v_a, &c, &mut v_c, x[5], x[6], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p196_jvp(&a, &a_dot, &c, &c_dot, x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p196(&a, &c, x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p196_jvpk(&a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p196(&a, &c, x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p196_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3412,16 +3629,19 @@ pub fn p197_ref(c: &[f64; 3], a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f6
 pub fn p197_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[0], x[1], x[2]];
     let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let c_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p197_grad(&c, &mut g_c, &a, &mut g_a, x[6], x[7]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p197_vjp(&c, &mut v_c, &a, &mut v_a, x[6], x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p197_jvp(&c, &c_dot, &a, &a_dot, x[6], tangent(6), x[7], tangent(7));
-    Run { plain: p197(&c, &a, x[6], x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p197_jvpk(&c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p197(&c, &a, x[6], x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p197_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3450,10 +3670,12 @@ pub fn p198_ref(x1: f64, x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p198_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x1, g_b) = p198_grad(x[0], x[1], b);
     let (vjp_value, v_x1, v_x0, v_b) = p198_vjp(x[0], x[1], b, D_OUT);
     let (jvp_value, jvp) = p198_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p198(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, f32::NAN, g_b[0], g_b[1]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p198_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p198(x[0], x[1], b), value, vjp_value, grad: vec![g_x1, f32::NAN, g_b[0], g_b[1]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p198_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3478,14 +3700,17 @@ pub fn p199_ref(a: &[f64; 2], x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p199_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[3], x[4]];
     let b_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let b_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let (value, g_x0, g_b) = p199_grad(&a, &mut g_a, x[2], b);
     let (vjp_value, v_x0, v_b) = p199_vjp(&a, &mut v_a, x[2], b, D_OUT);
     let (jvp_value, jvp) = p199_jvp(&a, &a_dot, x[2], tangent(2), b, b_dot);
-    Run { plain: p199(&a, x[2], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p199_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2]);
+    Run { plain: p199(&a, x[2], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p199_ref_flat(x: &[f64], m: &mut f64) -> f64 {

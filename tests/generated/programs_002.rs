@@ -23,7 +23,8 @@ pub fn p200_run(x: &[f32]) -> Run {
     let (value, g_x0) = p200_grad(x[0]);
     let (vjp_value, v_x0) = p200_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p200_jvp(x[0], tangent(0));
-    Run { plain: p200(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p200_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p200(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p200_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -52,12 +53,14 @@ pub fn p201_ref(x0: f64, c: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p201_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[1], x[2]];
     let c_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let c_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0, g_x1) = p201_grad(x[0], &c, &mut g_c, x[3]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p201_vjp(x[0], &c, &mut v_c, x[3], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p201_jvp(x[0], tangent(0), &c, &c_dot, x[3], tangent(3));
-    Run { plain: p201(x[0], &c, x[3]), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p201_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p201(x[0], &c, x[3]), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p201_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -86,12 +89,14 @@ pub fn p202_ref(x2: f64, a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p202_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x1) = p202_grad(x[0], &a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x2, v_x1, v_x0) = p202_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p202_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p202(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, f32::NAN], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p202_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p202(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, f32::NAN], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p202_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -116,12 +121,14 @@ pub fn p203_ref(x2: f64, x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p203_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x0, g_x1) = p203_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x2, v_x0, v_x1) = p203_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p203_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p203(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p203_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p203(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p203_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -152,12 +159,14 @@ pub fn p204_ref(a: &[f64; 4], x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p204_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x2, g_x0) = p204_grad(&a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_x1, v_x2, v_x0) = p204_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p204_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p204(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p204_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p204(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p204_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -182,16 +191,19 @@ pub fn p205_ref(a: &[f64; 3], x2: f64, x0: f64, c: &[f64; 4], x1: f64, m: &mut f
 pub fn p205_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let c: [f32; 4] = [x[5], x[6], x[7], x[8]];
     let c_dot: [f32; 4] = [tangent(5), tangent(6), tangent(7), tangent(8)];
+    let c_dot2: [f32; 4] = [tangent2(5), tangent2(6), tangent2(7), tangent2(8)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x2, g_x0, g_x1) = p205_grad(&a, &mut g_a, x[3], x[4], &c, &mut g_c, x[9]).expect("within max_iters");
     let (vjp_value, v_x2, v_x0, v_x1) = p205_vjp(&a, &mut v_a, x[3], x[4], &c, &mut v_c, x[9], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p205_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), &c, &c_dot, x[9], tangent(9));
-    Run { plain: p205(&a, x[3], x[4], &c, x[9]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p205_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], &c, [&c_dot, &c_dot2], x[9], [tangent(9), tangent2(9)]);
+    Run { plain: p205(&a, x[3], x[4], &c, x[9]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p205_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -216,10 +228,12 @@ pub fn p206_ref(x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p206_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let (value, g_x0, g_b) = p206_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p206_vjp(x[0], b, D_OUT);
     let (jvp_value, jvp) = p206_jvp(x[0], tangent(0), b, b_dot);
-    Run { plain: p206(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p206_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2]);
+    Run { plain: p206(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p206_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -248,16 +262,19 @@ pub fn p207_ref(a: &[f64; 2], c: &[f64; 1], x0: f64, x1: f64, m: &mut f64) -> f6
 pub fn p207_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 1] = [x[2]];
     let c_dot: [f32; 1] = [tangent(2)];
+    let c_dot2: [f32; 1] = [tangent2(2)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x0, g_x1) = p207_grad(&a, &mut g_a, &c, &mut g_c, x[3], x[4]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p207_vjp(&a, &mut v_a, &c, &mut v_c, x[3], x[4], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p207_jvp(&a, &a_dot, &c, &c_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p207(&a, &c, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p207_jvpk(&a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p207(&a, &c, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p207_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -292,16 +309,19 @@ pub fn p208_ref(x2: f64, x1: f64, a: &[f64; 3], x0: f64, c: &[f64; 4], m: &mut f
 pub fn p208_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let c: [f32; 4] = [x[6], x[7], x[8], x[9]];
     let c_dot: [f32; 4] = [tangent(6), tangent(7), tangent(8), tangent(9)];
+    let c_dot2: [f32; 4] = [tangent2(6), tangent2(7), tangent2(8), tangent2(9)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x2, g_x1, g_x0) = p208_grad(x[0], x[1], &a, &mut g_a, x[5], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x2, v_x1, v_x0) = p208_vjp(x[0], x[1], &a, &mut v_a, x[5], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p208_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[5], tangent(5), &c, &c_dot);
-    Run { plain: p208(x[0], x[1], &a, x[5], &c), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p208_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p208(x[0], x[1], &a, x[5], &c), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p208_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -336,16 +356,19 @@ pub fn p209_ref(c: &[f64; 2], x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p209_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[0], x[1]];
     let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let c_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p209_grad(&c, &mut g_c, x[2], &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x0) = p209_vjp(&c, &mut v_c, x[2], &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p209_jvp(&c, &c_dot, x[2], tangent(2), &a, &a_dot);
-    Run { plain: p209(&c, x[2], &a), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p209_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p209(&c, x[2], &a), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p209_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -374,14 +397,17 @@ pub fn p210_ref(x1: f64, x0: f64, a: &[f64; 3], x2: f64, b: [f64; 2], m: &mut f6
 pub fn p210_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[6], x[7]];
     let b_dot: [f32; 2] = [tangent(6), tangent(7)];
+    let b_dot2: [f32; 2] = [tangent2(6), tangent2(7)];
     let (value, g_x1, g_x0, g_x2, g_b) = p210_grad(x[0], x[1], &a, &mut g_a, x[5], b);
     let (vjp_value, v_x1, v_x0, v_x2, v_b) = p210_vjp(x[0], x[1], &a, &mut v_a, x[5], b, D_OUT);
     let (jvp_value, jvp) = p210_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[5], tangent(5), b, b_dot);
-    Run { plain: p210(x[0], x[1], &a, x[5], b), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_b[0], g_b[1]], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p210_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], b, [b_dot, b_dot2]);
+    Run { plain: p210(x[0], x[1], &a, x[5], b), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_b[0], g_b[1]], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p210_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -416,12 +442,14 @@ pub fn p211_ref(a: &[f64; 3], x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p211_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1, g_x2) = p211_grad(&a, &mut g_a, x[3], x[4], x[5]);
     let (vjp_value, v_x0, v_x1, v_x2) = p211_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p211_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p211(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p211_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p211(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p211_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -454,12 +482,14 @@ pub fn p212_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p212_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p212_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p212_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p212_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p212(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p212_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p212(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p212_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -486,12 +516,14 @@ pub fn p213_ref(x2: f64, x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p213_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x0, g_x1) = p213_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x2, v_x0, v_x1) = p213_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p213_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p213(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p213_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p213(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p213_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -517,7 +549,8 @@ pub fn p214_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1, g_x2) = p214_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x1, v_x2) = p214_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p214_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p214(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p214_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p214(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x1, g_x2], vjp: vec![v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p214_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -542,14 +575,17 @@ pub fn p215_ref(b: [f64; 2], c: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64
 pub fn p215_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let c: [f32; 2] = [x[2], x[3]];
     let c_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let c_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_b, g_x0, g_x1) = p215_grad(b, &c, &mut g_c, x[4], x[5]).expect("within max_iters");
     let (vjp_value, v_b, v_x0, v_x1) = p215_vjp(b, &c, &mut v_c, x[4], x[5], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p215_jvp(b, b_dot, &c, &c_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p215(b, &c, x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p215_jvpk(b, [b_dot, b_dot2], &c, [&c_dot, &c_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p215(b, &c, x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p215_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -580,12 +616,14 @@ pub fn p216_ref(c: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p216_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let c_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x0) = p216_grad(&c, &mut g_c, x[4]).expect("within max_iters");
     let (vjp_value, v_x0) = p216_vjp(&c, &mut v_c, x[4], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p216_jvp(&c, &c_dot, x[4], tangent(4));
-    Run { plain: p216(&c, x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p216_jvpk(&c, [&c_dot, &c_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p216(&c, x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p216_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -618,12 +656,14 @@ pub fn p217_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p217_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p217_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p217_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p217_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p217(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p217_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p217(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p217_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -654,12 +694,14 @@ pub fn p218_ref(x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p218_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p218_grad(x[0], x[1], &a).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p218_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p218_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p218(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p218_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p218(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p218_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -684,18 +726,22 @@ pub fn p219_ref(x2: f64, a: &[f64; 2], x0: f64, c: &[f64; 4], b: [f64; 3], x1: f
 pub fn p219_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 4] = [x[4], x[5], x[6], x[7]];
     let c_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let c_dot2: [f32; 4] = [tangent2(4), tangent2(5), tangent2(6), tangent2(7)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let b: [f32; 3] = [x[8], x[9], x[10]];
     let b_dot: [f32; 3] = [tangent(8), tangent(9), tangent(10)];
+    let b_dot2: [f32; 3] = [tangent2(8), tangent2(9), tangent2(10)];
     let (value, g_x2, g_x0, g_b, g_x1) = p219_grad(x[0], &a, &mut g_a, x[3], &c, &mut g_c, b, x[11]).expect("within max_iters");
     let (vjp_value, v_x2, v_x0, v_b, v_x1) = p219_vjp(x[0], &a, &mut v_a, x[3], &c, &mut v_c, b, x[11], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p219_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), &c, &c_dot, b, b_dot, x[11], tangent(11));
-    Run { plain: p219(x[0], &a, x[3], &c, b, x[11]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p219_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], &c, [&c_dot, &c_dot2], b, [b_dot, b_dot2], x[11], [tangent(11), tangent2(11)]);
+    Run { plain: p219(x[0], &a, x[3], &c, b, x[11]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p219_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -728,12 +774,14 @@ pub fn p220_ref(a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p220_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p220_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x0, v_x1) = p220_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p220_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p220(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p220_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p220(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p220_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -770,16 +818,19 @@ pub fn p221_ref(x1: f64, a: &[f64; 3], x0: f64, c: &[f64; 2], m: &mut f64) -> f6
 pub fn p221_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let c: [f32; 2] = [x[5], x[6]];
     let c_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let c_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x1, g_x0) = p221_grad(x[0], &a, &mut g_a, x[4], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p221_vjp(x[0], &a, &mut v_a, x[4], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p221_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), &c, &c_dot);
-    Run { plain: p221(x[0], &a, x[4], &c), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p221_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p221(x[0], &a, x[4], &c), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p221_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -815,7 +866,8 @@ pub fn p222_run(x: &[f32]) -> Run {
     let (value, g_x0) = p222_grad(x[0]);
     let (vjp_value, v_x0) = p222_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p222_jvp(x[0], tangent(0));
-    Run { plain: p222(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p222_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p222(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p222_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -849,7 +901,8 @@ pub fn p223_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p223_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p223_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p223_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p223(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p223_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p223(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p223_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -874,12 +927,14 @@ pub fn p224_ref(a: &[f64; 4], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p224_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p224_grad(&a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x0, v_x1) = p224_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p224_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p224(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p224_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p224(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p224_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -912,10 +967,12 @@ pub fn p225_ref(x1: f64, x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p225_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x0, g_b) = p225_grad(x[0], x[1], b);
     let (vjp_value, v_x1, v_x0, v_b) = p225_vjp(x[0], x[1], b, D_OUT);
     let (jvp_value, jvp) = p225_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p225(x[0], x[1], b), value, vjp_value, grad: vec![f32::NAN, g_x0, g_b[0], g_b[1]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p225_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p225(x[0], x[1], b), value, vjp_value, grad: vec![f32::NAN, g_x0, g_b[0], g_b[1]], vjp: vec![v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p225_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -948,16 +1005,19 @@ pub fn p226_ref(a: &[f64; 2], x1: f64, c: &[f64; 4], x0: f64, m: &mut f64) -> f6
 pub fn p226_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let c_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let c_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x1, g_x0) = p226_grad(&a, &mut g_a, x[2], &c, &mut g_c, x[7]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p226_vjp(&a, &mut v_a, x[2], &c, &mut v_c, x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p226_jvp(&a, &a_dot, x[2], tangent(2), &c, &c_dot, x[7], tangent(7));
-    Run { plain: p226(&a, x[2], &c, x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p226_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], &c, [&c_dot, &c_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p226(&a, x[2], &c, x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p226_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -980,16 +1040,19 @@ pub fn p227_ref(c: &[f64; 4], x0: f64, a: &[f64; 4], x2: f64, x1: f64, m: &mut f
 pub fn p227_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let c_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let a: [f32; 4] = [x[5], x[6], x[7], x[8]];
     let a_dot: [f32; 4] = [tangent(5), tangent(6), tangent(7), tangent(8)];
+    let a_dot2: [f32; 4] = [tangent2(5), tangent2(6), tangent2(7), tangent2(8)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_x1) = p227_grad(&c, &mut g_c, x[4], &a, &mut g_a, x[9], x[10]).expect("within max_iters");
     let (vjp_value, v_x0, v_x2, v_x1) = p227_vjp(&c, &mut v_c, x[4], &a, &mut v_a, x[9], x[10], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p227_jvp(&c, &c_dot, x[4], tangent(4), &a, &a_dot, x[9], tangent(9), x[10], tangent(10));
-    Run { plain: p227(&c, x[4], &a, x[9], x[10]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p227_jvpk(&c, [&c_dot, &c_dot2], x[4], [tangent(4), tangent2(4)], &a, [&a_dot, &a_dot2], x[9], [tangent(9), tangent2(9)], x[10], [tangent(10), tangent2(10)]);
+    Run { plain: p227(&c, x[4], &a, x[9], x[10]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p227_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1026,14 +1089,17 @@ pub fn p228_ref(a: &[f64; 2], b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p228_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_b, g_x0) = p228_grad(&a, &mut g_a, b, x[4]).expect("finite gradient");
     let (vjp_value, v_b, v_x0) = p228_vjp(&a, &mut v_a, b, x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p228_jvp(&a, &a_dot, b, b_dot, x[4], tangent(4));
-    Run { plain: p228(&a, b, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p228_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p228(&a, b, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p228_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1058,16 +1124,19 @@ pub fn p229_ref(x0: f64, a: &[f64; 4], x1: f64, c: &[f64; 2], m: &mut f64) -> f6
 pub fn p229_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let c: [f32; 2] = [x[6], x[7]];
     let c_dot: [f32; 2] = [tangent(6), tangent(7)];
+    let c_dot2: [f32; 2] = [tangent2(6), tangent2(7)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0, g_x1) = p229_grad(x[0], &a, &mut g_a, x[5], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p229_vjp(x[0], &a, &mut v_a, x[5], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p229_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), &c, &c_dot);
-    Run { plain: p229(x[0], &a, x[5], &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p229_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p229(x[0], &a, x[5], &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p229_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1094,12 +1163,14 @@ pub fn p230_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p230_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p230_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p230_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p230_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p230(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p230_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p230(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p230_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1132,12 +1203,14 @@ pub fn p231_ref(a: &[f64; 4], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p231_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0, g_x2) = p231_grad(&a, &mut g_a, x[4], x[5], x[6]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0, v_x2) = p231_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p231_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p231(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p231_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p231(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p231_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1162,12 +1235,14 @@ pub fn p232_ref(x0: f64, x1: f64, c: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p232_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let c_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let c_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x0, g_x1) = p232_grad(x[0], x[1], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p232_vjp(x[0], x[1], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p232_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot);
-    Run { plain: p232(x[0], x[1], &c), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p232_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p232(x[0], x[1], &c), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p232_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1196,16 +1271,19 @@ pub fn p233_ref(x0: f64, x2: f64, c: &[f64; 4], x1: f64, a: &[f64; 3], m: &mut f
 pub fn p233_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let c_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let c_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let a: [f32; 3] = [x[7], x[8], x[9]];
     let a_dot: [f32; 3] = [tangent(7), tangent(8), tangent(9)];
+    let a_dot2: [f32; 3] = [tangent2(7), tangent2(8), tangent2(9)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x2, g_x1) = p233_grad(x[0], x[1], &c, &mut g_c, x[6], &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x0, v_x2, v_x1) = p233_vjp(x[0], x[1], &c, &mut v_c, x[6], &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p233_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot, x[6], tangent(6), &a, &a_dot);
-    Run { plain: p233(x[0], x[1], &c, x[6], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p233_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2], x[6], [tangent(6), tangent2(6)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p233(x[0], x[1], &c, x[6], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p233_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1230,12 +1308,14 @@ pub fn p234_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p234_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p234_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p234_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p234_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p234(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p234_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p234(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p234_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1261,7 +1341,8 @@ pub fn p235_run(x: &[f32]) -> Run {
     let (value, g_x0) = p235_grad(x[0]);
     let (vjp_value, v_x0) = p235_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p235_jvp(x[0], tangent(0));
-    Run { plain: p235(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p235_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p235(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p235_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1284,14 +1365,17 @@ pub fn p236_ref(x1: f64, x2: f64, x0: f64, b: [f64; 3], a: &[f64; 2], m: &mut f6
 pub fn p236_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let a: [f32; 2] = [x[6], x[7]];
     let a_dot: [f32; 2] = [tangent(6), tangent(7)];
+    let a_dot2: [f32; 2] = [tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x2, g_x0, g_b) = p236_grad(x[0], x[1], x[2], b, &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x1, v_x2, v_x0, v_b) = p236_vjp(x[0], x[1], x[2], b, &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p236_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot, &a, &a_dot);
-    Run { plain: p236(x[0], x[1], x[2], b, &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p236_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p236(x[0], x[1], x[2], b, &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p236_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1317,7 +1401,8 @@ pub fn p237_run(x: &[f32]) -> Run {
     let (value, g_x0) = p237_grad(x[0]);
     let (vjp_value, v_x0) = p237_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p237_jvp(x[0], tangent(0));
-    Run { plain: p237(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p237_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p237(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p237_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1342,16 +1427,19 @@ pub fn p238_ref(a: &[f64; 2], x0: f64, c: &[f64; 1], x2: f64, x1: f64, m: &mut f
 pub fn p238_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 1] = [x[3]];
     let c_dot: [f32; 1] = [tangent(3)];
+    let c_dot2: [f32; 1] = [tangent2(3)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x0, g_x2, g_x1) = p238_grad(&a, &mut g_a, x[2], &c, &mut g_c, x[4], x[5]).expect("within max_iters");
     let (vjp_value, v_x0, v_x2, v_x1) = p238_vjp(&a, &mut v_a, x[2], &c, &mut v_c, x[4], x[5], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p238_jvp(&a, &a_dot, x[2], tangent(2), &c, &c_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p238(&a, x[2], &c, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p238_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], &c, [&c_dot, &c_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p238(&a, x[2], &c, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p238_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1378,18 +1466,22 @@ pub fn p239_ref(c: &[f64; 2], x0: f64, a: &[f64; 4], b: [f64; 2], m: &mut f64) -
 pub fn p239_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[0], x[1]];
     let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let c_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[7], x[8]];
     let b_dot: [f32; 2] = [tangent(7), tangent(8)];
+    let b_dot2: [f32; 2] = [tangent2(7), tangent2(8)];
     let (value, g_x0, g_b) = p239_grad(&c, x[2], &a, &mut g_a, b).expect("within max_iters");
     let (vjp_value, v_x0, v_b) = p239_vjp(&c, &mut v_c, x[2], &a, &mut v_a, b, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p239_jvp(&c, &c_dot, x[2], tangent(2), &a, &a_dot, b, b_dot);
-    Run { plain: p239(&c, x[2], &a, b), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p239_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p239(&c, x[2], &a, b), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p239_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1424,14 +1516,17 @@ pub fn p240_ref(x1: f64, x2: f64, x0: f64, b: [f64; 3], a: &[f64; 2], m: &mut f6
 pub fn p240_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let a: [f32; 2] = [x[6], x[7]];
     let a_dot: [f32; 2] = [tangent(6), tangent(7)];
+    let a_dot2: [f32; 2] = [tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x2, g_x0, g_b) = p240_grad(x[0], x[1], x[2], b, &a, &mut g_a);
     let (vjp_value, v_x1, v_x2, v_x0, v_b) = p240_vjp(x[0], x[1], x[2], b, &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p240_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot, &a, &a_dot);
-    Run { plain: p240(x[0], x[1], x[2], b, &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p240_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p240(x[0], x[1], x[2], b, &a), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p240_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1460,12 +1555,14 @@ pub fn p241_ref(c: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p241_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[0], x[1], x[2]];
     let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let c_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x0) = p241_grad(&c, &mut g_c, x[3]).expect("within max_iters");
     let (vjp_value, v_x0) = p241_vjp(&c, &mut v_c, x[3], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p241_jvp(&c, &c_dot, x[3], tangent(3));
-    Run { plain: p241(&c, x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p241_jvpk(&c, [&c_dot, &c_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p241(&c, x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p241_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1492,12 +1589,14 @@ pub fn p242_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p242_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p242_grad(&a, &mut g_a, x[2]).expect("finite gradient");
     let (vjp_value, v_x0) = p242_vjp(&a, &mut v_a, x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p242_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p242(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p242_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p242(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p242_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1533,7 +1632,8 @@ pub fn p243_run(x: &[f32]) -> Run {
     let (value, g_x0) = p243_grad(x[0]);
     let (vjp_value, v_x0) = p243_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p243_jvp(x[0], tangent(0));
-    Run { plain: p243(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p243_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p243(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p243_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1564,12 +1664,14 @@ pub fn p244_ref(a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p244_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p244_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x1, v_x0) = p244_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p244_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p244(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p244_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p244(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p244_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1597,7 +1699,8 @@ pub fn p245_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1) = p245_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x2, v_x1, v_x0) = p245_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p245_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p245(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, f32::NAN], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p245_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p245(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, f32::NAN], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p245_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1630,12 +1733,14 @@ pub fn p246_ref(a: &[f64; 3], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p246_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2) = p246_grad(&a, &mut g_a, x[3], x[4], x[5]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0, v_x2) = p246_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p246_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p246(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN, f32::NAN, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p246_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p246(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN, f32::NAN, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p246_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1666,10 +1771,12 @@ pub fn p247_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p247_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0) = p247_grad(b, x[2]);
     let (vjp_value, v_b, v_x0) = p247_vjp(b, x[2], D_OUT);
     let (jvp_value, jvp) = p247_jvp(b, b_dot, x[2], tangent(2));
-    Run { plain: p247(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p247_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p247(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p247_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1700,16 +1807,19 @@ pub fn p248_ref(x1: f64, x0: f64, a: &[f64; 2], c: &[f64; 1], m: &mut f64) -> f6
 pub fn p248_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 1] = [x[4]];
     let c_dot: [f32; 1] = [tangent(4)];
+    let c_dot2: [f32; 1] = [tangent2(4)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x1, g_x0) = p248_grad(x[0], x[1], &a, &mut g_a, &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p248_vjp(x[0], x[1], &a, &mut v_a, &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p248_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, &c, &c_dot);
-    Run { plain: p248(x[0], x[1], &a, &c), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p248_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2]);
+    Run { plain: p248(x[0], x[1], &a, &c), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p248_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1742,10 +1852,12 @@ pub fn p249_ref(x0: f64, b: [f64; 3], x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p249_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let (value, g_x0, g_b, g_x2, g_x1) = p249_grad(x[0], b, x[4], x[5]);
     let (vjp_value, v_x0, v_b, v_x2, v_x1) = p249_vjp(x[0], b, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p249_jvp(x[0], tangent(0), b, b_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p249(x[0], b, x[4], x[5]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x2, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p249_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p249(x[0], b, x[4], x[5]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x2, g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2], v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p249_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1776,12 +1888,14 @@ pub fn p250_ref(x2: f64, x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p250_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2, g_x1, g_x0) = p250_grad(x[0], x[1], &a, &mut g_a, x[5]);
     let (vjp_value, v_x2, v_x1, v_x0) = p250_vjp(x[0], x[1], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p250_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p250(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p250_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p250(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p250_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1810,14 +1924,17 @@ pub fn p251_ref(x1: f64, b: [f64; 2], x0: f64, a: &[f64; 4], m: &mut f64) -> f64
 pub fn p251_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
     let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 4] = [tangent2(4), tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_b, g_x0) = p251_grad(x[0], b, x[3], &a, &mut g_a);
     let (vjp_value, v_x1, v_b, v_x0) = p251_vjp(x[0], b, x[3], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p251_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3), &a, &a_dot);
-    Run { plain: p251(x[0], b, x[3], &a), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p251_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p251(x[0], b, x[3], &a), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_b[0], v_b[1], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p251_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1852,14 +1969,17 @@ pub fn p252_ref(x0: f64, a: &[f64; 4], b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p252_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[5], x[6]];
     let b_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let b_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let (value, g_x0, g_b) = p252_grad(x[0], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_b) = p252_vjp(x[0], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p252_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot);
-    Run { plain: p252(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p252_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p252(x[0], &a, b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p252_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1892,16 +2012,19 @@ pub fn p253_ref(a: &[f64; 2], x0: f64, c: &[f64; 4], x1: f64, m: &mut f64) -> f6
 pub fn p253_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let c_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let c_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x0, g_x1) = p253_grad(&a, &mut g_a, x[2], &c, &mut g_c, x[7]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p253_vjp(&a, &mut v_a, x[2], &c, &mut v_c, x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p253_jvp(&a, &a_dot, x[2], tangent(2), &c, &c_dot, x[7], tangent(7));
-    Run { plain: p253(&a, x[2], &c, x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p253_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], &c, [&c_dot, &c_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p253(&a, x[2], &c, x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p253_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1934,14 +2057,17 @@ pub fn p254_ref(x0: f64, a: &[f64; 3], x1: f64, b: [f64; 3], m: &mut f64) -> f64
 pub fn p254_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[5], x[6], x[7]];
     let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let b_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let (value, g_x0, g_x1, g_b) = p254_grad(x[0], &a, &mut g_a, x[4], b).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_b) = p254_vjp(x[0], &a, &mut v_a, x[4], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p254_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4), b, b_dot);
-    Run { plain: p254(x[0], &a, x[4], b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p254_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], b, [b_dot, b_dot2]);
+    Run { plain: p254(x[0], &a, x[4], b), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p254_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1966,16 +2092,19 @@ pub fn p255_ref(a: &[f64; 2], x0: f64, c: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p255_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 2] = [x[3], x[4]];
     let c_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let c_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0) = p255_grad(&a, &mut g_a, x[2], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0) = p255_vjp(&a, &mut v_a, x[2], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p255_jvp(&a, &a_dot, x[2], tangent(2), &c, &c_dot);
-    Run { plain: p255(&a, x[2], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p255_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p255(&a, x[2], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p255_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2002,12 +2131,14 @@ pub fn p256_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 pub fn p256_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p256_grad(x[0], &a, &mut g_a, x[4]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p256_vjp(x[0], &a, &mut v_a, x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p256_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p256(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p256_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p256(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p256_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2030,16 +2161,19 @@ pub fn p257_ref(a: &[f64; 3], x0: f64, c: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p257_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let c: [f32; 4] = [x[4], x[5], x[6], x[7]];
     let c_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let c_dot2: [f32; 4] = [tangent2(4), tangent2(5), tangent2(6), tangent2(7)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x0) = p257_grad(&a, &mut g_a, x[3], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0) = p257_vjp(&a, &mut v_a, x[3], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p257_jvp(&a, &a_dot, x[3], tangent(3), &c, &c_dot);
-    Run { plain: p257(&a, x[3], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p257_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p257(&a, x[3], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p257_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2064,16 +2198,19 @@ pub fn p258_ref(x0: f64, c: &[f64; 2], a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p258_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[1], x[2]];
     let c_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let c_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p258_grad(x[0], &c, &mut g_c, &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x0) = p258_vjp(x[0], &c, &mut v_c, &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p258_jvp(x[0], tangent(0), &c, &c_dot, &a, &a_dot);
-    Run { plain: p258(x[0], &c, &a), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p258_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p258(x[0], &c, &a), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p258_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2104,12 +2241,14 @@ pub fn p259_ref(a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p259_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p259_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x0, v_x1) = p259_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p259_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p259(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p259_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p259(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p259_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2135,7 +2274,8 @@ pub fn p260_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2, g_x0) = p260_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p260_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p260_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p260(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p260_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p260(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p260_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2170,10 +2310,12 @@ pub fn p261_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p261_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0) = p261_grad(b, x[2]);
     let (vjp_value, v_b, v_x0) = p261_vjp(b, x[2], D_OUT);
     let (jvp_value, jvp) = p261_jvp(b, b_dot, x[2], tangent(2));
-    Run { plain: p261(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p261_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p261(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p261_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2196,12 +2338,14 @@ pub fn p262_ref(x0: f64, x2: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 pub fn p262_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_x1) = p262_grad(x[0], x[1], &a, &mut g_a, x[6]);
     let (vjp_value, v_x0, v_x2, v_x1) = p262_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
     let (jvp_value, jvp) = p262_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p262(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p262_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p262(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p262_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2231,7 +2375,8 @@ pub fn p263_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2, g_x0) = p263_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p263_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p263_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p263(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p263_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p263(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p263_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2256,12 +2401,14 @@ pub fn p264_ref(x1: f64, x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p264_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p264_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p264_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p264_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p264(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p264_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p264(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p264_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2284,14 +2431,17 @@ pub fn p265_ref(b: [f64; 3], x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64
 pub fn p265_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let a: [f32; 3] = [x[4], x[5], x[6]];
     let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b, g_x1, g_x0) = p265_grad(b, x[3], &a, &mut g_a, x[7]);
     let (vjp_value, v_b, v_x1, v_x0) = p265_vjp(b, x[3], &a, &mut v_a, x[7], D_OUT);
     let (jvp_value, jvp) = p265_jvp(b, b_dot, x[3], tangent(3), &a, &a_dot, x[7], tangent(7));
-    Run { plain: p265(b, x[3], &a, x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p265_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], &a, [&a_dot, &a_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p265(b, x[3], &a, x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p265_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2326,12 +2476,14 @@ pub fn p266_ref(x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p266_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p266_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x1, v_x0) = p266_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p266_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p266(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p266_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p266(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p266_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2358,16 +2510,19 @@ pub fn p267_ref(c: &[f64; 4], x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f6
 pub fn p267_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let c_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let a: [f32; 4] = [x[6], x[7], x[8], x[9]];
     let a_dot: [f32; 4] = [tangent(6), tangent(7), tangent(8), tangent(9)];
+    let a_dot2: [f32; 4] = [tangent2(6), tangent2(7), tangent2(8), tangent2(9)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p267_grad(&c, x[4], x[5], &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p267_vjp(&c, &mut v_c, x[4], x[5], &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p267_jvp(&c, &c_dot, x[4], tangent(4), x[5], tangent(5), &a, &a_dot);
-    Run { plain: p267(&c, x[4], x[5], &a), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p267_jvpk(&c, [&c_dot, &c_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p267(&c, x[4], x[5], &a), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p267_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2396,16 +2551,19 @@ pub fn p268_ref(a: &[f64; 2], x1: f64, x2: f64, c: &[f64; 3], x0: f64, m: &mut f
 pub fn p268_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 3] = [x[4], x[5], x[6]];
     let c_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let c_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x1, g_x2, g_x0) = p268_grad(&a, &mut g_a, x[2], x[3], &c, &mut g_c, x[7]).expect("within max_iters");
     let (vjp_value, v_x1, v_x2, v_x0) = p268_vjp(&a, &mut v_a, x[2], x[3], &c, &mut v_c, x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p268_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), &c, &c_dot, x[7], tangent(7));
-    Run { plain: p268(&a, x[2], x[3], &c, x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p268_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], &c, [&c_dot, &c_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p268(&a, x[2], x[3], &c, x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p268_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2438,12 +2596,14 @@ pub fn p269_ref(x1: f64, x0: f64, x2: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p269_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p269_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0, v_x2) = p269_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p269_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p269(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![f32::NAN, g_x0, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p269_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p269(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![f32::NAN, g_x0, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p269_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2472,12 +2632,14 @@ pub fn p270_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p270_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p270_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p270_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p270_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p270(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p270_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p270(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p270_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2504,16 +2666,19 @@ pub fn p271_ref(x1: f64, x0: f64, c: &[f64; 4], a: &[f64; 4], m: &mut f64) -> f6
 pub fn p271_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let c_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let c_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let a: [f32; 4] = [x[6], x[7], x[8], x[9]];
     let a_dot: [f32; 4] = [tangent(6), tangent(7), tangent(8), tangent(9)];
+    let a_dot2: [f32; 4] = [tangent2(6), tangent2(7), tangent2(8), tangent2(9)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p271_grad(x[0], x[1], &c, &mut g_c, &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p271_vjp(x[0], x[1], &c, &mut v_c, &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p271_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot, &a, &a_dot);
-    Run { plain: p271(x[0], x[1], &c, &a), value, vjp_value, grad: vec![g_x1, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p271_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p271(x[0], x[1], &c, &a), value, vjp_value, grad: vec![g_x1, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p271_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2536,10 +2701,12 @@ pub fn p272_ref(x0: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p272_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x0) = p272_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p272_vjp(x[0], b, D_OUT);
     let (jvp_value, jvp) = p272_jvp(x[0], tangent(0), b, b_dot);
-    Run { plain: p272(x[0], b), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p272_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2]);
+    Run { plain: p272(x[0], b), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN], vjp: vec![v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p272_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2572,14 +2739,17 @@ pub fn p273_ref(x1: f64, a: &[f64; 2], b: [f64; 2], x0: f64, m: &mut f64) -> f64
 pub fn p273_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[3], x[4]];
     let b_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let b_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let (value, g_x1, g_b, g_x0) = p273_grad(x[0], &a, &mut g_a, b, x[5]);
     let (vjp_value, v_x1, v_b, v_x0) = p273_vjp(x[0], &a, &mut v_a, b, x[5], D_OUT);
     let (jvp_value, jvp) = p273_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[5], tangent(5));
-    Run { plain: p273(x[0], &a, b, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p273_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p273(x[0], &a, b, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p273_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2606,12 +2776,14 @@ pub fn p274_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p274_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p274_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p274_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p274_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p274(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p274_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p274(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p274_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2636,10 +2808,12 @@ pub fn p275_ref(b: [f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p275_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x1, g_x0) = p275_grad(b, x[2], x[3]);
     let (vjp_value, v_b, v_x1, v_x0) = p275_vjp(b, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p275_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p275(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p275_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p275(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p275_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2675,7 +2849,8 @@ pub fn p276_run(x: &[f32]) -> Run {
     let (value, g_x0) = p276_grad(x[0]);
     let (vjp_value, v_x0) = p276_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p276_jvp(x[0], tangent(0));
-    Run { plain: p276(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p276_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p276(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p276_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2702,12 +2877,14 @@ pub fn p277_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p277_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p277_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p277_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p277_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p277(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p277_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p277(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p277_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2730,12 +2907,14 @@ pub fn p278_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 pub fn p278_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1) = p278_grad(x[0], &a, x[5]);
     let (vjp_value, v_x0, v_x1) = p278_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p278_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p278(x[0], &a, x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p278_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p278(x[0], &a, x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p278_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2760,12 +2939,14 @@ pub fn p279_ref(c: &[f64; 1], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p279_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[0]];
     let c_dot: [f32; 1] = [tangent(0)];
+    let c_dot2: [f32; 1] = [tangent2(0)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x0, g_x1) = p279_grad(&c, &mut g_c, x[1], x[2]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p279_vjp(&c, &mut v_c, x[1], x[2], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p279_jvp(&c, &c_dot, x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p279(&c, x[1], x[2]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x0, g_x1], vjp: vec![v_c[0] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p279_jvpk(&c, [&c_dot, &c_dot2], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p279(&c, x[1], x[2]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x0, g_x1], vjp: vec![v_c[0] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p279_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2796,12 +2977,14 @@ pub fn p280_ref(a: &[f64; 4], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p280_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p280_grad(&a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_x1, v_x0) = p280_vjp(&a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p280_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p280(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p280_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p280(&a, x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p280_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2828,10 +3011,12 @@ pub fn p281_ref(x1: f64, b: [f64; 2], x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p281_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x1, g_b, g_x0, g_x2) = p281_grad(x[0], b, x[3], x[4]);
     let (vjp_value, v_x1, v_b, v_x0, v_x2) = p281_vjp(x[0], b, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p281_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p281(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0, g_x2], vjp: vec![v_x1, v_b[0], v_b[1], v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p281_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p281(x[0], b, x[3], x[4]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0, g_x2], vjp: vec![v_x1, v_b[0], v_b[1], v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p281_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2858,12 +3043,14 @@ pub fn p282_ref(x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p282_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p282_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p282_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p282_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p282(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p282_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p282(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p282_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2893,7 +3080,8 @@ pub fn p283_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p283_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p283_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p283_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p283(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p283_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p283(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p283_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2928,10 +3116,12 @@ pub fn p284_ref(b: [f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p284_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0, g_x1) = p284_grad(b, x[2], x[3]);
     let (vjp_value, v_b, v_x0, v_x1) = p284_vjp(b, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p284_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p284(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p284_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p284(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p284_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2956,14 +3146,17 @@ pub fn p285_ref(x0: f64, x1: f64, x2: f64, a: &[f64; 3], b: [f64; 3], m: &mut f6
 pub fn p285_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[6], x[7], x[8]];
     let b_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
+    let b_dot2: [f32; 3] = [tangent2(6), tangent2(7), tangent2(8)];
     let (value, g_x0, g_x1, g_x2, g_b) = p285_grad(x[0], x[1], x[2], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_x1, v_x2, v_b) = p285_vjp(x[0], x[1], x[2], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p285_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot, b, b_dot);
-    Run { plain: p285(x[0], x[1], x[2], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p285_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p285(x[0], x[1], x[2], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p285_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2990,18 +3183,22 @@ pub fn p286_ref(b: [f64; 2], a: &[f64; 3], x0: f64, x1: f64, c: &[f64; 4], m: &m
 pub fn p286_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let c: [f32; 4] = [x[7], x[8], x[9], x[10]];
     let c_dot: [f32; 4] = [tangent(7), tangent(8), tangent(9), tangent(10)];
+    let c_dot2: [f32; 4] = [tangent2(7), tangent2(8), tangent2(9), tangent2(10)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_b, g_x0, g_x1) = p286_grad(b, &a, &mut g_a, x[5], x[6], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_b, v_x0, v_x1) = p286_vjp(b, &a, &mut v_a, x[5], x[6], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p286_jvp(b, b_dot, &a, &a_dot, x[5], tangent(5), x[6], tangent(6), &c, &c_dot);
-    Run { plain: p286(b, &a, x[5], x[6], &c), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p286_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p286(b, &a, x[5], x[6], &c), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p286_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3034,12 +3231,14 @@ pub fn p287_ref(c: &[f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p287_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[0], x[1], x[2]];
     let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let c_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x0, g_x1) = p287_grad(&c, &mut g_c, x[3], x[4]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p287_vjp(&c, &mut v_c, x[3], x[4], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p287_jvp(&c, &c_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p287(&c, x[3], x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p287_jvpk(&c, [&c_dot, &c_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p287(&c, x[3], x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p287_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3068,18 +3267,22 @@ pub fn p288_ref(b: [f64; 3], c: &[f64; 4], x0: f64, a: &[f64; 3], x1: f64, m: &m
 pub fn p288_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let c: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let c_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let c_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let a: [f32; 3] = [x[8], x[9], x[10]];
     let a_dot: [f32; 3] = [tangent(8), tangent(9), tangent(10)];
+    let a_dot2: [f32; 3] = [tangent2(8), tangent2(9), tangent2(10)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b, g_x0, g_x1) = p288_grad(b, &c, &mut g_c, x[7], &a, &mut g_a, x[11]).expect("within max_iters");
     let (vjp_value, v_b, v_x0, v_x1) = p288_vjp(b, &c, &mut v_c, x[7], &a, &mut v_a, x[11], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p288_jvp(b, b_dot, &c, &c_dot, x[7], tangent(7), &a, &a_dot, x[11], tangent(11));
-    Run { plain: p288(b, &c, x[7], &a, x[11]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_b[0], v_b[1], v_b[2], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p288_jvpk(b, [b_dot, b_dot2], &c, [&c_dot, &c_dot2], x[7], [tangent(7), tangent2(7)], &a, [&a_dot, &a_dot2], x[11], [tangent(11), tangent2(11)]);
+    Run { plain: p288(b, &c, x[7], &a, x[11]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_b[0], v_b[1], v_b[2], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p288_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3112,12 +3315,14 @@ pub fn p289_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p289_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p289_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p289_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p289_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p289(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p289_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p289(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p289_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3143,7 +3348,8 @@ pub fn p290_run(x: &[f32]) -> Run {
     let (value, g_x0) = p290_grad(x[0]);
     let (vjp_value, v_x0) = p290_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p290_jvp(x[0], tangent(0));
-    Run { plain: p290(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p290_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p290(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p290_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3176,14 +3382,17 @@ pub fn p291_ref(c: &[f64; 1], x0: f64, b: [f64; 2], x1: f64, m: &mut f64) -> f64
 pub fn p291_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[0]];
     let c_dot: [f32; 1] = [tangent(0)];
+    let c_dot2: [f32; 1] = [tangent2(0)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x0, g_b, g_x1) = p291_grad(&c, &mut g_c, x[1], b, x[4]).expect("within max_iters");
     let (vjp_value, v_x0, v_b, v_x1) = p291_vjp(&c, &mut v_c, x[1], b, x[4], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p291_jvp(&c, &c_dot, x[1], tangent(1), b, b_dot, x[4], tangent(4));
-    Run { plain: p291(&c, x[1], b, x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_c[0] - PREFILL, v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p291_jvpk(&c, [&c_dot, &c_dot2], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p291(&c, x[1], b, x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_c[0] - PREFILL, v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p291_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3207,7 +3416,8 @@ pub fn p292_run(x: &[f32]) -> Run {
     let (value, g_x0) = p292_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p292_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p292_jvp(x[0], tangent(0));
-    Run { plain: p292(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p292_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p292(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p292_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3242,12 +3452,14 @@ pub fn p293_ref(x0: f64, c: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p293_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[1], x[2]];
     let c_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let c_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0) = p293_grad(x[0], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0) = p293_vjp(x[0], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p293_jvp(x[0], tangent(0), &c, &c_dot);
-    Run { plain: p293(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p293_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p293(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p293_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3272,12 +3484,14 @@ pub fn p294_ref(a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p294_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p294_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x1, v_x0) = p294_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p294_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p294(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p294_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p294(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p294_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3310,16 +3524,19 @@ pub fn p295_ref(x0: f64, a: &[f64; 4], c: &[f64; 2], x1: f64, m: &mut f64) -> f6
 pub fn p295_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let c: [f32; 2] = [x[5], x[6]];
     let c_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let c_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0, g_x1) = p295_grad(x[0], &a, &mut g_a, &c, &mut g_c, x[7]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p295_vjp(x[0], &a, &mut v_a, &c, &mut v_c, x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p295_jvp(x[0], tangent(0), &a, &a_dot, &c, &c_dot, x[7], tangent(7));
-    Run { plain: p295(x[0], &a, &c, x[7]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p295_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p295(x[0], &a, &c, x[7]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p295_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3348,12 +3565,14 @@ pub fn p296_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p296_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p296_grad(x[0], &a);
     let (vjp_value, v_x0) = p296_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p296_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p296(x[0], &a), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p296_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p296(x[0], &a), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p296_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3384,16 +3603,19 @@ pub fn p297_ref(x0: f64, c: &[f64; 3], a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p297_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[1], x[2], x[3]];
     let c_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let a: [f32; 3] = [x[4], x[5], x[6]];
     let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p297_grad(x[0], &c, &mut g_c, &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x0) = p297_vjp(x[0], &c, &mut v_c, &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p297_jvp(x[0], tangent(0), &c, &c_dot, &a, &a_dot);
-    Run { plain: p297(x[0], &c, &a), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p297_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p297(x[0], &c, &a), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p297_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3426,14 +3648,17 @@ pub fn p298_ref(a: &[f64; 2], x1: f64, b: [f64; 3], x0: f64, m: &mut f64) -> f64
 pub fn p298_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x1, g_b, g_x0) = p298_grad(&a, &mut g_a, x[2], b, x[6]);
     let (vjp_value, v_x1, v_b, v_x0) = p298_vjp(&a, &mut v_a, x[2], b, x[6], D_OUT);
     let (jvp_value, jvp) = p298_jvp(&a, &a_dot, x[2], tangent(2), b, b_dot, x[6], tangent(6));
-    Run { plain: p298(&a, x[2], b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p298_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p298(&a, x[2], b, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p298_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3466,12 +3691,14 @@ pub fn p299_ref(x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p299_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p299_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x0, v_x1) = p299_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p299_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p299(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p299_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p299(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p299_ref_flat(x: &[f64], m: &mut f64) -> f64 {

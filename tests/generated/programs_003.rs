@@ -20,12 +20,14 @@ pub fn p300_ref(x0: f64, c: &[f64; 1], m: &mut f64) -> f64 {
 pub fn p300_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[1]];
     let c_dot: [f32; 1] = [tangent(1)];
+    let c_dot2: [f32; 1] = [tangent2(1)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x0) = p300_grad(x[0], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0) = p300_vjp(x[0], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p300_jvp(x[0], tangent(0), &c, &c_dot);
-    Run { plain: p300(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p300_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p300(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p300_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -50,16 +52,19 @@ pub fn p301_ref(a: &[f64; 2], x0: f64, c: &[f64; 1], m: &mut f64) -> f64 {
 pub fn p301_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 1] = [x[3]];
     let c_dot: [f32; 1] = [tangent(3)];
+    let c_dot2: [f32; 1] = [tangent2(3)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x0) = p301_grad(&a, x[2], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0) = p301_vjp(&a, &mut v_a, x[2], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p301_jvp(&a, &a_dot, x[2], tangent(2), &c, &c_dot);
-    Run { plain: p301(&a, x[2], &c), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x0, g_c[0] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p301_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p301(&a, x[2], &c), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x0, g_c[0] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p301_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -86,10 +91,12 @@ pub fn p302_ref(x1: f64, x2: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p302_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x1, g_x2, g_b, g_x0) = p302_grad(x[0], x[1], b, x[4]);
     let (vjp_value, v_x1, v_x2, v_b, v_x0) = p302_vjp(x[0], x[1], b, x[4], D_OUT);
     let (jvp_value, jvp) = p302_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
-    Run { plain: p302(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_x2, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p302_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p302(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_x2, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p302_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -124,16 +131,19 @@ pub fn p303_ref(x0: f64, a: &[f64; 4], x2: f64, x1: f64, c: &[f64; 4], m: &mut f
 pub fn p303_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let c: [f32; 4] = [x[7], x[8], x[9], x[10]];
     let c_dot: [f32; 4] = [tangent(7), tangent(8), tangent(9), tangent(10)];
+    let c_dot2: [f32; 4] = [tangent2(7), tangent2(8), tangent2(9), tangent2(10)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let value = p303_grad(x[0], &a, &mut g_a, x[5], x[6], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_x2, v_x1) = p303_vjp(x[0], &a, &mut v_a, x[5], x[6], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p303_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6), &c, &c_dot);
-    Run { plain: p303(x[0], &a, x[5], x[6], &c), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN, f32::NAN, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p303_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p303(x[0], &a, x[5], x[6], &c), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN, f32::NAN, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p303_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -160,16 +170,19 @@ pub fn p304_ref(x0: f64, c: &[f64; 1], a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p304_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[1]];
     let c_dot: [f32; 1] = [tangent(1)];
+    let c_dot2: [f32; 1] = [tangent2(1)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p304_grad(x[0], &c, &mut g_c, &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x0) = p304_vjp(x[0], &c, &mut v_c, &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p304_jvp(x[0], tangent(0), &c, &c_dot, &a, &a_dot);
-    Run { plain: p304(x[0], &c, &a), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p304_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p304(x[0], &c, &a), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p304_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -194,12 +207,14 @@ pub fn p305_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p305_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p305_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p305_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p305_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p305(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p305_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p305(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p305_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -226,16 +241,19 @@ pub fn p306_ref(x2: f64, c: &[f64; 1], a: &[f64; 2], x1: f64, x0: f64, m: &mut f
 pub fn p306_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[1]];
     let c_dot: [f32; 1] = [tangent(1)];
+    let c_dot2: [f32; 1] = [tangent2(1)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x1, g_x0) = p306_grad(x[0], &c, &mut g_c, &a, &mut g_a, x[4], x[5]).expect("within max_iters");
     let (vjp_value, v_x2, v_x1, v_x0) = p306_vjp(x[0], &c, &mut v_c, &a, &mut v_a, x[4], x[5], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p306_jvp(x[0], tangent(0), &c, &c_dot, &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p306(x[0], &c, &a, x[4], x[5]), value, vjp_value, grad: vec![g_x2, g_c[0] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_x2, v_c[0] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p306_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p306(x[0], &c, &a, x[4], x[5]), value, vjp_value, grad: vec![g_x2, g_c[0] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_x2, v_c[0] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p306_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -264,12 +282,14 @@ pub fn p307_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p307_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p307_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p307_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p307_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p307(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p307_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p307(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p307_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -292,12 +312,14 @@ pub fn p308_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 pub fn p308_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p308_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1) = p308_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p308_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p308(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p308_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p308(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p308_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -328,14 +350,17 @@ pub fn p309_ref(a: &[f64; 4], x0: f64, b: [f64; 3], x1: f64, x2: f64, m: &mut f6
 pub fn p309_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[5], x[6], x[7]];
     let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let b_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let (value, g_x0, g_b, g_x1, g_x2) = p309_grad(&a, &mut g_a, x[4], b, x[8], x[9]);
     let (vjp_value, v_x0, v_b, v_x1, v_x2) = p309_vjp(&a, &mut v_a, x[4], b, x[8], x[9], D_OUT);
     let (jvp_value, jvp) = p309_jvp(&a, &a_dot, x[4], tangent(4), b, b_dot, x[8], tangent(8), x[9], tangent(9));
-    Run { plain: p309(&a, x[4], b, x[8], x[9]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p309_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], b, [b_dot, b_dot2], x[8], [tangent(8), tangent2(8)], x[9], [tangent(9), tangent2(9)]);
+    Run { plain: p309(&a, x[4], b, x[8], x[9]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p309_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -362,16 +387,19 @@ pub fn p310_ref(c: &[f64; 2], a: &[f64; 4], x1: f64, x0: f64, m: &mut f64) -> f6
 pub fn p310_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[0], x[1]];
     let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let c_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p310_grad(&c, &mut g_c, &a, &mut g_a, x[6], x[7]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p310_vjp(&c, &mut v_c, &a, &mut v_a, x[6], x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p310_jvp(&c, &c_dot, &a, &a_dot, x[6], tangent(6), x[7], tangent(7));
-    Run { plain: p310(&c, &a, x[6], x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p310_jvpk(&c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p310(&c, &a, x[6], x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p310_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -400,12 +428,14 @@ pub fn p311_ref(x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p311_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p311_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p311_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p311_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p311(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p311_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p311(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p311_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -432,18 +462,22 @@ pub fn p312_ref(x0: f64, b: [f64; 2], c: &[f64; 3], a: &[f64; 4], m: &mut f64) -
 pub fn p312_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let c: [f32; 3] = [x[3], x[4], x[5]];
     let c_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let c_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let a: [f32; 4] = [x[6], x[7], x[8], x[9]];
     let a_dot: [f32; 4] = [tangent(6), tangent(7), tangent(8), tangent(9)];
+    let a_dot2: [f32; 4] = [tangent2(6), tangent2(7), tangent2(8), tangent2(9)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_b) = p312_grad(x[0], b, &c, &mut g_c, &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x0, v_b) = p312_vjp(x[0], b, &c, &mut v_c, &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p312_jvp(x[0], tangent(0), b, b_dot, &c, &c_dot, &a, &a_dot);
-    Run { plain: p312(x[0], b, &c, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p312_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p312(x[0], b, &c, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p312_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -467,7 +501,8 @@ pub fn p313_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p313_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p313_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p313_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p313(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p313_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p313(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p313_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -492,12 +527,14 @@ pub fn p314_ref(x2: f64, x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p314_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x1, g_x0) = p314_grad(x[0], x[1], &a, &mut g_a, x[6]);
     let (vjp_value, v_x2, v_x1, v_x0) = p314_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
     let (jvp_value, jvp) = p314_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p314(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p314_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p314(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p314_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -528,14 +565,17 @@ pub fn p315_ref(c: &[f64; 1], b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p315_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[0]];
     let c_dot: [f32; 1] = [tangent(0)];
+    let c_dot2: [f32; 1] = [tangent2(0)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let (value, g_b, g_x0) = p315_grad(&c, &mut g_c, b, x[4]).expect("within max_iters");
     let (vjp_value, v_b, v_x0) = p315_vjp(&c, &mut v_c, b, x[4], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p315_jvp(&c, &c_dot, b, b_dot, x[4], tangent(4));
-    Run { plain: p315(&c, b, x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_c[0] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p315_jvpk(&c, [&c_dot, &c_dot2], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p315(&c, b, x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_c[0] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p315_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -562,10 +602,12 @@ pub fn p316_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p316_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0) = p316_grad(b, x[2]);
     let (vjp_value, v_b, v_x0) = p316_vjp(b, x[2], D_OUT);
     let (jvp_value, jvp) = p316_jvp(b, b_dot, x[2], tangent(2));
-    Run { plain: p316(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p316_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p316(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p316_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -596,18 +638,22 @@ pub fn p317_ref(c: &[f64; 1], a: &[f64; 4], x0: f64, b: [f64; 2], m: &mut f64) -
 pub fn p317_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[0]];
     let c_dot: [f32; 1] = [tangent(0)];
+    let c_dot2: [f32; 1] = [tangent2(0)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[6], x[7]];
     let b_dot: [f32; 2] = [tangent(6), tangent(7)];
+    let b_dot2: [f32; 2] = [tangent2(6), tangent2(7)];
     let (value, g_x0, g_b) = p317_grad(&c, &mut g_c, &a, &mut g_a, x[5], b).expect("within max_iters");
     let (vjp_value, v_x0, v_b) = p317_vjp(&c, &mut v_c, &a, &mut v_a, x[5], b, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p317_jvp(&c, &c_dot, &a, &a_dot, x[5], tangent(5), b, b_dot);
-    Run { plain: p317(&c, &a, x[5], b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_c[0] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p317_jvpk(&c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], b, [b_dot, b_dot2]);
+    Run { plain: p317(&c, &a, x[5], b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_c[0] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p317_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -641,7 +687,8 @@ pub fn p318_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p318_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p318_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p318_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p318(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p318_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p318(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p318_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -664,18 +711,22 @@ pub fn p319_ref(a: &[f64; 2], c: &[f64; 2], x1: f64, x0: f64, b: [f64; 3], m: &m
 pub fn p319_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 2] = [x[2], x[3]];
     let c_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let c_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let b: [f32; 3] = [x[6], x[7], x[8]];
     let b_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
+    let b_dot2: [f32; 3] = [tangent2(6), tangent2(7), tangent2(8)];
     let (value, g_x1, g_x0, g_b) = p319_grad(&a, &mut g_a, &c, &mut g_c, x[4], x[5], b).expect("within max_iters");
     let (vjp_value, v_x1, v_x0, v_b) = p319_vjp(&a, &mut v_a, &c, &mut v_c, x[4], x[5], b, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p319_jvp(&a, &a_dot, &c, &c_dot, x[4], tangent(4), x[5], tangent(5), b, b_dot);
-    Run { plain: p319(&a, &c, x[4], x[5], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p319_jvpk(&a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], b, [b_dot, b_dot2]);
+    Run { plain: p319(&a, &c, x[4], x[5], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p319_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -706,14 +757,17 @@ pub fn p320_ref(a: &[f64; 3], x0: f64, x1: f64, b: [f64; 2], m: &mut f64) -> f64
 pub fn p320_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[5], x[6]];
     let b_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let b_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let (value, g_x0, g_x1, g_b) = p320_grad(&a, &mut g_a, x[3], x[4], b);
     let (vjp_value, v_x0, v_x1, v_b) = p320_vjp(&a, &mut v_a, x[3], x[4], b, D_OUT);
     let (jvp_value, jvp) = p320_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), b, b_dot);
-    Run { plain: p320(&a, x[3], x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p320_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], b, [b_dot, b_dot2]);
+    Run { plain: p320(&a, x[3], x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p320_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -740,10 +794,12 @@ pub fn p321_ref(x1: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p321_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x1, g_b, g_x0) = p321_grad(x[0], b, x[3]).expect("finite gradient");
     let (vjp_value, v_x1, v_b, v_x0) = p321_vjp(x[0], b, x[3], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p321_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
-    Run { plain: p321(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p321_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p321(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p321_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -775,7 +831,8 @@ pub fn p322_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2, g_x0) = p322_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p322_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p322_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p322(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p322_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p322(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p322_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -810,16 +867,19 @@ pub fn p323_ref(c: &[f64; 4], a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p323_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let c_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
     let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 4] = [tangent2(4), tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p323_grad(&c, &mut g_c, &a, &mut g_a, x[8]).expect("within max_iters");
     let (vjp_value, v_x0) = p323_vjp(&c, &mut v_c, &a, &mut v_a, x[8], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p323_jvp(&c, &c_dot, &a, &a_dot, x[8], tangent(8));
-    Run { plain: p323(&c, &a, x[8]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p323_jvpk(&c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p323(&c, &a, x[8]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p323_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -842,14 +902,17 @@ pub fn p324_ref(c: &[f64; 2], x2: f64, b: [f64; 3], x0: f64, x1: f64, m: &mut f6
 pub fn p324_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[0], x[1]];
     let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let c_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_b) = p324_grad(&c, x[2], b, x[6], x[7]).expect("within max_iters");
     let (vjp_value, v_x2, v_b, v_x0, v_x1) = p324_vjp(&c, &mut v_c, x[2], b, x[6], x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p324_jvp(&c, &c_dot, x[2], tangent(2), b, b_dot, x[6], tangent(6), x[7], tangent(7));
-    Run { plain: p324(&c, x[2], b, x[6], x[7]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_b[0], g_b[1], g_b[2], f32::NAN, f32::NAN], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x2, v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p324_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p324(&c, x[2], b, x[6], x[7]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_b[0], g_b[1], g_b[2], f32::NAN, f32::NAN], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x2, v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p324_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -882,12 +945,14 @@ pub fn p325_ref(x2: f64, a: &[f64; 4], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p325_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x1, g_x0) = p325_grad(x[0], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_x2, v_x1, v_x0) = p325_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p325_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p325(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p325_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p325(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p325_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -918,12 +983,14 @@ pub fn p326_ref(x0: f64, a: &[f64; 2], x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p326_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2) = p326_grad(x[0], &a, &mut g_a, x[3], x[4]).expect("finite gradient");
     let (vjp_value, v_x0, v_x2, v_x1) = p326_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p326_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p326(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p326_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p326(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p326_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -958,14 +1025,17 @@ pub fn p327_ref(x1: f64, x2: f64, x0: f64, a: &[f64; 2], b: [f64; 2], m: &mut f6
 pub fn p327_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[5], x[6]];
     let b_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let b_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let (value, g_x1, g_x2, g_x0, g_b) = p327_grad(x[0], x[1], x[2], &a, &mut g_a, b);
     let (vjp_value, v_x1, v_x2, v_x0, v_b) = p327_vjp(x[0], x[1], x[2], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p327_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot, b, b_dot);
-    Run { plain: p327(x[0], x[1], x[2], &a, b), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p327_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p327(x[0], x[1], x[2], &a, b), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p327_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1001,7 +1071,8 @@ pub fn p328_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p328_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p328_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p328_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p328(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p328_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p328(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p328_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1030,14 +1101,17 @@ pub fn p329_ref(b: [f64; 2], a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p329_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x0) = p329_grad(b, &a, &mut g_a, x[4]);
     let (vjp_value, v_b, v_x0) = p329_vjp(b, &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p329_jvp(b, b_dot, &a, &a_dot, x[4], tangent(4));
-    Run { plain: p329(b, &a, x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p329_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p329(b, &a, x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p329_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1072,12 +1146,14 @@ pub fn p330_ref(x0: f64, x1: f64, c: &[f64; 1], m: &mut f64) -> f64 {
 pub fn p330_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[2]];
     let c_dot: [f32; 1] = [tangent(2)];
+    let c_dot2: [f32; 1] = [tangent2(2)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x0, g_x1) = p330_grad(x[0], x[1], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p330_vjp(x[0], x[1], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p330_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot);
-    Run { plain: p330(x[0], x[1], &c), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p330_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p330(x[0], x[1], &c), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p330_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1110,12 +1186,14 @@ pub fn p331_ref(x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p331_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p331_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p331_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p331_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p331(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p331_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p331(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p331_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1140,10 +1218,12 @@ pub fn p332_ref(b: [f64; 2], x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p332_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0, g_x1, g_x2) = p332_grad(b, x[2], x[3], x[4]);
     let (vjp_value, v_b, v_x0, v_x1, v_x2) = p332_vjp(b, x[2], x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p332_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p332(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_x2], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p332_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p332(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_x2], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p332_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1171,7 +1251,8 @@ pub fn p333_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p333_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p333_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p333_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p333(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p333_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p333(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p333_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1204,12 +1285,14 @@ pub fn p334_ref(a: &[f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p334_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p334_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x0, v_x1) = p334_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p334_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p334(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p334_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p334(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p334_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1236,16 +1319,19 @@ pub fn p335_ref(c: &[f64; 1], x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f6
 pub fn p335_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[0]];
     let c_dot: [f32; 1] = [tangent(0)];
+    let c_dot2: [f32; 1] = [tangent2(0)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p335_grad(&c, &mut g_c, x[1], &a, &mut g_a, x[6]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p335_vjp(&c, &mut v_c, x[1], &a, &mut v_a, x[6], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p335_jvp(&c, &c_dot, x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p335(&c, x[1], &a, x[6]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p335_jvpk(&c, [&c_dot, &c_dot2], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p335(&c, x[1], &a, x[6]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p335_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1270,12 +1356,14 @@ pub fn p336_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p336_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p336_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p336_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p336_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p336(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p336_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p336(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p336_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1298,14 +1386,17 @@ pub fn p337_ref(x1: f64, a: &[f64; 2], b: [f64; 3], x0: f64, m: &mut f64) -> f64
 pub fn p337_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x1, g_b, g_x0) = p337_grad(x[0], &a, &mut g_a, b, x[6]);
     let (vjp_value, v_x1, v_b, v_x0) = p337_vjp(x[0], &a, &mut v_a, b, x[6], D_OUT);
     let (jvp_value, jvp) = p337_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[6], tangent(6));
-    Run { plain: p337(x[0], &a, b, x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p337_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p337(x[0], &a, b, x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p337_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1340,18 +1431,22 @@ pub fn p338_ref(c: &[f64; 4], x0: f64, a: &[f64; 4], b: [f64; 3], m: &mut f64) -
 pub fn p338_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let c_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let a: [f32; 4] = [x[5], x[6], x[7], x[8]];
     let a_dot: [f32; 4] = [tangent(5), tangent(6), tangent(7), tangent(8)];
+    let a_dot2: [f32; 4] = [tangent2(5), tangent2(6), tangent2(7), tangent2(8)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[9], x[10], x[11]];
     let b_dot: [f32; 3] = [tangent(9), tangent(10), tangent(11)];
+    let b_dot2: [f32; 3] = [tangent2(9), tangent2(10), tangent2(11)];
     let (value, g_x0, g_b) = p338_grad(&c, &mut g_c, x[4], &a, &mut g_a, b).expect("within max_iters");
     let (vjp_value, v_x0, v_b) = p338_vjp(&c, &mut v_c, x[4], &a, &mut v_a, b, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p338_jvp(&c, &c_dot, x[4], tangent(4), &a, &a_dot, b, b_dot);
-    Run { plain: p338(&c, x[4], &a, b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p338_jvpk(&c, [&c_dot, &c_dot2], x[4], [tangent(4), tangent2(4)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p338(&c, x[4], &a, b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p338_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1382,14 +1477,17 @@ pub fn p339_ref(b: [f64; 2], x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64
 pub fn p339_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x1, g_x0) = p339_grad(b, x[2], &a, &mut g_a, x[5]);
     let (vjp_value, v_b, v_x1, v_x0) = p339_vjp(b, x[2], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p339_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p339(b, x[2], &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p339_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p339(b, x[2], &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p339_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1420,18 +1518,22 @@ pub fn p340_ref(a: &[f64; 4], b: [f64; 3], c: &[f64; 4], x0: f64, x1: f64, m: &m
 pub fn p340_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let c: [f32; 4] = [x[7], x[8], x[9], x[10]];
     let c_dot: [f32; 4] = [tangent(7), tangent(8), tangent(9), tangent(10)];
+    let c_dot2: [f32; 4] = [tangent2(7), tangent2(8), tangent2(9), tangent2(10)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_b) = p340_grad(&a, &mut g_a, b, &c, x[11], x[12]).expect("within max_iters");
     let (vjp_value, v_b, v_x0, v_x1) = p340_vjp(&a, &mut v_a, b, &c, &mut v_c, x[11], x[12], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p340_jvp(&a, &a_dot, b, b_dot, &c, &c_dot, x[11], tangent(11), x[12], tangent(12));
-    Run { plain: p340(&a, b, &c, x[11], x[12]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p340_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], &c, [&c_dot, &c_dot2], x[11], [tangent(11), tangent2(11)], x[12], [tangent(12), tangent2(12)]);
+    Run { plain: p340(&a, b, &c, x[11], x[12]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p340_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1460,10 +1562,12 @@ pub fn p341_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p341_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x0) = p341_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p341_vjp(b, x[3], D_OUT);
     let (jvp_value, jvp) = p341_jvp(b, b_dot, x[3], tangent(3));
-    Run { plain: p341(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p341_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p341(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p341_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1491,7 +1595,8 @@ pub fn p342_run(x: &[f32]) -> Run {
     let (value, g_x0) = p342_grad(x[0]);
     let (vjp_value, v_x0) = p342_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p342_jvp(x[0], tangent(0));
-    Run { plain: p342(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p342_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p342(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p342_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1528,14 +1633,17 @@ pub fn p343_ref(b: [f64; 2], a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64
 pub fn p343_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p343_grad(b, &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_b, v_x0, v_x1) = p343_vjp(b, &a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p343_jvp(b, b_dot, &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p343(b, &a, x[4], x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p343_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p343(b, &a, x[4], x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p343_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1570,10 +1678,12 @@ pub fn p344_ref(x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p344_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let (value, g_x0, g_b) = p344_grad(x[0], b).expect("finite gradient");
     let (vjp_value, v_x0, v_b) = p344_vjp(x[0], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p344_jvp(x[0], tangent(0), b, b_dot);
-    Run { plain: p344(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p344_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2]);
+    Run { plain: p344(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p344_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1596,16 +1706,19 @@ pub fn p345_ref(c: &[f64; 1], x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f6
 pub fn p345_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[0]];
     let c_dot: [f32; 1] = [tangent(0)];
+    let c_dot2: [f32; 1] = [tangent2(0)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p345_grad(&c, &mut g_c, x[1], x[2], &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p345_vjp(&c, &mut v_c, x[1], x[2], &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p345_jvp(&c, &c_dot, x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p345(&c, x[1], x[2], &a), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p345_jvpk(&c, [&c_dot, &c_dot2], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p345(&c, x[1], x[2], &a), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p345_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1628,16 +1741,19 @@ pub fn p346_ref(c: &[f64; 2], x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f6
 pub fn p346_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[0], x[1]];
     let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let c_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p346_grad(&c, &mut g_c, x[2], &a, x[7]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p346_vjp(&c, &mut v_c, x[2], &a, &mut v_a, x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p346_jvp(&c, &c_dot, x[2], tangent(2), &a, &a_dot, x[7], tangent(7));
-    Run { plain: p346(&c, x[2], &a, x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p346_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p346(&c, x[2], &a, x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p346_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1668,12 +1784,14 @@ pub fn p347_ref(x1: f64, x0: f64, a: &[f64; 2], x2: f64, m: &mut f64) -> f64 {
 pub fn p347_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0, g_x2) = p347_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0, v_x2) = p347_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p347_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p347(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p347_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p347(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p347_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1699,7 +1817,8 @@ pub fn p348_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p348_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p348_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p348_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p348(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p348_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p348(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p348_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1730,10 +1849,12 @@ pub fn p349_ref(x0: f64, x1: f64, b: [f64; 2], m: &mut f64) -> f64 {
 pub fn p349_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x0, g_x1, g_b) = p349_grad(x[0], x[1], b).expect("finite gradient");
     let (vjp_value, v_x0, v_x1, v_b) = p349_vjp(x[0], x[1], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p349_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p349(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p349_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p349(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p349_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1768,16 +1889,19 @@ pub fn p350_ref(x0: f64, a: &[f64; 4], c: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p350_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let c: [f32; 2] = [x[5], x[6]];
     let c_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let c_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0) = p350_grad(x[0], &a, &mut g_a, &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0) = p350_vjp(x[0], &a, &mut v_a, &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p350_jvp(x[0], tangent(0), &a, &a_dot, &c, &c_dot);
-    Run { plain: p350(x[0], &a, &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p350_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2]);
+    Run { plain: p350(x[0], &a, &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p350_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1808,14 +1932,17 @@ pub fn p351_ref(x0: f64, x1: f64, a: &[f64; 4], x2: f64, b: [f64; 2], m: &mut f6
 pub fn p351_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[7], x[8]];
     let b_dot: [f32; 2] = [tangent(7), tangent(8)];
+    let b_dot2: [f32; 2] = [tangent2(7), tangent2(8)];
     let (value, g_x0, g_x1, g_x2, g_b) = p351_grad(x[0], x[1], &a, &mut g_a, x[6], b);
     let (vjp_value, v_x0, v_x1, v_x2, v_b) = p351_vjp(x[0], x[1], &a, &mut v_a, x[6], b, D_OUT);
     let (jvp_value, jvp) = p351_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6), b, b_dot);
-    Run { plain: p351(x[0], x[1], &a, x[6], b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p351_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)], b, [b_dot, b_dot2]);
+    Run { plain: p351(x[0], x[1], &a, x[6], b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p351_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1840,14 +1967,17 @@ pub fn p352_ref(a: &[f64; 3], x2: f64, b: [f64; 3], x1: f64, x0: f64, m: &mut f6
 pub fn p352_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_x2, g_b, g_x1, g_x0) = p352_grad(&a, &mut g_a, x[3], b, x[7], x[8]);
     let (vjp_value, v_x2, v_b, v_x1, v_x0) = p352_vjp(&a, &mut v_a, x[3], b, x[7], x[8], D_OUT);
     let (jvp_value, jvp) = p352_jvp(&a, &a_dot, x[3], tangent(3), b, b_dot, x[7], tangent(7), x[8], tangent(8));
-    Run { plain: p352(&a, x[3], b, x[7], x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p352_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], b, [b_dot, b_dot2], x[7], [tangent(7), tangent2(7)], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p352(&a, x[3], b, x[7], x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p352_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1872,18 +2002,22 @@ pub fn p353_ref(a: &[f64; 3], x0: f64, b: [f64; 2], c: &[f64; 2], m: &mut f64) -
 pub fn p353_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 2] = [x[4], x[5]];
     let b_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let b_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let c: [f32; 2] = [x[6], x[7]];
     let c_dot: [f32; 2] = [tangent(6), tangent(7)];
+    let c_dot2: [f32; 2] = [tangent2(6), tangent2(7)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0, g_b) = p353_grad(&a, &mut g_a, x[3], b, &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_b) = p353_vjp(&a, &mut v_a, x[3], b, &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p353_jvp(&a, &a_dot, x[3], tangent(3), b, b_dot, &c, &c_dot);
-    Run { plain: p353(&a, x[3], b, &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p353_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], b, [b_dot, b_dot2], &c, [&c_dot, &c_dot2]);
+    Run { plain: p353(&a, x[3], b, &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p353_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1912,12 +2046,14 @@ pub fn p354_ref(x2: f64, x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p354_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2, g_x0, g_x1) = p354_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x0, v_x1) = p354_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p354_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p354(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x2, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p354_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p354(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x2, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p354_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1940,12 +2076,14 @@ pub fn p355_ref(c: &[f64; 2], x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p355_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[0], x[1]];
     let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let c_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0, g_x2, g_x1) = p355_grad(&c, &mut g_c, x[2], x[3], x[4]).expect("within max_iters");
     let (vjp_value, v_x0, v_x2, v_x1) = p355_vjp(&c, &mut v_c, x[2], x[3], x[4], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p355_jvp(&c, &c_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p355(&c, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p355_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p355(&c, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p355_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1972,10 +2110,12 @@ pub fn p356_ref(b: [f64; 2], x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p356_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0, g_x2, g_x1) = p356_grad(b, x[2], x[3], x[4]).expect("finite gradient");
     let (vjp_value, v_b, v_x0, v_x2, v_x1) = p356_vjp(b, x[2], x[3], x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p356_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p356(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x2, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p356_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p356(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x2, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p356_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2008,12 +2148,14 @@ pub fn p357_ref(a: &[f64; 3], x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p357_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x2, g_x1) = p357_grad(&a, &mut g_a, x[3], x[4], x[5]);
     let (vjp_value, v_x0, v_x2, v_x1) = p357_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p357_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p357(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p357_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p357(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p357_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2048,12 +2190,14 @@ pub fn p358_ref(a: &[f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p358_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p358_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x0, v_x1) = p358_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p358_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p358(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p358_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p358(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p358_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2087,7 +2231,8 @@ pub fn p359_run(x: &[f32]) -> Run {
     let (value, g_x1) = p359_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p359_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p359_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p359(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p359_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p359(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p359_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2117,7 +2262,8 @@ pub fn p360_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p360_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p360_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p360_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p360(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p360_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p360(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p360_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2146,10 +2292,12 @@ pub fn p361_ref(x0: f64, x1: f64, b: [f64; 2], x2: f64, m: &mut f64) -> f64 {
 pub fn p361_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x0, g_b) = p361_grad(x[0], x[1], b, x[4]);
     let (vjp_value, v_x0, v_x1, v_b, v_x2) = p361_vjp(x[0], x[1], b, x[4], D_OUT);
     let (jvp_value, jvp) = p361_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
-    Run { plain: p361(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x0, f32::NAN, g_b[0], g_b[1], f32::NAN], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p361_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p361(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x0, f32::NAN, g_b[0], g_b[1], f32::NAN], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p361_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2178,12 +2326,14 @@ pub fn p362_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 pub fn p362_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p362_grad(x[0], &a, &mut g_a, x[5]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p362_vjp(x[0], &a, &mut v_a, x[5], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p362_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p362(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p362_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p362(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p362_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2214,18 +2364,22 @@ pub fn p363_ref(c: &[f64; 1], x0: f64, a: &[f64; 2], x2: f64, x1: f64, b: [f64; 
 pub fn p363_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[0]];
     let c_dot: [f32; 1] = [tangent(0)];
+    let c_dot2: [f32; 1] = [tangent2(0)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[6], x[7], x[8]];
     let b_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
+    let b_dot2: [f32; 3] = [tangent2(6), tangent2(7), tangent2(8)];
     let (value, g_x0, g_x2, g_x1, g_b) = p363_grad(&c, &mut g_c, x[1], &a, &mut g_a, x[4], x[5], b).expect("within max_iters");
     let (vjp_value, v_x0, v_x2, v_x1, v_b) = p363_vjp(&c, &mut v_c, x[1], &a, &mut v_a, x[4], x[5], b, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p363_jvp(&c, &c_dot, x[1], tangent(1), &a, &a_dot, x[4], tangent(4), x[5], tangent(5), b, b_dot);
-    Run { plain: p363(&c, x[1], &a, x[4], x[5], b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_c[0] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p363_jvpk(&c, [&c_dot, &c_dot2], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], b, [b_dot, b_dot2]);
+    Run { plain: p363(&c, x[1], &a, x[4], x[5], b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_c[0] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p363_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2254,12 +2408,14 @@ pub fn p364_ref(a: &[f64; 4], x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p364_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_x1) = p364_grad(&a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_x0, v_x2, v_x1) = p364_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p364_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p364(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p364_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p364(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p364_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2289,7 +2445,8 @@ pub fn p365_run(x: &[f32]) -> Run {
     let (value, g_x1) = p365_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p365_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p365_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p365(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p365_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p365(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p365_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2314,16 +2471,19 @@ pub fn p366_ref(a: &[f64; 3], x1: f64, x0: f64, x2: f64, c: &[f64; 3], m: &mut f
 pub fn p366_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let c: [f32; 3] = [x[6], x[7], x[8]];
     let c_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
+    let c_dot2: [f32; 3] = [tangent2(6), tangent2(7), tangent2(8)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x1, g_x0, g_x2) = p366_grad(&a, &mut g_a, x[3], x[4], x[5], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x1, v_x0, v_x2) = p366_vjp(&a, &mut v_a, x[3], x[4], x[5], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p366_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5), &c, &c_dot);
-    Run { plain: p366(&a, x[3], x[4], x[5], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0, g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p366_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p366(&a, x[3], x[4], x[5], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0, g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p366_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2349,7 +2509,8 @@ pub fn p367_run(x: &[f32]) -> Run {
     let (value, g_x0) = p367_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p367_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p367_jvp(x[0], tangent(0));
-    Run { plain: p367(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p367_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p367(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p367_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2385,7 +2546,8 @@ pub fn p368_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p368_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p368_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p368_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p368(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p368_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p368(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p368_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2416,12 +2578,14 @@ pub fn p369_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p369_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p369_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p369_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p369_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p369(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p369_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p369(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p369_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2445,7 +2609,8 @@ pub fn p370_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p370_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p370_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p370_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p370(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p370_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p370(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p370_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2472,16 +2637,19 @@ pub fn p371_ref(c: &[f64; 4], a: &[f64; 4], x0: f64, x1: f64, m: &mut f64) -> f6
 pub fn p371_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let c_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let a: [f32; 4] = [x[4], x[5], x[6], x[7]];
     let a_dot: [f32; 4] = [tangent(4), tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 4] = [tangent2(4), tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p371_grad(&c, &mut g_c, &a, &mut g_a, x[8], x[9]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p371_vjp(&c, &mut v_c, &a, &mut v_a, x[8], x[9], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p371_jvp(&c, &c_dot, &a, &a_dot, x[8], tangent(8), x[9], tangent(9));
-    Run { plain: p371(&c, &a, x[8], x[9]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p371_jvpk(&c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[8], [tangent(8), tangent2(8)], x[9], [tangent(9), tangent2(9)]);
+    Run { plain: p371(&c, &a, x[8], x[9]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p371_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2518,12 +2686,14 @@ pub fn p372_ref(x0: f64, a: &[f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p372_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p372_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x0, v_x1) = p372_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p372_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p372(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p372_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p372(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p372_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2552,12 +2722,14 @@ pub fn p373_ref(a: &[f64; 3], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p373_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p373_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x0) = p373_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p373_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p373(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p373_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p373(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p373_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2590,12 +2762,14 @@ pub fn p374_ref(a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p374_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p374_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x1, v_x0) = p374_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p374_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p374(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p374_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p374(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p374_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2627,7 +2801,8 @@ pub fn p375_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p375_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p375_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p375_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p375(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p375_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p375(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p375_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2666,10 +2841,12 @@ pub fn p376_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p376_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x0) = p376_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p376_vjp(b, x[3], D_OUT);
     let (jvp_value, jvp) = p376_jvp(b, b_dot, x[3], tangent(3));
-    Run { plain: p376(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p376_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p376(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p376_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2705,7 +2882,8 @@ pub fn p377_run(x: &[f32]) -> Run {
     let (value, g_x0) = p377_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p377_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p377_jvp(x[0], tangent(0));
-    Run { plain: p377(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p377_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p377(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p377_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2736,14 +2914,17 @@ pub fn p378_ref(a: &[f64; 2], x0: f64, b: [f64; 3], x1: f64, x2: f64, m: &mut f6
 pub fn p378_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x0, g_b, g_x1, g_x2) = p378_grad(&a, &mut g_a, x[2], b, x[6], x[7]);
     let (vjp_value, v_x0, v_b, v_x1, v_x2) = p378_vjp(&a, &mut v_a, x[2], b, x[6], x[7], D_OUT);
     let (jvp_value, jvp) = p378_jvp(&a, &a_dot, x[2], tangent(2), b, b_dot, x[6], tangent(6), x[7], tangent(7));
-    Run { plain: p378(&a, x[2], b, x[6], x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p378_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p378(&a, x[2], b, x[6], x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p378_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2773,7 +2954,8 @@ pub fn p379_run(x: &[f32]) -> Run {
     let (value, g_x1) = p379_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p379_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p379_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p379(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p379_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p379(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p379_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2798,12 +2980,14 @@ pub fn p380_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p380_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p380_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p380_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p380_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p380(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p380_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p380(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p380_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2840,16 +3024,19 @@ pub fn p381_ref(c: &[f64; 2], x0: f64, x2: f64, a: &[f64; 2], x1: f64, m: &mut f
 pub fn p381_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[0], x[1]];
     let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let c_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let a: [f32; 2] = [x[4], x[5]];
     let a_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let a_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x2, g_x1) = p381_grad(&c, &mut g_c, x[2], x[3], &a, &mut g_a, x[6]).expect("within max_iters");
     let (vjp_value, v_x0, v_x2, v_x1) = p381_vjp(&c, &mut v_c, x[2], x[3], &a, &mut v_a, x[6], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p381_jvp(&c, &c_dot, x[2], tangent(2), x[3], tangent(3), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p381(&c, x[2], x[3], &a, x[6]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p381_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p381(&c, x[2], x[3], &a, x[6]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p381_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2872,12 +3059,14 @@ pub fn p382_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 pub fn p382_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p382_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1) = p382_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p382_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p382(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p382_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p382(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p382_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2908,12 +3097,14 @@ pub fn p383_ref(x1: f64, x0: f64, c: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p383_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let c_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let c_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let value = p383_grad(x[0], x[1], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p383_vjp(x[0], x[1], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p383_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot);
-    Run { plain: p383(x[0], x[1], &c), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x1, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p383_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p383(x[0], x[1], &c), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x1, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p383_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2948,16 +3139,19 @@ pub fn p384_ref(x1: f64, a: &[f64; 2], c: &[f64; 4], x0: f64, m: &mut f64) -> f6
 pub fn p384_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let c_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let c_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x1, g_x0) = p384_grad(x[0], &a, &mut g_a, &c, &mut g_c, x[7]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p384_vjp(x[0], &a, &mut v_a, &c, &mut v_c, x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p384_jvp(x[0], tangent(0), &a, &a_dot, &c, &c_dot, x[7], tangent(7));
-    Run { plain: p384(x[0], &a, &c, x[7]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p384_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p384(x[0], &a, &c, x[7]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p384_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2984,14 +3178,17 @@ pub fn p385_ref(a: &[f64; 2], x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p385_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x0, g_b) = p385_grad(&a, &mut g_a, x[2], b);
     let (vjp_value, v_x0, v_b) = p385_vjp(&a, &mut v_a, x[2], b, D_OUT);
     let (jvp_value, jvp) = p385_jvp(&a, &a_dot, x[2], tangent(2), b, b_dot);
-    Run { plain: p385(&a, x[2], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p385_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2]);
+    Run { plain: p385(&a, x[2], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p385_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3018,12 +3215,14 @@ pub fn p386_ref(x1: f64, x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p386_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p386_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p386_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p386_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p386(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p386_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p386(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p386_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3056,12 +3255,14 @@ pub fn p387_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p387_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p387_grad(&a, &mut g_a, x[2]).expect("finite gradient");
     let (vjp_value, v_x0) = p387_vjp(&a, &mut v_a, x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p387_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p387(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p387_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p387(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p387_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3096,14 +3297,17 @@ pub fn p388_ref(b: [f64; 2], x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64
 pub fn p388_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x1, g_x0) = p388_grad(b, x[2], &a, &mut g_a, x[5]);
     let (vjp_value, v_b, v_x1, v_x0) = p388_vjp(b, x[2], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p388_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p388(b, x[2], &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p388_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p388(b, x[2], &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p388_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3142,14 +3346,17 @@ pub fn p389_ref(b: [f64; 2], c: &[f64; 3], x2: f64, x0: f64, x1: f64, m: &mut f6
 pub fn p389_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let c: [f32; 3] = [x[2], x[3], x[4]];
     let c_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let c_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_b, g_x2, g_x0, g_x1) = p389_grad(b, &c, &mut g_c, x[5], x[6], x[7]).expect("within max_iters");
     let (vjp_value, v_b, v_x2, v_x0, v_x1) = p389_vjp(b, &c, &mut v_c, x[5], x[6], x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p389_jvp(b, b_dot, &c, &c_dot, x[5], tangent(5), x[6], tangent(6), x[7], tangent(7));
-    Run { plain: p389(b, &c, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p389_jvpk(b, [b_dot, b_dot2], &c, [&c_dot, &c_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p389(b, &c, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p389_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3174,12 +3381,14 @@ pub fn p390_ref(x2: f64, c: &[f64; 4], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p390_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let c_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let c_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x2, g_x0, g_x1) = p390_grad(x[0], &c, &mut g_c, x[5], x[6]).expect("within max_iters");
     let (vjp_value, v_x2, v_x0, v_x1) = p390_vjp(x[0], &c, &mut v_c, x[5], x[6], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p390_jvp(x[0], tangent(0), &c, &c_dot, x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p390(x[0], &c, x[5], x[6]), value, vjp_value, grad: vec![g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p390_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p390(x[0], &c, x[5], x[6]), value, vjp_value, grad: vec![g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p390_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3208,14 +3417,17 @@ pub fn p391_ref(b: [f64; 3], x0: f64, c: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p391_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let c: [f32; 3] = [x[4], x[5], x[6]];
     let c_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let c_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x0) = p391_grad(b, x[3], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_b, v_x0) = p391_vjp(b, x[3], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p391_jvp(b, b_dot, x[3], tangent(3), &c, &c_dot);
-    Run { plain: p391(b, x[3], &c), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p391_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p391(b, x[3], &c), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p391_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3240,16 +3452,19 @@ pub fn p392_ref(x0: f64, x2: f64, a: &[f64; 3], c: &[f64; 3], x1: f64, m: &mut f
 pub fn p392_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let c: [f32; 3] = [x[5], x[6], x[7]];
     let c_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let c_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x0, g_x2, g_x1) = p392_grad(x[0], x[1], &a, &c, x[8]).expect("within max_iters");
     let (vjp_value, v_x0, v_x2, v_x1) = p392_vjp(x[0], x[1], &a, &mut v_a, &c, &mut v_c, x[8], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p392_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, &c, &c_dot, x[8], tangent(8));
-    Run { plain: p392(x[0], x[1], &a, &c, x[8]), value, vjp_value, grad: vec![g_x0, g_x2, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x1], vjp: vec![v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p392_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p392(x[0], x[1], &a, &c, x[8]), value, vjp_value, grad: vec![g_x0, g_x2, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x1], vjp: vec![v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p392_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3282,12 +3497,14 @@ pub fn p393_ref(a: &[f64; 4], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p393_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0, g_x2) = p393_grad(&a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_x1, v_x0, v_x2) = p393_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p393_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p393(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p393_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p393(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p393_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3312,10 +3529,12 @@ pub fn p394_ref(b: [f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p394_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x1, g_x0) = p394_grad(b, x[2], x[3]);
     let (vjp_value, v_b, v_x1, v_x0) = p394_vjp(b, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p394_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p394(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p394_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p394(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p394_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3351,7 +3570,8 @@ pub fn p395_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p395_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p395_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p395_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p395(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, f32::NAN, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p395_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p395(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, f32::NAN, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p395_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3377,7 +3597,8 @@ pub fn p396_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p396_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p396_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p396_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p396(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p396_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p396(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p396_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3401,7 +3622,8 @@ pub fn p397_run(x: &[f32]) -> Run {
     let (value, g_x0) = p397_grad(x[0]);
     let (vjp_value, v_x0) = p397_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p397_jvp(x[0], tangent(0));
-    Run { plain: p397(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p397_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p397(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p397_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3434,12 +3656,14 @@ pub fn p398_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p398_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p398_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p398_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p398_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p398(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p398_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p398(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p398_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3468,16 +3692,19 @@ pub fn p399_ref(x1: f64, x2: f64, a: &[f64; 4], x0: f64, c: &[f64; 4], m: &mut f
 pub fn p399_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let c: [f32; 4] = [x[7], x[8], x[9], x[10]];
     let c_dot: [f32; 4] = [tangent(7), tangent(8), tangent(9), tangent(10)];
+    let c_dot2: [f32; 4] = [tangent2(7), tangent2(8), tangent2(9), tangent2(10)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x1, g_x2, g_x0) = p399_grad(x[0], x[1], &a, &mut g_a, x[6], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x1, v_x2, v_x0) = p399_vjp(x[0], x[1], &a, &mut v_a, x[6], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p399_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6), &c, &c_dot);
-    Run { plain: p399(x[0], x[1], &a, x[6], &c), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p399_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p399(x[0], x[1], &a, x[6], &c), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p399_ref_flat(x: &[f64], m: &mut f64) -> f64 {

@@ -19,7 +19,8 @@ pub fn p400_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p400_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p400_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p400_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p400(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p400_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p400(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p400_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -50,12 +51,14 @@ pub fn p401_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p401_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p401_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p401_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p401_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p401(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p401_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p401(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p401_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -90,12 +93,14 @@ pub fn p402_ref(a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p402_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p402_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x1, v_x0) = p402_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p402_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p402(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p402_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p402(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p402_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -119,7 +124,8 @@ pub fn p403_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p403_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p403_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p403_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p403(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p403_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p403(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p403_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -152,10 +158,12 @@ pub fn p404_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p404_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x0) = p404_grad(b, x[3]).expect("finite gradient");
     let (vjp_value, v_b, v_x0) = p404_vjp(b, x[3], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p404_jvp(b, b_dot, x[3], tangent(3));
-    Run { plain: p404(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p404_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p404(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p404_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -184,12 +192,14 @@ pub fn p405_ref(x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p405_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p405_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x1, v_x0) = p405_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p405_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p405(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p405_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p405(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p405_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -214,12 +224,14 @@ pub fn p406_ref(x0: f64, x1: f64, a: &[f64; 3], x2: f64, m: &mut f64) -> f64 {
 pub fn p406_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1, g_x2) = p406_grad(x[0], x[1], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1, v_x2) = p406_vjp(x[0], x[1], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p406_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p406(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p406_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p406(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p406_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -250,14 +262,17 @@ pub fn p407_ref(c: &[f64; 3], x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p407_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[0], x[1], x[2]];
     let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let c_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_x0, g_b) = p407_grad(&c, &mut g_c, x[3], b).expect("within max_iters");
     let (vjp_value, v_x0, v_b) = p407_vjp(&c, &mut v_c, x[3], b, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p407_jvp(&c, &c_dot, x[3], tangent(3), b, b_dot);
-    Run { plain: p407(&c, x[3], b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p407_jvpk(&c, [&c_dot, &c_dot2], x[3], [tangent(3), tangent2(3)], b, [b_dot, b_dot2]);
+    Run { plain: p407(&c, x[3], b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p407_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -286,12 +301,14 @@ pub fn p408_ref(x1: f64, a: &[f64; 4], x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p408_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0, g_x2) = p408_grad(x[0], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_x1, v_x0, v_x2) = p408_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p408_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p408(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p408_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p408(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x2], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p408_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -317,7 +334,8 @@ pub fn p409_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p409_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p409_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p409_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p409(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p409_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p409(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p409_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -344,12 +362,14 @@ pub fn p410_ref(x0: f64, x1: f64, c: &[f64; 1], m: &mut f64) -> f64 {
 pub fn p410_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[2]];
     let c_dot: [f32; 1] = [tangent(2)];
+    let c_dot2: [f32; 1] = [tangent2(2)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x0, g_x1) = p410_grad(x[0], x[1], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p410_vjp(x[0], x[1], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p410_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot);
-    Run { plain: p410(x[0], x[1], &c), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p410_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p410(x[0], x[1], &c), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p410_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -384,12 +404,14 @@ pub fn p411_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p411_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let value = p411_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p411_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p411_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p411(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p411_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p411(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p411_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -416,10 +438,12 @@ pub fn p412_ref(x2: f64, x1: f64, x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p412_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x2, g_x1, g_x0, g_b) = p412_grad(x[0], x[1], x[2], b).expect("finite gradient");
     let (vjp_value, v_x2, v_x1, v_x0, v_b) = p412_vjp(x[0], x[1], x[2], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p412_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), b, b_dot);
-    Run { plain: p412(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x2, v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p412_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2]);
+    Run { plain: p412(x[0], x[1], x[2], b), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x2, v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p412_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -452,10 +476,12 @@ pub fn p413_ref(x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p413_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let (value, g_x0, g_b) = p413_grad(x[0], b);
     let (vjp_value, v_x0, v_b) = p413_vjp(x[0], b, D_OUT);
     let (jvp_value, jvp) = p413_jvp(x[0], tangent(0), b, b_dot);
-    Run { plain: p413(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p413_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2]);
+    Run { plain: p413(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p413_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -479,7 +505,8 @@ pub fn p414_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p414_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p414_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p414_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p414(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p414_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p414(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p414_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -510,16 +537,19 @@ pub fn p415_ref(x1: f64, a: &[f64; 2], x0: f64, c: &[f64; 2], m: &mut f64) -> f6
 pub fn p415_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 2] = [x[4], x[5]];
     let c_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let c_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x1, g_x0) = p415_grad(x[0], &a, &mut g_a, x[3], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p415_vjp(x[0], &a, &mut v_a, x[3], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p415_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), &c, &c_dot);
-    Run { plain: p415(x[0], &a, x[3], &c), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p415_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p415(x[0], &a, x[3], &c), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p415_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -554,12 +584,14 @@ pub fn p416_ref(a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p416_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p416_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x1, v_x0) = p416_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p416_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p416(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p416_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p416(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p416_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -582,10 +614,12 @@ pub fn p417_ref(x1: f64, x0: f64, b: [f64; 3], x2: f64, m: &mut f64) -> f64 {
 pub fn p417_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let (value, g_x1, g_b, g_x2) = p417_grad(x[0], x[1], b, x[5]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0, v_b, v_x2) = p417_vjp(x[0], x[1], b, x[5], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p417_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[5], tangent(5));
-    Run { plain: p417(x[0], x[1], b, x[5]), value, vjp_value, grad: vec![g_x1, f32::NAN, g_b[0], g_b[1], g_b[2], g_x2], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_b[2], v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p417_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p417(x[0], x[1], b, x[5]), value, vjp_value, grad: vec![g_x1, f32::NAN, g_b[0], g_b[1], g_b[2], g_x2], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_b[2], v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p417_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -611,7 +645,8 @@ pub fn p418_run(x: &[f32]) -> Run {
     let (value, g_x0) = p418_grad(x[0]);
     let (vjp_value, v_x0) = p418_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p418_jvp(x[0], tangent(0));
-    Run { plain: p418(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p418_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p418(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p418_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -648,10 +683,12 @@ pub fn p419_ref(b: [f64; 2], x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p419_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x2, g_x1, g_x0) = p419_grad(b, x[2], x[3], x[4]);
     let (vjp_value, v_b, v_x2, v_x1, v_x0) = p419_vjp(b, x[2], x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p419_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p419(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x2, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p419_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p419(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x2, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p419_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -678,10 +715,12 @@ pub fn p420_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p420_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x0) = p420_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p420_vjp(b, x[3], D_OUT);
     let (jvp_value, jvp) = p420_jvp(b, b_dot, x[3], tangent(3));
-    Run { plain: p420(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p420_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p420(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p420_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -706,18 +745,22 @@ pub fn p421_ref(x0: f64, a: &[f64; 3], b: [f64; 3], x2: f64, c: &[f64; 1], x1: f
 pub fn p421_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let c: [f32; 1] = [x[8]];
     let c_dot: [f32; 1] = [tangent(8)];
+    let c_dot2: [f32; 1] = [tangent2(8)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x0, g_b, g_x1) = p421_grad(x[0], &a, &mut g_a, b, x[7], &c, &mut g_c, x[9]).expect("within max_iters");
     let (vjp_value, v_x0, v_b, v_x2, v_x1) = p421_vjp(x[0], &a, &mut v_a, b, x[7], &c, &mut v_c, x[9], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p421_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[7], tangent(7), &c, &c_dot, x[9], tangent(9));
-    Run { plain: p421(x[0], &a, b, x[7], &c, x[9]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2], f32::NAN, g_c[0] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2], v_x2, v_c[0] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p421_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[7], [tangent(7), tangent2(7)], &c, [&c_dot, &c_dot2], x[9], [tangent(9), tangent2(9)]);
+    Run { plain: p421(x[0], &a, b, x[7], &c, x[9]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_b[0], g_b[1], g_b[2], f32::NAN, g_c[0] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2], v_x2, v_c[0] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p421_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -748,12 +791,14 @@ pub fn p422_ref(c: &[f64; 3], x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p422_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[0], x[1], x[2]];
     let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let c_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x2) = p422_grad(&c, &mut g_c, x[3], x[4], x[5]).expect("within max_iters");
     let (vjp_value, v_x0, v_x2, v_x1) = p422_vjp(&c, &mut v_c, x[3], x[4], x[5], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p422_jvp(&c, &c_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p422(&c, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, f32::NAN, g_x2, f32::NAN], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p422_jvpk(&c, [&c_dot, &c_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p422(&c, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, f32::NAN, g_x2, f32::NAN], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p422_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -782,16 +827,19 @@ pub fn p423_ref(c: &[f64; 1], a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p423_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[0]];
     let c_dot: [f32; 1] = [tangent(0)];
+    let c_dot2: [f32; 1] = [tangent2(0)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p423_grad(&c, &mut g_c, &a, &mut g_a, x[3]).expect("within max_iters");
     let (vjp_value, v_x0) = p423_vjp(&c, &mut v_c, &a, &mut v_a, x[3], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p423_jvp(&c, &c_dot, &a, &a_dot, x[3], tangent(3));
-    Run { plain: p423(&c, &a, x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p423_jvpk(&c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p423(&c, &a, x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p423_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -818,14 +866,17 @@ pub fn p424_ref(x0: f64, a: &[f64; 2], b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p424_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x0, g_b) = p424_grad(x[0], &a, b);
     let (vjp_value, v_x0, v_b) = p424_vjp(x[0], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p424_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot);
-    Run { plain: p424(x[0], &a, b), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p424_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p424(x[0], &a, b), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p424_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -858,12 +909,14 @@ pub fn p425_ref(a: &[f64; 4], x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p425_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x1, g_x0) = p425_grad(&a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_x2, v_x1, v_x0) = p425_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p425_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p425(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p425_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p425(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p425_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -888,10 +941,12 @@ pub fn p426_ref(b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p426_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x0) = p426_grad(b, x[3]);
     let (vjp_value, v_b, v_x0) = p426_vjp(b, x[3], D_OUT);
     let (jvp_value, jvp) = p426_jvp(b, b_dot, x[3], tangent(3));
-    Run { plain: p426(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p426_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p426(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p426_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -924,12 +979,14 @@ pub fn p427_ref(c: &[f64; 1], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p427_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[0]];
     let c_dot: [f32; 1] = [tangent(0)];
+    let c_dot2: [f32; 1] = [tangent2(0)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x1) = p427_grad(&c, &mut g_c, x[1], x[2], x[3]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0, v_x2) = p427_vjp(&c, &mut v_c, x[1], x[2], x[3], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p427_jvp(&c, &c_dot, x[1], tangent(1), x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p427(&c, x[1], x[2], x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x1, f32::NAN, f32::NAN], vjp: vec![v_c[0] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p427_jvpk(&c, [&c_dot, &c_dot2], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p427(&c, x[1], x[2], x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x1, f32::NAN, f32::NAN], vjp: vec![v_c[0] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p427_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -952,16 +1009,19 @@ pub fn p428_ref(x1: f64, c: &[f64; 3], x0: f64, x2: f64, a: &[f64; 3], m: &mut f
 pub fn p428_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[1], x[2], x[3]];
     let c_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let a: [f32; 3] = [x[6], x[7], x[8]];
     let a_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
+    let a_dot2: [f32; 3] = [tangent2(6), tangent2(7), tangent2(8)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0, g_x2) = p428_grad(x[0], &c, &mut g_c, x[4], x[5], &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x1, v_x0, v_x2) = p428_vjp(x[0], &c, &mut v_c, x[4], x[5], &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p428_jvp(x[0], tangent(0), &c, &c_dot, x[4], tangent(4), x[5], tangent(5), &a, &a_dot);
-    Run { plain: p428(x[0], &c, x[4], x[5], &a), value, vjp_value, grad: vec![g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p428_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p428(x[0], &c, x[4], x[5], &a), value, vjp_value, grad: vec![g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p428_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -988,14 +1048,17 @@ pub fn p429_ref(x1: f64, b: [f64; 3], x0: f64, a: &[f64; 2], m: &mut f64) -> f64
 pub fn p429_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[1], x[2], x[3]];
     let b_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let b_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let a: [f32; 2] = [x[5], x[6]];
     let a_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let a_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_b, g_x0) = p429_grad(x[0], b, x[4], &a, &mut g_a);
     let (vjp_value, v_x1, v_b, v_x0) = p429_vjp(x[0], b, x[4], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p429_jvp(x[0], tangent(0), b, b_dot, x[4], tangent(4), &a, &a_dot);
-    Run { plain: p429(x[0], b, x[4], &a), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p429_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p429(x[0], b, x[4], &a), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_b[0], v_b[1], v_b[2], v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p429_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1030,16 +1093,19 @@ pub fn p430_ref(a: &[f64; 3], c: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p430_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let c: [f32; 3] = [x[3], x[4], x[5]];
     let c_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let c_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x0) = p430_grad(&a, &mut g_a, &c, &mut g_c, x[6]).expect("within max_iters");
     let (vjp_value, v_x0) = p430_vjp(&a, &mut v_a, &c, &mut v_c, x[6], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p430_jvp(&a, &a_dot, &c, &c_dot, x[6], tangent(6));
-    Run { plain: p430(&a, &c, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p430_jvpk(&a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p430(&a, &c, x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p430_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1072,14 +1138,17 @@ pub fn p431_ref(a: &[f64; 4], b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p431_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_b, g_x0) = p431_grad(&a, &mut g_a, b, x[7]);
     let (vjp_value, v_b, v_x0) = p431_vjp(&a, &mut v_a, b, x[7], D_OUT);
     let (jvp_value, jvp) = p431_jvp(&a, &a_dot, b, b_dot, x[7], tangent(7));
-    Run { plain: p431(&a, b, x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p431_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p431(&a, b, x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p431_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1110,12 +1179,14 @@ pub fn p432_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p432_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p432_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p432_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p432_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p432(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p432_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p432(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p432_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1146,14 +1217,17 @@ pub fn p433_ref(b: [f64; 2], x1: f64, x2: f64, a: &[f64; 3], x0: f64, m: &mut f6
 pub fn p433_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let a: [f32; 3] = [x[4], x[5], x[6]];
     let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p433_grad(b, x[2], x[3], &a, x[7]);
     let (vjp_value, v_b, v_x1, v_x2, v_x0) = p433_vjp(b, x[2], x[3], &a, &mut v_a, x[7], D_OUT);
     let (jvp_value, jvp) = p433_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), &a, &a_dot, x[7], tangent(7));
-    Run { plain: p433(b, x[2], x[3], &a, x[7]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p433_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], &a, [&a_dot, &a_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p433(b, x[2], x[3], &a, x[7]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p433_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1178,12 +1252,14 @@ pub fn p434_ref(x1: f64, a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p434_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p434_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x1, v_x0) = p434_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p434_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p434(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p434_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p434(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p434_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1212,16 +1288,19 @@ pub fn p435_ref(x1: f64, x0: f64, a: &[f64; 3], c: &[f64; 4], x2: f64, m: &mut f
 pub fn p435_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let c: [f32; 4] = [x[5], x[6], x[7], x[8]];
     let c_dot: [f32; 4] = [tangent(5), tangent(6), tangent(7), tangent(8)];
+    let c_dot2: [f32; 4] = [tangent2(5), tangent2(6), tangent2(7), tangent2(8)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x1, g_x0, g_x2) = p435_grad(x[0], x[1], &a, &mut g_a, &c, &mut g_c, x[9]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0, v_x2) = p435_vjp(x[0], x[1], &a, &mut v_a, &c, &mut v_c, x[9], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p435_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, &c, &c_dot, x[9], tangent(9));
-    Run { plain: p435(x[0], x[1], &a, &c, x[9]), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x2], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p435_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[9], [tangent(9), tangent2(9)]);
+    Run { plain: p435(x[0], x[1], &a, &c, x[9]), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x2], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p435_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1255,7 +1334,8 @@ pub fn p436_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p436_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p436_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p436_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p436(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p436_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p436(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p436_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1278,12 +1358,14 @@ pub fn p437_ref(x2: f64, x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p437_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x2, g_x1, g_x0) = p437_grad(x[0], x[1], &a, &mut g_a, x[5]).expect("finite gradient");
     let (vjp_value, v_x2, v_x1, v_x0) = p437_vjp(x[0], x[1], &a, &mut v_a, x[5], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p437_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p437(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p437_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p437(x[0], x[1], &a, x[5]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p437_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1314,10 +1396,12 @@ pub fn p438_ref(x1: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p438_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x1, g_b, g_x0) = p438_grad(x[0], b, x[3]);
     let (vjp_value, v_x1, v_b, v_x0) = p438_vjp(x[0], b, x[3], D_OUT);
     let (jvp_value, jvp) = p438_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
-    Run { plain: p438(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p438_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p438(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p438_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1348,12 +1432,14 @@ pub fn p439_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p439_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p439_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p439_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p439_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p439(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p439_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p439(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p439_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1377,7 +1463,8 @@ pub fn p440_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p440_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x2, v_x1, v_x0) = p440_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p440_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p440(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p440_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p440(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p440_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1404,12 +1491,14 @@ pub fn p441_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p441_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p441_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p441_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p441_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p441(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p441_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p441(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p441_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1441,7 +1530,8 @@ pub fn p442_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p442_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p442_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p442_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p442(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p442_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p442(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p442_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1478,12 +1568,14 @@ pub fn p443_ref(x1: f64, x2: f64, x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p443_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x2) = p443_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x1, v_x2, v_x0) = p443_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p443_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p443(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x2, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p443_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p443(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x2, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p443_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1512,12 +1604,14 @@ pub fn p444_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p444_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p444_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p444_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p444_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p444(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p444_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p444(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p444_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1548,14 +1642,17 @@ pub fn p445_ref(x0: f64, x1: f64, a: &[f64; 4], b: [f64; 3], m: &mut f64) -> f64
 pub fn p445_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[6], x[7], x[8]];
     let b_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
+    let b_dot2: [f32; 3] = [tangent2(6), tangent2(7), tangent2(8)];
     let (value, g_x0, g_x1, g_b) = p445_grad(x[0], x[1], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_x1, v_b) = p445_vjp(x[0], x[1], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p445_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot);
-    Run { plain: p445(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p445_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p445(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p445_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1590,12 +1687,14 @@ pub fn p446_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p446_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p446_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p446_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p446_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p446(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p446_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p446(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p446_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1623,7 +1722,8 @@ pub fn p447_run(x: &[f32]) -> Run {
     let (value, g_x0) = p447_grad(x[0]);
     let (vjp_value, v_x0) = p447_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p447_jvp(x[0], tangent(0));
-    Run { plain: p447(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p447_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p447(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p447_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1650,12 +1750,14 @@ pub fn p448_ref(x0: f64, x1: f64, x2: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p448_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1, g_x2) = p448_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1, v_x2) = p448_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p448_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p448(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p448_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p448(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p448_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1690,12 +1792,14 @@ pub fn p449_ref(a: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p449_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p449_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x0, v_x1) = p449_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p449_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p449(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p449_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p449(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p449_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1728,10 +1832,12 @@ pub fn p450_ref(b: [f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p450_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x0, g_x1) = p450_grad(b, x[3], x[4]);
     let (vjp_value, v_b, v_x0, v_x1) = p450_vjp(b, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p450_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p450(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p450_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p450(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p450_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1762,12 +1868,14 @@ pub fn p451_ref(x2: f64, x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p451_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x1, g_x0) = p451_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x1, v_x0) = p451_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p451_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p451(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p451_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p451(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p451_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1792,16 +1900,19 @@ pub fn p452_ref(x0: f64, c: &[f64; 3], a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p452_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[1], x[2], x[3]];
     let c_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let a: [f32; 2] = [x[4], x[5]];
     let a_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let a_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p452_grad(x[0], &c, &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x0) = p452_vjp(x[0], &c, &mut v_c, &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p452_jvp(x[0], tangent(0), &c, &c_dot, &a, &a_dot);
-    Run { plain: p452(x[0], &c, &a), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p452_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p452(x[0], &c, &a), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p452_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1832,12 +1943,14 @@ pub fn p453_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p453_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p453_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p453_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p453_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p453(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p453_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p453(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p453_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1866,12 +1979,14 @@ pub fn p454_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p454_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p454_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p454_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p454_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p454(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p454_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p454(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p454_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1899,7 +2014,8 @@ pub fn p455_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p455_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p455_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p455_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p455(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p455_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p455(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p455_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1928,14 +2044,17 @@ pub fn p456_ref(b: [f64; 2], x0: f64, c: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p456_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let c: [f32; 2] = [x[3], x[4]];
     let c_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let c_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_b, g_x0) = p456_grad(b, x[2], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_b, v_x0) = p456_vjp(b, x[2], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p456_jvp(b, b_dot, x[2], tangent(2), &c, &c_dot);
-    Run { plain: p456(b, x[2], &c), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p456_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p456(b, x[2], &c), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p456_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1958,16 +2077,19 @@ pub fn p457_ref(x1: f64, a: &[f64; 4], c: &[f64; 1], x0: f64, m: &mut f64) -> f6
 pub fn p457_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let c: [f32; 1] = [x[5]];
     let c_dot: [f32; 1] = [tangent(5)];
+    let c_dot2: [f32; 1] = [tangent2(5)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x1, g_x0) = p457_grad(x[0], &a, &mut g_a, &c, &mut g_c, x[6]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p457_vjp(x[0], &a, &mut v_a, &c, &mut v_c, x[6], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p457_jvp(x[0], tangent(0), &a, &a_dot, &c, &c_dot, x[6], tangent(6));
-    Run { plain: p457(x[0], &a, &c, x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_c[0] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_c[0] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p457_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p457(x[0], &a, &c, x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_c[0] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_c[0] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p457_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1992,10 +2114,12 @@ pub fn p458_ref(x1: f64, x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p458_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let (value, g_x0) = p458_grad(x[0], x[1], b).expect("finite gradient");
     let (vjp_value, v_x1, v_x0, v_b) = p458_vjp(x[0], x[1], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p458_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
-    Run { plain: p458(x[0], x[1], b), value, vjp_value, grad: vec![f32::NAN, g_x0, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p458_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
+    Run { plain: p458(x[0], x[1], b), value, vjp_value, grad: vec![f32::NAN, g_x0, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p458_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2034,12 +2158,14 @@ pub fn p459_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p459_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p459_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p459_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p459_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p459(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p459_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p459(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p459_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2062,14 +2188,17 @@ pub fn p460_ref(b: [f64; 3], x1: f64, c: &[f64; 3], x0: f64, m: &mut f64) -> f64
 pub fn p460_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let c: [f32; 3] = [x[4], x[5], x[6]];
     let c_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let c_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_b, g_x1, g_x0) = p460_grad(b, x[3], &c, &mut g_c, x[7]).expect("within max_iters");
     let (vjp_value, v_b, v_x1, v_x0) = p460_vjp(b, x[3], &c, &mut v_c, x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p460_jvp(b, b_dot, x[3], tangent(3), &c, &c_dot, x[7], tangent(7));
-    Run { plain: p460(b, x[3], &c, x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p460_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], &c, [&c_dot, &c_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p460(b, x[3], &c, x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p460_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2098,16 +2227,19 @@ pub fn p461_ref(a: &[f64; 2], c: &[f64; 1], x0: f64, m: &mut f64) -> f64 {
 pub fn p461_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let c: [f32; 1] = [x[2]];
     let c_dot: [f32; 1] = [tangent(2)];
+    let c_dot2: [f32; 1] = [tangent2(2)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x0) = p461_grad(&a, &mut g_a, &c, &mut g_c, x[3]).expect("within max_iters");
     let (vjp_value, v_x0) = p461_vjp(&a, &mut v_a, &c, &mut v_c, x[3], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p461_jvp(&a, &a_dot, &c, &c_dot, x[3], tangent(3));
-    Run { plain: p461(&a, &c, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p461_jvpk(&a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p461(&a, &c, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p461_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2140,12 +2272,14 @@ pub fn p462_ref(x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p462_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p462_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p462_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p462_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p462(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p462_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p462(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p462_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2171,7 +2305,8 @@ pub fn p463_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p463_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p463_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p463_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p463(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p463_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p463(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p463_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2199,7 +2334,8 @@ pub fn p464_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p464_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p464_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p464_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p464(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p464_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p464(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p464_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2228,10 +2364,12 @@ pub fn p465_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p465_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0) = p465_grad(b, x[2]).expect("finite gradient");
     let (vjp_value, v_b, v_x0) = p465_vjp(b, x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p465_jvp(b, b_dot, x[2], tangent(2));
-    Run { plain: p465(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p465_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p465(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p465_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2260,14 +2398,17 @@ pub fn p466_ref(a: &[f64; 4], x1: f64, x0: f64, b: [f64; 2], m: &mut f64) -> f64
 pub fn p466_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[6], x[7]];
     let b_dot: [f32; 2] = [tangent(6), tangent(7)];
+    let b_dot2: [f32; 2] = [tangent2(6), tangent2(7)];
     let (value, g_x1, g_x0, g_b) = p466_grad(&a, &mut g_a, x[4], x[5], b).expect("finite gradient");
     let (vjp_value, v_x1, v_x0, v_b) = p466_vjp(&a, &mut v_a, x[4], x[5], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p466_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), b, b_dot);
-    Run { plain: p466(&a, x[4], x[5], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p466_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], b, [b_dot, b_dot2]);
+    Run { plain: p466(&a, x[4], x[5], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p466_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2291,7 +2432,8 @@ pub fn p467_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p467_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p467_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p467_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p467(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p467_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p467(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p467_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2318,14 +2460,17 @@ pub fn p468_ref(x2: f64, x0: f64, b: [f64; 3], x1: f64, a: &[f64; 4], m: &mut f6
 pub fn p468_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[2], x[3], x[4]];
     let b_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let b_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let a: [f32; 4] = [x[6], x[7], x[8], x[9]];
     let a_dot: [f32; 4] = [tangent(6), tangent(7), tangent(8), tangent(9)];
+    let a_dot2: [f32; 4] = [tangent2(6), tangent2(7), tangent2(8), tangent2(9)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x1) = p468_grad(x[0], x[1], b, x[5], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x2, v_x0, v_b, v_x1) = p468_vjp(x[0], x[1], b, x[5], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p468_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[5], tangent(5), &a, &a_dot);
-    Run { plain: p468(x[0], x[1], b, x[5], &a), value, vjp_value, grad: vec![g_x2, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p468_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[5], [tangent(5), tangent2(5)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p468(x[0], x[1], b, x[5], &a), value, vjp_value, grad: vec![g_x2, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p468_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2356,16 +2501,19 @@ pub fn p469_ref(x1: f64, x0: f64, x2: f64, c: &[f64; 2], a: &[f64; 3], m: &mut f
 pub fn p469_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[3], x[4]];
     let c_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let c_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let a: [f32; 3] = [x[5], x[6], x[7]];
     let a_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let a_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0, g_x2) = p469_grad(x[0], x[1], x[2], &c, &mut g_c, &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x1, v_x0, v_x2) = p469_vjp(x[0], x[1], x[2], &c, &mut v_c, &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p469_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &c, &c_dot, &a, &a_dot);
-    Run { plain: p469(x[0], x[1], x[2], &c, &a), value, vjp_value, grad: vec![g_x1, g_x0, g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p469_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p469(x[0], x[1], x[2], &c, &a), value, vjp_value, grad: vec![g_x1, g_x0, g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p469_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2392,14 +2540,17 @@ pub fn p470_ref(x2: f64, x1: f64, a: &[f64; 4], b: [f64; 3], x0: f64, m: &mut f6
 pub fn p470_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[6], x[7], x[8]];
     let b_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
+    let b_dot2: [f32; 3] = [tangent2(6), tangent2(7), tangent2(8)];
     let (value, g_x2, g_x1, g_b, g_x0) = p470_grad(x[0], x[1], &a, &mut g_a, b, x[9]);
     let (vjp_value, v_x2, v_x1, v_b, v_x0) = p470_vjp(x[0], x[1], &a, &mut v_a, b, x[9], D_OUT);
     let (jvp_value, jvp) = p470_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot, x[9], tangent(9));
-    Run { plain: p470(x[0], x[1], &a, b, x[9]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p470_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[9], [tangent(9), tangent2(9)]);
+    Run { plain: p470(x[0], x[1], &a, b, x[9]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p470_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2426,10 +2577,12 @@ pub fn p471_ref(x2: f64, x1: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p471_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let (value, g_x2, g_x1, g_b, g_x0) = p471_grad(x[0], x[1], b, x[4]);
     let (vjp_value, v_x2, v_x1, v_b, v_x0) = p471_vjp(x[0], x[1], b, x[4], D_OUT);
     let (jvp_value, jvp) = p471_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
-    Run { plain: p471(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x2, g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x2, v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p471_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p471(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x2, g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x2, v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p471_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2452,12 +2605,14 @@ pub fn p472_ref(x1: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p472_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p472_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x1, v_x0) = p472_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p472_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
-    Run { plain: p472(x[0], &a, x[3]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p472_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p472(x[0], &a, x[3]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p472_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2491,7 +2646,8 @@ pub fn p473_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p473_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p473_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p473_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p473(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p473_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p473(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p473_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2526,12 +2682,14 @@ pub fn p474_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p474_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p474_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p474_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p474_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p474(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p474_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p474(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p474_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2565,7 +2723,8 @@ pub fn p475_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p475_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p475_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p475_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p475(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p475_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p475(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p475_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2595,7 +2754,8 @@ pub fn p476_run(x: &[f32]) -> Run {
     let (value, g_x0) = p476_grad(x[0]);
     let (vjp_value, v_x0) = p476_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p476_jvp(x[0], tangent(0));
-    Run { plain: p476(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p476_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p476(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p476_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2629,7 +2789,8 @@ pub fn p477_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p477_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p477_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p477_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p477(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p477_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p477(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p477_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2661,7 +2822,8 @@ pub fn p478_run(x: &[f32]) -> Run {
     let (value, g_x0) = p478_grad(x[0]);
     let (vjp_value, v_x0) = p478_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p478_jvp(x[0], tangent(0));
-    Run { plain: p478(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p478_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p478(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p478_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2696,10 +2858,12 @@ pub fn p479_ref(x0: f64, b: [f64; 2], x1: f64, m: &mut f64) -> f64 {
 pub fn p479_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[1], x[2]];
     let b_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let b_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let (value, g_x0, g_b, g_x1) = p479_grad(x[0], b, x[3]);
     let (vjp_value, v_x0, v_b, v_x1) = p479_vjp(x[0], b, x[3], D_OUT);
     let (jvp_value, jvp) = p479_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
-    Run { plain: p479(x[0], b, x[3]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p479_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p479(x[0], b, x[3]), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_b[0], v_b[1], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p479_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2730,10 +2894,12 @@ pub fn p480_ref(b: [f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p480_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x1, g_x0) = p480_grad(b, x[2], x[3]);
     let (vjp_value, v_b, v_x1, v_x0) = p480_vjp(b, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p480_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p480(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p480_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p480(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p480_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2769,7 +2935,8 @@ pub fn p481_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p481_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p481_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p481_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p481(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p481_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p481(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p481_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2796,14 +2963,17 @@ pub fn p482_ref(x0: f64, x1: f64, b: [f64; 2], a: &[f64; 3], m: &mut f64) -> f64
 pub fn p482_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let a: [f32; 3] = [x[4], x[5], x[6]];
     let a_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1, g_b) = p482_grad(x[0], x[1], b, &a, &mut g_a);
     let (vjp_value, v_x0, v_x1, v_b) = p482_vjp(x[0], x[1], b, &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p482_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, &a, &a_dot);
-    Run { plain: p482(x[0], x[1], b, &a), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p482_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p482(x[0], x[1], b, &a), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p482_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2837,7 +3007,8 @@ pub fn p483_run(x: &[f32]) -> Run {
     let (value, g_x0) = p483_grad(x[0]);
     let (vjp_value, v_x0) = p483_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p483_jvp(x[0], tangent(0));
-    Run { plain: p483(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p483_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p483(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p483_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2868,12 +3039,14 @@ pub fn p484_ref(x0: f64, x1: f64, x2: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p484_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1, g_x2) = p484_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1, v_x2) = p484_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p484_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p484(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p484_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p484(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p484_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2906,12 +3079,14 @@ pub fn p485_ref(x1: f64, x2: f64, a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p485_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x2, g_x0) = p485_grad(x[0], x[1], &a, &mut g_a, x[4]).expect("finite gradient");
     let (vjp_value, v_x1, v_x2, v_x0) = p485_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p485_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p485(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p485_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p485(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p485_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2940,10 +3115,12 @@ pub fn p486_ref(b: [f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p486_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let (value, g_b, g_x0, g_x1) = p486_grad(b, x[3], x[4]);
     let (vjp_value, v_b, v_x0, v_x1) = p486_vjp(b, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p486_jvp(b, b_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p486(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p486_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p486(b, x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p486_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2966,14 +3143,17 @@ pub fn p487_ref(a: &[f64; 3], x1: f64, x0: f64, b: [f64; 3], m: &mut f64) -> f64
 pub fn p487_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[5], x[6], x[7]];
     let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let b_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let (value, g_x1, g_x0, g_b) = p487_grad(&a, &mut g_a, x[3], x[4], b);
     let (vjp_value, v_x1, v_x0, v_b) = p487_vjp(&a, &mut v_a, x[3], x[4], b, D_OUT);
     let (jvp_value, jvp) = p487_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), b, b_dot);
-    Run { plain: p487(&a, x[3], x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p487_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], b, [b_dot, b_dot2]);
+    Run { plain: p487(&a, x[3], x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p487_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3006,12 +3186,14 @@ pub fn p488_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p488_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p488_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p488_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p488_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p488(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p488_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p488(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p488_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3044,12 +3226,14 @@ pub fn p489_ref(c: &[f64; 1], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p489_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[0]];
     let c_dot: [f32; 1] = [tangent(0)];
+    let c_dot2: [f32; 1] = [tangent2(0)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x1, g_x0) = p489_grad(&c, &mut g_c, x[1], x[2]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p489_vjp(&c, &mut v_c, x[1], x[2], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p489_jvp(&c, &c_dot, x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p489(&c, x[1], x[2]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x1, g_x0], vjp: vec![v_c[0] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p489_jvpk(&c, [&c_dot, &c_dot2], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p489(&c, x[1], x[2]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x1, g_x0], vjp: vec![v_c[0] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p489_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3074,14 +3258,17 @@ pub fn p490_ref(x0: f64, c: &[f64; 4], b: [f64; 2], x2: f64, x1: f64, m: &mut f6
 pub fn p490_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let c_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let c_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let b: [f32; 2] = [x[5], x[6]];
     let b_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let b_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let (value, g_x0, g_b, g_x2, g_x1) = p490_grad(x[0], &c, &mut g_c, b, x[7], x[8]).expect("within max_iters");
     let (vjp_value, v_x0, v_b, v_x2, v_x1) = p490_vjp(x[0], &c, &mut v_c, b, x[7], x[8], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p490_jvp(x[0], tangent(0), &c, &c_dot, b, b_dot, x[7], tangent(7), x[8], tangent(8));
-    Run { plain: p490(x[0], &c, b, x[7], x[8]), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_b[0], g_b[1], g_x2, g_x1], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_b[0], v_b[1], v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p490_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], b, [b_dot, b_dot2], x[7], [tangent(7), tangent2(7)], x[8], [tangent(8), tangent2(8)]);
+    Run { plain: p490(x[0], &c, b, x[7], x[8]), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_b[0], g_b[1], g_x2, g_x1], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_b[0], v_b[1], v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p490_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3107,7 +3294,8 @@ pub fn p491_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p491_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p491_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p491_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p491(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p491_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p491(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p491_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3138,16 +3326,19 @@ pub fn p492_ref(x0: f64, a: &[f64; 4], x1: f64, c: &[f64; 2], m: &mut f64) -> f6
 pub fn p492_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let c: [f32; 2] = [x[6], x[7]];
     let c_dot: [f32; 2] = [tangent(6), tangent(7)];
+    let c_dot2: [f32; 2] = [tangent2(6), tangent2(7)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0, g_x1) = p492_grad(x[0], &a, &mut g_a, x[5], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p492_vjp(x[0], &a, &mut v_a, x[5], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p492_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), &c, &c_dot);
-    Run { plain: p492(x[0], &a, x[5], &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p492_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p492(x[0], &a, x[5], &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p492_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3174,12 +3365,14 @@ pub fn p493_ref(x0: f64, c: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p493_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[1], x[2], x[3]];
     let c_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x0) = p493_grad(x[0], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0) = p493_vjp(x[0], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p493_jvp(x[0], tangent(0), &c, &c_dot);
-    Run { plain: p493(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p493_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p493(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p493_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3204,12 +3397,14 @@ pub fn p494_ref(x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p494_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p494_grad(x[0], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0) = p494_vjp(x[0], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p494_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p494(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p494_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p494(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p494_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3246,12 +3441,14 @@ pub fn p495_ref(a: &[f64; 2], x2: f64, x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p495_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x2, g_x1, g_x0) = p495_grad(&a, &mut g_a, x[2], x[3], x[4]);
     let (vjp_value, v_x2, v_x1, v_x0) = p495_vjp(&a, &mut v_a, x[2], x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p495_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p495(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p495_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p495(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p495_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3281,7 +3478,8 @@ pub fn p496_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p496_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p496_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p496_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p496(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p496_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p496(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p496_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3308,14 +3506,17 @@ pub fn p497_ref(a: &[f64; 3], b: [f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p497_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_b) = p497_grad(&a, b, x[6]);
     let (vjp_value, v_b, v_x0) = p497_vjp(&a, &mut v_a, b, x[6], D_OUT);
     let (jvp_value, jvp) = p497_jvp(&a, &a_dot, b, b_dot, x[6], tangent(6));
-    Run { plain: p497(&a, b, x[6]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_b[0], g_b[1], g_b[2], f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p497_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p497(&a, b, x[6]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_b[0], g_b[1], g_b[2], f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p497_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3338,12 +3539,14 @@ pub fn p498_ref(x1: f64, x0: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p498_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p498_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p498_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p498_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p498(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p498_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p498(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p498_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3372,12 +3575,14 @@ pub fn p499_ref(a: &[f64; 2], x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p499_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1, g_x2) = p499_grad(&a, &mut g_a, x[2], x[3], x[4]);
     let (vjp_value, v_x0, v_x1, v_x2) = p499_vjp(&a, &mut v_a, x[2], x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p499_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p499(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p499_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p499(&a, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p499_ref_flat(x: &[f64], m: &mut f64) -> f64 {

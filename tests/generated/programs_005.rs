@@ -22,12 +22,14 @@ pub fn p500_ref(x0: f64, x1: f64, x2: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p500_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[3], x[4], x[5]];
     let a_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p500_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1, v_x2) = p500_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p500_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p500(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p500_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p500(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p500_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -50,12 +52,14 @@ pub fn p501_ref(a: &[f64; 4], x1: f64, x2: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p501_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x2, g_x0) = p501_grad(&a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_x1, v_x2, v_x0) = p501_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p501_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p501(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p501_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p501(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x2, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p501_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -92,12 +96,14 @@ pub fn p502_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p502_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p502_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p502_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p502_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p502(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p502_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p502(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p502_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -126,12 +132,14 @@ pub fn p503_ref(x0: f64, x2: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p503_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x2, g_x1) = p503_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x0, v_x2, v_x1) = p503_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p503_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p503(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p503_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p503(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p503_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -161,7 +169,8 @@ pub fn p504_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p504_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p504_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p504_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p504(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p504_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p504(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p504_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -190,12 +199,14 @@ pub fn p505_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 pub fn p505_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p505_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1) = p505_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p505_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p505(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p505_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p505(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p505_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -228,14 +239,17 @@ pub fn p506_ref(x0: f64, a: &[f64; 2], b: [f64; 2], x1: f64, m: &mut f64) -> f64
 pub fn p506_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[1], x[2]];
     let a_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[3], x[4]];
     let b_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let b_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let (value, g_x0, g_b, g_x1) = p506_grad(x[0], &a, &mut g_a, b, x[5]);
     let (vjp_value, v_x0, v_b, v_x1) = p506_vjp(x[0], &a, &mut v_a, b, x[5], D_OUT);
     let (jvp_value, jvp) = p506_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[5], tangent(5));
-    Run { plain: p506(x[0], &a, b, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p506_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p506(x[0], &a, b, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p506_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -261,7 +275,8 @@ pub fn p507_run(x: &[f32]) -> Run {
     let (value, g_x0) = p507_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p507_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p507_jvp(x[0], tangent(0));
-    Run { plain: p507(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p507_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p507(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p507_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -288,14 +303,17 @@ pub fn p508_ref(x0: f64, x1: f64, x2: f64, a: &[f64; 4], b: [f64; 2], m: &mut f6
 pub fn p508_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[7], x[8]];
     let b_dot: [f32; 2] = [tangent(7), tangent(8)];
+    let b_dot2: [f32; 2] = [tangent2(7), tangent2(8)];
     let (value, g_x0, g_x1, g_x2, g_b) = p508_grad(x[0], x[1], x[2], &a, &mut g_a, b);
     let (vjp_value, v_x0, v_x1, v_x2, v_b) = p508_vjp(x[0], x[1], x[2], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p508_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot, b, b_dot);
-    Run { plain: p508(x[0], x[1], x[2], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p508_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p508(x[0], x[1], x[2], &a, b), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p508_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -322,18 +340,22 @@ pub fn p509_ref(x0: f64, a: &[f64; 4], x1: f64, b: [f64; 2], c: &[f64; 3], m: &m
 pub fn p509_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 2] = [x[6], x[7]];
     let b_dot: [f32; 2] = [tangent(6), tangent(7)];
+    let b_dot2: [f32; 2] = [tangent2(6), tangent2(7)];
     let c: [f32; 3] = [x[8], x[9], x[10]];
     let c_dot: [f32; 3] = [tangent(8), tangent(9), tangent(10)];
+    let c_dot2: [f32; 3] = [tangent2(8), tangent2(9), tangent2(10)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x0, g_x1, g_b) = p509_grad(x[0], &a, &mut g_a, x[5], b, &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_x1, v_b) = p509_vjp(x[0], &a, &mut v_a, x[5], b, &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p509_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), b, b_dot, &c, &c_dot);
-    Run { plain: p509(x[0], &a, x[5], b, &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p509_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], b, [b_dot, b_dot2], &c, [&c_dot, &c_dot2]);
+    Run { plain: p509(x[0], &a, x[5], b, &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p509_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -367,7 +389,8 @@ pub fn p510_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p510_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p510_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p510_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p510(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p510_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p510(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p510_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -398,12 +421,14 @@ pub fn p511_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p511_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p511_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p511_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p511_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p511(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p511_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p511(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p511_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -442,12 +467,14 @@ pub fn p512_ref(x2: f64, a: &[f64; 4], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p512_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x0, g_x1) = p512_grad(x[0], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_x2, v_x0, v_x1) = p512_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p512_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p512(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p512_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p512(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p512_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -472,12 +499,14 @@ pub fn p513_ref(c: &[f64; 2], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p513_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[0], x[1]];
     let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let c_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0, g_x1) = p513_grad(&c, &mut g_c, x[2], x[3]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p513_vjp(&c, &mut v_c, x[2], x[3], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p513_jvp(&c, &c_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p513(&c, x[2], x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p513_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p513(&c, x[2], x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p513_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -512,12 +541,14 @@ pub fn p514_ref(a: &[f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p514_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p514_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x0, v_x1) = p514_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p514_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p514(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p514_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p514(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p514_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -544,16 +575,19 @@ pub fn p515_ref(x1: f64, x2: f64, c: &[f64; 4], a: &[f64; 3], x0: f64, m: &mut f
 pub fn p515_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let c_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let c_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let a: [f32; 3] = [x[6], x[7], x[8]];
     let a_dot: [f32; 3] = [tangent(6), tangent(7), tangent(8)];
+    let a_dot2: [f32; 3] = [tangent2(6), tangent2(7), tangent2(8)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x2, g_x0) = p515_grad(x[0], x[1], &c, &mut g_c, &a, &mut g_a, x[9]).expect("within max_iters");
     let (vjp_value, v_x1, v_x2, v_x0) = p515_vjp(x[0], x[1], &c, &mut v_c, &a, &mut v_a, x[9], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p515_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot, &a, &a_dot, x[9], tangent(9));
-    Run { plain: p515(x[0], x[1], &c, &a, x[9]), value, vjp_value, grad: vec![g_x1, g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p515_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[9], [tangent(9), tangent2(9)]);
+    Run { plain: p515(x[0], x[1], &c, &a, x[9]), value, vjp_value, grad: vec![g_x1, g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p515_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -584,12 +618,14 @@ pub fn p516_ref(a: &[f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p516_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0) = p516_grad(&a, &mut g_a, x[2]);
     let (vjp_value, v_x0) = p516_vjp(&a, &mut v_a, x[2], D_OUT);
     let (jvp_value, jvp) = p516_jvp(&a, &a_dot, x[2], tangent(2));
-    Run { plain: p516(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p516_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p516(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p516_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -625,7 +661,8 @@ pub fn p517_run(x: &[f32]) -> Run {
     let (value, g_x0) = p517_grad(x[0]);
     let (vjp_value, v_x0) = p517_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p517_jvp(x[0], tangent(0));
-    Run { plain: p517(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p517_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p517(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p517_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -651,7 +688,8 @@ pub fn p518_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x2, g_x1) = p518_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x0, v_x2, v_x1) = p518_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p518_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p518(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p518_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p518(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x0, g_x2, g_x1], vjp: vec![v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p518_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -685,7 +723,8 @@ pub fn p519_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p519_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p519_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p519_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p519(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p519_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p519(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p519_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -714,12 +753,14 @@ pub fn p520_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p520_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p520_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p520_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p520_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p520(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p520_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p520(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p520_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -750,12 +791,14 @@ pub fn p521_ref(x0: f64, x1: f64, a: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p521_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p521_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p521_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p521_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p521(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p521_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p521(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p521_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -782,12 +825,14 @@ pub fn p522_ref(x0: f64, x2: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p522_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_x1) = p522_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x0, v_x2, v_x1) = p522_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p522_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p522(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p522_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p522(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p522_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -821,7 +866,8 @@ pub fn p523_run(x: &[f32]) -> Run {
     let (value, g_x0) = p523_grad(x[0]);
     let (vjp_value, v_x0) = p523_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p523_jvp(x[0], tangent(0));
-    Run { plain: p523(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p523_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p523(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p523_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -857,7 +903,8 @@ pub fn p524_run(x: &[f32]) -> Run {
     let (value, g_x0) = p524_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p524_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p524_jvp(x[0], tangent(0));
-    Run { plain: p524(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p524_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p524(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p524_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -885,7 +932,8 @@ pub fn p525_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p525_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p525_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p525_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p525(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p525_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p525(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p525_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -910,12 +958,14 @@ pub fn p526_ref(x0: f64, x1: f64, c: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p526_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[2], x[3], x[4]];
     let c_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let c_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x0, g_x1) = p526_grad(x[0], x[1], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p526_vjp(x[0], x[1], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p526_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot);
-    Run { plain: p526(x[0], x[1], &c), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p526_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p526(x[0], x[1], &c), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p526_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -946,12 +996,14 @@ pub fn p527_ref(x1: f64, x0: f64, c: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p527_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let c_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let c_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x1, g_x0) = p527_grad(x[0], x[1], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p527_vjp(x[0], x[1], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p527_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot);
-    Run { plain: p527(x[0], x[1], &c), value, vjp_value, grad: vec![g_x1, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x1, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p527_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p527(x[0], x[1], &c), value, vjp_value, grad: vec![g_x1, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x1, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p527_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -981,7 +1033,8 @@ pub fn p528_run(x: &[f32]) -> Run {
     let (value, g_x0) = p528_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p528_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p528_jvp(x[0], tangent(0));
-    Run { plain: p528(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p528_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p528(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p528_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1010,14 +1063,17 @@ pub fn p529_ref(x1: f64, x0: f64, a: &[f64; 2], b: [f64; 2], m: &mut f64) -> f64
 pub fn p529_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[2], x[3]];
     let a_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[4], x[5]];
     let b_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let b_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let (value, g_x1, g_x0, g_b) = p529_grad(x[0], x[1], &a, &mut g_a, b);
     let (vjp_value, v_x1, v_x0, v_b) = p529_vjp(x[0], x[1], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p529_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, b, b_dot);
-    Run { plain: p529(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p529_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
+    Run { plain: p529(x[0], x[1], &a, b), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p529_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1050,12 +1106,14 @@ pub fn p530_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p530_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p530_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p530_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p530_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p530(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p530_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p530(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p530_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1082,14 +1140,17 @@ pub fn p531_ref(c: &[f64; 4], x1: f64, b: [f64; 2], x0: f64, m: &mut f64) -> f64
 pub fn p531_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let c_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let c_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let b: [f32; 2] = [x[5], x[6]];
     let b_dot: [f32; 2] = [tangent(5), tangent(6)];
+    let b_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
     let (value, g_x1, g_b, g_x0) = p531_grad(&c, &mut g_c, x[4], b, x[7]).expect("within max_iters");
     let (vjp_value, v_x1, v_b, v_x0) = p531_vjp(&c, &mut v_c, x[4], b, x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p531_jvp(&c, &c_dot, x[4], tangent(4), b, b_dot, x[7], tangent(7));
-    Run { plain: p531(&c, x[4], b, x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p531_jvpk(&c, [&c_dot, &c_dot2], x[4], [tangent(4), tangent2(4)], b, [b_dot, b_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p531(&c, x[4], b, x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p531_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1118,12 +1179,14 @@ pub fn p532_ref(c: &[f64; 1], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p532_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[0]];
     let c_dot: [f32; 1] = [tangent(0)];
+    let c_dot2: [f32; 1] = [tangent2(0)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x0, g_x2) = p532_grad(&c, &mut g_c, x[1], x[2], x[3]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0, v_x2) = p532_vjp(&c, &mut v_c, x[1], x[2], x[3], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p532_jvp(&c, &c_dot, x[1], tangent(1), x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p532(&c, x[1], x[2], x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, f32::NAN, g_x0, g_x2], vjp: vec![v_c[0] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p532_jvpk(&c, [&c_dot, &c_dot2], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p532(&c, x[1], x[2], x[3]), value, vjp_value, grad: vec![g_c[0] - PREFILL, f32::NAN, g_x0, g_x2], vjp: vec![v_c[0] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p532_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1158,14 +1221,17 @@ pub fn p533_ref(b: [f64; 2], c: &[f64; 1], x2: f64, x1: f64, x0: f64, m: &mut f6
 pub fn p533_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let c: [f32; 1] = [x[2]];
     let c_dot: [f32; 1] = [tangent(2)];
+    let c_dot2: [f32; 1] = [tangent2(2)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_b, g_x2, g_x1, g_x0) = p533_grad(b, &c, &mut g_c, x[3], x[4], x[5]).expect("within max_iters");
     let (vjp_value, v_b, v_x2, v_x1, v_x0) = p533_vjp(b, &c, &mut v_c, x[3], x[4], x[5], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p533_jvp(b, b_dot, &c, &c_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p533(b, &c, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_c[0] - PREFILL, g_x2, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_c[0] - PREFILL, v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p533_jvpk(b, [b_dot, b_dot2], &c, [&c_dot, &c_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p533(b, &c, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_c[0] - PREFILL, g_x2, g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_c[0] - PREFILL, v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p533_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1190,16 +1256,19 @@ pub fn p534_ref(x1: f64, c: &[f64; 2], x0: f64, a: &[f64; 2], x2: f64, m: &mut f
 pub fn p534_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[1], x[2]];
     let c_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let c_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let a: [f32; 2] = [x[4], x[5]];
     let a_dot: [f32; 2] = [tangent(4), tangent(5)];
+    let a_dot2: [f32; 2] = [tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p534_grad(x[0], &c, &mut g_c, x[3], &a, &mut g_a, x[6]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0, v_x2) = p534_vjp(x[0], &c, &mut v_c, x[3], &a, &mut v_a, x[6], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p534_jvp(x[0], tangent(0), &c, &c_dot, x[3], tangent(3), &a, &a_dot, x[6], tangent(6));
-    Run { plain: p534(x[0], &c, x[3], &a, x[6]), value, vjp_value, grad: vec![g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN], vjp: vec![v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p534_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], x[3], [tangent(3), tangent2(3)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p534(x[0], &c, x[3], &a, x[6]), value, vjp_value, grad: vec![g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, f32::NAN], vjp: vec![v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p534_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1230,12 +1299,14 @@ pub fn p535_ref(x1: f64, x0: f64, x2: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p535_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0, g_x2) = p535_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0, v_x2) = p535_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p535_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p535(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p535_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p535(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p535_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1268,12 +1339,14 @@ pub fn p536_ref(x0: f64, x1: f64, c: &[f64; 2], x2: f64, m: &mut f64) -> f64 {
 pub fn p536_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[2], x[3]];
     let c_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let c_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0, g_x1, g_x2) = p536_grad(x[0], x[1], &c, &mut g_c, x[4]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1, v_x2) = p536_vjp(x[0], x[1], &c, &mut v_c, x[4], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p536_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot, x[4], tangent(4));
-    Run { plain: p536(x[0], x[1], &c, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p536_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p536(x[0], x[1], &c, x[4]), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x2], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p536_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1303,7 +1376,8 @@ pub fn p537_run(x: &[f32]) -> Run {
     let (value, g_x0) = p537_grad(x[0]);
     let (vjp_value, v_x0) = p537_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p537_jvp(x[0], tangent(0));
-    Run { plain: p537(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p537_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p537(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p537_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1328,12 +1402,14 @@ pub fn p538_ref(x0: f64, a: &[f64; 3], x1: f64, m: &mut f64) -> f64 {
 pub fn p538_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p538_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1) = p538_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p538_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p538(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p538_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p538(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p538_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1370,14 +1446,17 @@ pub fn p539_ref(b: [f64; 3], a: &[f64; 2], x2: f64, x0: f64, x1: f64, m: &mut f6
 pub fn p539_run(x: &[f32]) -> Run {
     let b: [f32; 3] = [x[0], x[1], x[2]];
     let b_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let b_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let a: [f32; 2] = [x[3], x[4]];
     let a_dot: [f32; 2] = [tangent(3), tangent(4)];
+    let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_b, g_x2, g_x0, g_x1) = p539_grad(b, &a, &mut g_a, x[5], x[6], x[7]).expect("finite gradient");
     let (vjp_value, v_b, v_x2, v_x0, v_x1) = p539_vjp(b, &a, &mut v_a, x[5], x[6], x[7], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p539_jvp(b, b_dot, &a, &a_dot, x[5], tangent(5), x[6], tangent(6), x[7], tangent(7));
-    Run { plain: p539(b, &a, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p539_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p539(b, &a, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_b[2], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p539_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1406,12 +1485,14 @@ pub fn p540_ref(a: &[f64; 4], x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p540_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_x1) = p540_grad(&a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_x0, v_x2, v_x1) = p540_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p540_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
-    Run { plain: p540(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p540_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
+    Run { plain: p540(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p540_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1436,12 +1517,14 @@ pub fn p541_ref(x0: f64, c: &[f64; 2], m: &mut f64) -> f64 {
 pub fn p541_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[1], x[2]];
     let c_dot: [f32; 2] = [tangent(1), tangent(2)];
+    let c_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0) = p541_grad(x[0], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0) = p541_vjp(x[0], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p541_jvp(x[0], tangent(0), &c, &c_dot);
-    Run { plain: p541(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p541_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p541(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p541_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1468,12 +1551,14 @@ pub fn p542_ref(x0: f64, a: &[f64; 4], x1: f64, m: &mut f64) -> f64 {
 pub fn p542_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p542_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1) = p542_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p542_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
-    Run { plain: p542(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p542_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p542(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p542_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1508,14 +1593,17 @@ pub fn p543_ref(a: &[f64; 3], x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p543_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let (value, g_x0, g_b) = p543_grad(&a, &mut g_a, x[3], b);
     let (vjp_value, v_x0, v_b) = p543_vjp(&a, &mut v_a, x[3], b, D_OUT);
     let (jvp_value, jvp) = p543_jvp(&a, &a_dot, x[3], tangent(3), b, b_dot);
-    Run { plain: p543(&a, x[3], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p543_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], b, [b_dot, b_dot2]);
+    Run { plain: p543(&a, x[3], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p543_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1543,7 +1631,8 @@ pub fn p544_run(x: &[f32]) -> Run {
     let (value, g_x0) = p544_grad(x[0]);
     let (vjp_value, v_x0) = p544_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p544_jvp(x[0], tangent(0));
-    Run { plain: p544(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p544_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p544(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p544_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1568,10 +1657,12 @@ pub fn p545_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p545_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0) = p545_grad(b, x[2]);
     let (vjp_value, v_b, v_x0) = p545_vjp(b, x[2], D_OUT);
     let (jvp_value, jvp) = p545_jvp(b, b_dot, x[2], tangent(2));
-    Run { plain: p545(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p545_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p545(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p545_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1604,12 +1695,14 @@ pub fn p546_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p546_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p546_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p546_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p546_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p546(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p546_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p546(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p546_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1635,7 +1728,8 @@ pub fn p547_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p547_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p547_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p547_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p547(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p547_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p547(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p547_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1663,7 +1757,8 @@ pub fn p548_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1) = p548_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x1, v_x0) = p548_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p548_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p548(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, f32::NAN], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p548_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p548(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, f32::NAN], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p548_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1690,12 +1785,14 @@ pub fn p549_ref(x1: f64, c: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p549_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let c_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let c_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let (value, g_x1, g_x0) = p549_grad(x[0], &c, &mut g_c, x[5]).expect("within max_iters");
     let (vjp_value, v_x1, v_x0) = p549_vjp(x[0], &c, &mut v_c, x[5], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p549_jvp(x[0], tangent(0), &c, &c_dot, x[5], tangent(5));
-    Run { plain: p549(x[0], &c, x[5]), value, vjp_value, grad: vec![g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0], vjp: vec![v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p549_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p549(x[0], &c, x[5]), value, vjp_value, grad: vec![g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0], vjp: vec![v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p549_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1730,12 +1827,14 @@ pub fn p550_ref(a: &[f64; 4], x0: f64, m: &mut f64) -> f64 {
 pub fn p550_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0) = p550_grad(&a, x[4]);
     let (vjp_value, v_x0) = p550_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p550_jvp(&a, &a_dot, x[4], tangent(4));
-    Run { plain: p550(&a, x[4]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p550_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p550(&a, x[4]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p550_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1771,7 +1870,8 @@ pub fn p551_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p551_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x0, v_x2) = p551_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p551_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p551(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p551_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p551(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p551_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1802,18 +1902,22 @@ pub fn p552_ref(x1: f64, c: &[f64; 4], x2: f64, x0: f64, b: [f64; 2], a: &[f64; 
 pub fn p552_run(x: &[f32]) -> Run {
     let c: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let c_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let c_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 4];
     let mut v_c = [PREFILL; 4];
     let b: [f32; 2] = [x[7], x[8]];
     let b_dot: [f32; 2] = [tangent(7), tangent(8)];
+    let b_dot2: [f32; 2] = [tangent2(7), tangent2(8)];
     let a: [f32; 2] = [x[9], x[10]];
     let a_dot: [f32; 2] = [tangent(9), tangent(10)];
+    let a_dot2: [f32; 2] = [tangent2(9), tangent2(10)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x2, g_x0, g_b) = p552_grad(x[0], &c, &mut g_c, x[5], x[6], b, &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_x1, v_x2, v_x0, v_b) = p552_vjp(x[0], &c, &mut v_c, x[5], x[6], b, &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p552_jvp(x[0], tangent(0), &c, &c_dot, x[5], tangent(5), x[6], tangent(6), b, b_dot, &a, &a_dot);
-    Run { plain: p552(x[0], &c, x[5], x[6], b, &a), value, vjp_value, grad: vec![g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x2, g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x2, v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p552_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)], b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2]);
+    Run { plain: p552(x[0], &c, x[5], x[6], b, &a), value, vjp_value, grad: vec![g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x2, g_x0, g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x2, v_x0, v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p552_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1847,7 +1951,8 @@ pub fn p553_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p553_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x2, v_x0, v_x1) = p553_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p553_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p553(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p553_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p553(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p553_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1873,7 +1978,8 @@ pub fn p554_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x1, g_x0) = p554_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x2, v_x1, v_x0) = p554_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p554_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p554(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p554_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p554(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p554_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1903,7 +2009,8 @@ pub fn p555_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p555_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p555_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p555_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p555(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p555_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p555(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p555_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1935,7 +2042,8 @@ pub fn p556_run(x: &[f32]) -> Run {
     let (value, g_x0) = p556_grad(x[0]);
     let (vjp_value, v_x0) = p556_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p556_jvp(x[0], tangent(0));
-    Run { plain: p556(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p556_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p556(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p556_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1967,7 +2075,8 @@ pub fn p557_run(x: &[f32]) -> Run {
     let (value, g_x2, g_x0, g_x1) = p557_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x2, v_x0, v_x1) = p557_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p557_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p557(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p557_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p557(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p557_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1998,12 +2107,14 @@ pub fn p558_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p558_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p558_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p558_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p558_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p558(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p558_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p558(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p558_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2037,7 +2148,8 @@ pub fn p559_run(x: &[f32]) -> Run {
     let (value, g_x1) = p559_grad(x[0], x[1]);
     let (vjp_value, v_x0, v_x1) = p559_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p559_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p559(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p559_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p559(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p559_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2062,16 +2174,19 @@ pub fn p560_ref(x0: f64, a: &[f64; 4], x1: f64, c: &[f64; 1], m: &mut f64) -> f6
 pub fn p560_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let c: [f32; 1] = [x[6]];
     let c_dot: [f32; 1] = [tangent(6)];
+    let c_dot2: [f32; 1] = [tangent2(6)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x0, g_x1) = p560_grad(x[0], &a, &mut g_a, x[5], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p560_vjp(x[0], &a, &mut v_a, x[5], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p560_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), &c, &c_dot);
-    Run { plain: p560(x[0], &a, x[5], &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_c[0] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_c[0] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p560_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p560(x[0], &a, x[5], &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_c[0] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p560_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2102,12 +2217,14 @@ pub fn p561_ref(x0: f64, x1: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p561_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[2], x[3], x[4]];
     let a_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p561_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p561_vjp(x[0], x[1], &a, &mut v_a, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p561_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p561(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p561_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p561(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p561_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2137,7 +2254,8 @@ pub fn p562_run(x: &[f32]) -> Run {
     let (value, g_x0) = p562_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p562_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p562_jvp(x[0], tangent(0));
-    Run { plain: p562(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p562_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p562(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p562_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2170,12 +2288,14 @@ pub fn p563_ref(c: &[f64; 3], x0: f64, x1: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p563_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[0], x[1], x[2]];
     let c_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let c_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x0, g_x1, g_x2) = p563_grad(&c, &mut g_c, x[3], x[4], x[5]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1, v_x2) = p563_vjp(&c, &mut v_c, x[3], x[4], x[5], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p563_jvp(&c, &c_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
-    Run { plain: p563(&c, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p563_jvpk(&c, [&c_dot, &c_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
+    Run { plain: p563(&c, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x0, g_x1, g_x2], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p563_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2211,7 +2331,8 @@ pub fn p564_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p564_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p564_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p564_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p564(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p564_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p564(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p564_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2238,12 +2359,14 @@ pub fn p565_ref(x0: f64, x1: f64, x2: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p565_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1, g_x2) = p565_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1, v_x2) = p565_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p565_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p565(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p565_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p565(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p565_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2278,12 +2401,14 @@ pub fn p566_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p566_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p566_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p566_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p566_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p566(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p566_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p566(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p566_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2308,12 +2433,14 @@ pub fn p567_ref(c: &[f64; 1], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p567_run(x: &[f32]) -> Run {
     let c: [f32; 1] = [x[0]];
     let c_dot: [f32; 1] = [tangent(0)];
+    let c_dot2: [f32; 1] = [tangent2(0)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x0, g_x1) = p567_grad(&c, &mut g_c, x[1], x[2]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p567_vjp(&c, &mut v_c, x[1], x[2], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p567_jvp(&c, &c_dot, x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p567(&c, x[1], x[2]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x0, g_x1], vjp: vec![v_c[0] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p567_jvpk(&c, [&c_dot, &c_dot2], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p567(&c, x[1], x[2]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x0, g_x1], vjp: vec![v_c[0] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p567_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2344,14 +2471,17 @@ pub fn p568_ref(b: [f64; 2], x0: f64, x1: f64, c: &[f64; 1], m: &mut f64) -> f64
 pub fn p568_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let c: [f32; 1] = [x[4]];
     let c_dot: [f32; 1] = [tangent(4)];
+    let c_dot2: [f32; 1] = [tangent2(4)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_b, g_x0, g_x1) = p568_grad(b, x[2], x[3], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_b, v_x0, v_x1) = p568_vjp(b, x[2], x[3], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p568_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), &c, &c_dot);
-    Run { plain: p568(b, x[2], x[3], &c), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_c[0] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_c[0] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p568_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p568(b, x[2], x[3], &c), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_c[0] - PREFILL], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p568_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2384,18 +2514,22 @@ pub fn p569_ref(a: &[f64; 2], b: [f64; 2], x0: f64, c: &[f64; 1], x2: f64, x1: f
 pub fn p569_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 2] = [x[2], x[3]];
     let b_dot: [f32; 2] = [tangent(2), tangent(3)];
+    let b_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let c: [f32; 1] = [x[5]];
     let c_dot: [f32; 1] = [tangent(5)];
+    let c_dot2: [f32; 1] = [tangent2(5)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_b, g_x0, g_x2, g_x1) = p569_grad(&a, &mut g_a, b, x[4], &c, &mut g_c, x[6], x[7]).expect("within max_iters");
     let (vjp_value, v_b, v_x0, v_x2, v_x1) = p569_vjp(&a, &mut v_a, b, x[4], &c, &mut v_c, x[6], x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p569_jvp(&a, &a_dot, b, b_dot, x[4], tangent(4), &c, &c_dot, x[6], tangent(6), x[7], tangent(7));
-    Run { plain: p569(&a, b, x[4], &c, x[6], x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_x0, g_c[0] - PREFILL, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_x0, v_c[0] - PREFILL, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p569_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)], &c, [&c_dot, &c_dot2], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p569(&a, b, x[4], &c, x[6], x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_x0, g_c[0] - PREFILL, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_x0, v_c[0] - PREFILL, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p569_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2426,16 +2560,19 @@ pub fn p570_ref(x0: f64, a: &[f64; 3], c: &[f64; 3], x1: f64, m: &mut f64) -> f6
 pub fn p570_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let c: [f32; 3] = [x[4], x[5], x[6]];
     let c_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
+    let c_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x0, g_x1) = p570_grad(x[0], &a, &mut g_a, &c, &mut g_c, x[7]).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p570_vjp(x[0], &a, &mut v_a, &c, &mut v_c, x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p570_jvp(x[0], tangent(0), &a, &a_dot, &c, &c_dot, x[7], tangent(7));
-    Run { plain: p570(x[0], &a, &c, x[7]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p570_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[7], [tangent(7), tangent2(7)]);
+    Run { plain: p570(x[0], &a, &c, x[7]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p570_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2468,12 +2605,14 @@ pub fn p571_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p571_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p571_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p571_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p571_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p571(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p571_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p571(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p571_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2504,12 +2643,14 @@ pub fn p572_ref(c: &[f64; 2], x0: f64, x2: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p572_run(x: &[f32]) -> Run {
     let c: [f32; 2] = [x[0], x[1]];
     let c_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let c_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_c = [PREFILL; 2];
     let mut v_c = [PREFILL; 2];
     let (value, g_x0, g_x2, g_x1) = p572_grad(&c, &mut g_c, x[2], x[3], x[4]).expect("within max_iters");
     let (vjp_value, v_x0, v_x2, v_x1) = p572_vjp(&c, &mut v_c, x[2], x[3], x[4], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p572_jvp(&c, &c_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p572(&c, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p572_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p572(&c, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p572_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2536,16 +2677,19 @@ pub fn p573_ref(x0: f64, a: &[f64; 4], c: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p573_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[1], x[2], x[3], x[4]];
     let a_dot: [f32; 4] = [tangent(1), tangent(2), tangent(3), tangent(4)];
+    let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let c: [f32; 3] = [x[5], x[6], x[7]];
     let c_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let c_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x0) = p573_grad(x[0], &a, &mut g_a, &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0) = p573_vjp(x[0], &a, &mut v_a, &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p573_jvp(x[0], tangent(0), &a, &a_dot, &c, &c_dot);
-    Run { plain: p573(x[0], &a, &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p573_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2]);
+    Run { plain: p573(x[0], &a, &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p573_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2574,10 +2718,12 @@ pub fn p574_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p574_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0) = p574_grad(b, x[2]);
     let (vjp_value, v_b, v_x0) = p574_vjp(b, x[2], D_OUT);
     let (jvp_value, jvp) = p574_jvp(b, b_dot, x[2], tangent(2));
-    Run { plain: p574(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p574_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p574(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p574_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2608,14 +2754,17 @@ pub fn p575_ref(a: &[f64; 4], x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p575_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[0], x[1], x[2], x[3]];
     let a_dot: [f32; 4] = [tangent(0), tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let b: [f32; 3] = [x[5], x[6], x[7]];
     let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
+    let b_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
     let (value, g_x0, g_b) = p575_grad(&a, &mut g_a, x[4], b);
     let (vjp_value, v_x0, v_b) = p575_vjp(&a, &mut v_a, x[4], b, D_OUT);
     let (jvp_value, jvp) = p575_jvp(&a, &a_dot, x[4], tangent(4), b, b_dot);
-    Run { plain: p575(&a, x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p575_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], b, [b_dot, b_dot2]);
+    Run { plain: p575(&a, x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p575_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2649,7 +2798,8 @@ pub fn p576_run(x: &[f32]) -> Run {
     let (value, g_x0) = p576_grad(x[0]);
     let (vjp_value, v_x0) = p576_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p576_jvp(x[0], tangent(0));
-    Run { plain: p576(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p576_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p576(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p576_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2685,7 +2835,8 @@ pub fn p577_run(x: &[f32]) -> Run {
     let (value, g_x0) = p577_grad(x[0]);
     let (vjp_value, v_x0) = p577_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p577_jvp(x[0], tangent(0));
-    Run { plain: p577(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p577_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p577(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p577_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2718,12 +2869,14 @@ pub fn p578_ref(x0: f64, a: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p578_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p578_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p578_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p578_jvp(x[0], tangent(0), &a, &a_dot);
-    Run { plain: p578(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p578_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p578(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p578_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2751,7 +2904,8 @@ pub fn p579_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x2, g_x0) = p579_grad(x[0], x[1], x[2]);
     let (vjp_value, v_x1, v_x2, v_x0) = p579_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p579_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p579(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p579_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p579(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p579_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2784,14 +2938,17 @@ pub fn p580_ref(a: &[f64; 2], x0: f64, b: [f64; 3], m: &mut f64) -> f64 {
 pub fn p580_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
+    let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let (value, g_x0, g_b) = p580_grad(&a, &mut g_a, x[2], b);
     let (vjp_value, v_x0, v_b) = p580_vjp(&a, &mut v_a, x[2], b, D_OUT);
     let (jvp_value, jvp) = p580_jvp(&a, &a_dot, x[2], tangent(2), b, b_dot);
-    Run { plain: p580(&a, x[2], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p580_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2]);
+    Run { plain: p580(&a, x[2], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p580_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2824,12 +2981,14 @@ pub fn p581_ref(x2: f64, x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p581_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[3], x[4], x[5], x[6]];
     let a_dot: [f32; 4] = [tangent(3), tangent(4), tangent(5), tangent(6)];
+    let a_dot2: [f32; 4] = [tangent2(3), tangent2(4), tangent2(5), tangent2(6)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x2, g_x1, g_x0) = p581_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x1, v_x0) = p581_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p581_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
-    Run { plain: p581(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p581_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p581(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x2, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p581_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2854,10 +3013,12 @@ pub fn p582_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p582_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0) = p582_grad(b, x[2]);
     let (vjp_value, v_b, v_x0) = p582_vjp(b, x[2], D_OUT);
     let (jvp_value, jvp) = p582_jvp(b, b_dot, x[2], tangent(2));
-    Run { plain: p582(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p582_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p582(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p582_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2890,12 +3051,14 @@ pub fn p583_ref(x1: f64, x0: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p583_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x1, g_x0) = p583_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p583_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p583_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p583(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p583_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p583(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p583_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2928,12 +3091,14 @@ pub fn p584_ref(x0: f64, x1: f64, a: &[f64; 4], m: &mut f64) -> f64 {
 pub fn p584_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p584_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p584_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p584_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
-    Run { plain: p584(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p584_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p584(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p584_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2960,12 +3125,14 @@ pub fn p585_ref(x0: f64, x1: f64, c: &[f64; 3], m: &mut f64) -> f64 {
 pub fn p585_run(x: &[f32]) -> Run {
     let c: [f32; 3] = [x[2], x[3], x[4]];
     let c_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let c_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let (value, g_x0, g_x1) = p585_grad(x[0], x[1], &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p585_vjp(x[0], x[1], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p585_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot);
-    Run { plain: p585(x[0], x[1], &c), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p585_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2]);
+    Run { plain: p585(x[0], x[1], &c), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p585_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2994,12 +3161,14 @@ pub fn p586_ref(a: &[f64; 3], x0: f64, x1: f64, m: &mut f64) -> f64 {
 pub fn p586_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p586_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x0, v_x1) = p586_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p586_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p586(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p586_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p586(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p586_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3028,12 +3197,14 @@ pub fn p587_ref(a: &[f64; 2], x1: f64, x0: f64, m: &mut f64) -> f64 {
 pub fn p587_run(x: &[f32]) -> Run {
     let a: [f32; 2] = [x[0], x[1]];
     let a_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p587_grad(&a, &mut g_a, x[2], x[3]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p587_vjp(&a, &mut v_a, x[2], x[3], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p587_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
-    Run { plain: p587(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p587_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p587(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p587_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3066,12 +3237,14 @@ pub fn p588_ref(x1: f64, a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p588_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[1], x[2], x[3]];
     let a_dot: [f32; 3] = [tangent(1), tangent(2), tangent(3)];
+    let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p588_grad(x[0], &a, &mut g_a, x[4]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0) = p588_vjp(x[0], &a, &mut v_a, x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p588_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
-    Run { plain: p588(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p588_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p588(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p588_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3101,7 +3274,8 @@ pub fn p589_run(x: &[f32]) -> Run {
     let (value, g_x0) = p589_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p589_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p589_jvp(x[0], tangent(0));
-    Run { plain: p589(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p589_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p589(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p589_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3124,10 +3298,12 @@ pub fn p590_ref(b: [f64; 2], x1: f64, x0: f64, x2: f64, m: &mut f64) -> f64 {
 pub fn p590_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x1, g_x0, g_x2) = p590_grad(b, x[2], x[3], x[4]);
     let (vjp_value, v_b, v_x1, v_x0, v_x2) = p590_vjp(b, x[2], x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p590_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
-    Run { plain: p590(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0, g_x2], vjp: vec![v_b[0], v_b[1], v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p590_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
+    Run { plain: p590(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0, g_x2], vjp: vec![v_b[0], v_b[1], v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p590_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3164,18 +3340,22 @@ pub fn p591_ref(b: [f64; 2], c: &[f64; 3], x1: f64, x0: f64, a: &[f64; 3], m: &m
 pub fn p591_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let c: [f32; 3] = [x[2], x[3], x[4]];
     let c_dot: [f32; 3] = [tangent(2), tangent(3), tangent(4)];
+    let c_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_c = [PREFILL; 3];
     let mut v_c = [PREFILL; 3];
     let a: [f32; 3] = [x[7], x[8], x[9]];
     let a_dot: [f32; 3] = [tangent(7), tangent(8), tangent(9)];
+    let a_dot2: [f32; 3] = [tangent2(7), tangent2(8), tangent2(9)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_b, g_x1, g_x0) = p591_grad(b, &c, &mut g_c, x[5], x[6], &a, &mut g_a).expect("within max_iters");
     let (vjp_value, v_b, v_x1, v_x0) = p591_vjp(b, &c, &mut v_c, x[5], x[6], &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p591_jvp(b, b_dot, &c, &c_dot, x[5], tangent(5), x[6], tangent(6), &a, &a_dot);
-    Run { plain: p591(b, &c, x[5], x[6], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p591_jvpk(b, [b_dot, b_dot2], &c, [&c_dot, &c_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)], &a, [&a_dot, &a_dot2]);
+    Run { plain: p591(b, &c, x[5], x[6], &a), value, vjp_value, grad: vec![g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p591_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3205,7 +3385,8 @@ pub fn p592_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0) = p592_grad(x[0], x[1]);
     let (vjp_value, v_x1, v_x0) = p592_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p592_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p592(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p592_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p592(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p592_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3233,7 +3414,8 @@ pub fn p593_run(x: &[f32]) -> Run {
     let (value, g_x0) = p593_grad(x[0]).expect("finite gradient");
     let (vjp_value, v_x0) = p593_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p593_jvp(x[0], tangent(0));
-    Run { plain: p593(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p593_jvpk(x[0], [tangent(0), tangent2(0)]);
+    Run { plain: p593(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p593_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3258,12 +3440,14 @@ pub fn p594_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p594_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let value = p594_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p594_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p594_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p594(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p594_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p594(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p594_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3294,16 +3478,19 @@ pub fn p595_ref(x0: f64, x1: f64, a: &[f64; 4], c: &[f64; 1], m: &mut f64) -> f6
 pub fn p595_run(x: &[f32]) -> Run {
     let a: [f32; 4] = [x[2], x[3], x[4], x[5]];
     let a_dot: [f32; 4] = [tangent(2), tangent(3), tangent(4), tangent(5)];
+    let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
     let c: [f32; 1] = [x[6]];
     let c_dot: [f32; 1] = [tangent(6)];
+    let c_dot2: [f32; 1] = [tangent2(6)];
     let mut g_c = [PREFILL; 1];
     let mut v_c = [PREFILL; 1];
     let (value, g_x0, g_x1) = p595_grad(x[0], x[1], &a, &mut g_a, &c, &mut g_c).expect("within max_iters");
     let (vjp_value, v_x0, v_x1) = p595_vjp(x[0], x[1], &a, &mut v_a, &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p595_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, &c, &c_dot);
-    Run { plain: p595(x[0], x[1], &a, &c), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_c[0] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_c[0] - PREFILL], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p595_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2]);
+    Run { plain: p595(x[0], x[1], &a, &c), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_c[0] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p595_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3338,12 +3525,14 @@ pub fn p596_ref(a: &[f64; 3], x0: f64, m: &mut f64) -> f64 {
 pub fn p596_run(x: &[f32]) -> Run {
     let a: [f32; 3] = [x[0], x[1], x[2]];
     let a_dot: [f32; 3] = [tangent(0), tangent(1), tangent(2)];
+    let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
     let (value, g_x0) = p596_grad(&a, x[3]);
     let (vjp_value, v_x0) = p596_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p596_jvp(&a, &a_dot, x[3], tangent(3));
-    Run { plain: p596(&a, x[3]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p596_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
+    Run { plain: p596(&a, x[3]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p596_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3371,7 +3560,8 @@ pub fn p597_run(x: &[f32]) -> Run {
     let (value, g_x0, g_x1) = p597_grad(x[0], x[1]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p597_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p597_jvp(x[0], tangent(0), x[1], tangent(1));
-    Run { plain: p597(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p597_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
+    Run { plain: p597(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p597_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3395,7 +3585,8 @@ pub fn p598_run(x: &[f32]) -> Run {
     let (value, g_x1, g_x0, g_x2) = p598_grad(x[0], x[1], x[2]).expect("finite gradient");
     let (vjp_value, v_x1, v_x0, v_x2) = p598_vjp(x[0], x[1], x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p598_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
-    Run { plain: p598(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p598_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p598(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p598_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3418,10 +3609,12 @@ pub fn p599_ref(b: [f64; 2], x0: f64, m: &mut f64) -> f64 {
 pub fn p599_run(x: &[f32]) -> Run {
     let b: [f32; 2] = [x[0], x[1]];
     let b_dot: [f32; 2] = [tangent(0), tangent(1)];
+    let b_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let (value, g_b, g_x0) = p599_grad(b, x[2]);
     let (vjp_value, v_b, v_x0) = p599_vjp(b, x[2], D_OUT);
     let (jvp_value, jvp) = p599_jvp(b, b_dot, x[2], tangent(2));
-    Run { plain: p599(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp }
+    let (jvpk_value, jvpk) = p599_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)]);
+    Run { plain: p599(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
 }
 
 pub fn p599_ref_flat(x: &[f64], m: &mut f64) -> f64 {

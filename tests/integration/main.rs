@@ -15,6 +15,7 @@ mod examples;
 mod float64;
 mod forward_mode;
 mod hand_written_grads;
+mod k_tangents;
 mod layers_in_a_model;
 mod loops;
 mod losses;

@@ -183,6 +183,86 @@ fn energy_jvp(x: &[f32; 4], x_dot: &[f32; 4], k: f32, k_dot: f32) -> (f32, f32) 
     let t24: f32 = t23 * t18;
     (t19, t24)
 }
+/// The value of [`energy`] and `K` tangents at once (forward mode, `K` Jacobian-vector products): each float argument is followed by its `K` tangents, `[T; K]` for a by-value `T` and `[&T; K]` for a `&T`; returns `(value, [tangent; K])`. One pass: the value and the partials are computed once and shared by the lanes.
+#[inline]
+#[allow(
+    unused,
+    unused_mut,
+    unused_parens,
+    non_snake_case,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn energy_jvpk<const K: usize>(
+    x: &[f32; 4],
+    x_dot: [&[f32; 4]; K],
+    k: f32,
+    k_dot: [f32; K],
+) -> (f32, [f32; K]) {
+    let mut s: f32 = 0.0;
+    let mut s_dot: [f32; K] = [0.0; K];
+    for i in 0..3 {
+        let t3: f32 = x[(i + 1)];
+        let mut t4: [f32; K] = [0.0; K];
+        for k_2 in 0..K {
+            t4[k_2] = x_dot[k_2][(i + 1)];
+        }
+        let t5: f32 = x[i];
+        let mut t6: [f32; K] = [0.0; K];
+        for k_2 in 0..K {
+            t6[k_2] = x_dot[k_2][i];
+        }
+        let d: f32 = t3 - t5;
+        let mut d_dot: [f32; K] = [0.0; K];
+        for k_2 in 0..K {
+            d_dot[k_2] = t4[k_2] - t6[k_2];
+        }
+        let t9: f32 = k * d;
+        let mut t10: [f32; K] = [0.0; K];
+        for k_2 in 0..K {
+            t10[k_2] = d * k_dot[k_2];
+        }
+        let mut t11: [f32; K] = [0.0; K];
+        for k_2 in 0..K {
+            t11[k_2] = k * d_dot[k_2];
+        }
+        let mut t12: [f32; K] = [0.0; K];
+        for k_2 in 0..K {
+            t12[k_2] = t10[k_2] + t11[k_2];
+        }
+        let t13: f32 = t9 * d;
+        let mut t14: [f32; K] = [0.0; K];
+        for k_2 in 0..K {
+            t14[k_2] = d * t12[k_2];
+        }
+        let mut t15: [f32; K] = [0.0; K];
+        for k_2 in 0..K {
+            t15[k_2] = t9 * d_dot[k_2];
+        }
+        let mut t16: [f32; K] = [0.0; K];
+        for k_2 in 0..K {
+            t16[k_2] = t14[k_2] + t15[k_2];
+        }
+        s += t13;
+        for k_2 in 0..K {
+            s_dot[k_2] += t16[k_2];
+        }
+    }
+    let t17: f32 = s;
+    let mut t18: [f32; K] = [0.0; K];
+    for k_2 in 0..K {
+        t18[k_2] = s_dot[k_2];
+    }
+    let t19: f32 = ::backprop::__private::math::sqrt(t17);
+    let t22: f32 = 2.0 * t19;
+    let t23: f32 = 1.0 / t22;
+    let mut t24: [f32; K] = [0.0; K];
+    for k_2 in 0..K {
+        t24[k_2] = t23 * t18[k_2];
+    }
+    (t19, t24)
+}
 #[doc(hidden)]
 /// The tangent program's value and pullback (split mode), for the `_hvp` of callers.
 #[inline]
@@ -419,6 +499,16 @@ impl energy {
     #[inline]
     fn jvp(x: &[f32; 4], x_dot: &[f32; 4], k: f32, k_dot: f32) -> (f32, f32) {
         energy_jvp(x, x_dot, k, k_dot)
+    }
+    #[doc(hidden)]
+    #[inline]
+    fn jvpk<const K: usize>(
+        x: &[f32; 4],
+        x_dot: [&[f32; 4]; K],
+        k: f32,
+        k_dot: [f32; K],
+    ) -> (f32, [f32; K]) {
+        energy_jvpk::<K>(x, x_dot, k, k_dot)
     }
     #[doc(hidden)]
     #[inline]

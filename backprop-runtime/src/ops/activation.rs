@@ -212,9 +212,9 @@ pub mod scalar {
 }
 
 macro_rules! unary_activation {
-    ($($name:ident, $fwd:ident, $jvp:ident, $doc:literal, $residual:ident, |$r:ident, $u:ident| $grad:expr;)*) => {$(
+    ($($name:ident, $fwd:ident, $jvp:ident, $jvpk:ident, $doc:literal, $residual:ident, |$r:ident, $u:ident| $grad:expr;)*) => {$(
         #[doc = concat!($doc, ", element-wise (see [`scalar::", stringify!($name), "`]).")]
-        #[differentiable(custom_fwd, jvp)]
+        #[differentiable(custom_fwd, jvp, jvpk)]
         #[inline]
         pub fn $name<T: Tensor>(x: &T) -> T {
             map(x, scalar::$name)
@@ -234,6 +234,14 @@ macro_rules! unary_activation {
             let residual = unary_activation!(@residual $residual, x, y);
             (y, zip_map(residual, x_dot, |$r, $u| $grad))
         }
+
+        #[doc = concat!("[`", stringify!($name), "`] and `K` tangents (forward mode): the value and the residual once, then the derivative applied to each lane of `x_dot`.")]
+        #[inline]
+        pub fn $jvpk<T: Tensor, const K: usize>(x: &T, x_dot: [&T; K]) -> (T, [T; K]) {
+            let y = $name(x);
+            let residual = unary_activation!(@residual $residual, x, y);
+            (y, x_dot.map(|x_dot| zip_map(residual, x_dot, |$r, $u| $grad)))
+        }
     )*};
     (@residual input, $x:ident, $y:ident) => { $x };
     (@residual output, $x:ident, $y:ident) => { &$y };
@@ -247,11 +255,11 @@ macro_rules! unary_activation {
 }
 
 unary_activation! {
-    relu, relu_fwd, relu_jvp, "`max(x, 0)`", input, |x, u| scalar::relu_vjp(x, u).1;
-    sigmoid, sigmoid_fwd, sigmoid_jvp, "`1 / (1 + e^-x)`", output, |s, u| s * (1.0 - s) * u;
-    tanh, tanh_fwd, tanh_jvp, "The hyperbolic tangent", output, |t, u| (1.0 - t * t) * u;
-    softplus, softplus_fwd, softplus_jvp, "`ln(1 + e^x)`", input, |x, u| scalar::softplus_vjp(x, u).1;
-    gelu, gelu_fwd, gelu_jvp, "GELU, `x Phi(x)` (PyTorch's default erf form)", input, |x, u| scalar::gelu_vjp(x, u).1;
+    relu, relu_fwd, relu_jvp, relu_jvpk, "`max(x, 0)`", input, |x, u| scalar::relu_vjp(x, u).1;
+    sigmoid, sigmoid_fwd, sigmoid_jvp, sigmoid_jvpk, "`1 / (1 + e^-x)`", output, |s, u| s * (1.0 - s) * u;
+    tanh, tanh_fwd, tanh_jvp, tanh_jvpk, "The hyperbolic tangent", output, |t, u| (1.0 - t * t) * u;
+    softplus, softplus_fwd, softplus_jvp, softplus_jvpk, "`ln(1 + e^x)`", input, |x, u| scalar::softplus_vjp(x, u).1;
+    gelu, gelu_fwd, gelu_jvp, gelu_jvpk, "GELU, `x Phi(x)` (PyTorch's default erf form)", input, |x, u| scalar::gelu_vjp(x, u).1;
 }
 
 /// SiLU, `x sigmoid(x)`, element-wise (see [`scalar::silu`]).

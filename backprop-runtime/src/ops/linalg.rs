@@ -18,7 +18,7 @@ use super::gemm::{gemm, View};
 use crate::differentiable;
 
 /// `<a, b> = sum_i a_i b_i`.
-#[differentiable(custom_fwd, jvp)]
+#[differentiable(custom_fwd, jvp, jvpk)]
 #[inline]
 pub fn dot<const N: usize>(a: &[f32; N], b: &[f32; N]) -> f32 {
     // Eight running sums instead of one: float addition is not associative, so the compiler
@@ -77,6 +77,18 @@ pub fn dot_jvp<const N: usize>(
     b_dot: &[f32; N],
 ) -> (f32, f32) {
     (dot(a, b), dot(a_dot, b) + dot(a, b_dot))
+}
+
+/// [`dot`] and `K` tangents `<a_dot, b> + <a, b_dot>` (forward mode).
+#[inline]
+pub fn dot_jvpk<const N: usize, const K: usize>(
+    a: &[f32; N],
+    a_dot: [&[f32; N]; K],
+    b: &[f32; N],
+    b_dot: [&[f32; N]; K],
+) -> (f32, [f32; K]) {
+    let tangents = core::array::from_fn(|k| dot(a_dot[k], b) + dot(a, b_dot[k]));
+    (dot(a, b), tangents)
 }
 
 #[inline]
@@ -157,7 +169,7 @@ fn matvec_backward<const IN: usize, const OUT: usize>(
 }
 
 /// `w x + b` for one sample: PyTorch's `nn.Linear` forward.
-#[differentiable(custom_fwd, jvp)]
+#[differentiable(custom_fwd, jvp, jvpk)]
 #[inline]
 pub fn linear<const IN: usize, const OUT: usize>(
     x: &[f32; IN],
@@ -214,6 +226,24 @@ pub fn linear_jvp<const IN: usize, const OUT: usize>(
 ) -> ([f32; OUT], [f32; OUT]) {
     let tangent = core::array::from_fn(|o| dot(&w_dot[o], x) + dot(&w[o], x_dot) + b_dot[o]);
     (linear(x, w, b), tangent)
+}
+
+/// [`linear`] and `K` tangents `w_dot x + w x_dot + b_dot` (forward mode): the product `w x`
+/// once, then two products per lane.
+#[inline]
+#[allow(clippy::type_complexity)]
+pub fn linear_jvpk<const IN: usize, const OUT: usize, const K: usize>(
+    x: &[f32; IN],
+    x_dot: [&[f32; IN]; K],
+    w: &[[f32; IN]; OUT],
+    w_dot: [&[[f32; IN]; OUT]; K],
+    b: &[f32; OUT],
+    b_dot: [&[f32; OUT]; K],
+) -> ([f32; OUT], [[f32; OUT]; K]) {
+    let tangents = core::array::from_fn(|k| {
+        core::array::from_fn(|o| dot(&w_dot[k][o], x) + dot(&w[o], x_dot[k]) + b_dot[k][o])
+    });
+    (linear(x, w, b), tangents)
 }
 
 /// `a b`: the matrix product of `a` (`M x K`) and `b` (`K x N`), on the GEMM kernel.

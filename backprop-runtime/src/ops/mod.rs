@@ -66,28 +66,33 @@ pub mod probability;
 pub mod reduce;
 
 pub use activation::{
-    gelu, gelu_fwd, gelu_jvp, gelu_vjp, leaky_relu, leaky_relu_fwd, leaky_relu_jvp, leaky_relu_vjp,
-    relu, relu_fwd, relu_jvp, relu_vjp, sigmoid, sigmoid_fwd, sigmoid_jvp, sigmoid_vjp, silu,
-    silu_fwd, silu_jvp, silu_vjp, softplus, softplus_fwd, softplus_jvp, softplus_vjp, tanh,
-    tanh_fwd, tanh_jvp, tanh_vjp,
+    gelu, gelu_fwd, gelu_jvp, gelu_jvpk, gelu_vjp, leaky_relu, leaky_relu_fwd, leaky_relu_jvp,
+    leaky_relu_jvpk, leaky_relu_vjp, relu, relu_fwd, relu_jvp, relu_jvpk, relu_vjp, sigmoid,
+    sigmoid_fwd, sigmoid_jvp, sigmoid_jvpk, sigmoid_vjp, silu, silu_fwd, silu_jvp, silu_jvpk,
+    silu_vjp, softplus, softplus_fwd, softplus_jvp, softplus_jvpk, softplus_vjp, tanh, tanh_fwd,
+    tanh_jvp, tanh_jvpk, tanh_vjp,
 };
 pub use elementwise::{
-    add, add_fwd, add_jvp, add_vjp, mul, mul_fwd, mul_jvp, mul_vjp, scale, scale_fwd, scale_jvp,
-    scale_vjp, sub, sub_fwd, sub_jvp, sub_vjp,
+    add, add_fwd, add_jvp, add_jvpk, add_vjp, mul, mul_fwd, mul_jvp, mul_jvpk, mul_vjp, scale,
+    scale_fwd, scale_jvp, scale_jvpk, scale_vjp, sub, sub_fwd, sub_jvp, sub_jvpk, sub_vjp,
 };
 #[cfg(feature = "std")]
 pub use linalg::zeroed_box;
 pub use linalg::{
-    dot, dot_fwd, dot_jvp, dot_vjp, linear, linear_batch, linear_batch_backward, linear_batch_fwd,
-    linear_batch_into, linear_batch_jvp, linear_batch_vjp, linear_fwd, linear_jvp, linear_vjp,
-    matmul, matmul_backward, matmul_fwd, matmul_into, matmul_jvp, matmul_vjp, matvec, matvec_fwd,
-    matvec_jvp, matvec_vjp,
+    dot, dot_fwd, dot_jvp, dot_jvpk, dot_vjp, linear, linear_batch, linear_batch_backward,
+    linear_batch_fwd, linear_batch_into, linear_batch_jvp, linear_batch_jvpk, linear_batch_vjp,
+    linear_fwd, linear_jvp, linear_jvpk, linear_vjp, matmul, matmul_backward, matmul_fwd,
+    matmul_into, matmul_jvp, matmul_jvpk, matmul_vjp, matvec, matvec_fwd, matvec_jvp, matvec_jvpk,
+    matvec_vjp,
 };
 pub use probability::{
-    log_softmax, log_softmax_fwd, log_softmax_jvp, log_softmax_vjp, log_sum_exp, log_sum_exp_fwd,
-    log_sum_exp_jvp, log_sum_exp_vjp, softmax, softmax_fwd, softmax_jvp, softmax_vjp,
+    log_softmax, log_softmax_fwd, log_softmax_jvp, log_softmax_jvpk, log_softmax_vjp, log_sum_exp,
+    log_sum_exp_fwd, log_sum_exp_jvp, log_sum_exp_jvpk, log_sum_exp_vjp, softmax, softmax_fwd,
+    softmax_jvp, softmax_jvpk, softmax_vjp,
 };
-pub use reduce::{mean, mean_fwd, mean_jvp, mean_vjp, sum, sum_fwd, sum_jvp, sum_vjp};
+pub use reduce::{
+    mean, mean_fwd, mean_jvp, mean_jvpk, mean_vjp, sum, sum_fwd, sum_jvp, sum_jvpk, sum_vjp,
+};
 
 /// Scalar (`f32` by value) forms of the activations: `sigmoid(x: f32) -> f32` and
 /// `sigmoid_vjp(x, d_out) -> (f32, f32)`, and so on.
