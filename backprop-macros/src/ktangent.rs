@@ -37,7 +37,8 @@ pub fn with_lanes(func: &syn::ItemFn, k: &Ident) -> syn::ItemFn {
     f
 }
 
-/// The name of the lane count: `K`, unless the function has a generic of that name.
+/// The name of the lane count: `LANES`, unless the function has a generic of that name. Not `K`:
+/// a method cannot see its impl's generics, and `impl<const K: usize>` (a kernel size) is common.
 pub fn lanes_ident(func: &syn::ItemFn) -> Ident {
     let taken: HashSet<String> = func
         .sig
@@ -50,9 +51,9 @@ pub fn lanes_ident(func: &syn::ItemFn) -> Ident {
             syn::GenericParam::Lifetime(_) => None,
         })
         .collect();
-    let mut name = "K".to_string();
+    let mut name = "LANES".to_string();
     while taken.contains(&name) {
-        name.push('K');
+        name.push('_');
     }
     format_ident!("{}", name)
 }

@@ -194,71 +194,71 @@ fn energy_jvp(x: &[f32; 4], x_dot: &[f32; 4], k: f32, k_dot: f32) -> (f32, f32) 
     clippy::pedantic,
     clippy::nursery
 )]
-fn energy_jvpk<const K: usize>(
+fn energy_jvpk<const LANES: usize>(
     x: &[f32; 4],
-    x_dot: [&[f32; 4]; K],
+    x_dot: [&[f32; 4]; LANES],
     k: f32,
-    k_dot: [f32; K],
-) -> (f32, [f32; K]) {
+    k_dot: [f32; LANES],
+) -> (f32, [f32; LANES]) {
     let mut s: f32 = 0.0;
-    let mut s_dot: [f32; K] = [0.0; K];
+    let mut s_dot: [f32; LANES] = [0.0; LANES];
     for i in 0..3 {
         let t3: f32 = x[(i + 1)];
-        let mut t4: [f32; K] = [0.0; K];
-        for k_2 in 0..K {
+        let mut t4: [f32; LANES] = [0.0; LANES];
+        for k_2 in 0..LANES {
             t4[k_2] = x_dot[k_2][(i + 1)];
         }
         let t5: f32 = x[i];
-        let mut t6: [f32; K] = [0.0; K];
-        for k_2 in 0..K {
+        let mut t6: [f32; LANES] = [0.0; LANES];
+        for k_2 in 0..LANES {
             t6[k_2] = x_dot[k_2][i];
         }
         let d: f32 = t3 - t5;
-        let mut d_dot: [f32; K] = [0.0; K];
-        for k_2 in 0..K {
+        let mut d_dot: [f32; LANES] = [0.0; LANES];
+        for k_2 in 0..LANES {
             d_dot[k_2] = t4[k_2] - t6[k_2];
         }
         let t9: f32 = k * d;
-        let mut t10: [f32; K] = [0.0; K];
-        for k_2 in 0..K {
+        let mut t10: [f32; LANES] = [0.0; LANES];
+        for k_2 in 0..LANES {
             t10[k_2] = d * k_dot[k_2];
         }
-        let mut t11: [f32; K] = [0.0; K];
-        for k_2 in 0..K {
+        let mut t11: [f32; LANES] = [0.0; LANES];
+        for k_2 in 0..LANES {
             t11[k_2] = k * d_dot[k_2];
         }
-        let mut t12: [f32; K] = [0.0; K];
-        for k_2 in 0..K {
+        let mut t12: [f32; LANES] = [0.0; LANES];
+        for k_2 in 0..LANES {
             t12[k_2] = t10[k_2] + t11[k_2];
         }
         let t13: f32 = t9 * d;
-        let mut t14: [f32; K] = [0.0; K];
-        for k_2 in 0..K {
+        let mut t14: [f32; LANES] = [0.0; LANES];
+        for k_2 in 0..LANES {
             t14[k_2] = d * t12[k_2];
         }
-        let mut t15: [f32; K] = [0.0; K];
-        for k_2 in 0..K {
+        let mut t15: [f32; LANES] = [0.0; LANES];
+        for k_2 in 0..LANES {
             t15[k_2] = t9 * d_dot[k_2];
         }
-        let mut t16: [f32; K] = [0.0; K];
-        for k_2 in 0..K {
+        let mut t16: [f32; LANES] = [0.0; LANES];
+        for k_2 in 0..LANES {
             t16[k_2] = t14[k_2] + t15[k_2];
         }
         s += t13;
-        for k_2 in 0..K {
+        for k_2 in 0..LANES {
             s_dot[k_2] += t16[k_2];
         }
     }
     let t17: f32 = s;
-    let mut t18: [f32; K] = [0.0; K];
-    for k_2 in 0..K {
+    let mut t18: [f32; LANES] = [0.0; LANES];
+    for k_2 in 0..LANES {
         t18[k_2] = s_dot[k_2];
     }
     let t19: f32 = ::backprop::__private::math::sqrt(t17);
     let t22: f32 = 2.0 * t19;
     let t23: f32 = 1.0 / t22;
-    let mut t24: [f32; K] = [0.0; K];
-    for k_2 in 0..K {
+    let mut t24: [f32; LANES] = [0.0; LANES];
+    for k_2 in 0..LANES {
         t24[k_2] = t23 * t18[k_2];
     }
     (t19, t24)
@@ -502,13 +502,13 @@ impl energy {
     }
     #[doc(hidden)]
     #[inline]
-    fn jvpk<const K: usize>(
+    fn jvpk<const LANES: usize>(
         x: &[f32; 4],
-        x_dot: [&[f32; 4]; K],
+        x_dot: [&[f32; 4]; LANES],
         k: f32,
-        k_dot: [f32; K],
-    ) -> (f32, [f32; K]) {
-        energy_jvpk::<K>(x, x_dot, k, k_dot)
+        k_dot: [f32; LANES],
+    ) -> (f32, [f32; LANES]) {
+        energy_jvpk::<LANES>(x, x_dot, k, k_dot)
     }
     #[doc(hidden)]
     #[inline]
