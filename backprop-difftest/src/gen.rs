@@ -117,7 +117,10 @@ enum Param {
 impl Param {
     fn name(&self) -> &str {
         match self {
-            Param::Scalar(s) | Param::RefArray(s, _) | Param::ValArray(s, _) | Param::Slice(s, _) => s,
+            Param::Scalar(s)
+            | Param::RefArray(s, _)
+            | Param::ValArray(s, _)
+            | Param::Slice(s, _) => s,
         }
     }
 }
@@ -1265,8 +1268,13 @@ fn emit_f64(
     }
     s += "}\n\n";
 
-    let (mut offset, mut unpack, mut args, mut out, mut flat) =
-        (0, String::new(), Vec::new(), vec!["value".to_string()], Vec::new());
+    let (mut offset, mut unpack, mut args, mut out, mut flat) = (
+        0,
+        String::new(),
+        Vec::new(),
+        vec!["value".to_string()],
+        Vec::new(),
+    );
     for (p, &w) in params.iter().zip(wrt) {
         match p {
             Param::Scalar(x) => {
