@@ -1206,7 +1206,7 @@ impl Gen {
             body.push(fin.f.clone(), fin.r.clone());
         }
         let mut code = emit(&name, &params, &wrt, check_finite, max_iters, &body);
-        let twin = n % F64_EVERY == 0;
+        let twin = n.is_multiple_of(F64_EVERY);
         if twin {
             code += &emit_f64(&name, &params, &wrt, check_finite, max_iters, &body);
         }
