@@ -5,7 +5,9 @@
 //! boundary (`_jvp` along a fixed tangent, and with `_vjp` by the dot-product test; `_jvpk`'s
 //! first lane with `_jvp`, its second along another tangent), and
 //! where the `f64` version is smooth enough at the scale of `f32` rounding for an `f32`
-//! gradient to match it (see [`ROUGH`]).
+//! gradient to match it (see [`ROUGH`]). One program in three also has an `f64` twin, the
+//! `#[differentiable]` function written over `f64`, whose value and `_grad` must agree with the
+//! reference to `f64` precision at every point away from a branch.
 //!
 //! A longer run with other programs:
 //! `cargo run -p backprop-difftest -- --seed 7 --count 5000 && cargo test --release --test difftest`
@@ -21,6 +23,8 @@ pub struct Program {
     pub inputs: usize,
     /// Calls `_grad`, `_vjp` and the function itself.
     pub run: fn(&[f32]) -> Run,
+    /// For a program with an `f64` twin: its value and `_grad`'s gradient at a flat `f64` input.
+    pub run64: Option<fn(&[f64]) -> Run64>,
     /// The `f64` reference; lowers `m` to the smallest relative margin of any comparison or kink.
     pub reference: fn(&[f64], &mut f64) -> f64,
 }
@@ -45,6 +49,13 @@ pub struct Run {
     pub jvpk_value: f32,
     /// `_jvpk`'s two lanes: along `tangent(k)` (as `_jvp`) and along `tangent2(k)`.
     pub jvpk: [f32; 2],
+}
+
+/// What an `f64` twin's `_grad` says at one point.
+pub struct Run64 {
+    pub value: f64,
+    /// Per flat input (`NaN` for inputs outside `wrt`).
+    pub grad: Vec<f64>,
 }
 
 /// The tangent of flat input `k` given to every `_jvp`: mixed signs and sizes, never zero.
@@ -190,6 +201,50 @@ fn h_cell_ref(x: &[f64; 3], h: &[f64; 3], _m: &mut f64) -> [f64; 3] {
     ]
 }
 
+// The helpers' `f64` forms, for the programs' `f64` twins.
+
+#[differentiable]
+pub fn h_sq64(x: f64) -> f64 {
+    x * x
+}
+
+#[differentiable]
+pub fn h_mix64(x: f64, y: f64) -> f64 {
+    (x * y).tanh() + 0.5 * x - y.sin()
+}
+
+#[differentiable]
+pub fn h_leaky64(x: f64) -> f64 {
+    if x > 0.0 {
+        x
+    } else {
+        0.1 * x
+    }
+}
+
+#[differentiable]
+pub fn h_dot64(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..3 {
+        s += a[i] * b[i];
+    }
+    s
+}
+
+#[differentiable]
+pub fn h_lift64(x: f64, y: f64) -> [f64; 3] {
+    [x * y, x.sin(), (y * 2.0).tanh()]
+}
+
+#[differentiable]
+pub fn h_cell64(x: &[f64; 3], h: &[f64; 3]) -> [f64; 3] {
+    [
+        (0.5 * x[0] + 0.8 * h[1] - 0.3 * h[0]).tanh(),
+        (0.5 * x[1] * h[2] + 0.4 * h[0]).tanh(),
+        (x[2] - 0.6 * h[1] + 0.2 * h[2]).sin(),
+    ]
+}
+
 include!("generated/all.rs");
 
 /// SplitMix64 for the sample points (the generator's seed fixes the programs; this fixes the
@@ -277,6 +332,8 @@ struct Tally {
     skipped: usize,
     /// Points skipped because the reference is too rough there ([`ROUGH`]).
     rough: usize,
+    /// Points where an `f64` twin was compared.
+    points64: usize,
     failures: Vec<String>,
 }
 
@@ -298,6 +355,29 @@ fn check(p: &Program, seed: u64, points: usize, tally: &mut Tally) {
         }
         let want = numeric_gradient(p, &x, STEP);
         let scale = want.iter().fold(1.0f64, |s, g| s.max(g.abs()));
+        if let Some(run64) = p.run64 {
+            // The `f64` twin is the reference computation itself: its value to rounding, its
+            // gradient to the accuracy of the differences, at every point away from a branch.
+            tally.points64 += 1;
+            let run = run64(&x);
+            let vscale = 1.0 + want_value.abs() + scale;
+            let mut bad = Vec::new();
+            if (run.value - want_value).abs() > 1e-12 * vscale {
+                bad.push(format!("f64 _grad value {} vs {want_value}", run.value));
+            }
+            for (k, (&g, &w)) in run.grad.iter().zip(&want).enumerate() {
+                if !g.is_nan() && (g - w).abs() > 1e-6 * w.abs() + 1e-7 * vscale {
+                    bad.push(format!("f64 _grad d/dx[{k}] = {g} vs numeric {w}"));
+                }
+            }
+            if !bad.is_empty() {
+                tally.failures.push(format!(
+                    "{}_f64 at x = {x:?}:\n    {}",
+                    p.name,
+                    bad.join("\n    ")
+                ));
+            }
+        }
         let coarse = numeric_gradient(p, &x, ROUGH);
         if want.iter().zip(&coarse).any(|(&w, &c)| !close(c, w, scale)) {
             tally.rough += 1;
@@ -419,6 +499,7 @@ fn a_chaotic_program_is_skipped_as_too_rough_not_reported_as_a_mismatch() {
         name: "p1644",
         inputs: 4,
         run: seed_4242::p1644_run,
+        run64: None,
         reference: seed_4242::p1644_ref_flat,
     };
     let mut tally = Tally::default();
@@ -433,9 +514,10 @@ fn generated_gradients_match_central_differences() {
     let tally = run_all();
     println!(
         "difftest: {} programs, {} points compared, {} points skipped near a branch, {} where the \
-         reference is too rough for f32",
-        tally.programs, tally.points, tally.skipped, tally.rough
+         reference is too rough for f32; {} points of f64 twins compared",
+        tally.programs, tally.points, tally.skipped, tally.rough, tally.points64
     );
+    assert!(tally.points64 > 0, "no f64 twin was compared");
     assert!(
         tally.points >= tally.programs,
         "too many points skipped: the margins are too strict"

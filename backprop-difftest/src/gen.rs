@@ -100,6 +100,8 @@ pub struct Program {
     pub code: String,
     /// Its name, `pN`.
     pub name: String,
+    /// Whether it has an `f64` twin `pN_f64` (and harness `pN_run64`).
+    pub twin: bool,
 }
 
 #[derive(Clone)]
@@ -110,6 +112,17 @@ enum Param {
     /// `&[f32]`, given an array of this length by the harness (the `f64` reference takes the
     /// array itself).
     Slice(String, usize),
+}
+
+impl Param {
+    fn name(&self) -> &str {
+        match self {
+            Param::Scalar(s)
+            | Param::RefArray(s, _)
+            | Param::ValArray(s, _)
+            | Param::Slice(s, _) => s,
+        }
+    }
 }
 
 const LITS: &[&str] = &["0.5", "1.5", "2.0", "0.25", "3.0", "0.75", "1.25", "0.3"];
@@ -1192,11 +1205,159 @@ impl Gen {
         } else {
             body.push(fin.f.clone(), fin.r.clone());
         }
-        Program {
-            code: emit(&name, &params, &wrt, check_finite, max_iters, &body),
-            name,
+        let mut code = emit(&name, &params, &wrt, check_finite, max_iters, &body);
+        let twin = n.is_multiple_of(F64_EVERY);
+        if twin {
+            code += &emit_f64(&name, &params, &wrt, check_finite, max_iters, &body);
+        }
+        Program { code, name, twin }
+    }
+}
+
+/// One program in this many also has an `f64` twin (`pN_f64`), checked against the reference's
+/// central differences to `f64` precision.
+pub const F64_EVERY: usize = 3;
+
+/// The `f64` twin of a program's function: the same text with every `f32` written `f64` and the
+/// helpers' `f64` forms, under the same attribute without forward mode (which `f32` covers), and
+/// its flat harness `NAME_run64`: the value and `_grad`'s gradient per flat input.
+fn emit_f64(
+    name: &str,
+    params: &[Param],
+    wrt: &[bool],
+    check_finite: bool,
+    max_iters: Option<usize>,
+    body: &Lines,
+) -> String {
+    let mut attr = Vec::new();
+    if wrt.iter().any(|w| !w) {
+        let names: Vec<&str> = params
+            .iter()
+            .zip(wrt)
+            .filter(|(_, w)| **w)
+            .map(|(p, _)| p.name())
+            .collect();
+        attr.push(format!("wrt({})", names.join(", ")));
+    }
+    if check_finite {
+        attr.push("check_finite".into());
+    }
+    if let Some(m) = max_iters {
+        attr.push(format!("max_iters = {m}"));
+    }
+    let attr = if attr.is_empty() {
+        String::new()
+    } else {
+        format!("({})", attr.join(", "))
+    };
+    let sig: Vec<String> = params
+        .iter()
+        .map(|p| match p {
+            Param::Scalar(s) => format!("{s}: f64"),
+            Param::RefArray(a, n) => format!("{a}: &[f64; {n}]"),
+            Param::Slice(a, _) => format!("{a}: &[f64]"),
+            Param::ValArray(a, n) => format!("{a}: [f64; {n}]"),
+        })
+        .collect();
+    let mut s = format!(
+        "#[differentiable{attr}]\npub fn {name}_f64({}) -> f64 {{\n",
+        sig.join(", ")
+    );
+    for l in &body.f {
+        s += &format!("    {}\n", to_f64(l));
+    }
+    s += "}\n\n";
+
+    let (mut offset, mut unpack, mut args, mut out, mut flat) = (
+        0,
+        String::new(),
+        Vec::new(),
+        vec!["value".to_string()],
+        Vec::new(),
+    );
+    for (p, &w) in params.iter().zip(wrt) {
+        match p {
+            Param::Scalar(x) => {
+                args.push(format!("x[{offset}]"));
+                if w {
+                    out.push(format!("g_{x}"));
+                    flat.push(format!("g_{x}"));
+                } else {
+                    flat.push("f64::NAN".into());
+                }
+                offset += 1;
+            }
+            Param::RefArray(a, n) | Param::ValArray(a, n) | Param::Slice(a, n) => {
+                let elems: Vec<String> = (offset..offset + n).map(|k| format!("x[{k}]")).collect();
+                unpack += &format!("    let {a}: [f64; {n}] = [{}];\n", elems.join(", "));
+                let by_ref = !matches!(p, Param::ValArray(..));
+                if by_ref {
+                    args.push(format!("&{a}"));
+                    if w {
+                        unpack += &format!("    let mut g_{a} = [PREFILL as f64; {n}];\n");
+                        args.push(format!("&mut g_{a}"));
+                    }
+                } else {
+                    args.push(a.clone());
+                    if w {
+                        out.push(format!("g_{a}"));
+                    }
+                }
+                for k in 0..*n {
+                    flat.push(match (w, by_ref) {
+                        (false, _) => "f64::NAN".into(),
+                        (true, true) => format!("g_{a}[{k}] - PREFILL as f64"),
+                        (true, false) => format!("g_{a}[{k}]"),
+                    });
+                }
+                offset += n;
+            }
         }
     }
+    let unwrap = if check_finite {
+        ".expect(\"finite gradient\")"
+    } else if max_iters.is_some() {
+        ".expect(\"within max_iters\")"
+    } else {
+        ""
+    };
+    let pattern = if out.len() == 1 {
+        out[0].clone()
+    } else {
+        format!("({})", out.join(", "))
+    };
+    s += &format!(
+        "pub fn {name}_run64(x: &[f64]) -> Run64 {{\n{unpack}    let {pattern} = {name}_f64_grad({}){unwrap};\n    Run64 {{ value, grad: vec![{}] }}\n}}\n\n",
+        args.join(", "),
+        flat.join(", ")
+    );
+    s
+}
+
+/// A line of an `f32` program in `f64`: its types, casts and `f32::` paths, and the helpers'
+/// `f64` forms (`h_sq` is `h_sq64`).
+fn to_f64(line: &str) -> String {
+    let line = line.replace("f32", "f64");
+    let mut out = String::with_capacity(line.len() + 16);
+    let mut rest = line.as_str();
+    while let Some(i) = rest.find("h_") {
+        let starts_word = rest[..i]
+            .chars()
+            .last()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        let tail = &rest[i..];
+        let end = tail
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        out += &rest[..i];
+        out += &tail[..end];
+        if starts_word && tail[end..].starts_with('(') {
+            out += "64";
+        }
+        rest = &tail[end..];
+    }
+    out += rest;
+    out
 }
 
 /// Lines of both renderings.
@@ -1229,12 +1390,7 @@ fn emit(
             .iter()
             .zip(wrt)
             .filter(|(_, w)| **w)
-            .map(|(p, _)| match p {
-                Param::Scalar(s)
-                | Param::RefArray(s, _)
-                | Param::ValArray(s, _)
-                | Param::Slice(s, _) => s.as_str(),
-            })
+            .map(|(p, _)| p.name())
             .collect();
         attr.push(format!("wrt({})", names.join(", ")));
     }

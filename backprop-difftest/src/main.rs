@@ -64,9 +64,14 @@ fn render(seed: u64, count: usize) -> Vec<(String, String)> {
             let p = g.program(n);
             let inputs = gen::inputs_of(&p.code, &p.name);
             let name = &p.name;
+            let run64 = if p.twin {
+                format!("Some({name}_run64)")
+            } else {
+                "None".into()
+            };
             writeln!(
                 table,
-                "    Program {{ name: \"{name}\", inputs: {inputs}, run: {name}_run, reference: {name}_ref_flat }},"
+                "    Program {{ name: \"{name}\", inputs: {inputs}, run: {name}_run, run64: {run64}, reference: {name}_ref_flat }},"
             )
             .unwrap();
             file += &p.code;

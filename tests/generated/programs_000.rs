@@ -38,6 +38,24 @@ pub fn p0_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p0_ref(x[0], &[x[1], x[2]], m)
 }
 
+#[differentiable]
+pub fn p0_f64(x0: f64, a: &[f64; 2]) -> f64 {
+    let mut s1 = x0;
+    let mut t2 = [(a[1] + (a[0].signum() + a[0])), ((s1 * s1 + 1.0).cbrt() / (f64::min(x0, (x0 + 0.25)) * f64::min(x0, (x0 + 0.25)) + 2.0)), h_mix64(((a[1].exp2() * 0.1824).tanh() * 4.00), s1.hypot(x0))];
+    t2 = h_lift64(((s1.abs().max(h_mix64(s1, s1)) * 0.3636).tanh() * 2.00), ((s1 * 0.6667).tanh() * 1.00).tan());
+    let mut t3 = t2;
+    let x0 = (((if ((x0 * x0) <= 3.0 || (x0 + s1) >= 0.75) { (((a[0] * a[0] + 2.0).log10() * 0.2398).tanh() * 2.00).exp_m1() } else { h_sq64((((if s1 > x0 { t3[1] } else { s1 }) * 0.1818).tanh() * 3.00)) }) * 0.1111).tanh() * 8.00);
+    s1 -= ((((t3[0] + a[1]) + (-x0)) * 0.0667).tanh() * 8.00);
+    ((((t3[2].hypot((s1 / (((f64::min(x0, t3[1]) * 0.1250).tanh() * 5.00) * ((f64::min(x0, t3[1]) * 0.1250).tanh() * 5.00) + 2.0))) + x0) + s1) + t3[2]) + t2[2])
+}
+
+pub fn p0_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0) = p0_f64_grad(x[0], &a, &mut g_a);
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p1(x2: f32, b: [f32; 2], x1: f32, x0: f32) -> f32 {
     let mut s1 = (b[1] * b[1]).ln_1p();
@@ -147,6 +165,24 @@ pub fn p3_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p3_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], m)
 }
 
+#[differentiable(check_finite)]
+pub fn p3_f64(x1: f64, a: &[f64; 4], x0: f64) -> f64 {
+    let mut s1 = (x1 / a[1].exp());
+    let mut s2: f64 = 0.0;
+    let v3 = ((((((x0 + a[0]) * (x0 + a[0]) + 0.5).ln() * 0.1860).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().log10();
+    let c4 = (if x1 > a[2] { x1 } else { s1 }) <= (v3 * a[1]);
+    for i0 in (0..4).rev() { s1 *= ((s2 * 0.0588).tanh() * 1.00); s1 /= (((f64::max((-x0), (if v3 < x1 { v3 } else { s2 })) * 0.0588).tanh() * 5.00) * ((f64::max((-x0), (if v3 < x1 { v3 } else { s2 })) * 0.0588).tanh() * 5.00) + 2.0); s1 = (s1 * 1.25 + ((((((s2.tanh() + ((i0 as f64) * 0.5 + v3)) * 0.1333).tanh() * 6.00) * (x0.round() + x0).atan2((a[i0] * a[i0] + 2.0))) * 0.1042).tanh() * 2.00)).sin(); }
+    for i0 in 1..2 { if x1 < s2 { break; } s1 = (((i0 as f64) * 0.5 + a[i0]) + x1); }
+    ((((((((if (a[1] / a[2].exp()) <= x1.powi(3) { (x0 / 0.5) } else { s2 }) * 0.0476).tanh() * 6.00) * x1) + v3) + ((s2 * 0.0476).tanh() * 10.00)) + s1) + a[3])
+}
+
+pub fn p3_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[1], x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x1, g_x0) = p3_f64_grad(x[0], &a, &mut g_a, x[5]).expect("finite gradient");
+    Run64 { value, grad: vec![g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x0] }
+}
+
 #[differentiable(jvp, check_finite)]
 pub fn p4(x1: f32, x2: f32, x0: f32, b: [f32; 2]) -> f32 {
     let mut s1 = x0.powi(2);
@@ -254,6 +290,24 @@ pub fn p6_run(x: &[f32]) -> Run {
 
 pub fn p6_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p6_ref(x[0], x[1], m)
+}
+
+#[differentiable]
+pub fn p6_f64(x1: f64, x0: f64) -> f64 {
+    let mut s1 = (x1 * x0);
+    let mut s2 = s1;
+    s1 -= x1;
+    let mut t3: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = (((((((i0 as f64).clamp(0.0, 1.0).exp() * 0.1353).tanh() * 4.00) + 0.5).powf((0.25 + x1)) * 0.0494).tanh() * 3.00) * ((((((i0 as f64).clamp(0.0, 1.0).exp() * 0.1353).tanh() * 4.00) + 0.5).powf((0.25 + x1)) * 0.0494).tanh() * 3.00)).ln_1p(); }
+    let mut t4: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t4[i0] = (if x1 > 2.0 { t3[i0] } else { t3[i0].cos().atan() }); }
+    let mut s5: f64 = x1;
+    (((((s1 + s5) + s2) + s1) + t4[0]) + t3[1])
+}
+
+pub fn p6_run64(x: &[f64]) -> Run64 {
+    let (value, g_x1, g_x0) = p6_f64_grad(x[0], x[1]);
+    Run64 { value, grad: vec![g_x1, g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -373,6 +427,23 @@ pub fn p9_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p9_ref(x[0], &[x[1], x[2]], x[3], x[4], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p9_f64(x2: f64, c: &[f64], x0: f64, x1: f64) -> f64 {
+    let mut s1 = (x0 + x1);
+    let mut s2 = x0.tanh();
+    for i0 in 0..c.len() { s1 = x1.min(s2); }
+    for i0 in (0..1).rev() { s1 = (s1 * 0.5 + (-(x2 * x0).tanh())).atan(); s1 = (s1 * 2.0 + x0).tanh(); s1 *= (((if x2.max(x0) >= (c[i0] * c[i0] + 0.5).recip() { ((((s2 * 0.0769).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().recip() } else { s2 }) * 0.0769).tanh() * 1.00); }
+    for i0 in (0..4).rev() { s1 = ((((i0 as f64) * (i0 as f64) + 2.0).ln().mul_add(((s2 * 0.0345).tanh() * 0.90).asin(), c[i0 % 2].exp().log2()) * 0.0451).tanh() * 17.60); }
+    (({ let t3 = ((s1 * 0.0568).tanh() * 4.00); t3 * x0 + t3 } + ((s2 * 0.0345).tanh() * 10.00)) + ((s1 * 0.0568).tanh() * 10.00))
+}
+
+pub fn p9_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 2] = [x[1], x[2]];
+    let mut g_c = [PREFILL as f64; 2];
+    let (value, g_x2, g_x0, g_x1) = p9_f64_grad(x[0], &c, &mut g_c, x[3], x[4]).expect("within max_iters");
+    Run64 { value, grad: vec![g_x2, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_x0, g_x1] }
+}
+
 #[differentiable(jvp)]
 pub fn p10(x0: f32) -> f32 {
     let mut s1 = (x0 + x0);
@@ -477,6 +548,23 @@ pub fn p12_run(x: &[f32]) -> Run {
 
 pub fn p12_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p12_ref(&[x[0], x[1], x[2], x[3]], x[4], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p12_f64(c: &[f64], x0: f64) -> f64 {
+    let mut s1 = { let t2 = x0; t2 * t2 + t2 };
+    let mut s3 = (((s1 * 0.2667).tanh() * 3.00) * ((s1 * 0.2667).tanh() * 3.00)).ln_1p();
+    let mut t4 = [(0.25 - s3).abs(), (((s3 * (x0 * s3)) * 0.1257).tanh() * 6.00), s3];
+    let c5 = s1.atan2(x0.exp()) < h_mix64(s3, s1);
+    let t6 = h_lift64(s3, ((h_dot64(&t4, &t4) * 0.0093).tanh() * 3.00)); s1 += t6[1].tanh();
+    (((((c[0] + (s1 * x0).abs()) + s3) + s1) + t6[1]) + t4[0])
+}
+
+pub fn p12_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 4] = [x[0], x[1], x[2], x[3]];
+    let mut g_c = [PREFILL as f64; 4];
+    let (value, g_x0) = p12_f64_grad(&c, &mut g_c, x[4]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64, g_x0] }
 }
 
 #[differentiable(jvp, wrt(a, x1))]
@@ -586,6 +674,23 @@ pub fn p15_run(x: &[f32]) -> Run {
 
 pub fn p15_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p15_ref(x[0], x[1], x[2], m)
+}
+
+#[differentiable]
+pub fn p15_f64(x2: f64, x0: f64, x1: f64) -> f64 {
+    let mut s1 = x1;
+    let mut s2: f64 = { let t3 = (if x2 < x0 { x1 } else { x2 }); t3 * s1 + t3 };
+    let v4 = s1.tanh();
+    let t5 = [{ let t6 = x0; t6 * x0 + t6 }.atan2((((x0.sinh() * 0.1824).tanh() * 5.00) * ((x0.sinh() * 0.1824).tanh() * 5.00) + 0.5)), (if (s2 > 2.0 || x1 >= s1) { (s2 * s2 + 2.0).cbrt() } else { (x0 * 0.5) }), x2, v4.tanh()];
+    let mut s7: f64 = (s1 * s1 + 2.0).recip().abs();
+    let mut t8 = [((s2 * 0.2667).tanh() * 0.90).acos(), t5[1], (((v4.hypot(x2).ceil() + (s1 - x2)) * 0.1538).tanh() * 6.00), (-((x2 * 0.6667).tanh() * 0.90).asin())];
+    if ((((((((t5[3] / 0.25) * 0.0624).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(2.5) > 1.5 { s1 *= ((f64::max(t5[1], s7).mul_add(f64::max(v4, t8[3]), (-x2)) * 0.0391).tanh() * 3.00); }
+    ((((((x0 + s7) + v4) + s2) + s1) + t8[1]) + t5[3])
+}
+
+pub fn p15_run64(x: &[f64]) -> Run64 {
+    let (value, g_x2, g_x0, g_x1) = p15_f64_grad(x[0], x[1], x[2]);
+    Run64 { value, grad: vec![g_x2, g_x0, g_x1] }
 }
 
 #[differentiable(jvp)]
@@ -699,6 +804,25 @@ pub fn p18_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p18_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], m)
 }
 
+#[differentiable]
+pub fn p18_f64(x0: f64, a: &[f64; 4], x1: f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = s1;
+    for i0 in 0..2 { s2 -= (((h_leaky64(s2) + (x1 * 1.5)) * 0.0851).tanh() * 1.00); s1 = ((((-(((s2 * 0.0952).tanh() * 6.00) * ((s2 * 0.0952).tanh() * 6.00))) - (-(i0 as f64)).sinh()) * 0.0252).tanh() * 9.50); }
+    s2 = (s2 * 2.0 + ((((x0 * 0.6667).tanh() * 0.90).acos() * 0.3125).tanh() * 2.00)).sin();
+    let mut t3: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t3[i0] = (x1 * x1 + 0.5).recip().powi(2); }
+    let mut t4 = [((h_dot64(&t3, &t3) * 0.0208).tanh() * 6.00), { let t5 = x1; t5 * t3[1] + t5 }.atan2((a[1] * a[1] + 1.0))];
+    return (((((t4[0].atan2((((t4[0] * 0.1667).tanh() * 5.00) * ((t4[0] * 0.1667).tanh() * 5.00) + 2.0)) + h_mix64(t3[1], x1)).abs() + s2) + s1) + t4[1]) + t3[2]);
+}
+
+pub fn p18_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[1], x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x0, g_x1) = p18_f64_grad(x[0], &a, &mut g_a, x[5]);
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x1] }
+}
+
 #[differentiable(jvp)]
 pub fn p19(x0: f32, x1: f32, x2: f32) -> f32 {
     let mut s1 = x0.mul_add(x0, x1);
@@ -794,6 +918,19 @@ pub fn p21_run(x: &[f32]) -> Run {
 
 pub fn p21_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p21_ref([x[0], x[1]], x[2], x[3], m)
+}
+
+#[differentiable(check_finite)]
+pub fn p21_f64(b: [f64; 2], x1: f64, x0: f64) -> f64 {
+    let mut s1 = x0.abs();
+    let t2 = [((({ let t3 = b[1]; t3 * x1 + t3 }.floor() + x1.hypot((x1 + 0.3))) * 0.1242).tanh() * 6.00), h_sq64(x1), b[0], ((x0 + b[0]) / 1.25)];
+    ((((x0 - x0.abs()) + s1) + t2[0]) + b[0])
+}
+
+pub fn p21_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[0], x[1]];
+    let (value, g_b, g_x1, g_x0) = p21_f64_grad(b, x[2], x[3]).expect("finite gradient");
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_x1, g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -906,6 +1043,23 @@ pub fn p24_run(x: &[f32]) -> Run {
 
 pub fn p24_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p24_ref([x[0], x[1]], x[2], &[x[3], x[4]], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p24_f64(b: [f64; 2], x0: f64, c: &[f64]) -> f64 {
+    let mut s1 = (-c[0]);
+    let v2 = c[1];
+    let t3 = [(x0.clamp(-1.0, 2.0) * x0.clamp(-1.0, 2.0) + 1.0).log2(), ((h_sq64(((c[1].cosh() * 0.1824).tanh() * 3.00)) * 0.1111).tanh() * 6.00)];
+    let v5 = ({ let t4 = c[1]; t4 * h_sq64(t4) + t4 } * (f64::min(v2, b[0]) * v2.atan2((s1 * s1 + 1.0))));
+    (((((((v5 * 0.0855).tanh() * 6.00).mul_add(c[1].tanh(), (b[0] * b[0] + 2.0).recip()).min(f64::max(b[0], h_sq64(((v5 * 0.0855).tanh() * 3.00)))) + ((v5 * 0.0855).tanh() * 10.00)) + v2) + s1) + t3[1]) + b[0])
+}
+
+pub fn p24_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[0], x[1]];
+    let c: [f64; 2] = [x[3], x[4]];
+    let mut g_c = [PREFILL as f64; 2];
+    let (value, g_b, g_x0) = p24_f64_grad(b, x[2], &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_x0, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64] }
 }
 
 #[differentiable(jvp)]
@@ -1021,6 +1175,25 @@ pub fn p27_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p27_ref(&[x[0], x[1], x[2]], [x[3], x[4], x[5]], x[6], x[7], m)
 }
 
+#[differentiable]
+pub fn p27_f64(a: &[f64; 3], b: [f64; 3], x1: f64, x0: f64) -> f64 {
+    let mut s1 = h_leaky64(x0);
+    s1 *= ((x0 * x0).ln_1p() * ((((x0 * x0 + 1.0) + 0.5).powf(x0) * 0.0711).tanh() * 6.00)).clamp(-0.5, 0.5);
+    let t2 = h_lift64((((if b[1].powi(4) <= 1.25 { (x0 * x0 + 0.5).log2() } else { (s1 * x0) }) * 0.2222).tanh() * 3.00), (((h_dot64(a, &b) - h_mix64(x1, x1)) * 0.1053).tanh() * 3.00)); s1 += t2[2].tanh();
+    s1 -= ((((((((t2[0] * 0.1111).tanh() * 5.00) * ((t2[0] * 0.1111).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf((((s1.round() + (x1 / (s1 * s1 + 1.0))) * 0.1818).tanh() * 2.00)) * 0.0494).tanh() * 8.00);
+    let mut s3: f64 = 0.0;
+    let x0 = ((t2[0] * 0.1111).tanh() * 8.00);
+    return (((((h_leaky64(s3.atan()).atan2((((t2[0] * 0.1111).tanh() * 5.00) * ((t2[0] * 0.1111).tanh() * 5.00) + 2.0)) + x0) + s3) + ((s1 * 0.0909).tanh() * 10.00)) + t2[0]) + b[2]);
+}
+
+pub fn p27_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[0], x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 3];
+    let b: [f64; 3] = [x[3], x[4], x[5]];
+    let (value, g_b, g_x1, g_x0) = p27_f64_grad(&a, &mut g_a, b, x[6], x[7]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_b[0], g_b[1], g_b[2], g_x1, g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p28(x0: f32) -> f32 {
     let mut s1 = x0;
@@ -1114,6 +1287,19 @@ pub fn p30_run(x: &[f32]) -> Run {
 
 pub fn p30_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p30_ref(x[0], x[1], x[2], m)
+}
+
+#[differentiable(check_finite)]
+pub fn p30_f64(x0: f64, x2: f64, x1: f64) -> f64 {
+    let mut s1 = (x1 * x2);
+    let mut s2 = (x0 + x0);
+    s2 -= x0;
+    ((((((x0 - x0) * 0.3333).tanh() * 2.00).exp().log10() / 3.0) + s2) + s1)
+}
+
+pub fn p30_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0, g_x2, g_x1) = p30_f64_grad(x[0], x[1], x[2]).expect("finite gradient");
+    Run64 { value, grad: vec![g_x0, g_x2, g_x1] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -1222,6 +1408,20 @@ pub fn p33_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p33_ref(x[0], x[1], x[2], m)
 }
 
+#[differentiable]
+pub fn p33_f64(x1: f64, x0: f64, x2: f64) -> f64 {
+    let mut s1 = (x2 * x2 + 2.0).sqrt();
+    let mut s2 = x2.clamp(0.0, 1.0);
+    let v3 = (if (x0 * ((((x1 * x1 + 0.5) + 0.5).powf(x2) * 0.0947).tanh() * 6.00)) <= 0.75 { (x0.max(s2) * x0.max(s2) + 1.0).cbrt() } else { ((x2 / x2.exp()).floor() + (if x0 >= 3.0 { x0 } else { x1 })) });
+    let c4 = x0.mul_add(s2, s2) > (if x0 < x2 { s2 } else { s1 });
+    ((((f64::min((s1 * s1 + 1.0).log2(), (x1 / (s1 * s1 + 0.5))) + (f64::max(s2, v3) - h_sq64(x2))) + v3) + s2) + s1)
+}
+
+pub fn p33_run64(x: &[f64]) -> Run64 {
+    let (value, g_x1, g_x0, g_x2) = p33_f64_grad(x[0], x[1], x[2]);
+    Run64 { value, grad: vec![g_x1, g_x0, g_x2] }
+}
+
 #[differentiable(jvp)]
 pub fn p34(x0: f32, a: &[f32; 3]) -> f32 {
     let mut s1 = (a[0] + x0);
@@ -1325,6 +1525,25 @@ pub fn p36_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p36_ref(&[x[0], x[1], x[2]], x[3], x[4], x[5], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p36_f64(c: &[f64], x1: f64, x0: f64, x2: f64) -> f64 {
+    let mut s1 = c[2];
+    let mut s2 = c[1].clamp(0.0, 1.0);
+    for i0 in (0..2).rev() { s1 = (s1 * 0.75 + ((h_mix64((((c[i0].hypot(x1) * ((s2 * 0.1000).tanh() * 6.00)) * 0.0556).tanh() * 4.00), (((if (x2 < s2 || x2 >= c[i0]) { { let t3 = ((s2 * 0.1000).tanh() * 4.00); t3 * (i0 as f64) + t3 } } else { (x1 / 0.25) }) * 0.1250).tanh() * 4.00)) * 0.2500).tanh() * 2.00)).tanh(); }
+    let c4 = ((x2 * 0.6667).tanh() * 0.90).acos() > s1.hypot(x0);
+    let mut s5: f64 = 1.0;
+    for i0 in 0..2 { s5 -= (((c[2 - i0].round() + x0.clamp(-1.0, 2.0)) * 0.2222).tanh() * 1.00); s5 = (if c4 { c[2 - i0].clamp(-0.5, 0.5) } else { (i0 as f64).exp2() }); s1 = ((((((s5 * 0.2689).tanh() * 1.00).tan() * ((s5 * 0.2689).tanh() * 1.00).tan()).ln_1p() - s2) * 0.0519).tanh() * 9.60); }
+    for i0 in (1..2).rev() { let v6 = s2; s5 += ((s5 * 0.1296).tanh() * 1.00); }
+    (((h_mix64(((((((s1 - s5) * 0.0448).tanh() * 6.00) * ((x0.hypot(s1) * 0.0662).tanh() * 6.00)) * 0.0278).tanh() * 4.00), (c[1] - s2).tanh()) + s5) + ((s2 * 0.0455).tanh() * 10.00)) + ((s1 * 0.0735).tanh() * 10.00))
+}
+
+pub fn p36_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 3] = [x[0], x[1], x[2]];
+    let mut g_c = [PREFILL as f64; 3];
+    let (value, g_x1, g_x0, g_x2) = p36_f64_grad(&c, &mut g_c, x[3], x[4], x[5]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_x1, g_x0, g_x2] }
+}
+
 #[differentiable(jvp)]
 pub fn p37(x0: f32, x1: f32, b: [f32; 3]) -> f32 {
     let mut s1 = h_sq(b[2]);
@@ -1426,6 +1645,24 @@ pub fn p39_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p39_ref(x[0], m)
 }
 
+#[differentiable]
+pub fn p39_f64(x0: f64) -> f64 {
+    let mut s1 = x0;
+    s1 += ((x0 * 0.6667).tanh() * 0.90).acos().min(x0.min((x0 + 0.75)));
+    s1 *= (((2.0 - x0) * 0.2857).tanh() * 3.00);
+    let v2 = s1;
+    for i0 in 0..=1 { if s1 < { let t3 = x0; t3 * t3 + t3 } { break; } s1 -= (((((x0 * x0).ln_1p() * (x0 * x0).ln_1p() + 0.5) + 0.5).powf(1.5) * 0.1133).tanh() * 1.00); s1 = (s1 * 3.0 + x0).sin(); s1 = (s1 * 0.3 + x0.atan().max((if (i0 as f64) > ((i0 as f64) + 3.0) { v2 } else { s1 })).tanh()).atan(); }
+    let t4 = h_lift64(((v2 * 0.0709).tanh() * 3.00), ((s1 / (((v2 * 0.0709).tanh() * 5.00) * ((v2 * 0.0709).tanh() * 5.00) + 2.0)) * (s1 / (((v2 * 0.0709).tanh() * 5.00) * ((v2 * 0.0709).tanh() * 5.00) + 2.0))).ln_1p()); s1 += t4[0].tanh();
+    let mut t5: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t5[i0] = (((i0 as f64) / (t4[2] * t4[2] + 2.0)) + x0.exp()).abs(); }
+    ((((x0 + ((v2 * 0.0709).tanh() * 10.00)) + s1) + t5[0]) + t4[0])
+}
+
+pub fn p39_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0) = p39_f64_grad(x[0]);
+    Run64 { value, grad: vec![g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p40(x0: f32, x1: f32) -> f32 {
     let mut s1 = f32::min(x1, (x1 + 3.0));
@@ -1520,6 +1757,21 @@ pub fn p42_run(x: &[f32]) -> Run {
 
 pub fn p42_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p42_ref(x[0], x[1], x[2], m)
+}
+
+#[differentiable]
+pub fn p42_f64(x0: f64, x2: f64, x1: f64) -> f64 {
+    let mut s1 = x1;
+    let mut s2 = (x0 * x0).ln_1p();
+    if f64::max({ let t3 = x0; t3 * x0 + t3 }, (s2 * x1)) > 3.0 { s2 += s2.exp().ln(); s1 += x0; } else { s1 /= ((x0 * x0).ln_1p() * (x0 * x0).ln_1p() + 2.0); }
+    for i0 in 0..4 { s1 = (0.25 + ((s1 * 0.0526).tanh() * 8.00)); s2 = x1.abs(); s2 -= ((x0 * 0.6667).tanh() * 1.00); }
+    let s1 = h_mix64(((if x1 < s1 { x1 } else { x2 }) / ((if x2 <= x1 { x1 } else { x1 }) * (if x2 <= x1 { x1 } else { x1 }) + 1.0)), x0);
+    return ((x1 + s1) + s2);
+}
+
+pub fn p42_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0, g_x2, g_x1) = p42_f64_grad(x[0], x[1], x[2]);
+    Run64 { value, grad: vec![g_x0, g_x2, g_x1] }
 }
 
 #[differentiable(jvp, check_finite)]
@@ -1622,6 +1874,19 @@ pub fn p45_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p45_ref(x[0], [x[1], x[2]], m)
 }
 
+#[differentiable]
+pub fn p45_f64(x0: f64, b: [f64; 2]) -> f64 {
+    let mut s1 = b[1].atan2((x0 * x0 + 2.0));
+    let v2 = h_sq64(((((x0 + b[1]) + 0.5) * 0.2857).tanh() * 3.00));
+    return (((v2.atan2((((({ let t3 = x0; t3 * x0 + t3 } / (((b[1] * b[0]) * 0.4444).tanh() * 2.00).exp()) * 0.0361).tanh() * 5.00) * ((({ let t3 = x0; t3 * x0 + t3 } / (((b[1] * b[0]) * 0.4444).tanh() * 2.00).exp()) * 0.0361).tanh() * 5.00) + 0.5)) + v2) + s1) + b[0]);
+}
+
+pub fn p45_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[1], x[2]];
+    let (value, g_x0, g_b) = p45_f64_grad(x[0], b);
+    Run64 { value, grad: vec![g_x0, g_b[0], g_b[1]] }
+}
+
 #[differentiable(jvp)]
 pub fn p46(x0: f32, x1: f32) -> f32 {
     let mut s1 = (x1 + 0.5);
@@ -1720,6 +1985,20 @@ pub fn p48_run(x: &[f32]) -> Run {
 
 pub fn p48_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p48_ref(&[x[0], x[1], x[2], x[3]], x[4], x[5], x[6], m)
+}
+
+#[differentiable]
+pub fn p48_f64(a: &[f64; 4], x1: f64, x0: f64, x2: f64) -> f64 {
+    let mut s1 = a[0].abs();
+    for i0 in 1..=4 { if (f64::max(x1, (x1 + 0.75)) * f64::max(x1, (x1 + 0.75)) + 1.0).log10() < 0.25 { break; } s1 = (s1 * 1.5 + h_sq64((if s1 >= 1.5 { x1 } else { x1 })).cos()).tanh(); }
+    return (((((x2 * s1) * ((((s1 * s1 + 1.0) + 0.5).powf(2.5) * 0.0301).tanh() * 6.00)).floor() + s1) + s1) + a[3]);
+}
+
+pub fn p48_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[0], x[1], x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x1, g_x0, g_x2) = p48_f64_grad(&a, &mut g_a, x[4], x[5], x[6]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x1, g_x0, g_x2] }
 }
 
 #[differentiable(jvp)]
@@ -1827,6 +2106,23 @@ pub fn p51_run(x: &[f32]) -> Run {
 
 pub fn p51_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p51_ref(x[0], &[x[1], x[2], x[3], x[4]], [x[5], x[6], x[7]], m)
+}
+
+#[differentiable]
+pub fn p51_f64(x0: f64, a: &[f64; 4], b: [f64; 3]) -> f64 {
+    let mut s1 = h_dot64(&b, &b);
+    let mut t2 = *a;
+    s1 *= ((h_dot64(&b, &b) * 0.1481).tanh() * 3.00);
+    let mut s3: f64 = 0.0;
+    (((((x0 / 0.5) + s3) + ((s1 * 0.0494).tanh() * 10.00)) + t2[3]) + b[0])
+}
+
+pub fn p51_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[1], x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 4];
+    let b: [f64; 3] = [x[5], x[6], x[7]];
+    let (value, g_x0, g_b) = p51_f64_grad(x[0], &a, &mut g_a, b);
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_b[0], g_b[1], g_b[2]] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -1939,6 +2235,25 @@ pub fn p54_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p54_ref([x[0], x[1]], x[2], m)
 }
 
+#[differentiable]
+pub fn p54_f64(b: [f64; 2], x0: f64) -> f64 {
+    let mut s1 = (x0 * x0 + 0.5).log2();
+    let mut s2 = x0.atan2((s1 * s1 + 0.5));
+    let mut s3: f64 = (-s2.tanh());
+    for i0 in 0..=0 { if b[1 - i0] < 3.0 { break; } s1 = (s1 * 3.0 + ((f64::max(s1.hypot((b[0] * ((s1 * 0.1330).tanh() * 6.00))), (((s2 - s1) * 0.0762).tanh() * 6.00).mul_add((b[i0] / (b[i0] * b[i0] + 2.0)), s3)) * 0.0605).tanh() * 2.00)).atan(); }
+    let mut t4: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t4[i0] = h_leaky64((b[1] - s1)).atan2(((s1.min((s1 + 0.75)) - (if b[i0 % 2] < s2 { x0 } else { b[(i0 + 1) % 2] })) * (s1.min((s1 + 0.75)) - (if b[i0 % 2] < s2 { x0 } else { b[(i0 + 1) % 2] })) + 2.0)); }
+    let mut s5: f64 = ((((s2 * 0.1786).tanh() * 2.00).powi(4) * 0.0625).tanh() * 10.00).tanh();
+    if s3 > (s3 + x0) { s1 *= ((s2 * 0.1786).tanh() * 3.00); s5 = (s5 * 1.25 + ((s3 * 0.2000).tanh() * 2.00)).tanh(); }
+    (((((({ let t6 = ((x0.powi(4) * 0.1975).tanh() * 4.00); t6 * h_leaky64(h_mix64(b[0], ((s3 * 0.2000).tanh() * 4.00))) + t6 } + s5) + s3) + s2) + s1) + t4[2]) + b[1])
+}
+
+pub fn p54_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[0], x[1]];
+    let (value, g_b, g_x0) = p54_f64_grad(b, x[2]);
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_x0] }
+}
+
 #[differentiable(jvp, check_finite)]
 pub fn p55(x0: f32) -> f32 {
     let mut s1 = x0.hypot((x0 + 0.5));
@@ -2042,6 +2357,24 @@ pub fn p57_run(x: &[f32]) -> Run {
 
 pub fn p57_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p57_ref(x[0], &[x[1], x[2], x[3], x[4]], m)
+}
+
+#[differentiable(check_finite)]
+pub fn p57_f64(x0: f64, a: &[f64; 4]) -> f64 {
+    let mut s1 = x0.tanh();
+    let v2 = h_mix64(x0.hypot(a[1]).tanh(), (((s1 * (s1 / a[3].exp())) * 0.2231).tanh() * 4.00));
+    let t3 = h_lift64(a[3], (((s1.tanh() - v2) * 0.2632).tanh() * 3.00)); s1 += t3[0].tanh();
+    let c4 = (x0 >= s1 && v2 > s1);
+    let mut s5: f64 = 0.0;
+    if ((t3[2] * s5) * (t3[2] * s5) + 1.0).recip() < v2.sin() { s1 = ((x0 * 0.6667).tanh() * 1.00).tan(); }
+    return (((((x0.min(s1) + s5) + v2) + s1) + t3[0]) + a[2]);
+}
+
+pub fn p57_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[1], x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x0) = p57_f64_grad(x[0], &a, &mut g_a).expect("finite gradient");
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64] }
 }
 
 #[differentiable(jvp)]
@@ -2167,6 +2500,26 @@ pub fn p60_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p60_ref(&[x[0], x[1], x[2]], x[3], &[x[4], x[5]], x[6], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p60_f64(a: &[f64; 3], x1: f64, c: &[f64], x0: f64) -> f64 {
+    let mut s1 = (x0 * x0).ln_1p();
+    if (-a[1]) >= x0 { s1 += x0; s1 = h_mix64((c[0] + x1), ((x1 * 0.6667).tanh() * 0.90).asin()); } else { s1 /= ((((x0 * x0 + 2.0).log2() * (x0 * x0 + 2.0).log2() + 0.5).sqrt() * 0.2364).tanh() * 2.00).exp(); for i0 in 0..c.len() { s1 -= (((if ((i0 as f64).sin() >= c[i0] || (x1 - s1) < ((i0 as f64) * 0.5 + c[i0])) { c[i0] } else { x0.exp() }) * 0.1824).tanh() * 1.00); if ((x0.signum() + x1) * (x0.signum() + x1) + 1.0).log2() > (i0 as f64).sin() { s1 /= (((s1 * 0.0565).tanh() * 0.90).asin() * ((s1 * 0.0565).tanh() * 0.90).asin() + 2.0); s1 += (({ let t2 = h_mix64((x0 / 2.0), ((i0 as f64) * 0.5 + x0)); t2 * (-((i0 as f64) / (x0 * x0 + 1.0))) + t2 } * 0.2105).tanh() * 1.00); } else { s1 -= (((((a[i0] * ((s1 * 0.0565).tanh() * 6.00)) * 0.1111).tanh() * 0.90).acos() * 0.3125).tanh() * 1.00); s1 /= (((h_dot64(a, a) * 0.1481).tanh() * 5.00) * ((h_dot64(a, a) * 0.1481).tanh() * 5.00) + 0.5); } } }
+    for i0 in (0..4).rev() { s1 = (if ((0.75 + x0) >= 0.3 && h_dot64(a, a) < ((x1 * 0.6667).tanh() * 1.00).tan()) { (x1.powi(2) / (h_sq64(a[(i0 + 1) % 3]) * h_sq64(a[(i0 + 1) % 3]) + 1.0)) } else { c[0].powi(2) }); }
+    for i0 in 0..c.len() { if (((s1 * 0.0976).tanh() * 10.00).tanh() / ((x1 * c[1 - i0]) * (x1 * c[1 - i0]) + 2.0)) <= 0.3 { break; } s1 *= ((x0 * 0.6667).tanh() * 1.00); s1 = (s1 * 0.75 + (((s1.signum() + h_leaky64((s1 / (x0 * x0 + 0.5)))) * 0.0315).tanh() * 2.00)).sin(); s1 = (s1 * 1.5 + ((h_dot64(a, a) * 0.1481).tanh() * 2.00)).atan(); }
+    s1 = (s1 * 0.3 + c[1]).atan();
+    let mut s3: f64 = 1.0;
+    return ((((x0 / (s1 * s1 + 0.5)) + s3) + s1) + a[1]);
+}
+
+pub fn p60_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[0], x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 3];
+    let c: [f64; 2] = [x[4], x[5]];
+    let mut g_c = [PREFILL as f64; 2];
+    let (value, g_x1, g_x0) = p60_f64_grad(&a, &mut g_a, x[3], &c, &mut g_c, x[6]).expect("within max_iters");
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_x1, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p61(x1: f32, x2: f32, x0: f32, a: &[f32; 3], b: [f32; 3]) -> f32 {
     let mut s1 = h_mix(x2, a[1]);
@@ -2276,6 +2629,21 @@ pub fn p63_run(x: &[f32]) -> Run {
 
 pub fn p63_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p63_ref(x[0], &[x[1], x[2]], x[3], x[4], m)
+}
+
+#[differentiable(check_finite)]
+pub fn p63_f64(x0: f64, a: &[f64; 2], x1: f64, x2: f64) -> f64 {
+    let mut s1 = x2;
+    if { let t2 = (a[0] + a[1]); t2 * (x2 - a[0]) + t2 } <= (a[0] + 3.0) { s1 = h_mix64(((((a[0] - a[1]) - (x2 * x2 + 0.5).ln()) * 0.1534).tanh() * 4.00), (((x2.clamp(-1.0, 2.0).floor() + (x2 + x2)) * 0.1667).tanh() * 4.00)); } else { s1 += ((((if (x0 / (s1 * s1 + 0.5)) <= 0.25 { h_mix64(x2, x1) } else { (s1 * s1 + 2.0).sqrt() }) * (((s1.exp() / (({ let t3 = a[1]; t3 * a[0] + t3 } * 0.2667).tanh() * 2.00).exp()) * 0.0247).tanh() * 6.00)) * 0.0606).tanh() * 8.00); }
+    s1 *= x1.min((x1 + 0.75));
+    ((a[0].tanh() + ((s1 * 0.0468).tanh() * 10.00)) + a[1])
+}
+
+pub fn p63_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0, g_x1, g_x2) = p63_f64_grad(x[0], &a, &mut g_a, x[3], x[4]).expect("finite gradient");
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x1, g_x2] }
 }
 
 #[differentiable(jvp)]
@@ -2400,6 +2768,24 @@ pub fn p66_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p66_ref(x[0], x[1], x[2], m)
 }
 
+#[differentiable(check_finite)]
+pub fn p66_f64(x2: f64, x0: f64, x1: f64) -> f64 {
+    let mut s1 = x1.tanh();
+    let mut t2: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t2[i0] = ((((x0 * x0).mul_add((x1 / (x2 * x2 + 2.0)), (x2 - s1)) * ((x1.mul_add(x1, x2) * 0.2667).tanh() * 1.00).tan()) * 0.1493).tanh() * 6.00); }
+    for i0 in 0..1 { s1 = (s1 * 0.5 + (((((((t2[3 - i0].ceil() + x1) * 0.0800).tanh() * 5.00) * (((t2[3 - i0].ceil() + x1) * 0.0800).tanh() * 5.00) + 1.0).cbrt() * (((x0 * 0.6667).tanh() * 1.00).tan() * h_leaky64(x2))) * 0.0817).tanh() * 2.00)).sin(); }
+    let t3 = [(((t2[3] + ((t2[0] * 0.1000).tanh() * 2.00).exp()) * 0.0544).tanh() * 6.00), t2[0].atan2((((t2[1] * 0.1000).tanh() * 5.00) * ((t2[1] * 0.1000).tanh() * 5.00) + 2.0)).atan(), ((((((((t2[1] / (((t2[1] * 0.1000).tanh() * 5.00) * ((t2[1] * 0.1000).tanh() * 5.00) + 2.0)) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 6.00), x2];
+    let v4 = (s1 - (if (s1 + t2[1]) > (x1 / (x1 * x1 + 1.0)) { (if x2 >= x1 { t3[2] } else { x0 }) } else { s1.tanh() }));
+    for i0 in (1..4).rev() { s1 = (s1 * 0.3 + (((((t3[3] * 0.1667).tanh() * 5.00) * ((t3[3] * 0.1667).tanh() * 5.00) + 2.0).ln() * 0.1440).tanh() * 2.00)).sin(); t2 = t2; }
+    if f64::max((((x0.exp() * 0.2231).tanh() * 4.00) + 0.5).powf(x1), (x1 * x2)) > (v4 / (((t2[0] * 0.0455).tanh() * 5.00) * ((t2[0] * 0.0455).tanh() * 5.00) + 2.0)) { s1 /= ((v4 * 0.25).abs() * (v4 * 0.25).abs() + 1.0); } else { t2 = t2; t2[1] *= (x2 * 0.25).mul_add((((t2[0] - x0) * 0.0426).tanh() * 6.00), x1); }
+    (((((x2 / ((((t2[3] * 0.0121).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) + v4) + s1) + t3[1]) + ((t2[2] * 0.0121).tanh() * 10.00))
+}
+
+pub fn p66_run64(x: &[f64]) -> Run64 {
+    let (value, g_x2, g_x0, g_x1) = p66_f64_grad(x[0], x[1], x[2]).expect("finite gradient");
+    Run64 { value, grad: vec![g_x2, g_x0, g_x1] }
+}
+
 #[differentiable(jvp, wrt(x1))]
 pub fn p67(x1: f32, a: &[f32; 3], x0: f32) -> f32 {
     let mut s1 = (x0 / x1.exp());
@@ -2502,6 +2888,22 @@ pub fn p69_run(x: &[f32]) -> Run {
 
 pub fn p69_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p69_ref(x[0], x[1], [x[2], x[3]], m)
+}
+
+#[differentiable(check_finite)]
+pub fn p69_f64(x0: f64, x1: f64, b: [f64; 2]) -> f64 {
+    let mut s1 = x1;
+    let mut s2: f64 = 1.0;
+    let mut t3: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = x0; }
+    let t4 = h_lift64(s1.abs().max((x1 * s1)), t3[3]); s1 += t4[1].tanh();
+    ((((x0.mul_add(((s2 / (s2 * s2 + 0.5)) + x1.min(s2)), h_dot64(&t4, &t4)) + s2) + s1) + t4[2]) + t3[2])
+}
+
+pub fn p69_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[2], x[3]];
+    let (value, g_x0, g_x1, g_b) = p69_f64_grad(x[0], x[1], b).expect("finite gradient");
+    Run64 { value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]] }
 }
 
 #[differentiable(jvp)]
@@ -2614,6 +3016,24 @@ pub fn p72_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p72_ref(x[0], x[1], &[x[2], x[3]], x[4], m)
 }
 
+#[differentiable]
+pub fn p72_f64(x2: f64, x0: f64, a: &[f64; 2], x1: f64) -> f64 {
+    let mut s1 = (a[0].floor() + x1);
+    let mut s2 = x0.mul_add(x0, x1);
+    let mut s3: f64 = 0.0;
+    for i0 in (1..5).rev() { s3 += ((x0 * 0.6667).tanh() * 1.00); }
+    let v4 = a[0];
+    let mut s5: f64 = 0.0;
+    return (((((a[1] + s5) + v4) + ((s3 * 0.0556).tanh() * 10.00)) + ((s2 * 0.0506).tanh() * 10.00)) + a[0]);
+}
+
+pub fn p72_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x2, g_x0, g_x1) = p72_f64_grad(x[0], x[1], &a, &mut g_a, x[4]);
+    Run64 { value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x1] }
+}
+
 #[differentiable(jvp, wrt(a, x0))]
 pub fn p73(a: &[f32; 2], b: [f32; 3], x0: f32) -> f32 {
     let mut s1 = h_sq(b[2]);
@@ -2719,6 +3139,25 @@ pub fn p75_run(x: &[f32]) -> Run {
 
 pub fn p75_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p75_ref(&[x[0], x[1], x[2]], &[x[3], x[4]], x[5], x[6], x[7], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p75_f64(c: &[f64], a: &[f64; 2], x0: f64, x1: f64, x2: f64) -> f64 {
+    let mut s1 = (x2 * x1);
+    let mut t2 = *a;
+    let mut s3: f64 = 1.0;
+    if h_mix64((s3 * s3), x1.atan2((s3 * s3 + 1.0))) <= a[1] { s3 = (s3 * 1.5 + (((x0 / x1.exp()) * 0.1488).tanh() * 2.00)).tanh(); s1 -= x2; } else { let t4 = h_lift64((c[2] * 0.25), ((((s1 * s1).round() + s1) * 0.1203).tanh() * 3.00)); s3 += t4[1].tanh(); }
+    s3 = (s3 * 1.5 + h_leaky64((c[2] * 0.25))).sin();
+    return ((((((x2 / 1.5) * ((x1 * s3) / 2.0)) + s3) + s1) + t2[0]) + a[1]);
+}
+
+pub fn p75_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 3] = [x[0], x[1], x[2]];
+    let mut g_c = [PREFILL as f64; 3];
+    let a: [f64; 2] = [x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0, g_x1, g_x2) = p75_f64_grad(&c, &mut g_c, &a, &mut g_a, x[5], x[6], x[7]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x0, g_x1, g_x2] }
 }
 
 #[differentiable(jvp)]
@@ -2854,6 +3293,24 @@ pub fn p78_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p78_ref(x[0], m)
 }
 
+#[differentiable]
+pub fn p78_f64(x0: f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = s1;
+    s2 = (s2 * 1.5 + (((s1 * s1 + 2.0).cbrt().abs() * 0.4851).tanh() * 2.00)).atan();
+    s2 += (x0 + ((x0 * 0.6667).tanh() * 0.90).acos());
+    s1 = (s1 * 3.0 + ((h_mix64((if (s1 >= s2 || x0 < 0.75) { x0 } else { s1 }), { let t3 = x0; t3 * s1 + t3 }.tanh()) * 0.3636).tanh() * 2.00)).sin();
+    let mut t4 = [(((s2 * 0.1587).tanh() * 5.00) * ((s2 * 0.1587).tanh() * 5.00) + 2.0).log10().clamp(0.0, 1.0), h_sq64(s1).clamp(0.0, 1.0)];
+    t4[0] -= ((x0 * x0).ln_1p() - 2.0);
+    for i0 in 1..2 { s2 = (s2 * 0.5 + x0).tanh(); s2 *= ((((((if s1 > 0.5 { x0 } else { t4[i0] }) * 0.1089).tanh() * 3.00) * (((if s1 > 0.5 { x0 } else { t4[i0] }) * 0.1089).tanh() * 3.00)).ln_1p() * 0.4343).tanh() * 1.00); }
+    ((((s2.exp().cbrt().abs() / 1.25) + s2) + s1) + t4[1])
+}
+
+pub fn p78_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0) = p78_f64_grad(x[0]);
+    Run64 { value, grad: vec![g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p79(x2: f32, x1: f32, x0: f32, a: &[f32; 2]) -> f32 {
     let mut s1 = a[1].cos();
@@ -2964,6 +3421,24 @@ pub fn p81_run(x: &[f32]) -> Run {
 
 pub fn p81_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p81_ref(x[0], [x[1], x[2]], x[3], m)
+}
+
+#[differentiable]
+pub fn p81_f64(x1: f64, b: [f64; 2], x0: f64) -> f64 {
+    let mut s1 = x1.tanh();
+    for i0 in (0..4).rev() { s1 = h_mix64(x1.atan2(x0.exp()), ((f64::max(s1, x1) * 0.0588).tanh() * 4.00)); s1 = (s1 * 2.0 + ((h_sq64((((x1.mul_add(s1, b[1]).floor() + f64::max(s1, b[i0 % 2])) * 0.1053).tanh() * 3.00)) * 0.1111).tanh() * 2.00)).tanh(); }
+    let mut t2 = b;
+    s1 *= x0;
+    if x1.tanh() < (x0 * x1) { s1 /= (x0 * x0 + 2.0); }
+    let mut t3: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t3[i0] = t2[i0 % 2]; }
+    return (((h_mix64(((((x1 * 0.6667).tanh() * 0.90).acos() * 0.3125).tanh() * 1.00).tan(), (((b[1] * 0.6667).tanh() * 1.00).tan() - s1)) + s1) + t3[0]) + t2[0]);
+}
+
+pub fn p81_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[1], x[2]];
+    let (value, g_x1, g_b, g_x0) = p81_f64_grad(x[0], b, x[3]);
+    Run64 { value, grad: vec![g_x1, g_b[0], g_b[1], g_x0] }
 }
 
 #[differentiable(jvp, wrt(a, x0), check_finite)]
@@ -3096,6 +3571,24 @@ pub fn p84_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p84_ref([x[0], x[1]], &[x[2], x[3], x[4]], x[5], m)
 }
 
+#[differentiable]
+pub fn p84_f64(b: [f64; 2], a: &[f64; 3], x0: f64) -> f64 {
+    let mut s1 = x0;
+    s1 -= (s1 + (s1 - a[2]));
+    for i0 in (1..5).rev() { s1 = ((b[(i0 + 1) % 2] + b[i0 % 2]).signum() + a[(i0 + 1) % 3].exp()); }
+    for i0 in (1..5).rev() { s1 *= (((x0 / (h_mix64(((s1 * 0.0392).tanh() * 4.00), ((s1 * 0.0392).tanh() * 10.00).tanh()) * h_mix64(((s1 * 0.0392).tanh() * 4.00), ((s1 * 0.0392).tanh() * 10.00).tanh()) + 0.5)) * 0.3333).tanh() * 1.00); s1 -= (({ let t2 = (((i0 as f64) * 0.2500).tanh() * 0.90).acos(); t2 * (x0 * x0 + 2.0).cbrt() + t2 } * 0.1021).tanh() * 1.00); s1 += (((h_dot64(a, a) - ((({ let t3 = ((s1 * 0.0378).tanh() * 4.00); t3 * b[i0 % 2] + t3 } * 0.1000).tanh() * 6.00) * ((((s1 * 0.0378).tanh() * 2.00).powi(3) * 0.1250).tanh() * 6.00))) * 0.0234).tanh() * 1.00); }
+    let mut t4 = *a;
+    ((((if s1.min(x0) < 0.5 { s1.atan2((x0 * x0 + 0.5)) } else { (((s1 * 0.0364).tanh() * 5.00) * ((s1 * 0.0364).tanh() * 5.00) + 1.0).cbrt() }).hypot(s1) + ((s1 * 0.0364).tanh() * 10.00)) + t4[1]) + a[0])
+}
+
+pub fn p84_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[0], x[1]];
+    let a: [f64; 3] = [x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_b, g_x0) = p84_f64_grad(b, &a, &mut g_a, x[5]);
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_x0] }
+}
+
 #[differentiable(jvp, max_iters = 8)]
 pub fn p85(c: &[f32], x1: f32, x0: f32) -> f32 {
     let mut s1 = x1.clamp(-1.0, 2.0);
@@ -3187,6 +3680,20 @@ pub fn p87_run(x: &[f32]) -> Run {
 
 pub fn p87_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p87_ref(x[0], x[1], m)
+}
+
+#[differentiable]
+pub fn p87_f64(x0: f64, x1: f64) -> f64 {
+    let mut s1 = h_leaky64(x0);
+    let t2 = h_lift64(x0, ((if x0 > (x0 + 2.0) { s1 } else { x0 }) * (if x0 > (x0 + 2.0) { s1 } else { x0 }) + 1.0).sqrt()); s1 += t2[0].tanh();
+    for i0 in (1..2).rev() { s1 = ((((t2[0] * 0.3698).tanh() * 0.90).acos() * 0.3125).tanh() * 1.00).tan(); s1 = ((h_sq64((i0 as f64)).hypot(t2[2 - i0].clamp(-1.0, 2.0)) * 0.3333).tanh() * 1.60); s1 -= (((t2[i0] / (t2[i0] * t2[i0] + 2.0)).mul_add(x0.clamp(0.0, 1.0), s1) * 0.2323).tanh() * 1.00); }
+    s1 /= (x1 * x1 + 0.5);
+    ((x1.sin().atan().tanh() + s1) + t2[0])
+}
+
+pub fn p87_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0, g_x1) = p87_f64_grad(x[0], x[1]);
+    Run64 { value, grad: vec![g_x0, g_x1] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -3306,6 +3813,25 @@ pub fn p90_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p90_ref(x[0], x[1], x[2], &[x[3], x[4]], m)
 }
 
+#[differentiable(check_finite)]
+pub fn p90_f64(x1: f64, x2: f64, x0: f64, a: &[f64; 2]) -> f64 {
+    let mut s1 = x2;
+    let mut s2 = h_leaky64(a[1]);
+    let v3 = s1;
+    let v4 = h_leaky64((x1 * x1 + 1.0).log10());
+    let mut t5: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t5[i0] = (({ let t6 = a[(i0 + 1) % 2]; t6 * ((t6 * a[1]) - (if a[0] <= v3 { x1 } else { s1 })) + t6 } * 0.1404).tanh() * 6.00); }
+    let mut s7: f64 = 0.0;
+    (((((((((((s1 * s1 + 0.5) + 0.5).powf(-0.5) * 0.0525).tanh() * 6.00) * ((((((a[1] * a[1] + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 6.00)).atan2((v3 * v3 + 0.5)) + s7) + v4) + v3) + s2) + t5[0]) + a[0])
+}
+
+pub fn p90_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x1, g_x2, g_x0) = p90_f64_grad(x[0], x[1], x[2], &a, &mut g_a).expect("finite gradient");
+    Run64 { value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p91(a: &[f32; 3], x0: f32) -> f32 {
     let mut s1 = a[1];
@@ -3410,6 +3936,21 @@ pub fn p93_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p93_ref(x[0], x[1], m)
 }
 
+#[differentiable]
+pub fn p93_f64(x0: f64, x1: f64) -> f64 {
+    let mut s1 = (-x1);
+    let mut s2 = ((s1 * 0.6667).tanh() * 1.00).tan();
+    let mut t3: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = (s1.exp().recip().hypot(x0) / (((x0.cosh().abs() * 0.1824).tanh() * 5.00) * ((x0.cosh().abs() * 0.1824).tanh() * 5.00) + 2.0)); }
+    let x0 = x0.atan2(((((t3[0] / s2.exp()) * 0.1154).tanh() * 1.00).tan() * (((t3[0] / s2.exp()) * 0.1154).tanh() * 1.00).tan() + 2.0));
+    (((((t3[2] * 2.0) + x0) + s2) + s1) + t3[0])
+}
+
+pub fn p93_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0, g_x1) = p93_f64_grad(x[0], x[1]);
+    Run64 { value, grad: vec![g_x0, g_x1] }
+}
+
 #[differentiable(jvp, max_iters = 8)]
 pub fn p94(x0: f32, c: &[f32], b: [f32; 3]) -> f32 {
     let mut s1 = x0.clamp(-1.0, 2.0);
@@ -3510,6 +4051,18 @@ pub fn p96_run(x: &[f32]) -> Run {
 
 pub fn p96_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p96_ref(x[0], m)
+}
+
+#[differentiable]
+pub fn p96_f64(x0: f64) -> f64 {
+    let mut s1 = x0;
+    s1 /= (s1 * s1 + 1.0);
+    ((((x0 * 0.6667).tanh() * 0.90).acos() * ((x0 * 0.6667).tanh() * 0.90).acos() + 0.5).sqrt() + s1)
+}
+
+pub fn p96_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0) = p96_f64_grad(x[0]);
+    Run64 { value, grad: vec![g_x0] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -3625,105 +4178,120 @@ pub fn p99_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p99_ref(x[0], x[1], x[2], m)
 }
 
+#[differentiable]
+pub fn p99_f64(x0: f64, x2: f64, x1: f64) -> f64 {
+    let mut s1 = h_sq64(x1);
+    let mut s2 = (x2 / (s1 * s1 + 2.0));
+    let c3 = (x0 * x0).ln_1p() >= 0.25;
+    s1 += (((((((((3.0 - s1) * 0.1905).tanh() * 5.00) * (((3.0 - s1) * 0.1905).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf(1.5) * 0.0233).tanh() * 8.00);
+    for i0 in 0..2 { s1 = (s1 * 3.0 + x2).atan(); }
+    ((x0 + s2) + s1)
+}
+
+pub fn p99_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0, g_x2, g_x1) = p99_f64_grad(x[0], x[1], x[2]);
+    Run64 { value, grad: vec![g_x0, g_x2, g_x1] }
+}
+
 pub const PROGRAMS: &[Program] = &[
-    Program { name: "p0", inputs: 3, run: p0_run, reference: p0_ref_flat },
-    Program { name: "p1", inputs: 5, run: p1_run, reference: p1_ref_flat },
-    Program { name: "p2", inputs: 2, run: p2_run, reference: p2_ref_flat },
-    Program { name: "p3", inputs: 6, run: p3_run, reference: p3_ref_flat },
-    Program { name: "p4", inputs: 5, run: p4_run, reference: p4_ref_flat },
-    Program { name: "p5", inputs: 4, run: p5_run, reference: p5_ref_flat },
-    Program { name: "p6", inputs: 2, run: p6_run, reference: p6_ref_flat },
-    Program { name: "p7", inputs: 5, run: p7_run, reference: p7_ref_flat },
-    Program { name: "p8", inputs: 7, run: p8_run, reference: p8_ref_flat },
-    Program { name: "p9", inputs: 5, run: p9_run, reference: p9_ref_flat },
-    Program { name: "p10", inputs: 1, run: p10_run, reference: p10_ref_flat },
-    Program { name: "p11", inputs: 7, run: p11_run, reference: p11_ref_flat },
-    Program { name: "p12", inputs: 5, run: p12_run, reference: p12_ref_flat },
-    Program { name: "p13", inputs: 5, run: p13_run, reference: p13_ref_flat },
-    Program { name: "p14", inputs: 4, run: p14_run, reference: p14_ref_flat },
-    Program { name: "p15", inputs: 3, run: p15_run, reference: p15_ref_flat },
-    Program { name: "p16", inputs: 4, run: p16_run, reference: p16_ref_flat },
-    Program { name: "p17", inputs: 9, run: p17_run, reference: p17_ref_flat },
-    Program { name: "p18", inputs: 6, run: p18_run, reference: p18_ref_flat },
-    Program { name: "p19", inputs: 3, run: p19_run, reference: p19_ref_flat },
-    Program { name: "p20", inputs: 6, run: p20_run, reference: p20_ref_flat },
-    Program { name: "p21", inputs: 4, run: p21_run, reference: p21_ref_flat },
-    Program { name: "p22", inputs: 5, run: p22_run, reference: p22_ref_flat },
-    Program { name: "p23", inputs: 10, run: p23_run, reference: p23_ref_flat },
-    Program { name: "p24", inputs: 5, run: p24_run, reference: p24_ref_flat },
-    Program { name: "p25", inputs: 5, run: p25_run, reference: p25_ref_flat },
-    Program { name: "p26", inputs: 5, run: p26_run, reference: p26_ref_flat },
-    Program { name: "p27", inputs: 8, run: p27_run, reference: p27_ref_flat },
-    Program { name: "p28", inputs: 1, run: p28_run, reference: p28_ref_flat },
-    Program { name: "p29", inputs: 6, run: p29_run, reference: p29_ref_flat },
-    Program { name: "p30", inputs: 3, run: p30_run, reference: p30_ref_flat },
-    Program { name: "p31", inputs: 7, run: p31_run, reference: p31_ref_flat },
-    Program { name: "p32", inputs: 5, run: p32_run, reference: p32_ref_flat },
-    Program { name: "p33", inputs: 3, run: p33_run, reference: p33_ref_flat },
-    Program { name: "p34", inputs: 4, run: p34_run, reference: p34_ref_flat },
-    Program { name: "p35", inputs: 1, run: p35_run, reference: p35_ref_flat },
-    Program { name: "p36", inputs: 6, run: p36_run, reference: p36_ref_flat },
-    Program { name: "p37", inputs: 5, run: p37_run, reference: p37_ref_flat },
-    Program { name: "p38", inputs: 2, run: p38_run, reference: p38_ref_flat },
-    Program { name: "p39", inputs: 1, run: p39_run, reference: p39_ref_flat },
-    Program { name: "p40", inputs: 2, run: p40_run, reference: p40_ref_flat },
-    Program { name: "p41", inputs: 5, run: p41_run, reference: p41_ref_flat },
-    Program { name: "p42", inputs: 3, run: p42_run, reference: p42_ref_flat },
-    Program { name: "p43", inputs: 7, run: p43_run, reference: p43_ref_flat },
-    Program { name: "p44", inputs: 1, run: p44_run, reference: p44_ref_flat },
-    Program { name: "p45", inputs: 3, run: p45_run, reference: p45_ref_flat },
-    Program { name: "p46", inputs: 2, run: p46_run, reference: p46_ref_flat },
-    Program { name: "p47", inputs: 3, run: p47_run, reference: p47_ref_flat },
-    Program { name: "p48", inputs: 7, run: p48_run, reference: p48_ref_flat },
-    Program { name: "p49", inputs: 3, run: p49_run, reference: p49_ref_flat },
-    Program { name: "p50", inputs: 3, run: p50_run, reference: p50_ref_flat },
-    Program { name: "p51", inputs: 8, run: p51_run, reference: p51_ref_flat },
-    Program { name: "p52", inputs: 3, run: p52_run, reference: p52_ref_flat },
-    Program { name: "p53", inputs: 3, run: p53_run, reference: p53_ref_flat },
-    Program { name: "p54", inputs: 3, run: p54_run, reference: p54_ref_flat },
-    Program { name: "p55", inputs: 1, run: p55_run, reference: p55_ref_flat },
-    Program { name: "p56", inputs: 3, run: p56_run, reference: p56_ref_flat },
-    Program { name: "p57", inputs: 5, run: p57_run, reference: p57_ref_flat },
-    Program { name: "p58", inputs: 5, run: p58_run, reference: p58_ref_flat },
-    Program { name: "p59", inputs: 10, run: p59_run, reference: p59_ref_flat },
-    Program { name: "p60", inputs: 7, run: p60_run, reference: p60_ref_flat },
-    Program { name: "p61", inputs: 9, run: p61_run, reference: p61_ref_flat },
-    Program { name: "p62", inputs: 12, run: p62_run, reference: p62_ref_flat },
-    Program { name: "p63", inputs: 5, run: p63_run, reference: p63_ref_flat },
-    Program { name: "p64", inputs: 9, run: p64_run, reference: p64_ref_flat },
-    Program { name: "p65", inputs: 5, run: p65_run, reference: p65_ref_flat },
-    Program { name: "p66", inputs: 3, run: p66_run, reference: p66_ref_flat },
-    Program { name: "p67", inputs: 5, run: p67_run, reference: p67_ref_flat },
-    Program { name: "p68", inputs: 3, run: p68_run, reference: p68_ref_flat },
-    Program { name: "p69", inputs: 4, run: p69_run, reference: p69_ref_flat },
-    Program { name: "p70", inputs: 5, run: p70_run, reference: p70_ref_flat },
-    Program { name: "p71", inputs: 5, run: p71_run, reference: p71_ref_flat },
-    Program { name: "p72", inputs: 5, run: p72_run, reference: p72_ref_flat },
-    Program { name: "p73", inputs: 6, run: p73_run, reference: p73_ref_flat },
-    Program { name: "p74", inputs: 1, run: p74_run, reference: p74_ref_flat },
-    Program { name: "p75", inputs: 8, run: p75_run, reference: p75_ref_flat },
-    Program { name: "p76", inputs: 8, run: p76_run, reference: p76_ref_flat },
-    Program { name: "p77", inputs: 9, run: p77_run, reference: p77_ref_flat },
-    Program { name: "p78", inputs: 1, run: p78_run, reference: p78_ref_flat },
-    Program { name: "p79", inputs: 5, run: p79_run, reference: p79_ref_flat },
-    Program { name: "p80", inputs: 5, run: p80_run, reference: p80_ref_flat },
-    Program { name: "p81", inputs: 4, run: p81_run, reference: p81_ref_flat },
-    Program { name: "p82", inputs: 6, run: p82_run, reference: p82_ref_flat },
-    Program { name: "p83", inputs: 3, run: p83_run, reference: p83_ref_flat },
-    Program { name: "p84", inputs: 6, run: p84_run, reference: p84_ref_flat },
-    Program { name: "p85", inputs: 4, run: p85_run, reference: p85_ref_flat },
-    Program { name: "p86", inputs: 6, run: p86_run, reference: p86_ref_flat },
-    Program { name: "p87", inputs: 2, run: p87_run, reference: p87_ref_flat },
-    Program { name: "p88", inputs: 14, run: p88_run, reference: p88_ref_flat },
-    Program { name: "p89", inputs: 1, run: p89_run, reference: p89_ref_flat },
-    Program { name: "p90", inputs: 5, run: p90_run, reference: p90_ref_flat },
-    Program { name: "p91", inputs: 4, run: p91_run, reference: p91_ref_flat },
-    Program { name: "p92", inputs: 7, run: p92_run, reference: p92_ref_flat },
-    Program { name: "p93", inputs: 2, run: p93_run, reference: p93_ref_flat },
-    Program { name: "p94", inputs: 6, run: p94_run, reference: p94_ref_flat },
-    Program { name: "p95", inputs: 4, run: p95_run, reference: p95_ref_flat },
-    Program { name: "p96", inputs: 1, run: p96_run, reference: p96_ref_flat },
-    Program { name: "p97", inputs: 5, run: p97_run, reference: p97_ref_flat },
-    Program { name: "p98", inputs: 9, run: p98_run, reference: p98_ref_flat },
-    Program { name: "p99", inputs: 3, run: p99_run, reference: p99_ref_flat },
+    Program { name: "p0", inputs: 3, run: p0_run, run64: Some(p0_run64), reference: p0_ref_flat },
+    Program { name: "p1", inputs: 5, run: p1_run, run64: None, reference: p1_ref_flat },
+    Program { name: "p2", inputs: 2, run: p2_run, run64: None, reference: p2_ref_flat },
+    Program { name: "p3", inputs: 6, run: p3_run, run64: Some(p3_run64), reference: p3_ref_flat },
+    Program { name: "p4", inputs: 5, run: p4_run, run64: None, reference: p4_ref_flat },
+    Program { name: "p5", inputs: 4, run: p5_run, run64: None, reference: p5_ref_flat },
+    Program { name: "p6", inputs: 2, run: p6_run, run64: Some(p6_run64), reference: p6_ref_flat },
+    Program { name: "p7", inputs: 5, run: p7_run, run64: None, reference: p7_ref_flat },
+    Program { name: "p8", inputs: 7, run: p8_run, run64: None, reference: p8_ref_flat },
+    Program { name: "p9", inputs: 5, run: p9_run, run64: Some(p9_run64), reference: p9_ref_flat },
+    Program { name: "p10", inputs: 1, run: p10_run, run64: None, reference: p10_ref_flat },
+    Program { name: "p11", inputs: 7, run: p11_run, run64: None, reference: p11_ref_flat },
+    Program { name: "p12", inputs: 5, run: p12_run, run64: Some(p12_run64), reference: p12_ref_flat },
+    Program { name: "p13", inputs: 5, run: p13_run, run64: None, reference: p13_ref_flat },
+    Program { name: "p14", inputs: 4, run: p14_run, run64: None, reference: p14_ref_flat },
+    Program { name: "p15", inputs: 3, run: p15_run, run64: Some(p15_run64), reference: p15_ref_flat },
+    Program { name: "p16", inputs: 4, run: p16_run, run64: None, reference: p16_ref_flat },
+    Program { name: "p17", inputs: 9, run: p17_run, run64: None, reference: p17_ref_flat },
+    Program { name: "p18", inputs: 6, run: p18_run, run64: Some(p18_run64), reference: p18_ref_flat },
+    Program { name: "p19", inputs: 3, run: p19_run, run64: None, reference: p19_ref_flat },
+    Program { name: "p20", inputs: 6, run: p20_run, run64: None, reference: p20_ref_flat },
+    Program { name: "p21", inputs: 4, run: p21_run, run64: Some(p21_run64), reference: p21_ref_flat },
+    Program { name: "p22", inputs: 5, run: p22_run, run64: None, reference: p22_ref_flat },
+    Program { name: "p23", inputs: 10, run: p23_run, run64: None, reference: p23_ref_flat },
+    Program { name: "p24", inputs: 5, run: p24_run, run64: Some(p24_run64), reference: p24_ref_flat },
+    Program { name: "p25", inputs: 5, run: p25_run, run64: None, reference: p25_ref_flat },
+    Program { name: "p26", inputs: 5, run: p26_run, run64: None, reference: p26_ref_flat },
+    Program { name: "p27", inputs: 8, run: p27_run, run64: Some(p27_run64), reference: p27_ref_flat },
+    Program { name: "p28", inputs: 1, run: p28_run, run64: None, reference: p28_ref_flat },
+    Program { name: "p29", inputs: 6, run: p29_run, run64: None, reference: p29_ref_flat },
+    Program { name: "p30", inputs: 3, run: p30_run, run64: Some(p30_run64), reference: p30_ref_flat },
+    Program { name: "p31", inputs: 7, run: p31_run, run64: None, reference: p31_ref_flat },
+    Program { name: "p32", inputs: 5, run: p32_run, run64: None, reference: p32_ref_flat },
+    Program { name: "p33", inputs: 3, run: p33_run, run64: Some(p33_run64), reference: p33_ref_flat },
+    Program { name: "p34", inputs: 4, run: p34_run, run64: None, reference: p34_ref_flat },
+    Program { name: "p35", inputs: 1, run: p35_run, run64: None, reference: p35_ref_flat },
+    Program { name: "p36", inputs: 6, run: p36_run, run64: Some(p36_run64), reference: p36_ref_flat },
+    Program { name: "p37", inputs: 5, run: p37_run, run64: None, reference: p37_ref_flat },
+    Program { name: "p38", inputs: 2, run: p38_run, run64: None, reference: p38_ref_flat },
+    Program { name: "p39", inputs: 1, run: p39_run, run64: Some(p39_run64), reference: p39_ref_flat },
+    Program { name: "p40", inputs: 2, run: p40_run, run64: None, reference: p40_ref_flat },
+    Program { name: "p41", inputs: 5, run: p41_run, run64: None, reference: p41_ref_flat },
+    Program { name: "p42", inputs: 3, run: p42_run, run64: Some(p42_run64), reference: p42_ref_flat },
+    Program { name: "p43", inputs: 7, run: p43_run, run64: None, reference: p43_ref_flat },
+    Program { name: "p44", inputs: 1, run: p44_run, run64: None, reference: p44_ref_flat },
+    Program { name: "p45", inputs: 3, run: p45_run, run64: Some(p45_run64), reference: p45_ref_flat },
+    Program { name: "p46", inputs: 2, run: p46_run, run64: None, reference: p46_ref_flat },
+    Program { name: "p47", inputs: 3, run: p47_run, run64: None, reference: p47_ref_flat },
+    Program { name: "p48", inputs: 7, run: p48_run, run64: Some(p48_run64), reference: p48_ref_flat },
+    Program { name: "p49", inputs: 3, run: p49_run, run64: None, reference: p49_ref_flat },
+    Program { name: "p50", inputs: 3, run: p50_run, run64: None, reference: p50_ref_flat },
+    Program { name: "p51", inputs: 8, run: p51_run, run64: Some(p51_run64), reference: p51_ref_flat },
+    Program { name: "p52", inputs: 3, run: p52_run, run64: None, reference: p52_ref_flat },
+    Program { name: "p53", inputs: 3, run: p53_run, run64: None, reference: p53_ref_flat },
+    Program { name: "p54", inputs: 3, run: p54_run, run64: Some(p54_run64), reference: p54_ref_flat },
+    Program { name: "p55", inputs: 1, run: p55_run, run64: None, reference: p55_ref_flat },
+    Program { name: "p56", inputs: 3, run: p56_run, run64: None, reference: p56_ref_flat },
+    Program { name: "p57", inputs: 5, run: p57_run, run64: Some(p57_run64), reference: p57_ref_flat },
+    Program { name: "p58", inputs: 5, run: p58_run, run64: None, reference: p58_ref_flat },
+    Program { name: "p59", inputs: 10, run: p59_run, run64: None, reference: p59_ref_flat },
+    Program { name: "p60", inputs: 7, run: p60_run, run64: Some(p60_run64), reference: p60_ref_flat },
+    Program { name: "p61", inputs: 9, run: p61_run, run64: None, reference: p61_ref_flat },
+    Program { name: "p62", inputs: 12, run: p62_run, run64: None, reference: p62_ref_flat },
+    Program { name: "p63", inputs: 5, run: p63_run, run64: Some(p63_run64), reference: p63_ref_flat },
+    Program { name: "p64", inputs: 9, run: p64_run, run64: None, reference: p64_ref_flat },
+    Program { name: "p65", inputs: 5, run: p65_run, run64: None, reference: p65_ref_flat },
+    Program { name: "p66", inputs: 3, run: p66_run, run64: Some(p66_run64), reference: p66_ref_flat },
+    Program { name: "p67", inputs: 5, run: p67_run, run64: None, reference: p67_ref_flat },
+    Program { name: "p68", inputs: 3, run: p68_run, run64: None, reference: p68_ref_flat },
+    Program { name: "p69", inputs: 4, run: p69_run, run64: Some(p69_run64), reference: p69_ref_flat },
+    Program { name: "p70", inputs: 5, run: p70_run, run64: None, reference: p70_ref_flat },
+    Program { name: "p71", inputs: 5, run: p71_run, run64: None, reference: p71_ref_flat },
+    Program { name: "p72", inputs: 5, run: p72_run, run64: Some(p72_run64), reference: p72_ref_flat },
+    Program { name: "p73", inputs: 6, run: p73_run, run64: None, reference: p73_ref_flat },
+    Program { name: "p74", inputs: 1, run: p74_run, run64: None, reference: p74_ref_flat },
+    Program { name: "p75", inputs: 8, run: p75_run, run64: Some(p75_run64), reference: p75_ref_flat },
+    Program { name: "p76", inputs: 8, run: p76_run, run64: None, reference: p76_ref_flat },
+    Program { name: "p77", inputs: 9, run: p77_run, run64: None, reference: p77_ref_flat },
+    Program { name: "p78", inputs: 1, run: p78_run, run64: Some(p78_run64), reference: p78_ref_flat },
+    Program { name: "p79", inputs: 5, run: p79_run, run64: None, reference: p79_ref_flat },
+    Program { name: "p80", inputs: 5, run: p80_run, run64: None, reference: p80_ref_flat },
+    Program { name: "p81", inputs: 4, run: p81_run, run64: Some(p81_run64), reference: p81_ref_flat },
+    Program { name: "p82", inputs: 6, run: p82_run, run64: None, reference: p82_ref_flat },
+    Program { name: "p83", inputs: 3, run: p83_run, run64: None, reference: p83_ref_flat },
+    Program { name: "p84", inputs: 6, run: p84_run, run64: Some(p84_run64), reference: p84_ref_flat },
+    Program { name: "p85", inputs: 4, run: p85_run, run64: None, reference: p85_ref_flat },
+    Program { name: "p86", inputs: 6, run: p86_run, run64: None, reference: p86_ref_flat },
+    Program { name: "p87", inputs: 2, run: p87_run, run64: Some(p87_run64), reference: p87_ref_flat },
+    Program { name: "p88", inputs: 14, run: p88_run, run64: None, reference: p88_ref_flat },
+    Program { name: "p89", inputs: 1, run: p89_run, run64: None, reference: p89_ref_flat },
+    Program { name: "p90", inputs: 5, run: p90_run, run64: Some(p90_run64), reference: p90_ref_flat },
+    Program { name: "p91", inputs: 4, run: p91_run, run64: None, reference: p91_ref_flat },
+    Program { name: "p92", inputs: 7, run: p92_run, run64: None, reference: p92_ref_flat },
+    Program { name: "p93", inputs: 2, run: p93_run, run64: Some(p93_run64), reference: p93_ref_flat },
+    Program { name: "p94", inputs: 6, run: p94_run, run64: None, reference: p94_ref_flat },
+    Program { name: "p95", inputs: 4, run: p95_run, run64: None, reference: p95_ref_flat },
+    Program { name: "p96", inputs: 1, run: p96_run, run64: Some(p96_run64), reference: p96_ref_flat },
+    Program { name: "p97", inputs: 5, run: p97_run, run64: None, reference: p97_ref_flat },
+    Program { name: "p98", inputs: 9, run: p98_run, run64: None, reference: p98_ref_flat },
+    Program { name: "p99", inputs: 3, run: p99_run, run64: Some(p99_run64), reference: p99_ref_flat },
 ];

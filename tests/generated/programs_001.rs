@@ -112,6 +112,26 @@ pub fn p102_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p102_ref(&[x[0], x[1]], x[2], x[3], &[x[4], x[5], x[6], x[7]], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p102_f64(a: &[f64; 2], x0: f64, x1: f64, c: &[f64]) -> f64 {
+    let mut s1 = c[1];
+    for i0 in (1..4).rev() { s1 = x0; s1 = (s1 * 0.75 + (((x0 * s1) * 0.4444).tanh() * 1.00).tan()).tanh(); let v2 = ((((c[3 - i0].max(x0) * 0.6667).tanh() * 0.90).acos() * 0.3125).tanh() * 2.00).exp_m1(); }
+    let mut t3: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = (1.25 - x0); }
+    s1 = (s1 * 3.0 + (((((c[3] + x1) * 0.3333).tanh() * 2.00).powi(4) * 0.0625).tanh() * 2.00)).tanh();
+    t3[0] *= ((c[0].mul_add(h_mix64(s1, x1), ((x0 * 0.6667).tanh() * 0.90).acos()) * 0.1351).tanh() * 4.00);
+    return (((((x0.mul_add(a[0], c[3]) + (if c[0] <= t3[2] { c[3] } else { x1 })) + c[0].exp2()) + s1) + ((t3[0] * 0.0909).tanh() * 10.00)) + a[0]);
+}
+
+pub fn p102_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[0], x[1]];
+    let mut g_a = [PREFILL as f64; 2];
+    let c: [f64; 4] = [x[4], x[5], x[6], x[7]];
+    let mut g_c = [PREFILL as f64; 4];
+    let (value, g_x0, g_x1) = p102_f64_grad(&a, &mut g_a, x[2], x[3], &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x0, g_x1, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p103(x0: f32, b: [f32; 3], x1: f32) -> f32 {
     let mut s1 = b[2];
@@ -228,6 +248,23 @@ pub fn p105_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p105_ref(x[0], x[1], [x[2], x[3], x[4]], &[x[5], x[6], x[7], x[8]], x[9], m)
 }
 
+#[differentiable]
+pub fn p105_f64(x0: f64, x2: f64, b: [f64; 3], a: &[f64; 4], x1: f64) -> f64 {
+    let mut s1 = x2;
+    let mut s2 = (x0 * x2);
+    s1 += x1;
+    let t3 = h_lift64(x0, ((s2.min((s1 * s1 + 2.0).sqrt()) * 0.3015).tanh() * 3.00)); s2 += t3[1].tanh();
+    ((((h_leaky64(a[2]) + s2) + s1) + t3[2]) + a[0])
+}
+
+pub fn p105_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 3] = [x[2], x[3], x[4]];
+    let a: [f64; 4] = [x[5], x[6], x[7], x[8]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x0, g_x2, g_b, g_x1) = p105_f64_grad(x[0], x[1], b, &a, &mut g_a, x[9]);
+    Run64 { value, grad: vec![g_x0, g_x2, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x1] }
+}
+
 #[differentiable(jvp)]
 pub fn p106(x1: f32, x0: f32, b: [f32; 2], a: &[f32; 3]) -> f32 {
     let mut s1 = f32::max(x1, a[0]);
@@ -339,6 +376,26 @@ pub fn p108_run(x: &[f32]) -> Run {
 
 pub fn p108_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p108_ref(x[0], x[1], [x[2], x[3], x[4]], m)
+}
+
+#[differentiable]
+pub fn p108_f64(x0: f64, x1: f64, b: [f64; 3]) -> f64 {
+    let mut s1 = x1.atan();
+    let mut s2 = x0.hypot(x1);
+    for i0 in 0..4 { s2 += (((if (if x0 <= 1.5 { x0 } else { (i0 as f64) }) >= h_dot64(&b, &b) { (if b[(i0 + 1) % 3] <= 0.25 { s1 } else { b[0] }) } else { x0 }) * 0.0568).tanh() * 1.00); s1 /= ((((h_sq64((((x1 + s1) * 0.0524).tanh() * 3.00)) - ((((x1.exp().recip() * x1.exp().recip() + 0.5) * 0.2222).tanh() * 4.00) + 0.5).powf(-0.5)) * 0.0192).tanh() * 5.00) * (((h_sq64((((x1 + s1) * 0.0524).tanh() * 3.00)) - ((((x1.exp().recip() * x1.exp().recip() + 0.5) * 0.2222).tanh() * 4.00) + 0.5).powf(-0.5)) * 0.0192).tanh() * 5.00) + 0.5); for i1 in 0..3 { s2 = x1; s2 *= ((((s1 + b[2]) - x1.mul_add((i0 as f64), b[(i0 + 1) % 3])) * 0.0183).tanh() * 1.00); } }
+    if f64::max(s2, b[2]).clamp(-1.0, 2.0) > (0.5 + b[2]) { s2 = (s2 * 0.5 + ((x1.tanh().hypot((0.5 - x0)) * 0.3333).tanh() * 2.00)).atan(); }
+    let s2 = ((((((((s2.ceil() + x0) * 0.2439).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(((s2 * 0.6250).tanh() * 1.00).tan()) * 0.0494).tanh() * 1.00).tan();
+    let mut t3: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = x0; }
+    let mut t4 = b;
+    let mut s5: f64 = (x0 * 2.0);
+    ((((((((x1.exp() * 0.2231).tanh() * 4.00) + 0.5).powf(((h_mix64(((s2.mul_add(s2, s5) * 0.1799).tanh() * 4.00), (((2.0 + s5) * 0.2000).tanh() * 4.00)) * 0.2500).tanh() * 2.00)) + s5) + s2) + ((s1 * 0.0212).tanh() * 10.00)) + t4[1]) + t3[1])
+}
+
+pub fn p108_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 3] = [x[2], x[3], x[4]];
+    let (value, g_x0, g_x1, g_b) = p108_f64_grad(x[0], x[1], b);
+    Run64 { value, grad: vec![g_x0, g_x1, g_b[0], g_b[1], g_b[2]] }
 }
 
 #[differentiable(jvp, wrt(x0, b), check_finite)]
@@ -463,6 +520,28 @@ pub fn p111_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p111_ref(&[x[0], x[1]], [x[2], x[3], x[4]], x[5], m)
 }
 
+#[differentiable]
+pub fn p111_f64(a: &[f64; 2], b: [f64; 3], x0: f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = s1;
+    let x0 = f64::max(a[0].atan(), (b[0] + s1)).atan2((((s1 / ((x0 * 2.0) * (x0 * 2.0) + 0.5)) * 0.3333).tanh() * 2.00).exp());
+    let mut t3: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = s1; }
+    s1 += s2;
+    for i0 in 0..2 { for i1 in (1..5).rev() { s2 *= (((((t3[i0].abs() * 0.0392).tanh() * 0.90).acos() / (((s2 * 0.0392).tanh() * 5.00) * ((s2 * 0.0392).tanh() * 5.00) + 2.0)) * 0.6250).tanh() * 1.00); let v4 = t3[2]; s1 -= ((h_mix64((((-s1) * 0.0370).tanh() * 4.00), (((v4 - (i0 as f64)) * 0.0377).tanh() * 4.00)) * 0.2500).tanh() * 1.00); } s1 -= (((((((((((((s1 + a[1 - i0]) * 0.0339).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(((s2 * 0.0392).tanh() * 2.00)) * 0.0494).tanh() * 5.00) * ((((((((((s1 + a[1 - i0]) * 0.0339).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(((s2 * 0.0392).tanh() * 2.00)) * 0.0494).tanh() * 5.00) + 2.0).ln() * 0.1440).tanh() * 1.00); t3 = [((x0.abs().cos() * 0.6250).tanh() * 1.00), ((a[i0] * 0.6667).tanh() * 1.00), ((((-b[i0]) / 0.25) * 0.1667).tanh() * 1.00), ((s1 * 0.0345).tanh() * 1.00)]; }
+    t3 = [(a[0] + x0).cos(), ((f64::max(s2, a[0].atan2(x0.exp())) * 0.0392).tanh() * 4.00), (x0.round() + x0).atan2((((s1 * 0.0345).tanh() * 5.00) * ((s1 * 0.0345).tanh() * 5.00) + 2.0)), (({ let t5 = x0.abs(); t5 * t5 + t5 } * 0.2404).tanh() * 4.00)];
+    if ((((s2 * 0.0392).tanh() * 5.00) * ((s2 * 0.0392).tanh() * 5.00) + 2.0).log2() > 0.25 && (((s2 * 0.0392).tanh() * 8.00) * 0.3) > h_sq64(((s1 * 0.0345).tanh() * 3.00))) { s1 = (s1 * 1.25 + ((((((((s1 * 0.0345).tanh() * 6.00) * ((s2 * 0.0392).tanh() * 6.00)) * 0.0278).tanh() * 5.00) * (((((s1 * 0.0345).tanh() * 6.00) * ((s2 * 0.0392).tanh() * 6.00)) * 0.0278).tanh() * 5.00) + 2.0).log2() * 0.1440).tanh() * 2.00)).atan(); s2 = (s2 * 0.5 + ((((((((((s1 * s1) * (s1 * s1) + 2.0) * 0.1169).tanh() * 4.00) + 0.5).powf(((t3[0] * 0.0392).tanh() * 2.00)) * 0.0494).tanh() * 8.00) / 2.0) * 0.2500).tanh() * 2.00)).atan(); } else { t3[0] = x0.cos(); t3[3] *= s2.tanh(); }
+    return (((((h_leaky64(s2).clamp(-1.0, 2.0) + x0) + ((s2 * 0.0392).tanh() * 10.00)) + ((s1 * 0.0345).tanh() * 10.00)) + ((t3[2] * 0.0392).tanh() * 10.00)) + b[0]);
+}
+
+pub fn p111_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[0], x[1]];
+    let mut g_a = [PREFILL as f64; 2];
+    let b: [f64; 3] = [x[2], x[3], x[4]];
+    let (value, g_b, g_x0) = p111_f64_grad(&a, &mut g_a, b, x[5]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_b[0], g_b[1], g_b[2], g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p112(x0: f32, x1: f32) -> f32 {
     let mut s1 = (-x1);
@@ -575,6 +654,28 @@ pub fn p114_run(x: &[f32]) -> Run {
 
 pub fn p114_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p114_ref(x[0], &[x[1], x[2]], &[x[3], x[4], x[5]], x[6], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p114_f64(x0: f64, c: &[f64], a: &[f64; 3], x1: f64) -> f64 {
+    let mut s1 = h_sq64(x1);
+    let mut s2 = s1.tanh();
+    let mut t3: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = x1.atan().mul_add(h_leaky64(s2), a[i0 % 3]); }
+    let s2 = s1;
+    let c4 = (0.3 - s2) < s2;
+    for i0 in 0..3 { let t5 = h_lift64((-(i0 as f64)), (((((t3[3 - i0].abs() * 0.0623).tanh() * 8.00) * 0.5) * 0.2500).tanh() * 3.00)); s1 += t5[1].tanh(); t3[2] = ((((x1 * 0.3) / t5[0].clamp(-1.0, 2.0).exp()) * 0.3007).tanh() * 1.00); }
+    for i0 in 1..2 { let mut s6: f64 = ((h_leaky64(c[i0]) * 0.6667).tanh() * 0.90).acos(); for i1 in 0..1 { s1 = (s1 * 1.5 + h_leaky64(((i1 as f64) * 0.5 + x1))).sin(); } s1 = (s1 * 3.0 + (s2.atan() / ((((((t3[3] * 0.0416).tanh() * 8.00) * 1.5) * 0.0833).tanh() * 5.00) * (((((t3[3] * 0.0416).tanh() * 8.00) * 1.5) * 0.0833).tanh() * 5.00) + 2.0))).tanh(); }
+    (((((x1.tanh() + (s2 - s2)).tanh() + s2) + s1) + ((t3[3] * 0.0416).tanh() * 10.00)) + a[2])
+}
+
+pub fn p114_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 2] = [x[1], x[2]];
+    let mut g_c = [PREFILL as f64; 2];
+    let a: [f64; 3] = [x[3], x[4], x[5]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_x0, g_x1) = p114_f64_grad(x[0], &c, &mut g_c, &a, &mut g_a, x[6]).expect("within max_iters");
+    Run64 { value, grad: vec![g_x0, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_x1] }
 }
 
 #[differentiable(jvp)]
@@ -693,6 +794,20 @@ pub fn p117_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p117_ref(x[0], &[x[1], x[2]], x[3], x[4], m)
 }
 
+#[differentiable]
+pub fn p117_f64(x1: f64, a: &[f64; 2], x2: f64, x0: f64) -> f64 {
+    let mut s1 = a[1];
+    for i0 in 0..4 { s1 += (((((x0.hypot(s1) * 0.0526).tanh() * 6.00) * (x2 / (((s1 * 0.0571).tanh() * 5.00) * ((s1 * 0.0571).tanh() * 5.00) + 2.0))) * 0.2222).tanh() * 1.00); s1 += (((i0 as f64) * (i0 as f64) + 2.0).recip() * 0.25); }
+    ((a[0] + ((s1 * 0.0526).tanh() * 10.00)) + a[0])
+}
+
+pub fn p117_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x1, g_x2, g_x0) = p117_f64_grad(x[0], &a, &mut g_a, x[3], x[4]);
+    Run64 { value, grad: vec![g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x2, g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p118(x0: f32, x1: f32) -> f32 {
     let mut s1 = (x0 * x1);
@@ -780,6 +895,22 @@ pub fn p120_run(x: &[f32]) -> Run {
 
 pub fn p120_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p120_ref(x[0], x[1], m)
+}
+
+#[differentiable]
+pub fn p120_f64(x0: f64, x1: f64) -> f64 {
+    let mut s1 = h_leaky64(x0);
+    let mut s2 = x0;
+    s1 += h_mix64(x0, ((s2.exp2() * 0.1824).tanh() * 4.00)).tanh();
+    let mut s3: f64 = x0;
+    for i0 in 1..=3 { s2 += ((((((s2.ceil() + x0) * 0.0625).tanh() * 10.00).sin() * ((s1 * 0.0690).tanh() * 6.00)) * 0.1042).tanh() * 1.00); s3 += ((x1 * 0.6667).tanh() * 1.00); s3 += (((i0 as f64) * 0.3333).tanh() * 1.00); }
+    for i0 in 0..1 { s2 += ((h_sq64(((s2 * 0.0541).tanh() * 3.00)).max(s2) * 0.0541).tanh() * 1.00); }
+    ((((((x1 * 0.6667).tanh() * 1.00).tan() * (s3.clamp(0.0, 1.0) * x1)) + ((s3 * 0.0513).tanh() * 10.00)) + ((s2 * 0.0513).tanh() * 10.00)) + ((s1 * 0.0541).tanh() * 10.00))
+}
+
+pub fn p120_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0, g_x1) = p120_f64_grad(x[0], x[1]);
+    Run64 { value, grad: vec![g_x0, g_x1] }
 }
 
 #[differentiable(jvp)]
@@ -890,6 +1021,20 @@ pub fn p123_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p123_ref(x[0], m)
 }
 
+#[differentiable]
+pub fn p123_f64(x0: f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = (x0 * x0);
+    for i0 in 0..2 { let c3 = s1 <= 0.3; }
+    for i0 in 1..4 { if x0 <= 0.75 { break; } s2 = (s2 * 1.25 + (2.0 + ((s1 * 0.0465).tanh() * 8.00)).clamp(-0.5, 0.5)).tanh(); s2 -= (((((s1.max(x0) * 0.0465).tanh() * 2.00).exp2() - s1) * 0.0335).tanh() * 1.00); }
+    return ((((if s2 <= s1 { s2 } else { (x0 / 0.75) }) / ((-s2.max((s2 + 0.3))) * (-s2.max((s2 + 0.3))) + 2.0)) + s2) + ((s1 * 0.0465).tanh() * 10.00));
+}
+
+pub fn p123_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0) = p123_f64_grad(x[0]);
+    Run64 { value, grad: vec![g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p124(a: &[f32; 4], x0: f32, b: [f32; 3]) -> f32 {
     let mut s1 = (b[1] * b[1] + 0.5).recip();
@@ -985,6 +1130,20 @@ pub fn p126_run(x: &[f32]) -> Run {
 
 pub fn p126_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p126_ref(x[0], x[1], x[2], m)
+}
+
+#[differentiable(wrt(x1))]
+pub fn p126_f64(x0: f64, x1: f64, x2: f64) -> f64 {
+    let mut s1 = (x0 * 3.0);
+    let mut s2 = x0.abs();
+    s2 = (s2 * 1.5 + (((((s1 * 0.2222).tanh() * 3.00) * ((s1 * 0.2222).tanh() * 3.00)).ln_1p() * 0.4343).tanh() * 2.00)).sin();
+    let mut t3 = [x1.max({ let t4 = x0; t4 * s2 + t4 }), ((((((x2.clamp(-0.5, 0.5) * x2.clamp(-0.5, 0.5) + 1.0) * 0.2000).tanh() * 4.00) + 0.5).powf(s2) * 0.0494).tanh() * 6.00), (x2 * x2 + 1.0).cbrt().mul_add((if x1 <= s2 { x0 } else { x0 }), x0), (-s2).min(s1)];
+    (((x2 + s2) + s1) + t3[2])
+}
+
+pub fn p126_run64(x: &[f64]) -> Run64 {
+    let (value, g_x1) = p126_f64_grad(x[0], x[1], x[2]);
+    Run64 { value, grad: vec![f64::NAN, g_x1, f64::NAN] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -1086,6 +1245,22 @@ pub fn p129_run(x: &[f32]) -> Run {
 
 pub fn p129_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p129_ref(&[x[0], x[1]], x[2], m)
+}
+
+#[differentiable(check_finite)]
+pub fn p129_f64(a: &[f64; 2], x0: f64) -> f64 {
+    let mut s1 = x0.abs();
+    for i0 in (0..3).rev() { let v3 = (((((a[i0 % 2] * 0.6667).tanh() * 0.90).asin().min({ let t2 = ((s1 * 0.0741).tanh() * 4.00); t2 * t2 + t2 }) * 0.0500).tanh() * 6.00) * ((s1 * 0.0741).tanh() * 6.00)); let c4 = ((i0 as f64) + s1) < (if x0 >= s1 { s1 } else { s1 }); }
+    s1 -= a[0].cos();
+    s1 = (s1 * 0.3 + (((x0.sin() * a[1]) * 0.4167).tanh() * 2.00)).sin();
+    ((a[1].exp().log10() + s1) + a[0])
+}
+
+pub fn p129_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[0], x[1]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0) = p129_f64_grad(&a, &mut g_a, x[2]).expect("finite gradient");
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x0] }
 }
 
 #[differentiable(jvp, wrt(x2, x0, a))]
@@ -1203,6 +1378,22 @@ pub fn p132_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p132_ref(&[x[0], x[1], x[2]], x[3], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p132_f64(c: &[f64], x0: f64) -> f64 {
+    let mut s1 = x0.abs();
+    let mut s2 = (x0 * s1);
+    s1 = (s1 * 0.75 + ((c[1] + x0) * (c[1] + x0) + 1.0).recip()).tanh();
+    s1 = (s1 * 0.5 + c[2]).sin();
+    (((c[0].clamp(-1.0, 2.0).abs() * c[0].clamp(-1.0, 2.0).abs()).ln_1p() + s2) + s1)
+}
+
+pub fn p132_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 3] = [x[0], x[1], x[2]];
+    let mut g_c = [PREFILL as f64; 3];
+    let (value, g_x0) = p132_f64_grad(&c, &mut g_c, x[3]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p133(x0: f32, x2: f32, x1: f32, a: &[f32; 2]) -> f32 {
     let mut s1 = a[1];
@@ -1313,6 +1504,24 @@ pub fn p135_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p135_ref(x[0], x[1], x[2], m)
 }
 
+#[differentiable]
+pub fn p135_f64(x2: f64, x1: f64, x0: f64) -> f64 {
+    let mut s1 = (x1 / (x2 * x2 + 0.5));
+    let mut s2 = (x2 * x2 + 2.0).sqrt();
+    let mut s3: f64 = (s1 / (s1.clamp(0.0, 1.0) * s1.clamp(0.0, 1.0) + 2.0));
+    let v4 = h_sq64((x1.abs() * x1.abs() + 0.5).cbrt());
+    let t5 = h_lift64(x2, x0); s3 += t5[0].tanh();
+    let c6 = (v4 * v4 + 0.5).cbrt() < 3.0;
+    for i0 in 0..=1 { s1 *= ((((((x0.signum() + s3) * 0.0833).tanh() * 10.00).atan() / (((((i0 as f64) * 0.5 + ((((s1 * 0.0909).tanh() * 2.00).powi(3) * 0.1250).tanh() * 6.00)) * 0.1538).tanh() * 5.00) * ((((i0 as f64) * 0.5 + ((((s1 * 0.0909).tanh() * 2.00).powi(3) * 0.1250).tanh() * 6.00)) * 0.1538).tanh() * 5.00) + 1.0)) * 0.6250).tanh() * 1.00); s1 = (s1 * 2.0 + ((t5[i0] * 0.4444).tanh() * 2.00)).sin(); for i1 in 0..4 { s3 *= ((-s2.atan2((t5[i1 % 3] * t5[i1 % 3] + 2.0))) / (((((((((t5[0] * 0.4444).tanh() * 2.00).powi(2) * ((t5[0] * 0.4444).tanh() * 2.00).powi(2) + 2.0) * 0.0556).tanh() * 4.00) + 0.5).powf((((x1 - s2) * 0.0363).tanh() * 2.00)) * 0.0494).tanh() * 5.00) * ((((((((t5[0] * 0.4444).tanh() * 2.00).powi(2) * ((t5[0] * 0.4444).tanh() * 2.00).powi(2) + 2.0) * 0.0556).tanh() * 4.00) + 0.5).powf((((x1 - s2) * 0.0363).tanh() * 2.00)) * 0.0494).tanh() * 5.00) + 2.0)); } if ((s3 / (t5[1] * t5[1] + 0.5)) / (((s1 * 0.0568).tanh() * 5.00) * ((s1 * 0.0568).tanh() * 5.00) + 0.5)) < (i0 as f64) { break; } }
+    let s2 = (0.75 + x2);
+    return (((((h_sq64((((if s2 > 0.5 { s3 } else { v4 }) * 0.0392).tanh() * 3.00)).tanh() + s2) + v4) + ((s3 * 0.0392).tanh() * 10.00)) + ((s1 * 0.0568).tanh() * 10.00)) + t5[2]);
+}
+
+pub fn p135_run64(x: &[f64]) -> Run64 {
+    let (value, g_x2, g_x1, g_x0) = p135_f64_grad(x[0], x[1], x[2]);
+    Run64 { value, grad: vec![g_x2, g_x1, g_x0] }
+}
+
 #[differentiable(jvp, wrt(x2, x1))]
 pub fn p136(x2: f32, x0: f32, x1: f32) -> f32 {
     let mut s1 = (x2 * x0);
@@ -1416,6 +1625,24 @@ pub fn p138_run(x: &[f32]) -> Run {
 
 pub fn p138_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p138_ref(&[x[0], x[1], x[2], x[3]], x[4], &[x[5], x[6]], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p138_f64(a: &[f64; 4], x0: f64, c: &[f64]) -> f64 {
+    let mut s1 = (x0 / x0.exp());
+    let v2 = (h_mix64(x0, ((s1 * 0.1488).tanh() * 4.00)).atan2(((((s1 - s1) * 0.0744).tanh() * 5.00) * (((s1 - s1) * 0.0744).tanh() * 5.00) + 2.0)) / 1.5);
+    s1 += v2;
+    s1 = (s1 * 3.0 + (a[0] / ((a[2] * a[2] + 0.5).recip() * (a[2] * a[2] + 0.5).recip() + 2.0))).tanh();
+    return ((((x0 * x0 + 0.5).log10().cos() + v2) + s1) + a[0]);
+}
+
+pub fn p138_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[0], x[1], x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 4];
+    let c: [f64; 2] = [x[5], x[6]];
+    let mut g_c = [PREFILL as f64; 2];
+    let (value, g_x0) = p138_f64_grad(&a, &mut g_a, x[4], &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x0, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -1544,6 +1771,23 @@ pub fn p141_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p141_ref(x[0], &[x[1], x[2], x[3], x[4]], m)
 }
 
+#[differentiable]
+pub fn p141_f64(x0: f64, a: &[f64; 4]) -> f64 {
+    let mut s1 = x0.clamp(-1.0, 2.0);
+    s1 /= ((((x0.exp().sqrt().tanh() - (s1.hypot(a[1]) + x0)) * 0.1667).tanh() * 5.00) * (((x0.exp().sqrt().tanh() - (s1.hypot(a[1]) + x0)) * 0.1667).tanh() * 5.00) + 2.0);
+    s1 /= (-s1).exp();
+    let c2 = a[3] >= 1.25;
+    let t3 = h_lift64(x0, a[1]); s1 += t3[2].tanh();
+    (((x0.hypot(h_leaky64(t3[2])) + ((s1 * 0.0677).tanh() * 10.00)) + t3[2]) + a[0])
+}
+
+pub fn p141_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[1], x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x0) = p141_f64_grad(x[0], &a, &mut g_a);
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p142(x0: f32) -> f32 {
     let mut s1 = x0.hypot((x0 + 0.5));
@@ -1659,6 +1903,24 @@ pub fn p144_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p144_ref(x[0], x[1], m)
 }
 
+#[differentiable(check_finite)]
+pub fn p144_f64(x1: f64, x0: f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = (s1.signum() + x0);
+    let c3 = (-x1) > (x0 / (s1 * s1 + 1.0));
+    let c4 = h_sq64(s1) < 0.3;
+    let mut s5: f64 = (if s1 <= (x1 * x0) { (s2 / x0.exp()) } else { s1.hypot(s2) });
+    let s5 = (-((x1 * x1).ln_1p() + (s1 * s1)));
+    let c6 = ((x1 * 0.6667).tanh() * 0.90).asin() <= 2.0;
+    s2 *= (((s5 / (h_mix64(s5, s5) * h_mix64(s5, s5) + 0.5)) * 0.1458).tanh() * 3.00);
+    return (((h_leaky64(s2) + s5) + ((s2 * 0.0833).tanh() * 10.00)) + s1);
+}
+
+pub fn p144_run64(x: &[f64]) -> Run64 {
+    let (value, g_x1, g_x0) = p144_f64_grad(x[0], x[1]).expect("finite gradient");
+    Run64 { value, grad: vec![g_x1, g_x0] }
+}
+
 #[differentiable(jvp, wrt(x1, a))]
 pub fn p145(x1: f32, x0: f32, x2: f32, a: &[f32; 4]) -> f32 {
     let mut s1 = (if a[0] < 2.0 { a[0] } else { x1 });
@@ -1772,6 +2034,25 @@ pub fn p147_run(x: &[f32]) -> Run {
 
 pub fn p147_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p147_ref(x[0], x[1], &[x[2], x[3], x[4]], m)
+}
+
+#[differentiable]
+pub fn p147_f64(x0: f64, x1: f64, a: &[f64; 3]) -> f64 {
+    let mut s1 = x1.hypot(a[1]);
+    let mut s2 = s1.abs();
+    let s1 = ((((h_sq64((x0 * a[1])) * 0.1975).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().sqrt();
+    let c3 = (x0 <= 1.25 && x0 > (x0 + 1.25));
+    for i0 in 1..=4 { s2 += ((((i0 as f64) * 0.5 + (((a[0].mul_add(x1, a[i0 % 3]) * (((s2.floor() + x0) * 0.0465).tanh() * 6.00)) * 0.0444).tanh() * 6.00)) * 0.1250).tanh() * 1.00); s2 *= ((x0 * 0.6667).tanh() * 1.00); }
+    let mut s4: f64 = { let t5 = a[2]; t5 * a[2] + t5 }.clamp(-0.5, 0.5);
+    s4 = (s4 * 0.3 + (((((s2 - x0) * 0.0465).tanh() * 6.00).mul_add(((h_sq64(((s2 * 0.0500).tanh() * 3.00)) * 0.1111).tanh() * 6.00), ((s2 * 0.0500).tanh() * 2.00).exp()) * 0.0225).tanh() * 1.00).tan()).atan();
+    return (((((if { let t6 = (x1 * x1 + 1.0).log2(); t6 * (((x0.ceil() + s1) * 0.1916).tanh() * 4.00) + t6 } > a[1].exp_m1() { h_leaky64(a[0].cos()) } else { s2 }) + s4) + s1) + ((s2 * 0.0500).tanh() * 10.00)) + a[0]);
+}
+
+pub fn p147_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_x0, g_x1) = p147_f64_grad(x[0], x[1], &a, &mut g_a);
+    Run64 { value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -1897,6 +2178,23 @@ pub fn p150_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p150_ref(&[x[0], x[1], x[2], x[3]], &[x[4], x[5], x[6], x[7]], x[8], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p150_f64(c: &[f64], a: &[f64; 4], x0: f64) -> f64 {
+    let mut s1 = (x0 / (x0 * x0 + 1.0));
+    let mut s2 = x0.tanh();
+    let x0 = (f64::min(s1, a[0]) * f64::min(s1, a[0]) + 2.0).recip().abs();
+    return (((((h_mix64(f64::max(c[1], s1), (c[2] * a[3])) / (s2.mul_add((if x0 < c[2] { s1 } else { a[3] }), a[1]) * s2.mul_add((if x0 < c[2] { s1 } else { a[3] }), a[1]) + 1.0)) + x0) + s2) + s1) + a[2]);
+}
+
+pub fn p150_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 4] = [x[0], x[1], x[2], x[3]];
+    let mut g_c = [PREFILL as f64; 4];
+    let a: [f64; 4] = [x[4], x[5], x[6], x[7]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x0) = p150_f64_grad(&c, &mut g_c, &a, &mut g_a, x[8]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x0] }
+}
+
 #[differentiable(jvp, max_iters = 8)]
 pub fn p151(x1: f32, c: &[f32], a: &[f32; 4], b: [f32; 3], x2: f32, x0: f32) -> f32 {
     let mut s1 = (x0 + 2.0);
@@ -2006,6 +2304,23 @@ pub fn p153_run(x: &[f32]) -> Run {
 
 pub fn p153_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p153_ref(&[x[0], x[1], x[2], x[3]], x[4], m)
+}
+
+#[differentiable]
+pub fn p153_f64(a: &[f64; 4], x0: f64) -> f64 {
+    let mut s1 = (x0.floor() + x0);
+    let mut s2 = s1.cos();
+    let x0 = (((x0.round() + a[2]) * 0.2500).tanh() * 2.00).powi(3).tanh();
+    let s2 = (s2 * s2);
+    s1 = (a[0] * x0.max(a[3]));
+    return ((((s1 + s2) + x0) + s1) + a[0]);
+}
+
+pub fn p153_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[0], x[1], x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x0) = p153_f64_grad(&a, &mut g_a, x[4]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -2134,6 +2449,27 @@ pub fn p156_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p156_ref(&[x[0], x[1], x[2]], &[x[3], x[4], x[5]], x[6], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p156_f64(c: &[f64], a: &[f64; 3], x0: f64) -> f64 {
+    let mut s1 = x0.tanh();
+    let v2 = h_mix64(h_leaky64(s1.abs()), h_sq64(a[0]));
+    for i0 in 0..c.len() { let mut s3: f64 = 1.0; let t4 = h_lift64(c[1], s3); s3 += t4[2].tanh(); let mut t5 = [((h_mix64(c[i0], a[2 - i0]) * 0.3636).tanh() * 2.00).powi(2), (-x0.clamp(-0.5, 0.5))]; if (c[i0] * s3).min((x0 * x0).ln_1p()) <= s3.abs() { break; } }
+    s1 += (((s1 * 0.0735).tanh() * 5.00) * ((s1 * 0.0735).tanh() * 5.00) + 1.0).cbrt();
+    s1 -= h_dot64(a, a);
+    if ((x0 / 1.5) * (x0 / 1.5) + 1.0).recip() >= (a[1].round() + a[1]) { s1 /= (h_sq64((if v2 > (v2 + 2.0) { c[1] } else { c[0] }).abs()) * h_sq64((if v2 > (v2 + 2.0) { c[1] } else { c[0] }).abs()) + 0.5); s1 /= ((((((((((c[2] * ((s1 * 0.0196).tanh() * 6.00)) * 0.1111).tanh() * 5.00) * (((c[2] * ((s1 * 0.0196).tanh() * 6.00)) * 0.1111).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf((((((s1 * 0.0196).tanh() * 6.00) * x0) * 0.1111).tanh() * 2.00)) * 0.0494).tanh() * 5.00) * (((((((((c[2] * ((s1 * 0.0196).tanh() * 6.00)) * 0.1111).tanh() * 5.00) * (((c[2] * ((s1 * 0.0196).tanh() * 6.00)) * 0.1111).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf((((((s1 * 0.0196).tanh() * 6.00) * x0) * 0.1111).tanh() * 2.00)) * 0.0494).tanh() * 5.00) + 0.5); } else { let v6 = s1; let mut s7: f64 = 0.0; }
+    s1 -= v2;
+    (((((((s1 - a[0]) * 0.0094).tanh() * 5.00) * (((s1 - a[0]) * 0.0094).tanh() * 5.00) + 1.0).log10().min(x0.exp2()) + v2) + ((s1 * 0.0096).tanh() * 10.00)) + a[0])
+}
+
+pub fn p156_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 3] = [x[0], x[1], x[2]];
+    let mut g_c = [PREFILL as f64; 3];
+    let a: [f64; 3] = [x[3], x[4], x[5]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_x0) = p156_f64_grad(&c, &mut g_c, &a, &mut g_a, x[6]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p157(x0: f32, x1: f32, b: [f32; 3]) -> f32 {
     let mut s1 = x1;
@@ -2246,6 +2582,23 @@ pub fn p159_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p159_ref(x[0], &[x[1], x[2], x[3]], x[4], x[5], m)
 }
 
+#[differentiable(wrt(x0, a, x1))]
+pub fn p159_f64(x0: f64, a: &[f64; 3], x2: f64, x1: f64) -> f64 {
+    let mut s1 = (a[0] * a[1]);
+    let mut s2 = ((s1 * 0.4444).tanh() * 2.00).exp().log2();
+    let v3 = (((((s2 * 0.2000).tanh() * 3.00) * ((s2 * 0.2000).tanh() * 3.00)).ln_1p() * (((s2 * 0.2000).tanh() * 3.00) * ((s2 * 0.2000).tanh() * 3.00)).ln_1p() + 2.0).recip() * (f64::max(a[2], x2) - a[0].abs()));
+    let mut t4: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t4[i0] = h_mix64(((x0 * 0.5) * (x0 * 0.5) + 1.0).sqrt(), (v3.abs() * 0.25)); }
+    (((((h_dot64(a, &t4) + v3) + s2) + s1) + t4[0]) + a[1])
+}
+
+pub fn p159_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[1], x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_x0, g_x1) = p159_f64_grad(x[0], &a, &mut g_a, x[4], x[5]);
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, f64::NAN, g_x1] }
+}
+
 #[differentiable(jvp)]
 pub fn p160(x1: f32, x2: f32, a: &[f32; 3], x0: f32) -> f32 {
     let mut s1 = x1;
@@ -2345,6 +2698,21 @@ pub fn p162_run(x: &[f32]) -> Run {
 
 pub fn p162_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p162_ref([x[0], x[1]], x[2], &[x[3], x[4], x[5], x[6]], x[7], x[8], m)
+}
+
+#[differentiable(check_finite)]
+pub fn p162_f64(b: [f64; 2], x0: f64, a: &[f64; 4], x1: f64, x2: f64) -> f64 {
+    let mut s1 = a[2];
+    s1 *= ((((s1 / 0.25) * a[1].tanh()) * 0.1667).tanh() * 3.00);
+    return (((x1 + s1) + a[0]) + b[1]);
+}
+
+pub fn p162_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[0], x[1]];
+    let a: [f64; 4] = [x[3], x[4], x[5], x[6]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_b, g_x0, g_x1, g_x2) = p162_f64_grad(b, x[2], &a, &mut g_a, x[7], x[8]).expect("finite gradient");
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x1, g_x2] }
 }
 
 #[differentiable(jvp)]
@@ -2461,6 +2829,24 @@ pub fn p165_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p165_ref(x[0], m)
 }
 
+#[differentiable]
+pub fn p165_f64(x0: f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = (x0 + x0);
+    let c3 = h_sq64(x0) < x0;
+    s1 *= x0;
+    let mut t4 = [(if s2.mul_add(x0, s1) < s2.abs() { s2 } else { (-s2) }), ((x0 + x0) * (x0 + x0) + 0.5).cbrt()];
+    let t5 = h_lift64(((t4[1] * 0.3244).tanh() * 3.00), ((((((t4[1] - s2) * 0.1644).tanh() * 5.00) * (((t4[1] - s2) * 0.1644).tanh() * 5.00) + 2.0).sqrt() * 0.1925).tanh() * 3.00)); s1 += t5[1].tanh();
+    let mut t6 = [(((s2 * s1).abs() * 0.1481).tanh() * 6.00), h_mix64((((x0 - t5[1]) * 0.0952).tanh() * 4.00), t5[0].cos()), (((((t4[0] / (x0 * x0 + 1.0)) * 0.3244).tanh() * 2.00).sinh() * 0.1192).tanh() * 6.00)];
+    for i0 in 1..=1 { if s2 < (if (i0 as f64) > s2 { t5[i0] } else { x0 }) { break; } s2 = (s2 * 1.5 + (((h_mix64(x0, (((-t6[i0]) * 0.1000).tanh() * 4.00)) * h_mix64(x0, (((-t6[i0]) * 0.1000).tanh() * 4.00)) + 0.5).cbrt() * 0.3522).tanh() * 2.00)).atan(); s1 *= ((t4[i0] * 0.1412).tanh() * 1.00); }
+    ((((((s1.clamp(-0.5, 0.5) * s1.clamp(-0.5, 0.5) + 1.0).log10() / ((s2 / ((((s1 - s1) * 0.0800).tanh() * 5.00) * (((s1 - s1) * 0.0800).tanh() * 5.00) + 1.0)) * (s2 / ((((s1 - s1) * 0.0800).tanh() * 5.00) * (((s1 - s1) * 0.0800).tanh() * 5.00) + 1.0)) + 0.5)) + s2) + s1) + t6[0]) + t5[1])
+}
+
+pub fn p165_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0) = p165_f64_grad(x[0]);
+    Run64 { value, grad: vec![g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p166(x1: f32, x0: f32) -> f32 {
     let mut s1 = (if x0 < (x0 + 1.25) { x0 } else { x0 });
@@ -2567,6 +2953,21 @@ pub fn p168_run(x: &[f32]) -> Run {
 
 pub fn p168_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p168_ref(x[0], &[x[1], x[2]], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p168_f64(x0: f64, c: &[f64]) -> f64 {
+    let mut s1 = (if x0 >= (x0 + 0.25) { x0 } else { x0 });
+    let mut s2 = (s1 * x0);
+    let v3 = x0;
+    (((((x0 + s1).abs() * ((c[1] * c[1]).ln_1p() * (c[1] * c[1]).ln_1p() + 1.0).recip()) + v3) + s2) + s1)
+}
+
+pub fn p168_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 2] = [x[1], x[2]];
+    let mut g_c = [PREFILL as f64; 2];
+    let (value, g_x0) = p168_f64_grad(x[0], &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![g_x0, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64] }
 }
 
 #[differentiable(jvp, wrt(c), max_iters = 8)]
@@ -2676,6 +3077,23 @@ pub fn p171_run(x: &[f32]) -> Run {
 
 pub fn p171_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p171_ref(x[0], &[x[1]], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p171_f64(x0: f64, c: &[f64]) -> f64 {
+    let mut s1 = x0.cos();
+    if h_leaky64(x0.min((x0 + 0.25))) < 3.0 { s1 += x0; s1 = s1; }
+    s1 /= (s1.min((if c[0] < 0.25 { x0 } else { x0 })) * s1.min((if c[0] < 0.25 { x0 } else { x0 })) + 0.5);
+    s1 += ((h_leaky64((x0 / (((s1 * 0.1613).tanh() * 5.00) * ((s1 * 0.1613).tanh() * 5.00) + 2.0))).hypot((s1.tanh() + (s1 / 0.3))) * 0.0446).tanh() * 8.00);
+    s1 += c[0];
+    ((((s1 / (x0 * x0 + 1.0)) * 0.0637).tanh() * 0.90).asin().sin() + ((s1 * 0.0637).tanh() * 10.00))
+}
+
+pub fn p171_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 1] = [x[1]];
+    let mut g_c = [PREFILL as f64; 1];
+    let (value, g_x0) = p171_f64_grad(x[0], &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![g_x0, g_c[0] - PREFILL as f64] }
 }
 
 #[differentiable(jvp)]
@@ -2795,6 +3213,26 @@ pub fn p174_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p174_ref(&[x[0], x[1]], x[2], [x[3], x[4], x[5]], x[6], &[x[7], x[8], x[9], x[10]], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p174_f64(a: &[f64; 2], x0: f64, b: [f64; 3], x1: f64, c: &[f64]) -> f64 {
+    let mut s1 = (x0 * x0);
+    let t2 = h_lift64(((((s1 * 0.4444).tanh() * 0.90).asin() * 0.3125).tanh() * 3.00), x1.tanh().mul_add(x1.atan(), (c[2] / (x1 * x1 + 2.0)))); s1 += t2[1].tanh();
+    let mut t3 = *a;
+    s1 -= x0;
+    let t4 = [h_leaky64(x0.exp().recip()), x1, (-x1), ((x0 / (s1 * s1 + 2.0)) * (c[0] - s1))];
+    (((h_dot64(&t2, &t2) + s1) + t4[0]) + t3[1])
+}
+
+pub fn p174_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[0], x[1]];
+    let mut g_a = [PREFILL as f64; 2];
+    let b: [f64; 3] = [x[3], x[4], x[5]];
+    let c: [f64; 4] = [x[7], x[8], x[9], x[10]];
+    let mut g_c = [PREFILL as f64; 4];
+    let (value, g_x0, g_b, g_x1) = p174_f64_grad(&a, &mut g_a, x[2], b, x[6], &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p175(x1: f32, x0: f32, b: [f32; 2], a: &[f32; 3]) -> f32 {
     let mut s1 = (x1 / 0.3);
@@ -2910,6 +3348,23 @@ pub fn p177_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p177_ref(x[0], x[1], [x[2], x[3]], x[4], m)
 }
 
+#[differentiable]
+pub fn p177_f64(x2: f64, x1: f64, b: [f64; 2], x0: f64) -> f64 {
+    let mut s1 = x1;
+    let mut s2: f64 = (x1.abs() * x0);
+    s1 += f64::max((b[0] * 3.0), s1.sin());
+    for i0 in 0..2 { let v3 = (i0 as f64).atan(); s2 = (s2 * 1.25 + b[i0]).atan(); }
+    let x1 = (x2 * x2 + 1.0).recip();
+    for i0 in 1..3 { s2 = (s2 * 0.3 + (((b[1].atan() + 0.75).mul_add(x0, (s2 + b[(i0 + 1) % 2]).hypot((i0 as f64))) * 0.0602).tanh() * 2.00)).atan(); s1 = (s1 * 1.5 + ((((x1.atan() * 0.6250).tanh() * 0.90).asin() * 0.3125).tanh() * 2.00)).tanh(); }
+    ((((f64::max(s2, (1.25 - x1)).clamp(-0.5, 0.5) + x1) + s2) + s1) + b[1])
+}
+
+pub fn p177_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[2], x[3]];
+    let (value, g_x2, g_x1, g_b, g_x0) = p177_f64_grad(x[0], x[1], b, x[4]);
+    Run64 { value, grad: vec![g_x2, g_x1, g_b[0], g_b[1], g_x0] }
+}
+
 #[differentiable(jvp, check_finite)]
 pub fn p178(a: &[f32; 3], x0: f32, x1: f32) -> f32 {
     let mut s1 = x0.abs();
@@ -3009,6 +3464,24 @@ pub fn p180_run(x: &[f32]) -> Run {
 
 pub fn p180_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p180_ref(x[0], [x[1], x[2], x[3]], x[4], &[x[5], x[6], x[7], x[8]], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p180_f64(x0: f64, b: [f64; 3], x1: f64, c: &[f64]) -> f64 {
+    let mut s1 = x0.clamp(-1.0, 2.0);
+    let x0 = ((s1 - b[1]).atan() / ((((c[3].clamp(0.0, 1.0) + (s1 * s1)) * 0.1667).tanh() * 5.00) * (((c[3].clamp(0.0, 1.0) + (s1 * s1)) * 0.1667).tanh() * 5.00) + 2.0));
+    let mut t2 = [(({ let t3 = (((3.0 - b[1]) * 0.2222).tanh() * 4.00); t3 * (c[1] + s1) + t3 } * 0.0556).tanh() * 6.00), s1];
+    for i0 in 1..=1 { s1 /= (((t2[i0] * 0.1000).tanh() * 2.00).exp2().clamp(0.0, 1.0) * ((t2[i0] * 0.1000).tanh() * 2.00).exp2().clamp(0.0, 1.0) + 1.0); }
+    let t4 = h_lift64((((h_mix64(((s1 * 0.1667).tanh() * 4.00), x1).ceil() + (x1 * x0)) * 0.1613).tanh() * 3.00), (((((h_leaky64(s1) * 0.1667).tanh() * 5.00) * ((h_leaky64(s1) * 0.1667).tanh() * 5.00) + 1.0).log10() * 0.1452).tanh() * 3.00)); s1 += t4[2].tanh();
+    ((((h_mix64(((({ let t5 = ((s1 * 0.1667).tanh() * 4.00); t5 * x0 + t5 } + x1.hypot((x1 + 0.75))) * 0.0913).tanh() * 4.00), ((s1 * 0.1667).tanh() * 4.00)) + x0) + s1) + t4[0]) + t2[1])
+}
+
+pub fn p180_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 3] = [x[1], x[2], x[3]];
+    let c: [f64; 4] = [x[5], x[6], x[7], x[8]];
+    let mut g_c = [PREFILL as f64; 4];
+    let (value, g_x0, g_b, g_x1) = p180_f64_grad(x[0], b, x[4], &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -3115,6 +3588,25 @@ pub fn p183_run(x: &[f32]) -> Run {
 
 pub fn p183_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p183_ref(&[x[0], x[1], x[2]], x[3], x[4], x[5], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p183_f64(c: &[f64], x0: f64, x1: f64, x2: f64) -> f64 {
+    let mut s1 = x1;
+    let s1 = f64::min(x0, f64::min(s1, c[1])).atan();
+    let v2 = ((if x2 < c[2] { x2 } else { c[2] }).sin() * (if x2 < c[2] { x2 } else { c[2] }).sin() + 2.0).ln();
+    if ((s1 * c[1]) + (s1 / (x1 * x1 + 0.5))) < x2.sin() { for i0 in (0..4).rev() { let v3 = ((if x0 < s1.sinh() { x2.powi(4) } else { (c[i0 % 3] - x2) }) * x2); let mut s4: f64 = 1.0; } } else { let t5 = [(((if (v2 - x2) <= (s1.floor() + v2) { (((x1.exp() * 0.2231).tanh() * 4.00) + 0.5).powf(s1) } else { s1.clamp(-1.0, 2.0) }) * 0.0494).tanh() * 6.00), c[1], h_leaky64((v2 * 0.75)), c[0]]; }
+    let c6 = ((v2 * 0.2339).tanh() * 0.90).asin() < ((c[0] * 0.6667).tanh() * 1.00).tan();
+    let mut t7: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t7[i0] = (x1 * ((s1.abs() * 0.6250).tanh() * 0.90).acos()); }
+    return (((f64::max(c[0], x2).atan2((x2 * x2 + 2.0)).max(t7[1]) + v2) + s1) + t7[0]);
+}
+
+pub fn p183_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 3] = [x[0], x[1], x[2]];
+    let mut g_c = [PREFILL as f64; 3];
+    let (value, g_x0, g_x1, g_x2) = p183_f64_grad(&c, &mut g_c, x[3], x[4], x[5]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_x0, g_x1, g_x2] }
 }
 
 #[differentiable(jvp)]
@@ -3228,6 +3720,26 @@ pub fn p186_run(x: &[f32]) -> Run {
 
 pub fn p186_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p186_ref(x[0], x[1], &[x[2], x[3], x[4], x[5]], m)
+}
+
+#[differentiable]
+pub fn p186_f64(x0: f64, x1: f64, a: &[f64; 4]) -> f64 {
+    let mut s1 = (a[0] * a[1]);
+    let mut s2 = (s1 / 0.25);
+    s2 += (x0 + x1.clamp(-1.0, 2.0));
+    let v3 = (((if (x1 >= (x1 + 3.0) && s2 > x0) { ((x1 * 0.6667).tanh() * 0.90).acos() } else { s2.max(s1) }) * 0.0800).tanh() * 2.00).powi(2);
+    let c4 = f64::max(v3, s1) >= 0.75;
+    let c5 = ((a[0] * a[0] + 1.0) + 0.5).powf(0.5) < 2.0;
+    let v6 = ((h_sq64(a[3]).max(x1) * 0.4444).tanh() * 0.90).asin();
+    let mut s7: f64 = 0.0;
+    return ((((((s1 * (s7 * 0.25)).powi(2) + s7) + v6) + v3) + ((s2 * 0.0800).tanh() * 10.00)) + a[1]);
+}
+
+pub fn p186_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[2], x[3], x[4], x[5]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x0, g_x1) = p186_f64_grad(x[0], x[1], &a, &mut g_a);
+    Run64 { value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64] }
 }
 
 #[differentiable(jvp)]
@@ -3351,6 +3863,22 @@ pub fn p189_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p189_ref(x[0], &[x[1], x[2]], m)
 }
 
+#[differentiable]
+pub fn p189_f64(x0: f64, a: &[f64; 2]) -> f64 {
+    let mut s1 = (x0 * x0 + 1.0).recip();
+    let mut t2: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t2[i0] = (s1 * s1 + 2.0).sqrt(); }
+    s1 = t2[1];
+    ((((s1 + a[0]).cos().tanh() + s1) + t2[2]) + a[0])
+}
+
+pub fn p189_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0) = p189_f64_grad(x[0], &a, &mut g_a);
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p190(a: &[f32; 4], x1: f32, x0: f32, x2: f32) -> f32 {
     let mut s1 = x1.powi(2);
@@ -3463,6 +3991,21 @@ pub fn p192_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p192_ref(x[0], x[1], [x[2], x[3]], &[x[4], x[5], x[6]], x[7], m)
 }
 
+#[differentiable]
+pub fn p192_f64(x1: f64, x0: f64, b: [f64; 2], a: &[f64; 3], x2: f64) -> f64 {
+    let mut s1 = x1.sin();
+    if b[1] < x1 { s1 -= x1; s1 -= (a[2] + a[1]); } else { s1 = a[2]; }
+    return ((((((h_leaky64(b[0]) - (a[2] - 0.3)) * 0.3030).tanh() * 2.00).powi(3) + s1) + a[2]) + b[1]);
+}
+
+pub fn p192_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[2], x[3]];
+    let a: [f64; 3] = [x[4], x[5], x[6]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_x1, g_x0, g_b, g_x2) = p192_f64_grad(x[0], x[1], b, &a, &mut g_a, x[7]);
+    Run64 { value, grad: vec![g_x1, g_x0, g_b[0], g_b[1], g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_x2] }
+}
+
 #[differentiable(jvp)]
 pub fn p193(x0: f32) -> f32 {
     let mut s1 = x0.clamp(0.0, 1.0);
@@ -3564,6 +4107,25 @@ pub fn p195_run(x: &[f32]) -> Run {
 
 pub fn p195_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p195_ref([x[0], x[1]], &[x[2], x[3]], x[4], m)
+}
+
+#[differentiable]
+pub fn p195_f64(b: [f64; 2], a: &[f64; 2], x0: f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2: f64 = 1.0;
+    for i0 in 0..2 { let mut s3: f64 = b[i0]; }
+    s2 -= x0;
+    let s1 = ((x0 * x0 + 2.0).sqrt() - (0.3 - ((s2 * 0.0952).tanh() * 8.00)).atan2((((s1 * 0.1053).tanh() * 0.90).acos() * ((s1 * 0.1053).tanh() * 0.90).acos() + 2.0)));
+    let t4 = [((({ let t5 = a[0]; t5 * x0 + t5 } - (a[0] + a[1])) * 0.1481).tanh() * 6.00), (s2 + s2).clamp(-1.0, 2.0), (((if (x0 * x0) > h_mix64(a[1], a[0]) { h_sq64(a[0]) } else { (((s2 * 0.0952).tanh() * 5.00) * ((s2 * 0.0952).tanh() * 5.00) + 1.0).log10() }) * 0.1452).tanh() * 6.00), ((s2 * 0.0952).tanh() * 6.00)];
+    return ((((f64::min(((({ let t6 = x0; t6 * s1 + t6 } * 0.1430).tanh() * 6.00) * ((a[1].hypot(s2) * 0.0833).tanh() * 6.00)), ((((0.3 + t4[2]) * 0.1587).tanh() * 6.00) * x0)) + s1) + ((s2 * 0.0952).tanh() * 10.00)) + t4[0]) + a[0]);
+}
+
+pub fn p195_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[0], x[1]];
+    let a: [f64; 2] = [x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_b, g_x0) = p195_f64_grad(b, &a, &mut g_a, x[4]);
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x0] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -3682,6 +4244,22 @@ pub fn p198_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p198_ref(x[0], x[1], [x[2], x[3]], m)
 }
 
+#[differentiable(wrt(x1, b))]
+pub fn p198_f64(x1: f64, x0: f64, b: [f64; 2]) -> f64 {
+    let mut s1 = (b[1] / 0.75);
+    s1 /= ((-(x1 * x1 + 0.5).log10()) * (-(x1 * x1 + 0.5).log10()) + 1.0);
+    s1 = (s1 * 3.0 + ((((x0 - s1).atan2(((b[0] * b[0] + 1.0).sqrt() * (b[0] * b[0] + 1.0).sqrt() + 0.5)) + 1.5) * 0.3226).tanh() * 2.00)).sin();
+    let v2 = h_mix64(h_sq64(x1), ((s1 * 0.5) - b[1]));
+    s1 = (s1 * 3.0 + (((x1 + s1) * 0.3226).tanh() * 2.00)).tanh();
+    return ((((b[0] * b[0] + 2.0).ln() + v2) + s1) + b[0]);
+}
+
+pub fn p198_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[2], x[3]];
+    let (value, g_x1, g_b) = p198_f64_grad(x[0], x[1], b);
+    Run64 { value, grad: vec![g_x1, f64::NAN, g_b[0], g_b[1]] }
+}
+
 #[differentiable(jvp)]
 pub fn p199(a: &[f32; 2], x0: f32, b: [f32; 2]) -> f32 {
     let mut s1 = x0;
@@ -3718,104 +4296,104 @@ pub fn p199_ref_flat(x: &[f64], m: &mut f64) -> f64 {
 }
 
 pub const PROGRAMS: &[Program] = &[
-    Program { name: "p100", inputs: 3, run: p100_run, reference: p100_ref_flat },
-    Program { name: "p101", inputs: 6, run: p101_run, reference: p101_ref_flat },
-    Program { name: "p102", inputs: 8, run: p102_run, reference: p102_ref_flat },
-    Program { name: "p103", inputs: 5, run: p103_run, reference: p103_ref_flat },
-    Program { name: "p104", inputs: 4, run: p104_run, reference: p104_ref_flat },
-    Program { name: "p105", inputs: 10, run: p105_run, reference: p105_ref_flat },
-    Program { name: "p106", inputs: 7, run: p106_run, reference: p106_ref_flat },
-    Program { name: "p107", inputs: 5, run: p107_run, reference: p107_ref_flat },
-    Program { name: "p108", inputs: 5, run: p108_run, reference: p108_ref_flat },
-    Program { name: "p109", inputs: 6, run: p109_run, reference: p109_ref_flat },
-    Program { name: "p110", inputs: 4, run: p110_run, reference: p110_ref_flat },
-    Program { name: "p111", inputs: 6, run: p111_run, reference: p111_ref_flat },
-    Program { name: "p112", inputs: 2, run: p112_run, reference: p112_ref_flat },
-    Program { name: "p113", inputs: 5, run: p113_run, reference: p113_ref_flat },
-    Program { name: "p114", inputs: 7, run: p114_run, reference: p114_ref_flat },
-    Program { name: "p115", inputs: 7, run: p115_run, reference: p115_ref_flat },
-    Program { name: "p116", inputs: 7, run: p116_run, reference: p116_ref_flat },
-    Program { name: "p117", inputs: 5, run: p117_run, reference: p117_ref_flat },
-    Program { name: "p118", inputs: 2, run: p118_run, reference: p118_ref_flat },
-    Program { name: "p119", inputs: 3, run: p119_run, reference: p119_ref_flat },
-    Program { name: "p120", inputs: 2, run: p120_run, reference: p120_ref_flat },
-    Program { name: "p121", inputs: 5, run: p121_run, reference: p121_ref_flat },
-    Program { name: "p122", inputs: 7, run: p122_run, reference: p122_ref_flat },
-    Program { name: "p123", inputs: 1, run: p123_run, reference: p123_ref_flat },
-    Program { name: "p124", inputs: 8, run: p124_run, reference: p124_ref_flat },
-    Program { name: "p125", inputs: 1, run: p125_run, reference: p125_ref_flat },
-    Program { name: "p126", inputs: 3, run: p126_run, reference: p126_ref_flat },
-    Program { name: "p127", inputs: 9, run: p127_run, reference: p127_ref_flat },
-    Program { name: "p128", inputs: 4, run: p128_run, reference: p128_ref_flat },
-    Program { name: "p129", inputs: 3, run: p129_run, reference: p129_ref_flat },
-    Program { name: "p130", inputs: 7, run: p130_run, reference: p130_ref_flat },
-    Program { name: "p131", inputs: 5, run: p131_run, reference: p131_ref_flat },
-    Program { name: "p132", inputs: 4, run: p132_run, reference: p132_ref_flat },
-    Program { name: "p133", inputs: 5, run: p133_run, reference: p133_ref_flat },
-    Program { name: "p134", inputs: 10, run: p134_run, reference: p134_ref_flat },
-    Program { name: "p135", inputs: 3, run: p135_run, reference: p135_ref_flat },
-    Program { name: "p136", inputs: 3, run: p136_run, reference: p136_ref_flat },
-    Program { name: "p137", inputs: 5, run: p137_run, reference: p137_ref_flat },
-    Program { name: "p138", inputs: 7, run: p138_run, reference: p138_ref_flat },
-    Program { name: "p139", inputs: 8, run: p139_run, reference: p139_ref_flat },
-    Program { name: "p140", inputs: 6, run: p140_run, reference: p140_ref_flat },
-    Program { name: "p141", inputs: 5, run: p141_run, reference: p141_ref_flat },
-    Program { name: "p142", inputs: 1, run: p142_run, reference: p142_ref_flat },
-    Program { name: "p143", inputs: 6, run: p143_run, reference: p143_ref_flat },
-    Program { name: "p144", inputs: 2, run: p144_run, reference: p144_ref_flat },
-    Program { name: "p145", inputs: 7, run: p145_run, reference: p145_ref_flat },
-    Program { name: "p146", inputs: 6, run: p146_run, reference: p146_ref_flat },
-    Program { name: "p147", inputs: 5, run: p147_run, reference: p147_ref_flat },
-    Program { name: "p148", inputs: 8, run: p148_run, reference: p148_ref_flat },
-    Program { name: "p149", inputs: 9, run: p149_run, reference: p149_ref_flat },
-    Program { name: "p150", inputs: 9, run: p150_run, reference: p150_ref_flat },
-    Program { name: "p151", inputs: 14, run: p151_run, reference: p151_ref_flat },
-    Program { name: "p152", inputs: 8, run: p152_run, reference: p152_ref_flat },
-    Program { name: "p153", inputs: 5, run: p153_run, reference: p153_ref_flat },
-    Program { name: "p154", inputs: 2, run: p154_run, reference: p154_ref_flat },
-    Program { name: "p155", inputs: 7, run: p155_run, reference: p155_ref_flat },
-    Program { name: "p156", inputs: 7, run: p156_run, reference: p156_ref_flat },
-    Program { name: "p157", inputs: 5, run: p157_run, reference: p157_ref_flat },
-    Program { name: "p158", inputs: 6, run: p158_run, reference: p158_ref_flat },
-    Program { name: "p159", inputs: 6, run: p159_run, reference: p159_ref_flat },
-    Program { name: "p160", inputs: 6, run: p160_run, reference: p160_ref_flat },
-    Program { name: "p161", inputs: 4, run: p161_run, reference: p161_ref_flat },
-    Program { name: "p162", inputs: 9, run: p162_run, reference: p162_ref_flat },
-    Program { name: "p163", inputs: 4, run: p163_run, reference: p163_ref_flat },
-    Program { name: "p164", inputs: 3, run: p164_run, reference: p164_ref_flat },
-    Program { name: "p165", inputs: 1, run: p165_run, reference: p165_ref_flat },
-    Program { name: "p166", inputs: 2, run: p166_run, reference: p166_ref_flat },
-    Program { name: "p167", inputs: 9, run: p167_run, reference: p167_ref_flat },
-    Program { name: "p168", inputs: 3, run: p168_run, reference: p168_ref_flat },
-    Program { name: "p169", inputs: 4, run: p169_run, reference: p169_ref_flat },
-    Program { name: "p170", inputs: 8, run: p170_run, reference: p170_ref_flat },
-    Program { name: "p171", inputs: 2, run: p171_run, reference: p171_ref_flat },
-    Program { name: "p172", inputs: 8, run: p172_run, reference: p172_ref_flat },
-    Program { name: "p173", inputs: 6, run: p173_run, reference: p173_ref_flat },
-    Program { name: "p174", inputs: 11, run: p174_run, reference: p174_ref_flat },
-    Program { name: "p175", inputs: 7, run: p175_run, reference: p175_ref_flat },
-    Program { name: "p176", inputs: 5, run: p176_run, reference: p176_ref_flat },
-    Program { name: "p177", inputs: 5, run: p177_run, reference: p177_ref_flat },
-    Program { name: "p178", inputs: 5, run: p178_run, reference: p178_ref_flat },
-    Program { name: "p179", inputs: 5, run: p179_run, reference: p179_ref_flat },
-    Program { name: "p180", inputs: 9, run: p180_run, reference: p180_ref_flat },
-    Program { name: "p181", inputs: 3, run: p181_run, reference: p181_ref_flat },
-    Program { name: "p182", inputs: 3, run: p182_run, reference: p182_ref_flat },
-    Program { name: "p183", inputs: 6, run: p183_run, reference: p183_ref_flat },
-    Program { name: "p184", inputs: 1, run: p184_run, reference: p184_ref_flat },
-    Program { name: "p185", inputs: 4, run: p185_run, reference: p185_ref_flat },
-    Program { name: "p186", inputs: 6, run: p186_run, reference: p186_ref_flat },
-    Program { name: "p187", inputs: 1, run: p187_run, reference: p187_ref_flat },
-    Program { name: "p188", inputs: 10, run: p188_run, reference: p188_ref_flat },
-    Program { name: "p189", inputs: 3, run: p189_run, reference: p189_ref_flat },
-    Program { name: "p190", inputs: 7, run: p190_run, reference: p190_ref_flat },
-    Program { name: "p191", inputs: 10, run: p191_run, reference: p191_ref_flat },
-    Program { name: "p192", inputs: 8, run: p192_run, reference: p192_ref_flat },
-    Program { name: "p193", inputs: 1, run: p193_run, reference: p193_ref_flat },
-    Program { name: "p194", inputs: 3, run: p194_run, reference: p194_ref_flat },
-    Program { name: "p195", inputs: 5, run: p195_run, reference: p195_ref_flat },
-    Program { name: "p196", inputs: 7, run: p196_run, reference: p196_ref_flat },
-    Program { name: "p197", inputs: 8, run: p197_run, reference: p197_ref_flat },
-    Program { name: "p198", inputs: 4, run: p198_run, reference: p198_ref_flat },
-    Program { name: "p199", inputs: 5, run: p199_run, reference: p199_ref_flat },
+    Program { name: "p100", inputs: 3, run: p100_run, run64: None, reference: p100_ref_flat },
+    Program { name: "p101", inputs: 6, run: p101_run, run64: None, reference: p101_ref_flat },
+    Program { name: "p102", inputs: 8, run: p102_run, run64: Some(p102_run64), reference: p102_ref_flat },
+    Program { name: "p103", inputs: 5, run: p103_run, run64: None, reference: p103_ref_flat },
+    Program { name: "p104", inputs: 4, run: p104_run, run64: None, reference: p104_ref_flat },
+    Program { name: "p105", inputs: 10, run: p105_run, run64: Some(p105_run64), reference: p105_ref_flat },
+    Program { name: "p106", inputs: 7, run: p106_run, run64: None, reference: p106_ref_flat },
+    Program { name: "p107", inputs: 5, run: p107_run, run64: None, reference: p107_ref_flat },
+    Program { name: "p108", inputs: 5, run: p108_run, run64: Some(p108_run64), reference: p108_ref_flat },
+    Program { name: "p109", inputs: 6, run: p109_run, run64: None, reference: p109_ref_flat },
+    Program { name: "p110", inputs: 4, run: p110_run, run64: None, reference: p110_ref_flat },
+    Program { name: "p111", inputs: 6, run: p111_run, run64: Some(p111_run64), reference: p111_ref_flat },
+    Program { name: "p112", inputs: 2, run: p112_run, run64: None, reference: p112_ref_flat },
+    Program { name: "p113", inputs: 5, run: p113_run, run64: None, reference: p113_ref_flat },
+    Program { name: "p114", inputs: 7, run: p114_run, run64: Some(p114_run64), reference: p114_ref_flat },
+    Program { name: "p115", inputs: 7, run: p115_run, run64: None, reference: p115_ref_flat },
+    Program { name: "p116", inputs: 7, run: p116_run, run64: None, reference: p116_ref_flat },
+    Program { name: "p117", inputs: 5, run: p117_run, run64: Some(p117_run64), reference: p117_ref_flat },
+    Program { name: "p118", inputs: 2, run: p118_run, run64: None, reference: p118_ref_flat },
+    Program { name: "p119", inputs: 3, run: p119_run, run64: None, reference: p119_ref_flat },
+    Program { name: "p120", inputs: 2, run: p120_run, run64: Some(p120_run64), reference: p120_ref_flat },
+    Program { name: "p121", inputs: 5, run: p121_run, run64: None, reference: p121_ref_flat },
+    Program { name: "p122", inputs: 7, run: p122_run, run64: None, reference: p122_ref_flat },
+    Program { name: "p123", inputs: 1, run: p123_run, run64: Some(p123_run64), reference: p123_ref_flat },
+    Program { name: "p124", inputs: 8, run: p124_run, run64: None, reference: p124_ref_flat },
+    Program { name: "p125", inputs: 1, run: p125_run, run64: None, reference: p125_ref_flat },
+    Program { name: "p126", inputs: 3, run: p126_run, run64: Some(p126_run64), reference: p126_ref_flat },
+    Program { name: "p127", inputs: 9, run: p127_run, run64: None, reference: p127_ref_flat },
+    Program { name: "p128", inputs: 4, run: p128_run, run64: None, reference: p128_ref_flat },
+    Program { name: "p129", inputs: 3, run: p129_run, run64: Some(p129_run64), reference: p129_ref_flat },
+    Program { name: "p130", inputs: 7, run: p130_run, run64: None, reference: p130_ref_flat },
+    Program { name: "p131", inputs: 5, run: p131_run, run64: None, reference: p131_ref_flat },
+    Program { name: "p132", inputs: 4, run: p132_run, run64: Some(p132_run64), reference: p132_ref_flat },
+    Program { name: "p133", inputs: 5, run: p133_run, run64: None, reference: p133_ref_flat },
+    Program { name: "p134", inputs: 10, run: p134_run, run64: None, reference: p134_ref_flat },
+    Program { name: "p135", inputs: 3, run: p135_run, run64: Some(p135_run64), reference: p135_ref_flat },
+    Program { name: "p136", inputs: 3, run: p136_run, run64: None, reference: p136_ref_flat },
+    Program { name: "p137", inputs: 5, run: p137_run, run64: None, reference: p137_ref_flat },
+    Program { name: "p138", inputs: 7, run: p138_run, run64: Some(p138_run64), reference: p138_ref_flat },
+    Program { name: "p139", inputs: 8, run: p139_run, run64: None, reference: p139_ref_flat },
+    Program { name: "p140", inputs: 6, run: p140_run, run64: None, reference: p140_ref_flat },
+    Program { name: "p141", inputs: 5, run: p141_run, run64: Some(p141_run64), reference: p141_ref_flat },
+    Program { name: "p142", inputs: 1, run: p142_run, run64: None, reference: p142_ref_flat },
+    Program { name: "p143", inputs: 6, run: p143_run, run64: None, reference: p143_ref_flat },
+    Program { name: "p144", inputs: 2, run: p144_run, run64: Some(p144_run64), reference: p144_ref_flat },
+    Program { name: "p145", inputs: 7, run: p145_run, run64: None, reference: p145_ref_flat },
+    Program { name: "p146", inputs: 6, run: p146_run, run64: None, reference: p146_ref_flat },
+    Program { name: "p147", inputs: 5, run: p147_run, run64: Some(p147_run64), reference: p147_ref_flat },
+    Program { name: "p148", inputs: 8, run: p148_run, run64: None, reference: p148_ref_flat },
+    Program { name: "p149", inputs: 9, run: p149_run, run64: None, reference: p149_ref_flat },
+    Program { name: "p150", inputs: 9, run: p150_run, run64: Some(p150_run64), reference: p150_ref_flat },
+    Program { name: "p151", inputs: 14, run: p151_run, run64: None, reference: p151_ref_flat },
+    Program { name: "p152", inputs: 8, run: p152_run, run64: None, reference: p152_ref_flat },
+    Program { name: "p153", inputs: 5, run: p153_run, run64: Some(p153_run64), reference: p153_ref_flat },
+    Program { name: "p154", inputs: 2, run: p154_run, run64: None, reference: p154_ref_flat },
+    Program { name: "p155", inputs: 7, run: p155_run, run64: None, reference: p155_ref_flat },
+    Program { name: "p156", inputs: 7, run: p156_run, run64: Some(p156_run64), reference: p156_ref_flat },
+    Program { name: "p157", inputs: 5, run: p157_run, run64: None, reference: p157_ref_flat },
+    Program { name: "p158", inputs: 6, run: p158_run, run64: None, reference: p158_ref_flat },
+    Program { name: "p159", inputs: 6, run: p159_run, run64: Some(p159_run64), reference: p159_ref_flat },
+    Program { name: "p160", inputs: 6, run: p160_run, run64: None, reference: p160_ref_flat },
+    Program { name: "p161", inputs: 4, run: p161_run, run64: None, reference: p161_ref_flat },
+    Program { name: "p162", inputs: 9, run: p162_run, run64: Some(p162_run64), reference: p162_ref_flat },
+    Program { name: "p163", inputs: 4, run: p163_run, run64: None, reference: p163_ref_flat },
+    Program { name: "p164", inputs: 3, run: p164_run, run64: None, reference: p164_ref_flat },
+    Program { name: "p165", inputs: 1, run: p165_run, run64: Some(p165_run64), reference: p165_ref_flat },
+    Program { name: "p166", inputs: 2, run: p166_run, run64: None, reference: p166_ref_flat },
+    Program { name: "p167", inputs: 9, run: p167_run, run64: None, reference: p167_ref_flat },
+    Program { name: "p168", inputs: 3, run: p168_run, run64: Some(p168_run64), reference: p168_ref_flat },
+    Program { name: "p169", inputs: 4, run: p169_run, run64: None, reference: p169_ref_flat },
+    Program { name: "p170", inputs: 8, run: p170_run, run64: None, reference: p170_ref_flat },
+    Program { name: "p171", inputs: 2, run: p171_run, run64: Some(p171_run64), reference: p171_ref_flat },
+    Program { name: "p172", inputs: 8, run: p172_run, run64: None, reference: p172_ref_flat },
+    Program { name: "p173", inputs: 6, run: p173_run, run64: None, reference: p173_ref_flat },
+    Program { name: "p174", inputs: 11, run: p174_run, run64: Some(p174_run64), reference: p174_ref_flat },
+    Program { name: "p175", inputs: 7, run: p175_run, run64: None, reference: p175_ref_flat },
+    Program { name: "p176", inputs: 5, run: p176_run, run64: None, reference: p176_ref_flat },
+    Program { name: "p177", inputs: 5, run: p177_run, run64: Some(p177_run64), reference: p177_ref_flat },
+    Program { name: "p178", inputs: 5, run: p178_run, run64: None, reference: p178_ref_flat },
+    Program { name: "p179", inputs: 5, run: p179_run, run64: None, reference: p179_ref_flat },
+    Program { name: "p180", inputs: 9, run: p180_run, run64: Some(p180_run64), reference: p180_ref_flat },
+    Program { name: "p181", inputs: 3, run: p181_run, run64: None, reference: p181_ref_flat },
+    Program { name: "p182", inputs: 3, run: p182_run, run64: None, reference: p182_ref_flat },
+    Program { name: "p183", inputs: 6, run: p183_run, run64: Some(p183_run64), reference: p183_ref_flat },
+    Program { name: "p184", inputs: 1, run: p184_run, run64: None, reference: p184_ref_flat },
+    Program { name: "p185", inputs: 4, run: p185_run, run64: None, reference: p185_ref_flat },
+    Program { name: "p186", inputs: 6, run: p186_run, run64: Some(p186_run64), reference: p186_ref_flat },
+    Program { name: "p187", inputs: 1, run: p187_run, run64: None, reference: p187_ref_flat },
+    Program { name: "p188", inputs: 10, run: p188_run, run64: None, reference: p188_ref_flat },
+    Program { name: "p189", inputs: 3, run: p189_run, run64: Some(p189_run64), reference: p189_ref_flat },
+    Program { name: "p190", inputs: 7, run: p190_run, run64: None, reference: p190_ref_flat },
+    Program { name: "p191", inputs: 10, run: p191_run, run64: None, reference: p191_ref_flat },
+    Program { name: "p192", inputs: 8, run: p192_run, run64: Some(p192_run64), reference: p192_ref_flat },
+    Program { name: "p193", inputs: 1, run: p193_run, run64: None, reference: p193_ref_flat },
+    Program { name: "p194", inputs: 3, run: p194_run, run64: None, reference: p194_ref_flat },
+    Program { name: "p195", inputs: 5, run: p195_run, run64: Some(p195_run64), reference: p195_ref_flat },
+    Program { name: "p196", inputs: 7, run: p196_run, run64: None, reference: p196_ref_flat },
+    Program { name: "p197", inputs: 8, run: p197_run, run64: None, reference: p197_ref_flat },
+    Program { name: "p198", inputs: 4, run: p198_run, run64: Some(p198_run64), reference: p198_ref_flat },
+    Program { name: "p199", inputs: 5, run: p199_run, run64: None, reference: p199_ref_flat },
 ];

@@ -67,6 +67,23 @@ pub fn p201_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p201_ref(x[0], &[x[1], x[2]], x[3], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p201_f64(x0: f64, c: &[f64], x1: f64) -> f64 {
+    let mut s1 = (x0 / (x1 * x1 + 1.0));
+    s1 -= x0.tanh();
+    let t2 = h_lift64(((h_sq64(h_sq64(x1)) * 0.1975).tanh() * 3.00), ((((c[1] * s1) + (c[1] + s1)) * 0.1081).tanh() * 3.00)); s1 += t2[1].tanh();
+    let mut t3: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = c[i0 % 2]; }
+    (((x1 + s1) + t3[3]) + t2[1])
+}
+
+pub fn p201_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 2] = [x[1], x[2]];
+    let mut g_c = [PREFILL as f64; 2];
+    let (value, g_x0, g_x1) = p201_f64_grad(x[0], &c, &mut g_c, x[3]).expect("within max_iters");
+    Run64 { value, grad: vec![g_x0, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_x1] }
+}
+
 #[differentiable(jvp, wrt(x2, a, x1))]
 pub fn p202(x2: f32, a: &[f32; 2], x1: f32, x0: f32) -> f32 {
     let mut s1 = h_mix(x0, x0);
@@ -171,6 +188,24 @@ pub fn p204_run(x: &[f32]) -> Run {
 
 pub fn p204_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p204_ref(&[x[0], x[1], x[2], x[3]], x[4], x[5], x[6], m)
+}
+
+#[differentiable]
+pub fn p204_f64(a: &[f64; 4], x1: f64, x2: f64, x0: f64) -> f64 {
+    let mut s1 = ((x2 * 0.6667).tanh() * 1.00).tan();
+    let mut s2 = (-x0);
+    let mut t3 = [((((a[0] / (x1 * x1 + 1.0)) * ((((a[1] * a[1] + 1.0) + 0.5).powf(x1) * 0.0711).tanh() * 6.00)) * 0.1111).tanh() * 6.00), x1.powi(3), a[0].powi(4).max(s1.hypot(x2))];
+    let mut t4: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t4[i0] = ((((i0 as f64) * (i0 as f64)).ln_1p() / ((a[i0].ceil() + (i0 as f64)) * (a[i0].ceil() + (i0 as f64)) + 2.0)) * (x1 - x0).clamp(-1.0, 2.0)); }
+    let t5 = h_lift64(((s2.powi(4).hypot((t3[2].signum() + t3[2])) * 0.0554).tanh() * 3.00), (((a[0] * a[0]).ln_1p().mul_add((a[1] * a[1] + 2.0).recip(), x1.powi(3)) * 0.1744).tanh() * 3.00)); s2 += t5[2].tanh();
+    (((((x0 * ((-s1).ceil() + s1.exp().recip())) + s2) + s1) + t5[2]) + t4[0])
+}
+
+pub fn p204_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[0], x[1], x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x1, g_x2, g_x0) = p204_f64_grad(&a, &mut g_a, x[4], x[5], x[6]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x1, g_x2, g_x0] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -279,6 +314,25 @@ pub fn p207_run(x: &[f32]) -> Run {
 
 pub fn p207_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p207_ref(&[x[0], x[1]], &[x[2]], x[3], x[4], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p207_f64(a: &[f64; 2], c: &[f64], x0: f64, x1: f64) -> f64 {
+    let mut s1 = h_leaky64(a[1]);
+    let mut s2 = (x0 * x1);
+    s2 -= (h_mix64(c[0], c[0]) + (x0 + s1));
+    for i0 in 0..=0 { s1 -= ((((((x0 + s1) * 0.1429).tanh() * 5.00) * (((x0 + s1) * 0.1429).tanh() * 5.00) + 1.0).ln() * 0.1452).tanh() * 1.00); s2 -= ((s1 * 0.1538).tanh() * 1.00); }
+    s2 /= (((((x1 * x1 + 1.0).ln() + ((s1.round() + s2) + ((s1 * 0.1538).tanh() * 1.00).tan())) * 0.0387).tanh() * 5.00) * ((((x1 * x1 + 1.0).ln() + ((s1.round() + s2) + ((s1 * 0.1538).tanh() * 1.00).tan())) * 0.0387).tanh() * 5.00) + 2.0);
+    (((c[0] + ((s2 * 0.0769).tanh() * 10.00)) + s1) + a[0])
+}
+
+pub fn p207_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[0], x[1]];
+    let mut g_a = [PREFILL as f64; 2];
+    let c: [f64; 1] = [x[2]];
+    let mut g_c = [PREFILL as f64; 1];
+    let (value, g_x0, g_x1) = p207_f64_grad(&a, &mut g_a, &c, &mut g_c, x[3], x[4]).expect("within max_iters");
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_c[0] - PREFILL as f64, g_x0, g_x1] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -414,6 +468,24 @@ pub fn p210_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p210_ref(x[0], x[1], &[x[2], x[3], x[4]], x[5], [x[6], x[7]], m)
 }
 
+#[differentiable]
+pub fn p210_f64(x1: f64, x0: f64, a: &[f64; 3], x2: f64, b: [f64; 2]) -> f64 {
+    let mut s1 = (x0 * x1);
+    let mut s2: f64 = 0.0;
+    let mut s3: f64 = (a[2].max((a[2] + 1.5)) * a[2].max((a[2] + 1.5)) + 0.5).cbrt();
+    let mut s4: f64 = (((((a[0] * a[0] + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(0.5) / (((h_dot64(a, a) * 0.1481).tanh() * 5.00) * ((h_dot64(a, a) * 0.1481).tanh() * 5.00) + 0.5));
+    for i0 in (0..1).rev() { s3 *= ((h_sq64(((s1 * 0.1600).tanh() * 3.00)) * 0.1111).tanh() * 1.00); }
+    (((((((((((if a[0] <= s3 { b[0] } else { s1 }) + 1.25) * 0.1333).tanh() * 6.00) * ((({ let t5 = x1; t5 * b[0] + t5 } * { let t5 = x1; t5 * b[0] + t5 } + 2.0).ln() * 0.1622).tanh() * 6.00)) + ((s4 * 0.0111).tanh() * 10.00)) + s3) + s2) + s1) + b[0]) + a[0])
+}
+
+pub fn p210_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 3];
+    let b: [f64; 2] = [x[6], x[7]];
+    let (value, g_x1, g_x0, g_x2, g_b) = p210_f64_grad(x[0], x[1], &a, &mut g_a, x[5], b);
+    Run64 { value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_x2, g_b[0], g_b[1]] }
+}
+
 #[differentiable(jvp)]
 pub fn p211(a: &[f32; 3], x0: f32, x1: f32, x2: f32) -> f32 {
     let mut s1 = (x1 - x0);
@@ -530,6 +602,22 @@ pub fn p213_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p213_ref(x[0], x[1], &[x[2], x[3]], x[4], m)
 }
 
+#[differentiable]
+pub fn p213_f64(x2: f64, x0: f64, a: &[f64; 2], x1: f64) -> f64 {
+    let mut s1 = (if a[1] >= x2 { x0 } else { x0 });
+    let t2 = h_lift64(f64::max(x1, x0), ((((x1 * a[1]) / ((if x0 <= 2.0 { x1 } else { x1 }) * (if x0 <= 2.0 { x1 } else { x1 }) + 0.5)) * 0.2222).tanh() * 3.00)); s1 += t2[0].tanh();
+    let t3 = [((h_dot64(&t2, &t2) * 0.0165).tanh() * 6.00), (if (if x2 < t2[1] { t2[0] } else { x2 }) < 0.25 { x2 } else { h_leaky64(s1) })];
+    let v4 = x0;
+    (((((x0.exp().ln().round() + h_sq64(x2).clamp(0.0, 1.0)) + v4) + s1) + t3[0]) + t2[0])
+}
+
+pub fn p213_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x2, g_x0, g_x1) = p213_f64_grad(x[0], x[1], &a, &mut g_a, x[4]);
+    Run64 { value, grad: vec![g_x2, g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x1] }
+}
+
 #[differentiable(jvp)]
 pub fn p214(x0: f32, x1: f32, x2: f32) -> f32 {
     let mut s1 = (x1 + x2);
@@ -628,6 +716,24 @@ pub fn p216_run(x: &[f32]) -> Run {
 
 pub fn p216_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p216_ref(&[x[0], x[1], x[2], x[3]], x[4], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p216_f64(c: &[f64], x0: f64) -> f64 {
+    let mut s1 = (x0 / 0.3);
+    let mut s2 = s1;
+    let v3 = s2.cos();
+    let v4 = (h_mix64(c[2], v3) - (c[3] / (v3 * v3 + 2.0))).hypot(v3);
+    let mut s5: f64 = ((((((s1 * 0.2000).tanh() * 0.90).asin() * ((s1 * 0.2000).tanh() * 0.90).asin() + 0.5) * 0.0931).tanh() * 4.00) + 0.5).powf(((v4 * 0.1961).tanh() * 2.00));
+    let v6 = ((c[1].tanh() * c[1].tanh() + 1.0).ln() * 0.25);
+    return ((((h_mix64(c[3].tanh(), (-c[0])).min(((c[2] * s1) * 1.25)) + v6) + ((s5 * 0.0494).tanh() * 10.00)) + v4) + v3);
+}
+
+pub fn p216_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 4] = [x[0], x[1], x[2], x[3]];
+    let mut g_c = [PREFILL as f64; 4];
+    let (value, g_x0) = p216_f64_grad(&c, &mut g_c, x[4]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64, g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -746,6 +852,24 @@ pub fn p219_run(x: &[f32]) -> Run {
 
 pub fn p219_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p219_ref(x[0], &[x[1], x[2]], x[3], &[x[4], x[5], x[6], x[7]], [x[8], x[9], x[10]], x[11], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p219_f64(x2: f64, a: &[f64; 2], x0: f64, c: &[f64], b: [f64; 3], x1: f64) -> f64 {
+    let mut s1 = ((x2 * 0.6667).tanh() * 1.00).tan();
+    let x2 = ((((((((b[1] * b[1] + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 2.00).exp() * 0.1192).tanh() * 8.00);
+    s1 = (s1 * 1.25 + ((((b[2] / (s1 * s1 + 0.5)) * (b[2] / (s1 * s1 + 0.5))).ln_1p() * 0.4343).tanh() * 2.00)).sin();
+    (((((((c[0] * 0.6667).tanh() * 0.90).acos() / ((x1.floor() + s1) * (x1.floor() + s1) + 0.5)).abs() + x2) + s1) + b[1]) + a[1])
+}
+
+pub fn p219_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 2];
+    let c: [f64; 4] = [x[4], x[5], x[6], x[7]];
+    let mut g_c = [PREFILL as f64; 4];
+    let b: [f64; 3] = [x[8], x[9], x[10]];
+    let (value, g_x2, g_x0, g_b, g_x1) = p219_f64_grad(x[0], &a, &mut g_a, x[3], &c, &mut g_c, b, x[11]).expect("within max_iters");
+    Run64 { value, grad: vec![g_x2, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x0, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64, g_b[0], g_b[1], g_b[2], g_x1] }
 }
 
 #[differentiable(jvp)]
@@ -874,6 +998,24 @@ pub fn p222_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p222_ref(x[0], m)
 }
 
+#[differentiable]
+pub fn p222_f64(x0: f64) -> f64 {
+    let mut s1 = x0.max((x0 + 3.0));
+    let mut s2 = ((s1 * 0.2222).tanh() * 2.00).exp().sqrt();
+    for i0 in (1..4).rev() { s1 = (s1 * 0.25 + (((x0.abs() - x0.sinh()) * 0.1432).tanh() * 2.00)).atan(); for i1 in 0..2 { s1 *= (((x0 * (((x0 - s1) * 0.0901).tanh() * 6.00)) * 0.1111).tanh() * 1.00); } }
+    let v3 = x0;
+    for i0 in 0..=1 { for i1 in 1..3 { let mut s4: f64 = 1.0; s1 = (((f64::max((((s2 * 0.0258).tanh() * 6.00) * ((s1 * 0.0391).tanh() * 6.00)), f64::min(s2, s4)) - (((((((s1 * 0.0391).tanh() * 5.00) * ((s1 * 0.0391).tanh() * 5.00) + 0.5) * 0.0392).tanh() * 4.00) + 0.5).powf((i0 as f64)).ceil() + ((s2 * 0.0258).tanh() * 0.90).acos())) * 0.0158).tanh() * 25.60); } for i1 in 1..=4 { s1 *= ((((x0 * x0 + 0.5).sqrt() - (((s1 * 0.0240).tanh() * 3.00) * ((s1 * 0.0240).tanh() * 3.00)).ln_1p()).min(x0) * 0.2525).tanh() * 1.00); } }
+    for i0 in 0..1 { s1 *= ((((v3 - s1) + h_mix64((i0 as f64), v3)) * 0.0204).tanh() * 1.00); s1 = ((-h_mix64(x0, ((s2 * 0.0170).tanh() * 4.00))) * 0.3); s1 /= (x0.atan() * x0.atan() + 1.0); }
+    for i0 in 1..5 { s2 = (s2 * 0.3 + v3).tanh(); s1 = (s1 * 0.5 + ((x0.hypot(s1).hypot((x0 * x0 + 1.0).recip()) * 0.0492).tanh() * 2.00)).atan(); }
+    for i0 in 0..=3 { for i1 in (0..3).rev() { s2 /= (x0 * x0 + 1.0); s2 = (s2 * 0.25 + ((s2 * 0.0338).tanh() * 2.00)).sin(); } if h_leaky64(((v3 * 0.6667).tanh() * 0.90).acos()) <= (1.25 + ((s1 * 0.0338).tanh() * 8.00)) { break; } }
+    (((x0 + v3) + s2) + ((s1 * 0.0338).tanh() * 10.00))
+}
+
+pub fn p222_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0) = p222_f64_grad(x[0]);
+    Run64 { value, grad: vec![g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p223(x0: f32, x1: f32) -> f32 {
     let mut s1 = x1;
@@ -977,6 +1119,24 @@ pub fn p225_run(x: &[f32]) -> Run {
 
 pub fn p225_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p225_ref(x[0], x[1], [x[2], x[3]], m)
+}
+
+#[differentiable(wrt(x0, b))]
+pub fn p225_f64(x1: f64, x0: f64, b: [f64; 2]) -> f64 {
+    let mut s1 = (x0 + x1);
+    let mut s2 = { let t3 = s1; t3 * x1 + t3 };
+    let mut s4: f64 = 0.0;
+    if (s4.ceil() + x1).sin() < 1.25 { s4 += s2; s1 = ((b[1] * 0.3) * 0.3).clamp(-0.5, 0.5); } else { s4 = (s4 * 1.25 + (if s2 < 0.5 { b[0] } else { b[1] }).atan2(((if s1 <= x1 { b[1] } else { b[0] }) * (if s1 <= x1 { b[1] } else { b[0] }) + 2.0))).atan(); s2 -= (((x1 - x1) - (s4 * s4 + 2.0).log2()) / 1.5); }
+    s1 *= h_mix64(b[1], b[0]).abs();
+    let v6 = (((b[0].signum() + { let t5 = b[0]; t5 * b[0] + t5 }) * 0.1600).tanh() * 0.90).acos();
+    let mut t7 = [((s2 * 0.0810).tanh() * 6.00), ((b[0].tanh().hypot((b[1] - s1)) * 0.0930).tanh() * 6.00), (b[0] * b[0] + 1.0).sqrt().cos()];
+    ((((((s4.abs() + v6) + s4) + ((s2 * 0.0810).tanh() * 10.00)) + s1) + t7[1]) + b[1])
+}
+
+pub fn p225_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[2], x[3]];
+    let (value, g_x0, g_b) = p225_f64_grad(x[0], x[1], b);
+    Run64 { value, grad: vec![f64::NAN, g_x0, g_b[0], g_b[1]] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -1106,6 +1266,28 @@ pub fn p228_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p228_ref(&[x[0], x[1]], [x[2], x[3]], x[4], m)
 }
 
+#[differentiable(check_finite)]
+pub fn p228_f64(a: &[f64; 2], b: [f64; 2], x0: f64) -> f64 {
+    let mut s1 = (b[0] * x0);
+    let mut s2 = h_sq64(x0);
+    let mut t3 = *a;
+    s2 += (((if (s2 / ((if s1 >= s2 { x0 } else { a[0] }) * (if s1 >= s2 { x0 } else { a[0] }) + 2.0)) >= s2 { (((x0 * x0 + 1.0) + 0.5).powf(2.5) + (a[1] - s1)) } else { ((((s2.abs() * s2.abs() + 0.5) * 0.1798).tanh() * 4.00) + 0.5).powf(a[0].tanh()) }) * 0.0323).tanh() * 8.00);
+    let mut t4: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t4[i0] = (i0 as f64); }
+    s1 *= (((t4[0].clamp(-0.5, 0.5).exp2() / (((h_leaky64(b[0].exp_m1()) * 0.1824).tanh() * 5.00) * ((h_leaky64(b[0].exp_m1()) * 0.1824).tanh() * 5.00) + 0.5)) * 0.0596).tanh() * 3.00);
+    let mut s5: f64 = (-s1.clamp(-0.5, 0.5));
+    t3[0] += h_mix64(h_mix64(((s2 * 0.0976).tanh() * 4.00), ((s2 * 0.0976).tanh() * 4.00)), ((s1.min(t3[0]) * 0.1481).tanh() * 4.00));
+    return (((((x0 + s5) + ((s2 * 0.0976).tanh() * 10.00)) + s1) + t4[1]) + t3[0]);
+}
+
+pub fn p228_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[0], x[1]];
+    let mut g_a = [PREFILL as f64; 2];
+    let b: [f64; 2] = [x[2], x[3]];
+    let (value, g_b, g_x0) = p228_f64_grad(&a, &mut g_a, b, x[4]).expect("finite gradient");
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_b[0], g_b[1], g_x0] }
+}
+
 #[differentiable(jvp, max_iters = 8)]
 pub fn p229(x0: f32, a: &[f32; 4], x1: f32, c: &[f32]) -> f32 {
     let mut s1 = x1.cos();
@@ -1217,6 +1399,25 @@ pub fn p231_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p231_ref(&[x[0], x[1], x[2], x[3]], x[4], x[5], x[6], m)
 }
 
+#[differentiable(check_finite)]
+pub fn p231_f64(a: &[f64; 4], x1: f64, x0: f64, x2: f64) -> f64 {
+    let mut s1 = x0.sinh();
+    let mut s2 = (x0 * x0).ln_1p();
+    s1 += x0.atan();
+    s1 = (s1 * 1.25 + x0).atan();
+    let v3 = (a[0] * a[0] + 1.0).sqrt();
+    let mut t4: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t4[i0] = (if (((x1.floor() + s2) * 0.2718).tanh() * 2.00).powi(2) < v3 { { let t5 = a[1]; t5 * t5 + t5 } } else { x1 }); }
+    return (((((s2.sin() + v3) + s2) + s1) + t4[2]) + a[2]);
+}
+
+pub fn p231_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[0], x[1], x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x1, g_x0, g_x2) = p231_f64_grad(&a, &mut g_a, x[4], x[5], x[6]).expect("finite gradient");
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x1, g_x0, g_x2] }
+}
+
 #[differentiable(jvp, max_iters = 8)]
 pub fn p232(x0: f32, x1: f32, c: &[f32]) -> f32 {
     let mut s1 = (x0 + x1);
@@ -1322,6 +1523,21 @@ pub fn p234_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p234_ref(x[0], x[1], &[x[2], x[3], x[4], x[5]], m)
 }
 
+#[differentiable]
+pub fn p234_f64(x1: f64, x0: f64, a: &[f64; 4]) -> f64 {
+    let mut s1 = x1.sin();
+    if s1.hypot((s1 + 3.0)) > (a[3] - s1) { s1 -= x1.exp2(); } else { s1 = (s1 * 2.0 + (((f64::min(x1, a[2]) - x0.max(s1)) * 0.3226).tanh() * 2.00)).atan(); }
+    s1 *= (((((1.5 + x0) * 0.3333).tanh() * 2.00).exp() * 0.1192).tanh() * 3.00);
+    return ((((((((-s1) * 0.0471).tanh() * 2.00).powi(4) * 0.0625).tanh() * 5.00) * (((((-s1) * 0.0471).tanh() * 2.00).powi(4) * 0.0625).tanh() * 5.00) + 2.0).recip() + ((s1 * 0.0471).tanh() * 10.00)) + a[3]);
+}
+
+pub fn p234_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[2], x[3], x[4], x[5]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x1, g_x0) = p234_f64_grad(x[0], x[1], &a, &mut g_a);
+    Run64 { value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p235(x0: f32) -> f32 {
     let mut s1 = (x0 * 2.0);
@@ -1407,6 +1623,19 @@ pub fn p237_run(x: &[f32]) -> Run {
 
 pub fn p237_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p237_ref(x[0], m)
+}
+
+#[differentiable]
+pub fn p237_f64(x0: f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = s1.mul_add(s1, s1);
+    s2 -= f64::min((s1 * s1 + 1.0).recip().atan2(({ let t3 = s1; t3 * s1 + t3 } * { let t3 = s1; t3 * s1 + t3 } + 1.0)), h_leaky64(x0));
+    return ((x0 + s2) + s1);
+}
+
+pub fn p237_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0) = p237_f64_grad(x[0]);
+    Run64 { value, grad: vec![g_x0] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -1533,6 +1762,27 @@ pub fn p240_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p240_ref(x[0], x[1], x[2], [x[3], x[4], x[5]], &[x[6], x[7]], m)
 }
 
+#[differentiable]
+pub fn p240_f64(x1: f64, x2: f64, x0: f64, b: [f64; 3], a: &[f64; 2]) -> f64 {
+    let mut s1 = h_sq64(x1);
+    let mut t2: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t2[i0] = (x0 * x0 + 1.0).cbrt().exp().cbrt(); }
+    for i0 in (1..5).rev() { t2 = [(((if t2[(i0 + 1) % 2] >= a[i0 % 2] { t2[(i0 + 1) % 2] } else { s1 }).abs() * 0.0542).tanh() * 1.00), (((if x1 >= x0 { x2 } else { t2[(i0 + 1) % 2] }).hypot(b[0]) * 0.0501).tanh() * 1.00)]; s1 = (s1 * 0.5 + (((-(((x1.exp() * 0.2231).tanh() * 4.00) + 0.5).powf(x2)) * 0.0494).tanh() * 2.00)).tanh(); }
+    if ((b[1] * b[1] + 1.0) + 0.5).powf(x1) < 0.75 { s1 = (({ let t3 = (x2.mul_add(x2, s1) / (((b[0].max(t2[1]) * 0.0542).tanh() * 5.00) * ((b[0].max(t2[1]) * 0.0542).tanh() * 5.00) + 1.0)); t3 * h_mix64(b[0].hypot(x1), ((s1 * 0.6250).tanh() * 1.00).tan()) + t3 } * 0.0577).tanh() * 8.00); }
+    let t4 = h_lift64(((x1.sinh() * 0.1824).tanh() * 3.00), (((((s1 * 0.1250).tanh() * 5.00) * ((s1 * 0.1250).tanh() * 5.00) + 2.0).log2() * 0.1440).tanh() * 3.00)); s1 += t4[2].tanh();
+    if (if (t2[1] <= x2 && x2 < b[1]) { (x2 * x1) } else { (if x2 > 0.5 { x0 } else { s1 }) }) > (s1 + s1) { s1 /= (((s1 * 0.1250).tanh() * 5.00) * ((s1 * 0.1250).tanh() * 5.00) + 0.5); s1 = x1; } else { t2[1] += h_mix64(((s1 * 0.1250).tanh() * 4.00), (x2 / (((t2[1] * 0.0542).tanh() * 5.00) * ((t2[1] * 0.0542).tanh() * 5.00) + 1.0))); }
+    for i0 in 0..3 { if ((s1 * 0.0500).tanh() * 10.00).tanh().hypot((x0 * a[(i0 + 1) % 2])) < ((t2[0] * 0.0290).tanh() * 2.00).exp() { break; } s1 = x2; s1 = (s1 * 0.5 + (((x2.powi(3) + (-(i0 as f64))) * 0.1860).tanh() * 2.00)).tanh(); }
+    (((x0 + s1) + t4[0]) + ((t2[0] * 0.0290).tanh() * 10.00))
+}
+
+pub fn p240_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 3] = [x[3], x[4], x[5]];
+    let a: [f64; 2] = [x[6], x[7]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x1, g_x2, g_x0, g_b) = p240_f64_grad(x[0], x[1], x[2], b, &a, &mut g_a);
+    Run64 { value, grad: vec![g_x1, g_x2, g_x0, g_b[0], g_b[1], g_b[2], g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64] }
+}
+
 #[differentiable(jvp, max_iters = 8)]
 pub fn p241(c: &[f32], x0: f32) -> f32 {
     let mut s1 = x0;
@@ -1640,6 +1890,24 @@ pub fn p243_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p243_ref(x[0], m)
 }
 
+#[differentiable]
+pub fn p243_f64(x0: f64) -> f64 {
+    let mut s1 = (if x0 < 0.3 { x0 } else { x0 });
+    let mut s2 = (x0 * x0 + 2.0).ln();
+    let mut s3: f64 = (f64::max(s2, (s2 + 0.3)) + s2);
+    let v4 = ((s1 * 0.6667).tanh() * 0.90).asin();
+    let mut s5: f64 = s2;
+    s5 = x0;
+    let t6 = [((h_sq64((((s5 * s5 + 2.0).log2() * 0.2398).tanh() * 3.00)) * 0.1111).tanh() * 6.00), ((s3 / (s5 * s5 + 2.0)) + ((s3 * 0.1157).tanh() * 1.00).tan()), s2, (((s5.sin() / (((((s3 * 0.1157).tanh() * 3.00) * ((s3 * 0.1157).tanh() * 3.00)).ln_1p() * 0.4343).tanh() * 2.00).exp()) * 0.0846).tanh() * 6.00)];
+    let t8 = h_lift64(((s2 * 0.2398).tanh() * 3.00), (((({ let t7 = ((t6[0] * 0.1667).tanh() * 4.00); t7 * ((s2 * 0.2398).tanh() * 4.00) + t7 } * 0.0500).tanh() * 0.90).asin() * 0.3125).tanh() * 3.00)); s2 += t8[1].tanh();
+    return (((((((h_sq64((-s5)) / (s2 * s2 + 1.0)) + s5) + v4) + s3) + s2) + t8[0]) + t6[0]);
+}
+
+pub fn p243_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0) = p243_f64_grad(x[0]);
+    Run64 { value, grad: vec![g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p244(a: &[f32; 2], x1: f32, x0: f32) -> f32 {
     let mut s1 = (x1 * x1 + 0.5).cbrt();
@@ -1745,6 +2013,25 @@ pub fn p246_run(x: &[f32]) -> Run {
 
 pub fn p246_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p246_ref(&[x[0], x[1], x[2]], x[3], x[4], x[5], m)
+}
+
+#[differentiable(wrt(a, x2), check_finite)]
+pub fn p246_f64(a: &[f64; 3], x1: f64, x0: f64, x2: f64) -> f64 {
+    let mut s1 = (x2 * x2);
+    let mut s2 = (x0 * x0).ln_1p();
+    let v3 = ((h_sq64(f64::max(x0, a[0])) * 0.4444).tanh() * 2.00).exp().log2();
+    s1 += (a[1] / (((((if x0 <= v3 { v3 } else { s2 }) - (a[2] - a[2])) * 0.1250).tanh() * 5.00) * ((((if x0 <= v3 { v3 } else { s2 }) - (a[2] - a[2])) * 0.1250).tanh() * 5.00) + 1.0));
+    let v4 = ((f64::min(s2.max(x2), f64::min(x0, s1)) * 0.2667).tanh() * 0.90).acos();
+    s1 -= x0;
+    let mut t5 = *a;
+    (((((((v4 * v4 + 2.0).cbrt() + v4) + v3) + s2) + s1) + t5[0]) + a[2])
+}
+
+pub fn p246_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[0], x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_x2) = p246_f64_grad(&a, &mut g_a, x[3], x[4], x[5]).expect("finite gradient");
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, f64::NAN, f64::NAN, g_x2] }
 }
 
 #[differentiable(jvp)]
@@ -1862,6 +2149,24 @@ pub fn p249_run(x: &[f32]) -> Run {
 
 pub fn p249_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p249_ref(x[0], [x[1], x[2], x[3]], x[4], x[5], m)
+}
+
+#[differentiable]
+pub fn p249_f64(x0: f64, b: [f64; 3], x2: f64, x1: f64) -> f64 {
+    let mut s1 = x1;
+    let mut s2 = b[2];
+    let mut t3: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t3[i0] = ((i0 as f64) * 0.5 + x1.atan().atan2((((i0 as f64) * (i0 as f64) + 1.0).cbrt() * ((i0 as f64) * (i0 as f64) + 1.0).cbrt() + 0.5))); }
+    let x0 = b[0];
+    let v4 = (((h_mix64(x0, x1) * 0.3636).tanh() * 0.90).asin() - 0.5);
+    for i0 in 0..1 { for i1 in 1..=3 { s2 *= (((((i1 as f64) * 0.3333).tanh() * 2.00).exp().recip() * 0.5000).tanh() * 1.00); s2 -= ((((((((v4 - s1) * 0.0472).tanh() * 6.00).mul_add(b[i0], x2) * 0.0952).tanh() * 5.00) * (((((v4 - s1) * 0.0472).tanh() * 6.00).mul_add(b[i0], x2) * 0.0952).tanh() * 5.00) + 1.0).log10() * 0.1452).tanh() * 1.00); } s1 *= ((h_leaky64(t3[0]) * 0.0538).tanh() * 1.00); s1 *= (((x2 + b[2 - i0]).abs() * 0.3333).tanh() * 1.00); if { let t5 = ((h_dot64(&b, &b) * 0.1481).tanh() * 4.00); t5 * ((t3[2 - i0].abs() * 0.0538).tanh() * 4.00) + t5 } > ((s1 * 0.0571).tanh() * 10.00).sin() { break; } }
+    return ((((((h_mix64(((((s2 - t3[0]) / (-x1).exp()) * 0.0060).tanh() * 4.00), ((s1.abs() * 0.0571).tanh() * 4.00)) + v4) + x0) + ((s2 * 0.0541).tanh() * 10.00)) + ((s1 * 0.0571).tanh() * 10.00)) + ((t3[2] * 0.0538).tanh() * 10.00)) + b[1]);
+}
+
+pub fn p249_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 3] = [x[1], x[2], x[3]];
+    let (value, g_x0, g_b, g_x2, g_x1) = p249_f64_grad(x[0], b, x[4], x[5]);
+    Run64 { value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2], g_x2, g_x1] }
 }
 
 #[differentiable(jvp)]
@@ -1984,6 +2289,27 @@ pub fn p252_run(x: &[f32]) -> Run {
 
 pub fn p252_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p252_ref(x[0], &[x[1], x[2], x[3], x[4]], [x[5], x[6]], m)
+}
+
+#[differentiable]
+pub fn p252_f64(x0: f64, a: &[f64; 4], b: [f64; 2]) -> f64 {
+    let mut s1 = (x0 * b[1]);
+    s1 -= (if x0 <= s1 { s1 } else { (x0.ceil() + b[1]) });
+    let mut s2: f64 = h_leaky64(s1);
+    let mut t3 = *a;
+    let mut t4: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t4[i0] = (((x0.floor() + ((i0 as f64) * 0.5 + h_mix64(x0, (i0 as f64)))) * 0.1481).tanh() * 6.00); }
+    for i0 in 0..=2 { s1 = (s1 * 0.5 + ((((((((s2 / (a[i0] * a[i0] + 2.0)) / ((((((t4[i0] * 0.0556).tanh() * 6.00) * x0) * 0.1111).tanh() * 5.00) * (((((t4[i0] * 0.0556).tanh() * 6.00) * x0) * 0.1111).tanh() * 5.00) + 2.0)) * ((s2 / (a[i0] * a[i0] + 2.0)) / ((((((t4[i0] * 0.0556).tanh() * 6.00) * x0) * 0.1111).tanh() * 5.00) * (((((t4[i0] * 0.0556).tanh() * 6.00) * x0) * 0.1111).tanh() * 5.00) + 2.0)) + 0.5) * 0.0469).tanh() * 4.00) + 0.5).powf(((((s2 * 0.0548).tanh() * 0.90).acos() * 0.3125).tanh() * 2.00)) * 0.0494).tanh() * 2.00)).sin(); if s2.abs().abs() >= 0.25 { break; } }
+    let mut s5: f64 = x0;
+    return (((((b[0] + s5) + ((s2 * 0.0548).tanh() * 10.00)) + s1) + ((t4[1] * 0.0556).tanh() * 10.00)) + ((t3[3] * 0.0741).tanh() * 10.00));
+}
+
+pub fn p252_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[1], x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 4];
+    let b: [f64; 2] = [x[5], x[6]];
+    let (value, g_x0, g_b) = p252_f64_grad(x[0], &a, &mut g_a, b);
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_b[0], g_b[1]] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -2111,6 +2437,23 @@ pub fn p255_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p255_ref(&[x[0], x[1]], x[2], &[x[3], x[4]], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p255_f64(a: &[f64; 2], x0: f64, c: &[f64]) -> f64 {
+    let mut s1 = f64::max(x0, (x0 + 0.75));
+    s1 = (s1 * 0.3 + ((s1 * 0.4444).tanh() * 2.00)).atan();
+    let mut s2: f64 = 0.0;
+    ((((c[0] * ((s2 * s2 + 2.0).sqrt() - { let t3 = x0; t3 * a[0] + t3 })) + s2) + s1) + a[0])
+}
+
+pub fn p255_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[0], x[1]];
+    let mut g_a = [PREFILL as f64; 2];
+    let c: [f64; 2] = [x[3], x[4]];
+    let mut g_c = [PREFILL as f64; 2];
+    let (value, g_x0) = p255_f64_grad(&a, &mut g_a, x[2], &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x0, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64] }
+}
+
 #[differentiable(jvp, check_finite)]
 pub fn p256(x0: f32, a: &[f32; 3], x1: f32) -> f32 {
     let mut s1 = a[0];
@@ -2215,6 +2558,23 @@ pub fn p258_run(x: &[f32]) -> Run {
 
 pub fn p258_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p258_ref(x[0], &[x[1], x[2]], &[x[3], x[4]], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p258_f64(x0: f64, c: &[f64], a: &[f64; 2]) -> f64 {
+    let mut s1 = (x0 * x0);
+    let c2 = (s1 * s1 + 1.0).cbrt() <= 3.0;
+    let s1 = x0;
+    ((c[1].abs() + s1) + a[1])
+}
+
+pub fn p258_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 2] = [x[1], x[2]];
+    let mut g_c = [PREFILL as f64; 2];
+    let a: [f64; 2] = [x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0) = p258_f64_grad(x[0], &c, &mut g_c, &a, &mut g_a).expect("within max_iters");
+    Run64 { value, grad: vec![g_x0, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64] }
 }
 
 #[differentiable(jvp)]
@@ -2322,6 +2682,25 @@ pub fn p261_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p261_ref([x[0], x[1]], x[2], m)
 }
 
+#[differentiable]
+pub fn p261_f64(b: [f64; 2], x0: f64) -> f64 {
+    let mut s1 = (-b[1]);
+    let mut s2 = s1.atan2((b[1] * b[1] + 0.5));
+    s2 *= (b[0] / (x0 * x0 + 0.5)).max(b[0]);
+    let mut s3: f64 = 1.0;
+    let s1 = (({ let t4 = ((((((s2 * s2 + 2.0) * 0.0399).tanh() * 4.00) + 0.5).powf(0.5).max(s3.exp().sqrt()) * 0.0233).tanh() * 4.00); t4 * ((s2 * 0.2083).tanh() * 2.00).powi(2) + t4 } * 0.0500).tanh() * 8.00);
+    let v6 = (b[1] + { let t5 = ((s2 * 0.2083).tanh() * 4.00); t5 * b[1].cos() + t5 });
+    let v7 = s1;
+    let v8 = h_leaky64(((((s1.floor() + s2) * 0.0725).tanh() * 3.00) * (((s1.floor() + s2) * 0.0725).tanh() * 3.00)).ln_1p());
+    ((((({ let t9 = (((s1 * 0.1250).tanh() * 5.00) * ((s1 * 0.1250).tanh() * 5.00) + 0.5).recip(); t9 * (s3 * s3 + 1.0).log10() + t9 }.tanh() + v8) + v7) + ((v6 * 0.0840).tanh() * 10.00)) + s1) + b[0])
+}
+
+pub fn p261_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[0], x[1]];
+    let (value, g_b, g_x0) = p261_f64_grad(b, x[2]);
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p262(x0: f32, x2: f32, a: &[f32; 4], x1: f32) -> f32 {
     let mut s1 = (x2 * x2 + 0.5).sqrt();
@@ -2413,6 +2792,21 @@ pub fn p264_run(x: &[f32]) -> Run {
 
 pub fn p264_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p264_ref(x[0], x[1], &[x[2], x[3], x[4]], m)
+}
+
+#[differentiable(check_finite)]
+pub fn p264_f64(x1: f64, x0: f64, a: &[f64; 3]) -> f64 {
+    let mut s1 = x1;
+    let mut s2 = ((a[1] * 0.6667).tanh() * 1.00).tan();
+    s2 = (s2 * 3.0 + a[2]).sin();
+    (((f64::max(a[2], (x1 * x1 + 1.0).cbrt().clamp(-0.5, 0.5)) + s2) + s1) + a[1])
+}
+
+pub fn p264_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_x1, g_x0) = p264_f64_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
+    Run64 { value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64] }
 }
 
 #[differentiable(jvp)]
@@ -2527,6 +2921,23 @@ pub fn p267_run(x: &[f32]) -> Run {
 
 pub fn p267_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p267_ref(&[x[0], x[1], x[2], x[3]], x[4], x[5], &[x[6], x[7], x[8], x[9]], m)
+}
+
+#[differentiable(wrt(x0, a), max_iters = 8)]
+pub fn p267_f64(c: &[f64], x0: f64, x1: f64, a: &[f64; 4]) -> f64 {
+    let mut s1 = x1;
+    let mut s2 = c[3];
+    s2 = (s2 * 2.0 + (((if (s2 > 2.0 && c[0] > c[3]) { (a[3] - s1) } else { x1 }) * 0.3333).tanh() * 2.00)).atan();
+    s2 *= ((((s2 + c[1]) * (s2 + c[1]) + 1.0).ln() * 0.1804).tanh() * 3.00);
+    return (((c[0] + s2) + s1) + a[0]);
+}
+
+pub fn p267_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 4] = [x[0], x[1], x[2], x[3]];
+    let a: [f64; 4] = [x[6], x[7], x[8], x[9]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x0) = p267_f64_grad(&c, x[4], x[5], &a, &mut g_a).expect("within max_iters");
+    Run64 { value, grad: vec![f64::NAN, f64::NAN, f64::NAN, f64::NAN, g_x0, f64::NAN, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -2646,6 +3057,23 @@ pub fn p270_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p270_ref(x[0], &[x[1], x[2], x[3]], m)
 }
 
+#[differentiable]
+pub fn p270_f64(x0: f64, a: &[f64; 3]) -> f64 {
+    let mut s1 = ((a[1] * a[1] + 0.5) + 0.5).powf(1.5);
+    s1 = (s1 * 3.0 + (((1.5 - h_leaky64(x0)) * 0.3333).tanh() * 2.00)).atan();
+    let c2 = ((s1 * s1 + 0.5) + 0.5).powf(x0) > x0;
+    for i0 in 1..4 { s1 -= ((((((s1 * 0.0735).tanh() * 0.90).asin() * 0.3125).tanh() * 2.00).exp() * 0.1192).tanh() * 1.00); }
+    let x0 = ((((s1 + a[2]) + x0) * 0.0568).tanh() * 8.00);
+    (((((x0 * 0.1250).tanh() * 2.00).powi(3).atan() + x0) + ((s1 * 0.0685).tanh() * 10.00)) + a[1])
+}
+
+pub fn p270_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[1], x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_x0) = p270_f64_grad(x[0], &a, &mut g_a);
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64] }
+}
+
 #[differentiable(jvp, max_iters = 8)]
 pub fn p271(x1: f32, x0: f32, c: &[f32], a: &[f32; 4]) -> f32 {
     let mut s1 = x0;
@@ -2756,6 +3184,26 @@ pub fn p273_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p273_ref(x[0], &[x[1], x[2]], [x[3], x[4]], x[5], m)
 }
 
+#[differentiable]
+pub fn p273_f64(x1: f64, a: &[f64; 2], b: [f64; 2], x0: f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2: f64 = ((s1 * a[0]) / (0.3 - x1).exp());
+    s2 *= ((h_sq64((b[1] * x0)) * 0.1975).tanh() * 3.00);
+    for i0 in 1..2 { if (((a[i0] * a[i0] + 0.5) + 0.5).powf(x0) <= 0.25 && b[0].powi(3) <= f64::max(s2, x0)) { s1 /= ((b[0] * b[0] + 0.5).log2() * (b[0] * b[0] + 0.5).log2() + 1.0); } }
+    let c3 = x1 > 0.3;
+    let v4 = h_leaky64(x0);
+    let t5 = h_lift64(((s2 * 0.0223).tanh() * 3.00), v4.abs().max(((s2 * 0.0223).tanh() * 10.00).atan())); s1 += t5[0].tanh();
+    (((((b[1] + v4) + ((s2 * 0.0223).tanh() * 10.00)) + s1) + t5[0]) + b[0])
+}
+
+pub fn p273_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 2];
+    let b: [f64; 2] = [x[3], x[4]];
+    let (value, g_x1, g_b, g_x0) = p273_f64_grad(x[0], &a, &mut g_a, b, x[5]);
+    Run64 { value, grad: vec![g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_b[0], g_b[1], g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p274(a: &[f32; 3], x0: f32) -> f32 {
     let mut s1 = x0.tanh();
@@ -2857,6 +3305,24 @@ pub fn p276_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p276_ref(x[0], m)
 }
 
+#[differentiable]
+pub fn p276_f64(x0: f64) -> f64 {
+    let mut s1 = (x0 - x0);
+    let mut s2 = (x0 / (s1 * s1 + 1.0));
+    s2 -= (((x0 * x0 + 0.5).recip() / (h_mix64(s2, s1) * h_mix64(s2, s1) + 1.0)) * s2);
+    let mut t3: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t3[i0] = (((if ((s2 * s2 + 2.0).log2() <= 0.75 || x0.exp() >= (x0 / ((s2 * 0.2222).tanh() * 2.00).exp())) { (s2.abs().ceil() + (i0 as f64)) } else { ((x0 * 0.6667).tanh() * 0.90).asin() }) * 0.1538).tanh() * 6.00); }
+    let s2 = (((h_mix64((((s2 * t3[1]) * 0.0370).tanh() * 4.00), x0.exp().cbrt()) / 0.3) * 0.0750).tanh() * 8.00);
+    for i0 in 0..1 { if h_mix64(((((i0 as f64) * 0.5 + ((s1 * 0.1429).tanh() * 6.00)) * 0.1667).tanh() * 4.00), (((((s2 * 0.1250).tanh() * 6.00) * x0) * 0.1111).tanh() * 4.00)) < h_mix64(x0, ((s2 * 0.1250).tanh() * 4.00)) { break; } s1 *= ((h_leaky64(t3[0]) * 0.1000).tanh() * 1.00); }
+    let mut s4: f64 = ((((if s1 < 1.25 { x0 } else { t3[0] }) * 0.1000).tanh() * 5.00) * (((if s1 < 1.25 { x0 } else { t3[0] }) * 0.1000).tanh() * 5.00) + 0.5).cbrt();
+    ((((h_leaky64(s1) + s4) + s2) + s1) + t3[0])
+}
+
+pub fn p276_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0) = p276_f64_grad(x[0]);
+    Run64 { value, grad: vec![g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p277(a: &[f32; 2], x0: f32) -> f32 {
     let mut s1 = x0.exp();
@@ -2951,6 +3417,21 @@ pub fn p279_run(x: &[f32]) -> Run {
 
 pub fn p279_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p279_ref(&[x[0]], x[1], x[2], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p279_f64(c: &[f64], x0: f64, x1: f64) -> f64 {
+    let mut s1 = (x0 - x1);
+    let v2 = s1;
+    let mut s3: f64 = 1.0;
+    (((((x1 - s1).min(((v2 * 0.3333).tanh() * 1.00).tan()) * ((((((s1 * 0.3333).tanh() * 2.00).sinh() * 0.1192).tanh() * 2.00).powi(4) * 0.0625).tanh() * 6.00)) + s3) + v2) + s1)
+}
+
+pub fn p279_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 1] = [x[0]];
+    let mut g_c = [PREFILL as f64; 1];
+    let (value, g_x0, g_x1) = p279_f64_grad(&c, &mut g_c, x[1], x[2]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_x0, g_x1] }
 }
 
 #[differentiable(jvp)]
@@ -3057,6 +3538,22 @@ pub fn p282_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p282_ref(x[0], x[1], &[x[2], x[3], x[4]], m)
 }
 
+#[differentiable]
+pub fn p282_f64(x0: f64, x1: f64, a: &[f64; 3]) -> f64 {
+    let mut s1 = (a[1] * x0);
+    s1 = (s1 * 3.0 + (((x0 * a[2]) * 0.4444).tanh() * 2.00)).tanh();
+    let mut s2: f64 = (if (x1 <= s1 || a[2] < (a[2] + 0.25)) { x0.min((x0 + 0.25)) } else { (x1 - 3.0) });
+    let mut s3: f64 = a[1];
+    ((((a[1] + s3) + s2) + s1) + a[2])
+}
+
+pub fn p282_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_x0, g_x1) = p282_f64_grad(x[0], x[1], &a, &mut g_a);
+    Run64 { value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p283(x1: f32, x0: f32) -> f32 {
     let mut s1 = x0;
@@ -3161,6 +3658,22 @@ pub fn p285_run(x: &[f32]) -> Run {
 
 pub fn p285_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p285_ref(x[0], x[1], x[2], &[x[3], x[4], x[5]], [x[6], x[7], x[8]], m)
+}
+
+#[differentiable]
+pub fn p285_f64(x0: f64, x1: f64, x2: f64, a: &[f64; 3], b: [f64; 3]) -> f64 {
+    let mut s1 = a[2].atan2((x1 * x1 + 1.0));
+    let mut s2 = x1.hypot(a[0]);
+    let mut s3: f64 = h_leaky64((b[2] - x1));
+    ((((((if x1 < 1.25 { h_leaky64(s3) } else { ((s3 * 0.3333).tanh() * 1.00).tan() }).atan2(((({ let t4 = (b[2] * b[2] + 0.5).recip(); t4 * (((s2 + s3) * 0.1667).tanh() * 4.00) + t4 } * 0.1000).tanh() * 5.00) * (({ let t4 = (b[2] * b[2] + 0.5).recip(); t4 * (((s2 + s3) * 0.1667).tanh() * 4.00) + t4 } * 0.1000).tanh() * 5.00) + 1.0)) + s3) + s2) + s1) + b[0]) + a[1])
+}
+
+pub fn p285_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[3], x[4], x[5]];
+    let mut g_a = [PREFILL as f64; 3];
+    let b: [f64; 3] = [x[6], x[7], x[8]];
+    let (value, g_x0, g_x1, g_x2, g_b) = p285_f64_grad(x[0], x[1], x[2], &a, &mut g_a, b);
+    Run64 { value, grad: vec![g_x0, g_x1, g_x2, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_b[0], g_b[1], g_b[2]] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -3289,6 +3802,26 @@ pub fn p288_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p288_ref([x[0], x[1], x[2]], &[x[3], x[4], x[5], x[6]], x[7], &[x[8], x[9], x[10]], x[11], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p288_f64(b: [f64; 3], c: &[f64], x0: f64, a: &[f64; 3], x1: f64) -> f64 {
+    let mut s1 = x0.cosh();
+    s1 = (s1 * 2.0 + (({ let t2 = (x0 * x0 + 0.5).recip(); t2 * x0 + t2 } * 0.2000).tanh() * 2.00)).sin();
+    for i0 in (0..3).rev() { s1 = (s1 * 3.0 + ((f64::min(x1, (c[i0].clamp(-1.0, 2.0) / (((c[i0] / (a[i0] * a[i0] + 0.5)) * 0.3333).tanh() * 2.00).exp())) * 0.0677).tanh() * 2.00)).atan(); s1 -= (((((if (c[i0].floor() + x1) > 0.3 { x0 } else { ((s1 * s1 + 0.5) + 0.5).powf(2.5) }) * 0.0418).tanh() * 2.00).cosh() * 0.1192).tanh() * 1.00); }
+    let mut t3 = *a;
+    let v4 = (-x0.cosh());
+    (((((((((-s1) * (((a[0] * v4) * 0.1216).tanh() * 6.00)) * 0.0641).tanh() * 6.00) * ((h_dot64(&b, &t3) * 0.1481).tanh() * 6.00)) + v4) + s1) + t3[0]) + a[1])
+}
+
+pub fn p288_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 3] = [x[0], x[1], x[2]];
+    let c: [f64; 4] = [x[3], x[4], x[5], x[6]];
+    let mut g_c = [PREFILL as f64; 4];
+    let a: [f64; 3] = [x[8], x[9], x[10]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_b, g_x0, g_x1) = p288_f64_grad(b, &c, &mut g_c, x[7], &a, &mut g_a, x[11]).expect("within max_iters");
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_b[2], g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64, g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_x1] }
+}
+
 #[differentiable(jvp)]
 pub fn p289(x0: f32, a: &[f32; 3]) -> f32 {
     let mut s1 = x0;
@@ -3399,6 +3932,26 @@ pub fn p291_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p291_ref(&[x[0]], x[1], [x[2], x[3]], x[4], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p291_f64(c: &[f64], x0: f64, b: [f64; 2], x1: f64) -> f64 {
+    let mut s1 = (if c[0] > x1 { x1 } else { x1 });
+    let mut s2 = (x1 / (c[0] * c[0] + 1.0));
+    for i0 in 0..=1 { s1 += ((((x0 + b[1 - i0]) * s1.sin()) * 0.2083).tanh() * 1.00); if c[(i0 + 1) % 1].sinh().tanh() >= ((x1 * x1 + 1.0) + 0.5).powf(2.5) { break; } }
+    let mut s3: f64 = h_leaky64(c[0]);
+    for i0 in 0..c.len() { let mut t4: [f64; 3] = [0.0; 3]; for i1 in 0..3 { t4[i1] = c[i1 % 1]; } s1 *= (((((s3 * 0.5) * x1) - f64::min(x1.tanh(), (x0 * c[i0]))) * 0.1569).tanh() * 1.00); if (((x1 / 0.5) * 0.3333).tanh() * 2.00).exp().sqrt() > s3 { break; } }
+    s1 /= (h_mix64(((s1 * 0.0690).tanh() * 2.00).exp_m1().tanh(), ((((c[0] / (((s2 * 0.0741).tanh() * 5.00) * ((s2 * 0.0741).tanh() * 5.00) + 0.5)) - s1.clamp(0.0, 1.0)) * 0.2000).tanh() * 4.00)) * h_mix64(((s1 * 0.0690).tanh() * 2.00).exp_m1().tanh(), ((((c[0] / (((s2 * 0.0741).tanh() * 5.00) * ((s2 * 0.0741).tanh() * 5.00) + 0.5)) - s1.clamp(0.0, 1.0)) * 0.2000).tanh() * 4.00)) + 2.0);
+    s3 = (s3 * 0.5 + ((s3 * 0.1818).tanh() * 2.00)).tanh();
+    (((((x0 + (s3 - c[0])) + s3) + ((s2 * 0.0741).tanh() * 10.00)) + ((s1 * 0.0690).tanh() * 10.00)) + b[0])
+}
+
+pub fn p291_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 1] = [x[0]];
+    let mut g_c = [PREFILL as f64; 1];
+    let b: [f64; 2] = [x[2], x[3]];
+    let (value, g_x0, g_b, g_x1) = p291_f64_grad(&c, &mut g_c, x[1], b, x[4]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_x0, g_b[0], g_b[1], g_x1] }
+}
+
 #[differentiable(jvp, check_finite)]
 pub fn p292(x0: f32) -> f32 {
     let mut s1 = (x0 * x0);
@@ -3496,6 +4049,21 @@ pub fn p294_run(x: &[f32]) -> Run {
 
 pub fn p294_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p294_ref(&[x[0], x[1]], x[2], x[3], m)
+}
+
+#[differentiable]
+pub fn p294_f64(a: &[f64; 2], x1: f64, x0: f64) -> f64 {
+    let mut s1 = a[0];
+    let x0 = (((a[0] / (x1 * x1 + 2.0)).signum() + a[0]) - a[0]);
+    let mut s2: f64 = 0.0;
+    return (((((((s2.round() + s2) - ((a[1] * 0.6667).tanh() * 1.00).tan()) * (((s1 * ((x0.hypot(a[0]) * 0.1600).tanh() * 6.00)) * 0.1111).tanh() * 6.00)) + s2) + x0) + s1) + a[0]);
+}
+
+pub fn p294_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[0], x[1]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x1, g_x0) = p294_f64_grad(&a, &mut g_a, x[2], x[3]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x1, g_x0] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -3622,6 +4190,26 @@ pub fn p297_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p297_ref(x[0], &[x[1], x[2], x[3]], &[x[4], x[5], x[6]], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p297_f64(x0: f64, c: &[f64], a: &[f64; 3]) -> f64 {
+    let mut s1 = h_dot64(a, a);
+    let mut s2 = x0.atan();
+    s1 = s2;
+    let mut t3 = *a;
+    t3 = [(f64::min(c[2], s1) * f64::min(c[2], s1)).ln_1p(), (((c[0].floor() + x0.powi(2)) * 0.2105).tanh() * 4.00), (((s1.min(c[2]) / x0.exp()) * 0.1395).tanh() * 4.00)];
+    let v4 = s2;
+    return ((((((x0 / ((((x0 * ((h_dot64(a, a) * 0.1481).tanh() * 6.00)) * 0.1111).tanh() * 5.00) * (((x0 * ((h_dot64(a, a) * 0.1481).tanh() * 6.00)) * 0.1111).tanh() * 5.00) + 1.0)) + v4) + s2) + s1) + t3[2]) + a[1]);
+}
+
+pub fn p297_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 3] = [x[1], x[2], x[3]];
+    let mut g_c = [PREFILL as f64; 3];
+    let a: [f64; 3] = [x[4], x[5], x[6]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_x0) = p297_f64_grad(x[0], &c, &mut g_c, &a, &mut g_a).expect("within max_iters");
+    Run64 { value, grad: vec![g_x0, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p298(a: &[f32; 2], x1: f32, b: [f32; 3], x0: f32) -> f32 {
     let mut s1 = ((a[1] * 0.6667).tanh() * 1.00).tan();
@@ -3706,104 +4294,104 @@ pub fn p299_ref_flat(x: &[f64], m: &mut f64) -> f64 {
 }
 
 pub const PROGRAMS: &[Program] = &[
-    Program { name: "p200", inputs: 1, run: p200_run, reference: p200_ref_flat },
-    Program { name: "p201", inputs: 4, run: p201_run, reference: p201_ref_flat },
-    Program { name: "p202", inputs: 5, run: p202_run, reference: p202_ref_flat },
-    Program { name: "p203", inputs: 5, run: p203_run, reference: p203_ref_flat },
-    Program { name: "p204", inputs: 7, run: p204_run, reference: p204_ref_flat },
-    Program { name: "p205", inputs: 10, run: p205_run, reference: p205_ref_flat },
-    Program { name: "p206", inputs: 4, run: p206_run, reference: p206_ref_flat },
-    Program { name: "p207", inputs: 5, run: p207_run, reference: p207_ref_flat },
-    Program { name: "p208", inputs: 10, run: p208_run, reference: p208_ref_flat },
-    Program { name: "p209", inputs: 5, run: p209_run, reference: p209_ref_flat },
-    Program { name: "p210", inputs: 8, run: p210_run, reference: p210_ref_flat },
-    Program { name: "p211", inputs: 6, run: p211_run, reference: p211_ref_flat },
-    Program { name: "p212", inputs: 4, run: p212_run, reference: p212_ref_flat },
-    Program { name: "p213", inputs: 5, run: p213_run, reference: p213_ref_flat },
-    Program { name: "p214", inputs: 3, run: p214_run, reference: p214_ref_flat },
-    Program { name: "p215", inputs: 6, run: p215_run, reference: p215_ref_flat },
-    Program { name: "p216", inputs: 5, run: p216_run, reference: p216_ref_flat },
-    Program { name: "p217", inputs: 5, run: p217_run, reference: p217_ref_flat },
-    Program { name: "p218", inputs: 4, run: p218_run, reference: p218_ref_flat },
-    Program { name: "p219", inputs: 12, run: p219_run, reference: p219_ref_flat },
-    Program { name: "p220", inputs: 4, run: p220_run, reference: p220_ref_flat },
-    Program { name: "p221", inputs: 7, run: p221_run, reference: p221_ref_flat },
-    Program { name: "p222", inputs: 1, run: p222_run, reference: p222_ref_flat },
-    Program { name: "p223", inputs: 2, run: p223_run, reference: p223_ref_flat },
-    Program { name: "p224", inputs: 6, run: p224_run, reference: p224_ref_flat },
-    Program { name: "p225", inputs: 4, run: p225_run, reference: p225_ref_flat },
-    Program { name: "p226", inputs: 8, run: p226_run, reference: p226_ref_flat },
-    Program { name: "p227", inputs: 11, run: p227_run, reference: p227_ref_flat },
-    Program { name: "p228", inputs: 5, run: p228_run, reference: p228_ref_flat },
-    Program { name: "p229", inputs: 8, run: p229_run, reference: p229_ref_flat },
-    Program { name: "p230", inputs: 5, run: p230_run, reference: p230_ref_flat },
-    Program { name: "p231", inputs: 7, run: p231_run, reference: p231_ref_flat },
-    Program { name: "p232", inputs: 6, run: p232_run, reference: p232_ref_flat },
-    Program { name: "p233", inputs: 10, run: p233_run, reference: p233_ref_flat },
-    Program { name: "p234", inputs: 6, run: p234_run, reference: p234_ref_flat },
-    Program { name: "p235", inputs: 1, run: p235_run, reference: p235_ref_flat },
-    Program { name: "p236", inputs: 8, run: p236_run, reference: p236_ref_flat },
-    Program { name: "p237", inputs: 1, run: p237_run, reference: p237_ref_flat },
-    Program { name: "p238", inputs: 6, run: p238_run, reference: p238_ref_flat },
-    Program { name: "p239", inputs: 9, run: p239_run, reference: p239_ref_flat },
-    Program { name: "p240", inputs: 8, run: p240_run, reference: p240_ref_flat },
-    Program { name: "p241", inputs: 4, run: p241_run, reference: p241_ref_flat },
-    Program { name: "p242", inputs: 3, run: p242_run, reference: p242_ref_flat },
-    Program { name: "p243", inputs: 1, run: p243_run, reference: p243_ref_flat },
-    Program { name: "p244", inputs: 4, run: p244_run, reference: p244_ref_flat },
-    Program { name: "p245", inputs: 3, run: p245_run, reference: p245_ref_flat },
-    Program { name: "p246", inputs: 6, run: p246_run, reference: p246_ref_flat },
-    Program { name: "p247", inputs: 3, run: p247_run, reference: p247_ref_flat },
-    Program { name: "p248", inputs: 5, run: p248_run, reference: p248_ref_flat },
-    Program { name: "p249", inputs: 6, run: p249_run, reference: p249_ref_flat },
-    Program { name: "p250", inputs: 6, run: p250_run, reference: p250_ref_flat },
-    Program { name: "p251", inputs: 8, run: p251_run, reference: p251_ref_flat },
-    Program { name: "p252", inputs: 7, run: p252_run, reference: p252_ref_flat },
-    Program { name: "p253", inputs: 8, run: p253_run, reference: p253_ref_flat },
-    Program { name: "p254", inputs: 8, run: p254_run, reference: p254_ref_flat },
-    Program { name: "p255", inputs: 5, run: p255_run, reference: p255_ref_flat },
-    Program { name: "p256", inputs: 5, run: p256_run, reference: p256_ref_flat },
-    Program { name: "p257", inputs: 8, run: p257_run, reference: p257_ref_flat },
-    Program { name: "p258", inputs: 5, run: p258_run, reference: p258_ref_flat },
-    Program { name: "p259", inputs: 4, run: p259_run, reference: p259_ref_flat },
-    Program { name: "p260", inputs: 3, run: p260_run, reference: p260_ref_flat },
-    Program { name: "p261", inputs: 3, run: p261_run, reference: p261_ref_flat },
-    Program { name: "p262", inputs: 7, run: p262_run, reference: p262_ref_flat },
-    Program { name: "p263", inputs: 3, run: p263_run, reference: p263_ref_flat },
-    Program { name: "p264", inputs: 5, run: p264_run, reference: p264_ref_flat },
-    Program { name: "p265", inputs: 8, run: p265_run, reference: p265_ref_flat },
-    Program { name: "p266", inputs: 4, run: p266_run, reference: p266_ref_flat },
-    Program { name: "p267", inputs: 10, run: p267_run, reference: p267_ref_flat },
-    Program { name: "p268", inputs: 8, run: p268_run, reference: p268_ref_flat },
-    Program { name: "p269", inputs: 5, run: p269_run, reference: p269_ref_flat },
-    Program { name: "p270", inputs: 4, run: p270_run, reference: p270_ref_flat },
-    Program { name: "p271", inputs: 10, run: p271_run, reference: p271_ref_flat },
-    Program { name: "p272", inputs: 3, run: p272_run, reference: p272_ref_flat },
-    Program { name: "p273", inputs: 6, run: p273_run, reference: p273_ref_flat },
-    Program { name: "p274", inputs: 4, run: p274_run, reference: p274_ref_flat },
-    Program { name: "p275", inputs: 4, run: p275_run, reference: p275_ref_flat },
-    Program { name: "p276", inputs: 1, run: p276_run, reference: p276_ref_flat },
-    Program { name: "p277", inputs: 3, run: p277_run, reference: p277_ref_flat },
-    Program { name: "p278", inputs: 6, run: p278_run, reference: p278_ref_flat },
-    Program { name: "p279", inputs: 3, run: p279_run, reference: p279_ref_flat },
-    Program { name: "p280", inputs: 6, run: p280_run, reference: p280_ref_flat },
-    Program { name: "p281", inputs: 5, run: p281_run, reference: p281_ref_flat },
-    Program { name: "p282", inputs: 5, run: p282_run, reference: p282_ref_flat },
-    Program { name: "p283", inputs: 2, run: p283_run, reference: p283_ref_flat },
-    Program { name: "p284", inputs: 4, run: p284_run, reference: p284_ref_flat },
-    Program { name: "p285", inputs: 9, run: p285_run, reference: p285_ref_flat },
-    Program { name: "p286", inputs: 11, run: p286_run, reference: p286_ref_flat },
-    Program { name: "p287", inputs: 5, run: p287_run, reference: p287_ref_flat },
-    Program { name: "p288", inputs: 12, run: p288_run, reference: p288_ref_flat },
-    Program { name: "p289", inputs: 4, run: p289_run, reference: p289_ref_flat },
-    Program { name: "p290", inputs: 1, run: p290_run, reference: p290_ref_flat },
-    Program { name: "p291", inputs: 5, run: p291_run, reference: p291_ref_flat },
-    Program { name: "p292", inputs: 1, run: p292_run, reference: p292_ref_flat },
-    Program { name: "p293", inputs: 3, run: p293_run, reference: p293_ref_flat },
-    Program { name: "p294", inputs: 4, run: p294_run, reference: p294_ref_flat },
-    Program { name: "p295", inputs: 8, run: p295_run, reference: p295_ref_flat },
-    Program { name: "p296", inputs: 3, run: p296_run, reference: p296_ref_flat },
-    Program { name: "p297", inputs: 7, run: p297_run, reference: p297_ref_flat },
-    Program { name: "p298", inputs: 7, run: p298_run, reference: p298_ref_flat },
-    Program { name: "p299", inputs: 4, run: p299_run, reference: p299_ref_flat },
+    Program { name: "p200", inputs: 1, run: p200_run, run64: None, reference: p200_ref_flat },
+    Program { name: "p201", inputs: 4, run: p201_run, run64: Some(p201_run64), reference: p201_ref_flat },
+    Program { name: "p202", inputs: 5, run: p202_run, run64: None, reference: p202_ref_flat },
+    Program { name: "p203", inputs: 5, run: p203_run, run64: None, reference: p203_ref_flat },
+    Program { name: "p204", inputs: 7, run: p204_run, run64: Some(p204_run64), reference: p204_ref_flat },
+    Program { name: "p205", inputs: 10, run: p205_run, run64: None, reference: p205_ref_flat },
+    Program { name: "p206", inputs: 4, run: p206_run, run64: None, reference: p206_ref_flat },
+    Program { name: "p207", inputs: 5, run: p207_run, run64: Some(p207_run64), reference: p207_ref_flat },
+    Program { name: "p208", inputs: 10, run: p208_run, run64: None, reference: p208_ref_flat },
+    Program { name: "p209", inputs: 5, run: p209_run, run64: None, reference: p209_ref_flat },
+    Program { name: "p210", inputs: 8, run: p210_run, run64: Some(p210_run64), reference: p210_ref_flat },
+    Program { name: "p211", inputs: 6, run: p211_run, run64: None, reference: p211_ref_flat },
+    Program { name: "p212", inputs: 4, run: p212_run, run64: None, reference: p212_ref_flat },
+    Program { name: "p213", inputs: 5, run: p213_run, run64: Some(p213_run64), reference: p213_ref_flat },
+    Program { name: "p214", inputs: 3, run: p214_run, run64: None, reference: p214_ref_flat },
+    Program { name: "p215", inputs: 6, run: p215_run, run64: None, reference: p215_ref_flat },
+    Program { name: "p216", inputs: 5, run: p216_run, run64: Some(p216_run64), reference: p216_ref_flat },
+    Program { name: "p217", inputs: 5, run: p217_run, run64: None, reference: p217_ref_flat },
+    Program { name: "p218", inputs: 4, run: p218_run, run64: None, reference: p218_ref_flat },
+    Program { name: "p219", inputs: 12, run: p219_run, run64: Some(p219_run64), reference: p219_ref_flat },
+    Program { name: "p220", inputs: 4, run: p220_run, run64: None, reference: p220_ref_flat },
+    Program { name: "p221", inputs: 7, run: p221_run, run64: None, reference: p221_ref_flat },
+    Program { name: "p222", inputs: 1, run: p222_run, run64: Some(p222_run64), reference: p222_ref_flat },
+    Program { name: "p223", inputs: 2, run: p223_run, run64: None, reference: p223_ref_flat },
+    Program { name: "p224", inputs: 6, run: p224_run, run64: None, reference: p224_ref_flat },
+    Program { name: "p225", inputs: 4, run: p225_run, run64: Some(p225_run64), reference: p225_ref_flat },
+    Program { name: "p226", inputs: 8, run: p226_run, run64: None, reference: p226_ref_flat },
+    Program { name: "p227", inputs: 11, run: p227_run, run64: None, reference: p227_ref_flat },
+    Program { name: "p228", inputs: 5, run: p228_run, run64: Some(p228_run64), reference: p228_ref_flat },
+    Program { name: "p229", inputs: 8, run: p229_run, run64: None, reference: p229_ref_flat },
+    Program { name: "p230", inputs: 5, run: p230_run, run64: None, reference: p230_ref_flat },
+    Program { name: "p231", inputs: 7, run: p231_run, run64: Some(p231_run64), reference: p231_ref_flat },
+    Program { name: "p232", inputs: 6, run: p232_run, run64: None, reference: p232_ref_flat },
+    Program { name: "p233", inputs: 10, run: p233_run, run64: None, reference: p233_ref_flat },
+    Program { name: "p234", inputs: 6, run: p234_run, run64: Some(p234_run64), reference: p234_ref_flat },
+    Program { name: "p235", inputs: 1, run: p235_run, run64: None, reference: p235_ref_flat },
+    Program { name: "p236", inputs: 8, run: p236_run, run64: None, reference: p236_ref_flat },
+    Program { name: "p237", inputs: 1, run: p237_run, run64: Some(p237_run64), reference: p237_ref_flat },
+    Program { name: "p238", inputs: 6, run: p238_run, run64: None, reference: p238_ref_flat },
+    Program { name: "p239", inputs: 9, run: p239_run, run64: None, reference: p239_ref_flat },
+    Program { name: "p240", inputs: 8, run: p240_run, run64: Some(p240_run64), reference: p240_ref_flat },
+    Program { name: "p241", inputs: 4, run: p241_run, run64: None, reference: p241_ref_flat },
+    Program { name: "p242", inputs: 3, run: p242_run, run64: None, reference: p242_ref_flat },
+    Program { name: "p243", inputs: 1, run: p243_run, run64: Some(p243_run64), reference: p243_ref_flat },
+    Program { name: "p244", inputs: 4, run: p244_run, run64: None, reference: p244_ref_flat },
+    Program { name: "p245", inputs: 3, run: p245_run, run64: None, reference: p245_ref_flat },
+    Program { name: "p246", inputs: 6, run: p246_run, run64: Some(p246_run64), reference: p246_ref_flat },
+    Program { name: "p247", inputs: 3, run: p247_run, run64: None, reference: p247_ref_flat },
+    Program { name: "p248", inputs: 5, run: p248_run, run64: None, reference: p248_ref_flat },
+    Program { name: "p249", inputs: 6, run: p249_run, run64: Some(p249_run64), reference: p249_ref_flat },
+    Program { name: "p250", inputs: 6, run: p250_run, run64: None, reference: p250_ref_flat },
+    Program { name: "p251", inputs: 8, run: p251_run, run64: None, reference: p251_ref_flat },
+    Program { name: "p252", inputs: 7, run: p252_run, run64: Some(p252_run64), reference: p252_ref_flat },
+    Program { name: "p253", inputs: 8, run: p253_run, run64: None, reference: p253_ref_flat },
+    Program { name: "p254", inputs: 8, run: p254_run, run64: None, reference: p254_ref_flat },
+    Program { name: "p255", inputs: 5, run: p255_run, run64: Some(p255_run64), reference: p255_ref_flat },
+    Program { name: "p256", inputs: 5, run: p256_run, run64: None, reference: p256_ref_flat },
+    Program { name: "p257", inputs: 8, run: p257_run, run64: None, reference: p257_ref_flat },
+    Program { name: "p258", inputs: 5, run: p258_run, run64: Some(p258_run64), reference: p258_ref_flat },
+    Program { name: "p259", inputs: 4, run: p259_run, run64: None, reference: p259_ref_flat },
+    Program { name: "p260", inputs: 3, run: p260_run, run64: None, reference: p260_ref_flat },
+    Program { name: "p261", inputs: 3, run: p261_run, run64: Some(p261_run64), reference: p261_ref_flat },
+    Program { name: "p262", inputs: 7, run: p262_run, run64: None, reference: p262_ref_flat },
+    Program { name: "p263", inputs: 3, run: p263_run, run64: None, reference: p263_ref_flat },
+    Program { name: "p264", inputs: 5, run: p264_run, run64: Some(p264_run64), reference: p264_ref_flat },
+    Program { name: "p265", inputs: 8, run: p265_run, run64: None, reference: p265_ref_flat },
+    Program { name: "p266", inputs: 4, run: p266_run, run64: None, reference: p266_ref_flat },
+    Program { name: "p267", inputs: 10, run: p267_run, run64: Some(p267_run64), reference: p267_ref_flat },
+    Program { name: "p268", inputs: 8, run: p268_run, run64: None, reference: p268_ref_flat },
+    Program { name: "p269", inputs: 5, run: p269_run, run64: None, reference: p269_ref_flat },
+    Program { name: "p270", inputs: 4, run: p270_run, run64: Some(p270_run64), reference: p270_ref_flat },
+    Program { name: "p271", inputs: 10, run: p271_run, run64: None, reference: p271_ref_flat },
+    Program { name: "p272", inputs: 3, run: p272_run, run64: None, reference: p272_ref_flat },
+    Program { name: "p273", inputs: 6, run: p273_run, run64: Some(p273_run64), reference: p273_ref_flat },
+    Program { name: "p274", inputs: 4, run: p274_run, run64: None, reference: p274_ref_flat },
+    Program { name: "p275", inputs: 4, run: p275_run, run64: None, reference: p275_ref_flat },
+    Program { name: "p276", inputs: 1, run: p276_run, run64: Some(p276_run64), reference: p276_ref_flat },
+    Program { name: "p277", inputs: 3, run: p277_run, run64: None, reference: p277_ref_flat },
+    Program { name: "p278", inputs: 6, run: p278_run, run64: None, reference: p278_ref_flat },
+    Program { name: "p279", inputs: 3, run: p279_run, run64: Some(p279_run64), reference: p279_ref_flat },
+    Program { name: "p280", inputs: 6, run: p280_run, run64: None, reference: p280_ref_flat },
+    Program { name: "p281", inputs: 5, run: p281_run, run64: None, reference: p281_ref_flat },
+    Program { name: "p282", inputs: 5, run: p282_run, run64: Some(p282_run64), reference: p282_ref_flat },
+    Program { name: "p283", inputs: 2, run: p283_run, run64: None, reference: p283_ref_flat },
+    Program { name: "p284", inputs: 4, run: p284_run, run64: None, reference: p284_ref_flat },
+    Program { name: "p285", inputs: 9, run: p285_run, run64: Some(p285_run64), reference: p285_ref_flat },
+    Program { name: "p286", inputs: 11, run: p286_run, run64: None, reference: p286_ref_flat },
+    Program { name: "p287", inputs: 5, run: p287_run, run64: None, reference: p287_ref_flat },
+    Program { name: "p288", inputs: 12, run: p288_run, run64: Some(p288_run64), reference: p288_ref_flat },
+    Program { name: "p289", inputs: 4, run: p289_run, run64: None, reference: p289_ref_flat },
+    Program { name: "p290", inputs: 1, run: p290_run, run64: None, reference: p290_ref_flat },
+    Program { name: "p291", inputs: 5, run: p291_run, run64: Some(p291_run64), reference: p291_ref_flat },
+    Program { name: "p292", inputs: 1, run: p292_run, run64: None, reference: p292_ref_flat },
+    Program { name: "p293", inputs: 3, run: p293_run, run64: None, reference: p293_ref_flat },
+    Program { name: "p294", inputs: 4, run: p294_run, run64: Some(p294_run64), reference: p294_ref_flat },
+    Program { name: "p295", inputs: 8, run: p295_run, run64: None, reference: p295_ref_flat },
+    Program { name: "p296", inputs: 3, run: p296_run, run64: None, reference: p296_ref_flat },
+    Program { name: "p297", inputs: 7, run: p297_run, run64: Some(p297_run64), reference: p297_ref_flat },
+    Program { name: "p298", inputs: 7, run: p298_run, run64: None, reference: p298_ref_flat },
+    Program { name: "p299", inputs: 4, run: p299_run, run64: None, reference: p299_ref_flat },
 ];

@@ -34,6 +34,22 @@ pub fn p300_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p300_ref(x[0], &[x[1]], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p300_f64(x0: f64, c: &[f64]) -> f64 {
+    let mut s1 = (if x0 < (x0 + 3.0) { x0 } else { x0 });
+    let mut s2 = (s1 * s1);
+    let v3 = h_leaky64(((((h_sq64(s1) * h_sq64(s1) + 1.0) * 0.1649).tanh() * 4.00) + 0.5).powf(c[0].atan()));
+    let v4 = h_leaky64((f64::min(c[0], (c[0] + 2.0)) - 1.5));
+    ((((((((((s1 * s1) * s1) * ((s1 * s1) * s1) + 1.0) * 0.0807).tanh() * 4.00) + 0.5).powf(((s2 * 0.4444).tanh() * 2.00)) + v4) + ((v3 * 0.0494).tanh() * 10.00)) + s2) + s1)
+}
+
+pub fn p300_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 1] = [x[1]];
+    let mut g_c = [PREFILL as f64; 1];
+    let (value, g_x0) = p300_f64_grad(x[0], &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![g_x0, g_c[0] - PREFILL as f64] }
+}
+
 #[differentiable(jvp, wrt(x0, c), max_iters = 8)]
 pub fn p301(a: &[f32; 2], x0: f32, c: &[f32]) -> f32 {
     let mut s1 = c[0].max(x0);
@@ -150,6 +166,28 @@ pub fn p303_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p303_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], x[6], &[x[7], x[8], x[9], x[10]], m)
 }
 
+#[differentiable(wrt(a, c), max_iters = 8)]
+pub fn p303_f64(x0: f64, a: &[f64; 4], x2: f64, x1: f64, c: &[f64]) -> f64 {
+    let mut s1 = (x0 + x0);
+    let mut s2 = (c[2].floor() + x2);
+    s1 /= (((((((-s1) * 0.3333).tanh() * 2.00).cosh() * 0.1192).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp();
+    let c3 = x0.tanh() >= (c[3] * c[3]);
+    s1 = x1;
+    s1 = x1;
+    let mut t4 = *a;
+    for i0 in 1..4 { if x2 <= (((i0 as f64) * 0.3333).tanh() * 2.00).exp().log10() { break; } s1 /= ((((((((c[3] - x0) - (((s1 * 0.0741).tanh() * 6.00) * c[2])) * 0.0833).tanh() * 6.00) * (((t4[i0] * 0.0741).tanh() * 1.00).tan() / ((((s2.signum() + (i0 as f64)) * 0.0500).tanh() * 5.00) * (((s2.signum() + (i0 as f64)) * 0.0500).tanh() * 5.00) + 1.0))) * 0.1042).tanh() * 5.00) * (((((((c[3] - x0) - (((s1 * 0.0741).tanh() * 6.00) * c[2])) * 0.0833).tanh() * 6.00) * (((t4[i0] * 0.0741).tanh() * 1.00).tan() / ((((s2.signum() + (i0 as f64)) * 0.0500).tanh() * 5.00) * (((s2.signum() + (i0 as f64)) * 0.0500).tanh() * 5.00) + 1.0))) * 0.1042).tanh() * 5.00) + 0.5); s1 -= (((if (if { let t5 = x0; t5 * t5 + t5 } < ((i0 as f64) * (i0 as f64) + 0.5).log2() { (1.5 - x2) } else { ((s1 * 0.0370).tanh() * 0.90).asin() }) > 0.75 { x0 } else { (((((((x0 * x0 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 6.00) * (((((t4[3 - i0] * 0.0741).tanh() * 5.00) * ((t4[3 - i0] * 0.0741).tanh() * 5.00) + 0.5).log10() * 0.1458).tanh() * 6.00)) }) * 0.0278).tanh() * 1.00); for i1 in 0..1 { t4 = t4; } }
+    return ((((s1 + ((s2 * 0.0500).tanh() * 10.00)) + ((s1 * 0.0312).tanh() * 10.00)) + ((t4[3] * 0.0571).tanh() * 10.00)) + a[2]);
+}
+
+pub fn p303_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[1], x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 4];
+    let c: [f64; 4] = [x[7], x[8], x[9], x[10]];
+    let mut g_c = [PREFILL as f64; 4];
+    let value = p303_f64_grad(x[0], &a, &mut g_a, x[5], x[6], &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![f64::NAN, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, f64::NAN, f64::NAN, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64] }
+}
+
 #[differentiable(jvp, max_iters = 8)]
 pub fn p304(x0: f32, c: &[f32], a: &[f32; 4]) -> f32 {
     let mut s1 = h_sq(x0);
@@ -260,6 +298,24 @@ pub fn p306_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p306_ref(x[0], &[x[1]], &[x[2], x[3]], x[4], x[5], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p306_f64(x2: f64, c: &[f64], a: &[f64; 2], x1: f64, x0: f64) -> f64 {
+    let mut s1 = h_sq64(x2);
+    for i0 in (0..1).rev() { s1 = (s1 * 0.3 + h_leaky64(c[i0]).sin()).sin(); }
+    let v2 = (x2 / (((x2 * 0.6667).tanh() * 0.90).asin().abs() * ((x2 * 0.6667).tanh() * 0.90).asin().abs() + 2.0));
+    s1 /= ((x2 - x1).sin() * (x2 - x1).sin() + 1.0);
+    ((((((h_leaky64(x2) * h_leaky64(x2) + 1.0) + 0.5).powf(0.5) / (x0.powi(4).tanh() * x0.powi(4).tanh() + 0.5)) + v2) + s1) + a[0])
+}
+
+pub fn p306_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 1] = [x[1]];
+    let mut g_c = [PREFILL as f64; 1];
+    let a: [f64; 2] = [x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x2, g_x1, g_x0) = p306_f64_grad(x[0], &c, &mut g_c, &a, &mut g_a, x[4], x[5]).expect("within max_iters");
+    Run64 { value, grad: vec![g_x2, g_c[0] - PREFILL as f64, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x1, g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p307(a: &[f32; 3], x0: f32) -> f32 {
     let mut s1 = h_mix(x0, x0);
@@ -365,6 +421,25 @@ pub fn p309_run(x: &[f32]) -> Run {
 
 pub fn p309_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p309_ref(&[x[0], x[1], x[2], x[3]], x[4], [x[5], x[6], x[7]], x[8], x[9], m)
+}
+
+#[differentiable]
+pub fn p309_f64(a: &[f64; 4], x0: f64, b: [f64; 3], x1: f64, x2: f64) -> f64 {
+    let mut s1 = x2;
+    for i0 in 0..2 { let t2 = h_lift64(b[i0], ((((b[2 - i0] - (i0 as f64)) * (a[3 - i0].signum() + b[i0])) * 0.1000).tanh() * 3.00)); s1 += t2[1].tanh(); s1 = (s1 * 2.0 + (((((s1 * 0.1053).tanh() * 2.00).powi(2) * x1.atan2((x1 * x1 + 1.0))) * 0.1562).tanh() * 2.00)).tanh(); }
+    s1 = (s1 * 0.25 + (({ let t3 = x2; t3 * ((b[1] * 0.6667).tanh() * 1.00).tan() + t3 } * 0.2564).tanh() * 2.00)).tanh();
+    let mut s4: f64 = 0.0;
+    let mut s5: f64 = 1.0;
+    for i0 in (1..4).rev() { s5 = (((b[(i0 + 1) % 3] * 0.6667).tanh() * 1.00).tan() / (b[(i0 + 1) % 3] * b[(i0 + 1) % 3] + 1.0)).tanh(); }
+    ((((((1.25 + h_sq64(x2)) + s5) + ((s4 * 0.0769).tanh() * 10.00)) + ((s1 * 0.0735).tanh() * 10.00)) + b[2]) + a[0])
+}
+
+pub fn p309_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[0], x[1], x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 4];
+    let b: [f64; 3] = [x[5], x[6], x[7]];
+    let (value, g_x0, g_b, g_x1, g_x2) = p309_f64_grad(&a, &mut g_a, x[4], b, x[8], x[9]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_x2] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -484,6 +559,25 @@ pub fn p312_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p312_ref(x[0], [x[1], x[2]], &[x[3], x[4], x[5]], &[x[6], x[7], x[8], x[9]], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p312_f64(x0: f64, b: [f64; 2], c: &[f64], a: &[f64; 4]) -> f64 {
+    let mut s1 = (b[0] * x0);
+    let c2 = c[2] <= 2.0;
+    s1 = (s1 * 0.3 + (((x0.hypot(a[3]) * x0) * 0.2222).tanh() * 2.00)).atan();
+    let mut s3: f64 = (if c[1] <= s1 { s1 } else { x0 }).clamp(0.0, 1.0);
+    return (((((-((s1 / (s1 * s1 + 0.5)) / ((s3 * 0.3) * (s3 * 0.3) + 2.0))) + s3) + s1) + a[2]) + b[1]);
+}
+
+pub fn p312_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[1], x[2]];
+    let c: [f64; 3] = [x[3], x[4], x[5]];
+    let mut g_c = [PREFILL as f64; 3];
+    let a: [f64; 4] = [x[6], x[7], x[8], x[9]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x0, g_b) = p312_f64_grad(x[0], b, &c, &mut g_c, &a, &mut g_a).expect("within max_iters");
+    Run64 { value, grad: vec![g_x0, g_b[0], g_b[1], g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64] }
+}
+
 #[differentiable(jvp, check_finite)]
 pub fn p313(x0: f32, x1: f32) -> f32 {
     let mut s1 = x0.exp().log2();
@@ -580,6 +674,25 @@ pub fn p315_run(x: &[f32]) -> Run {
 
 pub fn p315_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p315_ref(&[x[0]], [x[1], x[2], x[3]], x[4], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p315_f64(c: &[f64], b: [f64; 3], x0: f64) -> f64 {
+    let mut s1 = ((x0 * 0.6667).tanh() * 0.90).acos();
+    s1 = (s1 * 1.5 + c[0].atan2(((0.3 + x0.min(s1)) * (0.3 + x0.min(s1)) + 0.5))).tanh();
+    s1 = x0.tanh().clamp(-1.0, 2.0);
+    for i0 in 0..4 { if ((0.75 + ((s1 * 0.0556).tanh() * 8.00)) / (c[i0 % 1].mul_add(c[i0 % 1], x0) * c[i0 % 1].mul_add(c[i0 % 1], x0) + 0.5)) >= x0.mul_add(x0, (i0 as f64)) { break; } s1 *= ((s1 * 0.0556).tanh() * 1.00); s1 = ((((({ let t2 = (x0 / (((s1 * 0.0556).tanh() * 5.00) * ((s1 * 0.0556).tanh() * 5.00) + 1.0)); t2 * ((f64::min(t2, (t2 + 3.0)) * 0.2222).tanh() * 4.00) + t2 } * 0.1333).tanh() * 6.00) * ((h_dot64(&b, &b) * 0.1481).tanh() * 6.00)) * 0.0278).tanh() * 18.00); }
+    s1 -= ((s1 * 0.0556).tanh() * 8.00);
+    let mut s3: f64 = ((((((s1 * 0.0385).tanh() * 8.00) + 3.0) * 0.0909).tanh() * 6.00) * ((s1.hypot(x0) * 0.0364).tanh() * 6.00));
+    ((((((b[1] * 0.6667).tanh() * 1.00).tan() * ((b[1] * 0.6667).tanh() * 1.00).tan()).ln_1p() + ((s3 * 0.0278).tanh() * 10.00)) + ((s1 * 0.0385).tanh() * 10.00)) + b[2])
+}
+
+pub fn p315_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 1] = [x[0]];
+    let mut g_c = [PREFILL as f64; 1];
+    let b: [f64; 3] = [x[1], x[2], x[3]];
+    let (value, g_b, g_x0) = p315_f64_grad(&c, &mut g_c, b, x[4]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_b[0], g_b[1], g_b[2], g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -695,6 +808,23 @@ pub fn p318_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p318_ref(x[0], x[1], x[2], m)
 }
 
+#[differentiable]
+pub fn p318_f64(x2: f64, x1: f64, x0: f64) -> f64 {
+    let mut s1 = x2.sinh();
+    let mut s2 = (x1 * x1).ln_1p();
+    let mut s3: f64 = (if x1 <= 1.25 { x1 } else { x2 }).tanh();
+    s2 -= x2;
+    let mut t4 = [(h_leaky64(x1) + h_sq64(x0)), h_leaky64(x1.sinh())];
+    let mut s5: f64 = (-{ let t6 = ((s1 * 0.1824).tanh() * 4.00); t6 * ((s1 * 0.1824).tanh() * 4.00) + t6 });
+    let mut s7: f64 = 1.0;
+    return (((((((s2 - x0) * 3.0).abs() + s7) + ((s5 * 0.0500).tanh() * 10.00)) + s3) + s2) + t4[1]);
+}
+
+pub fn p318_run64(x: &[f64]) -> Run64 {
+    let (value, g_x2, g_x1, g_x0) = p318_f64_grad(x[0], x[1], x[2]);
+    Run64 { value, grad: vec![g_x2, g_x1, g_x0] }
+}
+
 #[differentiable(jvp, max_iters = 8)]
 pub fn p319(a: &[f32; 2], c: &[f32], x1: f32, x0: f32, b: [f32; 3]) -> f32 {
     let mut s1 = b[0].min(x0);
@@ -804,6 +934,21 @@ pub fn p321_run(x: &[f32]) -> Run {
 
 pub fn p321_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p321_ref(x[0], [x[1], x[2]], x[3], m)
+}
+
+#[differentiable(check_finite)]
+pub fn p321_f64(x1: f64, b: [f64; 2], x0: f64) -> f64 {
+    let mut s1 = (b[0] / (b[0] * b[0] + 0.5));
+    s1 -= b[0];
+    s1 -= x1;
+    s1 /= (h_mix64(((((s1 * 0.1667).tanh() * 2.00).powi(4) * 0.0625).tanh() * 4.00), x1.atan2(((((s1 * 0.1667).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp())) * h_mix64(((((s1 * 0.1667).tanh() * 2.00).powi(4) * 0.0625).tanh() * 4.00), x1.atan2(((((s1 * 0.1667).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp())) + 2.0);
+    ((b[0] + s1) + b[1])
+}
+
+pub fn p321_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[1], x[2]];
+    let (value, g_x1, g_b, g_x0) = p321_f64_grad(x[0], b, x[3]).expect("finite gradient");
+    Run64 { value, grad: vec![g_x1, g_b[0], g_b[1], g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -917,6 +1062,20 @@ pub fn p324_run(x: &[f32]) -> Run {
 
 pub fn p324_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p324_ref(&[x[0], x[1]], x[2], [x[3], x[4], x[5]], x[6], x[7], m)
+}
+
+#[differentiable(wrt(b), max_iters = 8)]
+pub fn p324_f64(c: &[f64], x2: f64, b: [f64; 3], x0: f64, x1: f64) -> f64 {
+    let mut s1 = x0.exp().recip();
+    s1 = (s1 * 0.5 + (((0.75 - h_sq64(s1).mul_add((-x1), x2.cos())) * 0.1198).tanh() * 2.00)).atan();
+    ((f64::min((x1.min(b[1]) - (s1 + x2)), h_mix64(s1.hypot(x0), (c[1] * x1))) + s1) + b[0])
+}
+
+pub fn p324_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 2] = [x[0], x[1]];
+    let b: [f64; 3] = [x[3], x[4], x[5]];
+    let (value, g_b) = p324_f64_grad(&c, x[2], b, x[6], x[7]).expect("within max_iters");
+    Run64 { value, grad: vec![f64::NAN, f64::NAN, f64::NAN, g_b[0], g_b[1], g_b[2], f64::NAN, f64::NAN] }
 }
 
 #[differentiable(jvp)]
@@ -1042,6 +1201,27 @@ pub fn p327_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p327_ref(x[0], x[1], x[2], &[x[3], x[4]], [x[5], x[6]], m)
 }
 
+#[differentiable]
+pub fn p327_f64(x1: f64, x2: f64, x0: f64, a: &[f64; 2], b: [f64; 2]) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = x2.atan();
+    s1 = (s1 * 0.25 + (((((-b[0]) * (-b[0]) + 1.0) + 0.5).powf(-0.5) * 0.0367).tanh() * 2.00)).tanh();
+    let s1 = f64::min(h_sq64(a[1]), x1);
+    for i0 in 0..1 { s2 -= ((((((0.75 + s1) * 0.3333).tanh() * 2.00).cosh() - x2) * 0.1011).tanh() * 1.00); }
+    if ((s1.tanh() * 0.6250).tanh() * 0.90).asin() > 0.75 { s2 = (s2 * 2.0 + ((x0.exp2().hypot(x0) * 0.1432).tanh() * 2.00)).tanh(); }
+    let v3 = (h_mix64(x1, b[0]) * a[1].sin());
+    s2 = (s2 * 0.5 + (({ let t4 = (if b[1] > 0.3 { s2 } else { x1 }).tanh(); t4 * ((s2.abs() * 0.1515).tanh() * 4.00) + t4 } * 0.1250).tanh() * 2.00)).tanh();
+    (((((b[0].abs().clamp(-0.5, 0.5) + v3) + s1) + s2) + b[1]) + a[1])
+}
+
+pub fn p327_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 2];
+    let b: [f64; 2] = [x[5], x[6]];
+    let (value, g_x1, g_x2, g_x0, g_b) = p327_f64_grad(x[0], x[1], x[2], &a, &mut g_a, b);
+    Run64 { value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_b[0], g_b[1]] }
+}
+
 #[differentiable(jvp, check_finite)]
 pub fn p328(x0: f32, x1: f32) -> f32 {
     let mut s1 = (x0 * x1);
@@ -1160,6 +1340,26 @@ pub fn p330_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p330_ref(x[0], x[1], &[x[2]], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p330_f64(x0: f64, x1: f64, c: &[f64]) -> f64 {
+    let mut s1 = x1.powi(2);
+    let mut s2 = s1;
+    let x0 = s1;
+    let mut s3: f64 = c[0];
+    s2 = (s2 * 2.0 + ((((c[0] * 0.6667).tanh() * 1.00).tan() * ((c[0] * 0.6667).tanh() * 1.00).tan() + 0.5).recip() / 3.0)).tanh();
+    s1 = (s1 * 0.3 + (((-(s2 - s3)) * 0.3226).tanh() * 2.00)).atan();
+    for i0 in (0..3).rev() { s2 += (((((s3 * 0.0741).tanh() * 8.00) * 0.5).mul_add(((s3 * 0.0741).tanh() * 6.00), s3) * 0.0267).tanh() * 1.00); }
+    s1 *= (((if s3 < s1 { s2 } else { x1 }) * 0.0685).tanh() * 10.00).tanh();
+    return ((((((((((s1 * 0.0460).tanh() * 10.00).sin().mul_add((((((s2 * 0.0685).tanh() * 6.00) * ((s1 * 0.0460).tanh() * 6.00)) * 0.0278).tanh() * 6.00), x1.atan()) * 0.0893).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().sqrt() + ((s3 * 0.0741).tanh() * 10.00)) + x0) + ((s2 * 0.0685).tanh() * 10.00)) + ((s1 * 0.0460).tanh() * 10.00));
+}
+
+pub fn p330_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 1] = [x[2]];
+    let mut g_c = [PREFILL as f64; 1];
+    let (value, g_x0, g_x1) = p330_f64_grad(x[0], x[1], &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p331(x0: f32, x1: f32, a: &[f32; 3]) -> f32 {
     let mut s1 = (x1.signum() + a[0]);
@@ -1257,6 +1457,20 @@ pub fn p333_run(x: &[f32]) -> Run {
 
 pub fn p333_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p333_ref(x[0], x[1], m)
+}
+
+#[differentiable]
+pub fn p333_f64(x0: f64, x1: f64) -> f64 {
+    let mut s1 = (((x0.exp() * 0.2231).tanh() * 4.00) + 0.5).powf(1.5);
+    s1 = (s1 * 0.5 + x1).atan();
+    s1 /= (h_mix64(x0, x1.hypot(x0)) * h_mix64(x0, x1.hypot(x0)) + 0.5);
+    let c2 = x1 < (x1 + 0.3);
+    (s1 + s1)
+}
+
+pub fn p333_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0, g_x1) = p333_f64_grad(x[0], x[1]);
+    Run64 { value, grad: vec![g_x0, g_x1] }
 }
 
 #[differentiable(jvp)]
@@ -1368,6 +1582,21 @@ pub fn p336_run(x: &[f32]) -> Run {
 
 pub fn p336_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p336_ref(x[0], &[x[1], x[2], x[3], x[4]], m)
+}
+
+#[differentiable]
+pub fn p336_f64(x0: f64, a: &[f64; 4]) -> f64 {
+    let mut s1 = (a[1] - x0);
+    let mut s2 = x0;
+    s2 -= ((a[2] * 0.6667).tanh() * 0.90).asin();
+    (((((((((s2 * a[0]) * 0.1418).tanh() * 6.00).mul_add((s1 / (s1 * s1 + 2.0)), (x0 / 1.5)) * 0.1000).tanh() * 5.00) * (((((s2 * a[0]) * 0.1418).tanh() * 6.00).mul_add((s1 / (s1 * s1 + 2.0)), (x0 / 1.5)) * 0.1000).tanh() * 5.00) + 0.5).ln() + s2) + s1) + a[3])
+}
+
+pub fn p336_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[1], x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x0) = p336_f64_grad(x[0], &a, &mut g_a);
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64] }
 }
 
 #[differentiable(jvp)]
@@ -1494,6 +1723,25 @@ pub fn p339_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p339_ref([x[0], x[1]], x[2], &[x[3], x[4]], x[5], m)
 }
 
+#[differentiable]
+pub fn p339_f64(b: [f64; 2], x1: f64, a: &[f64; 2], x0: f64) -> f64 {
+    let mut s1 = (x1 + x1);
+    let mut s2 = f64::min(x0, (x0 + 1.5));
+    if ((0.75 - s2) * (b[0] - 0.5)) > x1 { s1 = (s1 * 0.25 + h_leaky64(x1)).tanh(); s1 = (s1 * 0.25 + (((((((x1.hypot((x1 + 1.5)) * x1.hypot((x1 + 1.5)) + 2.0) * 0.0449).tanh() * 4.00) + 0.5).powf(0.5) - (x0.round() + s2)) * 0.0206).tanh() * 2.00)).atan(); } else { s1 = (s1 * 1.5 + (((h_mix64(x1, x0) * h_mix64(x1, x0) + 0.5).sqrt() * 0.3522).tanh() * 2.00)).tanh(); s2 -= ((((if s2 <= s1 { b[1] } else { x0 }).round() + (b[1] * x1)).mul_add(((((((x0.exp() * 0.2231).tanh() * 4.00) + 0.5).powf(-0.5) - s2.max(x1)) * 0.0218).tanh() * 6.00), (b[0].atan2((s2 * s2 + 2.0)) * b[0].atan2((s2 * s2 + 2.0)) + 0.5).sqrt()) * 0.0331).tanh() * 8.00); }
+    s1 = (s1 * 0.5 + ((((if x1 <= a[0] { s1 } else { x0 }) * a[1]) * 0.4167).tanh() * 2.00)).tanh();
+    let t4 = h_lift64(((((if x1 < a[1] { s1 } else { s1 }) * { let t3 = a[1]; t3 * x0 + t3 }) * 0.1667).tanh() * 3.00), x1); s2 += t4[1].tanh();
+    let t5 = [((s2 * 0.0909).tanh() * 6.00), (-(x1 * x0))];
+    (((((if x0.mul_add(b[1], x1).mul_add(a[1].mul_add(x1, s1), x1.abs()) > 1.5 { s2 } else { (if (s2 < 1.25 || s2 <= s1) { b[0].max(x0) } else { ((s1 * s1 + 0.5) + 0.5).powf(1.5) }) }) + ((s2 * 0.0909).tanh() * 10.00)) + s1) + t5[0]) + t4[1])
+}
+
+pub fn p339_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[0], x[1]];
+    let a: [f64; 2] = [x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_b, g_x1, g_x0) = p339_f64_grad(b, x[2], &a, &mut g_a, x[5]);
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x0] }
+}
+
 #[differentiable(jvp, wrt(a, b), max_iters = 8)]
 pub fn p340(a: &[f32; 4], b: [f32; 3], c: &[f32], x0: f32, x1: f32) -> f32 {
     let mut s1 = x1;
@@ -1601,6 +1849,20 @@ pub fn p342_run(x: &[f32]) -> Run {
 
 pub fn p342_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p342_ref(x[0], m)
+}
+
+#[differentiable]
+pub fn p342_f64(x0: f64) -> f64 {
+    let mut s1 = x0.hypot((x0 + 1.25));
+    let mut s2 = (x0 * 1.5);
+    let c3 = (s2.ceil() + x0) < 0.5;
+    let v4 = (((((((x0 + s2) * (x0 + s2) + 0.5) * 0.0687).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 0.90).acos();
+    (((x0 + v4) + s2) + s1)
+}
+
+pub fn p342_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0) = p342_f64_grad(x[0]);
+    Run64 { value, grad: vec![g_x0] }
 }
 
 #[differentiable(jvp, wrt(a, x0, x1))]
@@ -1725,6 +1987,22 @@ pub fn p345_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p345_ref(&[x[0]], x[1], x[2], &[x[3], x[4]], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p345_f64(c: &[f64], x0: f64, x1: f64, a: &[f64; 2]) -> f64 {
+    let mut s1 = (x0 * 1.25);
+    let mut s2: f64 = (x1.clamp(-1.0, 2.0) / ((c[0].ceil() + x1) * (c[0].ceil() + x1) + 2.0));
+    (((h_sq64(((((s1.floor() + c[0]) * (x1 + a[1])) * 0.0762).tanh() * 3.00)) + s2) + s1) + a[1])
+}
+
+pub fn p345_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 1] = [x[0]];
+    let mut g_c = [PREFILL as f64; 1];
+    let a: [f64; 2] = [x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0, g_x1) = p345_f64_grad(&c, &mut g_c, x[1], x[2], &a, &mut g_a).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_x0, g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64] }
+}
+
 #[differentiable(jvp, wrt(c, x1, x0), max_iters = 8)]
 pub fn p346(c: &[f32], x1: f32, a: &[f32; 4], x0: f32) -> f32 {
     let mut s1 = (x0.floor() + a[1]);
@@ -1823,6 +2101,19 @@ pub fn p348_run(x: &[f32]) -> Run {
 
 pub fn p348_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p348_ref(x[0], x[1], x[2], m)
+}
+
+#[differentiable]
+pub fn p348_f64(x2: f64, x0: f64, x1: f64) -> f64 {
+    let mut s1 = x2.atan2(x1.exp());
+    let mut s2 = x2.abs();
+    let x0 = (s2 * x0.cos());
+    (((s2.min(x2) + x0) + s2) + s1)
+}
+
+pub fn p348_run64(x: &[f64]) -> Run64 {
+    let (value, g_x2, g_x0, g_x1) = p348_f64_grad(x[0], x[1], x[2]);
+    Run64 { value, grad: vec![g_x2, g_x0, g_x1] }
 }
 
 #[differentiable(jvp, check_finite)]
@@ -1949,6 +2240,25 @@ pub fn p351_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p351_ref(x[0], x[1], &[x[2], x[3], x[4], x[5]], x[6], [x[7], x[8]], m)
 }
 
+#[differentiable]
+pub fn p351_f64(x0: f64, x1: f64, a: &[f64; 4], x2: f64, b: [f64; 2]) -> f64 {
+    let mut s1 = (x0 * b[0]);
+    let mut s2 = x0;
+    let v3 = (((s1 * 0.4444).tanh() * 2.00).exp().sqrt() / (x1 * x1 + 0.5));
+    s2 = (s2 * 0.3 + x1).atan();
+    let v3 = x2;
+    s2 += (({ let t6 = (({ let t5 = (({ let t4 = s1; t4 * s1 + t4 } * 0.1368).tanh() * 4.00); t5 * b[0].mul_add(x1, x2) + t5 } * 0.0526).tanh() * 4.00); t6 * (v3.abs() * b[0]) + t6 } * 0.0769).tanh() * 8.00);
+    (((((((v3.atan() * v3.atan() + 2.0).recip() - ((s1 * s1).ln_1p() * (((s2 * 0.1042).tanh() * 5.00) * ((s2 * 0.1042).tanh() * 5.00) + 1.0).recip())) + v3) + s2) + s1) + b[0]) + a[2])
+}
+
+pub fn p351_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[2], x[3], x[4], x[5]];
+    let mut g_a = [PREFILL as f64; 4];
+    let b: [f64; 2] = [x[7], x[8]];
+    let (value, g_x0, g_x1, g_x2, g_b) = p351_f64_grad(x[0], x[1], &a, &mut g_a, x[6], b);
+    Run64 { value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x2, g_b[0], g_b[1]] }
+}
+
 #[differentiable(jvp)]
 pub fn p352(a: &[f32; 3], x2: f32, b: [f32; 3], x1: f32, x0: f32) -> f32 {
     let mut s1 = h_sq(x2);
@@ -2060,6 +2370,23 @@ pub fn p354_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p354_ref(x[0], x[1], x[2], &[x[3], x[4], x[5]], m)
 }
 
+#[differentiable]
+pub fn p354_f64(x2: f64, x0: f64, x1: f64, a: &[f64; 3]) -> f64 {
+    let mut s1 = x2.abs();
+    let mut s2 = { let t3 = x2; t3 * x0 + t3 };
+    s1 /= ((h_mix64(((h_dot64(a, a) * 0.1481).tanh() * 0.90).asin(), ((f64::max(a[1].powi(3), (a[1].powi(3) + 0.75)) * 0.2424).tanh() * 4.00)) * 0.2778).tanh() * 2.00).exp();
+    s1 = (s1 * 0.5 + ((((((x2 * 0.6667).tanh() * 1.00).tan() * 0.6250).tanh() * 1.00).tan().hypot(a[0]) * 0.3226).tanh() * 2.00)).sin();
+    let mut t4 = [s1, ((h_sq64((((s1.ceil() + s2) * 0.1575).tanh() * 3.00)) * 0.1111).tanh() * 6.00), ((h_dot64(a, a) * 0.1481).tanh() * 6.00), (((if (a[2] * a[0]) >= s2 { (x0.floor() + a[0]) } else { (s2.signum() + s2) }) * 0.1176).tanh() * 6.00)];
+    ((((s2 + s2) + s1) + t4[1]) + a[1])
+}
+
+pub fn p354_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[3], x[4], x[5]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_x2, g_x0, g_x1) = p354_f64_grad(x[0], x[1], x[2], &a, &mut g_a);
+    Run64 { value, grad: vec![g_x2, g_x0, g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64] }
+}
+
 #[differentiable(jvp, max_iters = 8)]
 pub fn p355(c: &[f32], x0: f32, x2: f32, x1: f32) -> f32 {
     let mut s1 = (x2 + x0);
@@ -2160,6 +2487,25 @@ pub fn p357_run(x: &[f32]) -> Run {
 
 pub fn p357_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p357_ref(&[x[0], x[1], x[2]], x[3], x[4], x[5], m)
+}
+
+#[differentiable]
+pub fn p357_f64(a: &[f64; 3], x0: f64, x2: f64, x1: f64) -> f64 {
+    let mut s1 = (a[2] + x1);
+    s1 *= (({ let t2 = f64::max(a[2], x0); t2 * (((s1 - x2) * 0.2222).tanh() * 4.00) + t2 } * 0.1333).tanh() * 3.00);
+    let mut s3: f64 = (1.25 + (a[2] - x1));
+    let mut t4: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t4[i0] = (({ let t5 = a[0]; t5 * a[i0] + t5 } * 0.2667).tanh() * 1.00).tan(); }
+    for i0 in 1..5 { if h_sq64(x2) <= (s3 - x0) { break; } let v6 = x0; }
+    s3 = ((((s3 * 0.0494).tanh() * 10.00).atan() * ((s3 * 0.0494).tanh() * 10.00).atan() + 1.0) + 0.5).powf((((((((((s1 * 0.0400).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(((s1 * 0.0400).tanh() * 2.00)) * 0.0494).tanh() * 2.00));
+    (((((((((x0 * x0 + 2.0).recip() - (if x0 >= x2 { s3 } else { s1 })) * 0.0370).tanh() * 5.00) * ((((x0 * x0 + 2.0).recip() - (if x0 >= x2 { s3 } else { s1 })) * 0.0370).tanh() * 5.00) + 1.0).sqrt() + ((s3 * 0.0607).tanh() * 10.00)) + ((s1 * 0.0400).tanh() * 10.00)) + ((t4[0] * 0.0568).tanh() * 10.00)) + a[0])
+}
+
+pub fn p357_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[0], x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_x0, g_x2, g_x1) = p357_f64_grad(&a, &mut g_a, x[3], x[4], x[5]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_x0, g_x2, g_x1] }
 }
 
 #[differentiable(jvp)]
@@ -2268,6 +2614,21 @@ pub fn p360_run(x: &[f32]) -> Run {
 
 pub fn p360_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p360_ref(x[0], x[1], m)
+}
+
+#[differentiable]
+pub fn p360_f64(x0: f64, x1: f64) -> f64 {
+    let mut s1 = (x1 * x1 + 2.0).log10();
+    let mut s2 = (x1 * x1 + 2.0).recip();
+    let x1 = x1;
+    let mut t3: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t3[i0] = ((s1 * 0.2398).tanh() * 2.00).exp().tanh().tanh(); }
+    (((((((x0 / (x1 * x1 + 1.0)).exp2() * 0.1824).tanh() * 0.90).asin() + x1) + s2) + s1) + t3[0])
+}
+
+pub fn p360_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0, g_x1) = p360_f64_grad(x[0], x[1]);
+    Run64 { value, grad: vec![g_x0, g_x1] }
 }
 
 #[differentiable(jvp, wrt(x0, b))]
@@ -2386,6 +2747,27 @@ pub fn p363_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p363_ref(&[x[0]], x[1], &[x[2], x[3]], x[4], x[5], [x[6], x[7], x[8]], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p363_f64(c: &[f64], x0: f64, a: &[f64; 2], x2: f64, x1: f64, b: [f64; 3]) -> f64 {
+    let mut s1 = (x1 + x1);
+    let mut t2: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t2[i0] = (((s1 * 0.3333).tanh() * 1.00).tan() * ((s1 * 0.3333).tanh() * 1.00).tan() + 1.0).sqrt(); }
+    t2[1] += h_mix64((if c[0] > t2[1] { x1 } else { s1 }), ((c[0].hypot(s1) * 0.2222).tanh() * 4.00));
+    let v3 = (x0.tanh() * 1.25);
+    let v4 = x0;
+    return ((((((if h_leaky64(((c[0] * 0.6667).tanh() * 1.00).tan()) < (s1 * 1.25) { (v4 * v4).ln_1p() } else { (((s1 * s1).ln_1p() * 0.4343).tanh() * 2.00).exp_m1() }) + v4) + v3) + s1) + t2[1]) + b[2]);
+}
+
+pub fn p363_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 1] = [x[0]];
+    let mut g_c = [PREFILL as f64; 1];
+    let a: [f64; 2] = [x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 2];
+    let b: [f64; 3] = [x[6], x[7], x[8]];
+    let (value, g_x0, g_x2, g_x1, g_b) = p363_f64_grad(&c, &mut g_c, x[1], &a, &mut g_a, x[4], x[5], b).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x2, g_x1, g_b[0], g_b[1], g_b[2]] }
+}
+
 #[differentiable(jvp)]
 pub fn p364(a: &[f32; 4], x0: f32, x2: f32, x1: f32) -> f32 {
     let mut s1 = f32::max(x0, a[1]);
@@ -2490,6 +2872,23 @@ pub fn p366_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p366_ref(&[x[0], x[1], x[2]], x[3], x[4], x[5], &[x[6], x[7], x[8]], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p366_f64(a: &[f64; 3], x1: f64, x0: f64, x2: f64, c: &[f64]) -> f64 {
+    let mut s1 = x0;
+    let t2 = h_lift64((((x2 * x2 + 2.0).log10() * 0.2398).tanh() * 3.00), (c[0].round() + x2).atan2(((x1 + c[2]) * (x1 + c[2]) + 0.5))); s1 += t2[0].tanh();
+    let x2 = h_mix64(c[1], ((x1 - x1) / 1.5));
+    return ((((x2 + x2) + s1) + t2[2]) + a[1]);
+}
+
+pub fn p366_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[0], x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 3];
+    let c: [f64; 3] = [x[6], x[7], x[8]];
+    let mut g_c = [PREFILL as f64; 3];
+    let (value, g_x1, g_x0, g_x2) = p366_f64_grad(&a, &mut g_a, x[3], x[4], x[5], &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_x1, g_x0, g_x2, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64] }
+}
+
 #[differentiable(jvp, check_finite)]
 pub fn p367(x0: f32) -> f32 {
     let mut s1 = x0;
@@ -2590,6 +2989,24 @@ pub fn p369_run(x: &[f32]) -> Run {
 
 pub fn p369_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p369_ref(x[0], &[x[1], x[2]], m)
+}
+
+#[differentiable]
+pub fn p369_f64(x0: f64, a: &[f64; 2]) -> f64 {
+    let mut s1 = x0;
+    s1 = s1.mul_add((if s1 > a[0] { s1 } else { x0 }), x0);
+    s1 /= ((-s1) * (-s1) + 1.0);
+    let mut s2: f64 = 1.0;
+    let v3 = ((x0 - x0) * (x0 - x0) + 2.0).recip();
+    for i0 in (0..2).rev() { s2 += (i0 as f64); s2 = (((((a[1 - i0] * 0.6667).tanh() * 0.90).asin().sin() - (((a[1 - i0] * a[1 - i0] + 0.5) + 0.5).powf(1.5) / ((((if s1 >= 0.25 { a[i0] } else { s2 }) * 0.1000).tanh() * 5.00) * (((if s1 >= 0.25 { a[i0] } else { s2 }) * 0.1000).tanh() * 5.00) + 2.0))) * 0.0899).tanh() * 10.00); s2 /= ((i0 as f64) * (i0 as f64) + 2.0); }
+    ((((s2 + v3) + s2) + ((s1 * 0.0851).tanh() * 10.00)) + a[1])
+}
+
+pub fn p369_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0) = p369_f64_grad(x[0], &a, &mut g_a);
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64] }
 }
 
 #[differentiable(jvp)]
@@ -2700,6 +3117,27 @@ pub fn p372_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p372_ref(x[0], &[x[1], x[2]], x[3], m)
 }
 
+#[differentiable]
+pub fn p372_f64(x0: f64, a: &[f64; 2], x1: f64) -> f64 {
+    let mut s1 = h_sq64(x0);
+    let mut s2 = (x0 - x1);
+    let mut t3: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t3[i0] = ((h_sq64(h_mix64(a[i0], ((((s2 * 0.3333).tanh() * 2.00).exp() * 0.1192).tanh() * 4.00))) * 0.1322).tanh() * 6.00); }
+    for i0 in 1..4 { s1 = (s1 * 0.25 + ((((if x1 < 0.3 { ((s1 * 0.0702).tanh() * 1.00).tan() } else { a[(i0 + 1) % 2] }) * h_mix64(((((t3[0] * 0.0556).tanh() * 2.00).exp() * 0.1192).tanh() * 4.00), ((x0 * 0.6667).tanh() * 0.90).asin())) * 0.1562).tanh() * 2.00)).atan(); s2 -= ((((((-h_leaky64(s2)) * 0.0667).tanh() * 6.00) * (((s2 - a[i0 % 2]) * 0.0606).tanh() * 10.00).atan()) * 0.1042).tanh() * 1.00); }
+    let mut s4: f64 = ((a[1] / 0.75) - x0.clamp(-1.0, 2.0));
+    let c5 = a[1].powi(4) <= x0.tanh();
+    let mut t6: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t6[i0] = ((s1.tanh() * s1.tanh() + 1.0) + 0.5).powf(((h_mix64(x1, x1) * 0.3636).tanh() * 2.00)).clamp(0.0, 1.0); }
+    return (((((s2.clamp(-0.5, 0.5).atan2((s1.clamp(-1.0, 2.0) * s1.clamp(-1.0, 2.0) + 0.5)) + s4) + ((s2 * 0.0625).tanh() * 10.00)) + s1) + t6[3]) + ((t3[1] * 0.0556).tanh() * 10.00));
+}
+
+pub fn p372_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0, g_x1) = p372_f64_grad(x[0], &a, &mut g_a, x[3]);
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x1] }
+}
+
 #[differentiable(jvp)]
 pub fn p373(a: &[f32; 3], x1: f32, x0: f32) -> f32 {
     let mut s1 = x1.exp2();
@@ -2807,6 +3245,22 @@ pub fn p375_run(x: &[f32]) -> Run {
 
 pub fn p375_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p375_ref(x[0], x[1], m)
+}
+
+#[differentiable]
+pub fn p375_f64(x1: f64, x0: f64) -> f64 {
+    let mut s1 = x1;
+    let mut s2 = (1.5 + x0);
+    let v3 = x1;
+    s2 += s2;
+    let mut t4: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t4[i0] = (((((x1 * x1).abs() * 0.4444).tanh() * 2.00).exp2() * 0.1192).tanh() * 6.00); }
+    (((((if (((x1 * s2) * 0.1111).tanh() * 6.00).mul_add(s1.exp(), (v3 / s1.exp())) <= h_sq64(x1) { (((v3 / 0.3) * 0.2000).tanh() * 0.90).acos() } else { (v3 * s1.tanh()) }) + v3) + s2) + s1) + t4[0])
+}
+
+pub fn p375_run64(x: &[f64]) -> Run64 {
+    let (value, g_x1, g_x0) = p375_f64_grad(x[0], x[1]);
+    Run64 { value, grad: vec![g_x1, g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -2931,6 +3385,25 @@ pub fn p378_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p378_ref(&[x[0], x[1]], x[2], [x[3], x[4], x[5]], x[6], x[7], m)
 }
 
+#[differentiable]
+pub fn p378_f64(a: &[f64; 2], x0: f64, b: [f64; 3], x1: f64, x2: f64) -> f64 {
+    let mut s1 = x1;
+    s1 = { let t2 = h_leaky64(b[0]); t2 * (((a[1] / b[0].exp()) * 0.1488).tanh() * 4.00) + t2 }.atan();
+    let t3 = h_lift64((b[1].mul_add(a[0], b[2]) / (((h_dot64(&b, &b) * 0.1481).tanh() * 5.00) * ((h_dot64(&b, &b) * 0.1481).tanh() * 5.00) + 2.0)), h_leaky64(a[0].clamp(-0.5, 0.5))); s1 += t3[2].tanh();
+    let t4 = h_lift64(f64::min(x1.clamp(0.0, 1.0), x1), h_leaky64(h_leaky64(x2))); s1 += t4[0].tanh();
+    let v5 = b[0];
+    for i0 in 1..=1 { s1 = (s1 * 0.5 + (((((i0 as f64) * 0.5 + x0).hypot({ let t6 = t3[i0]; t6 * v5 + t6 }) / (x0.tanh().tanh() * x0.tanh().tanh() + 2.0)) * 0.1758).tanh() * 2.00)).tanh(); s1 += ((((t4[1].round() + x0) - x0.tanh()) * 0.1538).tanh() * 1.00); }
+    ((((h_dot64(&t4, &t4) + v5) + s1) + t4[1]) + t3[1])
+}
+
+pub fn p378_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[0], x[1]];
+    let mut g_a = [PREFILL as f64; 2];
+    let b: [f64; 3] = [x[3], x[4], x[5]];
+    let (value, g_x0, g_b, g_x1, g_x2) = p378_f64_grad(&a, &mut g_a, x[2], b, x[6], x[7]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_x2] }
+}
+
 #[differentiable(jvp, wrt(x1))]
 pub fn p379(x0: f32, x1: f32) -> f32 {
     let mut s1 = (x0 - x0);
@@ -3041,6 +3514,29 @@ pub fn p381_run(x: &[f32]) -> Run {
 
 pub fn p381_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p381_ref(&[x[0], x[1]], x[2], x[3], &[x[4], x[5]], x[6], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p381_f64(c: &[f64], x0: f64, x2: f64, a: &[f64; 2], x1: f64) -> f64 {
+    let mut s1 = x1;
+    let mut s2 = x0;
+    if s2.tanh().powi(3) < (0.5 + x0) { s1 /= (((({ let t3 = c[1]; t3 * c[0] + t3 } / (f64::max(s1, x2) * f64::max(s1, x2) + 0.5)) * 0.1333).tanh() * 5.00) * ((({ let t3 = c[1]; t3 * c[0] + t3 } / (f64::max(s1, x2) * f64::max(s1, x2) + 0.5)) * 0.1333).tanh() * 5.00) + 0.5); s1 = (s1 * 0.25 + ((x0.min((x0 + 1.5)).hypot(c[1]) * 0.2222).tanh() * 2.00)).atan(); } else { for i0 in 0..c.len() { s2 = a[i0]; } s1 *= x0; }
+    for i0 in 0..c.len() { if c[0] >= 0.25 { break; } s2 *= ((h_mix64(((s2 * 0.1053).tanh() * 4.00), (a[i0] + x1)).tanh() * 0.6250).tanh() * 1.00); s1 = (i0 as f64).powi(3); s2 += ((((((i0 as f64) * x0) - (if s1 >= 1.5 { c[1] } else { c[0] })) * x2) * 0.2222).tanh() * 1.00); }
+    let v4 = h_mix64(h_sq64(x0), c[1]);
+    s2 /= (((h_leaky64(c[1]) * h_leaky64(c[1]) + 1.0).log2() * 0.2654).tanh() * 2.00).exp();
+    let mut s5: f64 = 0.0;
+    let mut t6: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t6[i0] = ((((x0 * x0 + 1.0) + 0.5).powf(((s1.tan().powi(3) * 0.2441).tanh() * 2.00)) * 0.0711).tanh() * 6.00); }
+    ((((((h_sq64(((((s2 * 0.0129).tanh() * 2.00).powi(4) * 0.0625).tanh() * 3.00)) + s5) + v4) + ((s2 * 0.0129).tanh() * 10.00)) + s1) + t6[0]) + a[1])
+}
+
+pub fn p381_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 2] = [x[0], x[1]];
+    let mut g_c = [PREFILL as f64; 2];
+    let a: [f64; 2] = [x[4], x[5]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0, g_x2, g_x1) = p381_f64_grad(&c, &mut g_c, x[2], x[3], &a, &mut g_a, x[6]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_x0, g_x2, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x1] }
 }
 
 #[differentiable(jvp)]
@@ -3158,6 +3654,28 @@ pub fn p384_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p384_ref(x[0], &[x[1], x[2]], &[x[3], x[4], x[5], x[6]], x[7], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p384_f64(x1: f64, a: &[f64; 2], c: &[f64], x0: f64) -> f64 {
+    let mut s1 = h_leaky64(x1);
+    let mut s2 = s1;
+    s2 = (if (c[3] * x1).tanh() > x0.powi(2) { a[0].exp().recip().exp().cbrt() } else { h_mix64(((x0 * 0.6667).tanh() * 0.90).acos(), (((c[1] / s1.exp()) * 0.1488).tanh() * 4.00)) });
+    for i0 in 0..4 { s2 -= (({ let t3 = (((((s2 * 0.0510).tanh() * 6.00) * ((s2 * 0.0510).tanh() * 6.00)) * 0.0278).tanh() * 4.00); t3 * (((t3 * c[i0]) * 0.1667).tanh() * 4.00) + t3 } * 0.0500).tanh() * 1.00); s2 *= ((((i0 as f64) * 0.5 + ((x0.min(s2) * 0.0485).tanh() * 6.00)) * 0.1333).tanh() * 1.00); }
+    s1 = (s1 * 0.75 + (((s2 * 0.0485).tanh() * 6.00) * ((s2 * 0.0485).tanh() * 6.00)).abs().atan2((((s2 * 0.0485).tanh() * 5.00) * ((s2 * 0.0485).tanh() * 5.00) + 2.0))).tanh();
+    let mut t4 = [x0, (x0 * x0).ln_1p().powi(2), (-c[3]).exp2(), (x0 * a[0]).tanh()];
+    s2 -= c[3].cos().tanh().abs();
+    let x0 = (-x0).sin();
+    return ((((((((s2 / (((s2 * 0.0463).tanh() * 5.00) * ((s2 * 0.0463).tanh() * 5.00) + 2.0)) * 0.0926).tanh() * 2.00).powi(4).min(x0.cos()) + x0) + ((s2 * 0.0463).tanh() * 10.00)) + s1) + t4[2]) + a[1]);
+}
+
+pub fn p384_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 2];
+    let c: [f64; 4] = [x[3], x[4], x[5], x[6]];
+    let mut g_c = [PREFILL as f64; 4];
+    let (value, g_x1, g_x0) = p384_f64_grad(x[0], &a, &mut g_a, &c, &mut g_c, x[7]).expect("within max_iters");
+    Run64 { value, grad: vec![g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64, g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p385(a: &[f32; 2], x0: f32, b: [f32; 3]) -> f32 {
     let mut s1 = x0;
@@ -3267,6 +3785,25 @@ pub fn p387_run(x: &[f32]) -> Run {
 
 pub fn p387_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p387_ref(&[x[0], x[1]], x[2], m)
+}
+
+#[differentiable(check_finite)]
+pub fn p387_f64(a: &[f64; 2], x0: f64) -> f64 {
+    let mut s1 = (x0 * x0);
+    let mut s2 = (s1 * s1);
+    let v3 = (((((s2 * 0.1975).tanh() * 3.00) * ((s2 * 0.1975).tanh() * 3.00)).ln_1p() * (((s2 * 0.1975).tanh() * 3.00) * ((s2 * 0.1975).tanh() * 3.00)).ln_1p() + 1.0).recip() - 2.0);
+    s2 = (s2 * 0.3 + (((h_leaky64(a[1]) * h_leaky64(a[1]) + 1.0).ln() * 0.2654).tanh() * 2.00)).atan();
+    let v4 = (((if v3 < (a[0] - x0) { ((s1 * 0.4444).tanh() * 1.00).tan() } else { ((v3 * 0.2500).tanh() * 1.00).tan() }) * (if v3 < (a[0] - x0) { ((s1 * 0.4444).tanh() * 1.00).tan() } else { ((v3 * 0.2500).tanh() * 1.00).tan() }) + 0.5) + 0.5).powf(0.5);
+    s1 /= (a[1].atan2((x0 * x0 + 1.0)).tanh() * a[1].atan2((x0 * x0 + 1.0)).tanh() + 2.0);
+    for i0 in 0..2 { s1 = (s1 * 2.0 + (((((((((f64::min(x0.hypot(a[1 - i0]), (x0 + v4)) * 0.0394).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp() * 0.1353).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 2.00)).sin(); s2 += (((-f64::max(v3.hypot(s1), s1.cos())) * 0.1786).tanh() * 1.00); s2 += ((a[1 - i0] * 0.6667).tanh() * 1.00); }
+    (((((((((v3 - (if a[1] > (a[1] + 2.0) { s2 } else { x0 })) * 0.0641).tanh() * 8.00) / 0.75) + ((v4 * 0.0418).tanh() * 10.00)) + v3) + ((s2 * 0.0862).tanh() * 10.00)) + s1) + a[0])
+}
+
+pub fn p387_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[0], x[1]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0) = p387_f64_grad(&a, &mut g_a, x[2]).expect("finite gradient");
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -3395,6 +3932,21 @@ pub fn p390_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p390_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], x[6], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p390_f64(x2: f64, c: &[f64], x0: f64, x1: f64) -> f64 {
+    let mut s1 = { let t2 = c[3]; t2 * x0 + t2 };
+    s1 += h_mix64(((((x0 * x1) - (x0 - c[1])) * 0.1905).tanh() * 4.00), ((x1 * x1 + 0.5).recip() * (x0 * 0.5)));
+    let mut s3: f64 = x1;
+    ((s3.tanh() + s3) + s1)
+}
+
+pub fn p390_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 4] = [x[1], x[2], x[3], x[4]];
+    let mut g_c = [PREFILL as f64; 4];
+    let (value, g_x2, g_x0, g_x1) = p390_f64_grad(x[0], &c, &mut g_c, x[5], x[6]).expect("within max_iters");
+    Run64 { value, grad: vec![g_x2, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64, g_x0, g_x1] }
+}
+
 #[differentiable(jvp, wrt(x0, c), max_iters = 8)]
 pub fn p391(b: [f32; 3], x0: f32, c: &[f32]) -> f32 {
     let mut s1 = x0;
@@ -3511,6 +4063,25 @@ pub fn p393_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p393_ref(&[x[0], x[1], x[2], x[3]], x[4], x[5], x[6], m)
 }
 
+#[differentiable]
+pub fn p393_f64(a: &[f64; 4], x1: f64, x0: f64, x2: f64) -> f64 {
+    let mut s1 = (0.5 + a[0]);
+    let mut s2 = a[2];
+    let mut t3: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t3[i0] = s1; }
+    let v4 = x2;
+    let t5 = h_lift64(x2, v4); s2 += t5[1].tanh();
+    let v6 = ((f64::max(t3[2], x2) - (x2 * x2 + 0.5).recip()) * (-s2.abs()));
+    return ((((((((-a[3]) / 2.0) + v6) + v4) + s2) + s1) + t5[1]) + t3[2]);
+}
+
+pub fn p393_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[0], x[1], x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x1, g_x0, g_x2) = p393_f64_grad(&a, &mut g_a, x[4], x[5], x[6]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x1, g_x0, g_x2] }
+}
+
 #[differentiable(jvp)]
 pub fn p394(b: [f32; 2], x1: f32, x0: f32) -> f32 {
     let mut s1 = (x1 / (x1 * x1 + 1.0));
@@ -3603,6 +4174,19 @@ pub fn p396_run(x: &[f32]) -> Run {
 
 pub fn p396_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p396_ref(x[0], x[1], x[2], m)
+}
+
+#[differentiable]
+pub fn p396_f64(x1: f64, x0: f64, x2: f64) -> f64 {
+    let mut s1 = x2;
+    let mut s2 = s1;
+    if (x2 * x2).abs() < 0.3 { s2 = (s2 * 3.0 + (x1 + 0.3)).sin(); }
+    (((if ((x2 - x1) - s2) <= (-s1) { (s1 / (s1.tanh() * s1.tanh() + 2.0)) } else { x0 }) + s2) + s1)
+}
+
+pub fn p396_run64(x: &[f64]) -> Run64 {
+    let (value, g_x1, g_x0, g_x2) = p396_f64_grad(x[0], x[1], x[2]);
+    Run64 { value, grad: vec![g_x1, g_x0, g_x2] }
 }
 
 #[differentiable(jvp)]
@@ -3711,105 +4295,124 @@ pub fn p399_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p399_ref(x[0], x[1], &[x[2], x[3], x[4], x[5]], x[6], &[x[7], x[8], x[9], x[10]], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p399_f64(x1: f64, x2: f64, a: &[f64; 4], x0: f64, c: &[f64]) -> f64 {
+    let mut s1 = x2;
+    let t2 = h_lift64(x1.atan(), x0); s1 += t2[0].tanh();
+    for i0 in (1..2).rev() { s1 += ((x2.powi(2).tanh() * 0.6250).tanh() * 1.00); s1 += ((((i0 as f64) * (i0 as f64) + 2.0).log2() * 0.2741).tanh() * 1.00); }
+    let x0 = ((((if t2[1] <= 0.75 { c[0] } else { s1 }).max(x1) * 0.1333).tanh() * 5.00) * (((if t2[1] <= 0.75 { c[0] } else { s1 }).max(x1) * 0.1333).tanh() * 5.00) + 1.0).ln();
+    let t3 = h_lift64((c[2] * c[3].abs()), x1); s1 += t3[2].tanh();
+    (((((((x1 / 2.0) - ((t2[0] * 0.4167).tanh() * 2.00).exp().ln()) - (a[2].exp() - (-x1))) + x0) + s1) + t3[2]) + t2[2])
+}
+
+pub fn p399_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[2], x[3], x[4], x[5]];
+    let mut g_a = [PREFILL as f64; 4];
+    let c: [f64; 4] = [x[7], x[8], x[9], x[10]];
+    let mut g_c = [PREFILL as f64; 4];
+    let (value, g_x1, g_x2, g_x0) = p399_f64_grad(x[0], x[1], &a, &mut g_a, x[6], &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x0, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64] }
+}
+
 pub const PROGRAMS: &[Program] = &[
-    Program { name: "p300", inputs: 2, run: p300_run, reference: p300_ref_flat },
-    Program { name: "p301", inputs: 4, run: p301_run, reference: p301_ref_flat },
-    Program { name: "p302", inputs: 5, run: p302_run, reference: p302_ref_flat },
-    Program { name: "p303", inputs: 11, run: p303_run, reference: p303_ref_flat },
-    Program { name: "p304", inputs: 6, run: p304_run, reference: p304_ref_flat },
-    Program { name: "p305", inputs: 3, run: p305_run, reference: p305_ref_flat },
-    Program { name: "p306", inputs: 6, run: p306_run, reference: p306_ref_flat },
-    Program { name: "p307", inputs: 4, run: p307_run, reference: p307_ref_flat },
-    Program { name: "p308", inputs: 6, run: p308_run, reference: p308_ref_flat },
-    Program { name: "p309", inputs: 10, run: p309_run, reference: p309_ref_flat },
-    Program { name: "p310", inputs: 8, run: p310_run, reference: p310_ref_flat },
-    Program { name: "p311", inputs: 6, run: p311_run, reference: p311_ref_flat },
-    Program { name: "p312", inputs: 10, run: p312_run, reference: p312_ref_flat },
-    Program { name: "p313", inputs: 2, run: p313_run, reference: p313_ref_flat },
-    Program { name: "p314", inputs: 7, run: p314_run, reference: p314_ref_flat },
-    Program { name: "p315", inputs: 5, run: p315_run, reference: p315_ref_flat },
-    Program { name: "p316", inputs: 3, run: p316_run, reference: p316_ref_flat },
-    Program { name: "p317", inputs: 8, run: p317_run, reference: p317_ref_flat },
-    Program { name: "p318", inputs: 3, run: p318_run, reference: p318_ref_flat },
-    Program { name: "p319", inputs: 9, run: p319_run, reference: p319_ref_flat },
-    Program { name: "p320", inputs: 7, run: p320_run, reference: p320_ref_flat },
-    Program { name: "p321", inputs: 4, run: p321_run, reference: p321_ref_flat },
-    Program { name: "p322", inputs: 3, run: p322_run, reference: p322_ref_flat },
-    Program { name: "p323", inputs: 9, run: p323_run, reference: p323_ref_flat },
-    Program { name: "p324", inputs: 8, run: p324_run, reference: p324_ref_flat },
-    Program { name: "p325", inputs: 7, run: p325_run, reference: p325_ref_flat },
-    Program { name: "p326", inputs: 5, run: p326_run, reference: p326_ref_flat },
-    Program { name: "p327", inputs: 7, run: p327_run, reference: p327_ref_flat },
-    Program { name: "p328", inputs: 2, run: p328_run, reference: p328_ref_flat },
-    Program { name: "p329", inputs: 5, run: p329_run, reference: p329_ref_flat },
-    Program { name: "p330", inputs: 3, run: p330_run, reference: p330_ref_flat },
-    Program { name: "p331", inputs: 5, run: p331_run, reference: p331_ref_flat },
-    Program { name: "p332", inputs: 5, run: p332_run, reference: p332_ref_flat },
-    Program { name: "p333", inputs: 2, run: p333_run, reference: p333_ref_flat },
-    Program { name: "p334", inputs: 5, run: p334_run, reference: p334_ref_flat },
-    Program { name: "p335", inputs: 7, run: p335_run, reference: p335_ref_flat },
-    Program { name: "p336", inputs: 5, run: p336_run, reference: p336_ref_flat },
-    Program { name: "p337", inputs: 7, run: p337_run, reference: p337_ref_flat },
-    Program { name: "p338", inputs: 12, run: p338_run, reference: p338_ref_flat },
-    Program { name: "p339", inputs: 6, run: p339_run, reference: p339_ref_flat },
-    Program { name: "p340", inputs: 13, run: p340_run, reference: p340_ref_flat },
-    Program { name: "p341", inputs: 4, run: p341_run, reference: p341_ref_flat },
-    Program { name: "p342", inputs: 1, run: p342_run, reference: p342_ref_flat },
-    Program { name: "p343", inputs: 6, run: p343_run, reference: p343_ref_flat },
-    Program { name: "p344", inputs: 4, run: p344_run, reference: p344_ref_flat },
-    Program { name: "p345", inputs: 5, run: p345_run, reference: p345_ref_flat },
-    Program { name: "p346", inputs: 8, run: p346_run, reference: p346_ref_flat },
-    Program { name: "p347", inputs: 5, run: p347_run, reference: p347_ref_flat },
-    Program { name: "p348", inputs: 3, run: p348_run, reference: p348_ref_flat },
-    Program { name: "p349", inputs: 4, run: p349_run, reference: p349_ref_flat },
-    Program { name: "p350", inputs: 7, run: p350_run, reference: p350_ref_flat },
-    Program { name: "p351", inputs: 9, run: p351_run, reference: p351_ref_flat },
-    Program { name: "p352", inputs: 9, run: p352_run, reference: p352_ref_flat },
-    Program { name: "p353", inputs: 8, run: p353_run, reference: p353_ref_flat },
-    Program { name: "p354", inputs: 6, run: p354_run, reference: p354_ref_flat },
-    Program { name: "p355", inputs: 5, run: p355_run, reference: p355_ref_flat },
-    Program { name: "p356", inputs: 5, run: p356_run, reference: p356_ref_flat },
-    Program { name: "p357", inputs: 6, run: p357_run, reference: p357_ref_flat },
-    Program { name: "p358", inputs: 5, run: p358_run, reference: p358_ref_flat },
-    Program { name: "p359", inputs: 2, run: p359_run, reference: p359_ref_flat },
-    Program { name: "p360", inputs: 2, run: p360_run, reference: p360_ref_flat },
-    Program { name: "p361", inputs: 5, run: p361_run, reference: p361_ref_flat },
-    Program { name: "p362", inputs: 6, run: p362_run, reference: p362_ref_flat },
-    Program { name: "p363", inputs: 9, run: p363_run, reference: p363_ref_flat },
-    Program { name: "p364", inputs: 7, run: p364_run, reference: p364_ref_flat },
-    Program { name: "p365", inputs: 2, run: p365_run, reference: p365_ref_flat },
-    Program { name: "p366", inputs: 9, run: p366_run, reference: p366_ref_flat },
-    Program { name: "p367", inputs: 1, run: p367_run, reference: p367_ref_flat },
-    Program { name: "p368", inputs: 2, run: p368_run, reference: p368_ref_flat },
-    Program { name: "p369", inputs: 3, run: p369_run, reference: p369_ref_flat },
-    Program { name: "p370", inputs: 2, run: p370_run, reference: p370_ref_flat },
-    Program { name: "p371", inputs: 10, run: p371_run, reference: p371_ref_flat },
-    Program { name: "p372", inputs: 4, run: p372_run, reference: p372_ref_flat },
-    Program { name: "p373", inputs: 5, run: p373_run, reference: p373_ref_flat },
-    Program { name: "p374", inputs: 4, run: p374_run, reference: p374_ref_flat },
-    Program { name: "p375", inputs: 2, run: p375_run, reference: p375_ref_flat },
-    Program { name: "p376", inputs: 4, run: p376_run, reference: p376_ref_flat },
-    Program { name: "p377", inputs: 1, run: p377_run, reference: p377_ref_flat },
-    Program { name: "p378", inputs: 8, run: p378_run, reference: p378_ref_flat },
-    Program { name: "p379", inputs: 2, run: p379_run, reference: p379_ref_flat },
-    Program { name: "p380", inputs: 5, run: p380_run, reference: p380_ref_flat },
-    Program { name: "p381", inputs: 7, run: p381_run, reference: p381_ref_flat },
-    Program { name: "p382", inputs: 5, run: p382_run, reference: p382_ref_flat },
-    Program { name: "p383", inputs: 6, run: p383_run, reference: p383_ref_flat },
-    Program { name: "p384", inputs: 8, run: p384_run, reference: p384_ref_flat },
-    Program { name: "p385", inputs: 6, run: p385_run, reference: p385_ref_flat },
-    Program { name: "p386", inputs: 5, run: p386_run, reference: p386_ref_flat },
-    Program { name: "p387", inputs: 3, run: p387_run, reference: p387_ref_flat },
-    Program { name: "p388", inputs: 6, run: p388_run, reference: p388_ref_flat },
-    Program { name: "p389", inputs: 8, run: p389_run, reference: p389_ref_flat },
-    Program { name: "p390", inputs: 7, run: p390_run, reference: p390_ref_flat },
-    Program { name: "p391", inputs: 7, run: p391_run, reference: p391_ref_flat },
-    Program { name: "p392", inputs: 9, run: p392_run, reference: p392_ref_flat },
-    Program { name: "p393", inputs: 7, run: p393_run, reference: p393_ref_flat },
-    Program { name: "p394", inputs: 4, run: p394_run, reference: p394_ref_flat },
-    Program { name: "p395", inputs: 3, run: p395_run, reference: p395_ref_flat },
-    Program { name: "p396", inputs: 3, run: p396_run, reference: p396_ref_flat },
-    Program { name: "p397", inputs: 1, run: p397_run, reference: p397_ref_flat },
-    Program { name: "p398", inputs: 5, run: p398_run, reference: p398_ref_flat },
-    Program { name: "p399", inputs: 11, run: p399_run, reference: p399_ref_flat },
+    Program { name: "p300", inputs: 2, run: p300_run, run64: Some(p300_run64), reference: p300_ref_flat },
+    Program { name: "p301", inputs: 4, run: p301_run, run64: None, reference: p301_ref_flat },
+    Program { name: "p302", inputs: 5, run: p302_run, run64: None, reference: p302_ref_flat },
+    Program { name: "p303", inputs: 11, run: p303_run, run64: Some(p303_run64), reference: p303_ref_flat },
+    Program { name: "p304", inputs: 6, run: p304_run, run64: None, reference: p304_ref_flat },
+    Program { name: "p305", inputs: 3, run: p305_run, run64: None, reference: p305_ref_flat },
+    Program { name: "p306", inputs: 6, run: p306_run, run64: Some(p306_run64), reference: p306_ref_flat },
+    Program { name: "p307", inputs: 4, run: p307_run, run64: None, reference: p307_ref_flat },
+    Program { name: "p308", inputs: 6, run: p308_run, run64: None, reference: p308_ref_flat },
+    Program { name: "p309", inputs: 10, run: p309_run, run64: Some(p309_run64), reference: p309_ref_flat },
+    Program { name: "p310", inputs: 8, run: p310_run, run64: None, reference: p310_ref_flat },
+    Program { name: "p311", inputs: 6, run: p311_run, run64: None, reference: p311_ref_flat },
+    Program { name: "p312", inputs: 10, run: p312_run, run64: Some(p312_run64), reference: p312_ref_flat },
+    Program { name: "p313", inputs: 2, run: p313_run, run64: None, reference: p313_ref_flat },
+    Program { name: "p314", inputs: 7, run: p314_run, run64: None, reference: p314_ref_flat },
+    Program { name: "p315", inputs: 5, run: p315_run, run64: Some(p315_run64), reference: p315_ref_flat },
+    Program { name: "p316", inputs: 3, run: p316_run, run64: None, reference: p316_ref_flat },
+    Program { name: "p317", inputs: 8, run: p317_run, run64: None, reference: p317_ref_flat },
+    Program { name: "p318", inputs: 3, run: p318_run, run64: Some(p318_run64), reference: p318_ref_flat },
+    Program { name: "p319", inputs: 9, run: p319_run, run64: None, reference: p319_ref_flat },
+    Program { name: "p320", inputs: 7, run: p320_run, run64: None, reference: p320_ref_flat },
+    Program { name: "p321", inputs: 4, run: p321_run, run64: Some(p321_run64), reference: p321_ref_flat },
+    Program { name: "p322", inputs: 3, run: p322_run, run64: None, reference: p322_ref_flat },
+    Program { name: "p323", inputs: 9, run: p323_run, run64: None, reference: p323_ref_flat },
+    Program { name: "p324", inputs: 8, run: p324_run, run64: Some(p324_run64), reference: p324_ref_flat },
+    Program { name: "p325", inputs: 7, run: p325_run, run64: None, reference: p325_ref_flat },
+    Program { name: "p326", inputs: 5, run: p326_run, run64: None, reference: p326_ref_flat },
+    Program { name: "p327", inputs: 7, run: p327_run, run64: Some(p327_run64), reference: p327_ref_flat },
+    Program { name: "p328", inputs: 2, run: p328_run, run64: None, reference: p328_ref_flat },
+    Program { name: "p329", inputs: 5, run: p329_run, run64: None, reference: p329_ref_flat },
+    Program { name: "p330", inputs: 3, run: p330_run, run64: Some(p330_run64), reference: p330_ref_flat },
+    Program { name: "p331", inputs: 5, run: p331_run, run64: None, reference: p331_ref_flat },
+    Program { name: "p332", inputs: 5, run: p332_run, run64: None, reference: p332_ref_flat },
+    Program { name: "p333", inputs: 2, run: p333_run, run64: Some(p333_run64), reference: p333_ref_flat },
+    Program { name: "p334", inputs: 5, run: p334_run, run64: None, reference: p334_ref_flat },
+    Program { name: "p335", inputs: 7, run: p335_run, run64: None, reference: p335_ref_flat },
+    Program { name: "p336", inputs: 5, run: p336_run, run64: Some(p336_run64), reference: p336_ref_flat },
+    Program { name: "p337", inputs: 7, run: p337_run, run64: None, reference: p337_ref_flat },
+    Program { name: "p338", inputs: 12, run: p338_run, run64: None, reference: p338_ref_flat },
+    Program { name: "p339", inputs: 6, run: p339_run, run64: Some(p339_run64), reference: p339_ref_flat },
+    Program { name: "p340", inputs: 13, run: p340_run, run64: None, reference: p340_ref_flat },
+    Program { name: "p341", inputs: 4, run: p341_run, run64: None, reference: p341_ref_flat },
+    Program { name: "p342", inputs: 1, run: p342_run, run64: Some(p342_run64), reference: p342_ref_flat },
+    Program { name: "p343", inputs: 6, run: p343_run, run64: None, reference: p343_ref_flat },
+    Program { name: "p344", inputs: 4, run: p344_run, run64: None, reference: p344_ref_flat },
+    Program { name: "p345", inputs: 5, run: p345_run, run64: Some(p345_run64), reference: p345_ref_flat },
+    Program { name: "p346", inputs: 8, run: p346_run, run64: None, reference: p346_ref_flat },
+    Program { name: "p347", inputs: 5, run: p347_run, run64: None, reference: p347_ref_flat },
+    Program { name: "p348", inputs: 3, run: p348_run, run64: Some(p348_run64), reference: p348_ref_flat },
+    Program { name: "p349", inputs: 4, run: p349_run, run64: None, reference: p349_ref_flat },
+    Program { name: "p350", inputs: 7, run: p350_run, run64: None, reference: p350_ref_flat },
+    Program { name: "p351", inputs: 9, run: p351_run, run64: Some(p351_run64), reference: p351_ref_flat },
+    Program { name: "p352", inputs: 9, run: p352_run, run64: None, reference: p352_ref_flat },
+    Program { name: "p353", inputs: 8, run: p353_run, run64: None, reference: p353_ref_flat },
+    Program { name: "p354", inputs: 6, run: p354_run, run64: Some(p354_run64), reference: p354_ref_flat },
+    Program { name: "p355", inputs: 5, run: p355_run, run64: None, reference: p355_ref_flat },
+    Program { name: "p356", inputs: 5, run: p356_run, run64: None, reference: p356_ref_flat },
+    Program { name: "p357", inputs: 6, run: p357_run, run64: Some(p357_run64), reference: p357_ref_flat },
+    Program { name: "p358", inputs: 5, run: p358_run, run64: None, reference: p358_ref_flat },
+    Program { name: "p359", inputs: 2, run: p359_run, run64: None, reference: p359_ref_flat },
+    Program { name: "p360", inputs: 2, run: p360_run, run64: Some(p360_run64), reference: p360_ref_flat },
+    Program { name: "p361", inputs: 5, run: p361_run, run64: None, reference: p361_ref_flat },
+    Program { name: "p362", inputs: 6, run: p362_run, run64: None, reference: p362_ref_flat },
+    Program { name: "p363", inputs: 9, run: p363_run, run64: Some(p363_run64), reference: p363_ref_flat },
+    Program { name: "p364", inputs: 7, run: p364_run, run64: None, reference: p364_ref_flat },
+    Program { name: "p365", inputs: 2, run: p365_run, run64: None, reference: p365_ref_flat },
+    Program { name: "p366", inputs: 9, run: p366_run, run64: Some(p366_run64), reference: p366_ref_flat },
+    Program { name: "p367", inputs: 1, run: p367_run, run64: None, reference: p367_ref_flat },
+    Program { name: "p368", inputs: 2, run: p368_run, run64: None, reference: p368_ref_flat },
+    Program { name: "p369", inputs: 3, run: p369_run, run64: Some(p369_run64), reference: p369_ref_flat },
+    Program { name: "p370", inputs: 2, run: p370_run, run64: None, reference: p370_ref_flat },
+    Program { name: "p371", inputs: 10, run: p371_run, run64: None, reference: p371_ref_flat },
+    Program { name: "p372", inputs: 4, run: p372_run, run64: Some(p372_run64), reference: p372_ref_flat },
+    Program { name: "p373", inputs: 5, run: p373_run, run64: None, reference: p373_ref_flat },
+    Program { name: "p374", inputs: 4, run: p374_run, run64: None, reference: p374_ref_flat },
+    Program { name: "p375", inputs: 2, run: p375_run, run64: Some(p375_run64), reference: p375_ref_flat },
+    Program { name: "p376", inputs: 4, run: p376_run, run64: None, reference: p376_ref_flat },
+    Program { name: "p377", inputs: 1, run: p377_run, run64: None, reference: p377_ref_flat },
+    Program { name: "p378", inputs: 8, run: p378_run, run64: Some(p378_run64), reference: p378_ref_flat },
+    Program { name: "p379", inputs: 2, run: p379_run, run64: None, reference: p379_ref_flat },
+    Program { name: "p380", inputs: 5, run: p380_run, run64: None, reference: p380_ref_flat },
+    Program { name: "p381", inputs: 7, run: p381_run, run64: Some(p381_run64), reference: p381_ref_flat },
+    Program { name: "p382", inputs: 5, run: p382_run, run64: None, reference: p382_ref_flat },
+    Program { name: "p383", inputs: 6, run: p383_run, run64: None, reference: p383_ref_flat },
+    Program { name: "p384", inputs: 8, run: p384_run, run64: Some(p384_run64), reference: p384_ref_flat },
+    Program { name: "p385", inputs: 6, run: p385_run, run64: None, reference: p385_ref_flat },
+    Program { name: "p386", inputs: 5, run: p386_run, run64: None, reference: p386_ref_flat },
+    Program { name: "p387", inputs: 3, run: p387_run, run64: Some(p387_run64), reference: p387_ref_flat },
+    Program { name: "p388", inputs: 6, run: p388_run, run64: None, reference: p388_ref_flat },
+    Program { name: "p389", inputs: 8, run: p389_run, run64: None, reference: p389_ref_flat },
+    Program { name: "p390", inputs: 7, run: p390_run, run64: Some(p390_run64), reference: p390_ref_flat },
+    Program { name: "p391", inputs: 7, run: p391_run, run64: None, reference: p391_ref_flat },
+    Program { name: "p392", inputs: 9, run: p392_run, run64: None, reference: p392_ref_flat },
+    Program { name: "p393", inputs: 7, run: p393_run, run64: Some(p393_run64), reference: p393_ref_flat },
+    Program { name: "p394", inputs: 4, run: p394_run, run64: None, reference: p394_ref_flat },
+    Program { name: "p395", inputs: 3, run: p395_run, run64: None, reference: p395_ref_flat },
+    Program { name: "p396", inputs: 3, run: p396_run, run64: Some(p396_run64), reference: p396_ref_flat },
+    Program { name: "p397", inputs: 1, run: p397_run, run64: None, reference: p397_ref_flat },
+    Program { name: "p398", inputs: 5, run: p398_run, run64: None, reference: p398_ref_flat },
+    Program { name: "p399", inputs: 11, run: p399_run, run64: Some(p399_run64), reference: p399_ref_flat },
 ];

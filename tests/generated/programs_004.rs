@@ -107,6 +107,26 @@ pub fn p402_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p402_ref(&[x[0], x[1]], x[2], x[3], m)
 }
 
+#[differentiable]
+pub fn p402_f64(a: &[f64; 2], x1: f64, x0: f64) -> f64 {
+    let mut s1 = x0;
+    let mut t2: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t2[i0] = x0; }
+    s1 = ((((a[0].hypot((a[0] + 0.75)) + (t2[0].round() + s1)) - (x0.tanh() + ((t2[0] * t2[0] + 1.0) + 0.5).powf(1.5))) * 0.0278).tanh() * 8.00);
+    for i0 in 0..1 { s1 *= ((t2[i0] * 0.1818).tanh() * 1.00); if (x1.floor() + t2[i0]).clamp(0.0, 1.0) >= (t2[i0] + x0) { break; } }
+    let t3 = h_lift64(a[1], (((((s1 * 0.0833).tanh() * 5.00) * ((s1 * 0.0833).tanh() * 5.00) + 0.5).ln() * 0.1458).tanh() * 3.00)); s1 += t3[1].tanh();
+    t2[1] = (((h_dot64(&t3, &t3) - x1.clamp(-0.5, 0.5)) * 0.0159).tanh() * 4.00);
+    for i0 in (1..3).rev() { s1 += ((((x0 / (((t2[(i0 + 1) % 2] * 0.0741).tanh() * 5.00) * ((t2[(i0 + 1) % 2] * 0.0741).tanh() * 5.00) + 2.0)) - h_mix64(((t2[0] * 0.0741).tanh() * 4.00), x1)) * 0.2105).tanh() * 1.00); }
+    (((t2[1] + ((s1 * 0.0476).tanh() * 10.00)) + t3[2]) + ((t2[1] * 0.0741).tanh() * 10.00))
+}
+
+pub fn p402_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[0], x[1]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x1, g_x0) = p402_f64_grad(&a, &mut g_a, x[2], x[3]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x1, g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p403(x2: f32, x0: f32, x1: f32) -> f32 {
     let mut s1 = x1.atan2((x0 * x0 + 0.5));
@@ -204,6 +224,23 @@ pub fn p405_run(x: &[f32]) -> Run {
 
 pub fn p405_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p405_ref(x[0], &[x[1], x[2]], x[3], m)
+}
+
+#[differentiable]
+pub fn p405_f64(x1: f64, a: &[f64; 2], x0: f64) -> f64 {
+    let mut s1 = (a[0] + x0);
+    let mut s2 = x0.clamp(-0.5, 0.5);
+    let mut s3: f64 = 1.0;
+    s3 = (x0.atan2((s3 * s3 + 2.0)) * x1.powi(2));
+    let c5 = { let t4 = a[0]; t4 * s1 + t4 } <= s1;
+    (((((a[1] * a[1]) + s3) + s2) + s1) + a[1])
+}
+
+pub fn p405_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x1, g_x0) = p405_f64_grad(x[0], &a, &mut g_a, x[3]);
+    Run64 { value, grad: vec![g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -315,6 +352,23 @@ pub fn p408_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p408_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], x[6], m)
 }
 
+#[differentiable]
+pub fn p408_f64(x1: f64, a: &[f64; 4], x0: f64, x2: f64) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = ((s1 * s1 + 0.5) + 0.5).powf(s1);
+    let s2 = s1;
+    let t3 = h_lift64((((((s2 * s2 + 1.0) + 0.5).powf(1.5) / (((((x1 * x1 + 1.0) + 0.5).powf(s2) * 0.0711).tanh() * 5.00) * ((((x1 * x1 + 1.0) + 0.5).powf(s2) * 0.0711).tanh() * 5.00) + 0.5)) * 0.0184).tanh() * 3.00), (((x1 * x1 + 1.0).recip().hypot(a[1]) * 0.2857).tanh() * 3.00)); s1 += t3[0].tanh();
+    s1 /= ((if (-x1) < f64::min(x1, x2) { s1 } else { ((x2 * 0.6667).tanh() * 0.90).acos() }) / 3.0).exp();
+    (((((x0 - h_mix64(s2, ((s1 * 0.2294).tanh() * 4.00))) + s2) + s1) + t3[0]) + a[3])
+}
+
+pub fn p408_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[1], x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x1, g_x0, g_x2) = p408_f64_grad(x[0], &a, &mut g_a, x[5], x[6]);
+    Run64 { value, grad: vec![g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x0, g_x2] }
+}
+
 #[differentiable(jvp)]
 pub fn p409(x1: f32, x0: f32) -> f32 {
     let mut s1 = x1;
@@ -418,6 +472,26 @@ pub fn p411_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p411_ref(&[x[0], x[1], x[2]], x[3], m)
 }
 
+#[differentiable(wrt(a))]
+pub fn p411_f64(a: &[f64; 3], x0: f64) -> f64 {
+    let mut s1 = a[1];
+    let mut s2 = (if s1 < 3.0 { a[2] } else { s1 });
+    s1 /= ((((a[0] * ((h_dot64(a, a) * 0.1481).tanh() * 6.00)) * 0.1111).tanh() * 5.00) * (((a[0] * ((h_dot64(a, a) * 0.1481).tanh() * 6.00)) * 0.1111).tanh() * 5.00) + 0.5);
+    s1 = (s1 * 0.25 + a[1]).tanh();
+    let c4 = { let t3 = s2; t3 * x0 + t3 } > 1.25;
+    let v5 = f64::max((if c4 { x0 } else { a[0] }), a[1].mul_add(s2, a[2])).atan2(((s1 * s2).cos() * (s1 * s2).cos() + 0.5));
+    if c4 { s1 -= a[2].cos().mul_add((a[1] - v5), a[0]); }
+    for i0 in 1..4 { s2 *= (((x0.exp_m1() * a[2].cos()) * 0.1140).tanh() * 1.00); }
+    ((((h_leaky64((if a[0] >= 0.25 { x0 } else { x0 }).atan2((((s2 * 0.0741).tanh() * 10.00).atan() * ((s2 * 0.0741).tanh() * 10.00).atan() + 1.0))) + v5) + ((s2 * 0.0741).tanh() * 10.00)) + ((s1 * 0.0499).tanh() * 10.00)) + a[1])
+}
+
+pub fn p411_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[0], x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 3];
+    let value = p411_f64_grad(&a, &mut g_a, x[3]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, f64::NAN] }
+}
+
 #[differentiable(jvp, check_finite)]
 pub fn p412(x2: f32, x1: f32, x0: f32, b: [f32; 3]) -> f32 {
     let mut s1 = x2.cos();
@@ -511,6 +585,18 @@ pub fn p414_run(x: &[f32]) -> Run {
 
 pub fn p414_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p414_ref(x[0], x[1], m)
+}
+
+#[differentiable]
+pub fn p414_f64(x1: f64, x0: f64) -> f64 {
+    let mut s1 = x1;
+    let t2 = h_lift64(x1, ((f64::min((x1 * x1), x1.powi(4)) * 0.1975).tanh() * 3.00)); s1 += t2[2].tanh();
+    (((x1.mul_add(s1, x0).clamp(-0.5, 0.5).round() + ((x0 / (x1 * x1 + 2.0)) * (x0 / (x1 * x1 + 2.0)) + 2.0).log10()) + s1) + t2[2])
+}
+
+pub fn p414_run64(x: &[f64]) -> Run64 {
+    let (value, g_x1, g_x0) = p414_f64_grad(x[0], x[1]);
+    Run64 { value, grad: vec![g_x1, g_x0] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -626,6 +712,19 @@ pub fn p417_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p417_ref(x[0], x[1], [x[2], x[3], x[4]], x[5], m)
 }
 
+#[differentiable(wrt(x1, b, x2), check_finite)]
+pub fn p417_f64(x1: f64, x0: f64, b: [f64; 3], x2: f64) -> f64 {
+    let mut s1 = ((b[1] * 0.6667).tanh() * 0.90).acos();
+    let t2 = h_lift64((((x0 * x0 + 1.0).recip().sinh() * 0.1192).tanh() * 3.00), (((x1.abs().round() + b[2]) * 0.2500).tanh() * 3.00)); s1 += t2[0].tanh();
+    (((((((x2.abs() * 0.6667).tanh() * 0.90).asin() * 0.3125).tanh() * 2.00).powi(3) + s1) + t2[1]) + b[2])
+}
+
+pub fn p417_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 3] = [x[2], x[3], x[4]];
+    let (value, g_x1, g_b, g_x2) = p417_f64_grad(x[0], x[1], b, x[5]).expect("finite gradient");
+    Run64 { value, grad: vec![g_x1, f64::NAN, g_b[0], g_b[1], g_b[2], g_x2] }
+}
+
 #[differentiable(jvp)]
 pub fn p418(x0: f32) -> f32 {
     let mut s1 = h_leaky(x0);
@@ -725,6 +824,21 @@ pub fn p420_run(x: &[f32]) -> Run {
 
 pub fn p420_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p420_ref([x[0], x[1], x[2]], x[3], m)
+}
+
+#[differentiable]
+pub fn p420_f64(b: [f64; 3], x0: f64) -> f64 {
+    let mut s1 = b[1];
+    for i0 in 1..=1 { if x0.clamp(0.0, 1.0).hypot((((s1 * 0.1818).tanh() * 3.00) * ((s1 * 0.1818).tanh() * 3.00)).ln_1p()) > ((((s1 * 0.1818).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().recip() { break; } s1 *= (((((((s1 * 0.1818).tanh() * 5.00) * ((s1 * 0.1818).tanh() * 5.00) + 0.5).log10().hypot((s1 / (b[0] * b[0] + 0.5))) * 0.0560).tanh() * 6.00).mul_add(((i0 as f64) * 0.5 + b[i0].max(s1)), ((i0 as f64) * (i0 as f64)).ln_1p().powi(4)) * 0.0276).tanh() * 1.00); }
+    for i0 in (1..4).rev() { s1 /= (((((((((((if x0 < b[i0 % 3] { s1 } else { b[(i0 + 1) % 3] }) * 0.0571).tanh() * 5.00) * (((if x0 < b[i0 % 3] { s1 } else { b[(i0 + 1) % 3] }) * 0.0571).tanh() * 5.00) + 2.0).ln() * 0.1440).tanh() * 5.00) * ((((((if x0 < b[i0 % 3] { s1 } else { b[(i0 + 1) % 3] }) * 0.0571).tanh() * 5.00) * (((if x0 < b[i0 % 3] { s1 } else { b[(i0 + 1) % 3] }) * 0.0571).tanh() * 5.00) + 2.0).ln() * 0.1440).tanh() * 5.00) + 2.0).log2() * 0.1440).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp(); s1 = (s1 * 0.75 + ((h_sq64((((if s1 >= (b[(i0 + 1) % 3] * 2.0) { s1 } else { (0.25 - x0) }) * 0.0077).tanh() * 3.00)) * 0.1111).tanh() * 2.00)).atan(); }
+    s1 *= ((((x0.hypot(s1) * 0.3226).tanh() * 0.90).acos() * 0.3125).tanh() * 3.00);
+    return (((-((b[1] - 2.0) / (s1.atan2((x0 * x0 + 1.0)) * s1.atan2((x0 * x0 + 1.0)) + 0.5))) + s1) + b[2]);
+}
+
+pub fn p420_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 3] = [x[0], x[1], x[2]];
+    let (value, g_b, g_x0) = p420_f64_grad(b, x[3]);
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0] }
 }
 
 #[differentiable(jvp, wrt(x0, a, b, c, x1), max_iters = 8)]
@@ -846,6 +960,25 @@ pub fn p423_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p423_ref(&[x[0]], &[x[1], x[2]], x[3], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p423_f64(c: &[f64], a: &[f64; 2], x0: f64) -> f64 {
+    let mut s1 = (c[0] * c[0] + 2.0).log2();
+    for i0 in 0..c.len() { if (((i0 as f64) * 0.5 + (i0 as f64)) - (c[i0] / (x0 * x0 + 0.5))) < s1.atan2((((s1 * 0.1224).tanh() * 5.00) * ((s1 * 0.1224).tanh() * 5.00) + 2.0)) { break; } s1 -= (((a[i0].hypot(s1).floor() + s1.min((i0 as f64))) * 0.0531).tanh() * 1.00); s1 = (s1 * 3.0 + ((i0 as f64) * 0.5 + x0)).sin(); let mut s2: f64 = (x0.abs() * s1.abs()); }
+    s1 = (({ let t3 = ((((x0 * x0) / (s1.atan2(s1.exp()) * s1.atan2(s1.exp()) + 0.5)) * 0.2222).tanh() * 4.00); t3 * c[0] + t3 } * 0.1000).tanh() * 8.00);
+    let t4 = [((((((s1 * 0.1250).tanh() * 6.00) * ((s1 * 0.1250).tanh() * 6.00)) / ((((s1.max(c[0]) * 0.1250).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) * 0.0038).tanh() * 6.00), (((((x0.max(s1) * 0.1250).tanh() * 5.00) * ((x0.max(s1) * 0.1250).tanh() * 5.00) + 2.0).log10() * 0.1440).tanh() * 6.00), ((((x0 - c[0]) * ((s1 * 0.1250).tanh() * 6.00)) * 0.0556).tanh() * 6.00)];
+    s1 -= ((h_sq64((((((c[0] * 0.6667).tanh() * 0.90).asin() * (x0 * c[0])) * 0.1389).tanh() * 3.00)) * 0.1111).tanh() * 8.00);
+    ((((x0 * 0.75) + ((s1 * 0.0625).tanh() * 10.00)) + t4[1]) + a[0])
+}
+
+pub fn p423_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 1] = [x[0]];
+    let mut g_c = [PREFILL as f64; 1];
+    let a: [f64; 2] = [x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0) = p423_f64_grad(&c, &mut g_c, &a, &mut g_a, x[3]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x0] }
+}
+
 #[differentiable(jvp, wrt(x0, b))]
 pub fn p424(x0: f32, a: &[f32; 2], b: [f32; 3]) -> f32 {
     let mut s1 = (b[2] * x0);
@@ -951,6 +1084,20 @@ pub fn p426_run(x: &[f32]) -> Run {
 
 pub fn p426_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p426_ref([x[0], x[1], x[2]], x[3], m)
+}
+
+#[differentiable]
+pub fn p426_f64(b: [f64; 3], x0: f64) -> f64 {
+    let mut s1 = (b[1] * x0);
+    let v2 = (h_mix64((((b[2] * b[2] + 2.0).log2() * 0.2398).tanh() * 4.00), ((((s1 * 0.4444).tanh() * 2.00).exp() * 0.1192).tanh() * 4.00)) * h_mix64((((b[2] * b[2] + 2.0).log2() * 0.2398).tanh() * 4.00), ((((s1 * 0.4444).tanh() * 2.00).exp() * 0.1192).tanh() * 4.00)) + 0.5).log10();
+    let v2 = (b[1].atan2(((((v2 * 0.1612).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) / (b[0] * b[0] + 0.5));
+    return ((((((b[0] * b[1]) / ((x0 * b[1]) * (x0 * b[1]) + 0.5)) * x0.exp2().abs()) + v2) + s1) + b[2]);
+}
+
+pub fn p426_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 3] = [x[0], x[1], x[2]];
+    let (value, g_b, g_x0) = p426_f64_grad(b, x[3]);
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0] }
 }
 
 #[differentiable(jvp, wrt(c, x1), max_iters = 8)]
@@ -1063,6 +1210,23 @@ pub fn p429_run(x: &[f32]) -> Run {
 
 pub fn p429_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p429_ref(x[0], [x[1], x[2], x[3]], x[4], &[x[5], x[6]], m)
+}
+
+#[differentiable]
+pub fn p429_f64(x1: f64, b: [f64; 3], x0: f64, a: &[f64; 2]) -> f64 {
+    let mut s1 = (x1 * x1);
+    s1 = (s1 * 2.0 + (((s1.mul_add(a[0], b[2]) * s1) * 0.0912).tanh() * 2.00)).atan();
+    s1 *= s1;
+    let mut s2: f64 = 0.0;
+    ((((((-x1.tanh()) - (x1 - (if a[1] > s2 { x0 } else { s2 }))) + s2) + s1) + a[0]) + b[2])
+}
+
+pub fn p429_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 3] = [x[1], x[2], x[3]];
+    let a: [f64; 2] = [x[5], x[6]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x1, g_b, g_x0) = p429_f64_grad(x[0], b, x[4], &a, &mut g_a);
+    Run64 { value, grad: vec![g_x1, g_b[0], g_b[1], g_b[2], g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -1193,6 +1357,24 @@ pub fn p432_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p432_ref(x[0], &[x[1], x[2]], m)
 }
 
+#[differentiable]
+pub fn p432_f64(x0: f64, a: &[f64; 2]) -> f64 {
+    let mut s1 = x0;
+    let mut t2 = *a;
+    t2[0] += (((a[1] / a[1].exp()) * 0.1488).tanh() * 4.00);
+    s1 /= ((s1 / (x0 * x0 + 2.0)).exp().recip() * (s1 / (x0 * x0 + 2.0)).exp().recip() + 0.5);
+    let mut t3: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t3[i0] = ((((((((if x0 >= t2[i0] { s1 } else { x0 }) + 2.0) * ((if x0 >= t2[i0] { s1 } else { x0 }) + 2.0) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf((((h_leaky64(s1) * a[1].tanh()) * 0.3333).tanh() * 2.00)) * 0.0494).tanh() * 6.00); }
+    return (((((a[1] + 0.25).abs() + (((((t3[1] * 0.1667).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().ln() * 0.25)) + s1) + t3[0]) + t2[0]);
+}
+
+pub fn p432_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0) = p432_f64_grad(x[0], &a, &mut g_a);
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64] }
+}
+
 #[differentiable(jvp, wrt(x0))]
 pub fn p433(b: [f32; 2], x1: f32, x2: f32, a: &[f32; 3], x0: f32) -> f32 {
     let mut s1 = { let t2 = b[1]; t2 * x2 + t2 };
@@ -1307,6 +1489,25 @@ pub fn p435_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p435_ref(x[0], x[1], &[x[2], x[3], x[4]], &[x[5], x[6], x[7], x[8]], x[9], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p435_f64(x1: f64, x0: f64, a: &[f64; 3], c: &[f64], x2: f64) -> f64 {
+    let mut s1 = (c[3] / c[0].exp());
+    for i0 in (1..4).rev() { s1 += ((((i0 as f64) * 0.5 + ((((s1 * 0.0534).tanh() * 2.00).powi(2) * 0.2500).tanh() * 0.90).acos()) * 0.2128).tanh() * 1.00); }
+    let v2 = (((((((((x2.sinh() * 0.1824).tanh() * 5.00) * ((x2.sinh() * 0.1824).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 6.00) * x2);
+    let v4 = ((({ let t3 = ((s1 * 0.0507).tanh() * 4.00); t3 * c[2] + t3 } * 0.1000).tanh() * 1.00).tan() + v2.hypot(((x2 * 0.6667).tanh() * 0.90).acos()));
+    s1 += ((((((v4 * 0.0725).tanh() * 8.00) + 1.5) * 0.1053).tanh() * 5.00) * (((((v4 * 0.0725).tanh() * 8.00) + 1.5) * 0.1053).tanh() * 5.00) + 1.0).recip();
+    ((((((c[2] * x0).atan2(((((if s1 >= v4 { v2 } else { v4 }) * 0.0725).tanh() * 5.00) * (((if s1 >= v4 { v2 } else { v4 }) * 0.0725).tanh() * 5.00) + 2.0)) / (c[2] * c[2] + 1.0)) + ((v4 * 0.0725).tanh() * 10.00)) + v2) + ((s1 * 0.0460).tanh() * 10.00)) + a[1])
+}
+
+pub fn p435_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 3];
+    let c: [f64; 4] = [x[5], x[6], x[7], x[8]];
+    let mut g_c = [PREFILL as f64; 4];
+    let (value, g_x1, g_x0, g_x2) = p435_f64_grad(x[0], x[1], &a, &mut g_a, &c, &mut g_c, x[9]).expect("within max_iters");
+    Run64 { value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64, g_x2] }
+}
+
 #[differentiable(jvp)]
 pub fn p436(x1: f32, x0: f32) -> f32 {
     let mut s1 = x1;
@@ -1408,6 +1609,23 @@ pub fn p438_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p438_ref(x[0], [x[1], x[2]], x[3], m)
 }
 
+#[differentiable]
+pub fn p438_f64(x1: f64, b: [f64; 2], x0: f64) -> f64 {
+    let mut s1 = x1.mul_add(x1, x1);
+    let mut s2 = x1;
+    let mut t3: [f64; 4] = [0.0; 4];
+    for i0 in 0..4 { t3[i0] = ((b[i0 % 2] / (x0 * x0 + 1.0)).cos() * (b[i0 % 2] / (x0 * x0 + 1.0)).cos()).ln_1p(); }
+    t3[3] -= ((x1.powi(4) * 0.1975).tanh() * 4.00);
+    let mut s4: f64 = 1.0;
+    return ((((((-((h_mix64(x0, x0) * 0.3636).tanh() * 1.00).tan()) + s4) + s2) + s1) + t3[3]) + b[0]);
+}
+
+pub fn p438_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[1], x[2]];
+    let (value, g_x1, g_b, g_x0) = p438_f64_grad(x[0], b, x[3]);
+    Run64 { value, grad: vec![g_x1, g_b[0], g_b[1], g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p439(a: &[f32; 4], x0: f32) -> f32 {
     let mut s1 = x0;
@@ -1503,6 +1721,22 @@ pub fn p441_run(x: &[f32]) -> Run {
 
 pub fn p441_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p441_ref(&[x[0], x[1], x[2], x[3]], x[4], m)
+}
+
+#[differentiable]
+pub fn p441_f64(a: &[f64; 4], x0: f64) -> f64 {
+    let mut s1 = x0.powi(3);
+    let mut s2 = a[1];
+    for i0 in 1..5 { s1 = ((((if a[3] < a[1] { (i0 as f64) } else { s1 }) / (h_mix64(((s1 * 0.0516).tanh() * 4.00), a[(i0 + 1) % 4]) * h_mix64(((s1 * 0.0516).tanh() * 4.00), a[(i0 + 1) % 4]) + 0.5)) * 0.0258).tanh() * 2.00).exp_m1(); }
+    let c3 = a[2] >= 0.25;
+    ((((({ let t4 = (((a[0] * ((s2 * 0.0571).tanh() * 6.00)) * 0.1111).tanh() * 4.00); t4 * h_mix64(((s2 * 0.0571).tanh() * 4.00), x0) + t4 } * 0.0500).tanh() * 0.90).acos() + ((s2 * 0.0571).tanh() * 10.00)) + s1) + a[3])
+}
+
+pub fn p441_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[0], x[1], x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x0) = p441_f64_grad(&a, &mut g_a, x[4]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -1618,6 +1852,23 @@ pub fn p444_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p444_ref(x[0], &[x[1], x[2], x[3], x[4]], m)
 }
 
+#[differentiable(check_finite)]
+pub fn p444_f64(x0: f64, a: &[f64; 4]) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = x0;
+    for i0 in 1..2 { s1 = a[0]; if s1 <= 0.5 { break; } }
+    if (h_leaky64(s2) + x0) < s2.clamp(-1.0, 2.0) { s2 *= (((if (x0 + s2) > { let t3 = x0; t3 * s1 + t3 } { ((((((a[2] * a[2] + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(2.5) * 0.0233).tanh() * 2.00).sinh() } else { (s2 - h_mix64(a[3], a[0])) }) * 0.1192).tanh() * 3.00); }
+    let v5 = { let t4 = ((x0.mul_add(a[2], s2).hypot(x0) * 0.0494).tanh() * 4.00); t4 * s1 + t4 };
+    (((((((((v5 * 0.1000).tanh() * 3.00) * ((v5 * 0.1000).tanh() * 3.00)).ln_1p() * 0.4343).tanh() * 2.00).exp().tanh() + v5) + ((s2 * 0.0606).tanh() * 10.00)) + s1) + a[2])
+}
+
+pub fn p444_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[1], x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x0) = p444_f64_grad(x[0], &a, &mut g_a).expect("finite gradient");
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p445(x0: f32, x1: f32, a: &[f32; 4], b: [f32; 3]) -> f32 {
     let mut s1 = x0;
@@ -1728,6 +1979,20 @@ pub fn p447_run(x: &[f32]) -> Run {
 
 pub fn p447_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p447_ref(x[0], m)
+}
+
+#[differentiable]
+pub fn p447_f64(x0: f64) -> f64 {
+    let mut s1 = (if x0 >= 0.3 { x0 } else { x0 });
+    let mut s2 = (x0 / (s1 * s1 + 1.0));
+    let mut s3: f64 = x0;
+    let mut s4: f64 = s1.tanh().sin();
+    return (((((s1 * s1 + 0.5).recip() + s4) + s3) + s2) + s1);
+}
+
+pub fn p447_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0) = p447_f64_grad(x[0]);
+    Run64 { value, grad: vec![g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -1844,6 +2109,24 @@ pub fn p450_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p450_ref([x[0], x[1], x[2]], x[3], x[4], m)
 }
 
+#[differentiable]
+pub fn p450_f64(b: [f64; 3], x0: f64, x1: f64) -> f64 {
+    let mut s1 = b[2];
+    let mut s2 = (if x0 < 1.5 { x1 } else { b[2] });
+    let mut s3: f64 = 0.0;
+    let s1 = s3;
+    let v6 = { let t4 = s1; t4 * { let t5 = s1; t5 * b[2] + t5 }.clamp(-0.5, 0.5) + t4 };
+    let v9 = { let t8 = ((({ let t7 = x0; t7 * s3 + t7 } * (v6 * b[0])) * 0.0741).tanh() * 4.00); t8 * v6.tanh() + t8 };
+    let mut s10: f64 = 0.0;
+    ((((((if (((v6 * 0.3333).tanh() * 1.00).tan() * ((v6 * 0.3333).tanh() * 1.00).tan() + 2.0).recip() > 3.0 { s1 } else { ((v6.ceil() + b[2]) * s3) }) + s10) + v9) + v6) + s1) + b[2])
+}
+
+pub fn p450_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 3] = [x[0], x[1], x[2]];
+    let (value, g_b, g_x0, g_x1) = p450_f64_grad(b, x[3], x[4]);
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_x1] }
+}
+
 #[differentiable(jvp)]
 pub fn p451(x2: f32, x1: f32, x0: f32, a: &[f32; 4]) -> f32 {
     let mut s1 = (x2 * x2).ln_1p();
@@ -1957,6 +2240,24 @@ pub fn p453_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p453_ref(x[0], &[x[1], x[2]], m)
 }
 
+#[differentiable]
+pub fn p453_f64(x0: f64, a: &[f64; 2]) -> f64 {
+    let mut s1 = h_sq64(x0);
+    let mut s2 = s1.sin();
+    let v3 = (s2 * s2).ln_1p().hypot((s2 * s1)).tanh();
+    let v4 = h_mix64(a[1], s1).atan2(((s2 / (v3 * v3 + 0.5)) * (s2 / (v3 * v3 + 0.5)) + 1.0)).tanh();
+    s1 = (v3.clamp(-0.5, 0.5) * v3.clamp(-0.5, 0.5)).ln_1p();
+    let v5 = (v3 * v3);
+    return (((((a[0] + v5) + v4) + v3) + s2) + a[1]);
+}
+
+pub fn p453_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0) = p453_f64_grad(x[0], &a, &mut g_a);
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p454(x0: f32, a: &[f32; 2]) -> f32 {
     let mut s1 = x0;
@@ -2059,6 +2360,24 @@ pub fn p456_run(x: &[f32]) -> Run {
 
 pub fn p456_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p456_ref([x[0], x[1]], x[2], &[x[3], x[4]], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p456_f64(b: [f64; 2], x0: f64, c: &[f64]) -> f64 {
+    let mut s1 = x0;
+    let mut s2 = b[0];
+    let mut s3: f64 = x0;
+    for i0 in (1..5).rev() { let v4 = (((h_sq64((((i0 as f64) * 0.2500).tanh() * 3.00)) - (s1 / (((s1 * 0.0571).tanh() * 5.00) * ((s1 * 0.0571).tanh() * 5.00) + 1.0))) * 0.0377).tanh() * 2.00).cosh(); s1 = (s1 * 0.25 + ((h_leaky64(h_leaky64(h_mix64(x0, x0))) * 0.3636).tanh() * 2.00)).atan(); s1 -= (((x0 * x0).ln_1p() * 0.8484).tanh() * 1.00); }
+    s3 -= b[0].mul_add((x0 + x0), c[1]);
+    return ((((((((x0 * x0 + 0.5).recip().max(s2.max(s3)) * 0.0426).tanh() * 5.00) * (((x0 * x0 + 0.5).recip().max(s2.max(s3)) * 0.0426).tanh() * 5.00) + 1.0).ln() + ((s3 * 0.0426).tanh() * 10.00)) + ((s2 * 0.0571).tanh() * 10.00)) + s1) + b[0]);
+}
+
+pub fn p456_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[0], x[1]];
+    let c: [f64; 2] = [x[3], x[4]];
+    let mut g_c = [PREFILL as f64; 2];
+    let (value, g_b, g_x0) = p456_f64_grad(b, x[2], &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_x0, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -2170,6 +2489,28 @@ pub fn p459_run(x: &[f32]) -> Run {
 
 pub fn p459_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p459_ref(x[0], &[x[1], x[2], x[3]], m)
+}
+
+#[differentiable(check_finite)]
+pub fn p459_f64(x0: f64, a: &[f64; 3]) -> f64 {
+    let mut s1 = (x0 * x0).ln_1p();
+    let mut s2 = (1.25 + s1);
+    let mut s3: f64 = 0.0;
+    if (x0 > 1.5 || (a[0] * a[0] + 0.5).log10() <= 1.5) { s1 = (if (s2 + x0).tanh() >= (s3 + a[0]) { s2 } else { (if a[2].powi(4) > (0.75 + s2) { s3 } else { (a[1] * a[1] + 2.0).ln() }) }); } else { let mut t4 = *a; }
+    for i0 in 0..4 { s3 /= (((h_leaky64((s2 + x0)) * 0.0502).tanh() * 5.00) * ((h_leaky64((s2 + x0)) * 0.0502).tanh() * 5.00) + 1.0); s2 = (s2 * 0.75 + ((h_leaky64(s3).max(((s2 * 0.0543).tanh() * 0.90).acos()) * 0.0588).tanh() * 1.00).tan()).atan(); if (if h_leaky64(s1) <= (s1 + a[(i0 + 1) % 3]) { (if (i0 as f64) > 1.5 { s2 } else { s1 }) } else { (a[1] * 0.75) }) < (i0 as f64).atan2((x0 * x0 + 1.0)) { break; } }
+    let mut t5: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t5[i0] = ((h_dot64(a, a) * 0.1481).tanh() * 6.00); }
+    t5 = [(((s3 * 0.0588).tanh() * 6.00) * ((s3 * 0.0588).tanh() * 6.00)).clamp(-0.5, 0.5), (((t5[0] - 1.5) * 0.1333).tanh() * 4.00)];
+    let mut t6: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t6[i0] = ((h_dot64(a, a) * 0.1481).tanh() * 6.00); }
+    ((((((((s2.mul_add(x0, s1) * 0.0443).tanh() * 6.00).mul_add((({ let t7 = ((s1 * 0.0496).tanh() * 4.00); t7 * ((t6[2] * 0.1667).tanh() * 4.00) + t7 } * 0.0500).tanh() * 6.00), h_sq64(((t6[2] * 0.1667).tanh() * 3.00))) - (if x0.exp_m1() >= t5[0] { ((s3 * 0.0588).tanh() * 10.00).tanh() } else { s2 })) + ((s3 * 0.0588).tanh() * 10.00)) + s2) + ((s1 * 0.0496).tanh() * 10.00)) + t6[0]) + t5[1])
+}
+
+pub fn p459_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[1], x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_x0) = p459_f64_grad(x[0], &a, &mut g_a).expect("finite gradient");
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -2286,6 +2627,25 @@ pub fn p462_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p462_ref(x[0], &[x[1], x[2]], m)
 }
 
+#[differentiable(check_finite)]
+pub fn p462_f64(x0: f64, a: &[f64; 2]) -> f64 {
+    let mut s1 = (if x0 < (x0 + 0.75) { x0 } else { x0 });
+    let mut s2 = { let t3 = a[0]; t3 * x0 + t3 };
+    let mut s4: f64 = 1.0;
+    let t5 = [(-f64::max(s1, s2)), x0.hypot(s1)];
+    s4 = (s4 * 1.5 + x0).atan();
+    for i0 in 1..5 { s4 = (s4 * 0.25 + ((h_sq64((((((s2 * 0.0506).tanh() * 8.00) - 0.3).abs() * 0.1205).tanh() * 3.00)) * 0.1111).tanh() * 2.00)).sin(); s1 += ((f64::max((if x0 < 1.25 { (i0 as f64) } else { s4 }), (s2 + s1)) * 0.0268).tanh() * 1.00); }
+    if (if (x0 * x0).ln_1p() > s2 { h_mix64(((s2 * 0.0506).tanh() * 4.00), x0) } else { s1.hypot(s2) }) < (x0 - a[1]) { s1 *= (((x0 - (if t5[0] >= s1 { x0 } else { a[0] }).exp().cbrt()) * 0.2765).tanh() * 3.00); s4 = (s4 * 0.5 + ((h_sq64((a[1] / (x0 * x0 + 0.5))) * 0.1111).tanh() * 2.00)).atan(); }
+    (((((((s4 * s4 + 1.0).sqrt() - (if (s1 > s4 || a[1] < 3.0) { (t5[0] / s4.exp()) } else { x0.atan2((s4 * s4 + 0.5)) })) + s4) + ((s2 * 0.0506).tanh() * 10.00)) + ((s1 * 0.0180).tanh() * 10.00)) + t5[1]) + a[1])
+}
+
+pub fn p462_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0) = p462_f64_grad(x[0], &a, &mut g_a).expect("finite gradient");
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p463(x1: f32, x0: f32) -> f32 {
     let mut s1 = x1;
@@ -2374,6 +2734,22 @@ pub fn p465_run(x: &[f32]) -> Run {
 
 pub fn p465_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p465_ref([x[0], x[1]], x[2], m)
+}
+
+#[differentiable(check_finite)]
+pub fn p465_f64(b: [f64; 2], x0: f64) -> f64 {
+    let mut s1 = h_leaky64(x0);
+    let mut s2 = (if x0 <= (x0 + 3.0) { b[0] } else { x0 });
+    s1 -= (s2.atan2((s1 * s1 + 2.0)) + f64::max(x0, s1));
+    let mut s3: f64 = 0.0;
+    s1 /= ((f64::max(s1, s3).min((s3 - 1.5)) * 0.2174).tanh() * 2.00).exp();
+    ((((h_sq64((s3 + x0).clamp(0.0, 1.0)) + s3) + s2) + ((s1 * 0.0294).tanh() * 10.00)) + b[1])
+}
+
+pub fn p465_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[0], x[1]];
+    let (value, g_b, g_x0) = p465_f64_grad(b, x[2]).expect("finite gradient");
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_x0] }
 }
 
 #[differentiable(jvp, check_finite)]
@@ -2475,6 +2851,23 @@ pub fn p468_run(x: &[f32]) -> Run {
 
 pub fn p468_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p468_ref(x[0], x[1], [x[2], x[3], x[4]], x[5], &[x[6], x[7], x[8], x[9]], m)
+}
+
+#[differentiable(wrt(x2, x1, a), check_finite)]
+pub fn p468_f64(x2: f64, x0: f64, b: [f64; 3], x1: f64, a: &[f64; 4]) -> f64 {
+    let mut s1 = (if x2 < b[1] { x2 } else { a[3] });
+    s1 /= (((((x2 * x1) / a[1].atan2((b[1] * b[1] + 2.0)).exp()) * 0.0897).tanh() * 5.00) * ((((x2 * x1) / a[1].atan2((b[1] * b[1] + 2.0)).exp()) * 0.0897).tanh() * 5.00) + 0.5);
+    let x1 = x2.exp();
+    let x2 = ((f64::max((((a[0] * 0.6667).tanh() * 0.90).acos().ceil() + a[3].max(x1)), h_dot64(&b, &b)) * 0.1033).tanh() * 8.00);
+    return ((((((((b[0].atan2(((((x1 * 0.1824).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()) * (((if x2 < 3.0 { x2 } else { x1 }) * 0.1250).tanh() * 6.00)) * 0.1042).tanh() * 0.90).asin() + x2) + x1) + s1) + a[1]) + b[1]);
+}
+
+pub fn p468_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 3] = [x[2], x[3], x[4]];
+    let a: [f64; 4] = [x[6], x[7], x[8], x[9]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x2, g_x1) = p468_f64_grad(x[0], x[1], b, x[5], &a, &mut g_a).expect("finite gradient");
+    Run64 { value, grad: vec![g_x2, f64::NAN, f64::NAN, f64::NAN, f64::NAN, g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -2589,6 +2982,21 @@ pub fn p471_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p471_ref(x[0], x[1], [x[2], x[3]], x[4], m)
 }
 
+#[differentiable]
+pub fn p471_f64(x2: f64, x1: f64, b: [f64; 2], x0: f64) -> f64 {
+    let mut s1 = x1;
+    let t2 = h_lift64(x2, ((x2 - s1) * (x2 - s1)).ln_1p()); s1 += t2[2].tanh();
+    let x2 = (({ let t3 = ((((t2[1] * 0.2895).tanh() * 2.00).exp().ln() * 0.2000).tanh() * 4.00); t3 * ((b[0] * 0.6667).tanh() * 0.90).asin() + t3 } * 0.0595).tanh() * 8.00);
+    if x1.exp().recip() > 0.3 { s1 *= ((((((if (s1 < x0 || x1 <= 2.0) { t2[0].max(s1) } else { x2 }) * 0.1250).tanh() * 6.00) * x0) * 0.1111).tanh() * 3.00); s1 -= { let t4 = x1; t4 * t4 + t4 }; } else { let t5 = h_lift64(t2[1].tanh(), s1.tanh()); s1 += t5[1].tanh(); }
+    (((((((0.3 + ((((s1 * 0.1212).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().recip()) * 0.4348).tanh() * 1.00).tan() + x2) + s1) + t2[1]) + b[0])
+}
+
+pub fn p471_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[2], x[3]];
+    let (value, g_x2, g_x1, g_b, g_x0) = p471_f64_grad(x[0], x[1], b, x[4]);
+    Run64 { value, grad: vec![g_x2, g_x1, g_b[0], g_b[1], g_x0] }
+}
+
 #[differentiable(jvp, wrt(a, x0))]
 pub fn p472(x1: f32, a: &[f32; 2], x0: f32) -> f32 {
     let mut s1 = (x1 + a[0]);
@@ -2696,6 +3104,26 @@ pub fn p474_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p474_ref(&[x[0], x[1]], x[2], m)
 }
 
+#[differentiable]
+pub fn p474_f64(a: &[f64; 2], x0: f64) -> f64 {
+    let mut s1 = x0.exp().recip();
+    let mut s2 = x0;
+    s1 = a[0];
+    let mut t3 = *a;
+    let v4 = (s2 * s2 + 0.5).cbrt().max(s1).min((if (x0 >= 0.3 && a[1] >= x0) { t3[0].powi(2) } else { x0 }));
+    let c5 = (a[0] + a[0]) <= (x0 * v4);
+    for i0 in 1..2 { s2 = ((((((s1 * 0.1818).tanh() * 5.00) * ((s1 * 0.1818).tanh() * 5.00) + 0.5) * 0.0392).tanh() * 4.00) + 0.5).powf((i0 as f64)).tanh(); }
+    let mut s6: f64 = 1.0;
+    return ((((((s2 + s6) + v4) + s2) + s1) + t3[1]) + a[1]);
+}
+
+pub fn p474_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[0], x[1]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0) = p474_f64_grad(&a, &mut g_a, x[2]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p475(x1: f32, x0: f32, x2: f32) -> f32 {
     let mut s1 = x2.abs();
@@ -2795,6 +3223,23 @@ pub fn p477_run(x: &[f32]) -> Run {
 
 pub fn p477_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p477_ref(x[0], x[1], x[2], m)
+}
+
+#[differentiable]
+pub fn p477_f64(x2: f64, x1: f64, x0: f64) -> f64 {
+    let mut s1 = x2;
+    let v2 = h_sq64(x1.clamp(-1.0, 2.0));
+    let c3 = ((s1 * s1 + 0.5) + 0.5).powf(0.5) >= x2.max(x1);
+    let mut s4: f64 = (x2 + (x2 * x2 + 2.0).log2());
+    let t5 = h_lift64((x2 + 1.5), x1); s4 += t5[0].tanh();
+    let v7 = { let t6 = (((1.25 + t5[0]) * 0.1739).tanh() * 4.00); t6 * ((t5[1] * 0.2222).tanh() * 4.00) + t6 };
+    s4 *= (((x2.clamp(-0.5, 0.5) - v2.atan()) * 0.2778).tanh() * 3.00);
+    (((((x2 + ((v7 * 0.0500).tanh() * 10.00)) + ((s4 * 0.0588).tanh() * 10.00)) + v2) + s1) + t5[1])
+}
+
+pub fn p477_run64(x: &[f64]) -> Run64 {
+    let (value, g_x2, g_x1, g_x0) = p477_f64_grad(x[0], x[1], x[2]);
+    Run64 { value, grad: vec![g_x2, g_x1, g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -2906,6 +3351,23 @@ pub fn p480_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p480_ref([x[0], x[1]], x[2], x[3], m)
 }
 
+#[differentiable]
+pub fn p480_f64(b: [f64; 2], x1: f64, x0: f64) -> f64 {
+    let mut s1 = b[0].clamp(-0.5, 0.5);
+    let s1 = (h_sq64((if s1 > b[1] { x0 } else { s1 })) + b[0]);
+    let mut t2 = [((h_sq64(x0) * 0.4444).tanh() * 2.00).powi(2), ((((x0 / 0.5) - (s1 * x1)) * 0.0889).tanh() * 6.00)];
+    let v3 = b[0].sin();
+    t2[1] = b[1];
+    let v4 = b[0].tanh();
+    ((((((if (v3 * v3 + 2.0).recip() < { let t5 = x1; t5 * x0 + t5 } { ((x1 * 0.6667).tanh() * 1.00).tan() } else { h_sq64(v4) }) + v4) + v3) + s1) + t2[0]) + b[0])
+}
+
+pub fn p480_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[0], x[1]];
+    let (value, g_b, g_x1, g_x0) = p480_f64_grad(b, x[2], x[3]);
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_x1, g_x0] }
+}
+
 #[differentiable(jvp, check_finite)]
 pub fn p481(x0: f32, x1: f32) -> f32 {
     let mut s1 = (x0 * x0 + 0.5).cbrt();
@@ -3013,6 +3475,23 @@ pub fn p483_run(x: &[f32]) -> Run {
 
 pub fn p483_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p483_ref(x[0], m)
+}
+
+#[differentiable]
+pub fn p483_f64(x0: f64) -> f64 {
+    let mut s1 = x0.atan2((x0 * x0 + 0.5));
+    s1 = (s1 * 2.0 + s1).atan();
+    let mut t2 = [((h_sq64(((((x0 * 0.6667).tanh() * 0.90).acos() * 0.3125).tanh() * 3.00)) * 0.1111).tanh() * 6.00), (s1 * s1 + 0.5).log2().abs(), (f64::min(x0, (x0 + 0.5)) * (s1 * s1))];
+    let mut s3: f64 = ((x0 * x0 + 0.5).recip() * (x0 * x0 + 0.5).recip() + 0.5).recip();
+    let s3 = ((((((((((t2[2] * 0.1667).tanh() * 5.00) * ((t2[2] * 0.1667).tanh() * 5.00) + 1.0) * 0.0385).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 1.00).tan().mul_add(t2[1], (x0.abs() * x0.abs()).ln_1p()) * 0.0928).tanh() * 8.00);
+    let mut t4 = t2;
+    if h_mix64((((t4[0] * 0.1667).tanh() * 3.00) * ((t4[0] * 0.1667).tanh() * 3.00)).ln_1p(), (((s3.floor() + x0) * 0.0952).tanh() * 4.00)) < 1.25 { s1 = (s1 * 0.5 + (((((t4[0] / 0.75) / (((h_dot64(&t2, &t2) * 0.0093).tanh() * 5.00) * ((h_dot64(&t2, &t2) * 0.0093).tanh() * 5.00) + 0.5)) + (((s1 * s1 + 0.5) + 0.5).powf(((t2[0] * 0.1667).tanh() * 2.00)).round() + (s3.signum() + s1))) * 0.0248).tanh() * 2.00)).sin(); s1 += (((s3 * 0.1250).tanh() * 3.00) * ((s3 * 0.1250).tanh() * 3.00)).ln_1p(); }
+    ((((((((s1 * s1 + 1.0).sqrt() * 0.2482).tanh() * 2.00).sinh() - ((x0 + x0) * (((t2[1] * 0.1667).tanh() * 5.00) * ((t2[1] * 0.1667).tanh() * 5.00) + 1.0).recip())) + s3) + s1) + t4[0]) + t2[0])
+}
+
+pub fn p483_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0) = p483_f64_grad(x[0]);
+    Run64 { value, grad: vec![g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -3125,6 +3604,22 @@ pub fn p486_run(x: &[f32]) -> Run {
 
 pub fn p486_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p486_ref([x[0], x[1], x[2]], x[3], x[4], m)
+}
+
+#[differentiable]
+pub fn p486_f64(b: [f64; 3], x0: f64, x1: f64) -> f64 {
+    let mut s1 = b[2].hypot(x1);
+    let mut t2 = b;
+    let v3 = x0;
+    let mut s4: f64 = x0;
+    for i0 in (0..4).rev() { s1 /= x1.exp(); }
+    return (((((t2[2] + ((s4 * 0.0571).tanh() * 10.00)) + v3) + ((s1 * 0.0117).tanh() * 10.00)) + ((t2[1] * 0.0571).tanh() * 10.00)) + b[1]);
+}
+
+pub fn p486_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 3] = [x[0], x[1], x[2]];
+    let (value, g_b, g_x0, g_x1) = p486_f64_grad(b, x[3], x[4]);
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0, g_x1] }
 }
 
 #[differentiable(jvp)]
@@ -3240,6 +3735,25 @@ pub fn p489_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p489_ref(&[x[0]], x[1], x[2], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p489_f64(c: &[f64], x1: f64, x0: f64) -> f64 {
+    let mut s1 = h_sq64(x0);
+    let x1 = s1;
+    if (h_sq64(c[0]) > s1 || (if s1 >= (s1 + 0.3) { s1 } else { c[0] }) >= (x1 * x1 + 0.5).recip()) { s1 = (s1 * 1.5 + (((((c[0].exp().log2() * 0.2353).tanh() * 3.00) * ((c[0].exp().log2() * 0.2353).tanh() * 3.00)).ln_1p() * 0.4343).tanh() * 2.00)).tanh(); }
+    let t2 = h_lift64(x0, x0); s1 += t2[2].tanh();
+    for i0 in 0..1 { s1 -= (((3.0 + x1.hypot((x1 + 1.5))) * 0.1111).tanh() * 1.00); let v3 = ((i0 as f64) / ((((s1.max((s1 + 3.0)) * 0.0976).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp()).powi(4); }
+    s1 -= x1;
+    s1 = (s1 * 2.0 + ((((((h_mix64(c[0], x0) * h_mix64(c[0], x0) + 1.0) * 0.1168).tanh() * 4.00) + 0.5).powf((((x1 / (x0 * x0 + 0.5)).hypot(((x1 * 0.4444).tanh() * 0.90).asin()) * 0.1299).tanh() * 2.00)) * 0.0494).tanh() * 2.00)).tanh();
+    (((h_sq64((({ let t4 = s1; t4 * t4 + t4 }.max((if c[0] >= 1.5 { x1 } else { s1 })) * 0.2404).tanh() * 3.00)) + x1) + s1) + t2[0])
+}
+
+pub fn p489_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 1] = [x[0]];
+    let mut g_c = [PREFILL as f64; 1];
+    let (value, g_x1, g_x0) = p489_f64_grad(&c, &mut g_c, x[1], x[2]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_x1, g_x0] }
+}
+
 #[differentiable(jvp, max_iters = 8)]
 pub fn p490(x0: f32, c: &[f32], b: [f32; 2], x2: f32, x1: f32) -> f32 {
     let mut s1 = h_mix(b[1], b[0]);
@@ -3343,6 +3857,26 @@ pub fn p492_run(x: &[f32]) -> Run {
 
 pub fn p492_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p492_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], &[x[6], x[7]], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p492_f64(x0: f64, a: &[f64; 4], x1: f64, c: &[f64]) -> f64 {
+    let mut s1 = c[0];
+    let mut s2 = { let t3 = s1; t3 * t3 + t3 };
+    let mut s4: f64 = (x0 + (if s2 < (s2 + 0.75) { a[1] } else { x1 }));
+    let mut t5 = *a;
+    t5 = *a;
+    for i0 in 0..2 { s4 -= (i0 as f64); }
+    return (((((((c[1].cos().mul_add((x1 * a[2]), ((s2 * 0.0851).tanh() * 2.00).powi(4)) * 0.0510).tanh() * 1.00).tan() + ((s4 * 0.0833).tanh() * 10.00)) + ((s2 * 0.0851).tanh() * 10.00)) + s1) + t5[0]) + a[1]);
+}
+
+pub fn p492_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[1], x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 4];
+    let c: [f64; 2] = [x[6], x[7]];
+    let mut g_c = [PREFILL as f64; 2];
+    let (value, g_x0, g_x1) = p492_f64_grad(x[0], &a, &mut g_a, x[5], &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x1, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -3455,6 +3989,27 @@ pub fn p495_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p495_ref(&[x[0], x[1]], x[2], x[3], x[4], m)
 }
 
+#[differentiable]
+pub fn p495_f64(a: &[f64; 2], x2: f64, x1: f64, x0: f64) -> f64 {
+    let mut s1 = (x2 * x2 + 2.0).sqrt();
+    let mut s2 = (x0 / (x2 * x2 + 1.0));
+    s2 = (if x1 > 1.5 { s2.cos() } else { ((x0 * s2) * s2) });
+    let mut t3: [f64; 3] = [0.0; 3];
+    for i0 in 0..3 { t3[i0] = s1; }
+    let mut s4: f64 = 1.0;
+    for i0 in (0..3).rev() { s4 *= ((((((((((((((t3[i0] * 0.0711).tanh() * 5.00) * ((t3[i0] * 0.0711).tanh() * 5.00) + 2.0) * 0.0370).tanh() * 4.00) + 0.5).powf(((t3[2] * 0.0711).tanh() * 2.00)) * 0.0494).tanh() * 6.00) * (if t3[i0] < 0.5 { (i0 as f64) } else { a[(i0 + 1) % 2] })) * 0.0833).tanh() * 6.00) * h_mix64(((i0 as f64) * (i0 as f64) + 2.0).sqrt(), s4.clamp(0.0, 1.0))) * 0.0517).tanh() * 1.00); s4 = a[(i0 + 1) % 2]; t3 = h_cell64(&t3, &t3); }
+    t3 = h_cell64(&t3, &t3);
+    let mut s5: f64 = 1.0;
+    ((((((((a[1] * 0.6667).tanh() * 1.00).tan().tanh().min(s5.mul_add(x0, s2).clamp(-0.5, 0.5)) + s5) + s4) + ((s2 * 0.0650).tanh() * 10.00)) + ((s1 * 0.0711).tanh() * 10.00)) + ((t3[0] * 0.0711).tanh() * 10.00)) + a[1])
+}
+
+pub fn p495_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[0], x[1]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x2, g_x1, g_x0) = p495_f64_grad(&a, &mut g_a, x[2], x[3], x[4]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x2, g_x1, g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p496(x1: f32, x0: f32) -> f32 {
     let mut s1 = (x1 / (x0 * x0 + 0.5));
@@ -3553,6 +4108,20 @@ pub fn p498_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p498_ref(x[0], x[1], &[x[2], x[3]], m)
 }
 
+#[differentiable]
+pub fn p498_f64(x1: f64, x0: f64, a: &[f64; 2]) -> f64 {
+    let mut s1 = x0;
+    let mut s2: f64 = 0.0;
+    ((((((x0.max((x0 + 3.0)) * 0.2222).tanh() * 2.00).powi(2) + 0.75) + s2) + s1) + a[0])
+}
+
+pub fn p498_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x1, g_x0) = p498_f64_grad(x[0], x[1], &a, &mut g_a);
+    Run64 { value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p499(a: &[f32; 2], x0: f32, x1: f32, x2: f32) -> f32 {
     let mut s1 = x1.clamp(-0.5, 0.5);
@@ -3590,104 +4159,104 @@ pub fn p499_ref_flat(x: &[f64], m: &mut f64) -> f64 {
 }
 
 pub const PROGRAMS: &[Program] = &[
-    Program { name: "p400", inputs: 3, run: p400_run, reference: p400_ref_flat },
-    Program { name: "p401", inputs: 3, run: p401_run, reference: p401_ref_flat },
-    Program { name: "p402", inputs: 4, run: p402_run, reference: p402_ref_flat },
-    Program { name: "p403", inputs: 3, run: p403_run, reference: p403_ref_flat },
-    Program { name: "p404", inputs: 4, run: p404_run, reference: p404_ref_flat },
-    Program { name: "p405", inputs: 4, run: p405_run, reference: p405_ref_flat },
-    Program { name: "p406", inputs: 6, run: p406_run, reference: p406_ref_flat },
-    Program { name: "p407", inputs: 7, run: p407_run, reference: p407_ref_flat },
-    Program { name: "p408", inputs: 7, run: p408_run, reference: p408_ref_flat },
-    Program { name: "p409", inputs: 2, run: p409_run, reference: p409_ref_flat },
-    Program { name: "p410", inputs: 3, run: p410_run, reference: p410_ref_flat },
-    Program { name: "p411", inputs: 4, run: p411_run, reference: p411_ref_flat },
-    Program { name: "p412", inputs: 6, run: p412_run, reference: p412_ref_flat },
-    Program { name: "p413", inputs: 4, run: p413_run, reference: p413_ref_flat },
-    Program { name: "p414", inputs: 2, run: p414_run, reference: p414_ref_flat },
-    Program { name: "p415", inputs: 6, run: p415_run, reference: p415_ref_flat },
-    Program { name: "p416", inputs: 4, run: p416_run, reference: p416_ref_flat },
-    Program { name: "p417", inputs: 6, run: p417_run, reference: p417_ref_flat },
-    Program { name: "p418", inputs: 1, run: p418_run, reference: p418_ref_flat },
-    Program { name: "p419", inputs: 5, run: p419_run, reference: p419_ref_flat },
-    Program { name: "p420", inputs: 4, run: p420_run, reference: p420_ref_flat },
-    Program { name: "p421", inputs: 10, run: p421_run, reference: p421_ref_flat },
-    Program { name: "p422", inputs: 6, run: p422_run, reference: p422_ref_flat },
-    Program { name: "p423", inputs: 4, run: p423_run, reference: p423_ref_flat },
-    Program { name: "p424", inputs: 6, run: p424_run, reference: p424_ref_flat },
-    Program { name: "p425", inputs: 7, run: p425_run, reference: p425_ref_flat },
-    Program { name: "p426", inputs: 4, run: p426_run, reference: p426_ref_flat },
-    Program { name: "p427", inputs: 4, run: p427_run, reference: p427_ref_flat },
-    Program { name: "p428", inputs: 9, run: p428_run, reference: p428_ref_flat },
-    Program { name: "p429", inputs: 7, run: p429_run, reference: p429_ref_flat },
-    Program { name: "p430", inputs: 7, run: p430_run, reference: p430_ref_flat },
-    Program { name: "p431", inputs: 8, run: p431_run, reference: p431_ref_flat },
-    Program { name: "p432", inputs: 3, run: p432_run, reference: p432_ref_flat },
-    Program { name: "p433", inputs: 8, run: p433_run, reference: p433_ref_flat },
-    Program { name: "p434", inputs: 6, run: p434_run, reference: p434_ref_flat },
-    Program { name: "p435", inputs: 10, run: p435_run, reference: p435_ref_flat },
-    Program { name: "p436", inputs: 2, run: p436_run, reference: p436_ref_flat },
-    Program { name: "p437", inputs: 6, run: p437_run, reference: p437_ref_flat },
-    Program { name: "p438", inputs: 4, run: p438_run, reference: p438_ref_flat },
-    Program { name: "p439", inputs: 5, run: p439_run, reference: p439_ref_flat },
-    Program { name: "p440", inputs: 3, run: p440_run, reference: p440_ref_flat },
-    Program { name: "p441", inputs: 5, run: p441_run, reference: p441_ref_flat },
-    Program { name: "p442", inputs: 2, run: p442_run, reference: p442_ref_flat },
-    Program { name: "p443", inputs: 6, run: p443_run, reference: p443_ref_flat },
-    Program { name: "p444", inputs: 5, run: p444_run, reference: p444_ref_flat },
-    Program { name: "p445", inputs: 9, run: p445_run, reference: p445_ref_flat },
-    Program { name: "p446", inputs: 5, run: p446_run, reference: p446_ref_flat },
-    Program { name: "p447", inputs: 1, run: p447_run, reference: p447_ref_flat },
-    Program { name: "p448", inputs: 7, run: p448_run, reference: p448_ref_flat },
-    Program { name: "p449", inputs: 4, run: p449_run, reference: p449_ref_flat },
-    Program { name: "p450", inputs: 5, run: p450_run, reference: p450_ref_flat },
-    Program { name: "p451", inputs: 7, run: p451_run, reference: p451_ref_flat },
-    Program { name: "p452", inputs: 6, run: p452_run, reference: p452_ref_flat },
-    Program { name: "p453", inputs: 3, run: p453_run, reference: p453_ref_flat },
-    Program { name: "p454", inputs: 3, run: p454_run, reference: p454_ref_flat },
-    Program { name: "p455", inputs: 2, run: p455_run, reference: p455_ref_flat },
-    Program { name: "p456", inputs: 5, run: p456_run, reference: p456_ref_flat },
-    Program { name: "p457", inputs: 7, run: p457_run, reference: p457_ref_flat },
-    Program { name: "p458", inputs: 5, run: p458_run, reference: p458_ref_flat },
-    Program { name: "p459", inputs: 4, run: p459_run, reference: p459_ref_flat },
-    Program { name: "p460", inputs: 8, run: p460_run, reference: p460_ref_flat },
-    Program { name: "p461", inputs: 4, run: p461_run, reference: p461_ref_flat },
-    Program { name: "p462", inputs: 3, run: p462_run, reference: p462_ref_flat },
-    Program { name: "p463", inputs: 2, run: p463_run, reference: p463_ref_flat },
-    Program { name: "p464", inputs: 2, run: p464_run, reference: p464_ref_flat },
-    Program { name: "p465", inputs: 3, run: p465_run, reference: p465_ref_flat },
-    Program { name: "p466", inputs: 8, run: p466_run, reference: p466_ref_flat },
-    Program { name: "p467", inputs: 3, run: p467_run, reference: p467_ref_flat },
-    Program { name: "p468", inputs: 10, run: p468_run, reference: p468_ref_flat },
-    Program { name: "p469", inputs: 8, run: p469_run, reference: p469_ref_flat },
-    Program { name: "p470", inputs: 10, run: p470_run, reference: p470_ref_flat },
-    Program { name: "p471", inputs: 5, run: p471_run, reference: p471_ref_flat },
-    Program { name: "p472", inputs: 4, run: p472_run, reference: p472_ref_flat },
-    Program { name: "p473", inputs: 2, run: p473_run, reference: p473_ref_flat },
-    Program { name: "p474", inputs: 3, run: p474_run, reference: p474_ref_flat },
-    Program { name: "p475", inputs: 3, run: p475_run, reference: p475_ref_flat },
-    Program { name: "p476", inputs: 1, run: p476_run, reference: p476_ref_flat },
-    Program { name: "p477", inputs: 3, run: p477_run, reference: p477_ref_flat },
-    Program { name: "p478", inputs: 1, run: p478_run, reference: p478_ref_flat },
-    Program { name: "p479", inputs: 4, run: p479_run, reference: p479_ref_flat },
-    Program { name: "p480", inputs: 4, run: p480_run, reference: p480_ref_flat },
-    Program { name: "p481", inputs: 2, run: p481_run, reference: p481_ref_flat },
-    Program { name: "p482", inputs: 7, run: p482_run, reference: p482_ref_flat },
-    Program { name: "p483", inputs: 1, run: p483_run, reference: p483_ref_flat },
-    Program { name: "p484", inputs: 7, run: p484_run, reference: p484_ref_flat },
-    Program { name: "p485", inputs: 5, run: p485_run, reference: p485_ref_flat },
-    Program { name: "p486", inputs: 5, run: p486_run, reference: p486_ref_flat },
-    Program { name: "p487", inputs: 8, run: p487_run, reference: p487_ref_flat },
-    Program { name: "p488", inputs: 3, run: p488_run, reference: p488_ref_flat },
-    Program { name: "p489", inputs: 3, run: p489_run, reference: p489_ref_flat },
-    Program { name: "p490", inputs: 9, run: p490_run, reference: p490_ref_flat },
-    Program { name: "p491", inputs: 3, run: p491_run, reference: p491_ref_flat },
-    Program { name: "p492", inputs: 8, run: p492_run, reference: p492_ref_flat },
-    Program { name: "p493", inputs: 4, run: p493_run, reference: p493_ref_flat },
-    Program { name: "p494", inputs: 5, run: p494_run, reference: p494_ref_flat },
-    Program { name: "p495", inputs: 5, run: p495_run, reference: p495_ref_flat },
-    Program { name: "p496", inputs: 2, run: p496_run, reference: p496_ref_flat },
-    Program { name: "p497", inputs: 7, run: p497_run, reference: p497_ref_flat },
-    Program { name: "p498", inputs: 4, run: p498_run, reference: p498_ref_flat },
-    Program { name: "p499", inputs: 5, run: p499_run, reference: p499_ref_flat },
+    Program { name: "p400", inputs: 3, run: p400_run, run64: None, reference: p400_ref_flat },
+    Program { name: "p401", inputs: 3, run: p401_run, run64: None, reference: p401_ref_flat },
+    Program { name: "p402", inputs: 4, run: p402_run, run64: Some(p402_run64), reference: p402_ref_flat },
+    Program { name: "p403", inputs: 3, run: p403_run, run64: None, reference: p403_ref_flat },
+    Program { name: "p404", inputs: 4, run: p404_run, run64: None, reference: p404_ref_flat },
+    Program { name: "p405", inputs: 4, run: p405_run, run64: Some(p405_run64), reference: p405_ref_flat },
+    Program { name: "p406", inputs: 6, run: p406_run, run64: None, reference: p406_ref_flat },
+    Program { name: "p407", inputs: 7, run: p407_run, run64: None, reference: p407_ref_flat },
+    Program { name: "p408", inputs: 7, run: p408_run, run64: Some(p408_run64), reference: p408_ref_flat },
+    Program { name: "p409", inputs: 2, run: p409_run, run64: None, reference: p409_ref_flat },
+    Program { name: "p410", inputs: 3, run: p410_run, run64: None, reference: p410_ref_flat },
+    Program { name: "p411", inputs: 4, run: p411_run, run64: Some(p411_run64), reference: p411_ref_flat },
+    Program { name: "p412", inputs: 6, run: p412_run, run64: None, reference: p412_ref_flat },
+    Program { name: "p413", inputs: 4, run: p413_run, run64: None, reference: p413_ref_flat },
+    Program { name: "p414", inputs: 2, run: p414_run, run64: Some(p414_run64), reference: p414_ref_flat },
+    Program { name: "p415", inputs: 6, run: p415_run, run64: None, reference: p415_ref_flat },
+    Program { name: "p416", inputs: 4, run: p416_run, run64: None, reference: p416_ref_flat },
+    Program { name: "p417", inputs: 6, run: p417_run, run64: Some(p417_run64), reference: p417_ref_flat },
+    Program { name: "p418", inputs: 1, run: p418_run, run64: None, reference: p418_ref_flat },
+    Program { name: "p419", inputs: 5, run: p419_run, run64: None, reference: p419_ref_flat },
+    Program { name: "p420", inputs: 4, run: p420_run, run64: Some(p420_run64), reference: p420_ref_flat },
+    Program { name: "p421", inputs: 10, run: p421_run, run64: None, reference: p421_ref_flat },
+    Program { name: "p422", inputs: 6, run: p422_run, run64: None, reference: p422_ref_flat },
+    Program { name: "p423", inputs: 4, run: p423_run, run64: Some(p423_run64), reference: p423_ref_flat },
+    Program { name: "p424", inputs: 6, run: p424_run, run64: None, reference: p424_ref_flat },
+    Program { name: "p425", inputs: 7, run: p425_run, run64: None, reference: p425_ref_flat },
+    Program { name: "p426", inputs: 4, run: p426_run, run64: Some(p426_run64), reference: p426_ref_flat },
+    Program { name: "p427", inputs: 4, run: p427_run, run64: None, reference: p427_ref_flat },
+    Program { name: "p428", inputs: 9, run: p428_run, run64: None, reference: p428_ref_flat },
+    Program { name: "p429", inputs: 7, run: p429_run, run64: Some(p429_run64), reference: p429_ref_flat },
+    Program { name: "p430", inputs: 7, run: p430_run, run64: None, reference: p430_ref_flat },
+    Program { name: "p431", inputs: 8, run: p431_run, run64: None, reference: p431_ref_flat },
+    Program { name: "p432", inputs: 3, run: p432_run, run64: Some(p432_run64), reference: p432_ref_flat },
+    Program { name: "p433", inputs: 8, run: p433_run, run64: None, reference: p433_ref_flat },
+    Program { name: "p434", inputs: 6, run: p434_run, run64: None, reference: p434_ref_flat },
+    Program { name: "p435", inputs: 10, run: p435_run, run64: Some(p435_run64), reference: p435_ref_flat },
+    Program { name: "p436", inputs: 2, run: p436_run, run64: None, reference: p436_ref_flat },
+    Program { name: "p437", inputs: 6, run: p437_run, run64: None, reference: p437_ref_flat },
+    Program { name: "p438", inputs: 4, run: p438_run, run64: Some(p438_run64), reference: p438_ref_flat },
+    Program { name: "p439", inputs: 5, run: p439_run, run64: None, reference: p439_ref_flat },
+    Program { name: "p440", inputs: 3, run: p440_run, run64: None, reference: p440_ref_flat },
+    Program { name: "p441", inputs: 5, run: p441_run, run64: Some(p441_run64), reference: p441_ref_flat },
+    Program { name: "p442", inputs: 2, run: p442_run, run64: None, reference: p442_ref_flat },
+    Program { name: "p443", inputs: 6, run: p443_run, run64: None, reference: p443_ref_flat },
+    Program { name: "p444", inputs: 5, run: p444_run, run64: Some(p444_run64), reference: p444_ref_flat },
+    Program { name: "p445", inputs: 9, run: p445_run, run64: None, reference: p445_ref_flat },
+    Program { name: "p446", inputs: 5, run: p446_run, run64: None, reference: p446_ref_flat },
+    Program { name: "p447", inputs: 1, run: p447_run, run64: Some(p447_run64), reference: p447_ref_flat },
+    Program { name: "p448", inputs: 7, run: p448_run, run64: None, reference: p448_ref_flat },
+    Program { name: "p449", inputs: 4, run: p449_run, run64: None, reference: p449_ref_flat },
+    Program { name: "p450", inputs: 5, run: p450_run, run64: Some(p450_run64), reference: p450_ref_flat },
+    Program { name: "p451", inputs: 7, run: p451_run, run64: None, reference: p451_ref_flat },
+    Program { name: "p452", inputs: 6, run: p452_run, run64: None, reference: p452_ref_flat },
+    Program { name: "p453", inputs: 3, run: p453_run, run64: Some(p453_run64), reference: p453_ref_flat },
+    Program { name: "p454", inputs: 3, run: p454_run, run64: None, reference: p454_ref_flat },
+    Program { name: "p455", inputs: 2, run: p455_run, run64: None, reference: p455_ref_flat },
+    Program { name: "p456", inputs: 5, run: p456_run, run64: Some(p456_run64), reference: p456_ref_flat },
+    Program { name: "p457", inputs: 7, run: p457_run, run64: None, reference: p457_ref_flat },
+    Program { name: "p458", inputs: 5, run: p458_run, run64: None, reference: p458_ref_flat },
+    Program { name: "p459", inputs: 4, run: p459_run, run64: Some(p459_run64), reference: p459_ref_flat },
+    Program { name: "p460", inputs: 8, run: p460_run, run64: None, reference: p460_ref_flat },
+    Program { name: "p461", inputs: 4, run: p461_run, run64: None, reference: p461_ref_flat },
+    Program { name: "p462", inputs: 3, run: p462_run, run64: Some(p462_run64), reference: p462_ref_flat },
+    Program { name: "p463", inputs: 2, run: p463_run, run64: None, reference: p463_ref_flat },
+    Program { name: "p464", inputs: 2, run: p464_run, run64: None, reference: p464_ref_flat },
+    Program { name: "p465", inputs: 3, run: p465_run, run64: Some(p465_run64), reference: p465_ref_flat },
+    Program { name: "p466", inputs: 8, run: p466_run, run64: None, reference: p466_ref_flat },
+    Program { name: "p467", inputs: 3, run: p467_run, run64: None, reference: p467_ref_flat },
+    Program { name: "p468", inputs: 10, run: p468_run, run64: Some(p468_run64), reference: p468_ref_flat },
+    Program { name: "p469", inputs: 8, run: p469_run, run64: None, reference: p469_ref_flat },
+    Program { name: "p470", inputs: 10, run: p470_run, run64: None, reference: p470_ref_flat },
+    Program { name: "p471", inputs: 5, run: p471_run, run64: Some(p471_run64), reference: p471_ref_flat },
+    Program { name: "p472", inputs: 4, run: p472_run, run64: None, reference: p472_ref_flat },
+    Program { name: "p473", inputs: 2, run: p473_run, run64: None, reference: p473_ref_flat },
+    Program { name: "p474", inputs: 3, run: p474_run, run64: Some(p474_run64), reference: p474_ref_flat },
+    Program { name: "p475", inputs: 3, run: p475_run, run64: None, reference: p475_ref_flat },
+    Program { name: "p476", inputs: 1, run: p476_run, run64: None, reference: p476_ref_flat },
+    Program { name: "p477", inputs: 3, run: p477_run, run64: Some(p477_run64), reference: p477_ref_flat },
+    Program { name: "p478", inputs: 1, run: p478_run, run64: None, reference: p478_ref_flat },
+    Program { name: "p479", inputs: 4, run: p479_run, run64: None, reference: p479_ref_flat },
+    Program { name: "p480", inputs: 4, run: p480_run, run64: Some(p480_run64), reference: p480_ref_flat },
+    Program { name: "p481", inputs: 2, run: p481_run, run64: None, reference: p481_ref_flat },
+    Program { name: "p482", inputs: 7, run: p482_run, run64: None, reference: p482_ref_flat },
+    Program { name: "p483", inputs: 1, run: p483_run, run64: Some(p483_run64), reference: p483_ref_flat },
+    Program { name: "p484", inputs: 7, run: p484_run, run64: None, reference: p484_ref_flat },
+    Program { name: "p485", inputs: 5, run: p485_run, run64: None, reference: p485_ref_flat },
+    Program { name: "p486", inputs: 5, run: p486_run, run64: Some(p486_run64), reference: p486_ref_flat },
+    Program { name: "p487", inputs: 8, run: p487_run, run64: None, reference: p487_ref_flat },
+    Program { name: "p488", inputs: 3, run: p488_run, run64: None, reference: p488_ref_flat },
+    Program { name: "p489", inputs: 3, run: p489_run, run64: Some(p489_run64), reference: p489_ref_flat },
+    Program { name: "p490", inputs: 9, run: p490_run, run64: None, reference: p490_ref_flat },
+    Program { name: "p491", inputs: 3, run: p491_run, run64: None, reference: p491_ref_flat },
+    Program { name: "p492", inputs: 8, run: p492_run, run64: Some(p492_run64), reference: p492_ref_flat },
+    Program { name: "p493", inputs: 4, run: p493_run, run64: None, reference: p493_ref_flat },
+    Program { name: "p494", inputs: 5, run: p494_run, run64: None, reference: p494_ref_flat },
+    Program { name: "p495", inputs: 5, run: p495_run, run64: Some(p495_run64), reference: p495_ref_flat },
+    Program { name: "p496", inputs: 2, run: p496_run, run64: None, reference: p496_ref_flat },
+    Program { name: "p497", inputs: 7, run: p497_run, run64: None, reference: p497_ref_flat },
+    Program { name: "p498", inputs: 4, run: p498_run, run64: Some(p498_run64), reference: p498_ref_flat },
+    Program { name: "p499", inputs: 5, run: p499_run, run64: None, reference: p499_ref_flat },
 ];

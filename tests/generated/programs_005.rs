@@ -66,6 +66,20 @@ pub fn p501_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p501_ref(&[x[0], x[1], x[2], x[3]], x[4], x[5], x[6], m)
 }
 
+#[differentiable]
+pub fn p501_f64(a: &[f64; 4], x1: f64, x2: f64, x0: f64) -> f64 {
+    let mut s1 = x0.abs();
+    s1 = (s1 * 0.75 + ((s1 * 0.6667).tanh() * 1.00).tan().abs()).atan();
+    (((if x2 < (a[3] * a[3]).ln_1p() { x1 } else { x1.sin() }).tanh() + s1) + a[3])
+}
+
+pub fn p501_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[0], x[1], x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x1, g_x2, g_x0) = p501_f64_grad(&a, &mut g_a, x[4], x[5], x[6]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x1, g_x2, g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p502(a: &[f32; 2], x0: f32) -> f32 {
     let mut s1 = (a[0] * a[0]);
@@ -177,6 +191,21 @@ pub fn p504_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p504_ref(x[0], x[1], m)
 }
 
+#[differentiable]
+pub fn p504_f64(x1: f64, x0: f64) -> f64 {
+    let mut s1 = (x0 + 3.0);
+    let mut s2 = x1.tanh();
+    for i0 in 1..3 { s2 /= (((s2 * 0.1042).tanh() * 5.00) * ((s2 * 0.1042).tanh() * 5.00) + 0.5); s1 = (s1 * 1.5 + (((((s2 * 0.0521).tanh() * 1.00).tan().floor() + (x0 * ((s1 * 0.0800).tanh() * 6.00))) * 0.0862).tanh() * 2.00)).tanh(); s1 /= (((((x0 - x0).abs() + (s1 * ((s2 * 0.0521).tanh() * 6.00))) * 0.0794).tanh() * 5.00) * ((((x0 - x0).abs() + (s1 * ((s2 * 0.0521).tanh() * 6.00))) * 0.0794).tanh() * 5.00) + 2.0); }
+    let mut s3: f64 = 1.0;
+    let mut s4: f64 = ((x1 / 1.5) + 2.0);
+    ((((((x1 / (x0 * x0 + 0.5)) - (s2 - s1)).min(s4.clamp(0.0, 1.0)) + s4) + s3) + ((s2 * 0.0521).tanh() * 10.00)) + s1)
+}
+
+pub fn p504_run64(x: &[f64]) -> Run64 {
+    let (value, g_x1, g_x0) = p504_f64_grad(x[0], x[1]);
+    Run64 { value, grad: vec![g_x1, g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p505(x0: f32, a: &[f32; 4], x1: f32) -> f32 {
     let mut s1 = a[1].atan2(x0.exp());
@@ -281,6 +310,19 @@ pub fn p507_run(x: &[f32]) -> Run {
 
 pub fn p507_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p507_ref(x[0], m)
+}
+
+#[differentiable(check_finite)]
+pub fn p507_f64(x0: f64) -> f64 {
+    let mut s1 = f64::max(x0, (x0 + 1.25));
+    let s1 = x0;
+    let mut s2: f64 = 1.0;
+    (((((x0 - (x0 * s1)) * 0.2667).tanh() * 0.90).asin() + s2) + s1)
+}
+
+pub fn p507_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0) = p507_f64_grad(x[0]).expect("finite gradient");
+    Run64 { value, grad: vec![g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -397,6 +439,23 @@ pub fn p510_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p510_ref(x[0], x[1], m)
 }
 
+#[differentiable(check_finite)]
+pub fn p510_f64(x1: f64, x0: f64) -> f64 {
+    let mut s1 = (x1 + x1);
+    let v2 = x1.max(h_leaky64(x0)).atan2((h_mix64(x1, x0) * h_mix64(x1, x0) + 0.5));
+    let mut s3: f64 = 1.0;
+    let v2 = (if x0 >= x1 { (s3 * s3).ln_1p().abs() } else { s3 });
+    let mut s4: f64 = 0.0;
+    let mut t5: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t5[i0] = s4; }
+    (((((((((s3 * s3) * 1.0000).tanh() * 0.90).asin() - s4) + s4) + v2) + s3) + s1) + t5[0])
+}
+
+pub fn p510_run64(x: &[f64]) -> Run64 {
+    let (value, g_x1, g_x0) = p510_f64_grad(x[0], x[1]).expect("finite gradient");
+    Run64 { value, grad: vec![g_x1, g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p511(a: &[f32; 4], x0: f32) -> f32 {
     let mut s1 = (x0 * x0);
@@ -511,6 +570,21 @@ pub fn p513_run(x: &[f32]) -> Run {
 
 pub fn p513_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p513_ref(&[x[0], x[1]], x[2], x[3], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p513_f64(c: &[f64], x0: f64, x1: f64) -> f64 {
+    let mut s1 = f64::max(x0, x1);
+    let t2 = h_lift64((((s1 - x0) * 0.3333).tanh() * 1.00).tan(), (h_leaky64(x1) - x0)); s1 += t2[2].tanh();
+    let v3 = ((x1 * x1).ln_1p().powi(2) * f64::max(x0.cos(), (if s1 > c[0] { s1 } else { x1 })));
+    (((((h_dot64(&t2, &t2) * 0.0145).tanh() * 6.00).mul_add(((((0.25 - c[1]) * ((h_dot64(&t2, &t2) * 0.0145).tanh() * 6.00)) * 0.0952).tanh() * 6.00), h_mix64(x1, x0)) + v3) + s1) + t2[1])
+}
+
+pub fn p513_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 2] = [x[0], x[1]];
+    let mut g_c = [PREFILL as f64; 2];
+    let (value, g_x0, g_x1) = p513_f64_grad(&c, &mut g_c, x[2], x[3]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_x0, g_x1] }
 }
 
 #[differentiable(jvp)]
@@ -632,6 +706,24 @@ pub fn p516_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p516_ref(&[x[0], x[1]], x[2], m)
 }
 
+#[differentiable]
+pub fn p516_f64(a: &[f64; 2], x0: f64) -> f64 {
+    let mut s1 = a[0].powi(2);
+    let mut s2 = x0.atan2((s1 * s1 + 0.5));
+    let t3 = [(a[0].clamp(-1.0, 2.0) * x0.atan()), (-x0).sin(), (((2.0 + (((((x0.exp() * 0.2231).tanh() * 4.00) + 0.5).powf(a[0]) * 0.0494).tanh() * 8.00)) * 0.1000).tanh() * 6.00), (if s2.sinh() < 0.3 { s2.sin() } else { s1 })];
+    let c4 = (x0 > s1 || s2 <= 0.75);
+    s1 = (s1 * 3.0 + ((((((x0 * x0 + 1.0).cbrt() + x0) * 0.3028).tanh() * 2.00).powi(2) * 0.2500).tanh() * 2.00)).tanh();
+    for i0 in (0..1).rev() { s2 /= ((((s2 * a[i0].abs()) * 0.1190).tanh() * 5.00) * (((s2 * a[i0].abs()) * 0.1190).tanh() * 5.00) + 0.5); }
+    (((((t3[3] - x0).tanh().clamp(-1.0, 2.0) + ((s2 * 0.0893).tanh() * 10.00)) + s1) + t3[2]) + a[1])
+}
+
+pub fn p516_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 2] = [x[0], x[1]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x0) = p516_f64_grad(&a, &mut g_a, x[2]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p517(x0: f32) -> f32 {
     let mut s1 = f32::max(x0, (x0 + 1.5));
@@ -729,6 +821,23 @@ pub fn p519_run(x: &[f32]) -> Run {
 
 pub fn p519_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p519_ref(x[0], x[1], x[2], m)
+}
+
+#[differentiable]
+pub fn p519_f64(x2: f64, x1: f64, x0: f64) -> f64 {
+    let mut s1 = (x1 * x1 + 1.0).cbrt();
+    for i0 in 1..3 { s1 = (s1 * 0.3 + (((s1.max(((s1 * 0.1020).tanh() * 0.90).asin()) * 0.1020).tanh() * 5.00) * ((s1.max(((s1 * 0.1020).tanh() * 0.90).asin()) * 0.1020).tanh() * 5.00) + 2.0).recip()).atan(); s1 = (((x0.floor() + (x0 - x2)) * 0.1818).tanh() * 1.60); s1 -= (((x0 * x0 + 0.5).recip() * 0.5000).tanh() * 1.00); }
+    let mut t2 = [f64::min(s1, ((s1 * 0.3846).tanh() * 1.00).tan()), x2, x2, (h_leaky64(x0) * h_leaky64(x0)).ln_1p()];
+    let v3 = ((t2[2] * t2[2]).ln_1p() * (t2[2] * t2[2]).ln_1p() + 0.5).cbrt();
+    s1 *= x2;
+    t2[2] = (((-t2[1].mul_add(t2[3], v3)) * 0.1120).tanh() * 4.00);
+    for i0 in 0..=1 { t2 = [(((((((s1 * 0.0840).tanh() * 6.00) * (i0 as f64)) * 0.1667).tanh() * 2.00).exp() * 0.1192).tanh() * 1.00), ((((x1 * 0.6667).tanh() * 0.90).acos().clamp(0.0, 1.0) * 0.5000).tanh() * 1.00), ((((((t2[3 - i0] * 0.0833).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().sqrt().hypot((v3.ceil() + v3)) * 0.1242).tanh() * 1.00), ((((((h_mix64(x1, ((s1 * 0.0840).tanh() * 4.00)) * h_mix64(x1, ((s1 * 0.0840).tanh() * 4.00)) + 1.0) * 0.1168).tanh() * 4.00) + 0.5).powf({ let t4 = (i0 as f64); t4 * t4 + t4 }) * 0.0494).tanh() * 1.00)]; s1 = (-((x2.cos() * 0.6250).tanh() * 1.00).tan()); }
+    (((((x0 * 1.5) * (x0 * 1.5) + 1.0).ln().hypot(((x2 / 0.5) * ((t2[3] * 0.0833).tanh() * 6.00))) + v3) + s1) + ((t2[2] * 0.0833).tanh() * 10.00))
+}
+
+pub fn p519_run64(x: &[f64]) -> Run64 {
+    let (value, g_x2, g_x1, g_x0) = p519_f64_grad(x[0], x[1], x[2]);
+    Run64 { value, grad: vec![g_x2, g_x1, g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -839,6 +948,22 @@ pub fn p522_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p522_ref(x[0], x[1], x[2], &[x[3], x[4], x[5], x[6]], m)
 }
 
+#[differentiable]
+pub fn p522_f64(x0: f64, x2: f64, x1: f64, a: &[f64; 4]) -> f64 {
+    let mut s1 = (a[0] * a[0] + 2.0).recip();
+    let c2 = s1 > 0.75;
+    if f64::min(a[2], s1.max(a[2])) <= (-x1) { s1 /= ((((((x2 + x2) * s1.abs()) * 0.1667).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp(); }
+    if { let t3 = s1.clamp(0.0, 1.0); t3 * (((((s1 * 0.0677).tanh() * 6.00) * a[0]) * 0.1111).tanh() * 4.00) + t3 } > { let t4 = a[2]; t4 * x1 + t4 } { s1 -= ((a[2].floor() + a[0].cos()) / (f64::min(((s1 * 0.0677).tanh() * 1.00).tan(), ((a[1] * 0.6667).tanh() * 0.90).asin()) * f64::min(((s1 * 0.0677).tanh() * 1.00).tan(), ((a[1] * 0.6667).tanh() * 0.90).asin()) + 2.0)); s1 = (s1 * 3.0 + (((((2.0 - (a[2] / 2.0)) * 0.3636).tanh() * 0.90).asin() * 0.3125).tanh() * 2.00)).atan(); } else { s1 = { let t5 = x1.atan2((x0 * x0 + 0.5)).tanh(); t5 * f64::min(x2, (a[0] + a[3])) + t5 }; s1 /= ((((((0.75 + a[3].abs()) - (((((s1 * 0.1562).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().recip() + a[1].tanh())) * 0.1709).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp(); }
+    (((((a[3] * 0.6667).tanh() * 1.00).tan() - h_sq64((x1 * x1))) + ((s1 * 0.0211).tanh() * 10.00)) + a[0])
+}
+
+pub fn p522_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[3], x[4], x[5], x[6]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x0, g_x2, g_x1) = p522_f64_grad(x[0], x[1], x[2], &a, &mut g_a);
+    Run64 { value, grad: vec![g_x0, g_x2, g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p523(x0: f32) -> f32 {
     let mut s1 = (x0 + x0);
@@ -940,6 +1065,20 @@ pub fn p525_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p525_ref(x[0], x[1], m)
 }
 
+#[differentiable(check_finite)]
+pub fn p525_f64(x1: f64, x0: f64) -> f64 {
+    let mut s1 = (x1 / x1.exp());
+    let mut s2 = (((s1 * 0.1488).tanh() * 5.00) * ((s1 * 0.1488).tanh() * 5.00) + 1.0).sqrt();
+    let v3 = s1;
+    for i0 in 1..5 { s1 /= (((((x0.tanh() * x0.tanh() + 1.0) + 0.5).powf(-0.5) * 0.1012).tanh() * 5.00) * ((((x0.tanh() * x0.tanh() + 1.0) + 0.5).powf(-0.5) * 0.1012).tanh() * 5.00) + 0.5); s2 = ((((s1 + s1) * 0.0110).tanh() * 5.00) * (((s1 + s1) * 0.0110).tanh() * 5.00) + 1.0).log2(); if ((v3 - s1) >= 0.3 || (((v3 * 0.1488).tanh() * 5.00) * ((v3 * 0.1488).tanh() * 5.00) + 1.0).recip() > 0.75) { break; } }
+    return (((s2 + v3) + s2) + ((s1 * 0.0220).tanh() * 10.00));
+}
+
+pub fn p525_run64(x: &[f64]) -> Run64 {
+    let (value, g_x1, g_x0) = p525_f64_grad(x[0], x[1]).expect("finite gradient");
+    Run64 { value, grad: vec![g_x1, g_x0] }
+}
+
 #[differentiable(jvp, max_iters = 8)]
 pub fn p526(x0: f32, x1: f32, c: &[f32]) -> f32 {
     let mut s1 = (x1 - x1);
@@ -1039,6 +1178,21 @@ pub fn p528_run(x: &[f32]) -> Run {
 
 pub fn p528_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p528_ref(x[0], m)
+}
+
+#[differentiable(check_finite)]
+pub fn p528_f64(x0: f64) -> f64 {
+    let mut s1 = x0.mul_add(x0, x0);
+    let mut s2 = (x0 + x0);
+    s2 += (x0 / (s2 * s2 + 1.0)).tanh();
+    s1 += s2;
+    let v3 = (x0.tanh().round() + (s1 / (s2 * s2 + 0.5)).clamp(0.0, 1.0));
+    ((((((((((((v3 * v3 + 1.0) * 0.0451).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 3.00) * ((((((v3 * v3 + 1.0) * 0.0451).tanh() * 4.00) + 0.5).powf(0.5) * 0.0233).tanh() * 3.00)).ln_1p() * 0.4343).tanh() * 2.00).exp2() + v3) + s2) + s1)
+}
+
+pub fn p528_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0) = p528_f64_grad(x[0]).expect("finite gradient");
+    Run64 { value, grad: vec![g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -1155,6 +1309,23 @@ pub fn p531_run(x: &[f32]) -> Run {
 
 pub fn p531_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p531_ref(&[x[0], x[1], x[2], x[3]], x[4], [x[5], x[6]], x[7], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p531_f64(c: &[f64], x1: f64, b: [f64; 2], x0: f64) -> f64 {
+    let mut s1 = h_sq64(x1);
+    let s1 = (({ let t3 = (-{ let t2 = x1; t2 * b[1] + t2 }); t3 * (0.3 + (x0 + x1)) + t3 } * 0.0620).tanh() * 8.00);
+    for i0 in 0..c.len() { let x0 = (if ((i0 as f64) * 0.5 + x0).abs() < 0.25 { (i0 as f64).hypot((x0 * 0.5)) } else { b[i0 % 2] }); }
+    let s1 = s1;
+    (((h_mix64(c[3], b[1]) * h_mix64(c[3], b[1])).ln_1p().tanh() + s1) + b[0])
+}
+
+pub fn p531_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 4] = [x[0], x[1], x[2], x[3]];
+    let mut g_c = [PREFILL as f64; 4];
+    let b: [f64; 2] = [x[5], x[6]];
+    let (value, g_x1, g_b, g_x0) = p531_f64_grad(&c, &mut g_c, x[4], b, x[7]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64, g_x1, g_b[0], g_b[1], g_x0] }
 }
 
 #[differentiable(jvp, wrt(c, x0, x2), max_iters = 8)]
@@ -1275,6 +1446,23 @@ pub fn p534_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p534_ref(x[0], &[x[1], x[2]], x[3], &[x[4], x[5]], x[6], m)
 }
 
+#[differentiable(wrt(x1, c, x0, a), max_iters = 8)]
+pub fn p534_f64(x1: f64, c: &[f64], x0: f64, a: &[f64; 2], x2: f64) -> f64 {
+    let mut s1 = c[1];
+    let v2 = (((if (c[1] > 0.5 && a[1] <= x1) { x2 } else { a[1] }) * 0.6667).tanh() * 1.00).tan();
+    let mut s3: f64 = (h_mix64(x2, v2) / (s1 * s1 + 2.0));
+    ((((x2 + s3) + v2) + s1) + a[0])
+}
+
+pub fn p534_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 2] = [x[1], x[2]];
+    let mut g_c = [PREFILL as f64; 2];
+    let a: [f64; 2] = [x[4], x[5]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x1, g_x0) = p534_f64_grad(x[0], &c, &mut g_c, x[3], &a, &mut g_a, x[6]).expect("within max_iters");
+    Run64 { value, grad: vec![g_x1, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, f64::NAN] }
+}
+
 #[differentiable(jvp)]
 pub fn p535(x1: f32, x0: f32, x2: f32, a: &[f32; 4]) -> f32 {
     let mut s1 = x2;
@@ -1382,6 +1570,21 @@ pub fn p537_run(x: &[f32]) -> Run {
 
 pub fn p537_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p537_ref(x[0], m)
+}
+
+#[differentiable]
+pub fn p537_f64(x0: f64) -> f64 {
+    let mut s1 = ((x0 * 0.6667).tanh() * 0.90).acos();
+    let mut s2 = h_leaky64(s1);
+    s1 = (s1 * 0.25 + (((x0 * s1) * 0.2083).tanh() * 2.00)).atan();
+    s1 /= (s2 * s2 + 0.5);
+    let t4 = h_lift64((((h_sq64(((s1 * 0.3125).tanh() * 3.00)) / (s2 * s2 + 0.5)) * 0.0556).tanh() * 3.00), ((((s2 * s2 + 0.5).recip() + { let t3 = s1; t3 * x0 + t3 }) * 0.1000).tanh() * 3.00)); s2 += t4[0].tanh();
+    return (((x0 + s2) + s1) + t4[0]);
+}
+
+pub fn p537_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0) = p537_f64_grad(x[0]);
+    Run64 { value, grad: vec![g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -1499,6 +1702,23 @@ pub fn p540_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p540_ref(&[x[0], x[1], x[2], x[3]], x[4], x[5], x[6], m)
 }
 
+#[differentiable]
+pub fn p540_f64(a: &[f64; 4], x0: f64, x2: f64, x1: f64) -> f64 {
+    let mut s1 = ((x0 * x0 + 0.5) + 0.5).powf(0.5);
+    let mut s2 = ((s1 * 0.0525).tanh() * 0.90).asin();
+    let mut s3: f64 = ((x0 * x0 + 1.0).cbrt() * a[2]);
+    let v4 = (s3 * 2.0);
+    let x1 = (((h_sq64((a[0] + x0)) / (((s2.min(x2) * 0.3125).tanh() * 2.00).exp().cbrt() * ((s2.min(x2) * 0.3125).tanh() * 2.00).exp().cbrt() + 0.5)) * 0.0556).tanh() * 8.00);
+    (((((s3 + x1) + v4) + s3) + s2) + a[0])
+}
+
+pub fn p540_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[0], x[1], x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x0, g_x2, g_x1) = p540_f64_grad(&a, &mut g_a, x[4], x[5], x[6]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x0, g_x2, g_x1] }
+}
+
 #[differentiable(jvp, max_iters = 8)]
 pub fn p541(x0: f32, c: &[f32]) -> f32 {
     let mut s1 = x0;
@@ -1610,6 +1830,27 @@ pub fn p543_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p543_ref(&[x[0], x[1], x[2]], x[3], [x[4], x[5], x[6]], m)
 }
 
+#[differentiable]
+pub fn p543_f64(a: &[f64; 3], x0: f64, b: [f64; 3]) -> f64 {
+    let mut s1 = a[2];
+    let mut s2 = h_sq64(s1);
+    s1 = (s1 * 1.25 + (((2.0 + (s2 + x0).min(h_leaky64(s2))) * 0.1739).tanh() * 2.00)).tanh();
+    let x0 = (((h_dot64(a, a).max(s2.tanh()) * 0.1481).tanh() * 5.00) * ((h_dot64(a, a).max(s2.tanh()) * 0.1481).tanh() * 5.00) + 0.5).ln();
+    s1 -= (((s1 - (if x0 > (b[2] * s2) { f64::max(a[0], s1) } else { (s2 + x0) })) * 0.0934).tanh() * 8.00);
+    s2 *= s2;
+    s2 = (s2 * 2.0 + (((-x0) * 0.1458).tanh() * 2.00)).atan();
+    let t3 = h_lift64(((b[1].abs().max((x0 + s2)) * 0.1182).tanh() * 3.00), (((s2 * s2).hypot((s2 - 3.0)) * 0.1397).tanh() * 3.00)); s2 += t3[1].tanh();
+    (((((f64::max((-s1), x0).abs() + x0) + s2) + s1) + t3[0]) + b[1])
+}
+
+pub fn p543_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[0], x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 3];
+    let b: [f64; 3] = [x[4], x[5], x[6]];
+    let (value, g_x0, g_b) = p543_f64_grad(&a, &mut g_a, x[3], b);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_x0, g_b[0], g_b[1], g_b[2]] }
+}
+
 #[differentiable(jvp)]
 pub fn p544(x0: f32) -> f32 {
     let mut s1 = (x0 / (x0 * x0 + 0.5));
@@ -1709,6 +1950,25 @@ pub fn p546_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p546_ref(&[x[0], x[1], x[2], x[3]], x[4], m)
 }
 
+#[differentiable]
+pub fn p546_f64(a: &[f64; 4], x0: f64) -> f64 {
+    let mut s1 = h_sq64(x0);
+    let mut s2 = (s1 - s1);
+    let mut t3: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t3[i0] = x0; }
+    let v4 = (x0 * x0).ln_1p();
+    s2 = (s2 * 0.3 + (((s1.hypot(t3[0]) / ((s1 * 0.4444).tanh() * 2.00).exp()) * 0.0361).tanh() * 2.00)).atan();
+    s1 /= t3[0].exp();
+    (((((x0 + v4) + s2) + ((s1 * 0.0992).tanh() * 10.00)) + t3[1]) + a[0])
+}
+
+pub fn p546_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[0], x[1], x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 4];
+    let (value, g_x0) = p546_f64_grad(&a, &mut g_a, x[4]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p547(x0: f32, x1: f32) -> f32 {
     let mut s1 = x0;
@@ -1797,6 +2057,22 @@ pub fn p549_run(x: &[f32]) -> Run {
 
 pub fn p549_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p549_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p549_f64(x1: f64, c: &[f64], x0: f64) -> f64 {
+    let mut s1 = x1.clamp(-1.0, 2.0);
+    s1 = x1;
+    let mut t2 = [x0, (((x1.mul_add(s1, s1) / ((if x1 >= c[0] { s1 } else { s1 }) * (if x1 >= c[0] { s1 } else { s1 }) + 0.5)) * 0.1333).tanh() * 6.00), (if x0 >= 0.25 { s1 } else { c[0] }).atan()];
+    let v4 = (if x0.tanh() < t2[1] { (c[1] * ((((((s1 * s1 + 2.0) * 0.2353).tanh() * 4.00) + 0.5).powf(s1) * 0.0494).tanh() * 6.00)) } else { { let t3 = (if c[3] > 1.25 { x1 } else { s1 }); t3 * t3.atan2(t3.exp()) + t3 } });
+    ((((if s1 >= (x0 * x0).ln_1p() { h_sq64((c[1] + c[0])) } else { s1 }) + v4) + s1) + t2[0])
+}
+
+pub fn p549_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 4] = [x[1], x[2], x[3], x[4]];
+    let mut g_c = [PREFILL as f64; 4];
+    let (value, g_x1, g_x0) = p549_f64_grad(x[0], &c, &mut g_c, x[5]).expect("within max_iters");
+    Run64 { value, grad: vec![g_x1, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64, g_x0] }
 }
 
 #[differentiable(jvp, wrt(x0))]
@@ -1924,6 +2200,27 @@ pub fn p552_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p552_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], x[6], [x[7], x[8]], &[x[9], x[10]], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p552_f64(x1: f64, c: &[f64], x2: f64, x0: f64, b: [f64; 2], a: &[f64; 2]) -> f64 {
+    let mut s1 = (c[2] * x1);
+    let mut s2 = x0.exp().log10();
+    let x2 = x2.clamp(-1.0, 2.0);
+    s2 = (f64::max(f64::max(c[0], x0), s2) * f64::max(f64::max(c[0], x0), s2) + 2.0).sqrt();
+    let x1 = s2;
+    s1 *= (((c[0].min(s2) - c[2]) * 0.1672).tanh() * 3.00);
+    (((((((x1.tanh() - c[1]) + x1) + x2) + s2) + s1) + a[1]) + b[1])
+}
+
+pub fn p552_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 4] = [x[1], x[2], x[3], x[4]];
+    let mut g_c = [PREFILL as f64; 4];
+    let b: [f64; 2] = [x[7], x[8]];
+    let a: [f64; 2] = [x[9], x[10]];
+    let mut g_a = [PREFILL as f64; 2];
+    let (value, g_x1, g_x2, g_x0, g_b) = p552_f64_grad(x[0], &c, &mut g_c, x[5], x[6], b, &a, &mut g_a).expect("within max_iters");
+    Run64 { value, grad: vec![g_x1, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64, g_x2, g_x0, g_b[0], g_b[1], g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64] }
+}
+
 #[differentiable(jvp, check_finite)]
 pub fn p553(x2: f32, x0: f32, x1: f32) -> f32 {
     let mut s1 = (x2 - x1);
@@ -2015,6 +2312,21 @@ pub fn p555_run(x: &[f32]) -> Run {
 
 pub fn p555_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p555_ref(x[0], x[1], m)
+}
+
+#[differentiable]
+pub fn p555_f64(x0: f64, x1: f64) -> f64 {
+    let mut s1 = ((x0 * 0.6667).tanh() * 0.90).acos();
+    let x1 = (s1 + h_leaky64(x1.hypot(s1)));
+    s1 += ((((((-x0) - x1.max(s1)) * 0.1064).tanh() * 2.00).powi(4) * 0.0625).tanh() * 8.00);
+    let mut s2: f64 = s1;
+    s1 = (s1 * 0.5 + ((s2 * 0.0893).tanh() * 2.00)).tanh();
+    (((x0.mul_add(s1, (x0.hypot(x1) - (x0 + x1))) + ((s2 * 0.0893).tanh() * 10.00)) + x1) + s1)
+}
+
+pub fn p555_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0, g_x1) = p555_f64_grad(x[0], x[1]);
+    Run64 { value, grad: vec![g_x0, g_x1] }
 }
 
 #[differentiable(jvp)]
@@ -2119,6 +2431,24 @@ pub fn p558_run(x: &[f32]) -> Run {
 
 pub fn p558_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p558_ref(&[x[0], x[1], x[2]], x[3], m)
+}
+
+#[differentiable]
+pub fn p558_f64(a: &[f64; 3], x0: f64) -> f64 {
+    let mut s1 = a[0].abs();
+    let mut s2 = ((s1 * 0.6667).tanh() * 1.00).tan();
+    let mut s3: f64 = 0.0;
+    s3 += (a[2] - x0.mul_add(s2, s3));
+    s3 *= (((((h_mix64(s2, ((s3 * 0.1695).tanh() * 4.00)) * 0.3571).tanh() * 0.90).asin() / ({ let t4 = x0; t4 * (s1 * a[1]) + t4 } * { let t4 = x0; t4 * (s1 * a[1]) + t4 } + 0.5)) * 0.1562).tanh() * 3.00);
+    let t5 = [(((a[1] * a[1] + 2.0).sqrt() * 0.4851).tanh() * 0.90).acos(), (if (s3 - s2) > (-s1) { s2 } else { ((s3 * 0.0565).tanh() * 10.00).cos() }), a[1], (a[0].atan() - h_leaky64(x0))];
+    (((((h_sq64(h_mix64((s1 / 1.25), t5[2].cos())) + ((s3 * 0.0565).tanh() * 10.00)) + s2) + s1) + t5[3]) + a[2])
+}
+
+pub fn p558_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[0], x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_x0) = p558_f64_grad(&a, &mut g_a, x[3]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_x0] }
 }
 
 #[differentiable(jvp, wrt(x1))]
@@ -2231,6 +2561,24 @@ pub fn p561_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p561_ref(x[0], x[1], &[x[2], x[3], x[4]], m)
 }
 
+#[differentiable(check_finite)]
+pub fn p561_f64(x0: f64, x1: f64, a: &[f64; 3]) -> f64 {
+    let mut s1 = a[2].exp_m1();
+    let mut s2 = x1.powi(3);
+    s1 = (s1 * 1.25 + (((((a[0] + a[0]) * (a[0] + a[0])).ln_1p().floor() + ((x0 * x0 + 0.5) + 0.5).powf(a[0])) * 0.0721).tanh() * 2.00)).tanh();
+    let mut t3 = *a;
+    let mut s4: f64 = 1.0;
+    s4 /= ({ let t5 = a[1].atan2((s1 * s1 + 1.0)); t5 * s1 + t5 }.abs() * { let t5 = a[1].atan2((s1 * s1 + 1.0)); t5 * s1 + t5 }.abs() + 2.0);
+    return ((((((a[1] / x1.atan2((((x1 + s2) * 0.2051).tanh() * 2.00).exp()).exp()) + s4) + s2) + s1) + t3[0]) + a[2]);
+}
+
+pub fn p561_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_x0, g_x1) = p561_f64_grad(x[0], x[1], &a, &mut g_a).expect("finite gradient");
+    Run64 { value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64] }
+}
+
 #[differentiable(jvp, check_finite)]
 pub fn p562(x0: f32) -> f32 {
     let mut s1 = x0;
@@ -2339,6 +2687,24 @@ pub fn p564_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p564_ref(x[0], x[1], m)
 }
 
+#[differentiable]
+pub fn p564_f64(x1: f64, x0: f64) -> f64 {
+    let mut s1 = (x1 - x1);
+    let mut s2 = (x1 * x1 + 2.0).log2();
+    s1 = (x1 * s2.tanh());
+    let t3 = h_lift64(x0, x0); s2 += t3[0].tanh();
+    let mut s4: f64 = 0.0;
+    for i0 in (0..2).rev() { s1 = (s1 * 0.75 + ((s4 * 0.1111).tanh() * 2.00)).tanh(); let t5 = h_lift64(((h_leaky64((if (i0 as f64) < ((i0 as f64) + 1.5) { s2 } else { x1 })) * 0.0822).tanh() * 3.00), ((((((if s4 > x0 { x0 } else { s4 }) * 0.1111).tanh() * 8.00) + 1.5) * 0.1053).tanh() * 3.00)); s4 += t5[2].tanh(); }
+    let mut t6: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t6[i0] = ((s4 * 0.1111).tanh() * 6.00); }
+    return (((((t3[1] + s4) + ((s2 * 0.0822).tanh() * 10.00)) + s1) + t6[1]) + t3[0]);
+}
+
+pub fn p564_run64(x: &[f64]) -> Run64 {
+    let (value, g_x1, g_x0) = p564_f64_grad(x[0], x[1]);
+    Run64 { value, grad: vec![g_x1, g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p565(x0: f32, x1: f32, x2: f32, a: &[f32; 4]) -> f32 {
     let mut s1 = (x2 * x2 + 0.5).ln();
@@ -2445,6 +2811,21 @@ pub fn p567_run(x: &[f32]) -> Run {
 
 pub fn p567_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p567_ref(&[x[0]], x[1], x[2], m)
+}
+
+#[differentiable(max_iters = 8)]
+pub fn p567_f64(c: &[f64], x0: f64, x1: f64) -> f64 {
+    let mut s1 = x0.max((x0 + 2.0));
+    for i0 in 0..=0 { s1 = ((if x1 >= s1 { x1 } else { (i0 as f64) }) + h_sq64(c[0 - i0])); s1 = (((x1.ceil() + f64::max(c[0], (i0 as f64))) * 0.2500).tanh() * 3.75); s1 /= (if x1 <= x0 { (i0 as f64) } else { (i0 as f64) }).abs().exp(); }
+    s1 *= (((s1 - 0.25).clamp(0.0, 1.0).exp().log2() * 0.2000).tanh() * 3.00);
+    return (x0 + ((s1 * 0.0889).tanh() * 10.00));
+}
+
+pub fn p567_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 1] = [x[0]];
+    let mut g_c = [PREFILL as f64; 1];
+    let (value, g_x0, g_x1) = p567_f64_grad(&c, &mut g_c, x[1], x[2]).expect("within max_iters");
+    Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_x0, g_x1] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -2579,6 +2960,26 @@ pub fn p570_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p570_ref(x[0], &[x[1], x[2], x[3]], &[x[4], x[5], x[6]], x[7], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p570_f64(x0: f64, a: &[f64; 3], c: &[f64], x1: f64) -> f64 {
+    let mut s1 = x1;
+    let mut s2 = (x1 * x1 + 2.0).sqrt();
+    let v3 = h_leaky64((x0 + 1.5));
+    s1 *= c[2].atan2((((s2 * 0.4851).tanh() * 2.00).exp().recip().atan2(c[2].cos().exp()) * ((s2 * 0.4851).tanh() * 2.00).exp().recip().atan2(c[2].cos().exp()) + 0.5));
+    let mut s4: f64 = (h_sq64(x0) + 1.5);
+    let c5 = c[2] <= ((v3 * 0.3333).tanh() * 1.00).tan();
+    (((((h_sq64(v3.atan()) + s4) + v3) + s2) + s1) + a[2])
+}
+
+pub fn p570_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[1], x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 3];
+    let c: [f64; 3] = [x[4], x[5], x[6]];
+    let mut g_c = [PREFILL as f64; 3];
+    let (value, g_x0, g_x1) = p570_f64_grad(x[0], &a, &mut g_a, &c, &mut g_c, x[7]).expect("within max_iters");
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_x1] }
+}
+
 #[differentiable(jvp)]
 pub fn p571(a: &[f32; 3], x0: f32) -> f32 {
     let mut s1 = x0;
@@ -2696,6 +3097,24 @@ pub fn p573_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p573_ref(x[0], &[x[1], x[2], x[3], x[4]], &[x[5], x[6], x[7]], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p573_f64(x0: f64, a: &[f64; 4], c: &[f64]) -> f64 {
+    let mut s1 = x0;
+    let v2 = (s1 * ((((x0 * s1) + (x0.floor() + x0)) * 0.1600).tanh() * 6.00));
+    let v3 = ((if (c[1] - v2) < 0.3 { s1.cos() } else { (s1 - x0) }) + ((((((v2 * 0.1111).tanh() * 5.00) * ((v2 * 0.1111).tanh() * 5.00) + 0.5) * 0.0392).tanh() * 4.00) + 0.5).powf((c[0] * c[0]).ln_1p()));
+    s1 = (s1 * 0.5 + (-v2).cos()).sin();
+    ((((((v2 - (s1 + a[2])).floor() + ((x0 * ((v2 * 0.1111).tanh() * 6.00)) + (c[2] / 1.5))) + ((v3 * 0.0430).tanh() * 10.00)) + v2) + s1) + a[3])
+}
+
+pub fn p573_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 4] = [x[1], x[2], x[3], x[4]];
+    let mut g_a = [PREFILL as f64; 4];
+    let c: [f64; 3] = [x[5], x[6], x[7]];
+    let mut g_c = [PREFILL as f64; 3];
+    let (value, g_x0) = p573_f64_grad(x[0], &a, &mut g_a, &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p574(b: [f32; 2], x0: f32) -> f32 {
     let mut s1 = b[1].hypot((b[1] + 1.25));
@@ -2806,6 +3225,23 @@ pub fn p576_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p576_ref(x[0], m)
 }
 
+#[differentiable]
+pub fn p576_f64(x0: f64) -> f64 {
+    let mut s1 = (x0 - x0);
+    let c2 = x0 >= 0.5;
+    s1 = (s1 * 0.3 + (((s1 - ((x0 * 0.6667).tanh() * 0.90).acos()) * 0.1613).tanh() * 2.00)).atan();
+    let mut s3: f64 = ((s1 + s1) * (s1 + s1) + 1.0).log2();
+    let x0 = (((((((s1 * x0) + s3) * 0.1245).tanh() * 8.00) * 2.0) * 0.0625).tanh() * 8.00);
+    for i0 in (1..3).rev() { s3 = (s3 * 0.75 + ((((s1 * 0.1042).tanh() * 6.00).mul_add((((((s3 * 0.0734).tanh() * 6.00) * ((x0 * 0.1250).tanh() * 6.00)) * 0.0278).tanh() * 6.00), (x0 - s1)) * 0.0187).tanh() * 2.00)).sin(); s3 -= ((s1 * 0.1042).tanh() * 1.00); let mut s4: f64 = 1.0; }
+    let v6 = ({ let t5 = ((f64::min(s3, s1) * 0.1042).tanh() * 4.00); t5 * ((((x0 * 0.1250).tanh() * 2.00).exp2() * 0.1192).tanh() * 4.00) + t5 } / (h_leaky64((x0 * 0.25)) * h_leaky64((x0 * 0.25)) + 1.0));
+    return ((((((((-(1.5 + ((v6 * 0.0500).tanh() * 8.00))) * 0.1053).tanh() * 5.00) * (((-(1.5 + ((v6 * 0.0500).tanh() * 8.00))) * 0.1053).tanh() * 5.00) + 2.0).cbrt() + ((v6 * 0.0500).tanh() * 10.00)) + x0) + s3) + s1);
+}
+
+pub fn p576_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0) = p576_f64_grad(x[0]);
+    Run64 { value, grad: vec![g_x0] }
+}
+
 #[differentiable(jvp)]
 pub fn p577(x0: f32) -> f32 {
     let mut s1 = (x0 * x0).ln_1p();
@@ -2910,6 +3346,20 @@ pub fn p579_run(x: &[f32]) -> Run {
 
 pub fn p579_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p579_ref(x[0], x[1], x[2], m)
+}
+
+#[differentiable]
+pub fn p579_f64(x1: f64, x2: f64, x0: f64) -> f64 {
+    let mut s1 = (x0 / 1.5);
+    let mut s2: f64 = x0;
+    let v5 = ({ let t3 = (x1 / (x1 * x1 + 2.0)); t3 * { let t4 = s2; t4 * s2 + t4 } + t3 } * 0.5);
+    let v6 = s2;
+    (((((x0 * 0.3) + v6) + v5) + s2) + s1)
+}
+
+pub fn p579_run64(x: &[f64]) -> Run64 {
+    let (value, g_x1, g_x2, g_x0) = p579_f64_grad(x[0], x[1], x[2]);
+    Run64 { value, grad: vec![g_x1, g_x2, g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -3023,6 +3473,20 @@ pub fn p582_run(x: &[f32]) -> Run {
 
 pub fn p582_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p582_ref([x[0], x[1]], x[2], m)
+}
+
+#[differentiable]
+pub fn p582_f64(b: [f64; 2], x0: f64) -> f64 {
+    let mut s1 = b[1].sin();
+    for i0 in 0..3 { let t3 = h_lift64((((((s1 - s1) * 0.0368).tanh() * 6.00).mul_add((((s1 + s1) * 0.0368).tanh() * 6.00), b[0]) * 0.0267).tanh() * 3.00), (({ let t2 = x0.tanh(); t2 * ((s1.hypot((i0 as f64)) * 0.0641).tanh() * 4.00) + t2 } * 0.2000).tanh() * 3.00)); s1 += t3[1].tanh(); }
+    let t4 = h_lift64((((if x0 <= h_mix64(((s1 * 0.0735).tanh() * 4.00), ((s1 * 0.0735).tanh() * 4.00)) { (x0 * x0 + 1.0).sqrt() } else { (((s1 * 0.0735).tanh() * 6.00) * x0) }) * 0.1111).tanh() * 3.00), b[0].tanh().powi(4)); s1 += t4[1].tanh();
+    (((((s1.clamp(-0.5, 0.5) / 2.0) * (s1.clamp(-0.5, 0.5) / 2.0) + 0.5).log2() + ((s1 * 0.0735).tanh() * 10.00)) + t4[0]) + b[1])
+}
+
+pub fn p582_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[0], x[1]];
+    let (value, g_b, g_x0) = p582_f64_grad(b, x[2]);
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_x0] }
 }
 
 #[differentiable(jvp)]
@@ -3139,6 +3603,22 @@ pub fn p585_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p585_ref(x[0], x[1], &[x[2], x[3], x[4]], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p585_f64(x0: f64, x1: f64, c: &[f64]) -> f64 {
+    let mut s1 = x1;
+    let mut s2 = h_mix64(c[2], c[1]);
+    s1 = (s1 * 0.25 + ((((0.3 + c[1]) - c[1]) * 0.3030).tanh() * 2.00)).tanh();
+    if (-c[0]) >= 0.25 { s1 = (s1 * 0.5 + (-s2.atan2((c[1] * c[1] + 2.0)))).atan(); } else { s2 -= (((((h_mix64(s2, x0) * 0.2963).tanh() * 2.00).cosh() - (if x1.hypot(s2) > 3.0 { (s1 - c[0]) } else { s1.tanh() })) * 0.0870).tanh() * 8.00); }
+    (((1.5 - (h_leaky64(c[2]) + ((c[0] * 0.6667).tanh() * 1.00).tan())) + ((s2 * 0.0930).tanh() * 10.00)) + s1)
+}
+
+pub fn p585_run64(x: &[f64]) -> Run64 {
+    let c: [f64; 3] = [x[2], x[3], x[4]];
+    let mut g_c = [PREFILL as f64; 3];
+    let (value, g_x0, g_x1) = p585_f64_grad(x[0], x[1], &c, &mut g_c).expect("within max_iters");
+    Run64 { value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p586(a: &[f32; 3], x0: f32, x1: f32) -> f32 {
     let mut s1 = (x0 * x0 + 2.0).recip();
@@ -3249,6 +3729,25 @@ pub fn p588_run(x: &[f32]) -> Run {
 
 pub fn p588_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p588_ref(x[0], &[x[1], x[2], x[3]], x[4], m)
+}
+
+#[differentiable(check_finite)]
+pub fn p588_f64(x1: f64, a: &[f64; 3], x0: f64) -> f64 {
+    let mut s1 = a[0];
+    let mut t2 = *a;
+    let mut s3: f64 = (x1 * x1).ln_1p().cosh();
+    for i0 in 0..4 { for i1 in (1..2).rev() { s1 /= (((((s1.signum() + x0) * 0.0417).tanh() * 5.00) * (((s1.signum() + x0) * 0.0417).tanh() * 5.00) + 1.0).recip() * ((((s1.signum() + x0) * 0.0417).tanh() * 5.00) * (((s1.signum() + x0) * 0.0417).tanh() * 5.00) + 1.0).recip() + 0.5); } s1 = (i0 as f64); for i1 in 1..=4 { s3 -= (((if (h_mix64(x1, ((t2[i0 % 3] * 0.0267).tanh() * 4.00)) < 2.0 && s3 <= (i0 as f64).atan2(((i1 as f64) * (i1 as f64) + 1.0))) { (((x0 * 0.6667).tanh() * 1.00).tan() * ((i0 as f64) + x0)) } else { (((t2[0].round() + s3) * 0.0127).tanh() * 10.00).cos() }) * 0.1389).tanh() * 1.00); let v4 = ((((t2[0] * 0.0267).tanh() * 5.00) * ((t2[0] * 0.0267).tanh() * 5.00) + 1.0).log10() + (((s1 * 0.0526).tanh() * 8.00) * 0.75)).abs(); s3 = (s3 * 0.25 + (({ let t5 = ((((i1 as f64).max(a[(i1 + 1) % 3]) - (((i1 as f64) * 0.2500).tanh() * 0.90).asin()) * 0.1389).tanh() * 4.00); t5 * ((((((x0 + s3) * 0.0234).tanh() * 8.00) + 1.25) * 0.1081).tanh() * 4.00) + t5 } * 0.0500).tanh() * 2.00)).tanh(); } }
+    t2[2] = ((((s3 * s3).ln_1p() - (((t2[2] * 0.0267).tanh() * 6.00) * x0)) * 0.0974).tanh() * 4.00);
+    let t6 = h_lift64(((((((s1 * 0.0526).tanh() * 5.00) * 0.2000).tanh() * 2.00).exp().log10() * 0.2000).tanh() * 3.00), (t2[2] / (((s1 * 0.0526).tanh() * 5.00) * ((s1 * 0.0526).tanh() * 5.00) + 2.0)).atan2((((x1 * 0.6667).tanh() * 1.00).tan() * ((x1 * 0.6667).tanh() * 1.00).tan() + 0.5))); s3 += t6[1].tanh();
+    s3 += (((a[2] * a[2]).ln_1p().min(h_sq64(((s1 * 0.0526).tanh() * 3.00))) * 0.1111).tanh() * 8.00);
+    return ((((t6[0] + s3) + ((s1 * 0.0526).tanh() * 10.00)) + t6[0]) + ((t2[2] * 0.0267).tanh() * 10.00));
+}
+
+pub fn p588_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[1], x[2], x[3]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_x1, g_x0) = p588_f64_grad(x[0], &a, &mut g_a, x[4]).expect("finite gradient");
+    Run64 { value, grad: vec![g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_x0] }
 }
 
 #[differentiable(jvp, check_finite)]
@@ -3362,6 +3861,30 @@ pub fn p591_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p591_ref([x[0], x[1]], &[x[2], x[3], x[4]], x[5], x[6], &[x[7], x[8], x[9]], m)
 }
 
+#[differentiable(max_iters = 8)]
+pub fn p591_f64(b: [f64; 2], c: &[f64], x1: f64, x0: f64, a: &[f64; 3]) -> f64 {
+    let mut s1 = (b[1] * x0);
+    let mut s2 = x0.tanh();
+    let v3 = h_sq64(x0);
+    s2 = (s2 * 0.25 + c[1]).tanh();
+    s1 /= ((-v3.atan2((s1 * s1 + 0.5))) * (-v3.atan2((s1 * s1 + 0.5))) + 1.0);
+    let mut t4: [f64; 2] = [0.0; 2];
+    for i0 in 0..2 { t4[i0] = x1.sin(); }
+    let c5 = h_dot64(a, a) <= (c[2] * c[2] + 1.0).recip();
+    s1 = (s1 * 0.5 + ((({ let t6 = c[0]; t6 * b[0] + t6 } * h_sq64(x0)) * 0.1185).tanh() * 2.00)).sin();
+    ((((((((x1 - x0) * 0.3333).tanh() * 0.90).acos().max((x0 - (x1 - b[0]))) + v3) + s2) + s1) + t4[1]) + a[0])
+}
+
+pub fn p591_run64(x: &[f64]) -> Run64 {
+    let b: [f64; 2] = [x[0], x[1]];
+    let c: [f64; 3] = [x[2], x[3], x[4]];
+    let mut g_c = [PREFILL as f64; 3];
+    let a: [f64; 3] = [x[7], x[8], x[9]];
+    let mut g_a = [PREFILL as f64; 3];
+    let (value, g_b, g_x1, g_x0) = p591_f64_grad(b, &c, &mut g_c, x[5], x[6], &a, &mut g_a).expect("within max_iters");
+    Run64 { value, grad: vec![g_b[0], g_b[1], g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_x1, g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64] }
+}
+
 #[differentiable(jvp)]
 pub fn p592(x1: f32, x0: f32) -> f32 {
     let mut s1 = x1;
@@ -3452,6 +3975,21 @@ pub fn p594_run(x: &[f32]) -> Run {
 
 pub fn p594_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p594_ref(&[x[0], x[1], x[2]], x[3], m)
+}
+
+#[differentiable(wrt(a))]
+pub fn p594_f64(a: &[f64; 3], x0: f64) -> f64 {
+    let mut s1 = x0;
+    s1 += f64::max(a[0], x0.exp().cbrt());
+    for i0 in 1..3 { s1 = (h_sq64(a[2 - i0]) / (((h_dot64(a, a) * 0.1481).tanh() * 5.00) * ((h_dot64(a, a) * 0.1481).tanh() * 5.00) + 1.0)); s1 = (((x0 - 0.5) * a[1].powi(2)) * ((x0 - 0.5) * a[1].powi(2)) + 0.5).recip(); }
+    (((h_mix64(((a[2] * 0.6667).tanh() * 1.00).tan(), ((x0.cosh() * 0.1824).tanh() * 4.00)) / (((x0 + 0.75) / ({ let t2 = s1; t2 * a[0] + t2 } * { let t2 = s1; t2 * a[0] + t2 } + 2.0)) * ((x0 + 0.75) / ({ let t2 = s1; t2 * a[0] + t2 } * { let t2 = s1; t2 * a[0] + t2 } + 2.0)) + 2.0)) + s1) + a[0])
+}
+
+pub fn p594_run64(x: &[f64]) -> Run64 {
+    let a: [f64; 3] = [x[0], x[1], x[2]];
+    let mut g_a = [PREFILL as f64; 3];
+    let value = p594_f64_grad(&a, &mut g_a, x[3]);
+    Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, f64::NAN] }
 }
 
 #[differentiable(jvp, max_iters = 8)]
@@ -3568,6 +4106,20 @@ pub fn p597_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p597_ref(x[0], x[1], m)
 }
 
+#[differentiable(check_finite)]
+pub fn p597_f64(x0: f64, x1: f64) -> f64 {
+    let mut s1 = x0.mul_add(x1, x0);
+    s1 /= (x0 * x0 + 0.5);
+    let mut s2: f64 = s1.tanh();
+    s2 = (s2 * 3.0 + h_mix64(x0, s2).tanh()).sin();
+    ((h_sq64((((((s1 * 2.0) * 0.0667).tanh() * 2.00).exp2() * 0.1192).tanh() * 3.00)) + s2) + s1)
+}
+
+pub fn p597_run64(x: &[f64]) -> Run64 {
+    let (value, g_x0, g_x1) = p597_f64_grad(x[0], x[1]).expect("finite gradient");
+    Run64 { value, grad: vec![g_x0, g_x1] }
+}
+
 #[differentiable(jvp, check_finite)]
 pub fn p598(x1: f32, x0: f32, x2: f32) -> f32 {
     let mut s1 = h_sq(x2);
@@ -3622,104 +4174,104 @@ pub fn p599_ref_flat(x: &[f64], m: &mut f64) -> f64 {
 }
 
 pub const PROGRAMS: &[Program] = &[
-    Program { name: "p500", inputs: 6, run: p500_run, reference: p500_ref_flat },
-    Program { name: "p501", inputs: 7, run: p501_run, reference: p501_ref_flat },
-    Program { name: "p502", inputs: 3, run: p502_run, reference: p502_ref_flat },
-    Program { name: "p503", inputs: 5, run: p503_run, reference: p503_ref_flat },
-    Program { name: "p504", inputs: 2, run: p504_run, reference: p504_ref_flat },
-    Program { name: "p505", inputs: 6, run: p505_run, reference: p505_ref_flat },
-    Program { name: "p506", inputs: 6, run: p506_run, reference: p506_ref_flat },
-    Program { name: "p507", inputs: 1, run: p507_run, reference: p507_ref_flat },
-    Program { name: "p508", inputs: 9, run: p508_run, reference: p508_ref_flat },
-    Program { name: "p509", inputs: 11, run: p509_run, reference: p509_ref_flat },
-    Program { name: "p510", inputs: 2, run: p510_run, reference: p510_ref_flat },
-    Program { name: "p511", inputs: 5, run: p511_run, reference: p511_ref_flat },
-    Program { name: "p512", inputs: 7, run: p512_run, reference: p512_ref_flat },
-    Program { name: "p513", inputs: 4, run: p513_run, reference: p513_ref_flat },
-    Program { name: "p514", inputs: 5, run: p514_run, reference: p514_ref_flat },
-    Program { name: "p515", inputs: 10, run: p515_run, reference: p515_ref_flat },
-    Program { name: "p516", inputs: 3, run: p516_run, reference: p516_ref_flat },
-    Program { name: "p517", inputs: 1, run: p517_run, reference: p517_ref_flat },
-    Program { name: "p518", inputs: 3, run: p518_run, reference: p518_ref_flat },
-    Program { name: "p519", inputs: 3, run: p519_run, reference: p519_ref_flat },
-    Program { name: "p520", inputs: 4, run: p520_run, reference: p520_ref_flat },
-    Program { name: "p521", inputs: 4, run: p521_run, reference: p521_ref_flat },
-    Program { name: "p522", inputs: 7, run: p522_run, reference: p522_ref_flat },
-    Program { name: "p523", inputs: 1, run: p523_run, reference: p523_ref_flat },
-    Program { name: "p524", inputs: 1, run: p524_run, reference: p524_ref_flat },
-    Program { name: "p525", inputs: 2, run: p525_run, reference: p525_ref_flat },
-    Program { name: "p526", inputs: 5, run: p526_run, reference: p526_ref_flat },
-    Program { name: "p527", inputs: 6, run: p527_run, reference: p527_ref_flat },
-    Program { name: "p528", inputs: 1, run: p528_run, reference: p528_ref_flat },
-    Program { name: "p529", inputs: 6, run: p529_run, reference: p529_ref_flat },
-    Program { name: "p530", inputs: 4, run: p530_run, reference: p530_ref_flat },
-    Program { name: "p531", inputs: 8, run: p531_run, reference: p531_ref_flat },
-    Program { name: "p532", inputs: 4, run: p532_run, reference: p532_ref_flat },
-    Program { name: "p533", inputs: 6, run: p533_run, reference: p533_ref_flat },
-    Program { name: "p534", inputs: 7, run: p534_run, reference: p534_ref_flat },
-    Program { name: "p535", inputs: 7, run: p535_run, reference: p535_ref_flat },
-    Program { name: "p536", inputs: 5, run: p536_run, reference: p536_ref_flat },
-    Program { name: "p537", inputs: 1, run: p537_run, reference: p537_ref_flat },
-    Program { name: "p538", inputs: 5, run: p538_run, reference: p538_ref_flat },
-    Program { name: "p539", inputs: 8, run: p539_run, reference: p539_ref_flat },
-    Program { name: "p540", inputs: 7, run: p540_run, reference: p540_ref_flat },
-    Program { name: "p541", inputs: 3, run: p541_run, reference: p541_ref_flat },
-    Program { name: "p542", inputs: 6, run: p542_run, reference: p542_ref_flat },
-    Program { name: "p543", inputs: 7, run: p543_run, reference: p543_ref_flat },
-    Program { name: "p544", inputs: 1, run: p544_run, reference: p544_ref_flat },
-    Program { name: "p545", inputs: 3, run: p545_run, reference: p545_ref_flat },
-    Program { name: "p546", inputs: 5, run: p546_run, reference: p546_ref_flat },
-    Program { name: "p547", inputs: 2, run: p547_run, reference: p547_ref_flat },
-    Program { name: "p548", inputs: 3, run: p548_run, reference: p548_ref_flat },
-    Program { name: "p549", inputs: 6, run: p549_run, reference: p549_ref_flat },
-    Program { name: "p550", inputs: 5, run: p550_run, reference: p550_ref_flat },
-    Program { name: "p551", inputs: 3, run: p551_run, reference: p551_ref_flat },
-    Program { name: "p552", inputs: 11, run: p552_run, reference: p552_ref_flat },
-    Program { name: "p553", inputs: 3, run: p553_run, reference: p553_ref_flat },
-    Program { name: "p554", inputs: 3, run: p554_run, reference: p554_ref_flat },
-    Program { name: "p555", inputs: 2, run: p555_run, reference: p555_ref_flat },
-    Program { name: "p556", inputs: 1, run: p556_run, reference: p556_ref_flat },
-    Program { name: "p557", inputs: 3, run: p557_run, reference: p557_ref_flat },
-    Program { name: "p558", inputs: 4, run: p558_run, reference: p558_ref_flat },
-    Program { name: "p559", inputs: 2, run: p559_run, reference: p559_ref_flat },
-    Program { name: "p560", inputs: 7, run: p560_run, reference: p560_ref_flat },
-    Program { name: "p561", inputs: 5, run: p561_run, reference: p561_ref_flat },
-    Program { name: "p562", inputs: 1, run: p562_run, reference: p562_ref_flat },
-    Program { name: "p563", inputs: 6, run: p563_run, reference: p563_ref_flat },
-    Program { name: "p564", inputs: 2, run: p564_run, reference: p564_ref_flat },
-    Program { name: "p565", inputs: 7, run: p565_run, reference: p565_ref_flat },
-    Program { name: "p566", inputs: 4, run: p566_run, reference: p566_ref_flat },
-    Program { name: "p567", inputs: 3, run: p567_run, reference: p567_ref_flat },
-    Program { name: "p568", inputs: 5, run: p568_run, reference: p568_ref_flat },
-    Program { name: "p569", inputs: 8, run: p569_run, reference: p569_ref_flat },
-    Program { name: "p570", inputs: 8, run: p570_run, reference: p570_ref_flat },
-    Program { name: "p571", inputs: 4, run: p571_run, reference: p571_ref_flat },
-    Program { name: "p572", inputs: 5, run: p572_run, reference: p572_ref_flat },
-    Program { name: "p573", inputs: 8, run: p573_run, reference: p573_ref_flat },
-    Program { name: "p574", inputs: 3, run: p574_run, reference: p574_ref_flat },
-    Program { name: "p575", inputs: 8, run: p575_run, reference: p575_ref_flat },
-    Program { name: "p576", inputs: 1, run: p576_run, reference: p576_ref_flat },
-    Program { name: "p577", inputs: 1, run: p577_run, reference: p577_ref_flat },
-    Program { name: "p578", inputs: 4, run: p578_run, reference: p578_ref_flat },
-    Program { name: "p579", inputs: 3, run: p579_run, reference: p579_ref_flat },
-    Program { name: "p580", inputs: 6, run: p580_run, reference: p580_ref_flat },
-    Program { name: "p581", inputs: 7, run: p581_run, reference: p581_ref_flat },
-    Program { name: "p582", inputs: 3, run: p582_run, reference: p582_ref_flat },
-    Program { name: "p583", inputs: 6, run: p583_run, reference: p583_ref_flat },
-    Program { name: "p584", inputs: 6, run: p584_run, reference: p584_ref_flat },
-    Program { name: "p585", inputs: 5, run: p585_run, reference: p585_ref_flat },
-    Program { name: "p586", inputs: 5, run: p586_run, reference: p586_ref_flat },
-    Program { name: "p587", inputs: 4, run: p587_run, reference: p587_ref_flat },
-    Program { name: "p588", inputs: 5, run: p588_run, reference: p588_ref_flat },
-    Program { name: "p589", inputs: 1, run: p589_run, reference: p589_ref_flat },
-    Program { name: "p590", inputs: 5, run: p590_run, reference: p590_ref_flat },
-    Program { name: "p591", inputs: 10, run: p591_run, reference: p591_ref_flat },
-    Program { name: "p592", inputs: 2, run: p592_run, reference: p592_ref_flat },
-    Program { name: "p593", inputs: 1, run: p593_run, reference: p593_ref_flat },
-    Program { name: "p594", inputs: 4, run: p594_run, reference: p594_ref_flat },
-    Program { name: "p595", inputs: 7, run: p595_run, reference: p595_ref_flat },
-    Program { name: "p596", inputs: 4, run: p596_run, reference: p596_ref_flat },
-    Program { name: "p597", inputs: 2, run: p597_run, reference: p597_ref_flat },
-    Program { name: "p598", inputs: 3, run: p598_run, reference: p598_ref_flat },
-    Program { name: "p599", inputs: 3, run: p599_run, reference: p599_ref_flat },
+    Program { name: "p500", inputs: 6, run: p500_run, run64: None, reference: p500_ref_flat },
+    Program { name: "p501", inputs: 7, run: p501_run, run64: Some(p501_run64), reference: p501_ref_flat },
+    Program { name: "p502", inputs: 3, run: p502_run, run64: None, reference: p502_ref_flat },
+    Program { name: "p503", inputs: 5, run: p503_run, run64: None, reference: p503_ref_flat },
+    Program { name: "p504", inputs: 2, run: p504_run, run64: Some(p504_run64), reference: p504_ref_flat },
+    Program { name: "p505", inputs: 6, run: p505_run, run64: None, reference: p505_ref_flat },
+    Program { name: "p506", inputs: 6, run: p506_run, run64: None, reference: p506_ref_flat },
+    Program { name: "p507", inputs: 1, run: p507_run, run64: Some(p507_run64), reference: p507_ref_flat },
+    Program { name: "p508", inputs: 9, run: p508_run, run64: None, reference: p508_ref_flat },
+    Program { name: "p509", inputs: 11, run: p509_run, run64: None, reference: p509_ref_flat },
+    Program { name: "p510", inputs: 2, run: p510_run, run64: Some(p510_run64), reference: p510_ref_flat },
+    Program { name: "p511", inputs: 5, run: p511_run, run64: None, reference: p511_ref_flat },
+    Program { name: "p512", inputs: 7, run: p512_run, run64: None, reference: p512_ref_flat },
+    Program { name: "p513", inputs: 4, run: p513_run, run64: Some(p513_run64), reference: p513_ref_flat },
+    Program { name: "p514", inputs: 5, run: p514_run, run64: None, reference: p514_ref_flat },
+    Program { name: "p515", inputs: 10, run: p515_run, run64: None, reference: p515_ref_flat },
+    Program { name: "p516", inputs: 3, run: p516_run, run64: Some(p516_run64), reference: p516_ref_flat },
+    Program { name: "p517", inputs: 1, run: p517_run, run64: None, reference: p517_ref_flat },
+    Program { name: "p518", inputs: 3, run: p518_run, run64: None, reference: p518_ref_flat },
+    Program { name: "p519", inputs: 3, run: p519_run, run64: Some(p519_run64), reference: p519_ref_flat },
+    Program { name: "p520", inputs: 4, run: p520_run, run64: None, reference: p520_ref_flat },
+    Program { name: "p521", inputs: 4, run: p521_run, run64: None, reference: p521_ref_flat },
+    Program { name: "p522", inputs: 7, run: p522_run, run64: Some(p522_run64), reference: p522_ref_flat },
+    Program { name: "p523", inputs: 1, run: p523_run, run64: None, reference: p523_ref_flat },
+    Program { name: "p524", inputs: 1, run: p524_run, run64: None, reference: p524_ref_flat },
+    Program { name: "p525", inputs: 2, run: p525_run, run64: Some(p525_run64), reference: p525_ref_flat },
+    Program { name: "p526", inputs: 5, run: p526_run, run64: None, reference: p526_ref_flat },
+    Program { name: "p527", inputs: 6, run: p527_run, run64: None, reference: p527_ref_flat },
+    Program { name: "p528", inputs: 1, run: p528_run, run64: Some(p528_run64), reference: p528_ref_flat },
+    Program { name: "p529", inputs: 6, run: p529_run, run64: None, reference: p529_ref_flat },
+    Program { name: "p530", inputs: 4, run: p530_run, run64: None, reference: p530_ref_flat },
+    Program { name: "p531", inputs: 8, run: p531_run, run64: Some(p531_run64), reference: p531_ref_flat },
+    Program { name: "p532", inputs: 4, run: p532_run, run64: None, reference: p532_ref_flat },
+    Program { name: "p533", inputs: 6, run: p533_run, run64: None, reference: p533_ref_flat },
+    Program { name: "p534", inputs: 7, run: p534_run, run64: Some(p534_run64), reference: p534_ref_flat },
+    Program { name: "p535", inputs: 7, run: p535_run, run64: None, reference: p535_ref_flat },
+    Program { name: "p536", inputs: 5, run: p536_run, run64: None, reference: p536_ref_flat },
+    Program { name: "p537", inputs: 1, run: p537_run, run64: Some(p537_run64), reference: p537_ref_flat },
+    Program { name: "p538", inputs: 5, run: p538_run, run64: None, reference: p538_ref_flat },
+    Program { name: "p539", inputs: 8, run: p539_run, run64: None, reference: p539_ref_flat },
+    Program { name: "p540", inputs: 7, run: p540_run, run64: Some(p540_run64), reference: p540_ref_flat },
+    Program { name: "p541", inputs: 3, run: p541_run, run64: None, reference: p541_ref_flat },
+    Program { name: "p542", inputs: 6, run: p542_run, run64: None, reference: p542_ref_flat },
+    Program { name: "p543", inputs: 7, run: p543_run, run64: Some(p543_run64), reference: p543_ref_flat },
+    Program { name: "p544", inputs: 1, run: p544_run, run64: None, reference: p544_ref_flat },
+    Program { name: "p545", inputs: 3, run: p545_run, run64: None, reference: p545_ref_flat },
+    Program { name: "p546", inputs: 5, run: p546_run, run64: Some(p546_run64), reference: p546_ref_flat },
+    Program { name: "p547", inputs: 2, run: p547_run, run64: None, reference: p547_ref_flat },
+    Program { name: "p548", inputs: 3, run: p548_run, run64: None, reference: p548_ref_flat },
+    Program { name: "p549", inputs: 6, run: p549_run, run64: Some(p549_run64), reference: p549_ref_flat },
+    Program { name: "p550", inputs: 5, run: p550_run, run64: None, reference: p550_ref_flat },
+    Program { name: "p551", inputs: 3, run: p551_run, run64: None, reference: p551_ref_flat },
+    Program { name: "p552", inputs: 11, run: p552_run, run64: Some(p552_run64), reference: p552_ref_flat },
+    Program { name: "p553", inputs: 3, run: p553_run, run64: None, reference: p553_ref_flat },
+    Program { name: "p554", inputs: 3, run: p554_run, run64: None, reference: p554_ref_flat },
+    Program { name: "p555", inputs: 2, run: p555_run, run64: Some(p555_run64), reference: p555_ref_flat },
+    Program { name: "p556", inputs: 1, run: p556_run, run64: None, reference: p556_ref_flat },
+    Program { name: "p557", inputs: 3, run: p557_run, run64: None, reference: p557_ref_flat },
+    Program { name: "p558", inputs: 4, run: p558_run, run64: Some(p558_run64), reference: p558_ref_flat },
+    Program { name: "p559", inputs: 2, run: p559_run, run64: None, reference: p559_ref_flat },
+    Program { name: "p560", inputs: 7, run: p560_run, run64: None, reference: p560_ref_flat },
+    Program { name: "p561", inputs: 5, run: p561_run, run64: Some(p561_run64), reference: p561_ref_flat },
+    Program { name: "p562", inputs: 1, run: p562_run, run64: None, reference: p562_ref_flat },
+    Program { name: "p563", inputs: 6, run: p563_run, run64: None, reference: p563_ref_flat },
+    Program { name: "p564", inputs: 2, run: p564_run, run64: Some(p564_run64), reference: p564_ref_flat },
+    Program { name: "p565", inputs: 7, run: p565_run, run64: None, reference: p565_ref_flat },
+    Program { name: "p566", inputs: 4, run: p566_run, run64: None, reference: p566_ref_flat },
+    Program { name: "p567", inputs: 3, run: p567_run, run64: Some(p567_run64), reference: p567_ref_flat },
+    Program { name: "p568", inputs: 5, run: p568_run, run64: None, reference: p568_ref_flat },
+    Program { name: "p569", inputs: 8, run: p569_run, run64: None, reference: p569_ref_flat },
+    Program { name: "p570", inputs: 8, run: p570_run, run64: Some(p570_run64), reference: p570_ref_flat },
+    Program { name: "p571", inputs: 4, run: p571_run, run64: None, reference: p571_ref_flat },
+    Program { name: "p572", inputs: 5, run: p572_run, run64: None, reference: p572_ref_flat },
+    Program { name: "p573", inputs: 8, run: p573_run, run64: Some(p573_run64), reference: p573_ref_flat },
+    Program { name: "p574", inputs: 3, run: p574_run, run64: None, reference: p574_ref_flat },
+    Program { name: "p575", inputs: 8, run: p575_run, run64: None, reference: p575_ref_flat },
+    Program { name: "p576", inputs: 1, run: p576_run, run64: Some(p576_run64), reference: p576_ref_flat },
+    Program { name: "p577", inputs: 1, run: p577_run, run64: None, reference: p577_ref_flat },
+    Program { name: "p578", inputs: 4, run: p578_run, run64: None, reference: p578_ref_flat },
+    Program { name: "p579", inputs: 3, run: p579_run, run64: Some(p579_run64), reference: p579_ref_flat },
+    Program { name: "p580", inputs: 6, run: p580_run, run64: None, reference: p580_ref_flat },
+    Program { name: "p581", inputs: 7, run: p581_run, run64: None, reference: p581_ref_flat },
+    Program { name: "p582", inputs: 3, run: p582_run, run64: Some(p582_run64), reference: p582_ref_flat },
+    Program { name: "p583", inputs: 6, run: p583_run, run64: None, reference: p583_ref_flat },
+    Program { name: "p584", inputs: 6, run: p584_run, run64: None, reference: p584_ref_flat },
+    Program { name: "p585", inputs: 5, run: p585_run, run64: Some(p585_run64), reference: p585_ref_flat },
+    Program { name: "p586", inputs: 5, run: p586_run, run64: None, reference: p586_ref_flat },
+    Program { name: "p587", inputs: 4, run: p587_run, run64: None, reference: p587_ref_flat },
+    Program { name: "p588", inputs: 5, run: p588_run, run64: Some(p588_run64), reference: p588_ref_flat },
+    Program { name: "p589", inputs: 1, run: p589_run, run64: None, reference: p589_ref_flat },
+    Program { name: "p590", inputs: 5, run: p590_run, run64: None, reference: p590_ref_flat },
+    Program { name: "p591", inputs: 10, run: p591_run, run64: Some(p591_run64), reference: p591_ref_flat },
+    Program { name: "p592", inputs: 2, run: p592_run, run64: None, reference: p592_ref_flat },
+    Program { name: "p593", inputs: 1, run: p593_run, run64: None, reference: p593_ref_flat },
+    Program { name: "p594", inputs: 4, run: p594_run, run64: Some(p594_run64), reference: p594_ref_flat },
+    Program { name: "p595", inputs: 7, run: p595_run, run64: None, reference: p595_ref_flat },
+    Program { name: "p596", inputs: 4, run: p596_run, run64: None, reference: p596_ref_flat },
+    Program { name: "p597", inputs: 2, run: p597_run, run64: Some(p597_run64), reference: p597_ref_flat },
+    Program { name: "p598", inputs: 3, run: p598_run, run64: None, reference: p598_ref_flat },
+    Program { name: "p599", inputs: 3, run: p599_run, run64: None, reference: p599_ref_flat },
 ];
