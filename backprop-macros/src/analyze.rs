@@ -59,17 +59,20 @@ pub fn plan(func: &mut Function, loops: LoopPlan, wrt: &[bool], errors: &mut Err
         .collect();
     if loops == LoopPlan::Auto {
         for &r in &candidates {
-            let Some(accumulator) = single_scalar_accumulator(func, r) else {
+            // A loop left by `break` stops between an iteration's forward code and its reverse.
+            let Some(Stmt::For {
+                body, end: None, ..
+            }) = find_loop(&func.body, r)
+            else {
                 continue;
             };
-            func.regions[r].one_pass = Some(accumulator);
+            let Some(accumulator) = single_scalar_accumulator(func, r, body) else {
+                continue;
+            };
             // Planned for `_grad`'s parameters with every variable active, the most it can need.
-            let Some(Stmt::For { body, .. }) = find_loop(&func.body, r) else {
-                continue;
-            };
             let inputs = loop_inputs(func, r, body);
-            if !one_pass_fits(func, r, &inputs, |p| wrt[p], |_| true) {
-                func.regions[r].one_pass = None;
+            if one_pass_fits(func, accumulator, r, &inputs, |p| wrt[p], |_| true) {
+                func.regions[r].one_pass = Some(accumulator);
             }
         }
     }
@@ -253,14 +256,7 @@ fn only_accumulates(func: &Function, region: RegionId, block: &Block) -> bool {
 /// The one variable a function-level accumulate-only loop adds into, if it is a scalar: then each
 /// iteration's reverse is linear in that variable's adjoint, and the loop can be reversed in one
 /// pass ([`Region::one_pass`]).
-fn single_scalar_accumulator(func: &Function, region: RegionId) -> Option<VarId> {
-    // A loop left by `break` stops between an iteration's forward code and its reverse.
-    let Some(Stmt::For {
-        body, end: None, ..
-    }) = find_loop(&func.body, region)
-    else {
-        return None;
-    };
+fn single_scalar_accumulator(func: &Function, region: RegionId, body: &Block) -> Option<VarId> {
     let mut written = Vec::new();
     if !outer_writes(func, body, func.regions[region].depth, &mut written) {
         return None;
@@ -979,23 +975,18 @@ fn mentions_var(e: &IntExpr, var: IntVarId) -> bool {
     }
 }
 
-/// The bytes of a value of type `ty` if the macro can size it: a float or a float array (a
-/// reference to one counts as the array), const generics counting as 1 as in [`stored_bytes`].
-pub fn sized_bytes(ty: &proc_macro2::TokenStream) -> Option<u128> {
+/// The number of floats in a value of type `ty` if the macro can size it: a float or a float
+/// array (a reference to one counts as the array), const generics counting as 1 as in
+/// [`stored_bytes`].
+fn sized_len(ty: &proc_macro2::TokenStream) -> Option<u128> {
     let ty: syn::Type = syn::parse2(ty.clone()).ok()?;
     let ty = match ty {
         syn::Type::Reference(r) => *r.elem,
         ty => ty,
     };
-    let tokens = quote::ToTokens::to_token_stream(&ty);
-    let element = if tokens.to_string().contains("f64") {
-        8
-    } else {
-        4
-    };
     match &ty {
-        syn::Type::Array(_) => Some(element * literal_product(tokens)),
-        syn::Type::Path(p) if p.path.is_ident("f32") || p.path.is_ident("f64") => Some(element),
+        syn::Type::Array(_) => Some(literal_product(quote::ToTokens::to_token_stream(&ty))),
+        syn::Type::Path(p) if p.path.is_ident("f32") || p.path.is_ident("f64") => Some(1),
         _ => None,
     }
 }
@@ -1007,12 +998,12 @@ pub fn sized_bytes(ty: &proc_macro2::TokenStream) -> Option<u128> {
 /// large as the data set, which the macro cannot see).
 pub fn one_pass_fits(
     func: &Function,
+    accumulator: VarId,
     region: RegionId,
     inputs: &LoopInputs,
     has_grad: impl Fn(ParamId) -> bool,
     active: impl Fn(VarId) -> bool,
 ) -> bool {
-    let accumulator = func.regions[region].one_pass;
     let params = inputs.params.iter().filter(|p| has_grad(**p));
     if literal_len(func, region).is_none() && params.clone().any(|p| inputs.rows.contains(p)) {
         return false;
@@ -1020,15 +1011,18 @@ pub fn one_pass_fits(
     let vars = inputs
         .vars
         .iter()
-        .filter(|v| active(**v) && Some(**v) != accumulator)
+        .filter(|v| active(**v) && **v != accumulator)
         .map(|v| match &func.vars[*v].array {
-            None => Some(func.float.bytes()),
-            Some(ArrayInfo { ty: Some(ty), .. }) => sized_bytes(ty),
+            None => Some(1),
+            Some(ArrayInfo { ty: Some(ty), .. }) => sized_len(ty),
             Some(_) => None,
         });
-    let sizes: Option<Vec<u128>> = params
-        .map(|p| sized_bytes(&func.params[*p].ty))
+    let lens: Option<Vec<u128>> = params
+        .map(|p| sized_len(&func.params[*p].ty))
         .chain(vars)
         .collect();
-    sizes.is_some_and(|s| s.into_iter().fold(0, u128::saturating_add) <= STORE_BUDGET)
+    lens.is_some_and(|l| {
+        let floats = l.into_iter().fold(0, u128::saturating_add);
+        floats.saturating_mul(func.float.bytes()) <= STORE_BUDGET
+    })
 }

@@ -496,10 +496,9 @@ pub struct OnePassGrads {
 
 /// The forward sweep of a one-pass loop: the declarations to put before the loop and the body
 /// of an iteration (its forward code, keeping what its reverse needs, then that reverse), or
-/// `None` where the loop is replayed instead: its accumulator is inactive; it indexes a
-/// parameter with a gradient by its own variable (data, whose gradient would be as large); the
-/// gradients would not fit [`crate::analyze::ONE_PASS_BUDGET`] or have a type the macro cannot
-/// size (a struct, a `&Vec`); or non-finite adjoints are checked (the check returns early, which
+/// `None` where the loop is replayed instead: its accumulator is inactive; the gradients do not
+/// pass [`crate::analyze::one_pass_fits`] (data indexed by the loop variable, more than 128 KiB,
+/// a type the macro cannot size); or non-finite adjoints are checked (the check returns early, which
 /// the forward sweep of `_fwd` cannot).
 pub fn one_pass_iteration(
     g: &mut Gen,
@@ -510,15 +509,14 @@ pub fn one_pass_iteration(
     if !g.act.vars[accumulator] || g.check_finite.is_some() {
         return None;
     }
-    let inputs = crate::analyze::loop_inputs(g.f, region, body);
-    let fits = crate::analyze::one_pass_fits(
-        g.f,
-        region,
-        &inputs,
-        |p| g.act.params[p] && g.shadows[p].is_some(),
-        |v| g.act.vars[v],
-    );
-    if !fits {
+    // Only what has an adjoint gets a gradient.
+    let mut inputs = crate::analyze::loop_inputs(g.f, region, body);
+    inputs
+        .params
+        .retain(|p| g.act.params[*p] && g.shadows[*p].is_some());
+    inputs.vars.retain(|v| g.act.vars[*v] && *v != accumulator);
+    inputs.values.retain(|v| g.act.values[*v]);
+    if !crate::analyze::one_pass_fits(g.f, accumulator, region, &inputs, |_| true, |_| true) {
         return None;
     }
     let rt = g.rt.clone();
@@ -535,9 +533,6 @@ pub fn one_pass_iteration(
     // The shadow each parameter's gradient stands in for during the iteration.
     let mut stand_ins = Vec::new();
     for p in inputs.params {
-        if !g.act.params[p] || g.shadows[p].is_none() {
-            continue;
-        }
         let param = &g.f.params[p];
         let value = g.param(p);
         let owned = g.names.fresh(&format!("g_{}", param.name));
@@ -560,9 +555,6 @@ pub fn one_pass_iteration(
         grads.params.push((p, owned));
     }
     for v in inputs.vars {
-        if !g.act.vars[v] || v == accumulator {
-            continue;
-        }
         let name = g.names.fresh(&format!("g_{}", g.f.vars[v].name));
         let value = &g.var_names[v];
         decls.extend(match g.f.vars[v].array {
@@ -572,9 +564,6 @@ pub fn one_pass_iteration(
         grads.vars.push((v, name));
     }
     for v in inputs.values {
-        if !g.act.values[v] {
-            continue;
-        }
         let name = g.names.fresh(&format!("g_{}", g.value_names[v]));
         decls.extend(quote!(let mut #name: #float = #zero;));
         grads.values.push((v, name));
