@@ -1229,22 +1229,7 @@ fn emit_f64(
     max_iters: Option<usize>,
     body: &Lines,
 ) -> String {
-    let mut attr = Vec::new();
-    if wrt.iter().any(|w| !w) {
-        let names: Vec<&str> = params
-            .iter()
-            .zip(wrt)
-            .filter(|(_, w)| **w)
-            .map(|(p, _)| p.name())
-            .collect();
-        attr.push(format!("wrt({})", names.join(", ")));
-    }
-    if check_finite {
-        attr.push("check_finite".into());
-    }
-    if let Some(m) = max_iters {
-        attr.push(format!("max_iters = {m}"));
-    }
+    let attr = arguments(params, wrt, check_finite, max_iters);
     let attr = if attr.is_empty() {
         String::new()
     } else {
@@ -1314,13 +1299,7 @@ fn emit_f64(
             }
         }
     }
-    let unwrap = if check_finite {
-        ".expect(\"finite gradient\")"
-    } else if max_iters.is_some() {
-        ".expect(\"within max_iters\")"
-    } else {
-        ""
-    };
+    let unwrap = unwrap(check_finite, max_iters);
     let pattern = if out.len() == 1 {
         out[0].clone()
     } else {
@@ -1374,17 +1353,15 @@ impl Lines {
     }
 }
 
-/// The items of one program: the function, its reference and the flat harness `NAME_run`.
-fn emit(
-    name: &str,
+/// The attribute's arguments other than forward mode: `wrt(...)` when some parameter is left out,
+/// `check_finite`, `max_iters = M`.
+fn arguments(
     params: &[Param],
     wrt: &[bool],
     check_finite: bool,
     max_iters: Option<usize>,
-    body: &Lines,
-) -> String {
-    // Every program has its forward mode too: the difftest checks `_jvp` and `_jvpk` on each.
-    let mut attr = vec!["jvp".to_string()];
+) -> Vec<String> {
+    let mut attr = Vec::new();
     if wrt.iter().any(|w| !w) {
         let names: Vec<&str> = params
             .iter()
@@ -1400,6 +1377,32 @@ fn emit(
     if let Some(m) = max_iters {
         attr.push(format!("max_iters = {m}"));
     }
+    attr
+}
+
+/// What the harness calls on a fallible gradient's result.
+fn unwrap(check_finite: bool, max_iters: Option<usize>) -> &'static str {
+    if check_finite {
+        ".expect(\"finite gradient\")"
+    } else if max_iters.is_some() {
+        ".expect(\"within max_iters\")"
+    } else {
+        ""
+    }
+}
+
+/// The items of one program: the function, its reference and the flat harness `NAME_run`.
+fn emit(
+    name: &str,
+    params: &[Param],
+    wrt: &[bool],
+    check_finite: bool,
+    max_iters: Option<usize>,
+    body: &Lines,
+) -> String {
+    // Every program has its forward mode too: the difftest checks `_jvp` and `_jvpk` on each.
+    let mut attr = vec!["jvp".to_string()];
+    attr.extend(arguments(params, wrt, check_finite, max_iters));
     let attr = format!("({})", attr.join(", "));
     let sig = |t: &str| -> String {
         params
@@ -1524,13 +1527,7 @@ fn emit(
             format!("({})", v.join(", "))
         }
     };
-    let unwrap = if check_finite {
-        ".expect(\"finite gradient\")"
-    } else if max_iters.is_some() {
-        ".expect(\"within max_iters\")"
-    } else {
-        ""
-    };
+    let unwrap = unwrap(check_finite, max_iters);
     s += &format!("pub fn {name}_run(x: &[f32]) -> Run {{\n{unpack}");
     s += &format!(
         "    let {} = {name}_grad({}){unwrap};\n",
