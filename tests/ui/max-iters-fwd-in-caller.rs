@@ -1,7 +1,8 @@
 use backprop::differentiable;
 
 // `_fwd` of a function with `max_iters` returns a `Result` (the bound is checked in the
-// forward sweep), which differentiable callers do not handle yet.
+// forward sweep): a differentiable caller passes the error on only if it has `max_iters` too,
+// and without it the call is an error that says so.
 #[differentiable(max_iters = 100)]
 fn inner(x: f32, n: usize) -> f32 {
     let mut y = x;
