@@ -679,7 +679,7 @@ impl<'a> Gen<'a> {
     /// `Result` (it has `max_iters`). With `max_iters`, the forward sweep (`Original`, `Plain`)
     /// returns the callee's error, and the reverse sweep's recomputations repeat calls that
     /// succeeded. Without it, a
-    /// callee that can fail is a type error at the call.
+    /// callee that can fail is a type error at the caller's attribute.
     fn unwrapped_fwd_call(&self, call: &Call, mode: Mode, span: Span) -> TokenStream {
         let (rt, fwd) = (&self.rt, self.fwd_call(call, span));
         match (&self.iteration_limit, mode) {
@@ -690,10 +690,9 @@ impl<'a> Gen<'a> {
                 }
             },
             (Some(_), _) => quote!(#rt::repeated(#fwd)),
-            (None, _) => {
-                let infallible = respan(quote!(#rt::infallible), span);
-                quote!(#infallible(#fwd))
-            }
+            // Not wrapped: in a debug build each move of a large pullback through a function
+            // is a copy on the stack. A bounded callee is then a type mismatch.
+            (None, _) => fwd,
         }
     }
 

@@ -75,35 +75,6 @@ impl<V, P> Forward for Result<(V, P), IterationLimit> {
     }
 }
 
-/// A callee's `_fwd` called by a generated function without `max_iters`, which cannot pass an
-/// [`IterationLimit`] on: only a callee that cannot fail is accepted, and one with `max_iters`
-/// is reported at the call.
-#[diagnostic::on_unimplemented(
-    message = "this call can fail: the callee has `max_iters`, so its `_fwd` returns `Result<_, IterationLimit>`",
-    label = "a call of a function with `max_iters`",
-    note = "give the calling function `max_iters` too (`#[differentiable(max_iters = 1000)]`): its `_grad`, `_vjp` and `_fwd` then return the callee's `IterationLimit`"
-)]
-pub trait InfallibleForward {
-    /// The callee's value and pullback.
-    type Output;
-    /// The value and pullback.
-    fn into_output(self) -> Self::Output;
-}
-
-impl<V, P> InfallibleForward for (V, P) {
-    type Output = (V, P);
-    #[inline(always)]
-    fn into_output(self) -> (V, P) {
-        self
-    }
-}
-
-/// The value and pullback of a call without `max_iters`, in a caller without it.
-#[inline(always)]
-pub fn infallible<T: InfallibleForward>(forward: T) -> T::Output {
-    forward.into_output()
-}
-
 /// The value and pullback of a call repeated by the reverse sweep, in a caller with
 /// `max_iters`: the forward sweep made the same call with the same inputs and it returned
 /// `Ok`, or the caller would have returned its error before any reverse sweep.

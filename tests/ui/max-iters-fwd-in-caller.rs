@@ -1,8 +1,7 @@
 use backprop::differentiable;
 
-// `_fwd` of a function with `max_iters` returns a `Result` (the bound is checked in the
-// forward sweep): a differentiable caller passes the error on only if it has `max_iters` too,
-// and without it the call is an error that says so.
+// `_fwd` of a function with `max_iters` returns a `Result`, which a differentiable caller
+// passes on only if it has `max_iters` too.
 #[differentiable(max_iters = 100)]
 fn inner(x: f32, n: usize) -> f32 {
     let mut y = x;

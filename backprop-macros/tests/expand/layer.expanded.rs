@@ -33,9 +33,7 @@ fn layer_fwd(
     let mut stored_t2: [f32; 2] = [0.0f32; 2];
     let mut out: [f32; 2] = [0.0; 2];
     for j in 0..2 {
-        tape_t1[j] = ::core::option::Option::Some(
-            ::backprop::__private::infallible(dot3::fwd(&w[j], x)),
-        );
+        tape_t1[j] = ::core::option::Option::Some(dot3::fwd(&w[j], x));
         let t1: f32 = ::backprop::__private::tape_value(&tape_t1[j]);
         let t2: f32 = ::backprop::__private::math::tanh(t1);
         stored_t2[j] = t2;

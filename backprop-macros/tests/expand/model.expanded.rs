@@ -26,17 +26,15 @@ fn model_grad(
     d_x: &mut [f32; 3],
     k: f32,
 ) -> (f32, f32) {
-    let (mut h, pullback_h): (_, _) = ::backprop::__private::infallible(
-        layer::fwd(w, x),
-    );
+    let (mut h, pullback_h): (_, _) = layer::fwd(w, x);
     let t1: f32 = h[0];
     let t2: f32 = t1 * k;
     let t3: f32 = h[1];
-    let (t4, pullback_t4): (f32, _) = ::backprop::__private::infallible(square::fwd(t2));
-    let (t5, pullback_t5): (f32, _) = ::backprop::__private::infallible(square::fwd(t3));
+    let (t4, pullback_t4): (f32, _) = square::fwd(t2);
+    let (t5, pullback_t5): (f32, _) = square::fwd(t3);
     let t6: f32 = t4 + t5;
-    let (t7, pullback_t7): (f32, _) = ::backprop::__private::infallible(dot3::fwd(x, x));
-    let (t8, pullback_t8): (f32, _) = ::backprop::__private::infallible(square::fwd(k));
+    let (t7, pullback_t7): (f32, _) = dot3::fwd(x, x);
+    let (t8, pullback_t8): (f32, _) = square::fwd(k);
     let t9: f32 = t7 * t8;
     let t10: f32 = t6 + t9;
     let value: f32 = t10;
@@ -95,17 +93,15 @@ fn model_fwd(
         f32,
     ) -> f32,
 ) {
-    let (mut h, pullback_h): (_, _) = ::backprop::__private::infallible(
-        layer::fwd(w, x),
-    );
+    let (mut h, pullback_h): (_, _) = layer::fwd(w, x);
     let t1: f32 = h[0];
     let t2: f32 = t1 * k;
     let t3: f32 = h[1];
-    let (t4, pullback_t4): (f32, _) = ::backprop::__private::infallible(square::fwd(t2));
-    let (t5, pullback_t5): (f32, _) = ::backprop::__private::infallible(square::fwd(t3));
+    let (t4, pullback_t4): (f32, _) = square::fwd(t2);
+    let (t5, pullback_t5): (f32, _) = square::fwd(t3);
     let t6: f32 = t4 + t5;
-    let (t7, pullback_t7): (f32, _) = ::backprop::__private::infallible(dot3::fwd(x, x));
-    let (t8, pullback_t8): (f32, _) = ::backprop::__private::infallible(square::fwd(k));
+    let (t7, pullback_t7): (f32, _) = dot3::fwd(x, x);
+    let (t8, pullback_t8): (f32, _) = square::fwd(k);
     let t9: f32 = t7 * t8;
     let t10: f32 = t6 + t9;
     let value: f32 = t10;
