@@ -675,6 +675,27 @@ impl<'a> Gen<'a> {
         self.sibling_call(call, suffix, span)
     }
 
+    /// [`Gen::fwd_call`] as its value and pullback, for a callee whose `_fwd` may return a
+    /// `Result` (it has `max_iters`). With `max_iters`, the forward sweep (`Original`, `Plain`)
+    /// returns the callee's error, and the reverse sweep's recomputations repeat calls that
+    /// succeeded. Without it, a
+    /// callee that can fail is a type error at the caller's attribute.
+    fn unwrapped_fwd_call(&self, call: &Call, mode: Mode, span: Span) -> TokenStream {
+        let (rt, fwd) = (&self.rt, self.fwd_call(call, span));
+        match (&self.iteration_limit, mode) {
+            (Some(_), Mode::Original | Mode::Plain) => quote! {
+                match #rt::Forward::into_result(#fwd) {
+                    ::core::result::Result::Ok(forward) => forward,
+                    ::core::result::Result::Err(limit) => return ::core::result::Result::Err(limit),
+                }
+            },
+            (Some(_), _) => quote!(#rt::repeated(#fwd)),
+            // Not wrapped: in a debug build each move of a large pullback through a function
+            // is a copy on the stack. A bounded callee is then a type mismatch.
+            (None, _) => fwd,
+        }
+    }
+
     /// A tangent call as a call of the callee's `_jvp`: its value and tangent.
     fn jvp_call(&self, call: &Call, span: Span) -> TokenStream {
         self.sibling_call(call, "jvp", span)
@@ -760,7 +781,7 @@ impl<'a> Gen<'a> {
         span: Span,
     ) -> TokenStream {
         let rt = &self.rt;
-        let fwd = self.fwd_call(call, span);
+        let fwd = self.unwrapped_fwd_call(call, mode, span);
         let binding = match &ty {
             Some(ty) => quote!(let #pattern: #ty),
             None => quote!(let #pattern),
@@ -769,6 +790,14 @@ impl<'a> Gen<'a> {
         match (tape, mode) {
             (Tape::Local(pb), _) | (Tape::Recomputed(pb), Mode::Recompute(_)) => {
                 quote!(let (#pattern, #pb): (#ty, _) = #fwd;)
+            }
+            (Tape::Recomputed(_), Mode::Original | Mode::Plain)
+            | (Tape::Slot { .. }, Mode::Plain)
+                if self.iteration_limit.is_some() =>
+            {
+                // Only the callee's `_fwd` checks its own `max_iters`: the forward sweep calls
+                // it, so that the reverse sweep's repetition of the call cannot fail.
+                quote!(#binding = (#fwd).0;)
             }
             (Tape::Recomputed(_), Mode::Original | Mode::Replay(_) | Mode::Plain)
             | (Tape::Slot { .. }, Mode::Plain) => {

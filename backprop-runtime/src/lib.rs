@@ -51,7 +51,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::anomaly::NonFinite;
-    pub use crate::limit::IterationLimit;
+    pub use crate::limit::{repeated, Forward, IterationLimit};
     pub use crate::math;
     pub use crate::tensor::{Real, Tensor, Zero};
     // For #[derive(Parameters)].

@@ -48,3 +48,40 @@ impl fmt::Display for IterationLimit {
 
 #[cfg(feature = "std")]
 impl std::error::Error for IterationLimit {}
+
+/// What a callee's `_fwd` returns to a generated caller: its value and pullback, or, when the
+/// callee has `max_iters`, a `Result` of them. A caller with `max_iters` of its own passes the
+/// callee's [`IterationLimit`] on from its forward sweep.
+pub trait Forward {
+    /// The callee's value and pullback.
+    type Output;
+    /// The value and pullback, or the callee's error.
+    fn into_result(self) -> Result<Self::Output, IterationLimit>;
+}
+
+impl<V, P> Forward for (V, P) {
+    type Output = (V, P);
+    #[inline(always)]
+    fn into_result(self) -> Result<(V, P), IterationLimit> {
+        Ok(self)
+    }
+}
+
+impl<V, P> Forward for Result<(V, P), IterationLimit> {
+    type Output = (V, P);
+    #[inline(always)]
+    fn into_result(self) -> Result<(V, P), IterationLimit> {
+        self
+    }
+}
+
+/// The value and pullback of a call repeated by the reverse sweep, in a caller with
+/// `max_iters`: the forward sweep made the same call with the same inputs and it returned
+/// `Ok`, or the caller would have returned its error before any reverse sweep.
+#[inline(always)]
+pub fn repeated<T: Forward>(forward: T) -> T::Output {
+    match forward.into_result() {
+        Ok(output) => output,
+        Err(_) => unreachable!("a call the forward sweep made within its bound is repeated"),
+    }
+}

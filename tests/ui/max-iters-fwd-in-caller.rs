@@ -1,7 +1,7 @@
 use backprop::differentiable;
 
-// `_fwd` of a function with `max_iters` returns a `Result` (the bound is checked in the
-// forward sweep), which differentiable callers do not handle yet.
+// `_fwd` of a function with `max_iters` returns a `Result`, which a differentiable caller
+// passes on only if it has `max_iters` too.
 #[differentiable(max_iters = 100)]
 fn inner(x: f32, n: usize) -> f32 {
     let mut y = x;

@@ -8,6 +8,7 @@
 // Indexed range loops are the subject: the macro's subset has no iterator chains.
 #![allow(clippy::needless_range_loop)]
 
+mod bounded_callees;
 mod programs;
 
 use crate::loops::programs::{assert_close, flat, scalar};
