@@ -7,7 +7,10 @@
 # with a mismatch and prints the command that writes it again; restores the committed corpus
 # (seed 1, 600 programs) at the end either way.
 #
-#   scripts/difftest_long.sh SEED COUNT [CHUNK]     # CHUNK defaults to 1000
+#   scripts/difftest_long.sh SEED COUNT [CHUNK [FROM]]
+#
+# CHUNK defaults to 500 (about 4 GB for `rustc` in a debug build; 1,000 programs take 6 GB);
+# FROM (default 0) starts at program FROM, to resume a run or rerun one range after a fix.
 #
 # Extra arguments for `cargo test` (e.g. `--release`) go in DIFFTEST_CARGO; DIFFTEST_POINTS
 # sets the points per program as for the test itself. Each range prints the test's summary, the
@@ -15,13 +18,14 @@
 # the largest process while compiling (the `rustc` of the range's test crate).
 set -euo pipefail
 
-if [[ $# -lt 2 || $# -gt 3 ]]; then
-    echo "usage: $0 SEED COUNT [CHUNK]" >&2
+if [[ $# -lt 2 || $# -gt 4 ]]; then
+    echo "usage: $0 SEED COUNT [CHUNK [FROM]]" >&2
     exit 2
 fi
 seed=$1
 count=$2
-chunk=${3:-1000}
+chunk=${3:-500}
+from=${4:-0}
 cd "$(dirname "$0")/.."
 
 log=$(mktemp)
@@ -43,7 +47,7 @@ fail() {
     exit 1
 }
 
-for ((first = 0; first < count; first += chunk)); do
+for ((first = from; first < count; first += chunk)); do
     n=$((count - first < chunk ? count - first : chunk))
     range="--seed $seed --first $first --count $n"
     cargo run -q -p backprop-difftest -- $range
@@ -57,4 +61,4 @@ for ((first = 0; first < count; first += chunk)); do
     echo "programs $first..$((first + n)): $(grep '^difftest:' "$log" | sed 's/^difftest: //')"
     echo "    compiled in $((built - start)) s${peak:+ ($peak)}, ran in $(($(date +%s) - built)) s"
 done
-echo "seed $seed, $count programs: no mismatch"
+echo "programs $from..$count of seed $seed: no mismatch"
