@@ -9,10 +9,9 @@
 //! `#[differentiable]` function written over `f64`, whose value and `_grad` must agree with the
 //! reference to `f64` precision at every point away from a branch.
 //!
-//! A longer run with other programs:
-//! `cargo run -p backprop-difftest -- --seed 7 --count 5000 && cargo test --release --test difftest`
-//! (and `cargo run -p backprop-difftest` to restore the committed set). `DIFFTEST_POINTS=20`
-//! tries more points per program.
+//! A longer run with other programs, 500 at a time (all at once would not fit in memory):
+//! `scripts/difftest_long.sh 7 5000`, which restores the committed set at the end.
+//! `DIFFTEST_POINTS=20` tries more points per program.
 use backprop::differentiable;
 
 /// One generated program, through its flat harness.

@@ -1,5 +1,5 @@
 //! Writes the differential test's programs: `cargo run -p backprop-difftest -- --seed 7 --count
-//! 5000`, then `cargo test --test difftest`. `--first K --count M` writes only programs `K..K+M`
+//! 500`, then `cargo test --test difftest`. `--first K --count M` writes only programs `K..K+M`
 //! of the seed, exactly as a whole run writes them, so a long run can be compiled one range at a
 //! time (`scripts/difftest_long.sh`). Without arguments it rewrites the committed set (seed 1,
 //! 600 programs). Each program is a `#[differentiable]` function over `f32` and the same
