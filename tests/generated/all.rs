@@ -36,12 +36,14 @@ mod chunk_005 {
     include!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/generated/programs_005.rs"));
 }
 
-/// The generator's seed and program count.
+/// The generator's seed.
 pub const SEED: u64 = 1;
+/// The number of the first program here: these are programs `FIRST..FIRST + COUNT` of the seed.
+pub const FIRST: usize = 0;
 /// How many programs.
 pub const COUNT: usize = 600;
 
-/// Every generated program, chunk by chunk.
+/// Every generated program, chunk by chunk, in order of their numbers.
 pub const CHUNKS: &[&[Program]] = &[
     chunk_000::PROGRAMS,
     chunk_001::PROGRAMS,
