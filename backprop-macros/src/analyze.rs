@@ -965,7 +965,7 @@ impl Reads<'_> {
 }
 
 /// Whether an index mentions loop variable `var`.
-fn mentions_var(e: &IntExpr, var: IntVarId) -> bool {
+pub fn mentions_var(e: &IntExpr, var: IntVarId) -> bool {
     match e {
         IntExpr::Var(v) => *v == var,
         IntExpr::Bin(_, a, b) => mentions_var(a, var) || mentions_var(b, var),
