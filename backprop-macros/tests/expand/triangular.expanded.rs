@@ -28,7 +28,6 @@ fn tri(l: &[f32; 9], x: &[f32; 3]) -> f32 {
 )]
 fn tri_grad(l: &[f32; 9], d_l: &mut [f32; 9], x: &[f32; 3], d_x: &mut [f32; 3]) -> f32 {
     let mut q: [f32; 3] = [0.0; 3];
-    let old_0 = q;
     for i in 0..3 {
         for j in (i + 1)..3 {
             let t1: f32 = l[((i * 3) + j)];
@@ -38,7 +37,6 @@ fn tri_grad(l: &[f32; 9], d_l: &mut [f32; 9], x: &[f32; 3], d_x: &mut [f32; 3]) 
         }
     }
     let mut s: f32 = 0.0;
-    let old_1 = s;
     let mut g_q = ::backprop::__private::zero_like(&q);
     let d_s_unit: f32 = 1.0;
     for i_2 in 0..3 {
@@ -55,7 +53,6 @@ fn tri_grad(l: &[f32; 9], d_l: &mut [f32; 9], x: &[f32; 3], d_x: &mut [f32; 3]) 
     let mut d_s: f32 = 0.0;
     d_s += 1.0;
     ::backprop::__private::add_scaled(&mut d_q, d_s, &g_q);
-    s = old_1;
     for i in (0..3).rev() {
         let mut d_sum: f32 = 0.0;
         for j in ((i + 1)..3).rev() {
@@ -70,7 +67,6 @@ fn tri_grad(l: &[f32; 9], d_l: &mut [f32; 9], x: &[f32; 3], d_x: &mut [f32; 3]) 
         }
         d_x[i] += d_sum;
     }
-    q = old_0;
     value
 }
 /// The value of [`tri`] and its pullback, for split-mode calls from differentiable code: the pullback takes the arguments again with a shadow (`Option<&mut _>`, `None` for no gradient) after each `&` one, then `d_out`, and returns the gradients of the by-value float arguments. [`tri_vjp`] calls both.
@@ -98,7 +94,6 @@ fn tri_fwd(
     ) -> (),
 ) {
     let mut q: [f32; 3] = [0.0; 3];
-    let old_0 = q;
     for i in 0..3 {
         for j in (i + 1)..3 {
             let t1: f32 = l[((i * 3) + j)];
@@ -108,7 +103,6 @@ fn tri_fwd(
         }
     }
     let mut s: f32 = 0.0;
-    let old_1 = s;
     let mut g_q = ::backprop::__private::zero_like(&q);
     let d_s_unit: f32 = 1.0;
     for i_2 in 0..3 {
@@ -134,7 +128,6 @@ fn tri_fwd(
             let mut d_s: f32 = 0.0;
             d_s += d_out;
             ::backprop::__private::add_scaled(&mut d_q, d_s, &g_q);
-            s = old_1;
             for i in (0..3).rev() {
                 let mut d_sum: f32 = 0.0;
                 for j in ((i + 1)..3).rev() {
@@ -153,7 +146,6 @@ fn tri_fwd(
                     shadow[i] += d_sum;
                 }
             }
-            q = old_0;
             ()
         },
     )
