@@ -113,7 +113,92 @@ fn plan_keeps(func: &mut Function, errors: &mut Errors) {
     plan_snapshots(func);
     let body = std::mem::take(&mut func.body);
     prune_snapshots(func, &body, &mut Vec::new());
+    prune_superseded(func, &body);
+    prune_entry_saves(func, &body);
     func.body = body;
+}
+
+/// Drops a region's entry save of a variable declared in the same block when nothing before
+/// the region in the block reads it: the restore after the region's reverse would be read by
+/// nobody (the reverse of the statements before it), and the variable ends with the block.
+fn prune_entry_saves(func: &mut Function, block: &Block) {
+    for (at, stmt) in block.stmts.iter().enumerate() {
+        let region = match stmt {
+            Stmt::For { region, body, .. } => {
+                prune_entry_saves(func, body);
+                *region
+            }
+            Stmt::If {
+                region, then, els, ..
+            } => {
+                prune_entry_saves(func, then);
+                prune_entry_saves(func, els);
+                *region
+            }
+            _ => continue,
+        };
+        let before = &block.stmts[..at];
+        let saves = std::mem::take(&mut func.regions[region].entry_saves);
+        func.regions[region].entry_saves = saves
+            .into_iter()
+            .filter(|(var, _)| {
+                let declared_here = before
+                    .iter()
+                    .any(|s| matches!(s, Stmt::Decl { var: v, .. } if v == var));
+                !declared_here || stmts_read(func, before, *var, true)
+            })
+            .collect();
+    }
+}
+
+/// Drops a loop's snapshot of a variable declared in the same block when the recomputation
+/// of the block cannot read it: nothing up to the loop reads the variable, and a later loop of
+/// the block snapshots it again before anything reads it (the GMM's `xc` loop kept `qx`, which
+/// the triangular product's snapshot replaces). Later loops are decided first, since a loop
+/// supersedes only with the snapshot it keeps.
+fn prune_superseded(func: &mut Function, block: &Block) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::For { body, .. } => prune_superseded(func, body),
+            Stmt::If { then, els, .. } => {
+                prune_superseded(func, then);
+                prune_superseded(func, els);
+            }
+            _ => {}
+        }
+    }
+    // the variables are declared in the block, so inside the region: accumulations count
+    let reads = |func: &Function, stmts: &[Stmt], var: VarId| stmts_read(func, stmts, var, true);
+    for (at, stmt) in block.stmts.iter().enumerate().rev() {
+        let Stmt::For { region: l, .. } = stmt else {
+            continue;
+        };
+        let snapshot = func.regions[*l].snapshot.clone();
+        let (mut kept, mut dropped) = (Vec::new(), Vec::new());
+        for (var, k) in snapshot {
+            let declared_here = block
+                .stmts
+                .iter()
+                .any(|s| matches!(s, Stmt::Decl { var: v, .. } if *v == var));
+            let next = block.stmts[at + 1..].iter().position(|s| {
+                matches!(s, Stmt::For { region: r, .. }
+                    if func.regions[*r].snapshot.iter().any(|(v, _)| *v == var))
+            });
+            let superseded = next.is_some_and(|n| {
+                !reads(func, &block.stmts[..=at], var)
+                    && !reads(func, &block.stmts[at + 1..at + 1 + n], var)
+            });
+            if declared_here && superseded {
+                dropped.push(k);
+            } else {
+                kept.push((var, k));
+            }
+        }
+        for k in dropped {
+            func.buffers[k].unread = true;
+        }
+        func.regions[*l].snapshot = kept;
+    }
 }
 
 /// Drops the snapshot entries that no recomputation reads: a loop's snapshot is read when a
@@ -172,9 +257,14 @@ fn prune_snapshots<'b>(
 /// Whether `block`, recomputed as part of `region`, reads variable `var` (an accumulation into
 /// it counts as a read when it is declared inside `region`; else the recomputation skips it).
 fn reads_var(func: &Function, block: &Block, var: VarId, region: RegionId) -> bool {
-    let is_var = |p: &Place| p.base == Base::Var(var);
     let inside = func.vars[var].depth > func.regions[region].depth;
-    block.stmts.iter().any(|stmt| match stmt {
+    stmts_read(func, &block.stmts, var, inside)
+}
+
+/// Whether `stmts` read variable `var`, an accumulation into it counting if `accumulations`.
+fn stmts_read(func: &Function, stmts: &[Stmt], var: VarId, accumulations: bool) -> bool {
+    let is_var = |p: &Place| p.base == Base::Var(var);
+    stmts.iter().any(|stmt| match stmt {
         Stmt::Let(v) => match &func.values[*v].op {
             Op::Read(place, _) => is_var(place),
             Op::Call(call) => call.places().into_iter().any(is_var),
@@ -187,10 +277,11 @@ fn reads_var(func: &Function, block: &Block, var: VarId, region: RegionId) -> bo
         Stmt::Decl { .. } | Stmt::Break { .. } => false,
         Stmt::Assign {
             place, op, save, ..
-        } => *op != AssignOp::Set && (inside || *save != Save::None) && is_var(place),
-        Stmt::For { body, .. } => reads_var(func, body, var, region),
+        } => *op != AssignOp::Set && (accumulations || *save != Save::None) && is_var(place),
+        Stmt::For { body, .. } => stmts_read(func, &body.stmts, var, accumulations),
         Stmt::If { then, els, .. } => {
-            reads_var(func, then, var, region) || reads_var(func, els, var, region)
+            stmts_read(func, &then.stmts, var, accumulations)
+                || stmts_read(func, &els.stmts, var, accumulations)
         }
     })
 }
@@ -965,7 +1056,7 @@ impl Reads<'_> {
 }
 
 /// Whether an index mentions loop variable `var`.
-fn mentions_var(e: &IntExpr, var: IntVarId) -> bool {
+pub fn mentions_var(e: &IntExpr, var: IntVarId) -> bool {
     match e {
         IntExpr::Var(v) => *v == var,
         IntExpr::Bin(_, a, b) => mentions_var(a, var) || mentions_var(b, var),

@@ -34,6 +34,9 @@ pub struct Reverse<'g, 'a> {
     pub param_exprs: HashMap<ParamId, AExpr>,
     pub defs: HashMap<String, AExpr>,
     counter: usize,
+    /// Places read at an index an enclosing loop does not change (`xc[i]` in `for j in ..`),
+    /// with the local their adjoint is summed in while that loop is reversed.
+    sums: Vec<(Place, Ident)>,
 }
 
 impl<'g, 'a> Reverse<'g, 'a> {
@@ -45,6 +48,7 @@ impl<'g, 'a> Reverse<'g, 'a> {
             param_exprs: HashMap::new(),
             defs: HashMap::new(),
             counter: 0,
+            sums: Vec::new(),
         }
     }
 
@@ -179,7 +183,10 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 }
                 if let Op::Read(place, _) = &op {
                     let d = self.g.aexpr(&d);
-                    out.extend(self.g.add_to_shadow(place, d, false));
+                    match self.sums.iter().find(|(p, _)| p == place) {
+                        Some((_, sum)) => out.extend(quote!(#sum += #d;)),
+                        None => out.extend(self.g.add_to_shadow(place, d, false)),
+                    }
                     return;
                 }
                 let f = self.g.f;
@@ -259,8 +266,11 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 } else if self.region_matters(body) {
                     let i = self.g.int_names[*var].clone();
                     let range = self.g.rerun_range(lo, hi, *inclusive, !*rev, *end);
+                    let enclosing = self.sums.len();
+                    let open = self.open_sums(*region, *var, body);
                     let inner = self.region_body(*region, body);
-                    out.extend(quote!(for #i in #range { #inner }));
+                    let close = self.close_sums(enclosing);
+                    out.extend(quote!(#open for #i in #range { #inner } #close));
                 }
                 out.extend(self.g.entry_restores(*region));
             }
@@ -281,6 +291,85 @@ impl<'g, 'a> Reverse<'g, 'a> {
             }
             // Only the forward sweep leaves a loop early; the reverse runs `lo..end`.
             Stmt::Break { .. } => {}
+        }
+    }
+
+    /// Starts a local sum for the adjoint of each place the loop reads at an index it does not
+    /// change (`d_xc[i] += L[..] * d_qx[j]` in the reverse of `for j in ..`): the shadow
+    /// element in memory made the reverse loop one serial chain of loads and stores, which
+    /// kept the loop's other, independent updates from vectorising. The shadow gets the sum
+    /// once after the loop ([`Self::close_sums`]): the same additions in another order. Only
+    /// array elements and parameters (a scalar local's adjoint is a local already), and only
+    /// variables the loop does not write (the reverse of a write reads and zeroes the shadow).
+    fn open_sums(&mut self, region: RegionId, var: IntVarId, body: &Block) -> TokenStream {
+        let mut loops = vec![var];
+        let mut written = Vec::new();
+        let mut reads = Vec::new();
+        self.scan(body, &mut loops, &mut written, &mut reads);
+        let depth = self.g.f.regions[region].depth;
+        let float = self.g.float();
+        let zero = float.lit(0.0);
+        let mut out = TokenStream::new();
+        for place in reads {
+            let outside = match place.base {
+                Base::Var(v) => self.g.f.vars[v].depth <= depth && place.index_count() > 0,
+                Base::Param(_) => true,
+            };
+            let invariant = place.path.iter().all(|seg| match seg {
+                Seg::Index(e) => !loops.iter().any(|l| crate::analyze::mentions_var(e, *l)),
+                Seg::Field(_) => true,
+            });
+            if outside
+                && invariant
+                && !written.contains(&place.base)
+                && self.g.has_shadow(&place)
+                && !self.sums.iter().any(|(p, _)| *p == place)
+            {
+                let name = self.g.names.fresh("d_sum");
+                out.extend(quote!(let mut #name: #float = #zero;));
+                self.sums.push((place, name));
+            }
+        }
+        out
+    }
+
+    /// Adds the sums [`Self::open_sums`] started after `enclosing` into their shadows.
+    fn close_sums(&mut self, enclosing: usize) -> TokenStream {
+        let sums = self.sums.split_off(enclosing);
+        sums.iter()
+            .map(|(place, sum)| self.g.add_to_shadow(place, quote!(#sum), false))
+            .collect()
+    }
+
+    /// The loop variables, the written bases and the active reads of shadowed places in
+    /// `block`, nested blocks included.
+    fn scan(
+        &self,
+        block: &Block,
+        loops: &mut Vec<IntVarId>,
+        written: &mut Vec<Base>,
+        reads: &mut Vec<Place>,
+    ) {
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::Let(v) => {
+                    if let Op::Read(place, _) = &self.g.f.values[*v].op {
+                        if self.active(*v) && !reads.contains(place) {
+                            reads.push(place.clone());
+                        }
+                    }
+                }
+                Stmt::Assign { place, .. } => written.push(place.base),
+                Stmt::For { var, body, .. } => {
+                    loops.push(*var);
+                    self.scan(body, loops, written, reads);
+                }
+                Stmt::If { then, els, .. } => {
+                    self.scan(then, loops, written, reads);
+                    self.scan(els, loops, written, reads);
+                }
+                Stmt::Decl { .. } | Stmt::Break { .. } => {}
+            }
         }
     }
 

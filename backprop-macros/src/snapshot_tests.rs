@@ -111,6 +111,17 @@ fn one_pass_loop() {
     );
 }
 
+/// A triangular product: the reverse of `i`'s body leaves out the rerun of the `j` loop (it
+/// writes nothing outside it), and sums `x[i]`'s adjoint in a local across the `j` loop.
+#[test]
+fn triangular() {
+    check(
+        "triangular",
+        "wrt(l, x)",
+        "fn tri(l: &[f32; 9], x: &[f32; 3]) -> f32 { let mut q = [0.0; 3]; for i in 0..3 { for j in (i + 1)..3 { q[j] += l[i * 3 + j] * x[i]; } } let mut s = 0.0; for i in 0..3 { s += q[i] * q[i]; } s }",
+    );
+}
+
 /// Prints the expansion of the function in the file `BACKPROP_SHOW` names, for working on the
 /// macro without cargo-expand:
 /// `BACKPROP_SHOW=f.rs cargo test -p backprop-macros show -- --ignored --nocapture`, with the

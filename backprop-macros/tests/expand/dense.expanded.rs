@@ -35,7 +35,6 @@ fn dense_grad(
 ) -> f32 {
     let mut stored_t5: f32 = 0.0f32;
     let mut loss: f32 = 0.0;
-    let old_1 = loss;
     let mut g_w = ::backprop::__private::zero_like(w);
     let mut g_x = ::backprop::__private::zero_like(x);
     let mut g_y = ::backprop::__private::zero_like(y);
@@ -45,7 +44,6 @@ fn dense_grad(
         let g_x_mut = &mut g_x;
         let g_y_mut = &mut g_y;
         let mut z: f32 = 0.0;
-        let old_0 = z;
         for i in 0..3 {
             let t1: f32 = w[o][i];
             let t2: f32 = x[i];
@@ -76,7 +74,6 @@ fn dense_grad(
             let d_t1: f32 = (g2 * t2);
             g_w_mut[o][i] += d_t1;
         }
-        z = old_0;
     }
     let t9: f32 = loss;
     let value: f32 = t9;
@@ -85,7 +82,6 @@ fn dense_grad(
     ::backprop::__private::add_scaled(&mut *d_w, d_loss, &g_w);
     ::backprop::__private::add_scaled(&mut *d_x, d_loss, &g_x);
     ::backprop::__private::add_scaled(&mut *d_y, d_loss, &g_y);
-    loss = old_1;
     value
 }
 /// The value of [`dense`] and its pullback, for split-mode calls from differentiable code: the pullback takes the arguments again with a shadow (`Option<&mut _>`, `None` for no gradient) after each `&` one, then `d_out`, and returns the gradients of the by-value float arguments. [`dense_vjp`] calls both.
@@ -117,7 +113,6 @@ fn dense_fwd(
 ) {
     let mut stored_t5: f32 = 0.0f32;
     let mut loss: f32 = 0.0;
-    let old_1 = loss;
     let mut g_w = ::backprop::__private::zero_like(w);
     let mut g_x = ::backprop::__private::zero_like(x);
     let mut g_y = ::backprop::__private::zero_like(y);
@@ -127,7 +122,6 @@ fn dense_fwd(
         let g_x_mut = &mut g_x;
         let g_y_mut = &mut g_y;
         let mut z: f32 = 0.0;
-        let old_0 = z;
         for i in 0..3 {
             let t1: f32 = w[o][i];
             let t2: f32 = x[i];
@@ -158,7 +152,6 @@ fn dense_fwd(
             let d_t1: f32 = (g2 * t2);
             g_w_mut[o][i] += d_t1;
         }
-        z = old_0;
     }
     let t9: f32 = loss;
     let value: f32 = t9;
@@ -184,7 +177,6 @@ fn dense_fwd(
             if let ::core::option::Option::Some(shadow) = d_y.as_deref_mut() {
                 ::backprop::__private::add_scaled(shadow, d_loss, &g_y);
             }
-            loss = old_1;
             ()
         },
     )

@@ -23,7 +23,6 @@ fn energy(x: &[f32; 4], k: f32) -> f32 {
 )]
 fn energy_grad(x: &[f32; 4], d_x: &mut [f32; 4], k: f32) -> (f32, f32) {
     let mut s: f32 = 0.0;
-    let old_0 = s;
     let mut g_x = ::backprop::__private::zero_like(x);
     let mut g_k: f32 = 0.0;
     let d_s_unit: f32 = 1.0;
@@ -52,7 +51,6 @@ fn energy_grad(x: &[f32; 4], d_x: &mut [f32; 4], k: f32) -> (f32, f32) {
     d_s += d_t7;
     ::backprop::__private::add_scaled(&mut *d_x, d_s, &g_x);
     d_k += (d_s * g_k);
-    s = old_0;
     (value, d_k)
 }
 /// The value of [`energy`] and its pullback, for split-mode calls from differentiable code: the pullback takes the arguments again with a shadow (`Option<&mut _>`, `None` for no gradient) after each `&` one, then `d_out`, and returns the gradients of the by-value float arguments. [`energy_vjp`] calls both.
@@ -79,7 +77,6 @@ fn energy_fwd(
     ) -> f32,
 ) {
     let mut s: f32 = 0.0;
-    let old_0 = s;
     let mut g_x = ::backprop::__private::zero_like(x);
     let mut g_k: f32 = 0.0;
     let d_s_unit: f32 = 1.0;
@@ -118,7 +115,6 @@ fn energy_fwd(
                 ::backprop::__private::add_scaled(shadow, d_s, &g_x);
             }
             d_k += (d_s * g_k);
-            s = old_0;
             d_k
         },
     )
@@ -294,8 +290,6 @@ fn energy_tangent_fwd(
 ) {
     let mut s: f32 = 0.0;
     let mut s_dot: f32 = 0.0;
-    let old_0 = s;
-    let old_1 = s_dot;
     for i in 0..3 {
         let t3: f32 = x[(i + 1)];
         let t4: f32 = x_dot[(i + 1)];
@@ -383,8 +377,6 @@ fn energy_tangent_fwd(
                     shadow[(i + 1)] += d_d;
                 }
             }
-            s = old_0;
-            s_dot = old_1;
             (d_k, d_k_dot)
         },
     )
@@ -409,8 +401,6 @@ fn energy_hvp(
 ) -> (f32, f32) {
     let mut s: f32 = 0.0;
     let mut s_dot: f32 = 0.0;
-    let old_0 = s;
-    let old_1 = s_dot;
     for i in 0..3 {
         let t3: f32 = x[(i + 1)];
         let t4: f32 = x_dot[(i + 1)];
@@ -470,8 +460,6 @@ fn energy_hvp(
         d_x[i] += d_t5;
         d_x[(i + 1)] += d_d;
     }
-    s = old_0;
-    s_dot = old_1;
     (t19, d_k)
 }
 #[doc(hidden)]

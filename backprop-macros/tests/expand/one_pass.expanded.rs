@@ -36,7 +36,6 @@ fn pointwise_grad<const N: usize>(
 ) -> f32 {
     let mut stored_t4: [f32; 3] = [0.0f32; 3];
     let mut loss: f32 = 0.0;
-    let old_1 = loss;
     let mut g_w = ::backprop::__private::zero_like(w);
     let d_loss_unit: f32 = 1.0;
     for p in 0..n {
@@ -51,7 +50,6 @@ fn pointwise_grad<const N: usize>(
             h[i] = t4;
         }
         let mut s: f32 = 0.0;
-        let old_0 = s;
         for i_2 in 0..3 {
             let t5: f32 = h[i_2];
             let t6: f32 = t5 * t5;
@@ -70,7 +68,6 @@ fn pointwise_grad<const N: usize>(
             let d_t5: f32 = ((2.0 * t5) * g2);
             d_h[i_2] += d_t5;
         }
-        s = old_0;
         for i in (0..3).rev() {
             h[i] = 0.0;
             let t1: f32 = w[i];
@@ -94,7 +91,6 @@ fn pointwise_grad<const N: usize>(
     let d_t9: f32 = (1.0 / t8);
     d_loss += d_t9;
     ::backprop::__private::add_scaled(&mut *d_w, d_loss, &g_w);
-    loss = old_1;
     value
 }
 /// The value of [`pointwise`] and its pullback, for split-mode calls from differentiable code: the pullback takes the arguments again with a shadow (`Option<&mut _>`, `None` for no gradient) after each `&` one, then `d_out`, and returns the gradients of the by-value float arguments. [`pointwise_vjp`] calls both.
@@ -125,7 +121,6 @@ fn pointwise_fwd<const N: usize>(
 ) {
     let mut stored_t4: [f32; 3] = [0.0f32; 3];
     let mut loss: f32 = 0.0;
-    let old_1 = loss;
     for p in 0..n {
         let mut h: [f32; 3] = [0.0; 3];
         for i in 0..3 {
@@ -172,7 +167,6 @@ fn pointwise_fwd<const N: usize>(
                     h[i] = t4;
                 }
                 let mut s: f32 = 0.0;
-                let old_0 = s;
                 for i_2 in 0..3 {
                     let t5: f32 = h[i_2];
                     let t6: f32 = t5 * t5;
@@ -190,7 +184,6 @@ fn pointwise_fwd<const N: usize>(
                     let d_t5: f32 = ((2.0 * t5) * g2);
                     d_h[i_2] += d_t5;
                 }
-                s = old_0;
                 for i in (0..3).rev() {
                     h[i] = 0.0;
                     let t1: f32 = w[i];
@@ -212,7 +205,6 @@ fn pointwise_fwd<const N: usize>(
                     }
                 }
             }
-            loss = old_1;
             ()
         },
     )

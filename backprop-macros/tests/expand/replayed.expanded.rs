@@ -37,7 +37,6 @@ fn pointwise_grad<const N: usize>(
 ) -> f32 {
     let mut stored_t4: [f32; 3] = [0.0f32; 3];
     let mut loss: f32 = 0.0;
-    let old_1 = loss;
     for p in 0..n {
         let mut h: [f32; 3] = [0.0; 3];
         for i in 0..3 {
@@ -71,7 +70,6 @@ fn pointwise_grad<const N: usize>(
             h[i] = t4;
         }
         let mut s: f32 = 0.0;
-        let old_0 = s;
         for i_2 in 0..3 {
             let t5: f32 = h[i_2];
             let t6: f32 = t5 * t5;
@@ -89,7 +87,6 @@ fn pointwise_grad<const N: usize>(
             let d_t5: f32 = ((2.0 * t5) * g2);
             d_h[i_2] += d_t5;
         }
-        s = old_0;
         for i in (0..3).rev() {
             h[i] = 0.0;
             let t1: f32 = w[i];
@@ -107,7 +104,6 @@ fn pointwise_grad<const N: usize>(
             d_w[i] += d_t1;
         }
     }
-    loss = old_1;
     value
 }
 /// The value of [`pointwise`] and its pullback, for split-mode calls from differentiable code: the pullback takes the arguments again with a shadow (`Option<&mut _>`, `None` for no gradient) after each `&` one, then `d_out`, and returns the gradients of the by-value float arguments. [`pointwise_vjp`] calls both.
@@ -138,7 +134,6 @@ fn pointwise_fwd<const N: usize>(
 ) {
     let mut stored_t4: [f32; 3] = [0.0f32; 3];
     let mut loss: f32 = 0.0;
-    let old_1 = loss;
     for p in 0..n {
         let mut h: [f32; 3] = [0.0; 3];
         for i in 0..3 {
@@ -182,7 +177,6 @@ fn pointwise_fwd<const N: usize>(
                     h[i] = t4;
                 }
                 let mut s: f32 = 0.0;
-                let old_0 = s;
                 for i_2 in 0..3 {
                     let t5: f32 = h[i_2];
                     let t6: f32 = t5 * t5;
@@ -200,7 +194,6 @@ fn pointwise_fwd<const N: usize>(
                     let d_t5: f32 = ((2.0 * t5) * g2);
                     d_h[i_2] += d_t5;
                 }
-                s = old_0;
                 for i in (0..3).rev() {
                     h[i] = 0.0;
                     let t1: f32 = w[i];
@@ -222,7 +215,6 @@ fn pointwise_fwd<const N: usize>(
                     }
                 }
             }
-            loss = old_1;
             ()
         },
     )

@@ -25,7 +25,6 @@ fn spring(p: &[[f64; 2]; 3], k: f64) -> f64 {
 )]
 fn spring_grad(p: &[[f64; 2]; 3], d_p: &mut [[f64; 2]; 3], k: f64) -> (f64, f64) {
     let mut e: f64 = 0.0;
-    let old_0 = e;
     let mut g_p = ::backprop::__private::zero_like(p);
     let mut g_k: f64 = 0.0;
     let d_e_unit: f64 = 1.0;
@@ -68,7 +67,6 @@ fn spring_grad(p: &[[f64; 2]; 3], d_p: &mut [[f64; 2]; 3], k: f64) -> (f64, f64)
     d_e += 1.0;
     ::backprop::__private::add_scaled(&mut *d_p, d_e, &g_p);
     d_k += (d_e * g_k);
-    e = old_0;
     (value, d_k)
 }
 /// The value of [`spring`] and its pullback, for split-mode calls from differentiable code: the pullback takes the arguments again with a shadow (`Option<&mut _>`, `None` for no gradient) after each `&` one, then `d_out`, and returns the gradients of the by-value float arguments. [`spring_vjp`] calls both.
@@ -95,7 +93,6 @@ fn spring_fwd(
     ) -> f64,
 ) {
     let mut e: f64 = 0.0;
-    let old_0 = e;
     let mut g_p = ::backprop::__private::zero_like(p);
     let mut g_k: f64 = 0.0;
     let d_e_unit: f64 = 1.0;
@@ -148,7 +145,6 @@ fn spring_fwd(
                 ::backprop::__private::add_scaled(shadow, d_e, &g_p);
             }
             d_k += (d_e * g_k);
-            e = old_0;
             d_k
         },
     )
