@@ -27,7 +27,7 @@ pub fn p300_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0) = p300_vjp(x[0], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p300_jvp(x[0], tangent(0), &c, &c_dot);
     let (jvpk_value, jvpk) = p300_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2]);
-    Run { plain: p300(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p300(x[0], &c), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p300_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -80,14 +80,14 @@ pub fn p301_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0) = p301_vjp(&a, &mut v_a, x[2], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p301_jvp(&a, &a_dot, x[2], tangent(2), &c, &c_dot);
     let (jvpk_value, jvpk) = p301_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], &c, [&c_dot, &c_dot2]);
-    Run { plain: p301(&a, x[2], &c), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x0, g_c[0] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p301(&a, x[2], &c), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_x0, g_c[0] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p301_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p301_ref(&[x[0], x[1]], x[2], &[x[3]], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p302(x1: f32, x2: f32, b: [f32; 2], x0: f32) -> f32 {
     let mut s1 = f32::max(x1, b[1]);
     s1 = (s1 * 0.25 + x1).sin();
@@ -112,7 +112,8 @@ pub fn p302_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_x2, v_b, v_x0) = p302_vjp(x[0], x[1], b, x[4], D_OUT);
     let (jvp_value, jvp) = p302_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
     let (jvpk_value, jvpk) = p302_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
-    Run { plain: p302(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_x2, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1, h_x2, h_b, h_x0) = p302_hvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
+    Run { plain: p302(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x1, g_x2, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_x2, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x1, h_x2, h_b[0], h_b[1], h_x0] }) }
 }
 
 pub fn p302_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -159,7 +160,7 @@ pub fn p303_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x2, v_x1) = p303_vjp(x[0], &a, &mut v_a, x[5], x[6], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p303_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6), &c, &c_dot);
     let (jvpk_value, jvpk) = p303_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)], &c, [&c_dot, &c_dot2]);
-    Run { plain: p303(x[0], &a, x[5], x[6], &c), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN, f32::NAN, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p303(x[0], &a, x[5], x[6], &c), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, f32::NAN, f32::NAN, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_x1, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p303_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -220,14 +221,14 @@ pub fn p304_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0) = p304_vjp(x[0], &c, &mut v_c, &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p304_jvp(x[0], tangent(0), &c, &c_dot, &a, &a_dot);
     let (jvpk_value, jvpk) = p304_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2]);
-    Run { plain: p304(x[0], &c, &a), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p304(x[0], &c, &a), value, vjp_value, grad: vec![g_x0, g_c[0] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_c[0] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p304_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p304_ref(x[0], &[x[1]], &[x[2], x[3], x[4], x[5]], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p305(x0: f32, a: &[f32; 2]) -> f32 {
     let mut s1 = { let t2 = x0; t2 * x0 + t2 };
     for i0 in 1..2 { let mut s3: f32 = ((-(i0 as f32)) / ((0.75 + x0) * (0.75 + x0) + 2.0)); if (((s1 * 0.1290).tanh() * 5.00) * ((s1 * 0.1290).tanh() * 5.00) + 0.5).log10() > a[i0] { break; } }
@@ -248,11 +249,13 @@ pub fn p305_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
+    let mut h_a = [PREFILL; 2];
     let (value, g_x0) = p305_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p305_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p305_jvp(x[0], tangent(0), &a, &a_dot);
     let (jvpk_value, jvpk) = p305_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
-    Run { plain: p305(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0) = p305_hvp(x[0], tangent(0), &a, &a_dot, &mut h_a);
+    Run { plain: p305(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_a[0] - PREFILL, h_a[1] - PREFILL] }) }
 }
 
 pub fn p305_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -291,7 +294,7 @@ pub fn p306_run(x: &[f32]) -> Run {
     let (vjp_value, v_x2, v_x1, v_x0) = p306_vjp(x[0], &c, &mut v_c, &a, &mut v_a, x[4], x[5], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p306_jvp(x[0], tangent(0), &c, &c_dot, &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
     let (jvpk_value, jvpk) = p306_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
-    Run { plain: p306(x[0], &c, &a, x[4], x[5]), value, vjp_value, grad: vec![g_x2, g_c[0] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_x2, v_c[0] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p306(x[0], &c, &a, x[4], x[5]), value, vjp_value, grad: vec![g_x2, g_c[0] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_x2, v_c[0] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p306_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -316,7 +319,7 @@ pub fn p306_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_x2, g_c[0] - PREFILL as f64, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x1, g_x0] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p307(a: &[f32; 3], x0: f32) -> f32 {
     let mut s1 = h_mix(x0, x0);
     let mut s2 = (s1 / a[0].exp());
@@ -341,18 +344,20 @@ pub fn p307_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
+    let mut h_a = [PREFILL; 3];
     let (value, g_x0) = p307_grad(&a, &mut g_a, x[3]);
     let (vjp_value, v_x0) = p307_vjp(&a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p307_jvp(&a, &a_dot, x[3], tangent(3));
     let (jvpk_value, jvpk) = p307_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
-    Run { plain: p307(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0) = p307_hvp(&a, &a_dot, &mut h_a, x[3], tangent(3));
+    Run { plain: p307(&a, x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_x0] }) }
 }
 
 pub fn p307_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p307_ref(&[x[0], x[1], x[2]], x[3], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p308(x0: f32, a: &[f32; 4], x1: f32) -> f32 {
     let mut s1 = x0;
     let mut s2: f32 = ((s1.hypot(x0) * 0.3333).tanh() * 2.00).exp();
@@ -371,18 +376,20 @@ pub fn p308_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
+    let mut h_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p308_grad(x[0], &a, &mut g_a, x[5]);
     let (vjp_value, v_x0, v_x1) = p308_vjp(x[0], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p308_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
     let (jvpk_value, jvpk) = p308_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
-    Run { plain: p308(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1) = p308_hvp(x[0], tangent(0), &a, &a_dot, &mut h_a, x[5], tangent(5));
+    Run { plain: p308(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_a[3] - PREFILL, h_x1] }) }
 }
 
 pub fn p308_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p308_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p309(a: &[f32; 4], x0: f32, b: [f32; 3], x1: f32, x2: f32) -> f32 {
     let mut s1 = x2;
     for i0 in 0..2 { let t2 = h_lift(b[i0], ((((b[2 - i0] - (i0 as f32)) * (a[3 - i0].signum() + b[i0])) * 0.1000).tanh() * 3.00)); s1 += t2[1].tanh(); s1 = (s1 * 2.0 + (((((s1 * 0.1053).tanh() * 2.00).powi(2) * x1.atan2((x1 * x1 + 1.0))) * 0.1562).tanh() * 2.00)).tanh(); }
@@ -409,6 +416,7 @@ pub fn p309_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
+    let mut h_a = [PREFILL; 4];
     let b: [f32; 3] = [x[5], x[6], x[7]];
     let b_dot: [f32; 3] = [tangent(5), tangent(6), tangent(7)];
     let b_dot2: [f32; 3] = [tangent2(5), tangent2(6), tangent2(7)];
@@ -416,7 +424,8 @@ pub fn p309_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_b, v_x1, v_x2) = p309_vjp(&a, &mut v_a, x[4], b, x[8], x[9], D_OUT);
     let (jvp_value, jvp) = p309_jvp(&a, &a_dot, x[4], tangent(4), b, b_dot, x[8], tangent(8), x[9], tangent(9));
     let (jvpk_value, jvpk) = p309_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], b, [b_dot, b_dot2], x[8], [tangent(8), tangent2(8)], x[9], [tangent(9), tangent2(9)]);
-    Run { plain: p309(&a, x[4], b, x[8], x[9]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_b, h_x1, h_x2) = p309_hvp(&a, &a_dot, &mut h_a, x[4], tangent(4), b, b_dot, x[8], tangent(8), x[9], tangent(9));
+    Run { plain: p309(&a, x[4], b, x[8], x[9]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_a[3] - PREFILL, h_x0, h_b[0], h_b[1], h_b[2], h_x1, h_x2] }) }
 }
 
 pub fn p309_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -474,14 +483,14 @@ pub fn p310_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_x0) = p310_vjp(&c, &mut v_c, &a, &mut v_a, x[6], x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p310_jvp(&c, &c_dot, &a, &a_dot, x[6], tangent(6), x[7], tangent(7));
     let (jvpk_value, jvpk) = p310_jvpk(&c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
-    Run { plain: p310(&c, &a, x[6], x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p310(&c, &a, x[6], x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p310_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p310_ref(&[x[0], x[1]], &[x[2], x[3], x[4], x[5]], x[6], x[7], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p311(x0: f32, x1: f32, a: &[f32; 4]) -> f32 {
     let mut s1 = (x0 + x1);
     let mut t2 = [h_sq(h_leaky(x0)), ((s1 * 0.75) - x1.sin())];
@@ -506,11 +515,13 @@ pub fn p311_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
+    let mut h_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p311_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p311_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p311_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
     let (jvpk_value, jvpk) = p311_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
-    Run { plain: p311(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1) = p311_hvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, &mut h_a);
+    Run { plain: p311(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_x1, h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_a[3] - PREFILL] }) }
 }
 
 pub fn p311_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -552,7 +563,7 @@ pub fn p312_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_b) = p312_vjp(x[0], b, &c, &mut v_c, &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p312_jvp(x[0], tangent(0), b, b_dot, &c, &c_dot, &a, &a_dot);
     let (jvpk_value, jvpk) = p312_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], &c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2]);
-    Run { plain: p312(x[0], b, &c, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p312(x[0], b, &c, &a), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p312_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -578,7 +589,7 @@ pub fn p312_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_x0, g_b[0], g_b[1], g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64] }
 }
 
-#[differentiable(jvp, check_finite)]
+#[differentiable(jvp, hvp, check_finite)]
 pub fn p313(x0: f32, x1: f32) -> f32 {
     let mut s1 = x0.exp().log2();
     let t2 = h_lift(((s1 * 0.2353).tanh() * 3.00), x1); s1 += t2[0].tanh();
@@ -596,14 +607,15 @@ pub fn p313_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x1) = p313_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p313_jvp(x[0], tangent(0), x[1], tangent(1));
     let (jvpk_value, jvpk) = p313_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
-    Run { plain: p313(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1) = p313_hvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p313(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_x1] }) }
 }
 
 pub fn p313_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p313_ref(x[0], x[1], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p314(x2: f32, x1: f32, a: &[f32; 4], x0: f32) -> f32 {
     let mut s1 = x2;
     let c2 = (s1 >= a[0] || a[2] <= 3.0);
@@ -624,11 +636,13 @@ pub fn p314_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
+    let mut h_a = [PREFILL; 4];
     let (value, g_x2, g_x1, g_x0) = p314_grad(x[0], x[1], &a, &mut g_a, x[6]);
     let (vjp_value, v_x2, v_x1, v_x0) = p314_vjp(x[0], x[1], &a, &mut v_a, x[6], D_OUT);
     let (jvp_value, jvp) = p314_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
     let (jvpk_value, jvpk) = p314_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
-    Run { plain: p314(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x2, h_x1, h_x0) = p314_hvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, &mut h_a, x[6], tangent(6));
+    Run { plain: p314(x[0], x[1], &a, x[6]), value, vjp_value, grad: vec![g_x2, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_x2, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x2, h_x1, h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_a[3] - PREFILL, h_x0] }) }
 }
 
 pub fn p314_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -669,7 +683,7 @@ pub fn p315_run(x: &[f32]) -> Run {
     let (vjp_value, v_b, v_x0) = p315_vjp(&c, &mut v_c, b, x[4], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p315_jvp(&c, &c_dot, b, b_dot, x[4], tangent(4));
     let (jvpk_value, jvpk) = p315_jvpk(&c, [&c_dot, &c_dot2], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
-    Run { plain: p315(&c, b, x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_c[0] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p315(&c, b, x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_c[0] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p315_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -695,7 +709,7 @@ pub fn p315_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_b[0], g_b[1], g_b[2], g_x0] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p316(b: [f32; 2], x0: f32) -> f32 {
     let mut s1 = (x0.ceil() + x0);
     s1 -= x0.atan2((s1 * s1 + 1.0)).exp().log2();
@@ -720,7 +734,8 @@ pub fn p316_run(x: &[f32]) -> Run {
     let (vjp_value, v_b, v_x0) = p316_vjp(b, x[2], D_OUT);
     let (jvp_value, jvp) = p316_jvp(b, b_dot, x[2], tangent(2));
     let (jvpk_value, jvpk) = p316_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)]);
-    Run { plain: p316(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_b, h_x0) = p316_hvp(b, b_dot, x[2], tangent(2));
+    Run { plain: p316(b, x[2]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0], vjp: vec![v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_b[0], h_b[1], h_x0] }) }
 }
 
 pub fn p316_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -766,14 +781,14 @@ pub fn p317_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_b) = p317_vjp(&c, &mut v_c, &a, &mut v_a, x[5], b, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p317_jvp(&c, &c_dot, &a, &a_dot, x[5], tangent(5), b, b_dot);
     let (jvpk_value, jvpk) = p317_jvpk(&c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], b, [b_dot, b_dot2]);
-    Run { plain: p317(&c, &a, x[5], b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_c[0] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p317(&c, &a, x[5], b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_b[0], g_b[1]], vjp: vec![v_c[0] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p317_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p317_ref(&[x[0]], &[x[1], x[2], x[3], x[4]], x[5], [x[6], x[7]], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p318(x2: f32, x1: f32, x0: f32) -> f32 {
     let mut s1 = x2.sinh();
     let mut s2 = (x1 * x1).ln_1p();
@@ -801,7 +816,8 @@ pub fn p318_run(x: &[f32]) -> Run {
     let (vjp_value, v_x2, v_x1, v_x0) = p318_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p318_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
     let (jvpk_value, jvpk) = p318_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
-    Run { plain: p318(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x2, h_x1, h_x0) = p318_hvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p318(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x1, g_x0], vjp: vec![v_x2, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x2, h_x1, h_x0] }) }
 }
 
 pub fn p318_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -856,14 +872,14 @@ pub fn p319_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_x0, v_b) = p319_vjp(&a, &mut v_a, &c, &mut v_c, x[4], x[5], b, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p319_jvp(&a, &a_dot, &c, &c_dot, x[4], tangent(4), x[5], tangent(5), b, b_dot);
     let (jvpk_value, jvpk) = p319_jvpk(&a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], b, [b_dot, b_dot2]);
-    Run { plain: p319(&a, &c, x[4], x[5], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p319(&a, &c, x[4], x[5], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p319_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p319_ref(&[x[0], x[1]], &[x[2], x[3]], x[4], x[5], [x[6], x[7], x[8]], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p320(a: &[f32; 3], x0: f32, x1: f32, b: [f32; 2]) -> f32 {
     let mut s1 = (x0 + x0);
     let mut s2 = x1;
@@ -890,6 +906,7 @@ pub fn p320_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
+    let mut h_a = [PREFILL; 3];
     let b: [f32; 2] = [x[5], x[6]];
     let b_dot: [f32; 2] = [tangent(5), tangent(6)];
     let b_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
@@ -897,14 +914,15 @@ pub fn p320_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x1, v_b) = p320_vjp(&a, &mut v_a, x[3], x[4], b, D_OUT);
     let (jvp_value, jvp) = p320_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), b, b_dot);
     let (jvpk_value, jvpk) = p320_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], b, [b_dot, b_dot2]);
-    Run { plain: p320(&a, x[3], x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1, h_b) = p320_hvp(&a, &a_dot, &mut h_a, x[3], tangent(3), x[4], tangent(4), b, b_dot);
+    Run { plain: p320(&a, x[3], x[4], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_x0, h_x1, h_b[0], h_b[1]] }) }
 }
 
 pub fn p320_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p320_ref(&[x[0], x[1], x[2]], x[3], x[4], [x[5], x[6]], m)
 }
 
-#[differentiable(jvp, check_finite)]
+#[differentiable(jvp, hvp, check_finite)]
 pub fn p321(x1: f32, b: [f32; 2], x0: f32) -> f32 {
     let mut s1 = (b[0] / (b[0] * b[0] + 0.5));
     s1 -= b[0];
@@ -929,7 +947,8 @@ pub fn p321_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_b, v_x0) = p321_vjp(x[0], b, x[3], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p321_jvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
     let (jvpk_value, jvpk) = p321_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
-    Run { plain: p321(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1, h_b, h_x0) = p321_hvp(x[0], tangent(0), b, b_dot, x[3], tangent(3));
+    Run { plain: p321(x[0], b, x[3]), value, vjp_value, grad: vec![g_x1, g_b[0], g_b[1], g_x0], vjp: vec![v_x1, v_b[0], v_b[1], v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x1, h_b[0], h_b[1], h_x0] }) }
 }
 
 pub fn p321_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -951,7 +970,7 @@ pub fn p321_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_x1, g_b[0], g_b[1], g_x0] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p322(x1: f32, x2: f32, x0: f32) -> f32 {
     let mut s1 = (x2 * x2);
     let v2 = (x0 * x0 + 0.5).sqrt();
@@ -977,7 +996,8 @@ pub fn p322_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_x2, v_x0) = p322_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p322_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
     let (jvpk_value, jvpk) = p322_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
-    Run { plain: p322(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1, h_x2, h_x0) = p322_hvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p322(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x2, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x1, h_x2, h_x0] }) }
 }
 
 pub fn p322_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1024,7 +1044,7 @@ pub fn p323_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0) = p323_vjp(&c, &mut v_c, &a, &mut v_a, x[8], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p323_jvp(&c, &c_dot, &a, &a_dot, x[8], tangent(8));
     let (jvpk_value, jvpk) = p323_jvpk(&c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[8], [tangent(8), tangent2(8)]);
-    Run { plain: p323(&c, &a, x[8]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p323(&c, &a, x[8]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p323_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1057,7 +1077,7 @@ pub fn p324_run(x: &[f32]) -> Run {
     let (vjp_value, v_x2, v_b, v_x0, v_x1) = p324_vjp(&c, &mut v_c, x[2], b, x[6], x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p324_jvp(&c, &c_dot, x[2], tangent(2), b, b_dot, x[6], tangent(6), x[7], tangent(7));
     let (jvpk_value, jvpk) = p324_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
-    Run { plain: p324(&c, x[2], b, x[6], x[7]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_b[0], g_b[1], g_b[2], f32::NAN, f32::NAN], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x2, v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p324(&c, x[2], b, x[6], x[7]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_b[0], g_b[1], g_b[2], f32::NAN, f32::NAN], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x2, v_b[0], v_b[1], v_b[2], v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p324_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1078,7 +1098,7 @@ pub fn p324_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![f64::NAN, f64::NAN, f64::NAN, g_b[0], g_b[1], g_b[2], f64::NAN, f64::NAN] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p325(x2: f32, a: &[f32; 4], x1: f32, x0: f32) -> f32 {
     let mut s1 = x0.powi(4);
     let mut s2 = x1.max(x0);
@@ -1107,18 +1127,20 @@ pub fn p325_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
+    let mut h_a = [PREFILL; 4];
     let (value, g_x2, g_x1, g_x0) = p325_grad(x[0], &a, &mut g_a, x[5], x[6]);
     let (vjp_value, v_x2, v_x1, v_x0) = p325_vjp(x[0], &a, &mut v_a, x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p325_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5), x[6], tangent(6));
     let (jvpk_value, jvpk) = p325_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
-    Run { plain: p325(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x2, h_x1, h_x0) = p325_hvp(x[0], tangent(0), &a, &a_dot, &mut h_a, x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p325(x[0], &a, x[5], x[6]), value, vjp_value, grad: vec![g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0], vjp: vec![v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x2, h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_a[3] - PREFILL, h_x1, h_x0] }) }
 }
 
 pub fn p325_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p325_ref(x[0], &[x[1], x[2], x[3], x[4]], x[5], x[6], m)
 }
 
-#[differentiable(jvp, wrt(a, x2), check_finite)]
+#[differentiable(jvp, hvp, wrt(a, x2), check_finite)]
 pub fn p326(x0: f32, a: &[f32; 2], x2: f32, x1: f32) -> f32 {
     let mut s1 = h_mix(x2, x0);
     for i0 in 0..1 { s1 /= (x2 / a[1].tanh().exp()).tanh().exp(); }
@@ -1145,18 +1167,20 @@ pub fn p326_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
+    let mut h_a = [PREFILL; 2];
     let (value, g_x2) = p326_grad(x[0], &a, &mut g_a, x[3], x[4]).expect("finite gradient");
     let (vjp_value, v_x0, v_x2, v_x1) = p326_vjp(x[0], &a, &mut v_a, x[3], x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p326_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3), x[4], tangent(4));
     let (jvpk_value, jvpk) = p326_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
-    Run { plain: p326(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x2) = p326_hvp(x[0], tangent(0), &a, &a_dot, &mut h_a, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p326(x[0], &a, x[3], x[4]), value, vjp_value, grad: vec![f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, f32::NAN], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![f32::NAN, h_a[0] - PREFILL, h_a[1] - PREFILL, h_x2, f32::NAN] }) }
 }
 
 pub fn p326_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p326_ref(x[0], &[x[1], x[2]], x[3], x[4], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p327(x1: f32, x2: f32, x0: f32, a: &[f32; 2], b: [f32; 2]) -> f32 {
     let mut s1 = x0;
     let mut s2 = x2.atan();
@@ -1187,6 +1211,7 @@ pub fn p327_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
+    let mut h_a = [PREFILL; 2];
     let b: [f32; 2] = [x[5], x[6]];
     let b_dot: [f32; 2] = [tangent(5), tangent(6)];
     let b_dot2: [f32; 2] = [tangent2(5), tangent2(6)];
@@ -1194,7 +1219,8 @@ pub fn p327_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_x2, v_x0, v_b) = p327_vjp(x[0], x[1], x[2], &a, &mut v_a, b, D_OUT);
     let (jvp_value, jvp) = p327_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot, b, b_dot);
     let (jvpk_value, jvpk) = p327_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
-    Run { plain: p327(x[0], x[1], x[2], &a, b), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1, h_x2, h_x0, h_b) = p327_hvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot, &mut h_a, b, b_dot);
+    Run { plain: p327(x[0], x[1], x[2], &a, b), value, vjp_value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1]], vjp: vec![v_x1, v_x2, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x1, h_x2, h_x0, h_a[0] - PREFILL, h_a[1] - PREFILL, h_b[0], h_b[1]] }) }
 }
 
 pub fn p327_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1222,7 +1248,7 @@ pub fn p327_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_x1, g_x2, g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_b[0], g_b[1]] }
 }
 
-#[differentiable(jvp, check_finite)]
+#[differentiable(jvp, hvp, check_finite)]
 pub fn p328(x0: f32, x1: f32) -> f32 {
     let mut s1 = (x0 * x1);
     let mut s2 = (0.25 - s1);
@@ -1252,14 +1278,15 @@ pub fn p328_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x1) = p328_vjp(x[0], x[1], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p328_jvp(x[0], tangent(0), x[1], tangent(1));
     let (jvpk_value, jvpk) = p328_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
-    Run { plain: p328(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1) = p328_hvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p328(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_x1] }) }
 }
 
 pub fn p328_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p328_ref(x[0], x[1], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p329(b: [f32; 2], a: &[f32; 2], x0: f32) -> f32 {
     let mut s1 = x0.tanh();
     let mut s2 = x0;
@@ -1287,11 +1314,13 @@ pub fn p329_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
+    let mut h_a = [PREFILL; 2];
     let (value, g_b, g_x0) = p329_grad(b, &a, &mut g_a, x[4]);
     let (vjp_value, v_b, v_x0) = p329_vjp(b, &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p329_jvp(b, b_dot, &a, &a_dot, x[4], tangent(4));
     let (jvpk_value, jvpk) = p329_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
-    Run { plain: p329(b, &a, x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_b, h_x0) = p329_hvp(b, b_dot, &a, &a_dot, &mut h_a, x[4], tangent(4));
+    Run { plain: p329(b, &a, x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_b[0], h_b[1], h_a[0] - PREFILL, h_a[1] - PREFILL, h_x0] }) }
 }
 
 pub fn p329_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1333,7 +1362,7 @@ pub fn p330_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x1) = p330_vjp(x[0], x[1], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p330_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot);
     let (jvpk_value, jvpk) = p330_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2]);
-    Run { plain: p330(x[0], x[1], &c), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p330(x[0], x[1], &c), value, vjp_value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL], vjp: vec![v_x0, v_x1, v_c[0] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p330_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1360,7 +1389,7 @@ pub fn p330_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_x0, g_x1, g_c[0] - PREFILL as f64] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p331(x0: f32, x1: f32, a: &[f32; 3]) -> f32 {
     let mut s1 = (x1.signum() + a[0]);
     let mut s2: f32 = 0.0;
@@ -1389,18 +1418,20 @@ pub fn p331_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
+    let mut h_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p331_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x0, v_x1) = p331_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p331_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
     let (jvpk_value, jvpk) = p331_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
-    Run { plain: p331(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1) = p331_hvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, &mut h_a);
+    Run { plain: p331(x[0], x[1], &a), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_x1, h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL] }) }
 }
 
 pub fn p331_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p331_ref(x[0], x[1], &[x[2], x[3], x[4]], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p332(b: [f32; 2], x0: f32, x1: f32, x2: f32) -> f32 {
     let mut s1 = b[1].atan2((x1 * x1 + 1.0));
     let mut s2 = (if x2 <= x1 { b[0] } else { x2 });
@@ -1423,14 +1454,15 @@ pub fn p332_run(x: &[f32]) -> Run {
     let (vjp_value, v_b, v_x0, v_x1, v_x2) = p332_vjp(b, x[2], x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p332_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
     let (jvpk_value, jvpk) = p332_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
-    Run { plain: p332(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_x2], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_b, h_x0, h_x1, h_x2) = p332_hvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p332(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x1, g_x2], vjp: vec![v_b[0], v_b[1], v_x0, v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_b[0], h_b[1], h_x0, h_x1, h_x2] }) }
 }
 
 pub fn p332_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p332_ref([x[0], x[1]], x[2], x[3], x[4], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p333(x0: f32, x1: f32) -> f32 {
     let mut s1 = (((x0.exp() * 0.2231).tanh() * 4.00) + 0.5).powf(1.5);
     s1 = (s1 * 0.5 + x1).atan();
@@ -1452,7 +1484,8 @@ pub fn p333_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x1) = p333_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p333_jvp(x[0], tangent(0), x[1], tangent(1));
     let (jvpk_value, jvpk) = p333_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
-    Run { plain: p333(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1) = p333_hvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p333(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_x1] }) }
 }
 
 pub fn p333_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1473,7 +1506,7 @@ pub fn p333_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_x0, g_x1] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p334(a: &[f32; 3], x0: f32, x1: f32) -> f32 {
     let mut s1 = a[2].powi(4);
     let t2 = [((f32::min((s1 * a[0]), (x0 * s1)) * 0.1317).tanh() * 6.00), ((((a[1] / (a[2] * a[2] + 1.0)) + (-s1)) * 0.1524).tanh() * 6.00)];
@@ -1502,11 +1535,13 @@ pub fn p334_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
+    let mut h_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p334_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x0, v_x1) = p334_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p334_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
     let (jvpk_value, jvpk) = p334_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
-    Run { plain: p334(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1) = p334_hvp(&a, &a_dot, &mut h_a, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p334(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_x0, h_x1] }) }
 }
 
 pub fn p334_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1545,14 +1580,14 @@ pub fn p335_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_x0) = p335_vjp(&c, &mut v_c, x[1], &a, &mut v_a, x[6], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p335_jvp(&c, &c_dot, x[1], tangent(1), &a, &a_dot, x[6], tangent(6));
     let (jvpk_value, jvpk) = p335_jvpk(&c, [&c_dot, &c_dot2], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
-    Run { plain: p335(&c, x[1], &a, x[6]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p335(&c, x[1], &a, x[6]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_c[0] - PREFILL, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p335_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p335_ref(&[x[0]], x[1], &[x[2], x[3], x[4], x[5]], x[6], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p336(x0: f32, a: &[f32; 4]) -> f32 {
     let mut s1 = (a[1] - x0);
     let mut s2 = x0;
@@ -1573,11 +1608,13 @@ pub fn p336_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
+    let mut h_a = [PREFILL; 4];
     let (value, g_x0) = p336_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p336_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p336_jvp(x[0], tangent(0), &a, &a_dot);
     let (jvpk_value, jvpk) = p336_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
-    Run { plain: p336(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0) = p336_hvp(x[0], tangent(0), &a, &a_dot, &mut h_a);
+    Run { plain: p336(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_a[3] - PREFILL] }) }
 }
 
 pub fn p336_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1599,7 +1636,7 @@ pub fn p336_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p337(x1: f32, a: &[f32; 2], b: [f32; 3], x0: f32) -> f32 {
     let mut s1 = b[1].max(a[1]);
     let c2 = (x0 - s1) <= x1;
@@ -1618,6 +1655,7 @@ pub fn p337_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
+    let mut h_a = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
     let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
@@ -1625,7 +1663,8 @@ pub fn p337_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_b, v_x0) = p337_vjp(x[0], &a, &mut v_a, b, x[6], D_OUT);
     let (jvp_value, jvp) = p337_jvp(x[0], tangent(0), &a, &a_dot, b, b_dot, x[6], tangent(6));
     let (jvpk_value, jvpk) = p337_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)]);
-    Run { plain: p337(x[0], &a, b, x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1, h_b, h_x0) = p337_hvp(x[0], tangent(0), &a, &a_dot, &mut h_a, b, b_dot, x[6], tangent(6));
+    Run { plain: p337(x[0], &a, b, x[6]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x1, h_a[0] - PREFILL, h_a[1] - PREFILL, h_b[0], h_b[1], h_b[2], h_x0] }) }
 }
 
 pub fn p337_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1675,14 +1714,14 @@ pub fn p338_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_b) = p338_vjp(&c, &mut v_c, x[4], &a, &mut v_a, b, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p338_jvp(&c, &c_dot, x[4], tangent(4), &a, &a_dot, b, b_dot);
     let (jvpk_value, jvpk) = p338_jvpk(&c, [&c_dot, &c_dot2], x[4], [tangent(4), tangent2(4)], &a, [&a_dot, &a_dot2], b, [b_dot, b_dot2]);
-    Run { plain: p338(&c, x[4], &a, b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p338(&c, x[4], &a, b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2]], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p338_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p338_ref(&[x[0], x[1], x[2], x[3]], x[4], &[x[5], x[6], x[7], x[8]], [x[9], x[10], x[11]], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p339(b: [f32; 2], x1: f32, a: &[f32; 2], x0: f32) -> f32 {
     let mut s1 = (x1 + x1);
     let mut s2 = f32::min(x0, (x0 + 1.5));
@@ -1712,11 +1751,13 @@ pub fn p339_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
+    let mut h_a = [PREFILL; 2];
     let (value, g_b, g_x1, g_x0) = p339_grad(b, x[2], &a, &mut g_a, x[5]);
     let (vjp_value, v_b, v_x1, v_x0) = p339_vjp(b, x[2], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p339_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot, x[5], tangent(5));
     let (jvpk_value, jvpk) = p339_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
-    Run { plain: p339(b, x[2], &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_b, h_x1, h_x0) = p339_hvp(b, b_dot, x[2], tangent(2), &a, &a_dot, &mut h_a, x[5], tangent(5));
+    Run { plain: p339(b, x[2], &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_b[0], h_b[1], h_x1, h_a[0] - PREFILL, h_a[1] - PREFILL, h_x0] }) }
 }
 
 pub fn p339_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1781,14 +1822,14 @@ pub fn p340_run(x: &[f32]) -> Run {
     let (vjp_value, v_b, v_x0, v_x1) = p340_vjp(&a, &mut v_a, b, &c, &mut v_c, x[11], x[12], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p340_jvp(&a, &a_dot, b, b_dot, &c, &c_dot, x[11], tangent(11), x[12], tangent(12));
     let (jvpk_value, jvpk) = p340_jvpk(&a, [&a_dot, &a_dot2], b, [b_dot, b_dot2], &c, [&c_dot, &c_dot2], x[11], [tangent(11), tangent2(11)], x[12], [tangent(12), tangent2(12)]);
-    Run { plain: p340(&a, b, &c, x[11], x[12]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p340(&a, b, &c, x[11], x[12]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_b[0], g_b[1], g_b[2], f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_b[0], v_b[1], v_b[2], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p340_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p340_ref(&[x[0], x[1], x[2], x[3]], [x[4], x[5], x[6]], &[x[7], x[8], x[9], x[10]], x[11], x[12], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p341(b: [f32; 3], x0: f32) -> f32 {
     let mut s1 = ((x0 * 0.6667).tanh() * 1.00).tan();
     s1 /= ((h_sq(x0.sin()) * 0.3906).tanh() * 2.00).exp();
@@ -1815,14 +1856,15 @@ pub fn p341_run(x: &[f32]) -> Run {
     let (vjp_value, v_b, v_x0) = p341_vjp(b, x[3], D_OUT);
     let (jvp_value, jvp) = p341_jvp(b, b_dot, x[3], tangent(3));
     let (jvpk_value, jvpk) = p341_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
-    Run { plain: p341(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_b, h_x0) = p341_hvp(b, b_dot, x[3], tangent(3));
+    Run { plain: p341(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_b[0], h_b[1], h_b[2], h_x0] }) }
 }
 
 pub fn p341_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p341_ref([x[0], x[1], x[2]], x[3], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p342(x0: f32) -> f32 {
     let mut s1 = x0.hypot((x0 + 1.25));
     let mut s2 = (x0 * 1.5);
@@ -1844,7 +1886,8 @@ pub fn p342_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0) = p342_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p342_jvp(x[0], tangent(0));
     let (jvpk_value, jvpk) = p342_jvpk(x[0], [tangent(0), tangent2(0)]);
-    Run { plain: p342(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0) = p342_hvp(x[0], tangent(0));
+    Run { plain: p342(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0] }) }
 }
 
 pub fn p342_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1865,7 +1908,7 @@ pub fn p342_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_x0] }
 }
 
-#[differentiable(jvp, wrt(a, x0, x1))]
+#[differentiable(jvp, hvp, wrt(a, x0, x1))]
 pub fn p343(b: [f32; 2], a: &[f32; 2], x0: f32, x1: f32) -> f32 {
     let mut s1 = (x0 * x0).ln_1p();
     let mut s2 = a[1];
@@ -1901,18 +1944,20 @@ pub fn p343_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
+    let mut h_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p343_grad(b, &a, &mut g_a, x[4], x[5]);
     let (vjp_value, v_b, v_x0, v_x1) = p343_vjp(b, &a, &mut v_a, x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p343_jvp(b, b_dot, &a, &a_dot, x[4], tangent(4), x[5], tangent(5));
     let (jvpk_value, jvpk) = p343_jvpk(b, [b_dot, b_dot2], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
-    Run { plain: p343(b, &a, x[4], x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1) = p343_hvp(b, b_dot, &a, &a_dot, &mut h_a, x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p343(b, &a, x[4], x[5]), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![f32::NAN, f32::NAN, h_a[0] - PREFILL, h_a[1] - PREFILL, h_x0, h_x1] }) }
 }
 
 pub fn p343_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p343_ref([x[0], x[1]], &[x[2], x[3]], x[4], x[5], m)
 }
 
-#[differentiable(jvp, check_finite)]
+#[differentiable(jvp, hvp, check_finite)]
 pub fn p344(x0: f32, b: [f32; 3]) -> f32 {
     let mut s1 = (x0 + x0);
     let mut s2 = s1;
@@ -1945,7 +1990,8 @@ pub fn p344_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_b) = p344_vjp(x[0], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p344_jvp(x[0], tangent(0), b, b_dot);
     let (jvpk_value, jvpk) = p344_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2]);
-    Run { plain: p344(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_b) = p344_hvp(x[0], tangent(0), b, b_dot);
+    Run { plain: p344(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_b[0], h_b[1], h_b[2]] }) }
 }
 
 pub fn p344_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -1980,7 +2026,7 @@ pub fn p345_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x1) = p345_vjp(&c, &mut v_c, x[1], x[2], &a, &mut v_a, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p345_jvp(&c, &c_dot, x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
     let (jvpk_value, jvpk) = p345_jvpk(&c, [&c_dot, &c_dot2], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
-    Run { plain: p345(&c, x[1], x[2], &a), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p345(&c, x[1], x[2], &a), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_c[0] - PREFILL, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p345_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2031,14 +2077,14 @@ pub fn p346_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_x0) = p346_vjp(&c, &mut v_c, x[2], &a, &mut v_a, x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p346_jvp(&c, &c_dot, x[2], tangent(2), &a, &a_dot, x[7], tangent(7));
     let (jvpk_value, jvpk) = p346_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], x[7], [tangent(7), tangent2(7)]);
-    Run { plain: p346(&c, x[2], &a, x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p346(&c, x[2], &a, x[7]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x1, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x0], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p346_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p346_ref(&[x[0], x[1]], x[2], &[x[3], x[4], x[5], x[6]], x[7], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p347(x1: f32, x0: f32, a: &[f32; 2], x2: f32) -> f32 {
     let mut s1 = (x2 / (x2 * x2 + 2.0));
     let t2 = h_lift(((((x0 + x1) + a[0]) * 0.2222).tanh() * 3.00), h_leaky(f32::max(x2, s1))); s1 += t2[2].tanh();
@@ -2065,18 +2111,20 @@ pub fn p347_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 2] = [tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
+    let mut h_a = [PREFILL; 2];
     let (value, g_x1, g_x0, g_x2) = p347_grad(x[0], x[1], &a, &mut g_a, x[4]);
     let (vjp_value, v_x1, v_x0, v_x2) = p347_vjp(x[0], x[1], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p347_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[4], tangent(4));
     let (jvpk_value, jvpk) = p347_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
-    Run { plain: p347(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1, h_x0, h_x2) = p347_hvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, &mut h_a, x[4], tangent(4));
+    Run { plain: p347(x[0], x[1], &a, x[4]), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x1, h_x0, h_a[0] - PREFILL, h_a[1] - PREFILL, h_x2] }) }
 }
 
 pub fn p347_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p347_ref(x[0], x[1], &[x[2], x[3]], x[4], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p348(x2: f32, x0: f32, x1: f32) -> f32 {
     let mut s1 = x2.atan2(x1.exp());
     let mut s2 = x2.abs();
@@ -2096,7 +2144,8 @@ pub fn p348_run(x: &[f32]) -> Run {
     let (vjp_value, v_x2, v_x0, v_x1) = p348_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p348_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
     let (jvpk_value, jvpk) = p348_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
-    Run { plain: p348(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x2, h_x0, h_x1) = p348_hvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p348(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x2, g_x0, g_x1], vjp: vec![v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x2, h_x0, h_x1] }) }
 }
 
 pub fn p348_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2116,7 +2165,7 @@ pub fn p348_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_x2, g_x0, g_x1] }
 }
 
-#[differentiable(jvp, check_finite)]
+#[differentiable(jvp, hvp, check_finite)]
 pub fn p349(x0: f32, x1: f32, b: [f32; 2]) -> f32 {
     let mut s1 = (b[0] / x0.exp());
     let mut s2 = s1.tanh();
@@ -2145,7 +2194,8 @@ pub fn p349_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x1, v_b) = p349_vjp(x[0], x[1], b, D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p349_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
     let (jvpk_value, jvpk) = p349_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2]);
-    Run { plain: p349(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1, h_b) = p349_hvp(x[0], tangent(0), x[1], tangent(1), b, b_dot);
+    Run { plain: p349(x[0], x[1], b), value, vjp_value, grad: vec![g_x0, g_x1, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_x1, h_b[0], h_b[1]] }) }
 }
 
 pub fn p349_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2192,14 +2242,14 @@ pub fn p350_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0) = p350_vjp(x[0], &a, &mut v_a, &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p350_jvp(x[0], tangent(0), &a, &a_dot, &c, &c_dot);
     let (jvpk_value, jvpk) = p350_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2]);
-    Run { plain: p350(x[0], &a, &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p350(x[0], &a, &c), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p350_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p350_ref(x[0], &[x[1], x[2], x[3], x[4]], &[x[5], x[6]], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p351(x0: f32, x1: f32, a: &[f32; 4], x2: f32, b: [f32; 2]) -> f32 {
     let mut s1 = (x0 * b[0]);
     let mut s2 = x0;
@@ -2226,6 +2276,7 @@ pub fn p351_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 4] = [tangent2(2), tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
+    let mut h_a = [PREFILL; 4];
     let b: [f32; 2] = [x[7], x[8]];
     let b_dot: [f32; 2] = [tangent(7), tangent(8)];
     let b_dot2: [f32; 2] = [tangent2(7), tangent2(8)];
@@ -2233,7 +2284,8 @@ pub fn p351_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x1, v_x2, v_b) = p351_vjp(x[0], x[1], &a, &mut v_a, x[6], b, D_OUT);
     let (jvp_value, jvp) = p351_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6), b, b_dot);
     let (jvpk_value, jvpk) = p351_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)], b, [b_dot, b_dot2]);
-    Run { plain: p351(x[0], x[1], &a, x[6], b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1, h_x2, h_b) = p351_hvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, &mut h_a, x[6], tangent(6), b, b_dot);
+    Run { plain: p351(x[0], x[1], &a, x[6], b), value, vjp_value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x2, g_b[0], g_b[1]], vjp: vec![v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x2, v_b[0], v_b[1]], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_x1, h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_a[3] - PREFILL, h_x2, h_b[0], h_b[1]] }) }
 }
 
 pub fn p351_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2259,7 +2311,7 @@ pub fn p351_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_x0, g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x2, g_b[0], g_b[1]] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p352(a: &[f32; 3], x2: f32, b: [f32; 3], x1: f32, x0: f32) -> f32 {
     let mut s1 = h_sq(x2);
     let t2 = [(if x2 >= x1 { ((x2 * 0.6667).tanh() * 1.00).tan() } else { x1 }), h_mix(x0, x0), (((b[2] * b[2]).ln_1p() * 0.8484).tanh() * 0.90).asin()];
@@ -2280,6 +2332,7 @@ pub fn p352_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
+    let mut h_a = [PREFILL; 3];
     let b: [f32; 3] = [x[4], x[5], x[6]];
     let b_dot: [f32; 3] = [tangent(4), tangent(5), tangent(6)];
     let b_dot2: [f32; 3] = [tangent2(4), tangent2(5), tangent2(6)];
@@ -2287,7 +2340,8 @@ pub fn p352_run(x: &[f32]) -> Run {
     let (vjp_value, v_x2, v_b, v_x1, v_x0) = p352_vjp(&a, &mut v_a, x[3], b, x[7], x[8], D_OUT);
     let (jvp_value, jvp) = p352_jvp(&a, &a_dot, x[3], tangent(3), b, b_dot, x[7], tangent(7), x[8], tangent(8));
     let (jvpk_value, jvpk) = p352_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], b, [b_dot, b_dot2], x[7], [tangent(7), tangent2(7)], x[8], [tangent(8), tangent2(8)]);
-    Run { plain: p352(&a, x[3], b, x[7], x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x2, h_b, h_x1, h_x0) = p352_hvp(&a, &a_dot, &mut h_a, x[3], tangent(3), b, b_dot, x[7], tangent(7), x[8], tangent(8));
+    Run { plain: p352(&a, x[3], b, x[7], x[8]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x2, g_b[0], g_b[1], g_b[2], g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x2, v_b[0], v_b[1], v_b[2], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_x2, h_b[0], h_b[1], h_b[2], h_x1, h_x0] }) }
 }
 
 pub fn p352_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2327,14 +2381,14 @@ pub fn p353_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_b) = p353_vjp(&a, &mut v_a, x[3], b, &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p353_jvp(&a, &a_dot, x[3], tangent(3), b, b_dot, &c, &c_dot);
     let (jvpk_value, jvpk) = p353_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], b, [b_dot, b_dot2], &c, [&c_dot, &c_dot2]);
-    Run { plain: p353(&a, x[3], b, &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p353(&a, x[3], b, &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p353_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p353_ref(&[x[0], x[1], x[2]], x[3], [x[4], x[5]], &[x[6], x[7]], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p354(x2: f32, x0: f32, x1: f32, a: &[f32; 3]) -> f32 {
     let mut s1 = x2.abs();
     let mut s2 = { let t3 = x2; t3 * x0 + t3 };
@@ -2359,11 +2413,13 @@ pub fn p354_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
+    let mut h_a = [PREFILL; 3];
     let (value, g_x2, g_x0, g_x1) = p354_grad(x[0], x[1], x[2], &a, &mut g_a);
     let (vjp_value, v_x2, v_x0, v_x1) = p354_vjp(x[0], x[1], x[2], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p354_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot);
     let (jvpk_value, jvpk) = p354_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2]);
-    Run { plain: p354(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x2, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x2, h_x0, h_x1) = p354_hvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2), &a, &a_dot, &mut h_a);
+    Run { plain: p354(x[0], x[1], x[2], &a), value, vjp_value, grad: vec![g_x2, g_x0, g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x2, v_x0, v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x2, h_x0, h_x1, h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL] }) }
 }
 
 pub fn p354_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2410,14 +2466,14 @@ pub fn p355_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x2, v_x1) = p355_vjp(&c, &mut v_c, x[2], x[3], x[4], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p355_jvp(&c, &c_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
     let (jvpk_value, jvpk) = p355_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
-    Run { plain: p355(&c, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p355(&c, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p355_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p355_ref(&[x[0], x[1]], x[2], x[3], x[4], m)
 }
 
-#[differentiable(jvp, check_finite)]
+#[differentiable(jvp, hvp, check_finite)]
 pub fn p356(b: [f32; 2], x0: f32, x2: f32, x1: f32) -> f32 {
     let mut s1 = (x2 - b[0]);
     let mut s2 = x0;
@@ -2442,14 +2498,15 @@ pub fn p356_run(x: &[f32]) -> Run {
     let (vjp_value, v_b, v_x0, v_x2, v_x1) = p356_vjp(b, x[2], x[3], x[4], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p356_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
     let (jvpk_value, jvpk) = p356_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
-    Run { plain: p356(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x2, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_b, h_x0, h_x2, h_x1) = p356_hvp(b, b_dot, x[2], tangent(2), x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p356(b, x[2], x[3], x[4]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x0, g_x2, g_x1], vjp: vec![v_b[0], v_b[1], v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_b[0], h_b[1], h_x0, h_x2, h_x1] }) }
 }
 
 pub fn p356_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p356_ref([x[0], x[1]], x[2], x[3], x[4], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p357(a: &[f32; 3], x0: f32, x2: f32, x1: f32) -> f32 {
     let mut s1 = (a[2] + x1);
     s1 *= (({ let t2 = f32::max(a[2], x0); t2 * (((s1 - x2) * 0.2222).tanh() * 4.00) + t2 } * 0.1333).tanh() * 3.00);
@@ -2478,11 +2535,13 @@ pub fn p357_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
+    let mut h_a = [PREFILL; 3];
     let (value, g_x0, g_x2, g_x1) = p357_grad(&a, &mut g_a, x[3], x[4], x[5]);
     let (vjp_value, v_x0, v_x2, v_x1) = p357_vjp(&a, &mut v_a, x[3], x[4], x[5], D_OUT);
     let (jvp_value, jvp) = p357_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
     let (jvpk_value, jvpk) = p357_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)]);
-    Run { plain: p357(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x2, h_x1) = p357_hvp(&a, &a_dot, &mut h_a, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5));
+    Run { plain: p357(&a, x[3], x[4], x[5]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_x0, h_x2, h_x1] }) }
 }
 
 pub fn p357_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2508,7 +2567,7 @@ pub fn p357_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_x0, g_x2, g_x1] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p358(a: &[f32; 3], x0: f32, x1: f32) -> f32 {
     let mut s1 = (if a[2] <= x0 { x1 } else { x1 });
     let mut t2: [f32; 4] = [0.0; 4];
@@ -2539,18 +2598,20 @@ pub fn p358_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
+    let mut h_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p358_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x0, v_x1) = p358_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p358_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
     let (jvpk_value, jvpk) = p358_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
-    Run { plain: p358(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1) = p358_hvp(&a, &a_dot, &mut h_a, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p358(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x0, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_x0, h_x1] }) }
 }
 
 pub fn p358_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p358_ref(&[x[0], x[1], x[2]], x[3], x[4], m)
 }
 
-#[differentiable(jvp, wrt(x1))]
+#[differentiable(jvp, hvp, wrt(x1))]
 pub fn p359(x0: f32, x1: f32) -> f32 {
     let mut s1 = h_sq(x0);
     let mut t2: [f32; 3] = [0.0; 3];
@@ -2578,14 +2639,15 @@ pub fn p359_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x1) = p359_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p359_jvp(x[0], tangent(0), x[1], tangent(1));
     let (jvpk_value, jvpk) = p359_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
-    Run { plain: p359(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1) = p359_hvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p359(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![f32::NAN, h_x1] }) }
 }
 
 pub fn p359_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p359_ref(x[0], x[1], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p360(x0: f32, x1: f32) -> f32 {
     let mut s1 = (x1 * x1 + 2.0).log10();
     let mut s2 = (x1 * x1 + 2.0).recip();
@@ -2609,7 +2671,8 @@ pub fn p360_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x1) = p360_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p360_jvp(x[0], tangent(0), x[1], tangent(1));
     let (jvpk_value, jvpk) = p360_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
-    Run { plain: p360(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1) = p360_hvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p360(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_x1] }) }
 }
 
 pub fn p360_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2631,7 +2694,7 @@ pub fn p360_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_x0, g_x1] }
 }
 
-#[differentiable(jvp, wrt(x0, b))]
+#[differentiable(jvp, hvp, wrt(x0, b))]
 pub fn p361(x0: f32, x1: f32, b: [f32; 2], x2: f32) -> f32 {
     let mut s1 = (x2 + b[1]);
     let mut s2 = f32::min(b[0], (b[0] + 3.0));
@@ -2658,14 +2721,15 @@ pub fn p361_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x1, v_b, v_x2) = p361_vjp(x[0], x[1], b, x[4], D_OUT);
     let (jvp_value, jvp) = p361_jvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
     let (jvpk_value, jvpk) = p361_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], b, [b_dot, b_dot2], x[4], [tangent(4), tangent2(4)]);
-    Run { plain: p361(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x0, f32::NAN, g_b[0], g_b[1], f32::NAN], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_x2], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_b) = p361_hvp(x[0], tangent(0), x[1], tangent(1), b, b_dot, x[4], tangent(4));
+    Run { plain: p361(x[0], x[1], b, x[4]), value, vjp_value, grad: vec![g_x0, f32::NAN, g_b[0], g_b[1], f32::NAN], vjp: vec![v_x0, v_x1, v_b[0], v_b[1], v_x2], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, f32::NAN, h_b[0], h_b[1], f32::NAN] }) }
 }
 
 pub fn p361_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p361_ref(x[0], x[1], [x[2], x[3]], x[4], m)
 }
 
-#[differentiable(jvp, check_finite)]
+#[differentiable(jvp, hvp, check_finite)]
 pub fn p362(x0: f32, a: &[f32; 4], x1: f32) -> f32 {
     let mut s1 = (x0 * x1);
     s1 *= a[0];
@@ -2690,11 +2754,13 @@ pub fn p362_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
+    let mut h_a = [PREFILL; 4];
     let (value, g_x0, g_x1) = p362_grad(x[0], &a, &mut g_a, x[5]).expect("finite gradient");
     let (vjp_value, v_x0, v_x1) = p362_vjp(x[0], &a, &mut v_a, x[5], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p362_jvp(x[0], tangent(0), &a, &a_dot, x[5], tangent(5));
     let (jvpk_value, jvpk) = p362_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
-    Run { plain: p362(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1) = p362_hvp(x[0], tangent(0), &a, &a_dot, &mut h_a, x[5], tangent(5));
+    Run { plain: p362(x[0], &a, x[5]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_a[3] - PREFILL, h_x1] }) }
 }
 
 pub fn p362_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2740,7 +2806,7 @@ pub fn p363_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x2, v_x1, v_b) = p363_vjp(&c, &mut v_c, x[1], &a, &mut v_a, x[4], x[5], b, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p363_jvp(&c, &c_dot, x[1], tangent(1), &a, &a_dot, x[4], tangent(4), x[5], tangent(5), b, b_dot);
     let (jvpk_value, jvpk) = p363_jvpk(&c, [&c_dot, &c_dot2], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], b, [b_dot, b_dot2]);
-    Run { plain: p363(&c, x[1], &a, x[4], x[5], b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_c[0] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p363(&c, x[1], &a, x[4], x[5], b), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x2, g_x1, g_b[0], g_b[1], g_b[2]], vjp: vec![v_c[0] - PREFILL, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x2, v_x1, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p363_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2768,7 +2834,7 @@ pub fn p363_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x2, g_x1, g_b[0], g_b[1], g_b[2]] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p364(a: &[f32; 4], x0: f32, x2: f32, x1: f32) -> f32 {
     let mut s1 = f32::max(x0, a[1]);
     let c2 = ((s1 * 0.6667).tanh() * 1.00).tan() <= 0.25;
@@ -2793,18 +2859,20 @@ pub fn p364_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
+    let mut h_a = [PREFILL; 4];
     let (value, g_x0, g_x2, g_x1) = p364_grad(&a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_x0, v_x2, v_x1) = p364_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p364_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
     let (jvpk_value, jvpk) = p364_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
-    Run { plain: p364(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x2, h_x1) = p364_hvp(&a, &a_dot, &mut h_a, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p364(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x2, g_x1], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x2, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_a[3] - PREFILL, h_x0, h_x2, h_x1] }) }
 }
 
 pub fn p364_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p364_ref(&[x[0], x[1], x[2], x[3]], x[4], x[5], x[6], m)
 }
 
-#[differentiable(jvp, wrt(x1))]
+#[differentiable(jvp, hvp, wrt(x1))]
 pub fn p365(x0: f32, x1: f32) -> f32 {
     let mut s1 = (x1 + x1);
     let mut s2 = x1;
@@ -2828,7 +2896,8 @@ pub fn p365_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x1) = p365_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p365_jvp(x[0], tangent(0), x[1], tangent(1));
     let (jvpk_value, jvpk) = p365_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
-    Run { plain: p365(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1) = p365_hvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p365(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![f32::NAN, h_x1] }) }
 }
 
 pub fn p365_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2865,7 +2934,7 @@ pub fn p366_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_x0, v_x2) = p366_vjp(&a, &mut v_a, x[3], x[4], x[5], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p366_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4), x[5], tangent(5), &c, &c_dot);
     let (jvpk_value, jvpk) = p366_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], &c, [&c_dot, &c_dot2]);
-    Run { plain: p366(&a, x[3], x[4], x[5], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0, g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p366(&a, x[3], x[4], x[5], &c), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0, g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0, v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p366_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -2889,7 +2958,7 @@ pub fn p366_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_x1, g_x0, g_x2, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64] }
 }
 
-#[differentiable(jvp, check_finite)]
+#[differentiable(jvp, hvp, check_finite)]
 pub fn p367(x0: f32) -> f32 {
     let mut s1 = x0;
     let mut s2 = (s1 * s1 + 2.0).recip();
@@ -2909,14 +2978,15 @@ pub fn p367_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0) = p367_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p367_jvp(x[0], tangent(0));
     let (jvpk_value, jvpk) = p367_jvpk(x[0], [tangent(0), tangent2(0)]);
-    Run { plain: p367(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0) = p367_hvp(x[0], tangent(0));
+    Run { plain: p367(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0] }) }
 }
 
 pub fn p367_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p367_ref(x[0], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p368(x1: f32, x0: f32) -> f32 {
     let mut s1 = x0;
     let mut s2 = ((x0 * x0 + 1.0) + 0.5).powf(x0);
@@ -2946,14 +3016,15 @@ pub fn p368_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_x0) = p368_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p368_jvp(x[0], tangent(0), x[1], tangent(1));
     let (jvpk_value, jvpk) = p368_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
-    Run { plain: p368(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1, h_x0) = p368_hvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p368(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x1, h_x0] }) }
 }
 
 pub fn p368_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p368_ref(x[0], x[1], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p369(x0: f32, a: &[f32; 2]) -> f32 {
     let mut s1 = x0;
     s1 = s1.mul_add((if s1 > a[0] { s1 } else { x0 }), x0);
@@ -2980,11 +3051,13 @@ pub fn p369_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
+    let mut h_a = [PREFILL; 2];
     let (value, g_x0) = p369_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p369_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p369_jvp(x[0], tangent(0), &a, &a_dot);
     let (jvpk_value, jvpk) = p369_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
-    Run { plain: p369(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0) = p369_hvp(x[0], tangent(0), &a, &a_dot, &mut h_a);
+    Run { plain: p369(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_a[0] - PREFILL, h_a[1] - PREFILL] }) }
 }
 
 pub fn p369_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3009,7 +3082,7 @@ pub fn p369_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p370(x0: f32, x1: f32) -> f32 {
     let mut s1 = (x0 / 1.5);
     let mut s2: f32 = (x1 * 1.5);
@@ -3027,7 +3100,8 @@ pub fn p370_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x1) = p370_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p370_jvp(x[0], tangent(0), x[1], tangent(1));
     let (jvpk_value, jvpk) = p370_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
-    Run { plain: p370(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1) = p370_hvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p370(x[0], x[1]), value, vjp_value, grad: vec![g_x0, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_x1] }) }
 }
 
 pub fn p370_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3066,14 +3140,14 @@ pub fn p371_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x1) = p371_vjp(&c, &mut v_c, &a, &mut v_a, x[8], x[9], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p371_jvp(&c, &c_dot, &a, &a_dot, x[8], tangent(8), x[9], tangent(9));
     let (jvpk_value, jvpk) = p371_jvpk(&c, [&c_dot, &c_dot2], &a, [&a_dot, &a_dot2], x[8], [tangent(8), tangent2(8)], x[9], [tangent(9), tangent2(9)]);
-    Run { plain: p371(&c, &a, x[8], x[9]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p371(&c, &a, x[8], x[9]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p371_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p371_ref(&[x[0], x[1], x[2], x[3]], &[x[4], x[5], x[6], x[7]], x[8], x[9], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p372(x0: f32, a: &[f32; 2], x1: f32) -> f32 {
     let mut s1 = h_sq(x0);
     let mut s2 = (x0 - x1);
@@ -3106,11 +3180,13 @@ pub fn p372_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 2] = [tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
+    let mut h_a = [PREFILL; 2];
     let (value, g_x0, g_x1) = p372_grad(x[0], &a, &mut g_a, x[3]);
     let (vjp_value, v_x0, v_x1) = p372_vjp(x[0], &a, &mut v_a, x[3], D_OUT);
     let (jvp_value, jvp) = p372_jvp(x[0], tangent(0), &a, &a_dot, x[3], tangent(3));
     let (jvpk_value, jvpk) = p372_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)]);
-    Run { plain: p372(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1) = p372_hvp(x[0], tangent(0), &a, &a_dot, &mut h_a, x[3], tangent(3));
+    Run { plain: p372(x[0], &a, x[3]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_a[0] - PREFILL, h_a[1] - PREFILL, h_x1] }) }
 }
 
 pub fn p372_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3138,7 +3214,7 @@ pub fn p372_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_x0, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x1] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p373(a: &[f32; 3], x1: f32, x0: f32) -> f32 {
     let mut s1 = x1.exp2();
     let mut t2 = *a;
@@ -3163,18 +3239,20 @@ pub fn p373_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 3] = [tangent2(0), tangent2(1), tangent2(2)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
+    let mut h_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p373_grad(&a, &mut g_a, x[3], x[4]);
     let (vjp_value, v_x1, v_x0) = p373_vjp(&a, &mut v_a, x[3], x[4], D_OUT);
     let (jvp_value, jvp) = p373_jvp(&a, &a_dot, x[3], tangent(3), x[4], tangent(4));
     let (jvpk_value, jvpk) = p373_jvpk(&a, [&a_dot, &a_dot2], x[3], [tangent(3), tangent2(3)], x[4], [tangent(4), tangent2(4)]);
-    Run { plain: p373(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1, h_x0) = p373_hvp(&a, &a_dot, &mut h_a, x[3], tangent(3), x[4], tangent(4));
+    Run { plain: p373(&a, x[3], x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_x1, h_x0] }) }
 }
 
 pub fn p373_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p373_ref(&[x[0], x[1], x[2]], x[3], x[4], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p374(a: &[f32; 2], x1: f32, x0: f32) -> f32 {
     let mut s1 = (a[0] + x1);
     let mut s2 = f32::max(x0, x1);
@@ -3203,18 +3281,20 @@ pub fn p374_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
+    let mut h_a = [PREFILL; 2];
     let (value, g_x1, g_x0) = p374_grad(&a, &mut g_a, x[2], x[3]);
     let (vjp_value, v_x1, v_x0) = p374_vjp(&a, &mut v_a, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p374_jvp(&a, &a_dot, x[2], tangent(2), x[3], tangent(3));
     let (jvpk_value, jvpk) = p374_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
-    Run { plain: p374(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1, h_x0) = p374_hvp(&a, &a_dot, &mut h_a, x[2], tangent(2), x[3], tangent(3));
+    Run { plain: p374(&a, x[2], x[3]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_a[0] - PREFILL, h_a[1] - PREFILL, h_x1, h_x0] }) }
 }
 
 pub fn p374_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p374_ref(&[x[0], x[1]], x[2], x[3], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p375(x1: f32, x0: f32) -> f32 {
     let mut s1 = x1;
     let mut s2 = (1.5 + x0);
@@ -3240,7 +3320,8 @@ pub fn p375_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_x0) = p375_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p375_jvp(x[0], tangent(0), x[1], tangent(1));
     let (jvpk_value, jvpk) = p375_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
-    Run { plain: p375(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1, h_x0) = p375_hvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p375(x[0], x[1]), value, vjp_value, grad: vec![g_x1, g_x0], vjp: vec![v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x1, h_x0] }) }
 }
 
 pub fn p375_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3263,7 +3344,7 @@ pub fn p375_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_x1, g_x0] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p376(b: [f32; 3], x0: f32) -> f32 {
     let mut s1 = x0.cos();
     let mut s2 = (if s1 < 2.0 { x0 } else { s1 });
@@ -3300,14 +3381,15 @@ pub fn p376_run(x: &[f32]) -> Run {
     let (vjp_value, v_b, v_x0) = p376_vjp(b, x[3], D_OUT);
     let (jvp_value, jvp) = p376_jvp(b, b_dot, x[3], tangent(3));
     let (jvpk_value, jvpk) = p376_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)]);
-    Run { plain: p376(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_b, h_x0) = p376_hvp(b, b_dot, x[3], tangent(3));
+    Run { plain: p376(b, x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_b[2], g_x0], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_b[0], h_b[1], h_b[2], h_x0] }) }
 }
 
 pub fn p376_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p376_ref([x[0], x[1], x[2]], x[3], m)
 }
 
-#[differentiable(jvp, check_finite)]
+#[differentiable(jvp, hvp, check_finite)]
 pub fn p377(x0: f32) -> f32 {
     let mut s1 = x0.abs();
     let mut t2: [f32; 2] = [0.0; 2];
@@ -3337,14 +3419,15 @@ pub fn p377_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0) = p377_vjp(x[0], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p377_jvp(x[0], tangent(0));
     let (jvpk_value, jvpk) = p377_jvpk(x[0], [tangent(0), tangent2(0)]);
-    Run { plain: p377(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0) = p377_hvp(x[0], tangent(0));
+    Run { plain: p377(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0] }) }
 }
 
 pub fn p377_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p377_ref(x[0], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p378(a: &[f32; 2], x0: f32, b: [f32; 3], x1: f32, x2: f32) -> f32 {
     let mut s1 = x1;
     s1 = { let t2 = h_leaky(b[0]); t2 * (((a[1] / b[0].exp()) * 0.1488).tanh() * 4.00) + t2 }.atan();
@@ -3371,6 +3454,7 @@ pub fn p378_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
+    let mut h_a = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
     let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
@@ -3378,7 +3462,8 @@ pub fn p378_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_b, v_x1, v_x2) = p378_vjp(&a, &mut v_a, x[2], b, x[6], x[7], D_OUT);
     let (jvp_value, jvp) = p378_jvp(&a, &a_dot, x[2], tangent(2), b, b_dot, x[6], tangent(6), x[7], tangent(7));
     let (jvpk_value, jvpk) = p378_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
-    Run { plain: p378(&a, x[2], b, x[6], x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_b, h_x1, h_x2) = p378_hvp(&a, &a_dot, &mut h_a, x[2], tangent(2), b, b_dot, x[6], tangent(6), x[7], tangent(7));
+    Run { plain: p378(&a, x[2], b, x[6], x[7]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2], v_x1, v_x2], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_a[0] - PREFILL, h_a[1] - PREFILL, h_x0, h_b[0], h_b[1], h_b[2], h_x1, h_x2] }) }
 }
 
 pub fn p378_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3404,7 +3489,7 @@ pub fn p378_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x0, g_b[0], g_b[1], g_b[2], g_x1, g_x2] }
 }
 
-#[differentiable(jvp, wrt(x1))]
+#[differentiable(jvp, hvp, wrt(x1))]
 pub fn p379(x0: f32, x1: f32) -> f32 {
     let mut s1 = (x0 - x0);
     let mut s2 = x1;
@@ -3428,14 +3513,15 @@ pub fn p379_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x1) = p379_vjp(x[0], x[1], D_OUT);
     let (jvp_value, jvp) = p379_jvp(x[0], tangent(0), x[1], tangent(1));
     let (jvpk_value, jvpk) = p379_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)]);
-    Run { plain: p379(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1) = p379_hvp(x[0], tangent(0), x[1], tangent(1));
+    Run { plain: p379(x[0], x[1]), value, vjp_value, grad: vec![f32::NAN, g_x1], vjp: vec![v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![f32::NAN, h_x1] }) }
 }
 
 pub fn p379_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p379_ref(x[0], x[1], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p380(a: &[f32; 4], x0: f32) -> f32 {
     let mut s1 = f32::max(x0, (x0 + 2.0));
     let v2 = s1;
@@ -3456,11 +3542,13 @@ pub fn p380_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
+    let mut h_a = [PREFILL; 4];
     let (value, g_x0) = p380_grad(&a, &mut g_a, x[4]);
     let (vjp_value, v_x0) = p380_vjp(&a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p380_jvp(&a, &a_dot, x[4], tangent(4));
     let (jvpk_value, jvpk) = p380_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
-    Run { plain: p380(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0) = p380_hvp(&a, &a_dot, &mut h_a, x[4], tangent(4));
+    Run { plain: p380(&a, x[4]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_a[3] - PREFILL, h_x0] }) }
 }
 
 pub fn p380_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3509,7 +3597,7 @@ pub fn p381_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x2, v_x1) = p381_vjp(&c, &mut v_c, x[2], x[3], &a, &mut v_a, x[6], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p381_jvp(&c, &c_dot, x[2], tangent(2), x[3], tangent(3), &a, &a_dot, x[6], tangent(6));
     let (jvpk_value, jvpk) = p381_jvpk(&c, [&c_dot, &c_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)]);
-    Run { plain: p381(&c, x[2], x[3], &a, x[6]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p381(&c, x[2], x[3], &a, x[6]), value, vjp_value, grad: vec![g_c[0] - PREFILL, g_c[1] - PREFILL, g_x0, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x1], vjp: vec![v_c[0] - PREFILL, v_c[1] - PREFILL, v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p381_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3539,7 +3627,7 @@ pub fn p381_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_x0, g_x2, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x1] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p382(x0: f32, a: &[f32; 3], x1: f32) -> f32 {
     let mut s1 = (if a[2] < 2.0 { x0 } else { x1 });
     for i0 in 1..3 { s1 *= ((((((((a[i0].sinh() * 0.1824).tanh() * 5.00) * ((a[i0].sinh() * 0.1824).tanh() * 5.00) + 1.0).recip().exp() * 0.1353).tanh() * 4.00) + 0.5).powf(-0.5) * 0.0233).tanh() * 1.00); s1 /= (((x0.atan2((a[i0] * a[i0] + 2.0)).mul_add(((s1 * 0.1053).tanh() * 0.90).asin(), (x0 * x0 + 2.0).sqrt()) * 0.1392).tanh() * 5.00) * ((x0.atan2((a[i0] * a[i0] + 2.0)).mul_add(((s1 * 0.1053).tanh() * 0.90).asin(), (x0 * x0 + 2.0).sqrt()) * 0.1392).tanh() * 5.00) + 0.5); }
@@ -3558,11 +3646,13 @@ pub fn p382_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 3] = [tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
+    let mut h_a = [PREFILL; 3];
     let (value, g_x0, g_x1) = p382_grad(x[0], &a, &mut g_a, x[4]);
     let (vjp_value, v_x0, v_x1) = p382_vjp(x[0], &a, &mut v_a, x[4], D_OUT);
     let (jvp_value, jvp) = p382_jvp(x[0], tangent(0), &a, &a_dot, x[4], tangent(4));
     let (jvpk_value, jvpk) = p382_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)]);
-    Run { plain: p382(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_x1) = p382_hvp(x[0], tangent(0), &a, &a_dot, &mut h_a, x[4], tangent(4));
+    Run { plain: p382(x[0], &a, x[4]), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_x1], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_x1] }) }
 }
 
 pub fn p382_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3600,7 +3690,7 @@ pub fn p383_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_x0) = p383_vjp(x[0], x[1], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p383_jvp(x[0], tangent(0), x[1], tangent(1), &c, &c_dot);
     let (jvpk_value, jvpk) = p383_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &c, [&c_dot, &c_dot2]);
-    Run { plain: p383(x[0], x[1], &c), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x1, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p383(x[0], x[1], &c), value, vjp_value, grad: vec![f32::NAN, f32::NAN, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x1, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p383_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3647,7 +3737,7 @@ pub fn p384_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_x0) = p384_vjp(x[0], &a, &mut v_a, &c, &mut v_c, x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p384_jvp(x[0], tangent(0), &a, &a_dot, &c, &c_dot, x[7], tangent(7));
     let (jvpk_value, jvpk) = p384_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[7], [tangent(7), tangent2(7)]);
-    Run { plain: p384(x[0], &a, &c, x[7]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p384(x[0], &a, &c, x[7]), value, vjp_value, grad: vec![g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0], vjp: vec![v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p384_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3676,7 +3766,7 @@ pub fn p384_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_x1, g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_c[0] - PREFILL as f64, g_c[1] - PREFILL as f64, g_c[2] - PREFILL as f64, g_c[3] - PREFILL as f64, g_x0] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p385(a: &[f32; 2], x0: f32, b: [f32; 3]) -> f32 {
     let mut s1 = x0;
     for i0 in 1..4 { s1 = (s1 * 0.5 + ((s1 * 0.0741).tanh() * 2.00)).atan(); if (x0.floor() + h_leaky(s1)) >= 2.0 { break; } }
@@ -3699,6 +3789,7 @@ pub fn p385_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
+    let mut h_a = [PREFILL; 2];
     let b: [f32; 3] = [x[3], x[4], x[5]];
     let b_dot: [f32; 3] = [tangent(3), tangent(4), tangent(5)];
     let b_dot2: [f32; 3] = [tangent2(3), tangent2(4), tangent2(5)];
@@ -3706,14 +3797,15 @@ pub fn p385_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_b) = p385_vjp(&a, &mut v_a, x[2], b, D_OUT);
     let (jvp_value, jvp) = p385_jvp(&a, &a_dot, x[2], tangent(2), b, b_dot);
     let (jvpk_value, jvpk) = p385_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)], b, [b_dot, b_dot2]);
-    Run { plain: p385(&a, x[2], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0, h_b) = p385_hvp(&a, &a_dot, &mut h_a, x[2], tangent(2), b, b_dot);
+    Run { plain: p385(&a, x[2], b), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_a[0] - PREFILL, h_a[1] - PREFILL, h_x0, h_b[0], h_b[1], h_b[2]] }) }
 }
 
 pub fn p385_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p385_ref(&[x[0], x[1]], x[2], [x[3], x[4], x[5]], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p386(x1: f32, x0: f32, a: &[f32; 3]) -> f32 {
     let mut s1 = x0;
     if x1 <= (x1 + 0.75) { s1 /= ((if x1.atan() >= s1.exp().cbrt() { s1.hypot(a[0]) } else { a[1].hypot(a[2]) }) * (if x1.atan() >= s1.exp().cbrt() { s1.hypot(a[0]) } else { a[1].hypot(a[2]) }) + 2.0); s1 /= (((((a[1] * 0.6667).tanh() * 0.90).acos() + a[0]) * (((a[1] * 0.6667).tanh() * 0.90).acos() + a[0]) + 0.5).recip() * ((((a[1] * 0.6667).tanh() * 0.90).acos() + a[0]) * (((a[1] * 0.6667).tanh() * 0.90).acos() + a[0]) + 0.5).recip() + 1.0); }
@@ -3736,18 +3828,20 @@ pub fn p386_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 3] = [tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 3];
     let mut v_a = [PREFILL; 3];
+    let mut h_a = [PREFILL; 3];
     let (value, g_x1, g_x0) = p386_grad(x[0], x[1], &a, &mut g_a);
     let (vjp_value, v_x1, v_x0) = p386_vjp(x[0], x[1], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p386_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot);
     let (jvpk_value, jvpk) = p386_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2]);
-    Run { plain: p386(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1, h_x0) = p386_hvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, &mut h_a);
+    Run { plain: p386(x[0], x[1], &a), value, vjp_value, grad: vec![g_x1, g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL], vjp: vec![v_x1, v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x1, h_x0, h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL] }) }
 }
 
 pub fn p386_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p386_ref(x[0], x[1], &[x[2], x[3], x[4]], m)
 }
 
-#[differentiable(jvp, check_finite)]
+#[differentiable(jvp, hvp, check_finite)]
 pub fn p387(a: &[f32; 2], x0: f32) -> f32 {
     let mut s1 = (x0 * x0);
     let mut s2 = (s1 * s1);
@@ -3776,11 +3870,13 @@ pub fn p387_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 2] = [tangent2(0), tangent2(1)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
+    let mut h_a = [PREFILL; 2];
     let (value, g_x0) = p387_grad(&a, &mut g_a, x[2]).expect("finite gradient");
     let (vjp_value, v_x0) = p387_vjp(&a, &mut v_a, x[2], D_OUT).expect("finite gradient");
     let (jvp_value, jvp) = p387_jvp(&a, &a_dot, x[2], tangent(2));
     let (jvpk_value, jvpk) = p387_jvpk(&a, [&a_dot, &a_dot2], x[2], [tangent(2), tangent2(2)]);
-    Run { plain: p387(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0) = p387_hvp(&a, &a_dot, &mut h_a, x[2], tangent(2));
+    Run { plain: p387(&a, x[2]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_a[0] - PREFILL, h_a[1] - PREFILL, h_x0] }) }
 }
 
 pub fn p387_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3806,7 +3902,7 @@ pub fn p387_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_x0] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p388(b: [f32; 2], x1: f32, a: &[f32; 2], x0: f32) -> f32 {
     let mut s1 = x1;
     let mut s2 = b[0];
@@ -3840,11 +3936,13 @@ pub fn p388_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 2] = [tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 2];
     let mut v_a = [PREFILL; 2];
+    let mut h_a = [PREFILL; 2];
     let (value, g_b, g_x1, g_x0) = p388_grad(b, x[2], &a, &mut g_a, x[5]);
     let (vjp_value, v_b, v_x1, v_x0) = p388_vjp(b, x[2], &a, &mut v_a, x[5], D_OUT);
     let (jvp_value, jvp) = p388_jvp(b, b_dot, x[2], tangent(2), &a, &a_dot, x[5], tangent(5));
     let (jvpk_value, jvpk) = p388_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], &a, [&a_dot, &a_dot2], x[5], [tangent(5), tangent2(5)]);
-    Run { plain: p388(b, x[2], &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_b, h_x1, h_x0) = p388_hvp(b, b_dot, x[2], tangent(2), &a, &a_dot, &mut h_a, x[5], tangent(5));
+    Run { plain: p388(b, x[2], &a, x[5]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_a[0] - PREFILL, g_a[1] - PREFILL, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_a[0] - PREFILL, v_a[1] - PREFILL, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_b[0], h_b[1], h_x1, h_a[0] - PREFILL, h_a[1] - PREFILL, h_x0] }) }
 }
 
 pub fn p388_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3893,7 +3991,7 @@ pub fn p389_run(x: &[f32]) -> Run {
     let (vjp_value, v_b, v_x2, v_x0, v_x1) = p389_vjp(b, &c, &mut v_c, x[5], x[6], x[7], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p389_jvp(b, b_dot, &c, &c_dot, x[5], tangent(5), x[6], tangent(6), x[7], tangent(7));
     let (jvpk_value, jvpk) = p389_jvpk(b, [b_dot, b_dot2], &c, [&c_dot, &c_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)], x[7], [tangent(7), tangent2(7)]);
-    Run { plain: p389(b, &c, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p389(b, &c, x[5], x[6], x[7]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_x2, g_x0, g_x1], vjp: vec![v_b[0], v_b[1], v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x2, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p389_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3925,7 +4023,7 @@ pub fn p390_run(x: &[f32]) -> Run {
     let (vjp_value, v_x2, v_x0, v_x1) = p390_vjp(x[0], &c, &mut v_c, x[5], x[6], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p390_jvp(x[0], tangent(0), &c, &c_dot, x[5], tangent(5), x[6], tangent(6));
     let (jvpk_value, jvpk) = p390_jvpk(x[0], [tangent(0), tangent2(0)], &c, [&c_dot, &c_dot2], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
-    Run { plain: p390(x[0], &c, x[5], x[6]), value, vjp_value, grad: vec![g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p390(x[0], &c, x[5], x[6]), value, vjp_value, grad: vec![g_x2, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL, g_x0, g_x1], vjp: vec![v_x2, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL, v_x0, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p390_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -3979,7 +4077,7 @@ pub fn p391_run(x: &[f32]) -> Run {
     let (vjp_value, v_b, v_x0) = p391_vjp(b, x[3], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p391_jvp(b, b_dot, x[3], tangent(3), &c, &c_dot);
     let (jvpk_value, jvpk) = p391_jvpk(b, [b_dot, b_dot2], x[3], [tangent(3), tangent2(3)], &c, [&c_dot, &c_dot2]);
-    Run { plain: p391(b, x[3], &c), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p391(b, x[3], &c), value, vjp_value, grad: vec![f32::NAN, f32::NAN, f32::NAN, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL], vjp: vec![v_b[0], v_b[1], v_b[2], v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p391_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -4016,14 +4114,14 @@ pub fn p392_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_x2, v_x1) = p392_vjp(x[0], x[1], &a, &mut v_a, &c, &mut v_c, x[8], D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p392_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, &c, &c_dot, x[8], tangent(8));
     let (jvpk_value, jvpk) = p392_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], &c, [&c_dot, &c_dot2], x[8], [tangent(8), tangent2(8)]);
-    Run { plain: p392(x[0], x[1], &a, &c, x[8]), value, vjp_value, grad: vec![g_x0, g_x2, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x1], vjp: vec![v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p392(x[0], x[1], &a, &c, x[8]), value, vjp_value, grad: vec![g_x0, g_x2, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, g_x1], vjp: vec![v_x0, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_x1], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p392_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p392_ref(x[0], x[1], &[x[2], x[3], x[4]], &[x[5], x[6], x[7]], x[8], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p393(a: &[f32; 4], x1: f32, x0: f32, x2: f32) -> f32 {
     let mut s1 = (0.5 + a[0]);
     let mut s2 = a[2];
@@ -4052,11 +4150,13 @@ pub fn p393_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 4] = [tangent2(0), tangent2(1), tangent2(2), tangent2(3)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
+    let mut h_a = [PREFILL; 4];
     let (value, g_x1, g_x0, g_x2) = p393_grad(&a, &mut g_a, x[4], x[5], x[6]);
     let (vjp_value, v_x1, v_x0, v_x2) = p393_vjp(&a, &mut v_a, x[4], x[5], x[6], D_OUT);
     let (jvp_value, jvp) = p393_jvp(&a, &a_dot, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
     let (jvpk_value, jvpk) = p393_jvpk(&a, [&a_dot, &a_dot2], x[4], [tangent(4), tangent2(4)], x[5], [tangent(5), tangent2(5)], x[6], [tangent(6), tangent2(6)]);
-    Run { plain: p393(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1, h_x0, h_x2) = p393_hvp(&a, &a_dot, &mut h_a, x[4], tangent(4), x[5], tangent(5), x[6], tangent(6));
+    Run { plain: p393(&a, x[4], x[5], x[6]), value, vjp_value, grad: vec![g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x1, g_x0, g_x2], vjp: vec![v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_a[3] - PREFILL, h_x1, h_x0, h_x2] }) }
 }
 
 pub fn p393_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -4082,7 +4182,7 @@ pub fn p393_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_a[0] - PREFILL as f64, g_a[1] - PREFILL as f64, g_a[2] - PREFILL as f64, g_a[3] - PREFILL as f64, g_x1, g_x0, g_x2] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p394(b: [f32; 2], x1: f32, x0: f32) -> f32 {
     let mut s1 = (x1 / (x1 * x1 + 1.0));
     let mut s2 = b[1].tanh();
@@ -4105,14 +4205,15 @@ pub fn p394_run(x: &[f32]) -> Run {
     let (vjp_value, v_b, v_x1, v_x0) = p394_vjp(b, x[2], x[3], D_OUT);
     let (jvp_value, jvp) = p394_jvp(b, b_dot, x[2], tangent(2), x[3], tangent(3));
     let (jvpk_value, jvpk) = p394_jvpk(b, [b_dot, b_dot2], x[2], [tangent(2), tangent2(2)], x[3], [tangent(3), tangent2(3)]);
-    Run { plain: p394(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_b, h_x1, h_x0) = p394_hvp(b, b_dot, x[2], tangent(2), x[3], tangent(3));
+    Run { plain: p394(b, x[2], x[3]), value, vjp_value, grad: vec![g_b[0], g_b[1], g_x1, g_x0], vjp: vec![v_b[0], v_b[1], v_x1, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_b[0], h_b[1], h_x1, h_x0] }) }
 }
 
 pub fn p394_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p394_ref([x[0], x[1]], x[2], x[3], m)
 }
 
-#[differentiable(jvp, wrt(x1, x0))]
+#[differentiable(jvp, hvp, wrt(x1, x0))]
 pub fn p395(x1: f32, x2: f32, x0: f32) -> f32 {
     let mut s1 = x1;
     for i0 in 1..5 { s1 = (i0 as f32); s1 = (s1 * 1.25 + x0).atan(); }
@@ -4142,14 +4243,15 @@ pub fn p395_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_x2, v_x0) = p395_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p395_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
     let (jvpk_value, jvpk) = p395_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
-    Run { plain: p395(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, f32::NAN, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1, h_x0) = p395_hvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p395(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, f32::NAN, g_x0], vjp: vec![v_x1, v_x2, v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x1, f32::NAN, h_x0] }) }
 }
 
 pub fn p395_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p395_ref(x[0], x[1], x[2], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p396(x1: f32, x0: f32, x2: f32) -> f32 {
     let mut s1 = x2;
     let mut s2 = s1;
@@ -4169,7 +4271,8 @@ pub fn p396_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_x0, v_x2) = p396_vjp(x[0], x[1], x[2], D_OUT);
     let (jvp_value, jvp) = p396_jvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
     let (jvpk_value, jvpk) = p396_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], x[2], [tangent(2), tangent2(2)]);
-    Run { plain: p396(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x1, h_x0, h_x2) = p396_hvp(x[0], tangent(0), x[1], tangent(1), x[2], tangent(2));
+    Run { plain: p396(x[0], x[1], x[2]), value, vjp_value, grad: vec![g_x1, g_x0, g_x2], vjp: vec![v_x1, v_x0, v_x2], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x1, h_x0, h_x2] }) }
 }
 
 pub fn p396_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -4189,7 +4292,7 @@ pub fn p396_run64(x: &[f64]) -> Run64 {
     Run64 { value, grad: vec![g_x1, g_x0, g_x2] }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p397(x0: f32) -> f32 {
     let mut s1 = x0.tanh();
     for i0 in (1..3).rev() { s1 += (({ let t2 = ((s1.max(x0) * 0.1111).tanh() * 4.00); t2 * (if (i0 as f32) < ((i0 as f32) + 0.5) { (i0 as f32) } else { x0 }) + t2 } * 0.0833).tanh() * 1.00); }
@@ -4207,14 +4310,15 @@ pub fn p397_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0) = p397_vjp(x[0], D_OUT);
     let (jvp_value, jvp) = p397_jvp(x[0], tangent(0));
     let (jvpk_value, jvpk) = p397_jvpk(x[0], [tangent(0), tangent2(0)]);
-    Run { plain: p397(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0) = p397_hvp(x[0], tangent(0));
+    Run { plain: p397(x[0]), value, vjp_value, grad: vec![g_x0], vjp: vec![v_x0], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0] }) }
 }
 
 pub fn p397_ref_flat(x: &[f64], m: &mut f64) -> f64 {
     p397_ref(x[0], m)
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn p398(x0: f32, a: &[f32; 4]) -> f32 {
     let mut s1 = (x0 * x0);
     for i0 in 0..=1 { s1 += (((((s1.hypot(x0) * 0.0851).tanh() * 5.00) * ((s1.hypot(x0) * 0.0851).tanh() * 5.00) + 0.5).log2() * 0.1458).tanh() * 1.00); s1 = (s1 * 2.0 + a[3 - i0]).sin(); s1 *= (((s1 + a[i0]) * 0.3226).tanh() * 1.00); }
@@ -4243,11 +4347,13 @@ pub fn p398_run(x: &[f32]) -> Run {
     let a_dot2: [f32; 4] = [tangent2(1), tangent2(2), tangent2(3), tangent2(4)];
     let mut g_a = [PREFILL; 4];
     let mut v_a = [PREFILL; 4];
+    let mut h_a = [PREFILL; 4];
     let (value, g_x0) = p398_grad(x[0], &a, &mut g_a);
     let (vjp_value, v_x0) = p398_vjp(x[0], &a, &mut v_a, D_OUT);
     let (jvp_value, jvp) = p398_jvp(x[0], tangent(0), &a, &a_dot);
     let (jvpk_value, jvpk) = p398_jvpk(x[0], [tangent(0), tangent2(0)], &a, [&a_dot, &a_dot2]);
-    Run { plain: p398(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    let (hvp_value, h_x0) = p398_hvp(x[0], tangent(0), &a, &a_dot, &mut h_a);
+    Run { plain: p398(x[0], &a), value, vjp_value, grad: vec![g_x0, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL], vjp: vec![v_x0, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: Some(Hvp { value: hvp_value, hv: vec![h_x0, h_a[0] - PREFILL, h_a[1] - PREFILL, h_a[2] - PREFILL, h_a[3] - PREFILL] }) }
 }
 
 pub fn p398_ref_flat(x: &[f64], m: &mut f64) -> f64 {
@@ -4288,7 +4394,7 @@ pub fn p399_run(x: &[f32]) -> Run {
     let (vjp_value, v_x1, v_x2, v_x0) = p399_vjp(x[0], x[1], &a, &mut v_a, x[6], &c, &mut v_c, D_OUT).expect("within max_iters");
     let (jvp_value, jvp) = p399_jvp(x[0], tangent(0), x[1], tangent(1), &a, &a_dot, x[6], tangent(6), &c, &c_dot);
     let (jvpk_value, jvpk) = p399_jvpk(x[0], [tangent(0), tangent2(0)], x[1], [tangent(1), tangent2(1)], &a, [&a_dot, &a_dot2], x[6], [tangent(6), tangent2(6)], &c, [&c_dot, &c_dot2]);
-    Run { plain: p399(x[0], x[1], &a, x[6], &c), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p399(x[0], x[1], &a, x[6], &c), value, vjp_value, grad: vec![g_x1, g_x2, g_a[0] - PREFILL, g_a[1] - PREFILL, g_a[2] - PREFILL, g_a[3] - PREFILL, g_x0, g_c[0] - PREFILL, g_c[1] - PREFILL, g_c[2] - PREFILL, g_c[3] - PREFILL], vjp: vec![v_x1, v_x2, v_a[0] - PREFILL, v_a[1] - PREFILL, v_a[2] - PREFILL, v_a[3] - PREFILL, v_x0, v_c[0] - PREFILL, v_c[1] - PREFILL, v_c[2] - PREFILL, v_c[3] - PREFILL], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p399_ref_flat(x: &[f64], m: &mut f64) -> f64 {
