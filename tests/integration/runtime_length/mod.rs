@@ -8,7 +8,7 @@
 // Indexed range loops are the subject: the macro's subset has no iterator chains.
 #![allow(clippy::needless_range_loop)]
 
-mod programs;
+pub(crate) mod programs;
 
 use crate::loops::programs::{assert_close, flat, scalar};
 use crate::whole_array::programs::{Gru, D, H, T};
