@@ -207,13 +207,20 @@ fn a_slice_of_run_time_length() {
 
 #[differentiable(hvp, check_finite)]
 fn checked(p: &[f32; 2]) -> f32 {
-    (p[0] * p[1]).exp() + (p[0] * p[0] + 1.0).ln()
+    (p[0] * p[1]).exp() + p[0].sqrt()
 }
 
 #[test]
-fn check_finite_is_accepted() {
+fn check_finite_reports_a_non_finite_adjoint_as_grad_does() {
     let grad = |p: &[f32; 2], g: &mut [f32; 2]| checked_grad(p, g).expect("finite");
-    check(grad, checked_hvp, &[0.4, -0.8], &[1.0, 0.5], "check_finite");
+    let hvp =
+        |p: &[f32; 2], v: &[f32; 2], hv: &mut [f32; 2]| checked_hvp(p, v, hv).expect("finite");
+    check(grad, hvp, &[0.4, -0.8], &[1.0, 0.5], "check_finite");
+    // `sqrt`'s derivatives are infinite at 0.
+    assert!(checked_grad(&[0.0, 1.0], &mut [0.0; 2]).is_err());
+    let err = checked_hvp(&[0.0, 1.0], &[1.0, 0.0], &mut [0.0; 2]).unwrap_err();
+    assert_eq!(err.function, "checked");
+    assert!(!err.value.is_finite());
 }
 
 /// The same recurrence under each loop plan.
