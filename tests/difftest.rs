@@ -1,9 +1,10 @@
 //! Differential test: random programs inside the supported subset, each written twice by
 //! `backprop-difftest` (as a `#[differentiable]` function over `f32`, and as a plain function
-//! over `f64` with the same structure). The generated `_grad`, `_vjp`, `_jvp` and `_jvpk` must
-//! agree with central differences of the `f64` version at random points away from every branch
-//! boundary (`_jvp` along a fixed tangent, and with `_vjp` by the dot-product test; `_jvpk`'s
-//! first lane with `_jvp`, its second along another tangent), and
+//! over `f64` with the same structure). The generated `_grad`, `_vjp`, `_jvp`, `_jvpk` and
+//! `_hvp` must agree with central differences of the `f64` version at random points away from
+//! every branch boundary (`_jvp` along a fixed tangent, and with `_vjp` by the dot-product test;
+//! `_jvpk`'s first lane with `_jvp`, its second along another tangent; `_hvp` along the same
+//! tangent with differences of the reference's gradient, see [`HVP_STEP`]), and
 //! where the `f64` version is smooth enough at the scale of `f32` rounding for an `f32`
 //! gradient to match it (see [`ROUGH`]). One program in three also has an `f64` twin, the
 //! `#[differentiable]` function written over `f64`, whose value and `_grad` must agree with the

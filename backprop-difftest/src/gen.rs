@@ -1380,11 +1380,6 @@ fn arguments(
     attr
 }
 
-/// Whether a program gets `hvp`: every one but those with `max_iters`, which `hvp` refuses.
-fn has_hvp(max_iters: Option<usize>) -> bool {
-    max_iters.is_none()
-}
-
 /// What the harness calls on a fallible gradient's result.
 fn unwrap(check_finite: bool, max_iters: Option<usize>) -> &'static str {
     if check_finite {
@@ -1405,10 +1400,9 @@ fn emit(
     max_iters: Option<usize>,
     body: &Lines,
 ) -> String {
-    // Every program has its forward mode too: the difftest checks `_jvp` and `_jvpk` on each,
-    // and `_hvp` on those that have one.
-    let hvp = has_hvp(max_iters);
-    let mut attr = vec![if hvp { "jvp, hvp" } else { "jvp" }.to_string()];
+    // Every program has its forward mode and second order too: the difftest checks `_jvp`,
+    // `_jvpk` and `_hvp` on each.
+    let mut attr = vec!["hvp".to_string()];
     attr.extend(arguments(params, wrt, check_finite, max_iters));
     let attr = format!("({})", attr.join(", "));
     let sig = |t: &str| -> String {
@@ -1519,7 +1513,7 @@ fn emit(
                 }
                 if by_ref {
                     unpack += &format!("    let mut g_{a} = [PREFILL; {n}];\n    let mut v_{a} = [PREFILL; {n}];\n");
-                    if hvp && w {
+                    if w {
                         unpack += &format!("    let mut h_{a} = [PREFILL; {n}];\n");
                     }
                 } else {
@@ -1572,19 +1566,15 @@ fn emit(
         "    let (jvpk_value, jvpk) = {name}_jvpk({});\n",
         jvpk_args.join(", ")
     );
-    let hvp = if hvp {
-        s += &format!(
-            "    let {} = {name}_hvp({});\n",
-            tuple(&hvp_out),
-            hvp_args.join(", ")
-        );
-        format!(
-            "Some(Hvp {{ value: hvp_value, hv: vec![{}] }})",
-            hvp_flat.join(", ")
-        )
-    } else {
-        "None".into()
-    };
+    s += &format!(
+        "    let {} = {name}_hvp({}){unwrap};\n",
+        tuple(&hvp_out),
+        hvp_args.join(", ")
+    );
+    let hvp = format!(
+        "Some(Hvp {{ value: hvp_value, hv: vec![{}] }})",
+        hvp_flat.join(", ")
+    );
     s += &format!(
         "    Run {{ plain: {name}({}), value, vjp_value, grad: vec![{}], vjp: vec![{}], jvp_value, jvp, jvpk_value, jvpk, hvp: {hvp} }}\n}}\n\n",
         plain_args.join(", "),
