@@ -4,7 +4,8 @@
 Each function is the PyTorch twin of a `#[differentiable]` Rust function in those files,
 evaluated in float32 with `torch.func.jvp` (value and tangent along the given tangents),
 `torch.func.jacfwd` (the Jacobian of a function of one array, for the K-tangent form) and
-`torch.func.hessian` (scalar functions of one array). The output, `tests/fixtures/jvp.json`, is
+`torch.func.hessian` (scalar functions of one array; `oscillator`'s arguments are the Rust
+function's five scalars). The output, `tests/fixtures/jvp.json`, is
 committed so the Rust tests never need Python.
 
     python3 scripts/jvp_fixtures.py
@@ -33,6 +34,16 @@ def recurrence(w, x):
         if h > 0.1:
             h = h * h
     return h * h
+
+
+def oscillator(p, n=300):
+    # `p` is (k, c, x0, v0, dt): explicit Euler for n steps (the Rust `oscillator`, whose loop
+    # runs a run-time number of times under `max_iters`).
+    k, c, x, v, dt = p[0], p[1], p[2], p[3], p[4]
+    for _ in range(n):
+        a = -k * x - c * v
+        x, v = x + dt * v, v + dt * a
+    return x * x + 0.5 * v * v
 
 
 def mlp(w1, b1, w2, b2, x):
@@ -105,6 +116,7 @@ fixtures = {
     "hessian": {
         "rosenbrock": hessian_case(rosenbrock, [-1.2, 1.0]),
         "energy": hessian_case(energy, [0.4, -1.1, 0.7, 1.5]),
+        "oscillator": hessian_case(oscillator, [4.0, 0.3, 1.0, -0.5, 0.01]),
     },
 }
 

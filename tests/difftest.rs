@@ -1,9 +1,10 @@
 //! Differential test: random programs inside the supported subset, each written twice by
 //! `backprop-difftest` (as a `#[differentiable]` function over `f32`, and as a plain function
-//! over `f64` with the same structure). The generated `_grad`, `_vjp`, `_jvp` and `_jvpk` must
-//! agree with central differences of the `f64` version at random points away from every branch
-//! boundary (`_jvp` along a fixed tangent, and with `_vjp` by the dot-product test; `_jvpk`'s
-//! first lane with `_jvp`, its second along another tangent), and
+//! over `f64` with the same structure). The generated `_grad`, `_vjp`, `_jvp`, `_jvpk` and
+//! `_hvp` must agree with central differences of the `f64` version at random points away from
+//! every branch boundary (`_jvp` along a fixed tangent, and with `_vjp` by the dot-product test;
+//! `_jvpk`'s first lane with `_jvp`, its second along another tangent; `_hvp` along the same
+//! tangent with differences of the reference's gradient, see [`HVP_STEP`]), and
 //! where the `f64` version is smooth enough at the scale of `f32` rounding for an `f32`
 //! gradient to match it (see [`ROUGH`]). One program in three also has an `f64` twin, the
 //! `#[differentiable]` function written over `f64`, whose value and `_grad` must agree with the
@@ -48,6 +49,16 @@ pub struct Run {
     pub jvpk_value: f32,
     /// `_jvpk`'s two lanes: along `tangent(k)` (as `_jvp`) and along `tangent2(k)`.
     pub jvpk: [f32; 2],
+    /// What `_hvp` returns along `tangent(k)`, for a program that has one.
+    pub hvp: Option<Hvp>,
+}
+
+/// What `_hvp` says at one point, along the flat tangent `tangent(k)`.
+pub struct Hvp {
+    /// The value it returns.
+    pub value: f32,
+    /// `H v` per flat input (`NaN` for inputs outside `wrt`), shadows prefilled.
+    pub hv: Vec<f32>,
 }
 
 /// What an `f64` twin's `_grad` says at one point.
@@ -132,7 +143,7 @@ fn hypot_(a: f64, b: f64, m: &mut f64) -> f64 {
 
 // The fixed helpers programs call, each with its `f64` twin.
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn h_sq(x: f32) -> f32 {
     x * x
 }
@@ -140,7 +151,7 @@ fn h_sq_ref(x: f64, _m: &mut f64) -> f64 {
     x * x
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn h_mix(x: f32, y: f32) -> f32 {
     (x * y).tanh() + 0.5 * x - y.sin()
 }
@@ -148,7 +159,7 @@ fn h_mix_ref(x: f64, y: f64, _m: &mut f64) -> f64 {
     (x * y).tanh() + 0.5 * x - y.sin()
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn h_leaky(x: f32) -> f32 {
     if x > 0.0 {
         x
@@ -164,7 +175,7 @@ fn h_leaky_ref(x: f64, m: &mut f64) -> f64 {
     }
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn h_dot(a: &[f32; 3], b: &[f32; 3]) -> f32 {
     let mut s = 0.0;
     for i in 0..3 {
@@ -176,7 +187,7 @@ fn h_dot_ref(a: &[f64; 3], b: &[f64; 3], _m: &mut f64) -> f64 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn h_lift(x: f32, y: f32) -> [f32; 3] {
     [x * y, x.sin(), (y * 2.0).tanh()]
 }
@@ -184,7 +195,7 @@ fn h_lift_ref(x: f64, y: f64, _m: &mut f64) -> [f64; 3] {
     [x * y, x.sin(), (y * 2.0).tanh()]
 }
 
-#[differentiable(jvp)]
+#[differentiable(jvp, hvp)]
 pub fn h_cell(x: &[f32; 3], h: &[f32; 3]) -> [f32; 3] {
     [
         (0.5 * x[0] + 0.8 * h[1] - 0.3 * h[0]).tanh(),
@@ -287,6 +298,11 @@ const ROUGH: f64 = 1e-5;
 /// Central differences of the reference, in `f64`, with steps `step * max(1, |x|)`.
 fn numeric_gradient(p: &Program, x: &[f64], step: f64) -> Vec<f64> {
     let mut scratch = f64::INFINITY;
+    numeric_gradient_margin(p, x, step, &mut scratch)
+}
+
+/// [`numeric_gradient`], lowering `margin` to the smallest margin at the points it evaluates.
+fn numeric_gradient_margin(p: &Program, x: &[f64], step: f64, margin: &mut f64) -> Vec<f64> {
     (0..x.len())
         .map(|k| {
             let h = step * x[k].abs().max(1.0);
@@ -294,7 +310,7 @@ fn numeric_gradient(p: &Program, x: &[f64], step: f64) -> Vec<f64> {
             xp[k] += h;
             let mut xm = x.to_vec();
             xm[k] -= h;
-            ((p.reference)(&xp, &mut scratch) - (p.reference)(&xm, &mut scratch)) / (2.0 * h)
+            ((p.reference)(&xp, margin) - (p.reference)(&xm, margin)) / (2.0 * h)
         })
         .collect()
 }
@@ -302,7 +318,12 @@ fn numeric_gradient(p: &Program, x: &[f64], step: f64) -> Vec<f64> {
 /// `got` agrees with `want` up to `f32` rounding through the program, relative to the
 /// gradient's overall scale (a wrong rule gives an error of the order of the gradient itself).
 fn close(got: f64, want: f64, scale: f64) -> bool {
-    (got - want).abs() <= 2e-3 * want.abs() + 5e-4 * scale
+    (got - want).abs() <= tolerance(want, scale)
+}
+
+/// The error [`close`] allows.
+fn tolerance(want: f64, scale: f64) -> f64 {
+    2e-3 * want.abs() + 5e-4 * scale
 }
 
 /// How far the values of `_grad` and `_vjp` may be from the function's.
@@ -333,6 +354,12 @@ struct Tally {
     rough: usize,
     /// Points where an `f64` twin was compared.
     points64: usize,
+    /// Points where `_hvp` was compared.
+    hvp_points: usize,
+    /// Points where the reference's `H v` was too rough to compare `_hvp` with.
+    hvp_rough: usize,
+    /// The largest error of `_hvp` as a fraction of its tolerance (how close a pass came).
+    hvp_worst: f64,
     failures: Vec<String>,
 }
 
@@ -455,6 +482,9 @@ fn check(p: &Program, seed: u64, points: usize, tally: &mut Tally) {
                 ));
             }
         }
+        if let Some(hvp) = &run.hvp {
+            check_hvp(p, &x, &t, scale, &run, hvp, &mut bad, tally);
+        }
         if !bad.is_empty() {
             tally.failures.push(format!(
                 "{} at x = {x:?}:\n    {}",
@@ -464,6 +494,88 @@ fn check(p: &Program, seed: u64, points: usize, tally: &mut Tally) {
         }
     }
     tally.programs += 1;
+}
+
+/// The steps of the reference's `H v`: `(grad(x + h v) - grad(x - h v)) / 2h`, with `grad` the
+/// twin's `_grad` (exact to rounding: `h` can be small) or else central differences of the
+/// reference at the same step (nested differences, where the rounding error `eps |f| / h^2` and
+/// the truncation error `h^2 f^(4)` are both near `1e-8` at `h = 1e-4`). The second, coarser
+/// step tells where the reference is too rough to compare with, as [`ROUGH`] does for the
+/// gradient.
+const HVP_STEP_TWIN: (f64, f64) = (1e-5, 1e-4);
+const HVP_STEP: (f64, f64) = (1e-4, 3e-4);
+
+/// The reference's `H v` at `x` along `v` with outer step `h`, and the smallest margin of a
+/// comparison or kink at the points it evaluates (a branch crossed between them makes the
+/// difference meaningless).
+fn reference_hvp(p: &Program, x: &[f64], v: &[f64], h: f64, twin: bool) -> (Vec<f64>, f64) {
+    let mut margin = f64::INFINITY;
+    let mut grad_at = |sign: f64| -> Vec<f64> {
+        let y: Vec<f64> = x.iter().zip(v).map(|(x, v)| x + sign * h * v).collect();
+        (p.reference)(&y, &mut margin);
+        match p.run64.filter(|_| twin) {
+            Some(run64) => run64(&y).grad,
+            None => numeric_gradient_margin(p, &y, h, &mut margin),
+        }
+    };
+    let plus = grad_at(1.0);
+    let minus = grad_at(-1.0);
+    let hv = plus
+        .iter()
+        .zip(&minus)
+        .map(|(a, b)| (a - b) / (2.0 * h))
+        .collect();
+    (hv, margin)
+}
+
+/// `_hvp` along `t` against the reference's `H v` (see [`HVP_STEP`]), its value against the
+/// function's. Points where the reference's `H v` is unreliable (a branch between the points
+/// it evaluates, or its two steps disagreeing) are counted in `tally.hvp_rough` and not compared.
+#[allow(clippy::too_many_arguments)]
+fn check_hvp(
+    p: &Program,
+    x: &[f64],
+    t: &[f64],
+    scale: f64,
+    run: &Run,
+    hvp: &Hvp,
+    bad: &mut Vec<String>,
+    tally: &mut Tally,
+) {
+    // The same forward operations as the function's: its value to a few ulps.
+    if ulps(hvp.value, run.plain) > MAX_ULPS {
+        bad.push(format!("_hvp value {:e} vs fn {:e}", hvp.value, run.plain));
+    }
+    let twin = p.run64.is_some();
+    let (fine, coarse) = if twin { HVP_STEP_TWIN } else { HVP_STEP };
+    let (want, m_fine) = reference_hvp(p, x, t, fine, twin);
+    let (check, m_coarse) = reference_hvp(p, x, t, coarse, twin);
+    // The second derivatives' scale: `H v` sums `n` terms `H_kj v_j`, as `_jvp`'s tangent does.
+    let h_scale = want
+        .iter()
+        .filter(|w| !w.is_nan())
+        .fold(scale, |s, w| s.max(w.abs()))
+        * t.iter().map(|t| t.abs()).sum::<f64>();
+    if m_fine.min(m_coarse) < MIN_MARGIN / 2.0
+        || want
+            .iter()
+            .zip(&check)
+            .any(|(&w, &c)| !w.is_nan() && !close(c, w, h_scale))
+    {
+        tally.hvp_rough += 1;
+        return;
+    }
+    tally.hvp_points += 1;
+    for (k, (&got, &w)) in hvp.hv.iter().zip(&want).enumerate() {
+        if got.is_nan() {
+            continue;
+        }
+        let used = (got as f64 - w).abs() / tolerance(w, h_scale);
+        tally.hvp_worst = tally.hvp_worst.max(used);
+        if !close(got as f64, w, h_scale) {
+            bad.push(format!("_hvp (H v)[{k}] = {got} vs numeric {w}"));
+        }
+    }
 }
 
 fn points_per_program() -> usize {
@@ -517,10 +629,22 @@ fn generated_gradients_match_central_differences() {
     let tally = run_all();
     println!(
         "difftest: {} programs, {} points compared, {} points skipped near a branch, {} where the \
-         reference is too rough for f32; {} points of f64 twins compared",
-        tally.programs, tally.points, tally.skipped, tally.rough, tally.points64
+         reference is too rough for f32; {} points of f64 twins compared; _hvp compared at {} \
+         points, {} where the reference's H v is too rough, the worst at {:.3} of its tolerance",
+        tally.programs,
+        tally.points,
+        tally.skipped,
+        tally.rough,
+        tally.points64,
+        tally.hvp_points,
+        tally.hvp_rough,
+        tally.hvp_worst
     );
     assert!(tally.points64 > 0, "no f64 twin was compared");
+    assert!(
+        tally.hvp_points >= tally.hvp_rough,
+        "too many _hvp points skipped as rough: the steps are wrong"
+    );
     assert!(
         tally.points >= tally.programs,
         "too many points skipped: the margins are too strict"

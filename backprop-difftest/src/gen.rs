@@ -1400,8 +1400,9 @@ fn emit(
     max_iters: Option<usize>,
     body: &Lines,
 ) -> String {
-    // Every program has its forward mode too: the difftest checks `_jvp` and `_jvpk` on each.
-    let mut attr = vec!["jvp".to_string()];
+    // Every program has its forward mode and second order too: the difftest checks `_jvp`,
+    // `_jvpk` and `_hvp` on each.
+    let mut attr = vec!["hvp".to_string()];
     attr.extend(arguments(params, wrt, check_finite, max_iters));
     let attr = format!("({})", attr.join(", "));
     let sig = |t: &str| -> String {
@@ -1446,6 +1447,9 @@ fn emit(
     let mut vjp_flat = Vec::new();
     let mut jvp_args = Vec::new();
     let mut jvpk_args = Vec::new();
+    let mut hvp_args = Vec::new();
+    let mut hvp_out = vec!["hvp_value".to_string()];
+    let mut hvp_flat = Vec::new();
     for (p, &w) in params.iter().zip(wrt) {
         match p {
             Param::Scalar(s) => {
@@ -1458,8 +1462,11 @@ fn emit(
                 if w {
                     grad_out.push(format!("g_{s}"));
                     grad_flat.push(format!("g_{s}"));
+                    hvp_out.push(format!("h_{s}"));
+                    hvp_flat.push(format!("h_{s}"));
                 } else {
                     grad_flat.push("f32::NAN".into());
+                    hvp_flat.push("f32::NAN".into());
                 }
                 vjp_out.push(format!("v_{s}"));
                 vjp_flat.push(format!("v_{s}"));
@@ -1484,13 +1491,19 @@ fn emit(
                 plain_args.push(if by_ref { format!("&{a}") } else { a.clone() });
                 for k in 0..*n {
                     if w {
-                        grad_flat.push(if by_ref {
-                            format!("g_{a}[{k}] - PREFILL")
+                        let (g, h) = if by_ref {
+                            (
+                                format!("g_{a}[{k}] - PREFILL"),
+                                format!("h_{a}[{k}] - PREFILL"),
+                            )
                         } else {
-                            format!("g_{a}[{k}]")
-                        });
+                            (format!("g_{a}[{k}]"), format!("h_{a}[{k}]"))
+                        };
+                        grad_flat.push(g);
+                        hvp_flat.push(h);
                     } else {
                         grad_flat.push("f32::NAN".into());
+                        hvp_flat.push("f32::NAN".into());
                     }
                     vjp_flat.push(if by_ref {
                         format!("v_{a}[{k}] - PREFILL")
@@ -1500,10 +1513,14 @@ fn emit(
                 }
                 if by_ref {
                     unpack += &format!("    let mut g_{a} = [PREFILL; {n}];\n    let mut v_{a} = [PREFILL; {n}];\n");
+                    if w {
+                        unpack += &format!("    let mut h_{a} = [PREFILL; {n}];\n");
+                    }
                 } else {
                     vjp_out.push(format!("v_{a}"));
                     if w {
                         grad_out.push(format!("g_{a}"));
+                        hvp_out.push(format!("h_{a}"));
                     }
                 }
                 offset += n;
@@ -1512,9 +1529,11 @@ fn emit(
         let last = plain_args.last().unwrap().clone();
         grad_args.push(last.clone());
         vjp_args.push(last);
+        hvp_args.push(jvp_args.last().unwrap().clone());
         if let Param::RefArray(a, _) | Param::Slice(a, _) = p {
             if w {
                 grad_args.push(format!("&mut g_{a}"));
+                hvp_args.push(format!("&mut h_{a}"));
             }
             vjp_args.push(format!("&mut v_{a}"));
         }
@@ -1548,7 +1567,16 @@ fn emit(
         jvpk_args.join(", ")
     );
     s += &format!(
-        "    Run {{ plain: {name}({}), value, vjp_value, grad: vec![{}], vjp: vec![{}], jvp_value, jvp, jvpk_value, jvpk }}\n}}\n\n",
+        "    let {} = {name}_hvp({}){unwrap};\n",
+        tuple(&hvp_out),
+        hvp_args.join(", ")
+    );
+    let hvp = format!(
+        "Some(Hvp {{ value: hvp_value, hv: vec![{}] }})",
+        hvp_flat.join(", ")
+    );
+    s += &format!(
+        "    Run {{ plain: {name}({}), value, vjp_value, grad: vec![{}], vjp: vec![{}], jvp_value, jvp, jvpk_value, jvpk, hvp: {hvp} }}\n}}\n\n",
         plain_args.join(", "),
         grad_flat.join(", "),
         vjp_flat.join(", ")

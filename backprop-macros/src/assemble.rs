@@ -293,11 +293,17 @@ pub fn hvp(f: &Target, t: &Target, tangent: &TangentProgram, wrt: &[bool]) -> To
     }
     let act = analyze::activity(t.ir, &active);
     let mut g = t.gen(&act, &active);
+    // `_grad`'s failures, reported as the function's, not its tangent's: a loop past
+    // `max_iters`, and with `check_finite` a non-finite adjoint of the second-order sweep.
+    let name = f.func.sig.ident.to_string();
+    g.iteration_limit = g.iteration_limit.take().map(|_| name.clone());
+    g.check_finite = f.check_finite.then_some(name);
+    let fails = f.failures().grad;
     let Layout {
         inputs,
         output,
         returned,
-    } = interface::layout(f.func, f.ir, wrt, Flavor::Hvp, None);
+    } = interface::layout(f.func, f.ir, wrt, Flavor::Hvp, fails.as_ref());
     let returned: Vec<usize> = returned.iter().map(|&p| tangent.primal_params[p]).collect();
     let s = sweeps(&mut g, t.ir, &returned, rules::lit(1.0), None);
     let (forward, reverse, grads) = (s.forward_part(), &s.reverse, &s.grads);
@@ -307,6 +313,7 @@ pub fn hvp(f: &Target, t: &Target, tangent: &TangentProgram, wrt: &[bool]) -> To
     } else {
         quote!((#value, #(#grads),*))
     };
+    let result = ok_if(fails.is_some(), result);
     let name = &f.func.sig.ident;
     let docs = format!(
         " The value of [`{name}`] and a Hessian-vector product `H v` for its `wrt` parameters: each float argument is followed by its component of `v` (same type), each `&` one in `wrt` by the shadow `H v` is added into; by-value components of `H v` are returned after the value. Reverse mode over forward mode: the gradient of the tangent of `{name}`."

@@ -231,8 +231,6 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
     if let Some((_, span)) = args.max_iters {
         let other = if args.check_finite {
             Some("`check_finite`")
-        } else if args.hvp.is_some() {
-            Some("`hvp`")
         } else if args.custom.is_some() {
             Some("a hand-written derivative (`custom_vjp`, `custom_fwd`)")
         } else {

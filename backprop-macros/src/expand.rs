@@ -163,6 +163,8 @@ fn second_order(
         syn::parse_quote!(#vis fn #name #generics (#(#inputs),*) -> #output #where_clause {});
     let mut ir = tangent.ir.clone();
     ir.fused.clear();
+    // Its loops are the function's: those with a run-time trip count stay under `max_iters`.
+    ir.max_iters = t.max_iters;
     let mut errors = Errors::default();
     // The tangent program's parameters are not the function's: plan for all of them.
     let all = vec![true; ir.params.len()];
@@ -176,7 +178,7 @@ fn second_order(
         ir: &ir,
         rt: t.rt,
         check_finite: false,
-        max_iters: None,
+        max_iters: t.max_iters,
         reserved: reserved_names(&signature, &ir),
     };
     let tangent_fwd = assemble::tangent_fwd(&tangent_target);

@@ -28,7 +28,7 @@ pub fn p1644_run(x: &[f32]) -> Run {
     let (vjp_value, v_x0, v_b) = p1644_vjp(x[0], b, D_OUT);
     let (jvp_value, jvp) = p1644_jvp(x[0], tangent(0), b, b_dot);
     let (jvpk_value, jvpk) = p1644_jvpk(x[0], [tangent(0), tangent2(0)], b, [b_dot, b_dot2]);
-    Run { plain: p1644(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk }
+    Run { plain: p1644(x[0], b), value, vjp_value, grad: vec![g_x0, g_b[0], g_b[1], g_b[2]], vjp: vec![v_x0, v_b[0], v_b[1], v_b[2]], jvp_value, jvp, jvpk_value, jvpk, hvp: None }
 }
 
 pub fn p1644_ref_flat(x: &[f64], m: &mut f64) -> f64 {

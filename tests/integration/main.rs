@@ -15,6 +15,7 @@ mod examples;
 mod float64;
 mod forward_mode;
 mod hand_written_grads;
+mod hvp_everywhere;
 mod k_tangents;
 mod layers_in_a_model;
 mod loops;

@@ -9,7 +9,7 @@
 #![allow(clippy::needless_range_loop)]
 
 mod bounded_callees;
-mod programs;
+pub(crate) mod programs;
 
 use crate::loops::programs::{assert_close, flat, scalar};
 use crate::whole_array::programs::{Gru, D, H, T};

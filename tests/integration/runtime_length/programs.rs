@@ -43,7 +43,7 @@ pub fn weighted_squares(xs: &[f32], a: f32) -> f32 {
 /// A damped oscillator `x'' = -k x - c x'` integrated by explicit Euler for a run-time number of
 /// steps: `x` and `v` are overwritten every step, so the reverse sweep keeps their old values
 /// in buffers sized by the stated bound.
-#[differentiable(max_iters = 1000)]
+#[differentiable(max_iters = 1000, hvp)]
 pub fn oscillator(k: f32, c: f32, x0: f32, v0: f32, dt: f32, n: usize) -> f32 {
     let mut x = x0;
     let mut v = v0;
@@ -58,7 +58,7 @@ pub fn oscillator(k: f32, c: f32, x0: f32, v0: f32, dt: f32, n: usize) -> f32 {
 
 /// Newton's iteration for the square root of `a`, to convergence: a `while` loop whose trip
 /// count depends on the data, overwriting `x` every step.
-#[differentiable(max_iters = 100, jvp)]
+#[differentiable(max_iters = 100, hvp)]
 pub fn newton_sqrt(a: f32) -> f32 {
     let mut x = a.max(1.0);
     let mut step: f32 = 1.0;
@@ -71,7 +71,7 @@ pub fn newton_sqrt(a: f32) -> f32 {
 
 /// A bounded loop left by `break` at the end of its body: an explicit Euler integration of
 /// `x' = -k x` until `x` falls below `stop`, at most `n` steps.
-#[differentiable(max_iters = 500)]
+#[differentiable(max_iters = 500, hvp)]
 pub fn decay_until(k: f32, x0: f32, stop: f32, dt: f32, n: usize) -> f32 {
     let mut x = x0;
     let mut t = 0.0;
