@@ -15,19 +15,6 @@ pub struct Activity {
     pub used_in_nested_block: Vec<bool>,
 }
 
-/// How function-level loops whose iterations only add into accumulators are reversed: the
-/// `loops = ...` argument of the attribute.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub enum LoopPlan {
-    /// By the cost model of [`plan`].
-    #[default]
-    Auto,
-    /// Keep what every iteration's reverse needs, one buffer entry per iteration.
-    Store,
-    /// Replay each iteration in the reverse sweep: buffers of one iteration.
-    Recompute,
-}
-
 /// The stack a loop may fill with what its iterations' reverse needs before the cost model
 /// replays it instead: well inside a core's L2 cache (a buffer that spills out of it costs more
 /// memory traffic than the recomputation it saves) and a sixteenth of a 2 MiB thread stack.
@@ -40,11 +27,12 @@ const STORE_BUDGET: u128 = 128 << 10;
 /// batch loss) is reversed either by storing, per iteration, what the iteration's reverse needs
 /// (stack buffers with one entry per iteration) or by replaying each iteration in the reverse
 /// sweep ([`Region::replayed`]), which costs one more forward pass over the loop and keeps one
-/// iteration. `loops = store` or `loops = recompute` decides; by default the cost model
-/// replays a loop whose buffers would exceed [`STORE_BUDGET`]: the trip count times one
-/// iteration's buffers, counting only lengths the macro can see (literals; a const generic
-/// counts as 1, so a loop to `N` is stored). A loop whose bound is known only at run time is
-/// always replayed: its buffers could not be sized otherwise, and so it needs no bound.
+/// iteration. `loops = store` or `loops = recompute` decides, or a `#[loops = ...]` marker on
+/// the loop (which wins); by default the cost model replays a loop whose buffers would exceed
+/// [`STORE_BUDGET`]: the trip count times one iteration's buffers, counting only lengths the
+/// macro can see (literals; a const generic counts as 1, so a loop to `N` is stored). A loop
+/// whose bound is known only at run time is always replayed: its buffers could not be sized
+/// otherwise, and so it needs no bound.
 pub fn plan(func: &mut Function, loops: LoopPlan, wrt: &[bool], errors: &mut Errors) {
     let candidates: Vec<RegionId> = func
         .body
@@ -57,23 +45,29 @@ pub fn plan(func: &mut Function, loops: LoopPlan, wrt: &[bool], errors: &mut Err
             _ => None,
         })
         .collect();
-    if loops == LoopPlan::Auto {
-        for &r in &candidates {
-            // A loop left by `break` stops between an iteration's forward code and its reverse.
-            let Some(Stmt::For {
-                body, end: None, ..
-            }) = find_loop(&func.body, r)
-            else {
-                continue;
-            };
-            let Some(accumulator) = single_scalar_accumulator(func, r, body) else {
-                continue;
-            };
-            // Planned for `_grad`'s parameters with every variable active, the most it can need.
-            let inputs = loop_inputs(func, r, body);
-            if one_pass_fits(func, accumulator, r, &inputs, |p| wrt[p], |_| true) {
-                func.regions[r].one_pass = Some(accumulator);
-            }
+    check_loop_markers(func, &candidates, errors);
+    let plan_of = |func: &Function, r: RegionId| match &func.regions[r].plan {
+        Some((plan, _)) => *plan,
+        None => loops,
+    };
+    for &r in &candidates {
+        if plan_of(func, r) != LoopPlan::Auto {
+            continue;
+        }
+        // A loop left by `break` stops between an iteration's forward code and its reverse.
+        let Some(Stmt::For {
+            body, end: None, ..
+        }) = find_loop(&func.body, r)
+        else {
+            continue;
+        };
+        let Some(accumulator) = single_scalar_accumulator(func, r, body) else {
+            continue;
+        };
+        // Planned for `_grad`'s parameters with every variable active, the most it can need.
+        let inputs = loop_inputs(func, r, body);
+        if one_pass_fits(func, accumulator, r, &inputs, |p| wrt[p], |_| true) {
+            func.regions[r].one_pass = Some(accumulator);
         }
     }
     let mut replayed: Vec<RegionId> = candidates
@@ -81,23 +75,26 @@ pub fn plan(func: &mut Function, loops: LoopPlan, wrt: &[bool], errors: &mut Err
         .copied()
         .filter(|r| {
             !static_bound(func, *r)
-                || loops == LoopPlan::Recompute
+                || plan_of(func, *r) == LoopPlan::Recompute
                 || func.regions[*r].one_pass.is_some()
         })
         .collect();
-    // Only a static candidate not yet replayed is weighed; without one there is no trial.
-    let undecided = candidates.iter().any(|r| !replayed.contains(r));
-    if loops == LoopPlan::Auto && undecided {
-        // A trial plan storing every static loop, to weigh its buffers.
+    // Only a static candidate left to the cost model is weighed; without one there is no trial.
+    let undecided: Vec<RegionId> = candidates
+        .iter()
+        .copied()
+        .filter(|r| !replayed.contains(r) && plan_of(func, *r) == LoopPlan::Auto)
+        .collect();
+    if !undecided.is_empty() {
+        // A trial plan storing every static loop not replayed, to weigh its buffers.
         let mut trial = func.clone();
         for &r in &replayed {
             trial.regions[r].replayed = true;
         }
         plan_keeps(&mut trial, &mut Errors::default());
         replayed.extend(
-            candidates
-                .iter()
-                .copied()
+            undecided
+                .into_iter()
                 .filter(|r| !trial.regions[*r].replayed && stored_bytes(&trial, *r) > STORE_BUDGET),
         );
     }
@@ -105,6 +102,33 @@ pub fn plan(func: &mut Function, loops: LoopPlan, wrt: &[bool], errors: &mut Err
         func.regions[r].replayed = true;
     }
     plan_keeps(func, errors);
+}
+
+/// Reports the `#[loops = ...]` markers that choose nothing: on a loop that is not a
+/// function-level loop adding only into accumulators (its reverse has one way), and
+/// `store` on a loop whose trip count the stack buffers cannot be sized by.
+fn check_loop_markers(func: &Function, candidates: &[RegionId], errors: &mut Errors) {
+    for (r, region) in func.regions.iter().enumerate() {
+        let Some((plan, marker)) = &region.plan else {
+            continue;
+        };
+        if !candidates.contains(&r) {
+            let why = if region.depth > 0 {
+                "this loop is inside another loop or branch, which decides for it: remove the marker, or put it on the outermost loop"
+            } else {
+                "this loop overwrites a variable declared before it (or writes through a parameter), so its reverse restores the old values from a buffer, the one way there is: remove the marker"
+            };
+            errors.push(syn::Error::new_spanned(
+                marker,
+                format!("`#[loops = ...]` chooses how a loop at the top of the function whose iterations only add into accumulators (`loss += ...`) is reversed; {why}"),
+            ));
+        } else if *plan == LoopPlan::Store && !static_bound(func, r) {
+            errors.push(syn::Error::new_spanned(
+                marker,
+                "`#[loops = store]` keeps one buffer entry per iteration, and this loop's trip count is known only at run time (or computed from a const generic), so no buffer can be sized by it: remove the marker (the loop is replayed), or loop to a literal, a `const` or a const generic",
+            ));
+        }
+    }
 }
 
 fn plan_keeps(func: &mut Function, errors: &mut Errors) {

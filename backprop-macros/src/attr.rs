@@ -6,8 +6,8 @@ use syn::ext::IdentExt;
 use syn::punctuated::Punctuated;
 use syn::{Ident, Meta, Token};
 
-use crate::analyze::LoopPlan;
 use crate::errors::Errors;
+use crate::ir::LoopPlan;
 
 #[derive(Default)]
 pub struct Args {
@@ -137,21 +137,13 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                 }
             }
             Meta::NameValue(nv) if nv.path.is_ident("loops") => {
-                let plan = match &nv.value {
-                    syn::Expr::Path(p) if p.path.is_ident("store") => Some(LoopPlan::Store),
-                    syn::Expr::Path(p) if p.path.is_ident("recompute") => Some(LoopPlan::Recompute),
-                    _ => None,
-                };
-                match plan {
-                    _ if args.loops != LoopPlan::Auto => errors.push(syn::Error::new_spanned(
+                if args.loops != LoopPlan::Auto {
+                    errors.push(syn::Error::new_spanned(
                         &nv.path,
                         "`loops` given twice: choose one of `store` and `recompute`",
-                    )),
-                    Some(plan) => args.loops = plan,
-                    None => errors.push(syn::Error::new_spanned(
-                        &nv.value,
-                        "`loops` takes `store` (keep what each iteration's reverse needs: fastest while it fits the stack) or `recompute` (replay each iteration in the reverse sweep: the stack holds one iteration, whatever the trip count)",
-                    )),
+                    ));
+                } else if let Some(plan) = loop_plan(&nv.value, errors) {
+                    args.loops = plan;
                 }
             }
             Meta::NameValue(nv) if nv.path.is_ident("max_iters") => {
@@ -300,4 +292,20 @@ pub fn runtime_crate() -> syn::Path {
         return syn::parse_quote!(::#ident);
     }
     syn::parse_quote!(::backprop)
+}
+
+/// The value of `loops = ...` (the attribute's argument, or a `#[loops = ...]` marker on a
+/// loop): `store` or `recompute`, else an error on it.
+pub fn loop_plan(value: &syn::Expr, errors: &mut Errors) -> Option<LoopPlan> {
+    match value {
+        syn::Expr::Path(p) if p.path.is_ident("store") => Some(LoopPlan::Store),
+        syn::Expr::Path(p) if p.path.is_ident("recompute") => Some(LoopPlan::Recompute),
+        _ => {
+            errors.push(syn::Error::new_spanned(
+                value,
+                "`loops` takes `store` (keep what each iteration's reverse needs: fastest while it fits the stack) or `recompute` (replay each iteration in the reverse sweep: the stack holds one iteration, whatever the trip count)",
+            ));
+            None
+        }
+    }
 }

@@ -4,22 +4,24 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::HashSet;
 
-use crate::analyze::LoopPlan;
 use crate::assemble::{self, Target};
 use crate::attr::{self, Custom};
 use crate::errors::Errors;
 use crate::interface::{self, is_float};
+use crate::ir::LoopPlan;
 use crate::ir::{Function, IntExpr, Op, ParamKind, Stmt};
 use crate::{analyze, fallback, ktangent, lower, tangent};
 
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let func: syn::ItemFn = match syn::parse2(item.clone()) {
+    let written: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(e) => {
             let e = e.to_compile_error();
             return quote!(#e #item);
         }
     };
+    // Emitted without the loops' `#[loops = ...]` markers, which only lowering reads.
+    let func = lower::without_loop_markers(&written);
     let mut errors = Errors::default();
     let args = attr::parse(attr, &mut errors);
     let rt = attr::runtime_path(&args);
@@ -34,7 +36,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
         ));
     }
     // Parse, then plan what the reverse sweep keeps.
-    let mut ir = lower::lower(&func, &mut errors);
+    let mut ir = lower::lower(&written, &mut errors);
     ir.max_iters = args.max_iters.map(|(m, _)| m);
     let wrt = check_wrt(&ir, &args, &mut errors);
     analyze::plan(&mut ir, args.loops, &wrt, &mut errors);

@@ -460,6 +460,19 @@ pub struct Block {
     pub stmts: Vec<Stmt>,
 }
 
+/// How a function-level loop whose iterations only add into accumulators is reversed: the
+/// `loops = ...` argument of the attribute, or a `#[loops = ...]` marker on the loop.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum LoopPlan {
+    /// By the cost model of [`crate::analyze::plan`].
+    #[default]
+    Auto,
+    /// Keep what every iteration's reverse needs, one buffer entry per iteration.
+    Store,
+    /// Replay each iteration in the reverse sweep: buffers of one iteration.
+    Recompute,
+}
+
 /// A loop or branch, with what the analyses need to know about it.
 #[derive(Clone, Debug)]
 pub struct Region {
@@ -487,6 +500,9 @@ pub struct Region {
     /// adjoint taken as 1, into gradients of the loop's inputs that the reverse sweep scales by
     /// the accumulator's adjoint (the iteration is linear in it). One pass over the loop.
     pub one_pass: Option<VarId>,
+    /// A `#[loops = store | recompute]` marker on this loop, with its tokens (for errors on
+    /// it): it overrides the function's `loops = ...` and the cost model for this loop alone.
+    pub plan: Option<(LoopPlan, proc_macro2::TokenStream)>,
 }
 
 #[derive(Clone, Debug)]

@@ -122,6 +122,18 @@ fn triangular() {
     );
 }
 
+/// Markers choose per loop: the first loop's iterations are stored (`stored_t5`, `after_d`,
+/// one entry per point) and the second is replayed in the reverse sweep, where the function's
+/// cost model would have reversed both in one pass.
+#[test]
+fn loop_markers() {
+    check(
+        "loop_markers",
+        "",
+        "fn loss(w: &[f32; 4], x: &[[f32; 4]; 3]) -> f32 { let mut s = 0.0; #[loops = store] for p in 0..3 { let mut d = 0.0; for i in 0..4 { d += w[i] * x[p][i]; } s += d.tanh(); } let mut t = 0.0; #[loops = recompute] for p in 0..3 { t += (w[p] * x[p][0]).sin(); } s * t }",
+    );
+}
+
 /// Prints the expansion of the function in the file `BACKPROP_SHOW` names, for working on the
 /// macro without cargo-expand:
 /// `BACKPROP_SHOW=f.rs cargo test -p backprop-macros show -- --ignored --nocapture`, with the

@@ -18,6 +18,7 @@ mod hand_written_grads;
 mod hvp_everywhere;
 mod k_tangents;
 mod layers_in_a_model;
+mod loop_markers;
 mod loops;
 mod losses;
 mod one_pass;

@@ -86,6 +86,34 @@ pub fn lower(item: &syn::ItemFn, errors: &mut Errors) -> Function {
     func
 }
 
+/// Whether `attr` is a `#[loops = ...]` marker, which only the macro reads.
+fn is_loop_marker(attr: &syn::Attribute) -> bool {
+    attr.path().is_ident("loops")
+}
+
+/// The function as the user wrote it, without the `#[loops = ...]` markers on its loops: they
+/// are the macro's, and rustc knows no such attribute.
+pub fn without_loop_markers(item: &syn::ItemFn) -> syn::ItemFn {
+    struct Strip;
+    impl syn::visit_mut::VisitMut for Strip {
+        fn visit_expr_for_loop_mut(&mut self, e: &mut syn::ExprForLoop) {
+            e.attrs.retain(|a| !is_loop_marker(a));
+            syn::visit_mut::visit_expr_for_loop_mut(self, e);
+        }
+        fn visit_expr_while_mut(&mut self, e: &mut syn::ExprWhile) {
+            e.attrs.retain(|a| !is_loop_marker(a));
+            syn::visit_mut::visit_expr_while_mut(self, e);
+        }
+        fn visit_expr_loop_mut(&mut self, e: &mut syn::ExprLoop) {
+            e.attrs.retain(|a| !is_loop_marker(a));
+            syn::visit_mut::visit_expr_loop_mut(self, e);
+        }
+    }
+    let mut item = item.clone();
+    syn::visit_mut::VisitMut::visit_item_fn_mut(&mut Strip, &mut item);
+    item
+}
+
 /// Lowers only the signature, for a function whose derivative is written by hand: its body
 /// is not differentiated, and it may return any tensor (`T: Tensor` included).
 pub fn lower_signature(item: &syn::ItemFn, errors: &mut Errors) -> Function {

@@ -338,12 +338,14 @@ impl Lower<'_> {
                 if let Some(label) = &w.label {
                     self.err(label, "loop labels are not supported");
                 }
+                self.no_loop_marker(&w.attrs, "a `while` loop");
                 self.leaving_loop(&w.while_token, Some(&w.cond), &w.body);
             }
             Expr::Loop(l) => {
                 if let Some(label) = &l.label {
                     self.err(label, "loop labels are not supported");
                 }
+                self.no_loop_marker(&l.attrs, "a `loop`");
                 self.leaving_loop(&l.loop_token, None, &l.body);
             }
             Expr::If(i) => {
@@ -699,6 +701,7 @@ impl Lower<'_> {
             loop_info,
             replayed: false,
             one_pass: None,
+            plan: None,
         });
         let id = self.b.func.regions.len() - 1;
         self.region_stack.push(id);
@@ -743,6 +746,39 @@ impl Lower<'_> {
         }
     }
 
+    /// The `#[loops = store | recompute]` marker among a `for` loop's attributes, if any.
+    fn loop_marker(&mut self, attrs: &[syn::Attribute]) -> Option<(LoopPlan, TokenStream)> {
+        let mut plan = None;
+        for attr in attrs.iter().filter(|a| super::is_loop_marker(a)) {
+            match &attr.meta {
+                _ if plan.is_some() => self.err(
+                    attr,
+                    "`#[loops = ...]` given twice on one loop: choose one of `store` and `recompute`",
+                ),
+                syn::Meta::NameValue(nv) => {
+                    plan = crate::attr::loop_plan(&nv.value, self.errors)
+                        .map(|p| (p, attr.to_token_stream()));
+                }
+                _ => self.err(
+                    attr,
+                    "a loop's marker is `#[loops = store]` or `#[loops = recompute]`",
+                ),
+            }
+        }
+        plan
+    }
+
+    /// Reports a `#[loops = ...]` marker on a loop with no bound (`while`, `loop`): its
+    /// iterations cannot be stored, and it is replayed already.
+    fn no_loop_marker(&mut self, attrs: &[syn::Attribute], what: &str) {
+        for attr in attrs.iter().filter(|a| super::is_loop_marker(a)) {
+            self.err(
+                attr,
+                format!("`#[loops = ...]` chooses how a `for` loop is reversed, not {what}, which runs to a bound known only at run time and is reversed the one way that allows: remove the marker"),
+            );
+        }
+    }
+
     pub(super) fn for_loop(&mut self, f: &syn::ExprForLoop) {
         if let Some(label) = &f.label {
             self.err(label, "loop labels are not supported");
@@ -779,7 +815,9 @@ impl Lower<'_> {
             self.b.func.int_vars.push("end".into());
             self.b.func.int_vars.len() - 1
         });
+        let plan = self.loop_marker(&f.attrs);
         let region = self.open_region(Some((var, hi.clone(), inclusive, end_span)));
+        self.b.func.regions[region].plan = plan;
         self.scopes.push(HashMap::new());
         match elements {
             // `for x in xs`: `x` is the place `xs[i]`, read (or indexed further) as written.
