@@ -35,8 +35,9 @@ pub struct Reverse<'g, 'a> {
     pub defs: HashMap<String, AExpr>,
     counter: usize,
     /// Places read at an index an enclosing loop does not change (`xc[i]` in `for j in ..`),
-    /// with the local their adjoint is summed in while that loop is reversed.
-    sums: Vec<(Place, Ident)>,
+    /// with the two partial sums their adjoint is summed in while that loop is reversed, and
+    /// that loop's variable, whose parity picks the partial sum.
+    sums: Vec<(Place, Ident, Ident)>,
 }
 
 impl<'g, 'a> Reverse<'g, 'a> {
@@ -183,8 +184,8 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 }
                 if let Op::Read(place, _) = &op {
                     let d = self.g.aexpr(&d);
-                    match self.sums.iter().find(|(p, _)| p == place) {
-                        Some((_, sum)) => out.extend(quote!(#sum += #d;)),
+                    match self.sums.iter().find(|(p, _, _)| p == place) {
+                        Some((_, sum, i)) => out.extend(quote!(#sum[#i % 2] += #d;)),
                         None => out.extend(self.g.add_to_shadow(place, d, false)),
                     }
                     return;
@@ -294,13 +295,16 @@ impl<'g, 'a> Reverse<'g, 'a> {
         }
     }
 
-    /// Starts a local sum for the adjoint of each place the loop reads at an index it does not
+    /// Starts local sums for the adjoint of each place the loop reads at an index it does not
     /// change (`d_xc[i] += L[..] * d_qx[j]` in the reverse of `for j in ..`): the shadow
     /// element in memory made the reverse loop one serial chain of loads and stores, which
-    /// kept the loop's other, independent updates from vectorising. The shadow gets the sum
-    /// once after the loop ([`Self::close_sums`]): the same additions in another order. Only
-    /// array elements and parameters (a scalar local's adjoint is a local already), and only
-    /// variables the loop does not write (the reverse of a write reads and zeroes the shadow).
+    /// kept the loop's other, independent updates from vectorising. Two partial sums, by the
+    /// parity of the loop's variable: with one, the chain of adds still kept LLVM from
+    /// unrolling the GMM's triangular product and vectorising it (389 against 307 us at
+    /// d = 10, docs/benchmarks-gmm.md). The shadow gets the sums once after the loop
+    /// ([`Self::close_sums`]): the same additions in another order. Only array elements and
+    /// parameters (a scalar local's adjoint is a local already), and only variables the loop
+    /// does not write (the reverse of a write reads and zeroes the shadow).
     fn open_sums(&mut self, region: RegionId, var: IntVarId, body: &Block) -> TokenStream {
         let mut loops = vec![var];
         let mut written = Vec::new();
@@ -309,6 +313,7 @@ impl<'g, 'a> Reverse<'g, 'a> {
         let depth = self.g.f.regions[region].depth;
         let float = self.g.float();
         let zero = float.lit(0.0);
+        let i = self.g.int_names[var].clone();
         let mut out = TokenStream::new();
         for place in reads {
             let outside = match place.base {
@@ -323,11 +328,11 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 && invariant
                 && !written.contains(&place.base)
                 && self.g.has_shadow(&place)
-                && !self.sums.iter().any(|(p, _)| *p == place)
+                && !self.sums.iter().any(|(p, _, _)| *p == place)
             {
                 let name = self.g.names.fresh("d_sum");
-                out.extend(quote!(let mut #name: #float = #zero;));
-                self.sums.push((place, name));
+                out.extend(quote!(let mut #name: [#float; 2] = [#zero; 2];));
+                self.sums.push((place, name, i.clone()));
             }
         }
         out
@@ -337,7 +342,10 @@ impl<'g, 'a> Reverse<'g, 'a> {
     fn close_sums(&mut self, enclosing: usize) -> TokenStream {
         let sums = self.sums.split_off(enclosing);
         sums.iter()
-            .map(|(place, sum)| self.g.add_to_shadow(place, quote!(#sum), false))
+            .map(|(place, sum, _)| {
+                self.g
+                    .add_to_shadow(place, quote!((#sum[0] + #sum[1])), false)
+            })
             .collect()
     }
 
