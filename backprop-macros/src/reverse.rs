@@ -37,7 +37,7 @@ pub struct Reverse<'g, 'a> {
     /// Places read at an index an enclosing loop does not change (`xc[i]` in `for j in ..`),
     /// with the two partial sums their adjoint is summed in while that loop is reversed, and
     /// that loop's variable, whose parity picks the partial sum.
-    sums: Vec<(Place, Ident, Ident)>,
+    sums: Vec<(Place, [Ident; 2], Ident)>,
 }
 
 impl<'g, 'a> Reverse<'g, 'a> {
@@ -185,7 +185,15 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 if let Op::Read(place, _) = &op {
                     let d = self.g.aexpr(&d);
                     match self.sums.iter().find(|(p, _, _)| p == place) {
-                        Some((_, sum, i)) => out.extend(quote!(#sum[#i % 2] += #d;)),
+                        Some((_, [even, odd], i)) => {
+                            let zero = self.g.float().lit(0.0);
+                            // in a block: `part` must not shadow a value of the user's
+                            out.extend(quote! {{
+                                let part = #d;
+                                #even += if #i % 2 == 0 { part } else { #zero };
+                                #odd += if #i % 2 == 0 { #zero } else { part };
+                            }});
+                        }
                         None => out.extend(self.g.add_to_shadow(place, d, false)),
                     }
                     return;
@@ -298,10 +306,12 @@ impl<'g, 'a> Reverse<'g, 'a> {
     /// Starts local sums for the adjoint of each place the loop reads at an index it does not
     /// change (`d_xc[i] += L[..] * d_qx[j]` in the reverse of `for j in ..`): the shadow
     /// element in memory made the reverse loop one serial chain of loads and stores, which
-    /// kept the loop's other, independent updates from vectorising. Two partial sums, by the
-    /// parity of the loop's variable: with one, the chain of adds still kept LLVM from
-    /// unrolling the GMM's triangular product and vectorising it (389 against 307 us at
-    /// d = 10, docs/benchmarks-gmm.md). The shadow gets the sums once after the loop
+    /// kept the loop's other, independent updates from vectorising. Two partial sums, picked
+    /// by the parity of the loop's variable (selects on scalars, which fold once the loop is
+    /// unrolled): with one, the chain of adds still kept LLVM from unrolling the GMM's
+    /// triangular product and vectorising it (4.89 against 3.16 million instructions at
+    /// d = 10; its `_hvp`, whose loop LLVM does not unroll, pays 16% more instructions:
+    /// docs/benchmarks-gmm.md). The shadow gets the sums once after the loop
     /// ([`Self::close_sums`]): the same additions in another order. Only array elements and
     /// parameters (a scalar local's adjoint is a local already), and only variables the loop
     /// does not write (the reverse of a write reads and zeroes the shadow).
@@ -330,9 +340,10 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 && self.g.has_shadow(&place)
                 && !self.sums.iter().any(|(p, _, _)| *p == place)
             {
-                let name = self.g.names.fresh("d_sum");
-                out.extend(quote!(let mut #name: [#float; 2] = [#zero; 2];));
-                self.sums.push((place, name, i.clone()));
+                let even = self.g.names.fresh("d_sum_even");
+                let odd = self.g.names.fresh("d_sum_odd");
+                out.extend(quote!(let mut #even: #float = #zero; let mut #odd: #float = #zero;));
+                self.sums.push((place, [even, odd], i.clone()));
             }
         }
         out
@@ -342,9 +353,8 @@ impl<'g, 'a> Reverse<'g, 'a> {
     fn close_sums(&mut self, enclosing: usize) -> TokenStream {
         let sums = self.sums.split_off(enclosing);
         sums.iter()
-            .map(|(place, sum, _)| {
-                self.g
-                    .add_to_shadow(place, quote!((#sum[0] + #sum[1])), false)
+            .map(|(place, [even, odd], _)| {
+                self.g.add_to_shadow(place, quote!((#even + #odd)), false)
             })
             .collect()
     }

@@ -54,18 +54,23 @@ fn tri_grad(l: &[f32; 9], d_l: &mut [f32; 9], x: &[f32; 3], d_x: &mut [f32; 3]) 
     d_s += 1.0;
     ::backprop::__private::add_scaled(&mut d_q, d_s, &g_q);
     for i in (0..3).rev() {
-        let mut d_sum: [f32; 2] = [0.0; 2];
+        let mut d_sum_even: f32 = 0.0;
+        let mut d_sum_odd: f32 = 0.0;
         for j in ((i + 1)..3).rev() {
             let t1: f32 = l[((i * 3) + j)];
             let t2: f32 = x[i];
             let t3: f32 = t1 * t2;
             let g1_2: f32 = d_q[j];
             let d_t2: f32 = (g1_2 * t1);
-            d_sum[j % 2] += d_t2;
+            {
+                let part = d_t2;
+                d_sum_even += if j % 2 == 0 { part } else { 0.0 };
+                d_sum_odd += if j % 2 == 0 { 0.0 } else { part };
+            }
             let d_t1: f32 = (g1_2 * t2);
             d_l[((i * 3) + j)] += d_t1;
         }
-        d_x[i] += (d_sum[0] + d_sum[1]);
+        d_x[i] += (d_sum_even + d_sum_odd);
     }
     value
 }
@@ -129,21 +134,26 @@ fn tri_fwd(
             d_s += d_out;
             ::backprop::__private::add_scaled(&mut d_q, d_s, &g_q);
             for i in (0..3).rev() {
-                let mut d_sum: [f32; 2] = [0.0; 2];
+                let mut d_sum_even: f32 = 0.0;
+                let mut d_sum_odd: f32 = 0.0;
                 for j in ((i + 1)..3).rev() {
                     let t1: f32 = l[((i * 3) + j)];
                     let t2: f32 = x[i];
                     let t3: f32 = t1 * t2;
                     let g1_2: f32 = d_q[j];
                     let d_t2: f32 = (g1_2 * t1);
-                    d_sum[j % 2] += d_t2;
+                    {
+                        let part = d_t2;
+                        d_sum_even += if j % 2 == 0 { part } else { 0.0 };
+                        d_sum_odd += if j % 2 == 0 { 0.0 } else { part };
+                    }
                     let d_t1: f32 = (g1_2 * t2);
                     if let ::core::option::Option::Some(shadow) = d_l.as_deref_mut() {
                         shadow[((i * 3) + j)] += d_t1;
                     }
                 }
                 if let ::core::option::Option::Some(shadow) = d_x.as_deref_mut() {
-                    shadow[i] += (d_sum[0] + d_sum[1]);
+                    shadow[i] += (d_sum_even + d_sum_odd);
                 }
             }
             ()
