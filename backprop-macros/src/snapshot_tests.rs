@@ -112,7 +112,8 @@ fn one_pass_loop() {
 }
 
 /// A triangular product: the reverse of `i`'s body leaves out the rerun of the `j` loop (it
-/// writes nothing outside it), and sums `x[i]`'s adjoint in a local across the `j` loop.
+/// writes nothing outside it), and sums `x[i]`'s adjoint across the `j` loop in two locals, by
+/// the parity of `j`.
 #[test]
 fn triangular() {
     check(
