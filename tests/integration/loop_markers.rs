@@ -199,4 +199,7 @@ fn hvp_of_a_marked_function() {
     let v = [0.3, -0.5, 0.8, 0.1];
     backprop::jvpcheck::check_hvp(grad, hvp, &W, &v, backprop::gradcheck::Tolerance::default())
         .unwrap_or_else(|e| panic!("marked_energy: {e:?}"));
+    let mut hv = [0.0; 4];
+    let value = marked_energy_hvp(&W, &v, &mut hv, &X, &[[0.0; 4]; 6]);
+    assert_eq!(value, marked_energy(&W, &X));
 }
