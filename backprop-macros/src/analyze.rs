@@ -165,12 +165,7 @@ fn prune_entry_saves(func: &mut Function, block: &Block) {
         let saves = std::mem::take(&mut func.regions[region].entry_saves);
         func.regions[region].entry_saves = saves
             .into_iter()
-            .filter(|(var, _)| {
-                let declared_here = before
-                    .iter()
-                    .any(|s| matches!(s, Stmt::Decl { var: v, .. } if v == var));
-                !declared_here || stmts_read(func, before, *var, true)
-            })
+            .filter(|(var, _)| !declares(before, *var) || stmts_read(func, before, *var, true))
             .collect();
     }
 }
@@ -200,10 +195,6 @@ fn prune_superseded(func: &mut Function, block: &Block) {
         let snapshot = func.regions[*l].snapshot.clone();
         let (mut kept, mut dropped) = (Vec::new(), Vec::new());
         for (var, k) in snapshot {
-            let declared_here = block
-                .stmts
-                .iter()
-                .any(|s| matches!(s, Stmt::Decl { var: v, .. } if *v == var));
             let next = block.stmts[at + 1..].iter().position(|s| {
                 matches!(s, Stmt::For { region: r, .. }
                     if func.regions[*r].snapshot.iter().any(|(v, _)| *v == var))
@@ -212,7 +203,7 @@ fn prune_superseded(func: &mut Function, block: &Block) {
                 !reads(func, &block.stmts[..=at], var)
                     && !reads(func, &block.stmts[at + 1..at + 1 + n], var)
             });
-            if declared_here && superseded {
+            if declares(&block.stmts, var) && superseded {
                 dropped.push(k);
             } else {
                 kept.push((var, k));
@@ -283,6 +274,13 @@ fn prune_snapshots<'b>(
 fn reads_var(func: &Function, block: &Block, var: VarId, region: RegionId) -> bool {
     let inside = func.vars[var].depth > func.regions[region].depth;
     stmts_read(func, &block.stmts, var, inside)
+}
+
+/// Whether one of `stmts` (not nested blocks) declares variable `var`.
+fn declares(stmts: &[Stmt], var: VarId) -> bool {
+    stmts
+        .iter()
+        .any(|s| matches!(s, Stmt::Decl { var: v, .. } if *v == var))
 }
 
 /// Whether `stmts` read variable `var`, an accumulation into it counting if `accumulations`.

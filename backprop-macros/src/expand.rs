@@ -8,8 +8,7 @@ use crate::assemble::{self, Target};
 use crate::attr::{self, Custom};
 use crate::errors::Errors;
 use crate::interface::{self, is_float};
-use crate::ir::LoopPlan;
-use crate::ir::{Function, IntExpr, Op, ParamKind, Stmt};
+use crate::ir::{Function, IntExpr, LoopPlan, Op, ParamKind, Stmt};
 use crate::{analyze, fallback, ktangent, lower, tangent};
 
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
