@@ -646,13 +646,17 @@ pub fn one_pass_iteration(
         let stand_in = match param.kind {
             // A by-value array's shadow is a local array: so is its gradient.
             ParamKind::Array => {
-                decls.extend(quote!(let mut #owned = #rt::zero_like(&#value);));
+                decls.extend(
+                    quote!(let mut #owned = #rt::zero_like(&#value); #rt::in_memory(&mut #owned);),
+                );
                 owned.clone()
             }
             // A reference's shadow is a `&mut`: the gradient is borrowed in each iteration,
             // owned outside it so that a pullback can keep it.
             _ => {
-                decls.extend(quote!(let mut #owned = #rt::zero_like(#value);));
+                decls.extend(
+                    quote!(let mut #owned = #rt::zero_like(#value); #rt::in_memory(&mut #owned);),
+                );
                 let borrow = g.names.fresh(&format!("g_{}_mut", param.name));
                 borrows.extend(quote!(let #borrow = &mut #owned;));
                 borrow
@@ -665,7 +669,7 @@ pub fn one_pass_iteration(
         let name = g.names.fresh(&format!("g_{}", g.f.vars[v].name));
         let value = &g.var_names[v];
         decls.extend(match g.f.vars[v].array {
-            Some(_) => quote!(let mut #name = #rt::zero_like(&#value);),
+            Some(_) => quote!(let mut #name = #rt::zero_like(&#value); #rt::in_memory(&mut #name);),
             None => quote!(let mut #name: #float = #zero;),
         });
         grads.vars.push((v, name));

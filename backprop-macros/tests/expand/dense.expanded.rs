@@ -36,8 +36,11 @@ fn dense_grad(
     let mut stored_t5: f32 = 0.0f32;
     let mut loss: f32 = 0.0;
     let mut g_w = ::backprop::__private::zero_like(w);
+    ::backprop::__private::in_memory(&mut g_w);
     let mut g_x = ::backprop::__private::zero_like(x);
+    ::backprop::__private::in_memory(&mut g_x);
     let mut g_y = ::backprop::__private::zero_like(y);
+    ::backprop::__private::in_memory(&mut g_y);
     let d_loss_unit: f32 = 1.0;
     for o in 0..2 {
         let g_w_mut = &mut g_w;
@@ -114,8 +117,11 @@ fn dense_fwd(
     let mut stored_t5: f32 = 0.0f32;
     let mut loss: f32 = 0.0;
     let mut g_w = ::backprop::__private::zero_like(w);
+    ::backprop::__private::in_memory(&mut g_w);
     let mut g_x = ::backprop::__private::zero_like(x);
+    ::backprop::__private::in_memory(&mut g_x);
     let mut g_y = ::backprop::__private::zero_like(y);
+    ::backprop::__private::in_memory(&mut g_y);
     let d_loss_unit: f32 = 1.0;
     for o in 0..2 {
         let g_w_mut = &mut g_w;

@@ -24,6 +24,7 @@ fn energy(x: &[f32; 4], k: f32) -> f32 {
 fn energy_grad(x: &[f32; 4], d_x: &mut [f32; 4], k: f32) -> (f32, f32) {
     let mut s: f32 = 0.0;
     let mut g_x = ::backprop::__private::zero_like(x);
+    ::backprop::__private::in_memory(&mut g_x);
     let mut g_k: f32 = 0.0;
     let d_s_unit: f32 = 1.0;
     for i in 0..3 {
@@ -78,6 +79,7 @@ fn energy_fwd(
 ) {
     let mut s: f32 = 0.0;
     let mut g_x = ::backprop::__private::zero_like(x);
+    ::backprop::__private::in_memory(&mut g_x);
     let mut g_k: f32 = 0.0;
     let d_s_unit: f32 = 1.0;
     for i in 0..3 {

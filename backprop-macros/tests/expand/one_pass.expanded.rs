@@ -37,6 +37,7 @@ fn pointwise_grad<const N: usize>(
     let mut stored_t4: [f32; 3] = [0.0f32; 3];
     let mut loss: f32 = 0.0;
     let mut g_w = ::backprop::__private::zero_like(w);
+    ::backprop::__private::in_memory(&mut g_w);
     let d_loss_unit: f32 = 1.0;
     for p in 0..n {
         let g_w_mut = &mut g_w;

@@ -26,6 +26,7 @@ fn spring(p: &[[f64; 2]; 3], k: f64) -> f64 {
 fn spring_grad(p: &[[f64; 2]; 3], d_p: &mut [[f64; 2]; 3], k: f64) -> (f64, f64) {
     let mut e: f64 = 0.0;
     let mut g_p = ::backprop::__private::zero_like(p);
+    ::backprop::__private::in_memory(&mut g_p);
     let mut g_k: f64 = 0.0;
     let d_e_unit: f64 = 1.0;
     for i in 0..2 {
@@ -94,6 +95,7 @@ fn spring_fwd(
 ) {
     let mut e: f64 = 0.0;
     let mut g_p = ::backprop::__private::zero_like(p);
+    ::backprop::__private::in_memory(&mut g_p);
     let mut g_k: f64 = 0.0;
     let d_e_unit: f64 = 1.0;
     for i in 0..2 {

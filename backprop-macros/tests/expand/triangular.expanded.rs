@@ -38,6 +38,7 @@ fn tri_grad(l: &[f32; 9], d_l: &mut [f32; 9], x: &[f32; 3], d_x: &mut [f32; 3]) 
     }
     let mut s: f32 = 0.0;
     let mut g_q = ::backprop::__private::zero_like(&q);
+    ::backprop::__private::in_memory(&mut g_q);
     let d_s_unit: f32 = 1.0;
     for i_2 in 0..3 {
         let t4: f32 = q[i_2];
@@ -109,6 +110,7 @@ fn tri_fwd(
     }
     let mut s: f32 = 0.0;
     let mut g_q = ::backprop::__private::zero_like(&q);
+    ::backprop::__private::in_memory(&mut g_q);
     let d_s_unit: f32 = 1.0;
     for i_2 in 0..3 {
         let t4: f32 = q[i_2];
