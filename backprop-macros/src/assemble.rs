@@ -43,7 +43,7 @@ impl Target<'_> {
         output: &TokenStream,
         body: TokenStream,
     ) -> TokenStream {
-        let attrs = attributes(docs);
+        let attrs = attributes(docs, token_count(&body) <= INLINE_LIMIT);
         let vis = &self.func.vis;
         let name = interface::generated_name(self.func, flavor);
         let generics = &self.func.sig.generics;
@@ -188,11 +188,34 @@ fn sweeps(
     }
 }
 
-fn attributes(docs: &str) -> TokenStream {
+/// The largest body, in tokens, that gets `#[inline]`. The hint lets a caller in another crate
+/// inline the function and raises LLVM's inlining threshold: what a layer's `_fwd` or a small
+/// loss's `_grad` needs to cost nothing when composed. A body far beyond LLVM's own threshold
+/// gains nothing from being inlined, whose call costs nothing next to it, and inlined into its
+/// caller's loop it can lose: GMM's `_grad` (3,333 tokens) took 1.08x the hand-written
+/// gradient's time inlined into the benchmark's loop and 1.0x called (docs/benchmarks-gmm.md,
+/// "Gradients in memory"). The benchmarks' other functions have at most 2,546 tokens (the
+/// tutorial MLP's `_jvpk`), the snapshots' at most 1,116.
+const INLINE_LIMIT: usize = 3_000;
+
+/// The number of tokens in `tokens`, groups' contents included.
+fn token_count(tokens: &TokenStream) -> usize {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|t| match t {
+            proc_macro2::TokenTree::Group(g) => 1 + token_count(&g.stream()),
+            _ => 1,
+        })
+        .sum()
+}
+
+fn attributes(docs: &str, inline: bool) -> TokenStream {
     let docs = docs.lines().map(|l| quote!(#[doc = #l]));
+    let inline = inline.then(|| quote!(#[inline]));
     quote! {
         #(#docs)*
-        #[inline]
+        #inline
         #[allow(unused, unused_mut, unused_parens, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)]
     }
 }

@@ -185,6 +185,28 @@ fn generated_lines(attr: &str, flavor: &str, n: usize) -> usize {
     text[start..end].lines().count()
 }
 
+/// `#[inline]` on a generated function whose body is small, none on a large one (the chain of
+/// [`generated_lines`] with 4 and with 80 statements).
+#[test]
+fn only_small_functions_are_hinted_inline() {
+    for (n, hinted) in [(4, true), (80, false)] {
+        let mut body = String::from("let mut s = 0.0; let a0 = x * y;");
+        for i in 1..=n {
+            body += &format!("let a{i} = (a{} * y + x).sin(); s += a{i};", i - 1);
+        }
+        let item = format!("fn f(x: f32, y: f32) -> f32 {{ {body} s * x }}");
+        let out = crate::expand::differentiable("".parse().unwrap(), item.parse().unwrap());
+        let text = prettyplease::unparse(&syn::parse2(out).expect("the expansion parses"));
+        let start = text.find("fn f_grad").expect("the gradient");
+        let attributes = &text[text[..start].rfind("\n}\n").unwrap_or(0)..start];
+        assert_eq!(
+            attributes.contains("#[inline]"),
+            hinted,
+            "{n} statements: {attributes}"
+        );
+    }
+}
+
 /// The sizes of `f_<flavor>` for 4 to 64 statements, asserted to grow by the same number of
 /// lines per statement (within 10%).
 fn assert_linear(attr: &str, flavor: &str) -> Vec<(usize, usize)> {
