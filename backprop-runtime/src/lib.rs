@@ -69,7 +69,7 @@ pub mod __private {
     /// Keeps `acc`, a gradient a loop reversed in one pass adds into, in memory through the
     /// loop. Left to itself LLVM carries each element in a register from one iteration to the
     /// next; with more elements than registers (45 at GMM's d = 2) it spills and reshuffles
-    /// them in every iteration, and the gradient ran 1.3x slower (docs/benchmarks-gmm.md).
+    /// them in every iteration, and the gradient took 1.15x the time (docs/benchmarks-gmm.md).
     /// `black_box` only hides the address from the optimiser: the value is unchanged.
     #[inline(always)]
     pub fn in_memory<T>(acc: &mut T) {
