@@ -630,6 +630,8 @@ pub fn one_pass_iteration(
     let float = g.float();
     let zero = float.lit(0.0);
     let mut decls = TokenStream::new();
+    // An array gradient, zero like `like` and kept in memory through the loop.
+    let array_gradient = |name: &Ident, like: TokenStream| quote!(let mut #name = #rt::zero_like(#like); #rt::in_memory(&mut #name););
     let mut borrows = TokenStream::new();
     let mut grads = OnePassGrads {
         accumulator,
@@ -646,17 +648,13 @@ pub fn one_pass_iteration(
         let stand_in = match param.kind {
             // A by-value array's shadow is a local array: so is its gradient.
             ParamKind::Array => {
-                decls.extend(
-                    quote!(let mut #owned = #rt::zero_like(&#value); #rt::in_memory(&mut #owned);),
-                );
+                decls.extend(array_gradient(&owned, quote!(&#value)));
                 owned.clone()
             }
             // A reference's shadow is a `&mut`: the gradient is borrowed in each iteration,
             // owned outside it so that a pullback can keep it.
             _ => {
-                decls.extend(
-                    quote!(let mut #owned = #rt::zero_like(#value); #rt::in_memory(&mut #owned);),
-                );
+                decls.extend(array_gradient(&owned, value.clone()));
                 let borrow = g.names.fresh(&format!("g_{}_mut", param.name));
                 borrows.extend(quote!(let #borrow = &mut #owned;));
                 borrow
@@ -669,7 +667,7 @@ pub fn one_pass_iteration(
         let name = g.names.fresh(&format!("g_{}", g.f.vars[v].name));
         let value = &g.var_names[v];
         decls.extend(match g.f.vars[v].array {
-            Some(_) => quote!(let mut #name = #rt::zero_like(&#value); #rt::in_memory(&mut #name);),
+            Some(_) => array_gradient(&name, quote!(&#value)),
             None => quote!(let mut #name: #float = #zero;),
         });
         grads.vars.push((v, name));

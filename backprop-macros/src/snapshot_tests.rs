@@ -163,9 +163,9 @@ fn second_order() {
     );
 }
 
-/// Lines of the formatted `f_<flavor>` for chains of `n` statements (each a product, a `sin`
-/// and a loop-carried sum), with `#[differentiable(<attr>)]`.
-fn generated_lines(attr: &str, flavor: &str, n: usize) -> usize {
+/// The formatted expansion of a chain of `n` statements (each a product, a `sin` and a
+/// loop-carried sum), with `#[differentiable(<attr>)]`.
+fn expanded_chain(attr: &str, n: usize) -> String {
     let mut body = String::from("let mut s = 0.0; let a0 = x * y;");
     for i in 1..=n {
         body += &format!(
@@ -177,7 +177,12 @@ fn generated_lines(attr: &str, flavor: &str, n: usize) -> usize {
     let item = format!("fn f(x: f32, y: f32, w: &[f32; 4]) -> f32 {{ {body} s * x }}");
     let out = crate::expand::differentiable(attr.parse().unwrap(), item.parse().unwrap());
     let file: syn::File = syn::parse2(out).expect("the expansion parses");
-    let text = prettyplease::unparse(&file);
+    prettyplease::unparse(&file)
+}
+
+/// Lines of the formatted `f_<flavor>` for [`expanded_chain`]'s `n` statements.
+fn generated_lines(attr: &str, flavor: &str, n: usize) -> usize {
+    let text = expanded_chain(attr, n);
     let start = text
         .find(&format!("fn f_{flavor}"))
         .expect("the generated function");
@@ -185,18 +190,12 @@ fn generated_lines(attr: &str, flavor: &str, n: usize) -> usize {
     text[start..end].lines().count()
 }
 
-/// `#[inline]` on a generated function whose body is small, none on a large one (the chain of
-/// [`generated_lines`] with 4 and with 80 statements).
+/// `#[inline]` on a generated function whose body is small, none on a large one
+/// ([`expanded_chain`] with 4 and with 80 statements).
 #[test]
 fn only_small_functions_are_hinted_inline() {
     for (n, hinted) in [(4, true), (80, false)] {
-        let mut body = String::from("let mut s = 0.0; let a0 = x * y;");
-        for i in 1..=n {
-            body += &format!("let a{i} = (a{} * y + x).sin(); s += a{i};", i - 1);
-        }
-        let item = format!("fn f(x: f32, y: f32) -> f32 {{ {body} s * x }}");
-        let out = crate::expand::differentiable("".parse().unwrap(), item.parse().unwrap());
-        let text = prettyplease::unparse(&syn::parse2(out).expect("the expansion parses"));
+        let text = expanded_chain("", n);
         let start = text.find("fn f_grad").expect("the gradient");
         let attributes = &text[text[..start].rfind("\n}\n").unwrap_or(0)..start];
         assert_eq!(

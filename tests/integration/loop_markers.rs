@@ -9,8 +9,9 @@ use crate::loops::programs::{assert_close, assert_fd};
 use backprop::differentiable;
 
 // Two data loops in one function: the first stored, the second replayed, where the cost model
-// reverses both in one pass (each adds into one scalar).
-#[differentiable]
+// reverses both in one pass (each adds into one scalar). With `hvp`: the tangent program keeps
+// the markers.
+#[differentiable(hvp)]
 fn two_loops(w: &[f32; 4], x: &[[f32; 4]; 6]) -> f32 {
     let mut s = 0.0;
     #[loops = store]
@@ -169,37 +170,19 @@ fn a_replayed_marker_bounds_the_stack() {
 
 const W3: [f32; 3] = [0.6, -0.4, 0.3];
 
-// The tangent program keeps the markers: `_hvp` of a marked function (the data held: its
-// tangent is zero).
-#[differentiable(wrt(w), hvp)]
-fn marked_energy(w: &[f32; 4], x: &[[f32; 4]; 6]) -> f32 {
-    let mut s = 0.0;
-    #[loops = store]
-    for p in 0..6 {
-        let mut d = 0.0;
-        for i in 0..4 {
-            d += w[i] * x[p][i];
-        }
-        s += d.tanh();
-    }
-    let mut t = 0.0;
-    #[loops = recompute]
-    for p in 0..6 {
-        t += (w[p % 4] * x[p][0]).sin();
-    }
-    s * t
-}
-
 #[test]
 fn hvp_of_a_marked_function() {
-    let grad = |w: &[f32; 4], g: &mut [f32; 4]| marked_energy_grad(w, g, &X);
+    // The tangent program keeps the markers: `_hvp` of `two_loops` in `w` (the data held: its
+    // tangent is zero), against differences of its gradient.
+    let still = [[0.0; 4]; 6];
+    let grad = |w: &[f32; 4], g: &mut [f32; 4]| two_loops_grad(w, g, &X, &mut [[0.0; 4]; 6]);
     let hvp = |w: &[f32; 4], v: &[f32; 4], hv: &mut [f32; 4]| {
-        marked_energy_hvp(w, v, hv, &X, &[[0.0; 4]; 6])
+        two_loops_hvp(w, v, hv, &X, &still, &mut [[0.0; 4]; 6])
     };
     let v = [0.3, -0.5, 0.8, 0.1];
     backprop::jvpcheck::check_hvp(grad, hvp, &W, &v, backprop::gradcheck::Tolerance::default())
-        .unwrap_or_else(|e| panic!("marked_energy: {e:?}"));
+        .unwrap_or_else(|e| panic!("two_loops: {e:?}"));
     let mut hv = [0.0; 4];
-    let value = marked_energy_hvp(&W, &v, &mut hv, &X, &[[0.0; 4]; 6]);
-    assert_eq!(value, marked_energy(&W, &X));
+    let value = two_loops_hvp(&W, &v, &mut hv, &X, &still, &mut [[0.0; 4]; 6]);
+    assert_eq!(value, two_loops(&W, &X));
 }
