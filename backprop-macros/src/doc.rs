@@ -196,6 +196,10 @@ impl Printer<'_> {
                 format!("{}({})", f.name(), args.join(", "))
             }
             AExpr::Powi(a, n) => format!("{}^{}", self.aexpr(a, 4), int(n)),
+            // the maths; the flush is a detail of the arithmetic
+            AExpr::Flushed(d, y) => {
+                self.aexpr(&crate::rules::mul((**d).clone(), (**y).clone()), ctx)
+            }
             AExpr::Select(c, a, b) => {
                 format!(
                     "({} if {} else {})",

@@ -588,6 +588,10 @@ impl<'a> Gen<'a> {
                 let (c, x, y) = (self.cond(c), self.aexpr(x), self.aexpr(y));
                 quote!((if #c { #x } else { #y }))
             }
+            AExpr::Flushed(d, y) => {
+                let (d, y, rt) = (self.aexpr(d), self.aexpr(y), &self.rt);
+                quote!(#rt::flushed_product(#d, #y))
+            }
         }
     }
 

@@ -23,6 +23,8 @@ pub enum AExpr {
     Powi(Box<AExpr>, IntExpr),
     /// `if cond { a } else { b }`.
     Select(Box<Cond>, Box<AExpr>, Box<AExpr>),
+    /// `d * y` for `y >= 0`, zero where the product is subnormal: see [`flushed`].
+    Flushed(Box<AExpr>, Box<AExpr>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -81,6 +83,15 @@ pub fn div(a: AExpr, b: AExpr) -> AExpr {
         (AExpr::Neg(a), b) => neg(div(*a, b)),
         (a, b) => AExpr::Bin(BinOp::Div, Box::new(a), Box::new(b)),
     }
+}
+
+/// `d * y`, `y >= 0`, flushed to zero where its magnitude is below the smallest normal number
+/// (`__private::flushed_product`). For the adjoint of an `exp`: a tiny weight (a far component
+/// of a mixture, a small softmax entry) would otherwise make every operation of its reverse
+/// subnormal, which Intel cores run about 100x slower. What is dropped is below
+/// `MIN_POSITIVE` in magnitude; a forward partial (`d = 1`) keeps the product exact.
+pub fn flushed(d: AExpr, y: AExpr) -> AExpr {
+    AExpr::Flushed(Box::new(d), Box::new(y))
 }
 
 fn math(f: MathFn, args: Vec<AExpr>) -> AExpr {
@@ -182,10 +193,10 @@ pub fn contributions(
             let a0 = args.first().copied().unwrap_or(0);
             let one = |g: AExpr| vec![(a0, g)];
             match f {
-                // d e^x = e^x dx
-                M::Exp => one(mul(d, y)),
+                // d e^x = e^x dx (subnormal contributions flushed, see `flushed`)
+                M::Exp => one(flushed(d, y)),
                 // d 2^x = 2^x ln 2 dx
-                M::Exp2 => one(mul(mul(d, y), lit(std::f64::consts::LN_2))),
+                M::Exp2 => one(flushed(mul(d, lit(std::f64::consts::LN_2)), y)),
                 // d ln x = dx / x
                 M::Ln => one(div(d, x)),
                 // d log2 x = dx / (x ln 2)

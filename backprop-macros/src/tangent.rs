@@ -373,6 +373,10 @@ impl Transform<'_> {
                 Op::Math(*f, args.iter().map(|a| self.lower_expr(a, span)).collect())
             }
             AExpr::Powi(a, n) => Op::Powi(self.lower_expr(a, span), n.clone()),
+            // a partial is exact: flushing is for the reverse sweep's adjoints
+            AExpr::Flushed(d, y) => {
+                return self.lower_expr(&rules::mul((**d).clone(), (**y).clone()), span)
+            }
             AExpr::Select(c, a, b) => {
                 let c = self.lower_cond(c, span);
                 let (a, b) = (self.lower_expr(a, span), self.lower_expr(b, span));

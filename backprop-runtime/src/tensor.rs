@@ -190,6 +190,8 @@ pub trait Real:
     const ONE: Self;
     /// The type's machine epsilon (`f32::EPSILON`), as `f64`.
     const EPSILON: f64;
+    /// The smallest positive normal number (`f32::MIN_POSITIVE`).
+    const MIN_POSITIVE: Self;
     /// The nearest value of this type.
     fn from_f64(x: f64) -> Self;
     /// The value as `f64` (exact).
@@ -212,6 +214,7 @@ macro_rules! real {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             const EPSILON: f64 = $t::EPSILON as f64;
+            const MIN_POSITIVE: Self = $t::MIN_POSITIVE;
             #[inline(always)]
             fn from_f64(x: f64) -> Self {
                 x as $t

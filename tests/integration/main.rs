@@ -30,6 +30,7 @@ mod runtime_length;
 mod scalar_constructs;
 mod scalar_rules;
 mod split_mode;
+mod subnormal_adjoints;
 mod vec_shadows;
 mod whole_array;
 mod wrt_selected;
