@@ -197,9 +197,7 @@ impl Printer<'_> {
             }
             AExpr::Powi(a, n) => format!("{}^{}", self.aexpr(a, 4), int(n)),
             // the maths; the flush is a detail of the arithmetic
-            AExpr::Flushed(d, y) => {
-                self.aexpr(&crate::rules::mul((**d).clone(), (**y).clone()), ctx)
-            }
+            AExpr::Flushed(d, y) => self.aexpr(&crate::rules::unflushed(d, y), ctx),
             AExpr::Select(c, a, b) => {
                 format!(
                     "({} if {} else {})",

@@ -94,6 +94,12 @@ pub fn flushed(d: AExpr, y: AExpr) -> AExpr {
     AExpr::Flushed(Box::new(d), Box::new(y))
 }
 
+/// The exact product `d * y` a [`flushed`] one stands for: what the doc prints and what a
+/// forward partial computes.
+pub fn unflushed(d: &AExpr, y: &AExpr) -> AExpr {
+    mul(d.clone(), y.clone())
+}
+
 fn math(f: MathFn, args: Vec<AExpr>) -> AExpr {
     AExpr::Math(f, args)
 }

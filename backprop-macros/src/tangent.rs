@@ -374,9 +374,7 @@ impl Transform<'_> {
             }
             AExpr::Powi(a, n) => Op::Powi(self.lower_expr(a, span), n.clone()),
             // a partial is exact: flushing is for the reverse sweep's adjoints
-            AExpr::Flushed(d, y) => {
-                return self.lower_expr(&rules::mul((**d).clone(), (**y).clone()), span)
-            }
+            AExpr::Flushed(d, y) => return self.lower_expr(&rules::unflushed(d, y), span),
             AExpr::Select(c, a, b) => {
                 let c = self.lower_cond(c, span);
                 let (a, b) = (self.lower_expr(a, span), self.lower_expr(b, span));
