@@ -1,8 +1,10 @@
 //! ADBench's GMM at its own sizes (K = 5; d = 2 and 10; n = 1,000 and 10,000), on ADBench's
 //! input files (`data/adbench-gmm/`): the objective, its generated gradient (the default, which
 //! reverses each point in the same pass; `loops = store`, which stores every point; and
-//! `loops = recompute`, which replays them) and the gradient written by hand, the objective being `tests/integration/loops/programs/gmm.rs` as a
-//! user writes it (`#[differentiable(wrt(alphas, means, icf))]`).
+//! `loops = recompute`, which replays them) and the gradient written by hand, one point at a
+//! time and four points at a time (the reverse in lanes), the objective being
+//! `tests/integration/loops/programs/gmm.rs` as a user writes it
+//! (`#[differentiable(wrt(alphas, means, icf))]`).
 //!
 //! `taskset -c 0 cargo bench --bench gmm_adbench`, and for JAX and PyTorch on the same files
 //! `taskset -c 0 python3 scripts/bench_gmm_adbench.py`; method and numbers in
@@ -61,6 +63,7 @@ macro_rules! instance {
         let mut stored = gradient!(gmm_objective_store_grad, $d, $l, inputs);
         let mut replayed = gradient!(gmm_objective_recompute_grad, $d, $l, inputs);
         let mut hand = gradient!(gmm_grad_hand, $d, $l, inputs);
+        let mut hand_lanes = gradient!(gmm_grad_hand_lanes, $d, $l, inputs);
         match $c.as_deref_mut() {
             Some(c) => {
                 let mut group = c.benchmark_group($name);
@@ -69,6 +72,7 @@ macro_rules! instance {
                 group.bench_function("gradient_store", |b| b.iter(&mut stored));
                 group.bench_function("gradient_recompute", |b| b.iter(&mut replayed));
                 group.bench_function("hand_gradient", |b| b.iter(&mut hand));
+                group.bench_function("hand_gradient_lanes", |b| b.iter(&mut hand_lanes));
                 group.finish();
             }
             None => report(
@@ -79,6 +83,7 @@ macro_rules! instance {
                     &mut stored,
                     &mut replayed,
                     &mut hand,
+                    &mut hand_lanes,
                 ]),
             ),
         }
@@ -121,7 +126,7 @@ fn interleaved<const C: usize>(mut contenders: [&mut dyn FnMut(); C]) -> [(f64, 
     })
 }
 
-fn report(name: &str, [value, one_pass, stored, replayed, hand]: [(f64, f64); 5]) {
+fn report(name: &str, [value, one_pass, stored, replayed, hand, lanes]: [(f64, f64); 6]) {
     println!("{name}: fastest batch (median batch), us per call; ratio to the objective");
     println!("  objective            {:9.1} ({:9.1})", value.0, value.1);
     for (label, t) in [
@@ -129,6 +134,7 @@ fn report(name: &str, [value, one_pass, stored, replayed, hand]: [(f64, f64); 5]
         ("gradient (stored)", stored),
         ("gradient (replayed)", replayed),
         ("gradient (by hand)", hand),
+        ("by hand, 4 points", lanes),
     ] {
         println!(
             "  {label:<21}{:9.1} ({:9.1})  {:.2} ({:.2})",

@@ -16,6 +16,20 @@ fn assert_gmm_torch(name: &str, value: f32, grads: [(&str, &[f32]); 3]) {
     }
 }
 
+/// A GMM gradient, generated or by hand, at K = 5.
+type Grad<const D: usize, const N: usize, const L: usize> = fn(
+    &[f32; 5],
+    &mut [f32; 5],
+    &[[f32; D]; 5],
+    &mut [[f32; D]; 5],
+    &[[f32; L]; 5],
+    &mut [[f32; L]; 5],
+    &[[f32; D]; N],
+    f32,
+    f32,
+    f32,
+) -> f32;
+
 macro_rules! gmm_tests {
     ($module:ident, $name:literal, $d:literal, $l:literal) => {
         mod $module {
@@ -60,18 +74,43 @@ macro_rules! gmm_tests {
             }
 
             #[test]
-            fn hand_written_gradient_matches_pytorch() {
+            fn hand_written_gradients_match_pytorch() {
                 let p: Inputs = gmm_inputs($name);
-                let (mut da, mut dm, mut di) = ([0.0; 5], [[0.0; $d]; 5], [[0.0; $l]; 5]);
-                let v = gmm_grad_hand(
-                    &p.alphas, &mut da, &p.means, &mut dm, &p.icf, &mut di, &p.x, p.gamma, p.m,
-                    p.constant,
-                );
-                assert_gmm_torch(
-                    $name,
-                    v,
-                    [("alphas", &da), ("means", dm.flat()), ("icf", di.flat())],
-                );
+                for hand in [gmm_grad_hand, gmm_grad_hand_lanes] {
+                    let (mut da, mut dm, mut di) = ([0.0; 5], [[0.0; $d]; 5], [[0.0; $l]; 5]);
+                    let v = hand(
+                        &p.alphas, &mut da, &p.means, &mut dm, &p.icf, &mut di, &p.x, p.gamma, p.m,
+                        p.constant,
+                    );
+                    assert_gmm_torch(
+                        $name,
+                        v,
+                        [("alphas", &da), ("means", dm.flat()), ("icf", di.flat())],
+                    );
+                }
+            }
+
+            /// Seven points: one block of four in lanes, three one at a time after it.
+            #[test]
+            fn four_points_at_a_time_with_a_remainder_match_the_generated_gradient() {
+                let p: Inputs = gmm_inputs($name);
+                let x: [[f32; $d]; 7] = core::array::from_fn(|i| p.x[i % 4]);
+                let grads = |grad: Grad<$d, 7, $l>| {
+                    let (mut da, mut dm, mut di) = ([0.0; 5], [[0.0; $d]; 5], [[0.0; $l]; 5]);
+                    let v = grad(
+                        &p.alphas, &mut da, &p.means, &mut dm, &p.icf, &mut di, &x, p.gamma, p.m,
+                        p.constant,
+                    );
+                    (v, [da.to_vec(), dm.flat().to_vec(), di.flat().to_vec()])
+                };
+                let (v, got) = grads(gmm_grad_hand_lanes);
+                let (want_v, want) = grads(gmm_objective_grad);
+                assert_close("value", &[v], &[want_v], 1e-5, 1e-4);
+                for ((name, got), want) in
+                    ["d_alphas", "d_means", "d_icf"].iter().zip(&got).zip(&want)
+                {
+                    assert_close(name, got, want, 1e-4, 1e-4);
+                }
             }
         }
     };

@@ -134,22 +134,90 @@ gmm_objective!(
     loops = recompute
 );
 
-/// The gradient of the GMM objective written by hand (the baseline of the benchmarks), adding
-/// into `d_alphas`, `d_means`, `d_icf`; returns the value.
-// index loops mirror the maths (and the generated code this is compared with)
-#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
-pub fn gmm_grad_hand<const D: usize, const K: usize, const N: usize, const L: usize>(
-    alphas: &[f32; K],
-    d_alphas: &mut [f32; K],
-    means: &[[f32; D]; K],
-    d_means: &mut [[f32; D]; K],
-    icf: &[[f32; L]; K],
-    d_icf: &mut [[f32; L]; K],
-    x: &[[f32; D]; N],
+/// Defines a hand-written gradient `$name` of the GMM objective that reverses the points `$w`
+/// at a time ([`points_in_lanes`]), adding into `d_alphas`, `d_means`, `d_icf`; it returns the
+/// value.
+macro_rules! hand_gradient {
+    ($(#[$doc:meta])* $name:ident, $w:literal) => {
+        $(#[$doc])*
+        #[allow(clippy::too_many_arguments)]
+        pub fn $name<const D: usize, const K: usize, const N: usize, const L: usize>(
+            alphas: &[f32; K],
+            d_alphas: &mut [f32; K],
+            means: &[[f32; D]; K],
+            d_means: &mut [[f32; D]; K],
+            icf: &[[f32; L]; K],
+            d_icf: &mut [[f32; L]; K],
+            x: &[[f32; D]; N],
+            wishart_gamma: f32,
+            wishart_m: f32,
+            constant: f32,
+        ) -> f32 {
+            let params = Params { alphas, means, icf };
+            let grads = Grads {
+                alphas: d_alphas,
+                means: d_means,
+                icf: d_icf,
+            };
+            let points = points_in_lanes::<$w, D, K, L>;
+            by_hand(params, grads, x, wishart_gamma, wishart_m, constant, points)
+        }
+    };
+}
+
+hand_gradient!(
+    /// The gradient written by hand, the baseline of the benchmarks: one point at a time, each
+    /// point's reverse right after its forward, as the generated one-pass gradient does.
+    gmm_grad_hand,
+    1
+);
+
+hand_gradient!(
+    /// [`gmm_grad_hand`] with the points' reverse four at a time: each point's forward is
+    /// scalar (it calls `expf` and `logf`), then the four points' reverse runs in lanes,
+    /// `[f32; 4]` for every value, adding into accumulators of four lanes summed at the end.
+    /// LLVM turns each lane operation into one vector instruction. This is what leading on the
+    /// figure of merit at d = 2 takes (docs/benchmarks-gmm.md, "Four points at a time"); the
+    /// macro does not generate it yet.
+    gmm_grad_hand_lanes,
+    4
+);
+
+struct Params<'a, const D: usize, const K: usize, const L: usize> {
+    alphas: &'a [f32; K],
+    means: &'a [[f32; D]; K],
+    icf: &'a [[f32; L]; K],
+}
+
+struct Grads<'a, const D: usize, const K: usize, const L: usize> {
+    alphas: &'a mut [f32; K],
+    means: &'a mut [[f32; D]; K],
+    icf: &'a mut [[f32; L]; K],
+}
+
+/// What the loop over the points reads besides the points, and the adjoints it adds into.
+struct PointLoop<'a, const D: usize, const K: usize, const L: usize> {
+    params: Params<'a, D, K, L>,
+    grads: Grads<'a, D, K, L>,
+    sum_qs: [f32; K],
+    qdiags: [[f32; D]; K],
+    lse_alphas: f32,
+    /// Adjoints of `sum_qs` and `qdiags`, folded into `grads.icf` at the end.
+    d_sum_qs: [f32; K],
+    d_qdiags: [[f32; D]; K],
+}
+
+/// The hand-written gradient around its loop over the points, `points`.
+fn by_hand<'a, const D: usize, const K: usize, const L: usize>(
+    params: Params<'a, D, K, L>,
+    grads: Grads<'a, D, K, L>,
+    x: &[[f32; D]],
     wishart_gamma: f32,
     wishart_m: f32,
     constant: f32,
+    points: fn(&mut PointLoop<'a, D, K, L>, &[[f32; D]]) -> f32,
 ) -> f32 {
+    let (alphas, icf) = (params.alphas, params.icf);
     let mut sum_qs = [0.0f32; K];
     let mut qdiags = [[0.0f32; D]; K];
     for k in 0..K {
@@ -158,10 +226,6 @@ pub fn gmm_grad_hand<const D: usize, const K: usize, const N: usize, const L: us
             qdiags[k][i] = icf[k][i].exp();
         }
     }
-    // adjoints of the derived quantities, folded into d_icf at the end
-    let mut d_sum_qs = [0.0f32; K];
-    let mut d_qdiags = [[0.0f32; D]; K];
-
     let amax = alphas.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
     let mut ea = [0.0f32; K];
     let mut ase = 0.0;
@@ -169,70 +233,20 @@ pub fn gmm_grad_hand<const D: usize, const K: usize, const N: usize, const L: us
         ea[k] = (alphas[k] - amax).exp();
         ase += ea[k];
     }
-    let lse_alphas = amax + ase.ln();
     // d(-N lse(alphas)) = -N softmax(alphas)
     for k in 0..K {
-        d_alphas[k] -= N as f32 * ea[k] / ase;
+        grads.alphas[k] -= x.len() as f32 * ea[k] / ase;
     }
-
-    let mut slse = 0.0;
-    let mut xc = [[0.0f32; D]; K];
-    let mut qx = [[0.0f32; D]; K];
-    let mut main = [0.0f32; K];
-    for p in 0..N {
-        for k in 0..K {
-            for i in 0..D {
-                xc[k][i] = x[p][i] - means[k][i];
-                qx[k][i] = qdiags[k][i] * xc[k][i];
-            }
-            let mut idx = D;
-            for i in 0..D {
-                for j in (i + 1)..D {
-                    qx[k][j] += icf[k][idx] * xc[k][i];
-                    idx += 1;
-                }
-            }
-            let sq: f32 = qx[k].iter().map(|v| v * v).sum();
-            main[k] = alphas[k] + sum_qs[k] - 0.5 * sq;
-        }
-        let mx = main.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-        let mut se = 0.0;
-        for k in 0..K {
-            main[k] = (main[k] - mx).exp();
-            se += main[k];
-        }
-        slse += mx + se.ln() - lse_alphas;
-
-        // d lse / d main_k = softmax_k; main_k = alpha_k + sum_qs_k - |qx_k|^2 / 2
-        for k in 0..K {
-            // A weight below the smallest normal number would make all of this component's
-            // arithmetic subnormal, which Intel cores run about 100x slower; the generated
-            // gradient flushes it the same way (`__private::flushed_product`).
-            let w = if main[k] < f32::MIN_POSITIVE {
-                0.0
-            } else {
-                main[k] / se
-            };
-            d_alphas[k] += w;
-            d_sum_qs[k] += w;
-            let mut d_xc = [0.0f32; D];
-            let mut idx = D;
-            for i in 0..D {
-                let d_qx_i = -w * qx[k][i];
-                d_qdiags[k][i] += d_qx_i * xc[k][i];
-                d_xc[i] += d_qx_i * qdiags[k][i];
-                for j in (i + 1)..D {
-                    let d_qx_j = -w * qx[k][j];
-                    d_icf[k][idx] += d_qx_j * xc[k][i];
-                    d_xc[i] += d_qx_j * icf[k][idx];
-                    idx += 1;
-                }
-            }
-            for i in 0..D {
-                d_means[k][i] -= d_xc[i];
-            }
-        }
-    }
+    let mut s = PointLoop {
+        params,
+        grads,
+        sum_qs,
+        qdiags,
+        lse_alphas: amax + ase.ln(),
+        d_sum_qs: [0.0; K],
+        d_qdiags: [[0.0; D]; K],
+    };
+    let slse = points(&mut s, x);
 
     let g2 = wishart_gamma * wishart_gamma;
     let mut prior = 0.0;
@@ -240,18 +254,141 @@ pub fn gmm_grad_hand<const D: usize, const K: usize, const N: usize, const L: us
         let mut frobenius = 0.0;
         for i in 0..D {
             frobenius += qdiags[k][i] * qdiags[k][i];
-            d_qdiags[k][i] += g2 * qdiags[k][i];
+            s.d_qdiags[k][i] += g2 * qdiags[k][i];
         }
         for i in D..L {
             frobenius += icf[k][i] * icf[k][i];
-            d_icf[k][i] += g2 * icf[k][i];
+            s.grads.icf[k][i] += g2 * icf[k][i];
         }
         prior += 0.5 * g2 * frobenius - wishart_m * sum_qs[k];
-        d_sum_qs[k] -= wishart_m;
+        s.d_sum_qs[k] -= wishart_m;
         // q = icf[k][i] enters through sum_qs and exp(q)
         for i in 0..D {
-            d_icf[k][i] += d_sum_qs[k] + d_qdiags[k][i] * qdiags[k][i];
+            s.grads.icf[k][i] += s.d_sum_qs[k] + s.d_qdiags[k][i] * qdiags[k][i];
         }
     }
     constant + slse + prior
+}
+
+/// `[f(0), .., f(W - 1)]`: one lane operation.
+#[inline(always)]
+fn lanes<const W: usize>(f: impl FnMut(usize) -> f32) -> [f32; W] {
+    core::array::from_fn(f)
+}
+
+/// The adjoints the points add into, `W` lanes each, summed into the gradient at the end.
+struct LaneSums<const D: usize, const K: usize, const L: usize, const W: usize> {
+    /// Of `alphas[k]` and `sum_qs[k]` alike: both enter `main[k]` with weight one.
+    weights: [[f32; W]; K],
+    qdiags: [[[f32; W]; D]; K],
+    /// Of the strictly-lower entries, `icf[k][D..]`.
+    lower: [[[f32; W]; L]; K],
+    means: [[[f32; W]; D]; K],
+}
+
+/// The points `W` at a time, the last `len % W` one at a time; returns their log-likelihoods'
+/// sum.
+fn points_in_lanes<const W: usize, const D: usize, const K: usize, const L: usize>(
+    s: &mut PointLoop<'_, D, K, L>,
+    x: &[[f32; D]],
+) -> f32 {
+    let (alphas, means, icf) = (s.params.alphas, s.params.means, s.params.icf);
+    let mut sums = LaneSums::<D, K, L, W> {
+        weights: [[0.0; W]; K],
+        qdiags: [[[0.0; W]; D]; K],
+        lower: [[[0.0; W]; L]; K],
+        means: [[[0.0; W]; D]; K],
+    };
+    let mut slse = 0.0;
+    let mut blocks = x.chunks_exact(W);
+    for block in &mut blocks {
+        // the forward of each point, into lane `l` of what the reverse reads
+        let mut xc = [[[0.0f32; W]; D]; K];
+        let mut qx = [[[0.0f32; W]; D]; K];
+        let mut weight = [[0.0f32; W]; K];
+        for (l, xp) in block.iter().enumerate() {
+            let mut main = [0.0f32; K];
+            for k in 0..K {
+                let mut xck = [0.0f32; D];
+                let mut qxk = [0.0f32; D];
+                for i in 0..D {
+                    xck[i] = xp[i] - means[k][i];
+                    qxk[i] = s.qdiags[k][i] * xck[i];
+                }
+                let mut idx = D;
+                for i in 0..D {
+                    for j in (i + 1)..D {
+                        qxk[j] += icf[k][idx] * xck[i];
+                        idx += 1;
+                    }
+                }
+                let sq: f32 = qxk.iter().map(|v| v * v).sum();
+                main[k] = alphas[k] + s.sum_qs[k] - 0.5 * sq;
+                for i in 0..D {
+                    xc[k][i][l] = xck[i];
+                    qx[k][i][l] = qxk[i];
+                }
+            }
+            let mx = main.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+            let mut se = 0.0;
+            for k in 0..K {
+                main[k] = (main[k] - mx).exp();
+                se += main[k];
+            }
+            slse += mx + se.ln() - s.lse_alphas;
+            let inv_se = 1.0 / se;
+            // d lse / d main_k = softmax_k; main_k = alpha_k + sum_qs_k - |qx_k|^2 / 2
+            for k in 0..K {
+                // A weight below the smallest normal number would make all of this
+                // component's arithmetic subnormal, which Intel cores run about 100x slower;
+                // the generated gradient flushes it the same way
+                // (`__private::flushed_product`).
+                weight[k][l] = if main[k] < f32::MIN_POSITIVE {
+                    0.0
+                } else {
+                    main[k] * inv_se
+                };
+            }
+        }
+        // the reverse of the block, lane by lane
+        for k in 0..K {
+            let w = weight[k];
+            sums.weights[k] = lanes(|l| sums.weights[k][l] + w[l]);
+            let mut d_qx = [[0.0f32; W]; D];
+            for i in 0..D {
+                d_qx[i] = lanes(|l| -w[l] * qx[k][i][l]);
+                sums.qdiags[k][i] = lanes(|l| sums.qdiags[k][i][l] + d_qx[i][l] * xc[k][i][l]);
+            }
+            let mut idx = D;
+            for i in 0..D {
+                // d xc = Q^T d qx
+                let mut d_xc = lanes::<W>(|l| s.qdiags[k][i] * d_qx[i][l]);
+                for j in (i + 1)..D {
+                    sums.lower[k][idx] =
+                        lanes(|l| sums.lower[k][idx][l] + d_qx[j][l] * xc[k][i][l]);
+                    d_xc = lanes(|l| d_xc[l] + icf[k][idx] * d_qx[j][l]);
+                    idx += 1;
+                }
+                sums.means[k][i] = lanes(|l| sums.means[k][i][l] - d_xc[l]);
+            }
+        }
+    }
+    let total = |v: &[f32; W]| v.iter().sum::<f32>();
+    for k in 0..K {
+        s.grads.alphas[k] += total(&sums.weights[k]);
+        s.d_sum_qs[k] += total(&sums.weights[k]);
+        for i in 0..D {
+            s.d_qdiags[k][i] += total(&sums.qdiags[k][i]);
+            s.grads.means[k][i] += total(&sums.means[k][i]);
+        }
+        for i in D..L {
+            s.grads.icf[k][i] += total(&sums.lower[k][i]);
+        }
+    }
+    let rest = blocks.remainder();
+    if rest.is_empty() {
+        slse
+    } else {
+        slse + points_in_lanes::<1, D, K, L>(s, rest)
+    }
 }
