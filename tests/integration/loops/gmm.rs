@@ -37,10 +37,15 @@ macro_rules! gmm_tests {
 
             type Inputs = GmmInputs<$d, 5, 4, $l>;
 
-            fn grads(p: &Inputs) -> (f32, [f32; 5], [[f32; $d]; 5], [[f32; $l]; 5]) {
+            /// `grad` at the fixture's parameters and the points `x`, from zero gradients.
+            fn run<const N: usize>(
+                grad: Grad<$d, N, $l>,
+                p: &Inputs,
+                x: &[[f32; $d]; N],
+            ) -> (f32, [f32; 5], [[f32; $d]; 5], [[f32; $l]; 5]) {
                 let (mut da, mut dm, mut di) = ([0.0; 5], [[0.0; $d]; 5], [[0.0; $l]; 5]);
-                let v = gmm_objective_grad(
-                    &p.alphas, &mut da, &p.means, &mut dm, &p.icf, &mut di, &p.x, p.gamma, p.m,
+                let v = grad(
+                    &p.alphas, &mut da, &p.means, &mut dm, &p.icf, &mut di, x, p.gamma, p.m,
                     p.constant,
                 );
                 (v, da, dm, di)
@@ -49,7 +54,7 @@ macro_rules! gmm_tests {
             #[test]
             fn matches_pytorch() {
                 let p: Inputs = gmm_inputs($name);
-                let (v, da, dm, di) = grads(&p);
+                let (v, da, dm, di) = run(gmm_objective_grad, &p, &p.x);
                 assert_eq!(
                     v,
                     gmm_objective(&p.alphas, &p.means, &p.icf, &p.x, p.gamma, p.m, p.constant)
@@ -64,7 +69,7 @@ macro_rules! gmm_tests {
             #[test]
             fn matches_finite_differences() {
                 let p: Inputs = gmm_inputs($name);
-                let (_, da, dm, di) = grads(&p);
+                let (_, da, dm, di) = run(gmm_objective_grad, &p, &p.x);
                 let f = |a: &[f32; 5], m: &[[f32; $d]; 5], i: &[[f32; $l]; 5]| {
                     gmm_objective(a, m, i, &p.x, p.gamma, p.m, p.constant)
                 };
@@ -77,11 +82,7 @@ macro_rules! gmm_tests {
             fn hand_written_gradients_match_pytorch() {
                 let p: Inputs = gmm_inputs($name);
                 for hand in [gmm_grad_hand, gmm_grad_hand_lanes] {
-                    let (mut da, mut dm, mut di) = ([0.0; 5], [[0.0; $d]; 5], [[0.0; $l]; 5]);
-                    let v = hand(
-                        &p.alphas, &mut da, &p.means, &mut dm, &p.icf, &mut di, &p.x, p.gamma, p.m,
-                        p.constant,
-                    );
+                    let (v, da, dm, di) = run(hand, &p, &p.x);
                     assert_gmm_torch(
                         $name,
                         v,
@@ -96,11 +97,7 @@ macro_rules! gmm_tests {
                 let p: Inputs = gmm_inputs($name);
                 let x: [[f32; $d]; 7] = core::array::from_fn(|i| p.x[i % 4]);
                 let grads = |grad: Grad<$d, 7, $l>| {
-                    let (mut da, mut dm, mut di) = ([0.0; 5], [[0.0; $d]; 5], [[0.0; $l]; 5]);
-                    let v = grad(
-                        &p.alphas, &mut da, &p.means, &mut dm, &p.icf, &mut di, &x, p.gamma, p.m,
-                        p.constant,
-                    );
+                    let (v, da, dm, di) = run(grad, &p, &x);
                     (v, [da.to_vec(), dm.flat().to_vec(), di.flat().to_vec()])
                 };
                 let (v, got) = grads(gmm_grad_hand_lanes);

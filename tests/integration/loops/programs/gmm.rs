@@ -253,18 +253,18 @@ fn by_hand<'a, const D: usize, const K: usize, const L: usize>(
     for k in 0..K {
         let mut frobenius = 0.0;
         for i in 0..D {
-            frobenius += qdiags[k][i] * qdiags[k][i];
-            s.d_qdiags[k][i] += g2 * qdiags[k][i];
+            frobenius += s.qdiags[k][i] * s.qdiags[k][i];
+            s.d_qdiags[k][i] += g2 * s.qdiags[k][i];
         }
         for i in D..L {
             frobenius += icf[k][i] * icf[k][i];
             s.grads.icf[k][i] += g2 * icf[k][i];
         }
-        prior += 0.5 * g2 * frobenius - wishart_m * sum_qs[k];
+        prior += 0.5 * g2 * frobenius - wishart_m * s.sum_qs[k];
         s.d_sum_qs[k] -= wishart_m;
         // q = icf[k][i] enters through sum_qs and exp(q)
         for i in 0..D {
-            s.grads.icf[k][i] += s.d_sum_qs[k] + s.d_qdiags[k][i] * qdiags[k][i];
+            s.grads.icf[k][i] += s.d_sum_qs[k] + s.d_qdiags[k][i] * s.qdiags[k][i];
         }
     }
     constant + slse + prior
