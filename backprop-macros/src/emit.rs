@@ -558,14 +558,14 @@ impl<'a> Gen<'a> {
                 let x = self.aexpr(x);
                 quote!((-#x))
             }
-            AExpr::Bin(op, x, y) => {
+            AExpr::Bin(BinOp::Add | BinOp::Sub, ..) => self.sum(e),
+            AExpr::Bin(BinOp::Mul, x, y) => {
                 let (x, y) = (self.aexpr(x), self.aexpr(y));
-                match op {
-                    BinOp::Add => quote!((#x + #y)),
-                    BinOp::Sub => quote!((#x - #y)),
-                    BinOp::Mul => quote!((#x * #y)),
-                    BinOp::Div => quote!((#x / #y)),
-                }
+                quote!((#x * #y))
+            }
+            AExpr::Bin(BinOp::Div, x, y) => {
+                let (x, y) = (self.aexpr(x), self.aexpr(y));
+                quote!((#x / #y))
             }
             AExpr::Math(f, args) => {
                 let operands: Option<Vec<ValueId>> = args
@@ -593,6 +593,28 @@ impl<'a> Gen<'a> {
                 quote!(#rt::flushed_product(#d, #y))
             }
         }
+    }
+
+    /// A chain of sums and differences, `((a + b) - c)`, written flat: `(a + b - c)`, which
+    /// Rust evaluates left to right, in the same order. A value's adjoint sums its uses'
+    /// contributions in such a chain: nested, a value used 200 times nested 200 deep, past
+    /// what the stack of a parser of the expansion holds.
+    fn sum(&self, e: &AExpr) -> TokenStream {
+        let mut terms = Vec::new();
+        let mut first = e;
+        while let AExpr::Bin(op @ (BinOp::Add | BinOp::Sub), x, y) = first {
+            terms.push((*op, y));
+            first = x;
+        }
+        let first = self.aexpr(first);
+        let rest = terms.iter().rev().map(|(op, y)| {
+            let y = self.aexpr(y);
+            match op {
+                BinOp::Sub => quote!(- #y),
+                _ => quote!(+ #y),
+            }
+        });
+        quote!((#first #(#rest)*))
     }
 
     fn cond(&self, c: &Cond) -> TokenStream {

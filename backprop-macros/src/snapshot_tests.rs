@@ -260,3 +260,30 @@ fn spring_in_f64() {
         "fn spring(p: &[[f64; 2]; 3], k: f64) -> f64 { let mut e = 0.0; for i in 0..2 { let dx = p[i + 1][0] - p[i][0]; let dy = p[i + 1][1] - p[i][1]; let s = (dx * dx + dy * dy).sqrt() - 0.1; e += 0.5 * k * s * s; } e }",
     );
 }
+
+/// A value used 200 times (`y` in [`expanded_chain`]): its adjoint, the sum of 200
+/// contributions, is written flat. Nested once per use, the expansion's parse overflowed a
+/// thread's 2 MiB stack.
+#[test]
+fn a_much_used_value_sums_flat() {
+    let depth = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(|| {
+            let text = expanded_chain("", 200);
+            let mut depth = 0i32;
+            let mut deepest = 0;
+            for c in text.chars() {
+                depth += match c {
+                    '(' => 1,
+                    ')' => -1,
+                    _ => 0,
+                };
+                deepest = deepest.max(depth);
+            }
+            deepest
+        })
+        .expect("spawn")
+        .join()
+        .expect("200 statements expand and parse on a 2 MiB stack");
+    assert!(depth <= 12, "parentheses nest {depth} deep");
+}

@@ -362,8 +362,7 @@ fn energy_tangent_fwd(
                 let d_t9: f32 = ((g1 * d_dot) + (g2 * d));
                 d_k += (d_t9 * d);
                 let d_d_dot: f32 = ((g1 * t9) + (d_t12 * k));
-                let d_d: f32 = ((((g1 * t12) + (g2 * t9)) + (d_t12 * k_dot))
-                    + (d_t9 * k));
+                let d_d: f32 = ((g1 * t12) + (g2 * t9) + (d_t12 * k_dot) + (d_t9 * k));
                 let d_t6: f32 = (-d_d_dot);
                 if let ::core::option::Option::Some(shadow) = d_x_dot.as_deref_mut() {
                     shadow[i] += d_t6;
@@ -457,7 +456,7 @@ fn energy_hvp(
         d_k += (d_t12 * d_dot);
         let d_t9: f32 = ((g1 * d_dot) + (g2 * d));
         d_k += (d_t9 * d);
-        let d_d: f32 = ((((g1 * t12) + (g2 * t9)) + (d_t12 * k_dot)) + (d_t9 * k));
+        let d_d: f32 = ((g1 * t12) + (g2 * t9) + (d_t12 * k_dot) + (d_t9 * k));
         let d_t5: f32 = (-d_d);
         d_x[i] += d_t5;
         d_x[(i + 1)] += d_d;
