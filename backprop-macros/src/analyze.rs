@@ -140,6 +140,152 @@ fn plan_keeps(func: &mut Function, errors: &mut Errors) {
     prune_superseded(func, &body);
     prune_entry_saves(func, &body);
     func.body = body;
+    prune_unread_saves(func);
+}
+
+/// Drops the saves of writes whose restore nothing reads. A save is read where the reverse
+/// sweep restores the write (after reversing it, so that the statements before it see the
+/// old value) and where it undoes the region around it (before recomputing the region). The
+/// reverse sweep reads variables only where it runs forward code again: a region's
+/// recomputation, and a call's arguments passed to its pullback. So a write to a variable
+/// declared in the same block as the statement holding it needs its save only when one of
+/// these reads the variable before the block ends: a region or call before the write in its
+/// block or in a block around it, or a region around the write, recomputed after its undo,
+/// at a place it does not set itself first (`xc[i] = x[i] - m[i]; .. xc[i] ..`). A
+/// recomputation of the declaring block declares the variable afresh.
+fn prune_unread_saves(func: &mut Function) {
+    let mut body = std::mem::take(&mut func.body);
+    let mut unread = Vec::new();
+    prune_unread_in(func, &mut body, &mut unread);
+    for k in unread {
+        func.buffers[k].unread = true;
+    }
+    func.body = body;
+}
+
+fn prune_unread_in(func: &Function, block: &mut Block, unread: &mut Vec<usize>) {
+    for at in 0..block.stmts.len() {
+        match &mut block.stmts[at] {
+            Stmt::Decl { var, .. } => {
+                let var = *var;
+                prune_writes(func, &mut block.stmts[at + 1..], var, false, unread);
+            }
+            Stmt::For { body, .. } => prune_unread_in(func, body, unread),
+            Stmt::If { then, els, .. } => {
+                prune_unread_in(func, then, unread);
+                prune_unread_in(func, els, unread);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Drops the saves of the writes to `var` in `stmts` that nothing reads; `read_after` is
+/// whether the reverse sweep reads `var` after reversing `stmts`, before the variable ends.
+fn prune_writes(
+    func: &Function,
+    stmts: &mut [Stmt],
+    var: VarId,
+    read_after: bool,
+    unread: &mut Vec<usize>,
+) {
+    // whether the reverse sweep reads `var` after reversing the statement at hand
+    let mut read = read_after;
+    for stmt in stmts {
+        match stmt {
+            Stmt::Assign { place, save, .. } if place.base == Base::Var(var) && !read => {
+                if let Save::Buffer(k) = *save {
+                    unread.push(k);
+                }
+                *save = Save::None;
+            }
+            Stmt::For { body, .. } => {
+                let recomputed = recomputation_reads(func, &body.stmts, var, &mut Vec::new());
+                prune_writes(func, &mut body.stmts, var, read || recomputed, unread);
+            }
+            Stmt::If { then, els, .. } => {
+                for branch in [then, els] {
+                    let recomputed = recomputation_reads(func, &branch.stmts, var, &mut Vec::new());
+                    prune_writes(func, &mut branch.stmts, var, read || recomputed, unread);
+                }
+            }
+            _ => {}
+        }
+        read |= match stmt {
+            Stmt::For { body, .. } => recomputation_reads(func, &body.stmts, var, &mut Vec::new()),
+            Stmt::If { then, els, .. } => {
+                recomputation_reads(func, &then.stmts, var, &mut Vec::new())
+                    || recomputation_reads(func, &els.stmts, var, &mut Vec::new())
+            }
+            Stmt::Let(v) => match &func.values[*v].op {
+                Op::Call(call) => call.places().iter().any(|p| p.base == Base::Var(var)),
+                _ => false,
+            },
+            Stmt::Decl {
+                init: VarInit::Call(call),
+                ..
+            } => call.places().iter().any(|p| p.base == Base::Var(var)),
+            _ => false,
+        };
+    }
+}
+
+/// Whether running `stmts` forward reads variable `var` (accumulations included) at a place
+/// that an earlier statement of the same block, or of a block around it, did not set; `set`
+/// holds the places set so far.
+fn recomputation_reads(func: &Function, stmts: &[Stmt], var: VarId, set: &mut Vec<Place>) -> bool {
+    let unset = |set: &[Place], place: &Place| {
+        place.base == Base::Var(var) && !set.iter().any(|s| place.path.starts_with(&s.path))
+    };
+    for stmt in stmts {
+        let reads = match stmt {
+            Stmt::Let(v) => match &func.values[*v].op {
+                Op::Read(place, _) => unset(set, place),
+                Op::Call(call) => call.places().into_iter().any(|p| unset(set, p)),
+                _ => false,
+            },
+            Stmt::Decl {
+                init: VarInit::Call(call),
+                ..
+            } => call.places().into_iter().any(|p| unset(set, p)),
+            Stmt::Decl { .. } | Stmt::Break { .. } => false,
+            Stmt::Assign { place, op, .. } => {
+                if *op != AssignOp::Set {
+                    unset(set, place)
+                } else {
+                    if place.base == Base::Var(var) {
+                        set.push(place.clone());
+                    }
+                    false
+                }
+            }
+            // A loop's snapshot of `var` (`after_xc = xc` after the loop) reads all of it;
+            // what a nested block sets holds in it only.
+            Stmt::For { region, body, .. } => {
+                let snapshot = func.regions[*region]
+                    .snapshot
+                    .iter()
+                    .any(|(v, _)| *v == var);
+                (snapshot
+                    && unset(
+                        set,
+                        &Place {
+                            base: Base::Var(var),
+                            path: Vec::new(),
+                        },
+                    ))
+                    || recomputation_reads(func, &body.stmts, var, &mut set.clone())
+            }
+            Stmt::If { then, els, .. } => {
+                recomputation_reads(func, &then.stmts, var, &mut set.clone())
+                    || recomputation_reads(func, &els.stmts, var, &mut set.clone())
+            }
+        };
+        if reads {
+            return true;
+        }
+    }
+    false
 }
 
 /// Drops a region's entry save of a variable declared in the same block when nothing before

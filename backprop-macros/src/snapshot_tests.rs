@@ -4,12 +4,17 @@
 
 use std::path::PathBuf;
 
-fn check(name: &str, attr: &str, item: &str) {
+/// The formatted expansion of `item` under `#[differentiable(<attr>)]`.
+fn expanded(attr: &str, item: &str) -> String {
     let attr: proc_macro2::TokenStream = attr.parse().expect("attribute tokens");
     let item: proc_macro2::TokenStream = item.parse().expect("item tokens");
     let out = crate::expand::differentiable(attr, item);
     let file: syn::File = syn::parse2(out).expect("the expansion parses as a file");
-    let text = prettyplease::unparse(&file);
+    prettyplease::unparse(&file)
+}
+
+fn check(name: &str, attr: &str, item: &str) {
+    let text = expanded(attr, item);
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/expand")
         .join(format!("{name}.expanded.rs"));
@@ -111,6 +116,29 @@ fn one_pass_loop() {
     );
 }
 
+/// No restore that nothing reads. Each point's `h` is fresh, and the loop writing `h[i]`
+/// reads no `h` before writing it: the reverse neither zeroes `h[i]` before recomputing it nor
+/// after reversing it. The recurrence's `h`, which the next iteration's recomputation reads,
+/// is still restored.
+#[test]
+fn restores_have_readers() {
+    let one_pass = expanded(
+        "wrt(w)",
+        "fn pointwise<const N: usize>(w: &[f32; 3], x: &[[f32; 3]; N]) -> f32 { let mut loss = 0.0; for p in 0..N { let mut h = [0.0; 3]; for i in 0..3 { h[i] = (w[i] * x[p][i]).tanh(); } let mut s = 0.0; for i in 0..3 { s += h[i] * h[i]; } loss += s; } loss }",
+    );
+    let writes = |value: &str| {
+        let write = format!("h[i] = {value};");
+        one_pass.lines().filter(|l| l.trim() == write).count()
+    };
+    // written in the forward sweeps and recomputed in the reverse ones, never zeroed
+    assert!(writes("t4") > 2 && writes("0.0") == 0, "{one_pass}");
+    let recurrence = expanded(
+        "",
+        "fn r(w: f32, x: &[f32; 6]) -> f32 { let mut h = 0.0; for i in 0..6 { h = (w * h + x[i]).tanh(); } h * h }",
+    );
+    assert!(recurrence.contains("h = saved_h[i];"), "{recurrence}");
+}
+
 /// A triangular product: the reverse of `i`'s body leaves out the rerun of the `j` loop (it
 /// writes nothing outside it), and sums `x[i]`'s adjoint across the `j` loop in two locals, by
 /// the parity of `j`.
@@ -174,10 +202,10 @@ fn expanded_chain(attr: &str, n: usize) -> String {
             i % 4
         );
     }
-    let item = format!("fn f(x: f32, y: f32, w: &[f32; 4]) -> f32 {{ {body} s * x }}");
-    let out = crate::expand::differentiable(attr.parse().unwrap(), item.parse().unwrap());
-    let file: syn::File = syn::parse2(out).expect("the expansion parses");
-    prettyplease::unparse(&file)
+    expanded(
+        attr,
+        &format!("fn f(x: f32, y: f32, w: &[f32; 4]) -> f32 {{ {body} s * x }}"),
+    )
 }
 
 /// Lines of the formatted `f_<flavor>` for [`expanded_chain`]'s `n` statements.

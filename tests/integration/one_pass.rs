@@ -234,3 +234,48 @@ fn in_f64() {
         );
     }
 }
+
+#[differentiable]
+fn centred_norm(xc: &[f32; 3], w: &[f32; 3]) -> f32 {
+    let mut s = 0.0;
+    for i in 0..3 {
+        s += w[i] * xc[i] * xc[i];
+    }
+    s.sqrt()
+}
+
+// A local declared before the loop, written afresh in each iteration and passed to a call
+// after the write: the call's pullback for each point reads that point's `xc`, and the loop's
+// last `xc` is read after it, so the writes' saves must stay where they are read.
+both!(
+    buffer_before_the_loop,
+    buffer_before_the_loop_stored,
+    [wrt(m, w),],
+    pub fn f<const N: usize>(m: &[f32; 3], w: &[f32; 3], x: &[[f32; 3]; N]) -> f32 {
+        let mut xc = [0.0; 3];
+        let mut s = 0.0;
+        for p in 0..N {
+            for i in 0..3 {
+                xc[i] = x[p][i] - m[i];
+            }
+            s += centred_norm(&xc, w);
+        }
+        s + xc[0] * xc[1]
+    }
+);
+
+#[test]
+fn a_buffer_before_the_loop_read_by_a_call() {
+    let w = [0.5, 1.5, 0.75];
+    let m = [0.1, -0.2, 0.3];
+    let (mut dm, mut dw) = ([0.0; 3], [0.0; 3]);
+    let v = buffer_before_the_loop::f_grad(&m, &mut dm, &w, &mut dw, &X);
+    let (mut sm, mut sw) = ([0.0; 3], [0.0; 3]);
+    let sv = buffer_before_the_loop_stored::f_grad(&m, &mut sm, &w, &mut sw, &X);
+    assert_eq!(v, buffer_before_the_loop::f(&m, &w, &X));
+    assert_eq!(v, sv);
+    assert_close("d_m, one pass against stored", &dm, &sm, 1e-5, 1e-7);
+    assert_close("d_w, one pass against stored", &dw, &sw, 1e-5, 1e-7);
+    assert_fd("d_m", &dm, &m, |m| buffer_before_the_loop::f(m, &w, &X));
+    assert_fd("d_w", &dw, &w, |w| buffer_before_the_loop::f(&m, w, &X));
+}

@@ -52,13 +52,11 @@ fn layer_fwd(
             let mut d_out_2: [f32; 2] = ::backprop::__private::Zero::zero();
             ::backprop::__private::add_assign(&mut d_out_2, d_out);
             for j in (0..2).rev() {
-                out[j] = 0.0;
                 let t1: f32 = ::backprop::__private::tape_value(&tape_t1[j]);
                 let t2: f32 = stored_t2[j];
                 out[j] = t2;
                 let g1: f32 = d_out_2[j];
                 d_out_2[j] = 0.0;
-                out[j] = 0.0;
                 let d_t1: f32 = ((1.0 - (t2 * t2)) * g1);
                 (::backprop::__private::take_pullback(
                     &mut tape_t1[j],

@@ -70,7 +70,6 @@ fn pointwise_grad<const N: usize>(
             d_h[i_2] += d_t5;
         }
         for i in (0..3).rev() {
-            h[i] = 0.0;
             let t1: f32 = w[i];
             let t2: f32 = x[p][i];
             let t3: f32 = t1 * t2;
@@ -78,7 +77,6 @@ fn pointwise_grad<const N: usize>(
             h[i] = t4;
             let g3: f32 = d_h[i];
             d_h[i] = 0.0;
-            h[i] = 0.0;
             let d_t3: f32 = ((1.0 - (t4 * t4)) * g3);
             let d_t1: f32 = (d_t3 * t2);
             g_w_mut[i] += d_t1;
@@ -186,7 +184,6 @@ fn pointwise_fwd<const N: usize>(
                     d_h[i_2] += d_t5;
                 }
                 for i in (0..3).rev() {
-                    h[i] = 0.0;
                     let t1: f32 = w[i];
                     let t2: f32 = x[p][i];
                     let t3: f32 = t1 * t2;
@@ -194,7 +191,6 @@ fn pointwise_fwd<const N: usize>(
                     h[i] = t4;
                     let g3: f32 = d_h[i];
                     d_h[i] = 0.0;
-                    h[i] = 0.0;
                     let d_t3: f32 = ((1.0 - (t4 * t4)) * g3);
                     let d_t2: f32 = (d_t3 * t1);
                     if let ::core::option::Option::Some(shadow) = d_x.as_deref_mut() {

@@ -88,7 +88,6 @@ fn pointwise_grad<const N: usize>(
             d_h[i_2] += d_t5;
         }
         for i in (0..3).rev() {
-            h[i] = 0.0;
             let t1: f32 = w[i];
             let t2: f32 = x[p][i];
             let t3: f32 = t1 * t2;
@@ -96,7 +95,6 @@ fn pointwise_grad<const N: usize>(
             h[i] = t4;
             let g3: f32 = d_h[i];
             d_h[i] = 0.0;
-            h[i] = 0.0;
             let d_t3: f32 = ((1.0 - (t4 * t4)) * g3);
             let d_t2: f32 = (d_t3 * t1);
             d_x[p][i] += d_t2;
@@ -195,7 +193,6 @@ fn pointwise_fwd<const N: usize>(
                     d_h[i_2] += d_t5;
                 }
                 for i in (0..3).rev() {
-                    h[i] = 0.0;
                     let t1: f32 = w[i];
                     let t2: f32 = x[p][i];
                     let t3: f32 = t1 * t2;
@@ -203,7 +200,6 @@ fn pointwise_fwd<const N: usize>(
                     h[i] = t4;
                     let g3: f32 = d_h[i];
                     d_h[i] = 0.0;
-                    h[i] = 0.0;
                     let d_t3: f32 = ((1.0 - (t4 * t4)) * g3);
                     let d_t2: f32 = (d_t3 * t1);
                     if let ::core::option::Option::Some(shadow) = d_x.as_deref_mut() {
