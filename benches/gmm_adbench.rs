@@ -64,6 +64,7 @@ macro_rules! instance {
         let mut replayed = gradient!(gmm_objective_recompute_grad, $d, $l, inputs);
         let mut hand = gradient!(gmm_grad_hand, $d, $l, inputs);
         let mut hand_lanes = gradient!(gmm_grad_hand_lanes, $d, $l, inputs);
+        let mut hand_lanes_forward = gradient!(gmm_grad_hand_lanes_forward, $d, $l, inputs);
         match $c.as_deref_mut() {
             Some(c) => {
                 let mut group = c.benchmark_group($name);
@@ -73,6 +74,9 @@ macro_rules! instance {
                 group.bench_function("gradient_recompute", |b| b.iter(&mut replayed));
                 group.bench_function("hand_gradient", |b| b.iter(&mut hand));
                 group.bench_function("hand_gradient_lanes", |b| b.iter(&mut hand_lanes));
+                group.bench_function("hand_gradient_lanes_forward", |b| {
+                    b.iter(&mut hand_lanes_forward)
+                });
                 group.finish();
             }
             None => report(
@@ -84,6 +88,7 @@ macro_rules! instance {
                     &mut replayed,
                     &mut hand,
                     &mut hand_lanes,
+                    &mut hand_lanes_forward,
                 ]),
             ),
         }
@@ -126,7 +131,10 @@ fn interleaved<const C: usize>(mut contenders: [&mut dyn FnMut(); C]) -> [(f64, 
     })
 }
 
-fn report(name: &str, [value, one_pass, stored, replayed, hand, lanes]: [(f64, f64); 6]) {
+fn report(
+    name: &str,
+    [value, one_pass, stored, replayed, hand, lanes, lanes_forward]: [(f64, f64); 7],
+) {
     println!("{name}: fastest batch (median batch), us per call; ratio to the objective");
     println!("  objective            {:9.1} ({:9.1})", value.0, value.1);
     for (label, t) in [
@@ -135,6 +143,7 @@ fn report(name: &str, [value, one_pass, stored, replayed, hand, lanes]: [(f64, f
         ("gradient (replayed)", replayed),
         ("gradient (by hand)", hand),
         ("by hand, 4 points", lanes),
+        ("4 points, forward too", lanes_forward),
     ] {
         println!(
             "  {label:<21}{:9.1} ({:9.1})  {:.2} ({:.2})",

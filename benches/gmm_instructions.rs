@@ -4,7 +4,7 @@
 //! runs every contender with 0 and 10 calls and prints the difference per call; the timings
 //! are `benches/gmm_adbench.rs`.
 //!
-//! `target/release/deps/gmm_instructions-* <objective|one_pass|store|recompute|hand|hand_lanes> <2|10> <calls>`
+//! `target/release/deps/gmm_instructions-* <objective|one_pass|store|recompute|hand|hand_lanes|hand_lanes_forward> <2|10> <calls>`
 
 #[path = "../tests/integration/loops/programs/mod.rs"]
 mod loop_common;
@@ -39,6 +39,7 @@ fn run<const D: usize, const L: usize>(file: &str, contender: &str, calls: usize
         "recompute" => gmm_objective_recompute_grad::<D, 5, 1000, L>,
         "hand" => gmm_grad_hand::<D, 5, 1000, L>,
         "hand_lanes" => gmm_grad_hand_lanes::<D, 5, 1000, L>,
+        "hand_lanes_forward" => gmm_grad_hand_lanes_forward::<D, 5, 1000, L>,
         other => panic!("unknown contender {other}"),
     };
     for _ in 0..calls {

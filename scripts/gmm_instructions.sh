@@ -13,9 +13,9 @@ count() {
 for d in 2 10; do
     base=$(count objective "$d" 0)
     value=$(( ($(count objective "$d" 10) - base) / 10 ))
-    printf 'd = %s\n  %-10s %12d instructions per call\n' "$d" objective "$value"
-    for c in one_pass store recompute hand hand_lanes; do
+    printf 'd = %s\n  %-18s %12d instructions per call\n' "$d" objective "$value"
+    for c in one_pass store recompute hand hand_lanes hand_lanes_forward; do
         per=$(( ($(count "$c" "$d" 10) - base) / 10 ))
-        printf '  %-10s %12d  %.2f x the objective\n' "$c" "$per" "$(awk "BEGIN { print $per / $value }")"
+        printf '  %-18s %12d  %.2f x the objective\n' "$c" "$per" "$(awk "BEGIN { print $per / $value }")"
     done
 done

@@ -81,7 +81,11 @@ macro_rules! gmm_tests {
             #[test]
             fn hand_written_gradients_match_pytorch() {
                 let p: Inputs = gmm_inputs($name);
-                for hand in [gmm_grad_hand, gmm_grad_hand_lanes] {
+                for hand in [
+                    gmm_grad_hand,
+                    gmm_grad_hand_lanes,
+                    gmm_grad_hand_lanes_forward,
+                ] {
                     let (v, da, dm, di) = run(hand, &p, &p.x);
                     assert_gmm_torch(
                         $name,
@@ -100,13 +104,15 @@ macro_rules! gmm_tests {
                     let (v, da, dm, di) = run(grad, &p, &x);
                     (v, [da.to_vec(), dm.flat().to_vec(), di.flat().to_vec()])
                 };
-                let (v, got) = grads(gmm_grad_hand_lanes);
                 let (want_v, want) = grads(gmm_objective_grad);
-                assert_close("value", &[v], &[want_v], 1e-5, 1e-4);
-                for ((name, got), want) in
-                    ["d_alphas", "d_means", "d_icf"].iter().zip(&got).zip(&want)
-                {
-                    assert_close(name, got, want, 1e-4, 1e-4);
+                for hand in [gmm_grad_hand_lanes, gmm_grad_hand_lanes_forward] {
+                    let (v, got) = grads(hand);
+                    assert_close("value", &[v], &[want_v], 1e-5, 1e-4);
+                    for ((name, got), want) in
+                        ["d_alphas", "d_means", "d_icf"].iter().zip(&got).zip(&want)
+                    {
+                        assert_close(name, got, want, 1e-4, 1e-4);
+                    }
                 }
             }
         }

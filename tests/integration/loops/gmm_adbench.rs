@@ -30,6 +30,8 @@ enum Gradient {
     ByHand,
     /// `gmm_grad_hand_lanes`, the points' reverse four at a time.
     ByHandInLanes,
+    /// `gmm_grad_hand_lanes_forward`, their forward four at a time too.
+    ByHandInLanesForward,
 }
 
 /// The generated value and gradient of an instance, against the fixture `file`. A float32 sum
@@ -56,11 +58,15 @@ fn check<const D: usize, const N: usize, const L: usize>(
         Gradient::Recomputed => gmm_objective_recompute_grad::<D, 5, N, L>,
         Gradient::ByHand => gmm_grad_hand::<D, 5, N, L>,
         Gradient::ByHandInLanes => gmm_grad_hand_lanes::<D, 5, N, L>,
+        Gradient::ByHandInLanesForward => gmm_grad_hand_lanes_forward::<D, 5, N, L>,
     };
     let v = grad(
         alphas, &mut da, means, &mut dm, icf, &mut di, x, *gamma, *m, *constant,
     );
-    if !matches!(gradient, Gradient::ByHand | Gradient::ByHandInLanes) {
+    if !matches!(
+        gradient,
+        Gradient::ByHand | Gradient::ByHandInLanes | Gradient::ByHandInLanesForward
+    ) {
         // the generated gradient's value is the objective's, to the bit
         assert_eq!(
             v,
@@ -102,6 +108,7 @@ fn n1000_d2_matches_pytorch() {
         check(&p, "1k_gmm_d2_K5", Gradient::Recomputed);
         check(&p, "1k_gmm_d2_K5", Gradient::ByHand);
         check(&p, "1k_gmm_d2_K5", Gradient::ByHandInLanes);
+        check(&p, "1k_gmm_d2_K5", Gradient::ByHandInLanesForward);
     });
 }
 
@@ -114,6 +121,7 @@ fn n1000_d10_matches_pytorch() {
         check(&p, "1k_gmm_d10_K5", Gradient::Recomputed);
         check(&p, "1k_gmm_d10_K5", Gradient::ByHand);
         check(&p, "1k_gmm_d10_K5", Gradient::ByHandInLanes);
+        check(&p, "1k_gmm_d10_K5", Gradient::ByHandInLanesForward);
     });
 }
 

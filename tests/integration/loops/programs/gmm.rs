@@ -135,10 +135,10 @@ gmm_objective!(
 );
 
 /// Defines a hand-written gradient `$name` of the GMM objective that reverses the points `$w`
-/// at a time ([`points_in_lanes`]), adding into `d_alphas`, `d_means`, `d_icf`; it returns the
-/// value.
+/// at a time, their forward in lanes too if `$forward_in_lanes` ([`points_in_lanes`]), adding
+/// into `d_alphas`, `d_means`, `d_icf`; it returns the value.
 macro_rules! hand_gradient {
-    ($(#[$doc:meta])* $name:ident, $w:literal) => {
+    ($(#[$doc:meta])* $name:ident, $w:literal, $forward_in_lanes:literal) => {
         $(#[$doc])*
         #[allow(clippy::too_many_arguments)]
         pub fn $name<const D: usize, const K: usize, const N: usize, const L: usize>(
@@ -159,7 +159,7 @@ macro_rules! hand_gradient {
                 means: d_means,
                 icf: d_icf,
             };
-            let points = points_in_lanes::<$w, D, K, L>;
+            let points = points_in_lanes::<$w, $forward_in_lanes, D, K, L>;
             by_hand(params, grads, x, wishart_gamma, wishart_m, constant, points)
         }
     };
@@ -169,7 +169,8 @@ hand_gradient!(
     /// The gradient written by hand, the baseline of the benchmarks: one point at a time, each
     /// point's reverse right after its forward, as the generated one-pass gradient does.
     gmm_grad_hand,
-    1
+    1,
+    false
 );
 
 hand_gradient!(
@@ -180,7 +181,17 @@ hand_gradient!(
     /// 16% less time than one point at a time (docs/benchmarks-gmm.md, "Four points at a
     /// time").
     gmm_grad_hand_lanes,
-    4
+    4,
+    false
+);
+
+hand_gradient!(
+    /// [`gmm_grad_hand_lanes`] with each block's forward in lanes as well: four points'
+    /// arithmetic in each vector instruction, except `expf` and `logf`, called lane by lane.
+    /// What a macro that ran the whole iteration in lanes would generate.
+    gmm_grad_hand_lanes_forward,
+    4,
+    true
 );
 
 struct Params<'a, const D: usize, const K: usize, const L: usize> {
@@ -286,9 +297,78 @@ struct LaneSums<const D: usize, const K: usize, const L: usize, const W: usize> 
     means: [[[f32; W]; D]; K],
 }
 
+/// A block's forward with its `W` points in lanes, into `xc`, `qx` and `weight` (what the
+/// block's reverse reads), adding their log-likelihoods to `slse`: lane by lane the arithmetic
+/// of one point's forward in [`points_in_lanes`] (`expf` and `logf` still one lane at a time).
+#[inline(always)]
+fn forward_in_lanes<const W: usize, const D: usize, const K: usize, const L: usize>(
+    s: &PointLoop<'_, D, K, L>,
+    block: &[[f32; D]],
+    [xc, qx]: [&mut [[[f32; W]; D]; K]; 2],
+    weight: &mut [[f32; W]; K],
+    slse: &mut f32,
+) {
+    let (alphas, means, icf) = (s.params.alphas, s.params.means, s.params.icf);
+    let mut main = [[0.0f32; W]; K];
+    for k in 0..K {
+        let (xc, qx) = (&mut xc[k], &mut qx[k]);
+        for i in 0..D {
+            xc[i] = lanes(|l| block[l][i] - means[k][i]);
+            qx[i] = lanes(|l| s.qdiags[k][i] * xc[i][l]);
+        }
+        let mut idx = D;
+        for i in 0..D {
+            for j in (i + 1)..D {
+                qx[j] = lanes(|l| qx[j][l] + icf[k][idx] * xc[i][l]);
+                idx += 1;
+            }
+        }
+        let mut sq = [0.0f32; W];
+        for qxi in qx.iter() {
+            sq = lanes(|l| sq[l] + qxi[l] * qxi[l]);
+        }
+        main[k] = lanes(|l| alphas[k] + s.sum_qs[k] - 0.5 * sq[l]);
+    }
+    let mut mx = [f32::NEG_INFINITY; W];
+    for main_k in &main {
+        mx = lanes(|l| mx[l].max(main_k[l]));
+    }
+    let mut se = [0.0f32; W];
+    for main_k in &mut main {
+        *main_k = lanes(|l| (main_k[l] - mx[l]).exp());
+        se = lanes(|l| se[l] + main_k[l]);
+    }
+    for l in 0..W {
+        *slse += mx[l] + se[l].ln() - s.lse_alphas;
+    }
+    let inv_se: [f32; W] = lanes(|l| 1.0 / se[l]);
+    for k in 0..K {
+        weight[k] = lanes(|l| flushed_weight(main[k][l], inv_se[l]));
+    }
+}
+
+/// `e * inv_se`, or zero where the weight `e` is below the smallest normal number: it would
+/// make all of this component's arithmetic subnormal, which Intel cores run about 100x
+/// slower; the generated gradient flushes it the same way (`__private::flushed_product`).
+#[inline(always)]
+fn flushed_weight(e: f32, inv_se: f32) -> f32 {
+    if e < f32::MIN_POSITIVE {
+        0.0
+    } else {
+        e * inv_se
+    }
+}
+
 /// The points `W` at a time, the last `len % W` one at a time; returns their log-likelihoods'
-/// sum.
-fn points_in_lanes<const W: usize, const D: usize, const K: usize, const L: usize>(
+/// sum. Each block's forward is one point at a time, or with `FORWARD_IN_LANES` in lanes like
+/// its reverse.
+fn points_in_lanes<
+    const W: usize,
+    const FORWARD_IN_LANES: bool,
+    const D: usize,
+    const K: usize,
+    const L: usize,
+>(
     s: &mut PointLoop<'_, D, K, L>,
     x: &[[f32; D]],
 ) -> f32 {
@@ -306,48 +386,44 @@ fn points_in_lanes<const W: usize, const D: usize, const K: usize, const L: usiz
         let mut xc = [[[0.0f32; W]; D]; K];
         let mut qx = [[[0.0f32; W]; D]; K];
         let mut weight = [[0.0f32; W]; K];
-        for (l, xp) in block.iter().enumerate() {
-            let mut main = [0.0f32; K];
-            for k in 0..K {
-                let mut xck = [0.0f32; D];
-                let mut qxk = [0.0f32; D];
-                for i in 0..D {
-                    xck[i] = xp[i] - means[k][i];
-                    qxk[i] = s.qdiags[k][i] * xck[i];
-                }
-                let mut idx = D;
-                for i in 0..D {
-                    for j in (i + 1)..D {
-                        qxk[j] += icf[k][idx] * xck[i];
-                        idx += 1;
+        if FORWARD_IN_LANES {
+            forward_in_lanes(s, block, [&mut xc, &mut qx], &mut weight, &mut slse);
+        } else {
+            for (l, xp) in block.iter().enumerate() {
+                let mut main = [0.0f32; K];
+                for k in 0..K {
+                    let mut xck = [0.0f32; D];
+                    let mut qxk = [0.0f32; D];
+                    for i in 0..D {
+                        xck[i] = xp[i] - means[k][i];
+                        qxk[i] = s.qdiags[k][i] * xck[i];
+                    }
+                    let mut idx = D;
+                    for i in 0..D {
+                        for j in (i + 1)..D {
+                            qxk[j] += icf[k][idx] * xck[i];
+                            idx += 1;
+                        }
+                    }
+                    let sq: f32 = qxk.iter().map(|v| v * v).sum();
+                    main[k] = alphas[k] + s.sum_qs[k] - 0.5 * sq;
+                    for i in 0..D {
+                        xc[k][i][l] = xck[i];
+                        qx[k][i][l] = qxk[i];
                     }
                 }
-                let sq: f32 = qxk.iter().map(|v| v * v).sum();
-                main[k] = alphas[k] + s.sum_qs[k] - 0.5 * sq;
-                for i in 0..D {
-                    xc[k][i][l] = xck[i];
-                    qx[k][i][l] = qxk[i];
+                let mx = main.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+                let mut se = 0.0;
+                for k in 0..K {
+                    main[k] = (main[k] - mx).exp();
+                    se += main[k];
                 }
-            }
-            let mx = main.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-            let mut se = 0.0;
-            for k in 0..K {
-                main[k] = (main[k] - mx).exp();
-                se += main[k];
-            }
-            slse += mx + se.ln() - s.lse_alphas;
-            let inv_se = 1.0 / se;
-            // d lse / d main_k = softmax_k; main_k = alpha_k + sum_qs_k - |qx_k|^2 / 2
-            for k in 0..K {
-                // A weight below the smallest normal number would make all of this
-                // component's arithmetic subnormal, which Intel cores run about 100x slower;
-                // the generated gradient flushes it the same way
-                // (`__private::flushed_product`).
-                weight[k][l] = if main[k] < f32::MIN_POSITIVE {
-                    0.0
-                } else {
-                    main[k] * inv_se
-                };
+                slse += mx + se.ln() - s.lse_alphas;
+                let inv_se = 1.0 / se;
+                // d lse / d main_k = softmax_k; main_k = alpha_k + sum_qs_k - |qx_k|^2 / 2
+                for k in 0..K {
+                    weight[k][l] = flushed_weight(main[k], inv_se);
+                }
             }
         }
         // the reverse of the block, lane by lane
@@ -389,6 +465,6 @@ fn points_in_lanes<const W: usize, const D: usize, const K: usize, const L: usiz
     if rest.is_empty() {
         slse
     } else {
-        slse + points_in_lanes::<1, D, K, L>(s, rest)
+        slse + points_in_lanes::<1, false, D, K, L>(s, rest)
     }
 }
