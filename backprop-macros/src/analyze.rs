@@ -191,42 +191,45 @@ fn prune_writes(
 ) {
     // whether the reverse sweep reads `var` after reversing the statement at hand
     let mut read = read_after;
+    let passes_var = |call: &Call| call.places().iter().any(|p| p.base == Base::Var(var));
     for stmt in stmts {
-        match stmt {
-            Stmt::Assign { place, save, .. } if place.base == Base::Var(var) && !read => {
-                if let Save::Buffer(k) = *save {
-                    unread.push(k);
+        // whether the reverse sweep reads `var` at this statement: a region's recomputation
+        // or a call's pullback
+        let reads_here = match stmt {
+            Stmt::Assign { place, save, .. } => {
+                if place.base == Base::Var(var) && !read {
+                    if let Save::Buffer(k) = *save {
+                        unread.push(k);
+                    }
+                    *save = Save::None;
                 }
-                *save = Save::None;
+                false
             }
             Stmt::For { body, .. } => {
                 let recomputed = recomputation_reads(func, &body.stmts, var, &mut Vec::new());
                 prune_writes(func, &mut body.stmts, var, read || recomputed, unread);
+                recomputed
             }
             Stmt::If { then, els, .. } => {
+                let mut recomputed = false;
                 for branch in [then, els] {
-                    let recomputed = recomputation_reads(func, &branch.stmts, var, &mut Vec::new());
-                    prune_writes(func, &mut branch.stmts, var, read || recomputed, unread);
+                    let here = recomputation_reads(func, &branch.stmts, var, &mut Vec::new());
+                    prune_writes(func, &mut branch.stmts, var, read || here, unread);
+                    recomputed |= here;
                 }
-            }
-            _ => {}
-        }
-        read |= match stmt {
-            Stmt::For { body, .. } => recomputation_reads(func, &body.stmts, var, &mut Vec::new()),
-            Stmt::If { then, els, .. } => {
-                recomputation_reads(func, &then.stmts, var, &mut Vec::new())
-                    || recomputation_reads(func, &els.stmts, var, &mut Vec::new())
+                recomputed
             }
             Stmt::Let(v) => match &func.values[*v].op {
-                Op::Call(call) => call.places().iter().any(|p| p.base == Base::Var(var)),
+                Op::Call(call) => passes_var(call),
                 _ => false,
             },
             Stmt::Decl {
                 init: VarInit::Call(call),
                 ..
-            } => call.places().iter().any(|p| p.base == Base::Var(var)),
+            } => passes_var(call),
             _ => false,
         };
+        read |= reads_here;
     }
 }
 
