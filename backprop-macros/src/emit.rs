@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::analyze::Activity;
 use crate::ir::*;
+use crate::reverse::OnePassLoop;
 use crate::rules::{AExpr, Cond};
 
 /// Allocates readable names that never collide with the user's.
@@ -107,6 +108,8 @@ pub struct Gen<'a> {
     guard: Ident,
     /// The loops the forward sweep reversed in one pass, with what their reverse left.
     pub one_pass_grads: HashMap<RegionId, crate::reverse::OnePassGrads>,
+    /// While a one-pass loop's block of lanes is emitted: what varies across its lanes.
+    pub lanes: Option<crate::lanes::LaneLoop>,
 }
 
 /// Where the pullback of an active call is kept between the forward and the reverse sweep.
@@ -196,6 +199,7 @@ impl<'a> Gen<'a> {
         Gen {
             guard,
             one_pass_grads: HashMap::new(),
+            lanes: None,
             tapes,
             replaced_buffers,
             pullback_self: None,
@@ -422,7 +426,7 @@ impl<'a> Gen<'a> {
         match self.direct_shadow(place) {
             Some(shadow) if tensor && is_ref_root => quote!(#rt::add_assign(&mut *#shadow, &#d);),
             Some(shadow) if tensor => quote!(#rt::add_assign(&mut #shadow, &#d);),
-            Some(shadow) => quote!(#shadow += #d;),
+            Some(shadow) => self.write(AssignOp::Add, shadow, d, true),
             None => TokenStream::new(),
         }
     }
@@ -492,18 +496,101 @@ impl<'a> Gen<'a> {
         quote!(#path(#(#args),*))
     }
 
+    /// [`Self::math`], lane by lane where an argument `varies`.
+    fn math_in_lanes(&self, f: MathFn, args: Vec<TokenStream>, varies: bool) -> TokenStream {
+        if !varies {
+            return self.math(f, args);
+        }
+        let (lanes, name) = (self.lanes_path(), format_ident!("{}", f.name()));
+        quote!(#lanes::#name(#(#args),*))
+    }
+
+    /// `x.powi(n)`, lane by lane where `x` `varies`.
+    fn powi(&self, x: TokenStream, n: &IntExpr, varies: bool) -> TokenStream {
+        let n = self.int(n);
+        let powi = match varies {
+            true => {
+                let lanes = self.lanes_path();
+                quote!(#lanes::powi)
+            }
+            false => self.math_path("powi"),
+        };
+        quote!(#powi(#x, (#n) as i32))
+    }
+
+    /// `op` on two conditions: `&&` or `||` on `bool`s, `&` or `|` on masks.
+    fn logic(&self, and: bool, x: TokenStream, y: TokenStream, varies: bool) -> TokenStream {
+        if !varies {
+            return if and {
+                quote!(#x && #y)
+            } else {
+                quote!((#x || #y))
+            };
+        }
+        let mask = self.lanes_path();
+        let (x, y) = (quote!(#mask::Mask::from(#x)), quote!(#mask::Mask::from(#y)));
+        if and {
+            quote!((#x & #y))
+        } else {
+            quote!((#x | #y))
+        }
+    }
+
+    /// A comparison: of scalars, or lane by lane (a mask) where an operand `varies`.
+    fn compare(&self, op: CmpOp, x: TokenStream, y: TokenStream, varies: bool) -> TokenStream {
+        if !varies {
+            return cmp_tokens(op, x, y);
+        }
+        let lanes = self.lanes_path();
+        let name = match op {
+            CmpOp::Lt => quote!(lt),
+            CmpOp::Le => quote!(le),
+            CmpOp::Gt => quote!(gt),
+            CmpOp::Ge => quote!(ge),
+            CmpOp::Eq => quote!(eq),
+            CmpOp::Ne => quote!(ne),
+        };
+        quote!(#lanes::#name(#x, #y))
+    }
+
+    /// `if c { x } else { y }`: a select lane by lane where anything `varies`.
+    fn select(&self, c: TokenStream, x: TokenStream, y: TokenStream, varies: bool) -> TokenStream {
+        if !varies {
+            return quote!((if #c { #x } else { #y }));
+        }
+        let lanes = self.lanes_path();
+        quote!(#lanes::select(#c, #x, #y))
+    }
+
     /// The right-hand side of a value's `let`.
     pub fn op(&self, v: ValueId) -> TokenStream {
         let span = self.f.spans[v];
         let a = |x: &ValueId| self.value(*x);
+        let varies = self.varies(v);
         let body = match &self.f.values[v].op {
             Op::Const(_) | Op::BoolConst(_) | Op::Param(_) => self.value(v),
             Op::FromInt(i) => {
-                let (i, float) = (self.int(i), self.float());
-                quote!((#i) as #float)
+                let (i_tokens, float) = (self.int(i), self.float());
+                let e = quote!((#i_tokens) as #float);
+                if self.int_varies(i) {
+                    self.gathered(e)
+                } else {
+                    e
+                }
             }
             Op::Extern(s) => s.parse().unwrap_or_default(),
-            Op::Read(place, _) => self.place(place),
+            Op::Read(place, _) => {
+                let read = self.place(place);
+                let indexed = place
+                    .path
+                    .iter()
+                    .any(|s| matches!(s, Seg::Index(i) if self.int_varies(i)));
+                if indexed {
+                    self.gathered(read)
+                } else {
+                    read
+                }
+            }
             Op::Neg(x) => {
                 let x = a(x);
                 quote!(-#x)
@@ -517,30 +604,18 @@ impl<'a> Gen<'a> {
                     BinOp::Div => quote!(#x / #y),
                 }
             }
-            Op::Math(f, args) => self.math(*f, args.iter().map(a).collect()),
-            Op::Powi(x, n) => {
-                let (x, n, powi) = (a(x), self.int(n), self.math_path("powi"));
-                quote!(#powi(#x, (#n) as i32))
-            }
-            Op::Cmp(op, x, y) => cmp_tokens(*op, a(x), a(y)),
+            Op::Math(f, args) => self.math_in_lanes(*f, args.iter().map(a).collect(), varies),
+            Op::Powi(x, n) => self.powi(a(x), n, varies),
+            Op::Cmp(op, x, y) => self.compare(*op, a(x), a(y), varies),
             Op::IntCmp(op, x, y) => cmp_tokens(*op, self.int(x), self.int(y)),
             Op::Not(x) => {
                 let x = a(x);
                 quote!(!#x)
             }
-            Op::And(x, y) => {
-                let (x, y) = (a(x), a(y));
-                quote!(#x && #y)
-            }
-            Op::Or(x, y) => {
-                let (x, y) = (a(x), a(y));
-                quote!(#x || #y)
-            }
+            Op::And(x, y) => self.logic(true, a(x), a(y), varies),
+            Op::Or(x, y) => self.logic(false, a(x), a(y), varies),
             Op::Call(call) => self.call(call),
-            Op::Select(c, x, y) => {
-                let (c, x, y) = (a(c), a(x), a(y));
-                quote!(if #c { #x } else { #y })
-            }
+            Op::Select(c, x, y) => self.select(a(c), a(x), a(y), varies),
         };
         quote_spanned!(span=> #body)
     }
@@ -551,8 +626,13 @@ impl<'a> Gen<'a> {
             AExpr::Val(v) => self.value(*v),
             AExpr::Adj(name) => name.parse().unwrap_or_default(),
             AExpr::Int(i) => {
-                let (i, float) = (self.int(i), self.float());
-                quote!(((#i) as #float))
+                let (i_tokens, float) = (self.int(i), self.float());
+                let e = quote!(((#i_tokens) as #float));
+                if self.int_varies(i) {
+                    self.gathered(e)
+                } else {
+                    e
+                }
             }
             AExpr::Neg(x) => {
                 let x = self.aexpr(x);
@@ -578,19 +658,22 @@ impl<'a> Gen<'a> {
                 if let Some(&v) = operands.and_then(|o| self.top_level_math.get(&(*f, o))) {
                     return self.value(v);
                 }
-                self.math(*f, args.iter().map(|x| self.aexpr(x)).collect())
+                let args = args.iter().map(|x| self.aexpr(x)).collect();
+                self.math_in_lanes(*f, args, self.aexpr_varies(e))
             }
-            AExpr::Powi(x, n) => {
-                let (x, n, powi) = (self.aexpr(x), self.int(n), self.math_path("powi"));
-                quote!(#powi(#x, (#n) as i32))
-            }
+            AExpr::Powi(x, n) => self.powi(self.aexpr(x), n, self.aexpr_varies(x)),
             AExpr::Select(c, x, y) => {
-                let (c, x, y) = (self.cond(c), self.aexpr(x), self.aexpr(y));
-                quote!((if #c { #x } else { #y }))
+                let varies = self.aexpr_varies(e);
+                self.select(self.cond(c), self.aexpr(x), self.aexpr(y), varies)
             }
             AExpr::Flushed(d, y) => {
                 let (d, y, rt) = (self.aexpr(d), self.aexpr(y), &self.rt);
-                quote!(#rt::flushed_product(#d, #y))
+                if self.aexpr_varies(e) {
+                    let lanes = self.lanes_path();
+                    quote!(#lanes::flushed_product(#d, #y))
+                } else {
+                    quote!(#rt::flushed_product(#d, #y))
+                }
             }
         }
     }
@@ -618,20 +701,22 @@ impl<'a> Gen<'a> {
     }
 
     fn cond(&self, c: &Cond) -> TokenStream {
+        let varies = self.cond_varies(c);
         match c {
-            Cond::Cmp(op, x, y) => cmp_tokens(*op, self.aexpr(x), self.aexpr(y)),
-            Cond::And(x, y) => {
-                let (x, y) = (self.cond(x), self.cond(y));
-                quote!(#x && #y)
-            }
-            Cond::Or(x, y) => {
-                let (x, y) = (self.cond(x), self.cond(y));
-                quote!((#x || #y))
-            }
+            Cond::Cmp(op, x, y) => self.compare(*op, self.aexpr(x), self.aexpr(y), varies),
+            Cond::And(x, y) => self.logic(true, self.cond(x), self.cond(y), varies),
+            Cond::Or(x, y) => self.logic(false, self.cond(x), self.cond(y), varies),
             Cond::Val(v) => self.value(*v),
             Cond::IntIsZero(i) => {
-                let i = self.int(i);
-                quote!((#i) == 0)
+                let test = {
+                    let i = self.int(i);
+                    quote!((#i) == 0)
+                };
+                if self.int_varies(i) {
+                    self.gathered_mask(test)
+                } else {
+                    test
+                }
             }
         }
     }
@@ -674,6 +759,11 @@ impl<'a> Gen<'a> {
     /// `: TYPE` for a local array whose type is known, nothing when the compiler infers it.
     pub fn array_type(&self, var: VarId) -> TokenStream {
         match self.f.vars[var].array.as_ref().and_then(|a| a.ty.as_ref()) {
+            Some(ty) if self.var_varies(var) => {
+                let lanes = self.lanes_path();
+                let ty = crate::lanes::lanes_type(ty, &quote!(#lanes::Lanes));
+                quote!(: #ty)
+            }
             Some(ty) => quote!(: #ty),
             None => TokenStream::new(),
         }
@@ -911,20 +1001,32 @@ impl<'a> Gen<'a> {
                 out.extend(quote!(let mut #name: #ty = #rt::Zero::zero();));
                 continue;
             }
-            let (mut ty, mut init) = if b.is_bool {
+            let (ty, init) = if b.is_bool {
                 (quote!(bool), quote!(false))
             } else {
                 let float = self.float();
                 (quote!(#float), float.suffixed(0.0))
             };
-            for r in b.loops.iter().rev() {
-                let len = self.buffer_len(*r);
-                ty = quote!([#ty; #len]);
-                init = quote!([#init; #len]);
-            }
-            out.extend(quote!(let mut #name: #ty = #init;));
+            out.extend(self.buffer_decl(k, name, ty, init));
         }
         out
+    }
+
+    /// `let mut name: [[ty; n]; m] = [[init; n]; m];`: buffer `k` of elements `ty`.
+    pub fn buffer_decl(
+        &self,
+        k: usize,
+        name: &Ident,
+        ty: TokenStream,
+        init: TokenStream,
+    ) -> TokenStream {
+        let (mut ty, mut init) = (ty, init);
+        for r in self.f.buffers[k].loops.iter().rev() {
+            let len = self.buffer_len(*r);
+            ty = quote!([#ty; #len]);
+            init = quote!([#init; #len]);
+        }
+        quote!(let mut #name: #ty = #init;)
     }
 
     /// The first run of a loop that can leave early (`while`, `loop`, `break`): it records in
@@ -1135,10 +1237,7 @@ impl<'a> Gen<'a> {
                         }
                     }
                     let name = &self.value_names[*v];
-                    let ty = match self.f.values[*v].ty {
-                        Ty::F32 => self.float().to_token_stream(),
-                        Ty::Bool => quote!(bool),
-                    };
+                    let ty = self.value_type(self.f.values[*v].ty, self.varies(*v));
                     match (self.f.stored.get(v), mode) {
                         (Some(&k), Mode::Original | Mode::Replay(_)) => {
                             let rhs = self.op(*v);
@@ -1164,12 +1263,23 @@ impl<'a> Gen<'a> {
                         }
                         _ => {}
                     }
-                    let (name, float) = (&self.var_names[*var], self.float());
+                    let name = &self.var_names[*var];
+                    let varies = self.var_varies(*var);
+                    let float = self.value_type(Ty::F32, varies);
+                    // A variable in lanes starts with its initial value in every lane.
+                    let element = |v: &ValueId| {
+                        let v = self.value(*v);
+                        match varies {
+                            true => quote!(#float::from(#v)),
+                            false => v,
+                        }
+                    };
                     let decl = match init {
                         VarInit::Scalar(v) => {
-                            let v = self.value(*v);
+                            let v = element(v);
                             quote!(let mut #name: #float = #v;)
                         }
+                        VarInit::Uninit if varies => quote!(let mut #name: #float = #float::ZERO;),
                         VarInit::Uninit => quote!(let mut #name: #float = 0.0;),
                         VarInit::ZeroLike(place) => {
                             let rt = &self.rt;
@@ -1201,7 +1311,7 @@ impl<'a> Gen<'a> {
                         }
                         VarInit::Repeat(v, dims) => {
                             let ty = self.array_type(*var);
-                            let mut e = self.value(*v);
+                            let mut e = element(v);
                             for d in dims.iter().rev() {
                                 let d = self.int(d);
                                 e = quote!([#e; #d]);
@@ -1212,11 +1322,20 @@ impl<'a> Gen<'a> {
                             let ty = self.array_type(*var);
                             let rt = &self.rt;
                             let sets = items.iter().map(|(idx, v)| {
-                                let v = self.value(*v);
+                                let v = element(v);
                                 let idx = idx.iter().map(|i| Literal::usize_unsuffixed(*i));
                                 quote!(#name #([#idx])* = #v;)
                             });
-                            quote!(let mut #name #ty = #rt::Zero::zero(); #(#sets)*)
+                            let zero = match varies {
+                                true => {
+                                    let lanes = self.lanes_path();
+                                    let scalar =
+                                        self.f.vars[*var].array.as_ref().and_then(|a| a.ty.clone());
+                                    quote!(<#scalar as #lanes::HasLanes>::zero_lanes())
+                                }
+                                false => quote!(#rt::Zero::zero()),
+                            };
+                            quote!(let mut #name #ty = #zero; #(#sets)*)
                         }
                     };
                     out.extend(decl);
@@ -1236,9 +1355,11 @@ impl<'a> Gen<'a> {
                         }
                     }
                     let target = self.place(place);
+                    let varies = self.var_varies(var);
                     match save {
                         Save::Local(k) if mode != Mode::Plain => {
-                            let (name, float) = (self.local_save(*k), self.float());
+                            let name = self.local_save(*k);
+                            let float = self.value_type(Ty::F32, varies);
                             out.extend(quote!(let #name: #float = #target;));
                         }
                         Save::Buffer(k) if mode.keeps() => {
@@ -1248,7 +1369,10 @@ impl<'a> Gen<'a> {
                         _ => {}
                     }
                     let v = self.value(*value);
-                    out.extend(assign(*op, target, v));
+                    out.extend(match self.is_accumulator(var) {
+                        true => self.accumulate(*op, target, v),
+                        false => self.write(*op, target, v, varies),
+                    });
                 }
                 Stmt::For {
                     region,
@@ -1281,12 +1405,35 @@ impl<'a> Gen<'a> {
                     let first_run = matches!(mode, Mode::Original | Mode::Plain);
                     let i = self.int_names[*var].clone();
                     if mode == Mode::Original && end.is_none() {
-                        if let Some((decls, iteration)) =
-                            crate::reverse::one_pass_iteration(self, *region, body)
-                        {
+                        if let Some(one_pass) = crate::reverse::one_pass_iteration(
+                            self, *region, body, *rev, *inclusive,
+                        ) {
                             let check = self.iteration_check(*region);
-                            let range = self.range(lo, hi, *inclusive, *rev);
-                            out.extend(quote!(#check #decls for #i in #range { #iteration }));
+                            let OnePassLoop {
+                                decls,
+                                iteration,
+                                lanes,
+                            } = one_pass;
+                            let Some(lanes) = lanes else {
+                                let range = self.range(lo, hi, *inclusive, *rev);
+                                out.extend(quote!(#check #decls for #i in #range { #iteration }));
+                                continue;
+                            };
+                            let (start, stop) =
+                                (self.names.fresh("start"), self.names.fresh("stop"));
+                            let blocks_end = self.names.fresh("blocks_end");
+                            let (lo, hi, width) = (self.int(lo), self.int(hi), lanes.width);
+                            let (block_decls, block, sums) =
+                                (lanes.decls, lanes.iteration, lanes.sums);
+                            out.extend(quote! {
+                                #check #decls #block_decls
+                                let #start = #lo;
+                                let #stop = #hi;
+                                let #blocks_end = if #stop > #start { #start + (#stop - #start) / #width * #width } else { #start };
+                                for #i in (#start..#blocks_end).step_by(#width) { #block }
+                                #sums
+                                for #i in #blocks_end..#stop { #iteration }
+                            });
                             continue;
                         }
                     }
@@ -1352,6 +1499,12 @@ impl<'a> Gen<'a> {
                     if let (Some(k), true) = (record, mode.keeps()) {
                         let slot = self.buffer_slot(*k);
                         out.extend(quote!(#slot = #c;));
+                    }
+                    if self.varies(*cond) {
+                        out.extend(crate::lanes::masked_branch(self, c, true, |g, taken| {
+                            g.forward(if taken { then } else { els }, mode)
+                        }));
+                        continue;
                     }
                     let then = self.forward(then, mode);
                     let els = self.forward(els, mode);

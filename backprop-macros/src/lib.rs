@@ -16,6 +16,7 @@ mod fallback;
 mod interface;
 mod ir;
 mod ktangent;
+mod lanes;
 mod lower;
 mod reverse;
 mod rules;

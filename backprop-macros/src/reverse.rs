@@ -66,8 +66,8 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 Stmt::Let(v) if self.active(*v) => {
                     let slot = if self.g.act.used_in_nested_block[*v] {
                         let name = self.g.names.fresh(&format!("d_{}", self.g.value_names[*v]));
-                        let float = self.g.float();
-                        out.extend(quote!(let mut #name: #float = 0.0;));
+                        let (ty, zero) = (self.g.adjoint_type(), self.g.adjoint_zero());
+                        out.extend(quote!(let mut #name: #ty = #zero;));
                         Slot::Mutable(name)
                     } else {
                         Slot::Parts(Vec::new())
@@ -79,6 +79,14 @@ impl<'g, 'a> Reverse<'g, 'a> {
                     let rt = &self.g.rt;
                     let value = &self.g.var_names[*var];
                     let float = self.g.float();
+                    if self.g.lanes.is_some() {
+                        let (lanes, ty) = (self.g.lanes_path(), self.g.adjoint_type());
+                        out.extend(match &self.g.f.vars[*var].array {
+                            Some(_) => quote!(let mut #name = #lanes::zero_lanes_like(&#value);),
+                            None => quote!(let mut #name: #ty = #ty::ZERO;),
+                        });
+                        continue;
+                    }
                     out.extend(match &self.g.f.vars[*var].array {
                         Some(a) => match &a.ty {
                             Some(ty) => quote!(let mut #name: #ty = #rt::Zero::zero();),
@@ -103,7 +111,7 @@ impl<'g, 'a> Reverse<'g, 'a> {
             Some(Slot::Mutable(name)) => {
                 let name = name.clone();
                 let c = self.g.aexpr(&c);
-                out.extend(quote!(#name += #c;));
+                out.extend(self.g.write(AssignOp::Add, quote!(#name), c, true));
             }
             None => {}
         }
@@ -112,11 +120,8 @@ impl<'g, 'a> Reverse<'g, 'a> {
     /// Binds the current value of a changing adjoint so it can be summed later.
     fn materialize(&mut self, e: TokenStream, out: &mut TokenStream) -> AExpr {
         self.counter += 1;
-        let (name, float) = (
-            self.g.names.fresh(&format!("g{}", self.counter)),
-            self.g.float(),
-        );
-        out.extend(quote!(let #name: #float = #e;));
+        let name = self.g.names.fresh(&format!("g{}", self.counter));
+        out.extend(self.g.bind_adjoint(&name, e));
         AExpr::Adj(name.to_string())
     }
 
@@ -132,8 +137,8 @@ impl<'g, 'a> Reverse<'g, 'a> {
                     return Some(sum);
                 }
                 let name = self.g.names.fresh(&format!("d_{}", self.g.value_names[v]));
-                let (e, float) = (self.g.aexpr(&sum), self.g.float());
-                out.extend(quote!(let #name: #float = #e;));
+                let e = self.g.aexpr(&sum);
+                out.extend(self.g.bind_adjoint(&name, e));
                 self.defs.insert(name.to_string(), sum);
                 name
             }
@@ -219,7 +224,14 @@ impl<'g, 'a> Reverse<'g, 'a> {
                     VarInit::Scalar(v) => self.contribute(*v, AExpr::Adj(adj.to_string()), out),
                     VarInit::Repeat(v, _) if !self.active(*v) => {}
                     VarInit::Repeat(v, _) => {
-                        let e = self.materialize(quote!(#rt::sum_all(&#adj)), out);
+                        let sum = match self.g.lanes {
+                            Some(_) => {
+                                let lanes = self.g.lanes_path();
+                                quote!(#lanes::LaneElements::lane_sum(&#adj))
+                            }
+                            None => quote!(#rt::sum_all(&#adj)),
+                        };
+                        let e = self.materialize(sum, out);
                         self.contribute(*v, e, out);
                     }
                     VarInit::List(items) => {
@@ -255,7 +267,8 @@ impl<'g, 'a> Reverse<'g, 'a> {
                         self.contribute(*value, c, out);
                     }
                     if *op == AssignOp::Set {
-                        out.extend(quote!(#shadow = 0.0;));
+                        let zero = self.g.float().lit(0.0);
+                        out.extend(self.g.write(AssignOp::Set, shadow, zero, true));
                     }
                 }
                 self.restore(place, *save, out);
@@ -292,9 +305,18 @@ impl<'g, 'a> Reverse<'g, 'a> {
             } => {
                 if self.region_matters(then) || self.region_matters(els) {
                     let c = self.g.value(*cond);
-                    let then = self.region_body(*region, then);
-                    let els = self.region_body(*region, els);
-                    out.extend(quote!(if #c { #then } else { #els }));
+                    if self.g.varies(*cond) {
+                        // The sides in the reverse of the order the forward code ran them.
+                        let reversed =
+                            crate::lanes::masked_branch(self, c, false, |this, taken| {
+                                this.region_body(*region, if taken { then } else { els })
+                            });
+                        out.extend(reversed);
+                    } else {
+                        let then = self.region_body(*region, then);
+                        let els = self.region_body(*region, els);
+                        out.extend(quote!(if #c { #then } else { #els }));
+                    }
                 }
                 out.extend(self.g.entry_restores(*region));
             }
@@ -314,15 +336,15 @@ impl<'g, 'a> Reverse<'g, 'a> {
     /// docs/benchmarks-gmm.md). The shadow gets the sums once after the loop
     /// ([`Self::close_sums`]): the same additions in another order. Only array elements and
     /// parameters (a scalar local's adjoint is a local already), and only variables the loop
-    /// does not write (the reverse of a write reads and zeroes the shadow).
+    /// does not write (the reverse of a write reads and zeroes the shadow). Not in lanes: there
+    /// the sums cost more than the chain (4.70 against 3.92 million instructions at d = 10).
     fn open_sums(&mut self, region: RegionId, var: IntVarId, body: &Block) -> TokenStream {
         let mut loops = vec![var];
         let mut written = Vec::new();
         let mut reads = Vec::new();
         self.scan(body, &mut loops, &mut written, &mut reads);
         let depth = self.g.f.regions[region].depth;
-        let float = self.g.float();
-        let zero = float.lit(0.0);
+        let (float, zero) = (self.g.adjoint_type(), self.g.adjoint_zero());
         let i = self.g.int_names[var].clone();
         let mut out = TokenStream::new();
         for place in reads {
@@ -335,6 +357,7 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 Seg::Field(_) => true,
             });
             if outside
+                && self.g.lanes.is_none()
                 && invariant
                 && !written.contains(&place.base)
                 && self.g.has_shadow(&place)
@@ -464,23 +487,28 @@ impl<'g, 'a> Reverse<'g, 'a> {
         }
     }
 
+    /// Puts back the value a write overwrote. In lanes, in every lane, whatever the mask: a
+    /// lane the write skipped still holds that value, since the reverse runs in the reverse
+    /// order of the forward code.
     fn restore(&mut self, place: &Place, save: Save, out: &mut TokenStream) {
         let target = self.g.place(place);
-        match save {
+        let old = match save {
             Save::Local(k) => {
                 let name = self.g.local_save(k);
-                out.extend(quote!(#target = #name;));
+                quote!(#name)
             }
-            Save::Buffer(k) => {
-                let slot = self.g.buffer_slot(k);
-                out.extend(quote!(#target = #slot;));
+            Save::Buffer(k) => self.g.buffer_slot(k),
+            Save::Known(v) => self.g.value(v),
+            Save::None => return,
+        };
+        let in_lanes = matches!(place.base, Base::Var(var) if self.g.var_varies(var));
+        out.extend(match in_lanes {
+            true => {
+                let lanes = self.g.lanes_path();
+                quote!(#target = #lanes::Lanes::from(#old);)
             }
-            Save::Known(v) => {
-                let value = self.g.value(v);
-                out.extend(quote!(#target = #value;));
-            }
-            Save::None => {}
-        }
+            false => quote!(#target = #old;),
+        });
     }
 
     /// Whether the reverse of a region has anything to do: adjoints or restores.
@@ -571,13 +599,20 @@ impl<'g, 'a> Reverse<'g, 'a> {
                 Stmt::If {
                     then, els, record, ..
                 } => {
+                    let Some(k) = record else { continue };
+                    let took = self.g.buffer_slot(*k);
+                    if self.g.lanes.as_ref().is_some_and(|l| l.buffers[*k]) {
+                        let undone =
+                            crate::lanes::masked_branch(self, took, false, |this, taken| {
+                                this.undo(region, if taken { then } else { els })
+                            });
+                        out.extend(undone);
+                        continue;
+                    }
                     let then = self.undo(region, then);
                     let els = self.undo(region, els);
-                    if let Some(k) = record {
-                        if !then.is_empty() || !els.is_empty() {
-                            let took = self.g.buffer_slot(*k);
-                            out.extend(quote!(if #took { #then } else { #els }));
-                        }
+                    if !then.is_empty() || !els.is_empty() {
+                        out.extend(quote!(if #took { #then } else { #els }));
                     }
                 }
                 _ => {}
@@ -601,17 +636,46 @@ pub struct OnePassGrads {
     values: Vec<(ValueId, Ident)>,
 }
 
-/// The forward sweep of a one-pass loop: the declarations to put before the loop and the body
-/// of an iteration (its forward code, keeping what its reverse needs, then that reverse), or
-/// `None` where the loop is replayed instead: its accumulator is inactive; the gradients do not
-/// pass [`crate::analyze::one_pass_fits`] (data indexed by the loop variable, more than 128 KiB,
-/// a type the macro cannot size); or non-finite adjoints are checked (the check returns early, which
-/// the forward sweep of `_fwd` cannot).
+/// The forward sweep of a one-pass loop: the declarations to put before the loop, the body of
+/// an iteration (its forward code, keeping what its reverse needs, then that reverse), and
+/// where the loop can run in lanes ([`crate::lanes`]) the same for a block of iterations.
+pub struct OnePassLoop {
+    pub decls: TokenStream,
+    pub iteration: TokenStream,
+    pub lanes: Option<LaneBlocks>,
+}
+
+/// A one-pass loop's iterations in blocks of lanes: the gradients and buffers in lanes
+/// (declared before the loop), a block's code, and the gradients' lanes summed into the
+/// scalar gradients, after the blocks and before the last iterations.
+pub struct LaneBlocks {
+    pub decls: TokenStream,
+    pub iteration: TokenStream,
+    pub sums: TokenStream,
+    /// The number of iterations in a block.
+    pub width: TokenStream,
+}
+
+/// Where the reverse of a one-pass iteration adds: the gradient standing in for each input's
+/// adjoint, and the borrows of the parameters' ones to make at the start of the iteration.
+struct Stand {
+    borrows: TokenStream,
+    params: Vec<(ParamId, Ident)>,
+    vars: Vec<(VarId, Ident)>,
+    values: Vec<(ValueId, Ident)>,
+}
+
+/// The [`OnePassLoop`] of loop `region`, or `None` where the loop is replayed instead: its
+/// accumulator is inactive; the gradients do not pass [`crate::analyze::one_pass_fits`] (data
+/// indexed by the loop variable, more than 128 KiB, a type the macro cannot size); or non-finite
+/// adjoints are checked (the check returns early, which the forward sweep of `_fwd` cannot).
 pub fn one_pass_iteration(
     g: &mut Gen,
     region: RegionId,
     body: &Block,
-) -> Option<(TokenStream, TokenStream)> {
+    rev: bool,
+    inclusive: bool,
+) -> Option<OnePassLoop> {
     let accumulator = g.f.regions[region].one_pass?;
     if !g.act.vars[accumulator] || g.check_finite.is_some() {
         return None;
@@ -632,16 +696,19 @@ pub fn one_pass_iteration(
     let mut decls = TokenStream::new();
     // An array gradient, zero like `like` and kept in memory through the loop.
     let array_gradient = |name: &Ident, like: TokenStream| quote!(let mut #name = #rt::zero_like(#like); #rt::in_memory(&mut #name););
-    let mut borrows = TokenStream::new();
     let mut grads = OnePassGrads {
         accumulator,
         vars: Vec::new(),
         params: Vec::new(),
         values: Vec::new(),
     };
-    // The shadow each parameter's gradient stands in for during the iteration.
-    let mut stand_ins = Vec::new();
-    for p in inputs.params {
+    let mut stand = Stand {
+        borrows: TokenStream::new(),
+        params: Vec::new(),
+        vars: Vec::new(),
+        values: Vec::new(),
+    };
+    for &p in &inputs.params {
         let param = &g.f.params[p];
         let value = g.param(p);
         let owned = g.names.fresh(&format!("g_{}", param.name));
@@ -656,14 +723,14 @@ pub fn one_pass_iteration(
             _ => {
                 decls.extend(array_gradient(&owned, value.clone()));
                 let borrow = g.names.fresh(&format!("g_{}_mut", param.name));
-                borrows.extend(quote!(let #borrow = &mut #owned;));
+                stand.borrows.extend(quote!(let #borrow = &mut #owned;));
                 borrow
             }
         };
-        stand_ins.push((p, stand_in));
+        stand.params.push((p, stand_in));
         grads.params.push((p, owned));
     }
-    for v in inputs.vars {
+    for &v in &inputs.vars {
         let name = g.names.fresh(&format!("g_{}", g.f.vars[v].name));
         let value = &g.var_names[v];
         decls.extend(match g.f.vars[v].array {
@@ -672,36 +739,138 @@ pub fn one_pass_iteration(
         });
         grads.vars.push((v, name));
     }
-    for v in inputs.values {
+    for &v in &inputs.values {
         let name = g.names.fresh(&format!("g_{}", g.value_names[v]));
         decls.extend(quote!(let mut #name: #float = #zero;));
         grads.values.push((v, name));
     }
+    stand.vars = grads.vars.clone();
+    stand.values = grads.values.clone();
     let unit = g
         .names
         .fresh(&format!("d_{}_unit", g.f.vars[accumulator].name));
     let one = float.lit(1.0);
     decls.extend(quote!(let #unit: #float = #one;));
 
-    // The iteration's reverse writes where the loop's reverse would, renamed to the gradients.
+    let iteration = reversed_iteration(g, body, accumulator, &unit, &stand);
+    let has_grad = |p: ParamId| grads.params.iter().any(|(q, _)| *q == p);
+    let lanes = crate::lanes::plan(g.f, region, body, (rev, inclusive), has_grad)
+        .map(|plan| lane_blocks(g, body, plan, &grads, &unit));
+    g.one_pass_grads.insert(region, grads);
+    Some(OnePassLoop {
+        decls,
+        iteration,
+        lanes,
+    })
+}
+
+/// One iteration's forward code, then its reverse, which writes where the loop's reverse would,
+/// renamed to the gradients of `stand`.
+fn reversed_iteration(
+    g: &mut Gen,
+    body: &Block,
+    accumulator: VarId,
+    unit: &Ident,
+    stand: &Stand,
+) -> TokenStream {
     let saved_adj = g.var_adj.clone();
     let saved_shadows = g.shadows.clone();
-    g.var_adj[accumulator] = unit;
-    for (v, name) in &grads.vars {
+    g.var_adj[accumulator] = unit.clone();
+    for (v, name) in &stand.vars {
         g.var_adj[*v] = name.clone();
     }
-    for (p, stand_in) in stand_ins {
-        g.shadows[p] = Some(stand_in);
+    for (p, stand_in) in &stand.params {
+        g.shadows[*p] = Some(stand_in.clone());
     }
     let forward = g.forward(body, Mode::Original);
+    let accumulator_name = g.var_names[accumulator].clone();
+    let (terms, sum) = g.add_contributions(&accumulator_name);
+    let forward = quote!(#terms #forward #sum);
     let mut rev = Reverse::new(g);
-    for (v, name) in &grads.values {
+    for (v, name) in &stand.values {
         rev.slots.insert(*v, Slot::Mutable(name.clone()));
     }
     let open = rev.open(body);
     let reverse = rev.block(body);
     g.var_adj = saved_adj;
     g.shadows = saved_shadows;
-    g.one_pass_grads.insert(region, grads);
-    Some((decls, quote!(#borrows #forward #open #reverse)))
+    let borrows = &stand.borrows;
+    quote!(#borrows #forward #open #reverse)
+}
+
+/// The loop's iterations in blocks of lanes: each gradient of `grads` and each buffer holding
+/// lanes gets a copy in lanes, which the block writes.
+fn lane_blocks(
+    g: &mut Gen,
+    body: &Block,
+    plan: crate::lanes::LaneLoop,
+    grads: &OnePassGrads,
+    unit: &Ident,
+) -> LaneBlocks {
+    let (rt, lanes) = (g.rt.clone(), g.lanes_path());
+    let mut decls = TokenStream::new();
+    let mut sums = TokenStream::new();
+    let mut stand = Stand {
+        borrows: TokenStream::new(),
+        params: Vec::new(),
+        vars: Vec::new(),
+        values: Vec::new(),
+    };
+    let mut in_lanes = |g: &mut Gen, scalar: &Ident| {
+        let name = g.names.fresh(&format!("{scalar}_lanes"));
+        decls.extend(quote! {
+            let mut #name = #lanes::zero_lanes_like(&#scalar);
+            #rt::in_memory(&mut #name);
+        });
+        sums.extend(quote!(#lanes::HasLanes::add_lane_sums(&mut #scalar, &#name);));
+        name
+    };
+    for (p, owned) in &grads.params {
+        let name = in_lanes(g, owned);
+        let stand_in = match g.f.params[*p].kind {
+            ParamKind::Array => name,
+            _ => {
+                let borrow = g.names.fresh(&format!("{name}_mut"));
+                stand.borrows.extend(quote!(let #borrow = &mut #name;));
+                borrow
+            }
+        };
+        stand.params.push((*p, stand_in));
+    }
+    for (v, scalar) in &grads.vars {
+        let name = in_lanes(g, scalar);
+        stand.vars.push((*v, name));
+    }
+    for (v, scalar) in &grads.values {
+        let name = in_lanes(g, scalar);
+        stand.values.push((*v, name));
+    }
+    let saved_buffers = g.buffer_names.clone();
+    for (k, held) in plan.buffers.iter().enumerate() {
+        let buffer = &g.f.buffers[k];
+        if !held || buffer.unread {
+            continue;
+        }
+        let name = g.names.fresh(&format!("{}_lanes", g.buffer_names[k]));
+        let (ty, init) = match (&buffer.elem_ty, buffer.is_bool) {
+            (Some(array), _) => (
+                crate::lanes::lanes_type(array, &quote!(#lanes::Lanes)),
+                quote!(<#array as #lanes::HasLanes>::zero_lanes()),
+            ),
+            (None, true) => (quote!(#lanes::Mask), quote!(#lanes::Mask::NONE)),
+            (None, false) => (quote!(#lanes::Lanes), quote!(#lanes::Lanes::ZERO)),
+        };
+        decls.extend(g.buffer_decl(k, &name, ty, init));
+        g.buffer_names[k] = name;
+    }
+    g.lanes = Some(plan);
+    let iteration = reversed_iteration(g, body, grads.accumulator, unit, &stand);
+    g.lanes = None;
+    g.buffer_names = saved_buffers;
+    LaneBlocks {
+        decls,
+        iteration,
+        sums,
+        width: quote!(#lanes::WIDTH),
+    }
 }

@@ -116,6 +116,42 @@ fn one_pass_loop() {
     );
 }
 
+/// The same kind of loop in lanes: four points a block, each point's data gathered
+/// (`Lanes::gather`), `w` a scalar broadcast by the operators, the branch on each point's
+/// values a mask whose side runs if any lane takes it, with the write and the reverse's writes
+/// selects; the block's term added into `loss` lane after lane, the gradient summed from its
+/// lanes after the blocks (`add_lane_sums`), and the last `N % 4` points one at a time.
+#[test]
+fn points_in_lanes() {
+    check(
+        "lanes",
+        "wrt(w)",
+        "fn log_sum_exp<const N: usize>(w: &[f32; 2], x: &[[f32; 2]; N]) -> f32 { let mut loss = 0.0; for p in 0..N { let a = w[0] * x[p][0]; let b = w[1] * x[p][1]; let mut m = a; if b > m { m = b; } loss += m + ((a - m).exp() + (b - m).exp()).ln(); } loss }",
+    );
+}
+
+/// No lanes where they do not fit: a call in the loop, `f64`, an inclusive range, a gradient
+/// of data indexed by the loop's variable, a loop bound depending on it.
+#[test]
+fn lanes_only_where_they_fit() {
+    let in_lanes = |attr: &str, item: &str| expanded(attr, item).contains("lanes::Lanes");
+    let sum = |float: &str, range: &str, body: &str| {
+        format!("fn f<const N: usize>(w: &[{float}; 2], x: &[[{float}; 2]; N]) -> {float} {{ let mut s = 0.0; for p in {range} {{ {body} }} s }}")
+    };
+    let plain = "s += (w[0] * x[p][0]).tanh() + w[1] * x[p][1];";
+    assert!(in_lanes("wrt(w)", &sum("f32", "0..N", plain)));
+    assert!(!in_lanes("wrt(w)", &sum("f64", "0..N", plain)));
+    assert!(!in_lanes("wrt(w)", &sum("f32", "0..=3", plain)));
+    assert!(!in_lanes("", &sum("f32", "0..N", plain)));
+    let call = "fn g(a: f32) -> f32 { a * a } #[differentiable] fn f<const N: usize>(w: &[f32; 2], x: &[[f32; 2]; N]) -> f32 { let mut s = 0.0; for p in 0..N { s += g(w[0] * x[p][0]); } s }";
+    assert!(!in_lanes(
+        "wrt(w)",
+        call.split_once("#[differentiable] ").map_or(call, |c| c.1)
+    ));
+    let bound = "for i in 0..p { s += w[0] * x[i][0]; }";
+    assert!(!in_lanes("wrt(w)", &sum("f32", "0..N", bound)));
+}
+
 /// No restore that nothing reads. Each point's `h` is fresh, and the loop writing `h[i]`
 /// reads no `h` before writing it: the reverse neither zeroes `h[i]` before recomputing it nor
 /// after reversing it. The recurrence's `h`, which the next iteration's recomputation reads,

@@ -17,6 +17,8 @@ pub mod io;
 pub mod jacobian;
 #[cfg(feature = "std")]
 pub mod jvpcheck;
+#[doc(hidden)]
+pub mod lanes;
 pub mod limit;
 pub mod loss;
 pub mod math;
@@ -51,6 +53,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::anomaly::NonFinite;
+    pub use crate::lanes;
     pub use crate::limit::{repeated, Forward, IterationLimit};
     pub use crate::math;
     pub use crate::tensor::{Real, Tensor, Zero};

@@ -32,6 +32,29 @@ macro_rules! twin {
 }
 pub(crate) use twin;
 
+/// Defines module `$name` holding the item with the attribute's arguments `$args`, and module
+/// `$stored` with the same and `loops = store`: a loop reversed another way, to check a
+/// one-pass (or lanes) gradient against.
+macro_rules! with_stored {
+    ($name:ident, $stored:ident, [$($args:tt)*], $item:item) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[backprop::differentiable($($args)*)]
+            $item
+        }
+        // only its gradient is used, against the default's
+        #[allow(dead_code)]
+        mod $stored {
+            #[allow(unused_imports)]
+            use super::*;
+            #[backprop::differentiable($($args)* loops = store)]
+            $item
+        }
+    };
+}
+pub(crate) use with_stored;
+
 /// A test case from a function, its `_grad` and its twin: `case!(exp, exp_grad)`.
 macro_rules! case {
     ($f:ident, $grad:ident) => {

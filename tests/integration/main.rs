@@ -17,6 +17,7 @@ mod forward_mode;
 mod hand_written_grads;
 mod hvp_everywhere;
 mod k_tangents;
+mod lanes;
 mod layers_in_a_model;
 mod loop_markers;
 mod loops;

@@ -7,6 +7,7 @@
 // Differentiable code indexes arrays in range loops: iterator chains are outside its subset.
 #![allow(clippy::needless_range_loop)]
 
+use crate::common::with_stored;
 use crate::loops::programs::{assert_close, assert_fd};
 use backprop::{differentiable, Tensor};
 
@@ -20,27 +21,9 @@ fn squared_error(w: &[f32; 3], x: &[f32; 3], y: f32) -> f32 {
     r * r
 }
 
-/// Defines `$name` with the attribute's arguments `$args`, and the same with `loops = store`.
-macro_rules! both {
-    ($name:ident, $stored:ident, [$($args:tt)*], $item:item) => {
-        mod $name {
-            use super::*;
-            #[differentiable($($args)*)]
-            $item
-        }
-        // only its gradient is used, against the default's
-        #[allow(dead_code)]
-        mod $stored {
-            use super::*;
-            #[differentiable($($args)* loops = store)]
-            $item
-        }
-    };
-}
-
 // A mean: the accumulator's adjoint is `1 / N`, not 1, so the scaling is exercised; a call
 // (its pullback kept for the iteration), a by-value scalar parameter and a branch in the loop.
-both!(
+with_stored!(
     mean_loss,
     mean_loss_stored,
     [wrt(w, b, k),],
@@ -60,7 +43,7 @@ both!(
 
 // Locals computed before the loop (their adjoints are among the loop's gradients), a by-value
 // array parameter, and an output that is not linear in the accumulator.
-both!(
+with_stored!(
     prepared,
     prepared_stored,
     [wrt(w, c),],
@@ -84,7 +67,7 @@ both!(
 );
 
 // Every parameter active, a literal trip count: the data's gradient is sized, and one pass.
-both!(
+with_stored!(
     literal,
     literal_stored,
     [],
@@ -247,7 +230,7 @@ fn centred_norm(xc: &[f32; 3], w: &[f32; 3]) -> f32 {
 // A local declared before the loop, written afresh in each iteration and passed to a call
 // after the write: the call's pullback for each point reads that point's `xc`, and the loop's
 // last `xc` is read after it, so the writes' saves must stay where they are read.
-both!(
+with_stored!(
     buffer_before_the_loop,
     buffer_before_the_loop_stored,
     [wrt(m, w),],

@@ -1016,7 +1016,14 @@ impl Lower<'_> {
                 if result.is_some() {
                     self.err(i, "an `if` used as a value needs an `else` branch");
                 }
-                Block::default()
+                // An id of its own: the default, 0, is the function body's, and analyses that
+                // ask which blocks a region holds would count the whole body in.
+                let id = self.b.open_block();
+                self.b.close_block();
+                Block {
+                    id,
+                    stmts: Vec::new(),
+                }
             }
             Some((_, e)) => match &**e {
                 Expr::Block(b) => self.block(&b.block, result),
