@@ -1425,13 +1425,19 @@ impl<'a> Gen<'a> {
                             let (lo, hi, width) = (self.int(lo), self.int(hi), lanes.width);
                             let (block_decls, block, sums) =
                                 (lanes.decls, lanes.iteration, lanes.sums);
+                            let min_len = lanes.min_len;
+                            // Below `min_len` iterations, none in lanes: their buffers and sums
+                            // would cost more than the blocks save.
                             out.extend(quote! {
-                                #check #decls #block_decls
+                                #check #decls
                                 let #start = #lo;
                                 let #stop = #hi;
-                                let #blocks_end = if #stop > #start { #start + (#stop - #start) / #width * #width } else { #start };
-                                for #i in (#start..#blocks_end).step_by(#width) { #block }
-                                #sums
+                                let #blocks_end = if #stop >= #start + #min_len { #start + (#stop - #start) / #width * #width } else { #start };
+                                if #blocks_end > #start {
+                                    #block_decls
+                                    for #i in (#start..#blocks_end).step_by(#width) { #block }
+                                    #sums
+                                }
                                 for #i in #blocks_end..#stop { #iteration }
                             });
                             continue;

@@ -654,6 +654,8 @@ pub struct LaneBlocks {
     pub sums: TokenStream,
     /// The number of iterations in a block.
     pub width: TokenStream,
+    /// The fewest iterations run in blocks.
+    pub min_len: TokenStream,
 }
 
 /// Where the reverse of a one-pass iteration adds: the gradient standing in for each input's
@@ -872,5 +874,6 @@ fn lane_blocks(
         iteration,
         sums,
         width: quote!(#lanes::WIDTH),
+        min_len: quote!(#lanes::MIN_LEN),
     }
 }

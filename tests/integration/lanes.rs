@@ -1,8 +1,8 @@
-//! One-pass loops run in lanes: four points at a time, the last `N % 4` one at a time
-//! (`docs/design.md`, "Points in lanes"). Each program is written twice, by default (in lanes)
+//! One-pass loops run in lanes: four points at a time, the last `N % 4` one at a time, and
+//! loops of fewer than `MIN_LEN` (8) points one at a time (`docs/design.md`, "Points in lanes"). Each program is written twice, by default (in lanes)
 //! and with `loops = store` (every point kept, no lanes), and checked against each other,
 //! against central differences, and for the value, bit for bit against the plain function,
-//! at trip counts with and without a remainder, below one block, and zero.
+//! at trip counts with and without a remainder, below `MIN_LEN`, and zero.
 // Differentiable code indexes arrays in range loops: iterator chains are outside its subset.
 #![allow(clippy::needless_range_loop)]
 
@@ -89,10 +89,12 @@ fn branchy_at<const N: usize>() {
 
 #[test]
 fn branches_on_the_points_in_blocks_and_a_remainder() {
+    // in lanes from `MIN_LEN` = 8 points: two blocks and a remainder, four blocks, two
     branchy_at::<9>();
     branchy_at::<16>();
-    branchy_at::<4>();
-    branchy_at::<3>();
+    branchy_at::<8>();
+    // one point at a time
+    branchy_at::<7>();
     branchy_at::<1>();
 }
 
@@ -106,7 +108,7 @@ fn no_points() {
 
 #[test]
 fn the_same_in_every_lane_counts_once_per_point() {
-    let x = points::<7>();
+    let x = points::<11>();
     let mut dw = [0.0; 3];
     let v = uniform::f_grad(&W, &mut dw, &x);
     let mut sw = [0.0; 3];

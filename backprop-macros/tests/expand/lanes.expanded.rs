@@ -39,117 +39,119 @@ fn log_sum_exp_grad<const N: usize>(
     let mut g_w = ::backprop::__private::zero_like(w);
     ::backprop::__private::in_memory(&mut g_w);
     let d_loss_unit: f32 = 1.0;
-    let mut g_w_lanes = ::backprop::__private::lanes::zero_lanes_like(&g_w);
-    ::backprop::__private::in_memory(&mut g_w_lanes);
-    let mut took_branch_lanes: ::backprop::__private::lanes::Mask = ::backprop::__private::lanes::Mask::NONE;
-    let mut stored_t11_lanes: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::ZERO;
-    let mut stored_t13_lanes: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::ZERO;
-    let mut stored_t15_lanes: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::ZERO;
     let start = 0;
     let stop = N;
-    let blocks_end = if stop > start {
+    let blocks_end = if stop >= start + ::backprop::__private::lanes::MIN_LEN {
         start
             + (stop - start) / ::backprop::__private::lanes::WIDTH
                 * ::backprop::__private::lanes::WIDTH
     } else {
         start
     };
-    for p in (start..blocks_end).step_by(::backprop::__private::lanes::WIDTH) {
-        let g_w_lanes_mut = &mut g_w_lanes;
-        let mut term: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-            -0.0,
-        );
-        let t1: f32 = w[0];
-        let t2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::gather(|
-            lane|
-        {
-            let p = p + lane;
-            x[p][0]
-        });
-        let a: ::backprop::__private::lanes::Lanes = t1 * t2;
-        let t4: f32 = w[1];
-        let t5: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::gather(|
-            lane|
-        {
-            let p = p + lane;
-            x[p][1]
-        });
-        let b: ::backprop::__private::lanes::Lanes = t4 * t5;
-        let mut m: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-            a,
-        );
-        let t7: ::backprop::__private::lanes::Lanes = m;
-        let t8: ::backprop::__private::lanes::Mask = ::backprop::__private::lanes::gt(
-            b,
-            t7,
-        );
-        took_branch_lanes = t8;
-        let lanes_then: ::backprop::__private::lanes::Mask = t8;
-        if lanes_then.any() {
-            ::backprop::__private::lanes::set_where(lanes_then, &mut m, b);
-        }
-        let t9: ::backprop::__private::lanes::Lanes = m;
-        let t10: ::backprop::__private::lanes::Lanes = a - t9;
-        let t11: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::exp(
-            t10,
-        );
-        stored_t11_lanes = t11;
-        let t12: ::backprop::__private::lanes::Lanes = b - t9;
-        let t13: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::exp(
-            t12,
-        );
-        stored_t13_lanes = t13;
-        let t14: ::backprop::__private::lanes::Lanes = t11 + t13;
-        let t15: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::ln(
-            t14,
-        );
-        stored_t15_lanes = t15;
-        let t16: ::backprop::__private::lanes::Lanes = t9 + t15;
-        term = ::backprop::__private::lanes::Lanes::from(t16);
-        for lane in 0..::backprop::__private::lanes::WIDTH {
-            loss += term.0[lane];
-        }
-        let mut d_b_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::ZERO;
-        let mut d_m: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::ZERO;
-        let g1_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-            d_loss_unit,
-        );
-        let d_t14_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-            (g1_2 / t14),
-        );
-        let d_t12_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-            ::backprop::__private::lanes::flushed_product(d_t14_2, t13),
-        );
-        d_b_2 += d_t12_2;
-        let d_t10_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-            ::backprop::__private::lanes::flushed_product(d_t14_2, t11),
-        );
-        let d_t9_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-            (g1_2 - d_t12_2 - d_t10_2),
-        );
-        d_m += d_t9_2;
-        let lanes_then_2: ::backprop::__private::lanes::Mask = t8;
-        if lanes_then_2.any() {
-            ::backprop::__private::lanes::set_where(lanes_then_2, &mut m, b);
-            let g2_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-                d_m,
+    if blocks_end > start {
+        let mut g_w_lanes = ::backprop::__private::lanes::zero_lanes_like(&g_w);
+        ::backprop::__private::in_memory(&mut g_w_lanes);
+        let mut took_branch_lanes: ::backprop::__private::lanes::Mask = ::backprop::__private::lanes::Mask::NONE;
+        let mut stored_t11_lanes: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::ZERO;
+        let mut stored_t13_lanes: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::ZERO;
+        let mut stored_t15_lanes: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::ZERO;
+        for p in (start..blocks_end).step_by(::backprop::__private::lanes::WIDTH) {
+            let g_w_lanes_mut = &mut g_w_lanes;
+            let mut term: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                -0.0,
             );
-            ::backprop::__private::lanes::add_where(lanes_then_2, &mut d_b_2, g2_2);
-            ::backprop::__private::lanes::set_where(lanes_then_2, &mut d_m, 0.0);
+            let t1: f32 = w[0];
+            let t2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::gather(|
+                lane|
+            {
+                let p = p + lane;
+                x[p][0]
+            });
+            let a: ::backprop::__private::lanes::Lanes = t1 * t2;
+            let t4: f32 = w[1];
+            let t5: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::gather(|
+                lane|
+            {
+                let p = p + lane;
+                x[p][1]
+            });
+            let b: ::backprop::__private::lanes::Lanes = t4 * t5;
+            let mut m: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                a,
+            );
+            let t7: ::backprop::__private::lanes::Lanes = m;
+            let t8: ::backprop::__private::lanes::Mask = ::backprop::__private::lanes::gt(
+                b,
+                t7,
+            );
+            took_branch_lanes = t8;
+            let lanes_then: ::backprop::__private::lanes::Mask = t8;
+            if lanes_then.any() {
+                ::backprop::__private::lanes::set_where(lanes_then, &mut m, b);
+            }
+            let t9: ::backprop::__private::lanes::Lanes = m;
+            let t10: ::backprop::__private::lanes::Lanes = a - t9;
+            let t11: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::exp(
+                t10,
+            );
+            stored_t11_lanes = t11;
+            let t12: ::backprop::__private::lanes::Lanes = b - t9;
+            let t13: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::exp(
+                t12,
+            );
+            stored_t13_lanes = t13;
+            let t14: ::backprop::__private::lanes::Lanes = t11 + t13;
+            let t15: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::ln(
+                t14,
+            );
+            stored_t15_lanes = t15;
+            let t16: ::backprop::__private::lanes::Lanes = t9 + t15;
+            term = ::backprop::__private::lanes::Lanes::from(t16);
+            for lane in 0..::backprop::__private::lanes::WIDTH {
+                loss += term.0[lane];
+            }
+            let mut d_b_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::ZERO;
+            let mut d_m: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::ZERO;
+            let g1_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                d_loss_unit,
+            );
+            let d_t14_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                (g1_2 / t14),
+            );
+            let d_t12_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                ::backprop::__private::lanes::flushed_product(d_t14_2, t13),
+            );
+            d_b_2 += d_t12_2;
+            let d_t10_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                ::backprop::__private::lanes::flushed_product(d_t14_2, t11),
+            );
+            let d_t9_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                (g1_2 - d_t12_2 - d_t10_2),
+            );
+            d_m += d_t9_2;
+            let lanes_then_2: ::backprop::__private::lanes::Mask = t8;
+            if lanes_then_2.any() {
+                ::backprop::__private::lanes::set_where(lanes_then_2, &mut m, b);
+                let g2_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                    d_m,
+                );
+                ::backprop::__private::lanes::add_where(lanes_then_2, &mut d_b_2, g2_2);
+                ::backprop::__private::lanes::set_where(lanes_then_2, &mut d_m, 0.0);
+            }
+            let d_t4_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                (d_b_2 * t5),
+            );
+            g_w_lanes_mut[1] += d_t4_2;
+            let d_a_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                (d_t10_2 + d_m),
+            );
+            let d_t1_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                (d_a_2 * t2),
+            );
+            g_w_lanes_mut[0] += d_t1_2;
         }
-        let d_t4_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-            (d_b_2 * t5),
-        );
-        g_w_lanes_mut[1] += d_t4_2;
-        let d_a_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-            (d_t10_2 + d_m),
-        );
-        let d_t1_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-            (d_a_2 * t2),
-        );
-        g_w_lanes_mut[0] += d_t1_2;
+        ::backprop::__private::lanes::HasLanes::add_lane_sums(&mut g_w, &g_w_lanes);
     }
-    ::backprop::__private::lanes::HasLanes::add_lane_sums(&mut g_w, &g_w_lanes);
     for p in blocks_end..stop {
         let g_w_mut = &mut g_w;
         let t1: f32 = w[0];

@@ -39,96 +39,98 @@ fn pointwise_grad<const N: usize>(
     let mut g_w = ::backprop::__private::zero_like(w);
     ::backprop::__private::in_memory(&mut g_w);
     let d_loss_unit: f32 = 1.0;
-    let mut g_w_lanes = ::backprop::__private::lanes::zero_lanes_like(&g_w);
-    ::backprop::__private::in_memory(&mut g_w_lanes);
-    let mut stored_t4_lanes: [::backprop::__private::lanes::Lanes; 3] = [::backprop::__private::lanes::Lanes::ZERO; 3];
     let start = 0;
     let stop = n;
-    let blocks_end = if stop > start {
+    let blocks_end = if stop >= start + ::backprop::__private::lanes::MIN_LEN {
         start
             + (stop - start) / ::backprop::__private::lanes::WIDTH
                 * ::backprop::__private::lanes::WIDTH
     } else {
         start
     };
-    for p in (start..blocks_end).step_by(::backprop::__private::lanes::WIDTH) {
-        let g_w_lanes_mut = &mut g_w_lanes;
-        let mut term: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-            -0.0,
-        );
-        let mut h: [::backprop::__private::lanes::Lanes; 3] = [::backprop::__private::lanes::Lanes::from(
-            0.0,
-        ); 3];
-        for i in 0..3 {
-            let t1: f32 = w[i];
-            let t2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::gather(|
-                lane|
-            {
-                let p = p + lane;
-                x[p][i]
-            });
-            let t3: ::backprop::__private::lanes::Lanes = t1 * t2;
-            let t4: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::tanh(
-                t3,
+    if blocks_end > start {
+        let mut g_w_lanes = ::backprop::__private::lanes::zero_lanes_like(&g_w);
+        ::backprop::__private::in_memory(&mut g_w_lanes);
+        let mut stored_t4_lanes: [::backprop::__private::lanes::Lanes; 3] = [::backprop::__private::lanes::Lanes::ZERO; 3];
+        for p in (start..blocks_end).step_by(::backprop::__private::lanes::WIDTH) {
+            let g_w_lanes_mut = &mut g_w_lanes;
+            let mut term: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                -0.0,
             );
-            stored_t4_lanes[i] = t4;
-            h[i] = ::backprop::__private::lanes::Lanes::from(t4);
+            let mut h: [::backprop::__private::lanes::Lanes; 3] = [::backprop::__private::lanes::Lanes::from(
+                0.0,
+            ); 3];
+            for i in 0..3 {
+                let t1: f32 = w[i];
+                let t2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::gather(|
+                    lane|
+                {
+                    let p = p + lane;
+                    x[p][i]
+                });
+                let t3: ::backprop::__private::lanes::Lanes = t1 * t2;
+                let t4: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::tanh(
+                    t3,
+                );
+                stored_t4_lanes[i] = t4;
+                h[i] = ::backprop::__private::lanes::Lanes::from(t4);
+            }
+            let mut s: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                0.0,
+            );
+            for i_2 in 0..3 {
+                let t5: ::backprop::__private::lanes::Lanes = h[i_2];
+                let t6: ::backprop::__private::lanes::Lanes = t5 * t5;
+                s += t6;
+            }
+            let t7: ::backprop::__private::lanes::Lanes = s;
+            term = ::backprop::__private::lanes::Lanes::from(t7);
+            for lane in 0..::backprop::__private::lanes::WIDTH {
+                loss += term.0[lane];
+            }
+            let mut d_h = ::backprop::__private::lanes::zero_lanes_like(&h);
+            let mut d_s: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::ZERO;
+            let g1_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                d_loss_unit,
+            );
+            d_s += g1_2;
+            for i_2 in (0..3).rev() {
+                let t5: ::backprop::__private::lanes::Lanes = h[i_2];
+                let t6: ::backprop::__private::lanes::Lanes = t5 * t5;
+                let g2_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                    d_s,
+                );
+                let d_t5_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                    ((2.0 * t5) * g2_2),
+                );
+                d_h[i_2] += d_t5_2;
+            }
+            for i in (0..3).rev() {
+                let t1: f32 = w[i];
+                let t2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::gather(|
+                    lane|
+                {
+                    let p = p + lane;
+                    x[p][i]
+                });
+                let t3: ::backprop::__private::lanes::Lanes = t1 * t2;
+                let t4: ::backprop::__private::lanes::Lanes = stored_t4_lanes[i];
+                h[i] = ::backprop::__private::lanes::Lanes::from(t4);
+                let g3_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                    d_h[i],
+                );
+                d_h[i] = ::backprop::__private::lanes::Lanes::from(0.0);
+                let d_t3_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                    ((1.0 - (t4 * t4)) * g3_2),
+                );
+                let d_t1_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
+                    (d_t3_2 * t2),
+                );
+                g_w_lanes_mut[i] += d_t1_2;
+            }
         }
-        let mut s: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-            0.0,
-        );
-        for i_2 in 0..3 {
-            let t5: ::backprop::__private::lanes::Lanes = h[i_2];
-            let t6: ::backprop::__private::lanes::Lanes = t5 * t5;
-            s += t6;
-        }
-        let t7: ::backprop::__private::lanes::Lanes = s;
-        term = ::backprop::__private::lanes::Lanes::from(t7);
-        for lane in 0..::backprop::__private::lanes::WIDTH {
-            loss += term.0[lane];
-        }
-        let mut d_h = ::backprop::__private::lanes::zero_lanes_like(&h);
-        let mut d_s: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::ZERO;
-        let g1_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-            d_loss_unit,
-        );
-        d_s += g1_2;
-        for i_2 in (0..3).rev() {
-            let t5: ::backprop::__private::lanes::Lanes = h[i_2];
-            let t6: ::backprop::__private::lanes::Lanes = t5 * t5;
-            let g2_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-                d_s,
-            );
-            let d_t5_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-                ((2.0 * t5) * g2_2),
-            );
-            d_h[i_2] += d_t5_2;
-        }
-        for i in (0..3).rev() {
-            let t1: f32 = w[i];
-            let t2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::gather(|
-                lane|
-            {
-                let p = p + lane;
-                x[p][i]
-            });
-            let t3: ::backprop::__private::lanes::Lanes = t1 * t2;
-            let t4: ::backprop::__private::lanes::Lanes = stored_t4_lanes[i];
-            h[i] = ::backprop::__private::lanes::Lanes::from(t4);
-            let g3_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-                d_h[i],
-            );
-            d_h[i] = ::backprop::__private::lanes::Lanes::from(0.0);
-            let d_t3_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-                ((1.0 - (t4 * t4)) * g3_2),
-            );
-            let d_t1_2: ::backprop::__private::lanes::Lanes = ::backprop::__private::lanes::Lanes::from(
-                (d_t3_2 * t2),
-            );
-            g_w_lanes_mut[i] += d_t1_2;
-        }
+        ::backprop::__private::lanes::HasLanes::add_lane_sums(&mut g_w, &g_w_lanes);
     }
-    ::backprop::__private::lanes::HasLanes::add_lane_sums(&mut g_w, &g_w_lanes);
     for p in blocks_end..stop {
         let g_w_mut = &mut g_w;
         let mut h: [f32; 3] = [0.0; 3];
