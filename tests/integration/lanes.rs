@@ -1,8 +1,9 @@
 //! One-pass loops run in lanes: four points at a time, the last `N % 4` one at a time, and
-//! loops of fewer than `MIN_LEN` (8) points one at a time (`docs/design.md`, "Points in lanes"). Each program is written twice, by default (in lanes)
-//! and with `loops = store` (every point kept, no lanes), and checked against each other,
-//! against central differences, and for the value, bit for bit against the plain function,
-//! at trip counts with and without a remainder, below `MIN_LEN`, and zero.
+//! loops of fewer than `MIN_LEN` (8) points one at a time (`docs/design.md`, "Points in
+//! lanes"). Each program is written twice, by default (in lanes) and with `loops = store`
+//! (every point kept, no lanes), and checked against each other, against central differences,
+//! and for the value, bit for bit against the plain function, at trip counts with and without
+//! a remainder, below `MIN_LEN`, and zero.
 // Differentiable code indexes arrays in range loops: iterator chains are outside its subset.
 #![allow(clippy::needless_range_loop)]
 
