@@ -9,6 +9,7 @@
 
 use crate::common::with_stored;
 use crate::loops::programs::{assert_close, assert_fd_step};
+use backprop::differentiable;
 
 // Branches on each point's data: a running maximum, an `if`/`else` with a nested `if`, writes
 // into the accumulator under a mask (`+=` and `-=`), derivatives that select (`abs`, `max`), a
@@ -118,4 +119,30 @@ fn the_same_in_every_lane_counts_once_per_point() {
     assert_eq!(v.to_bits(), sv.to_bits());
     assert_close("d_w", &dw, &sw, 1e-6, 1e-7);
     assert_fd_step("d_w", &dw, &W, 1e-3, |w| uniform::f(w, &x));
+}
+
+// Second order beside lanes: `_hvp` (its tangent program's loop is replayed, one point at a
+// time) against central differences of `_grad`, which runs the 13 points in lanes.
+#[differentiable(wrt(w), hvp)]
+fn smooth<const N: usize>(w: &[f32; 3], x: &[[f32; 3]; N]) -> f32 {
+    let mut s = 0.0;
+    for p in 0..N {
+        let mut z = 0.0;
+        for i in 0..3 {
+            z += w[i] * x[p][i];
+        }
+        s += (z * z + 1.0).ln() + (w[0] * x[p][1]).sin();
+    }
+    s
+}
+
+#[test]
+fn second_order_against_the_gradient_in_lanes() {
+    let x = points::<13>();
+    let still = [[0.0; 3]; 13];
+    let v = [0.5, -0.25, 1.0];
+    let grad = |w: &[f32; 3], d_w: &mut [f32; 3]| smooth_grad(w, d_w, &x);
+    let hvp = |w: &[f32; 3], v: &[f32; 3], hv: &mut [f32; 3]| smooth_hvp(w, v, hv, &x, &still);
+    backprop::jvpcheck::check_hvp(grad, hvp, &W, &v, backprop::gradcheck::Tolerance::default())
+        .unwrap_or_else(|e| panic!("{e:?}"));
 }
