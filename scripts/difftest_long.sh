@@ -12,8 +12,9 @@
 # CHUNK defaults to 500 (about 4 GB for `rustc` in a debug build; 1,000 programs take 6 GB);
 # FROM (default 0) starts at program FROM, to resume a run or rerun one range after a fix.
 #
-# Extra arguments for `cargo test` (e.g. `--release`) go in DIFFTEST_CARGO; DIFFTEST_POINTS
-# sets the points per program as for the test itself. Each range prints the test's summary, the
+# Extra arguments for `cargo test` (e.g. `--release`) go in DIFFTEST_CARGO, for the generator
+# in DIFFTEST_GEN (`--trips 12`: loops of up to 12 iterations, which the macro runs in lanes
+# from 8); DIFFTEST_POINTS sets the points per program as for the test itself. Each range prints the test's summary, the
 # wall time of compiling and of running it, and, where GNU time is installed, the peak memory of
 # the largest process while compiling (the `rustc` of the range's test crate).
 set -euo pipefail
@@ -49,7 +50,7 @@ fail() {
 
 for ((first = from; first < count; first += chunk)); do
     n=$((count - first < chunk ? count - first : chunk))
-    range="--seed $seed --first $first --count $n"
+    range="--seed $seed --first $first --count $n ${DIFFTEST_GEN:-}"
     cargo run -q -p backprop-difftest -- $range
     start=$(date +%s)
     # shellcheck disable=SC2086

@@ -127,18 +127,26 @@ impl Param {
 
 const LITS: &[&str] = &["0.5", "1.5", "2.0", "0.25", "3.0", "0.75", "1.25", "0.3"];
 
-/// The generator's state: the random source and a counter for fresh names.
+/// The most iterations a generated loop runs by default.
+pub const TRIPS: usize = 4;
+
+/// The generator's state: the random source, a counter for fresh names, and the most
+/// iterations a loop runs.
 pub struct Gen {
     rng: Rng,
     fresh: usize,
+    trips: usize,
 }
 
 impl Gen {
-    /// A generator whose programs are fixed by `seed`.
-    pub fn new(seed: u64) -> Gen {
+    /// A generator whose programs are fixed by `seed` and `trips`, the most iterations of a
+    /// loop. Every `trips` draws the same random numbers: the programs of one seed differ only
+    /// in their loops' lengths (above 8, the macro runs one-pass loops in lanes).
+    pub fn new(seed: u64, trips: usize) -> Gen {
         Gen {
             rng: Rng::new(seed),
             fresh: 0,
+            trips,
         }
     }
 
@@ -1046,7 +1054,7 @@ impl Gen {
             return self.stmt(env, depth + 1, out);
         }
         let lo = self.rng.below(2);
-        let mut trip = 1 + self.rng.below(4);
+        let mut trip = 1 + self.rng.below(self.trips);
         let mut hi = lo + trip;
         let mut range = match self.rng.below(4) {
             0 => format!("{lo}..={}", hi - 1),

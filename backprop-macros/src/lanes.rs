@@ -9,7 +9,8 @@
 //! write in it a select. Each lane computes what its scalar iteration computes, in the same
 //! order; the block's contributions to the accumulator are added lane after lane, so the value
 //! is the plain function's bit for bit. The gradients of the loop's inputs are kept in lanes
-//! and summed after the blocks; the last `len % 4` iterations run the scalar iteration.
+//! and summed after the blocks; the last `len % 4` iterations run the scalar iteration, and so
+//! do all of a loop of fewer than `lanes::MIN_LEN` (8).
 
 use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::quote;
@@ -23,6 +24,8 @@ use crate::rules::{AExpr, Cond};
 pub struct LaneLoop {
     /// The loop's variable: in a block, the first iteration's.
     pub var: IntVarId,
+    /// The name of a lane's number in the code of a block (fresh: not a user's `lane`).
+    pub lane: Ident,
     /// The loop's depth: a variable declared at it or less is the accumulator.
     pub depth: usize,
     /// The values and variables that differ between iterations.
@@ -38,15 +41,17 @@ pub struct LaneLoop {
 }
 
 /// The [`LaneLoop`] of one-pass loop `region`, or `None` where it cannot run in lanes: `f64`,
-/// a reversed or inclusive range, a call or an early exit in the body, a write indexed by the
-/// loop's variable, a loop bound or an integer test depending on it, a read indexed by it of a
-/// parameter with a gradient (each lane's gradient would go to its own row).
+/// a reversed or inclusive range, a call, an early exit or a `zero_like` in the body, a write
+/// indexed by the loop's variable, a loop bound, an integer test or a `powi` exponent depending
+/// on it, a read indexed by it of a parameter with a gradient (each lane's gradient would go to
+/// its own row), a write into the accumulator inside a nested loop.
 pub fn plan(
     f: &Function,
     region: RegionId,
     body: &Block,
     (rev, inclusive): (bool, bool),
     has_grad: impl Fn(ParamId) -> bool,
+    lane: Ident,
 ) -> Option<LaneLoop> {
     let (var, ..) = f.regions[region].loop_info.as_ref()?;
     if f.float != Float::F32 || rev || inclusive {
@@ -54,6 +59,7 @@ pub fn plan(
     }
     let mut lanes = LaneLoop {
         var: *var,
+        lane,
         depth: f.regions[region].depth,
         values: vec![false; f.values.len()],
         vars: vec![false; f.vars.len()],
@@ -313,11 +319,12 @@ impl Gen<'_> {
     fn gather(&self, ty: TokenStream, e: TokenStream, skipped: TokenStream) -> TokenStream {
         let Some(lanes) = &self.lanes else { return e };
         let (path, p) = (self.lanes_path(), &self.int_names[lanes.var]);
+        let lane = &lanes.lane;
         let e = match &lanes.mask {
-            Some(m) => quote!(if #m.0[lane] { #e } else { #skipped }),
+            Some(m) => quote!(if #m.0[#lane] { #e } else { #skipped }),
             None => e,
         };
-        quote!(#path::#ty::gather(|lane| { let #p = #p + lane; #e }))
+        quote!(#path::#ty::gather(|#lane| { let #p = #p + #lane; #e }))
     }
 
     /// The type of an adjoint: the float, or lanes.
@@ -397,18 +404,19 @@ impl Gen<'_> {
             return Default::default();
         };
         let terms = std::mem::take(&mut lanes.contributions);
+        let lane = lanes.lane.clone();
         let decls = terms.iter().map(|(op, term)| match op {
             AssignOp::Sub => quote!(let mut #term: #path::Lanes = #path::Lanes::from(0.0);),
             _ => quote!(let mut #term: #path::Lanes = #path::Lanes::from(-0.0);),
         });
         let adds = terms.iter().map(|(op, term)| match op {
-            AssignOp::Sub => quote!(#acc -= #term.0[lane];),
-            _ => quote!(#acc += #term.0[lane];),
+            AssignOp::Sub => quote!(#acc -= #term.0[#lane];),
+            _ => quote!(#acc += #term.0[#lane];),
         });
         let width = quote!(#path::WIDTH);
         (
             quote!(#(#decls)*),
-            quote!(for lane in 0..#width { #(#adds)* }),
+            quote!(for #lane in 0..#width { #(#adds)* }),
         )
     }
 

@@ -756,7 +756,8 @@ pub fn one_pass_iteration(
 
     let iteration = reversed_iteration(g, body, accumulator, &unit, &stand);
     let has_grad = |p: ParamId| grads.params.iter().any(|(q, _)| *q == p);
-    let lanes = crate::lanes::plan(g.f, region, body, (rev, inclusive), has_grad)
+    let lane = g.names.fresh("lane");
+    let lanes = crate::lanes::plan(g.f, region, body, (rev, inclusive), has_grad, lane)
         .map(|plan| lane_blocks(g, body, plan, &grads, &unit));
     g.one_pass_grads.insert(region, grads);
     Some(OnePassLoop {

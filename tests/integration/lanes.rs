@@ -14,7 +14,8 @@ use backprop::differentiable;
 // Branches on each point's data: a running maximum, an `if`/`else` with a nested `if`, writes
 // into the accumulator under a mask (`+=` and `-=`), derivatives that select (`abs`, `max`), a
 // binary maths call with one argument the same in every lane, `powi`, the loop's variable as a
-// float, and a local array from a list.
+// float, a local array from a list, and a loop variable named `lane` (the name of a lane in the
+// generated code is fresh).
 with_stored!(
     branchy,
     branchy_stored,
@@ -23,8 +24,8 @@ with_stored!(
         let mut s = 0.0;
         for p in 0..N {
             let mut h = [0.0; 3];
-            for i in 0..3 {
-                h[i] = (w[i] * x[p][i] + c).tanh();
+            for lane in 0..3 {
+                h[lane] = (w[lane] * x[p][lane] + c).tanh();
             }
             let pair: [f32; 2] = [h[0] * h[1], h[2].abs()];
             let mut m = h[0];
@@ -145,4 +146,6 @@ fn second_order_against_the_gradient_in_lanes() {
     let hvp = |w: &[f32; 3], v: &[f32; 3], hv: &mut [f32; 3]| smooth_hvp(w, v, hv, &x, &still);
     backprop::jvpcheck::check_hvp(grad, hvp, &W, &v, backprop::gradcheck::Tolerance::default())
         .unwrap_or_else(|e| panic!("{e:?}"));
+    let value = smooth_grad(&W, &mut [0.0; 3], &x);
+    assert_eq!(value.to_bits(), smooth(&W, &x).to_bits());
 }
