@@ -13,8 +13,8 @@
 # FROM (default 0) starts at program FROM, to resume a run or rerun one range after a fix.
 #
 # Extra arguments for `cargo test` (e.g. `--release`) go in DIFFTEST_CARGO, for the generator
-# in DIFFTEST_GEN (`--trips 12`: loops of up to 12 iterations, which the macro runs in lanes
-# from 8); DIFFTEST_POINTS sets the points per program as for the test itself. Each range prints the test's summary, the
+# in DIFFTEST_GEN (`--sum-trips 12`: sum loops of 8 to 12 iterations, which the macro runs in
+# lanes); DIFFTEST_POINTS sets the points per program as for the test itself. Each range prints the test's summary, the
 # wall time of compiling and of running it, and, where GNU time is installed, the peak memory of
 # the largest process while compiling (the `rustc` of the range's test crate).
 set -euo pipefail

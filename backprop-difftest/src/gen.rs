@@ -127,26 +127,26 @@ impl Param {
 
 const LITS: &[&str] = &["0.5", "1.5", "2.0", "0.25", "3.0", "0.75", "1.25", "0.3"];
 
-/// The most iterations a generated loop runs by default.
-pub const TRIPS: usize = 4;
+/// The fewest iterations of a sum loop ([`Gen::sum_loop`]): the macro's `lanes::MIN_LEN`.
+pub const SUM_MIN: usize = 8;
 
 /// The generator's state: the random source, a counter for fresh names, and the most
-/// iterations a loop runs.
+/// iterations of a sum loop (0 for none).
 pub struct Gen {
     rng: Rng,
     fresh: usize,
-    trips: usize,
+    sum_trips: usize,
 }
 
 impl Gen {
-    /// A generator whose programs are fixed by `seed` and `trips`, the most iterations of a
-    /// loop. Every `trips` draws the same random numbers: the programs of one seed differ only
-    /// in their loops' lengths (above 8, the macro runs one-pass loops in lanes).
-    pub fn new(seed: u64, trips: usize) -> Gen {
+    /// A generator whose programs are fixed by `seed` and `sum_trips`: with 0, no sum loops,
+    /// and the random numbers drawn as before they existed (the committed corpus); from
+    /// [`SUM_MIN`], half the top-level loops are sums of `SUM_MIN..=sum_trips` terms.
+    pub fn new(seed: u64, sum_trips: usize) -> Gen {
         Gen {
             rng: Rng::new(seed),
             fresh: 0,
-            trips,
+            sum_trips,
         }
     }
 
@@ -794,16 +794,7 @@ impl Gen {
         let nested = depth >= 2;
         let roll = self.rng.below(if nested { 10 } else { 19 });
         match roll {
-            0 | 1 => {
-                let e = self.expr(env, 3);
-                let v = self.name("v");
-                out.push(format!("let {v} = {};", e.f), format!("let {v} = {};", e.r));
-                env.scalars.push(Scalar {
-                    name: v,
-                    bound: e.b,
-                    mutable: false,
-                });
-            }
+            0 | 1 => self.let_value(env, 3, out),
             2 => {
                 // Shadowing: the new binding may read the old one.
                 let vis = env.visible_scalars();
@@ -1053,8 +1044,12 @@ impl Gen {
         if env.loops.len() >= 2 {
             return self.stmt(env, depth + 1, out);
         }
+        // Drawn only with sum loops asked for, so that the default corpus stays the same.
+        if depth == 0 && env.loops.is_empty() && self.sum_trips >= SUM_MIN && self.rng.chance(0.5) {
+            return self.sum_loop(env, out);
+        }
         let lo = self.rng.below(2);
-        let mut trip = 1 + self.rng.below(self.trips);
+        let mut trip = 1 + self.rng.below(4);
         let mut hi = lo + trip;
         let mut range = match self.rng.below(4) {
             0 => format!("{lo}..={}", hi - 1),
@@ -1110,6 +1105,70 @@ impl Gen {
             format!("for {i} in {range} {{ {} }}", body.f.join(" ")),
             format!("for {i} in {range} {{ {} }}", body.r.join(" ")),
         );
+    }
+
+    /// `let vN = e;`, an expression of depth `depth`, a new scalar in scope.
+    fn let_value(&mut self, env: &mut Env, depth: u32, out: &mut Lines) {
+        let e = self.expr(env, depth);
+        let v = self.name("v");
+        out.push(format!("let {v} = {};", e.f), format!("let {v} = {};", e.r));
+        env.scalars.push(Scalar {
+            name: v,
+            bound: e.b,
+            mutable: false,
+        });
+    }
+
+    /// A sum over `SUM_MIN..=sum_trips` iterations: a fresh accumulator, which only the loop
+    /// writes, by `+=` or, under a branch, `+=` and `-=`, of terms computed from the loop's
+    /// variable and the data. The loop the macro reverses in one pass and, where it fits, runs
+    /// in lanes.
+    fn sum_loop(&mut self, env: &mut Env, out: &mut Lines) {
+        let hi = SUM_MIN + self.rng.below(self.sum_trips + 1 - SUM_MIN);
+        let acc = self.name("s");
+        let i = format!("i{}", env.loops.len());
+        let mut body = Lines::default();
+        self.scoped(env, |g, env| {
+            env.loops.push(LoopVar {
+                name: i.clone(),
+                max: hi - 1,
+            });
+            for _ in 0..1 + g.rng.below(2) {
+                g.let_value(env, 2, &mut body);
+            }
+            let e = g.expr(env, 2);
+            let e = g.fit(e, 1.0);
+            if g.rng.chance(0.5) {
+                let c = g.cond(env, 2);
+                let other = g.expr(env, 2);
+                let other = g.fit(other, 1.0);
+                body.push(
+                    format!(
+                        "if {} {{ {acc} += {}; }} else {{ {acc} -= {}; }}",
+                        c.f, e.f, other.f
+                    ),
+                    format!(
+                        "if {} {{ {acc} += {}; }} else {{ {acc} -= {}; }}",
+                        c.r, e.r, other.r
+                    ),
+                );
+            } else {
+                body.push(format!("{acc} += {};", e.f), format!("{acc} += {};", e.r));
+            }
+        });
+        out.push(
+            format!("let mut {acc}: f32 = 0.0;"),
+            format!("let mut {acc}: f64 = 0.0;"),
+        );
+        out.push(
+            format!("for {i} in 0..{hi} {{ {} }}", body.f.join(" ")),
+            format!("for {i} in 0..{hi} {{ {} }}", body.r.join(" ")),
+        );
+        env.scalars.push(Scalar {
+            name: acc,
+            bound: hi as f64,
+            mutable: true,
+        });
     }
 
     /// The `n`-th program.

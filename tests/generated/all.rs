@@ -42,8 +42,8 @@ pub const SEED: u64 = 1;
 pub const FIRST: usize = 0;
 /// How many programs.
 pub const COUNT: usize = 600;
-/// The most iterations of a generated loop.
-pub const TRIPS: usize = 4;
+/// The most iterations of a sum loop (0: none).
+pub const SUM_TRIPS: usize = 0;
 
 /// Every generated program, chunk by chunk, in order of their numbers.
 pub const CHUNKS: &[&[Program]] = &[
