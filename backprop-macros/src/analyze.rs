@@ -1159,11 +1159,7 @@ impl Reads<'_> {
             _ => {}
         }
         if let (Base::Param(p), Some(var)) = (place.base, self.var) {
-            let by_var = place.path.iter().any(|seg| match seg {
-                Seg::Index(i) => mentions_var(i, var),
-                Seg::Field(_) => false,
-            });
-            if by_var && !inputs.rows.contains(&p) {
+            if indexed_by(&place.path, var) && !inputs.rows.contains(&p) {
                 inputs.rows.push(p);
             }
         }
@@ -1224,6 +1220,12 @@ impl Reads<'_> {
             }
         }
     }
+}
+
+/// Whether a path indexes by loop variable `var` (`x[p][i]` by `p`).
+pub fn indexed_by(path: &[Seg], var: IntVarId) -> bool {
+    path.iter()
+        .any(|seg| matches!(seg, Seg::Index(i) if mentions_var(i, var)))
 }
 
 /// Whether an index mentions loop variable `var`.

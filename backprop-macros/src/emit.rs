@@ -579,18 +579,8 @@ impl<'a> Gen<'a> {
                 }
             }
             Op::Extern(s) => s.parse().unwrap_or_default(),
-            Op::Read(place, _) => {
-                let read = self.place(place);
-                let indexed = place
-                    .path
-                    .iter()
-                    .any(|s| matches!(s, Seg::Index(i) if self.int_varies(i)));
-                if indexed {
-                    self.gathered(read)
-                } else {
-                    read
-                }
-            }
+            Op::Read(place, _) if self.gathers(place) => self.gathered(self.place(place)),
+            Op::Read(place, _) => self.place(place),
             Op::Neg(x) => {
                 let x = a(x);
                 quote!(-#x)

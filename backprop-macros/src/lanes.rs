@@ -15,7 +15,7 @@
 use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::quote;
 
-use crate::analyze::mentions_var;
+use crate::analyze::{indexed_by, mentions_var};
 use crate::emit::Gen;
 use crate::ir::*;
 use crate::rules::{AExpr, Cond};
@@ -95,10 +95,7 @@ fn spread(
     lanes: &mut LaneLoop,
 ) -> bool {
     let p = lanes.var;
-    let by_p = |path: &[Seg]| {
-        path.iter()
-            .any(|s| matches!(s, Seg::Index(i) if mentions_var(i, p)))
-    };
+    let by_p = |path: &[Seg]| indexed_by(path, p);
     for stmt in &block.stmts {
         match stmt {
             Stmt::Let(v) => {
@@ -254,6 +251,13 @@ impl Gen<'_> {
         self.lanes.as_ref().is_some_and(|l| l.vars[var])
     }
 
+    /// Whether a read of `place` differs between lanes by its index (`x[p][i]`): a gather.
+    pub fn gathers(&self, place: &Place) -> bool {
+        self.lanes
+            .as_ref()
+            .is_some_and(|l| indexed_by(&place.path, l.var))
+    }
+
     /// Whether an integer is the loop's variable's in each lane (it mentions that variable).
     pub fn int_varies(&self, i: &IntExpr) -> bool {
         self.lanes.as_ref().is_some_and(|l| mentions_var(i, l.var))
@@ -384,10 +388,7 @@ impl Gen<'_> {
         let path = self.lanes_path();
         let term = self.names.fresh("term");
         let lanes = self.lanes.as_mut().expect("in lanes");
-        let skipped = match op {
-            AssignOp::Sub => quote!(0.0),
-            _ => quote!(-0.0),
-        };
+        let skipped = unchanging(op);
         lanes.contributions.push((op, term.clone()));
         match &lanes.mask {
             Some(m) => quote!(#term = #path::select(#m, #v, #skipped);),
@@ -405,9 +406,9 @@ impl Gen<'_> {
         };
         let terms = std::mem::take(&mut lanes.contributions);
         let lane = lanes.lane.clone();
-        let decls = terms.iter().map(|(op, term)| match op {
-            AssignOp::Sub => quote!(let mut #term: #path::Lanes = #path::Lanes::from(0.0);),
-            _ => quote!(let mut #term: #path::Lanes = #path::Lanes::from(-0.0);),
+        let decls = terms.iter().map(|(op, term)| {
+            let unchanging = unchanging(*op);
+            quote!(let mut #term: #path::Lanes = #path::Lanes::from(#unchanging);)
         });
         let adds = terms.iter().map(|(op, term)| match op {
             AssignOp::Sub => quote!(#acc -= #term.0[#lane];),
@@ -425,6 +426,15 @@ impl Gen<'_> {
         self.lanes
             .as_ref()
             .is_some_and(|l| self.f.vars[var].depth <= l.depth)
+    }
+}
+
+/// The term that `acc op= term` leaves `acc` as it is, whatever `acc`: `-0.0` for an add
+/// (`0.0 + 0.0` is `0.0`, `-0.0 + -0.0` is `-0.0`), `0.0` for a subtraction.
+fn unchanging(op: AssignOp) -> TokenStream {
+    match op {
+        AssignOp::Sub => quote!(0.0),
+        _ => quote!(-0.0),
     }
 }
 

@@ -660,11 +660,29 @@ pub struct LaneBlocks {
 
 /// Where the reverse of a one-pass iteration adds: the gradient standing in for each input's
 /// adjoint, and the borrows of the parameters' ones to make at the start of the iteration.
+#[derive(Default)]
 struct Stand {
     borrows: TokenStream,
     params: Vec<(ParamId, Ident)>,
     vars: Vec<(VarId, Ident)>,
     values: Vec<(ValueId, Ident)>,
+}
+
+impl Stand {
+    /// Parameter `p`'s shadow stood in for by the gradient `owned`. A by-value array's shadow
+    /// is a local array: the gradient itself. A reference's shadow is a `&mut`: the gradient is
+    /// borrowed in each iteration, owned outside it so that a pullback can keep it.
+    fn param(&mut self, g: &mut Gen, p: ParamId, owned: &Ident) {
+        let stand_in = match g.f.params[p].kind {
+            ParamKind::Array => owned.clone(),
+            _ => {
+                let borrow = g.names.fresh(&format!("{owned}_mut"));
+                self.borrows.extend(quote!(let #borrow = &mut #owned;));
+                borrow
+            }
+        };
+        self.params.push((p, stand_in));
+    }
 }
 
 /// The [`OnePassLoop`] of loop `region`, or `None` where the loop is replayed instead: its
@@ -704,32 +722,16 @@ pub fn one_pass_iteration(
         params: Vec::new(),
         values: Vec::new(),
     };
-    let mut stand = Stand {
-        borrows: TokenStream::new(),
-        params: Vec::new(),
-        vars: Vec::new(),
-        values: Vec::new(),
-    };
+    let mut stand = Stand::default();
     for &p in &inputs.params {
         let param = &g.f.params[p];
         let value = g.param(p);
         let owned = g.names.fresh(&format!("g_{}", param.name));
-        let stand_in = match param.kind {
-            // A by-value array's shadow is a local array: so is its gradient.
-            ParamKind::Array => {
-                decls.extend(array_gradient(&owned, quote!(&#value)));
-                owned.clone()
-            }
-            // A reference's shadow is a `&mut`: the gradient is borrowed in each iteration,
-            // owned outside it so that a pullback can keep it.
-            _ => {
-                decls.extend(array_gradient(&owned, value.clone()));
-                let borrow = g.names.fresh(&format!("g_{}_mut", param.name));
-                stand.borrows.extend(quote!(let #borrow = &mut #owned;));
-                borrow
-            }
-        };
-        stand.params.push((p, stand_in));
+        decls.extend(match param.kind {
+            ParamKind::Array => array_gradient(&owned, quote!(&#value)),
+            _ => array_gradient(&owned, value.clone()),
+        });
+        stand.param(g, p, &owned);
         grads.params.push((p, owned));
     }
     for &v in &inputs.vars {
@@ -813,12 +815,7 @@ fn lane_blocks(
     let (rt, lanes) = (g.rt.clone(), g.lanes_path());
     let mut decls = TokenStream::new();
     let mut sums = TokenStream::new();
-    let mut stand = Stand {
-        borrows: TokenStream::new(),
-        params: Vec::new(),
-        vars: Vec::new(),
-        values: Vec::new(),
-    };
+    let mut stand = Stand::default();
     let mut in_lanes = |g: &mut Gen, scalar: &Ident| {
         let name = g.names.fresh(&format!("{scalar}_lanes"));
         decls.extend(quote! {
@@ -830,15 +827,7 @@ fn lane_blocks(
     };
     for (p, owned) in &grads.params {
         let name = in_lanes(g, owned);
-        let stand_in = match g.f.params[*p].kind {
-            ParamKind::Array => name,
-            _ => {
-                let borrow = g.names.fresh(&format!("{name}_mut"));
-                stand.borrows.extend(quote!(let #borrow = &mut #name;));
-                borrow
-            }
-        };
-        stand.params.push((*p, stand_in));
+        stand.param(g, *p, &name);
     }
     for (v, scalar) in &grads.vars {
         let name = in_lanes(g, scalar);
